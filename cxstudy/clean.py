@@ -1,0 +1,566 @@
+"""Cleaning: from all rows of all exports to one coded row per kept respondent.
+
+Every input row gets exactly one row in the cleaning log: kept, or dropped by the
+first rule that drops it, with a reason and a detail a reviewer can check. Rules,
+in order (each switchable in the study file's ``cleaning:`` block):
+
+==================  ===========================================================
+reason              rule
+==================  ===========================================================
+``no_group``        ``group_column`` value blank or not one of the study's groups
+``preview``         Qualtrics survey preview / test responses (``drop_preview``)
+``unfinished``      the export marks the response unfinished (``require_finished``)
+``duplicate``       repeated respondent id, or identical answers (``duplicates``)
+``speeder``         faster than ``min_duration_ratio`` x the group's median
+``straightliner``   one answer on >= ``straightline_min_items`` items of a scale
+``attention_check`` wrong answer to an attention check
+==================  ===========================================================
+
+A rule whose column an export lacks is skipped for that source; the log says so in
+the ``detail`` of that source's kept rows, and ``CleaningResult.skipped`` lists it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataError, Problem, StudyFileError
+from .privacy import hash_id, scrub_text
+from .readers import nearest
+from .scales import code_answers, normalize, reverse_codes
+from .study import Scale, Source, Study
+
+LOG_COLUMNS = ["source", "source_row", "respondent_id", "group", "kept", "reason", "detail"]
+REASONS = ["no_group", "preview", "unfinished", "duplicate", "speeder", "straightliner",
+           "attention_check"]
+NPS_SCALE = Scale(id="nps (0-10)", values=tuple(range(11)), top_box=2)
+
+_ID_COLUMNS = ["ResponseId", "ResponseID", "Respondent ID", "respondent_id", "RespondentID",
+               "id", "ID", "Id"]
+_FINISHED_COLUMNS = ["Finished", "finished"]
+_DURATION_COLUMNS = ["Duration (in seconds)", "Duration (seconds)", "Duration", "duration"]
+_DATE_PAIRS = [("StartDate", "EndDate"), ("Start Date", "End Date")]
+_TRUE = {"1", "true", "yes", "y", "finished", "complete", "completed"}
+_FALSE = {"0", "false", "no", "n", "unfinished", "partial", "incomplete"}
+_PREVIEW_STATUS = {"1", "2", "9", "17", "survey preview", "survey test", "preview", "test",
+                   "survey preview spam"}
+
+
+@dataclass
+class CleaningResult:
+    """What :func:`clean` returns.
+
+    Attributes
+    ----------
+    responses : pandas.DataFrame
+        One row per kept respondent: ``respondent_id``, ``group`` (categorical in
+        display order), ``weight``, ``source``, ``source_row``, then one column per
+        item (nullable ``Int8`` codes 1..k, reversed where the item says so), metric,
+        estimate and open-ended question (scrubbed text).
+    log : pandas.DataFrame
+        One row per input row: ``source, source_row, respondent_id, group, kept,
+        reason, detail``.
+    skipped : pandas.DataFrame
+        ``source, rule, why``: rules not applied to a source and why.
+    """
+
+    responses: pd.DataFrame
+    log: pd.DataFrame
+    skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["source", "rule", "why"]))
+
+    def summary(self) -> pd.DataFrame:
+        """Rows in, kept and dropped by reason, per source and group (a tidy frame)."""
+        log = self.log.assign(reason=self.log["reason"].replace("", "kept"))
+        table = (log.groupby(["source", "group", "reason"], dropna=False, observed=True)
+                 .size().rename("rows").reset_index())
+        return table
+
+
+# ---------------------------------------------------------------------------
+# coding the mapped columns
+
+
+@dataclass
+class _Coded:
+    columns: dict[str, pd.Series]           # response column id -> values for all rows
+    raw_item_codes: dict[str, pd.Series]    # item id -> unreversed codes (straightlining)
+    problems: list[Problem]
+    unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
+
+
+def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
+    """Mapped columns that an export lacks, each with the nearest column names."""
+    problems = []
+    sources = raw.attrs.get("sources", {})
+    for source in study.sources:
+        info = sources.get(source.name)
+        if info is None:
+            continue
+        present = set(info["columns"])
+        rows = raw["source"] == source.name
+        groups_here = [g for g in study.groups if (raw.loc[rows, "group"] == g).any()]
+        if source.group is not None:
+            groups_here = [source.group]
+        for mapping in study.mappings():
+            if mapping.group in groups_here and mapping.column not in present:
+                problems.append(Problem(
+                    f"{Path(info['path']).name} ({mapping.group})",
+                    f'no column "{mapping.column}" (named at {mapping.key_path})',
+                    "check the spelling in the study file" + nearest(mapping.column,
+                                                                     info["columns"])))
+        if source.id_column is not None and source.id_column not in present:
+            problems.append(Problem(
+                f"{Path(info['path']).name}", f'no id_column "{source.id_column}"',
+                "check the spelling" + nearest(source.id_column, info["columns"])))
+    return problems
+
+
+def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Coded:
+    problems: list[Problem] = []
+    columns: dict[str, pd.Series] = {}
+    raw_codes: dict[str, pd.Series] = {}
+    unknown_rows = pd.Series(False, index=raw.index)
+    by_group = {g: raw.index[raw["group"].eq(g).fillna(False).to_numpy(bool)]
+                for g in study.groups}
+    scales = dict(study.scales)
+
+    def where(mapping, group) -> str:
+        rows = raw.loc[by_group[group], "source"].unique()
+        names = ", ".join(files.get(s, s) for s in rows)
+        return f'{names}, column "{mapping.column}" ({mapping.id}, {group})'
+
+    for mapping in study.mappings():
+        if mapping.kind == "attention_check":
+            continue
+        index = by_group[mapping.group]
+        if mapping.column not in raw.columns or not len(index):
+            continue
+        values = raw.loc[index, mapping.column]
+        target = columns.setdefault(mapping.id, pd.Series(pd.NA, index=raw.index,
+                                                          dtype=_dtype(mapping.kind)))
+        if mapping.kind in ("item", "metric"):
+            scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
+            coded = code_answers(values, scale)
+            if coded.unknown:
+                for value, count in sorted(coded.unknown.items(), key=lambda kv: -kv[1]):
+                    problems.append(_unknown_problem(where(mapping, mapping.group), value,
+                                                     count, scale, mapping))
+                unknown_mask = values.map(normalize).notna() & coded.codes.isna() & \
+                    ~values.map(lambda v, s=scale: _is_missing_answer(v, s))
+                unknown_rows.loc[index[unknown_mask.to_numpy()]] = True
+            codes = coded.codes
+            if mapping.kind == "item":
+                raw_codes.setdefault(mapping.id, pd.Series(pd.NA, index=raw.index,
+                                                           dtype="Int8"))
+                raw_codes[mapping.id].loc[index] = codes.to_numpy()
+                item = study.item(mapping.id)
+                if item.reverse:
+                    codes = reverse_codes(codes, scale.k)
+                target.loc[index] = codes.to_numpy()
+            else:
+                point_values = np.array([np.nan, *scale.point_values])
+                target.loc[index] = point_values[codes.fillna(0).astype(int).to_numpy()]
+        elif mapping.kind == "estimate":
+            numbers, bad = _percent(values)
+            for value, count in bad.items():
+                problems.append(Problem(where(mapping, mapping.group),
+                                        f'"{value}" in {count} row(s)',
+                                        "estimates are shares of customers from 0 to 100; fix "
+                                        "the data or map another column"))
+            target.loc[index] = numbers.to_numpy()
+        else:  # open-ended text
+            text = values.astype("string").str.strip()
+            target.loc[index] = text.mask(text.eq("")).to_numpy()
+    return _Coded(columns, raw_codes, problems, unknown_rows)
+
+
+def _dtype(kind: str) -> str:
+    return {"item": "Int8", "metric": "Float64", "estimate": "Float64"}.get(kind, "string")
+
+
+def _is_missing_answer(value, scale: Scale) -> bool:
+    key = normalize(value)
+    return key is not None and key in {normalize(m) for m in scale.missing}
+
+
+def _unknown_problem(where: str, value: str, count: int, scale: Scale, mapping) -> Problem:
+    from ._validate import did_you_mean
+
+    known = scale.point_names
+    hint = did_you_mean(value, known + [str(m) for m in scale.missing])
+    return Problem(
+        where,
+        f'answer "{value}" in {count} row(s) is not on scale {scale.id}{hint}',
+        f"add it to scales.{scale.id}.labels or .missing (points: {', '.join(known)}), "
+        "fix the data, or set cleaning.unknown_labels: missing"
+        if mapping.kind == "item" or mapping.scale else
+        "NPS answers are whole numbers 0-10; fix the data or map another column")
+
+
+def _percent(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
+    text = values.astype("string").str.strip().str.rstrip("%").str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    bad_mask = (text.notna() & text.ne("") & numbers.isna()) | (numbers < 0) | (numbers > 100)
+    bad = values[bad_mask.fillna(False)].astype(str).value_counts().to_dict()
+    return numbers.where(~bad_mask.fillna(False)).astype("Float64"), bad
+
+
+def data_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
+    """Every problem with the data a study points at: missing columns, unknown answers.
+
+    This is what ``cxstudy validate`` reports after the study file itself checks out.
+    """
+    problems = column_problems(raw, study)
+    if problems:
+        return problems
+    return _code_columns(raw, study, _file_names(raw)).problems
+
+
+def _file_names(raw: pd.DataFrame) -> dict[str, str]:
+    return {name: Path(info["path"]).name for name, info in raw.attrs.get("sources", {}).items()}
+
+
+# ---------------------------------------------------------------------------
+# the rules
+
+
+class _Log:
+    """The reason and detail of every row; the first rule to drop a row wins."""
+
+    def __init__(self, index: pd.Index):
+        self.reason = pd.Series("", index=index, dtype=object)
+        self.detail = pd.Series("", index=index, dtype=object)
+        self.skipped: list[dict[str, str]] = []
+
+    @property
+    def alive(self) -> pd.Series:
+        return self.reason.eq("")
+
+    def drop(self, mask: pd.Series, reason: str, detail: pd.Series | str) -> None:
+        mask = mask.reindex(self.reason.index, fill_value=False).fillna(False).astype(bool)
+        mask &= self.alive
+        self.reason[mask] = reason
+        if isinstance(detail, str):
+            self.detail[mask] = detail
+        else:
+            self.detail[mask] = detail.reindex(self.reason.index)[mask].astype(str)
+
+    def skip(self, source: Source, rule: str, why: str) -> None:
+        self.skipped.append({"source": source.name, "rule": rule, "why": why})
+
+
+def _find(columns: list[str], explicit: str | None, candidates: list[str]) -> str | None:
+    if explicit is not None:
+        return explicit if explicit in columns else None
+    return next((c for c in candidates if c in columns), None)
+
+
+def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
+    """Clean the rows of :func:`~cxstudy.read_sources` into coded responses and a log.
+
+    Parameters
+    ----------
+    raw : pandas.DataFrame
+        All rows of all sources, as returned by :func:`cxstudy.read_sources`.
+    study : Study
+
+    Returns
+    -------
+    CleaningResult
+        ``.responses`` (kept respondents), ``.log`` (every input row), ``.skipped``.
+
+    Raises
+    ------
+    StudyFileError
+        A mapped column is not in its export (with the nearest names).
+    DataError
+        Answers the scales do not know (unless ``cleaning.unknown_labels: missing``),
+        estimates outside 0-100, NPS outside 0-10.
+    """
+    files = _file_names(raw)
+    problems = column_problems(raw, study)
+    if problems:
+        raise StudyFileError(study.path, problems)
+    coded = _code_columns(raw, study, files)
+    label_problems = [p for p in coded.problems if "not on scale" in p.found]
+    other_problems = [p for p in coded.problems if "not on scale" not in p.found]
+    if study.cleaning.unknown_labels == "missing":
+        label_problems = []
+    if label_problems or other_problems:
+        raise DataError(f"{study.path or 'study'}: answers the study file does not allow",
+                        label_problems + other_problems)
+
+    rules = study.cleaning
+    log = _Log(raw.index)
+    info = raw.attrs.get("sources", {})
+    group_known = raw["group"].notna()
+    log.drop(~group_known, "no_group", "group value " + raw["group_value"].map(
+        lambda v: "blank" if pd.isna(v) else f'"{v}" is not one of the study\'s groups'))
+
+    for source in study.sources:
+        rows = raw["source"].eq(source.name)
+        columns = info.get(source.name, {}).get("columns", [])
+        fmt = info.get(source.name, {}).get("format")
+        if rules.drop_preview and fmt == "qualtrics":
+            _rule_preview(raw, rows, columns, source, log)
+        if rules.require_finished and fmt != "google_forms":
+            _rule_finished(raw, rows, columns, source, log)
+
+    respondent_ids = _respondent_ids(raw, study, info)
+    if rules.duplicates == "id":
+        _rule_duplicate_ids(raw, study, respondent_ids, info, log)
+    elif rules.duplicates == "answers":
+        _rule_duplicate_answers(raw, study, coded, log)
+    if rules.min_duration_ratio > 0:
+        _rule_speeders(raw, study, info, log, rules.min_duration_ratio)
+    if rules.straightline_min_items:
+        _rule_straightliners(raw, study, coded, log, rules.straightline_min_items)
+    for number, check in enumerate(rules.attention_checks):
+        _rule_attention(raw, study, info, log, number, check)
+
+    kept = log.alive
+    for entry in log.skipped:
+        rows = raw["source"].eq(entry["source"]) & kept
+        note = f"not checked: {entry['rule']} ({entry['why']})"
+        log.detail[rows] = log.detail[rows].map(lambda d, n=note: f"{d}; {n}" if d else n)
+    if study.cleaning.unknown_labels == "missing":
+        flagged = coded.unknown_rows & kept
+        log.detail[flagged] = log.detail[flagged].map(
+            lambda d: (d + "; " if d else "") + "unknown answer(s) set to missing")
+
+    log_frame = pd.DataFrame({
+        "source": raw["source"].astype(str),
+        "source_row": raw["source_row"].astype(np.int64),
+        "respondent_id": respondent_ids.astype("string"),
+        "group": raw["group"].astype("string"),
+        "kept": kept.astype(bool),
+        "reason": log.reason.astype(str),
+        "detail": log.detail.astype(str),
+    })[LOG_COLUMNS].reset_index(drop=True)
+    if len(log_frame) != len(raw) or int(log_frame["kept"].sum()) + int(
+            (~log_frame["kept"]).sum()) != len(raw):
+        raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
+
+    responses = _responses(raw, study, coded, respondent_ids, kept)
+    skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
+    return CleaningResult(responses=responses, log=log_frame, skipped=skipped)
+
+
+def _rule_preview(raw, rows, columns, source: Source, log: _Log) -> None:
+    status = "Status" if "Status" in columns else None
+    channel = "DistributionChannel" if "DistributionChannel" in columns else None
+    if status is None and channel is None:
+        log.skip(source, "preview", "no Status or DistributionChannel column")
+        return
+    for column in (status, channel):
+        if column is None:
+            continue
+        keys = raw.loc[rows, column].map(normalize)
+        hit = keys.isin(_PREVIEW_STATUS) if column == "Status" else keys.isin(
+            {"preview", "test"})
+        log.drop(hit, "preview", raw.loc[rows, column].map(lambda v, c=column: f"{c} = {v}"))
+
+
+def _rule_finished(raw, rows, columns, source: Source, log: _Log) -> None:
+    column = _find(columns, source.finished_column, _FINISHED_COLUMNS)
+    if column is None:
+        log.skip(source, "unfinished", "no Finished column; set finished_column on the source"
+                 if source.finished_column is None else
+                 f"finished_column {source.finished_column!r} not in the export")
+        return
+    keys = raw.loc[rows, column].map(normalize)
+    log.drop(keys.isin(_FALSE), "unfinished", f"{column} = false")
+
+
+def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
+    ids = pd.Series(pd.NA, index=raw.index, dtype="string")
+    pii = {p.casefold() for p in study.pii_columns}
+    for source in study.sources:
+        rows = raw["source"].eq(source.name)
+        column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
+                       _ID_COLUMNS)
+        generated = source.name + "-" + raw.loc[rows, "source_row"].astype(str)
+        if column is None:
+            ids[rows] = generated.astype("string")
+            continue
+        values = raw.loc[rows, column].map(lambda v: pd.NA if pd.isna(v) else (
+            str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
+        if column.casefold() in pii:
+            values = hash_id(values, salt=study.slug)
+        ids[rows] = values.fillna(generated).astype("string")
+    return ids
+
+
+def _rule_duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> None:
+    for source in study.sources:
+        column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
+                       _ID_COLUMNS)
+        if column is None:
+            log.skip(source, "duplicate ids", "no id column; set id_column on the source")
+    has_id = pd.Series(False, index=raw.index)
+    for source in study.sources:
+        if _find(info.get(source.name, {}).get("columns", []), source.id_column, _ID_COLUMNS):
+            has_id |= raw["source"].eq(source.name)
+    candidates = log.alive & has_id
+    frame = pd.DataFrame({"group": raw["group"], "id": ids})[candidates]
+    repeated = frame.duplicated(["group", "id"], keep="first")
+    first = frame.drop_duplicates(["group", "id"], keep="first")
+    first_at = pd.Series(
+        raw.loc[first.index, "source"].astype(str) + " row " +
+        raw.loc[first.index, "source_row"].astype(str), index=first.index)
+    lookup = dict(zip(zip(first["group"], first["id"], strict=True), first_at, strict=True))
+    detail = frame[repeated].apply(lambda r: f"same id as {lookup[(r['group'], r['id'])]}",
+                                   axis=1) if repeated.any() else pd.Series(dtype=object)
+    log.drop(repeated, "duplicate", detail)
+
+
+def _rule_duplicate_answers(raw, study: Study, coded: _Coded, log: _Log) -> None:
+    answers = pd.DataFrame(coded.columns, index=raw.index)
+    answered = answers.notna().any(axis=1)
+    frame = answers.astype(str).assign(_group=raw["group"].astype(str))[log.alive & answered]
+    repeated = frame.duplicated(keep="first")
+    log.drop(repeated, "duplicate", "identical answers to an earlier response in the group")
+
+
+def _durations(raw: pd.DataFrame, rows: pd.Series, columns: list[str], source: Source):
+    column = _find(columns, source.duration_column, _DURATION_COLUMNS)
+    if column is not None:
+        return pd.to_numeric(raw.loc[rows, column], errors="coerce")
+    for start, end in _DATE_PAIRS:
+        if start in columns and end in columns:
+            began = pd.to_datetime(raw.loc[rows, start], errors="coerce", format="mixed")
+            ended = pd.to_datetime(raw.loc[rows, end], errors="coerce", format="mixed")
+            return (ended - began).dt.total_seconds()
+    return None
+
+
+def _rule_speeders(raw, study: Study, info: dict, log: _Log, ratio: float) -> None:
+    seconds = pd.Series(np.nan, index=raw.index)
+    for source in study.sources:
+        rows = raw["source"].eq(source.name)
+        values = _durations(raw, rows, info.get(source.name, {}).get("columns", []), source)
+        if values is None:
+            log.skip(source, "speeders", "no duration column; set duration_column on the source")
+            continue
+        seconds[rows] = values.to_numpy(dtype=float, na_value=np.nan)
+    alive = log.alive & seconds.notna()
+    medians = seconds[alive].groupby(raw.loc[alive, "group"]).median()
+    limit = raw["group"].map(medians).astype(float) * ratio
+    fast = alive & (seconds < limit)
+    median = raw.loc[fast, "group"].map(medians).astype(float)
+    detail = pd.Series([f"took {took:.0f} s; limit {cap:.0f} s ({ratio:g} x the group median "
+                        f"{mid:.0f} s)" for took, cap, mid in
+                        zip(seconds[fast], limit[fast], median, strict=True)],
+                       index=raw.index[fast.to_numpy()], dtype=object)
+    log.drop(fast, "speeder", detail)
+
+
+def _rule_straightliners(raw, study: Study, coded: _Coded, log: _Log, minimum: int) -> None:
+    by_scale: dict[str, list[str]] = {}
+    for item in study.items:
+        if item.id in coded.raw_item_codes:
+            by_scale.setdefault(item.scale, []).append(item.id)
+    for scale_id, item_ids in by_scale.items():
+        if len(item_ids) < minimum:
+            continue
+        block = np.column_stack([coded.raw_item_codes[i].astype("float64").to_numpy(
+            na_value=np.nan) for i in item_ids])
+        answered = np.sum(~np.isnan(block), axis=1)
+        with np.errstate(all="ignore"):
+            low, high = np.nanmin(np.where(answered[:, None] > 0, block, 0), axis=1), \
+                np.nanmax(np.where(answered[:, None] > 0, block, 0), axis=1)
+        flat = pd.Series((answered >= minimum) & (low == high), index=raw.index)
+        names = np.array(["", *study.scales[scale_id].point_names], dtype=object)
+        detail = pd.Series(
+            [f'same answer ("{names[int(code)]}") on all {count} answered {scale_id} items'
+             for code, count in zip(low[flat.to_numpy()], answered[flat.to_numpy()],
+                                    strict=True)],
+            index=raw.index[flat.to_numpy()], dtype=object)
+        log.drop(flat, "straightliner", detail)
+
+
+def _rule_attention(raw, study: Study, info: dict, log: _Log, number: int, check) -> None:
+    expected = {normalize(e) for e in check.expect}
+    for source in study.sources:
+        rows = raw["source"].eq(source.name)
+        columns = info.get(source.name, {}).get("columns", [])
+        for group in study.source_groups(source):
+            column = check.columns.get(group)
+            if column is None:
+                continue
+            if column not in columns:
+                log.skip(source, f"attention check {number + 1}", f"no column {column!r}")
+                continue
+            here = rows & raw["group"].eq(group).fillna(False)
+            answers = raw.loc[here, column]
+            failed = ~answers.map(normalize).isin(expected)
+            want = " or ".join(f'"{e}"' for e in check.expect)
+            detail = answers.map(lambda v, c=column, w=want: f'{c} = "{v}", expected {w}'
+                                 if not pd.isna(v) else f"{c} blank, expected {w}")
+            log.drop(failed, "attention_check", detail)
+
+
+# ---------------------------------------------------------------------------
+# responses and writing
+
+
+def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series):
+    frame = pd.DataFrame({
+        "respondent_id": ids[kept].astype("string"),
+        "group": pd.Categorical(raw.loc[kept, "group"], categories=list(study.groups)),
+        "weight": np.ones(int(kept.sum())),
+        "source": raw.loc[kept, "source"].astype("string"),
+        "source_row": raw.loc[kept, "source_row"].astype(np.int64),
+    })
+    waves = {s.name: s.wave for s in study.sources if s.wave is not None}
+    if waves:
+        frame["wave"] = raw.loc[kept, "source"].map(waves).astype("string")
+    pii_present = [c for c in study.pii_columns if c in raw.columns]
+    personal = raw.loc[kept, pii_present] if pii_present else None
+    ordered = [i.id for i in study.items] + [m.id for m in study.metrics] + \
+        [e.id for e in study.estimates] + [q.id for q in study.open_ended]
+    open_ids = {q.id for q in study.open_ended}
+    for column_id in ordered:
+        values = coded.columns.get(column_id)
+        if values is None:
+            values = pd.Series(pd.NA, index=raw.index,
+                               dtype="string" if column_id in open_ids else "Float64")
+        values = values[kept]
+        if column_id in open_ids:
+            values = scrub_text(values, personal)
+        frame[column_id] = values
+    for metric in study.metrics:  # whole-number metrics stay small integers
+        column = frame[metric.id]
+        if column.dropna().mod(1).eq(0).all():
+            frame[metric.id] = column.astype("Int16")
+    return frame.reset_index(drop=True)
+
+
+def _atomic_write(path: Path, write) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
+                                         suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def write_processed(result: CleaningResult, study: Study, out_dir: str | Path | None = None
+                    ) -> Path:
+    """Write ``responses.parquet`` and ``cleaning_log.csv`` atomically; return the folder."""
+    folder = Path(out_dir) if out_dir is not None else study.processed_dir
+    _atomic_write(folder / "responses.parquet",
+                  lambda p: result.responses.to_parquet(p, index=False))
+    _atomic_write(folder / "cleaning_log.csv", lambda p: result.log.to_csv(p, index=False))
+    return folder

@@ -1,0 +1,167 @@
+"""Command line: ``cxstudy run | validate | init``.
+
+Errors exit non-zero with one clear message, never a bare traceback (set
+``CXSTUDY_DEBUG=1`` to see one for an unexpected internal error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .exceptions import CxStudyError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _print(line: str) -> None:
+    print(line, flush=True)
+
+
+def _run_one(study_path: str, out: str | None) -> tuple[str, bool, str]:
+    """Run one study; return (path, ok, message). Safe to call in a worker process."""
+    from .pipeline import run
+
+    started = time.perf_counter()
+    try:
+        result = run(study_path, out=out, progress=_print)
+    except CxStudyError as exc:
+        return study_path, False, str(exc)
+    except Exception as exc:  # an internal error: say so plainly
+        if os.environ.get("CXSTUDY_DEBUG"):
+            traceback.print_exc()
+        return study_path, False, (f"{study_path}: internal error ({type(exc).__name__}: "
+                                   f"{exc}). Rerun with CXSTUDY_DEBUG=1 for details and "
+                                   "report it.")
+    seconds = time.perf_counter() - started
+    return study_path, True, (f"{result.study.slug}: done in {seconds:.1f} s. Cleaned data: "
+                              f"{result.processed_dir}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    jobs = max(1, args.jobs)
+    failures = 0
+    if jobs == 1 or len(args.study) == 1:
+        outcomes = (_run_one(path, args.out) for path in args.study)
+        for _path, ok, message in outcomes:
+            failures += not ok
+            print(message, file=sys.stdout if ok else sys.stderr, flush=True)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_run_one, path, args.out) for path in args.study]
+            for future in futures:
+                _path, ok, message = future.result()
+                failures += not ok
+                print(message, file=sys.stdout if ok else sys.stderr, flush=True)
+    if failures:
+        print(f"{failures} of {len(args.study)} stud{'y' if len(args.study) == 1 else 'ies'} "
+              "failed", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .pipeline import validate
+
+    status = EXIT_OK
+    for path in args.study:
+        try:
+            study, problems, rows = validate(path)
+        except CxStudyError as exc:
+            print(str(exc), file=sys.stderr)
+            status = EXIT_PROBLEMS
+            continue
+        if problems:
+            count = len(problems)
+            print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
+            for problem in problems:
+                print(f"  - {problem}", file=sys.stderr)
+            status = EXIT_PROBLEMS
+        else:
+            print(f"{path}: OK — {len(study.sources)} source(s), {rows:,} rows, "
+                  f"{len(study.items)} items, {len(study.metrics)} metrics, "
+                  f"{len(study.open_ended)} open-ended questions; groups "
+                  + ", ".join(study.groups) + f" (reference: {study.reference})")
+    return status
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    import re
+
+    slug = args.slug
+    if not re.match(r"^[a-z0-9][a-z0-9_-]*$", slug):
+        print(f"cxstudy init: {slug!r} is not a valid slug; use lower-case letters, digits, "
+              "- and _ (it names folders), e.g. cxstudy init acme", file=sys.stderr)
+        return EXIT_USAGE
+    folder = Path(args.dir)
+    target = folder / f"{slug}.yml"
+    if target.exists() and not args.force:
+        print(f"cxstudy init: {target} already exists; choose another slug or pass --force",
+              file=sys.stderr)
+        return EXIT_PROBLEMS
+    template = resources.files("cxstudy").joinpath("templates/study.yml").read_text("utf-8")
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_text(template.replace("{slug}", slug), encoding="utf-8")
+    raw_dir = folder.resolve().parent / "data" / "raw" / slug
+    print(f"Wrote {target}. Next:\n"
+          f"  1. put the client's exports in {raw_dir}/\n"
+          f"  2. edit {target}: sources, scales, items (the comments say how)\n"
+          f"  3. cxstudy validate {target}\n"
+          f"  4. cxstudy run {target}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cxstudy",
+        description="Perception-gap studies: what leaders and staff believe about the "
+                    "customer experience vs what customers experience.")
+    parser.add_argument("--version", action="version", version=f"cxstudy {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    run_parser = commands.add_parser("run", help="run one or more studies end to end")
+    run_parser.add_argument("study", nargs="+", help="study file(s), e.g. studies/acme.yml")
+    run_parser.add_argument("--jobs", "-j", type=int, default=1,
+                            help="studies to run in parallel (default 1)")
+    run_parser.add_argument("--out", default=None,
+                            help="write data/processed and reports under this folder instead "
+                                 "of the study's project folder")
+    run_parser.set_defaults(handler=cmd_run)
+
+    validate_parser = commands.add_parser(
+        "validate", help="check a study file and the exports it points at")
+    validate_parser.add_argument("study", nargs="+", help="study file(s)")
+    validate_parser.set_defaults(handler=cmd_validate)
+
+    init_parser = commands.add_parser("init", help="write a new study file from the template")
+    init_parser.add_argument("slug", help="short name of the study, e.g. acme")
+    init_parser.add_argument("--dir", default="studies",
+                             help="folder for the study file (default: studies)")
+    init_parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init_parser.set_defaults(handler=cmd_init)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except CxStudyError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

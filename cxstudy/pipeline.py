@@ -1,0 +1,99 @@
+"""Running a whole study: validate, read, clean, write processed data.
+
+The report stage (notebooks -> HTML) plugs in after cleaning; until it does, a run
+ends with the cleaned data and says where it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .clean import CleaningResult, clean, column_problems, write_processed
+from .exceptions import Problem, ReadError, StudyFileError
+from .readers import read_sources
+from .study import Study, load_study
+
+
+@dataclass
+class RunResult:
+    """What :func:`run` did for one study."""
+
+    study: Study
+    cleaning: CleaningResult
+    processed_dir: Path
+
+    @property
+    def rows_in(self) -> int:
+        return len(self.cleaning.log)
+
+    @property
+    def rows_kept(self) -> int:
+        return int(self.cleaning.log["kept"].sum())
+
+
+def output_root(study: Study, out: str | Path | None) -> Path:
+    """Where outputs go: ``--out`` if given, else the study's project folder."""
+    return Path(out).resolve() if out is not None else study.project_root
+
+
+def validate(study_path: str | Path) -> tuple[Study, list[Problem], int]:
+    """Check a study file and the data it points at, collecting every problem.
+
+    Returns the study, the problems (empty when all is well) and the number of
+    rows read. Raises :class:`StudyFileError` when the study file itself is invalid.
+    """
+    from .clean import data_problems
+
+    study = load_study(study_path)
+    try:
+        raw = read_sources(study)
+    except ReadError as exc:
+        return study, [Problem(str(exc.path), exc.reason, "")], 0
+    except StudyFileError as exc:
+        return study, exc.problems, 0
+    problems = column_problems(raw, study) or data_problems(raw, study)
+    if study.cleaning.unknown_labels == "missing":
+        problems = [p for p in problems if "not on scale" not in p.found]
+    return study, problems, len(raw)
+
+
+def run(
+    study: str | Path | Study,
+    *,
+    out: str | Path | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> RunResult:
+    """Run a whole study: read every source, clean, write processed data.
+
+    Parameters
+    ----------
+    study : str, Path or Study
+        The study file (or a loaded study).
+    out : str or Path, optional
+        Folder to write ``data/processed/<slug>/`` (and reports) under instead of
+        the study's project folder.
+    progress : callable, optional
+        Called with one line of text per step.
+
+    Returns
+    -------
+    RunResult
+    """
+    say = progress or (lambda _line: None)
+    if not isinstance(study, Study):
+        study = load_study(study)
+    say(f"{study.slug}: reading {len(study.sources)} source(s)")
+    raw = read_sources(study)
+    problems = column_problems(raw, study)
+    if problems:
+        raise StudyFileError(study.path, problems)
+    say(f"{study.slug}: cleaning {len(raw):,} rows")
+    result = clean(raw, study)
+    folder = output_root(study, out) / "data" / "processed" / study.slug
+    write_processed(result, study, folder)
+    kept = int(result.log["kept"].sum())
+    say(f"{study.slug}: kept {kept:,} of {len(raw):,} rows "
+        f"({len(raw) - kept:,} dropped; reasons in {folder / 'cleaning_log.csv'})")
+    return RunResult(study=study, cleaning=result, processed_dir=folder)

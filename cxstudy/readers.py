@@ -1,0 +1,518 @@
+"""Readers for survey exports as they arrive: CSV, Excel, Qualtrics, SurveyMonkey, SPSS
+and Google Forms.
+
+Every reader returns a :class:`pandas.DataFrame` with one row per response, unique
+column names, blanks as missing, and metadata in ``df.attrs``:
+
+``format``
+    The format read (``csv``, ``xlsx``, ``qualtrics``, ``surveymonkey``, ``spss``,
+    ``google_forms``).
+``questions``
+    Column -> question text (Qualtrics' second header row, SurveyMonkey's two
+    header rows, SPSS variable labels), for reports.
+``path``, ``encoding``, ``delimiter``, ``header_rows``, ``variant``
+    How the file was read.
+
+Files are only ever opened for reading.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import ReadError
+
+_IMPORT_ID = re.compile(r"""^\{\s*['"]ImportId['"]\s*:""")
+_LEGACY_V = re.compile(r"^V\d+$")
+_TAG = re.compile(r"<[^>]+>")
+_SPACES = re.compile(r"\s+")
+_DELIMITERS = [",", ";", "\t", "|"]
+_TIMESTAMP_NAMES = {"timestamp", "marca temporal", "horodateur", "zeitstempel",
+                    "carimbo de data/hora", "informazioni cronologiche"}
+_SURVEYMONKEY_SUBHEADERS = {"response", "open-ended response"}
+TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".dat", ""}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
+SPSS_SUFFIXES = {".sav", ".zsav"}
+
+
+# ---------------------------------------------------------------------------
+# public
+
+
+class SharedInfo(dict):
+    """Metadata kept in ``DataFrame.attrs``. pandas deep-copies ``attrs`` on every
+    operation; this read-only-by-convention dict is shared instead of copied."""
+
+    def __deepcopy__(self, memo: dict) -> SharedInfo:
+        return self
+
+
+def read_export(
+    path: str | Path,
+    format: str | None = None,
+    *,
+    sheet: str | int | None = None,
+) -> pd.DataFrame:
+    """Read one survey export, detecting its format when not given.
+
+    Parameters
+    ----------
+    path : str or Path
+        The export. It is opened read-only and never modified.
+    format : {'csv', 'xlsx', 'qualtrics', 'surveymonkey', 'spss', 'google_forms'}, optional
+        Detected from the extension and the header rows when omitted.
+    sheet : str or int, optional
+        Excel sheet name or 0-based position (default: the first sheet).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per response; metadata (question texts, format) in ``.attrs``.
+
+    Raises
+    ------
+    ReadError
+        Naming the file, what was tried, and what to do.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> df = cx.read_export("data/raw/example/customers_qualtrics.csv")  # doctest: +SKIP
+    >>> df.attrs["format"], df.attrs["questions"]["Q3"]  # doctest: +SKIP
+    ('qualtrics', 'We deliver an excellent customer experience')
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ReadError(path, "file not found; check the path in the study file (relative "
+                        "paths start from the study file's folder)")
+    if path.is_dir():
+        raise ReadError(path, "is a folder, not an export file")
+    suffix = path.suffix.lower()
+    if format is None:
+        if suffix in SPSS_SUFFIXES:
+            format = "spss"
+        elif suffix == ".xls":
+            raise ReadError(path, "old Excel .xls files are not read; open it in Excel and "
+                            "save it as .xlsx, or export CSV")
+        elif suffix in EXCEL_SUFFIXES:
+            return _frame_from_grid(_excel_grid(path, sheet), path, layout=None,
+                                    container="xlsx")
+        elif suffix in TEXT_SUFFIXES or not _looks_binary(path):
+            grid, info = _text_grid(path)
+            return _frame_from_grid(grid, path, layout=None, container="csv", info=info)
+        else:
+            raise ReadError(path, f"could not tell the format of this {suffix} file: tried "
+                            "spss (.sav), xlsx (.xlsx) and the text formats (csv, qualtrics, "
+                            "surveymonkey, google_forms) — it is binary and not one of "
+                            "them; export it as CSV, or set format: in the study file")
+    if format == "spss":
+        return _read_spss(path)
+    if format not in ("csv", "xlsx", "qualtrics", "surveymonkey", "google_forms"):
+        raise ReadError(path, f"unknown format {format!r}; use one of csv, xlsx, qualtrics, "
+                        "surveymonkey, spss, google_forms")
+    if suffix in EXCEL_SUFFIXES or format == "xlsx":
+        grid, info = _excel_grid(path, sheet), {}
+        container = "xlsx"
+    else:
+        grid, info = _text_grid(path)
+        container = "csv"
+    layout = {"csv": "plain", "xlsx": "plain"}.get(format, format)
+    return _frame_from_grid(grid, path, layout=layout, container=container, info=info)
+
+
+def read_sources(study) -> pd.DataFrame:
+    """Read every source of a study into one frame.
+
+    Each row keeps its export's columns plus ``source`` (the source's name),
+    ``source_row`` (1-based position among the export's responses, after its
+    header rows) and ``group`` (the audience, or ``<NA>`` when a ``group_column``
+    value is blank or not one of the study's groups; the value itself is kept in
+    ``group_value``).
+
+    ``attrs["sources"]`` describes each source: path, format, rows, its own columns
+    and question texts.
+
+    Raises
+    ------
+    ReadError
+        One source could not be read.
+    StudyFileError
+        Several could not; every one is listed.
+    """
+    from .exceptions import Problem, StudyFileError
+
+    frames, described, failures = [], {}, []
+    for source in study.sources:
+        try:
+            frame, info = read_source(source, study.groups)
+        except ReadError as exc:
+            failures.append(exc)
+            continue
+        frames.append(frame)
+        described[source.name] = info
+    if len(failures) == 1:
+        raise failures[0]
+    if failures:
+        raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
+                                          for exc in failures])
+    raw = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+    raw.attrs = {"sources": SharedInfo(described)}
+    return raw
+
+
+def read_source(source, groups: Iterable[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read one study source; add ``source``, ``source_row``, ``group``, ``group_value``."""
+    frame = read_export(source.path, source.format, sheet=source.sheet)
+    columns = list(frame.columns)
+    for reserved in ("source", "source_row", "group", "group_value"):
+        if reserved in frame.columns and reserved != source.group_column:
+            frame = frame.rename(columns={reserved: f"{reserved}_original"})
+    if source.group is not None:
+        group = pd.Series(source.group, index=frame.index, dtype="object")
+        group_value = group
+    else:
+        if source.group_column not in frame.columns:
+            raise ReadError(source.path, f"group_column {source.group_column!r} is not a "
+                            "column of this export" + nearest(source.group_column, columns))
+        group_value = frame[source.group_column].map(_group_text).astype("object")
+        if source.group_map:
+            mapping = {_group_text(raw): target for raw, target in source.group_map.items()}
+        else:
+            mapping = {g: g for g in groups}
+        group = group_value.map(lambda v: mapping.get(v, pd.NA)).astype("object")
+    frame.insert(0, "group_value", group_value)
+    frame.insert(0, "group", group)
+    frame.insert(0, "source_row", np.arange(1, len(frame) + 1, dtype=np.int64))
+    frame.insert(0, "source", source.name)
+    info = {
+        "path": str(source.path),
+        "format": frame.attrs.get("format"),
+        "rows": len(frame),
+        "columns": columns,
+        "questions": frame.attrs.get("questions", {}),
+    }
+    frame.attrs = {}
+    return frame, info
+
+
+def nearest(name: str, columns: Iterable[str], n: int = 3) -> str:
+    """``'; nearest: "A", "B"'`` — the closest column names, for error messages."""
+    import difflib
+
+    columns = [str(c) for c in columns]
+    lowered = {c.lower(): c for c in columns}
+    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=n, cutoff=0.5)
+    if not close:
+        close = [c for c in lowered if str(name).lower() in c][:n]
+    if not close:
+        return f"; it has {len(columns)} columns, e.g. " + ", ".join(
+            f'"{c}"' for c in columns[:5])
+    return "; nearest: " + ", ".join(f'"{lowered[c]}"' for c in close)
+
+
+# ---------------------------------------------------------------------------
+# getting a grid of cells
+
+
+def _looks_binary(path: Path) -> bool:
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    return b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff"))
+
+
+def _decode(path: Path) -> tuple[str, str]:
+    data = path.read_bytes()
+    if not data.strip():
+        raise ReadError(path, "the file is empty; export the survey again")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    if b"\x00" in data[:4096]:
+        raise ReadError(path, "this is a binary file, not a text export; tried csv, qualtrics, "
+                        "surveymonkey and google_forms. Export the survey as CSV or name its "
+                        "format in the study file")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        # Excel's "CSV" on Windows: cp1252. Latin-1 would accept anything; cp1252 leaves
+        # five bytes undefined, so a failure here means a genuinely unknown encoding.
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError as exc:
+            raise ReadError(path, "text encoding not recognised (tried UTF-8, UTF-16 and "
+                            f"Windows cp1252; byte {exc.start}); save it as UTF-8 CSV") from None
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header record into the most fields (ties: comma)."""
+    best, best_fields = ",", 1
+    for delimiter in _DELIMITERS:  # one record each, quotes honoured
+        record = next(csv.reader(io.StringIO(text[:200_000]), delimiter=delimiter), [])
+        if len(record) > best_fields:
+            best, best_fields = delimiter, len(record)
+    return best
+
+
+def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
+    text, encoding = _decode(path)
+    delimiter = _sniff_delimiter(text)
+    try:
+        grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
+                           keep_default_na=False, na_filter=False, skip_blank_lines=True,
+                           engine="c")
+    except pd.errors.ParserError as exc:
+        message = str(exc)
+        match = re.search(r"line (\d+), saw (\d+)", message)
+        detail = (f"line {match.group(1)} has {match.group(2)} fields, more than the header"
+                  if match else message.strip().splitlines()[-1])
+        raise ReadError(path, f"the table is ragged: {detail}. Check for an unquoted "
+                        f"{delimiter!r} inside an answer, or re-export the file") from None
+    except pd.errors.EmptyDataError:
+        raise ReadError(path, "no rows found; export the survey again") from None
+    return grid, {"encoding": encoding, "delimiter": delimiter}
+
+
+def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None,
+                             dtype=object, engine="openpyxl")
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ReadError(path, f"not a readable .xlsx workbook ({exc}); open it in Excel and "
+                        "save it again as .xlsx") from None
+    except (ValueError, IndexError) as exc:
+        sheets = _sheet_names(path)
+        raise ReadError(path, f"sheet {sheet!r} not found ({exc}); its sheets are: "
+                        + ", ".join(repr(s) for s in sheets)) from None
+
+
+def _sheet_names(path: Path) -> list[str]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True)
+    try:
+        return list(workbook.sheetnames)
+    finally:
+        workbook.close()
+
+
+# ---------------------------------------------------------------------------
+# interpreting the header rows
+
+
+def _cell_text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def detect_layout(top: list[list[str]]) -> str:
+    """Name the export layout from its first (up to three) rows."""
+    first = top[0] if top else []
+    second = top[1] if len(top) > 1 else []
+    third = top[2] if len(top) > 2 else []
+    filled_third = [c for c in third if c]
+    if filled_third and sum(bool(_IMPORT_ID.match(c)) for c in filled_third) >= max(
+            1, 0.8 * len(filled_third)):
+        return "qualtrics"
+    if len(first) >= 2 and first[0] == "V1" and first[1] == "V2" and second and \
+            second[0].lower() == "responseid":
+        return "qualtrics_legacy"
+    lowered = [c.lower() for c in first]
+    if "respondent id" in lowered[:3] and second and (
+            {c.lower() for c in second} & _SURVEYMONKEY_SUBHEADERS or not second[0]):
+        return "surveymonkey"
+    if lowered and lowered[0] in _TIMESTAMP_NAMES:
+        return "google_forms"
+    return "plain"
+
+
+def _frame_from_grid(
+    grid: pd.DataFrame,
+    path: Path,
+    *,
+    layout: str | None,
+    container: str,
+    info: dict | None = None,
+) -> pd.DataFrame:
+    info = dict(info or {})
+    if grid.empty:
+        raise ReadError(path, "no rows found; export the survey again")
+    top = [[_cell_text(v) for v in grid.iloc[i].tolist()] for i in range(min(3, len(grid)))]
+    detected = detect_layout(top)
+    if layout is None:
+        layout = detected
+    elif layout == "qualtrics":
+        if detected not in ("qualtrics", "qualtrics_legacy"):
+            raise ReadError(path, "does not look like a Qualtrics export: expected a third "
+                            "header row of {\"ImportId\": ...} cells, or the legacy layout "
+                            "(V1, V2, ... then ResponseID). Re-export from Qualtrics with "
+                            "'Export data > CSV', or set format: csv")
+        layout = detected
+    elif layout == "surveymonkey" and detected != "surveymonkey":
+        raise ReadError(path, "does not look like a SurveyMonkey export: expected 'Respondent "
+                        "ID' in the first header row and a second header row ('Response', "
+                        "'Open-Ended Response', option labels). Export 'All individual "
+                        "responses' as CSV, or set format: csv")
+    elif layout == "google_forms" and detected != "google_forms":
+        raise ReadError(path, "does not look like a Google Forms export: its first column "
+                        "should be 'Timestamp'. Download the responses as .csv from Forms "
+                        "or Sheets, or set format: csv")
+
+    if layout == "qualtrics":
+        names, questions, header_rows = top[0], top[1], 3
+    elif layout == "qualtrics_legacy":
+        names = [second if _LEGACY_V.match(first) and second else first
+                 for first, second in zip(top[0], top[1], strict=True)]
+        questions, header_rows = top[1], 2
+    elif layout == "surveymonkey":
+        names, questions = _surveymonkey_names(top[0], top[1])
+        header_rows = 2
+    else:
+        names, questions, header_rows = top[0], top[0], 1
+
+    names = unique_names(names)
+    data = grid.iloc[header_rows:].reset_index(drop=True)
+    data.columns = names
+    data = _tidy_values(data)
+    fmt = {"qualtrics_legacy": "qualtrics", "plain": container}.get(layout, layout)
+    data.attrs = {
+        "format": fmt,
+        "variant": "legacy" if layout == "qualtrics_legacy" else layout,
+        "path": str(path),
+        "header_rows": header_rows,
+        "questions": SharedInfo({n: _clean_text(q) or n
+                                 for n, q in zip(names, questions, strict=False)}),
+        **info,
+    }
+    if layout == "qualtrics":
+        data.attrs["import_ids"] = SharedInfo(zip(names, top[2], strict=False))
+    return data
+
+
+def _surveymonkey_names(first: list[str], second: list[str]) -> tuple[list[str], list[str]]:
+    names, questions = [], []
+    question = ""
+    for head, sub in zip(first, second, strict=False):
+        head, sub = _clean_text(head), _clean_text(sub)
+        if head:
+            question = head
+        elif not sub:
+            question = ""
+        if not sub or sub.lower() in _SURVEYMONKEY_SUBHEADERS:
+            name = question or sub
+            text = question
+        elif head or question:
+            name = f"{question} - {sub}"
+            text = f"{question} - {sub}"
+        else:
+            name = text = sub
+        names.append(name)
+        questions.append(text)
+    return names, questions
+
+
+def _clean_text(value: str) -> str:
+    text = html.unescape(_TAG.sub(" ", value)) if "<" in value else value
+    return _SPACES.sub(" ", text).strip()
+
+
+def unique_names(names: Iterable[str]) -> list[str]:
+    """Give blank header cells a stable name (``column_7``) and de-duplicate (``Q1_2``)."""
+    result: list[str] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(names, start=1):
+        name = _clean_text(_cell_text(raw)) or f"column_{position}"
+        candidate, suffix = name, 2
+        while candidate in seen:
+            candidate = f"{name}_{suffix}"
+            suffix += 1
+        seen.add(candidate)
+        result.append(candidate)
+    return result
+
+
+_LEADING_ZERO = re.compile(r"^[+-]?0\d")
+
+
+def _tidy_values(data: pd.DataFrame) -> pd.DataFrame:
+    """Blanks become missing; all-numeric text columns become numbers (ids with
+    leading zeros stay text). Vectorised per column."""
+    tidy = {}
+    for name in data.columns:
+        column = data[name]
+        if column.dtype == object or pd.api.types.is_string_dtype(column):
+            is_text = column.map(type).eq(str) if column.dtype == object else None
+            if is_text is None or is_text.all():
+                column = _tidy_text(column.astype("str"))
+            else:  # Excel cells: numbers, dates and text mixed; strip the text only
+                text = _tidy_text(column[is_text].astype("str"))
+                column = column.astype(object).copy()
+                column[is_text] = text.astype(object)
+                column = column.where(column.notna(), np.nan).infer_objects()
+        tidy[name] = column
+    return pd.DataFrame(tidy, index=data.index)
+
+
+def _tidy_text(column: pd.Series) -> pd.Series:
+    column = column.str.strip()
+    column = column.mask(column.eq(""))
+    present = column.notna()
+    if present.any() and not column[present].str.match(_LEADING_ZERO).any():
+        numbers = pd.to_numeric(column, errors="coerce")
+        if numbers.notna().sum() == present.sum():
+            return numbers
+    return column
+
+
+def _group_text(value: Any) -> Any:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return pd.NA
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text if text else pd.NA
+
+
+# ---------------------------------------------------------------------------
+# SPSS
+
+
+def _read_spss(path: Path) -> pd.DataFrame:
+    import pyreadstat
+
+    try:
+        frame, meta = pyreadstat.read_sav(str(path), apply_value_formats=True,
+                                          user_missing=False)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
+        raise ReadError(path, f"could not read as SPSS .sav ({exc}); check that the file is "
+                        "a complete SPSS export") from None
+    for name in frame.columns:
+        if isinstance(frame[name].dtype, pd.CategoricalDtype):
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), np.nan)
+            frame[name] = frame[name].infer_objects()
+    frame.columns = unique_names(frame.columns)
+    frame = _tidy_values(frame)
+    labels = meta.column_names_to_labels or {}
+    frame.attrs = {
+        "format": "spss",
+        "variant": "sav",
+        "path": str(path),
+        "header_rows": 0,
+        "questions": SharedInfo({n: (labels.get(n) or n) for n in frame.columns}),
+        "value_labels": SharedInfo({k: {_cell_text(code): lab for code, lab in v.items()}
+                                    for k, v in (meta.variable_value_labels or {}).items()}),
+    }
+    return frame

@@ -1,0 +1,139 @@
+"""Answer scales: matching answers to scale points, case- and spacing-insensitively.
+
+Answers arrive as text (``" strongly AGREE"``), numbers (``4``, ``4.0``, ``"4"``) or
+numbered labels (``"10 - Extremely likely"``). :func:`normalize` turns each into one
+comparable key; :func:`code_answers` maps a whole column to the codes 1..k of a
+:class:`~cxstudy.study.Scale` in one pass over its distinct values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from numbers import Number
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .study import Scale
+
+_SPACES = re.compile(r"\s+")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"',
+                         "\u201d": '"', "\u00a0": " ", "\u2013": "-", "\u2014": "-"})
+_LEADING_NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)\s*(?:[-:=.)]|$)")
+MISSING = 0  # code given to answers listed as missing (before becoming <NA>)
+
+
+def normalize(value: Any) -> str | None:
+    """Return a comparison key for an answer, or ``None`` for a blank.
+
+    Text is Unicode-normalised (NFKC), curly quotes and dashes straightened,
+    case-folded and its white space collapsed; numbers (and text that is a
+    number) become their shortest form, so ``4``, ``4.0`` and ``" 4 "`` agree.
+
+    Examples
+    --------
+    >>> normalize("  Strongly   AGREE ")
+    'strongly agree'
+    >>> normalize("Don\u2019t know") == normalize("don't know")
+    True
+    >>> normalize(4.0), normalize("4")
+    ('4', '4')
+    """
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, Number):
+        number = float(value)
+        if math.isnan(number):
+            return None
+        return _number_key(number)
+    text = unicodedata.normalize("NFKC", str(value)).translate(_QUOTES)
+    text = _SPACES.sub(" ", text).strip().casefold()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    return text if math.isnan(number) or math.isinf(number) else _number_key(number)
+
+
+def _number_key(number: float) -> str:
+    return str(int(number)) if number.is_integer() else repr(number)
+
+
+@dataclass
+class CodedAnswers:
+    """Result of coding one column against a scale.
+
+    Attributes
+    ----------
+    codes : pandas.Series
+        Nullable ``Int8`` codes 1..k; ``<NA>`` for blanks, missing codes and
+        (when allowed) unknown answers.
+    unknown : dict
+        Each answer the scale does not know -> how many rows hold it.
+    missing_count : int
+        Rows whose answer is one of the scale's missing codes.
+    """
+
+    codes: pd.Series
+    unknown: dict[str, int]
+    missing_count: int
+
+
+def scale_lookup(scale: Scale) -> dict[str, int]:
+    """Map each accepted answer key to its code 1..k (missing answers map to 0)."""
+    lookup: dict[str, int] = {}
+    for spelling in (scale.labels, scale.values):
+        if spelling is None:
+            continue
+        for code, point in enumerate(spelling, start=1):
+            lookup[normalize(point)] = code
+    for answer in scale.missing:
+        lookup[normalize(answer)] = MISSING
+    return lookup
+
+
+def code_answers(values: pd.Series, scale: Scale) -> CodedAnswers:
+    """Code a column of answers to 1..k of ``scale``.
+
+    Only the column's distinct values are matched, so the cost is one
+    factorisation of the column plus work proportional to its distinct answers.
+    """
+    lookup = scale_lookup(scale)
+    numeric_scale = scale.values is not None
+    positions, uniques = pd.factorize(values, use_na_sentinel=True)
+    unique_codes = np.full(len(uniques) + 1, -1, dtype=np.int16)  # last slot: NaN sentinel
+    unknown_positions = []
+    for index, raw in enumerate(uniques):
+        key = normalize(raw)
+        if key is None:
+            continue
+        code = lookup.get(key)
+        if code is None and numeric_scale:
+            match = _LEADING_NUMBER.match(key)
+            if match:
+                code = lookup.get(_number_key(float(match.group(1))))
+        if code is None:
+            unknown_positions.append(index)
+            continue
+        unique_codes[index] = code
+    coded = unique_codes[positions]  # positions == -1 picks the NaN slot (-1)
+    counts = np.bincount(positions[positions >= 0], minlength=len(uniques))
+    unknown = {str(uniques[i]): int(counts[i]) for i in unknown_positions}
+    missing_count = int(counts[unique_codes[:-1] == MISSING].sum()) if len(uniques) else 0
+    codes = pd.array(np.where(coded > 0, coded, 0).astype(np.int8), dtype="Int8")
+    codes[coded <= 0] = pd.NA
+    return CodedAnswers(pd.Series(codes, index=values.index, name=values.name), unknown,
+                        missing_count)
+
+
+def reverse_codes(codes: pd.Series, k: int) -> pd.Series:
+    """Reverse-code 1..k as k+1-code, keeping ``<NA>``."""
+    return (k + 1 - codes).astype("Int8")

@@ -1,0 +1,43 @@
+"""Shared fixtures: paths, the real data in ../shared/data, small study builders."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+EXAMPLE_STUDY = ROOT / "studies" / "example.yml"
+
+needs_shared = pytest.mark.skipif(
+    not SHARED_DATA.is_dir(),
+    reason=f"real exports not available: {SHARED_DATA} is absent (clone with ../shared beside)")
+
+
+def sha256_tree(folder: Path) -> dict[str, str]:
+    """File name -> sha256 of every file below a folder."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+AGREE5 = {"labels": ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+                     "Strongly agree"], "top_box": 2, "missing": ["Don't know"]}
+
+
+def minimal_study(**overrides) -> dict:
+    """A valid study mapping with two audiences; override any top-level key."""
+    study = {
+        "study": "Test study",
+        "slug": "test",
+        "sources": [{"path": "leaders.csv", "group": "leadership"},
+                    {"path": "customers.csv", "group": "customers"}],
+        "groups": ["leadership", "customers"],
+        "scales": {"agree5": AGREE5},
+        "items": [{"id": "excellent", "text": "We are excellent", "scale": "agree5",
+                   "column": "Q1", "headline": True}],
+    }
+    study.update(overrides)
+    return study

@@ -1,0 +1,140 @@
+"""The command line: clear messages, no tracebacks, non-zero exits on problems."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from cxstudy.cli import main
+
+from .conftest import ROOT
+
+
+@pytest.fixture()
+def project(tmp_path):
+    """A copy of the example project that tests may break."""
+    shutil.copytree(ROOT / "studies", tmp_path / "studies")
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    return tmp_path
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def cli(*args):
+    """Run the installed entry point as a user would; return (code, stdout, stderr)."""
+    done = subprocess.run([sys.executable, "-m", "cxstudy.cli", *map(str, args)],
+                          capture_output=True, text=True, check=False)
+    return done.returncode, done.stdout, done.stderr
+
+
+def test_validate_example_ok():
+    code, out, err = cli("validate", ROOT / "studies" / "example.yml")
+    assert code == 0, err
+    assert "OK" in out and "1,268 rows" in out and "16 items" in out
+
+
+def test_validate_misspelt_key(project):
+    study = project / "studies" / "example.yml"
+    edit(study, "min_group_size: 5", "min_grup_size: 5")
+    code, out, err = cli("validate", study)
+    assert code == 1
+    assert 'min_grup_size: unknown key (did you mean "min_group_size"?)' in err
+    assert "Traceback" not in err + out
+
+
+def test_validate_missing_column_lists_nearest(project):
+    study = project / "studies" / "example.yml"
+    edit(study, "customers: Q1_1}", "customers: Q1_01}")
+    code, out, err = cli("validate", study)
+    assert code == 1
+    assert 'customers_qualtrics.csv (customers): no column "Q1_01"' in err
+    assert "items[0] (excellent).columns.customers" in err
+    assert 'nearest: "Q1_1"' in err
+    assert "Traceback" not in err + out
+
+
+def test_validate_unknown_label_lists_column_value_count(project):
+    study = project / "studies" / "example.yml"
+    edit(study, 'missing: ["Don\'t know"]', "missing: []")
+    code, out, err = cli("validate", study)
+    assert code == 1
+    assert 'column "Q1_1" (excellent, customers)' in err
+    assert "answer \"Don't know\" in" in err and "row(s) is not on scale agree5" in err
+    assert "add it to scales.agree5.labels or .missing" in err
+    assert "Traceback" not in err + out
+
+
+def test_validate_reports_every_problem_at_once(project):
+    study = project / "studies" / "example.yml"
+    edit(study, "min_group_size: 5", "min_grup_size: 5")
+    edit(study, "correction: holm", "correction: bonferoni")
+    code, _out, err = cli("validate", study)
+    assert code == 1 and "2 problems" in err
+
+
+def test_validate_missing_export(project):
+    study = project / "studies" / "example.yml"
+    (project / "data" / "raw" / "example" / "staff.xlsx").unlink()
+    code, out, err = cli("validate", study)
+    assert code == 1
+    assert "staff.xlsx: file not found" in err
+    assert "Traceback" not in err + out
+
+
+def test_run_example_copy(project):
+    code, out, err = cli("run", project / "studies" / "example.yml")
+    assert code == 0, err
+    assert "kept 1,175 of 1,268 rows" in out
+    assert (project / "data" / "processed" / "example" / "responses.parquet").is_file()
+
+
+def test_run_with_broken_source_fails_cleanly_and_keeps_previous_output(project):
+    study = project / "studies" / "example.yml"
+    assert main(["run", str(study)]) == 0
+    processed = project / "data" / "processed" / "example"
+    before = {p.name: p.read_bytes() for p in processed.iterdir()}
+    (project / "data" / "raw" / "example" / "leadership.csv").write_text("a,b\n1,2\n3,4,5\n")
+    code, out, err = cli("run", study)
+    assert code == 1
+    assert "leadership.csv" in err and "ragged" in err
+    assert "Traceback" not in err + out
+    assert {p.name: p.read_bytes() for p in processed.iterdir()} == before
+
+
+def test_run_out_and_jobs_match_serial(project, tmp_path_factory):
+    second = project / "studies" / "second.yml"
+    second.write_text((project / "studies" / "example.yml").read_text()
+                      .replace("slug: example", "slug: second"))
+    serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
+    assert main(["run", str(project / "studies" / "example.yml"), str(second),
+                 "--out", str(serial)]) == 0
+    assert main(["run", str(project / "studies" / "example.yml"), str(second),
+                 "--out", str(parallel), "--jobs", "2"]) == 0
+    for slug in ("example", "second"):
+        a = pd.read_parquet(serial / "data" / "processed" / slug / "responses.parquet")
+        b = pd.read_parquet(parallel / "data" / "processed" / slug / "responses.parquet")
+        pd.testing.assert_frame_equal(a, b)
+        assert (serial / "data" / "processed" / slug / "cleaning_log.csv").read_bytes() == \
+            (parallel / "data" / "processed" / slug / "cleaning_log.csv").read_bytes()
+    assert not (project / "data" / "processed").exists()
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    assert main(["init", "acme", "--dir", str(tmp_path)]) == 0
+    assert main(["init", "acme", "--dir", str(tmp_path)]) == 1
+    assert main(["init", "Bad Slug", "--dir", str(tmp_path)]) == 2
+
+
+def test_cli_help_and_version():
+    code, out, _err = cli("--version")
+    assert code == 0 and out.startswith("cxstudy ")
+    code, out, _err = cli("run", "--help")
+    assert code == 0 and "--jobs" in out and "--out" in out

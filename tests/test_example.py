@@ -1,0 +1,117 @@
+"""The example study: its data tell the seeds' story, and a run never touches raw data."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+
+import pandas as pd
+import pytest
+
+import cxstudy as cx
+from cxstudy.clean import clean
+
+from .conftest import EXAMPLE_STUDY, ROOT, sha256_tree
+
+
+@pytest.fixture(scope="module")
+def example():
+    study = cx.load_study(EXAMPLE_STUDY)
+    raw = cx.read_sources(study)
+    return study, raw, clean(raw, study)
+
+
+def test_generator_reproduces_the_committed_exports(tmp_path):
+    spec = importlib.util.spec_from_file_location("make_example_data",
+                                                  ROOT / "scripts" / "make_example_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(tmp_path)
+    assert sha256_tree(tmp_path) == sha256_tree(ROOT / "data" / "raw" / "example")
+
+
+def test_three_formats_with_real_dirt(example):
+    _study, raw, _result = example
+    formats = {name: info["format"] for name, info in raw.attrs["sources"].items()}
+    assert formats == {"leadership": "csv", "staff": "xlsx", "customers_qualtrics": "qualtrics"}
+    assert (ROOT / "data/raw/example/leadership.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    leaders = raw[raw["source"] == "leadership"]
+    assert leaders["Q2"].str.isupper().any() and leaders["Q2"].str.islower().any()
+
+
+def test_audience_sizes_after_cleaning(example):
+    _study, raw, result = example
+    sizes = result.responses["group"].value_counts().to_dict()
+    assert sizes == {"leadership": 25, "staff": 150, "customers": 1000}
+    assert len(result.log) == len(raw) == 1268
+    reasons = set(result.log["reason"]) - {""}
+    assert reasons == {"preview", "unfinished", "duplicate", "speeder", "straightliner",
+                       "attention_check"}
+
+
+def test_story_headline_gap_and_reversal(example):
+    """Leaders near 80% top-box on the headline, customers far lower; one item the other way."""
+    _study, _raw, result = example
+    responses = result.responses
+    top_box = (responses.set_index("group")[["excellent", "value", "friendly"]] >= 4) \
+        .where(responses.set_index("group")[["excellent", "value", "friendly"]].notna())
+    shares = top_box.groupby(level=0, observed=True).mean()
+    assert 0.65 <= shares.loc["leadership", "excellent"] <= 0.95
+    assert shares.loc["customers", "excellent"] <= 0.2
+    assert shares.loc["customers", "value"] > shares.loc["leadership", "value"]
+    assert abs(shares.loc["customers", "friendly"] - shares.loc["leadership", "friendly"]) < 0.15
+
+
+def test_dont_know_is_missing_and_reverse_coding(example):
+    study, raw, result = example
+    customers = raw[raw["source"] == "customers_qualtrics"]
+    dont_know = customers["Q1_1"].eq("Don't know")
+    assert dont_know.sum() > 0
+    kept = result.log.loc[result.log["source"] == "customers_qualtrics", "kept"].to_numpy()
+    coded = result.responses[result.responses["source"] == "customers_qualtrics"]["excellent"]
+    assert coded.isna().sum() == int((dont_know.to_numpy() & kept).sum())
+    raw_frustrating = customers.loc[kept, "Q1_13"].map(
+        {label: code for code, label in enumerate(study.scales["agree5"].labels, 1)})
+    coded_frustrating = result.responses.loc[
+        result.responses["source"] == "customers_qualtrics", "frustrating"]
+    both = raw_frustrating.notna().to_numpy()
+    assert (coded_frustrating.to_numpy()[both] == 6 - raw_frustrating.to_numpy()[both]).all()
+
+
+def test_no_pii_in_processed_data(example):
+    _study, raw, result = example
+    text = result.responses.astype(str).to_csv() + result.log.astype(str).to_csv()
+    emails = raw["RecipientEmail"].dropna().tolist() + raw["Email"].dropna().tolist()
+    assert "@" not in text
+    for secret in emails[:50] + raw["IPAddress"].dropna().tolist()[:50]:
+        assert secret not in text
+    assert "[phone]" in text and "[email]" in text and "[name]" in text
+
+
+def test_metrics_and_estimates_coded(example):
+    _study, _raw, result = example
+    customers = result.responses[result.responses["group"] == "customers"]
+    assert customers["nps"].between(0, 10).all() and customers["nps"].notna().all()
+    assert customers["ces"].between(1, 7).all()
+    leaders = result.responses[result.responses["group"] == "leadership"]
+    assert leaders["excellent_estimate"].between(0, 100).all()
+    assert leaders["excellent_estimate"].mean() > 55
+
+
+def test_run_writes_processed_data_and_leaves_raw_untouched(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "studies", project / "studies")
+    shutil.copytree(ROOT / "data" / "raw", project / "data" / "raw")
+    before = sha256_tree(project / "data" / "raw")
+    mtimes = {p: p.stat().st_mtime_ns for p in (project / "data" / "raw").rglob("*")}
+    result = cx.run(project / "studies" / "example.yml")
+    assert sha256_tree(project / "data" / "raw") == before
+    assert {p: p.stat().st_mtime_ns for p in (project / "data" / "raw").rglob("*")} == mtimes
+    processed = project / "data" / "processed" / "example"
+    assert result.processed_dir == processed
+    responses = pd.read_parquet(processed / "responses.parquet")
+    log = pd.read_csv(processed / "cleaning_log.csv", keep_default_na=False)
+    assert len(responses) == 1175 and len(log) == 1268
+    assert int(log["kept"].sum()) == len(responses)
+    assert list(responses.columns[:5]) == ["respondent_id", "group", "weight", "source",
+                                           "source_row"]

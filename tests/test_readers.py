@@ -1,0 +1,277 @@
+"""Readers: every format, the quirks of real exports, and clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxstudy as cx
+from cxstudy.exceptions import ReadError
+
+from .conftest import FIXTURES, SHARED_DATA, needs_shared
+
+PLAIN_COLUMNS = ["ResponseId", "Name", "Q1", "Q2", "Comment"]
+
+
+@pytest.mark.parametrize("name, encoding, delimiter", [
+    ("plain_utf8.csv", "utf-8", ","),
+    ("plain_bom.csv", "utf-8-sig", ","),
+    ("excel_cp1252_semicolon.csv", "cp1252", ";"),
+    ("tab_utf16.txt", "utf-16", "\t"),
+])
+def test_csv_encodings_and_delimiters(name, encoding, delimiter):
+    frame = cx.read_export(FIXTURES / name)
+    assert frame.attrs["format"] == "csv"
+    assert frame.attrs["encoding"] == encoding
+    assert frame.attrs["delimiter"] == delimiter
+    assert list(frame.columns) == PLAIN_COLUMNS  # no BOM glued to the first name
+    assert len(frame) == 3
+    assert frame.loc[0, "Name"] == "Zoë Åberg"
+    assert frame.loc[0, "Comment"] == "Great service – très bien"
+    assert frame.loc[1, "Q1"] == "strongly agree"  # trailing space stripped, case kept
+    assert pd.isna(frame.loc[2, "Q2"]) and pd.isna(frame.loc[2, "Comment"])  # blanks missing
+    assert frame["Q2"].dtype.kind == "f"
+
+
+def test_blank_header_names_are_stable():
+    frame = cx.read_export(FIXTURES / "blank_header.csv")
+    assert list(frame.columns) == ["column_1", "id", "Q1", "column_4"]
+    assert cx.read_export(FIXTURES / "blank_header.csv").columns.equals(frame.columns)
+
+
+def test_duplicate_header_names_made_unique():
+    from cxstudy.readers import unique_names
+
+    assert unique_names(["Q1", "Q1", "", "Q1", " "]) == ["Q1", "Q1_2", "column_3", "Q1_3",
+                                                        "column_5"]
+
+
+def test_xlsx_first_sheet_and_named_sheet():
+    first = cx.read_export(FIXTURES / "two_sheets.xlsx")
+    assert first.attrs["format"] == "xlsx" and len(first) == 0
+    frame = cx.read_export(FIXTURES / "two_sheets.xlsx", sheet="Responses")
+    assert list(frame.columns) == PLAIN_COLUMNS
+    assert frame["Q2"].tolist() == [5, 4]
+    assert frame.loc[0, "Name"] == "Zoë Åberg"
+    assert pd.isna(frame.loc[1, "Comment"])
+
+
+def test_xlsx_missing_sheet_lists_the_sheets():
+    with pytest.raises(ReadError) as caught:
+        cx.read_export(FIXTURES / "two_sheets.xlsx", sheet="Staff")
+    assert "two_sheets.xlsx" in str(caught.value)
+    assert "'Intro', 'Responses'" in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["qualtrics.csv", "qualtrics_single_quoted.csv"])
+def test_qualtrics_three_header_rows(name):
+    frame = cx.read_export(FIXTURES / name)
+    assert frame.attrs["format"] == "qualtrics" and frame.attrs["header_rows"] == 3
+    assert list(frame.columns)[:3] == ["StartDate", "Status", "Finished"]
+    assert len(frame) == 3
+    assert frame.attrs["questions"]["Q1"] == "We deliver an excellent experience"
+    assert frame["Status"].tolist() == ["IP Address", "Survey Preview", "IP Address"]
+    assert frame["Duration (in seconds)"].tolist() == [300, 20, 90]
+
+
+def test_qualtrics_legacy_two_rows_with_named_metadata():
+    frame = cx.read_export(FIXTURES / "qualtrics_legacy.csv")
+    assert frame.attrs["format"] == "qualtrics" and frame.attrs["variant"] == "legacy"
+    # V1..V10 take their meaning from the second row; questions keep their names
+    assert list(frame.columns[:3]) == ["ResponseID", "ResponseSet", "Name"]
+    assert "Finished" in frame.columns and "Q1" in frame.columns
+    assert frame.columns[-1] == "column_13"  # the trailing comma's empty column
+    assert frame.attrs["questions"]["Q2"] == "What do we do well?"
+    assert frame["Status"].tolist() == [0, 1]
+
+
+def test_qualtrics_explicit_format_refuses_plain_csv():
+    with pytest.raises(ReadError, match="does not look like a Qualtrics export"):
+        cx.read_export(FIXTURES / "plain_utf8.csv", format="qualtrics")
+
+
+def test_surveymonkey_names_from_both_header_rows():
+    frame = cx.read_export(FIXTURES / "surveymonkey.csv")
+    assert frame.attrs["format"] == "surveymonkey"
+    assert list(frame.columns) == [
+        "Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address",
+        "Email Address", "How satisfied are you?", "Rate each: service - Speed",
+        "Rate each: service - Friendliness", "Any comments?"]
+    assert frame.loc[0, "Any comments?"] == 'Lovely, "really" lovely,\nsecond line'
+    assert frame["Respondent ID"].tolist() == [101, 102]
+
+
+def test_google_forms_timestamp_and_grid_columns():
+    frame = cx.read_export(FIXTURES / "google_forms.csv")
+    assert frame.attrs["format"] == "google_forms"
+    assert "How easy was it? [Ordering]" in frame.columns
+    assert frame["How easy was it? [Delivery]"].tolist() == ["Very easy", "Easy"]
+
+
+def test_spss_value_labels_user_missing_and_variable_labels():
+    frame = cx.read_export(FIXTURES / "labelled.sav")
+    assert frame.attrs["format"] == "spss"
+    assert frame["segment"].tolist() == ["leadership", "staff", "customers", "leadership"]
+    # 9 is declared user-missing: it becomes missing, not the label "No answer"
+    assert frame["sat"].tolist()[:2] == ["Very satisfied", "Very dissatisfied"]
+    assert pd.isna(frame.loc[2, "sat"])
+    assert frame.attrs["questions"]["sat"] == "How satisfied are you with us?"
+    assert pd.isna(frame.loc[1, "comment"])  # empty string is a blank
+
+
+def test_detection_errors_name_the_file_and_what_was_tried(tmp_path):
+    binary = tmp_path / "export.bin"
+    binary.write_bytes(b"\x00\x01\x02PK\x00" * 100)
+    with pytest.raises(ReadError) as caught:
+        cx.read_export(binary)
+    message = str(caught.value)
+    assert "export.bin" in message and "spss" in message and "csv" in message
+
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ReadError, match=r"empty\.csv: the file is empty"):
+        cx.read_export(empty)
+
+    with pytest.raises(ReadError, match="file not found"):
+        cx.read_export(tmp_path / "nope.csv")
+
+    old = tmp_path / "old.xls"
+    old.write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(ReadError, match=r"save it as \.xlsx"):
+        cx.read_export(old)
+
+
+def test_ragged_csv_names_the_line(tmp_path):
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2\n3,4,5\n")
+    with pytest.raises(ReadError) as caught:
+        cx.read_export(path)
+    assert "ragged.csv" in str(caught.value) and "line 3" in str(caught.value)
+
+
+def test_reading_never_modifies_the_file(tmp_path):
+    import hashlib
+    import shutil
+
+    for name in ["qualtrics.csv", "two_sheets.xlsx", "labelled.sav", "surveymonkey.csv"]:
+        copy = tmp_path / name
+        shutil.copy(FIXTURES / name, copy)
+        before = hashlib.sha256(copy.read_bytes()).hexdigest(), copy.stat().st_mtime_ns
+        cx.read_export(copy)
+        assert (hashlib.sha256(copy.read_bytes()).hexdigest(), copy.stat().st_mtime_ns) == before
+
+
+# ---------------------------------------------------------------------------
+# real exports in ../shared/data
+
+
+@needs_shared
+@pytest.mark.parametrize("name, rows, columns, variant", [
+    ("qualtRics_sample.csv", 1, 20, "qualtrics"),
+    ("qualtRics_sample_legacy.csv", 1, 16, "legacy"),
+    ("QualtricsTools_Sample_Survey_Insights.csv", 5, 190, "qualtrics"),
+    ("QualtricsTools_Sample_Survey_Legacy.csv", 5, 190, "legacy"),
+    ("QualtricsTools_Single_Answer_Matrix_Insights.csv", 5, 30, "qualtrics"),
+    ("QualtricsTools_Text_Entry_Components.csv", 15, 40, "qualtrics"),
+])
+def test_real_qualtrics_exports(name, rows, columns, variant):
+    frame = cx.read_export(SHARED_DATA / "qualtrics" / name)
+    assert frame.attrs["format"] == "qualtrics" and frame.attrs["variant"] == variant
+    assert frame.shape == (rows, columns)
+    assert frame.columns.is_unique
+
+
+@needs_shared
+def test_real_qualtrics_values_and_question_text():
+    sample = cx.read_export(SHARED_DATA / "qualtrics" / "qualtRics_sample.csv")
+    assert sample.loc[0, "ResponseId"] == "R_2YPOQ602ER1jkf1"
+    assert sample.loc[0, "Q2"] == "Hello World!"
+    assert sample.loc[0, "Q1"] == 2
+    assert sample.attrs["questions"]["Q1"] == "This is a multiple choice question."
+    assert sample.attrs["questions"]["RecipientLastName"] == "Nachname des Empfängers"
+    assert sample.attrs["import_ids"]["Q1"] == '{"ImportId":"QID1"}'
+
+    legacy = cx.read_export(SHARED_DATA / "qualtrics" / "qualtRics_sample_legacy.csv")
+    assert legacy.loc[0, "ResponseID"] == "R_2YPOQ602ER1jkf1"
+    assert legacy.loc[0, "Q2"] == "Hello World!"
+    assert legacy.attrs["encoding"] == "utf-8-sig"
+
+    insights = cx.read_export(SHARED_DATA / "qualtrics" /
+                              "QualtricsTools_Sample_Survey_Insights.csv")
+    assert insights.attrs["import_ids"]["Q2_1"] == "{'ImportId': 'QID2-1'}"  # single quotes
+    assert insights["ResponseID"].tolist()[0] == "R_e8z6glNpLL4PkcR"
+    assert insights["Status"].eq(2).all()  # generated test responses
+    assert "Q4#1_1" in insights.columns
+
+
+@needs_shared
+def test_real_surveymonkey_export():
+    frame = cx.read_export(SHARED_DATA / "surveymonkey" /
+                           "ggwash_2022_anc_questionnaire_surveymonkey_redacted.csv")
+    assert frame.attrs["format"] == "surveymonkey"
+    assert frame.shape == (180, 34)
+    assert frame.columns.is_unique
+    assert frame.columns[0] == "Respondent ID"
+    assert frame.columns[1] == "Contact information - Name"
+    assert frame.loc[0, "Contact information - Name"] == "Respondent 001"
+    assert frame.loc[0, "Respondent ID"] == 118120333334
+    ranking = [c for c in frame.columns if c.startswith("_Planned unit developments")]
+    assert len(ranking) == 8  # the ranking matrix: one column per option
+    assert frame[ranking[3]].eq("N/A").sum() > 0  # "N/A" is an answer here, kept as text
+    # HTML in question text is stripped for readable names
+    assert not any("<a href" in c for c in frame.columns)
+    plans = frame.filter(like="Do you support the projects in the bus").iloc[:, 0].dropna()
+    assert plans.str.contains("\n").sum() == 6  # multi-line quoted answers survive whole
+
+
+@needs_shared
+def test_real_spss_gss():
+    frame = cx.read_export(SHARED_DATA / "spss" / "gss_studentware_subset.sav")
+    assert frame.shape == (1473, 22)
+    assert frame.attrs["questions"]["satjob"] == "Satisfaction with job or housework"
+    counts = frame["satjob"].value_counts(dropna=False)
+    assert counts["Very satisfied"] == 555 and counts["Very dissatisfied"] == 84
+    # 57 user-missing 9s ("Missing") + 208 system-missing = 265 missing, none labelled
+    assert frame["satjob"].isna().sum() == 265
+    # race declares {9, 3} user-missing: the 52 threes are missing
+    assert frame["race"].isna().sum() == 52
+    assert set(frame["race"].dropna()) == {"White", "Black"}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", ["pyreadstat_sample.sav", "pyreadstat_sample_missing.sav",
+                                  "pyreadstat_simple_alltypes.sav"])
+def test_real_spss_format_fixtures(name):
+    frame = cx.read_export(SHARED_DATA / "spss" / name)
+    assert frame.attrs["format"] == "spss" and len(frame) > 0
+    if name == "pyreadstat_sample.sav":
+        assert frame["mylabl"].tolist()[:3] == ["Male", "Female", "Male"]
+    if name == "pyreadstat_sample_missing.sav":
+        raw = cx.read_export(SHARED_DATA / "spss" / "pyreadstat_sample.sav")
+        assert frame["mynum"].isna().sum() >= raw["mynum"].isna().sum()
+
+
+@needs_shared
+@pytest.mark.parametrize("name, shape", [
+    ("airline_passenger_satisfaction_test.csv", (25976, 25)),
+    ("corp_rep_mobile_provider.csv", (344, 41)),
+    ("ecsi_bank_satisfaction.csv", (250, 28)),
+    ("ecsi_mobi_mobile_phone.csv", (250, 24)),
+    ("employee_org_identification_bergami_bagozzi2000.csv", (305, 22)),
+    ("service_quality_SQ.csv", (411, 23)),
+])
+def test_real_survey_csvs(name, shape):
+    frame = cx.read_export(SHARED_DATA / name)
+    assert frame.attrs["format"] == "csv"
+    assert frame.shape == shape
+    numeric = frame.select_dtypes(include=[np.number])
+    assert numeric.shape[1] >= shape[1] - 6  # answers arrive as numbers
+
+
+@needs_shared
+def test_airline_unnamed_index_column_gets_a_name():
+    frame = cx.read_export(SHARED_DATA / "airline_passenger_satisfaction_test.csv")
+    assert frame.columns[0] == "column_1"
+    assert frame["Arrival Delay in Minutes"].isna().sum() > 0
+    assert frame["Inflight wifi service"].between(0, 5).all()
