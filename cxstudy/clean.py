@@ -127,6 +127,7 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     columns: dict[str, pd.Series] = {}
     raw_codes: dict[str, pd.Series] = {}
     unknown_rows = pd.Series(False, index=raw.index)
+    unknown: list[tuple[Scale, str, int, str]] = []
     by_group = {g: raw.index[raw["group"].eq(g).fillna(False).to_numpy(bool)]
                 for g in study.groups}
     scales = dict(study.scales)
@@ -149,9 +150,8 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
             scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
             coded = code_answers(values, scale)
             if coded.unknown:
-                for value, count in sorted(coded.unknown.items(), key=lambda kv: -kv[1]):
-                    problems.append(_unknown_problem(where(mapping, mapping.group), value,
-                                                     count, scale, mapping))
+                for value, count in coded.unknown.items():
+                    unknown.append((scale, value, count, where(mapping, mapping.group)))
                 unknown_mask = values.map(normalize).notna() & coded.codes.isna() & \
                     ~values.map(lambda v, s=scale: _is_missing_answer(v, s))
                 unknown_rows.loc[index[unknown_mask.to_numpy()]] = True
@@ -178,7 +178,7 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         else:  # open-ended text
             text = values.astype("string").str.strip()
             target.loc[index] = text.mask(text.eq("")).to_numpy()
-    return _Coded(columns, raw_codes, problems, unknown_rows)
+    return _Coded(columns, raw_codes, _unknown_problems(unknown) + problems, unknown_rows)
 
 
 def _dtype(kind: str) -> str:
@@ -190,18 +190,40 @@ def _is_missing_answer(value, scale: Scale) -> bool:
     return key is not None and key in {normalize(m) for m in scale.missing}
 
 
-def _unknown_problem(where: str, value: str, count: int, scale: Scale, mapping) -> Problem:
+def _unknown_problems(unknown: list[tuple[Scale, str, int, str]]) -> list[Problem]:
+    """One problem per (scale, unknown answer), naming every column and count that holds it.
+
+    Spellings that differ only in case and spacing are one answer.
+    """
     from ._validate import did_you_mean
 
-    known = scale.point_names
-    hint = did_you_mean(value, known + [str(m) for m in scale.missing])
-    return Problem(
-        where,
-        f'answer "{value}" in {count} row(s) is not on scale {scale.id}{hint}',
-        f"add it to scales.{scale.id}.labels or .missing (points: {', '.join(known)}), "
-        "fix the data, or set cleaning.unknown_labels: missing"
-        if mapping.kind == "item" or mapping.scale else
-        "NPS answers are whole numbers 0-10; fix the data or map another column")
+    grouped: dict[tuple[str, str], list[tuple[Scale, str, int, str]]] = {}
+    for entry in unknown:
+        grouped.setdefault((entry[0].id, normalize(entry[1])), []).append(entry)
+    problems = []
+    for entries in sorted(grouped.values(), key=lambda es: -sum(e[2] for e in es)):
+        scale = entries[0][0]
+        spellings = list(dict.fromkeys(e[1] for e in entries))
+        total = sum(e[2] for e in entries)
+        places = sorted(entries, key=lambda e: -e[2])
+        listed = "; ".join(f"{e[3]}: {e[2]}" for e in places[:4])
+        if len(places) > 4:
+            listed += f"; and {len(places) - 4} more column(s)"
+        known = scale.point_names
+        hint = did_you_mean(spellings[0], known + [str(m) for m in scale.missing]) \
+            if scale.labels is not None else ""
+        if scale.id == NPS_SCALE.id:
+            expected = "NPS answers are whole numbers 0-10; fix the data or map another column"
+        else:
+            expected = (f"add it to scales.{scale.id}.labels or .missing (points: "
+                        f"{', '.join(known)}), fix the data, or set "
+                        "cleaning.unknown_labels: missing")
+        problems.append(Problem(
+            f'answer "{spellings[0]}"' + (f" (also spelt {', '.join(map(repr, spellings[1:]))})"
+                                          if len(spellings) > 1 else ""),
+            f"not on scale {scale.id}{hint}: {total} row(s) in {len(places)} column(s) "
+            f"({listed})", expected))
+    return problems
 
 
 def _percent(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
@@ -289,8 +311,8 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     if problems:
         raise StudyFileError(study.path, problems)
     coded = _code_columns(raw, study, files)
-    label_problems = [p for p in coded.problems if "not on scale" in p.found]
-    other_problems = [p for p in coded.problems if "not on scale" not in p.found]
+    label_problems = [p for p in coded.problems if p.found.startswith("not on scale")]
+    other_problems = [p for p in coded.problems if not p.found.startswith("not on scale")]
     if study.cleaning.unknown_labels == "missing":
         label_problems = []
     if label_problems or other_problems:

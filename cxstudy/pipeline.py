@@ -55,7 +55,7 @@ def validate(study_path: str | Path) -> tuple[Study, list[Problem], int]:
         return study, exc.problems, 0
     problems = column_problems(raw, study) or data_problems(raw, study)
     if study.cleaning.unknown_labels == "missing":
-        problems = [p for p in problems if "not on scale" not in p.found]
+        problems = [p for p in problems if not p.found.startswith("not on scale")]
     return study, problems, len(raw)
 
 

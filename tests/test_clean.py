@@ -63,9 +63,8 @@ def test_unknown_label_is_an_error_naming_column_value_and_count(tmp_path):
     with pytest.raises(DataError) as caught:
         clean(raw, study)
     message = str(caught.value)
-    assert 'customers.csv, column "Q1" (excellent, customers)' in message
-    assert 'answer "Agreed" in 2 row(s)' in message
-    assert 'did you mean "Agree"' in message
+    assert 'answer "Agreed": not on scale agree5 (did you mean "Agree"?): 2 row(s) in 1 ' \
+        'column(s) (customers.csv, column "Q1" (excellent, customers): 2)' in message
     assert "unknown_labels: missing" in message
 
 
@@ -278,7 +277,8 @@ def test_estimates_and_nps_are_checked(tmp_path):
         clean(cx.read_sources(study), study)
     message = str(caught.value)
     assert '"150" in 1 row(s)' in message and "0 to 100" in message
-    assert 'answer "11" in 1 row(s)' in message and "NPS" in message
+    assert 'answer "11": not on scale nps (0-10): 1 row(s)' in message
+    assert "NPS answers are whole numbers 0-10" in message
 
 
 def test_write_processed_is_atomic_and_round_trips(tmp_path):

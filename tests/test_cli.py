@@ -66,8 +66,9 @@ def test_validate_unknown_label_lists_column_value_count(project):
     edit(study, 'missing: ["Don\'t know"]', "missing: []")
     code, out, err = cli("validate", study)
     assert code == 1
-    assert 'column "Q1_1" (excellent, customers)' in err
-    assert "answer \"Don't know\" in" in err and "row(s) is not on scale agree5" in err
+    assert "answer \"Don't know\" (also spelt \"don't know\"): not on scale agree5: " in err
+    assert 'in 34 column(s) (customers_qualtrics.csv, column "Q1_9" (easy_online, customers)' \
+        in err
     assert "add it to scales.agree5.labels or .missing" in err
     assert "Traceback" not in err + out
 
