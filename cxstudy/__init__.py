@@ -4,10 +4,21 @@ How far what leadership and staff believe about their customer experience sits
 from what customers experience. See DESIGN.md and the README.
 """
 
+from . import stats
 from .clean import CleaningResult, clean
+from .counts import LevelCounts, level_counts
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
+from .gaps import (
+    blind_spots,
+    dimension_gaps,
+    dimension_scores,
+    gap_table,
+    kruskal_table,
+    perception_gap_index,
+)
 from .pipeline import run
 from .readers import read_export, read_sources
+from .stats import cronbach_alpha
 from .study import Study, load_study
 
 __version__ = "0.1.0"
@@ -16,14 +27,24 @@ __all__ = [
     "CleaningResult",
     "CxStudyError",
     "DataError",
+    "LevelCounts",
     "Problem",
     "ReadError",
     "Study",
     "StudyFileError",
     "__version__",
+    "blind_spots",
     "clean",
+    "cronbach_alpha",
+    "dimension_gaps",
+    "dimension_scores",
+    "gap_table",
+    "kruskal_table",
+    "level_counts",
     "load_study",
+    "perception_gap_index",
     "read_export",
     "read_sources",
     "run",
+    "stats",
 ]

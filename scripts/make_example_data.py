@@ -141,19 +141,34 @@ def answer_distribution(top2: float) -> np.ndarray:
     return np.array([0.20 * rest, 0.35 * rest, 0.45 * rest, 0.55 * top2, 0.45 * top2])
 
 
+DIMENSION_OF = {"excellent": 0, "consistent": 1, "value": 1, "responsive": 2, "informed": 2,
+                "billing_clear": 2, "friendly": 2, "easy_reach": 3, "easy_online": 3,
+                "opening_hours": 3, "trusted": 4, "low_effort": 5, "frustrating": 5,
+                "meets_needs": 6, "easy_to_use": 6, "enjoyable": 6}
+
+
 def draw_items(rng, n: int, group_index: int, dont_know: float) -> np.ndarray:
-    """n x items array of codes 1..5 (0 = Don't know), raw (unreversed) codes."""
+    """n x items array of codes 1..5 (0 = Don't know), raw (unreversed) codes.
+
+    Answers are cut from a latent score: a general impression shared by all items,
+    a factor shared within each dimension and item noise (loadings 0.55 / 0.45), so
+    items correlate as in real surveys; the cut points give each item the target
+    distribution of :func:`answer_distribution`.
+    """
+    from scipy.stats import norm
+
+    general = rng.normal(size=n)
+    dimensions = rng.normal(size=(n, 7))
     codes = np.empty((n, len(ITEMS)), dtype=int)
-    respondent_mood = rng.normal(0, 0.5, size=n)  # a little within-person correlation
     for j, (item_id, _, _, shares) in enumerate(ITEMS):
-        p = answer_distribution(shares[group_index])
-        latent = rng.choice(5, size=n, p=p) + 1
-        shift = np.where(respondent_mood > 0.6, 1, np.where(respondent_mood < -0.6, -1, 0))
-        latent = np.clip(latent + shift * (rng.random(n) < 0.35), 1, 5)
+        latent = 0.55 * general + 0.45 * dimensions[:, DIMENSION_OF[item_id]] \
+            + np.sqrt(1 - 0.55 ** 2 - 0.45 ** 2) * rng.normal(size=n)
+        cuts = norm.ppf(np.cumsum(answer_distribution(shares[group_index]))[:-1])
+        answer = np.searchsorted(cuts, latent) + 1
         if item_id in REVERSED:
-            latent = 6 - latent
-        latent[rng.random(n) < dont_know] = 0
-        codes[:, j] = latent
+            answer = 6 - answer
+        answer[rng.random(n) < dont_know] = 0
+        codes[:, j] = answer
     return codes
 
 
