@@ -8,6 +8,7 @@ reported together in one :class:`~cxstudy.exceptions.StudyFileError`.
 
 from __future__ import annotations
 
+import numbers
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -548,11 +549,11 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
                 continue
             labels = tuple(str(x) for x in labels)
         if values is not None:
-            bad = [x for x in values if not isinstance(x, int | float) or isinstance(x, bool)]
+            bad = [x for x in values if not isinstance(x, numbers.Real) or isinstance(x, bool)]
             if bad:
                 c.add(f"{where}.values", f"found {describe(bad[0])}", "expected numbers")
                 continue
-            values = tuple(values)
+            values = tuple(int(x) if float(x).is_integer() else float(x) for x in values)
             if list(values) != sorted(values) or len(set(values)) != len(values):
                 c.add(f"{where}.values", f"found {list(values)}",
                       "list distinct numbers from lowest to highest")

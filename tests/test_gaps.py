@@ -1,0 +1,485 @@
+"""Gap statistics: published reference values, scipy/statsmodels/pingouin on the raw
+answers, edge cases, weights, and the real surveys."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import numpy as np
+import pandas as pd
+import pingouin
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+import cxstudy as cx
+from cxstudy import stats
+
+from .conftest import EXAMPLE_STUDY, SHARED_DATA, needs_shared
+from .independent import gap_row
+
+COMPARED = ["n", "n_ref", "top_box", "top_box_ref", "gap", "gap_low", "gap_high", "p_value",
+            "cohens_h", "mean", "mean_ref", "mean_diff", "mean_diff_low", "mean_diff_high",
+            "mw_p_value", "cliffs_delta", "cliffs_delta_low", "cliffs_delta_high",
+            "top_box_low", "top_box_high"]
+
+
+def make_study(k: int = 5, top_box: int = 2, groups=("a", "ref"), items=("q",),
+               values=None, min_group_size: int = 1, correction: str = "holm",
+               dimension: str = "D") -> cx.Study:
+    scale = {"values": list(values)} if values is not None else {
+        "labels": [f"L{i}" for i in range(1, k + 1)]}
+    return cx.load_study({
+        "study": "t", "slug": "t", "groups": list(groups), "min_group_size": min_group_size,
+        "correction": correction,
+        "sources": [{"path": "x.csv", "group_column": "g"}],
+        "scales": {"s": {**scale, "top_box": top_box}},
+        "items": [{"id": i, "text": i, "scale": "s", "column": i, "dimension": dimension}
+                  for i in items]})
+
+
+def make_responses(answers: dict[str, list], weights=None, **columns) -> pd.DataFrame:
+    """answers: group -> list of codes (None = missing) for item 'q' (or dict item -> list)."""
+    groups, rows = [], {}
+    for group, values in answers.items():
+        per_item = values if isinstance(values, dict) else {"q": values}
+        length = len(next(iter(per_item.values())))
+        groups += [group] * length
+        for item, codes in per_item.items():
+            rows.setdefault(item, []).extend(codes)
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(groups))],
+                          "group": pd.Categorical(groups, categories=list(answers)),
+                          "weight": 1.0 if weights is None else weights})
+    for item, codes in rows.items():
+        frame[item] = pd.array(codes, dtype="Int8")
+    return frame
+
+
+def assert_row_matches(row: pd.Series, expected: dict, columns=COMPARED) -> None:
+    for column in columns:
+        got, want = row[column], expected[column]
+        if isinstance(want, float) and np.isnan(want):
+            assert pd.isna(got), column
+        else:
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-9), column
+
+
+# ---------------------------------------------------------------------------
+# published values (../shared/data/reference/reference_values.csv)
+
+
+def reference(row_id: str) -> pd.Series:
+    table = pd.read_csv(SHARED_DATA / "reference" / "reference_values.csv")
+    return table.set_index("id").loc[row_id]
+
+
+def numbers(text: str) -> list[float]:
+    return [float(x) for x in re.findall(r"-?\d+\.\d+|-?\d+", text)]
+
+
+def fractions(text: str) -> list[int]:
+    return [int(x) for x in re.findall(r"\d+", text)]
+
+
+def responses_for_proportions(s1, n1, s2, n2) -> pd.DataFrame:
+    return make_responses({"a": [2] * s1 + [1] * (n1 - s1), "ref": [2] * s2 + [1] * (n2 - s2)})
+
+
+@needs_shared
+@pytest.mark.parametrize("row_id", ["NC-a", "NC-b", "NC-c", "NC-d", "NC-e", "NC-f", "NC-F"])
+def test_newcombe_published(row_id):
+    ref = reference(row_id)
+    s1, n1, s2, n2 = fractions(ref["inputs"])
+    low, high = numbers(ref["published_value"])
+    places = len(ref["published_value"].split(",")[0].split(".")[1].rstrip("]"))
+    got_low, got_high = stats.newcombe_interval(s1, n1, s2, n2)
+    assert round(float(got_low), places) == low and round(float(got_high), places) == high
+    # the same through the public table function, from respondents' answers
+    table = cx.gap_table(responses_for_proportions(s1, n1, s2, n2), make_study(k=2, top_box=1))
+    assert round(table.loc[0, "gap_low"], places) == low
+    assert round(table.loc[0, "gap_high"], places) == high
+
+
+@needs_shared
+@pytest.mark.parametrize("row_id", ["WI-1", "WI-2", "WI-3", "WI-4"])
+def test_wilson_published(row_id):
+    ref = reference(row_id)
+    s, n = fractions(ref["inputs"])
+    low, high = numbers(ref["published_value"])
+    table = cx.gap_table(responses_for_proportions(s, n, 1, 2), make_study(k=2, top_box=1))
+    assert round(table.loc[0, "top_box_low"], 4) == low
+    assert round(table.loc[0, "top_box_high"], 4) == high
+
+
+@needs_shared
+def test_cliffs_delta_published():
+    ref = reference("CD-1")
+    groups = re.findall(r"c\(([^)]*)\)", ref["inputs"])
+    treatment, control = ([int(v) for v in g.split(",")] for g in groups)
+    study = make_study(values=[10, 20, 30, 40, 50], top_box=1)
+    to_code = {v: i + 1 for i, v in enumerate([10, 20, 30, 40, 50])}
+    responses = make_responses({"a": [to_code[v] for v in treatment],
+                                "ref": [to_code[v] for v in control]})
+    row = cx.gap_table(responses, study).iloc[0]
+    assert row["cliffs_delta"] == pytest.approx(float(ref["published_value"]))
+    # effsize's published interval for this example (tests/testthat/testCliff.R)
+    assert round(row["cliffs_delta_low"], 7) == -0.7265846
+    assert round(row["cliffs_delta_high"], 7) == 0.3890062
+    assert row["mean"] == pytest.approx(np.mean(treatment))  # numeric scale: real values
+
+
+@needs_shared
+def test_cohens_h_published():
+    ref = reference("CH-1")
+    assert round(float(stats.cohens_h(0.5, 0.4)), 7) == float(ref["published_value"])
+
+
+@needs_shared
+def test_holm_and_bh_published():
+    inputs = reference("BH-1")["inputs"]
+    p_values = numbers(inputs[inputs.index("("):])
+    assert len(p_values) == 15
+    assert int((stats.adjust_pvalues(p_values, "fdr_bh") < 0.05).sum()) == \
+        int(reference("BH-1")["published_value"])
+    holm_rejections = int(numbers(reference("BH-3")["published_value"])[1])
+    assert int((stats.adjust_pvalues(p_values, "holm") < 0.05).sum()) == holm_rejections
+
+
+@needs_shared
+@pytest.mark.parametrize("row_id, policy", [("CA-1", "pairwise"), ("CA-2", "listwise")])
+def test_cronbach_alpha_published_wide(row_id, policy):
+    published = numbers(reference(row_id)["published_value"])
+    data = pd.read_csv(SHARED_DATA / "reference" / "pingouin_cronbach_wide_missing.csv")
+    alpha, low, high = cx.cronbach_alpha(data, nan_policy=policy)
+    assert alpha == pytest.approx(published[0], abs=1e-12)
+    assert (round(low, 3), round(high, 3)) == (published[1], published[2])
+
+
+@needs_shared
+def test_cronbach_alpha_published_long():
+    published = numbers(reference("CA-3")["published_value"])
+    long = pd.read_csv(SHARED_DATA / "reference" / "pingouin_cronbach_alpha_long.csv")
+    wide = long.pivot(index="Subj", columns="Items", values="Scores")
+    alpha, low, high = cx.cronbach_alpha(wide)
+    assert alpha == pytest.approx(published[0], abs=1e-12)
+    assert (round(low, 3), round(high, 2)) == (published[1], published[2])
+    # and through dimension_gaps: the same items as one dimension of one audience
+    study = make_study(values=sorted(long["Scores"].unique()), items=list(wide.columns),
+                       groups=("a", "ref"))
+    to_code = {v: i + 1 for i, v in enumerate(sorted(long["Scores"].unique()))}
+    coded = {c: [to_code[v] for v in wide[c]] for c in wide.columns}
+    responses = make_responses({"a": coded, "ref": coded})
+    table = cx.dimension_gaps(responses, study)
+    # codes are a monotone but not linear map of scores, so compare on the scores' scale
+    assert table.loc[0, "alpha"] == pytest.approx(published[0], abs=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# against scipy / statsmodels on the raw answers
+
+answer_lists = st.lists(st.one_of(st.none(), st.integers(1, 5)), min_size=0, max_size=40)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(a=answer_lists, b=answer_lists, k=st.integers(2, 5), top=st.integers(1, 4))
+def test_gap_table_matches_the_usual_way(a, b, k, top):
+    top = min(top, k - 1)
+    a = [None if v is None else min(v, k) for v in a]
+    b = [None if v is None else min(v, k) for v in b]
+    study = make_study(k=k, top_box=top)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no warning floods, whatever the input
+        table = cx.gap_table(make_responses({"a": a, "ref": b}), study)
+    row = table.iloc[0]
+    x = np.array([v for v in a if v is not None], dtype=float)
+    y = np.array([v for v in b if v is not None], dtype=float)
+    assert row["n"] == len(x) and row["n_ref"] == len(y)
+    if len(x) == 0 or len(y) == 0:
+        assert pd.isna(row["gap"]) and pd.isna(row["p_value"]) and pd.isna(row["mw_p_value"])
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = gap_row(x, y, top_from=k - top + 1)
+    easy = ["n", "n_ref", "top_box", "top_box_ref", "gap", "gap_low", "gap_high", "p_value",
+            "cohens_h", "mean", "mean_ref", "mw_p_value", "cliffs_delta", "top_box_low",
+            "top_box_high"]
+    assert_row_matches(row, expected, easy)
+    assert row["test"] == expected["test"]
+    if np.isfinite(expected["mean_diff_low"]) and (x.var() > 0 or y.var() > 0):
+        assert_row_matches(row, expected, ["mean_diff", "mean_diff_low", "mean_diff_high"])
+    else:
+        assert pd.isna(row["mean_diff_low"])
+    if len(x) > 1 and len(y) > 1 and np.isfinite(expected["cliffs_delta_low"]):
+        assert_row_matches(row, expected, ["cliffs_delta_low", "cliffs_delta_high"])
+    else:
+        assert pd.isna(row["cliffs_delta_low"]) and row["note"]
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("a, b, reason", [
+    ([], [1, 2, 3, 4, 5], "no respondents"),
+    ([3], [1, 2, 3, 4, 5], "one respondent"),
+    ([4, 4, 4, 4], [4, 4, 4], "all answers equal"),
+    ([None, None], [None], "all missing"),
+    ([1, 5, 5, 1], [5, 1, 1], "empty middle levels"),
+])
+def test_edge_cases_do_not_crash_or_warn(a, b, reason):
+    table = cx.gap_table(make_responses({"a": a, "ref": b}), make_study())
+    row = table.iloc[0]
+    assert row["n"] == sum(v is not None for v in a)
+    if reason == "all answers equal":
+        assert row["gap"] == 0 and row["p_value"] == 1.0 and row["mw_p_value"] == 1.0
+        assert pd.isna(row["mean_diff_low"]) and "no variance" in row["note"]
+        assert row["cliffs_delta"] == 0
+    if reason in ("no respondents", "all missing"):
+        assert pd.isna(row["top_box"]) and pd.isna(row["p_value"])
+    if reason == "one respondent":
+        assert row["top_box"] == 0 and pd.isna(row["cliffs_delta_low"])
+    if reason == "empty middle levels":
+        assert row["top_box"] == 0.5 and np.isfinite(row["mw_p_value"])
+    cx.dimension_gaps(make_responses({"a": a, "ref": b}), make_study())
+    cx.kruskal_table(make_responses({"a": a, "ref": b}), make_study())
+
+
+def test_suppression_below_min_group_size():
+    study = make_study(min_group_size=5)
+    table = cx.gap_table(make_responses({"a": [5, 5, 4, 1], "ref": [1, 2, 3, 4, 5, 5]}), study)
+    row = table.iloc[0]
+    assert row["suppressed"] and row["n"] == 4 and row["n_ref"] == 6
+    for column in ["top_box", "gap", "gap_low", "p_value", "p_adjusted", "mean",
+                   "cliffs_delta", "mw_p_value", "top_box_ref"]:
+        assert pd.isna(row[column]), column
+    assert row["note"] == "suppressed: fewer than 5 respondents (n = 4)"
+
+
+def test_correction_over_the_table_and_bh_option():
+    codes = {"q1": [5, 5, 5, 4, 4, 4, 5, 5, 5, 5, 4, 4], "q2": [1, 2, 3, 4, 5, 1, 2, 3, 4, 5, 3, 3],
+             "q3": [4, 4, 5, 3, 3, 2, 4, 5, 5, 4, 4, 4]}
+    ref = {"q1": [1, 2, 2, 3, 1, 2, 2, 3, 1, 2, 3, 3], "q2": [2, 3, 4, 1, 5, 2, 3, 4, 3, 5, 3, 2],
+           "q3": [2, 3, 3, 2, 4, 2, 3, 3, 2, 4, 3, 3]}
+    responses = make_responses({"a": codes, "ref": ref})
+    holm = cx.gap_table(responses, make_study(items=("q1", "q2", "q3")))
+    from statsmodels.stats.multitest import multipletests
+
+    assert holm["p_adjusted"].to_numpy() == pytest.approx(
+        multipletests(holm["p_value"], method="holm")[1])
+    bh = cx.gap_table(responses, make_study(items=("q1", "q2", "q3"), correction="fdr_bh"))
+    assert bh["p_adjusted"].to_numpy() == pytest.approx(
+        multipletests(bh["p_value"], method="fdr_bh")[1])
+    none = cx.gap_table(responses, make_study(items=("q1", "q2", "q3"), correction="none"))
+    assert (none["p_adjusted"] == none["p_value"]).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(groups=st.lists(st.lists(st.integers(1, 5), min_size=0, max_size=25), min_size=3,
+                       max_size=3))
+def test_kruskal_matches_scipy(groups):
+    study = make_study(groups=("a", "b", "ref"))
+    table = cx.kruskal_table(make_responses(dict(zip(["a", "b", "ref"], groups,
+                                                     strict=True))), study)
+    present = [g for g in groups if g]
+    pooled = [v for g in present for v in g]
+    if len(present) < 2 or len(set(pooled)) < 2:
+        assert pd.isna(table.loc[0, "p_value"])
+        return
+    expected = sps.kruskal(*present)
+    assert table.loc[0, "h"] == pytest.approx(expected.statistic, rel=1e-9)
+    assert table.loc[0, "p_value"] == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-15)
+
+
+def dimension_study_and_data(seed: int = 3):
+    rng = np.random.default_rng(seed)
+    items = ("d1", "d2", "d3", "d4")
+    study = make_study(items=items)
+    data = {}
+    for group, shift, n in (("a", 1, 40), ("ref", 0, 60)):
+        latent = rng.normal(size=n)
+        data[group] = {}
+        for item in items:
+            codes = np.clip(np.round(3 + shift * 0.5 + latent + rng.normal(0, 0.8, n)), 1, 5)
+            codes = [None if rng.random() < 0.15 else int(c) for c in codes]
+            data[group][item] = codes
+    return study, make_responses(data), items
+
+
+def test_dimension_gaps_match_scipy_and_pingouin():
+    study, responses, items = dimension_study_and_data()
+    table = cx.dimension_gaps(responses, study)
+    row = table.iloc[0]
+    block = responses[list(items)].astype(float)
+    answered = block.notna().sum(axis=1)
+    score = block.mean(axis=1).where(answered >= 2)
+    x = score[responses["group"] == "a"].dropna()
+    y = score[responses["group"] == "ref"].dropna()
+    welch = sps.ttest_ind(x, y, equal_var=False)
+    interval = welch.confidence_interval(0.95)
+    assert row["n"] == len(x) and row["n_ref"] == len(y)
+    assert row["mean"] == pytest.approx(x.mean()) and row["mean_ref"] == pytest.approx(y.mean())
+    assert row["p_value"] == pytest.approx(welch.pvalue)
+    assert (row["mean_diff_low"], row["mean_diff_high"]) == pytest.approx(
+        (interval.low, interval.high))
+    group_block = block[(responses["group"] == "a") & score.notna()]
+    alpha, (low, high) = pingouin.cronbach_alpha(group_block)
+    assert row["alpha"] == pytest.approx(alpha)
+    assert (round(row["alpha_low"], 3), round(row["alpha_high"], 3)) == (low, high)
+    ref_block = block[(responses["group"] == "ref") & score.notna()]
+    assert row["alpha_ref"] == pytest.approx(pingouin.cronbach_alpha(ref_block)[0])
+
+
+def test_dimension_score_needs_half_the_items():
+    study = make_study(items=("d1", "d2", "d3", "d4"))
+    responses = make_responses({
+        "a": {"d1": [5, 5], "d2": [5, None], "d3": [None, None], "d4": [None, None]},
+        "ref": {"d1": [1, 1], "d2": [1, 1], "d3": [1, 1], "d4": [1, None]}})
+    scores, units = cx.dimension_scores(responses, study)
+    assert scores["D"].tolist()[:2] == [5.0, None] or pd.isna(scores["D"].tolist()[1])
+    assert scores["D"].tolist()[0] == 5.0 and units["D"].startswith("scale points")
+
+
+# ---------------------------------------------------------------------------
+# weights
+
+
+def test_weights_of_one_change_nothing_and_constant_weights_neither():
+    study, responses, _ = dimension_study_and_data()
+    base = cx.gap_table(responses, study)
+    doubled = cx.gap_table(responses.assign(weight=2.0), study)
+    numeric = base.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(base[numeric], doubled[numeric])
+    pd.testing.assert_frame_equal(cx.dimension_gaps(responses, study).select_dtypes("number"),
+                                  cx.dimension_gaps(responses.assign(weight=2.0), study)
+                                  .select_dtypes("number"))
+
+
+def test_weighted_estimates_use_kish_effective_n():
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(7)
+    a = list(rng.integers(1, 6, 50))
+    ref = list(rng.integers(1, 6, 80))
+    weights = np.concatenate([rng.uniform(0.5, 2.0, 50), rng.uniform(0.3, 3.0, 80)])
+    responses = make_responses({"a": a, "ref": ref}, weights=weights)
+    row = cx.gap_table(responses, make_study()).iloc[0]
+    w = weights[:50]
+    top = np.array(a) >= 4
+    share = (w * top).sum() / w.sum()
+    n_eff = w.sum() ** 2 / (w * w).sum()
+    assert row["top_box"] == pytest.approx(share)
+    assert row["n"] == 50 and row["n_eff"] == pytest.approx(n_eff)
+    low, high = proportion_confint(share * n_eff, n_eff, method="wilson")
+    assert (row["top_box_low"], row["top_box_high"]) == pytest.approx((low, high))
+    assert row["mean"] == pytest.approx(np.average(a, weights=w))
+
+
+# ---------------------------------------------------------------------------
+# the example study and the real surveys
+
+
+@pytest.fixture(scope="module")
+def example():
+    study = cx.load_study(EXAMPLE_STUDY)
+    return study, cx.clean(cx.read_sources(study), study).responses
+
+
+def test_example_gap_table_contract_and_story(example):
+    study, responses = example
+    table = cx.gap_table(responses, study)
+    assert list(table.columns[:25]) == [
+        "item", "text", "dimension", "group", "reference", "n", "n_ref", "top_box",
+        "top_box_ref", "gap", "gap_low", "gap_high", "p_value", "p_adjusted", "cohens_h",
+        "mean", "mean_ref", "mean_diff", "mean_diff_low", "mean_diff_high", "cliffs_delta",
+        "cliffs_delta_low", "cliffs_delta_high", "mw_p_value", "suppressed"]
+    assert len(table) == 16 * 2 and set(table["group"]) == {"leadership", "staff"}
+    headline = table[(table["item"] == "excellent") & (table["group"] == "leadership")].iloc[0]
+    assert headline["gap"] > 0.4 and headline["gap_low"] > 0.2 and headline["p_adjusted"] < 0.001
+    value = table[(table["item"] == "value") & (table["group"] == "staff")].iloc[0]
+    assert value["gap"] < 0  # customers above
+    # every row agrees with the usual computation on the raw answers
+    for _, row in table.iterrows():
+        x = responses.loc[responses["group"] == row["group"], row["item"]].dropna()
+        y = responses.loc[responses["group"] == "customers", row["item"]].dropna()
+        expected = gap_row(x.to_numpy(float), y.to_numpy(float), top_from=4)
+        assert_row_matches(row, expected)
+
+
+def test_example_kruskal_pgi_and_blind_spots(example):
+    study, responses = example
+    kruskal = cx.kruskal_table(responses, study)
+    row = kruskal[kruskal["item"] == "excellent"].iloc[0]
+    samples = [responses.loc[responses["group"] == g, "excellent"].dropna() for g in study.groups]
+    assert row["h"] == pytest.approx(sps.kruskal(*samples).statistic)
+    gaps = cx.gap_table(responses, study)
+    spots = cx.blind_spots(gaps, study, top=3)
+    assert list(spots["group"]) == ["leadership"] * 3 + ["staff"] * 3
+    leaders = gaps[gaps["group"] == "leadership"].sort_values("gap", ascending=False)
+    assert list(spots["item"][:3]) == list(leaders["item"][:3])
+    assert (spots["gap"] > 0).all()
+
+
+def test_pgi_agrees_with_a_respondent_bootstrap(example):
+    study, responses = example
+    pgi = cx.perception_gap_index(responses, study, n_boot=2000)
+    items = [i.id for i in study.items]
+    top = (responses[items].astype(float) >= 4).where(responses[items].notna())
+    groups = responses["group"].to_numpy()
+    direct = (top[groups == "leadership"].mean() - top[groups == "customers"].mean()).abs().mean()
+    leaders = pgi[pgi["group"] == "leadership"].iloc[0]
+    assert leaders["index"] == pytest.approx(direct)
+    rng = np.random.default_rng(1)
+    lead = top[groups == "leadership"].to_numpy()
+    cust = top[groups == "customers"].to_numpy()
+    boot = []
+    for _ in range(1000):
+        a = lead[rng.integers(0, len(lead), len(lead))]
+        b = cust[rng.integers(0, len(cust), len(cust))]
+        boot.append(np.nanmean(np.abs(np.nanmean(a, 0) - np.nanmean(b, 0))))
+    low, high = np.quantile(boot, [0.025, 0.975])
+    assert leaders["index_low"] == pytest.approx(low, abs=0.015)
+    assert leaders["index_high"] == pytest.approx(high, abs=0.015)
+    assert cx.perception_gap_index(responses, study, n_boot=2000).equals(pgi)  # seeded
+
+
+REAL = {
+    "bank": ("ecsi_bank_satisfaction.csv", "gender", ["female", "male"], list(range(0, 11)),
+             [f"sat{k}" for k in range(1, 5)] + [f"qual{k}" for k in range(1, 6)]),
+    "employee": ("employee_org_identification_bergami_bagozzi2000.csv", "gender", ["1", "2"],
+                 [1, 2, 3, 4, 5], [f"cei{k}" for k in range(1, 9)]),
+    "customer": ("corp_rep_mobile_provider.csv", "servicetype", ["1", "2"],
+                 [1, 2, 3, 4, 5, 6, 7], [f"qual_{k}" for k in range(1, 9)]),
+}
+
+
+@needs_shared
+@pytest.mark.parametrize("name", sorted(REAL))
+def test_real_surveys_agree_with_independent_computation(name):
+    path, column, groups, values, items = REAL[name]
+    spec = {"study": name, "slug": name, "groups": groups,
+            "sources": [{"path": path, "group_column": column}],
+            "scales": {"s": {"values": values, "top_box": 2, "missing": [-99]}},
+            "items": [{"id": i, "text": i, "scale": "s", "column": i,
+                       "dimension": i.rstrip("0123456789_")} for i in items]}
+    study = cx.load_study(spec, base_dir=SHARED_DATA)
+    raw = cx.read_sources(study)
+    responses = cx.clean(raw, study).responses
+    table = cx.gap_table(responses, study)
+    assert len(table) == len(items) and not table["suppressed"].any()
+    data = pd.read_csv(SHARED_DATA / path)
+    data[column] = data[column].astype(str)
+    for _, row in table.iterrows():
+        x = data.loc[data[column] == row["group"], row["item"]]
+        y = data.loc[data[column] == study.reference, row["item"]]
+        x, y = x[x != -99].to_numpy(float), y[y != -99].to_numpy(float)
+        assert_row_matches(row, gap_row(x, y, top_from=values[-2]))
+    dimensions = cx.dimension_gaps(responses, study)
+    for _, row in dimensions.iterrows():
+        members = [i for i in items if i.rstrip("0123456789_") == row["dimension"]]
+        block = data[members].where(data[members] != -99)
+        score = block.mean(axis=1).where(block.notna().sum(axis=1) * 2 >= len(members))
+        x = score[data[column] == row["group"]].dropna()
+        y = score[data[column] == study.reference].dropna()
+        assert row["mean_diff"] == pytest.approx(x.mean() - y.mean())
+        assert row["p_value"] == pytest.approx(sps.ttest_ind(x, y, equal_var=False).pvalue)
+        in_group = block[(data[column] == row["group"]) & score.notna()]
+        assert row["alpha"] == pytest.approx(pingouin.cronbach_alpha(in_group)[0])
