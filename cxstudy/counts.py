@@ -1,19 +1,25 @@
-"""The counts core: answer-level counts per (item, group) in one vectorised pass.
+"""The counts core: answer counts per (item, group) from one vectorised pass.
 
 Every two-group statistic cxstudy reports for an ordinal item (shares, means,
 variances, Mann-Whitney U, Cliff's delta and its variance, Kruskal-Wallis) is a
-function of how many respondents of each group gave each answer. This module
-computes those counts once: for each item one ``np.bincount`` over
-``group_code * (k + 1) + answer_code`` (weighted by ``weight`` when the study is
-weighted). The statistics in :mod:`cxstudy.stats` then work on arrays of shape
-``(items, groups, k)``, independent of the number of respondents; the counts could
-equally come from an SQL ``GROUP BY``.
+function of how many respondents of each group gave each answer; Cronbach's alpha
+and dimension scores are functions of how many gave each *pattern* of answers to a
+dimension's items. This module counts patterns once:
 
-Weights: with weights :math:`w`, counts are :math:`\\sum w` per answer. Kish's
-effective sample size :math:`n_{eff} = (\\sum w)^2 / \\sum w^2` (Kish 1965) of each
-(item, group) is kept too, and :meth:`LevelCounts.effective` rescales the weighted
-counts to total :math:`n_{eff}`: estimates stay weighted, intervals and tests use
-the effective n.
+.. math:: key = g \\cdot S + \\sum_i c_i \\cdot s_i, \\qquad s_i = \\prod_{j<i}(k_j + 1),
+          \\quad S = \\prod_i (k_i + 1)
+
+with :math:`c_i \\in \\{0..k_i\\}` (0 = missing) and one ``np.bincount`` over ``key``
+per block of items (the items of a dimension, split when the pattern table would
+exceed :data:`MAX_BINS`). Item counts are margins of that table; the statistics in
+:mod:`cxstudy.stats` work on arrays of shape (items, groups, k), independent of the
+number of respondents. The counts could equally come from an SQL ``GROUP BY``.
+
+Weights: with weights :math:`w`, counts are :math:`\\sum w` per pattern, and
+:math:`\\sum w^2` is kept so that Kish's effective sample size
+:math:`n_{eff} = (\\sum w)^2 / \\sum w^2` (Kish 1965) is known for every margin.
+:meth:`LevelCounts.effective` rescales weighted counts to total :math:`n_{eff}`:
+estimates stay weighted, intervals and tests use the effective n.
 """
 
 from __future__ import annotations
@@ -24,6 +30,44 @@ import numpy as np
 import pandas as pd
 
 from .study import Study
+
+MAX_BINS = 1 << 20  # largest pattern table (groups x patterns) counted in one pass
+
+
+@dataclass(frozen=True)
+class PatternCounts:
+    """How many respondents of each group gave each pattern of answers to some items.
+
+    ``counts[g, p]`` is the (weighted) number of respondents of group ``g`` whose
+    answers are pattern ``p``; :attr:`patterns` decodes ``p`` into codes (0 =
+    missing). ``raw`` holds unweighted counts, ``squares`` the sums of squared
+    weights (``None`` when unweighted).
+    """
+
+    items: tuple[str, ...]
+    k: tuple[int, ...]
+    counts: np.ndarray
+    raw: np.ndarray
+    squares: np.ndarray | None
+
+    @property
+    def patterns(self) -> np.ndarray:
+        """(patterns, items) array of codes 0..k_i; the first item varies fastest."""
+        bases = np.array(self.k) + 1
+        strides = np.concatenate([[1], np.cumprod(bases)[:-1]])
+        return (np.arange(self.counts.shape[1])[:, None] // strides) % bases
+
+    def margin(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(counts, raw, squares) over the levels 0..k of one item: shape (groups, k+1)."""
+        groups = self.counts.shape[0]
+        shape = (groups, *[k + 1 for k in reversed(self.k)])
+        axis = len(self.k) - position  # C order: the last axis is the first item
+        others = tuple(a for a in range(1, len(shape)) if a != axis)
+
+        def fold(table):
+            return None if table is None else table.reshape(shape).sum(axis=others)
+
+        return fold(self.counts), fold(self.raw), fold(self.squares)
 
 
 @dataclass(frozen=True)
@@ -47,6 +91,8 @@ class LevelCounts:
     top_box : ndarray, shape (items,)
         How many of the highest points count as top box.
     weighted : bool
+    blocks : tuple of PatternCounts
+        The pattern tables the margins came from (one per dimension unless split).
     """
 
     items: tuple[str, ...]
@@ -58,6 +104,7 @@ class LevelCounts:
     values: np.ndarray
     top_box: np.ndarray
     weighted: bool
+    blocks: tuple[PatternCounts, ...] = ()
 
     def effective(self) -> np.ndarray:
         """Counts rescaled so that each (item, group) totals its effective n."""
@@ -74,6 +121,11 @@ class LevelCounts:
         return (levels[None, :] > (self.k - self.top_box)[:, None]) & \
             (levels[None, :] <= self.k[:, None])
 
+    def block_of(self, item_ids: list[str]) -> PatternCounts | None:
+        """The pattern table holding all of ``item_ids``, if one does."""
+        wanted = set(item_ids)
+        return next((b for b in self.blocks if wanted <= set(b.items)), None)
+
     def frame(self) -> pd.DataFrame:
         """Tidy form: one row per (item, group, level) with ``count`` and ``value``."""
         levels = self.counts.shape[-1]
@@ -89,15 +141,30 @@ class LevelCounts:
 def group_codes(responses: pd.DataFrame, groups) -> np.ndarray:
     """Integer code of each respondent's group in ``groups`` order (-1 when not one)."""
     group = responses["group"]
-    if isinstance(group.dtype, pd.CategoricalDtype) and list(group.cat.categories) == \
-            list(groups):
-        return group.cat.codes.to_numpy(dtype=np.int64)
-    return pd.Categorical(group, categories=list(groups)).codes.astype(np.int64)
+    if not isinstance(group.dtype, pd.CategoricalDtype):
+        group = group.astype("category")
+    lookup = pd.Index(list(groups)).get_indexer(group.cat.categories)
+    return np.append(lookup, -1)[group.cat.codes.to_numpy(dtype=np.int64)]
+
+
+def _codes(column: pd.Series) -> np.ndarray:
+    """A nullable integer column as codes with 0 for missing.
+
+    For pandas masked arrays (cleaned responses are ``Int8``) this is one bitwise
+    pass over the 1-byte values, ``data & (mask - 1)``, instead of a copy plus a
+    masked assignment: the step that dominates counting otherwise.
+    """
+    array = column.array
+    data, mask = getattr(array, "_data", None), getattr(array, "_mask", None)
+    if isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and \
+            data.dtype == np.int8 and mask.dtype == np.bool_:
+        return np.bitwise_and(data, mask.view(np.int8) - np.int8(1))
+    return column.to_numpy(dtype=np.int16, na_value=0)
 
 
 def item_codes(responses: pd.DataFrame, item_id: str) -> np.ndarray:
-    """An item's codes 1..k as a plain integer array, 0 for missing."""
-    return responses[item_id].to_numpy(dtype=np.int64, na_value=0)
+    """An item's codes 1..k as a small integer array, 0 for missing."""
+    return _codes(responses[item_id])
 
 
 def respondent_weights(responses: pd.DataFrame) -> tuple[np.ndarray, bool]:
@@ -108,9 +175,53 @@ def respondent_weights(responses: pd.DataFrame) -> tuple[np.ndarray, bool]:
     return weights, bool(len(weights)) and not np.all(weights == 1.0)
 
 
+def _blocks(items, ks, groups: int) -> list[list[int]]:
+    """Split items (already in dimension order) into runs of one dimension whose
+    pattern table fits :data:`MAX_BINS`."""
+    blocks: list[list[int]] = []
+    size = 0
+    for position, item in enumerate(items):
+        width = int(ks[position]) + 1
+        if blocks and items[blocks[-1][-1]].dimension == item.dimension and \
+                size * width * (groups + 1) <= MAX_BINS:
+            blocks[-1].append(position)
+            size *= width
+        else:
+            blocks.append([position])
+            size = width
+    return blocks
+
+
+def pattern_counts(responses: pd.DataFrame, item_ids: list[str], ks: list[int],
+                   codes_of_group: np.ndarray, n_groups: int,
+                   weights: np.ndarray | None) -> PatternCounts:
+    """Count answer patterns of ``item_ids`` per group with one ``np.bincount``."""
+    size = int(np.prod([k + 1 for k in ks]))
+    # respondents outside the study's groups land in an overflow group that is dropped
+    key = np.where(codes_of_group >= 0, codes_of_group, n_groups).astype(np.int32)
+    key *= size
+    stride = 1
+    for item_id, k in zip(item_ids, ks, strict=True):
+        codes = _codes(responses[item_id])
+        if len(codes) and (codes.max() > k or codes.min() < 0):
+            raise ValueError(f"item {item_id!r} holds codes outside 1..{k}; responses must "
+                             "come from cx.clean (codes 1..k, <NA> for missing)")
+        key += np.multiply(codes, stride, dtype=np.int32)
+        stride *= k + 1
+    bins = (n_groups + 1) * size
+    raw = np.bincount(key, minlength=bins).reshape(n_groups + 1, size)[:n_groups]
+    if weights is None:
+        return PatternCounts(tuple(item_ids), tuple(ks), raw.astype(float), raw, None)
+    counts = np.bincount(key, weights=weights, minlength=bins).reshape(n_groups + 1, size)
+    squares = np.bincount(key, weights=weights * weights, minlength=bins).reshape(
+        n_groups + 1, size)
+    return PatternCounts(tuple(item_ids), tuple(ks), counts[:n_groups], raw,
+                         squares[:n_groups])
+
+
 def level_counts(responses: pd.DataFrame, study: Study,
                  items: list[str] | None = None) -> LevelCounts:
-    """Count answers per (item, group, level) in one pass over each item's column.
+    """Count answers per (item, group, level), one pattern pass per dimension.
 
     Parameters
     ----------
@@ -123,43 +234,44 @@ def level_counts(responses: pd.DataFrame, study: Study,
     Returns
     -------
     LevelCounts
+        Margins per item, and the pattern tables (``blocks``) that
+        :func:`~cxstudy.gaps.dimension_gaps` derives scores and covariances from.
     """
-    chosen = [study.item(i) for i in items] if items is not None else \
-        [i for i in study.items if i.id in responses.columns]
+    wanted = set(items) if items is not None else None
+    chosen = [i for i in study.items if i.id in responses.columns
+              and (wanted is None or i.id in wanted)]
+    chosen.sort(key=lambda i: study.dimensions.index(i.dimension))  # stable: study order
     groups = tuple(study.groups)
     n_groups = len(groups)
     scales = [study.scales[i.scale] for i in chosen]
     k = np.array([s.k for s in scales], dtype=np.int64)
     k_max = int(k.max()) if len(k) else 1
     codes_of_group = group_codes(responses, groups)
-    # respondents outside the study's groups go to an overflow bin that is dropped
-    bins = np.where(codes_of_group >= 0, codes_of_group, n_groups) * (k_max + 1)
     weights, weighted = respondent_weights(responses)
-    size = (n_groups + 1) * (k_max + 1)
 
     counts = np.zeros((len(chosen), n_groups, k_max))
     n = np.zeros((len(chosen), n_groups))
     n_eff = np.zeros((len(chosen), n_groups))
-    for row, item in enumerate(chosen):
-        key = bins + item_codes(responses, item.id)
-        raw = np.bincount(key, minlength=size).reshape(n_groups + 1, k_max + 1)
-        n[row] = raw[:n_groups, 1:].sum(axis=1)
-        if weighted:
-            total = np.bincount(key, weights=weights, minlength=size).reshape(
-                n_groups + 1, k_max + 1)
-            squares = np.bincount(key, weights=weights * weights, minlength=size).reshape(
-                n_groups + 1, k_max + 1)
-            counts[row] = total[:n_groups, 1:]
-            sum_w, sum_w2 = total[:n_groups, 1:].sum(axis=1), squares[:n_groups, 1:].sum(axis=1)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                n_eff[row] = np.where(sum_w2 > 0, sum_w ** 2 / sum_w2, 0.0)
-        else:
-            counts[row] = raw[:n_groups, 1:]
-            n_eff[row] = n[row]
+    blocks = []
+    for members in _blocks(chosen, k, n_groups):
+        block = pattern_counts(responses, [chosen[m].id for m in members],
+                               [int(k[m]) for m in members], codes_of_group, n_groups,
+                               weights if weighted else None)
+        blocks.append(block)
+        for position, row in enumerate(members):
+            total, raw, squares = block.margin(position)
+            counts[row, :, :k[row]] = total[:, 1:]
+            n[row] = raw[:, 1:].sum(axis=1)
+            if weighted:
+                sum_w, sum_w2 = total[:, 1:].sum(axis=1), squares[:, 1:].sum(axis=1)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    n_eff[row] = np.where(sum_w2 > 0, sum_w ** 2 / sum_w2, 0.0)
+            else:
+                n_eff[row] = n[row]
     values = np.full((len(chosen), k_max), np.nan)
     for row, scale in enumerate(scales):
         values[row, :scale.k] = scale.point_values
     return LevelCounts(items=tuple(i.id for i in chosen), groups=groups, counts=counts, n=n,
                        n_eff=n_eff, k=k, values=values,
                        top_box=np.array([s.top_box for s in scales], dtype=np.int64),
-                       weighted=weighted)
+                       weighted=weighted, blocks=tuple(blocks))

@@ -157,7 +157,7 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     table.loc[suppressed, "test"] = ""
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
     table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], _method(study))
-    order = {item: i for i, item in enumerate(counts.items)}
+    order = {item.id: i for i, item in enumerate(study.items)}
     table = table.sort_values(["item", "group"], key=lambda s: s.map(order) if s.name ==
                               "item" else s.map({g: i for i, g in enumerate(study.groups)}),
                               kind="stable")
@@ -180,70 +180,97 @@ def _gap_note(n1, n2, var1, var2, minimum, no_delta_interval) -> str:
 # dimensions
 
 
+def _dimension_values(study: Study, members) -> tuple[list[np.ndarray], str]:
+    """Per item, the value of codes 0..k (NaN for 0 = missing), on a common footing.
+
+    Items on different scales are put on 0-100 first (:math:`100(x - min)/(max - min)`);
+    otherwise values stay in the scale's units.
+    """
+    scales = [study.scales[i.scale] for i in members]
+    common = len({s.id for s in scales}) == 1
+    lookups = []
+    for scale in scales:
+        values = np.array([np.nan, *scale.point_values])
+        if not common:
+            low, high = scale.point_values[0], scale.point_values[-1]
+            values = 100 * (values - low) / (high - low)
+        lookups.append(values)
+    units = f"scale points ({scales[0].id})" if common else "0-100"
+    return lookups, units
+
+
 def dimension_scores(responses: pd.DataFrame, study: Study) -> tuple[pd.DataFrame, dict]:
     """Each respondent's score on each dimension: the mean of its items, when at least
-    half of them are answered.
+    half of them are answered (else missing).
 
-    Items on different scales are put on a common 0-100 footing first
-    (:math:`100(x - min)/(max - min)`); otherwise scores are in the scale's units.
-    Returns the scores frame (one column per dimension) and dimension -> units.
+    Items on different scales are put on a common 0-100 footing first; otherwise
+    scores are in the scale's units. Returns the scores (one column per dimension)
+    and dimension -> units.
     """
     scores, units = {}, {}
     for dimension in study.dimensions:
         members = [i for i in study.items if i.dimension == dimension and i.id in responses]
         if not members:
             continue
-        scales = {study.scales[i.scale].id for i in members}
-        common = len(scales) == 1
-        block = np.empty((len(responses), len(members)), dtype=np.float64)
-        for column, item in enumerate(members):
-            codes = item_codes(responses, item.id)
-            point_values = np.array([np.nan, *study.scales[item.scale].point_values])
-            values = point_values[codes]
-            if not common:
-                low, high = point_values[1], point_values[-1]
-                values = 100 * (values - low) / (high - low)
-            block[:, column] = values
-        answered = np.count_nonzero(~np.isnan(block), axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.nansum(block, axis=1) / answered
-        scores[dimension] = np.where(answered * 2 >= len(members), mean, np.nan)
-        units[dimension] = f"scale points ({next(iter(scales))})" if common else "0-100"
+        lookups, units[dimension] = _dimension_values(study, members)
+        block = np.column_stack([lookup[item_codes(responses, item.id)]
+                                 for item, lookup in zip(members, lookups, strict=True)])
+        scores[dimension] = _mean_of_half(block)
     return pd.DataFrame(scores, index=responses.index), units
 
 
-def dimension_gaps(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+def _mean_of_half(block: np.ndarray) -> np.ndarray:
+    """Row means over answered columns where at least half are answered."""
+    answered = np.count_nonzero(~np.isnan(block), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(block, axis=1) / answered
+    return np.where((answered * 2 >= block.shape[1]) & (answered > 0), mean, np.nan)
+
+
+def dimension_gaps(responses: pd.DataFrame, study: Study, *,
+                   counts: LevelCounts | None = None) -> pd.DataFrame:
     """Dimension scores per audience vs the reference, with Cronbach's alpha.
 
     One row per (dimension, group != reference): ``n`` respondents with a score,
-    weighted mean score, the Welch interval and p of the difference from the
-    reference, Holm (or the study's correction) over the table, and Cronbach's
-    alpha of the group's answers to the dimension's items (pairwise covariances,
-    Feldt interval) and of the reference's.
+    their (weighted) mean score, the Welch interval and p of the difference from
+    the reference, the study's correction (Holm by default) over the table, and
+    Cronbach's alpha of the audience's answers to the dimension's items, with
+    Feldt's interval, and of the reference's.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+    study : Study
+    counts : LevelCounts, optional
+        Precomputed :func:`~cxstudy.counts.level_counts`; its pattern tables give
+        scores and covariances without another pass over the respondents.
 
     Notes
     -----
     A respondent's score is the mean of the dimension's items when at least half
-    are answered. :math:`\\alpha = \\frac{k}{k-1}(1 - \\sum \\sigma_i^2 / \\sigma_X^2)`.
+    are answered. Alpha uses every respondent of the audience who answered at least
+    one of the items, with pairwise-complete covariances (R ``psych::alpha(use=
+    "pairwise")``, pingouin's default):
+    :math:`\\alpha = \\frac{k}{k-1}(1 - \\sum_i \\sigma_i^2 / \\sum_{ij}\\sigma_{ij})`.
 
     References
     ----------
     Cronbach (1951) Psychometrika 16:297; Feldt (1965) Psychometrika 30:357;
     Welch (1947) Biometrika 34:28.
     """
-    scores, units = dimension_scores(responses, study)
+    counts = counts if counts is not None else level_counts(responses, study)
     reference, others = _pairs(study)
-    codes = group_codes(responses, study.groups)
-    weights, weighted = respondent_weights(responses)
     rows = []
-    for dimension in scores.columns:
-        members = [i for i in study.items if i.dimension == dimension and i.id in responses]
-        score = scores[dimension].to_numpy()
-        summary = {}
-        for g in range(len(study.groups)):
-            in_group = (codes == g) & ~np.isnan(score)
-            summary[g] = _group_summary(score[in_group], weights[in_group], weighted,
-                                        responses, members, in_group, study.confidence)
+    for dimension in study.dimensions:
+        members = [i for i in study.items if i.dimension == dimension and i.id in counts.items]
+        if not members:
+            continue
+        lookups, units = _dimension_values(study, members)
+        block = counts.block_of([i.id for i in members])
+        if block is not None:
+            summary = _summaries_from_patterns(block, members, lookups, counts, study)
+        else:  # a dimension too wide for one pattern table: work on the rows
+            summary = _summaries_from_rows(responses, members, lookups, study)
         ref = summary[reference]
         for g in others:
             mine = summary[g]
@@ -260,7 +287,7 @@ def dimension_gaps(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
                 "p_value": float(p_value), "p_adjusted": np.nan,
                 "suppressed": bool(mine["n"] < study.min_group_size
                                    or ref["n"] < study.min_group_size),
-                "items": len(members), "units": units[dimension],
+                "items": len(members), "units": units,
                 "alpha_ref_low": ref["alpha"][1], "alpha_ref_high": ref["alpha"][2],
                 "note": _dimension_note(mine, ref, len(members), study.min_group_size),
             })
@@ -275,27 +302,78 @@ def dimension_gaps(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     return table
 
 
-def _group_summary(score, weights, weighted, responses, members, in_group, confidence):
-    n = len(score)
-    if n == 0:
-        return {"n": 0, "n_eff": 0.0, "mean": np.nan, "var": np.nan,
-                "alpha": (np.nan, np.nan, np.nan)}
-    if weighted:
-        total = weights.sum()
-        mean = float((weights * score).sum() / total)
-        n_eff = float(total ** 2 / (weights * weights).sum())
+def _summaries_from_patterns(block, members, lookups, counts: LevelCounts,
+                             study: Study) -> dict[int, dict]:
+    """Score moments and alpha of every group from one pattern table."""
+    positions = [block.items.index(i.id) for i in members]
+    patterns = block.patterns[:, positions]
+    values = np.column_stack([lookup[patterns[:, j]] for j, lookup in enumerate(lookups)])
+    score = _mean_of_half(values)
+    scored = ~np.isnan(score)
+    answered_any = (patterns > 0).any(axis=1)
+    summary = {}
+    for g in range(len(study.groups)):
+        weights = block.counts[g]
+        squares = block.squares[g] if counts.weighted else None
+        summary[g] = _summary(score[scored], weights[scored], block.raw[g][scored],
+                              None if squares is None else squares[scored])
+        in_alpha = answered_any & (block.raw[g] > 0)
+        summary[g]["alpha"] = _alpha(values[in_alpha], weights[in_alpha],
+                                     block.raw[g][in_alpha],
+                                     None if squares is None else squares[in_alpha],
+                                     study.confidence)
+    return summary
+
+
+def _summaries_from_rows(responses, members, lookups, study: Study) -> dict[int, dict]:
+    """The same as :func:`_summaries_from_patterns`, one row per respondent."""
+    codes = group_codes(responses, study.groups)
+    weights, weighted = respondent_weights(responses)
+    values = np.column_stack([lookup[item_codes(responses, item.id)]
+                              for item, lookup in zip(members, lookups, strict=True)])
+    score = _mean_of_half(values)
+    answered_any = (~np.isnan(values)).any(axis=1)
+    summary = {}
+    for g in range(len(study.groups)):
+        in_group = codes == g
+        scored = in_group & ~np.isnan(score)
+        ones = np.ones(int(scored.sum()))
+        summary[g] = _summary(score[scored], weights[scored], ones,
+                              weights[scored] ** 2 if weighted else None)
+        rows = in_group & answered_any
+        summary[g]["alpha"] = _alpha(values[rows], weights[rows], np.ones(int(rows.sum())),
+                                     weights[rows] ** 2 if weighted else None,
+                                     study.confidence)
+    return summary
+
+
+def _summary(score, weights, raw, squares) -> dict:
+    """n, effective n, mean and variance of scores held with (pattern) weights."""
+    n = int(raw.sum())
+    total = float(weights.sum())
+    if n == 0 or total == 0:
+        return {"n": n, "n_eff": 0.0, "mean": np.nan, "var": np.nan}
+    mean = float((weights * score).sum() / total)
+    if squares is None:  # frequency weights: n - 1 denominator
+        n_eff = float(n)
+        var = float((weights * (score - mean) ** 2).sum() / (n - 1)) if n > 1 else np.nan
+    else:
+        n_eff = total ** 2 / float(squares.sum())
         var = float((weights * (score - mean) ** 2).sum() / total * n_eff / (n_eff - 1)) \
             if n_eff > 1 else np.nan
+    return {"n": n, "n_eff": n_eff, "mean": mean, "var": var}
+
+
+def _alpha(values, weights, raw, squares, confidence) -> tuple[float, float, float]:
+    if values.shape[1] < 2:
+        return (np.nan, np.nan, np.nan)
+    cov = stats.pairwise_cov(values, weights, squares)
+    if squares is None:
+        n = float(raw.sum())
     else:
-        mean, n_eff = float(score.mean()), float(n)
-        var = float(score.var(ddof=1)) if n > 1 else np.nan
-    alpha = (np.nan, np.nan, np.nan)
-    if len(members) >= 2 and n >= 2:
-        block = np.column_stack([
-            responses[i.id].to_numpy(dtype=float, na_value=np.nan)[in_group] for i in members])
-        cov = stats.pairwise_cov(block, weights if weighted else None)
-        alpha = stats.cronbach_alpha_from_cov(cov, n_eff if weighted else n, confidence)
-    return {"n": n, "n_eff": n_eff, "mean": mean, "var": var, "alpha": alpha}
+        total = float(weights.sum())
+        n = total ** 2 / float(squares.sum()) if total > 0 else 0.0
+    return stats.cronbach_alpha_from_cov(cov, n, confidence)
 
 
 def _dimension_note(mine, ref, n_items, minimum) -> str:
@@ -376,7 +454,7 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
             _top_box_indicator(responses, item, top[row])[in_group]
             for row, item in enumerate(counts.items)]) if counts.items else np.empty((0, 0))
         w = weights[in_group] if weighted else None
-        cov = stats.pairwise_cov(indicator, w)
+        cov = stats.pairwise_cov(indicator, w, None if w is None else w * w)
         effective = counts.effective()[:, g, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             share = (effective * top).sum(axis=1) / effective.sum(axis=1)

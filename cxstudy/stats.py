@@ -343,28 +343,31 @@ def cronbach_alpha_from_cov(cov, n, confidence: float = 0.95):
     return float(alpha), float(low), float(high)
 
 
-def pairwise_cov(values: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+def pairwise_cov(values: np.ndarray, weights: np.ndarray | None = None,
+                 squares: np.ndarray | None = None) -> np.ndarray:
     """Pairwise-complete covariance of the columns of ``values`` (NaN = missing).
 
-    Equal to ``pandas.DataFrame.cov()`` when unweighted; computed with three matrix
-    products so that it is one pass over the data. With ``weights``, weighted
-    covariances with the reliability-weights denominator :math:`V_1 - V_2/V_1`.
+    Computed with matrix products, so one pass over the rows. ``weights`` are
+    frequency weights (how many respondents a row stands for; denominator
+    :math:`V_1 - 1`) unless ``squares`` (the sum of squared survey weights a row
+    stands for) is given: then the reliability-weights denominator
+    :math:`V_1 - V_2 / V_1`. Unweighted it equals ``pandas.DataFrame.cov()``.
     """
     x = np.asarray(values, dtype=float)
-    present = ~np.isnan(x)
-    filled = np.where(present, x, 0.0)
+    present = (~np.isnan(x)).astype(float)
+    filled = np.where(present > 0, x, 0.0)
     w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    mask = present * w[:, None]
-    both = mask.T @ present                       # V1_ij: sum of w over rows with i and j
-    sum_i = (filled * w[:, None]).T @ present     # sum of w x_i over rows with j present
-    cross = (filled * w[:, None]).T @ filled      # sum of w x_i x_j over rows with both
-    if weights is None:
-        denominator = both - 1
-    else:
-        squares = (present * (w * w)[:, None]).T @ present
-        with np.errstate(divide="ignore", invalid="ignore"):
-            denominator = both - squares / both
+    weighted_present = present * w[:, None]
+    weighted_filled = filled * w[:, None]
+    both = weighted_present.T @ present          # V1_ij over rows with i and j answered
+    sum_i = weighted_filled.T @ present          # sum of w x_i over rows with j answered
+    cross = weighted_filled.T @ filled           # sum of w x_i x_j over rows with both
     with np.errstate(divide="ignore", invalid="ignore"):
+        if squares is None:
+            denominator = both - 1
+        else:
+            denominator = both - ((present * np.asarray(squares, float)[:, None]).T
+                                  @ present) / both
         cov = (cross - sum_i * sum_i.T / both) / denominator
     return np.where(denominator > 0, cov, np.nan)
 
@@ -390,16 +393,37 @@ def cronbach_alpha(data: pd.DataFrame, confidence: float = 0.95,
 
 
 def adjust_pvalues(p_values, method: str = "holm") -> np.ndarray:
-    """Adjust a family of p-values (Holm, Benjamini-Hochberg, or none); NaN stay NaN.
+    """Adjust a family of p-values: Holm (1979), Benjamini-Hochberg (1995) or none.
 
-    Uses ``statsmodels.stats.multitest.multipletests``.
+    NaN entries are not part of the family and stay NaN.
+
+    Notes
+    -----
+    With the m p-values sorted ascending, :math:`p_{(1)} \\le \\dots \\le p_{(m)}`:
+    Holm :math:`\\tilde p_{(i)} = \\max_{j \\le i} \\min(1, (m - j + 1) p_{(j)})`;
+    BH :math:`\\tilde p_{(i)} = \\min_{j \\ge i} \\min(1, m p_{(j)} / j)`.
+    Identical to statsmodels ``multipletests(method='holm' | 'fdr_bh')`` (tested),
+    whose Holm branch runs ``gc.collect()`` on every call: too slow to call per table.
     """
-    from statsmodels.stats.multitest import multipletests
-
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full_like(p, np.nan)
     present = ~np.isnan(p)
-    if method == "none" or not present.any():
+    if method == "none":
         return np.where(present, p, np.nan)
-    adjusted[present] = multipletests(p[present], method=method)[1]
+    if method not in ("holm", "fdr_bh"):
+        raise ValueError(f"unknown correction {method!r}; use holm, fdr_bh or none")
+    values = p[present]
+    m = len(values)
+    if m == 0:
+        return adjusted
+    order = np.argsort(values, kind="stable")
+    ranked = values[order]
+    ranks = np.arange(1, m + 1)
+    if method == "holm":
+        corrected = np.maximum.accumulate(np.minimum(1.0, (m - ranks + 1) * ranked))
+    else:
+        corrected = np.minimum.accumulate(np.minimum(1.0, m * ranked / ranks)[::-1])[::-1]
+    result = np.empty(m)
+    result[order] = corrected
+    adjusted[present] = result
     return adjusted

@@ -272,6 +272,24 @@ def test_correction_over_the_table_and_bh_option():
     assert (none["p_adjusted"] == none["p_value"]).all()
 
 
+@settings(max_examples=80, deadline=None)
+@given(p=st.lists(st.one_of(st.none(), st.floats(0, 1)), max_size=30),
+       method=st.sampled_from(["holm", "fdr_bh"]))
+def test_adjust_pvalues_matches_statsmodels(p, method):
+    from statsmodels.stats.multitest import multipletests
+
+    values = np.array([np.nan if v is None else v for v in p], dtype=float)
+    got = stats.adjust_pvalues(values, method)
+    present = ~np.isnan(values)
+    assert np.isnan(got[~present]).all()
+    if present.any():
+        expected = multipletests(values[present], method=method)[1]
+        assert got[present] == pytest.approx(expected, abs=1e-12)
+        if method == "fdr_bh":
+            assert got[present] == pytest.approx(sps.false_discovery_control(values[present]),
+                                                 abs=1e-12)
+
+
 @settings(max_examples=60, deadline=None)
 @given(groups=st.lists(st.lists(st.integers(1, 5), min_size=0, max_size=25), min_size=3,
                        max_size=3))
@@ -299,7 +317,7 @@ def dimension_study_and_data(seed: int = 3):
         data[group] = {}
         for item in items:
             codes = np.clip(np.round(3 + shift * 0.5 + latent + rng.normal(0, 0.8, n)), 1, 5)
-            codes = [None if rng.random() < 0.15 else int(c) for c in codes]
+            codes = [None if rng.random() < 0.3 else int(c) for c in codes]
             data[group][item] = codes
     return study, make_responses(data), items
 
@@ -320,11 +338,14 @@ def test_dimension_gaps_match_scipy_and_pingouin():
     assert row["p_value"] == pytest.approx(welch.pvalue)
     assert (row["mean_diff_low"], row["mean_diff_high"]) == pytest.approx(
         (interval.low, interval.high))
-    group_block = block[(responses["group"] == "a") & score.notna()]
+    # alpha: every respondent with at least one answer (some have exactly one here)
+    one_answer = (answered == 1) & (responses["group"] == "a")
+    assert one_answer.sum() > 0
+    group_block = block[(responses["group"] == "a") & (answered > 0)]
     alpha, (low, high) = pingouin.cronbach_alpha(group_block)
     assert row["alpha"] == pytest.approx(alpha)
     assert (round(row["alpha_low"], 3), round(row["alpha_high"], 3)) == (low, high)
-    ref_block = block[(responses["group"] == "ref") & score.notna()]
+    ref_block = block[(responses["group"] == "ref") & (answered > 0)]
     assert row["alpha_ref"] == pytest.approx(pingouin.cronbach_alpha(ref_block)[0])
 
 
@@ -481,5 +502,5 @@ def test_real_surveys_agree_with_independent_computation(name):
         y = score[data[column] == study.reference].dropna()
         assert row["mean_diff"] == pytest.approx(x.mean() - y.mean())
         assert row["p_value"] == pytest.approx(sps.ttest_ind(x, y, equal_var=False).pvalue)
-        in_group = block[(data[column] == row["group"]) & score.notna()]
+        in_group = block[(data[column] == row["group"]) & block.notna().any(axis=1)]
         assert row["alpha"] == pytest.approx(pingouin.cronbach_alpha(in_group)[0])

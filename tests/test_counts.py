@@ -1,0 +1,103 @@
+"""The counts core: pattern tables, their margins, weights, and the wide-dimension path."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cxstudy as cx
+from cxstudy import counts as counts_module
+
+from .test_gaps import make_responses, make_study
+
+
+def random_responses(seed=0, n=300, items=("q1", "q2", "q3", "q4"), weights=False):
+    rng = np.random.default_rng(seed)
+    groups = rng.choice(["a", "b", "ref"], size=n)
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(n)],
+                          "group": pd.Categorical(groups, categories=["a", "b", "ref"]),
+                          "weight": rng.uniform(0.2, 3, n) if weights else 1.0})
+    for item in items:
+        codes = rng.integers(1, 6, n)
+        frame[item] = pd.array(np.where(rng.random(n) < 0.2, None, codes), dtype="Int8")
+    study = make_study(groups=("a", "b", "ref"), items=items)
+    return frame, study
+
+
+def test_margins_equal_a_crosstab():
+    responses, study = random_responses()
+    counts = cx.level_counts(responses, study)
+    assert len(counts.blocks) == 1 and counts.blocks[0].items == ("q1", "q2", "q3", "q4")
+    for row, item in enumerate(counts.items):
+        table = pd.crosstab(responses["group"], responses[item]).reindex(
+            index=["a", "b", "ref"], columns=[1, 2, 3, 4, 5], fill_value=0)
+        assert (counts.counts[row] == table.to_numpy()).all()
+        assert (counts.n[row] == table.sum(axis=1).to_numpy()).all()
+    tidy = counts.frame()
+    assert len(tidy) == 4 * 3 * 5 and tidy["count"].sum() == counts.n.sum()
+
+
+def test_pattern_table_holds_every_respondent_once():
+    responses, study = random_responses()
+    block = cx.level_counts(responses, study).blocks[0]
+    assert block.raw.sum() == len(responses)
+    patterns = block.patterns
+    assert patterns.shape == (6 ** 4, 4)
+    # a respondent's pattern decodes back to their answers
+    first = responses.iloc[0]
+    codes = [0 if pd.isna(first[i]) else int(first[i]) for i in block.items]
+    index = int(np.flatnonzero((patterns == codes).all(axis=1))[0])
+    group = ["a", "b", "ref"].index(first["group"])
+    assert block.raw[group, index] >= 1
+
+
+def test_weighted_counts_and_kish_n():
+    responses, study = random_responses(weights=True)
+    counts = cx.level_counts(responses, study)
+    assert counts.weighted
+    in_a = (responses["group"] == "a") & responses["q2"].notna()
+    w = responses.loc[in_a, "weight"]
+    row = counts.items.index("q2")
+    assert counts.counts[row, 0].sum() == pytest.approx(w.sum())
+    assert counts.n_eff[row, 0] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
+    assert counts.effective()[row, 0].sum() == pytest.approx(counts.n_eff[row, 0])
+    level_3 = in_a & (responses["q2"] == 3)
+    assert counts.counts[row, 0, 2] == pytest.approx(responses.loc[level_3, "weight"].sum())
+
+
+@pytest.mark.parametrize("weights", [False, True])
+def test_wide_dimensions_fall_back_to_rows_with_the_same_result(monkeypatch, weights):
+    responses, study = random_responses(seed=4, weights=weights)
+    whole = cx.dimension_gaps(responses, study)
+    monkeypatch.setattr(counts_module, "MAX_BINS", 100)  # forces one block per item
+    split = cx.level_counts(responses, study)
+    assert len(split.blocks) == 4 and split.block_of(["q1", "q2"]) is None
+    by_rows = cx.dimension_gaps(responses, study, counts=split)
+    numeric = whole.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(whole[numeric], by_rows[numeric])
+    pd.testing.assert_frame_equal(cx.gap_table(responses, study),
+                                  cx.gap_table(responses, study, counts=split))
+
+
+def test_plain_integer_and_float_columns_are_accepted():
+    responses, study = random_responses()
+    plain = responses.assign(q1=responses["q1"].astype("float64"),
+                             q2=responses["q2"].fillna(0).astype("int64").replace(0, 1))
+    expected = cx.level_counts(responses.assign(q2=responses["q2"].fillna(1)), study)
+    got = cx.level_counts(plain, study)
+    assert (got.counts == expected.counts).all()
+
+
+def test_codes_outside_the_scale_are_refused():
+    responses = make_responses({"a": [1, 2, 7], "ref": [1, 2, 3]})
+    with pytest.raises(ValueError, match=r"item 'q' holds codes outside 1..5"):
+        cx.level_counts(responses, make_study())
+
+
+def test_respondents_outside_the_groups_are_not_counted():
+    responses = make_responses({"a": [1, 2], "ref": [3, 4]})
+    responses["group"] = responses["group"].cat.add_categories("other")
+    responses.loc[0, "group"] = "other"
+    counts = cx.level_counts(responses, make_study())
+    assert counts.n.sum() == 3
