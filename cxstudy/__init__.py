@@ -7,7 +7,14 @@ from what customers experience. See DESIGN.md and the README.
 from . import stats
 from .clean import CleaningResult, clean
 from .counts import LevelCounts, level_counts
-from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
+from .exceptions import (
+    CxStudyError,
+    DataError,
+    Problem,
+    ReadError,
+    ReportError,
+    StudyFileError,
+)
 from .gaps import (
     blind_spots,
     dimension_gaps,
@@ -15,6 +22,7 @@ from .gaps import (
     gap_table,
     kruskal_table,
     perception_gap_index,
+    share_table,
 )
 from .pipeline import run
 from .readers import read_export, read_sources
@@ -30,6 +38,7 @@ __all__ = [
     "LevelCounts",
     "Problem",
     "ReadError",
+    "ReportError",
     "Study",
     "StudyFileError",
     "__version__",
@@ -46,5 +55,6 @@ __all__ = [
     "read_export",
     "read_sources",
     "run",
+    "share_table",
     "stats",
 ]

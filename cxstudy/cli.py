@@ -25,13 +25,13 @@ def _print(line: str) -> None:
     print(line, flush=True)
 
 
-def _run_one(study_path: str, out: str | None) -> tuple[str, bool, str]:
+def _run_one(study_path: str, out: str | None, report: bool = True) -> tuple[str, bool, str]:
     """Run one study; return (path, ok, message). Safe to call in a worker process."""
     from .pipeline import run
 
     started = time.perf_counter()
     try:
-        result = run(study_path, out=out, progress=_print)
+        result = run(study_path, out=out, progress=_print, report=report)
     except CxStudyError as exc:
         return study_path, False, str(exc)
     except Exception as exc:  # an internal error: say so plainly
@@ -41,21 +41,23 @@ def _run_one(study_path: str, out: str | None) -> tuple[str, bool, str]:
                                    f"{exc}). Rerun with CXSTUDY_DEBUG=1 for details and "
                                    "report it.")
     seconds = time.perf_counter() - started
-    return study_path, True, (f"{result.study.slug}: done in {seconds:.1f} s. Cleaned data: "
-                              f"{result.processed_dir}")
+    where = (f"report: {result.report_dir / 'index.html'}" if result.report_dir
+             else f"cleaned data: {result.processed_dir}")
+    return study_path, True, f"{result.study.slug}: done in {seconds:.1f} s; {where}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     jobs = max(1, args.jobs)
     failures = 0
     if jobs == 1 or len(args.study) == 1:
-        outcomes = (_run_one(path, args.out) for path in args.study)
+        outcomes = (_run_one(path, args.out, not args.no_report) for path in args.study)
         for _path, ok, message in outcomes:
             failures += not ok
             print(message, file=sys.stdout if ok else sys.stderr, flush=True)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run_one, path, args.out) for path in args.study]
+            futures = [pool.submit(_run_one, path, args.out, not args.no_report)
+                       for path in args.study]
             for future in futures:
                 _path, ok, message = future.result()
                 failures += not ok
@@ -134,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     run_parser.add_argument("--out", default=None,
                             help="write data/processed and reports under this folder instead "
                                  "of the study's project folder")
+    run_parser.add_argument("--no-report", action="store_true",
+                            help="stop after cleaning (write data/processed only)")
     run_parser.set_defaults(handler=cmd_run)
 
     validate_parser = commands.add_parser(

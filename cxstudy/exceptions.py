@@ -73,3 +73,12 @@ class DataError(CxStudyError):
         self.problems = list(problems or [])
         lines = [message] + [f"  - {problem}" for problem in self.problems]
         super().__init__("\n".join(lines))
+
+
+class ReportError(CxStudyError):
+    """A report notebook failed; names the notebook, the cell and the error."""
+
+    def __init__(self, message: str, *, notebook: str | None = None, cell: int | None = None,
+                 error: str | None = None):
+        self.notebook, self.cell, self.error = notebook, cell, error
+        super().__init__(message)

@@ -164,6 +164,42 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     return table.reset_index(drop=True)[GAP_COLUMNS + GAP_EXTRA_COLUMNS]
 
 
+def share_table(responses: pd.DataFrame, study: Study, *,
+                counts: LevelCounts | None = None) -> pd.DataFrame:
+    """Every audience's top-box share and mean per item, the reference included.
+
+    One row per (item, group): ``item, text, dimension, headline, group, n,
+    top_box, top_box_low, top_box_high`` (Wilson), ``mean, suppressed``. Rows below
+    ``min_group_size`` keep ``n`` but no estimates. This is what the report's
+    charts draw.
+    """
+    counts = counts if counts is not None else level_counts(responses, study)
+    effective = counts.effective()
+    top = counts.top_box_mask()
+    items = {i.id: i for i in study.items}
+    rows = []
+    for row, item_id in enumerate(counts.items):
+        successes = (effective[row] * top[row]).sum(axis=1)
+        totals = effective[row].sum(axis=1)
+        low, high = stats.wilson_interval(successes, totals, study.confidence)
+        _, mean, _ = stats.moments(effective[row], counts.values[row])
+        for g, group in enumerate(study.groups):
+            suppressed = counts.n[row, g] < study.min_group_size
+            share = successes[g] / totals[g] if totals[g] > 0 else np.nan
+            rows.append({
+                "item": item_id, "text": items[item_id].text,
+                "dimension": items[item_id].dimension, "headline": items[item_id].headline,
+                "group": group, "n": int(counts.n[row, g]),
+                "top_box": np.nan if suppressed else share,
+                "top_box_low": np.nan if suppressed else low[g],
+                "top_box_high": np.nan if suppressed else high[g],
+                "mean": np.nan if suppressed else mean[g], "suppressed": bool(suppressed)})
+    order = {item.id: i for i, item in enumerate(study.items)}
+    table = pd.DataFrame(rows)
+    return table.sort_values("item", key=lambda s: s.map(order), kind="stable").reset_index(
+        drop=True)
+
+
 def _gap_note(n1, n2, var1, var2, minimum, no_delta_interval) -> str:
     if n1 < minimum or n2 < minimum:
         small = min(n1, n2)

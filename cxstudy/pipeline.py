@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .clean import CleaningResult, clean, column_problems, write_processed
+from .clean import CleaningResult, clean, column_problems
 from .exceptions import Problem, ReadError, StudyFileError
 from .readers import read_sources
 from .study import Study, load_study
@@ -23,6 +23,7 @@ class RunResult:
     study: Study
     cleaning: CleaningResult
     processed_dir: Path
+    report_dir: Path | None = None
 
     @property
     def rows_in(self) -> int:
@@ -64,23 +65,38 @@ def run(
     *,
     out: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    report: bool = True,
 ) -> RunResult:
-    """Run a whole study: read every source, clean, write processed data.
+    """Run a whole study: read every source, clean, write processed data, build the report.
 
     Parameters
     ----------
     study : str, Path or Study
         The study file (or a loaded study).
     out : str or Path, optional
-        Folder to write ``data/processed/<slug>/`` (and reports) under instead of
-        the study's project folder.
+        Folder to write ``data/processed/<slug>/`` and ``reports/<slug>/`` under
+        instead of the study's project folder.
     progress : callable, optional
         Called with one line of text per step.
+    report : bool
+        Build ``reports/<slug>/`` (notebooks -> HTML); ``False`` stops after cleaning.
 
     Returns
     -------
     RunResult
+
+    Raises
+    ------
+    CxStudyError
+        StudyFileError, ReadError, DataError or ReportError: one clear message.
+        The previous report is left untouched.
     """
+    import time
+
+    from .render import build_report
+    from .report import write_all
+
+    started = time.perf_counter()
     say = progress or (lambda _line: None)
     if not isinstance(study, Study):
         study = load_study(study)
@@ -91,9 +107,14 @@ def run(
         raise StudyFileError(study.path, problems)
     say(f"{study.slug}: cleaning {len(raw):,} rows")
     result = clean(raw, study)
-    folder = output_root(study, out) / "data" / "processed" / study.slug
-    write_processed(result, study, folder)
+    root = output_root(study, out)
+    folder = write_all(raw, result, study, root / "data" / "processed" / study.slug)
     kept = int(result.log["kept"].sum())
     say(f"{study.slug}: kept {kept:,} of {len(raw):,} rows "
         f"({len(raw) - kept:,} dropped; reasons in {folder / 'cleaning_log.csv'})")
-    return RunResult(study=study, cleaning=result, processed_dir=folder)
+    report_dir = None
+    if report:
+        report_dir = build_report(study, result.responses, folder, root, say=say,
+                                  started=started)
+    return RunResult(study=study, cleaning=result, processed_dir=folder,
+                     report_dir=report_dir)

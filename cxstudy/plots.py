@@ -1,0 +1,206 @@
+"""Report figures (matplotlib/seaborn). Each function returns a Figure whose
+``cx_alt`` attribute is a text alternative stating what the figure shows, numbers
+included; :func:`cxstudy.report.notebook_setup` makes ``plt.show()`` publish it as
+the image's alt text.
+
+Every estimate is drawn with its interval, and every audience is labelled with its
+n; audiences below ``min_group_size`` are left out and the caption says so.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+from .counts import LevelCounts
+from .study import Study
+
+# Okabe-Ito: distinguishable with every common colour-vision deficiency.
+AUDIENCE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
+NEGATIVE, NEUTRAL, POSITIVE = "#B2182B", "#BDBDBD", "#2166AC"
+
+
+def style() -> None:
+    """The report's matplotlib style: readable sizes, no chart junk."""
+    sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0, rc={
+        "figure.dpi": 110, "savefig.dpi": 110, "axes.titlesize": 13, "axes.titleweight": "bold",
+        "axes.labelsize": 11, "legend.frameon": False, "axes.spines.top": False,
+        "axes.spines.right": False, "figure.constrained_layout.use": True})
+
+
+def audience_colours(study: Study) -> dict[str, str]:
+    return {g: AUDIENCE_COLOURS[i % len(AUDIENCE_COLOURS)] for i, g in enumerate(study.groups)}
+
+
+def _wrap(text: str, width: int = 38) -> str:
+    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+
+
+def _pct(value: float) -> str:
+    return "–" if pd.isna(value) else f"{100 * value:.0f}%"
+
+
+def _alt(fig: Figure, text: str) -> Figure:
+    fig.cx_alt = text
+    return fig
+
+
+def share_dots(shares: pd.DataFrame, study: Study, *, title: str,
+               note: str = "") -> Figure:
+    """Top-box share of every audience per item, with intervals (a dot plot).
+
+    ``shares`` is (a subset of) :func:`cxstudy.share_table`.
+    """
+    colours = audience_colours(study)
+    items = list(dict.fromkeys(shares["item"]))
+    texts = shares.drop_duplicates("item").set_index("item")["text"]
+    groups = list(study.groups)
+    height = max(2.4, 0.62 * len(items) * max(1, len(groups) / 2.2) + 1.5)
+    fig, ax = plt.subplots(figsize=(9.5, height), layout="constrained")
+    offsets = np.linspace(-0.27, 0.27, len(groups)) if len(groups) > 1 else [0.0]
+    alt_parts = []
+    for g, group in enumerate(groups):
+        rows = shares[shares["group"] == group].set_index("item").reindex(items)
+        y = np.arange(len(items)) + offsets[g]
+        shown = rows["top_box"].notna().to_numpy()
+        n_values = rows["n"].dropna().astype(int)
+        n_label = (f"{n_values.min():,}" if n_values.min() == n_values.max()
+                   else f"{n_values.min():,}–{n_values.max():,}") if len(n_values) else "0"
+        ax.errorbar(rows["top_box"][shown], y[shown],
+                    xerr=[(rows["top_box"] - rows["top_box_low"])[shown],
+                          (rows["top_box_high"] - rows["top_box"])[shown]],
+                    fmt="o", color=colours[group], markersize=7, capsize=3, lw=1.6,
+                    label=f"{group} (n = {n_label})")
+        for position, (item, row) in zip(y, rows.iterrows(), strict=True):
+            if pd.notna(row["top_box"]):
+                ax.annotate(_pct(row["top_box"]), (row["top_box_high"], position),
+                            xytext=(4, 0), textcoords="offset points", va="center",
+                            fontsize=8.5, color=colours[group])
+            alt_parts.append(f"{texts[item]} — {group}: " + (
+                f"{_pct(row['top_box'])} (95% CI {_pct(row['top_box_low'])}–"
+                f"{_pct(row['top_box_high'])}, n = {int(row['n'])})"
+                if pd.notna(row["top_box"]) else f"suppressed (n = {int(row['n'])})"))
+    ax.set_yticks(range(len(items)), [_wrap(texts[i]) for i in items])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_xlabel(f"Top-box share (agree), with {study.confidence:.0%} Wilson interval")
+    ax.set_title(title, loc="left")
+    fig.legend(loc="outside lower center", ncol=len(groups))
+    if note:
+        fig.text(0.01, 0.0, note, fontsize=9, color="#555555", ha="left", va="bottom")
+    return _alt(fig, f"{title}. Dot plot of top-box shares with intervals: "
+                + "; ".join(alt_parts) + (f". {note}" if note else ""))
+
+
+def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
+                      title: str) -> Figure:
+    """Diverging stacked bars of the answer distribution per audience and item.
+
+    Points below the middle extend left of zero, the middle point (odd scales) is
+    centred on zero, points above extend right; bars are percentages of each
+    audience's answers, labelled with n.
+    """
+    index = {item: row for row, item in enumerate(counts.items)}
+    texts = {i.id: i.text for i in study.items}
+    rows, labels, alt_parts = [], [], []
+    for item in items:
+        row = index[item]
+        k = int(counts.k[row])
+        names = study.scales[study.item(item).scale].point_names
+        for g, group in enumerate(study.groups):
+            n = int(counts.n[row, g])
+            if n < study.min_group_size:
+                continue
+            shares = counts.counts[row, g, :k] / counts.counts[row, g, :k].sum()
+            rows.append((shares, k))
+            labels.append(f"{_wrap(texts[item], 44)}\n{group} (n = {n})")
+            alt_parts.append(f"{texts[item]} — {group} (n = {n}): " + ", ".join(
+                f"{name} {_pct(share)}" for name, share in zip(names, shares, strict=True)))
+    fig, ax = plt.subplots(figsize=(10, max(2.5, 0.55 * len(rows) + 1.6)), layout="constrained")
+    if not rows:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No audience reaches the minimum group size", ha="center")
+        return _alt(fig, f"{title}: no audience reaches the minimum group size.")
+    k = rows[0][1]
+    palette = sns.blend_palette([NEGATIVE, NEUTRAL, POSITIVE], n_colors=k)
+    names = study.scales[study.item(items[0]).scale].point_names
+    for position, (shares, k_row) in enumerate(rows):
+        middle = (k_row - 1) / 2
+        left = -shares[: int(np.ceil(middle))].sum() - (
+            shares[int(middle)] / 2 if k_row % 2 else 0)
+        for level in range(k_row):
+            ax.barh(position, shares[level], left=left, color=palette[level], height=0.7,
+                    label=names[level] if position == 0 else None, edgecolor="white",
+                    linewidth=0.5)
+            if shares[level] >= 0.07:
+                ax.text(left + shares[level] / 2, position, f"{100 * shares[level]:.0f}",
+                        ha="center", va="center", fontsize=8,
+                        color="white" if level in (0, k_row - 1) else "#222222")
+            left += shares[level]
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(range(len(rows)), labels, fontsize=8.5)
+    ax.invert_yaxis()
+    ax.set_xlim(-1, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(100 * v):.0f}%"))
+    ax.set_xlabel("Share of answers (disagree ← | → agree)")
+    ax.set_title(title, loc="left")
+    fig.legend(loc="outside lower center", ncol=min(k, 5), fontsize=8.5)
+    return _alt(fig, f"{title}. Diverging stacked bars of answer shares: "
+                + "; ".join(alt_parts))
+
+
+def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
+    """Difference in mean dimension score from the reference, with Welch intervals."""
+    colours = audience_colours(study)
+    table = dimension_gaps[~dimension_gaps["suppressed"].astype(bool)]
+    dimensions = list(dict.fromkeys(table["dimension"]))
+    groups = [g for g in study.groups if g != study.reference]
+    fig, ax = plt.subplots(figsize=(9.5, max(2.5, 0.55 * len(dimensions) * len(groups) + 1.4)),
+                           layout="constrained")
+    offsets = np.linspace(-0.2, 0.2, len(groups)) if len(groups) > 1 else [0.0]
+    alt_parts = []
+    for g, group in enumerate(groups):
+        rows = table[table["group"] == group].set_index("dimension").reindex(dimensions)
+        y = np.arange(len(dimensions)) + offsets[g]
+        ax.errorbar(rows["mean_diff"], y,
+                    xerr=[rows["mean_diff"] - rows["mean_diff_low"],
+                          rows["mean_diff_high"] - rows["mean_diff"]],
+                    fmt="s", color=colours[group], capsize=3, markersize=6,
+                    label=f"{group} − {study.reference}")
+        for dimension, row in rows.iterrows():
+            alt_parts.append(f"{dimension}, {group}: {row['mean_diff']:+.2f} "
+                             f"({row['mean_diff_low']:+.2f} to {row['mean_diff_high']:+.2f}, "
+                             f"n = {int(row['n'])} vs {int(row['n_ref'])})")
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(range(len(dimensions)), [_wrap(d, 30) for d in dimensions])
+    ax.invert_yaxis()
+    ax.set_xlabel(f"Difference in mean score (scale points), {study.confidence:.0%} "
+                  "Welch interval")
+    ax.set_title(f"Dimension scores: each audience minus {study.reference}", loc="left")
+    fig.legend(loc="outside lower center", ncol=len(groups))
+    return _alt(fig, "Forest plot of the difference in mean dimension score from "
+                f"{study.reference}: " + "; ".join(alt_parts))
+
+
+def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
+    """Share of each audience that left each item unanswered."""
+    items = [i for i in study.items if i.id in responses.columns]
+    table = pd.DataFrame({g: [responses.loc[responses["group"] == g, i.id].isna().mean()
+                              for i in items] for g in study.groups},
+                         index=[_wrap(f"{i.id}: {i.text}", 50) for i in items])
+    fig, ax = plt.subplots(figsize=(8, 0.36 * len(items) + 1.6))
+    sns.heatmap(table, annot=True, fmt=".0%", cmap="Greys", vmin=0,
+                vmax=max(0.2, float(np.nanmax(table.to_numpy())) if table.size else 0.2),
+                cbar=False, ax=ax, annot_kws={"fontsize": 8})
+    ax.set_title("Unanswered or \"don't know\", share of each audience", loc="left")
+    ax.tick_params(axis="y", labelsize=8)
+    worst = table.stack().sort_values(ascending=False).head(3)
+    return _alt(fig, "Heatmap of the share of each audience that did not answer each item; "
+                "highest: " + "; ".join(f"{i.split(chr(10))[0]} — {g}: {v:.0%}"
+                                       for (i, g), v in worst.items()))

@@ -1,0 +1,284 @@
+"""Building a study's report: tables, notebooks (papermill), HTML (nbconvert), manifest.
+
+The report is assembled in a temporary folder beside ``reports/<slug>/`` and moved
+into place only when every notebook succeeded, so a failed run leaves the previous
+report untouched; the failed notebook is kept in ``reports/.failed-<slug>/`` for
+inspection and the error names the notebook and the cell.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .counts import level_counts
+from .exceptions import ReportError
+from .gaps import (
+    blind_spots,
+    dimension_gaps,
+    gap_table,
+    kruskal_table,
+    perception_gap_index,
+    share_table,
+)
+from .study import Study
+
+# notebook -> (page file, page title); the first is the executive summary, index.html
+PAGES = {
+    "00_summary.ipynb": ("index.html", "Executive summary"),
+    "01_data_quality.ipynb": ("data_quality.html", "Data quality"),
+    "02_gaps.ipynb": ("gaps.html", "Perception gaps"),
+}
+EXECUTION_TIMEOUT = 600  # seconds per cell
+PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
+            "pyarrow", "openpyxl", "pyreadstat", "pyyaml", "papermill", "nbconvert",
+            "ipykernel"]
+
+
+def notebooks_dir(study: Study) -> Path:
+    """The report notebooks: the project's ``notebooks/``, else the ones beside the
+    installed package (a study folder copied out of the repository)."""
+    for folder in (study.project_root / "notebooks",
+                   Path(__file__).resolve().parents[1] / "notebooks"):
+        if all((folder / name).is_file() for name in PAGES):
+            return folder
+    raise ReportError(f"{study.slug}: the report notebooks ({', '.join(PAGES)}) are not in "
+                      f"{study.project_root / 'notebooks'}; run from a cxstudy checkout")
+
+
+def write_tables(responses: pd.DataFrame, study: Study, folder: Path) -> dict[str, Path]:
+    """Compute and write ``tables/*.csv`` (one counting pass shared by the tables)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = level_counts(responses, study)
+    gaps = gap_table(responses, study, counts=counts)
+    tables = {
+        "gaps": gaps,
+        "dimension_gaps": dimension_gaps(responses, study, counts=counts),
+        "shares": share_table(responses, study, counts=counts),
+        "kruskal": kruskal_table(responses, study, counts=counts),
+        "perception_gap_index": perception_gap_index(responses, study),
+        "blind_spots": blind_spots(gaps, study),
+    }
+    written = {}
+    for name, table in tables.items():
+        path = folder / f"{name}.csv"
+        table.to_csv(path, index=False)
+        written[name] = path
+    return written
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def versions() -> dict[str, str]:
+    found = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "not installed"
+    found["cxstudy"] = __version__
+    return found
+
+
+def _toc(nb) -> list[dict[str, str]]:
+    """Second-level headings of the markdown cells, with nbconvert's anchor ids."""
+    entries = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        for line in cell.source.splitlines():
+            match = re.match(r"^##\s+(.+?)\s*#*\s*$", line)
+            if match:
+                text = re.sub(r"[*_`]", "", match.group(1))
+                entries.append({"text": text, "anchor": text.replace(" ", "-")})
+    return entries
+
+
+def _insert_toc(nb, entries) -> None:
+    import nbformat
+
+    if not entries:
+        return
+    items = "".join(f'<li><a href="#{html.escape(e["anchor"])}">{html.escape(e["text"])}</a>'
+                    "</li>" for e in entries)
+    cell = nbformat.v4.new_markdown_cell(
+        f'<div class="cx-toc" role="navigation" aria-label="Contents"><strong>Contents'
+        f"</strong><ol>{items}</ol></div>")
+    position = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0
+    nb.cells.insert(position, cell)
+
+
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def to_html(notebook: Path, page: str, study: Study, footer: str) -> str:
+    """Render an executed notebook as a report page: no code, no prompts, no CDN."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    nb.metadata["title"] = f"{study.title} — {PAGES[notebook.name][1]}"
+    _insert_toc(nb, _toc(nb))
+    for number, cell in enumerate(nb.cells):  # stable ids: identical runs, identical pages
+        cell.id = f"cell-{number}"
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    exporter = HTMLExporter(
+        template_name="cxstudy",
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # cells tagged cx-check print numbers for nbval's output check, not for readers
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"cx-check"},
+                                                         enabled=True), enabled=True)
+    resources = {
+        "cx_pages": [{"file": file, "title": title, "current": file == page}
+                     for file, title in PAGES.values()],
+        "cx_study_title": study.title,
+        "cx_footer": footer,
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    # The bundled JupyterLab CSS cites its sources in comments; a report names no URL.
+    return re.sub(r"<style[^>]*>.*?</style>", lambda m: _CSS_COMMENT.sub("", m.group(0)),
+                  body, flags=re.DOTALL)
+
+
+def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
+    """Run one notebook with papermill; a failing cell becomes a :class:`ReportError`."""
+    import papermill as pm
+
+    try:
+        pm.execute_notebook(str(source), str(target), parameters=parameters,
+                            kernel_name="python3", cwd=str(cwd), progress_bar=False,
+                            log_output=False, execution_timeout=EXECUTION_TIMEOUT,
+                            request_save_on_cell_execute=False,
+                            # the kernel's start-up warnings are noise in a report run
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    except pm.PapermillExecutionError as exc:
+        number, first_line = _source_cell(target, exc.cell_index)
+        raise ReportError(
+            f"notebook {source.name} failed in cell {number} ({first_line}): "
+            f"{exc.ename}: {exc.evalue}", notebook=source.name, cell=number,
+            error=f"{exc.ename}: {exc.evalue}") from None
+    except Exception as exc:  # kernel died, timed out, could not start
+        raise ReportError(f"notebook {source.name} could not run: {type(exc).__name__}: "
+                          f"{exc}", notebook=source.name) from None
+
+
+def _source_cell(executed: Path, index: int) -> tuple[int, str]:
+    """1-based number of a cell in the source notebook (papermill inserts a cell of
+    injected parameters) and its first line, for error messages."""
+    import nbformat
+
+    try:
+        cells = [cell for cell in nbformat.read(executed, as_version=4).cells  # papermill
+                 if "papermill-error-cell-tag" not in cell.metadata.get("tags", [])]
+    except Exception:  # the executed copy may not exist if the kernel never started
+        return index + 1, "?"
+    injected = [i for i, cell in enumerate(cells)
+                if "injected-parameters" in cell.metadata.get("tags", [])]
+    first = next((line for line in cells[index].source.splitlines() if line.strip()), "")
+    shift = 1 if injected and injected[0] < index else 0
+    return index + 1 - shift, first.strip()[:80]
+
+
+def build_report(study: Study, responses: pd.DataFrame, processed: Path, out_root: Path,
+                 *, say: Callable[[str], None] = lambda _line: None,
+                 started: float | None = None) -> Path:
+    """Tables, executed notebooks, HTML pages and manifest into ``reports/<slug>/``.
+
+    Returns the report folder. On failure raises :class:`ReportError` and leaves the
+    previous report as it was.
+    """
+    started_at = datetime.now(UTC)
+    started = started if started is not None else time.perf_counter()
+    reports = out_root / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    target = reports / study.slug
+    building = reports / f".{study.slug}.building-{uuid.uuid4().hex[:8]}"
+    building.mkdir()
+    try:
+        tables = write_tables(responses, study, building / "tables")
+        parameters = {"study": str(study.path), "processed": str(processed)}
+        source_dir = notebooks_dir(study)
+        footer = (f"{study.title} · cxstudy {__version__} · built "
+                  f"{started_at:%Y-%m-%d %H:%M} UTC · data: "
+                  + ", ".join(s.path.name for s in study.sources))
+        pages = []
+        for number, (name, (page, title)) in enumerate(PAGES.items(), start=1):
+            began = time.perf_counter()
+            executed = building / name
+            try:
+                execute(source_dir / name, executed, parameters, study.project_root)
+            except ReportError as exc:
+                failed = reports / f".failed-{study.slug}"
+                shutil.rmtree(failed, ignore_errors=True)
+                if executed.exists():
+                    failed.mkdir()
+                    shutil.copy2(executed, failed / name)
+                    exc.args = (f"{exc.args[0]} (executed notebook kept in {failed / name}; "
+                                "the previous report is untouched)",)
+                raise
+            (building / page).write_text(to_html(executed, page, study, footer),
+                                         encoding="utf-8")
+            pages.append({"notebook": name, "page": page, "title": title,
+                          "seconds": round(time.perf_counter() - began, 2)})
+            say(f"{study.slug}: page {number}/{len(PAGES)} {page} "
+                f"({time.perf_counter() - began:.1f} s)")
+        manifest = {
+            "study": study.title, "slug": study.slug,
+            "study_file": {"path": str(study.path), "sha256": sha256(study.path)},
+            "raw_files": [{"source": s.name, "path": str(s.path), "sha256": sha256(s.path),
+                           "bytes": s.path.stat().st_size} for s in study.sources],
+            "themes": ({"path": str(study.themes), "sha256": sha256(study.themes)}
+                       if study.themes else None),
+            "parameters": parameters,
+            "pages": pages,
+            "tables": sorted(p.name for p in tables.values()),
+            "respondents": {"kept": len(responses),
+                            **{g: int((responses["group"] == g).sum()) for g in study.groups}},
+            "versions": versions(),
+            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+            "started": started_at.isoformat(timespec="seconds"),
+            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 2),
+        }
+        (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
+                                                encoding="utf-8")
+        _replace(building, target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    shutil.rmtree(reports / f".failed-{study.slug}", ignore_errors=True)
+    return target
+
+
+def _replace(new: Path, target: Path) -> None:
+    """Put ``new`` where ``target`` is, with the old folder gone only afterwards."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+        os.replace(target, old)
+    os.replace(new, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,205 @@
+"""The study report end to end: cxstudy run -> reports/<slug>/, as a reviewer gets it."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import cxstudy as cx
+from cxstudy.cli import main
+from cxstudy.exceptions import ReadError, ReportError
+
+from .conftest import ROOT, sha256_tree
+
+PAGES = ["index.html", "data_quality.html", "gaps.html"]
+
+
+def copy_project(folder: Path) -> Path:
+    shutil.copytree(ROOT / "studies", folder / "studies")
+    shutil.copytree(ROOT / "data" / "raw", folder / "data" / "raw")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """Two studies built serially and with --jobs 2 (one run each)."""
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    second = project / "studies" / "second.yml"
+    second.write_text((project / "studies" / "example.yml").read_text()
+                      .replace("slug: example", "slug: second"))
+    studies = [str(project / "studies" / "example.yml"), str(second)]
+    serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
+    assert main(["run", *studies, "--out", str(serial)]) == 0
+    assert main(["run", *studies, "--out", str(parallel), "--jobs", "2"]) == 0
+    return project, serial, parallel
+
+
+def pages(report: Path) -> dict[str, str]:
+    return {name: (report / name).read_text(encoding="utf-8") for name in PAGES}
+
+
+def test_report_folder_contents(built):
+    _project, serial, _parallel = built
+    report = serial / "reports" / "example"
+    names = {p.name for p in report.iterdir()}
+    assert set(PAGES) <= names
+    assert {"00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb"} <= names
+    assert {"gaps.csv", "dimension_gaps.csv"} <= {p.name for p in (report / "tables").iterdir()}
+    assert (report / "manifest.json").is_file()
+    assert not list((serial / "reports").glob(".*"))  # no temporary or failed folders left
+
+
+def test_pages_have_no_code_prompts_or_external_urls(built):
+    _project, serial, _parallel = built
+    code = {page: [line for cell in nbformat.read(ROOT / "notebooks" / notebook, 4).cells
+                   if cell.cell_type == "code" for line in cell.source.splitlines()
+                   if len(line.strip()) > 12]
+            for page, notebook in zip(PAGES, ["00_summary.ipynb", "01_data_quality.ipynb",
+                                              "02_gaps.ipynb"], strict=True)}
+    for name, text in pages(serial / "reports" / "example").items():
+        assert not re.search(r'class="[^"]*(jp-InputPrompt|jp-OutputPrompt|CodeMirror)', text)
+        for line in code[name]:  # not one line of code reaches the page
+            assert html.escape(line.strip()) not in text, (name, line)
+        assert "In&nbsp;[" not in text and "Out[" not in text, name
+        assert "NBVAL_CHECK_OUTPUT" not in text, name
+        assert not re.search(r"https?://", text), f"{name} names an external URL"
+        assert "<script src" not in text and "require.js" not in text, name
+        assert "MathJax" not in text and "mermaid" not in text.lower(), name
+        assert "<title>Larkfield Home Energy — perception gap 2026 — " in text, name
+        assert 'class="cx-toc"' in text, name
+
+
+def test_every_image_has_meaningful_alt_text(built):
+    _project, serial, _parallel = built
+    for name, text in pages(serial / "reports" / "example").items():
+        images = re.findall(r"<img [^>]*>", text)
+        assert images, name
+        for image in images:
+            alt = re.search(r'alt="([^"]*)"', image)
+            assert alt and len(alt.group(1)) > 40 and alt.group(1) != "Figure", name
+    headline = re.search(r'<img [^>]*alt="([^"]*)"', pages(serial / "reports" / "example")[
+        "index.html"]).group(1)
+    assert "leadership: 76%" in headline and "n = 25" in headline and "95% CI" in headline
+
+
+def test_headline_sentence_with_interval(built):
+    _project, serial, _parallel = built
+    text = pages(serial / "reports" / "example")["index.html"]
+    assert "76% of leadership (57–89%, n = 25) agree that" in text
+    assert "12% of customers do (10–14%, n = 968)" in text
+    assert "a gap of +64 points (95% CI +45 to +77" in text
+
+
+def test_manifest_hashes_parameters_and_versions(built):
+    project, serial, _parallel = built
+    manifest = json.loads((serial / "reports" / "example" / "manifest.json").read_text())
+    study_file = project / "studies" / "example.yml"
+    assert manifest["study_file"]["sha256"] == hashlib.sha256(study_file.read_bytes()).hexdigest()
+    assert len(manifest["raw_files"]) == 3
+    for entry in manifest["raw_files"]:
+        assert entry["sha256"] == hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest()
+    assert manifest["parameters"]["study"] == str(study_file)
+    assert {"python", "pandas", "numpy", "scipy", "statsmodels", "papermill",
+            "nbconvert", "cxstudy"} <= set(manifest["versions"])
+    assert manifest["started"] <= manifest["finished"]
+    assert manifest["respondents"] == {"kept": 1175, "leadership": 25, "staff": 150,
+                                       "customers": 1000}
+
+
+def test_tables_match_the_public_functions(built):
+    project, serial, _parallel = built
+    study = cx.load_study(project / "studies" / "example.yml")
+    responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
+    expected = cx.gap_table(responses, study)
+    written = pd.read_csv(serial / "reports" / "example" / "tables" / "gaps.csv",
+                          keep_default_na=False, na_values=[""])
+    assert list(written.columns) == list(expected.columns)
+    numeric = expected.select_dtypes("number").columns
+    pd.testing.assert_frame_equal(written[numeric].astype(float),
+                                  expected[numeric].astype(float), rtol=1e-12)
+    assert (written["item"] == expected["item"]).all()
+    dimensions = pd.read_csv(serial / "reports" / "example" / "tables" / "dimension_gaps.csv")
+    expected_dims = cx.dimension_gaps(responses, study)
+    pd.testing.assert_series_equal(dimensions["mean_diff"], expected_dims["mean_diff"],
+                                   rtol=1e-12)
+
+
+def test_parallel_run_is_identical_to_serial(built):
+    _project, serial, parallel = built
+    for slug in ("example", "second"):
+        a, b = serial / "reports" / slug, parallel / "reports" / slug
+        assert sha256_tree(a / "tables") == sha256_tree(b / "tables")
+        for name in PAGES:
+            strip = re.compile(r"built \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+            assert strip.sub("", (a / name).read_text()) == strip.sub("", (b / name).read_text())
+
+
+def test_broken_source_fails_cleanly_and_keeps_the_old_report(built, tmp_path):
+    _project, serial, _parallel = built
+    broken = copy_project(tmp_path / "broken")
+    out = tmp_path / "out"
+    shutil.copytree(serial / "reports", out / "reports")
+    before = sha256_tree(out / "reports")
+    (broken / "data" / "raw" / "example" / "staff.xlsx").write_bytes(b"not a workbook")
+    with pytest.raises(ReadError, match=r"staff\.xlsx: not a readable \.xlsx workbook"):
+        cx.run(broken / "studies" / "example.yml", out=out)
+    assert sha256_tree(out / "reports") == before
+
+
+def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built, tmp_path):
+    _project, serial, _parallel = built
+    project_copy = copy_project(tmp_path / "project")
+    shutil.copytree(ROOT / "notebooks", project_copy / "notebooks")
+    notebook = project_copy / "notebooks" / "00_summary.ipynb"
+    nb = nbformat.read(notebook, as_version=4)
+    nb.cells.insert(4, nbformat.v4.new_code_cell("raise ValueError('the chart broke')"))
+    nbformat.write(nb, notebook)
+    out = tmp_path / "out"
+    shutil.copytree(serial / "reports", out / "reports")
+    before = sha256_tree(out / "reports" / "example")
+    with pytest.raises(ReportError) as caught:
+        cx.run(project_copy / "studies" / "example.yml", out=out)
+    message = str(caught.value)
+    assert "notebook 00_summary.ipynb failed in cell 5 (raise ValueError('the chart broke'))" \
+        in message
+    assert "ValueError: the chart broke" in message
+    assert "the previous report is untouched" in message
+    assert sha256_tree(out / "reports" / "example") == before
+    assert (out / "reports" / ".failed-example" / "00_summary.ipynb").is_file()
+    assert not list((out / "reports").glob(".example.building-*"))
+
+
+def test_plain_papermill_runs_a_notebook(tmp_path):
+    import papermill as pm
+
+    output = tmp_path / "out.ipynb"
+    pm.execute_notebook(str(ROOT / "notebooks" / "01_data_quality.ipynb"), str(output),
+                        parameters={"study": "studies/example.yml"}, kernel_name="python3",
+                        cwd=str(ROOT), progress_bar=False)
+    text = output.read_text()
+    assert "rows in 1268, kept 1175, dropped 93" in text
+
+
+def test_notebooks_are_thin_and_documented():
+    import papermill as pm
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata["kernelspec"]["name"] == "python3"
+        parameters = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+        assert len(parameters) == 1
+        documented = pm.inspect_notebook(str(path))
+        assert set(documented) == {"study", "processed"}
+        assert documented["study"]["inferred_type_name"] == "str"
+        assert documented["study"]["help"]
+        code = [c.source for c in nb.cells if c.cell_type == "code"]
+        assert all(len(source.splitlines()) <= 25 for source in code), path.name
+        assert not any(re.search(r"^\s*def ", source, re.M) for source in code), path.name
