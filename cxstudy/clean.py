@@ -393,7 +393,7 @@ def _rule_preview(raw, rows, columns, source: Source, log: _Log) -> None:
 def _rule_finished(raw, rows, columns, source: Source, log: _Log) -> None:
     column = _find(columns, source.finished_column, _FINISHED_COLUMNS)
     if column is None:
-        log.skip(source, "unfinished", "no Finished column; set finished_column on the source"
+        log.skip(source, "unfinished", "no Finished column — set finished_column on the source"
                  if source.finished_column is None else
                  f"finished_column {source.finished_column!r} not in the export")
         return
@@ -425,7 +425,7 @@ def _rule_duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log
         column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
                        _ID_COLUMNS)
         if column is None:
-            log.skip(source, "duplicate ids", "no id column; set id_column on the source")
+            log.skip(source, "duplicate ids", "no id column — set id_column on the source")
     has_id = pd.Series(False, index=raw.index)
     for source in study.sources:
         if _find(info.get(source.name, {}).get("columns", []), source.id_column, _ID_COLUMNS):
@@ -469,7 +469,7 @@ def _rule_speeders(raw, study: Study, info: dict, log: _Log, ratio: float) -> No
         rows = raw["source"].eq(source.name)
         values = _durations(raw, rows, info.get(source.name, {}).get("columns", []), source)
         if values is None:
-            log.skip(source, "speeders", "no duration column; set duration_column on the source")
+            log.skip(source, "speeders", "no duration column — set duration_column on the source")
             continue
         seconds[rows] = values.to_numpy(dtype=float, na_value=np.nan)
     alive = log.alive & seconds.notna()

@@ -198,7 +198,7 @@ def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
     sns.heatmap(table, annot=True, fmt=".0%", cmap="Greys", vmin=0,
                 vmax=max(0.2, float(np.nanmax(table.to_numpy())) if table.size else 0.2),
                 cbar=False, ax=ax, annot_kws={"fontsize": 8})
-    ax.set_title("Unanswered or \"don't know\", share of each audience", loc="left")
+    ax.set_title("Share without an answer", loc="left")
     ax.tick_params(axis="y", labelsize=8)
     worst = table.stack().sort_values(ascending=False).head(3)
     return _alt(fig, "Heatmap of the share of each audience that did not answer each item; "

@@ -52,7 +52,7 @@ def notebook_setup() -> None:
 
 def _png_with_alt(fig) -> tuple[bytes, dict]:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight")
+    fig.savefig(buffer, format="png")  # constrained layout already fits; "tight" redraws
     title = fig.axes[0].get_title() if fig.axes else "Figure"
     return buffer.getvalue(), {"alt": getattr(fig, "cx_alt", None) or f"Figure: {title}"}
 
