@@ -66,6 +66,17 @@ class Collector:
         self.add(where, f"found {describe(value)}", "expected a mapping of keys to values")
         return {}
 
+    def entries(self, mapping: Mapping, key: str, allowed: list[str], where: str = ""):
+        """Yield ``(path, entry)`` for each mapping in the list ``mapping[key]``, with its
+        keys checked; entries that are not mappings are reported and skipped."""
+        path = f"{where}.{key}" if where else key
+        for index, spec in enumerate(self.typed(mapping, key, list, where, default=[])):
+            entry_path = f"{path}[{index}]"
+            spec = self.mapping(spec, entry_path)
+            if spec:
+                self.keys(spec, allowed, entry_path)
+                yield entry_path, spec
+
     def typed(
         self,
         mapping: Mapping,

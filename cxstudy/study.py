@@ -597,16 +597,10 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
                   "questions each need their own id (they name columns)")
         used_ids.add(identifier)
 
-    raw_items = c.typed(data, "items", list, "", default=[])
-    for i, spec in enumerate(raw_items):
-        where = f"items[{i}]"
-        spec = c.mapping(spec, where)
-        if not spec:
-            continue
-        c.keys(spec, _ITEM_KEYS, where)
+    for where, spec in c.entries(data, "items", _ITEM_KEYS):
         iid = _ident(c, spec.get("id"), f"{where}.id")
         claim(iid, f"{where}.id")
-        label = f"items[{i}] ({iid})" if iid else where
+        label = f"{where} ({iid})" if iid else where
         text = c.typed(spec, "text", str, label, required=True,
                        hint="the statement as asked, shown in reports")
         scale = c.typed(spec, "scale", str, label, required=True, hint="the id of a scale")
@@ -649,14 +643,8 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
 
     # -- estimates ----------------------------------------------------------
     estimates: list[Estimate] = []
-    raw_estimates = c.typed(data, "estimates", list, "", default=[])
     item_ids = [item.id for item in items]
-    for i, spec in enumerate(raw_estimates):
-        where = f"estimates[{i}]"
-        spec = c.mapping(spec, where)
-        if not spec:
-            continue
-        c.keys(spec, _ESTIMATE_KEYS, where)
+    for where, spec in c.entries(data, "estimates", _ESTIMATE_KEYS):
         target = c.typed(spec, "item", str, where, required=True,
                          hint="the id of the item whose customer share is estimated")
         if target is not None and target not in item_ids:
@@ -670,13 +658,7 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
 
     # -- open-ended ---------------------------------------------------------
     open_ended: list[OpenEnded] = []
-    raw_open = c.typed(data, "open_ended", list, "", default=[])
-    for i, spec in enumerate(raw_open):
-        where = f"open_ended[{i}]"
-        spec = c.mapping(spec, where)
-        if not spec:
-            continue
-        c.keys(spec, _OPEN_KEYS, where)
+    for where, spec in c.entries(data, "open_ended", _OPEN_KEYS):
         qid = _ident(c, spec.get("id"), f"{where}.id")
         claim(qid, f"{where}.id")
         question = c.typed(spec, "question", str, where, required=True,
@@ -747,13 +729,7 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
               "expected a whole number of items >= 2 (0 = off)")
         straight = 0
     checks = []
-    for i, spec in enumerate(c.typed(raw_cleaning, "attention_checks", list, "cleaning",
-                                     default=[])):
-        where = f"cleaning.attention_checks[{i}]"
-        spec = c.mapping(spec, where)
-        if not spec:
-            continue
-        c.keys(spec, _CHECK_KEYS, where)
+    for where, spec in c.entries(raw_cleaning, "attention_checks", _CHECK_KEYS, "cleaning"):
         columns = _columns(c, spec, where, groups)
         expect = spec.get("expect")
         if expect is None:
