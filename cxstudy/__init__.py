@@ -24,6 +24,7 @@ from .gaps import (
     perception_gap_index,
     share_table,
 )
+from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
 from .pipeline import run
 from .readers import read_export, read_sources
 from .stats import cronbach_alpha
@@ -43,14 +44,18 @@ __all__ = [
     "StudyFileError",
     "__version__",
     "blind_spots",
+    "calibration_table",
     "clean",
     "cronbach_alpha",
     "dimension_gaps",
     "dimension_scores",
     "gap_table",
+    "importance_performance",
     "kruskal_table",
     "level_counts",
     "load_study",
+    "metric_gaps",
+    "metric_table",
     "perception_gap_index",
     "read_export",
     "read_sources",

@@ -35,6 +35,7 @@ from .privacy import hash_id, scrub_text
 from .readers import nearest
 from .scales import code_answers, normalize, reverse_codes
 from .study import Scale, Source, Study
+from .weights import RakingReport, rake
 
 LOG_COLUMNS = ["source", "source_row", "respondent_id", "group", "kept", "reason", "detail"]
 REASONS = ["no_group", "preview", "unfinished", "duplicate", "speeder", "straightliner",
@@ -74,6 +75,7 @@ class CleaningResult:
     log: pd.DataFrame
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["source", "rule", "why"]))
+    weighting: RakingReport | None = None
 
     def summary(self) -> pd.DataFrame:
         """Rows in, kept and dropped by reason, per source and group (a tidy frame)."""
@@ -371,8 +373,45 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
         raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
 
     responses = _responses(raw, study, coded, respondent_ids, kept)
+    weighting = _apply_weights(raw, kept, responses, study) if study.weights else None
     skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
-    return CleaningResult(responses=responses, log=log_frame, skipped=skipped)
+    return CleaningResult(responses=responses, log=log_frame, skipped=skipped,
+                          weighting=weighting)
+
+
+def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
+                   study: Study) -> RakingReport:
+    """Rake the weighted audience (in place on ``responses``); margin columns are copied
+    into the responses so that the weights can be checked."""
+    spec = study.weights
+    rows = raw.loc[kept]
+    in_group = (rows["group"] == spec.group).to_numpy()
+    for column in spec.margins:
+        if column in raw.columns:
+            responses[column] = rows[column].map(
+                lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
+    base = None
+    if spec.column is not None:
+        if spec.column not in raw.columns:
+            raise DataError("cannot weight the responses", [Problem(
+                "weights.column", f"no column {spec.column!r} in the exports",
+                "name the export's weight column" + nearest(spec.column, raw.columns))])
+        base = pd.to_numeric(rows.loc[in_group, spec.column], errors="coerce").to_numpy()
+    frame = pd.DataFrame({c: rows.loc[in_group, c].to_numpy() for c in spec.margins
+                          if c in raw.columns})
+    frame.index = range(int(in_group.sum()))
+    if spec.margins:
+        missing = [c for c in spec.margins if c not in raw.columns]
+        if missing:
+            raise DataError("cannot weight the responses", [Problem(
+                f"weights.margins.{c}", "no such column in the exports",
+                "name a column of the audience's export" + nearest(c, raw.columns))
+                for c in missing])
+        weights, report = rake(frame, spec.margins, base=base, trim=spec.trim)
+    else:
+        weights, report = rake(frame.iloc[:, :0], {}, base=base, trim=spec.trim)
+    responses.loc[in_group, "weight"] = weights
+    return report
 
 
 def _rule_preview(raw, rows, columns, source: Source, log: _Log) -> None:

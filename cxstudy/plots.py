@@ -204,3 +204,74 @@ def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
     return _alt(fig, "Heatmap of the share of each audience that did not answer each item; "
                 "highest: " + "; ".join(f"{i.split(chr(10))[0]} — {g}: {v:.0%}"
                                        for (i, g), v in worst.items()))
+
+
+def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
+    """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
+    shown = table.dropna(subset=["importance", "performance"])
+    fig, ax = plt.subplots(figsize=(9.5, 6.5), layout="constrained")
+    x_mid = table.attrs.get("performance_mean", shown["performance"].mean())
+    y_mid = table.attrs.get("importance_mean", shown["importance"].mean())
+    colours = {"concentrate here": NEGATIVE, "keep up the good work": POSITIVE,
+               "low priority": "#7F7F7F", "possible overkill": "#E69F00"}
+    for quadrant, part in shown.groupby("quadrant"):
+        ax.errorbar(part["performance"], part["importance"],
+                    yerr=[part["importance"] - part["importance_low"],
+                          part["importance_high"] - part["importance"]],
+                    fmt="o", color=colours.get(quadrant, "#333333"), capsize=2, lw=1,
+                    markersize=7, label=quadrant)
+    for row in shown.itertuples():
+        ax.annotate(_wrap(row.text, 26), (row.performance, row.importance), xytext=(5, 3),
+                    textcoords="offset points", fontsize=7.5, color="#333333")
+    ax.axvline(x_mid, color="#555555", ls="--", lw=0.9)
+    ax.axhline(y_mid, color="#555555", ls="--", lw=0.9)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    method = table.attrs.get("method", "derived")
+    against = table.attrs.get("against")
+    ax.set_xlabel(f"Performance: top-box share, {shown['group'].iloc[0] if len(shown) else ''}")
+    ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
+                                    f"Spearman correlation with {against}"))
+    for text, (x, y, ha, va) in {"Concentrate here": (0.01, 0.99, "left", "top"),
+                                 "Keep up the good work": (0.99, 0.99, "right", "top"),
+                                 "Low priority": (0.01, 0.01, "left", "bottom"),
+                                 "Possible overkill": (0.99, 0.01, "right", "bottom")}.items():
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=10,
+                color="#555555", style="italic")
+    ax.set_title("Importance and performance", loc="left")
+    fig.legend(loc="outside lower center", ncol=4)
+    groups = {q: [r.text for r in shown.itertuples() if r.quadrant == q]
+              for q in colours if (shown["quadrant"] == q).any()}
+    return _alt(fig, "Importance-performance chart with crosshairs at the mean importance "
+                f"({y_mid:.2f}) and mean performance ({_pct(x_mid)}). " + " ".join(
+                    f"{q.capitalize()}: {'; '.join(items)}." for q, items in groups.items()))
+
+
+def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
+    """What leaders and staff believe the reference audience says, against what it says."""
+    rows = calibration[~calibration["suppressed"].astype(bool)]
+    texts = {i.id: i.text for i in study.items}
+    labels = [f"{_wrap(texts[r.item], 30)}\n{r.group} (n = {r.n})" for r in rows.itertuples()]
+    fig, ax = plt.subplots(figsize=(9.5, max(2.4, 0.9 * len(rows) + 1.4)), layout="constrained")
+    y = np.arange(len(rows))
+    ax.errorbar(rows["estimate"], y + 0.12, xerr=[rows["estimate"] - rows["estimate_low"],
+                                                  rows["estimate_high"] - rows["estimate"]],
+                fmt="o", color=AUDIENCE_COLOURS[1], capsize=3, markersize=7,
+                label="their estimate (mean)")
+    ax.errorbar(rows["actual"], y - 0.12, xerr=[rows["actual"] - rows["actual_low"],
+                                                rows["actual_high"] - rows["actual"]],
+                fmt="s", color=AUDIENCE_COLOURS[2], capsize=3, markersize=7,
+                label=f"what {study.reference} say")
+    for position, row in zip(y, rows.itertuples(), strict=True):
+        ax.annotate("", xy=(row.actual, position), xytext=(row.estimate, position),
+                    arrowprops={"arrowstyle": "->", "color": "#999999"})
+    ax.set_yticks(y, labels)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+    ax.set_xlabel(f"Share of {study.reference} who agree")
+    ax.set_title(f"What leaders and staff think {study.reference} say", loc="left")
+    fig.legend(loc="outside lower center", ncol=2)
+    return _alt(fig, "; ".join(
+        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} agree with {r.item} "
+        f"(n = {r.n}); actually {_pct(r.actual)} ({_pct(r.actual_low)}–{_pct(r.actual_high)}, "
+        f"n = {r.n_actual})" for r in rows.itertuples()))

@@ -8,6 +8,7 @@ inspection and the error names the notebook and the cell.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -74,6 +75,15 @@ def write_tables(responses: pd.DataFrame, study: Study, folder: Path) -> dict[st
         "perception_gap_index": perception_gap_index(responses, study),
         "blind_spots": blind_spots(gaps, study),
     }
+    from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
+
+    if study.metrics:
+        tables["metrics"] = metric_table(responses, study)
+        tables["metric_gaps"] = metric_gaps(responses, study)
+    if study.estimates:
+        tables["calibration"] = calibration_table(responses, study)
+    with contextlib.suppress(ValueError):  # no outcome to derive importance from
+        tables["importance_performance"] = importance_performance(responses, study)
     written = {}
     for name, table in tables.items():
         path = folder / f"{name}.csv"

@@ -190,6 +190,60 @@ def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -
     return sentences
 
 
+def calibration_sentences(calibration: pd.DataFrame, study: Study) -> list[str]:
+    """One HTML-safe sentence per estimating audience: "leaders think 67%; 12% do"."""
+    texts = {i.id: i.text for i in study.items}
+    sentences = []
+    for row in calibration[~calibration["suppressed"].astype(bool)].itertuples():
+        direction = "overestimate" if row.error > 0 else "underestimate"
+        sentences.append(
+            f"{html.escape(row.group).capitalize()} estimate on average that "
+            f"{pct(row.estimate)} of {html.escape(study.reference)} would agree that "
+            f"“{html.escape(texts[row.item])}” ({interval(row.estimate_low, row.estimate_high)}, "
+            f"n = {row.n:,}); {pct(row.actual)} do "
+            f"({interval(row.actual_low, row.actual_high)}, n = {row.n_actual:,}): an "
+            f"{direction} of {abs(100 * row.error):.0f} points.")
+    return sentences
+
+
+def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Metrics as a reviewer reads them: NPS in points, shares in %, CES in scale units."""
+    def value(row):
+        if pd.isna(row.value):
+            return "–"
+        if row.metric.startswith("nps"):
+            return f"{100 * row.value:+.0f} ({100 * row.low:+.0f} to {100 * row.high:+.0f})"
+        if row.metric.startswith(("csat",)) or row.metric.endswith("_low_effort"):
+            return f"{pct(row.value)} ({interval(row.low, row.high)})"
+        return f"{row.value:.2f} ({row.low:.2f} to {row.high:.2f})"
+
+    names = {"nps": "NPS (points)", "csat": "CSAT (top-box)", "ces": "CES (mean effort score)"}
+    return pd.DataFrame({
+        "Metric": [names.get(m, m.upper().replace("_LOW_EFFORT", ": low effort (top-box)"))
+                   for m in metrics["metric"]],
+        "Audience": metrics["group"],
+        **({"Wave": metrics["wave"]} if "wave" in metrics else {}),
+        "n": metrics["n"],
+        "Value (95% CI)": [value(r) for r in metrics.itertuples()]})
+
+
+def weights_display(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Spread of the weights and the design effect of the weighted audience."""
+    from .weights import weight_summary
+
+    if study.weights is None:
+        return pd.DataFrame()
+    summary = weight_summary(responses, study.weights.group)
+    return pd.DataFrame([{
+        "Audience": study.weights.group, "n": summary["n"],
+        "Smallest weight": round(summary["min"], 3), "Median": round(summary["median"], 3),
+        "Largest": round(summary["max"], 3), "CV": round(summary["cv"], 3),
+        "Effective n (Kish)": round(summary["n_eff"], 1),
+        "Design effect": round(summary["design_effect"], 3),
+        "Raked to": ", ".join(study.weights.margins) or "—",
+        "Trimmed at": (f"{study.weights.trim:g} x mean" if study.weights.trim else "—")}])
+
+
 def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap table as a reviewer reads it: estimates next to n and intervals."""
     table = pd.DataFrame({

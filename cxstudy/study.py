@@ -92,6 +92,7 @@ class Item:
     dimension: str = "Overall"
     headline: bool = False
     reverse: bool = False
+    importance: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,13 @@ class OpenEnded:
 
 @dataclass(frozen=True)
 class Weights:
-    """Raking of one audience to known margins (column -> category -> share)."""
+    """Weights of one audience: a design-weight ``column`` of its export, raked to known
+    ``margins`` (column -> category -> share) when given."""
 
     group: str
     margins: dict[str, dict[str, float]]
     trim: float | None = 5.0
+    column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -312,11 +315,12 @@ _TOP_KEYS = ["study", "slug", "confidence", "correction", "min_group_size", "sou
 _SOURCE_KEYS = ["path", "format", "group", "group_column", "group_map", "id_column", "sheet",
                 "wave", "name", "duration_column", "finished_column"]
 _SCALE_KEYS = ["labels", "values", "top_box", "missing"]
-_ITEM_KEYS = ["id", "text", "scale", "dimension", "headline", "columns", "column", "reverse"]
+_ITEM_KEYS = ["id", "text", "scale", "dimension", "headline", "columns", "column", "reverse",
+              "importance"]
 _METRIC_KEYS = ["kind", "column", "columns", "scale"]
 _ESTIMATE_KEYS = ["item", "column", "columns"]
 _OPEN_KEYS = ["id", "question", "column", "columns"]
-_WEIGHT_KEYS = ["group", "margins", "trim"]
+_WEIGHT_KEYS = ["group", "margins", "trim", "column"]
 _CLEANING_KEYS = ["require_finished", "drop_preview", "duplicates", "min_duration_ratio",
                   "straightline_min_items", "attention_checks", "unknown_labels"]
 _CHECK_KEYS = ["column", "columns", "expect"]
@@ -611,9 +615,18 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         dimension = c.typed(spec, "dimension", str, label, default="Overall")
         headline = c.typed(spec, "headline", bool, label, default=False)
         reverse = c.typed(spec, "reverse", bool, label, default=False)
+        importance = c.typed(spec, "importance", str, label,
+                             hint="the id of the item that asks how important this is")
         if iid and columns:
             items.append(Item(iid, text or iid, scale or "", columns, dimension, headline,
-                              reverse))
+                              reverse, importance))
+
+    item_ids = [item.id for item in items]
+    for item in items:
+        if item.importance is not None and item.importance not in item_ids:
+            c.add(f"items ({item.id}).importance", f"unknown item {item.importance!r}"
+                  + did_you_mean(item.importance, item_ids),
+                  "name the item that asks how important this one is")
 
     # -- metrics ------------------------------------------------------------
     metrics: list[Metric] = []
@@ -643,7 +656,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
 
     # -- estimates ----------------------------------------------------------
     estimates: list[Estimate] = []
-    item_ids = [item.id for item in items]
     for where, spec in c.entries(data, "estimates", _ESTIMATE_KEYS):
         target = c.typed(spec, "item", str, where, required=True,
                          hint="the id of the item whose customer share is estimated")
@@ -683,8 +695,9 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         if wgroup is not None and wgroup not in groups:
             c.add("weights.group", f"{wgroup!r} is not in groups" + did_you_mean(wgroup, groups),
                   "use one of: " + ", ".join(groups))
-        margins = c.typed(raw_weights, "margins", dict, "weights", required=True,
-                          hint="column: {category: share, ...}")
+        base_column = _opt_str(c, raw_weights, "column", "weights")
+        margins = c.typed(raw_weights, "margins", dict, "weights", required=base_column is None,
+                          hint="column: {category: share, ...} (or column: a weight column)")
         clean_margins: dict[str, dict[str, float]] = {}
         for column, shares in (margins or {}).items():
             where = f"weights.margins.{column}"
@@ -707,8 +720,13 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
             c.add("weights.trim", f"found {describe(trim)}",
                   "expected a cap above 1 (times the mean weight), or false for none")
             trim = 5
-        if wgroup in groups and clean_margins:
-            weights = Weights(wgroup, clean_margins, float(trim) if trim else None)
+        for column in clean_margins:
+            if column in RESERVED_COLUMNS or column in {i.id for i in items}:
+                c.add(f"weights.margins.{column}", "clashes with a response column",
+                      "margin columns are copied into the responses; rename the item")
+        if wgroup in groups and (clean_margins or base_column):
+            weights = Weights(wgroup, clean_margins, float(trim) if trim else None,
+                              base_column)
 
     # -- cleaning -----------------------------------------------------------
     raw_cleaning = c.typed(data, "cleaning", dict, "", default={})

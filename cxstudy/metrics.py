@@ -1,0 +1,331 @@
+"""CX metrics (NPS, CSAT, CES), their gaps, calibration of beliefs, and
+importance-performance analysis.
+
+All estimates use the respondents' weights (Kish's effective n in intervals).
+
+References
+----------
+Reichheld, F. (2003). The one number you need to grow. HBR 81(12).
+Rocks, B. (2016). Interval estimation for the "net promoter score". The American
+Statistician 70(4), 365-372 (adjusted Wald interval: add 3/4 promoter, 3/4
+detractor and 3 respondents).
+Martilla, J. A. & James, J. C. (1977). Importance-performance analysis. J. Marketing 41.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from . import stats
+from .counts import respondent_weights
+from .study import Metric, Study
+
+METRIC_COLUMNS = ["metric", "group", "n", "value", "se", "low", "high"]
+METRIC_GAP_COLUMNS = ["metric", "group", "reference", "gap", "se", "low", "high", "p_value",
+                      "p_adjusted"]
+CALIBRATION_COLUMNS = ["item", "group", "n", "estimate", "actual", "actual_low", "actual_high",
+                       "error"]
+QUADRANTS = {(True, False): "concentrate here", (True, True): "keep up the good work",
+             (False, False): "low priority", (False, True): "possible overkill"}
+
+
+def _weighted(values: np.ndarray, weights: np.ndarray) -> tuple[int, float, float]:
+    """n, weighted total and Kish's effective n of the answered values."""
+    answered = ~np.isnan(values)
+    w = weights[answered]
+    total = float(w.sum())
+    n_eff = total ** 2 / float((w * w).sum()) if total > 0 else 0.0
+    return int(answered.sum()), total, n_eff
+
+
+def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
+                 confidence: float = 0.95) -> dict[str, float]:
+    """Net Promoter Score of 0-10 answers as a fraction from -1 to 1.
+
+    Notes
+    -----
+    Promoters answer 9-10, detractors 0-6: :math:`NPS = P - D`,
+    :math:`SE = \\sqrt{(P + D - (P - D)^2)/n}`. The interval is the adjusted Wald
+    interval: with :math:`P' = (n_P + 3/4)/(n + 3)` and :math:`D' = (n_D + 3/4)/(n + 3)`,
+    :math:`P' - D' \\pm z\\sqrt{(P' + D' - (P' - D')^2)/(n + 3)}`, clipped to [-1, 1].
+    Weighted: shares are weighted and ``n`` is Kish's effective n.
+
+    Examples
+    --------
+    >>> out = nps_estimate(np.array([10, 9, 8, 7, 3, 0, 10, 10]))
+    >>> round(out["value"], 3), round(out["se"], 3)
+    (0.25, 0.313)
+    """
+    scores = np.asarray(scores, dtype=float)
+    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
+    n, total, n_eff = _weighted(scores, weights)
+    if n == 0:
+        return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan,
+                "promoters": np.nan, "detractors": np.nan}
+    answered = ~np.isnan(scores)
+    w, s = weights[answered], scores[answered]
+    promoters, detractors = float(w[s >= 9].sum() / total), float(w[s <= 6].sum() / total)
+    value = promoters - detractors
+    se = np.sqrt(max(promoters + detractors - value ** 2, 0.0) / n_eff)
+    p_adj = (promoters * n_eff + 0.75) / (n_eff + 3)
+    d_adj = (detractors * n_eff + 0.75) / (n_eff + 3)
+    centre = p_adj - d_adj
+    half = sps.norm.isf((1 - confidence) / 2) * np.sqrt(
+        max(p_adj + d_adj - centre ** 2, 0.0) / (n_eff + 3))
+    return {"n": n, "value": value, "se": float(se), "low": max(-1.0, centre - half),
+            "high": min(1.0, centre + half), "promoters": promoters, "detractors": detractors}
+
+
+def _share_estimate(hits: np.ndarray, answered: np.ndarray, weights: np.ndarray,
+                    confidence: float) -> dict[str, float]:
+    n, total, n_eff = _weighted(np.where(answered, 1.0, np.nan), weights)
+    if n == 0:
+        return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan}
+    share = float(weights[answered & hits].sum() / total)
+    low, high = stats.wilson_interval(share * n_eff, n_eff, confidence)
+    return {"n": n, "value": share, "se": float(np.sqrt(share * (1 - share) / n_eff)),
+            "low": float(low), "high": float(high), "n_eff": n_eff}
+
+
+def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
+    n, total, n_eff = _weighted(values, weights)
+    if n == 0:
+        return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan}
+    answered = ~np.isnan(values)
+    w, x = weights[answered], values[answered]
+    mean = float((w * x).sum() / total)
+    variance = float((w * (x - mean) ** 2).sum() / total * n_eff / (n_eff - 1)) \
+        if n_eff > 1 else np.nan
+    se = np.sqrt(variance / n_eff) if n_eff > 1 else np.nan
+    t = sps.t.isf((1 - confidence) / 2, max(n_eff - 1, 1))
+    return {"n": n, "value": mean, "se": se, "low": mean - t * se, "high": mean + t * se,
+            "var": variance, "n_eff": n_eff}
+
+
+def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.ndarray):
+    """(metric id, estimate) pairs for one metric and one set of respondents."""
+    if metric.kind == "nps":
+        yield metric.id, nps_estimate(values, weights, study.confidence)
+        return
+    scale = study.scales[metric.scale]
+    answered = ~np.isnan(values)
+    top = np.array(scale.point_values[scale.k - scale.top_box:])
+    hits = np.isin(values, top)
+    if metric.kind == "csat":
+        yield metric.id, _share_estimate(hits, answered, weights, study.confidence)
+    else:  # ces: mean effort score and the share reporting low effort (top box)
+        yield metric.id, _mean_estimate(values, weights, study.confidence)
+        yield f"{metric.id}_low_effort", _share_estimate(hits, answered, weights,
+                                                         study.confidence)
+
+
+def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Every metric per audience: ``metric, group, n, value, se, low, high``.
+
+    NPS as a fraction from -1 to 1 with the adjusted Wald interval; CSAT as the
+    top-box share with Wilson's interval; CES as the mean (t interval) plus
+    ``<id>_low_effort``, the top-box share. Audiences below ``min_group_size`` and
+    audiences not asked are left out. With a ``wave`` column, one row per
+    (metric, group, wave).
+    """
+    weights, _ = respondent_weights(responses)
+    waves = _waves(responses)
+    rows = []
+    for metric in study.metrics:
+        if metric.id not in responses:
+            continue
+        values = responses[metric.id].to_numpy(dtype=float, na_value=np.nan)
+        for group in study.groups:
+            for wave in waves:
+                mask = (responses["group"] == group).to_numpy()
+                if wave is not None:
+                    mask = mask & (responses["wave"] == wave).to_numpy(dtype=bool,
+                                                                       na_value=False)
+                if not np.any(~np.isnan(values[mask])):
+                    continue
+                for metric_id, estimate in _metric_rows(metric, study, values[mask],
+                                                        weights[mask]):
+                    suppressed = estimate["n"] < study.min_group_size
+                    row = {"metric": metric_id, "group": group, "n": estimate["n"],
+                           **{k: (np.nan if suppressed else estimate[k])
+                              for k in ("value", "se", "low", "high")},
+                           "suppressed": suppressed}
+                    if wave is not None:
+                        row["wave"] = wave
+                    rows.append(row)
+    columns = METRIC_COLUMNS + (["wave"] if waves != [None] else []) + ["suppressed"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _waves(responses: pd.DataFrame) -> list:
+    if "wave" not in responses.columns or responses["wave"].isna().all():
+        return [None]
+    return sorted(responses["wave"].dropna().unique().tolist())
+
+
+def metric_gaps(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Gaps in every metric between each audience and the reference, and between
+    consecutive waves of an audience when responses carry a ``wave``.
+
+    Gap SE :math:`\\sqrt{SE_1^2 + SE_2^2}`, normal interval and two-sided p; p adjusted
+    over the table with the study's correction. ``kind`` says ``audience`` or
+    ``wave``; for waves, ``group``/``reference`` read ``<group> <wave>``.
+    """
+    table = metric_table(responses, study)
+    rows = []
+    z = sps.norm.isf((1 - study.confidence) / 2)
+
+    def compare(a, b, kind, group, reference):
+        if a["suppressed"] or b["suppressed"]:
+            return
+        gap = a["value"] - b["value"]
+        se = float(np.sqrt(a["se"] ** 2 + b["se"] ** 2))
+        p_value = float(2 * sps.norm.sf(abs(gap) / se)) if se > 0 else np.nan
+        rows.append({"metric": a["metric"], "group": group, "reference": reference,
+                     "gap": gap, "se": se, "low": gap - z * se, "high": gap + z * se,
+                     "p_value": p_value, "p_adjusted": np.nan, "kind": kind})
+
+    latest = table
+    if "wave" in table.columns:
+        last_wave = table["wave"].max()
+        latest = table[table["wave"] == last_wave]
+        for (_metric, group), part in table.groupby(["metric", "group"], sort=False):
+            part = part.sort_values("wave")
+            for (_, before), (_, after) in zip(part.iloc[:-1].iterrows(),
+                                               part.iloc[1:].iterrows(), strict=True):
+                compare(after, before, "wave", f"{group} {after['wave']}",
+                        f"{group} {before['wave']}")
+    for _metric, part in latest.groupby("metric", sort=False):
+        ref = part[part["group"] == study.reference]
+        if ref.empty:
+            continue
+        for _, row in part[part["group"] != study.reference].iterrows():
+            compare(row, ref.iloc[0], "audience", row["group"], study.reference)
+    frame = pd.DataFrame(rows, columns=[*METRIC_GAP_COLUMNS, "kind"])
+    frame["p_adjusted"] = stats.adjust_pvalues(frame["p_value"], study.correction)
+    return frame
+
+
+def calibration_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """How well leaders and staff know their customers.
+
+    For each ``estimates:`` entry and each audience that estimated: the mean
+    estimate (0-100, reported as a fraction) of the share of the reference audience
+    that would agree with the item, the reference's actual top-box share with its
+    Wilson interval, and ``error = estimate - actual``. Extra columns: the estimate's
+    t interval and the reference's n.
+    """
+    weights, _ = respondent_weights(responses)
+    from .gaps import share_table
+
+    shares = share_table(responses, study)
+    rows = []
+    for estimate in study.estimates:
+        if estimate.id not in responses:
+            continue
+        actual = shares[(shares["item"] == estimate.item) & (shares["group"] == study.reference)]
+        if actual.empty:
+            continue
+        actual = actual.iloc[0]
+        values = responses[estimate.id].to_numpy(dtype=float, na_value=np.nan) / 100
+        for group in study.groups:
+            mask = (responses["group"] == group).to_numpy()
+            if group not in estimate.columns or not np.any(~np.isnan(values[mask])):
+                continue
+            mean = _mean_estimate(values[mask], weights[mask], study.confidence)
+            suppressed = mean["n"] < study.min_group_size or bool(actual["suppressed"])
+            rows.append({
+                "item": estimate.item, "group": group, "n": mean["n"],
+                "estimate": np.nan if suppressed else mean["value"],
+                "actual": actual["top_box"], "actual_low": actual["top_box_low"],
+                "actual_high": actual["top_box_high"],
+                "error": np.nan if suppressed else mean["value"] - actual["top_box"],
+                "estimate_low": np.nan if suppressed else mean["low"],
+                "estimate_high": np.nan if suppressed else mean["high"],
+                "n_actual": int(actual["n"]), "reference": study.reference,
+                "suppressed": suppressed})
+    return pd.DataFrame(rows, columns=[*CALIBRATION_COLUMNS, "estimate_low", "estimate_high",
+                                       "n_actual", "reference", "suppressed"])
+
+
+def importance_performance(responses: pd.DataFrame, study: Study, *, group: str | None = None,
+                           against: str | None = None,
+                           importance: str = "auto") -> pd.DataFrame:
+    """Importance-performance analysis of one audience (default: the reference).
+
+    Performance: the audience's top-box share of each item. Importance is *stated*
+    (the top-box share of the item named by the item's ``importance:`` key, with its
+    Wilson interval) or *derived*: the Spearman correlation of the item with
+    ``against`` (default: the first headline item, else the NPS metric), with a
+    Fisher-z interval. ``importance='auto'`` uses stated importance when every item
+    has one. Quadrants split at the mean importance and the mean performance (the
+    crosshairs): *concentrate here* (important, performing below average), *keep up
+    the good work*, *low priority*, *possible overkill*.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``item, text, dimension, group, n, performance, importance, importance_low,
+        importance_high, method, quadrant``; the crosshairs in ``attrs``.
+    """
+    from .gaps import share_table
+
+    group = group or study.reference
+    shares = share_table(responses, study).set_index(["item", "group"])
+    importance_items = {i.importance for i in study.items if i.importance}
+    candidates = [i for i in study.items if i.id in responses
+                  and i.id not in importance_items]
+    stated = importance == "stated" or (importance == "auto" and candidates and all(
+        i.importance for i in candidates if i.id != against))
+    if not stated:
+        if against is None:
+            headline = [i.id for i in study.items if i.headline]
+            nps = [m.id for m in study.metrics if m.kind == "nps"]
+            against = headline[0] if headline else (nps[0] if nps else None)
+        if against is None or against not in responses:
+            raise ValueError("derived importance needs an outcome: mark a headline item or "
+                             "give against='<item or metric id>'")
+    rows = responses[responses["group"] == group]
+    z = sps.norm.isf((1 - study.confidence) / 2)
+    result = []
+    for item in candidates:
+        if item.id == against:
+            continue
+        share = shares.loc[(item.id, group)]
+        if stated:
+            if not item.importance:
+                continue
+            rated = shares.loc[(item.importance, group)]
+            n, value = int(rated["n"]), rated["top_box"]
+            low, high = rated["top_box_low"], rated["top_box_high"]
+        else:
+            values = rows[item.id].to_numpy(dtype=float, na_value=np.nan)
+            outcome = rows[against].to_numpy(dtype=float, na_value=np.nan)
+            both = ~np.isnan(values) & ~np.isnan(outcome)
+            n, value = int(both.sum()), np.nan
+            if n >= 3 and np.ptp(values[both]) > 0 and np.ptp(outcome[both]) > 0:
+                value = float(sps.spearmanr(values[both], outcome[both]).statistic)
+            half = z / np.sqrt(n - 3) if n > 3 else np.nan
+            low = np.tanh(np.arctanh(value) - half) if np.isfinite(value) else np.nan
+            high = np.tanh(np.arctanh(value) + half) if np.isfinite(value) else np.nan
+        result.append({"item": item.id, "text": item.text, "dimension": item.dimension,
+                       "group": group, "n": n, "performance": share["top_box"],
+                       "importance": value, "importance_low": low, "importance_high": high,
+                       "method": "stated" if stated else f"derived (Spearman with {against})"})
+    table = pd.DataFrame(result)
+    if table.empty:
+        return table
+    suppressed = table["n"] < study.min_group_size
+    table.loc[suppressed, ["performance", "importance", "importance_low",
+                           "importance_high"]] = np.nan
+    cross_importance = float(table["importance"].mean())
+    cross_performance = float(table["performance"].mean())
+    table["quadrant"] = [
+        "" if pd.isna(i) or pd.isna(p) else QUADRANTS[(i >= cross_importance,
+                                                        p >= cross_performance)]
+        for i, p in zip(table["importance"], table["performance"], strict=True)]
+    table.attrs = {"importance_mean": cross_importance, "performance_mean": cross_performance,
+                   "against": against, "method": "stated" if stated else "derived"}
+    return table

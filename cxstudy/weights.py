@@ -1,0 +1,180 @@
+"""Survey weights: raking one audience to known margins.
+
+Raking (iterative proportional fitting, Deming & Stephan 1940) adjusts weights so
+that the weighted shares of each margin column match the targets, one column at a
+time, until every share is within ``tolerance`` of its target. Weights are then
+trimmed at ``trim`` times the mean weight and the raking repeated, so that no
+respondent counts for more than ``trim`` others; the final weights average 1 within
+the audience. Every estimate then uses the weights, with Kish's effective sample
+size :math:`n_{eff} = (\\sum w)^2 / \\sum w^2` in its interval; the design effect is
+:math:`n / n_{eff} = 1 + CV_w^2`.
+
+References
+----------
+Deming, W. E. & Stephan, F. F. (1940). On a least squares adjustment of a sampled
+frequency table when the expected marginal totals are known. Ann. Math. Stat. 11.
+Kish, L. (1965). Survey Sampling. Wiley.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataError, Problem
+
+
+@dataclass
+class RakingReport:
+    """How raking went: iterations, the largest remaining gap to a target, trimming."""
+
+    iterations: int
+    max_deviation: float
+    converged: bool
+    trimmed: int
+    n: int
+    n_eff: float
+
+    @property
+    def design_effect(self) -> float:
+        return self.n / self.n_eff if self.n_eff else float("nan")
+
+
+def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
+         base: np.ndarray | None = None, trim: float | None = 5.0, tolerance: float = 1e-6,
+         max_iterations: int = 1000, where: str = "weights") -> tuple[np.ndarray, RakingReport]:
+    """Rake respondents to target margins.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per respondent of the audience, with every margin column.
+    margins : dict
+        Column -> {category: target share}; shares of a column sum to 1.
+    base : ndarray, optional
+        Starting (design) weights, positive; default all ones.
+    trim : float or None
+        Cap on a weight, as a multiple of the mean weight.
+    tolerance : float
+        Largest allowed difference between a weighted share and its target.
+
+    Returns
+    -------
+    weights : ndarray
+        Mean 1 within the audience.
+    report : RakingReport
+
+    Raises
+    ------
+    DataError
+        A category with a target but no respondent, a respondent whose category has no
+        target (or is blank), non-positive base weights, or no convergence.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"region": ["N", "N", "N", "S"]})
+    >>> weights, report = rake(frame, {"region": {"N": 0.5, "S": 0.5}}, trim=None)
+    >>> weights.round(4).tolist()
+    [0.6667, 0.6667, 0.6667, 2.0]
+    """
+    n = len(frame)
+    problems = []
+    codes = {}
+    for column, targets in margins.items():
+        if column not in frame.columns:
+            problems.append(Problem(f"{where}.margins.{column}", "no such column in the "
+                                    "audience's exports", "name a column of the export"))
+            continue
+        values = frame[column].map(lambda v: None if pd.isna(v) else str(v).strip())
+        categories = list(targets)
+        blank = int(values.isna().sum())
+        if blank:
+            problems.append(Problem(f"{where}.margins.{column}", f"{blank} respondent(s) have "
+                                    "no value", "fill the column in the export, or add a "
+                                    "category for them with its target share"))
+        unknown = values[values.notna() & ~values.isin(categories)].value_counts()
+        for value, count in unknown.items():
+            problems.append(Problem(f"{where}.margins.{column}", f'category "{value}" of '
+                                    f"{count} respondent(s) has no target share",
+                                    f"add it to {where}.margins.{column} (targets: "
+                                    + ", ".join(categories) + ")"))
+        present = set(values.dropna())
+        for category in categories:
+            if category not in present:
+                problems.append(Problem(f"{where}.margins.{column}.{category}",
+                                        "no respondent in this category",
+                                        "raking cannot give weight to an empty category: "
+                                        "merge it with another or drop its target"))
+        codes[column] = (pd.Index(categories).get_indexer(values),
+                         np.array([targets[c] for c in categories]))
+    weights = np.ones(n) if base is None else np.asarray(base, dtype=float).copy()
+    if base is not None and (not np.all(np.isfinite(weights)) or (weights <= 0).any()):
+        bad = int((~np.isfinite(weights) | (weights <= 0)).sum())
+        problems.append(Problem(f"{where}.column", f"{bad} weight(s) are zero, negative or "
+                                "missing", "base weights must be positive numbers"))
+    if problems:
+        raise DataError("cannot weight the responses", problems)
+
+    iterations, trimmed = 0, 0
+    for _ in range(20):  # rake, trim, and rake again while trimming still bites
+        weights, steps = _ipf(weights, codes, tolerance, max_iterations)
+        iterations += steps
+        if trim is None:
+            break
+        weights, capped = _trim(weights, trim)
+        if not capped:
+            break
+        trimmed = max(trimmed, capped)
+    weights = weights * n / weights.sum()
+    deviation = _deviation(weights, codes)
+    if deviation > tolerance and not trimmed:
+        raise DataError("weights did not converge", [Problem(
+            where, f"largest gap to a target still {deviation:.2g} after {iterations} "
+            "iterations", "check that the targets can be met together")])
+    report = RakingReport(iterations=iterations, max_deviation=float(deviation),
+                          converged=bool(deviation <= tolerance), trimmed=trimmed, n=n,
+                          n_eff=float(weights.sum() ** 2 / (weights ** 2).sum()) if n else 0.0)
+    return weights, report
+
+
+def _trim(weights: np.ndarray, trim: float) -> tuple[np.ndarray, int]:
+    """Cap weights at ``trim`` x their mean, repeating until the cap holds (capping lowers
+    the mean). Returns the weights and how many were capped."""
+    capped = np.zeros(len(weights), dtype=bool)
+    for _ in range(200):
+        cap = trim * weights.mean()
+        over = weights > cap * (1 + 1e-12)
+        if not over.any():
+            break
+        capped |= over
+        weights = np.minimum(weights, cap)
+    return weights, int(capped.sum())
+
+
+def _deviation(weights: np.ndarray, codes: dict) -> float:
+    """Largest |weighted share - target| over every margin."""
+    return max((float(np.abs(np.bincount(c, weights=weights, minlength=len(t)) /
+                             weights.sum() - t).max()) for c, t in codes.values()), default=0.0)
+
+
+def _ipf(weights: np.ndarray, codes: dict, tolerance: float, max_iterations: int):
+    for step in range(1, max_iterations + 1):
+        for category_codes, targets in codes.values():
+            totals = np.bincount(category_codes, weights=weights, minlength=len(targets))
+            weights = weights * (targets / (totals / totals.sum()))[category_codes]
+        if _deviation(weights, codes) <= tolerance:
+            return weights, step
+    return weights, max_iterations
+
+
+def weight_summary(responses: pd.DataFrame, group: str) -> dict[str, float]:
+    """Spread of an audience's weights: min, max, CV, Kish's n and the design effect."""
+    w = responses.loc[responses["group"] == group, "weight"].to_numpy(dtype=float)
+    if not len(w):
+        return {"n": 0}
+    n_eff = w.sum() ** 2 / (w ** 2).sum()
+    return {"n": len(w), "min": float(w.min()), "median": float(np.median(w)),
+            "max": float(w.max()), "cv": float(w.std() / w.mean()), "n_eff": float(n_eff),
+            "design_effect": float(len(w) / n_eff)}

@@ -1,0 +1,335 @@
+"""CX metrics, calibration, importance-performance and weights."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+import cxstudy as cx
+import cxstudy.report
+from cxstudy.exceptions import DataError, StudyFileError
+from cxstudy.metrics import nps_estimate
+from cxstudy.weights import rake
+
+from .conftest import EXAMPLE_STUDY, SHARED_DATA, needs_shared
+
+
+@pytest.fixture(scope="module")
+def example():
+    study = cx.load_study(EXAMPLE_STUDY)
+    return study, cx.clean(cx.read_sources(study), study).responses
+
+
+# ---------------------------------------------------------------------------
+# NPS
+
+
+@needs_shared
+def test_nps_standard_error_published_width():
+    """NPS-2: with P = D = 1/3 the 95% interval is about 320/sqrt(n) points wide."""
+    table = pd.read_csv(SHARED_DATA / "reference" / "reference_values.csv").set_index("id")
+    published = table.loc["NPS-2", "library_value"]
+    width_constant = float(re.search(r"=\s*([\d.]+)", published).group(1))  # 320.07
+    n = 1024
+    scores = np.array([10] * (n // 3) + [0] * (n // 3) + [7] * (n - 2 * (n // 3)))
+    out = nps_estimate(scores)
+    p, d = out["promoters"], out["detractors"]
+    assert out["se"] == pytest.approx(np.sqrt((p + d - (p - d) ** 2) / n))
+    assert 2 * 1.959964 * out["se"] * 100 * np.sqrt(n) == pytest.approx(width_constant,
+                                                                        rel=2e-3)
+    assert (out["high"] - out["low"]) * 100 == pytest.approx(10.0, abs=0.1)  # n = 1024 -> 10
+
+
+def test_nps_adjusted_wald_by_hand():
+    # 3 promoters, 1 passive, 1 detractor: P' = 3.75/8, D' = 1.75/8
+    out = nps_estimate(np.array([10, 9, 9, 8, 2]))
+    assert out["value"] == pytest.approx(0.4)
+    p, d = 3.75 / 8, 1.75 / 8
+    half = 1.959964 * np.sqrt((p + d - (p - d) ** 2) / 8)
+    assert (out["low"], out["high"]) == pytest.approx((p - d - half, p - d + half), abs=1e-6)
+    assert nps_estimate(np.array([10.0] * 3))["high"] == 1.0  # clipped
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.integers(0, 10), min_size=1, max_size=60),
+       st.lists(st.floats(0.2, 5), min_size=60, max_size=60))
+def test_nps_matches_direct_computation(scores, weights):
+    scores = np.array(scores, dtype=float)
+    w = np.array(weights[:len(scores)])
+    out = nps_estimate(scores, w)
+    promoters = w[scores >= 9].sum() / w.sum()
+    detractors = w[scores <= 6].sum() / w.sum()
+    n_eff = w.sum() ** 2 / (w ** 2).sum()
+    assert out["value"] == pytest.approx(promoters - detractors)
+    value = promoters - detractors
+    assert out["se"] == pytest.approx(np.sqrt(max(promoters + detractors - value ** 2, 0)
+                                              / n_eff), abs=1e-12)
+    assert -1 <= out["low"] <= out["high"] <= 1
+
+
+def test_metric_table_on_the_example(example):
+    study, responses = example
+    table = cx.metric_table(responses, study)
+    assert set(table["metric"]) == {"nps", "ces", "ces_low_effort", "csat"}
+    assert set(table["group"]) == {"customers"}  # only customers were asked
+    customers = responses[responses["group"] == "customers"]
+    nps = table[table["metric"] == "nps"].iloc[0]
+    direct = (customers["nps"] >= 9).mean() - (customers["nps"] <= 6).mean()
+    assert nps["value"] == pytest.approx(direct) and nps["n"] == 1000
+    ces = table[table["metric"] == "ces"].iloc[0]
+    values = customers["ces"].astype(float)
+    interval = sps.t.interval(0.95, len(values) - 1, loc=values.mean(), scale=sps.sem(values))
+    assert ces["value"] == pytest.approx(values.mean())
+    assert (ces["low"], ces["high"]) == pytest.approx(interval)
+    low_effort = table[table["metric"] == "ces_low_effort"].iloc[0]
+    assert low_effort["value"] == pytest.approx((values >= 5).mean())  # top 3 of 7 points
+    csat = table[table["metric"] == "csat"].iloc[0]
+    from statsmodels.stats.proportion import proportion_confint
+
+    hits = int((customers["csat"] >= 4).sum())
+    assert csat["value"] == pytest.approx(hits / 1000)
+    assert (csat["low"], csat["high"]) == pytest.approx(proportion_confint(hits, 1000,
+                                                                           method="wilson"))
+
+
+def metric_study(tmp_path, waves: bool):
+    rng = np.random.default_rng(3)
+    rows = []
+    for wave, shift in (("2025", 0), ("2026", 1)):
+        for group, base in (("staff", 8), ("customers", 6)):
+            for _ in range(60):
+                rows.append({"wave": wave, "segment": group,
+                             "NPS": int(np.clip(rng.normal(base + shift, 2), 0, 10))})
+    frame = pd.DataFrame(rows)
+    sources = []
+    for wave in ("2025", "2026"):
+        path = tmp_path / f"wave{wave}.csv"
+        frame[frame["wave"] == wave].to_csv(path, index=False)
+        sources.append({"path": path.name, "group_column": "segment",
+                        **({"wave": wave} if waves else {})})
+    spec = {"study": "m", "slug": "m", "groups": ["staff", "customers"], "sources": sources,
+            "metrics": {"nps": {"column": "NPS"}}, "cleaning": {"duplicates": "none"}}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    return study, cx.clean(cx.read_sources(study), study).responses, frame
+
+
+def test_metric_gaps_between_audiences_and_waves(tmp_path):
+    study, responses, _frame = metric_study(tmp_path, waves=True)
+    table = cx.metric_table(responses, study)
+    assert set(table["wave"]) == {"2025", "2026"} and len(table) == 4
+    gaps = cx.metric_gaps(responses, study)
+    audience = gaps[gaps["kind"] == "audience"].iloc[0]
+    latest = table[table["wave"] == "2026"].set_index("group")
+    assert audience["gap"] == pytest.approx(latest.loc["staff", "value"]
+                                            - latest.loc["customers", "value"])
+    assert audience["se"] == pytest.approx(np.hypot(latest.loc["staff", "se"],
+                                                    latest.loc["customers", "se"]))
+    assert audience["p_value"] == pytest.approx(
+        2 * sps.norm.sf(abs(audience["gap"]) / audience["se"]))
+    waves = gaps[gaps["kind"] == "wave"]
+    assert set(waves["group"]) == {"staff 2026", "customers 2026"}
+    assert set(waves["reference"]) == {"staff 2025", "customers 2025"}
+    assert gaps["p_adjusted"].notna().all()
+
+
+def test_metric_answers_outside_the_scale_are_an_error(tmp_path):
+    path = tmp_path / "c.csv"
+    pd.DataFrame({"segment": ["customers"] * 3 + ["staff"] * 3,
+                  "CES": ["Easy", "Very easy", "Effortless", "Easy", "Easy", "Easy"]}
+                 ).to_csv(path, index=False)
+    spec = {"study": "m", "slug": "m", "groups": ["staff", "customers"],
+            "sources": [{"path": "c.csv", "group_column": "segment"}],
+            "scales": {"effort": {"labels": ["Very difficult", "Difficult", "Easy",
+                                             "Very easy"], "top_box": 2}},
+            "metrics": {"ces": {"column": "CES", "scale": "effort"}}}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    with pytest.raises(DataError) as caught:
+        cx.clean(cx.read_sources(study), study)
+    assert 'answer "Effortless": not on scale effort' in str(caught.value)
+    assert 'column "CES" (ces, customers): 1' in str(caught.value)
+
+
+# ---------------------------------------------------------------------------
+# calibration and importance-performance
+
+
+def test_calibration_on_the_example(example):
+    study, responses = example
+    table = cx.calibration_table(responses, study)
+    assert list(table["group"]) == ["leadership", "staff"]
+    customers = responses[responses["group"] == "customers"]["excellent"].dropna()
+    actual = (customers >= 4).mean()
+    for row in table.itertuples():
+        estimates = responses.loc[responses["group"] == row.group, "excellent_estimate"] / 100
+        assert row.estimate == pytest.approx(estimates.mean())
+        assert row.actual == pytest.approx(actual)
+        assert row.error == pytest.approx(estimates.mean() - actual)
+        assert row.n == estimates.notna().sum()
+    leaders = table.iloc[0]
+    assert leaders["estimate"] > 0.6 and leaders["actual"] < 0.2  # the seeds' story
+
+
+def test_importance_performance_derived(example):
+    study, responses = example
+    table = cx.importance_performance(responses, study)
+    customers = responses[responses["group"] == "customers"]
+    row = table[table["item"] == "billing_clear"].iloc[0]
+    both = customers[["billing_clear", "excellent"]].dropna().astype(float)
+    assert row["importance"] == pytest.approx(sps.spearmanr(both["billing_clear"],
+                                                            both["excellent"]).statistic)
+    half = 1.959964 / np.sqrt(len(both) - 3)
+    assert row["importance_low"] == pytest.approx(np.tanh(np.arctanh(row["importance"]) - half),
+                                                  abs=1e-6)
+    assert row["performance"] == pytest.approx((both["billing_clear"] >= 4).mean(), abs=0.01)
+    means = table.attrs
+    expected = {(True, False): "concentrate here", (True, True): "keep up the good work",
+                (False, False): "low priority", (False, True): "possible overkill"}
+    for r in table.itertuples():
+        assert r.quadrant == expected[(r.importance >= means["importance_mean"],
+                                       r.performance >= means["performance_mean"])]
+    assert "excellent" not in set(table["item"])
+
+
+def test_importance_performance_stated(tmp_path):
+    rows = pd.DataFrame({"segment": ["customers"] * 8,
+                         "Q1": ["Agree"] * 6 + ["Disagree"] * 2,
+                         "Q1_imp": ["Strongly agree"] * 2 + ["Disagree"] * 6,
+                         "Q2": ["Disagree"] * 6 + ["Agree"] * 2,
+                         "Q2_imp": ["Agree"] * 7 + ["Disagree"]})
+    rows.to_csv(tmp_path / "c.csv", index=False)
+    agree = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+             "Strongly agree"]
+    spec = {"study": "s", "slug": "s", "groups": ["staff", "customers"],
+            "sources": [{"path": "c.csv", "group": "customers"}],
+            "scales": {"a": {"labels": agree, "top_box": 2}},
+            "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1",
+                       "importance": "q1_imp"},
+                      {"id": "q1_imp", "text": "One matters", "scale": "a", "column": "Q1_imp"},
+                      {"id": "q2", "text": "Two", "scale": "a", "column": "Q2",
+                       "importance": "q2_imp"},
+                      {"id": "q2_imp", "text": "Two matters", "scale": "a", "column": "Q2_imp"}],
+            "min_group_size": 1}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    table = cx.importance_performance(cx.clean(cx.read_sources(study), study).responses, study)
+    assert table.attrs["method"] == "stated"
+    assert table.set_index("item")["importance"].to_dict() == {"q1": 0.25, "q2": 0.875}
+    assert table.set_index("item")["quadrant"].to_dict() == {
+        "q1": "possible overkill", "q2": "concentrate here"}
+
+
+def test_importance_must_name_an_item():
+    spec = yaml.safe_load(EXAMPLE_STUDY.read_text())
+    spec["items"][1]["importance"] = "consistnt_importance"
+    with pytest.raises(StudyFileError, match="importance: unknown item"):
+        cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
+
+
+# ---------------------------------------------------------------------------
+# weights
+
+
+def test_raking_hand_computed_case():
+    """Two margins over 2 x 2 cells, solved by hand.
+
+    Sample: (M,Y) 4, (M,O) 2, (F,Y) 1, (F,O) 3 respondents; targets sex M 0.5 / F 0.5,
+    age Y 0.4 / O 0.6, so totals M 5, F 5, Y 4, O 6 of 10. Raking gives weights of the
+    form a_sex * b_age; with b_Y = 1, a_M = x, a_F = y, b_O = t:
+    x(4 + 2t) = 5, y(1 + 3t) = 5, 4x + y = 4  =>  10/(2 + t) + 5/(1 + 3t) = 4
+    =>  12t^2 - 7t - 12 = 0  =>  t = 4/3, x = 3/4, y = 1.
+    Weights: (M,Y) 3/4, (M,O) 1, (F,Y) 1, (F,O) 4/3 (M: 3 + 2 = 5, F: 1 + 4 = 5,
+    Y: 3 + 1 = 4, O: 2 + 4 = 6).
+    """
+    frame = pd.DataFrame({"sex": list("MMMMMMFFFF"), "age": list("YYYYOOYOOO")})
+    weights, report = rake(frame, {"sex": {"M": 0.5, "F": 0.5}, "age": {"Y": 0.4, "O": 0.6}},
+                           trim=None, tolerance=1e-10)
+    expected = [3 / 4] * 4 + [1.0] * 2 + [1.0] + [4 / 3] * 3
+    assert weights == pytest.approx(expected, abs=1e-7)
+    assert report.converged and report.max_deviation < 1e-9
+    assert weights.mean() == pytest.approx(1.0)
+    shares = pd.Series(weights).groupby(frame["age"]).sum() / weights.sum()
+    assert shares.to_dict() == pytest.approx({"O": 0.6, "Y": 0.4})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c"]), min_size=12, max_size=80),
+       st.lists(st.sampled_from(["x", "y"]), min_size=80, max_size=80))
+def test_raking_meets_every_margin(first, second):
+    frame = pd.DataFrame({"one": first, "two": second[:len(first)]})
+    if frame.groupby(["one", "two"]).ngroups < 6:
+        return  # with an empty cell the targets may be impossible to meet together
+    targets = {"one": {"a": 0.2, "b": 0.3, "c": 0.5}, "two": {"x": 0.45, "y": 0.55}}
+    weights, report = rake(frame, targets, trim=None)
+    for column, shares in targets.items():
+        got = pd.Series(weights).groupby(frame[column]).sum() / weights.sum()
+        assert got.to_dict() == pytest.approx(shares, abs=1e-5)
+    assert report.design_effect >= 1 - 1e-9
+
+
+def test_trimming_caps_weights():
+    frame = pd.DataFrame({"g": ["rare"] + ["common"] * 99})
+    weights, report = rake(frame, {"g": {"rare": 0.5, "common": 0.5}}, trim=5)
+    assert weights.max() <= 5 * weights.mean() + 1e-9
+    assert report.trimmed == 1 and not report.converged
+
+
+def test_raking_errors_name_what_to_fix():
+    frame = pd.DataFrame({"region": ["N", "S", "Mars", None]})
+    with pytest.raises(DataError) as caught:
+        rake(frame, {"region": {"N": 0.5, "S": 0.3, "E": 0.2}})
+    message = str(caught.value)
+    assert 'category "Mars" of 1 respondent(s) has no target share' in message
+    assert "weights.margins.region.E: no respondent in this category" in message
+    assert "1 respondent(s) have no value" in message
+    with pytest.raises(DataError, match="zero, negative or missing"):
+        rake(pd.DataFrame({"r": ["N", "S"]}), {"r": {"N": 0.5, "S": 0.5}},
+             base=np.array([1.0, -2.0]))
+
+
+def weighted_example(**weights):
+    spec = yaml.safe_load(EXAMPLE_STUDY.read_text())
+    spec["weights"] = {"group": "customers", **weights}
+    study = cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
+    return study, cx.clean(cx.read_sources(study), study)
+
+
+def test_weighted_study_end_to_end():
+    targets = {"North": 0.35, "South": 0.30, "East": 0.20, "West": 0.15}
+    study, result = weighted_example(margins={"Region": targets})
+    responses = result.responses
+    customers = responses[responses["group"] == "customers"]
+    shares = customers.groupby("Region")["weight"].sum() / customers["weight"].sum()
+    assert shares.to_dict() == pytest.approx(targets)
+    assert (responses.loc[responses["group"] != "customers", "weight"] == 1).all()
+    assert result.weighting.converged and result.weighting.design_effect > 1
+    gaps = cx.gap_table(responses, study)
+    row = gaps[(gaps["item"] == "excellent") & (gaps["group"] == "leadership")].iloc[0]
+    answered = customers["excellent"].notna()
+    w = customers.loc[answered, "weight"]
+    top = (customers.loc[answered, "excellent"] >= 4)
+    assert row["top_box_ref"] == pytest.approx((w * top).sum() / w.sum())
+    assert row["n_ref_eff"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
+    nps = cx.metric_table(responses, study).set_index("metric").loc["nps"]
+    weights = customers["weight"]
+    direct = (weights * (customers["nps"] >= 9)).sum() / weights.sum() - \
+        (weights * (customers["nps"] <= 6)).sum() / weights.sum()
+    assert nps["value"] == pytest.approx(direct)
+    summary = cx.report.weights_display(responses, study)
+    assert summary.loc[0, "Design effect"] == pytest.approx(result.weighting.design_effect,
+                                                           abs=1e-3)
+
+
+def test_weight_targets_must_sum_to_one_and_categories_must_exist():
+    with pytest.raises(StudyFileError, match=r"shares sum to 0\.9"):
+        weighted_example(margins={"Region": {"North": 0.4, "South": 0.5}})
+    with pytest.raises(DataError) as caught:
+        weighted_example(margins={"Region": {"North": 0.4, "South": 0.3, "East": 0.2,
+                                             "Mars": 0.1}})
+    assert 'category "West"' in str(caught.value)
+    assert "Mars: no respondent in this category" in str(caught.value)
