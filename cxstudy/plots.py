@@ -220,9 +220,9 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
                           part["importance_high"] - part["importance"]],
                     fmt="o", color=colours.get(quadrant, "#333333"), capsize=2, lw=1,
                     markersize=7, label=quadrant)
-    for row in shown.itertuples():
-        ax.annotate(_wrap(row.text, 26), (row.performance, row.importance), xytext=(5, 3),
-                    textcoords="offset points", fontsize=7.5, color="#333333")
+    ax.margins(x=0.22, y=0.08)  # room for labels inside the axes
+    _label_points(fig, ax, [(row.performance, row.importance, _wrap(row.text, 24))
+                            for row in shown.itertuples()])
     ax.axvline(x_mid, color="#555555", ls="--", lw=0.9)
     ax.axhline(y_mid, color="#555555", ls="--", lw=0.9)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
@@ -244,6 +244,30 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     return _alt(fig, "Importance-performance chart with crosshairs at the mean importance "
                 f"({y_mid:.2f}) and mean performance ({_pct(x_mid)}). " + " ".join(
                     f"{q.capitalize()}: {'; '.join(items)}." for q, items in groups.items()))
+
+
+def _label_points(fig: Figure, ax, points: list[tuple[float, float, str]]) -> None:
+    """Label points without labels overlapping: each label takes the first of a few
+    positions around its point that does not collide with labels already placed."""
+    renderer = fig.canvas.get_renderer()
+    offsets = [(6, 2, "left", "bottom"), (6, -2, "left", "top"), (-6, 2, "right", "bottom"),
+               (-6, -2, "right", "top"), (6, 14, "left", "bottom"), (6, -14, "left", "top"),
+               (-6, 14, "right", "bottom"), (-6, -14, "right", "top")]
+    placed = []
+    for x, y, text in sorted(points, key=lambda p: (-p[1], p[0])):
+        for dx, dy, ha, va in offsets:
+            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                                ha=ha, va=va, fontsize=7.5, color="#333333")
+            box = label.get_window_extent(renderer).expanded(1.02, 1.05)
+            if not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            label.remove()
+        else:  # nowhere free: keep the first position, leader line makes it readable
+            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
+                                ha=ha, va=va, fontsize=7.5, color="#333333",
+                                arrowprops={"arrowstyle": "-", "color": "#AAAAAA", "lw": 0.6})
+            placed.append(label.get_window_extent(renderer))
 
 
 def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:

@@ -34,7 +34,9 @@ def built(tmp_path_factory):
     project = copy_project(tmp_path_factory.mktemp("project"))
     second = project / "studies" / "second.yml"
     second.write_text((project / "studies" / "example.yml").read_text()
-                      .replace("slug: example", "slug: second"))
+                      .replace("slug: example", "slug: second")
+                      + "\nweights:\n  group: customers\n  margins:\n    Region: {North: 0.35, "
+                        "South: 0.30, East: 0.20, West: 0.15}\n  trim: 5\n")
     studies = [str(project / "studies" / "example.yml"), str(second)]
     serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
     assert main(["run", *studies, "--out", str(serial)]) == 0
@@ -52,7 +54,8 @@ def test_report_folder_contents(built):
     names = {p.name for p in report.iterdir()}
     assert set(PAGES) <= names
     assert {"00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb"} <= names
-    assert {"gaps.csv", "dimension_gaps.csv"} <= {p.name for p in (report / "tables").iterdir()}
+    assert {"gaps.csv", "dimension_gaps.csv", "metrics.csv", "metric_gaps.csv",
+            "calibration.csv"} <= {p.name for p in (report / "tables").iterdir()}
     assert (report / "manifest.json").is_file()
     assert not list((serial / "reports").glob(".*"))  # no temporary or failed folders left
 
@@ -96,6 +99,39 @@ def test_headline_sentence_with_interval(built):
     assert "76% of leadership (57–89%, n = 25) agree that" in text
     assert "12% of customers do (10–14%, n = 968)" in text
     assert "a gap of +64 points (95% CI +45 to +77" in text
+
+
+def test_metrics_calibration_and_importance_are_reported(built):
+    project, serial, _parallel = built
+    report = serial / "reports" / "example"
+    index = (report / "index.html").read_text()
+    assert "Leadership estimate on average that 67% of customers would agree" in index
+    assert "an overestimate of 55 points" in index
+    assert "NPS (points)" in index and "-31 (-36 to -26)" in index
+    assert "Importance and performance" in (report / "gaps.html").read_text()
+    study = cx.load_study(project / "studies" / "example.yml")
+    responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
+    written = pd.read_csv(report / "tables" / "calibration.csv")
+    expected = cx.calibration_table(responses, study)
+    pd.testing.assert_series_equal(written["error"], expected["error"], rtol=1e-12)
+    metrics = pd.read_csv(report / "tables" / "metrics.csv")
+    assert list(metrics.columns[:7]) == ["metric", "group", "n", "value", "se", "low", "high"]
+    assert "No weights: every respondent counts once." in (report / "data_quality.html"
+                                                           ).read_text()
+
+
+def test_weighted_study_report_shows_weights(built):
+    _project, serial, _parallel = built
+    page = (serial / "reports" / "second" / "data_quality.html").read_text()
+    assert "Design effect" in page and "Effective n (Kish)" in page and "Region" in page
+    responses = pd.read_parquet(serial / "data" / "processed" / "second" / "responses.parquet")
+    customers = responses[responses["group"] == "customers"]
+    shares = customers.groupby("Region")["weight"].sum() / customers["weight"].sum()
+    assert shares.round(6).to_dict() == {"East": 0.2, "North": 0.35, "South": 0.3,
+                                         "West": 0.15}
+    weighted = pd.read_csv(serial / "reports" / "second" / "tables" / "gaps.csv")
+    plain = pd.read_csv(serial / "reports" / "example" / "tables" / "gaps.csv")
+    assert (weighted["n_ref_eff"] < plain["n_ref_eff"]).all()  # Kish n below n
 
 
 def test_manifest_hashes_parameters_and_versions(built):
