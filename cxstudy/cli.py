@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
@@ -21,17 +22,24 @@ from .exceptions import CxStudyError
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+_PRINT = threading.Lock()
+
+
 def _print(line: str) -> None:
-    print(line, flush=True)
+    with _PRINT:  # notebooks report from several threads
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
-def _run_one(study_path: str, out: str | None, report: bool = True) -> tuple[str, bool, str]:
+def _run_one(study_path: str, out: str | None, report: bool = True,
+             notebook_jobs: int | None = None) -> tuple[str, bool, str]:
     """Run one study; return (path, ok, message). Safe to call in a worker process."""
     from .pipeline import run
 
     started = time.perf_counter()
     try:
-        result = run(study_path, out=out, progress=_print, report=report)
+        result = run(study_path, out=out, progress=_print, report=report,
+                     notebook_jobs=notebook_jobs)
     except CxStudyError as exc:
         return study_path, False, str(exc)
     except Exception as exc:  # an internal error: say so plainly
@@ -56,7 +64,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(message, file=sys.stdout if ok else sys.stderr, flush=True)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_run_one, path, args.out, not args.no_report)
+            # studies share the CPUs: their notebooks run one at a time
+            futures = [pool.submit(_run_one, path, args.out, not args.no_report, 1)
                        for path in args.study]
             for future in futures:
                 _path, ok, message = future.result()

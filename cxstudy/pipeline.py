@@ -66,6 +66,7 @@ def run(
     out: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
     report: bool = True,
+    notebook_jobs: int | None = None,
 ) -> RunResult:
     """Run a whole study: read every source, clean, write processed data, build the report.
 
@@ -80,6 +81,8 @@ def run(
         Called with one line of text per step.
     report : bool
         Build ``reports/<slug>/`` (notebooks -> HTML); ``False`` stops after cleaning.
+    notebook_jobs : int, optional
+        Notebooks executed at once (default: one per CPU).
 
     Returns
     -------
@@ -115,6 +118,6 @@ def run(
     report_dir = None
     if report:
         report_dir = build_report(study, result.responses, folder, root, say=say,
-                                  started=started)
+                                  started=started, notebook_jobs=notebook_jobs)
     return RunResult(study=study, cleaning=result, processed_dir=folder,
                      report_dir=report_dir)

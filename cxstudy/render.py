@@ -20,6 +20,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -178,12 +179,15 @@ def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
     import papermill as pm
 
     try:
+        # papermill's own cwd= changes the whole process's directory, which races when
+        # notebooks run in threads; nbclient starts the kernel in resources' path instead
         pm.execute_notebook(str(source), str(target), parameters=parameters,
-                            kernel_name="python3", cwd=str(cwd), progress_bar=False,
+                            kernel_name="python3", progress_bar=False,
+                            resources={"metadata": {"path": str(cwd)}},
                             log_output=False, execution_timeout=EXECUTION_TIMEOUT,
                             request_save_on_cell_execute=False,
                             # the kernel's start-up warnings are noise in a report run
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
         number, first_line = _source_cell(target, exc.cell_index)
         raise ReportError(
@@ -214,12 +218,15 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
 
 def build_report(study: Study, responses: pd.DataFrame, processed: Path, out_root: Path,
                  *, say: Callable[[str], None] = lambda _line: None,
-                 started: float | None = None) -> Path:
+                 started: float | None = None, notebook_jobs: int | None = None) -> Path:
     """Tables, executed notebooks, HTML pages and manifest into ``reports/<slug>/``.
 
-    Returns the report folder. On failure raises :class:`ReportError` and leaves the
-    previous report as it was.
+    The notebooks are independent and run concurrently, ``notebook_jobs`` at a time
+    (default: one per CPU, at most one per notebook). Returns the report folder. On
+    failure raises :class:`ReportError` and leaves the previous report as it was.
     """
+    if notebook_jobs is None:
+        notebook_jobs = min(len(PAGES), os.cpu_count() or 1)
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
     reports = out_root / "reports"
@@ -234,27 +241,31 @@ def build_report(study: Study, responses: pd.DataFrame, processed: Path, out_roo
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: "
                   + ", ".join(s.path.name for s in study.sources))
-        pages = []
-        for number, (name, (page, title)) in enumerate(PAGES.items(), start=1):
+        def make_page(name: str) -> dict:
+            page, title = PAGES[name]
             began = time.perf_counter()
             executed = building / name
-            try:
-                execute(source_dir / name, executed, parameters, study.project_root)
-            except ReportError as exc:
-                failed = reports / f".failed-{study.slug}"
-                shutil.rmtree(failed, ignore_errors=True)
-                if executed.exists():
-                    failed.mkdir()
-                    shutil.copy2(executed, failed / name)
-                    exc.args = (f"{exc.args[0]} (executed notebook kept in {failed / name}; "
-                                "the previous report is untouched)",)
-                raise
+            execute(source_dir / name, executed, parameters, study.project_root)
             (building / page).write_text(to_html(executed, page, study, footer),
                                          encoding="utf-8")
-            pages.append({"notebook": name, "page": page, "title": title,
-                          "seconds": round(time.perf_counter() - began, 2)})
-            say(f"{study.slug}: page {number}/{len(PAGES)} {page} "
-                f"({time.perf_counter() - began:.1f} s)")
+            seconds = round(time.perf_counter() - began, 2)
+            say(f"{study.slug}: page {page} ({seconds:.1f} s)")
+            return {"notebook": name, "page": page, "title": title, "seconds": seconds}
+
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, notebook_jobs)) as pool:
+                futures = {name: pool.submit(make_page, name) for name in PAGES}
+                pages = [futures[name].result() for name in PAGES]
+        except ReportError as exc:
+            failed = reports / f".failed-{study.slug}"
+            shutil.rmtree(failed, ignore_errors=True)
+            executed = building / (exc.notebook or "")
+            if exc.notebook and executed.exists():
+                failed.mkdir()
+                shutil.copy2(executed, failed / exc.notebook)
+                exc.args = (f"{exc.args[0]} (executed notebook kept in "
+                            f"{failed / exc.notebook}; the previous report is untouched)",)
+            raise
         manifest = {
             "study": study.title, "slug": study.slug,
             "study_file": {"path": str(study.path), "sha256": sha256(study.path)},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -39,8 +40,10 @@ def built(tmp_path_factory):
                         "South: 0.30, East: 0.20, West: 0.15}\n  trim: 5\n")
     studies = [str(project / "studies" / "example.yml"), str(second)]
     serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
+    before = os.getcwd()
     assert main(["run", *studies, "--out", str(serial)]) == 0
     assert main(["run", *studies, "--out", str(parallel), "--jobs", "2"]) == 0
+    assert os.getcwd() == before  # notebooks run in threads: nobody may chdir the process
     return project, serial, parallel
 
 
