@@ -333,3 +333,27 @@ def test_weight_targets_must_sum_to_one_and_categories_must_exist():
                                              "Mars": 0.1}})
     assert 'category "West"' in str(caught.value)
     assert "Mars: no respondent in this category" in str(caught.value)
+
+
+def test_design_weight_column_from_the_export(tmp_path):
+    frame = pd.DataFrame({"segment": ["customers"] * 4 + ["staff"] * 4,
+                          "Q1": ["Agree", "Disagree", "Agree", "Agree"] * 2,
+                          "w": [2.0, 1.0, 1.0, 0.0, 1, 1, 1, 1]})
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    agree = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+             "Strongly agree"]
+    spec = {"study": "w", "slug": "w", "groups": ["staff", "customers"], "min_group_size": 1,
+            "sources": [{"path": "a.csv", "group_column": "segment"}],
+            "scales": {"a": {"labels": agree, "top_box": 2}},
+            "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1"}],
+            "weights": {"group": "customers", "column": "w", "trim": False}}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    with pytest.raises(DataError, match=r"1 weight\(s\) are zero, negative or missing"):
+        cx.clean(cx.read_sources(study), study)
+    frame.loc[3, "w"] = 4.0
+    frame.to_csv(tmp_path / "a.csv", index=False)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    customers = responses[responses["group"] == "customers"]
+    assert customers["weight"].tolist() == pytest.approx([1.0, 0.5, 0.5, 2.0])  # mean 1
+    row = cx.gap_table(responses, study).iloc[0]
+    assert row["top_box_ref"] == pytest.approx(3.5 / 4)
