@@ -720,6 +720,11 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
             c.add("weights.trim", f"found {describe(trim)}",
                   "expected a cap above 1 (times the mean weight), or false for none")
             trim = 5
+        for column in [*clean_margins, *([base_column] if base_column else [])]:
+            if column.casefold() in {p.casefold() for p in pii_columns}:
+                c.add(f"weights ({column})", f"{column!r} is listed in pii_columns",
+                      "weighting columns are copied into processed data; weight on a "
+                      "column that identifies nobody")
         for column in clean_margins:
             if column in RESERVED_COLUMNS or column in {i.id for i in items}:
                 c.add(f"weights.margins.{column}", "clashes with a response column",

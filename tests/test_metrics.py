@@ -357,3 +357,10 @@ def test_design_weight_column_from_the_export(tmp_path):
     assert customers["weight"].tolist() == pytest.approx([1.0, 0.5, 0.5, 2.0])  # mean 1
     row = cx.gap_table(responses, study).iloc[0]
     assert row["top_box_ref"] == pytest.approx(3.5 / 4)
+
+
+def test_weighting_on_a_pii_column_is_refused():
+    spec = yaml.safe_load(EXAMPLE_STUDY.read_text())
+    spec["weights"] = {"group": "customers", "margins": {"RecipientEmail": {"a": 1.0}}}
+    with pytest.raises(StudyFileError, match="'RecipientEmail' is listed in pii_columns"):
+        cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
