@@ -56,7 +56,7 @@ def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
     --------
     >>> out = nps_estimate(np.array([10, 9, 8, 7, 3, 0, 10, 10]))
     >>> round(out["value"], 3), round(out["se"], 3)
-    (0.25, 0.313)
+    (0.25, 0.293)
     """
     scores = np.asarray(scores, dtype=float)
     weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)

@@ -48,6 +48,14 @@ def validate(study_path: str | Path) -> tuple[Study, list[Problem], int]:
     from .clean import data_problems
 
     study = load_study(study_path)
+    if study.themes:
+        from .voices import load_codebook
+
+        try:
+            load_codebook(study.themes, study)
+        except StudyFileError as exc:
+            return study, [Problem(f"{study.themes.name}: {p.where}", p.found, p.expected)
+                           for p in exc.problems], 0
     try:
         raw = read_sources(study)
     except ReadError as exc:
@@ -103,6 +111,10 @@ def run(
     say = progress or (lambda _line: None)
     if not isinstance(study, Study):
         study = load_study(study)
+    if study.themes:  # a broken codebook fails before any work is done
+        from .voices import load_codebook
+
+        load_codebook(study.themes, study)
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     raw = read_sources(study)
     problems = column_problems(raw, study)

@@ -61,13 +61,18 @@ def _legend_below(fig: Figure, ncol: int, **kwargs) -> None:
     fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, **kwargs)
 
 
+def _spread(values):
+    """Interval half-widths for error bars: never negative (rounding at 0% or 100%)."""
+    return np.clip(np.asarray(values, dtype=float), 0, None)
+
+
 def _alt(fig: Figure, text: str) -> Figure:
     fig.cx_alt = text
     return fig
 
 
-def share_dots(shares: pd.DataFrame, study: Study, *, title: str,
-               note: str = "") -> Figure:
+def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = "",
+               xlabel: str | None = None) -> Figure:
     """Top-box share of every audience per item, with intervals (a dot plot).
 
     ``shares`` is (a subset of) :func:`cxstudy.share_table`.
@@ -88,8 +93,8 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str,
         n_label = (f"{n_values.min():,}" if n_values.min() == n_values.max()
                    else f"{n_values.min():,}–{n_values.max():,}") if len(n_values) else "0"
         ax.errorbar(rows["top_box"][shown], y[shown],
-                    xerr=[(rows["top_box"] - rows["top_box_low"])[shown],
-                          (rows["top_box_high"] - rows["top_box"])[shown]],
+                    xerr=[_spread(rows["top_box"] - rows["top_box_low"])[shown],
+                          _spread(rows["top_box_high"] - rows["top_box"])[shown]],
                     fmt="o", color=colours[group], markersize=7, capsize=3, lw=1.6,
                     label=f"{group} (n = {n_label})")
         for position, (item, row) in zip(y, rows.iterrows(), strict=True):
@@ -106,7 +111,8 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str,
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    ax.set_xlabel(f"Top-box share (agree), with {study.confidence:.0%} Wilson interval")
+    ax.set_xlabel(xlabel or f"Top-box share (agree), with {study.confidence:.0%} Wilson "
+                  "interval")
     ax.set_title(title, loc="left")
     _fixed_layout(fig, labels, plt.rcParams["ytick.labelsize"] if isinstance(
         plt.rcParams["ytick.labelsize"], float) else 10.5,
@@ -191,8 +197,8 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
         rows = table[table["group"] == group].set_index("dimension").reindex(dimensions)
         y = np.arange(len(dimensions)) + offsets[g]
         ax.errorbar(rows["mean_diff"], y,
-                    xerr=[rows["mean_diff"] - rows["mean_diff_low"],
-                          rows["mean_diff_high"] - rows["mean_diff"]],
+                    xerr=[_spread(rows["mean_diff"] - rows["mean_diff_low"]),
+                          _spread(rows["mean_diff_high"] - rows["mean_diff"])],
                     fmt="s", color=colours[group], capsize=3, markersize=6,
                     label=f"{group} − {study.reference}")
         for dimension, row in rows.iterrows():
@@ -238,8 +244,8 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
                "low priority": "#7F7F7F", "possible overkill": "#E69F00"}
     for quadrant, part in shown.groupby("quadrant"):
         ax.errorbar(part["performance"], part["importance"],
-                    yerr=[part["importance"] - part["importance_low"],
-                          part["importance_high"] - part["importance"]],
+                    yerr=[_spread(part["importance"] - part["importance_low"]),
+                          _spread(part["importance_high"] - part["importance"])],
                     fmt="o", color=colours.get(quadrant, "#333333"), capsize=2, lw=1,
                     markersize=7, label=quadrant)
     ax.margins(x=0.22, y=0.08)  # room for labels inside the axes
@@ -299,12 +305,13 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     labels = [f"{_wrap(texts[r.item], 30)}\n{r.group} (n = {r.n})" for r in rows.itertuples()]
     fig, ax = plt.subplots(figsize=(9.5, max(2.4, 0.9 * len(rows) + 1.4)), layout="constrained")
     y = np.arange(len(rows))
-    ax.errorbar(rows["estimate"], y + 0.12, xerr=[rows["estimate"] - rows["estimate_low"],
-                                                  rows["estimate_high"] - rows["estimate"]],
+    ax.errorbar(rows["estimate"], y + 0.12,
+                xerr=[_spread(rows["estimate"] - rows["estimate_low"]),
+                      _spread(rows["estimate_high"] - rows["estimate"])],
                 fmt="o", color=AUDIENCE_COLOURS[1], capsize=3, markersize=7,
                 label="their estimate (mean)")
-    ax.errorbar(rows["actual"], y - 0.12, xerr=[rows["actual"] - rows["actual_low"],
-                                                rows["actual_high"] - rows["actual"]],
+    ax.errorbar(rows["actual"], y - 0.12, xerr=[_spread(rows["actual"] - rows["actual_low"]),
+                                                _spread(rows["actual_high"] - rows["actual"])],
                 fmt="s", color=AUDIENCE_COLOURS[2], capsize=3, markersize=7,
                 label=f"what {study.reference} say")
     for position, row in zip(y, rows.itertuples(), strict=True):
@@ -321,3 +328,17 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
         f"{r.group} estimate {_pct(r.estimate)} of {study.reference} agree with {r.item} "
         f"(n = {r.n}); actually {_pct(r.actual)} ({_pct(r.actual_low)}–{_pct(r.actual_high)}, "
         f"n = {r.n_actual})" for r in rows.itertuples()))
+
+
+def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str) -> Figure:
+    """Share of each audience's answers mentioning each theme, with Wilson intervals."""
+    part = themes[themes["question"] == question]
+    shares = pd.DataFrame({"item": part["theme"], "text": part["label"], "group": part["group"],
+                           "n": part["n"], "top_box": part["share"],
+                           "top_box_low": part["share_low"], "top_box_high": part["share_high"]})
+    order = (part[part["group"] == study.reference].set_index("theme")["share"]
+             .sort_values(ascending=False).index.tolist())
+    shares["rank"] = shares["item"].map({t: i for i, t in enumerate(order)})
+    return share_dots(shares.sort_values("rank", kind="stable"), study, title=title,
+                      xlabel=f"Share of answers mentioning the theme, {study.confidence:.0%} "
+                             "Wilson interval")

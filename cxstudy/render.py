@@ -45,6 +45,7 @@ PAGES = {
     "00_summary.ipynb": ("index.html", "Executive summary"),
     "01_data_quality.ipynb": ("data_quality.html", "Data quality"),
     "02_gaps.ipynb": ("gaps.html", "Perception gaps"),
+    "03_voices.ipynb": ("voices.html", "Voices"),
 }
 EXECUTION_TIMEOUT = 600  # seconds per cell
 PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
@@ -83,6 +84,10 @@ def write_tables(responses: pd.DataFrame, study: Study, folder: Path) -> dict[st
         tables["metric_gaps"] = metric_gaps(responses, study)
     if study.estimates:
         tables["calibration"] = calibration_table(responses, study)
+    if study.themes:
+        from .voices import load_codebook, theme_table
+
+        tables["themes"] = theme_table(responses, study, load_codebook(study.themes, study))
     with contextlib.suppress(ValueError):  # no outcome to derive importance from
         tables["importance_performance"] = importance_performance(responses, study)
     written = {}

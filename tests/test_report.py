@@ -15,12 +15,14 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
+import cxstudy.voices
 from cxstudy.cli import main
 from cxstudy.exceptions import ReadError, ReportError
 
 from .conftest import ROOT, sha256_tree
 
-PAGES = ["index.html", "data_quality.html", "gaps.html"]
+PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html"]
+NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb"]
 
 
 def copy_project(folder: Path) -> Path:
@@ -56,9 +58,9 @@ def test_report_folder_contents(built):
     report = serial / "reports" / "example"
     names = {p.name for p in report.iterdir()}
     assert set(PAGES) <= names
-    assert {"00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb"} <= names
+    assert set(NOTEBOOKS) <= names
     assert {"gaps.csv", "dimension_gaps.csv", "metrics.csv", "metric_gaps.csv",
-            "calibration.csv"} <= {p.name for p in (report / "tables").iterdir()}
+            "calibration.csv", "themes.csv"} <= {p.name for p in (report / "tables").iterdir()}
     assert (report / "manifest.json").is_file()
     assert not list((serial / "reports").glob(".*"))  # no temporary or failed folders left
 
@@ -68,8 +70,7 @@ def test_pages_have_no_code_prompts_or_external_urls(built):
     code = {page: [line for cell in nbformat.read(ROOT / "notebooks" / notebook, 4).cells
                    if cell.cell_type == "code" for line in cell.source.splitlines()
                    if len(line.strip()) > 12]
-            for page, notebook in zip(PAGES, ["00_summary.ipynb", "01_data_quality.ipynb",
-                                              "02_gaps.ipynb"], strict=True)}
+            for page, notebook in zip(PAGES, NOTEBOOKS, strict=True)}
     for name, text in pages(serial / "reports" / "example").items():
         assert not re.search(r'class="[^"]*(jp-InputPrompt|jp-OutputPrompt|CodeMirror)', text)
         for line in code[name]:  # not one line of code reaches the page
@@ -121,6 +122,19 @@ def test_metrics_calibration_and_importance_are_reported(built):
     assert list(metrics.columns[:7]) == ["metric", "group", "n", "value", "se", "low", "high"]
     assert "No weights: every respondent counts once." in (report / "data_quality.html"
                                                            ).read_text()
+
+
+def test_voices_page_escapes_respondent_text_and_names_no_one(built):
+    project, serial, _parallel = built
+    page = (serial / "reports" / "example" / "voices.html").read_text()
+    assert "In their own words" in page and "Where the audiences disagree" in page
+    assert "<b>Bills</b>" not in page  # a respondent's markup is shown as text, if at all
+    raw = pd.concat([pd.read_csv(p, skiprows=[1, 2]) for p in
+                     (project / "data" / "raw" / "example").glob("*qualtrics.csv")])
+    for email in raw["RecipientEmail"].dropna().head(200):
+        assert email not in page
+    themes = pd.read_csv(serial / "reports" / "example" / "tables" / "themes.csv")
+    assert list(themes.columns) == cx.voices.THEME_COLUMNS
 
 
 def test_weighted_study_report_shows_weights(built):

@@ -1,0 +1,382 @@
+"""Voices: the open-ended questions coded into themes and compared across audiences.
+
+A theme codebook (YAML) names themes and the words, phrases or ``/regex/`` patterns
+that signal them. Each answer gets zero or more themes; answers with none are
+counted as ``uncoded`` (never dropped); blank answers are not answers. Theme
+prevalence per audience is compared with the reference audience with the same
+machinery as the item gaps (Wilson, Newcombe, score/Fisher test, correction).
+Distinguishing words per audience use the weighted log-odds ratio with an
+informative Dirichlet prior (Monroe, Colaresi & Quinn 2008), with z-scores.
+
+Patterns: a word or phrase matches whole words, case-insensitively, with any white
+space between words; a trailing ``*`` matches any ending (``bill*`` finds "bills",
+"billing"); ``/…/`` is a regular expression (case-insensitive).
+
+References
+----------
+Monroe, B. L., Colaresi, M. P. & Quinn, K. M. (2008). Fightin' words: lexical feature
+selection and evaluation for identifying the content of political conflict.
+Political Analysis 16(4), 372-403.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import stats
+from ._validate import Collector, did_you_mean
+from .counts import respondent_weights
+from .exceptions import StudyFileError
+from .privacy import scrub_text
+from .study import Study, read_yaml
+
+UNCODED = "uncoded"
+_THEME_KEYS = ["id", "label", "patterns", "questions"]
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    label: str
+    patterns: tuple[re.Pattern, ...]
+    questions: tuple[str, ...] | None  # None: every open-ended question
+
+
+@dataclass(frozen=True)
+class Codebook:
+    themes: tuple[Theme, ...]
+    path: Path | None = None
+
+    def label(self, theme_id: str) -> str:
+        if theme_id == UNCODED:
+            return "(no theme)"
+        return next(t.label for t in self.themes if t.id == theme_id)
+
+
+def compile_pattern(pattern: str) -> re.Pattern:
+    """A codebook pattern as a compiled, case-insensitive regular expression."""
+    if len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/"):
+        return re.compile(pattern[1:-1], re.IGNORECASE)
+    words = pattern.strip().split()
+    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
+    if _CJK.search(pattern):  # no spaces between words: no word boundaries either
+        return re.compile(r"\s*".join(parts), re.IGNORECASE)
+    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + (r"" if words[-1].endswith("*")
+                                                         else r"(?!\w)"), re.IGNORECASE)
+
+
+def load_codebook(source: str | Path | dict, study: Study | None = None) -> Codebook:
+    """Load and validate a theme codebook; every problem is reported together.
+
+    Raises
+    ------
+    StudyFileError
+        Naming the codebook, the key path (``themes[2] (billing).patterns[0]``) and
+        what to fix, e.g. a regular expression that does not compile.
+    """
+    path = None
+    if isinstance(source, dict):
+        data = source
+    else:
+        path = Path(source)
+        data = read_yaml(path)
+    c = Collector()
+    data = c.mapping(data, "(top level)")
+    c.keys(data, ["themes"], "")
+    questions = [q.id for q in study.open_ended] if study else None
+    themes, seen = [], set()
+    for where, spec in c.entries(data, "themes", _THEME_KEYS):
+        theme_id = spec.get("id")
+        if not isinstance(theme_id, str) or not _IDENT.match(theme_id) or theme_id == UNCODED:
+            c.add(f"{where}.id", f"found {theme_id!r}", "an identifier (letters, digits, _), "
+                  f"not {UNCODED!r}")
+            continue
+        label = f"{where} ({theme_id})"
+        if theme_id in seen:
+            c.add(label, "id used twice", "give each theme its own id")
+        seen.add(theme_id)
+        patterns = spec.get("patterns")
+        if not isinstance(patterns, list) or not patterns:
+            c.add(f"{label}.patterns", f"found {patterns!r}", "a list of words, phrases or "
+                  "/regular expressions/")
+            continue
+        compiled = []
+        for index, pattern in enumerate(patterns):
+            if not isinstance(pattern, str) or not pattern.strip() or pattern.strip() == "//":
+                c.add(f"{label}.patterns[{index}]", f"found {pattern!r}", "a non-empty word, "
+                      "phrase or /regex/")
+                continue
+            try:
+                compiled.append(compile_pattern(pattern))
+            except re.error as exc:
+                c.add(f"{label}.patterns[{index}]", f"bad regular expression {pattern!r} "
+                      f"({exc})", "fix the expression, or drop the slashes to match it as "
+                      "plain words")
+        asked = spec.get("questions")
+        if asked is not None:
+            if not isinstance(asked, list):
+                c.add(f"{label}.questions", f"found {asked!r}", "a list of open-ended ids")
+                asked = None
+            elif questions is not None:
+                for question in asked:
+                    if question not in questions:
+                        c.add(f"{label}.questions", f"unknown question {question!r}"
+                              + did_you_mean(str(question), questions),
+                              "use the ids of the study's open_ended questions: "
+                              + ", ".join(questions))
+        themes.append(Theme(theme_id, str(spec.get("label") or theme_id), tuple(compiled),
+                            tuple(asked) if asked else None))
+    if not themes and not c.problems:
+        c.add("themes", "no themes", "list at least one theme")
+    if c.problems:
+        raise StudyFileError(path, c.problems)
+    return Codebook(tuple(themes), path)
+
+
+def _answers(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """One row per non-blank answer: row, question, group, weight, text."""
+    frames = []
+    weights, _ = respondent_weights(responses)
+    for question in study.open_ended:
+        if question.id not in responses:
+            continue
+        text = responses[question.id].astype("string").str.strip()
+        answered = text.notna() & text.ne("")
+        frames.append(pd.DataFrame({
+            "row": np.flatnonzero(answered.to_numpy()), "question": question.id,
+            "group": responses.loc[answered, "group"].astype(str).to_numpy(),
+            "weight": weights[answered.to_numpy()], "text": text[answered].to_numpy()}))
+    if not frames:
+        return pd.DataFrame(columns=["row", "question", "group", "weight", "text"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
+    """Themes of every answer: one row per (answer, theme), ``uncoded`` for none.
+
+    Columns: ``row`` (position in responses), ``question, group, weight, theme, text``.
+    """
+    answers = _answers(responses, study)
+    rows = []
+    for answer in answers.itertuples(index=False):
+        found = [t.id for t in codebook.themes
+                 if (t.questions is None or answer.question in t.questions)
+                 and any(p.search(answer.text) for p in t.patterns)]
+        for theme in found or [UNCODED]:
+            rows.append((answer.row, answer.question, answer.group, answer.weight, theme,
+                         answer.text))
+    return pd.DataFrame(rows, columns=["row", "question", "group", "weight", "theme", "text"])
+
+
+THEME_COLUMNS = ["question", "theme", "label", "group", "n", "mentions", "share", "share_low",
+                 "share_high", "gap", "gap_low", "gap_high", "p_value", "p_adjusted",
+                 "suppressed"]
+
+
+def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
+    """Theme prevalence per question and audience, and its gap to the reference.
+
+    One row per (question, theme, group): ``n`` answers to the question, ``mentions``
+    (answers with the theme), ``share`` with Wilson interval, and for audiences other
+    than the reference the gap with Newcombe's interval, the score test (Fisher's
+    exact under 5 expected), and the study's correction over the table. Weighted
+    responses give weighted shares with Kish's effective n. Below ``min_group_size``
+    answers: estimates blank, ``suppressed`` true.
+    """
+    coded = code_answers(responses, study, codebook)
+    answers = _answers(responses, study)
+    rows = []
+    reference = study.reference
+    for question in study.open_ended:
+        in_question = answers[answers["question"] == question.id]
+        themes = [t.id for t in codebook.themes
+                  if t.questions is None or question.id in t.questions] + [UNCODED]
+        totals = {g: in_question.loc[in_question["group"] == g, "weight"] for g in study.groups}
+        for theme in themes:
+            hits = coded[(coded["question"] == question.id) & (coded["theme"] == theme)]
+            for group in study.groups:
+                w = totals[group]
+                n = len(w)
+                mentioned = hits.loc[hits["group"] == group, "weight"]
+                sum_w = float(w.sum())
+                n_eff = sum_w ** 2 / float((w ** 2).sum()) if n else 0.0
+                share = float(mentioned.sum()) / sum_w if sum_w else np.nan
+                rows.append({"question": question.id, "theme": theme,
+                             "label": codebook.label(theme), "group": group, "n": n,
+                             "mentions": len(mentioned), "share": share, "_eff": n_eff})
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return pd.DataFrame(columns=THEME_COLUMNS)
+    successes = table["share"].fillna(0) * table["_eff"]
+    low, high = stats.wilson_interval(successes, table["_eff"], study.confidence)
+    table["share_low"], table["share_high"] = low, high
+    ref = table[table["group"] == reference].set_index(["question", "theme"])
+    keys = list(zip(table["question"], table["theme"], strict=True))
+    s2 = ref["share"].reindex(keys).fillna(0).to_numpy() * ref["_eff"].reindex(keys).to_numpy()
+    e2 = ref["_eff"].reindex(keys).to_numpy()
+    gap_low, gap_high = stats.newcombe_interval(successes, table["_eff"], s2, e2,
+                                                study.confidence)
+    p_value, _test = stats.score_test(successes, table["_eff"], s2, e2)
+    n_ref = ref["n"].reindex(keys).to_numpy()
+    table["gap"] = table["share"] - ref["share"].reindex(keys).to_numpy()
+    table["gap_low"], table["gap_high"], table["p_value"] = gap_low, gap_high, p_value
+    table["suppressed"] = (table["n"] < study.min_group_size)
+    not_compared = (table["group"] == reference) | table["suppressed"] | \
+        (n_ref < study.min_group_size)
+    table.loc[not_compared, ["gap", "gap_low", "gap_high", "p_value"]] = np.nan
+    table.loc[table["suppressed"], ["share", "share_low", "share_high"]] = np.nan
+    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    return table[THEME_COLUMNS].reset_index(drop=True)
+
+
+def disagreements(themes: pd.DataFrame, study: Study, *, strength: str = "do_well",
+                  problem: str = "improve", minimum: float = 0.10) -> pd.DataFrame:
+    """Themes one audience names as a strength while another names them as a problem.
+
+    From a :func:`theme_table`: pairs of audiences where the theme's share among
+    answers to ``strength`` in one and to ``problem`` in the other are both at
+    least ``minimum``.
+    """
+    columns = ["theme", "label", "says_strength", "strength_share", "strength_n",
+               "says_problem", "problem_share", "problem_n"]
+    if not {strength, problem} <= set(themes["question"]):
+        return pd.DataFrame(columns=columns)
+    usable = themes[~themes["suppressed"] & (themes["theme"] != UNCODED)]
+    good = usable[usable["question"] == strength]
+    bad = usable[usable["question"] == problem]
+    rows = []
+    for g in good.itertuples():
+        for b in bad[bad["theme"] == g.theme].itertuples():
+            if g.group != b.group and g.share >= minimum and b.share >= minimum:
+                rows.append({"theme": g.theme, "label": g.label, "says_strength": g.group,
+                             "strength_share": g.share, "strength_n": g.n,
+                             "says_problem": b.group, "problem_share": b.share,
+                             "problem_n": b.n})
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.sort_values(["problem_share"], ascending=False).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# words
+
+STOP_WORDS = frozenset("""
+    a about above after again all also am an and any are as at be because been before being
+    below between both but by can could did do does doing don down during each few for from
+    further get got had has have having he her here hers him his how i if in into is it its
+    itself just let me more most my no nor not now of off on once only or other our ours out
+    over own same she should so some such than that the their them then there these they this
+    those through to too under until up very was we were what when where which while who whom
+    why will with would you your yours yourself im ive dont cant isnt wont didnt doesnt thats
+    theres one us much many really
+""".split())  # noqa: SIM905 - a word list reads best as text
+_MASKS = re.compile(r"\[(?:email|phone|link|name)\]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
+_EMOJI = re.compile("[\U0001f300-\U0001faff\u2600-\u27bf\U0001f000-\U0001f2ff]")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
+
+
+def tokenize(text: str) -> list[str]:
+    """Words of an answer for counting: Unicode-normalised, case-folded, without stop
+    words, numbers or the privacy masks. Chinese/Japanese/Korean runs (no spaces between
+    words) become character pairs; each emoji is a token.
+
+    Examples
+    --------
+    >>> tokenize("The BILLS are confusing!! 😡 請求書です")
+    ['bills', 'confusing', '😡', '請求', '求書', '書で', 'です']
+    """
+    text = unicodedata.normalize("NFKC", _MASKS.sub(" ", str(text))).casefold()
+    tokens = [e for e in _EMOJI.findall(text)]
+    text = _EMOJI.sub(" ", text)
+    for run in _CJK.findall(text):
+        tokens += [run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)]
+    text = _CJK.sub(" ", text)
+    words = [w.replace("’", "'") for w in _WORD.findall(text)]
+    words = [w for w in words if len(w) > 1 and w.replace("'", "") not in STOP_WORDS]
+    return words + tokens
+
+
+def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *,
+                         top: int = 10, min_count: int = 2) -> pd.DataFrame:
+    """Words that set each audience's answers to a question apart from everyone's.
+
+    Weighted log-odds ratio with an informative Dirichlet prior (the counts of the
+    whole corpus of answers to the question), as in Monroe et al. (2008), section 3.5,
+    in the form of R's tidylo:
+
+    .. math:: \\delta_{kw} = \\log\\frac{y_{kw} + \\alpha_w}{n_k + \\alpha_0 - y_{kw}
+              - \\alpha_w} - \\log\\frac{y_w + \\alpha_w}{n + \\alpha_0 - y_w - \\alpha_w},
+              \\quad z_{kw} = \\delta_{kw} / \\sqrt{1/(y_{kw} + \\alpha_w)
+              + 1/(y_w + \\alpha_w)}
+
+    with :math:`\\alpha_w = y_w` (the word's count in all answers). The prior shrinks
+    rare words, so small corpora do not throw up one-off words. Returns the ``top``
+    words per audience with ``z > 0``: ``group, word, count, z``. Audiences below
+    ``min_group_size`` answers are left out.
+    """
+    answers = _answers(responses, study)
+    answers = answers[answers["question"] == question]
+    counts = {}
+    for group in study.groups:
+        texts = answers.loc[answers["group"] == group, "text"]
+        if len(texts) < study.min_group_size:
+            continue
+        counts[group] = pd.Series([t for text in texts for t in tokenize(text)],
+                                  dtype=object).value_counts()
+    if not counts:
+        return pd.DataFrame(columns=["group", "word", "count", "z"])
+    table = pd.DataFrame(counts).fillna(0)
+    total_w = table.sum(axis=1)
+    table = table[total_w >= min_count]
+    total_w = table.sum(axis=1)
+    alpha = total_w
+    alpha_0, n_all = alpha.sum(), total_w.sum()
+    omega_all = np.log((total_w + alpha) / (n_all + alpha_0 - total_w - alpha))
+    rows = []
+    for group in table.columns:
+        y = table[group]
+        n_k = y.sum()
+        delta = np.log((y + alpha) / (n_k + alpha_0 - y - alpha)) - omega_all
+        z = delta / np.sqrt(1 / (y + alpha) + 1 / (total_w + alpha))
+        best = z[(y > 0) & (z > 0)].sort_values(ascending=False).head(top)
+        rows += [{"group": group, "word": word, "count": int(y[word]), "z": float(value)}
+                 for word, value in best.items()]
+    return pd.DataFrame(rows, columns=["group", "word", "count", "z"])
+
+
+def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook, *,
+           per_theme: int = 2, max_length: int = 240) -> pd.DataFrame:
+    """Representative answers per (question, theme, audience) for the report.
+
+    Among the answers with the theme, those closest to the median length (ties by
+    text) are chosen: typical rather than extreme. Text is scrubbed of e-mail
+    addresses, phone numbers and links (again: responses are scrubbed when cleaned)
+    and must be HTML-escaped when shown. No quotes for audiences with fewer than
+    ``min_group_size`` answers to the question.
+    """
+    coded = code_answers(responses, study, codebook)
+    coded = coded[coded["theme"] != UNCODED]
+    answers = _answers(responses, study)
+    sizes = answers.groupby(["question", "group"]).size()
+    rows = []
+    for (question, theme, group), part in coded.groupby(["question", "theme", "group"],
+                                                        sort=False):
+        if sizes.get((question, group), 0) < study.min_group_size:
+            continue
+        texts = part["text"].drop_duplicates()
+        lengths = texts.str.len()
+        order = (lengths - lengths.median()).abs().sort_values(kind="stable").index
+        for text in texts.loc[order].head(per_theme):
+            clean = scrub_text(pd.Series([text])).iloc[0]
+            if len(clean) > max_length:
+                clean = clean[: max_length - 1].rsplit(" ", 1)[0] + "…"
+            rows.append({"question": question, "theme": theme,
+                         "label": codebook.label(theme), "group": group, "quote": clean})
+    return pd.DataFrame(rows, columns=["question", "theme", "label", "group", "quote"])

@@ -1,0 +1,188 @@
+"""Voices: coding the open-ended answers, comparing themes, words and quotes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
+
+import cxstudy as cx
+from cxstudy import report, voices
+from cxstudy.exceptions import StudyFileError
+
+from .conftest import EXAMPLE_STUDY, ROOT
+
+AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+         "Strongly agree"]
+CODEBOOK = {"themes": [
+    {"id": "billing", "label": "Bills", "patterns": ["bill*", "invoice"]},
+    {"id": "staff", "label": "Staff", "patterns": ["friendly", "/went (the )?extra mile/"],
+     "questions": ["do_well"]},
+    {"id": "wait", "label": "Waiting", "patterns": ["long wait", "待ち"]},
+]}
+ANSWERS = {
+    "customers": [
+        "My bills are confusing <script>alert('x')</script>",
+        "Billing errors; mail me at jo@example.com or 020 7946 0958",
+        "Friendly staff 😀 who went the extra mile",
+        "電話の待ち時間が長い",
+        "   ",
+        None,
+        "Nothing to add",
+        "A long   wait on the phone, long wait!",
+        "billion-dollar company",  # 'bill*' matches billion: a plain word would not
+        "The invoice came late",
+    ],
+    "staff": ["Our billing system", "Friendly team", "long wait times", "ok", "fine"],
+    "leadership": ["Innovation", "Brand"],
+}
+
+
+def small_study(tmp_path, codebook=CODEBOOK, min_group_size=2):
+    rows = [{"segment": g, "Q1": "Agree", "OE": text} for g, texts in ANSWERS.items()
+            for text in texts]
+    pd.DataFrame(rows).to_csv(tmp_path / "all.csv", index=False)
+    spec = {"study": "v", "slug": "v", "groups": ["leadership", "staff", "customers"],
+            "min_group_size": min_group_size,
+            "sources": [{"path": "all.csv", "group_column": "segment"}],
+            "scales": {"a": {"labels": AGREE, "top_box": 2}},
+            "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1"}],
+            "open_ended": [{"id": "do_well", "question": "What do we do well?",
+                            "column": "OE"}],
+            "cleaning": {"duplicates": "none"}}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    return study, responses, voices.load_codebook(codebook, study)
+
+
+def test_coding_word_boundaries_blanks_and_uncoded(tmp_path):
+    study, responses, codebook = small_study(tmp_path)
+    coded = voices.code_answers(responses, study, codebook)
+    customers = coded[coded["group"] == "customers"]
+    assert customers["row"].nunique() == 8  # the blank and the empty answer are not answers
+    themes = customers.groupby("text")["theme"].apply(sorted).to_dict()
+    assert themes["Friendly staff 😀 who went the extra mile"] == ["staff"]
+    assert themes["電話の待ち時間が長い"] == ["wait"]
+    assert themes["A long   wait on the phone, long wait!"] == ["wait"]
+    assert themes["Nothing to add"] == ["uncoded"]
+    assert themes["The invoice came late"] == ["billing"]
+    assert "[email]" in next(t for t in themes if t.startswith("Billing errors"))
+
+
+def test_pattern_semantics():
+    assert voices.compile_pattern("bill").search("the bill") is not None
+    assert voices.compile_pattern("bill").search("billing") is None  # whole words
+    assert voices.compile_pattern("bill*").search("Billing") is not None
+    assert voices.compile_pattern("long wait").search("LONG\n wait") is not None
+    assert voices.compile_pattern("/went (the )?extra mile/").search("went extra mile")
+
+
+def test_theme_table_matches_direct_computation(tmp_path):
+    study, responses, codebook = small_study(tmp_path)
+    table = voices.theme_table(responses, study, codebook)
+    assert list(table.columns) == voices.THEME_COLUMNS
+    billing = table[(table["theme"] == "billing")].set_index("group")
+    customers, staff = billing.loc["customers"], billing.loc["staff"]
+    assert (customers["n"], customers["mentions"]) == (8, 4)
+    assert (staff["n"], staff["mentions"]) == (5, 1)
+    assert (customers["share_low"], customers["share_high"]) == pytest.approx(
+        proportion_confint(4, 8, method="wilson"))
+    assert (staff["gap_low"], staff["gap_high"]) == pytest.approx(
+        confint_proportions_2indep(1, 5, 4, 8, method="newcomb"))
+    assert pd.isna(customers["gap"])  # no gap for the reference itself
+    uncoded = table[(table["theme"] == "uncoded") & (table["group"] == "customers")].iloc[0]
+    assert uncoded["mentions"] == 1
+    leaders = table[table["group"] == "leadership"]  # 2 answers, min_group_size 2: shown
+    assert not leaders["suppressed"].any() and (leaders["n"] == 2).all()
+
+
+def test_suppression_below_min_group_size(tmp_path):
+    study, responses, codebook = small_study(tmp_path, min_group_size=3)
+    table = voices.theme_table(responses, study, codebook)
+    leaders = table[table["group"] == "leadership"]
+    assert leaders["suppressed"].all() and leaders["share"].isna().all()
+    assert (leaders["n"] == 2).all()
+    said = voices.quotes(responses, study, codebook)
+    assert "leadership" not in set(said["group"])
+
+
+def test_quotes_are_scrubbed_and_escaped_in_html(tmp_path):
+    study, responses, codebook = small_study(tmp_path)
+    said = voices.quotes(responses, study, codebook, per_theme=5)
+    text = " ".join(said["quote"])
+    assert "jo@example.com" not in text and "7946" not in text
+    assert "<script>" in text  # stored as written ...
+    page = report.table_html(said)
+    assert "<script>" not in page and "&lt;script&gt;" in page  # ... shown escaped
+
+
+def test_tokenizer_copes_with_punctuation_emoji_and_japanese():
+    tokens = voices.tokenize("The team's GREAT!!! The staff were great 👍 — 対応が丁寧 "
+                             "[email] 2024")
+    assert "team's" in tokens and tokens.count("great") == 2 and "staff" in tokens
+    assert "the" not in tokens and "2024" not in tokens and "email" not in tokens
+    assert "👍" in tokens and "対応" in tokens and "丁寧" in tokens
+
+
+def test_weighted_log_odds_by_hand():
+    """Two groups; word counts a: {x: 3, y: 1}, b: {x: 1, y: 3}; prior alpha_w = y_w."""
+    frame = pd.DataFrame({"respondent_id": list("12345678"),
+                          "group": pd.Categorical(list("aaaabbbb"), categories=["a", "b"]),
+                          "weight": 1.0,
+                          "oe": ["xylo", "xylo", "xylo", "yarn", "xylo", "yarn", "yarn",
+                                 "yarn"]})
+    study = cx.load_study({"study": "w", "slug": "w", "groups": ["a", "b"], "min_group_size": 1,
+                           "sources": [{"path": "x.csv", "group_column": "g"}],
+                           "open_ended": [{"id": "oe", "question": "?", "column": "oe"}]},
+                          base_dir=ROOT)
+    words = voices.distinguishing_words(frame, study, "oe", min_count=1)
+    a = words[words["group"] == "a"].set_index("word")
+    # y_aw = 3, alpha_w = 4, n_a = 4, alpha_0 = 8, y_w = 4, n = 8
+    delta = np.log((3 + 4) / (4 + 8 - 3 - 4)) - np.log((4 + 4) / (8 + 8 - 4 - 4))
+    z = delta / np.sqrt(1 / (3 + 4) + 1 / (4 + 4))
+    assert a.loc["xylo", "z"] == pytest.approx(z)
+    assert "yarn" not in a.index  # negative z: typical of the other group
+
+
+def test_broken_codebook_is_reported_with_its_theme(tmp_path):
+    study, _responses, _codebook = small_study(tmp_path)
+    broken = {"themes": [{"id": "billing", "label": "Bills", "patterns": ["/bill(/", ""]},
+                         {"id": "billing", "label": "Again", "patterns": ["x"],
+                          "questions": ["do_wel"]},
+                         {"id": "other", "labl": "typo", "patterns": ["y"]}]}
+    with pytest.raises(StudyFileError) as caught:
+        voices.load_codebook(broken, study)
+    message = str(caught.value)
+    assert "themes[0] (billing).patterns[0]: bad regular expression '/bill(/'" in message
+    assert "themes[0] (billing).patterns[1]" in message
+    assert "themes[1] (billing): id used twice" in message
+    assert "unknown question 'do_wel' (did you mean \"do_well\"?)" in message
+    assert 'themes[2].labl: unknown key (did you mean "label"?)' in message
+
+
+def test_validate_names_the_codebook(tmp_path):
+    import shutil
+
+    from cxstudy.pipeline import validate
+
+    shutil.copytree(ROOT / "studies", tmp_path / "studies")
+    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    book = tmp_path / "studies" / "themes" / "example.yml"
+    book.write_text(book.read_text().replace("[wait*,", '["/wait(/",'))
+    _study, problems, _rows = validate(tmp_path / "studies" / "example.yml")
+    assert any(p.where.startswith("example.yml: themes[") and "bad regular expression"
+               in p.found for p in problems)
+
+
+def test_example_voices(tmp_path):
+    study = cx.load_study(EXAMPLE_STUDY)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    codebook = voices.load_codebook(study.themes, study)
+    table = voices.theme_table(responses, study, codebook)
+    improve = table[(table["question"] == "improve") & (table["group"] == "customers")]
+    assert improve.set_index("theme").loc["billing", "share"] > 0.3  # the seeds' billing
+    clash = voices.disagreements(table, study)
+    assert len(clash) > 0
+    words = voices.distinguishing_words(responses, study, "improve")
+    assert set(words["group"]) == {"leadership", "staff", "customers"}
