@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .stats import effective_n
 from .study import Study
 
 MAX_BINS = 1 << 20  # largest pattern table (groups x patterns) counted in one pass
@@ -263,9 +264,7 @@ def level_counts(responses: pd.DataFrame, study: Study,
             counts[row, :, :k[row]] = total[:, 1:]
             n[row] = raw[:, 1:].sum(axis=1)
             if weighted:
-                sum_w, sum_w2 = total[:, 1:].sum(axis=1), squares[:, 1:].sum(axis=1)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    n_eff[row] = np.where(sum_w2 > 0, sum_w ** 2 / sum_w2, 0.0)
+                n_eff[row] = effective_n(total[:, 1:].sum(axis=1), squares[:, 1:].sum(axis=1))
             else:
                 n_eff[row] = n[row]
     values = np.full((len(chosen), k_max), np.nan)

@@ -351,8 +351,9 @@ def _summaries_from_patterns(block, members, lookups, counts: LevelCounts,
     for g in range(len(study.groups)):
         weights = block.counts[g]
         squares = block.squares[g] if counts.weighted else None
-        summary[g] = _summary(score[scored], weights[scored], block.raw[g][scored],
-                              None if squares is None else squares[scored])
+        summary[g] = stats.weighted_moments(score[scored], weights[scored],
+                                            block.raw[g][scored],
+                                            None if squares is None else squares[scored])
         in_alpha = answered_any & (block.raw[g] > 0)
         summary[g]["alpha"] = _alpha(values[in_alpha], weights[in_alpha],
                                      block.raw[g][in_alpha],
@@ -374,8 +375,8 @@ def _summaries_from_rows(responses, members, lookups, study: Study) -> dict[int,
         in_group = codes == g
         scored = in_group & ~np.isnan(score)
         ones = np.ones(int(scored.sum()))
-        summary[g] = _summary(score[scored], weights[scored], ones,
-                              weights[scored] ** 2 if weighted else None)
+        summary[g] = stats.weighted_moments(score[scored], weights[scored], ones,
+                                            weights[scored] ** 2 if weighted else None)
         rows = in_group & answered_any
         summary[g]["alpha"] = _alpha(values[rows], weights[rows], np.ones(int(rows.sum())),
                                      weights[rows] ** 2 if weighted else None,
@@ -383,32 +384,11 @@ def _summaries_from_rows(responses, members, lookups, study: Study) -> dict[int,
     return summary
 
 
-def _summary(score, weights, raw, squares) -> dict:
-    """n, effective n, mean and variance of scores held with (pattern) weights."""
-    n = int(raw.sum())
-    total = float(weights.sum())
-    if n == 0 or total == 0:
-        return {"n": n, "n_eff": 0.0, "mean": np.nan, "var": np.nan}
-    mean = float((weights * score).sum() / total)
-    if squares is None:  # frequency weights: n - 1 denominator
-        n_eff = float(n)
-        var = float((weights * (score - mean) ** 2).sum() / (n - 1)) if n > 1 else np.nan
-    else:
-        n_eff = total ** 2 / float(squares.sum())
-        var = float((weights * (score - mean) ** 2).sum() / total * n_eff / (n_eff - 1)) \
-            if n_eff > 1 else np.nan
-    return {"n": n, "n_eff": n_eff, "mean": mean, "var": var}
-
-
 def _alpha(values, weights, raw, squares, confidence) -> tuple[float, float, float]:
     if values.shape[1] < 2:
         return (np.nan, np.nan, np.nan)
     cov = stats.pairwise_cov(values, weights, squares)
-    if squares is None:
-        n = float(raw.sum())
-    else:
-        total = float(weights.sum())
-        n = total ** 2 / float(squares.sum()) if total > 0 else 0.0
+    n = float(raw.sum()) if squares is None else stats.effective_n(weights.sum(), squares.sum())
     return stats.cronbach_alpha_from_cov(cov, n, confidence)
 
 

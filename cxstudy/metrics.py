@@ -36,8 +36,7 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> tuple[int, float, floa
     answered = ~np.isnan(values)
     w = weights[answered]
     total = float(w.sum())
-    n_eff = total ** 2 / float((w * w).sum()) if total > 0 else 0.0
-    return int(answered.sum()), total, n_eff
+    return int(answered.sum()), total, stats.effective_n(total, float((w * w).sum()))
 
 
 def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
@@ -90,18 +89,16 @@ def _share_estimate(hits: np.ndarray, answered: np.ndarray, weights: np.ndarray,
 
 
 def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
-    n, total, n_eff = _weighted(values, weights)
+    answered = ~np.isnan(values)
+    w = weights[answered]
+    moments = stats.weighted_moments(values[answered], w, squares=w * w)
+    n, n_eff, mean = moments["n"], moments["n_eff"], moments["mean"]
     if n == 0:
         return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan}
-    answered = ~np.isnan(values)
-    w, x = weights[answered], values[answered]
-    mean = float((w * x).sum() / total)
-    variance = float((w * (x - mean) ** 2).sum() / total * n_eff / (n_eff - 1)) \
-        if n_eff > 1 else np.nan
-    se = np.sqrt(variance / n_eff) if n_eff > 1 else np.nan
+    se = np.sqrt(moments["var"] / n_eff) if n_eff > 1 else np.nan
     t = sps.t.isf((1 - confidence) / 2, max(n_eff - 1, 1))
     return {"n": n, "value": mean, "se": se, "low": mean - t * se, "high": mean + t * se,
-            "var": variance, "n_eff": n_eff}
+            "var": moments["var"], "n_eff": n_eff}
 
 
 def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.ndarray):

@@ -35,11 +35,13 @@ __all__ = [
     "cohens_h",
     "cronbach_alpha",
     "cronbach_alpha_from_cov",
+    "effective_n",
     "kruskal_wallis",
     "mann_whitney",
     "moments",
     "newcombe_interval",
     "score_test",
+    "weighted_moments",
     "welch",
     "wilson_interval",
 ]
@@ -160,6 +162,46 @@ def moments(counts, values):
         squares = np.nansum(counts * (values - mean[..., None]) ** 2, axis=-1)
         variance = np.where(n > 1, squares / (n - 1), np.nan)
     return n, np.where(n > 0, mean, np.nan), variance
+
+
+def effective_n(sum_w, sum_w2):
+    """Kish's effective sample size :math:`(\\sum w)^2 / \\sum w^2`; 0 without weight.
+
+    Takes the sums (scalars or arrays), so it serves row weights and pattern counts alike.
+
+    Examples
+    --------
+    >>> effective_n(4.0, 4.0), effective_n(3.0, 5.0)
+    (4.0, 1.8)
+    """
+    sum_w, sum_w2 = np.asarray(sum_w, dtype=float), np.asarray(sum_w2, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = np.where(sum_w2 > 0, sum_w ** 2 / sum_w2, 0.0)
+    return result if result.ndim else float(result)
+
+
+def weighted_moments(values, weights, counts=None, squares=None) -> dict[str, float]:
+    """n, effective n, mean and variance of values held with weights.
+
+    ``weights`` are frequency weights (``counts`` respondents per value, variance with
+    the n - 1 denominator) unless ``squares`` (the sum of squared survey weights per
+    value) is given: then the variance is :math:`\\sum w(x - \\bar x)^2 / \\sum w \\cdot
+    n_{eff}/(n_{eff} - 1)` with Kish's :math:`n_{eff}`.
+    """
+    values, weights = np.asarray(values, dtype=float), np.asarray(weights, dtype=float)
+    n = int(np.sum(counts)) if counts is not None else len(values)
+    total = float(weights.sum())
+    if n == 0 or total == 0:
+        return {"n": n, "n_eff": 0.0, "mean": np.nan, "var": np.nan}
+    mean = float((weights * values).sum() / total)
+    squared = float((weights * (values - mean) ** 2).sum())
+    if squares is None:
+        n_eff = float(n)
+        var = squared / (n - 1) if n > 1 else np.nan
+    else:
+        n_eff = effective_n(total, float(np.sum(squares)))
+        var = squared / total * n_eff / (n_eff - 1) if n_eff > 1 else np.nan
+    return {"n": n, "n_eff": n_eff, "mean": mean, "var": var}
 
 
 def welch(mean1, var1, n1, mean2, var2, n2, confidence: float = 0.95):

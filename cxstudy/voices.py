@@ -198,15 +198,16 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd
         in_question = answers[answers["question"] == question.id]
         themes = [t.id for t in codebook.themes
                   if t.questions is None or question.id in t.questions] + [UNCODED]
-        totals = {g: in_question.loc[in_question["group"] == g, "weight"] for g in study.groups}
+        totals = {}  # per audience: answers, their weight, Kish's n
+        for group in study.groups:
+            w = in_question.loc[in_question["group"] == group, "weight"]
+            totals[group] = (len(w), float(w.sum()),
+                             stats.effective_n(w.sum(), (w ** 2).sum()))
         for theme in themes:
             hits = coded[(coded["question"] == question.id) & (coded["theme"] == theme)]
             for group in study.groups:
-                w = totals[group]
-                n = len(w)
+                n, sum_w, n_eff = totals[group]
                 mentioned = hits.loc[hits["group"] == group, "weight"]
-                sum_w = float(w.sum())
-                n_eff = sum_w ** 2 / float((w ** 2).sum()) if n else 0.0
                 share = float(mentioned.sum()) / sum_w if sum_w else np.nan
                 rows.append({"question": question.id, "theme": theme,
                              "label": codebook.label(theme), "group": group, "n": n,

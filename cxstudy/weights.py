@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataError, Problem
+from .stats import effective_n
 
 
 @dataclass
@@ -135,7 +136,7 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
             "iterations", "check that the targets can be met together")])
     report = RakingReport(iterations=iterations, max_deviation=float(deviation),
                           converged=bool(deviation <= tolerance), trimmed=trimmed, n=n,
-                          n_eff=float(weights.sum() ** 2 / (weights ** 2).sum()) if n else 0.0)
+                          n_eff=effective_n(weights.sum(), (weights ** 2).sum()))
     return weights, report
 
 
@@ -174,7 +175,7 @@ def weight_summary(responses: pd.DataFrame, group: str) -> dict[str, float]:
     w = responses.loc[responses["group"] == group, "weight"].to_numpy(dtype=float)
     if not len(w):
         return {"n": 0}
-    n_eff = w.sum() ** 2 / (w ** 2).sum()
+    n_eff = effective_n(w.sum(), (w ** 2).sum())
     return {"n": len(w), "min": float(w.min()), "median": float(np.median(w)),
             "max": float(w.max()), "cv": float(w.std() / w.mean()), "n_eff": float(n_eff),
             "design_effect": float(len(w) / n_eff)}
