@@ -93,7 +93,8 @@ class CleaningResult:
 class _Coded:
     columns: dict[str, pd.Series]           # response column id -> values for all rows
     raw_item_codes: dict[str, pd.Series]    # item id -> unreversed codes (straightlining)
-    problems: list[Problem]
+    problems: list[Problem]                 # estimates outside 0-100 and the like
+    label_problems: list[Problem]           # answers a scale does not know
     unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
 
 
@@ -180,7 +181,7 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         else:  # open-ended text
             text = values.astype("string").str.strip()
             target.loc[index] = text.mask(text.eq("")).to_numpy()
-    return _Coded(columns, raw_codes, _unknown_problems(unknown) + problems, unknown_rows)
+    return _Coded(columns, raw_codes, problems, _unknown_problems(unknown), unknown_rows)
 
 
 def _dtype(kind: str) -> str:
@@ -239,12 +240,18 @@ def _percent(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
 def data_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
     """Every problem with the data a study points at: missing columns, unknown answers.
 
-    This is what ``cxstudy validate`` reports after the study file itself checks out.
+    This is what ``cxstudy validate`` reports after the study file itself checks out;
+    unknown answers count only when ``cleaning.unknown_labels`` is ``error``.
     """
     problems = column_problems(raw, study)
     if problems:
         return problems
-    return _code_columns(raw, study, _file_names(raw)).problems
+    return _coding_problems(_code_columns(raw, study, _file_names(raw)), study)
+
+
+def _coding_problems(coded: _Coded, study: Study) -> list[Problem]:
+    labels = coded.label_problems if study.cleaning.unknown_labels == "error" else []
+    return labels + coded.problems
 
 
 def _file_names(raw: pd.DataFrame) -> dict[str, str]:
@@ -313,13 +320,10 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     if problems:
         raise StudyFileError(study.path, problems)
     coded = _code_columns(raw, study, files)
-    label_problems = [p for p in coded.problems if p.found.startswith("not on scale")]
-    other_problems = [p for p in coded.problems if not p.found.startswith("not on scale")]
-    if study.cleaning.unknown_labels == "missing":
-        label_problems = []
-    if label_problems or other_problems:
+    problems = _coding_problems(coded, study)
+    if problems:
         raise DataError(f"{study.path or 'study'}: answers the study file does not allow",
-                        label_problems + other_problems)
+                        problems)
 
     rules = study.cleaning
     log = _Log(raw.index)

@@ -62,10 +62,7 @@ def validate(study_path: str | Path) -> tuple[Study, list[Problem], int]:
         return study, [Problem(str(exc.path), exc.reason, "")], 0
     except StudyFileError as exc:
         return study, exc.problems, 0
-    problems = column_problems(raw, study) or data_problems(raw, study)
-    if study.cleaning.unknown_labels == "missing":
-        problems = [p for p in problems if not p.found.startswith("not on scale")]
-    return study, problems, len(raw)
+    return study, data_problems(raw, study), len(raw)
 
 
 def run(
