@@ -390,10 +390,15 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
     spec = study.weights
     rows = raw.loc[kept]
     in_group = (rows["group"] == spec.group).to_numpy()
+    missing = [c for c in spec.margins if c not in raw.columns]
+    if missing:
+        raise DataError("cannot weight the responses", [Problem(
+            f"weights.margins.{c}", "no such column in the exports",
+            "name a column of the audience's export" + nearest(c, raw.columns))
+            for c in missing])
     for column in spec.margins:
-        if column in raw.columns:
-            responses[column] = rows[column].map(
-                lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
+        responses[column] = rows[column].map(
+            lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
     base = None
     if spec.column is not None:
         if spec.column not in raw.columns:
@@ -401,19 +406,9 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
                 "weights.column", f"no column {spec.column!r} in the exports",
                 "name the export's weight column" + nearest(spec.column, raw.columns))])
         base = pd.to_numeric(rows.loc[in_group, spec.column], errors="coerce").to_numpy()
-    frame = pd.DataFrame({c: rows.loc[in_group, c].to_numpy() for c in spec.margins
-                          if c in raw.columns})
-    frame.index = range(int(in_group.sum()))
-    if spec.margins:
-        missing = [c for c in spec.margins if c not in raw.columns]
-        if missing:
-            raise DataError("cannot weight the responses", [Problem(
-                f"weights.margins.{c}", "no such column in the exports",
-                "name a column of the audience's export" + nearest(c, raw.columns))
-                for c in missing])
-        weights, report = rake(frame, spec.margins, base=base, trim=spec.trim)
-    else:
-        weights, report = rake(frame.iloc[:, :0], {}, base=base, trim=spec.trim)
+    frame = pd.DataFrame({c: rows.loc[in_group, c].to_numpy() for c in spec.margins},
+                         index=range(int(in_group.sum())))
+    weights, report = rake(frame, spec.margins, base=base, trim=spec.trim)
     responses.loc[in_group, "weight"] = weights
     return report
 
