@@ -5,6 +5,7 @@ from what customers experience. See DESIGN.md and the README.
 """
 
 from . import stats
+from ._version import __version__
 from .clean import CleaningResult, clean
 from .counts import LevelCounts, level_counts
 from .exceptions import (
@@ -29,8 +30,6 @@ from .pipeline import run
 from .readers import read_export, read_sources
 from .stats import cronbach_alpha
 from .study import Study, load_study
-
-__version__ = "0.1.0"
 
 __all__ = [
     "CleaningResult",

@@ -124,3 +124,37 @@ class Collector:
             )
             return default
         return value
+
+    def number(
+        self,
+        mapping: Mapping,
+        key: str,
+        where: str,
+        *,
+        default: float,
+        low: float | None = None,
+        high: float | None = None,
+        low_open: bool = False,
+        high_open: bool = False,
+        whole: bool = False,
+        off: float | None = None,
+        expected: str,
+    ) -> float:
+        """Fetch a number in ``[low, high]`` (an end excluded with ``low_open``/``high_open``).
+
+        ``off`` is what ``false``/``0``/empty mean for a rule that can be switched off
+        (the value returned then); ``whole`` asks for an integer. Out of range or of the
+        wrong type: a problem saying ``expected``, and ``default`` is returned.
+        """
+        path = f"{where}.{key}" if where else key
+        value = mapping.get(key)
+        if value is None or (off is not None and (value is False or value == 0)):
+            return off if off is not None and value is not None else default
+        kind_ok = isinstance(value, int if whole else (int, float)) \
+            and not isinstance(value, bool)
+        in_range = kind_ok and (low is None or (value > low if low_open else value >= low)) and (
+            high is None or (value < high if high_open else value <= high))
+        if not in_range:
+            self.add(path, f"found {describe(value)}", f"expected {expected}")
+            return default
+        return value

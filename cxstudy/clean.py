@@ -31,10 +31,10 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataError, Problem, StudyFileError
+from .model import Source, Study
 from .privacy import hash_id, scrub_text
 from .readers import nearest
-from .scales import code_answers, normalize, reverse_codes
-from .study import Scale, Source, Study
+from .scales import Scale, code_answers, normalize, reverse_codes
 from .weights import RakingReport, rake
 
 LOG_COLUMNS = ["source", "source_row", "respondent_id", "group", "kept", "reason", "detail"]

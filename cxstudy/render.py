@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__
+from ._version import __version__
 from .counts import level_counts
 from .exceptions import ReportError
 from .gaps import (

@@ -18,7 +18,45 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .study import Scale
+
+@dataclass(frozen=True)
+class Scale:
+    """An answer scale. Answers are coded 1..k in the order given.
+
+    Either ``labels`` (text answers) or ``values`` (numeric answers) define the
+    points; when both are given, both spellings are accepted for each point.
+    ``missing`` lists answers that mean "no answer" (``Don't know``, ``0``).
+    """
+
+    id: str
+    labels: tuple[str, ...] | None = None
+    values: tuple[float, ...] | None = None
+    top_box: int = 2
+    missing: tuple[Any, ...] = ()
+
+    @property
+    def k(self) -> int:
+        """Number of scale points."""
+        return len(self.labels if self.labels is not None else self.values)
+
+    @property
+    def point_names(self) -> list[str]:
+        """A display name for each point 1..k."""
+        if self.labels is not None:
+            return list(self.labels)
+        return [number_text(v) for v in self.values]
+
+    @property
+    def point_values(self) -> list[float]:
+        """The numeric value of each point 1..k (its value, or its code for labels)."""
+        if self.values is not None:
+            return [float(v) for v in self.values]
+        return [float(code) for code in range(1, self.k + 1)]
+
+
+def number_text(value: float) -> str:
+    """A number as a person writes it: ``4`` not ``4.0``."""
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 _SPACES = re.compile(r"\s+")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201b": "'", "\u201c": '"',

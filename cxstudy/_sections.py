@@ -1,0 +1,624 @@
+"""The study file, section by section: which keys each section takes, and one parser each.
+
+Every parser reads one section of the parsed YAML into model objects and records what is
+wrong in a shared :class:`~cxstudy._validate.Collector`, so that all problems of a study
+file are reported together. :data:`SECTIONS` is the one list of keys: the parsers check
+against it and ``docs/study-file.md`` is generated from it (``scripts/make_docs.py``).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ._validate import Collector, describe, did_you_mean
+from .model import (
+    RESERVED_COLUMNS,
+    AttentionCheck,
+    Cleaning,
+    Estimate,
+    Item,
+    Metric,
+    OpenEnded,
+    Source,
+    Weights,
+)
+from .scales import Scale, normalize
+
+FORMATS = ["csv", "xlsx", "qualtrics", "surveymonkey", "spss", "google_forms"]
+CORRECTIONS = ["holm", "fdr_bh", "none"]
+DUPLICATE_RULES = ["id", "answers", "none"]
+METRIC_KINDS = ["nps", "ces", "csat"]
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key a section of the study file takes: its default (as written in YAML,
+    ``required`` when it has none) and what it means."""
+
+    name: str
+    default: str
+    meaning: str
+
+
+# section -> keys; a section name is how a key path starts (``sources[i].group``)
+SECTIONS: dict[str, tuple[Key, ...]] = {
+    "(top level)": (
+        Key("study", "required", "title shown in reports"),
+        Key("slug", "required", "folder name under data/processed/ and reports/: lower-case "
+            "letters, digits, - and _"),
+        Key("confidence", "0.95", "interval level, from 0.5 up to (not including) 1"),
+        Key("correction", "holm", "multiple comparisons over each table: holm | fdr_bh | none"),
+        Key("min_group_size", "5", "any figure resting on fewer respondents is suppressed"),
+        Key("sources", "required", "the exports, one entry each (see sources[])"),
+        Key("groups", "the sources' groups, in order", "the audiences, in display order "
+            "(required when a source takes them from group_column)"),
+        Key("reference", "the last group", "gaps are audience minus reference"),
+        Key("pii_columns", "[]", "columns with personal data: never copied to processed data "
+            "or reports; their values are masked inside open answers"),
+        Key("scales", "{}", "answer scales by id (see scales.<id>)"),
+        Key("items", "[]", "the statements asked of every audience (see items[])"),
+        Key("metrics", "{}", "CX metrics by id: nps, ces, csat (see metrics.<id>)"),
+        Key("estimates", "[]", "leaders' and staff's estimates of the reference's top-box "
+            "share (see estimates[])"),
+        Key("weights", "none", "rake one audience to known margins (see weights)"),
+        Key("open_ended", "[]", "open-ended questions (see open_ended[])"),
+        Key("themes", "none", "theme codebook for open answers, relative to the study file"),
+        Key("cleaning", "conservative defaults", "cleaning rules (see cleaning)"),
+    ),
+    "sources[]": (
+        Key("path", "required", "the export, relative to the study file's folder"),
+        Key("format", "detected", "csv | xlsx | qualtrics | surveymonkey | spss | google_forms"),
+        Key("group", "—", "every row of this export belongs to this audience"),
+        Key("group_column", "—", "or: the audience comes from this column's values"),
+        Key("group_map", "—", "with group_column: raw value -> audience"),
+        Key("id_column", "detected (ResponseId, id, ...)", "respondent id column"),
+        Key("sheet", "first sheet", "xlsx: sheet name or number"),
+        Key("wave", "—", "the wave this export belongs to"),
+        Key("name", "file name without extension", "how the cleaning log names this source"),
+        Key("duration_column", "detected", "seconds taken (for the speeder rule)"),
+        Key("finished_column", "detected (Finished)", "completion flag (for require_finished)"),
+    ),
+    "scales.<id>": (
+        Key("labels", "—", "text answers, lowest first; coded 1..k"),
+        Key("values", "—", "numeric answers, lowest first (with labels: one value per label)"),
+        Key("top_box", "2", "how many of the highest points count as top box"),
+        Key("missing", "[]", "answers that mean no answer (Don't know, 0)"),
+    ),
+    "items[]": (
+        Key("id", "required", "identifier: names the column in processed data"),
+        Key("text", "required", "the statement as asked, shown in reports"),
+        Key("scale", "required", "id of the item's scale"),
+        Key("dimension", "Overall", "the dimension the item belongs to"),
+        Key("headline", "false", "an item of the executive summary's headline"),
+        Key("columns", "—", "audience -> export column"),
+        Key("column", "—", "or: one column name shared by every audience"),
+        Key("reverse", "false", "reverse-code (k + 1 - code)"),
+        Key("importance", "—", "id of the item that asks how important this one is"),
+    ),
+    "metrics.<id>": (
+        Key("kind", "the id when it is nps, ces or csat", "nps | ces | csat"),
+        Key("columns", "—", "audience -> export column"),
+        Key("column", "—", "or: one column shared by every audience"),
+        Key("scale", "— (required for ces, csat)", "id of the answer scale"),
+    ),
+    "estimates[]": (
+        Key("item", "required", "id of the item whose reference share is estimated (0-100)"),
+        Key("columns", "—", "audience -> export column"),
+        Key("column", "—", "or: one column shared by every audience"),
+    ),
+    "open_ended[]": (
+        Key("id", "required", "identifier: names the column in processed data"),
+        Key("question", "required", "the question as asked"),
+        Key("columns", "—", "audience -> export column"),
+        Key("column", "—", "or: one column shared by every audience"),
+    ),
+    "weights": (
+        Key("group", "required", "the audience to weight"),
+        Key("margins", "required unless column", "column -> {category: target share}; shares "
+            "sum to 1"),
+        Key("trim", "5", "cap weights at this many times the mean weight (false: no cap)"),
+        Key("column", "—", "a design-weight column of the export, raked further by margins"),
+    ),
+    "cleaning": (
+        Key("require_finished", "true", "drop responses the export marks unfinished"),
+        Key("drop_preview", "true", "drop Qualtrics survey-preview and test responses"),
+        Key("duplicates", "id", "id | answers | none: what makes a repeated response"),
+        Key("min_duration_ratio", "0 (off)", "speeders: faster than this fraction of their "
+            "audience's median duration"),
+        Key("straightline_min_items", "0 (off)", "straightliners: one answer on at least this "
+            "many items of one scale"),
+        Key("attention_checks", "[]", "checks that drop wrong answers (see "
+            "cleaning.attention_checks[])"),
+        Key("unknown_labels", "error", "error | missing: answers no scale knows"),
+    ),
+    "cleaning.attention_checks[]": (
+        Key("columns", "—", "audience -> export column"),
+        Key("column", "—", "or: one column shared by every audience"),
+        Key("expect", "required", "the answer (or list of answers) that passes"),
+    ),
+}
+
+
+def keys_of(section: str) -> list[str]:
+    """The key names a section takes."""
+    return [key.name for key in SECTIONS[section]]
+
+
+@dataclass
+class Context:
+    """What a section needs from those parsed before it."""
+
+    base: Path
+    groups: list[str] = field(default_factory=list)
+    pii_columns: tuple[str, ...] = ()
+    raw_scales: dict = field(default_factory=dict)
+    item_ids: list[str] = field(default_factory=list)
+    used_ids: set[str] = field(default_factory=set)
+
+    def claim(self, c: Collector, identifier: str | None, where: str) -> None:
+        """Items, metrics, estimates and open-ended questions name columns: ids are unique."""
+        if identifier is None:
+            return
+        if identifier in self.used_ids:
+            c.add(where, f"id {identifier!r} used twice", "items, metrics and open-ended "
+                  "questions each need their own id (they name columns)")
+        self.used_ids.add(identifier)
+
+
+# ---------------------------------------------------------------------------
+# shared pieces
+
+
+def columns(c: Collector, spec: dict, where: str, groups: list[str]) -> dict[str, str]:
+    """Read ``columns: {group: column}`` or ``column: name`` into group -> column."""
+    if "column" in spec and "columns" in spec:
+        c.add(where, "both column and columns", "give one: column (shared by every audience) "
+              "or columns (audience -> column)")
+    if spec.get("column") is not None:
+        column = spec["column"]
+        if not isinstance(column, str | int) or isinstance(column, bool):
+            c.add(f"{where}.column", f"found {describe(column)}", "expected a column name")
+            return {}
+        return {group: str(column) for group in groups}
+    raw = spec.get("columns")
+    if raw is None:
+        c.add(where, "no column", "add column: NAME, or columns: {audience: NAME, ...}")
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        c.add(f"{where}.columns", f"found {describe(raw)}",
+              "expected a mapping of audience -> column, e.g. {customers: Q3}")
+        return {}
+    mapped = {}
+    for group, column in raw.items():
+        if group not in groups:
+            c.add(f"{where}.columns.{group}", "unknown audience" + did_you_mean(str(group), groups),
+                  "use one of the study's groups: " + ", ".join(groups))
+        elif column is None or isinstance(column, bool | list | dict):
+            c.add(f"{where}.columns.{group}", f"found {describe(column)}",
+                  "expected a column name")
+        else:
+            mapped[str(group)] = str(column)
+    return mapped
+
+
+def ident(c: Collector, value: Any, where: str) -> str | None:
+    """An identifier that can name a column of the processed data."""
+    if not isinstance(value, str) or not _IDENT.match(value):
+        c.add(where, f"found {describe(value)}",
+              "expected an identifier: letters, digits and _, not starting with a digit")
+        return None
+    if value in RESERVED_COLUMNS:
+        c.add(where, f"{value!r} is reserved", "choose another id; reserved: "
+              + ", ".join(sorted(RESERVED_COLUMNS)))
+        return None
+    return value
+
+
+def optional_name(c: Collector, spec: dict, key: str, where: str) -> str | None:
+    """A column name (YAML may read ``2024`` as a number)."""
+    value = c.typed(spec, key, (str, int), where)
+    return str(value) if value is not None else None
+
+
+def _one_of(c: Collector, value: str, choices: list[str], where: str, what: str) -> bool:
+    if value in choices:
+        return True
+    c.add(where, f"{value!r} is not in {what}" + did_you_mean(str(value), choices),
+          "use one of: " + ", ".join(choices))
+    return False
+
+
+def _scale_ref(c: Collector, scale: str | None, where: str, ctx: Context) -> None:
+    if scale is not None and scale not in ctx.raw_scales:
+        c.add(where, f"unknown scale {scale!r}" + did_you_mean(scale, ctx.raw_scales),
+              "use one of the scales: " + (", ".join(ctx.raw_scales) or "(none defined)"))
+
+
+# ---------------------------------------------------------------------------
+# sections
+
+
+def parse_header(c: Collector, data: dict) -> dict[str, Any]:
+    """Title, slug, confidence, correction and minimum group size."""
+    title = c.typed(data, "study", str, "", required=True, default="",
+                    hint='the title shown in reports, e.g. study: "Acme — perception gap 2026"')
+    slug = c.typed(data, "slug", str, "", required=True, default="study",
+                   hint="the folder name under data/processed and reports, e.g. slug: acme")
+    if isinstance(data.get("slug"), str) and not _SLUG.match(data["slug"]):
+        c.add("slug", f"found {data['slug']!r}",
+              "use lower-case letters, digits, - and _ (it names folders)")
+    return {
+        "title": title, "slug": slug,
+        "confidence": float(c.number(data, "confidence", "", default=0.95, low=0.5, high=1,
+                                     high_open=True, expected="a level such as 0.95 (between "
+                                     "0.5 and 1)")),
+        "correction": c.choice(data, "correction", CORRECTIONS, "", default="holm"),
+        "min_group_size": int(c.number(data, "min_group_size", "", default=5, low=1,
+                                       whole=True, expected="a whole number >= 1")),
+    }
+
+
+def parse_groups(c: Collector, data: dict, raw_sources: list) -> list[str]:
+    """The audiences: ``groups:`` as listed, else the sources' ``group:`` in order."""
+    declared = c.typed(data, "groups", list, "", default=None)
+    groups: list[str] = []
+    if declared is None:
+        for spec in raw_sources:
+            if isinstance(spec, dict) and isinstance(spec.get("group"), str):
+                if spec["group"] not in groups:
+                    groups.append(spec["group"])
+            elif isinstance(spec, dict) and spec.get("group_column") is not None:
+                c.add("groups", "missing", "list the audiences in display order when a source "
+                      "takes them from group_column, e.g. groups: [leadership, staff, customers]")
+                break
+        return groups
+    for i, group in enumerate(declared):
+        if not isinstance(group, str) or not group.strip():
+            c.add(f"groups[{i}]", f"found {describe(group)}", "expected an audience name")
+        elif group in groups:
+            c.add(f"groups[{i}]", f"{group!r} listed twice", "list each audience once")
+        else:
+            groups.append(group)
+    if len(groups) < 2:
+        c.add("groups", f"{len(groups)} audience(s)", "a perception gap needs at least two "
+              "audiences, e.g. [leadership, staff, customers]")
+    return groups
+
+
+def parse_reference(c: Collector, data: dict, groups: list[str]) -> str:
+    reference = data.get("reference")
+    if reference is None:
+        return groups[-1] if groups else ""
+    if reference not in groups:
+        c.add("reference", f"{reference!r} is not in groups" + did_you_mean(str(reference), groups),
+              "use one of: " + ", ".join(groups) + " (gaps are group - reference)")
+    return reference
+
+
+def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]:
+    """One :class:`Source` per entry of ``sources:``; names are made unique."""
+    sources: list[Source] = []
+    names: set[str] = set()
+    for i, spec in enumerate(raw_sources):
+        where = f"sources[{i}]"
+        spec = c.mapping(spec, where)
+        if not spec:
+            continue
+        c.keys(spec, keys_of("sources[]"), where)
+        raw_path = c.typed(spec, "path", str, where, required=True,
+                           hint="the export's path, relative to the study file's folder")
+        group, group_column, group_map = _source_audience(c, spec, where, ctx.groups)
+        name = _unique_name(spec.get("name"), raw_path, names)
+        wave = spec.get("wave")
+        sources.append(Source(
+            name=name,
+            path=(ctx.base / raw_path).resolve() if raw_path else ctx.base,
+            format=(c.choice(spec, "format", FORMATS, where, default=None)
+                    if spec.get("format") is not None else None),
+            group=group, group_column=group_column, group_map=group_map,
+            id_column=optional_name(c, spec, "id_column", where),
+            sheet=c.typed(spec, "sheet", (str, int), where),
+            wave=str(wave) if wave is not None else None,
+            duration_column=optional_name(c, spec, "duration_column", where),
+            finished_column=optional_name(c, spec, "finished_column", where),
+        ))
+    return sources
+
+
+def _source_audience(c: Collector, spec: dict, where: str, groups: list[str]):
+    """(group, group_column, group_map) of one source."""
+    group = c.typed(spec, "group", str, where)
+    group_column = c.typed(spec, "group_column", (str, int), where)
+    if group is None and group_column is None:
+        c.add(where, "no audience", "add group: NAME (every row belongs to it) or "
+              "group_column: COLUMN (groups come from that column's values)")
+    if group is not None and group_column is not None:
+        c.add(where, "both group and group_column", "give one of them")
+    if group is not None and groups:
+        _one_of(c, group, groups, f"{where}.group", "groups")
+    group_map = c.typed(spec, "group_map", dict, where)
+    if group_map is not None:
+        if group_column is None:
+            c.add(f"{where}.group_map", "given without group_column",
+                  "group_map renames the values of group_column; add group_column")
+        group_map = {str(value): target for value, target in group_map.items()
+                     if _one_of(c, target, groups, f"{where}.group_map.{value}", "groups")}
+    return group, (str(group_column) if group_column is not None else None), group_map
+
+
+def _unique_name(name: Any, raw_path: str | None, names: set[str]) -> str:
+    if name is None and raw_path:
+        name = Path(raw_path).stem
+    name = str(name)
+    if name in names:
+        suffix = 2
+        while f"{name}_{suffix}" in names:
+            suffix += 1
+        name = f"{name}_{suffix}"
+    names.add(name)
+    return name
+
+
+def parse_scales(c: Collector, raw_scales: dict) -> dict[str, Scale]:
+    """Every scale under ``scales:``; a broken one is reported and left out."""
+    scales: dict[str, Scale] = {}
+    for sid, spec in raw_scales.items():
+        where = f"scales.{sid}"
+        spec = c.mapping(spec, where)
+        if spec:
+            c.keys(spec, keys_of("scales.<id>"), where)
+            scale = _scale(c, str(sid), spec, where)
+            if scale is not None:
+                scales[str(sid)] = scale
+    return scales
+
+
+def _scale_points(c: Collector, spec: dict, where: str):
+    """(labels, values) of a scale, each a tuple or None; None, None when unusable."""
+    labels = c.typed(spec, "labels", list, where)
+    values = c.typed(spec, "values", list, where)
+    if labels is None and values is None:
+        c.add(where, "no points", "give labels: [..] (coded 1..k) or values: [1, 2, 3, ...]")
+        return None, None
+    if labels is not None:
+        bad = [x for x in labels if not isinstance(x, str | int | float) or isinstance(x, bool)]
+        if bad:
+            c.add(f"{where}.labels", f"found {describe(bad[0])}", "expected text labels")
+            return None, None
+        labels = tuple(str(x) for x in labels)
+    if values is not None:
+        bad = [x for x in values if not isinstance(x, numbers.Real) or isinstance(x, bool)]
+        if bad:
+            c.add(f"{where}.values", f"found {describe(bad[0])}", "expected numbers")
+            return None, None
+        values = tuple(int(x) if float(x).is_integer() else float(x) for x in values)
+        if list(values) != sorted(values) or len(set(values)) != len(values):
+            c.add(f"{where}.values", f"found {list(values)}",
+                  "list distinct numbers from lowest to highest")
+    if labels is not None and values is not None and len(labels) != len(values):
+        c.add(where, f"{len(labels)} labels but {len(values)} values", "give one label per value")
+        return None, None
+    return labels, values
+
+
+def _scale(c: Collector, sid: str, spec: dict, where: str) -> Scale | None:
+    labels, values = _scale_points(c, spec, where)
+    points = labels if labels is not None else values
+    if points is None:
+        return None
+    if len(points) < 2:
+        c.add(where, f"{len(points)} point(s)", "a scale needs at least 2 points")
+        return None
+    keys = [normalize(p) for p in points]
+    if len(set(keys)) != len(keys):
+        c.add(where, "two points read the same", "labels must differ by more than case "
+              "and spacing")
+    top_box = c.typed(spec, "top_box", int, where, default=2)
+    if not 1 <= top_box < len(points):
+        c.add(f"{where}.top_box", f"found {top_box}",
+              f"expected 1..{len(points) - 1} (how many of the highest points count as "
+              "top box)")
+        top_box = 1
+    missing = c.typed(spec, "missing", list, where, default=[])
+    clash = [m for m in missing if normalize(m) in keys]
+    if clash:
+        c.add(f"{where}.missing", f"{clash[0]!r} is also a scale point",
+              "an answer is either a scale point or missing, not both")
+    return Scale(id=sid, labels=labels, values=values, top_box=top_box, missing=tuple(missing))
+
+
+def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
+    """The items: the same statement asked of every audience."""
+    items: list[Item] = []
+    for where, spec in c.entries(data, "items", keys_of("items[]")):
+        iid = ident(c, spec.get("id"), f"{where}.id")
+        ctx.claim(c, iid, f"{where}.id")
+        label = f"{where} ({iid})" if iid else where
+        text = c.typed(spec, "text", str, label, required=True,
+                       hint="the statement as asked, shown in reports")
+        scale = c.typed(spec, "scale", str, label, required=True, hint="the id of a scale")
+        _scale_ref(c, scale, f"{label}.scale", ctx)
+        mapped = columns(c, spec, label, ctx.groups)
+        dimension = c.typed(spec, "dimension", str, label, default="Overall")
+        headline = c.typed(spec, "headline", bool, label, default=False)
+        reverse = c.typed(spec, "reverse", bool, label, default=False)
+        importance = c.typed(spec, "importance", str, label,
+                             hint="the id of the item that asks how important this is")
+        if iid and mapped:
+            items.append(Item(iid, text or iid, scale or "", mapped, dimension, headline,
+                              reverse, importance))
+    ctx.item_ids = [item.id for item in items]
+    for item in items:
+        if item.importance is not None and item.importance not in ctx.item_ids:
+            c.add(f"items ({item.id}).importance", f"unknown item {item.importance!r}"
+                  + did_you_mean(item.importance, ctx.item_ids),
+                  "name the item that asks how important this one is")
+    return items
+
+
+def parse_metrics(c: Collector, data: dict, ctx: Context) -> list[Metric]:
+    """NPS, CES and CSAT metrics, keyed by id."""
+    metrics: list[Metric] = []
+    for mid, spec in c.typed(data, "metrics", dict, "", default={}).items():
+        where = f"metrics.{mid}"
+        spec = c.mapping(spec, where)
+        if not spec:
+            continue
+        c.keys(spec, keys_of("metrics.<id>"), where)
+        mid = ident(c, mid, where)
+        ctx.claim(c, mid, where)
+        kind = spec.get("kind", mid if mid in METRIC_KINDS else None)
+        if kind not in METRIC_KINDS:
+            c.add(f"{where}.kind", f"found {describe(kind)}" + did_you_mean(str(kind),
+                                                                         METRIC_KINDS),
+                  "name the metric nps, ces or csat, or add kind: nps|ces|csat")
+        scale = c.typed(spec, "scale", str, where)
+        if kind in ("ces", "csat") and scale is None:
+            c.add(f"{where}.scale", "missing", f"{kind} needs the id of its answer scale")
+        _scale_ref(c, scale, f"{where}.scale", ctx)
+        mapped = columns(c, spec, where, ctx.groups)
+        if mid and mapped and kind in METRIC_KINDS:
+            metrics.append(Metric(mid, kind, mapped, scale))
+    return metrics
+
+
+def parse_estimates(c: Collector, data: dict, ctx: Context) -> list[Estimate]:
+    """Estimates by leaders and staff of the reference's top-box share of an item."""
+    estimates: list[Estimate] = []
+    for where, spec in c.entries(data, "estimates", keys_of("estimates[]")):
+        target = c.typed(spec, "item", str, where, required=True,
+                         hint="the id of the item whose customer share is estimated")
+        if target is not None and target not in ctx.item_ids:
+            c.add(f"{where}.item", f"unknown item {target!r}" + did_you_mean(target,
+                                                                            ctx.item_ids),
+                  "use the id of an item")
+        mapped = columns(c, spec, where, ctx.groups)
+        if target in ctx.item_ids and mapped:
+            estimate = Estimate(target, mapped)
+            ctx.claim(c, estimate.id, where)
+            estimates.append(estimate)
+    return estimates
+
+
+def parse_open_ended(c: Collector, data: dict, ctx: Context) -> list[OpenEnded]:
+    """Open-ended questions, each asked of the audiences in its columns."""
+    questions: list[OpenEnded] = []
+    for where, spec in c.entries(data, "open_ended", keys_of("open_ended[]")):
+        qid = ident(c, spec.get("id"), f"{where}.id")
+        ctx.claim(c, qid, f"{where}.id")
+        question = c.typed(spec, "question", str, where, required=True,
+                           hint="the question as asked")
+        mapped = columns(c, spec, where, ctx.groups)
+        if qid and mapped:
+            questions.append(OpenEnded(qid, question or qid, mapped))
+    return questions
+
+
+def parse_themes(c: Collector, data: dict, ctx: Context) -> Path | None:
+    themes = c.typed(data, "themes", str, "")
+    path = (ctx.base / themes).resolve() if themes else None
+    if path is not None and not path.is_file():
+        c.add("themes", f"{themes!r}: no such file ({path})",
+              "give the codebook's path relative to the study file's folder")
+    return path
+
+
+def parse_weights(c: Collector, data: dict, ctx: Context) -> Weights | None:
+    """Raking of one audience to known margins (and/or a design-weight column)."""
+    spec = c.typed(data, "weights", dict, "")
+    if spec is None:
+        return None
+    c.keys(spec, keys_of("weights"), "weights")
+    group = c.typed(spec, "group", str, "weights", required=True,
+                    hint="the audience to weight, e.g. customers")
+    if group is not None:
+        _one_of(c, group, ctx.groups, "weights.group", "groups")
+    base_column = optional_name(c, spec, "column", "weights")
+    margins = _margins(c, c.typed(spec, "margins", dict, "weights",
+                                  required=base_column is None,
+                                  hint="column: {category: share, ...} (or column: a weight "
+                                       "column)") or {})
+    trim = c.number(spec, "trim", "weights", default=5, low=1, low_open=True, off=0,
+                    expected="a cap above 1 (times the mean weight), or false for none")
+    pii = {p.casefold() for p in ctx.pii_columns}
+    for column in [*margins, *([base_column] if base_column else [])]:
+        if column.casefold() in pii:
+            c.add(f"weights ({column})", f"{column!r} is listed in pii_columns",
+                  "weighting columns are copied into processed data; weight on a "
+                  "column that identifies nobody")
+    for column in margins:
+        if column in RESERVED_COLUMNS or column in ctx.item_ids:
+            c.add(f"weights.margins.{column}", "clashes with a response column",
+                  "margin columns are copied into the responses; rename the item")
+    if group in ctx.groups and (margins or base_column):
+        return Weights(group, margins, float(trim) if trim else None, base_column)
+    return None
+
+
+def _margins(c: Collector, margins: dict) -> dict[str, dict[str, float]]:
+    clean: dict[str, dict[str, float]] = {}
+    for column, shares in margins.items():
+        where = f"weights.margins.{column}"
+        if not isinstance(shares, dict) or not shares:
+            c.add(where, f"found {describe(shares)}", "expected {category: share, ...}")
+            continue
+        bad = [s for s in shares.values() if not isinstance(s, int | float)
+               or isinstance(s, bool) or s <= 0]
+        if bad:
+            c.add(where, f"share {describe(bad[0])}", "shares are numbers above 0")
+            continue
+        total = sum(shares.values())
+        if abs(total - 1) > 1e-6:
+            c.add(where, f"shares sum to {total:g}", "target shares must sum to 1")
+        clean[str(column)] = {str(k): float(v) for k, v in shares.items()}
+    return clean
+
+
+def parse_cleaning(c: Collector, data: dict, ctx: Context) -> Cleaning:
+    """The cleaning rules; ``0``/``false`` switches a rule off."""
+    spec = c.typed(data, "cleaning", dict, "", default={})
+    c.keys(spec, keys_of("cleaning"), "cleaning")
+    checks = []
+    for where, check in c.entries(spec, "attention_checks",
+                                  keys_of("cleaning.attention_checks[]"), "cleaning"):
+        mapped = columns(c, check, where, ctx.groups)
+        expect = check.get("expect")
+        if expect is None:
+            c.add(f"{where}.expect", "missing", "the answer that passes the check")
+            continue
+        expect = tuple(str(e) for e in (expect if isinstance(expect, list) else [expect]))
+        if mapped:
+            checks.append(AttentionCheck(mapped, expect))
+    return Cleaning(
+        require_finished=c.typed(spec, "require_finished", bool, "cleaning", default=True),
+        drop_preview=c.typed(spec, "drop_preview", bool, "cleaning", default=True),
+        duplicates=c.choice(spec, "duplicates", DUPLICATE_RULES, "cleaning", default="id"),
+        min_duration_ratio=float(c.number(
+            spec, "min_duration_ratio", "cleaning", default=0.0, low=0, high=1, high_open=True,
+            off=0.0, expected="a fraction of the group's median duration, e.g. 0.33 (0 = off)")),
+        straightline_min_items=int(c.number(
+            spec, "straightline_min_items", "cleaning", default=0, low=2, whole=True, off=0,
+            expected="a whole number of items >= 2 (0 = off)")),
+        attention_checks=tuple(checks),
+        unknown_labels=c.choice(spec, "unknown_labels", ["error", "missing"], "cleaning",
+                                default="error"),
+    )
+
+
+def check_pii_mappings(c: Collector, items: list[Item], open_ended: list[OpenEnded],
+                       ctx: Context) -> None:
+    """No item or open-ended question may read a column listed as personal data."""
+    pii = {p.casefold() for p in ctx.pii_columns}
+    for kind, entries in (("items", items), ("open_ended", open_ended)):
+        for entry in entries:
+            for group, column in entry.columns.items():
+                if column.casefold() in pii:
+                    c.add(f"{kind} ({entry.id}).columns.{group}", f"{column!r} is listed in "
+                          "pii_columns", "PII never reaches processed data: map another "
+                          "column, or remove it from pii_columns if it holds no personal data")

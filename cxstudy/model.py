@@ -1,0 +1,213 @@
+"""What a study is: the objects a validated study file becomes.
+
+:func:`cxstudy.load_study` builds them (parsers in :mod:`cxstudy._sections`); every
+other module reads them. This module imports nothing else of cxstudy's but the
+"did you mean" helper, so any module may import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ._validate import did_you_mean
+from .scales import Scale
+
+# Names the pipeline itself writes into responses.parquet.
+RESERVED_COLUMNS = {"respondent_id", "group", "weight", "source", "source_row", "wave"}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One export. Its rows belong to ``group``, or to the groups in ``group_column``."""
+
+    name: str
+    path: Path
+    format: str | None = None
+    group: str | None = None
+    group_column: str | None = None
+    group_map: dict[str, str] | None = None
+    id_column: str | None = None
+    sheet: str | int | None = None
+    wave: str | None = None
+    duration_column: str | None = None
+    finished_column: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One construct asked of the audiences: ``columns`` maps group -> column."""
+
+    id: str
+    text: str
+    scale: str
+    columns: dict[str, str]
+    dimension: str = "Overall"
+    headline: bool = False
+    reverse: bool = False
+    importance: str | None = None
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A CX metric (NPS, CES, CSAT) read from ``columns`` (group -> column)."""
+
+    id: str
+    kind: str
+    columns: dict[str, str]
+    scale: str | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Estimates (0-100) by leaders/staff of the share of customers who agree with ``item``."""
+
+    item: str
+    columns: dict[str, str]
+
+    @property
+    def id(self) -> str:
+        return f"{self.item}_estimate"
+
+
+@dataclass(frozen=True)
+class OpenEnded:
+    """One open-ended question, asked of the audiences in ``columns``."""
+
+    id: str
+    question: str
+    columns: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of one audience: a design-weight ``column`` of its export, raked to known
+    ``margins`` (column -> category -> share) when given."""
+
+    group: str
+    margins: dict[str, dict[str, float]]
+    trim: float | None = 5.0
+    column: str | None = None
+
+
+@dataclass(frozen=True)
+class AttentionCheck:
+    """Rows whose answer in the check's column is not one of ``expect`` are dropped."""
+
+    columns: dict[str, str]
+    expect: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """Cleaning rules. ``0``/``false`` switches a rule off."""
+
+    require_finished: bool = True
+    drop_preview: bool = True
+    duplicates: str = "id"
+    min_duration_ratio: float = 0.0
+    straightline_min_items: int = 0
+    attention_checks: tuple[AttentionCheck, ...] = ()
+    unknown_labels: str = "error"
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study file. Build one with :func:`load_study`."""
+
+    title: str
+    slug: str
+    path: Path | None
+    base_dir: Path
+    sources: tuple[Source, ...]
+    groups: tuple[str, ...]
+    reference: str
+    scales: dict[str, Scale]
+    items: tuple[Item, ...]
+    confidence: float = 0.95
+    correction: str = "holm"
+    min_group_size: int = 5
+    pii_columns: tuple[str, ...] = ()
+    metrics: tuple[Metric, ...] = ()
+    estimates: tuple[Estimate, ...] = ()
+    weights: Weights | None = None
+    open_ended: tuple[OpenEnded, ...] = ()
+    themes: Path | None = None
+    cleaning: Cleaning = field(default_factory=Cleaning)
+
+    @property
+    def project_root(self) -> Path:
+        """The project folder: the parent of the folder that holds the study file."""
+        return self.base_dir.parent
+
+    @property
+    def processed_dir(self) -> Path:
+        return self.project_root / "data" / "processed" / self.slug
+
+    @property
+    def report_dir(self) -> Path:
+        return self.project_root / "reports" / self.slug
+
+    @property
+    def dimensions(self) -> list[str]:
+        """Dimensions in the order their first item appears."""
+        return list(dict.fromkeys(item.dimension for item in self.items))
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(f"no item {item_id!r} in study {self.slug!r}" + did_you_mean(
+            item_id, [i.id for i in self.items]))
+
+    def source_groups(self, source: Source) -> list[str]:
+        """Groups whose rows a source can hold."""
+        if source.group is not None:
+            return [source.group]
+        if source.group_map:
+            return [g for g in self.groups if g in set(source.group_map.values())]
+        return list(self.groups)
+
+    def mappings(self) -> list[ColumnMapping]:
+        """Every (response column, audience) -> export column mapping in the study."""
+        found: list[ColumnMapping] = []
+        for i, item in enumerate(self.items):
+            for group, column in item.columns.items():
+                found.append(ColumnMapping(item.id, "item", group, column,
+                                           f"items[{i}] ({item.id}).columns.{group}",
+                                           item.scale))
+        for metric in self.metrics:
+            for group, column in metric.columns.items():
+                found.append(ColumnMapping(metric.id, "metric", group, column,
+                                           f"metrics.{metric.id}.columns.{group}", metric.scale))
+        for i, estimate in enumerate(self.estimates):
+            for group, column in estimate.columns.items():
+                found.append(ColumnMapping(estimate.id, "estimate", group, column,
+                                           f"estimates[{i}].columns.{group}"))
+        for i, question in enumerate(self.open_ended):
+            for group, column in question.columns.items():
+                found.append(ColumnMapping(question.id, "open_ended", group, column,
+                                           f"open_ended[{i}] ({question.id}).columns.{group}"))
+        for i, check in enumerate(self.cleaning.attention_checks):
+            for group, column in check.columns.items():
+                found.append(ColumnMapping(f"attention_check_{i}", "attention_check", group,
+                                           column, f"cleaning.attention_checks[{i}].columns."
+                                           f"{group}"))
+        return found
+
+    def columns_for(self, group: str) -> dict[str, str]:
+        """Mapped answer columns of one audience: response column id -> export column."""
+        return {m.id: m.column for m in self.mappings()
+                if m.group == group and m.kind != "attention_check"}
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """One audience's export column for one response column, and where the study says so."""
+
+    id: str
+    kind: str
+    group: str
+    column: str
+    key_path: str
+    scale: str | None = None
