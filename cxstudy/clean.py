@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,15 +32,13 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataError, Problem, StudyFileError
-from .model import Source, Study
+from .model import Cleaning, Source, Study
 from .privacy import hash_id, scrub_text
 from .readers import nearest
 from .scales import Scale, code_answers, normalize, reverse_codes
 from .weights import RakingReport, rake
 
 LOG_COLUMNS = ["source", "source_row", "respondent_id", "group", "kept", "reason", "detail"]
-REASONS = ["no_group", "preview", "unfinished", "duplicate", "speeder", "straightliner",
-           "attention_check"]
 NPS_SCALE = Scale(id="nps (0-10)", values=tuple(range(11)), top_box=2)
 
 _ID_COLUMNS = ["ResponseId", "ResponseID", "Respondent ID", "respondent_id", "RespondentID",
@@ -287,6 +286,52 @@ class _Log:
         self.skipped.append({"source": source.name, "rule": rule, "why": why})
 
 
+@dataclass
+class RuleInput:
+    """What every cleaning rule reads, and the log it writes to."""
+
+    raw: pd.DataFrame
+    study: Study
+    info: dict            # source name -> {path, format, columns}
+    coded: _Coded
+    ids: pd.Series        # respondent id of every row
+    log: _Log
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cleaning rule: the ``reason`` it writes, when it applies, and what it drops.
+
+    ``run`` marks rows in the log (the first rule to drop a row wins) and records
+    where it could not be checked.
+    """
+
+    reason: str
+    label: str
+    drops: str
+    applies: Callable[[Cleaning], bool]
+    run: Callable[[RuleInput], None]
+
+
+def _rule_no_group(state: RuleInput) -> None:
+    raw = state.raw
+    state.log.drop(raw["group"].isna(), "no_group", "group value " + raw["group_value"].map(
+        lambda v: "blank" if pd.isna(v) else f'"{v}" is not one of the study\'s groups'))
+
+
+def _per_source(check: Callable, formats: Callable[[str | None], bool]
+                ) -> Callable[[RuleInput], None]:
+    """A rule that looks at each export on its own, with the columns it has, for the
+    export formats where it means something."""
+    def run(state: RuleInput) -> None:
+        for source in state.study.sources:
+            details = state.info.get(source.name, {})
+            if formats(details.get("format")):
+                check(state.raw, state.raw["source"].eq(source.name),
+                      details.get("columns", []), source, state.log)
+    return run
+
+
 def _find(columns: list[str], explicit: str | None, candidates: list[str]) -> str | None:
     if explicit is not None:
         return explicit if explicit in columns else None
@@ -315,45 +360,44 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
         Answers the scales do not know (unless ``cleaning.unknown_labels: missing``),
         estimates outside 0-100, NPS outside 0-10.
     """
-    files = _file_names(raw)
     problems = column_problems(raw, study)
     if problems:
         raise StudyFileError(study.path, problems)
-    coded = _code_columns(raw, study, files)
+    coded = _code_columns(raw, study, _file_names(raw))
     problems = _coding_problems(coded, study)
     if problems:
         raise DataError(f"{study.path or 'study'}: answers the study file does not allow",
                         problems)
-
-    rules = study.cleaning
-    log = _Log(raw.index)
     info = raw.attrs.get("sources", {})
-    group_known = raw["group"].notna()
-    log.drop(~group_known, "no_group", "group value " + raw["group_value"].map(
-        lambda v: "blank" if pd.isna(v) else f'"{v}" is not one of the study\'s groups'))
-
-    for source in study.sources:
-        rows = raw["source"].eq(source.name)
-        columns = info.get(source.name, {}).get("columns", [])
-        fmt = info.get(source.name, {}).get("format")
-        if rules.drop_preview and fmt == "qualtrics":
-            _rule_preview(raw, rows, columns, source, log)
-        if rules.require_finished and fmt != "google_forms":
-            _rule_finished(raw, rows, columns, source, log)
-
-    respondent_ids = _respondent_ids(raw, study, info)
-    if rules.duplicates == "id":
-        _rule_duplicate_ids(raw, study, respondent_ids, info, log)
-    elif rules.duplicates == "answers":
-        _rule_duplicate_answers(raw, study, coded, log)
-    if rules.min_duration_ratio > 0:
-        _rule_speeders(raw, study, info, log, rules.min_duration_ratio)
-    if rules.straightline_min_items:
-        _rule_straightliners(raw, study, coded, log, rules.straightline_min_items)
-    for number, check in enumerate(rules.attention_checks):
-        _rule_attention(raw, study, info, log, number, check)
-
+    state = RuleInput(raw, study, info, coded, _respondent_ids(raw, study, info),
+                      _Log(raw.index))
+    for rule in RULES:
+        if rule.applies(study.cleaning):
+            rule.run(state)
+    log = state.log
     kept = log.alive
+    _note_kept_rows(log, raw, coded, kept, study)
+    log_frame = pd.DataFrame({
+        "source": raw["source"].astype(str),
+        "source_row": raw["source_row"].astype(np.int64),
+        "respondent_id": state.ids.astype("string"),
+        "group": raw["group"].astype("string"),
+        "kept": kept.astype(bool),
+        "reason": log.reason.astype(str),
+        "detail": log.detail.astype(str),
+    })[LOG_COLUMNS].reset_index(drop=True)
+    if len(log_frame) != len(raw):
+        raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
+    responses = _responses(raw, study, coded, state.ids, kept)
+    weighting = _apply_weights(raw, kept, responses, study) if study.weights else None
+    skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
+    return CleaningResult(responses=responses, log=log_frame, skipped=skipped,
+                          weighting=weighting)
+
+
+def _note_kept_rows(log: _Log, raw: pd.DataFrame, coded: _Coded, kept: pd.Series,
+                    study: Study) -> None:
+    """Kept rows say which rules were not checked for them and what was set missing."""
     for entry in log.skipped:
         rows = raw["source"].eq(entry["source"]) & kept
         note = f"not checked: {entry['rule']} ({entry['why']})"
@@ -362,25 +406,6 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
         flagged = coded.unknown_rows & kept
         log.detail[flagged] = log.detail[flagged].map(
             lambda d: (d + "; " if d else "") + "unknown answer(s) set to missing")
-
-    log_frame = pd.DataFrame({
-        "source": raw["source"].astype(str),
-        "source_row": raw["source_row"].astype(np.int64),
-        "respondent_id": respondent_ids.astype("string"),
-        "group": raw["group"].astype("string"),
-        "kept": kept.astype(bool),
-        "reason": log.reason.astype(str),
-        "detail": log.detail.astype(str),
-    })[LOG_COLUMNS].reset_index(drop=True)
-    if len(log_frame) != len(raw) or int(log_frame["kept"].sum()) + int(
-            (~log_frame["kept"]).sum()) != len(raw):
-        raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
-
-    responses = _responses(raw, study, coded, respondent_ids, kept)
-    weighting = _apply_weights(raw, kept, responses, study) if study.weights else None
-    skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
-    return CleaningResult(responses=responses, log=log_frame, skipped=skipped,
-                          weighting=weighting)
 
 
 def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
@@ -413,7 +438,7 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
     return report
 
 
-def _rule_preview(raw, rows, columns, source: Source, log: _Log) -> None:
+def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
     status = "Status" if "Status" in columns else None
     channel = "DistributionChannel" if "DistributionChannel" in columns else None
     if status is None and channel is None:
@@ -428,7 +453,7 @@ def _rule_preview(raw, rows, columns, source: Source, log: _Log) -> None:
         log.drop(hit, "preview", raw.loc[rows, column].map(lambda v, c=column: f"{c} = {v}"))
 
 
-def _rule_finished(raw, rows, columns, source: Source, log: _Log) -> None:
+def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
     column = _find(columns, source.finished_column, _FINISHED_COLUMNS)
     if column is None:
         log.skip(source, "unfinished", "no Finished column — set finished_column on the source"
@@ -458,7 +483,14 @@ def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
     return ids
 
 
-def _rule_duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> None:
+def _rule_duplicates(state: RuleInput) -> None:
+    if state.study.cleaning.duplicates == "answers":
+        _duplicate_answers(state.raw, state.coded, state.log)
+    else:
+        _duplicate_ids(state.raw, state.study, state.ids, state.info, state.log)
+
+
+def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> None:
     for source in study.sources:
         column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
                        _ID_COLUMNS)
@@ -481,7 +513,7 @@ def _rule_duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log
     log.drop(repeated, "duplicate", detail)
 
 
-def _rule_duplicate_answers(raw, study: Study, coded: _Coded, log: _Log) -> None:
+def _duplicate_answers(raw, coded: _Coded, log: _Log) -> None:
     answers = pd.DataFrame(coded.columns, index=raw.index)
     answered = answers.notna().any(axis=1)
     frame = answers.astype(str).assign(_group=raw["group"].astype(str))[log.alive & answered]
@@ -501,7 +533,9 @@ def _durations(raw: pd.DataFrame, rows: pd.Series, columns: list[str], source: S
     return None
 
 
-def _rule_speeders(raw, study: Study, info: dict, log: _Log, ratio: float) -> None:
+def _rule_speeders(state: RuleInput) -> None:
+    raw, study, info, log = state.raw, state.study, state.info, state.log
+    ratio = study.cleaning.min_duration_ratio
     seconds = pd.Series(np.nan, index=raw.index)
     for source in study.sources:
         rows = raw["source"].eq(source.name)
@@ -522,7 +556,9 @@ def _rule_speeders(raw, study: Study, info: dict, log: _Log, ratio: float) -> No
     log.drop(fast, "speeder", detail)
 
 
-def _rule_straightliners(raw, study: Study, coded: _Coded, log: _Log, minimum: int) -> None:
+def _rule_straightliners(state: RuleInput) -> None:
+    raw, study, coded, log = state.raw, state.study, state.coded, state.log
+    minimum = study.cleaning.straightline_min_items
     by_scale: dict[str, list[str]] = {}
     for item in study.items:
         if item.id in coded.raw_item_codes:
@@ -546,7 +582,12 @@ def _rule_straightliners(raw, study: Study, coded: _Coded, log: _Log, minimum: i
         log.drop(flat, "straightliner", detail)
 
 
-def _rule_attention(raw, study: Study, info: dict, log: _Log, number: int, check) -> None:
+def _rule_attention_checks(state: RuleInput) -> None:
+    for number, check in enumerate(state.study.cleaning.attention_checks):
+        _attention_check(state.raw, state.study, state.info, state.log, number, check)
+
+
+def _attention_check(raw, study: Study, info: dict, log: _Log, number: int, check) -> None:
     expected = {normalize(e) for e in check.expect}
     for source in study.sources:
         rows = raw["source"].eq(source.name)
@@ -565,6 +606,28 @@ def _rule_attention(raw, study: Study, info: dict, log: _Log, number: int, check
             detail = answers.map(lambda v, c=column, w=want: f'{c} = "{v}", expected {w}'
                                  if not pd.isna(v) else f"{c} blank, expected {w}")
             log.drop(failed, "attention_check", detail)
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("no_group", "no group", "the group_column value is blank or not one of the groups",
+         lambda rules: True, _rule_no_group),
+    Rule("preview", "preview", "Qualtrics survey previews and test responses",
+         lambda rules: rules.drop_preview,
+         _per_source(_preview_in, lambda fmt: fmt == "qualtrics")),
+    Rule("unfinished", "unfinished", "responses the export marks unfinished",
+         lambda rules: rules.require_finished,
+         _per_source(_unfinished_in, lambda fmt: fmt != "google_forms")),
+    Rule("duplicate", "duplicate", "a repeated respondent id, or identical answers",
+         lambda rules: rules.duplicates != "none", _rule_duplicates),
+    Rule("speeder", "speeder", "faster than min_duration_ratio x the audience's median",
+         lambda rules: rules.min_duration_ratio > 0, _rule_speeders),
+    Rule("straightliner", "straightliner", "one answer on every item of a scale",
+         lambda rules: rules.straightline_min_items > 0, _rule_straightliners),
+    Rule("attention_check", "attention check", "a wrong answer to an attention check",
+         lambda rules: bool(rules.attention_checks), _rule_attention_checks),
+)
+"""The rules in the order they run; a row is dropped by the first that applies."""
+REASONS = [rule.reason for rule in RULES]
 
 
 # ---------------------------------------------------------------------------

@@ -318,11 +318,11 @@ def rows_by_rule(log: pd.DataFrame, study: Study) -> pd.DataFrame:
                        group=log["group"].replace("", "(no group)").fillna("(no group)"))
     table = pd.crosstab(frame["reason"], frame["group"], margins=True, margins_name="total")
     order = [g for g in [*study.groups, "(no group)", "total"] if g in table.columns]
-    rules = [r for r in ["no_group", "preview", "unfinished", "duplicate", "speeder",
-                         "straightliner", "attention_check", "kept", "total"]
-             if r in table.index]
-    table = table.loc[rules, order]
-    table.index = [r.replace("_", " ") for r in table.index]
+    from .clean import RULES
+
+    labels = {rule.reason: rule.label for rule in RULES} | {"kept": "kept", "total": "total"}
+    table = table.loc[[r for r in labels if r in table.index], order]
+    table.index = [labels[r] for r in table.index]
     table.index.name = "rows"
     return table
 
