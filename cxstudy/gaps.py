@@ -18,22 +18,8 @@ import pandas as pd
 
 from . import stats
 from .counts import LevelCounts, group_codes, item_codes, level_counts, respondent_weights
-from .study import Study
-
-GAP_COLUMNS = [
-    "item", "text", "dimension", "group", "reference", "n", "n_ref", "top_box", "top_box_ref",
-    "gap", "gap_low", "gap_high", "p_value", "p_adjusted", "cohens_h", "mean", "mean_ref",
-    "mean_diff", "mean_diff_low", "mean_diff_high", "cliffs_delta", "cliffs_delta_low",
-    "cliffs_delta_high", "mw_p_value", "suppressed",
-]
-GAP_EXTRA_COLUMNS = ["top_box_low", "top_box_high", "top_box_ref_low", "top_box_ref_high",
-                     "test", "mw_p_adjusted", "n_eff", "n_ref_eff", "note"]
-DIMENSION_COLUMNS = [
-    "dimension", "group", "reference", "n", "n_ref", "alpha", "alpha_low", "alpha_high",
-    "alpha_ref", "mean", "mean_ref", "mean_diff", "mean_diff_low", "mean_diff_high",
-    "p_value", "p_adjusted", "suppressed",
-]
-DIMENSION_EXTRA_COLUMNS = ["items", "units", "alpha_ref_low", "alpha_ref_high", "note"]
+from .model import Study
+from .tables import DIMENSIONS, GAPS, KRUSKAL, SHARES, conform, suppress, too_small
 
 
 def _method(study: Study) -> str:
@@ -92,20 +78,37 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     counts = counts if counts is not None else level_counts(responses, study)
     reference, others = _pairs(study)
     items = {i.id: i for i in study.items}
-    effective = counts.effective()
-    top = counts.top_box_mask()
-    n_items = len(counts.items)
-    confidence = study.confidence
+    table = pd.DataFrame(_pair_statistics(counts, others, reference, study.confidence))
+    item_ids = np.tile(counts.items, len(others))
+    table.insert(0, "item", item_ids)
+    table.insert(1, "text", [items[i].text for i in item_ids])
+    table.insert(2, "dimension", [items[i].dimension for i in item_ids])
+    table.insert(3, "group", np.repeat([study.groups[g] for g in others], len(counts.items)))
+    table.insert(4, "reference", study.reference)
+    suppressed = too_small(table["n"], study) | too_small(table["n_ref"], study)
+    table["note"] = [_gap_note(*values, study.min_group_size) for values in zip(
+        table["n"], table["n_ref"], table.pop("_var"), table.pop("_var_ref"),
+        table["cliffs_delta_low"].isna(), strict=True)]
+    suppress(table, GAPS, suppressed)
+    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
+    table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], _method(study))
+    order = {item.id: i for i, item in enumerate(study.items)}
+    table = table.sort_values(["item", "group"], key=lambda s: s.map(order) if s.name ==
+                              "item" else s.map({g: i for i, g in enumerate(study.groups)}),
+                              kind="stable")
+    return conform(table.reset_index(drop=True), GAPS)[GAPS.all_columns]
 
-    # one row per (item, group): arrays of shape (n_items * len(others), k)
+
+def _pair_statistics(counts: LevelCounts, others: list[int], reference: int,
+                     confidence: float) -> dict[str, np.ndarray]:
+    """Every two-group statistic of each (item, audience) against the reference, from the
+    counts: one row per item for the first audience, then the next audience, ..."""
+    effective = counts.effective()
     c1 = effective[:, others, :].transpose(1, 0, 2).reshape(-1, effective.shape[-1])
     c2 = np.tile(effective[:, reference, :], (len(others), 1))
-    mask = np.tile(top, (len(others), 1))
+    mask = np.tile(counts.top_box_mask(), (len(others), 1))
     values = np.tile(counts.values, (len(others), 1))
-    n1 = counts.n[:, others].T.reshape(-1)
-    n2 = np.tile(counts.n[:, reference], len(others))
     e1, e2 = c1.sum(axis=1), c2.sum(axis=1)
-
     s1, s2 = (c1 * mask).sum(axis=1), (c2 * mask).sum(axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
         p1, p2 = s1 / e1, s2 / e2
@@ -119,49 +122,20 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
                                                       confidence)
     _u, mw_p = stats.mann_whitney(c1, c2)
     delta, delta_low, delta_high, _var = stats.cliffs_delta(c1, c2, confidence)
-
-    minimum = study.min_group_size
-    suppressed = (n1 < minimum) | (n2 < minimum)
-    notes = np.full(len(n1), "", dtype=object)
-    for index in range(len(n1)):
-        notes[index] = _gap_note(n1[index], n2[index], var1[index], var2[index], minimum,
-                                 np.isnan(delta_low[index]))
-
-    group_names = np.repeat([study.groups[g] for g in others], n_items)
-    item_ids = np.tile(counts.items, len(others))
-    table = pd.DataFrame({
-        "item": item_ids,
-        "text": [items[i].text for i in item_ids],
-        "dimension": [items[i].dimension for i in item_ids],
-        "group": group_names,
-        "reference": study.reference,
-        "n": n1.astype(int), "n_ref": n2.astype(int),
+    return {
+        "n": counts.n[:, others].T.reshape(-1).astype(int),
+        "n_ref": np.tile(counts.n[:, reference], len(others)).astype(int),
         "top_box": p1, "top_box_ref": p2,
         "gap": p1 - p2, "gap_low": gap_low, "gap_high": gap_high,
-        "p_value": p_value, "p_adjusted": np.nan,
-        "cohens_h": stats.cohens_h(p1, p2),
+        "p_value": p_value, "p_adjusted": np.nan, "cohens_h": stats.cohens_h(p1, p2),
         "mean": mean1, "mean_ref": mean2,
         "mean_diff": diff, "mean_diff_low": diff_low, "mean_diff_high": diff_high,
-        "cliffs_delta": delta, "cliffs_delta_low": delta_low,
-        "cliffs_delta_high": delta_high,
-        "mw_p_value": mw_p, "suppressed": suppressed,
-        "top_box_low": low1, "top_box_high": high1,
+        "cliffs_delta": delta, "cliffs_delta_low": delta_low, "cliffs_delta_high": delta_high,
+        "mw_p_value": mw_p, "top_box_low": low1, "top_box_high": high1,
         "top_box_ref_low": low2, "top_box_ref_high": high2,
-        "test": test, "mw_p_adjusted": np.nan,
-        "n_eff": e1, "n_ref_eff": e2, "note": notes,
-    })
-    estimates = [c for c in table.columns if c not in (
-        "item", "text", "dimension", "group", "reference", "n", "n_ref", "suppressed", "note",
-        "test", "n_eff", "n_ref_eff")]
-    table.loc[suppressed, estimates] = np.nan
-    table.loc[suppressed, "test"] = ""
-    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
-    table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], _method(study))
-    order = {item.id: i for i, item in enumerate(study.items)}
-    table = table.sort_values(["item", "group"], key=lambda s: s.map(order) if s.name ==
-                              "item" else s.map({g: i for i, g in enumerate(study.groups)}),
-                              kind="stable")
-    return table.reset_index(drop=True)[GAP_COLUMNS + GAP_EXTRA_COLUMNS]
+        "test": test, "mw_p_adjusted": np.nan, "n_eff": e1, "n_ref_eff": e2,
+        "_var": var1, "_var_ref": var2,
+    }
 
 
 def share_table(responses: pd.DataFrame, study: Study, *,
@@ -184,23 +158,20 @@ def share_table(responses: pd.DataFrame, study: Study, *,
         low, high = stats.wilson_interval(successes, totals, study.confidence)
         _, mean, _ = stats.moments(effective[row], counts.values[row])
         for g, group in enumerate(study.groups):
-            suppressed = counts.n[row, g] < study.min_group_size
-            share = successes[g] / totals[g] if totals[g] > 0 else np.nan
             rows.append({
                 "item": item_id, "text": items[item_id].text,
                 "dimension": items[item_id].dimension, "headline": items[item_id].headline,
                 "group": group, "n": int(counts.n[row, g]),
-                "top_box": np.nan if suppressed else share,
-                "top_box_low": np.nan if suppressed else low[g],
-                "top_box_high": np.nan if suppressed else high[g],
-                "mean": np.nan if suppressed else mean[g], "suppressed": bool(suppressed)})
+                "top_box": successes[g] / totals[g] if totals[g] > 0 else np.nan,
+                "top_box_low": low[g], "top_box_high": high[g], "mean": mean[g]})
     order = {item.id: i for i, item in enumerate(study.items)}
-    table = pd.DataFrame(rows)
+    table = pd.DataFrame(rows, columns=[c for c in SHARES.columns if c != "suppressed"])
+    suppress(table, SHARES, too_small(table["n"], study))
     return table.sort_values("item", key=lambda s: s.map(order), kind="stable").reset_index(
         drop=True)
 
 
-def _gap_note(n1, n2, var1, var2, minimum, no_delta_interval) -> str:
+def _gap_note(n1, n2, var1, var2, no_delta_interval, minimum) -> str:
     if n1 < minimum or n2 < minimum:
         small = min(n1, n2)
         return f"suppressed: fewer than {minimum} respondents (n = {int(small)})"
@@ -321,19 +292,14 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
                 "mean": mine["mean"], "mean_ref": ref["mean"], "mean_diff": float(diff),
                 "mean_diff_low": float(low), "mean_diff_high": float(high),
                 "p_value": float(p_value), "p_adjusted": np.nan,
-                "suppressed": bool(mine["n"] < study.min_group_size
-                                   or ref["n"] < study.min_group_size),
                 "items": len(members), "units": units,
                 "alpha_ref_low": ref["alpha"][1], "alpha_ref_high": ref["alpha"][2],
                 "note": _dimension_note(mine, ref, len(members), study.min_group_size),
             })
-    table = pd.DataFrame(rows, columns=DIMENSION_COLUMNS + DIMENSION_EXTRA_COLUMNS)
+    table = pd.DataFrame(rows, columns=DIMENSIONS.all_columns)
     if table.empty:
         return table
-    estimates = ["alpha", "alpha_low", "alpha_high", "alpha_ref", "mean", "mean_ref",
-                 "mean_diff", "mean_diff_low", "mean_diff_high", "p_value", "alpha_ref_low",
-                 "alpha_ref_high"]
-    table.loc[table["suppressed"], estimates] = np.nan
+    suppress(table, DIMENSIONS, too_small(table["n"], study) | too_small(table["n_ref"], study))
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
     return table
 
@@ -414,7 +380,7 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
     """
     counts = counts if counts is not None else level_counts(responses, study)
     effective = counts.effective().copy()
-    small = counts.n < study.min_group_size
+    small = too_small(counts.n, study)
     effective[small] = 0.0
     h, df, p_value = stats.kruskal_wallis(effective)
     items = {i.id: i for i in study.items}
@@ -426,13 +392,14 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
         **{f"n_{g}": counts.n[:, j].astype(int) for j, g in enumerate(study.groups)},
         "h": h, "df": df, "p_value": p_value,
     })
+    suppress(table, KRUSKAL, (~small).sum(axis=1) < 2)
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
-    table["suppressed"] = (~small).sum(axis=1) < 2
     return table
 
 
 def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int = 4000,
-                         seed: int = 20261122) -> pd.DataFrame:
+                         seed: int = 20261122, counts: LevelCounts | None = None
+                         ) -> pd.DataFrame:
     """The perception-gap index of each audience: the mean absolute top-box gap to the
     reference across items, with a seeded bootstrap interval.
 
@@ -454,12 +421,12 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     pandas.DataFrame
         ``group, reference, items, index, index_low, index_high, n_boot``.
     """
-    counts = level_counts(responses, study)
+    counts = counts if counts is not None else level_counts(responses, study)
     reference, others = _pairs(study)
     codes = group_codes(responses, study.groups)
     weights, weighted = respondent_weights(responses)
     top = counts.top_box_mask()
-    usable = counts.n >= study.min_group_size
+    usable = ~too_small(counts.n, study)
     rng = np.random.default_rng(seed)
     tail = (1 - study.confidence) / 2
 

@@ -20,13 +20,9 @@ from scipy import stats as sps
 
 from . import stats
 from .counts import respondent_weights
-from .study import Metric, Study
+from .model import Metric, Study
+from .tables import CALIBRATION, IMPORTANCE, METRIC_GAPS, METRICS, conform, suppress, too_small
 
-METRIC_COLUMNS = ["metric", "group", "n", "value", "se", "low", "high"]
-METRIC_GAP_COLUMNS = ["metric", "group", "reference", "gap", "se", "low", "high", "p_value",
-                      "p_adjusted"]
-CALIBRATION_COLUMNS = ["item", "group", "n", "estimate", "actual", "actual_low", "actual_high",
-                       "error"]
 QUADRANTS = {(True, False): "concentrate here", (True, True): "keep up the good work",
              (False, False): "low priority", (False, True): "possible overkill"}
 
@@ -102,30 +98,33 @@ def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
 
 
 def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.ndarray):
-    """(metric id, estimate) pairs for one metric and one set of respondents."""
+    """(metric id, kind, estimate) for one metric and one set of respondents; kinds:
+    ``nps``, ``csat``, ``ces`` (mean effort) and ``ces_low_effort`` (a top-box share)."""
     if metric.kind == "nps":
-        yield metric.id, nps_estimate(values, weights, study.confidence)
+        yield metric.id, "nps", nps_estimate(values, weights, study.confidence)
         return
     scale = study.scales[metric.scale]
     answered = ~np.isnan(values)
     top = np.array(scale.point_values[scale.k - scale.top_box:])
     hits = np.isin(values, top)
     if metric.kind == "csat":
-        yield metric.id, _share_estimate(hits, answered, weights, study.confidence)
+        yield metric.id, "csat", _share_estimate(hits, answered, weights, study.confidence)
     else:  # ces: mean effort score and the share reporting low effort (top box)
-        yield metric.id, _mean_estimate(values, weights, study.confidence)
-        yield f"{metric.id}_low_effort", _share_estimate(hits, answered, weights,
-                                                         study.confidence)
+        yield metric.id, "ces", _mean_estimate(values, weights, study.confidence)
+        yield f"{metric.id}_low_effort", "ces_low_effort", _share_estimate(
+            hits, answered, weights, study.confidence)
 
 
 def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Every metric per audience: ``metric, group, n, value, se, low, high``.
+    """Every metric per audience: ``metric, group, n, value, se, low, high, kind,
+    suppressed``.
 
     NPS as a fraction from -1 to 1 with the adjusted Wald interval; CSAT as the
     top-box share with Wilson's interval; CES as the mean (t interval) plus
-    ``<id>_low_effort``, the top-box share. Audiences below ``min_group_size`` and
-    audiences not asked are left out. With a ``wave`` column, one row per
-    (metric, group, wave).
+    ``<id>_low_effort``, the top-box share. ``kind`` says which: ``nps``, ``csat``,
+    ``ces`` or ``ces_low_effort``. Audiences not asked are left out; below
+    ``min_group_size`` the estimates are blank and ``suppressed`` is true. With a
+    ``wave`` column, one row per (metric, group, wave).
     """
     weights, _ = respondent_weights(responses)
     waves = _waves(responses)
@@ -142,18 +141,15 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
                                                                        na_value=False)
                 if not np.any(~np.isnan(values[mask])):
                     continue
-                for metric_id, estimate in _metric_rows(metric, study, values[mask],
-                                                        weights[mask]):
-                    suppressed = estimate["n"] < study.min_group_size
-                    row = {"metric": metric_id, "group": group, "n": estimate["n"],
-                           **{k: (np.nan if suppressed else estimate[k])
-                              for k in ("value", "se", "low", "high")},
-                           "suppressed": suppressed}
-                    if wave is not None:
-                        row["wave"] = wave
-                    rows.append(row)
-    columns = METRIC_COLUMNS + (["wave"] if waves != [None] else []) + ["suppressed"]
-    return pd.DataFrame(rows, columns=columns)
+                for metric_id, kind, estimate in _metric_rows(metric, study, values[mask],
+                                                              weights[mask]):
+                    rows.append({"metric": metric_id, "group": group, "n": estimate["n"],
+                                 **{k: estimate[k] for k in ("value", "se", "low", "high")},
+                                 "kind": kind, **({"wave": wave} if wave is not None else {})})
+    columns = METRICS.all_columns[:-1] + (["wave"] if waves != [None] else [])
+    table = pd.DataFrame(rows, columns=columns)
+    suppress(table, METRICS, too_small(table["n"], study))
+    return conform(table, METRICS)
 
 
 def _waves(responses: pd.DataFrame) -> list:
@@ -162,15 +158,17 @@ def _waves(responses: pd.DataFrame) -> list:
     return sorted(responses["wave"].dropna().unique().tolist())
 
 
-def metric_gaps(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+def metric_gaps(responses: pd.DataFrame, study: Study, *,
+                metrics: pd.DataFrame | None = None) -> pd.DataFrame:
     """Gaps in every metric between each audience and the reference, and between
     consecutive waves of an audience when responses carry a ``wave``.
 
     Gap SE :math:`\\sqrt{SE_1^2 + SE_2^2}`, normal interval and two-sided p; p adjusted
     over the table with the study's correction. ``kind`` says ``audience`` or
-    ``wave``; for waves, ``group``/``reference`` read ``<group> <wave>``.
+    ``wave``; for waves, ``group``/``reference`` read ``<group> <wave>``. ``metrics``:
+    a :func:`metric_table` already computed.
     """
-    table = metric_table(responses, study)
+    table = metrics if metrics is not None else metric_table(responses, study)
     rows = []
     z = sps.norm.isf((1 - study.confidence) / 2)
 
@@ -200,24 +198,26 @@ def metric_gaps(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
             continue
         for _, row in part[part["group"] != study.reference].iterrows():
             compare(row, ref.iloc[0], "audience", row["group"], study.reference)
-    frame = pd.DataFrame(rows, columns=[*METRIC_GAP_COLUMNS, "kind"])
+    frame = pd.DataFrame(rows, columns=METRIC_GAPS.all_columns)
     frame["p_adjusted"] = stats.adjust_pvalues(frame["p_value"], study.correction)
     return frame
 
 
-def calibration_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+def calibration_table(responses: pd.DataFrame, study: Study, *,
+                      shares: pd.DataFrame | None = None) -> pd.DataFrame:
     """How well leaders and staff know their customers.
 
     For each ``estimates:`` entry and each audience that estimated: the mean
     estimate (0-100, reported as a fraction) of the share of the reference audience
     that would agree with the item, the reference's actual top-box share with its
     Wilson interval, and ``error = estimate - actual``. Extra columns: the estimate's
-    t interval and the reference's n.
+    t interval and the reference's n. ``shares``: a :func:`~cxstudy.share_table`
+    already computed.
     """
     weights, _ = respondent_weights(responses)
     from .gaps import share_table
 
-    shares = share_table(responses, study)
+    shares = shares if shares is not None else share_table(responses, study)
     rows = []
     for estimate in study.estimates:
         if estimate.id not in responses:
@@ -232,24 +232,21 @@ def calibration_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
             if group not in estimate.columns or not np.any(~np.isnan(values[mask])):
                 continue
             mean = _mean_estimate(values[mask], weights[mask], study.confidence)
-            suppressed = mean["n"] < study.min_group_size or bool(actual["suppressed"])
             rows.append({
                 "item": estimate.item, "group": group, "n": mean["n"],
-                "estimate": np.nan if suppressed else mean["value"],
-                "actual": actual["top_box"], "actual_low": actual["top_box_low"],
-                "actual_high": actual["top_box_high"],
-                "error": np.nan if suppressed else mean["value"] - actual["top_box"],
-                "estimate_low": np.nan if suppressed else mean["low"],
-                "estimate_high": np.nan if suppressed else mean["high"],
+                "estimate": mean["value"], "actual": actual["top_box"],
+                "actual_low": actual["top_box_low"], "actual_high": actual["top_box_high"],
+                "error": mean["value"] - actual["top_box"],
+                "estimate_low": mean["low"], "estimate_high": mean["high"],
                 "n_actual": int(actual["n"]), "reference": study.reference,
-                "suppressed": suppressed})
-    return pd.DataFrame(rows, columns=[*CALIBRATION_COLUMNS, "estimate_low", "estimate_high",
-                                       "n_actual", "reference", "suppressed"])
+                "suppressed": bool(actual["suppressed"])})
+    table = pd.DataFrame(rows, columns=CALIBRATION.all_columns)
+    return suppress(table, CALIBRATION, too_small(table["n"], study))
 
 
 def importance_performance(responses: pd.DataFrame, study: Study, *, group: str | None = None,
-                           against: str | None = None,
-                           importance: str = "auto") -> pd.DataFrame:
+                           against: str | None = None, importance: str = "auto",
+                           shares: pd.DataFrame | None = None) -> pd.DataFrame:
     """Importance-performance analysis of one audience (default: the reference).
 
     Performance: the audience's top-box share of each item. Importance is *stated*
@@ -265,12 +262,14 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     -------
     pandas.DataFrame
         ``item, text, dimension, group, n, performance, importance, importance_low,
-        importance_high, method, quadrant``; the crosshairs in ``attrs``.
+        importance_high, method, quadrant, suppressed``; the crosshairs in ``attrs``.
+        ``shares``: a :func:`~cxstudy.share_table` already computed.
     """
     from .gaps import share_table
 
     group = group or study.reference
-    shares = share_table(responses, study).set_index(["item", "group"])
+    shares = (shares if shares is not None else share_table(responses, study)
+              ).set_index(["item", "group"])
     importance_items = {i.importance for i in study.items if i.importance}
     candidates = [i for i in study.items if i.id in responses
                   and i.id not in importance_items]
@@ -314,9 +313,7 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     table = pd.DataFrame(result)
     if table.empty:
         return table
-    suppressed = table["n"] < study.min_group_size
-    table.loc[suppressed, ["performance", "importance", "importance_low",
-                           "importance_high"]] = np.nan
+    suppress(table, IMPORTANCE, too_small(table["n"], study))
     cross_importance = float(table["importance"].mean())
     cross_performance = float(table["performance"].mean())
     table["quadrant"] = [

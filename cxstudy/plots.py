@@ -18,7 +18,8 @@ import seaborn as sns
 from matplotlib.figure import Figure
 
 from .counts import LevelCounts
-from .study import Study
+from .model import Study
+from .tables import too_small
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency.
 AUDIENCE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
@@ -142,7 +143,7 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
         names = study.scales[study.item(item).scale].point_names
         for g, group in enumerate(study.groups):
             n = int(counts.n[row, g])
-            if n < study.min_group_size:
+            if too_small(n, study):
                 continue
             shares = counts.counts[row, g, :k] / counts.counts[row, g, :k].sum()
             rows.append((shares, k))

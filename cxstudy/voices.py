@@ -33,8 +33,10 @@ from . import stats
 from ._validate import Collector, did_you_mean
 from .counts import respondent_weights
 from .exceptions import StudyFileError
+from .model import Study
 from .privacy import scrub_text
-from .study import Study, read_yaml
+from .study import read_yaml
+from .tables import THEMES, suppress, too_small
 
 UNCODED = "uncoded"
 _THEME_KEYS = ["id", "label", "patterns", "questions"]
@@ -175,12 +177,16 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     return pd.DataFrame(rows, columns=["row", "question", "group", "weight", "theme", "text"])
 
 
-THEME_COLUMNS = ["question", "theme", "label", "group", "n", "mentions", "share", "share_low",
-                 "share_high", "gap", "gap_low", "gap_high", "p_value", "p_adjusted",
-                 "suppressed"]
+THEME_COLUMNS = list(THEMES.columns)
 
 
-def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
+def study_codebook(study: Study) -> Codebook | None:
+    """The study's codebook (``themes:``), or None when it has none."""
+    return load_codebook(study.themes, study) if study.themes else None
+
+
+def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None, *,
+                coded: pd.DataFrame | None = None) -> pd.DataFrame:
     """Theme prevalence per question and audience, and its gap to the reference.
 
     One row per (question, theme, group): ``n`` answers to the question, ``mentions``
@@ -188,9 +194,16 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd
     than the reference the gap with Newcombe's interval, the score test (Fisher's
     exact under 5 expected), and the study's correction over the table. Weighted
     responses give weighted shares with Kish's effective n. Below ``min_group_size``
-    answers: estimates blank, ``suppressed`` true.
+    answers: every estimate blank (mentions included), ``suppressed`` true; gaps are
+    blank where either audience is suppressed.
+
+    The codebook is the study's (``themes:``) unless given; ``coded`` is a
+    :func:`code_answers` already computed.
     """
-    coded = code_answers(responses, study, codebook)
+    codebook = codebook if codebook is not None else study_codebook(study)
+    if codebook is None:
+        return pd.DataFrame(columns=THEME_COLUMNS)
+    coded = coded if coded is not None else code_answers(responses, study, codebook)
     answers = _answers(responses, study)
     rows = []
     reference = study.reference
@@ -228,11 +241,9 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd
     n_ref = ref["n"].reindex(keys).to_numpy()
     table["gap"] = table["share"] - ref["share"].reindex(keys).to_numpy()
     table["gap_low"], table["gap_high"], table["p_value"] = gap_low, gap_high, p_value
-    table["suppressed"] = (table["n"] < study.min_group_size)
-    not_compared = (table["group"] == reference) | table["suppressed"] | \
-        (n_ref < study.min_group_size)
+    not_compared = (table["group"] == reference) | too_small(n_ref, study)
     table.loc[not_compared, ["gap", "gap_low", "gap_high", "p_value"]] = np.nan
-    table.loc[table["suppressed"], ["share", "share_low", "share_high"]] = np.nan
+    suppress(table, THEMES, too_small(table["n"], study))
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
     return table[THEME_COLUMNS].reset_index(drop=True)
 
@@ -327,7 +338,7 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     counts = {}
     for group in study.groups:
         texts = answers.loc[answers["group"] == group, "text"]
-        if len(texts) < study.min_group_size:
+        if too_small(len(texts), study):
             continue
         counts[group] = pd.Series([t for text in texts for t in tokenize(text)],
                                   dtype=object).value_counts()
@@ -352,24 +363,29 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     return pd.DataFrame(rows, columns=["group", "word", "count", "z"])
 
 
-def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook, *,
-           per_theme: int = 2, max_length: int = 240) -> pd.DataFrame:
+def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None, *,
+           per_theme: int = 2, max_length: int = 240,
+           coded: pd.DataFrame | None = None) -> pd.DataFrame:
     """Representative answers per (question, theme, audience) for the report.
 
     Among the answers with the theme, those closest to the median length (ties by
     text) are chosen: typical rather than extreme. Text is scrubbed of e-mail
     addresses, phone numbers and links (again: responses are scrubbed when cleaned)
     and must be HTML-escaped when shown. No quotes for audiences with fewer than
-    ``min_group_size`` answers to the question.
+    ``min_group_size`` answers to the question. The codebook is the study's unless
+    given; ``coded`` is a :func:`code_answers` already computed.
     """
-    coded = code_answers(responses, study, codebook)
+    codebook = codebook if codebook is not None else study_codebook(study)
+    if codebook is None:
+        return pd.DataFrame(columns=["question", "theme", "label", "group", "quote"])
+    coded = coded if coded is not None else code_answers(responses, study, codebook)
     coded = coded[coded["theme"] != UNCODED]
     answers = _answers(responses, study)
     sizes = answers.groupby(["question", "group"]).size()
     rows = []
     for (question, theme, group), part in coded.groupby(["question", "theme", "group"],
                                                         sort=False):
-        if sizes.get((question, group), 0) < study.min_group_size:
+        if too_small(sizes.get((question, group), 0), study):
             continue
         texts = part["text"].drop_duplicates()
         lengths = texts.str.len()

@@ -1,0 +1,132 @@
+"""Table contracts and the small-group rule, declared once.
+
+Each table a study writes has a :class:`TableSpec`: its file name, the columns of its
+contract (``docs/outputs.md``) and the further columns cxstudy adds, and which columns
+are *estimates*, i.e. figures that rest on the respondents of a group. :func:`suppress`
+is the one place where the small-group rule is applied: where a row rests on fewer than
+``min_group_size`` respondents, every estimate of that row is blank and ``suppressed``
+is true; counts of respondents (``n``) stay, so a reader can see why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .model import Study
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One output table: ``<name>.csv`` with ``columns`` then ``extra``.
+
+    ``estimates`` are blanked in suppressed rows; ``text_estimates`` (such as the
+    name of the test used) are emptied.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    extra: tuple[str, ...] = ()
+    estimates: tuple[str, ...] = ()
+    text_estimates: tuple[str, ...] = ()
+
+    @property
+    def all_columns(self) -> list[str]:
+        return [*self.columns, *self.extra]
+
+
+def _spec(name: str, columns: str, extra: str = "", estimates: str = "",
+          text_estimates: str = "") -> TableSpec:
+    return TableSpec(name, tuple(columns.split()), tuple(extra.split()),
+                     tuple(estimates.split()), tuple(text_estimates.split()))
+
+
+GAPS = _spec(
+    "gaps",
+    "item text dimension group reference n n_ref top_box top_box_ref gap gap_low gap_high "
+    "p_value p_adjusted cohens_h mean mean_ref mean_diff mean_diff_low mean_diff_high "
+    "cliffs_delta cliffs_delta_low cliffs_delta_high mw_p_value suppressed",
+    "top_box_low top_box_high top_box_ref_low top_box_ref_high test mw_p_adjusted n_eff "
+    "n_ref_eff note",
+    "top_box top_box_ref gap gap_low gap_high p_value p_adjusted cohens_h mean mean_ref "
+    "mean_diff mean_diff_low mean_diff_high cliffs_delta cliffs_delta_low cliffs_delta_high "
+    "mw_p_value top_box_low top_box_high top_box_ref_low top_box_ref_high mw_p_adjusted",
+    "test")
+DIMENSIONS = _spec(
+    "dimension_gaps",
+    "dimension group reference n n_ref alpha alpha_low alpha_high alpha_ref mean mean_ref "
+    "mean_diff mean_diff_low mean_diff_high p_value p_adjusted suppressed",
+    "items units alpha_ref_low alpha_ref_high note",
+    "alpha alpha_low alpha_high alpha_ref mean mean_ref mean_diff mean_diff_low "
+    "mean_diff_high p_value p_adjusted alpha_ref_low alpha_ref_high")
+SHARES = _spec(
+    "shares",
+    "item text dimension headline group n top_box top_box_low top_box_high mean suppressed",
+    estimates="top_box top_box_low top_box_high mean")
+KRUSKAL = _spec(
+    "kruskal", "item text dimension n h df p_value p_adjusted suppressed",
+    estimates="h df p_value p_adjusted")
+GAP_INDEX = _spec("perception_gap_index",
+                  "group reference items index index_low index_high n_boot")
+BLIND_SPOTS = _spec(
+    "blind_spots",
+    "group rank item text dimension n n_ref top_box top_box_ref gap gap_low gap_high "
+    "p_adjusted significant")
+METRICS = _spec(
+    "metrics", "metric group n value se low high", "kind suppressed",
+    estimates="value se low high")
+METRIC_GAPS = _spec(
+    "metric_gaps", "metric group reference gap se low high p_value p_adjusted", "kind")
+CALIBRATION = _spec(
+    "calibration", "item group n estimate actual actual_low actual_high error",
+    "estimate_low estimate_high n_actual reference suppressed",
+    estimates="estimate error estimate_low estimate_high")
+THEMES = _spec(
+    "themes",
+    "question theme label group n mentions share share_low share_high gap gap_low gap_high "
+    "p_value p_adjusted suppressed",
+    estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted")
+IMPORTANCE = _spec(
+    "importance_performance",
+    "item text dimension group n performance importance importance_low importance_high "
+    "method quadrant", "suppressed",
+    estimates="performance importance importance_low importance_high", text_estimates="quadrant")
+
+SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
+    GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
+    CALIBRATION, THEMES, IMPORTANCE)}
+
+
+def too_small(n, study: Study):
+    """Whether ``n`` respondents are fewer than the study's ``min_group_size``
+    (works on numbers and arrays)."""
+    return np.asarray(n) < study.min_group_size
+
+
+def suppress(table: pd.DataFrame, spec: TableSpec, mask) -> pd.DataFrame:
+    """Blank every estimate of ``spec`` in the rows where ``mask`` holds; set
+    ``suppressed`` (kept true where it already was). Returns the table (changed in place).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if "suppressed" in table.columns:
+        mask = mask | table["suppressed"].astype(object).eq(True).to_numpy()
+    present = [c for c in spec.estimates if c in table.columns]
+    if mask.any():
+        for column in present:
+            if not pd.api.types.is_float_dtype(table[column]):
+                table[column] = table[column].astype("float64")
+        table.loc[mask, present] = np.nan
+        table.loc[mask, [c for c in spec.text_estimates if c in table.columns]] = ""
+    table["suppressed"] = mask
+    return table
+
+
+def conform(table: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """The table's columns in contract order (the spec's columns, then its extras,
+    then anything else, such as ``wave``, first)."""
+    leading = [c for c in ("wave",) if c in table.columns and c not in spec.all_columns]
+    ordered = [c for c in spec.all_columns if c in table.columns]
+    rest = [c for c in table.columns if c not in ordered and c not in leading]
+    return table[leading + ordered + rest]
