@@ -4,8 +4,9 @@ How far what leadership and staff believe about their customer experience sits
 from what customers experience. See DESIGN.md and the README.
 """
 
-from . import stats
+from . import stats, voices
 from ._version import __version__
+from .analysis import Results, analyze
 from .clean import CleaningResult, clean
 from .counts import LevelCounts, level_counts
 from .exceptions import (
@@ -30,6 +31,7 @@ from .pipeline import run
 from .readers import read_export, read_sources
 from .stats import cronbach_alpha
 from .study import Study, load_study
+from .voices import theme_table
 
 __all__ = [
     "CleaningResult",
@@ -39,9 +41,11 @@ __all__ = [
     "Problem",
     "ReadError",
     "ReportError",
+    "Results",
     "Study",
     "StudyFileError",
     "__version__",
+    "analyze",
     "blind_spots",
     "calibration_table",
     "clean",
@@ -61,4 +65,6 @@ __all__ = [
     "run",
     "share_table",
     "stats",
+    "theme_table",
+    "voices",
 ]

@@ -22,8 +22,6 @@ the ``detail`` of that source's kept rows, and ``CleaningResult.skipped`` lists 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -666,24 +664,15 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
     return frame.reset_index(drop=True)
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def write_processed(result: CleaningResult, study: Study, out_dir: str | Path | None = None
-                    ) -> Path:
-    """Write ``responses.parquet`` and ``cleaning_log.csv`` atomically; return the folder."""
-    folder = Path(out_dir) if out_dir is not None else study.processed_dir
-    _atomic_write(folder / "responses.parquet",
-                  lambda p: result.responses.to_parquet(p, index=False))
-    _atomic_write(folder / "cleaning_log.csv", lambda p: result.log.to_csv(p, index=False))
-    return folder
+def source_table(raw: pd.DataFrame, log: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """One row per export: ``source, file, format, audience, rows`` (read), ``kept``."""
+    kept = log.groupby("source")["kept"].agg(["size", "sum"])
+    rows = []
+    for source in study.sources:
+        info = raw.attrs["sources"][source.name]
+        rows.append({"source": source.name, "file": Path(info["path"]).name,
+                     "format": info["format"],
+                     "audience": source.group or f"from column {source.group_column}",
+                     "rows": int(kept.loc[source.name, "size"]),
+                     "kept": int(kept.loc[source.name, "sum"])})
+    return pd.DataFrame(rows, columns=["source", "file", "format", "audience", "rows", "kept"])

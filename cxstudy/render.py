@@ -8,7 +8,6 @@ inspection and the error names the notebook and the cell.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import html
 import json
@@ -18,27 +17,17 @@ import re
 import shutil
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-import pandas as pd
-
+from ._files import replace_folder, staging_folder
 from ._version import __version__
-from .counts import level_counts
+from .analysis import Results
 from .exceptions import ReportError
-from .gaps import (
-    blind_spots,
-    dimension_gaps,
-    gap_table,
-    kruskal_table,
-    perception_gap_index,
-    share_table,
-)
-from .study import Study
+from .model import Study
 
 # notebook -> (page file, page title); the first is the executive summary, index.html
 PAGES = {
@@ -62,40 +51,6 @@ def notebooks_dir(study: Study) -> Path:
             return folder
     raise ReportError(f"{study.slug}: the report notebooks ({', '.join(PAGES)}) are not in "
                       f"{study.project_root / 'notebooks'}; run from a cxstudy checkout")
-
-
-def write_tables(responses: pd.DataFrame, study: Study, folder: Path) -> dict[str, Path]:
-    """Compute and write ``tables/*.csv`` (one counting pass shared by the tables)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    counts = level_counts(responses, study)
-    gaps = gap_table(responses, study, counts=counts)
-    tables = {
-        "gaps": gaps,
-        "dimension_gaps": dimension_gaps(responses, study, counts=counts),
-        "shares": share_table(responses, study, counts=counts),
-        "kruskal": kruskal_table(responses, study, counts=counts),
-        "perception_gap_index": perception_gap_index(responses, study),
-        "blind_spots": blind_spots(gaps, study),
-    }
-    from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
-
-    if study.metrics:
-        tables["metrics"] = metric_table(responses, study)
-        tables["metric_gaps"] = metric_gaps(responses, study)
-    if study.estimates:
-        tables["calibration"] = calibration_table(responses, study)
-    if study.themes:
-        from .voices import load_codebook, theme_table
-
-        tables["themes"] = theme_table(responses, study, load_codebook(study.themes, study))
-    with contextlib.suppress(ValueError):  # no outcome to derive importance from
-        tables["importance_performance"] = importance_performance(responses, study)
-    written = {}
-    for name, table in tables.items():
-        path = folder / f"{name}.csv"
-        table.to_csv(path, index=False)
-        written[name] = path
-    return written
 
 
 def sha256(path: Path) -> str:
@@ -221,90 +176,96 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
     return index + 1 - shift, first.strip()[:80]
 
 
-def build_report(study: Study, responses: pd.DataFrame, processed: Path, out_root: Path,
+def build_report(results: Results, processed: Path, out_root: Path,
                  *, say: Callable[[str], None] = lambda _line: None,
                  started: float | None = None, notebook_jobs: int | None = None) -> Path:
     """Tables, executed notebooks, HTML pages and manifest into ``reports/<slug>/``.
 
-    The notebooks are independent and run concurrently, ``notebook_jobs`` at a time
-    (default: one per CPU, at most one per notebook). Returns the report folder. On
-    failure raises :class:`ReportError` and leaves the previous report as it was.
+    The tables are computed once (``results``), written to ``tables/`` and handed to
+    the notebooks, which run concurrently, ``notebook_jobs`` at a time (default: one
+    per CPU, at most one per notebook). Returns the report folder. On failure raises
+    :class:`ReportError` and leaves the previous report as it was.
     """
+    study = results.study
     if notebook_jobs is None:
         notebook_jobs = min(len(PAGES), os.cpu_count() or 1)
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
-    reports = out_root / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    target = reports / study.slug
-    building = reports / f".{study.slug}.building-{uuid.uuid4().hex[:8]}"
-    building.mkdir()
+    target = out_root / "reports" / study.slug
+    building = staging_folder(target)
     try:
-        tables = write_tables(responses, study, building / "tables")
-        parameters = {"study": str(study.path), "processed": str(processed)}
-        source_dir = notebooks_dir(study)
+        tables = results.write_tables(building / "tables")
+        handed = results.save(building / ".results.pickle")
+        parameters = {"study": str(study.path), "processed": str(processed),
+                      "results": str(handed)}
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: "
                   + ", ".join(s.path.name for s in study.sources))
-        def make_page(name: str) -> dict:
-            page, title = PAGES[name]
-            began = time.perf_counter()
-            executed = building / name
-            execute(source_dir / name, executed, parameters, study.project_root)
-            (building / page).write_text(to_html(executed, page, study, footer),
-                                         encoding="utf-8")
-            seconds = round(time.perf_counter() - began, 2)
-            say(f"{study.slug}: page {page} ({seconds:.1f} s)")
-            return {"notebook": name, "page": page, "title": title, "seconds": seconds}
-
-        try:
-            with ThreadPoolExecutor(max_workers=max(1, notebook_jobs)) as pool:
-                futures = {name: pool.submit(make_page, name) for name in PAGES}
-                pages = [futures[name].result() for name in PAGES]
-        except ReportError as exc:
-            failed = reports / f".failed-{study.slug}"
-            shutil.rmtree(failed, ignore_errors=True)
-            executed = building / (exc.notebook or "")
-            if exc.notebook and executed.exists():
-                failed.mkdir()
-                shutil.copy2(executed, failed / exc.notebook)
-                exc.args = (f"{exc.args[0]} (executed notebook kept in "
-                            f"{failed / exc.notebook}; the previous report is untouched)",)
-            raise
-        manifest = {
-            "study": study.title, "slug": study.slug,
-            "study_file": {"path": str(study.path), "sha256": sha256(study.path)},
-            "raw_files": [{"source": s.name, "path": str(s.path), "sha256": sha256(s.path),
-                           "bytes": s.path.stat().st_size} for s in study.sources],
-            "themes": ({"path": str(study.themes), "sha256": sha256(study.themes)}
-                       if study.themes else None),
-            "parameters": parameters,
-            "pages": pages,
-            "tables": sorted(p.name for p in tables.values()),
-            "respondents": {"kept": len(responses),
-                            **{g: int((responses["group"] == g).sum()) for g in study.groups}},
-            "versions": versions(),
-            "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
-            "started": started_at.isoformat(timespec="seconds"),
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "seconds": round(time.perf_counter() - started, 2),
-        }
+        pages = _make_pages(study, building, parameters, footer, notebook_jobs, say)
+        handed.unlink()
+        parameters.pop("results")
+        manifest = _manifest(results, parameters, pages, tables, started_at, started)
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
-        _replace(building, target)
+        replace_folder(building, target)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    shutil.rmtree(reports / f".failed-{study.slug}", ignore_errors=True)
+    shutil.rmtree(target.parent / f".failed-{study.slug}", ignore_errors=True)
     return target
 
 
-def _replace(new: Path, target: Path) -> None:
-    """Put ``new`` where ``target`` is, with the old folder gone only afterwards."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+def _make_pages(study: Study, building: Path, parameters: dict, footer: str, jobs: int,
+                say: Callable[[str], None]) -> list[dict]:
+    """Execute every notebook and render its page; a failure keeps the failed notebook
+    in ``reports/.failed-<slug>/`` and names it."""
+    source_dir = notebooks_dir(study)
+
+    def make_page(name: str) -> dict:
+        page, title = PAGES[name]
+        began = time.perf_counter()
+        executed = building / name
+        execute(source_dir / name, executed, parameters, study.project_root)
+        (building / page).write_text(to_html(executed, page, study, footer), encoding="utf-8")
+        seconds = round(time.perf_counter() - began, 2)
+        say(f"{study.slug}: page {page} ({seconds:.1f} s)")
+        return {"notebook": name, "page": page, "title": title, "seconds": seconds}
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {name: pool.submit(make_page, name) for name in PAGES}
+            return [futures[name].result() for name in PAGES]
+    except ReportError as exc:
+        failed = building.parent / f".failed-{study.slug}"
+        shutil.rmtree(failed, ignore_errors=True)
+        executed = building / (exc.notebook or "")
+        if exc.notebook and executed.exists():
+            failed.mkdir()
+            shutil.copy2(executed, failed / exc.notebook)
+            exc.args = (f"{exc.args[0]} (executed notebook kept in "
+                        f"{failed / exc.notebook}; the previous report is untouched)",)
+        raise
+
+
+def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dict,
+              started_at: datetime, started: float) -> dict:
+    """What was built from what: files with sha256, parameters, versions, times."""
+    study, responses = results.study, results.responses
+    return {
+        "study": study.title, "slug": study.slug,
+        "study_file": {"path": str(study.path), "sha256": sha256(study.path)},
+        "raw_files": [{"source": s.name, "path": str(s.path), "sha256": sha256(s.path),
+                       "bytes": s.path.stat().st_size} for s in study.sources],
+        "themes": ({"path": str(study.themes), "sha256": sha256(study.themes)}
+                   if study.themes else None),
+        "parameters": parameters,
+        "pages": pages,
+        "tables": sorted(p.name for p in tables.values()),
+        "respondents": {"kept": len(responses),
+                        **{g: int((responses["group"] == g).sum()) for g in study.groups}},
+        "versions": versions(),
+        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "started": started_at.isoformat(timespec="seconds"),
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - started, 2),
+    }

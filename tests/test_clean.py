@@ -8,10 +8,11 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
-from cxstudy.clean import REASONS, clean, write_processed
+from cxstudy.clean import REASONS, clean
+from cxstudy.pipeline import write_processed
 from cxstudy.exceptions import DataError, StudyFileError
 
-from .conftest import AGREE5, FIXTURES, minimal_study
+from .conftest import AGREE5, FIXTURES, minimal_study, sha256_tree
 
 LABELS = AGREE5["labels"]
 
@@ -284,8 +285,9 @@ def test_estimates_and_nps_are_checked(tmp_path):
 def test_write_processed_is_atomic_and_round_trips(tmp_path):
     study, raw = build(tmp_path, LEADERS, CUSTOMERS[:2])
     result = clean(raw, study)
-    folder = write_processed(result, study, tmp_path / "out")
-    assert sorted(p.name for p in folder.iterdir()) == ["cleaning_log.csv", "responses.parquet"]
+    folder = write_processed(raw, result, study, tmp_path / "out")
+    assert sorted(p.name for p in folder.iterdir()) == ["cleaning_log.csv", "responses.parquet",
+                                                        "sources.csv"]
     back = pd.read_parquet(folder / "responses.parquet")
     pd.testing.assert_frame_equal(back, result.responses, check_dtype=False)
     assert str(back["excellent"].dtype) == "Int8"
@@ -298,14 +300,15 @@ def test_write_processed_is_atomic_and_round_trips(tmp_path):
 def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
     study, raw = build(tmp_path, LEADERS, CUSTOMERS[:2])
     result = clean(raw, study)
-    folder = write_processed(result, study, tmp_path / "out")
-    before = (folder / "responses.parquet").read_bytes()
+    folder = write_processed(raw, result, study, tmp_path / "out")
+    before = sha256_tree(folder)
 
     def boom(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", boom)
+    # the last file fails: the first two must not replace their old versions either
+    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
     with pytest.raises(OSError):
-        write_processed(result, study, folder)
-    assert (folder / "responses.parquet").read_bytes() == before
-    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+        write_processed(raw, result, study, folder)
+    assert sha256_tree(folder) == before
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no half folder

@@ -250,7 +250,7 @@ def test_notebooks_are_thin_and_documented():
         parameters = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
         assert len(parameters) == 1
         documented = pm.inspect_notebook(str(path))
-        assert set(documented) == {"study", "processed"}
+        assert set(documented) == {"study", "processed", "results"}
         assert documented["study"]["inferred_type_name"] == "str"
         assert documented["study"]["help"]
         code = [c.source for c in nb.cells if c.cell_type == "code"]

@@ -1,0 +1,262 @@
+"""One study, one set of tables: :func:`analyze` and its :class:`Results`.
+
+Every table of a study is an attribute of :class:`Results`, computed the first time it
+is asked for and kept: the counting pass, the theme coding and the bootstrap of the
+perception-gap index run once however many pages use them. ``cxstudy run`` computes
+the tables once, writes them to ``tables/*.csv`` and hands them to the report
+notebooks (:meth:`Results.save`, :meth:`Results.load`); a notebook run on its own
+computes what it shows.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import counts as counts_module
+from . import gaps as gaps_module
+from . import metrics as metrics_module
+from . import voices as voices_module
+from ._version import __version__
+from .exceptions import ReportError
+from .model import Study
+from .tables import SPECS, TableSpec
+
+# attribute -> the table spec whose CSV it is written as
+WRITTEN: dict[str, TableSpec] = {
+    "gaps": SPECS["gaps"], "dimensions": SPECS["dimension_gaps"], "shares": SPECS["shares"],
+    "kruskal": SPECS["kruskal"], "gap_index": SPECS["perception_gap_index"],
+    "blind_spots": SPECS["blind_spots"], "metrics": SPECS["metrics"],
+    "metric_gaps": SPECS["metric_gaps"], "calibration": SPECS["calibration"],
+    "themes": SPECS["themes"], "importance": SPECS["importance_performance"],
+}
+
+
+class Results:
+    """Every table of one study, each computed once, on demand.
+
+    Attributes are the tables of ``docs/outputs.md`` as tidy frames: ``gaps``,
+    ``dimensions``, ``shares``, ``kruskal``, ``gap_index``, ``blind_spots``,
+    ``metrics``, ``metric_gaps``, ``calibration``, ``themes``, ``importance``; and what
+    they are made from: ``counts`` (:func:`~cxstudy.level_counts`), ``codebook``,
+    ``coded`` (every open answer's themes), ``quotes`` and :meth:`words`.
+    ``computed`` lists what this object computed itself, in order.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> res = cx.analyze("studies/example.yml")  # doctest: +SKIP
+    >>> res.gaps.query("item == 'excellent'")     # doctest: +SKIP
+    >>> res.write_tables("reports/example/tables")  # doctest: +SKIP
+    """
+
+    def __init__(self, study: Study, responses: pd.DataFrame, *,
+                 log: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
+                 tables: dict[str, Any] | None = None):
+        self.study = study
+        self.responses = responses
+        self.log = log
+        self.sources = sources
+        self._tables: dict[str, Any] = dict(tables or {})
+        self.computed: list[str] = []
+
+    def _get(self, name: str, compute: Callable[[], Any]) -> Any:
+        if name not in self._tables:
+            self._tables[name] = compute()
+            self.computed.append(name)
+        return self._tables[name]
+
+    # -- the counting pass and the item tables -------------------------------------
+
+    @property
+    def counts(self) -> counts_module.LevelCounts:
+        return self._get("counts", lambda: counts_module.level_counts(self.responses,
+                                                                      self.study))
+
+    @property
+    def gaps(self) -> pd.DataFrame:
+        return self._get("gaps", lambda: gaps_module.gap_table(
+            self.responses, self.study, counts=self.counts))
+
+    @property
+    def shares(self) -> pd.DataFrame:
+        return self._get("shares", lambda: gaps_module.share_table(
+            self.responses, self.study, counts=self.counts))
+
+    @property
+    def dimensions(self) -> pd.DataFrame:
+        return self._get("dimensions", lambda: gaps_module.dimension_gaps(
+            self.responses, self.study, counts=self.counts))
+
+    @property
+    def kruskal(self) -> pd.DataFrame:
+        return self._get("kruskal", lambda: gaps_module.kruskal_table(
+            self.responses, self.study, counts=self.counts))
+
+    @property
+    def gap_index(self) -> pd.DataFrame:
+        return self._get("gap_index", lambda: gaps_module.perception_gap_index(
+            self.responses, self.study, counts=self.counts))
+
+    @property
+    def blind_spots(self) -> pd.DataFrame:
+        return self._get("blind_spots", lambda: gaps_module.blind_spots(self.gaps, self.study))
+
+    # -- metrics, beliefs, importance -------------------------------------------------
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        return self._get("metrics", lambda: metrics_module.metric_table(self.responses,
+                                                                        self.study))
+
+    @property
+    def metric_gaps(self) -> pd.DataFrame:
+        return self._get("metric_gaps", lambda: metrics_module.metric_gaps(
+            self.responses, self.study, metrics=self.metrics))
+
+    @property
+    def calibration(self) -> pd.DataFrame:
+        return self._get("calibration", lambda: metrics_module.calibration_table(
+            self.responses, self.study, shares=self.shares))
+
+    @property
+    def importance(self) -> pd.DataFrame:
+        """Importance-performance of the reference audience; empty, with the reason in
+        ``attrs["reason"]``, when the study gives no outcome to derive importance from."""
+        def compute() -> pd.DataFrame:
+            try:
+                return metrics_module.importance_performance(self.responses, self.study,
+                                                             shares=self.shares)
+            except ValueError as reason:
+                empty = pd.DataFrame(columns=SPECS["importance_performance"].all_columns)
+                empty.attrs["reason"] = str(reason)
+                return empty
+        return self._get("importance", compute)
+
+    # -- open answers -------------------------------------------------------------------
+
+    @property
+    def codebook(self) -> voices_module.Codebook | None:
+        return self._get("codebook", lambda: voices_module.study_codebook(self.study))
+
+    @property
+    def coded(self) -> pd.DataFrame:
+        """Every open answer with its themes (the theme coding, done once)."""
+        return self._get("coded", lambda: voices_module.code_answers(
+            self.responses, self.study, self.codebook) if self.codebook else pd.DataFrame(
+            columns=["row", "question", "group", "weight", "theme", "text"]))
+
+    @property
+    def themes(self) -> pd.DataFrame:
+        return self._get("themes", lambda: voices_module.theme_table(
+            self.responses, self.study, self.codebook, coded=self.coded))
+
+    @property
+    def quotes(self) -> pd.DataFrame:
+        return self._get("quotes", lambda: voices_module.quotes(
+            self.responses, self.study, self.codebook, per_theme=1, coded=self.coded))
+
+    def words(self, question: str, top: int = 6) -> pd.DataFrame:
+        """Distinguishing words of each audience's answers to one question."""
+        return self._get(f"words:{question}:{top}", lambda: voices_module.distinguishing_words(
+            self.responses, self.study, question, top=top))
+
+    # -- what the study has, writing, handing over --------------------------------------
+
+    @property
+    def available(self) -> list[str]:
+        """The tables this study has (a metrics table only with metrics, and so on)."""
+        study = self.study
+        present = {"metrics": bool(study.metrics), "metric_gaps": bool(study.metrics),
+                   "calibration": bool(study.estimates), "themes": study.themes is not None,
+                   "importance": len(self.importance) > 0}
+        return [name for name in WRITTEN if present.get(name, True)]
+
+    def write_tables(self, folder: str | Path) -> dict[str, Path]:
+        """Write every available table as ``<folder>/<name>.csv``; returns name -> path."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = {}
+        for name in self.available:
+            spec = WRITTEN[name]
+            path = folder / f"{spec.name}.csv"
+            getattr(self, name).to_csv(path, index=False)
+            written[spec.name] = path
+        return written
+
+    def save(self, path: str | Path) -> Path:
+        """Keep every table computed so far in one file for the report notebooks."""
+        path = Path(path)
+        with path.open("wb") as handle:
+            pickle.dump({"cxstudy": __version__, "slug": self.study.slug,
+                         "tables": self._tables}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        return path
+
+    def load(self, path: str | Path) -> Results:
+        """Take the tables :meth:`save` kept (written by this run of ``cxstudy run``)."""
+        with Path(path).open("rb") as handle:
+            kept = pickle.load(handle)
+        if kept.get("slug") != self.study.slug or kept.get("cxstudy") != __version__:
+            raise ReportError(f"{path} holds tables of another study or cxstudy version; "
+                              "rerun cxstudy run")
+        self._tables.update(kept["tables"])
+        return self
+
+    def __repr__(self) -> str:
+        study = self.study
+        sizes = self.responses["group"].value_counts()
+        lines = [
+            f"cxstudy Results: {study.title!r} ({study.slug})",
+            "  respondents: " + ", ".join(f"{g} {int(sizes.get(g, 0)):,}" for g in study.groups)
+            + f" (reference: {study.reference})",
+            f"  items: {len(study.items)} in {len(study.dimensions)} dimension(s)"
+            + (f"; metrics: {', '.join(m.id for m in study.metrics)}" if study.metrics else "")
+            + (f"; estimates: {len(study.estimates)}" if study.estimates else "")
+            + (f"; open-ended: {len(study.open_ended)}" if study.open_ended else ""),
+            "  tables: " + ", ".join(self.available),
+            "  computed: " + (", ".join(n for n in self._tables if ":" not in n) or "nothing yet"),
+        ]
+        return "\n".join(lines)
+
+
+def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,
+            processed: str | Path = "") -> Results:
+    """Every table of a study, each computed once, on demand.
+
+    Parameters
+    ----------
+    study : str, Path or Study
+        The study file (or a loaded study).
+    responses : pandas.DataFrame, optional
+        Cleaned responses; by default those of ``processed``.
+    processed : str or Path
+        The folder ``cxstudy run`` wrote cleaned data to; ``""`` (default): the
+        study's own ``data/processed/<slug>/`` when it is newer than the study file
+        and every export, otherwise the exports are read and cleaned now (nothing is
+        written).
+
+    Returns
+    -------
+    Results
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> res = cx.analyze("studies/example.yml")  # doctest: +SKIP
+    >>> res                                        # doctest: +SKIP
+    cxstudy Results: 'Larkfield Home Energy — perception gap 2026' (example) ...
+    """
+    from .pipeline import load_processed
+    from .study import load_study
+
+    if not isinstance(study, Study):
+        study = load_study(study)
+    if responses is not None:
+        return Results(study, responses)
+    responses, log, sources = load_processed(study, processed)
+    return Results(study, responses, log=log, sources=sources)
+

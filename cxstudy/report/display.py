@@ -1,0 +1,284 @@
+"""Tables as a reviewer reads them: estimates next to n and intervals, every cell escaped."""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+
+from ..model import Study
+from .wording import interval, p_text, pct, points
+
+
+def table_html(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """An HTML table for the report pages: every cell escaped, prose columns wrap,
+    figures stay on one line and align right."""
+    if index:
+        frame = frame.reset_index()
+    prose = {c for c in frame.columns
+             if frame[c].dtype == object and frame[c].astype(str).str.len().max() > 24
+             and not frame[c].astype(str).str.match(r"^[<+\-–\d.%( ]").all()}
+    numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
+
+    def cell(column, value, tag="td"):
+        kind = "cx-prose" if column in prose else "cx-num" if column in numeric else "cx-fig"
+        text = "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else (
+            f"{value:,}" if isinstance(value, int | np.integer) else str(value))
+        return f'<{tag} class="{kind}">{html.escape(text)}</{tag}>'
+
+    head = "".join(cell(c, c, "th") for c in frame.columns)
+    body = "".join("<tr>" + "".join(cell(c, v) for c, v in zip(frame.columns, row,
+                                                              strict=True)) + "</tr>"
+                   for row in frame.itertuples(index=False))
+    return (f'<div class="cx-scroll"><table class="cx-table"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>")
+
+
+def display_table(frame: pd.DataFrame, *, index: bool = False):
+    """Show :func:`table_html` in a notebook."""
+    from IPython.display import HTML
+
+    return HTML(table_html(frame, index=index))
+
+
+def nan_to_dash(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.replace({np.nan: "–"})
+
+
+def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The gap table as a reviewer reads it: estimates next to n and intervals."""
+    table = pd.DataFrame({
+        "Item": gaps["text"],
+        "Audience": gaps["group"],
+        "n": gaps["n"],
+        "Agree": [f"{pct(r.top_box)} ({interval(r.top_box_low, r.top_box_high)})"
+                  for r in gaps.itertuples()],
+        f"n {study.reference}": gaps["n_ref"],
+        f"Agree, {study.reference}": [
+            f"{pct(r.top_box_ref)} ({interval(r.top_box_ref_low, r.top_box_ref_high)})"
+            for r in gaps.itertuples()],
+        "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
+                             for r in gaps.itertuples()],
+        "p (adjusted)": [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
+                         for r in gaps.itertuples()],
+        "Cohen's h": gaps["cohens_h"].round(2),
+        "Mean diff (CI)": [
+            "–" if pd.isna(r.mean_diff) else
+            f"{_num(r.mean_diff)} ({_num(r.mean_diff_low)} to {_num(r.mean_diff_high)})"
+            for r in gaps.itertuples()],
+        "Cliff's δ (CI)": [
+            "–" if pd.isna(r.cliffs_delta) else
+            f"{_num(r.cliffs_delta)} ({_num(r.cliffs_delta_low)} to "
+            f"{_num(r.cliffs_delta_high)})" for r in gaps.itertuples()],
+        "Note": gaps["note"].replace("", "—"),
+    })
+    return table
+
+
+def _num(value: float) -> str:
+    return "–" if pd.isna(value) else f"{round(value, 2) + 0.0:+.2f}"  # no "-0.00"
+
+
+def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5) -> pd.DataFrame:
+    """Items with the largest absolute gaps whose adjusted p is below 1 - confidence."""
+    alpha = 1 - study.confidence
+    usable = gaps[~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)]
+    chosen = usable.reindex(usable["gap"].abs().sort_values(ascending=False).index).head(top)
+    return gap_display(chosen, study)[["Item", "Audience", "n", "Agree",
+                                       f"Agree, {study.reference}", "Gap, points (CI)",
+                                       "p (adjusted)"]].reset_index(drop=True)
+
+
+def agreements(gaps: pd.DataFrame, study: Study, within: float = 0.10) -> pd.DataFrame:
+    """Items where no audience differs from the reference: every audience's gap is
+    under ``within`` (10 points) and not significant after correction. Intervals are
+    shown: with small audiences "no difference found" is not proof of agreement."""
+    alpha = 1 - study.confidence
+    usable = gaps[~gaps["suppressed"]]
+    close = usable.groupby("item").filter(
+        lambda rows: (rows["gap"].abs() < within).all() and (rows["p_adjusted"] >= alpha).all()
+        and len(rows) == len(study.groups) - 1)
+    return gap_display(close, study)[["Item", "Audience", "n", "Agree",
+                                      f"Agree, {study.reference}",
+                                      "Gap, points (CI)"]].reset_index(drop=True)
+
+
+def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Metrics as a reviewer reads them: NPS in points, shares in %, CES in scale units."""
+    def value(row):
+        if pd.isna(row.value):
+            return "–"
+        if row.kind == "nps":
+            return f"{100 * row.value:+.0f} ({100 * row.low:+.0f} to {100 * row.high:+.0f})"
+        if row.kind in ("csat", "ces_low_effort"):
+            return f"{pct(row.value)} ({interval(row.low, row.high)})"
+        return f"{row.value:.2f} ({row.low:.2f} to {row.high:.2f})"
+
+    return pd.DataFrame({
+        "Metric": [_metric_name(m, k) for m, k in zip(metrics["metric"], metrics["kind"],
+                                                       strict=True)],
+        "Audience": metrics["group"],
+        **({"Wave": metrics["wave"]} if "wave" in metrics else {}),
+        "n": metrics["n"],
+        "Value (95% CI)": [value(r) for r in metrics.itertuples()]})
+
+
+def weights_display(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Spread of the weights and the design effect of the weighted audience."""
+    from ..weights import weight_summary
+
+    if study.weights is None:
+        return pd.DataFrame()
+    summary = weight_summary(responses, study.weights.group)
+    return pd.DataFrame([{
+        "Audience": study.weights.group, "n": summary["n"],
+        "Smallest weight": round(summary["min"], 3), "Median": round(summary["median"], 3),
+        "Largest": round(summary["max"], 3), "CV": round(summary["cv"], 3),
+        "Effective n (Kish)": round(summary["n_eff"], 1),
+        "Design effect": round(summary["design_effect"], 3),
+        "Raked to": ", ".join(study.weights.margins) or "—",
+        "Trimmed at": (f"{study.weights.trim:g} x mean" if study.weights.trim else "—")}])
+
+
+def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Dimension gaps with alpha, as a reviewer reads them."""
+    def alpha_text(value, low, high):
+        return "–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
+
+    return pd.DataFrame({
+        "Dimension": dimensions["dimension"],
+        "Items": dimensions["items"],
+        "Audience": dimensions["group"],
+        "n": dimensions["n"],
+        "Mean": dimensions["mean"].round(2),
+        f"n {study.reference}": dimensions["n_ref"],
+        f"Mean, {study.reference}": dimensions["mean_ref"].round(2),
+        "Difference (CI)": [
+            "–" if pd.isna(r.mean_diff) else
+            f"{r.mean_diff:+.2f} ({r.mean_diff_low:+.2f} to {r.mean_diff_high:+.2f})"
+            for r in dimensions.itertuples()],
+        "p (adjusted)": dimensions["p_adjusted"].map(p_text),
+        "Alpha (CI)": [alpha_text(r.alpha, r.alpha_low, r.alpha_high)
+                       for r in dimensions.itertuples()],
+        f"Alpha, {study.reference}": [alpha_text(r.alpha_ref, r.alpha_ref_low,
+                                                 r.alpha_ref_high)
+                                      for r in dimensions.itertuples()],
+        "Note": dimensions["note"].replace("", "—"),
+    })
+
+
+def rows_by_rule(log: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Rows in, dropped by each rule, and kept, per audience (a table)."""
+    frame = log.assign(reason=log["reason"].replace("", "kept"),
+                       group=log["group"].replace("", "(no group)").fillna("(no group)"))
+    table = pd.crosstab(frame["reason"], frame["group"], margins=True, margins_name="total")
+    order = [g for g in [*study.groups, "(no group)", "total"] if g in table.columns]
+    from ..clean import RULES
+
+    labels = {rule.reason: rule.label for rule in RULES} | {"kept": "kept", "total": "total"}
+    table = table.loc[[r for r in labels if r in table.index], order]
+    table.index = [labels[r] for r in table.index]
+    table.index.name = "rows"
+    return table
+
+
+def not_checked(log: pd.DataFrame) -> pd.DataFrame:
+    """Rules skipped for a source because its export lacks the column (from the log)."""
+    notes = log.loc[log["detail"].str.contains("not checked:", na=False), ["source", "detail"]]
+    if notes.empty:
+        return pd.DataFrame(columns=["source", "rule not applied"])
+    parts = notes.assign(detail=notes["detail"].str.split("; ")).explode("detail")
+    parts = parts[parts["detail"].str.startswith("not checked:")]
+    parts["rule not applied"] = parts["detail"].str.removeprefix("not checked: ")
+    return parts[["source", "rule not applied"]].drop_duplicates().reset_index(drop=True)
+
+
+def missing_by_item(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Share of each audience without an answer to each item."""
+    table = pd.DataFrame({
+        group: [responses.loc[responses["group"] == group, i.id].isna().mean()
+                for i in study.items if i.id in responses.columns]
+        for group in study.groups},
+        index=[i.text for i in study.items if i.id in responses.columns])
+    return table.map(lambda v: pct(v))
+
+
+def gap_index_display(gap_index: pd.DataFrame) -> pd.DataFrame:
+    """The perception-gap index in points with its bootstrap interval."""
+    return pd.DataFrame({
+        "Audience": gap_index["group"], "Reference": gap_index["reference"],
+        "Items": gap_index["items"],
+        "Index": [f"{100 * v:.0f} points" if pd.notna(v) else "–" for v in gap_index["index"]],
+        "Interval": [interval(low, high).replace("%", " points") for low, high in
+                     zip(gap_index["index_low"], gap_index["index_high"], strict=True)]})
+
+
+def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The gap-table rows of the blind spots (:func:`cxstudy.blind_spots`), per audience
+    largest first."""
+    chosen = gaps.set_index(["item", "group"]).index.isin(
+        list(zip(spots["item"], spots["group"], strict=True)))
+    rows = gaps.loc[chosen].sort_values(["group", "gap"], ascending=[True, False])
+    return gap_display(rows, study)[["Audience", "Item", "n", "Agree",
+                                     f"Agree, {study.reference}", "Gap, points (CI)",
+                                     "p (adjusted)"]].reset_index(drop=True)
+
+
+def importance_display(importance: pd.DataFrame) -> pd.DataFrame:
+    """Importance-performance per item: performance, importance with its interval, quadrant."""
+    return pd.DataFrame({
+        "Item": importance["text"], "n": importance["n"],
+        "Performance (top-box)": importance["performance"].map(pct),
+        "Importance (CI)": ["–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
+                            for value, low, high in zip(
+                                importance["importance"], importance["importance_low"],
+                                importance["importance_high"], strict=True)],
+        "Quadrant": importance["quadrant"].replace("", "–")})
+
+
+def kruskal_display(kruskal: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Kruskal-Wallis across all audiences per item, with each audience's n."""
+    return pd.DataFrame({
+        "Item": kruskal["text"], "n": kruskal["n"],
+        **{f"n {group}": kruskal[f"n_{group}"] for group in study.groups},
+        "H": kruskal["h"].round(1), "df": kruskal["df"],
+        "p": kruskal["p_value"].map(p_text),
+        "p (adjusted)": kruskal["p_adjusted"].map(p_text)})
+
+
+def disagreement_display(clash: pd.DataFrame) -> pd.DataFrame:
+    """Themes one audience calls a strength and another a problem (from
+    :func:`cxstudy.voices.disagreements`), shares as percentages."""
+    return pd.DataFrame({
+        "Theme": clash["label"], "A strength for": clash["says_strength"],
+        "share": clash["strength_share"].map(pct), "n": clash["strength_n"],
+        "A problem for": clash["says_problem"], "share ": clash["problem_share"].map(pct),
+        "n ": clash["problem_n"]})
+
+
+def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Metric gaps formatted like the metrics: NPS and shares in points, CES in scale
+    units, p-values as text ("< 0.001")."""
+    kinds = dict(zip(metrics["metric"], metrics["kind"], strict=True))
+
+    def gap(row) -> str:
+        if kinds.get(row.metric) == "ces":
+            return f"{_num(row.gap)} ({_num(row.low)} to {_num(row.high)})"
+        return f"{points(row.gap)} ({interval(row.low, row.high, as_points=True)})"
+
+    return pd.DataFrame({
+        "Metric": [_metric_name(m, kinds.get(m, "")) for m in metric_gaps["metric"]],
+        "Compared": [f"{g} − {r}" for g, r in zip(metric_gaps["group"],
+                                                   metric_gaps["reference"], strict=True)],
+        "Gap (CI)": [gap(row) for row in metric_gaps.itertuples()],
+        "p": metric_gaps["p_value"].map(p_text),
+        "p (adjusted)": metric_gaps["p_adjusted"].map(p_text)})
+
+
+def _metric_name(metric: str, kind: str) -> str:
+    names = {"nps": "NPS (points)", "csat": "CSAT (top-box)", "ces": "CES (mean effort score)",
+             "ces_low_effort": "CES: low effort (top-box)"}
+    name = names.get(kind, metric)
+    return name if metric in ("nps", "csat", "ces", "ces_low_effort") or kind == "" \
+        else f"{name}: {metric}"
