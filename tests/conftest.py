@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,31 @@ if os.environ.get("CI"):
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+REAL_DATA = FIXTURES / "real"  # the openly licensed real exports, carried by the suite
 EXAMPLE_STUDY = ROOT / "studies" / "example.yml"
 
 needs_shared = pytest.mark.skipif(
     not SHARED_DATA.is_dir(),
-    reason=f"real exports not available: {SHARED_DATA} is absent (clone with ../shared beside)")
+    reason=f"GPL-3 or unlicensed real survey, not carried in tests/fixtures: {SHARED_DATA} "
+           "is absent (clone with ../shared beside)")
+
+
+def real_file(relative: str) -> Path:
+    """A real export by its path under ``shared/data``: the suite's own copy when its
+    licence let us carry it (tests/fixtures/real), else ../shared/data (skipped when
+    absent)."""
+    for folder in (REAL_DATA, SHARED_DATA):
+        if (folder / relative).exists():
+            return folder / relative
+    pytest.skip(f"{relative}: GPL-3 or unlicensed real data, only in ../shared/data, which is "
+                "absent")
+
+
+def copy_project(folder: Path) -> Path:
+    """A copy of the example project (study files and raw exports) that tests may change."""
+    shutil.copytree(ROOT / "studies", folder / "studies")
+    shutil.copytree(ROOT / "data" / "raw", folder / "data" / "raw")
+    return folder
 
 
 def sha256_tree(folder: Path) -> dict[str, str]:

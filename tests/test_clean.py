@@ -9,8 +9,8 @@ import pytest
 
 import cxstudy as cx
 from cxstudy.clean import REASONS, clean
-from cxstudy.pipeline import write_processed
 from cxstudy.exceptions import DataError, StudyFileError
+from cxstudy.pipeline import write_processed
 
 from .conftest import AGREE5, FIXTURES, minimal_study, sha256_tree
 

@@ -17,7 +17,7 @@ from scipy import stats as sps
 import cxstudy as cx
 from cxstudy import stats
 
-from .conftest import EXAMPLE_STUDY, SHARED_DATA, needs_shared
+from .conftest import EXAMPLE_STUDY, SHARED_DATA, needs_shared, real_file
 from .independent import gap_row
 
 COMPARED = ["n", "n_ref", "top_box", "top_box_ref", "gap", "gap_low", "gap_high", "p_value",
@@ -67,11 +67,11 @@ def assert_row_matches(row: pd.Series, expected: dict, columns=COMPARED) -> None
 
 
 # ---------------------------------------------------------------------------
-# published values (../shared/data/reference/reference_values.csv)
+# published values (tests/fixtures/real/reference/reference_values.csv)
 
 
 def reference(row_id: str) -> pd.Series:
-    table = pd.read_csv(SHARED_DATA / "reference" / "reference_values.csv")
+    table = pd.read_csv(real_file("reference/reference_values.csv"))
     return table.set_index("id").loc[row_id]
 
 
@@ -87,7 +87,6 @@ def responses_for_proportions(s1, n1, s2, n2) -> pd.DataFrame:
     return make_responses({"a": [2] * s1 + [1] * (n1 - s1), "ref": [2] * s2 + [1] * (n2 - s2)})
 
 
-@needs_shared
 @pytest.mark.parametrize("row_id", ["NC-a", "NC-b", "NC-c", "NC-d", "NC-e", "NC-f", "NC-F"])
 def test_newcombe_published(row_id):
     ref = reference(row_id)
@@ -102,7 +101,6 @@ def test_newcombe_published(row_id):
     assert round(table.loc[0, "gap_high"], places) == high
 
 
-@needs_shared
 @pytest.mark.parametrize("row_id", ["WI-1", "WI-2", "WI-3", "WI-4"])
 def test_wilson_published(row_id):
     ref = reference(row_id)
@@ -113,7 +111,6 @@ def test_wilson_published(row_id):
     assert round(table.loc[0, "top_box_high"], 4) == high
 
 
-@needs_shared
 def test_cliffs_delta_published():
     ref = reference("CD-1")
     groups = re.findall(r"c\(([^)]*)\)", ref["inputs"])
@@ -130,13 +127,11 @@ def test_cliffs_delta_published():
     assert row["mean"] == pytest.approx(np.mean(treatment))  # numeric scale: real values
 
 
-@needs_shared
 def test_cohens_h_published():
     ref = reference("CH-1")
     assert round(float(stats.cohens_h(0.5, 0.4)), 7) == float(ref["published_value"])
 
 
-@needs_shared
 def test_holm_and_bh_published():
     inputs = reference("BH-1")["inputs"]
     p_values = numbers(inputs[inputs.index("("):])
@@ -151,7 +146,7 @@ def test_holm_and_bh_published():
 @pytest.mark.parametrize("row_id, policy", [("CA-1", "pairwise"), ("CA-2", "listwise")])
 def test_cronbach_alpha_published_wide(row_id, policy):
     published = numbers(reference(row_id)["published_value"])
-    data = pd.read_csv(SHARED_DATA / "reference" / "pingouin_cronbach_wide_missing.csv")
+    data = pd.read_csv(real_file("reference/pingouin_cronbach_wide_missing.csv"))
     alpha, low, high = cx.cronbach_alpha(data, nan_policy=policy)
     assert alpha == pytest.approx(published[0], abs=1e-12)
     assert (round(low, 3), round(high, 3)) == (published[1], published[2])
@@ -160,7 +155,7 @@ def test_cronbach_alpha_published_wide(row_id, policy):
 @needs_shared
 def test_cronbach_alpha_published_long():
     published = numbers(reference("CA-3")["published_value"])
-    long = pd.read_csv(SHARED_DATA / "reference" / "pingouin_cronbach_alpha_long.csv")
+    long = pd.read_csv(real_file("reference/pingouin_cronbach_alpha_long.csv"))
     wide = long.pivot(index="Subj", columns="Items", values="Scores")
     alpha, low, high = cx.cronbach_alpha(wide)
     assert alpha == pytest.approx(published[0], abs=1e-12)

@@ -18,7 +18,7 @@ from cxstudy.exceptions import DataError, StudyFileError
 from cxstudy.metrics import nps_estimate
 from cxstudy.weights import rake
 
-from .conftest import EXAMPLE_STUDY, SHARED_DATA, needs_shared
+from .conftest import EXAMPLE_STUDY, real_file
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +31,9 @@ def example():
 # NPS
 
 
-@needs_shared
 def test_nps_standard_error_published_width():
     """NPS-2: with P = D = 1/3 the 95% interval is about 320/sqrt(n) points wide."""
-    table = pd.read_csv(SHARED_DATA / "reference" / "reference_values.csv").set_index("id")
+    table = pd.read_csv(real_file("reference/reference_values.csv")).set_index("id")
     published = table.loc["NPS-2", "library_value"]
     width_constant = float(re.search(r"=\s*([\d.]+)", published).group(1))  # 320.07
     n = 1024

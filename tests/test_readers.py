@@ -9,7 +9,7 @@ import pytest
 import cxstudy as cx
 from cxstudy.exceptions import ReadError
 
-from .conftest import FIXTURES, SHARED_DATA, needs_shared
+from .conftest import FIXTURES, real_file
 
 PLAIN_COLUMNS = ["ResponseId", "Name", "Q1", "Q2", "Comment"]
 
@@ -163,10 +163,9 @@ def test_reading_never_modifies_the_file(tmp_path):
 
 
 # ---------------------------------------------------------------------------
-# real exports in ../shared/data
+# real exports (tests/fixtures/real; the GPL/unlicensed surveys from ../shared/data)
 
 
-@needs_shared
 @pytest.mark.parametrize("name, rows, columns, variant", [
     ("qualtRics_sample.csv", 1, 20, "qualtrics"),
     ("qualtRics_sample_legacy.csv", 1, 16, "legacy"),
@@ -176,15 +175,14 @@ def test_reading_never_modifies_the_file(tmp_path):
     ("QualtricsTools_Text_Entry_Components.csv", 15, 40, "qualtrics"),
 ])
 def test_real_qualtrics_exports(name, rows, columns, variant):
-    frame = cx.read_export(SHARED_DATA / "qualtrics" / name)
+    frame = cx.read_export(real_file(f"qualtrics/{name}"))
     assert frame.attrs["format"] == "qualtrics" and frame.attrs["variant"] == variant
     assert frame.shape == (rows, columns)
     assert frame.columns.is_unique
 
 
-@needs_shared
 def test_real_qualtrics_values_and_question_text():
-    sample = cx.read_export(SHARED_DATA / "qualtrics" / "qualtRics_sample.csv")
+    sample = cx.read_export(real_file("qualtrics/qualtRics_sample.csv"))
     assert sample.loc[0, "ResponseId"] == "R_2YPOQ602ER1jkf1"
     assert sample.loc[0, "Q2"] == "Hello World!"
     assert sample.loc[0, "Q1"] == 2
@@ -192,23 +190,22 @@ def test_real_qualtrics_values_and_question_text():
     assert sample.attrs["questions"]["RecipientLastName"] == "Nachname des Empfängers"
     assert sample.attrs["import_ids"]["Q1"] == '{"ImportId":"QID1"}'
 
-    legacy = cx.read_export(SHARED_DATA / "qualtrics" / "qualtRics_sample_legacy.csv")
+    legacy = cx.read_export(real_file("qualtrics/qualtRics_sample_legacy.csv"))
     assert legacy.loc[0, "ResponseID"] == "R_2YPOQ602ER1jkf1"
     assert legacy.loc[0, "Q2"] == "Hello World!"
     assert legacy.attrs["encoding"] == "utf-8-sig"
 
-    insights = cx.read_export(SHARED_DATA / "qualtrics" /
-                              "QualtricsTools_Sample_Survey_Insights.csv")
+    insights = cx.read_export(
+        real_file("qualtrics/QualtricsTools_Sample_Survey_Insights.csv"))
     assert insights.attrs["import_ids"]["Q2_1"] == "{'ImportId': 'QID2-1'}"  # single quotes
     assert insights["ResponseID"].tolist()[0] == "R_e8z6glNpLL4PkcR"
     assert insights["Status"].eq(2).all()  # generated test responses
     assert "Q4#1_1" in insights.columns
 
 
-@needs_shared
 def test_real_surveymonkey_export():
-    frame = cx.read_export(SHARED_DATA / "surveymonkey" /
-                           "ggwash_2022_anc_questionnaire_surveymonkey_redacted.csv")
+    frame = cx.read_export(
+        real_file("surveymonkey/ggwash_2022_anc_questionnaire_surveymonkey_redacted.csv"))
     assert frame.attrs["format"] == "surveymonkey"
     assert frame.shape == (180, 34)
     assert frame.columns.is_unique
@@ -225,9 +222,8 @@ def test_real_surveymonkey_export():
     assert plans.str.contains("\n").sum() == 6  # multi-line quoted answers survive whole
 
 
-@needs_shared
 def test_real_spss_gss():
-    frame = cx.read_export(SHARED_DATA / "spss" / "gss_studentware_subset.sav")
+    frame = cx.read_export(real_file("spss/gss_studentware_subset.sav"))
     assert frame.shape == (1473, 22)
     assert frame.attrs["questions"]["satjob"] == "Satisfaction with job or housework"
     counts = frame["satjob"].value_counts(dropna=False)
@@ -239,20 +235,18 @@ def test_real_spss_gss():
     assert set(frame["race"].dropna()) == {"White", "Black"}
 
 
-@needs_shared
 @pytest.mark.parametrize("name", ["pyreadstat_sample.sav", "pyreadstat_sample_missing.sav",
                                   "pyreadstat_simple_alltypes.sav"])
 def test_real_spss_format_fixtures(name):
-    frame = cx.read_export(SHARED_DATA / "spss" / name)
+    frame = cx.read_export(real_file(f"spss/{name}"))
     assert frame.attrs["format"] == "spss" and len(frame) > 0
     if name == "pyreadstat_sample.sav":
         assert frame["mylabl"].tolist()[:3] == ["Male", "Female", "Male"]
     if name == "pyreadstat_sample_missing.sav":
-        raw = cx.read_export(SHARED_DATA / "spss" / "pyreadstat_sample.sav")
+        raw = cx.read_export(real_file("spss/pyreadstat_sample.sav"))
         assert frame["mynum"].isna().sum() >= raw["mynum"].isna().sum()
 
 
-@needs_shared
 @pytest.mark.parametrize("name, shape", [
     ("airline_passenger_satisfaction_test.csv", (25976, 25)),
     ("corp_rep_mobile_provider.csv", (344, 41)),
@@ -262,16 +256,15 @@ def test_real_spss_format_fixtures(name):
     ("service_quality_SQ.csv", (411, 23)),
 ])
 def test_real_survey_csvs(name, shape):
-    frame = cx.read_export(SHARED_DATA / name)
+    frame = cx.read_export(real_file(name))
     assert frame.attrs["format"] == "csv"
     assert frame.shape == shape
     numeric = frame.select_dtypes(include=[np.number])
     assert numeric.shape[1] >= shape[1] - 6  # answers arrive as numbers
 
 
-@needs_shared
 def test_airline_unnamed_index_column_gets_a_name():
-    frame = cx.read_export(SHARED_DATA / "airline_passenger_satisfaction_test.csv")
+    frame = cx.read_export(real_file("airline_passenger_satisfaction_test.csv"))
     assert frame.columns[0] == "column_1"
     assert frame["Arrival Delay in Minutes"].isna().sum() > 0
     assert frame["Inflight wifi service"].between(0, 5).all()

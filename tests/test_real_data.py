@@ -1,4 +1,5 @@
-"""Every real export and survey in ../shared/data read and cleaned through a study.
+"""Every real export and survey read and cleaned through a study (the openly licensed
+exports from tests/fixtures/real, the GPL/unlicensed surveys from ../shared/data).
 
 The invariant checked everywhere: the cleaning log has one row per input row and
 rows in = rows kept + rows dropped, and the kept rows are exactly the responses.
@@ -6,15 +7,15 @@ rows in = rows kept + rows dropped, and the kept rows are exactly the responses.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import cxstudy as cx
 from cxstudy.clean import clean
 
-from .conftest import SHARED_DATA, needs_shared
-
-pytestmark = needs_shared
+from .conftest import real_file
 
 
 def numeric_scale(low: int, high: int, step: int = 1, missing=()) -> dict:
@@ -144,7 +145,9 @@ EXPECTED = {
 
 def run_study(name: str):
     spec = {"study": name, "slug": name.replace("_", "-"), **STUDIES[name]}
-    study = cx.load_study(spec, base_dir=SHARED_DATA)
+    paths = [real_file(source["path"]) for source in STUDIES[name]["sources"]]
+    base = paths[0].parents[len(Path(STUDIES[name]["sources"][0]["path"]).parts) - 1]
+    study = cx.load_study(spec, base_dir=base)
     raw = cx.read_sources(study)
     return raw, clean(raw, study)
 
