@@ -24,6 +24,8 @@ from . import voices as voices_module
 from ._version import __version__
 from .exceptions import ReportError
 from .model import Study
+from .processed import load_processed
+from .study import load_study
 from .tables import SPECS, TableSpec
 
 # attribute -> the table spec whose CSV it is written as
@@ -169,11 +171,14 @@ class Results:
 
     @property
     def available(self) -> list[str]:
-        """The tables this study has (a metrics table only with metrics, and so on)."""
+        """The tables this study has (a metrics table only with metrics, and so on);
+        asking computes nothing."""
         study = self.study
+        outcome = any(i.importance or i.headline for i in study.items) or any(
+            m.kind == "nps" for m in study.metrics)
         present = {"metrics": bool(study.metrics), "metric_gaps": bool(study.metrics),
                    "calibration": bool(study.estimates), "themes": study.themes is not None,
-                   "importance": len(self.importance) > 0}
+                   "importance": outcome}
         return [name for name in WRITTEN if present.get(name, True)]
 
     def write_tables(self, folder: str | Path) -> dict[str, Path]:
@@ -183,6 +188,8 @@ class Results:
         written = {}
         for name in self.available:
             spec = WRITTEN[name]
+            if name == "importance" and self.importance.empty:
+                continue  # no item to rate (every item is an outcome or an importance)
             path = folder / f"{spec.name}.csv"
             getattr(self, name).to_csv(path, index=False)
             written[spec.name] = path
@@ -250,9 +257,6 @@ def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,
     >>> res                                        # doctest: +SKIP
     cxstudy Results: 'Larkfield Home Energy — perception gap 2026' (example) ...
     """
-    from .pipeline import load_processed
-    from .study import load_study
-
     if not isinstance(study, Study):
         study = load_study(study)
     if responses is not None:

@@ -390,7 +390,7 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
         "dimension": [items[i].dimension for i in counts.items],
         "n": counts.n.sum(axis=1).astype(int),
         **{f"n_{g}": counts.n[:, j].astype(int) for j, g in enumerate(study.groups)},
-        "h": h, "df": df, "p_value": p_value,
+        "h": h, "df": df, "p_value": p_value, "p_adjusted": np.nan,
     })
     suppress(table, KRUSKAL, (~small).sum(axis=1) < 2)
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))

@@ -1,26 +1,19 @@
 """Running a whole study: validate, read, clean, keep the processed data, report.
 
-This module owns persistence of cleaned data: ``data/processed/<slug>/`` holds
-``responses.parquet``, ``cleaning_log.csv`` and ``sources.csv``, written together into
-a new folder that replaces the old one only when all three are complete.
+Cleaned data is kept by :mod:`cxstudy.processed`.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
-
-from ._files import replace_folder, staging_folder
 from .clean import CleaningResult, clean, column_problems, source_table
 from .exceptions import Problem, ReadError, StudyFileError
+from .processed import write_processed
 from .readers import read_sources
 from .study import Study, load_study
-
-PROCESSED_FILES = ("responses.parquet", "cleaning_log.csv", "sources.csv")
 
 
 @dataclass
@@ -44,52 +37,6 @@ class RunResult:
 def output_root(study: Study, out: str | Path | None) -> Path:
     """Where outputs go: ``--out`` if given, else the study's project folder."""
     return Path(out).resolve() if out is not None else study.project_root
-
-
-def write_processed(raw: pd.DataFrame, result: CleaningResult, study: Study,
-                    folder: str | Path | None = None) -> Path:
-    """Write the cleaned data of a study into ``folder`` (default: the study's
-    ``data/processed/<slug>/``) as a whole: the previous folder is replaced only once
-    every file is written, so a failure leaves it as it was. Returns the folder."""
-    target = Path(folder) if folder is not None else study.processed_dir
-    staging = staging_folder(target, "writing")
-    try:
-        result.responses.to_parquet(staging / "responses.parquet", index=False)
-        result.log.to_csv(staging / "cleaning_log.csv", index=False)
-        source_table(raw, result.log, study).to_csv(staging / "sources.csv", index=False)
-        replace_folder(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return target
-
-
-def load_processed(study: Study, processed: str | Path = ""
-                   ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(responses, cleaning log, sources) of a study.
-
-    From ``processed`` (a folder ``cxstudy run`` wrote) when given; with ``""`` from
-    the study's own ``data/processed/<slug>/`` when it is newer than the study file and
-    every export, otherwise the exports are read and cleaned now (nothing is written).
-    """
-    folder = Path(processed) if processed else study.processed_dir
-    files = [folder / name for name in PROCESSED_FILES]
-    inputs = [p for p in (study.path, *(s.path for s in study.sources)) if p and p.exists()]
-    fresh = all(f.exists() for f in files) and (bool(processed) or min(
-        f.stat().st_mtime for f in files) >= max((p.stat().st_mtime for p in inputs),
-                                                  default=0))
-    if fresh:
-        responses = pd.read_parquet(files[0])
-        log = pd.read_csv(files[1], keep_default_na=False,
-                          dtype={"respondent_id": str, "group": str})
-        sources = pd.read_csv(files[2])
-    else:
-        raw = read_sources(study)
-        result = clean(raw, study)
-        responses, log = result.responses, result.log
-        sources = source_table(raw, result.log, study)
-    responses["group"] = pd.Categorical(responses["group"], categories=list(study.groups))
-    return responses, log, sources
 
 
 def validate(study_path: str | Path) -> tuple[Study, list[Problem], int]:

@@ -81,35 +81,7 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
     [0.6667, 0.6667, 0.6667, 2.0]
     """
     n = len(frame)
-    problems = []
-    codes = {}
-    for column, targets in margins.items():
-        if column not in frame.columns:
-            problems.append(Problem(f"{where}.margins.{column}", "no such column in the "
-                                    "audience's exports", "name a column of the export"))
-            continue
-        values = frame[column].map(lambda v: None if pd.isna(v) else str(v).strip())
-        categories = list(targets)
-        blank = int(values.isna().sum())
-        if blank:
-            problems.append(Problem(f"{where}.margins.{column}", f"{blank} respondent(s) have "
-                                    "no value", "fill the column in the export, or add a "
-                                    "category for them with its target share"))
-        unknown = values[values.notna() & ~values.isin(categories)].value_counts()
-        for value, count in unknown.items():
-            problems.append(Problem(f"{where}.margins.{column}", f'category "{value}" of '
-                                    f"{count} respondent(s) has no target share",
-                                    f"add it to {where}.margins.{column} (targets: "
-                                    + ", ".join(categories) + ")"))
-        present = set(values.dropna())
-        for category in categories:
-            if category not in present:
-                problems.append(Problem(f"{where}.margins.{column}.{category}",
-                                        "no respondent in this category",
-                                        "raking cannot give weight to an empty category: "
-                                        "merge it with another or drop its target"))
-        codes[column] = (pd.Index(categories).get_indexer(values),
-                         np.array([targets[c] for c in categories]))
+    problems, codes = _margin_codes(frame, margins, where)
     weights = np.ones(n) if base is None else np.asarray(base, dtype=float).copy()
     if base is not None and (not np.all(np.isfinite(weights)) or (weights <= 0).any()):
         bad = int((~np.isfinite(weights) | (weights <= 0)).sum())
@@ -138,6 +110,41 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
                           converged=bool(deviation <= tolerance), trimmed=trimmed, n=n,
                           n_eff=effective_n(weights.sum(), (weights ** 2).sum()))
     return weights, report
+
+
+def _margin_codes(frame: pd.DataFrame, margins: dict[str, dict[str, float]], where: str
+                  ) -> tuple[list[Problem], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """Each margin column as category positions and target shares, and every problem
+    that stops raking (blanks, categories without a target or without respondents)."""
+    problems, codes = [], {}
+    for column, targets in margins.items():
+        if column not in frame.columns:
+            problems.append(Problem(f"{where}.margins.{column}", "no such column in the "
+                                    "audience's exports", "name a column of the export"))
+            continue
+        values = frame[column].map(lambda v: None if pd.isna(v) else str(v).strip())
+        categories = list(targets)
+        blank = int(values.isna().sum())
+        if blank:
+            problems.append(Problem(f"{where}.margins.{column}", f"{blank} respondent(s) have "
+                                    "no value", "fill the column in the export, or add a "
+                                    "category for them with its target share"))
+        unknown = values[values.notna() & ~values.isin(categories)].value_counts()
+        for value, count in unknown.items():
+            problems.append(Problem(f"{where}.margins.{column}", f'category "{value}" of '
+                                    f"{count} respondent(s) has no target share",
+                                    f"add it to {where}.margins.{column} (targets: "
+                                    + ", ".join(categories) + ")"))
+        present = set(values.dropna())
+        for category in categories:
+            if category not in present:
+                problems.append(Problem(f"{where}.margins.{column}.{category}",
+                                        "no respondent in this category",
+                                        "raking cannot give weight to an empty category: "
+                                        "merge it with another or drop its target"))
+        codes[column] = (pd.Index(categories).get_indexer(values),
+                         np.array([targets[c] for c in categories]))
+    return problems, codes
 
 
 def _trim(weights: np.ndarray, trim: float) -> tuple[np.ndarray, int]:

@@ -69,3 +69,35 @@ def minimal_study(**overrides) -> dict:
     }
     study.update(overrides)
     return study
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The example study and a weighted copy, built once for the whole session: serially
+    in this process (notebooks in threads) and with ``--jobs 2`` through the command line
+    (one worker process per study). Tests that only read the reports share it.
+
+    Returns (project, serial output folder, parallel output folder, raw hashes before).
+    """
+    import subprocess
+    import sys
+
+    from cxstudy.cli import main
+
+    project = copy_project(tmp_path_factory.mktemp("project"))
+    second = project / "studies" / "second.yml"
+    second.write_text((project / "studies" / "example.yml").read_text()
+                      .replace("slug: example", "slug: second")
+                      + "\nweights:\n  group: customers\n  margins:\n    Region: {North: 0.35, "
+                        "South: 0.30, East: 0.20, West: 0.15}\n  trim: 5\n")
+    studies = [str(project / "studies" / "example.yml"), str(second)]
+    serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
+    raw_before = sha256_tree(project / "data" / "raw")
+    before = os.getcwd()
+    assert main(["run", *studies, "--out", str(serial)]) == 0
+    assert os.getcwd() == before  # notebooks run in threads: nobody may chdir the process
+    done = subprocess.run([sys.executable, "-m", "cxstudy.cli", "run", *studies, "--out",
+                           str(parallel), "--jobs", "2"], capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return project, serial, parallel, raw_before

@@ -10,7 +10,7 @@ import pytest
 import cxstudy as cx
 from cxstudy.clean import REASONS, clean
 from cxstudy.exceptions import DataError, StudyFileError
-from cxstudy.pipeline import write_processed
+from cxstudy.processed import write_processed
 
 from .conftest import AGREE5, FIXTURES, minimal_study, sha256_tree
 

@@ -104,7 +104,7 @@ def test_run_writes_processed_data_and_leaves_raw_untouched(tmp_path):
     shutil.copytree(ROOT / "data" / "raw", project / "data" / "raw")
     before = sha256_tree(project / "data" / "raw")
     mtimes = {p: p.stat().st_mtime_ns for p in (project / "data" / "raw").rglob("*")}
-    result = cx.run(project / "studies" / "example.yml")
+    result = cx.run(project / "studies" / "example.yml", report=False)
     assert sha256_tree(project / "data" / "raw") == before
     assert {p: p.stat().st_mtime_ns for p in (project / "data" / "raw").rglob("*")} == mtimes
     processed = project / "data" / "processed" / "example"

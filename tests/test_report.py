@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import html
 import json
-import os
 import re
 import shutil
 from pathlib import Path
@@ -16,37 +15,12 @@ import pytest
 
 import cxstudy as cx
 import cxstudy.voices
-from cxstudy.cli import main
 from cxstudy.exceptions import ReadError, ReportError
 
-from .conftest import ROOT, sha256_tree
+from .conftest import ROOT, copy_project, sha256_tree
 
 PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html"]
 NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb"]
-
-
-def copy_project(folder: Path) -> Path:
-    shutil.copytree(ROOT / "studies", folder / "studies")
-    shutil.copytree(ROOT / "data" / "raw", folder / "data" / "raw")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """Two studies built serially and with --jobs 2 (one run each)."""
-    project = copy_project(tmp_path_factory.mktemp("project"))
-    second = project / "studies" / "second.yml"
-    second.write_text((project / "studies" / "example.yml").read_text()
-                      .replace("slug: example", "slug: second")
-                      + "\nweights:\n  group: customers\n  margins:\n    Region: {North: 0.35, "
-                        "South: 0.30, East: 0.20, West: 0.15}\n  trim: 5\n")
-    studies = [str(project / "studies" / "example.yml"), str(second)]
-    serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
-    before = os.getcwd()
-    assert main(["run", *studies, "--out", str(serial)]) == 0
-    assert main(["run", *studies, "--out", str(parallel), "--jobs", "2"]) == 0
-    assert os.getcwd() == before  # notebooks run in threads: nobody may chdir the process
-    return project, serial, parallel
 
 
 def pages(report: Path) -> dict[str, str]:
@@ -54,7 +28,7 @@ def pages(report: Path) -> dict[str, str]:
 
 
 def test_report_folder_contents(built):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     report = serial / "reports" / "example"
     names = {p.name for p in report.iterdir()}
     assert set(PAGES) <= names
@@ -66,7 +40,7 @@ def test_report_folder_contents(built):
 
 
 def test_pages_have_no_code_prompts_or_external_urls(built):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     code = {page: [line for cell in nbformat.read(ROOT / "notebooks" / notebook, 4).cells
                    if cell.cell_type == "code" for line in cell.source.splitlines()
                    if len(line.strip()) > 12]
@@ -85,7 +59,7 @@ def test_pages_have_no_code_prompts_or_external_urls(built):
 
 
 def test_every_image_has_meaningful_alt_text(built):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     for name, text in pages(serial / "reports" / "example").items():
         images = re.findall(r"<img [^>]*>", text)
         assert images, name
@@ -98,7 +72,7 @@ def test_every_image_has_meaningful_alt_text(built):
 
 
 def test_headline_sentence_with_interval(built):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     text = pages(serial / "reports" / "example")["index.html"]
     assert "76% of leadership (57–89%, n = 25) agree that" in text
     assert "12% of customers do (10–14%, n = 968)" in text
@@ -106,7 +80,7 @@ def test_headline_sentence_with_interval(built):
 
 
 def test_metrics_calibration_and_importance_are_reported(built):
-    project, serial, _parallel = built
+    project, serial, _parallel, _raw = built
     report = serial / "reports" / "example"
     index = (report / "index.html").read_text()
     assert "Leadership estimate on average that 67% of customers would agree" in index
@@ -125,7 +99,7 @@ def test_metrics_calibration_and_importance_are_reported(built):
 
 
 def test_voices_page_escapes_respondent_text_and_names_no_one(built):
-    project, serial, _parallel = built
+    project, serial, _parallel, _raw = built
     page = (serial / "reports" / "example" / "voices.html").read_text()
     assert "In their own words" in page and "Where the audiences disagree" in page
     assert "<b>Bills</b>" not in page  # a respondent's markup is shown as text, if at all
@@ -138,7 +112,7 @@ def test_voices_page_escapes_respondent_text_and_names_no_one(built):
 
 
 def test_weighted_study_report_shows_weights(built):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     page = (serial / "reports" / "second" / "data_quality.html").read_text()
     assert "Design effect" in page and "Effective n (Kish)" in page and "Region" in page
     responses = pd.read_parquet(serial / "data" / "processed" / "second" / "responses.parquet")
@@ -152,7 +126,7 @@ def test_weighted_study_report_shows_weights(built):
 
 
 def test_manifest_hashes_parameters_and_versions(built):
-    project, serial, _parallel = built
+    project, serial, _parallel, _raw = built
     manifest = json.loads((serial / "reports" / "example" / "manifest.json").read_text())
     study_file = project / "studies" / "example.yml"
     assert manifest["study_file"]["sha256"] == hashlib.sha256(study_file.read_bytes()).hexdigest()
@@ -168,7 +142,7 @@ def test_manifest_hashes_parameters_and_versions(built):
 
 
 def test_tables_match_the_public_functions(built):
-    project, serial, _parallel = built
+    project, serial, _parallel, _raw = built
     study = cx.load_study(project / "studies" / "example.yml")
     responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
     expected = cx.gap_table(responses, study)
@@ -186,17 +160,23 @@ def test_tables_match_the_public_functions(built):
 
 
 def test_parallel_run_is_identical_to_serial(built):
-    _project, serial, parallel = built
+    project, serial, parallel, raw_before = built
+    assert sha256_tree(project / "data" / "raw") == raw_before  # raw data only ever read
     for slug in ("example", "second"):
         a, b = serial / "reports" / slug, parallel / "reports" / slug
         assert sha256_tree(a / "tables") == sha256_tree(b / "tables")
+        processed_a = serial / "data" / "processed" / slug
+        processed_b = parallel / "data" / "processed" / slug
+        pd.testing.assert_frame_equal(pd.read_parquet(processed_a / "responses.parquet"),
+                                      pd.read_parquet(processed_b / "responses.parquet"))
+        assert sha256_tree(processed_a) == sha256_tree(processed_b)
         for name in PAGES:
             strip = re.compile(r"built \d{4}-\d\d-\d\d \d\d:\d\d UTC")
             assert strip.sub("", (a / name).read_text()) == strip.sub("", (b / name).read_text())
 
 
 def test_broken_source_fails_cleanly_and_keeps_the_old_report(built, tmp_path):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     broken = copy_project(tmp_path / "broken")
     out = tmp_path / "out"
     shutil.copytree(serial / "reports", out / "reports")
@@ -208,7 +188,7 @@ def test_broken_source_fails_cleanly_and_keeps_the_old_report(built, tmp_path):
 
 
 def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built, tmp_path):
-    _project, serial, _parallel = built
+    _project, serial, _parallel, _raw = built
     project_copy = copy_project(tmp_path / "project")
     shutil.copytree(ROOT / "notebooks", project_copy / "notebooks")
     notebook = project_copy / "notebooks" / "00_summary.ipynb"

@@ -1,0 +1,207 @@
+"""cx.analyze: every table of a study computed once, from one place."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+import cxstudy as cx
+from cxstudy import counts, gaps, metrics, report, voices
+from cxstudy.analysis import WRITTEN, Results
+
+from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
+
+# every function a table is computed by, and where Results finds it
+COMPUTED_BY = [
+    (counts, "level_counts"), (gaps, "gap_table"), (gaps, "share_table"),
+    (gaps, "dimension_gaps"), (gaps, "kruskal_table"), (gaps, "perception_gap_index"),
+    (gaps, "blind_spots"), (metrics, "metric_table"), (metrics, "metric_gaps"),
+    (metrics, "calibration_table"), (metrics, "importance_performance"),
+    (voices, "study_codebook"), (voices, "code_answers"), (voices, "theme_table"),
+    (voices, "quotes"), (voices, "distinguishing_words"),
+]
+
+
+@pytest.fixture(scope="module")
+def example():
+    study = cx.load_study(EXAMPLE_STUDY)
+    raw = cx.read_sources(study)
+    return study, cx.clean(raw, study).responses
+
+
+@pytest.fixture()
+def calls(monkeypatch):
+    """Count every call of the table functions (they still compute)."""
+    counted: dict[str, int] = {}
+    for module, name in COMPUTED_BY:
+        original = getattr(module, name)
+
+        def counting(*args, _name=name, _original=original, **kwargs):
+            counted[_name] = counted.get(_name, 0) + 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counting)
+    return counted
+
+
+def touch_everything(res: Results) -> None:
+    for name in [*WRITTEN, "counts", "codebook", "coded", "quotes"]:
+        getattr(res, name)
+    for question in res.study.open_ended:
+        res.words(question.id)
+
+
+def test_every_table_is_computed_once(example, calls, tmp_path):
+    study, responses = example
+    res = cx.analyze(study, responses)
+    touch_everything(res)
+    touch_everything(res)  # asked again: nothing is computed again
+    res.write_tables(tmp_path / "tables")
+    assert set(calls) == {name for _module, name in COMPUTED_BY}
+    words = calls.pop("distinguishing_words")
+    assert words == len(study.open_ended)
+    assert calls == dict.fromkeys(calls, 1), calls  # the coding, the bootstrap: once each
+
+
+def test_analyze_returns_every_table_of_the_example(example, tmp_path):
+    study, responses = example
+    res = cx.analyze(study, responses)
+    assert res.available == list(WRITTEN)  # the example has metrics, estimates, themes
+    written = res.write_tables(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{spec.name}.csv" for spec in WRITTEN.values())
+    assert set(written) == {spec.name for spec in WRITTEN.values()}
+    for name, spec in WRITTEN.items():
+        table = getattr(res, name)
+        # the contract's columns, in order (Kruskal adds one n per audience among them)
+        assert [c for c in table.columns if c in spec.columns] == list(spec.columns), name
+        # the example asks its metrics of customers only: no metric gap between audiences
+        assert len(table) > 0 or name == "metric_gaps", name
+    # the same numbers as the public functions called one by one
+    pd.testing.assert_frame_equal(res.gaps, cx.gap_table(responses, study))
+    pd.testing.assert_frame_equal(res.themes, cx.theme_table(responses, study))
+    pd.testing.assert_frame_equal(res.calibration, cx.calibration_table(responses, study))
+    pd.testing.assert_frame_equal(res.metric_gaps, cx.metric_gaps(responses, study))
+    pd.testing.assert_frame_equal(res.kruskal, cx.kruskal_table(responses, study))
+
+
+def test_analyze_from_the_study_file_reads_and_cleans():
+    res = cx.analyze(EXAMPLE_STUDY)
+    assert len(res.responses) == 1175 and len(res.log) == 1268
+    assert list(res.sources["rows"]) == [29, 162, 1077]
+    text = repr(res)
+    assert "Larkfield Home Energy" in text and "customers 1,000" in text
+    assert "reference: customers" in text and "tables: gaps, dimensions" in text
+    assert "computed: nothing yet" in text
+    assert len(res.gaps) == 32
+    assert "computed: counts, gaps" in repr(res)
+
+
+def test_a_study_without_metrics_estimates_or_themes_has_only_its_tables(tmp_path):
+    (tmp_path / "leaders.csv").write_text("Q1\nAgree\nStrongly agree\nDisagree\n")
+    (tmp_path / "customers.csv").write_text("Q1\nDisagree\nAgree\nDisagree\n")
+    study = cx.load_study(minimal_study(min_group_size=1), base_dir=tmp_path)
+    res = cx.analyze(study)
+    assert res.available == ["gaps", "dimensions", "shares", "kruskal", "gap_index",
+                             "blind_spots", "importance"]
+    assert res.themes.empty and res.quotes.empty and res.codebook is None
+    assert res.importance.empty  # its one item is the outcome: nothing to rate against it
+    written = res.write_tables(tmp_path / "tables")
+    assert sorted(written) == ["blind_spots", "dimension_gaps", "gaps", "kruskal",
+                               "perception_gap_index", "shares"]
+
+
+def test_handed_over_tables_are_not_computed_again(example, tmp_path, monkeypatch):
+    """What the notebooks of `cxstudy run` do: report.setup with the run's tables."""
+    study, responses = example
+    first = cx.analyze(study, responses)
+    touch_everything(first)
+    handed = first.save(tmp_path / ".results.pickle")
+    for module, name in COMPUTED_BY:
+        monkeypatch.setattr(module, name, lambda *a, _n=name, **k: pytest.fail(f"{_n} again"))
+    monkeypatch.chdir(ROOT)
+    res = report.setup("studies/example.yml", "", str(handed))
+    touch_everything(res)
+    assert res.computed == []
+    pd.testing.assert_frame_equal(res.gaps, first.gaps)
+
+
+def test_setup_checks_the_notebook_parameters():
+    with pytest.raises(ValueError, match=r"must be the path of a \.yml study file"):
+        report.setup("studies/example.txt")
+    with pytest.raises(ValueError, match="parameter processed must be a path given as text"):
+        report.setup("studies/example.yml", processed=3)
+
+
+def test_tables_of_another_study_are_refused(example, tmp_path):
+    study, responses = example
+    other = cx.load_study(minimal_study(slug="other"), base_dir=ROOT)
+    saved = Results(other, responses.iloc[:0]).save(tmp_path / "other.pickle")
+    with pytest.raises(cx.ReportError, match="another study"):
+        Results(study, responses).load(saved)
+
+
+# ---------------------------------------------------------------------------
+# the display helpers the notebooks use
+
+
+def test_display_helpers_read_right(example):
+    study, responses = example
+    res = cx.analyze(study, responses)
+    index = report.gap_index_display(res.gap_index)
+    assert list(index.columns) == ["Audience", "Reference", "Items", "Index", "Interval"]
+    assert index["Index"].str.fullmatch(r"\d+ points").all()
+    assert index["Interval"].str.fullmatch(r"\d+–\d+ points").all()
+
+    spots = report.blind_spot_display(res.gaps, res.blind_spots, study)
+    assert len(spots) == len(res.blind_spots)
+    leaders = spots[spots["Audience"] == "leadership"]["Gap, points (CI)"]
+    gaps_shown = [int(text.split()[0]) for text in leaders]
+    assert gaps_shown == sorted(gaps_shown, reverse=True)  # largest first
+
+    ipa = report.importance_display(res.importance)
+    assert len(ipa) == len(res.importance) and set(ipa["Quadrant"]) <= {
+        "concentrate here", "keep up the good work", "low priority", "possible overkill", "–"}
+
+    kruskal = report.kruskal_display(res.kruskal, study)
+    assert {"n leadership", "n staff", "n customers"} <= set(kruskal.columns)
+
+    clash = voices.disagreements(res.themes, study)
+    shown = report.disagreement_display(clash)
+    assert list(shown.columns) == ["Theme", "A strength for", "share", "n", "A problem for",
+                                   "share ", "n "]
+    assert shown["share"].str.endswith("%").all()
+
+
+def test_metric_table_says_which_kind_each_row_is(example):
+    study, responses = example
+    table = cx.metric_table(responses, study)
+    kinds = dict(zip(table["metric"], table["kind"], strict=False))
+    assert kinds == {"nps": "nps", "ces": "ces", "ces_low_effort": "ces_low_effort",
+                     "csat": "csat"}
+    shown = report.metric_display(table)
+    assert set(shown["Metric"]) == {"NPS (points)", "CES (mean effort score)",
+                                    "CES: low effort (top-box)", "CSAT (top-box)"}
+
+
+def test_metric_gaps_read_like_the_other_tables(tmp_path):
+    (tmp_path / "leaders.csv").write_text("Q1,NPS,CES\n" + "Agree,10,5\n" * 40 + "Agree,9,4\n")
+    (tmp_path / "customers.csv").write_text("Q1,NPS,CES\n" + "Disagree,3,2\n" * 30
+                                            + "Agree,9,3\n" * 9)
+    study = cx.load_study(minimal_study(
+        scales={"agree5": minimal_study()["scales"]["agree5"],
+                "effort5": {"values": [1, 2, 3, 4, 5], "top_box": 2}},
+        metrics={"nps": {"column": "NPS"}, "ces": {"column": "CES", "scale": "effort5"}}),
+        base_dir=tmp_path)
+    res = cx.analyze(study)
+    shown = report.metric_gap_display(res.metric_gaps, res.metrics)
+    assert list(shown["Metric"]) == ["NPS (points)", "CES (mean effort score)",
+                                     "CES: low effort (top-box)"]
+    assert list(shown["p"][:2]) == ["< 0.001", "< 0.001"]  # never "0.0"
+    nps = shown.iloc[0]["Gap (CI)"]
+    assert re.fullmatch(r"\+\d+ \(\+\d+ to \+\d+\)", nps), nps
+    ces = shown.iloc[1]["Gap (CI)"]
+    assert re.fullmatch(r"\+\d\.\d\d \(\+\d\.\d\d to \+\d\.\d\d\)", ces), ces
+    assert shown.iloc[0]["Compared"] == "leadership − customers"
