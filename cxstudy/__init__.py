@@ -1,7 +1,7 @@
 """cxstudy: perception-gap studies in customer experience.
 
 How far what leadership and staff believe about their customer experience sits
-from what customers experience. See DESIGN.md and the README.
+from what customers experience. See the README and docs/
 """
 
 from . import stats, voices

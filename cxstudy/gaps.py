@@ -1,7 +1,7 @@
 """Gap tables: how far each audience sits from the reference audience.
 
 All functions take the cleaned responses and the study and return tidy frames
-(DESIGN.md's ``gaps.csv`` and ``dimension_gaps.csv`` contracts, plus a few extra
+(the ``gaps.csv`` and ``dimension_gaps.csv`` contracts of docs/outputs.md, plus a few extra
 columns). Item statistics come from :func:`~cxstudy.counts.level_counts`: one pass
 over the data, then arrays of shape (items x groups x levels).
 
@@ -53,7 +53,7 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     Returns
     -------
     pandas.DataFrame
-        Columns of DESIGN.md's ``gaps.csv`` then ``top_box_low, top_box_high,
+        Columns of ``gaps.csv`` (docs/outputs.md) then ``top_box_low, top_box_high,
         top_box_ref_low, top_box_ref_high, test, mw_p_adjusted, n_eff, n_ref_eff, note``.
         Shares and gaps are fractions.
 

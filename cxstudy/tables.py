@@ -27,6 +27,7 @@ class TableSpec:
     """
 
     name: str
+    rows: str
     columns: tuple[str, ...]
     extra: tuple[str, ...] = ()
     estimates: tuple[str, ...] = ()
@@ -37,14 +38,14 @@ class TableSpec:
         return [*self.columns, *self.extra]
 
 
-def _spec(name: str, columns: str, extra: str = "", estimates: str = "",
+def _spec(name: str, rows: str, columns: str, extra: str = "", estimates: str = "",
           text_estimates: str = "") -> TableSpec:
-    return TableSpec(name, tuple(columns.split()), tuple(extra.split()),
+    return TableSpec(name, rows, tuple(columns.split()), tuple(extra.split()),
                      tuple(estimates.split()), tuple(text_estimates.split()))
 
 
 GAPS = _spec(
-    "gaps",
+    "gaps", "one per (item, audience other than the reference)",
     "item text dimension group reference n n_ref top_box top_box_ref gap gap_low gap_high "
     "p_value p_adjusted cohens_h mean mean_ref mean_diff mean_diff_low mean_diff_high "
     "cliffs_delta cliffs_delta_low cliffs_delta_high mw_p_value suppressed",
@@ -55,41 +56,45 @@ GAPS = _spec(
     "mw_p_value top_box_low top_box_high top_box_ref_low top_box_ref_high mw_p_adjusted",
     "test")
 DIMENSIONS = _spec(
-    "dimension_gaps",
+    "dimension_gaps", "one per (dimension, audience other than the reference)",
     "dimension group reference n n_ref alpha alpha_low alpha_high alpha_ref mean mean_ref "
     "mean_diff mean_diff_low mean_diff_high p_value p_adjusted suppressed",
     "items units alpha_ref_low alpha_ref_high note",
     "alpha alpha_low alpha_high alpha_ref mean mean_ref mean_diff mean_diff_low "
     "mean_diff_high p_value p_adjusted alpha_ref_low alpha_ref_high")
 SHARES = _spec(
-    "shares",
+    "shares", "one per (item, audience), the reference included",
     "item text dimension headline group n top_box top_box_low top_box_high mean suppressed",
     estimates="top_box top_box_low top_box_high mean")
 KRUSKAL = _spec(
-    "kruskal", "item text dimension n h df p_value p_adjusted suppressed",
+    "kruskal", "one per item, all audiences at once (plus n_<audience> columns)",
+    "item text dimension n h df p_value p_adjusted suppressed",
     estimates="h df p_value p_adjusted")
-GAP_INDEX = _spec("perception_gap_index",
+GAP_INDEX = _spec("perception_gap_index", "one per audience other than the reference",
                   "group reference items index index_low index_high n_boot")
 BLIND_SPOTS = _spec(
-    "blind_spots",
+    "blind_spots", "the largest positive gaps, per audience",
     "group rank item text dimension n n_ref top_box top_box_ref gap gap_low gap_high "
     "p_adjusted significant")
 METRICS = _spec(
-    "metrics", "metric group n value se low high", "kind suppressed",
+    "metrics", "one per (metric, audience)",
+    "metric group n value se low high", "kind suppressed",
     estimates="value se low high")
 METRIC_GAPS = _spec(
-    "metric_gaps", "metric group reference gap se low high p_value p_adjusted", "kind")
+    "metric_gaps", "one per (metric, audience other than the reference)",
+    "metric group reference gap se low high p_value p_adjusted", "kind")
 CALIBRATION = _spec(
-    "calibration", "item group n estimate actual actual_low actual_high error",
+    "calibration", "one per (estimated item, audience that estimated)",
+    "item group n estimate actual actual_low actual_high error",
     "estimate_low estimate_high n_actual reference suppressed",
     estimates="estimate error estimate_low estimate_high")
 THEMES = _spec(
-    "themes",
+    "themes", "one per (question, theme, audience); the pseudo-theme uncoded included",
     "question theme label group n mentions share share_low share_high gap gap_low gap_high "
     "p_value p_adjusted suppressed",
     estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted")
 IMPORTANCE = _spec(
-    "importance_performance",
+    "importance_performance", "one per item, for the reference audience",
     "item text dimension group n performance importance importance_low importance_high "
     "method quadrant", "suppressed",
     estimates="performance importance importance_low importance_high", text_estimates="quadrant")
