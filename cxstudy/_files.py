@@ -25,3 +25,13 @@ def replace_folder(new: Path, target: Path) -> None:
     os.replace(new, target)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def display_names(paths: dict[str, Path]) -> dict[str, str]:
+    """Key -> how messages and pages name a file: its name, or, where two files share a
+    name (the same export of two waves), its path from the folder they share."""
+    names = {key: path.name for key, path in paths.items()}
+    if len(set(names.values())) < len(names):
+        common = Path(os.path.commonpath([str(path.parent) for path in paths.values()]))
+        names = {key: str(path.relative_to(common)) for key, path in paths.items()}
+    return names

@@ -56,6 +56,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("correction", "holm", "multiple comparisons over each table: holm | fdr_bh | none"),
         Key("min_group_size", "5", "any figure resting on fewer respondents is suppressed"),
         Key("sources", "required", "the exports, one entry each (see sources[])"),
+        Key("waves", "none", "the waves in order (e.g. [\"2025\", \"2026\"]); every source then "
+            "names its wave, and no estimate pools two waves"),
         Key("groups", "the sources' groups, in order", "the audiences, in display order "
             "(required when a source takes them from group_column)"),
         Key("reference", "the last group", "gaps are audience minus reference"),
@@ -79,7 +81,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("group_map", "—", "with group_column: raw value -> audience"),
         Key("id_column", "detected (ResponseId, id, ...)", "respondent id column"),
         Key("sheet", "first sheet", "xlsx: sheet name or number"),
-        Key("wave", "—", "the wave this export belongs to"),
+        Key("wave", "— (required when the study has waves)", "the wave this export belongs to"),
         Key("name", "file name without extension", "how the cleaning log names this source"),
         Key("duration_column", "detected", "seconds taken (for the speeder rule)"),
         Key("finished_column", "detected (Finished)", "completion flag (for require_finished)"),
@@ -100,6 +102,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("column", "—", "or: one column name shared by every audience"),
         Key("reverse", "false", "reverse-code (k + 1 - code)"),
         Key("importance", "—", "id of the item that asks how important this one is"),
+        Key("waves", "every wave", "the waves the item was asked in; blank (not zero) in "
+            "the others"),
     ),
     "metrics.<id>": (
         Key("kind", "the id when it is nps, ces or csat", "nps | ces | csat"),
@@ -156,6 +160,7 @@ class Context:
 
     base: Path
     groups: list[str] = field(default_factory=list)
+    waves: list[str] = field(default_factory=list)
     pii_columns: tuple[str, ...] = ()
     raw_scales: dict = field(default_factory=dict)
     item_ids: list[str] = field(default_factory=list)
@@ -262,6 +267,46 @@ def parse_header(c: Collector, data: dict) -> dict[str, Any]:
         "min_group_size": int(c.number(data, "min_group_size", "", default=5, low=1,
                                        whole=True, expected="a whole number >= 1")),
     }
+
+
+def parse_waves(c: Collector, data: dict) -> list[str]:
+    """The waves in order (as text: YAML reads 2025 as a number)."""
+    declared = c.typed(data, "waves", list, "", default=[])
+    waves: list[str] = []
+    for i, wave in enumerate(declared):
+        if not isinstance(wave, str | int) or isinstance(wave, bool) or not str(wave).strip():
+            c.add(f"waves[{i}]", f"found {describe(wave)}", 'expected a wave name, e.g. "2026"')
+        elif str(wave) in waves:
+            c.add(f"waves[{i}]", f"{wave!r} listed twice", "list each wave once, in order")
+        else:
+            waves.append(str(wave))
+    return waves
+
+
+def check_waves(c: Collector, sources: list[Source], waves: list[str], reference: str,
+                study_groups) -> None:
+    """Every source names a listed wave when the study has waves, none when it has not, and
+    every wave has a source for the reference audience."""
+    named = [s for s in sources if s.wave is not None]
+    if not waves:
+        if named:
+            c.add("waves", "missing", "sources name waves (" + ", ".join(
+                dict.fromkeys(s.wave for s in named)) + "): list them in order, e.g. "
+                'waves: ["2025", "2026"]')
+        return
+    for i, source in enumerate(sources):
+        if source.wave is None:
+            c.add(f"sources[{i}].wave", "missing", "the study has waves: say which wave this "
+                  "export belongs to, one of: " + ", ".join(waves))
+        elif source.wave not in waves:
+            c.add(f"sources[{i}].wave", f"{source.wave!r} is not in waves"
+                  + did_you_mean(source.wave, waves), "use one of: " + ", ".join(waves))
+    for wave in waves:
+        holders = [s for s in sources if s.wave == wave]
+        if reference and not any(reference in study_groups(s) for s in holders):
+            c.add(f"waves ({wave})", f"no source for the reference audience {reference!r}",
+                  "every wave needs the reference's answers to measure gaps against; add its "
+                  "export for this wave, or remove the wave")
 
 
 def parse_groups(c: Collector, data: dict, raw_sources: list) -> list[str]:
@@ -442,8 +487,9 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
         label = f"{where} ({iid})" if iid else where
         text = c.typed(spec, "text", str, label, required=True,
                        hint="the statement as asked, shown in reports")
-        scale = c.typed(spec, "scale", str, label, required=True, hint="the id of a scale")
+        scale = _item_scale(c, spec, label, ctx)
         _scale_ref(c, scale, f"{label}.scale", ctx)
+        asked_in = _item_waves(c, spec, label, ctx)
         mapped = columns(c, spec, label, ctx.groups)
         dimension = c.typed(spec, "dimension", str, label, default="Overall")
         headline = c.typed(spec, "headline", bool, label, default=False)
@@ -452,7 +498,7 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
                              hint="the id of the item that asks how important this is")
         if iid and mapped:
             items.append(Item(iid, text or iid, scale or "", mapped, dimension, headline,
-                              reverse, importance))
+                              reverse, importance, asked_in))
     ctx.item_ids = [item.id for item in items]
     for item in items:
         if item.importance is not None and item.importance not in ctx.item_ids:
@@ -460,6 +506,37 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
                   + did_you_mean(item.importance, ctx.item_ids),
                   "name the item that asks how important this one is")
     return items
+
+
+def _item_scale(c: Collector, spec: dict, label: str, ctx: Context) -> str | None:
+    """An item's scale; one scale per wave is refused unless it is the same scale."""
+    scale = spec.get("scale")
+    if isinstance(scale, dict) and ctx.waves:
+        distinct = sorted({str(v) for v in scale.values()})
+        if len(distinct) == 1:
+            return distinct[0]
+        c.add(f"{label}.scale", "differs between waves (" + ", ".join(
+            f"{w}: {v}" for w, v in scale.items()) + ")", "a change between waves compares "
+              "top-box shares on one scale; ask the item on the same scale in every wave, or "
+              "give each wave's version its own item id")
+        return None
+    return c.typed(spec, "scale", str, label, required=True, hint="the id of a scale")
+
+
+def _item_waves(c: Collector, spec: dict, label: str, ctx: Context) -> tuple[str, ...] | None:
+    raw = c.typed(spec, "waves", list, label)
+    if raw is None:
+        return None
+    if not ctx.waves:
+        c.add(f"{label}.waves", "given, but the study has no waves", "list the study's waves "
+              "(waves: [...]) or remove this key")
+        return None
+    asked = tuple(str(w) for w in raw)
+    for wave in asked:
+        if wave not in ctx.waves:
+            c.add(f"{label}.waves", f"{wave!r} is not in waves" + did_you_mean(wave, ctx.waves),
+                  "use the study's waves: " + ", ".join(ctx.waves))
+    return asked
 
 
 def parse_metrics(c: Collector, data: dict, ctx: Context) -> list[Metric]:

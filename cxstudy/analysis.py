@@ -10,6 +10,7 @@ computes what it shows.
 
 from __future__ import annotations
 
+import functools
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from . import counts as counts_module
 from . import gaps as gaps_module
 from . import metrics as metrics_module
 from . import voices as voices_module
+from . import waves as waves_module
 from ._version import __version__
 from .exceptions import ReportError
 from .model import Study
@@ -35,7 +37,12 @@ WRITTEN: dict[str, TableSpec] = {
     "blind_spots": SPECS["blind_spots"], "metrics": SPECS["metrics"],
     "metric_gaps": SPECS["metric_gaps"], "calibration": SPECS["calibration"],
     "themes": SPECS["themes"], "importance": SPECS["importance_performance"],
+    "trends": SPECS["trends"], "dimension_trends": SPECS["dimension_trends"],
+    "metric_trends": SPECS["metric_trends"],
 }
+TRENDS = ("trends", "dimension_trends", "metric_trends")
+# tables computed within each wave and stacked (the trends compare waves instead)
+WAVED = {name for name in WRITTEN if name not in TRENDS} | {"coded", "quotes"}
 
 
 class Results:
@@ -47,6 +54,11 @@ class Results:
     they are made from: ``counts`` (:func:`~cxstudy.level_counts`), ``codebook``,
     ``coded`` (every open answer's themes), ``quotes`` and :meth:`words`.
     ``computed`` lists what this object computed itself, in order.
+
+    In a study with waves every table is computed within each wave (:meth:`wave` gives
+    one wave's results, :attr:`latest` the last wave's) and stacked with a ``wave``
+    column; ``trends``, ``dimension_trends`` and ``metric_trends`` hold the change
+    between consecutive waves.
 
     Examples
     --------
@@ -64,18 +76,60 @@ class Results:
         self.log = log
         self.sources = sources
         self._tables: dict[str, Any] = dict(tables or {})
-        self.computed: list[str] = []
+        self._computed: list[str] = []
+        self.waves: list[str] = waves_module.waves_in(responses, study)
+        self._children: dict[str, Results] = {}
+
+    @property
+    def computed(self) -> list[str]:
+        """What this object (and its waves, as ``wave/name``) computed, in order."""
+        return self._computed + [f"{wave}/{name}" for wave, child in self._children.items()
+                                 for name in child.computed]
+
+    @property
+    def _several_waves(self) -> bool:
+        return len(self.waves) > 1
+
+    def wave(self, wave: str) -> Results:
+        """The results of one wave (its tables carry that wave in their ``wave`` column)."""
+        if not self._several_waves:
+            if wave in self.waves:
+                return self
+            raise KeyError(f"no wave {wave!r} in these responses (waves: {self.waves})")
+        if wave not in self._children:
+            if wave not in self.waves:
+                raise KeyError(f"no wave {wave!r} in these responses (waves: {self.waves})")
+            self._children[wave] = Results(
+                self.study, waves_module.one_wave(self.responses, wave), log=self.log,
+                sources=self.sources, tables={"codebook": self.codebook})
+        return self._children[wave]
+
+    @property
+    def latest(self) -> Results:
+        """The last wave's results (the study's own in a study without waves): what the
+        report's pages show."""
+        return self.wave(self.waves[-1]) if self._several_waves else self
 
     def _get(self, name: str, compute: Callable[[], Any]) -> Any:
         if name not in self._tables:
+            if self._several_waves and name in WAVED:
+                compute = functools.partial(self._stacked, name)
             self._tables[name] = compute()
-            self.computed.append(name)
+            self._computed.append(name)
         return self._tables[name]
+
+    def _stacked(self, name: str) -> Any:
+        """A table of every wave, computed within each wave."""
+        return waves_module.stack([getattr(self.wave(w), name) for w in self.waves])
 
     # -- the counting pass and the item tables -------------------------------------
 
     @property
     def counts(self) -> counts_module.LevelCounts:
+        """The answer counts (of one wave: counts are never pooled across waves)."""
+        if self._several_waves:
+            raise ValueError("counts are made within a wave: use res.wave(WAVE).counts or "
+                             "res.latest.counts (waves: " + ", ".join(self.waves) + ")")
         return self._get("counts", lambda: counts_module.level_counts(self.responses,
                                                                       self.study))
 
@@ -164,8 +218,37 @@ class Results:
 
     def words(self, question: str, top: int = 6) -> pd.DataFrame:
         """Distinguishing words of each audience's answers to one question."""
+        if self._several_waves:
+            return self._get(f"words:{question}:{top}", lambda: waves_module.stack(
+                [self.wave(w).words(question, top) for w in self.waves]))
         return self._get(f"words:{question}:{top}", lambda: voices_module.distinguishing_words(
             self.responses, self.study, question, top=top))
+
+    # -- change between waves -----------------------------------------------------------
+
+    @property
+    def trends(self) -> pd.DataFrame:
+        """How each item's gap changed between consecutive waves (trends.csv)."""
+        return self._get("trends", lambda: waves_module.trend_table(
+            self.responses, self.study,
+            counts={w: self.wave(w).counts for w in self.waves} if self._several_waves
+            else None))
+
+    @property
+    def dimension_trends(self) -> pd.DataFrame:
+        return self._get("dimension_trends", lambda: waves_module.dimension_trends(
+            self.dimensions, self.study))
+
+    @property
+    def metric_trends(self) -> pd.DataFrame:
+        return self._get("metric_trends", lambda: waves_module.metric_trends(
+            self.metrics, self.study))
+
+    @property
+    def returning(self) -> pd.DataFrame:
+        """Respondents per audience in each wave, and how many answered in more than one."""
+        return self._get("returning", lambda: waves_module.returning_respondents(
+            self.responses, self.study))
 
     # -- what the study has, writing, handing over --------------------------------------
 
@@ -178,7 +261,9 @@ class Results:
             m.kind == "nps" for m in study.metrics)
         present = {"metrics": bool(study.metrics), "metric_gaps": bool(study.metrics),
                    "calibration": bool(study.estimates), "themes": study.themes is not None,
-                   "importance": outcome}
+                   "importance": outcome, "trends": self._several_waves,
+                   "dimension_trends": self._several_waves,
+                   "metric_trends": self._several_waves and bool(study.metrics)}
         return [name for name in WRITTEN if present.get(name, True)]
 
     def write_tables(self, folder: str | Path) -> dict[str, Path]:
@@ -200,7 +285,9 @@ class Results:
         path = Path(path)
         with path.open("wb") as handle:
             pickle.dump({"cxstudy": __version__, "slug": self.study.slug,
-                         "tables": self._tables}, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                         "tables": self._tables,
+                         "waves": {w: child._tables for w, child in self._children.items()}},
+                        handle, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
     def load(self, path: str | Path) -> Results:
@@ -211,6 +298,8 @@ class Results:
             raise ReportError(f"{path} holds tables of another study or cxstudy version; "
                               "rerun cxstudy run")
         self._tables.update(kept["tables"])
+        for wave, tables in kept.get("waves", {}).items():
+            self.wave(wave)._tables.update(tables)
         return self
 
     def __repr__(self) -> str:
@@ -224,6 +313,8 @@ class Results:
             + (f"; metrics: {', '.join(m.id for m in study.metrics)}" if study.metrics else "")
             + (f"; estimates: {len(study.estimates)}" if study.estimates else "")
             + (f"; open-ended: {len(study.open_ended)}" if study.open_ended else ""),
+            *([f"  waves: {', '.join(self.waves)} (res.latest: {self.waves[-1]})"]
+              if self.waves else []),
             "  tables: " + ", ".join(self.available),
             "  computed: " + (", ".join(n for n in self._tables if ":" not in n) or "nothing yet"),
         ]

@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
 from .model import Cleaning, Source, Study
 from .privacy import hash_id, scrub_text
@@ -72,7 +73,8 @@ class CleaningResult:
     log: pd.DataFrame
     skipped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["source", "rule", "why"]))
-    weighting: RakingReport | None = None
+    weighting: RakingReport | None = None  # of the latest wave in a study with waves
+    weighting_by_wave: dict[str | None, RakingReport] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """Rows in, kept and dropped by reason, per source and group (a tidy frame)."""
@@ -99,6 +101,7 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
     """Mapped columns that an export lacks, each with the nearest column names."""
     problems = []
     sources = raw.attrs.get("sources", {})
+    names = file_names(raw)
     for source in study.sources:
         info = sources.get(source.name)
         if info is None:
@@ -109,15 +112,17 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
         if source.group is not None:
             groups_here = [source.group]
         for mapping in study.mappings():
+            if mapping.kind == "item" and not study.item(mapping.id).asked_in(source.wave):
+                continue  # not asked in this export's wave: its column need not exist
             if mapping.group in groups_here and mapping.column not in present:
                 problems.append(Problem(
-                    f"{Path(info['path']).name} ({mapping.group})",
+                    f"{names[source.name]} ({mapping.group})",
                     f'no column "{mapping.column}" (named at {mapping.key_path})',
                     "check the spelling in the study file" + nearest(mapping.column,
                                                                      info["columns"])))
         if source.id_column is not None and source.id_column not in present:
             problems.append(Problem(
-                f"{Path(info['path']).name}", f'no id_column "{source.id_column}"',
+                names[source.name], f'no id_column "{source.id_column}"',
                 "check the spelling" + nearest(source.id_column, info["columns"])))
     return problems
 
@@ -137,10 +142,16 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         names = ", ".join(files.get(s, s) for s in rows)
         return f'{names}, column "{mapping.column}" ({mapping.id}, {group})'
 
+    waves = _waves_of_rows(raw, study)
     for mapping in study.mappings():
         if mapping.kind == "attention_check":
             continue
         index = by_group[mapping.group]
+        if mapping.kind == "item" and study.item(mapping.id).waves is not None:
+            # blank (never zero) in the waves the item was not asked in, whatever the
+            # column of that wave's export holds
+            asked = waves.isin(study.item(mapping.id).waves).fillna(False)
+            index = index[asked.loc[index].to_numpy(dtype=bool)]
         if mapping.column not in raw.columns or not len(index):
             continue
         values = raw.loc[index, mapping.column]
@@ -243,7 +254,7 @@ def data_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
     problems = column_problems(raw, study)
     if problems:
         return problems
-    return _coding_problems(_code_columns(raw, study, _file_names(raw)), study)
+    return _coding_problems(_code_columns(raw, study, file_names(raw)), study)
 
 
 def _coding_problems(coded: _Coded, study: Study) -> list[Problem]:
@@ -251,8 +262,11 @@ def _coding_problems(coded: _Coded, study: Study) -> list[Problem]:
     return labels + coded.problems
 
 
-def _file_names(raw: pd.DataFrame) -> dict[str, str]:
-    return {name: Path(info["path"]).name for name, info in raw.attrs.get("sources", {}).items()}
+def file_names(raw: pd.DataFrame) -> dict[str, str]:
+    """Source -> how messages name its file: the file name, or, where two sources share
+    one (the same export of two waves), the path from the folder the exports share."""
+    return display_names({name: Path(info["path"])
+                          for name, info in raw.attrs.get("sources", {}).items()})
 
 
 # ---------------------------------------------------------------------------
@@ -361,7 +375,7 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     problems = column_problems(raw, study)
     if problems:
         raise StudyFileError(study.path, problems)
-    coded = _code_columns(raw, study, _file_names(raw))
+    coded = _code_columns(raw, study, file_names(raw))
     problems = _coding_problems(coded, study)
     if problems:
         raise DataError(f"{study.path or 'study'}: answers the study file does not allow",
@@ -387,10 +401,11 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     if len(log_frame) != len(raw):
         raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
     responses = _responses(raw, study, coded, state.ids, kept)
-    weighting = _apply_weights(raw, kept, responses, study) if study.weights else None
+    by_wave = _apply_weights(raw, kept, responses, study) if study.weights else {}
     skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
     return CleaningResult(responses=responses, log=log_frame, skipped=skipped,
-                          weighting=weighting)
+                          weighting=list(by_wave.values())[-1] if by_wave else None,
+                          weighting_by_wave=by_wave)
 
 
 def _note_kept_rows(log: _Log, raw: pd.DataFrame, coded: _Coded, kept: pd.Series,
@@ -407,12 +422,12 @@ def _note_kept_rows(log: _Log, raw: pd.DataFrame, coded: _Coded, kept: pd.Series
 
 
 def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
-                   study: Study) -> RakingReport:
-    """Rake the weighted audience (in place on ``responses``); margin columns are copied
-    into the responses so that the weights can be checked."""
+                   study: Study) -> dict[str | None, RakingReport]:
+    """Rake the weighted audience (in place on ``responses``), within each wave; margin
+    columns are copied into the responses so that the weights can be checked. Returns
+    wave (None without waves) -> raking report."""
     spec = study.weights
     rows = raw.loc[kept]
-    in_group = (rows["group"] == spec.group).to_numpy()
     missing = [c for c in spec.margins if c not in raw.columns]
     if missing:
         raise DataError("cannot weight the responses", [Problem(
@@ -422,18 +437,26 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
     for column in spec.margins:
         responses[column] = rows[column].map(
             lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
-    base = None
-    if spec.column is not None:
-        if spec.column not in raw.columns:
-            raise DataError("cannot weight the responses", [Problem(
-                "weights.column", f"no column {spec.column!r} in the exports",
-                "name the export's weight column" + nearest(spec.column, raw.columns))])
-        base = pd.to_numeric(rows.loc[in_group, spec.column], errors="coerce").to_numpy()
-    frame = pd.DataFrame({c: rows.loc[in_group, c].to_numpy() for c in spec.margins},
-                         index=range(int(in_group.sum())))
-    weights, report = rake(frame, spec.margins, base=base, trim=spec.trim)
-    responses.loc[in_group, "weight"] = weights
-    return report
+    if spec.column is not None and spec.column not in raw.columns:
+        raise DataError("cannot weight the responses", [Problem(
+            "weights.column", f"no column {spec.column!r} in the exports",
+            "name the export's weight column" + nearest(spec.column, raw.columns))])
+    waves = _waves_of_rows(rows, study)
+    reports = {}
+    for wave in (study.waves or [None]):
+        in_group = (rows["group"] == spec.group).to_numpy() & (
+            True if wave is None else waves.eq(wave).fillna(False).to_numpy(dtype=bool))
+        if wave is not None and not in_group.any():
+            continue
+        base = None if spec.column is None else pd.to_numeric(
+            rows.loc[in_group, spec.column], errors="coerce").to_numpy()
+        frame = pd.DataFrame({c: rows.loc[in_group, c].to_numpy() for c in spec.margins},
+                             index=range(int(in_group.sum())))
+        where = "weights" if wave is None else f"weights (wave {wave})"
+        weights, reports[wave] = rake(frame, spec.margins, base=base, trim=spec.trim,
+                                      where=where)
+        responses.loc[in_group, "weight"] = weights
+    return reports
 
 
 def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
@@ -483,7 +506,8 @@ def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
 
 def _rule_duplicates(state: RuleInput) -> None:
     if state.study.cleaning.duplicates == "answers":
-        _duplicate_answers(state.raw, state.coded, state.log)
+        _duplicate_answers(state.raw.assign(_wave=_waves_of_rows(state.raw, state.study)),
+                           state.study, state.coded, state.log)
     else:
         _duplicate_ids(state.raw, state.study, state.ids, state.info, state.log)
 
@@ -499,24 +523,34 @@ def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> 
         if _find(info.get(source.name, {}).get("columns", []), source.id_column, _ID_COLUMNS):
             has_id |= raw["source"].eq(source.name)
     candidates = log.alive & has_id
-    frame = pd.DataFrame({"group": raw["group"], "id": ids})[candidates]
-    repeated = frame.duplicated(["group", "id"], keep="first")
-    first = frame.drop_duplicates(["group", "id"], keep="first")
+    # within a wave: the same id in two waves is a returning respondent, not a duplicate
+    keys = ["group", "wave", "id"]
+    frame = pd.DataFrame({"group": raw["group"], "wave": _waves_of_rows(raw, study).fillna(""),
+                          "id": ids})[candidates]
+    repeated = frame.duplicated(keys, keep="first")
+    first = frame.drop_duplicates(keys, keep="first")
     first_at = pd.Series(
         raw.loc[first.index, "source"].astype(str) + " row " +
         raw.loc[first.index, "source_row"].astype(str), index=first.index)
-    lookup = dict(zip(zip(first["group"], first["id"], strict=True), first_at, strict=True))
-    detail = frame[repeated].apply(lambda r: f"same id as {lookup[(r['group'], r['id'])]}",
+    lookup = dict(zip(first[keys].itertuples(index=False, name=None), first_at, strict=True))
+    detail = frame[repeated].apply(lambda r: f"same id as {lookup[tuple(r[keys])]}",
                                    axis=1) if repeated.any() else pd.Series(dtype=object)
     log.drop(repeated, "duplicate", detail)
 
 
-def _duplicate_answers(raw, coded: _Coded, log: _Log) -> None:
+def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
+    """The wave of every row (missing in a study without waves)."""
+    return raw["source"].map({s.name: s.wave for s in study.sources}).astype("string")
+
+
+def _duplicate_answers(raw, study: Study, coded: _Coded, log: _Log) -> None:
     answers = pd.DataFrame(coded.columns, index=raw.index)
     answered = answers.notna().any(axis=1)
-    frame = answers.astype(str).assign(_group=raw["group"].astype(str))[log.alive & answered]
+    frame = answers.astype(str).assign(_group=raw["group"].astype(str),
+                                       _wave=raw["_wave"].astype(str))[log.alive & answered]
     repeated = frame.duplicated(keep="first")
-    log.drop(repeated, "duplicate", "identical answers to an earlier response in the group")
+    log.drop(repeated, "duplicate", "identical answers to an earlier response in the group "
+             "and wave")
 
 
 def _durations(raw: pd.DataFrame, rows: pd.Series, columns: list[str], source: Source):
@@ -543,10 +577,13 @@ def _rule_speeders(state: RuleInput) -> None:
             continue
         seconds[rows] = values.to_numpy(dtype=float, na_value=np.nan)
     alive = log.alive & seconds.notna()
-    medians = seconds[alive].groupby(raw.loc[alive, "group"]).median()
-    limit = raw["group"].map(medians).astype(float) * ratio
+    # the audience's median within its wave: a faster survey in one wave moves no other
+    cohort = raw["group"].astype(str) + "\x1f" + _waves_of_rows(raw, study).fillna("")
+    medians = seconds[alive].groupby(cohort[alive]).median()
+    median_of_row = cohort.map(medians).astype(float)
+    limit = median_of_row * ratio
     fast = alive & (seconds < limit)
-    median = raw.loc[fast, "group"].map(medians).astype(float)
+    median = median_of_row[fast]
     detail = pd.Series([f"took {took:.0f} s; limit {cap:.0f} s ({ratio:g} x the group median "
                         f"{mid:.0f} s)" for took, cap, mid in
                         zip(seconds[fast], limit[fast], median, strict=True)],
@@ -667,10 +704,11 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
 def source_table(raw: pd.DataFrame, log: pd.DataFrame, study: Study) -> pd.DataFrame:
     """One row per export: ``source, file, format, audience, rows`` (read), ``kept``."""
     kept = log.groupby("source")["kept"].agg(["size", "sum"])
+    names = file_names(raw)
     rows = []
     for source in study.sources:
         info = raw.attrs["sources"][source.name]
-        rows.append({"source": source.name, "file": Path(info["path"]).name,
+        rows.append({"source": source.name, "file": names[source.name],
                      "format": info["format"],
                      "audience": source.group or f"from column {source.group_column}",
                      "rows": int(kept.loc[source.name, "size"]),

@@ -20,6 +20,7 @@ from . import stats
 from .counts import LevelCounts, group_codes, item_codes, level_counts, respondent_weights
 from .model import Study
 from .tables import DIMENSIONS, GAPS, KRUSKAL, SHARES, conform, suppress, too_small
+from .waves import per_wave, per_wave_table
 
 
 def _method(study: Study) -> str:
@@ -31,6 +32,7 @@ def _pairs(study: Study) -> tuple[int, list[int]]:
     return reference, [g for g in range(len(study.groups)) if g != reference]
 
 
+@per_wave
 def gap_table(responses: pd.DataFrame, study: Study, *,
               counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every item's gap between each audience and the reference audience.
@@ -138,6 +140,7 @@ def _pair_statistics(counts: LevelCounts, others: list[int], reference: int,
     }
 
 
+@per_wave
 def share_table(responses: pd.DataFrame, study: Study, *,
                 counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every audience's top-box share and mean per item, the reference included.
@@ -234,6 +237,7 @@ def _mean_of_half(block: np.ndarray) -> np.ndarray:
     return np.where((answered * 2 >= block.shape[1]) & (answered > 0), mean, np.nan)
 
 
+@per_wave
 def dimension_gaps(responses: pd.DataFrame, study: Study, *,
                    counts: LevelCounts | None = None) -> pd.DataFrame:
     """Dimension scores per audience vs the reference, with Cronbach's alpha.
@@ -293,6 +297,9 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
                 "mean_diff_low": float(low), "mean_diff_high": float(high),
                 "p_value": float(p_value), "p_adjusted": np.nan,
                 "items": len(members), "units": units,
+                "mean_diff_se": float(np.sqrt(mine["var"] / mine["n_eff"]
+                                              + ref["var"] / ref["n_eff"]))
+                if mine["n_eff"] > 0 and ref["n_eff"] > 0 else np.nan,
                 "alpha_ref_low": ref["alpha"][1], "alpha_ref_high": ref["alpha"][2],
                 "note": _dimension_note(mine, ref, len(members), study.min_group_size),
             })
@@ -370,6 +377,7 @@ def _dimension_note(mine, ref, n_items, minimum) -> str:
 # three audiences at once
 
 
+@per_wave
 def kruskal_table(responses: pd.DataFrame, study: Study, *,
                   counts: LevelCounts | None = None) -> pd.DataFrame:
     """Kruskal-Wallis test across all audiences, per item (tie-corrected, from counts).
@@ -397,6 +405,7 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
     return table
 
 
+@per_wave
 def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int = 4000,
                          seed: int = 20261122, counts: LevelCounts | None = None
                          ) -> pd.DataFrame:
@@ -476,6 +485,7 @@ def _psd(matrix: np.ndarray) -> np.ndarray:
     return (vectors * np.clip(eigenvalues, 0, None)) @ vectors.T
 
 
+@per_wave_table
 def blind_spots(gaps: pd.DataFrame, study: Study, *, top: int = 5) -> pd.DataFrame:
     """Items where leadership or staff sit furthest above the reference audience.
 

@@ -22,6 +22,7 @@ from . import stats
 from .counts import respondent_weights
 from .model import Metric, Study
 from .tables import CALIBRATION, IMPORTANCE, METRIC_GAPS, METRICS, conform, suppress, too_small
+from .waves import per_wave
 
 QUADRANTS = {(True, False): "concentrate here", (True, True): "keep up the good work",
              (False, False): "low priority", (False, True): "possible overkill"}
@@ -115,6 +116,7 @@ def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.n
             hits, answered, weights, study.confidence)
 
 
+@per_wave
 def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Every metric per audience: ``metric, group, n, value, se, low, high, kind,
     suppressed``.
@@ -123,86 +125,62 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     top-box share with Wilson's interval; CES as the mean (t interval) plus
     ``<id>_low_effort``, the top-box share. ``kind`` says which: ``nps``, ``csat``,
     ``ces`` or ``ces_low_effort``. Audiences not asked are left out; below
-    ``min_group_size`` the estimates are blank and ``suppressed`` is true. With a
-    ``wave`` column, one row per (metric, group, wave).
+    ``min_group_size`` the estimates are blank and ``suppressed`` is true. In a study
+    with waves, one row per (wave, metric, group); the change between waves is
+    :func:`cxstudy.waves.metric_trends`.
     """
     weights, _ = respondent_weights(responses)
-    waves = _waves(responses)
     rows = []
     for metric in study.metrics:
         if metric.id not in responses:
             continue
         values = responses[metric.id].to_numpy(dtype=float, na_value=np.nan)
         for group in study.groups:
-            for wave in waves:
-                mask = (responses["group"] == group).to_numpy()
-                if wave is not None:
-                    mask = mask & (responses["wave"] == wave).to_numpy(dtype=bool,
-                                                                       na_value=False)
-                if not np.any(~np.isnan(values[mask])):
-                    continue
-                for metric_id, kind, estimate in _metric_rows(metric, study, values[mask],
-                                                              weights[mask]):
-                    rows.append({"metric": metric_id, "group": group, "n": estimate["n"],
-                                 **{k: estimate[k] for k in ("value", "se", "low", "high")},
-                                 "kind": kind, **({"wave": wave} if wave is not None else {})})
-    columns = METRICS.all_columns[:-1] + (["wave"] if waves != [None] else [])
-    table = pd.DataFrame(rows, columns=columns)
+            mask = (responses["group"] == group).to_numpy()
+            if not np.any(~np.isnan(values[mask])):
+                continue
+            for metric_id, kind, estimate in _metric_rows(metric, study, values[mask],
+                                                          weights[mask]):
+                rows.append({"metric": metric_id, "group": group, "n": estimate["n"],
+                             **{k: estimate[k] for k in ("value", "se", "low", "high")},
+                             "kind": kind})
+    table = pd.DataFrame(rows, columns=METRICS.all_columns[:-1])
     suppress(table, METRICS, too_small(table["n"], study))
     return conform(table, METRICS)
 
 
-def _waves(responses: pd.DataFrame) -> list:
-    if "wave" not in responses.columns or responses["wave"].isna().all():
-        return [None]
-    return sorted(responses["wave"].dropna().unique().tolist())
-
-
+@per_wave
 def metric_gaps(responses: pd.DataFrame, study: Study, *,
                 metrics: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Gaps in every metric between each audience and the reference, and between
-    consecutive waves of an audience when responses carry a ``wave``.
+    """Gaps in every metric between each audience and the reference.
 
     Gap SE :math:`\\sqrt{SE_1^2 + SE_2^2}`, normal interval and two-sided p; p adjusted
-    over the table with the study's correction. ``kind`` says ``audience`` or
-    ``wave``; for waves, ``group``/``reference`` read ``<group> <wave>``. ``metrics``:
-    a :func:`metric_table` already computed.
+    over the table with the study's correction. ``metrics``: a :func:`metric_table`
+    already computed. In a study with waves, within each wave (the change between waves:
+    :func:`cxstudy.waves.metric_trends`).
     """
     table = metrics if metrics is not None else metric_table(responses, study)
-    rows = []
     z = sps.norm.isf((1 - study.confidence) / 2)
-
-    def compare(a, b, kind, group, reference):
-        if a["suppressed"] or b["suppressed"]:
-            return
-        gap = a["value"] - b["value"]
-        se = float(np.sqrt(a["se"] ** 2 + b["se"] ** 2))
-        p_value = float(2 * sps.norm.sf(abs(gap) / se)) if se > 0 else np.nan
-        rows.append({"metric": a["metric"], "group": group, "reference": reference,
-                     "gap": gap, "se": se, "low": gap - z * se, "high": gap + z * se,
-                     "p_value": p_value, "p_adjusted": np.nan, "kind": kind})
-
-    latest = table
-    if "wave" in table.columns:
-        last_wave = table["wave"].max()
-        latest = table[table["wave"] == last_wave]
-        for (_metric, group), part in table.groupby(["metric", "group"], sort=False):
-            part = part.sort_values("wave")
-            for (_, before), (_, after) in zip(part.iloc[:-1].iterrows(),
-                                               part.iloc[1:].iterrows(), strict=True):
-                compare(after, before, "wave", f"{group} {after['wave']}",
-                        f"{group} {before['wave']}")
-    for _metric, part in latest.groupby("metric", sort=False):
+    rows = []
+    for _metric, part in table.groupby("metric", sort=False):
         ref = part[part["group"] == study.reference]
-        if ref.empty:
+        if ref.empty or ref["suppressed"].iloc[0]:
             continue
-        for _, row in part[part["group"] != study.reference].iterrows():
-            compare(row, ref.iloc[0], "audience", row["group"], study.reference)
+        ref = ref.iloc[0]
+        for _, row in part[(part["group"] != study.reference) & ~part["suppressed"]].iterrows():
+            gap = row["value"] - ref["value"]
+            se = float(np.sqrt(row["se"] ** 2 + ref["se"] ** 2))
+            p_value = float(2 * sps.norm.sf(abs(gap) / se)) if se > 0 else np.nan
+            rows.append({"metric": row["metric"], "group": row["group"],
+                         "reference": study.reference, "gap": gap, "se": se,
+                         "low": gap - z * se, "high": gap + z * se, "p_value": p_value,
+                         "p_adjusted": np.nan, "kind": row["kind"]})
     frame = pd.DataFrame(rows, columns=METRIC_GAPS.all_columns)
     frame["p_adjusted"] = stats.adjust_pvalues(frame["p_value"], study.correction)
     return frame
 
 
+@per_wave
 def calibration_table(responses: pd.DataFrame, study: Study, *,
                       shares: pd.DataFrame | None = None) -> pd.DataFrame:
     """How well leaders and staff know their customers.
@@ -244,6 +222,7 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
     return suppress(table, CALIBRATION, too_small(table["n"], study))
 
 
+@per_wave
 def importance_performance(responses: pd.DataFrame, study: Study, *, group: str | None = None,
                            against: str | None = None, importance: str = "auto",
                            shares: pd.DataFrame | None = None) -> pd.DataFrame:

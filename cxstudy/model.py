@@ -46,6 +46,11 @@ class Item:
     headline: bool = False
     reverse: bool = False
     importance: str | None = None
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
+
+    def asked_in(self, wave: str | None) -> bool:
+        """Whether the item was asked in a wave (always, for a study without waves)."""
+        return self.waves is None or wave is None or wave in self.waves
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class Study:
     open_ended: tuple[OpenEnded, ...] = ()
     themes: Path | None = None
     cleaning: Cleaning = field(default_factory=Cleaning)
+    waves: tuple[str, ...] = ()
 
     @property
     def project_root(self) -> Path:
@@ -162,11 +168,11 @@ class Study:
 
     def source_groups(self, source: Source) -> list[str]:
         """Groups whose rows a source can hold."""
-        if source.group is not None:
-            return [source.group]
-        if source.group_map:
-            return [g for g in self.groups if g in set(source.group_map.values())]
-        return list(self.groups)
+        return groups_of_source(source, self.groups)
+
+    def wave_of(self, source_name: str) -> str | None:
+        """The wave of a source (None in a study without waves)."""
+        return next((s.wave for s in self.sources if s.name == source_name), None)
 
     def mappings(self) -> list[ColumnMapping]:
         """Every (response column, audience) -> export column mapping in the study."""
@@ -199,6 +205,15 @@ class Study:
         """Mapped answer columns of one audience: response column id -> export column."""
         return {m.id: m.column for m in self.mappings()
                 if m.group == group and m.kind != "attention_check"}
+
+
+def groups_of_source(source: Source, groups) -> list[str]:
+    """Audiences whose rows a source can hold."""
+    if source.group is not None:
+        return [source.group]
+    if source.group_map:
+        return [g for g in groups if g in set(source.group_map.values())]
+    return list(groups)
 
 
 @dataclass(frozen=True)

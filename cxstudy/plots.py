@@ -343,3 +343,78 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str)
     return share_dots(shares.sort_values("rank", kind="stable"), study, title=title,
                       xlabel=f"Share of answers mentioning the theme, {study.confidence:.0%} "
                              "Wilson interval")
+
+
+def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
+    """Each audience's gap to the reference on one item across the waves (a slope chart),
+    with Newcombe intervals; ``gaps`` is the gap table of every wave."""
+    colours = audience_colours(study)
+    part = gaps[gaps["item"] == item]
+    waves = [w for w in study.waves if w in set(part["wave"])]
+    text = part["text"].iloc[0] if len(part) else item
+    fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
+    x = np.arange(len(waves))
+    offsets = np.linspace(-0.06, 0.06, max(1, len(study.groups) - 1))
+    alt_parts = []
+    for position, group in enumerate(g for g in study.groups if g != study.reference):
+        rows = part[part["group"] == group].set_index("wave").reindex(waves)
+        shown = rows["gap"].notna().to_numpy()
+        ax.errorbar(x[shown] + offsets[position], 100 * rows["gap"][shown],
+                    yerr=[100 * _spread(rows["gap"] - rows["gap_low"])[shown],
+                          100 * _spread(rows["gap_high"] - rows["gap"])[shown]],
+                    fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
+                    label=f"{group} − {study.reference}")
+        for wave, xpos, row in zip(waves, x, rows.itertuples(), strict=True):
+            if pd.notna(row.gap):
+                ax.annotate(f"{100 * row.gap:+.0f}", (xpos + offsets[position], 100 * row.gap),
+                            xytext=(8, 0), textcoords="offset points", va="center",
+                            fontsize=9, color=colours[group])
+            alt_parts.append(f"{group} {wave}: " + (
+                f"{100 * row.gap:+.0f} points ({100 * row.gap_low:+.0f} to "
+                f"{100 * row.gap_high:+.0f}, n = {int(row.n)} vs {int(row.n_ref)})"
+                if pd.notna(row.gap) else "not shown"))
+    ax.axhline(0, color="#333333", lw=0.8)
+    ax.set_xticks(x, waves)
+    ax.set_xlim(-0.4, len(waves) - 0.6)
+    ax.set_ylabel(f"Gap to {study.reference}, points ({study.confidence:.0%} CI)")
+    ax.set_title(_wrap(text, 60), loc="left")
+    fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
+    return _alt(fig, f"Slope chart of the gap on “{text}” across waves: "
+                + "; ".join(alt_parts))
+
+
+def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
+    """The change of every item's gap between two waves, per audience, with MOVER
+    intervals (later wave minus earlier)."""
+    colours = audience_colours(study)
+    items = list(dict.fromkeys(trends["item"]))
+    texts = trends.drop_duplicates("item").set_index("item")["text"]
+    groups = [g for g in study.groups if g != study.reference]
+    fig, ax = plt.subplots(figsize=(9.5, max(2.6, 0.42 * len(items) * max(1, len(groups) / 2)
+                                             + 1.6)), layout="none")
+    offsets = np.linspace(-0.2, 0.2, len(groups)) if len(groups) > 1 else [0.0]
+    alt_parts = []
+    for position, group in enumerate(groups):
+        rows = trends[trends["group"] == group].set_index("item").reindex(items)
+        y = np.arange(len(items)) + offsets[position]
+        shown = rows["change"].notna().to_numpy()
+        ax.errorbar(100 * rows["change"][shown], y[shown],
+                    xerr=[100 * _spread(rows["change"] - rows["change_low"])[shown],
+                          100 * _spread(rows["change_high"] - rows["change"])[shown]],
+                    fmt="o", color=colours[group], capsize=3, markersize=6,
+                    label=f"{group} − {study.reference}")
+        alt_parts += [f"{texts[i]} — {group}: " + (
+            f"{100 * r.change:+.0f} points ({100 * r.change_low:+.0f} to "
+            f"{100 * r.change_high:+.0f})" if pd.notna(r.change) else "not shown")
+            for i, r in zip(items, rows.itertuples(), strict=True)]
+    labels = [_wrap(texts[i]) for i in items]
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(range(len(items)), labels)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"Change in the gap (later wave minus earlier), points "
+                  f"({study.confidence:.0%} CI)")
+    ax.set_title(title, loc="left")
+    _fixed_layout(fig, labels, 10.5)
+    _legend_below(fig, len(groups))
+    return _alt(fig, f"{title}. Dot plot of the change in each gap with intervals: "
+                + "; ".join(alt_parts))

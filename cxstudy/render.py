@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from ._files import replace_folder, staging_folder
+from ._files import display_names, replace_folder, staging_folder
 from ._version import __version__
 from .analysis import Results
 from .exceptions import ReportError
@@ -35,7 +35,14 @@ PAGES = {
     "01_data_quality.ipynb": ("data_quality.html", "Data quality"),
     "02_gaps.ipynb": ("gaps.html", "Perception gaps"),
     "03_voices.ipynb": ("voices.html", "Voices"),
+    "04_trends.ipynb": ("trends.html", "Trends"),
 }
+
+
+def pages_for(study: Study) -> dict[str, tuple[str, str]]:
+    """The pages a study's report has: Trends only when it has two or more waves."""
+    return {name: page for name, page in PAGES.items()
+            if name != "04_trends.ipynb" or len(study.waves) > 1}
 EXECUTION_TIMEOUT = 600  # seconds per cell
 PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "pyarrow", "openpyxl", "pyreadstat", "pyyaml", "papermill", "nbconvert",
@@ -45,11 +52,12 @@ PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "ma
 def notebooks_dir(study: Study) -> Path:
     """The report notebooks: the project's ``notebooks/``, else the ones beside the
     installed package (a study folder copied out of the repository)."""
+    needed = pages_for(study)
     for folder in (study.project_root / "notebooks",
                    Path(__file__).resolve().parents[1] / "notebooks"):
-        if all((folder / name).is_file() for name in PAGES):
+        if all((folder / name).is_file() for name in needed):
             return folder
-    raise ReportError(f"{study.slug}: the report notebooks ({', '.join(PAGES)}) are not in "
+    raise ReportError(f"{study.slug}: the report notebooks ({', '.join(needed)}) are not in "
                       f"{study.project_root / 'notebooks'}; run from a cxstudy checkout")
 
 
@@ -108,8 +116,9 @@ def to_html(notebook: Path, page: str, study: Study, footer: str) -> str:
     import nbformat
     from nbconvert import HTMLExporter
 
+    pages = pages_for(study)
     nb = nbformat.read(notebook, as_version=4)
-    nb.metadata["title"] = f"{study.title} — {PAGES[notebook.name][1]}"
+    nb.metadata["title"] = f"{study.title} — {pages[notebook.name][1]}"
     _insert_toc(nb, _toc(nb))
     for number, cell in enumerate(nb.cells):  # stable ids: identical runs, identical pages
         cell.id = f"cell-{number}"
@@ -124,7 +133,7 @@ def to_html(notebook: Path, page: str, study: Study, footer: str) -> str:
                                                          enabled=True), enabled=True)
     resources = {
         "cx_pages": [{"file": file, "title": title, "current": file == page}
-                     for file, title in PAGES.values()],
+                     for file, title in pages.values()],
         "cx_study_title": study.title,
         "cx_footer": footer,
     }
@@ -188,7 +197,7 @@ def build_report(results: Results, processed: Path, out_root: Path,
     """
     study = results.study
     if notebook_jobs is None:
-        notebook_jobs = min(len(PAGES), os.cpu_count() or 1)
+        notebook_jobs = min(len(pages_for(study)), os.cpu_count() or 1)
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
     target = out_root / "reports" / study.slug
@@ -199,8 +208,8 @@ def build_report(results: Results, processed: Path, out_root: Path,
         parameters = {"study": str(study.path), "processed": str(processed),
                       "results": str(handed)}
         footer = (f"{study.title} · cxstudy {__version__} · built "
-                  f"{started_at:%Y-%m-%d %H:%M} UTC · data: "
-                  + ", ".join(s.path.name for s in study.sources))
+                  f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
+                      display_names({s.name: s.path for s in study.sources}).values()))
         pages = _make_pages(study, building, parameters, footer, notebook_jobs, say)
         handed.unlink()
         parameters.pop("results")
@@ -221,8 +230,10 @@ def _make_pages(study: Study, building: Path, parameters: dict, footer: str, job
     in ``reports/.failed-<slug>/`` and names it."""
     source_dir = notebooks_dir(study)
 
+    pages = pages_for(study)
+
     def make_page(name: str) -> dict:
-        page, title = PAGES[name]
+        page, title = pages[name]
         began = time.perf_counter()
         executed = building / name
         execute(source_dir / name, executed, parameters, study.project_root)
@@ -233,8 +244,8 @@ def _make_pages(study: Study, building: Path, parameters: dict, footer: str, job
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {name: pool.submit(make_page, name) for name in PAGES}
-            return [futures[name].result() for name in PAGES]
+            futures = {name: pool.submit(make_page, name) for name in pages}
+            return [futures[name].result() for name in pages]
     except ReportError as exc:
         failed = building.parent / f".failed-{study.slug}"
         shutil.rmtree(failed, ignore_errors=True)

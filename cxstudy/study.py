@@ -29,6 +29,7 @@ from .model import (  # noqa: F401 - the study's objects, importable from here
     Source,
     Study,
     Weights,
+    groups_of_source,
 )
 from .scales import Scale  # noqa: F401
 
@@ -127,9 +128,12 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
                           hint="list the exports, each with path: and group: or group_column:")
     if isinstance(data.get("sources"), list) and not data["sources"]:
         c.add("sources", "empty list", "list at least one export")
-    ctx = sections.Context(base=base, groups=sections.parse_groups(c, data, raw_sources))
+    ctx = sections.Context(base=base, groups=sections.parse_groups(c, data, raw_sources),
+                           waves=sections.parse_waves(c, data))
     sources = sections.parse_sources(c, raw_sources, ctx)
     reference = sections.parse_reference(c, data, ctx.groups)
+    sections.check_waves(c, sources, ctx.waves, reference,
+                         lambda source: groups_of_source(source, ctx.groups))
     ctx.pii_columns = tuple(str(p) for p in c.typed(data, "pii_columns", list, "", default=[]))
     ctx.raw_scales = c.typed(data, "scales", dict, "", default={})
     scales = sections.parse_scales(c, ctx.raw_scales)
@@ -151,5 +155,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         sources=tuple(sources), groups=tuple(ctx.groups), reference=reference, scales=scales,
         items=tuple(items), pii_columns=ctx.pii_columns, metrics=tuple(metrics),
         estimates=tuple(estimates), weights=weights, open_ended=tuple(open_ended),
-        themes=themes, cleaning=cleaning,
+        themes=themes, cleaning=cleaning, waves=tuple(ctx.waves),
     )
+

@@ -59,9 +59,9 @@ DIMENSIONS = _spec(
     "dimension_gaps", "one per (dimension, audience other than the reference)",
     "dimension group reference n n_ref alpha alpha_low alpha_high alpha_ref mean mean_ref "
     "mean_diff mean_diff_low mean_diff_high p_value p_adjusted suppressed",
-    "items units alpha_ref_low alpha_ref_high note",
+    "items units alpha_ref_low alpha_ref_high mean_diff_se note",
     "alpha alpha_low alpha_high alpha_ref mean mean_ref mean_diff mean_diff_low "
-    "mean_diff_high p_value p_adjusted alpha_ref_low alpha_ref_high")
+    "mean_diff_high p_value p_adjusted alpha_ref_low alpha_ref_high mean_diff_se")
 SHARES = _spec(
     "shares", "one per (item, audience), the reference included",
     "item text dimension headline group n top_box top_box_low top_box_high mean suppressed",
@@ -83,6 +83,28 @@ METRICS = _spec(
 METRIC_GAPS = _spec(
     "metric_gaps", "one per (metric, audience other than the reference)",
     "metric group reference gap se low high p_value p_adjusted", "kind")
+TRENDS = _spec(
+    "trends", "one per (item, audience other than the reference, consecutive pair of waves)",
+    "item text dimension group reference from_wave to_wave n_from n_ref_from n_to n_ref_to "
+    "gap_from gap_to change change_low change_high p_value p_adjusted top_box_change "
+    "top_box_change_low top_box_change_high top_box_ref_change top_box_ref_change_low "
+    "top_box_ref_change_high suppressed",
+    "top_box_from top_box_to top_box_ref_from top_box_ref_to note",
+    "gap_from gap_to change change_low change_high p_value p_adjusted top_box_change "
+    "top_box_change_low top_box_change_high top_box_ref_change top_box_ref_change_low "
+    "top_box_ref_change_high top_box_from top_box_to top_box_ref_from top_box_ref_to")
+DIMENSION_TRENDS = _spec(
+    "dimension_trends",
+    "one per (dimension, audience other than the reference, consecutive pair of waves); "
+    "values are the differences in mean score from the reference",
+    "dimension group reference from_wave to_wave value_from value_to change se change_low "
+    "change_high p_value p_adjusted suppressed",
+    estimates="value_from value_to change se change_low change_high p_value p_adjusted")
+METRIC_TRENDS = _spec(
+    "metric_trends", "one per (metric, audience, consecutive pair of waves)",
+    "metric kind group from_wave to_wave value_from value_to change se change_low "
+    "change_high p_value p_adjusted suppressed",
+    estimates="value_from value_to change se change_low change_high p_value p_adjusted")
 CALIBRATION = _spec(
     "calibration", "one per (estimated item, audience that estimated)",
     "item group n estimate actual actual_low actual_high error",
@@ -101,7 +123,7 @@ IMPORTANCE = _spec(
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
-    CALIBRATION, THEMES, IMPORTANCE)}
+    CALIBRATION, THEMES, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS)}
 
 
 def too_small(n, study: Study):

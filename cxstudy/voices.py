@@ -37,6 +37,7 @@ from .model import Study
 from .privacy import scrub_text
 from .study import read_yaml
 from .tables import THEMES, suppress, too_small
+from .waves import per_wave, per_wave_table
 
 UNCODED = "uncoded"
 _THEME_KEYS = ["id", "label", "patterns", "questions"]
@@ -185,6 +186,7 @@ def study_codebook(study: Study) -> Codebook | None:
     return load_codebook(study.themes, study) if study.themes else None
 
 
+@per_wave
 def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None, *,
                 coded: pd.DataFrame | None = None) -> pd.DataFrame:
     """Theme prevalence per question and audience, and its gap to the reference.
@@ -248,6 +250,7 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     return table[THEME_COLUMNS].reset_index(drop=True)
 
 
+@per_wave_table
 def disagreements(themes: pd.DataFrame, study: Study, *, strength: str = "do_well",
                   problem: str = "improve", minimum: float = 0.10) -> pd.DataFrame:
     """Themes one audience names as a strength while another names them as a problem.
@@ -315,6 +318,7 @@ def tokenize(text: str) -> list[str]:
     return words + tokens
 
 
+@per_wave
 def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *,
                          top: int = 10, min_count: int = 2) -> pd.DataFrame:
     """Words that set each audience's answers to a question apart from everyone's.
@@ -363,6 +367,7 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     return pd.DataFrame(rows, columns=["group", "word", "count", "z"])
 
 
+@per_wave
 def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None, *,
            per_theme: int = 2, max_length: int = 240,
            coded: pd.DataFrame | None = None) -> pd.DataFrame:

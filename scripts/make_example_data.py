@@ -13,6 +13,12 @@ above leaders. The three exports carry the dirt real exports have:
   preview rows, unfinished responses, repeated ResponseIds, speeders,
   straightliners, failed attention checks, IP addresses, e-mails and locations.
 
+An earlier wave (``2025/``: the same three exports a year before) shows the change:
+the gaps were wider then, most on billing and reaching the right person. Leaders and
+staff answer the internal forms under the same ids both years, and some customers of
+the customer panel answered both waves under the same ResponseId: returning
+respondents, not duplicates.
+
 Run ``python scripts/make_example_data.py`` to rewrite the files; the output is
 byte-for-byte reproducible (tests/test_example.py checks the committed files).
 """
@@ -32,6 +38,15 @@ from openpyxl import Workbook
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "data" / "raw" / "example"
 SEED = 20261122
+EARLIER_SEED = 20251122
+# the 2025 wave: change in the target top-2-box share of (leadership, staff, customers)
+# from 2026's, per item; customers were less satisfied, staff and leaders more sure
+EARLIER_SHIFT = {
+    "excellent": (0.06, 0.10, -0.07), "billing_clear": (0.04, 0.10, -0.12),
+    "easy_reach": (0.04, 0.10, -0.12), "responsive": (0.0, 0.06, -0.10),
+    "informed": (0.0, 0.04, -0.06), "enjoyable": (0.02, 0.04, -0.06),
+    "value": (0.0, 0.0, 0.04),
+}
 
 AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
          "Strongly agree"]
@@ -147,7 +162,8 @@ DIMENSION_OF = {"excellent": 0, "consistent": 1, "value": 1, "responsive": 2, "i
                 "meets_needs": 6, "easy_to_use": 6, "enjoyable": 6}
 
 
-def draw_items(rng, n: int, group_index: int, dont_know: float) -> np.ndarray:
+def draw_items(rng, n: int, group_index: int, dont_know: float,
+               shift: dict | None = None) -> np.ndarray:
     """n x items array of codes 1..5 (0 = Don't know), raw (unreversed) codes.
 
     Answers are cut from a latent score: a general impression shared by all items,
@@ -163,7 +179,8 @@ def draw_items(rng, n: int, group_index: int, dont_know: float) -> np.ndarray:
     for j, (item_id, _, _, shares) in enumerate(ITEMS):
         latent = 0.55 * general + 0.45 * dimensions[:, DIMENSION_OF[item_id]] \
             + np.sqrt(1 - 0.55 ** 2 - 0.45 ** 2) * rng.normal(size=n)
-        cuts = norm.ppf(np.cumsum(answer_distribution(shares[group_index]))[:-1])
+        target = shares[group_index] + (shift or {}).get(item_id, (0, 0, 0))[group_index]
+        cuts = norm.ppf(np.cumsum(answer_distribution(target))[:-1])
         answer = np.searchsorted(cuts, latent) + 1
         if item_id in REVERSED:
             answer = 6 - answer
@@ -198,9 +215,9 @@ def agree_label(code: int, rng, messy: bool) -> str:
     return str(label)
 
 
-def leadership(rng) -> list[dict]:
+def leadership(rng, shift: dict | None = None) -> list[dict]:
     n = 25
-    codes = draw_items(rng, n, 0, dont_know=0.01)
+    codes = draw_items(rng, n, 0, dont_know=0.01, shift=shift)
     texts = open_answers(rng, n, "leadership", blank=0.1)
     roles = ["CEO", "CFO", "COO", "Director", "Head of Service", "Regional manager"]
     rows = []
@@ -232,9 +249,9 @@ def leadership(rng) -> list[dict]:
     return [rows[i] for i in order]
 
 
-def staff(rng) -> list[dict]:
+def staff(rng, shift: dict | None = None) -> list[dict]:
     n = 150
-    codes = draw_items(rng, n, 1, dont_know=0.04)
+    codes = draw_items(rng, n, 1, dont_know=0.04, shift=shift)
     texts = open_answers(rng, n, "staff", blank=0.25)
     teams = ["Contact centre", "Field engineering", "Billing", "Digital", "Sales"]
     rows = []
@@ -268,9 +285,10 @@ def staff(rng) -> list[dict]:
     return [rows[i] for i in order]
 
 
-def customers(rng) -> tuple[list[str], list[str], list[str], list[list[str]]]:
-    n = 1000
-    codes = draw_items(rng, n, 2, dont_know=0.03)
+def customers(rng, n: int = 1000, shift: dict | None = None, first_day: str = "2026-09-01",
+              returning: list[str] = ()) -> tuple[list[str], list[str], list[str],
+                                                  list[list[str]]]:
+    codes = draw_items(rng, n, 2, dont_know=0.03, shift=shift)
     texts = open_answers(rng, n, "customers", blank=0.35)
     names = (["StartDate", "EndDate", "Status", "IPAddress", "Progress",
               "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId",
@@ -305,7 +323,7 @@ def customers(rng) -> tuple[list[str], list[str], list[str], list[list[str]]]:
     mean_item = np.where(codes > 0, codes, 3).mean(axis=1)
     rows = []
     for i in range(n):
-        start = np.datetime64("2026-09-01T08:00:00") + np.timedelta64(int(i * 2437), "s")
+        start = np.datetime64(f"{first_day}T08:00:00") + np.timedelta64(int(i * 2437), "s")
         duration = int(np.clip(rng.lognormal(np.log(420), 0.35), 150, 3000))
         end = start + np.timedelta64(duration, "s")
         first, last = FIRST[int(rng.integers(20))], LAST[int(rng.integers(20))]
@@ -323,6 +341,8 @@ def customers(rng) -> tuple[list[str], list[str], list[str], list[list[str]]]:
                f"{51 + rng.random():.6f}", f"{-1 - rng.random():.6f}", "anonymous", "EN",
                str(regions[i]), *answers, "Agree", nps_text, EFFORT[effort - 1],
                SATISFACTION[sat - 1], *opens]
+        if i < len(returning):  # a panel member who answered the other wave too
+            row[names.index("ResponseId")] = returning[i]
         rows.append(row)
     # personal data typed into answers: must be scrubbed before it reaches processed data
     rows[7][names.index("Q9")] = "Call me on 07700 900123 about the billing mistake"
@@ -426,6 +446,29 @@ def main(out: Path = OUT) -> None:
               quote_all=False)
     write_xlsx(out / "staff.xlsx", staff(rng))
     names, texts, import_ids, rows = customers(rng)
+    write_csv(out / "customers_qualtrics.csv", [names, texts, import_ids], rows,
+              quote_all=True)
+    earlier_wave(out / "2025", panel_ids(names, rows, 180))
+
+
+def panel_ids(names: list[str], rows: list[list[str]], count: int) -> list[str]:
+    """ResponseIds of ``count`` finished, genuine 2026 responses (the returning panel)."""
+    ids, status, finished = (names.index(c) for c in ("ResponseId", "Status", "Finished"))
+    chosen = [r[ids] for r in rows if r[status] == "IP Address" and r[finished] == "True"]
+    return list(dict.fromkeys(chosen))[:count]
+
+
+def earlier_wave(out: Path, returning: list[str]) -> None:
+    """The 2025 wave: the same exports a year earlier, wider gaps, returning respondents."""
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(EARLIER_SEED)
+    leaders = leadership(rng, shift=EARLIER_SHIFT)
+    header = list(leaders[0])
+    write_csv(out / "leadership.csv", [header], [[r[h] for h in header] for r in leaders],
+              quote_all=False)
+    write_xlsx(out / "staff.xlsx", staff(rng, shift=EARLIER_SHIFT))
+    names, texts, import_ids, rows = customers(rng, n=900, shift=EARLIER_SHIFT,
+                                               first_day="2025-09-01", returning=returning)
     write_csv(out / "customers_qualtrics.csv", [names, texts, import_ids], rows,
               quote_all=True)
 

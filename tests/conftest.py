@@ -101,3 +101,23 @@ def built(tmp_path_factory):
                           check=False)
     assert done.returncode == 0, done.stderr
     return project, serial, parallel, raw_before
+
+
+@pytest.fixture(scope="session")
+def example_cleaned():
+    """The example study read and cleaned once: (study, raw rows, CleaningResult)."""
+    import cxstudy as cx
+
+    study = cx.load_study(EXAMPLE_STUDY)
+    raw = cx.read_sources(study)
+    return study, raw, cx.clean(raw, study)
+
+
+@pytest.fixture(scope="session")
+def example_2026(example_cleaned):
+    """The example's latest wave: (study, its responses). Its exports are the ones the
+    single-wave example had, so the numbers tests check are the published story."""
+    from cxstudy.waves import one_wave
+
+    study, _raw, result = example_cleaned
+    return study, one_wave(result.responses, "2026")

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
-from cxstudy import counts, gaps, metrics, report, voices
+from cxstudy import counts, gaps, metrics, report, voices, waves
 from cxstudy.analysis import WRITTEN, Results
 
 from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
@@ -20,15 +20,18 @@ COMPUTED_BY = [
     (gaps, "blind_spots"), (metrics, "metric_table"), (metrics, "metric_gaps"),
     (metrics, "calibration_table"), (metrics, "importance_performance"),
     (voices, "study_codebook"), (voices, "code_answers"), (voices, "theme_table"),
-    (voices, "quotes"), (voices, "distinguishing_words"),
+    (voices, "quotes"), (voices, "distinguishing_words"), (waves, "trend_table"),
+    (waves, "dimension_trends"), (waves, "metric_trends"), (waves, "returning_respondents"),
 ]
+# computed once for the whole study; everything else once per wave
+STUDY_LEVEL = {"study_codebook", "trend_table", "dimension_trends", "metric_trends",
+               "returning_respondents"}
 
 
 @pytest.fixture(scope="module")
-def example():
-    study = cx.load_study(EXAMPLE_STUDY)
-    raw = cx.read_sources(study)
-    return study, cx.clean(raw, study).responses
+def example(example_cleaned):
+    study, _raw, result = example_cleaned
+    return study, result.responses
 
 
 @pytest.fixture()
@@ -47,8 +50,10 @@ def calls(monkeypatch):
 
 
 def touch_everything(res: Results) -> None:
-    for name in [*WRITTEN, "counts", "codebook", "coded", "quotes"]:
+    for name in [*WRITTEN, "codebook", "coded", "quotes", "returning"]:
         getattr(res, name)
+    for wave in res.waves:
+        assert res.wave(wave).counts.items
     for question in res.study.open_ended:
         res.words(question.id)
 
@@ -60,9 +65,11 @@ def test_every_table_is_computed_once(example, calls, tmp_path):
     touch_everything(res)  # asked again: nothing is computed again
     res.write_tables(tmp_path / "tables")
     assert set(calls) == {name for _module, name in COMPUTED_BY}
+    assert res.waves == ["2025", "2026"]
     words = calls.pop("distinguishing_words")
-    assert words == len(study.open_ended)
-    assert calls == dict.fromkeys(calls, 1), calls  # the coding, the bootstrap: once each
+    assert words == len(study.open_ended) * 2
+    # the counting, the coding, the bootstrap: once per wave; the trends once
+    assert calls == {name: 1 if name in STUDY_LEVEL else 2 for name in calls}, calls
 
 
 def test_analyze_returns_every_table_of_the_example(example, tmp_path):
@@ -89,14 +96,20 @@ def test_analyze_returns_every_table_of_the_example(example, tmp_path):
 
 def test_analyze_from_the_study_file_reads_and_cleans():
     res = cx.analyze(EXAMPLE_STUDY)
-    assert len(res.responses) == 1175 and len(res.log) == 1268
-    assert list(res.sources["rows"]) == [29, 162, 1077]
+    assert len(res.responses) == 2250 and len(res.log) == 2436
+    assert list(res.sources["rows"]) == [29, 162, 1077, 29, 162, 977]
+    assert list(res.sources["file"])[3:] == ["2025/leadership.csv", "2025/staff.xlsx",
+                                             "2025/customers_qualtrics.csv"]
     text = repr(res)
-    assert "Larkfield Home Energy" in text and "customers 1,000" in text
+    assert "Larkfield Home Energy" in text and "customers 1,900" in text
     assert "reference: customers" in text and "tables: gaps, dimensions" in text
+    assert "waves: 2025, 2026 (res.latest: 2026)" in text and "trends" in text
     assert "computed: nothing yet" in text
-    assert len(res.gaps) == 32
-    assert "computed: counts, gaps" in repr(res)
+    assert len(res.gaps) == 32 * 2 and list(res.gaps["wave"].unique()) == ["2025", "2026"]
+    assert "computed: codebook, gaps" in repr(res)  # the waves share one codebook
+    assert res.latest.gaps["wave"].eq("2026").all() and len(res.latest.gaps) == 32
+    with pytest.raises(ValueError, match="counts are made within a wave"):
+        _ = res.counts
 
 
 def test_a_study_without_metrics_estimates_or_themes_has_only_its_tables(tmp_path):
@@ -149,7 +162,7 @@ def test_tables_of_another_study_are_refused(example, tmp_path):
 
 def test_display_helpers_read_right(example):
     study, responses = example
-    res = cx.analyze(study, responses)
+    res = cx.analyze(study, responses).latest
     index = report.gap_index_display(res.gap_index)
     assert list(index.columns) == ["Audience", "Reference", "Items", "Index", "Interval"]
     assert index["Index"].str.fullmatch(r"\d+ points").all()

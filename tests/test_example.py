@@ -9,16 +9,14 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
-from cxstudy.clean import clean
+from cxstudy.waves import returning_respondents, trend_table
 
-from .conftest import EXAMPLE_STUDY, ROOT, sha256_tree
+from .conftest import ROOT, sha256_tree
 
 
 @pytest.fixture(scope="module")
-def example():
-    study = cx.load_study(EXAMPLE_STUDY)
-    raw = cx.read_sources(study)
-    return study, raw, clean(raw, study)
+def example(example_cleaned):
+    return example_cleaned
 
 
 def test_generator_reproduces_the_committed_exports(tmp_path):
@@ -33,7 +31,9 @@ def test_generator_reproduces_the_committed_exports(tmp_path):
 def test_three_formats_with_real_dirt(example):
     _study, raw, _result = example
     formats = {name: info["format"] for name, info in raw.attrs["sources"].items()}
-    assert formats == {"leadership": "csv", "staff": "xlsx", "customers_qualtrics": "qualtrics"}
+    assert formats == {"leadership": "csv", "staff": "xlsx", "customers_qualtrics": "qualtrics",
+                       "leadership_2025": "csv", "staff_2025": "xlsx",
+                       "customers_2025": "qualtrics"}
     assert (ROOT / "data/raw/example/leadership.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     leaders = raw[raw["source"] == "leadership"]
     assert leaders["Q2"].str.isupper().any() and leaders["Q2"].str.islower().any()
@@ -41,18 +41,36 @@ def test_three_formats_with_real_dirt(example):
 
 def test_audience_sizes_after_cleaning(example):
     _study, raw, result = example
-    sizes = result.responses["group"].value_counts().to_dict()
-    assert sizes == {"leadership": 25, "staff": 150, "customers": 1000}
-    assert len(result.log) == len(raw) == 1268
+    latest = result.responses[result.responses["wave"] == "2026"]
+    assert latest["group"].value_counts().to_dict() == {"leadership": 25, "staff": 150,
+                                                        "customers": 1000}
+    earlier = result.responses[result.responses["wave"] == "2025"]
+    assert earlier["group"].value_counts().to_dict() == {"leadership": 25, "staff": 150,
+                                                         "customers": 900}
+    assert len(result.log) == len(raw) == 1268 + 1168
     reasons = set(result.log["reason"]) - {""}
     assert reasons == {"preview", "unfinished", "duplicate", "speeder", "straightliner",
                        "attention_check"}
 
 
+def test_earlier_wave_has_returning_respondents_and_wider_gaps(example):
+    study, _raw, result = example
+    returning = returning_respondents(result.responses, study).set_index("group")["returning"]
+    assert returning.to_dict() == {"leadership": 25, "staff": 150, "customers": 175}
+    # returning respondents are not duplicates: only repeats within a wave were dropped
+    duplicates = result.log[result.log["reason"] == "duplicate"]
+    assert duplicates["source"].value_counts().to_dict() == {
+        "customers_qualtrics": 10, "customers_2025": 10, "leadership": 2, "leadership_2025": 2,
+        "staff": 2, "staff_2025": 2}
+    trends = trend_table(result.responses, study).set_index(["item", "group"])
+    billing = trends.loc[("billing_clear", "staff")]
+    assert billing["change"] < -0.2 and billing["change_high"] < 0  # the gap narrowed
+
+
 def test_story_headline_gap_and_reversal(example):
     """Leaders near 80% top-box on the headline, customers far lower; one item the other way."""
     _study, _raw, result = example
-    responses = result.responses
+    responses = result.responses[result.responses["wave"] == "2026"]
     top_box = (responses.set_index("group")[["excellent", "value", "friendly"]] >= 4) \
         .where(responses.set_index("group")[["excellent", "value", "friendly"]].notna())
     shares = top_box.groupby(level=0, observed=True).mean()
@@ -111,7 +129,7 @@ def test_run_writes_processed_data_and_leaves_raw_untouched(tmp_path):
     assert result.processed_dir == processed
     responses = pd.read_parquet(processed / "responses.parquet")
     log = pd.read_csv(processed / "cleaning_log.csv", keep_default_na=False)
-    assert len(responses) == 1175 and len(log) == 1268
+    assert len(responses) == 1175 + 1075 and len(log) == 1268 + 1168
     assert int(log["kept"].sum()) == len(responses)
     assert list(responses.columns[:5]) == ["respondent_id", "group", "weight", "source",
                                            "source_row"]

@@ -17,7 +17,7 @@ from scipy import stats as sps
 import cxstudy as cx
 from cxstudy import stats
 
-from .conftest import EXAMPLE_STUDY, SHARED_DATA, needs_shared, real_file
+from .conftest import SHARED_DATA, needs_shared, real_file
 from .independent import gap_row
 
 COMPARED = ["n", "n_ref", "top_box", "top_box_ref", "gap", "gap_low", "gap_high", "p_value",
@@ -397,20 +397,20 @@ def test_weighted_estimates_use_kish_effective_n():
 
 
 @pytest.fixture(scope="module")
-def example():
-    study = cx.load_study(EXAMPLE_STUDY)
-    return study, cx.clean(cx.read_sources(study), study).responses
+def example(example_2026):
+    return example_2026
 
 
 def test_example_gap_table_contract_and_story(example):
     study, responses = example
     table = cx.gap_table(responses, study)
-    assert list(table.columns[:25]) == [
-        "item", "text", "dimension", "group", "reference", "n", "n_ref", "top_box",
+    assert list(table.columns[:26]) == [
+        "wave", "item", "text", "dimension", "group", "reference", "n", "n_ref", "top_box",
         "top_box_ref", "gap", "gap_low", "gap_high", "p_value", "p_adjusted", "cohens_h",
         "mean", "mean_ref", "mean_diff", "mean_diff_low", "mean_diff_high", "cliffs_delta",
         "cliffs_delta_low", "cliffs_delta_high", "mw_p_value", "suppressed"]
     assert len(table) == 16 * 2 and set(table["group"]) == {"leadership", "staff"}
+    assert set(table["wave"]) == {"2026"}  # a study with waves: every table names its wave
     headline = table[(table["item"] == "excellent") & (table["group"] == "leadership")].iloc[0]
     assert headline["gap"] > 0.4 and headline["gap_low"] > 0.2 and headline["p_adjusted"] < 0.001
     value = table[(table["item"] == "value") & (table["group"] == "staff")].iloc[0]

@@ -16,15 +16,15 @@ import cxstudy as cx
 import cxstudy.report
 from cxstudy.exceptions import DataError, StudyFileError
 from cxstudy.metrics import nps_estimate
+from cxstudy.waves import metric_trends, one_wave
 from cxstudy.weights import rake
 
 from .conftest import EXAMPLE_STUDY, real_file
 
 
 @pytest.fixture(scope="module")
-def example():
-    study = cx.load_study(EXAMPLE_STUDY)
-    return study, cx.clean(cx.read_sources(study), study).responses
+def example(example_2026):
+    return example_2026
 
 
 # ---------------------------------------------------------------------------
@@ -114,7 +114,8 @@ def metric_study(tmp_path, waves: bool):
         sources.append({"path": path.name, "group_column": "segment",
                         **({"wave": wave} if waves else {})})
     spec = {"study": "m", "slug": "m", "groups": ["staff", "customers"], "sources": sources,
-            "metrics": {"nps": {"column": "NPS"}}, "cleaning": {"duplicates": "none"}}
+            "metrics": {"nps": {"column": "NPS"}}, "cleaning": {"duplicates": "none"},
+            **({"waves": ["2025", "2026"]} if waves else {})}
     study = cx.load_study(spec, base_dir=tmp_path)
     return study, cx.clean(cx.read_sources(study), study).responses, frame
 
@@ -123,8 +124,10 @@ def test_metric_gaps_between_audiences_and_waves(tmp_path):
     study, responses, _frame = metric_study(tmp_path, waves=True)
     table = cx.metric_table(responses, study)
     assert set(table["wave"]) == {"2025", "2026"} and len(table) == 4
+    assert list(table.columns[:2]) == ["wave", "metric"]
     gaps = cx.metric_gaps(responses, study)
-    audience = gaps[gaps["kind"] == "audience"].iloc[0]
+    assert list(gaps["wave"]) == ["2025", "2026"]  # audiences compared within each wave
+    audience = gaps[gaps["wave"] == "2026"].iloc[0]
     latest = table[table["wave"] == "2026"].set_index("group")
     assert audience["gap"] == pytest.approx(latest.loc["staff", "value"]
                                             - latest.loc["customers", "value"])
@@ -132,10 +135,16 @@ def test_metric_gaps_between_audiences_and_waves(tmp_path):
                                                     latest.loc["customers", "se"]))
     assert audience["p_value"] == pytest.approx(
         2 * sps.norm.sf(abs(audience["gap"]) / audience["se"]))
-    waves = gaps[gaps["kind"] == "wave"]
-    assert set(waves["group"]) == {"staff 2026", "customers 2026"}
-    assert set(waves["reference"]) == {"staff 2025", "customers 2025"}
     assert gaps["p_adjusted"].notna().all()
+    # the change of each audience between the waves: waves.metric_trends
+    trends = metric_trends(table, study)
+    assert set(trends["group"]) == {"staff", "customers"}
+    staff = trends.set_index("group").loc["staff"]
+    before, after = (table[(table["wave"] == w) & (table["group"] == "staff")].iloc[0]
+                     for w in ("2025", "2026"))
+    assert staff["change"] == pytest.approx(after["value"] - before["value"])
+    assert staff["se"] == pytest.approx(np.hypot(before["se"], after["se"]))
+    assert staff["p_value"] == pytest.approx(2 * sps.norm.sf(abs(staff["change"]) / staff["se"]))
 
 
 def test_metric_answers_outside_the_scale_are_an_error(tmp_path):
@@ -301,11 +310,17 @@ def weighted_example(**weights):
 def test_weighted_study_end_to_end():
     targets = {"North": 0.35, "South": 0.30, "East": 0.20, "West": 0.15}
     study, result = weighted_example(margins={"Region": targets})
-    responses = result.responses
+    for wave in ("2025", "2026"):  # raked within each wave, to the same targets
+        customers = result.responses[(result.responses["group"] == "customers")
+                                     & (result.responses["wave"] == wave)]
+        shares = customers.groupby("Region")["weight"].sum() / customers["weight"].sum()
+        assert shares.to_dict() == pytest.approx(targets), wave
+        assert customers["weight"].mean() == pytest.approx(1.0)
+        assert result.weighting_by_wave[wave].converged
+    responses = one_wave(result.responses, "2026")
     customers = responses[responses["group"] == "customers"]
-    shares = customers.groupby("Region")["weight"].sum() / customers["weight"].sum()
-    assert shares.to_dict() == pytest.approx(targets)
     assert (responses.loc[responses["group"] != "customers", "weight"] == 1).all()
+    assert result.weighting is result.weighting_by_wave["2026"]
     assert result.weighting.converged and result.weighting.design_effect > 1
     gaps = cx.gap_table(responses, study)
     row = gaps[(gaps["item"] == "excellent") & (gaps["group"] == "leadership")].iloc[0]

@@ -19,8 +19,9 @@ from cxstudy.exceptions import ReadError, ReportError
 
 from .conftest import ROOT, copy_project, sha256_tree
 
-PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html"]
-NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb"]
+PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html"]
+NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb",
+             "04_trends.ipynb"]
 
 
 def pages(report: Path) -> dict[str, str]:
@@ -93,7 +94,8 @@ def test_metrics_calibration_and_importance_are_reported(built):
     expected = cx.calibration_table(responses, study)
     pd.testing.assert_series_equal(written["error"], expected["error"], rtol=1e-12)
     metrics = pd.read_csv(report / "tables" / "metrics.csv")
-    assert list(metrics.columns[:7]) == ["metric", "group", "n", "value", "se", "low", "high"]
+    assert list(metrics.columns[:8]) == ["wave", "metric", "group", "n", "value", "se", "low",
+                                        "high"]
     assert "No weights: every respondent counts once." in (report / "data_quality.html"
                                                            ).read_text()
 
@@ -108,7 +110,7 @@ def test_voices_page_escapes_respondent_text_and_names_no_one(built):
     for email in raw["RecipientEmail"].dropna().head(200):
         assert email not in page
     themes = pd.read_csv(serial / "reports" / "example" / "tables" / "themes.csv")
-    assert list(themes.columns) == cx.voices.THEME_COLUMNS
+    assert list(themes.columns) == ["wave", *cx.voices.THEME_COLUMNS]
 
 
 def test_weighted_study_report_shows_weights(built):
@@ -130,15 +132,15 @@ def test_manifest_hashes_parameters_and_versions(built):
     manifest = json.loads((serial / "reports" / "example" / "manifest.json").read_text())
     study_file = project / "studies" / "example.yml"
     assert manifest["study_file"]["sha256"] == hashlib.sha256(study_file.read_bytes()).hexdigest()
-    assert len(manifest["raw_files"]) == 3
+    assert len(manifest["raw_files"]) == 6
     for entry in manifest["raw_files"]:
         assert entry["sha256"] == hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest()
     assert manifest["parameters"]["study"] == str(study_file)
     assert {"python", "pandas", "numpy", "scipy", "statsmodels", "papermill",
             "nbconvert", "cxstudy"} <= set(manifest["versions"])
     assert manifest["started"] <= manifest["finished"]
-    assert manifest["respondents"] == {"kept": 1175, "leadership": 25, "staff": 150,
-                                       "customers": 1000}
+    assert manifest["respondents"] == {"kept": 2250, "leadership": 50, "staff": 300,
+                                       "customers": 1900}
 
 
 def test_tables_match_the_public_functions(built):
@@ -218,7 +220,7 @@ def test_plain_papermill_runs_a_notebook(tmp_path):
                         parameters={"study": "studies/example.yml"}, kernel_name="python3",
                         cwd=str(ROOT), progress_bar=False)
     text = output.read_text()
-    assert "rows in 1268, kept 1175, dropped 93" in text
+    assert "rows in 2436, kept 2250, dropped 186" in text
 
 
 def test_notebooks_are_thin_and_documented():
@@ -236,3 +238,32 @@ def test_notebooks_are_thin_and_documented():
         code = [c.source for c in nb.cells if c.cell_type == "code"]
         assert all(len(source.splitlines()) <= 25 for source in code), path.name
         assert not any(re.search(r"^\s*def ", source, re.M) for source in code), path.name
+
+
+def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
+    _project, serial, _parallel, _raw = built
+    report = serial / "reports" / "example"
+    text = pages(report)
+    for name in ("index.html", "gaps.html", "voices.html"):
+        assert "wave 2026 (the latest of 2025, 2026)" in text[name], name
+    index = text["index.html"]
+    change = index.index("The leadership–customers gap on “We deliver an excellent customer "
+                         "experience” did not change clearly: +76 points in 2025, +64 in 2026")
+    assert change < index.index("76% of leadership (57–89%, n = 25) agree")  # leads
+    trends = text["trends.html"]
+    assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
+            "+60 points in 2025, +27 in 2026 (change -33, 95% CI -44 to -22; adjusted p "
+            "&lt; 0.001): staff moved -20 points, customers +13.") in trends
+    assert "Slope chart of the gap on “We deliver an excellent customer experience” across " \
+           "waves: leadership 2025: +76 points" in trends
+    assert "the intervals are conservative" in trends
+    quality = text["data_quality.html"]
+    assert "Returning" in quality and "customers 175" in quality
+    table = pd.read_csv(report / "tables" / "trends.csv")
+    assert list(table.columns[:7]) == ["item", "text", "dimension", "group", "reference",
+                                       "from_wave", "to_wave"]
+    assert len(table) == 32 and set(table["from_wave"].astype(str)) == {"2025"}
+    gaps = pd.read_csv(report / "tables" / "gaps.csv")
+    assert list(gaps["wave"].astype(str).unique()) == ["2025", "2026"]  # never pooled
+    assert {"dimension_trends.csv", "metric_trends.csv"} <= {
+        p.name for p in (report / "tables").iterdir()}

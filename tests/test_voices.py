@@ -11,7 +11,7 @@ import cxstudy as cx
 from cxstudy import report, voices
 from cxstudy.exceptions import StudyFileError
 
-from .conftest import EXAMPLE_STUDY, ROOT
+from .conftest import ROOT
 
 AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
          "Strongly agree"]
@@ -175,9 +175,8 @@ def test_validate_names_the_codebook(tmp_path):
                in p.found for p in problems)
 
 
-def test_example_voices(tmp_path):
-    study = cx.load_study(EXAMPLE_STUDY)
-    responses = cx.clean(cx.read_sources(study), study).responses
+def test_example_voices(example_2026):
+    study, responses = example_2026
     codebook = voices.load_codebook(study.themes, study)
     table = voices.theme_table(responses, study, codebook)
     improve = table[(table["question"] == "improve") & (table["group"] == "customers")]

@@ -125,20 +125,29 @@ def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
 
 
 def weights_display(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Spread of the weights and the design effect of the weighted audience."""
+    """Spread of the weights and the design effect of the weighted audience (per wave in
+    a study with waves: each wave is raked on its own)."""
+    from ..waves import one_wave, waves_in
     from ..weights import weight_summary
 
     if study.weights is None:
         return pd.DataFrame()
-    summary = weight_summary(responses, study.weights.group)
-    return pd.DataFrame([{
+    waves = waves_in(responses, study)
+    parts = [(wave, one_wave(responses, wave)) for wave in waves] or [(None, responses)]
+    return pd.DataFrame([_weights_row(weight_summary(part, study.weights.group), study, wave)
+                         for wave, part in parts])
+
+
+def _weights_row(summary: dict, study: Study, wave: str | None) -> dict:
+    return {
+        **({"Wave": wave} if wave is not None else {}),
         "Audience": study.weights.group, "n": summary["n"],
         "Smallest weight": round(summary["min"], 3), "Median": round(summary["median"], 3),
         "Largest": round(summary["max"], 3), "CV": round(summary["cv"], 3),
         "Effective n (Kish)": round(summary["n_eff"], 1),
         "Design effect": round(summary["design_effect"], 3),
         "Raked to": ", ".join(study.weights.margins) or "—",
-        "Trimmed at": (f"{study.weights.trim:g} x mean" if study.weights.trim else "—")}])
+        "Trimmed at": (f"{study.weights.trim:g} x mean" if study.weights.trim else "—")}
 
 
 def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -282,3 +291,40 @@ def _metric_name(metric: str, kind: str) -> str:
     name = names.get(kind, metric)
     return name if metric in ("nps", "csat", "ces", "ces_low_effort") or kind == "" \
         else f"{name}: {metric}"
+
+
+def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The change of each gap between two waves, and who moved, in points."""
+    def change(value, low, high) -> str:
+        return "–" if pd.isna(value) else f"{points(value)} ({interval(low, high, True)})"
+
+    return pd.DataFrame({
+        "Item": trends["text"], "Audience": trends["group"],
+        "Waves": trends["from_wave"] + " → " + trends["to_wave"],
+        "Gap before": trends["gap_from"].map(points), "Gap after": trends["gap_to"].map(points),
+        "Change, points (CI)": [change(r.change, r.change_low, r.change_high)
+                                for r in trends.itertuples()],
+        "p (adjusted)": trends["p_adjusted"].map(p_text),
+        "Audience moved (CI)": [change(r.top_box_change, r.top_box_change_low,
+                                       r.top_box_change_high) for r in trends.itertuples()],
+        f"{study.reference} moved (CI)": [
+            change(r.top_box_ref_change, r.top_box_ref_change_low, r.top_box_ref_change_high)
+            for r in trends.itertuples()],
+        "n (before / after)": [f"{r.n_from:,} / {r.n_to:,}" for r in trends.itertuples()],
+        "Note": trends["note"].replace("", "—")})
+
+
+def change_display(changes: pd.DataFrame, label: str, *, as_points: bool) -> pd.DataFrame:
+    """Dimension or metric changes between waves (``dimension_trends``, ``metric_trends``):
+    shares and NPS in points, means in their units."""
+    def number(value) -> str:
+        return points(value) if as_points else _num(value)
+
+    key = "dimension" if "dimension" in changes else "metric"
+    return pd.DataFrame({
+        label: changes[key], "Audience": changes["group"],
+        "Waves": changes["from_wave"] + " → " + changes["to_wave"],
+        "Before": changes["value_from"].map(number), "After": changes["value_to"].map(number),
+        "Change (CI)": [f"{number(r.change)} ({number(r.change_low)} to {number(r.change_high)})"
+                        if pd.notna(r.change) else "–" for r in changes.itertuples()],
+        "p (adjusted)": changes["p_adjusted"].map(p_text)})

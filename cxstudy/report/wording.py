@@ -119,3 +119,67 @@ def method_notes(study: Study) -> str:
 def escape(text: str) -> str:
     """HTML-escape text from a study file or a respondent."""
     return html.escape(str(text))
+
+
+def study_line(res) -> str:
+    """The first line of a page (Markdown, escaped): the study, the wave shown and the
+    respondents of that wave per audience."""
+    study, now = res.study, res.latest
+    sizes = now.responses["group"].value_counts()
+    wave = (f" — wave {html.escape(res.waves[-1])}"
+            + (f" (the latest of {', '.join(html.escape(w) for w in res.waves)})"
+               if len(res.waves) > 1 else "") if res.waves else "")
+    return (f"**{html.escape(study.title)}**{wave} — {len(now.responses):,} respondents: "
+            + ", ".join(f"{html.escape(g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
+
+
+def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | None = None,
+                    significant_only: bool = False) -> list[str]:
+    """One HTML-safe sentence per (item, audience) trend: how the gap to the reference
+    moved between two waves, with the interval of the change and who moved.
+
+    "The staff–customers gap on “…” narrowed from +60 to +27 points between 2025 and 2026
+    (change −33, 95% CI −44 to −22; adjusted p < 0.001): staff moved −10 points,
+    customers +23."
+    """
+    alpha = 1 - study.confidence
+    rows = trends[~trends["suppressed"].astype(bool) & trends["change"].notna()]
+    if items is not None:
+        rows = rows[rows["item"].isin(items)]
+    if significant_only:
+        rows = rows[rows["p_adjusted"] < alpha]
+    sentences = []
+    for row in rows.itertuples():
+        moved = row.change_low > 0 or row.change_high < 0
+        verb = _gap_verb(row.gap_from, row.gap_to) if moved else "did not change clearly"
+        sentences.append(
+            f"The {html.escape(row.group)}–{html.escape(row.reference)} gap on "
+            f"“{html.escape(row.text)}” {verb}: {points(row.gap_from)} points in "
+            f"{html.escape(row.from_wave)}, {points(row.gap_to)} in {html.escape(row.to_wave)} "
+            f"(change {points(row.change)}, {study.confidence:.0%} CI "
+            f"{interval(row.change_low, row.change_high, as_points=True)}; adjusted p "
+            f"{p_text(row.p_adjusted)}): {html.escape(row.group)} moved "
+            f"{_points_word(row.top_box_change)}, {html.escape(row.reference)} "
+            f"{points(row.top_box_ref_change)}.")
+    return sentences
+
+
+def _points_word(value: float) -> str:
+    return f"{points(value)} point" + ("" if points(value) in ("+1", "-1") else "s")
+
+
+def _gap_verb(before: float, after: float) -> str:
+    if before * after < 0:
+        return "reversed"
+    return "narrowed" if abs(after) < abs(before) else "widened"
+
+
+def panel_note(returning: pd.DataFrame) -> str:
+    """What the intervals assume when respondents answered in more than one wave."""
+    if returning.empty or not returning["returning"].sum():
+        return ""
+    counts = ", ".join(f"{html.escape(r.group)} {r.returning:,}" for r in
+                       returning.itertuples() if r.returning)
+    return (f"Some respondents answered in more than one wave ({counts}). The intervals "
+            "treat the waves as independent samples; returning respondents make them "
+            "dependent, so the intervals are conservative (wider than they need be).")

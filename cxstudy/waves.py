@@ -1,0 +1,330 @@
+"""Waves: estimates made within a wave, never pooled, and the change between waves.
+
+A study with ``waves:`` lists them in order and every source names its wave. Every table
+function of cxstudy is wrapped by :func:`per_wave`: given the responses of several waves
+it computes the table within each wave and stacks the results with a ``wave`` column
+first. The change between consecutive waves is :func:`trend_table` (items),
+:func:`dimension_trends` and :func:`metric_trends`.
+
+Change in a gap between waves s and t (independent samples):
+
+.. math:: \\Delta = (p_{a,t} - p_{r,t}) - (p_{a,s} - p_{r,s})
+
+with the MOVER interval built from the Wilson limits of the four shares (Zou & Donner
+2008; Newcombe 2011): for :math:`\\theta = \\sum_i c_i p_i` with :math:`c_i = \\pm 1`,
+
+.. math:: L = \\hat\\theta - \\sqrt{\\sum_i (\\hat p_i - l_i)^2 [c_i > 0]
+          + (u_i - \\hat p_i)^2 [c_i < 0]}, \\quad
+          U = \\hat\\theta + \\sqrt{\\sum_i (u_i - \\hat p_i)^2 [c_i > 0]
+          + (\\hat p_i - l_i)^2 [c_i < 0]}
+
+which, with two shares, is Newcombe's hybrid score interval. The p-value is the
+two-sided z test with the unpooled standard error :math:`\\sqrt{\\sum_i p_i(1-p_i)/n_i}`.
+Respondents who answer in both waves (a panel) make the waves dependent; the interval
+ignores that (positive) covariance and is then conservative.
+
+References
+----------
+Zou, G. Y. & Donner, A. (2008). Construction of confidence limits about effect measures:
+a general approach. Statistics in Medicine 27, 1693-1702.
+Newcombe, R. G. (2011). Propagating imprecision: combining confidence intervals from
+independent sources. Communications in Statistics - Theory and Methods 40, 3154-3180.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from . import stats
+from .counts import LevelCounts, level_counts
+from .model import Study
+from .tables import DIMENSION_TRENDS, METRIC_TRENDS, TRENDS, conform, suppress, too_small
+
+# keyword arguments that carry something computed from one wave's responses
+PRECOMPUTED = ("counts", "shares", "metrics", "coded")
+
+
+def waves_in(responses: pd.DataFrame, study: Study) -> list[str]:
+    """The study's waves that the responses hold, in the study's order (never sorted by
+    name); ``[]`` for a study without waves."""
+    if not study.waves or "wave" not in responses.columns:
+        return []
+    present = set(responses["wave"].dropna().astype(str))
+    return [wave for wave in study.waves if wave in present]
+
+
+def one_wave(responses: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """The responses of one wave, indexed 0..n-1."""
+    return responses[responses["wave"].astype(str) == wave].reset_index(drop=True)
+
+
+def with_wave(table: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """The table with ``wave`` as its first column (attrs kept)."""
+    table = table.copy()
+    if "wave" in table.columns:
+        table = table.drop(columns="wave")
+    table.insert(0, "wave", pd.Series([wave] * len(table), index=table.index, dtype=object))
+    return table
+
+
+def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Tables of several waves, one under the other (empty parts add only columns)."""
+    filled = [part for part in parts if len(part)]
+    if not filled:
+        return parts[0] if parts else pd.DataFrame()
+    return pd.concat(filled, ignore_index=True)
+
+
+def per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """Make a table function of ``(responses, study, ...)`` respect waves.
+
+    In a study with waves the table is computed within each wave and the results are
+    stacked with a ``wave`` column first; nothing is pooled across waves. Something
+    precomputed (``counts=``, ``shares=``, ...) belongs to one wave: it may be given only
+    with one wave's responses.
+    """
+    @functools.wraps(function)
+    def wrapper(responses: pd.DataFrame, study: Study, *args, **kwargs) -> pd.DataFrame:
+        present = waves_in(responses, study)
+        if not study.waves:
+            return function(responses, study, *args, **kwargs)
+        if len(present) <= 1:
+            wave = present[0] if present else study.waves[-1]
+            return with_wave(function(responses, study, *args, **kwargs), wave)
+        given = [key for key in PRECOMPUTED if kwargs.get(key) is not None]
+        if given:
+            raise ValueError(f"{function.__name__}: {', '.join(given)} belong(s) to one wave; "
+                             "give one wave's responses with them, or leave them out")
+        return stack([with_wave(function(one_wave(responses, wave), study, *args, **kwargs),
+                                wave) for wave in present])
+    return wrapper
+
+
+def per_wave_table(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """The same for functions of a table that may carry a ``wave`` column (blind spots,
+    disagreements): applied within each wave."""
+    @functools.wraps(function)
+    def wrapper(table: pd.DataFrame, study: Study, *args, **kwargs) -> pd.DataFrame:
+        if "wave" not in table.columns:
+            return function(table, study, *args, **kwargs)
+        waves = [w for w in (study.waves or []) if w in set(table["wave"])] or list(
+            dict.fromkeys(table["wave"]))
+        return stack([with_wave(function(table[table["wave"] == wave].drop(columns="wave"),
+                                         study, *args, **kwargs), wave) for wave in waves])
+    return wrapper
+
+
+# ---------------------------------------------------------------------------
+# MOVER
+
+
+def mover_interval(estimates, lows, highs, signs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MOVER interval of a sum ``Σ signs_i * estimates_i`` of independent estimates.
+
+    Parameters
+    ----------
+    estimates, lows, highs : array_like, shape (k, ...)
+        Each estimate with its own confidence limits (Wilson, for shares).
+    signs : sequence of +1/-1, length k
+
+    Returns
+    -------
+    (value, low, high)
+
+    Examples
+    --------
+    >>> from cxstudy.stats import newcombe_interval, wilson_interval
+    >>> l1, u1 = wilson_interval(56, 70); l2, u2 = wilson_interval(48, 80)
+    >>> _, low, high = mover_interval([56 / 70, 48 / 80], [l1, l2], [u1, u2], [1, -1])
+    >>> [round(float(v), 4) for v in (low, high)]  # Newcombe (1998) Table II (a)
+    [0.0524, 0.3339]
+    """
+    estimates, lows, highs = (np.asarray(a, dtype=float) for a in (estimates, lows, highs))
+    signs = np.asarray(signs, dtype=float).reshape((-1,) + (1,) * (estimates.ndim - 1))
+    value = (signs * estimates).sum(axis=0)
+    below, above = (estimates - lows) ** 2, (highs - estimates) ** 2
+    low = value - np.sqrt(np.where(signs > 0, below, above).sum(axis=0))
+    high = value + np.sqrt(np.where(signs > 0, above, below).sum(axis=0))
+    return value, low, high
+
+
+def change_z_test(shares, sizes, signs) -> np.ndarray:
+    """Two-sided p of ``Σ signs_i p_i = 0`` with the unpooled SE √Σ p(1-p)/n."""
+    shares, sizes = np.asarray(shares, dtype=float), np.asarray(sizes, dtype=float)
+    signs = np.asarray(signs, dtype=float).reshape((-1,) + (1,) * (shares.ndim - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se = np.sqrt((shares * (1 - shares) / sizes).sum(axis=0))
+        z = (signs * shares).sum(axis=0) / se
+        p_value = 2 * sps.norm.sf(np.abs(z))
+    return np.where(se > 0, p_value, np.nan)
+
+
+# ---------------------------------------------------------------------------
+# trend tables
+
+
+def _top_box(counts: LevelCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(successes, effective n, unweighted n), each of shape (items, groups)."""
+    effective = counts.effective()
+    successes = (effective * counts.top_box_mask()[:, None, :]).sum(axis=-1)
+    return successes, effective.sum(axis=-1), counts.n
+
+
+def trend_table(responses: pd.DataFrame, study: Study, *,
+                counts: dict[str, LevelCounts] | None = None) -> pd.DataFrame:
+    """How each item's gap changed between consecutive waves.
+
+    One row per (item, audience other than the reference, consecutive pair of waves):
+    the gap in each wave, ``change = gap_to - gap_from`` with its MOVER-Wilson interval
+    and z-test p (the study's correction over the table), and who moved: each audience's
+    own change in top-box share (``top_box_change``, ``top_box_ref_change``) with
+    Newcombe's interval. An item not asked in one of the two waves is blank with a note;
+    below ``min_group_size`` in any of the four groups, every estimate is blank.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses of two or more waves.
+    study : Study
+    counts : dict, optional
+        wave -> :func:`~cxstudy.level_counts` of that wave's responses.
+    """
+    waves = waves_in(responses, study)
+    counts = counts or {w: level_counts(one_wave(responses, w), study) for w in waves}
+    reference = study.groups.index(study.reference)
+    others = [g for g in range(len(study.groups)) if g != reference]
+    parts = [_pair_trends(counts[before], counts[after], before, after, reference, others,
+                          study) for before, after in itertools.pairwise(waves)]
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=TRENDS.all_columns)
+    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    return conform(table, TRENDS)
+
+
+def _pair_trends(before: LevelCounts, after: LevelCounts, from_wave: str, to_wave: str,
+                 reference: int, others: list[int], study: Study) -> pd.DataFrame:
+    """The trend rows of one pair of waves (the estimates of the formula in the module)."""
+    s_from, e_from, n_from = _top_box(before)
+    s_to, e_to, n_to = _top_box(after)
+    items = {i.id: i for i in study.items}
+    rows = []
+    for row, item_id in enumerate(before.items):
+        for g in others:
+            x = np.array([s_to[row, g], s_to[row, reference], s_from[row, g],
+                          s_from[row, reference]])
+            e = np.array([e_to[row, g], e_to[row, reference], e_from[row, g],
+                          e_from[row, reference]])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = x / e
+            low, high = stats.wilson_interval(x, e, study.confidence)
+            change, change_low, change_high = mover_interval(p, low, high, [1, -1, -1, 1])
+            moved = stats.newcombe_interval(x[[0, 1]], e[[0, 1]], x[[2, 3]], e[[2, 3]],
+                                            study.confidence)
+            rows.append({
+                "item": item_id, "text": items[item_id].text,
+                "dimension": items[item_id].dimension, "group": study.groups[g],
+                "reference": study.reference, "from_wave": from_wave, "to_wave": to_wave,
+                "n_from": int(n_from[row, g]), "n_ref_from": int(n_from[row, reference]),
+                "n_to": int(n_to[row, g]), "n_ref_to": int(n_to[row, reference]),
+                "gap_from": p[2] - p[3], "gap_to": p[0] - p[1], "change": float(change),
+                "change_low": float(change_low), "change_high": float(change_high),
+                "p_value": float(change_z_test(p, e, [1, -1, -1, 1])), "p_adjusted": np.nan,
+                "top_box_change": p[0] - p[2], "top_box_change_low": moved[0][0],
+                "top_box_change_high": moved[1][0], "top_box_ref_change": p[1] - p[3],
+                "top_box_ref_change_low": moved[0][1], "top_box_ref_change_high": moved[1][1],
+                "top_box_from": p[2], "top_box_to": p[0], "top_box_ref_from": p[3],
+                "top_box_ref_to": p[1], "note": _trend_note(items[item_id], from_wave, to_wave),
+            })
+    table = pd.DataFrame(rows, columns=[c for c in TRENDS.all_columns if c != "suppressed"])
+    not_asked = table["note"].str.startswith("not asked").to_numpy(dtype=bool)
+    small = np.column_stack([too_small(table[c], study) for c in
+                             ("n_from", "n_ref_from", "n_to", "n_ref_to")]).any(axis=1)
+    suppress(table, TRENDS, small | not_asked)
+    table.loc[not_asked, "suppressed"] = False  # blank because not asked, not for privacy
+    table.loc[small & ~not_asked, "note"] = (
+        f"suppressed: fewer than {study.min_group_size} respondents in a wave")
+    return table
+
+
+def _trend_note(item, from_wave: str, to_wave: str) -> str:
+    missing = [w for w in (from_wave, to_wave) if not item.asked_in(w)]
+    return f"not asked in wave {' and '.join(missing)}" if missing else ""
+
+
+def _change_rows(table: pd.DataFrame, keys: list[str], value: str, se: str, study: Study,
+                 waves: list[str]) -> pd.DataFrame:
+    """Consecutive-wave changes of an estimate with a standard error: change, normal
+    interval with SE √(SE₁² + SE₂²), two-sided p."""
+    z = sps.norm.isf((1 - study.confidence) / 2)
+    rows = []
+    if len(waves) < 2:
+        return pd.DataFrame(rows)
+    for key, part in table.groupby(keys, sort=False):
+        by_wave = part.set_index("wave")
+        for before, after in itertools.pairwise(waves):
+            if before not in by_wave.index or after not in by_wave.index:
+                continue
+            a, b = by_wave.loc[before], by_wave.loc[after]
+            change = b[value] - a[value]
+            error = float(np.sqrt(a[se] ** 2 + b[se] ** 2))
+            p_value = float(2 * sps.norm.sf(abs(change) / error)) if error > 0 else np.nan
+            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,),
+                                    strict=True)),
+                         "from_wave": before, "to_wave": after, "value_from": a[value],
+                         "value_to": b[value], "change": change, "se": error,
+                         "change_low": change - z * error, "change_high": change + z * error,
+                         "p_value": p_value, "p_adjusted": np.nan,
+                         "suppressed": bool(a["suppressed"] or b["suppressed"])})
+    return pd.DataFrame(rows)
+
+
+def dimension_trends(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """How each dimension's difference from the reference changed between consecutive
+    waves: ``value_*`` are the mean differences, SE √(SE₁² + SE₂²) of their Welch SEs.
+
+    Takes the :func:`~cxstudy.dimension_gaps` table of a study with waves.
+    """
+    waves = [w for w in study.waves if "wave" in dimensions and w in set(dimensions["wave"])]
+    table = _change_rows(dimensions, ["dimension", "group", "reference"], "mean_diff",
+                         "mean_diff_se", study, waves)
+    table = table.reindex(columns=DIMENSION_TRENDS.all_columns)
+    if len(table):
+        suppress(table, DIMENSION_TRENDS, table["suppressed"].astype(bool).to_numpy())
+        table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    return table
+
+
+def metric_trends(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """How each metric changed for each audience between consecutive waves (SE
+    √(SE₁² + SE₂²), normal interval). Takes the :func:`~cxstudy.metric_table` of a study
+    with waves."""
+    waves = [w for w in study.waves if "wave" in metrics and w in set(metrics["wave"])]
+    table = _change_rows(metrics, ["metric", "kind", "group"], "value", "se", study, waves)
+    table = table.reindex(columns=METRIC_TRENDS.all_columns)
+    if len(table):
+        suppress(table, METRIC_TRENDS, table["suppressed"].astype(bool).to_numpy())
+        table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    return table
+
+
+def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Per audience: respondents in each wave and how many answered in more than one
+    (the same respondent id: a panel). Empty for a study without waves."""
+    waves = waves_in(responses, study)
+    if not waves:
+        return pd.DataFrame(columns=["group", "returning"])
+    rows = []
+    for group in study.groups:
+        mine = responses[responses["group"] == group]
+        per_id = mine.groupby("respondent_id", observed=True)["wave"].nunique()
+        rows.append({"group": group, **{f"n {w}": int((mine["wave"] == w).sum())
+                                        for w in waves},
+                     "returning": int((per_id > 1).sum())})
+    return pd.DataFrame(rows)
+
