@@ -1,0 +1,246 @@
+"""Waves: estimates within a wave, never pooled; the change of a gap between waves."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats as sps
+
+import cxstudy as cx
+from cxstudy import stats
+from cxstudy.exceptions import StudyFileError
+from cxstudy.waves import change_z_test, mover_interval, trend_table
+
+from .conftest import AGREE5, ROOT, minimal_study
+
+LABELS = AGREE5["labels"]
+
+
+def problems_of(mapping: dict) -> list[str]:
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(mapping, base_dir=ROOT)
+    return [str(p) for p in caught.value.problems]
+
+
+def wave_sources(**extra) -> dict:
+    return minimal_study(waves=["2025", "2026"], sources=[
+        {"path": "l25.csv", "group": "leadership", "wave": "2025"},
+        {"path": "c25.csv", "group": "customers", "wave": "2025"},
+        {"path": "l26.csv", "group": "leadership", "wave": "2026"},
+        {"path": "c26.csv", "group": "customers", "wave": "2026"}], **extra)
+
+
+# ---------------------------------------------------------------------------
+# the study file
+
+
+def test_waves_are_validated_together():
+    spec = wave_sources()
+    spec["sources"][0]["wave"] = "2024"          # not listed
+    del spec["sources"][2]["wave"]               # waves given to some sources and not others
+    spec["sources"][3]["wave"] = "2025"          # 2026 then has no reference source
+    found = problems_of(spec)
+    assert any("sources[0].wave: '2024' is not in waves" in p for p in found), found
+    assert any("sources[2].wave: missing; the study has waves" in p for p in found), found
+    assert any("waves (2026): no source for the reference audience 'customers'" in p
+               for p in found), found
+
+
+def test_sources_with_waves_need_the_order_of_waves():
+    spec = wave_sources()
+    del spec["waves"]
+    assert any('waves: missing; sources name waves (2025, 2026): list them in order' in p
+               for p in problems_of(spec))
+
+
+def test_waves_keep_their_order_and_yaml_numbers_become_text():
+    spec = wave_sources()
+    spec["waves"] = [2026, 2025]  # a study file may list them in any order it means
+    for source in spec["sources"]:
+        source["wave"] = int(source["wave"])
+    study = cx.load_study(spec, base_dir=ROOT)
+    assert study.waves == ("2026", "2025")
+
+
+def test_an_item_whose_scale_differs_between_waves_is_refused():
+    spec = wave_sources(scales={"agree5": AGREE5, "agree4": {"labels": LABELS[:4]}})
+    spec["items"][0]["scale"] = {"2025": "agree4", "2026": "agree5"}
+    found = problems_of(spec)
+    assert any("items[0] (excellent).scale: differs between waves (2025: agree4, 2026: "
+               "agree5); a change between waves compares top-box shares on one scale" in p
+               for p in found), found
+
+
+# ---------------------------------------------------------------------------
+# a two-wave study: never pooled
+
+
+def write_wave(folder, name, answers, ids=None):
+    frame = pd.DataFrame({"Q1": answers})
+    if ids is not None:
+        frame.insert(0, "id", ids)
+    frame.to_csv(folder / name, index=False)
+
+
+def two_wave_study(tmp_path, **extra):
+    """Leaders at 80% top-box in both waves; customers move from 20% to 60%: the gap is
+    +60 then +20 points, and +40 when the waves are pooled."""
+    agree, disagree = "Agree", "Disagree"
+    write_wave(tmp_path, "l25.csv", [agree] * 40 + [disagree] * 10)
+    write_wave(tmp_path, "l26.csv", [agree] * 40 + [disagree] * 10)
+    write_wave(tmp_path, "c25.csv", [agree] * 40 + [disagree] * 160,
+               ids=[f"C{i}" for i in range(200)])
+    write_wave(tmp_path, "c26.csv", [agree] * 120 + [disagree] * 80,
+               ids=[f"C{i}" for i in range(100, 300)])  # C100-C199 answered both waves
+    spec = wave_sources(**extra)
+    for source in spec["sources"]:
+        if source["group"] == "customers":
+            source["id_column"] = "id"
+    study = cx.load_study(spec, base_dir=tmp_path)
+    return study, cx.clean(cx.read_sources(study), study)
+
+
+def test_gaps_are_made_within_each_wave_never_pooled(tmp_path):
+    study, result = two_wave_study(tmp_path)
+    responses = result.responses
+    gaps = cx.gap_table(responses, study)
+    assert list(gaps.columns[:2]) == ["wave", "item"]
+    by_wave = gaps.set_index("wave")
+    assert by_wave.loc["2025", "gap"] == pytest.approx(0.8 - 0.2)
+    assert by_wave.loc["2026", "gap"] == pytest.approx(0.8 - 0.6)
+    assert by_wave.loc["2025", "n_ref"] == 200 and by_wave.loc["2026", "n_ref"] == 200
+    pooled = cx.gap_table(responses.drop(columns="wave"),
+                          cx.load_study(minimal_study(), base_dir=ROOT))
+    assert pooled.loc[0, "gap"] == pytest.approx(0.8 - 0.4)  # what pooling would have said
+    assert pooled.loc[0, "n_ref"] == 400
+    # every table of the study, the same way
+    res = cx.analyze(study, responses)
+    for name in ("shares", "dimensions", "kruskal", "gap_index", "blind_spots"):
+        assert list(getattr(res, name)["wave"].unique()) == ["2025", "2026"], name
+
+
+def test_returning_respondents_are_kept_duplicates_within_a_wave_dropped(tmp_path):
+    study, result = two_wave_study(tmp_path)
+    log = result.log
+    assert not (log["reason"] == "duplicate").any()  # C100-C199 answered twice: a panel
+    returning = cx.analyze(study, result.responses).returning.set_index("group")
+    assert returning.loc["customers", "returning"] == 100
+    # a repeat inside one wave is still a duplicate
+    frame = pd.read_csv(tmp_path / "c26.csv")
+    pd.concat([frame, frame.iloc[:3]]).to_csv(tmp_path / "c26.csv", index=False)
+    result = cx.clean(cx.read_sources(study), study)
+    assert (result.log["reason"] == "duplicate").sum() == 3
+
+
+def test_precomputed_counts_of_one_wave_are_refused_for_two(tmp_path):
+    study, result = two_wave_study(tmp_path)
+    counts = cx.level_counts(result.responses, study)
+    with pytest.raises(ValueError, match=r"counts belong\(s\) to one wave"):
+        cx.gap_table(result.responses, study, counts=counts)
+
+
+def test_the_change_of_the_gap_between_waves(tmp_path):
+    study, result = two_wave_study(tmp_path)
+    trends = trend_table(result.responses, study)
+    row = trends.iloc[0]
+    assert (row["from_wave"], row["to_wave"]) == ("2025", "2026")
+    assert row["gap_from"] == pytest.approx(0.6) and row["gap_to"] == pytest.approx(0.2)
+    assert row["change"] == pytest.approx(-0.4)
+    assert row["top_box_change"] == pytest.approx(0.0)       # leaders did not move
+    assert row["top_box_ref_change"] == pytest.approx(0.4)   # customers did
+    shares, sizes = [0.8, 0.6, 0.8, 0.2], [50, 200, 50, 200]
+    low, high = stats.wilson_interval(np.array(shares) * sizes, np.array(sizes))
+    expected = mover_interval(shares, low, high, [1, -1, -1, 1])
+    assert (row["change_low"], row["change_high"]) == pytest.approx(expected[1:])
+    se = np.sqrt(sum(p * (1 - p) / n for p, n in zip(shares, sizes, strict=True)))
+    assert row["p_value"] == pytest.approx(2 * sps.norm.sf(0.4 / se))
+    newcombe = stats.newcombe_interval(0.6 * 200, 200, 0.2 * 200, 200)
+    assert (row["top_box_ref_change_low"], row["top_box_ref_change_high"]) == pytest.approx(
+        newcombe)
+
+
+def test_an_item_not_asked_in_a_wave_is_blank_with_a_note(tmp_path):
+    two_wave_study(tmp_path)  # writes the exports
+    spec = wave_sources(items=[
+        minimal_study()["items"][0],
+        {"id": "new", "text": "A question new in 2026", "scale": "agree5", "column": "Q1",
+         "waves": ["2026"]}])
+    for source in spec["sources"]:
+        if source["group"] == "customers":
+            source["id_column"] = "id"
+    study = cx.load_study(spec, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    assert responses.loc[responses["wave"] == "2025", "new"].isna().all()  # never a zero
+    assert responses.loc[responses["wave"] == "2026", "new"].notna().all()
+    row = trend_table(responses, study).set_index("item").loc["new"]
+    assert pd.isna(row["change"]) and pd.isna(row["gap_from"])
+    assert row["note"] == "not asked in wave 2025" and not row["suppressed"]
+
+
+# ---------------------------------------------------------------------------
+# MOVER
+
+
+def test_mover_by_hand():
+    """Four shares, the limits written out: Zou & Donner (2008) eq. for Σ c_i θ_i."""
+    p = [0.8, 0.6, 0.7, 0.2]
+    low, high = [0.70, 0.52, 0.55, 0.15], [0.88, 0.67, 0.82, 0.27]
+    value, lower, upper = mover_interval(p, low, high, [1, -1, -1, 1])
+    assert value == pytest.approx(0.8 - 0.6 - 0.7 + 0.2)
+    below = (0.8 - 0.70) ** 2 + (0.67 - 0.6) ** 2 + (0.82 - 0.7) ** 2 + (0.2 - 0.15) ** 2
+    above = (0.88 - 0.8) ** 2 + (0.6 - 0.52) ** 2 + (0.7 - 0.55) ** 2 + (0.27 - 0.2) ** 2
+    assert lower == pytest.approx(-0.3 - np.sqrt(below))
+    assert upper == pytest.approx(-0.3 + np.sqrt(above))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 60), st.integers(0, 60), st.integers(1, 60), st.integers(0, 60))
+def test_mover_of_two_shares_is_newcombes_interval(n1, x1, n2, x2):
+    x1, x2 = min(x1, n1), min(x2, n2)
+    l1, u1 = stats.wilson_interval(x1, n1)
+    l2, u2 = stats.wilson_interval(x2, n2)
+    _, low, high = mover_interval([x1 / n1, x2 / n2], [l1, l2], [u1, u2], [1, -1])
+    expected = stats.newcombe_interval(x1, n1, x2, n2)
+    assert (float(low), float(high)) == pytest.approx(tuple(map(float, expected)), abs=1e-12)
+
+
+def test_change_interval_covers_at_its_level():
+    """Simulated studies (fixed seed): the 95% MOVER interval of the change in a gap holds
+    the true change in at least 94% of 4,000 draws."""
+    rng = np.random.default_rng(20261124)
+    draws = 4000
+    truth = np.array([0.75, 0.30, 0.65, 0.15])   # audience/reference, later/earlier
+    sizes = np.array([60, 400, 50, 350])
+    x = rng.binomial(sizes, truth, size=(draws, 4)).T.astype(float)
+    p = x / sizes[:, None]
+    low, high = stats.wilson_interval(x, np.broadcast_to(sizes[:, None], x.shape))
+    _, lower, upper = mover_interval(p, low, high, [1, -1, -1, 1])
+    true_change = truth[0] - truth[1] - truth[2] + truth[3]
+    coverage = np.mean((lower <= true_change) & (true_change <= upper))
+    assert coverage >= 0.94, coverage
+    # and the z test keeps its size when nothing changed
+    null = np.array([0.6, 0.3, 0.6, 0.3])
+    x0 = rng.binomial(sizes, null, size=(draws, 4)).T / sizes[:, None]
+    rejected = np.mean(change_z_test(x0, np.broadcast_to(sizes[:, None], x0.shape),
+                                     [1, -1, -1, 1]) < 0.05)
+    assert rejected <= 0.065, rejected
+
+
+def test_the_new_study_template_shows_waves_and_loads_with_them(tmp_path):
+    from cxstudy.cli import main
+
+    assert main(["init", "acme", "--dir", str(tmp_path)]) == 0
+    text = (tmp_path / "acme.yml").read_text(encoding="utf-8")
+    assert '# waves: ["2025", "2026"]' in text and '# waves: ["2026"]' in text
+    # the first wave of a study that will have more: one wave listed, every source in it
+    uncommented = text.replace('# waves: ["2025", "2026"]', 'waves: ["2026"]')
+    uncommented = re.sub(r"^(    group: \w+)(.*)$", r'\1\2\n    wave: "2026"', uncommented,
+                         flags=re.M)
+    (tmp_path / "acme.yml").write_text(uncommented, encoding="utf-8")
+    study = cx.load_study(tmp_path / "acme.yml")
+    assert study.waves == ("2026",) and {s.wave for s in study.sources} == {"2026"}
