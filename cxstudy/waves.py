@@ -96,14 +96,31 @@ def per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFram
             return function(responses, study, *args, **kwargs)
         if len(present) <= 1:
             wave = present[0] if present else study.waves[-1]
-            return with_wave(function(responses, study, *args, **kwargs), wave)
+            return _not_asked(with_wave(function(responses, study, *args, **kwargs), wave),
+                              study, wave)
         given = [key for key in PRECOMPUTED if kwargs.get(key) is not None]
         if given:
             raise ValueError(f"{function.__name__}: {', '.join(given)} belong(s) to one wave; "
                              "give one wave's responses with them, or leave them out")
-        return stack([with_wave(function(one_wave(responses, wave), study, *args, **kwargs),
-                                wave) for wave in present])
+        return stack([_not_asked(with_wave(function(one_wave(responses, wave), study, *args,
+                                                    **kwargs), wave), study, wave)
+                      for wave in present])
     return wrapper
+
+
+def _not_asked(table: pd.DataFrame, study: Study, wave: str) -> pd.DataFrame:
+    """Rows of items not asked in the wave say so: blank because not asked, not hidden
+    for privacy."""
+    if "item" not in table.columns:
+        return table
+    missing = [i.id for i in study.items if not i.asked_in(wave)]
+    rows = table["item"].isin(missing).to_numpy(dtype=bool)
+    if rows.any():
+        if "suppressed" in table.columns:
+            table.loc[rows, "suppressed"] = False
+        if "note" in table.columns:
+            table.loc[rows, "note"] = f"not asked in wave {wave}"
+    return table
 
 
 def per_wave_table(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:

@@ -180,6 +180,9 @@ def test_an_item_not_asked_in_a_wave_is_blank_with_a_note(tmp_path):
     row = trend_table(responses, study).set_index("item").loc["new"]
     assert pd.isna(row["change"]) and pd.isna(row["gap_from"])
     assert row["note"] == "not asked in wave 2025" and not row["suppressed"]
+    gap = cx.gap_table(responses, study).set_index(["wave", "item"]).loc[("2025", "new")]
+    assert gap["n"] == 0 and pd.isna(gap["gap"]) and not gap["suppressed"]
+    assert gap["note"] == "not asked in wave 2025"
 
 
 # ---------------------------------------------------------------------------
