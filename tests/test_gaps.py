@@ -502,3 +502,12 @@ def test_real_surveys_agree_with_independent_computation(name):
         assert row["p_value"] == pytest.approx(sps.ttest_ind(x, y, equal_var=False).pvalue)
         in_group = block[(data[column] == row["group"]) & block.notna().any(axis=1)]
         assert row["alpha"] == pytest.approx(pingouin.cronbach_alpha(in_group)[0])
+
+
+def test_an_expected_count_of_exactly_five_uses_the_score_test():
+    """14 x 10 / 28 = 5 exactly, but 14 x (1 - 18/28) rounds to 4.999...: still the score
+    test (found by hypothesis; the rule is "under 5")."""
+    p_value, test = stats.score_test(9, 14, 9, 14)
+    assert str(test) == "score"
+    table = [[9, 5], [9, 5]]
+    assert float(p_value) == pytest.approx(sps.chi2_contingency(table, correction=False).pvalue)
