@@ -29,9 +29,11 @@ from .gaps import (
 from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
 from .pipeline import run
 from .readers import read_export, read_sources
+from .segments import segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
 from .voices import theme_table
+from .waves import trend_table
 
 __all__ = [
     "CleaningResult",
@@ -63,8 +65,10 @@ __all__ = [
     "read_export",
     "read_sources",
     "run",
+    "segment_table",
     "share_table",
     "stats",
     "theme_table",
+    "trend_table",
     "voices",
 ]

@@ -23,6 +23,7 @@ from .model import (
     Item,
     Metric,
     OpenEnded,
+    Segment,
     Source,
     Weights,
 )
@@ -69,6 +70,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("estimates", "[]", "leaders' and staff's estimates of the reference's top-box "
             "share (see estimates[])"),
         Key("weights", "none", "rake one audience to known margins (see weights)"),
+        Key("segments", "[]", "ways to split the audiences: region, channel, tenure (see "
+            "segments[])"),
         Key("open_ended", "[]", "open-ended questions (see open_ended[])"),
         Key("themes", "none", "theme codebook for open answers, relative to the study file"),
         Key("cleaning", "conservative defaults", "cleaning rules (see cleaning)"),
@@ -121,6 +124,16 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("question", "required", "the question as asked"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
+    ),
+    "segments[]": (
+        Key("id", "required", "identifier: names the column in processed data"),
+        Key("label", "the id", "how the report names the segment"),
+        Key("columns", "—", "audience -> export column, for the audiences that were asked"),
+        Key("column", "—", "or: one column shared by every audience"),
+        Key("map", "—", "raw value -> level; every value in the data must be mapped"),
+        Key("order", "levels as first seen", "the display order of the levels"),
+        Key("bins", "—", "numeric columns: cut points, lowest first; bands [a, b) and the "
+            "last [a, b]"),
     ),
     "weights": (
         Key("group", "required", "the audience to weight"),
@@ -595,6 +608,45 @@ def parse_open_ended(c: Collector, data: dict, ctx: Context) -> list[OpenEnded]:
         if qid and mapped:
             questions.append(OpenEnded(qid, question or qid, mapped))
     return questions
+
+
+def parse_segments(c: Collector, data: dict, ctx: Context) -> list[Segment]:
+    """Ways to split the audiences, each asked of the audiences in its columns."""
+    segments: list[Segment] = []
+    pii = {p.casefold() for p in ctx.pii_columns}
+    for where, spec in c.entries(data, "segments", keys_of("segments[]")):
+        sid = ident(c, spec.get("id"), f"{where}.id")
+        ctx.claim(c, sid, f"{where}.id")
+        label = c.typed(spec, "label", str, where, default=sid)
+        mapped = columns(c, spec, where, ctx.groups)
+        for group, column in mapped.items():
+            if column.casefold() in pii:
+                c.add(f"{where}.columns.{group}", f"{column!r} is listed in pii_columns",
+                      "segment columns are copied into processed data; split by a column "
+                      "that identifies nobody")
+        raw_map = c.typed(spec, "map", dict, where)
+        levels = {str(k): str(v) for k, v in raw_map.items()} if raw_map else None
+        order = c.typed(spec, "order", list, where)
+        bins = _bins(c, spec, where)
+        if bins and levels:
+            c.add(where, "both map and bins", "bins cut a numeric column into bands; map "
+                  "renames values: give one of them")
+        if sid and mapped:
+            segments.append(Segment(sid, label or sid, mapped, levels,
+                                    tuple(str(o) for o in order) if order else None, bins))
+    return segments
+
+
+def _bins(c: Collector, spec: dict, where: str) -> tuple[float, ...] | None:
+    bins = c.typed(spec, "bins", list, where)
+    if bins is None:
+        return None
+    numeric = all(isinstance(b, int | float) and not isinstance(b, bool) for b in bins)
+    if not numeric or len(bins) < 2 or list(bins) != sorted(set(bins)):
+        c.add(f"{where}.bins", f"found {bins!r}", "expected at least two numbers, lowest "
+              "first, each once: cut points of the bands, e.g. [0, 1, 3, 10]")
+        return None
+    return tuple(float(b) for b in bins)
 
 
 def parse_themes(c: Collector, data: dict, ctx: Context) -> Path | None:

@@ -21,6 +21,7 @@ import pandas as pd
 from . import counts as counts_module
 from . import gaps as gaps_module
 from . import metrics as metrics_module
+from . import segments as segments_module
 from . import voices as voices_module
 from . import waves as waves_module
 from ._version import __version__
@@ -38,7 +39,7 @@ WRITTEN: dict[str, TableSpec] = {
     "metric_gaps": SPECS["metric_gaps"], "calibration": SPECS["calibration"],
     "themes": SPECS["themes"], "importance": SPECS["importance_performance"],
     "trends": SPECS["trends"], "dimension_trends": SPECS["dimension_trends"],
-    "metric_trends": SPECS["metric_trends"],
+    "metric_trends": SPECS["metric_trends"], "segments": SPECS["segments"],
 }
 TRENDS = ("trends", "dimension_trends", "metric_trends")
 # tables computed within each wave and stacked (the trends compare waves instead)
@@ -245,6 +246,12 @@ class Results:
             self.metrics, self.study))
 
     @property
+    def segments(self) -> pd.DataFrame:
+        """Every item's gap within every level of every segment (segments.csv)."""
+        return self._get("segments", lambda: segments_module.segment_table(
+            self.responses, self.study, counts=self.counts))
+
+    @property
     def returning(self) -> pd.DataFrame:
         """Respondents per audience in each wave, and how many answered in more than one."""
         return self._get("returning", lambda: waves_module.returning_respondents(
@@ -263,7 +270,8 @@ class Results:
                    "calibration": bool(study.estimates), "themes": study.themes is not None,
                    "importance": outcome, "trends": self._several_waves,
                    "dimension_trends": self._several_waves,
-                   "metric_trends": self._several_waves and bool(study.metrics)}
+                   "metric_trends": self._several_waves and bool(study.metrics),
+                   "segments": bool(study.segments)}
         return [name for name in WRITTEN if present.get(name, True)]
 
     def write_tables(self, folder: str | Path) -> dict[str, Path]:

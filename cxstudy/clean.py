@@ -34,7 +34,7 @@ from .exceptions import DataError, Problem, StudyFileError
 from .model import Cleaning, Source, Study
 from .privacy import hash_id, scrub_text
 from .readers import nearest
-from .scales import Scale, code_answers, normalize, reverse_codes
+from .scales import Scale, code_answers, normalize, number_text, reverse_codes
 from .weights import RakingReport, rake
 
 LOG_COLUMNS = ["source", "source_row", "respondent_id", "group", "kept", "reason", "detail"]
@@ -186,10 +186,66 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                                         "estimates are shares of customers from 0 to 100; fix "
                                         "the data or map another column"))
             target.loc[index] = numbers.to_numpy()
+        elif mapping.kind == "segment":
+            levels, bad = segment_levels(values, segment_of(study, mapping.id))
+            if bad:
+                problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
+            target.loc[index] = levels.to_numpy()
         else:  # open-ended text
             text = values.astype("string").str.strip()
             target.loc[index] = text.mask(text.eq("")).to_numpy()
     return _Coded(columns, raw_codes, problems, _unknown_problems(unknown), unknown_rows)
+
+
+def segment_of(study: Study, segment_id: str):
+    return next(s for s in study.segments if s.id == segment_id)
+
+
+def _level_key(value) -> str | None:
+    """A raw segment value as text: numbers without ".0", stripped, blank -> None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
+        return number_text(float(value))
+    text = str(value).strip()
+    return text or None
+
+
+def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, str] | None]:
+    """The level of each answer to a segment column (blank: missing), and, when some
+    values cannot be placed, (what was found, what to do)."""
+    where = f"segment {segment.id}"
+    if segment.bins:
+        numbers = pd.to_numeric(values, errors="coerce")
+        text = values.map(_level_key)
+        not_numbers = text.notna() & numbers.isna()
+        low, high = segment.bins[0], segment.bins[-1]
+        outside = numbers.notna() & ((numbers < low) | (numbers > high))
+        bad = _value_counts(values[not_numbers | outside])
+        position = np.searchsorted(np.asarray(segment.bins), numbers.to_numpy(float),
+                                   side="right") - 1
+        position = np.minimum(position, len(segment.bins) - 2)  # the last band is closed
+        names = np.array([*segment.band_names(), None], dtype=object)
+        usable = numbers.notna() & ~outside
+        levels = pd.Series(np.where(usable, names[np.where(usable, position, -1)], None),
+                           index=values.index, dtype="string")
+        return levels, (f"{where}: {bad} not a number within the bins [{number_text(low)}, "
+                        f"{number_text(high)}]", f"fix the data, or widen the bins of "
+                        f"{segment.id}") if bad else None
+    keys = values.map(_level_key)
+    if segment.map is None:
+        return keys.astype("string"), None
+    levels = keys.map(lambda k: None if k is None else segment.map.get(k))
+    bad = _value_counts(values[keys.notna() & levels.isna()])
+    return levels.astype("string"), (f"{where}: {bad} not in its map", "add each value to the "
+                                     f"map of {segment.id} (raw value: level)") if bad else None
+
+
+def _value_counts(values: pd.Series, most: int = 6) -> str:
+    counts = values.map(_level_key).value_counts()
+    listed = ", ".join(f'"{value}" ({count} row{"s" if count != 1 else ""})'
+                       for value, count in counts.head(most).items())
+    return listed + (f" and {len(counts) - most} more value(s)" if len(counts) > most else "")
 
 
 def _dtype(kind: str) -> str:
@@ -683,13 +739,14 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
     pii_present = [c for c in study.pii_columns if c in raw.columns]
     personal = raw.loc[kept, pii_present] if pii_present else None
     ordered = [i.id for i in study.items] + [m.id for m in study.metrics] + \
-        [e.id for e in study.estimates] + [q.id for q in study.open_ended]
+        [e.id for e in study.estimates] + [q.id for q in study.open_ended] + \
+        [s.id for s in study.segments]
     open_ids = {q.id for q in study.open_ended}
     for column_id in ordered:
         values = coded.columns.get(column_id)
         if values is None:
-            values = pd.Series(pd.NA, index=raw.index,
-                               dtype="string" if column_id in open_ids else "Float64")
+            text = column_id in open_ids or column_id in {s.id for s in study.segments}
+            values = pd.Series(pd.NA, index=raw.index, dtype="string" if text else "Float64")
         values = values[kept]
         if column_id in open_ids:
             values = scrub_text(values, personal)

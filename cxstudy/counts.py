@@ -122,6 +122,13 @@ class LevelCounts:
         return (levels[None, :] > (self.k - self.top_box)[:, None]) & \
             (levels[None, :] <= self.k[:, None])
 
+    def top_box_counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(top-box successes, effective n, respondents), each of shape (items, groups):
+        what every share, and every interval of a share, is made from."""
+        effective = self.effective()
+        successes = (effective * self.top_box_mask()[:, None, :]).sum(axis=-1)
+        return successes, effective.sum(axis=-1), self.n
+
     def block_of(self, item_ids: list[str]) -> PatternCounts | None:
         """The pattern table holding all of ``item_ids``, if one does."""
         wanted = set(item_ids)

@@ -7,11 +7,12 @@ other module reads them. This module imports nothing else of cxstudy's but the
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._validate import did_you_mean
-from .scales import Scale
+from .scales import Scale, number_text
 
 # Names the pipeline itself writes into responses.parquet.
 RESERVED_COLUMNS = {"respondent_id", "group", "weight", "source", "source_row", "wave"}
@@ -85,6 +86,28 @@ class OpenEnded:
 
 
 @dataclass(frozen=True)
+class Segment:
+    """A way to split the audiences (region, channel, tenure): the column each asked
+    audience answered it in, an optional recoding of raw values (``map``), a display
+    ``order`` and, for numeric columns, ``bins`` cutting them into bands."""
+
+    id: str
+    label: str
+    columns: dict[str, str]
+    map: dict[str, str] | None = None
+    order: tuple[str, ...] | None = None
+    bins: tuple[float, ...] | None = None
+
+    def band_names(self) -> list[str]:
+        """Names of the bands ``bins`` cut: [a, b) for all but the last, [a, b] for it
+        (bins [0, 1, 3, 10]: "0 to <1", "1 to <3", "3 to 10")."""
+        edges = [number_text(b) for b in self.bins or ()]
+        last = len(edges) - 2
+        return [f"{a} to {b}" if i == last else f"{a} to <{b}"
+                for i, (a, b) in enumerate(itertools.pairwise(edges))]
+
+
+@dataclass(frozen=True)
 class Weights:
     """Weights of one audience: a design-weight ``column`` of its export, raked to known
     ``margins`` (column -> category -> share) when given."""
@@ -140,6 +163,7 @@ class Study:
     themes: Path | None = None
     cleaning: Cleaning = field(default_factory=Cleaning)
     waves: tuple[str, ...] = ()
+    segments: tuple[Segment, ...] = ()
 
     @property
     def project_root(self) -> Path:
@@ -194,6 +218,10 @@ class Study:
             for group, column in question.columns.items():
                 found.append(ColumnMapping(question.id, "open_ended", group, column,
                                            f"open_ended[{i}] ({question.id}).columns.{group}"))
+        for i, segment in enumerate(self.segments):
+            for group, column in segment.columns.items():
+                found.append(ColumnMapping(segment.id, "segment", group, column,
+                                           f"segments[{i}] ({segment.id}).columns.{group}"))
         for i, check in enumerate(self.cleaning.attention_checks):
             for group, column in check.columns.items():
                 found.append(ColumnMapping(f"attention_check_{i}", "attention_check", group,

@@ -418,3 +418,56 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
     _legend_below(fig, len(groups))
     return _alt(fig, f"{title}. Dot plot of the change in each gap with intervals: "
                 + "; ".join(alt_parts))
+
+
+def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figure:
+    """Items x levels of one segment, coloured by each audience's gap to the reference in
+    the level (one panel per audience); suppressed cells are marked, n under each level."""
+    part = segments[segments["segment"] == segment]
+    groups = [g for g in study.groups if g != study.reference and g in set(part["group"])]
+    levels = list(dict.fromkeys(part["level"]))
+    items = list(dict.fromkeys(part["item"]))
+    texts = part.drop_duplicates("item").set_index("item")["text"]
+    label = part["label"].iloc[0] if len(part) else segment
+    panel = 0.34 * len(items) + 1.4
+    fig, axes = plt.subplots(len(groups), 1, figsize=(9.5, panel * len(groups) + 0.5),
+                             squeeze=False, layout="none")
+    cmap = plt.get_cmap("RdBu_r").copy()
+    cmap.set_bad("#EEEEEE")
+    alt_parts = []
+    for ax, group in zip(axes[:, 0], groups, strict=True):
+        rows = part[part["group"] == group].set_index(["item", "level"])
+        grid = np.array([[rows.loc[(i, lv), "gap"] if (i, lv) in rows.index else np.nan
+                          for lv in levels] for i in items], dtype=float)
+        hidden = np.array([[bool(rows.loc[(i, lv), "suppressed"]) if (i, lv) in rows.index
+                            else False for lv in levels] for i in items])
+        ax.imshow(np.ma.masked_invalid(100 * grid), cmap=cmap, vmin=-100, vmax=100,
+                  aspect="auto")
+        for (r, c), value in np.ndenumerate(grid):
+            text = "n<" + str(study.min_group_size) if hidden[r, c] else (
+                "–" if np.isnan(value) else f"{100 * value:+.0f}")
+            ax.text(c, r, text, ha="center", va="center", fontsize=8,
+                    color="white" if not np.isnan(value) and abs(value) > 0.55 else "#222222")
+        n_of = part[part["group"] == group].groupby("level", sort=False)[["n", "n_ref"]].max()
+        ax.set_xticks(range(len(levels)), [
+            f"{_wrap(lv, 12)}\nn = {int(n_of.loc[lv, 'n'])} / {int(n_of.loc[lv, 'n_ref'])}"
+            for lv in levels], fontsize=8)
+        ax.set_yticks(range(len(items)), [_wrap(texts[i], 44) for i in items], fontsize=8.5)
+        ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
+        ax.grid(False)
+        compared = part.loc[part["group"] == group, "compared"].iloc[0]
+        ax.set_title(f"{group} − {study.reference}" + (" (all " + group + ")"
+                                                        if compared == "overall" else ""),
+                     loc="left", fontsize=10.5, pad=30)
+        alt_parts.append(f"{group}: " + "; ".join(
+            f"{lv}: widest {texts[items[int(np.nanargmax(np.abs(grid[:, c])))]]} "
+            f"{100 * grid[int(np.nanargmax(np.abs(grid[:, c]))), c]:+.0f} points"
+            for c, lv in enumerate(levels) if not np.isnan(grid[:, c]).all()))
+    _fixed_layout(fig, [_wrap(texts[i], 44) for i in items], 8.5, top=1.45, bottom=0.2)
+    fig.subplots_adjust(hspace=1.35 / (panel - 1.2))
+    fig.suptitle(f"{label}: gap to {study.reference} by level, points", x=0.01, ha="left",
+                 y=1 - 0.15 / fig.get_size_inches()[1], va="top", fontsize=12,
+                 fontweight="bold")
+    return _alt(fig, f"Heatmap of the gap to {study.reference} by {label} level "
+                f"(cells marked n<{study.min_group_size} are suppressed). "
+                + " | ".join(alt_parts))

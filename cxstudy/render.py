@@ -36,13 +36,16 @@ PAGES = {
     "02_gaps.ipynb": ("gaps.html", "Perception gaps"),
     "03_voices.ipynb": ("voices.html", "Voices"),
     "04_trends.ipynb": ("trends.html", "Trends"),
+    "05_segments.ipynb": ("segments.html", "Segments"),
 }
 
 
 def pages_for(study: Study) -> dict[str, tuple[str, str]]:
-    """The pages a study's report has: Trends only when it has two or more waves."""
-    return {name: page for name, page in PAGES.items()
-            if name != "04_trends.ipynb" or len(study.waves) > 1}
+    """The pages a study's report has: Trends only when it has two or more waves,
+    Segments only when it has segments."""
+    present = {"04_trends.ipynb": len(study.waves) > 1,
+               "05_segments.ipynb": bool(study.segments)}
+    return {name: page for name, page in PAGES.items() if present.get(name, True)}
 EXECUTION_TIMEOUT = 600  # seconds per cell
 PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "pyarrow", "openpyxl", "pyreadstat", "pyyaml", "papermill", "nbconvert",

@@ -26,6 +26,7 @@ from .model import (  # noqa: F401 - the study's objects, importable from here
     Item,
     Metric,
     OpenEnded,
+    Segment,
     Source,
     Study,
     Weights,
@@ -141,6 +142,7 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
     metrics = sections.parse_metrics(c, data, ctx)
     estimates = sections.parse_estimates(c, data, ctx)
     open_ended = sections.parse_open_ended(c, data, ctx)
+    segments = sections.parse_segments(c, data, ctx)
     themes = sections.parse_themes(c, data, ctx)
     weights = sections.parse_weights(c, data, ctx)
     cleaning = sections.parse_cleaning(c, data, ctx)
@@ -155,6 +157,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         sources=tuple(sources), groups=tuple(ctx.groups), reference=reference, scales=scales,
         items=tuple(items), pii_columns=ctx.pii_columns, metrics=tuple(metrics),
         estimates=tuple(estimates), weights=weights, open_ended=tuple(open_ended),
-        themes=themes, cleaning=cleaning, waves=tuple(ctx.waves),
+        themes=themes, cleaning=cleaning, waves=tuple(ctx.waves), segments=tuple(segments),
     )
 

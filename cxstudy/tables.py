@@ -121,15 +121,44 @@ IMPORTANCE = _spec(
     "method quadrant", "suppressed",
     estimates="performance importance importance_low importance_high", text_estimates="quadrant")
 
+SEGMENTS = _spec(
+    "segments", "one per (segment, level, item, audience other than the reference)",
+    "segment level item text group reference n n_ref top_box top_box_ref gap gap_low gap_high "
+    "p_value p_adjusted suppressed levels_p_value",
+    "label compared top_box_low top_box_high top_box_ref_low top_box_ref_high test "
+    "levels_p_value_ref note",
+    "top_box top_box_ref gap gap_low gap_high p_value p_adjusted top_box_low top_box_high "
+    "top_box_ref_low top_box_ref_high", "test")
+
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
-    CALIBRATION, THEMES, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS)}
+    CALIBRATION, THEMES, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS)}
 
 
 def too_small(n, study: Study):
     """Whether ``n`` respondents are fewer than the study's ``min_group_size``
     (works on numbers and arrays)."""
     return np.asarray(n) < study.min_group_size
+
+
+def complementary(n, study: Study) -> np.ndarray:
+    """Which levels of a breakdown to hide: those with respondents but fewer than
+    ``min_group_size``, and, where exactly one is hidden, the next smallest too, so that
+    the hidden level cannot be recovered by subtracting the others from the total.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> complementary([40, 3, 12, 25], SimpleNamespace(min_group_size=5)).tolist()
+    [False, True, True, False]
+    """
+    n = np.asarray(n, dtype=float)
+    hidden = (n > 0) & too_small(n, study)
+    if hidden.sum() == 1:
+        shown = np.flatnonzero((n > 0) & ~hidden)
+        if len(shown):
+            hidden[shown[np.argmin(n[shown])]] = True
+    return hidden
 
 
 def suppress(table: pd.DataFrame, spec: TableSpec, mask) -> pd.DataFrame:

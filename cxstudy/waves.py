@@ -186,13 +186,6 @@ def change_z_test(shares, sizes, signs) -> np.ndarray:
 # trend tables
 
 
-def _top_box(counts: LevelCounts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(successes, effective n, unweighted n), each of shape (items, groups)."""
-    effective = counts.effective()
-    successes = (effective * counts.top_box_mask()[:, None, :]).sum(axis=-1)
-    return successes, effective.sum(axis=-1), counts.n
-
-
 def trend_table(responses: pd.DataFrame, study: Study, *,
                 counts: dict[str, LevelCounts] | None = None) -> pd.DataFrame:
     """How each item's gap changed between consecutive waves.
@@ -227,8 +220,8 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
 def _pair_trends(before: LevelCounts, after: LevelCounts, from_wave: str, to_wave: str,
                  reference: int, others: list[int], study: Study) -> pd.DataFrame:
     """The trend rows of one pair of waves (the estimates of the formula in the module)."""
-    s_from, e_from, n_from = _top_box(before)
-    s_to, e_to, n_to = _top_box(after)
+    s_from, e_from, n_from = before.top_box_counts()
+    s_to, e_to, n_to = after.top_box_counts()
     items = {i.id: i for i in study.items}
     rows = []
     for row, item_id in enumerate(before.items):

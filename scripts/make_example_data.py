@@ -249,6 +249,18 @@ def leadership(rng, shift: dict | None = None) -> list[dict]:
     return [rows[i] for i in order]
 
 
+# where staff work: assigned by employee number (no random draw, so the answers stay as
+# they were before the column existed)
+STAFF_REGIONS = ["North", "North", "North", "North", "South", "South", "South", "East", "East",
+                 "West"]
+
+
+def tenure_years(i: int, mean_item: float) -> int:
+    """A customer's years with Larkfield: longer-standing customers are happier. Computed,
+    not drawn, so the answers stay as they were before the column existed."""
+    return int(np.clip(round(3 + 4 * (mean_item - 3) + ((i * 37) % 9 - 4) * 0.7), 0, 25))
+
+
 def staff(rng, shift: dict | None = None) -> list[dict]:
     n = 150
     codes = draw_items(rng, n, 1, dont_know=0.04, shift=shift)
@@ -256,7 +268,8 @@ def staff(rng, shift: dict | None = None) -> list[dict]:
     teams = ["Contact centre", "Field engineering", "Billing", "Digital", "Sales"]
     rows = []
     for i in range(n):
-        row = {"EmployeeID": f"E{1000 + i}", "Team": teams[i % 5], "Completed": "Yes",
+        row = {"EmployeeID": f"E{1000 + i}", "Team": teams[i % 5],
+               "Region": STAFF_REGIONS[(i * 3) % 10], "Completed": "Yes",
                "Time taken (s)": int(max(240, rng.normal(480, 90)))}
         for j in range(len(ITEMS)):
             row[f"S{j + 1:02d}"] = agree_label(int(codes[i, j]), rng, messy=False)
@@ -294,14 +307,15 @@ def customers(rng, n: int = 1000, shift: dict | None = None, first_day: str = "2
               "Duration (in seconds)", "Finished", "RecordedDate", "ResponseId",
               "RecipientLastName", "RecipientFirstName", "RecipientEmail", "ExternalReference",
               "LocationLatitude", "LocationLongitude", "DistributionChannel", "UserLanguage",
-              "Region"]
+              "Region", "Tenure"]
              + [f"Q1_{j + 1}" for j in range(len(ITEMS))] + ["Q1_17"]
              + ["Q5", "Q6", "Q7"] + [f"Q{8 + k}" for k in range(len(OPEN))])
     texts_row = (["Start Date", "End Date", "Response Type", "IP Address", "Progress",
                   "Duration (in seconds)", "Finished", "Recorded Date", "Response ID",
                   "Recipient Last Name", "Recipient First Name", "Recipient Email",
                   "External Data Reference", "Location Latitude", "Location Longitude",
-                  "Distribution Channel", "User Language", "Region"]
+                  "Distribution Channel", "User Language", "Region",
+                  "How many years have you been a Larkfield customer?"]
                  + [f"How much do you agree or disagree with each statement? - {c}"
                     for _, _, c, _ in ITEMS]
                  + ["How much do you agree or disagree with each statement? - To show you "
@@ -315,7 +329,7 @@ def customers(rng, n: int = 1000, shift: dict | None = None, first_day: str = "2
                    "finished", "recordedDate", "_recordId", "recipientLastName",
                    "recipientFirstName", "recipientEmail", "externalDataReference",
                    "locationLatitude", "locationLongitude", "distributionChannel",
-                   "userLanguage", "Region"]
+                   "userLanguage", "Region", "QID4"]
                   + [f"QID1_{j + 1}" for j in range(len(ITEMS) + 1)]
                   + ["QID5", "QID6", "QID7"] + [f"QID{8 + k}_TEXT" for k in range(len(OPEN))])
     import_ids = [json.dumps({"ImportId": i}, separators=(",", ":")) for i in import_ids]
@@ -339,7 +353,8 @@ def customers(rng, n: int = 1000, shift: dict | None = None, first_day: str = "2
                str(end).replace("T", " "), f"R_{_token(rng)}", last, first,
                f"{first.lower()}.{last.lower()}{i}@mail.example", "",
                f"{51 + rng.random():.6f}", f"{-1 - rng.random():.6f}", "anonymous", "EN",
-               str(regions[i]), *answers, "Agree", nps_text, EFFORT[effort - 1],
+               str(regions[i]), str(tenure_years(i, mean_item[i])), *answers, "Agree",
+               nps_text, EFFORT[effort - 1],
                SATISFACTION[sat - 1], *opens]
         if i < len(returning):  # a panel member who answered the other wave too
             row[names.index("ResponseId")] = returning[i]

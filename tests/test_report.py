@@ -19,9 +19,10 @@ from cxstudy.exceptions import ReadError, ReportError
 
 from .conftest import ROOT, copy_project, sha256_tree
 
-PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html"]
+PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html",
+         "segments.html"]
 NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb",
-             "04_trends.ipynb"]
+             "04_trends.ipynb", "05_segments.ipynb"]
 
 
 def pages(report: Path) -> dict[str, str]:
@@ -267,3 +268,23 @@ def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
     assert list(gaps["wave"].astype(str).unique()) == ["2025", "2026"]  # never pooled
     assert {"dimension_trends.csv", "metric_trends.csv"} <= {
         p.name for p in (report / "tables").iterdir()}
+
+
+def test_a_segmented_study_has_a_segments_page(built):
+    _project, serial, _parallel, _raw = built
+    report = serial / "reports" / "example"
+    page = pages(report)["segments.html"]
+    assert "Heatmap of the gap to customers by Region level" in page
+    assert "Heatmap of the gap to customers by Customer for (years) level" in page
+    assert ("Where Customer for (years) is “0 to &lt;1”, 80% of all leadership (n = 25) agree "
+            "that “We respond quickly when customers get in touch”") in page
+    assert "Do the levels differ?" in page
+    index = pages(report)["index.html"]
+    assert ("The leadership–customers gap on “We deliver an excellent customer experience” is "
+            "widest where Customer for (years) is “0 to &lt;1”: +74 points (95% CI +54 to "
+            "+86), against +64 overall.") in index
+    table = pd.read_csv(report / "tables" / "segments.csv")
+    assert list(table.columns[:3]) == ["wave", "segment", "level"]
+    responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
+    assert {"region", "tenure"} <= set(responses.columns)
+    assert "Tenure" not in responses.columns and "Region" not in responses.columns

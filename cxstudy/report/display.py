@@ -328,3 +328,40 @@ def change_display(changes: pd.DataFrame, label: str, *, as_points: bool) -> pd.
         "Change (CI)": [f"{number(r.change)} ({number(r.change_low)} to {number(r.change_high)})"
                         if pd.notna(r.change) else "–" for r in changes.itertuples()],
         "p (adjusted)": changes["p_adjusted"].map(p_text)})
+
+
+def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The segment table as a reviewer reads it (suppressed cells show nothing)."""
+    def share(value, low, high) -> str:
+        return "–" if pd.isna(value) else f"{pct(value)} ({interval(low, high)})"
+
+    return pd.DataFrame({
+        "Segment": segments["label"], "Level": segments["level"], "Item": segments["text"],
+        "Audience": segments["group"] + np.where(segments["compared"] == "overall",
+                                                 " (all)", ""),
+        "n": segments["n"],
+        "Agree": [share(r.top_box, r.top_box_low, r.top_box_high)
+                  for r in segments.itertuples()],
+        f"n {study.reference}": segments["n_ref"],
+        f"Agree, {study.reference}": [share(r.top_box_ref, r.top_box_ref_low,
+                                            r.top_box_ref_high) for r in segments.itertuples()],
+        "Gap, points (CI)": ["–" if pd.isna(r.gap) else
+                             f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
+                             for r in segments.itertuples()],
+        "p (adjusted)": segments["p_adjusted"].map(p_text),
+        "Note": segments["note"].replace("", "—")})
+
+
+def levels_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Do the levels of a segment differ? Per item: each audience's chi-square p."""
+    first = segments.drop_duplicates(["segment", "item", "group"])
+    table = first.pivot_table(index=["label", "text"], columns="group",
+                              values="levels_p_value", aggfunc="first", dropna=False,
+                              sort=False)
+    reference = first.drop_duplicates(["segment", "item"]).set_index(["label", "text"])
+    table[study.reference] = reference["levels_p_value_ref"]
+    table = table.reindex(columns=[g for g in study.groups if g in table.columns])
+    table = table.map(p_text)
+    table.index.names = ["Segment", "Item"]
+    table.columns = [f"p, {g}" for g in table.columns]
+    return table.reset_index()

@@ -183,3 +183,44 @@ def panel_note(returning: pd.DataFrame) -> str:
     return (f"Some respondents answered in more than one wave ({counts}). The intervals "
             "treat the waves as independent samples; returning respondents make them "
             "dependent, so the intervals are conservative (wider than they need be).")
+
+
+def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
+                      items: list[str] | None = None) -> list[str]:
+    """The widest significant level gaps, largest first, one HTML-safe sentence each:
+    "Where Region is “North”, 66% of staff (n = 59) agree that “…”, 10% of customers
+    (n = 401): a gap of +56 points (95% CI +43 to +67; adjusted p < 0.001)." An audience
+    not asked the segment is "all leadership"."""
+    alpha = 1 - study.confidence
+    rows = segments[~segments["suppressed"].astype(bool) & (segments["p_adjusted"] < alpha)]
+    if items is not None:
+        rows = rows[rows["item"].isin(items)]
+    rows = rows.reindex(rows["gap"].abs().sort_values(ascending=False).index).head(top)
+    return [
+        f"Where {html.escape(r.label)} is “{html.escape(r.level)}”, {pct(r.top_box)} of "
+        f"{'all ' if r.compared == 'overall' else ''}{html.escape(r.group)} "
+        f"(n = {r.n:,}) agree that “{html.escape(r.text)}”, {pct(r.top_box_ref)} of "
+        f"{html.escape(r.reference)} (n = {r.n_ref:,}): a gap of {points(r.gap)} points "
+        f"({study.confidence:.0%} CI {interval(r.gap_low, r.gap_high, True)}; adjusted p "
+        f"{p_text(r.p_adjusted)})." for r in rows.itertuples()]
+
+
+def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:
+    """The summary's one sentence on segments: where the headline gap is widest.
+
+    "The leadership–customers gap on “…” is widest where Customer for (years) is
+    “0 to <1”: +74 points (95% CI +54 to +86), against +64 overall."
+    """
+    headline = [i.id for i in study.items if i.headline] or [study.items[0].id]
+    rows = segments[segments["item"].isin(headline) & ~segments["suppressed"].astype(bool)
+                    & segments["gap"].notna()]
+    if rows.empty:
+        return ""
+    r = rows.loc[rows["gap"].abs().idxmax()]
+    overall = gaps[(gaps["item"] == r["item"]) & (gaps["group"] == r["group"])]
+    against = (f", against {points(overall['gap'].iloc[0])} overall" if len(overall)
+               and pd.notna(overall["gap"].iloc[0]) else "")
+    return (f"The {html.escape(r['group'])}–{html.escape(r['reference'])} gap on "
+            f"“{html.escape(r['text'])}” is widest where {html.escape(r['label'])} is "
+            f"“{html.escape(r['level'])}”: {points(r['gap'])} points ({study.confidence:.0%} "
+            f"CI {interval(r['gap_low'], r['gap_high'], True)}){against}.")
