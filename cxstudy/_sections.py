@@ -33,6 +33,7 @@ FORMATS = ["csv", "xlsx", "qualtrics", "surveymonkey", "spss", "google_forms"]
 CORRECTIONS = ["holm", "fdr_bh", "none"]
 DUPLICATE_RULES = ["id", "answers", "none"]
 METRIC_KINDS = ["nps", "ces", "csat"]
+ROLES = ["strength", "problem", "competition", "next", "other"]
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -56,6 +57,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("confidence", "0.95", "interval level, from 0.5 up to (not including) 1"),
         Key("correction", "holm", "multiple comparisons over each table: holm | fdr_bh | none"),
         Key("min_group_size", "5", "any figure resting on fewer respondents is suppressed"),
+        Key("agreement_margin", "0.10", "audiences agree on an item when the whole (1 − 2α) "
+            "interval of every gap lies within ± this margin (equivalence)"),
         Key("sources", "required", "the exports, one entry each (see sources[])"),
         Key("waves", "none", "the waves in order (e.g. [\"2025\", \"2026\"]); every source then "
             "names its wave, and no estimate pools two waves"),
@@ -74,6 +77,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             "segments[])"),
         Key("open_ended", "[]", "open-ended questions (see open_ended[])"),
         Key("themes", "none", "theme codebook for open answers, relative to the study file"),
+        Key("importance", "derived against the headline item, else NPS", "importance: "
+            "{against: ID}: the outcome (a metric or item id) importance is derived from"),
         Key("cleaning", "conservative defaults", "cleaning rules (see cleaning)"),
     ),
     "sources[]": (
@@ -81,7 +86,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("format", "detected", "csv | xlsx | qualtrics | surveymonkey | spss | google_forms"),
         Key("group", "—", "every row of this export belongs to this audience"),
         Key("group_column", "—", "or: the audience comes from this column's values"),
-        Key("group_map", "—", "with group_column: raw value -> audience"),
+        Key("group_map", "—", "with group_column: raw value -> audience (\"\": audience maps "
+            "blank values)"),
         Key("id_column", "detected (ResponseId, id, ...)", "respondent id column"),
         Key("sheet", "first sheet", "xlsx: sheet name or number"),
         Key("wave", "— (required when the study has waves)", "the wave this export belongs to"),
@@ -94,6 +100,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("values", "—", "numeric answers, lowest first (with labels: one value per label)"),
         Key("top_box", "2", "how many of the highest points count as top box"),
         Key("missing", "[]", "answers that mean no answer (Don't know, 0)"),
+        Key("top_box_label", "built from the top-box points", "how sentences say an "
+            "audience chose the top box, e.g. agree, are satisfied"),
     ),
     "items[]": (
         Key("id", "required", "identifier: names the column in processed data"),
@@ -122,6 +130,9 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
     "open_ended[]": (
         Key("id", "required", "identifier: names the column in processed data"),
         Key("question", "required", "the question as asked"),
+        Key("role", "other", "what the question asks: strength | problem | competition | next "
+            "| other (disagreements are themes a strength for one audience, a problem for "
+            "another)"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
     ),
@@ -279,6 +290,9 @@ def parse_header(c: Collector, data: dict) -> dict[str, Any]:
         "correction": c.choice(data, "correction", CORRECTIONS, "", default="holm"),
         "min_group_size": int(c.number(data, "min_group_size", "", default=5, low=1,
                                        whole=True, expected="a whole number >= 1")),
+        "agreement_margin": float(c.number(
+            data, "agreement_margin", "", default=0.10, low=0, high=1, low_open=True,
+            expected="a share such as 0.10 (10 points), above 0 and at most 1")),
     }
 
 
@@ -405,7 +419,8 @@ def _source_audience(c: Collector, spec: dict, where: str, groups: list[str]):
         if group_column is None:
             c.add(f"{where}.group_map", "given without group_column",
                   "group_map renames the values of group_column; add group_column")
-        group_map = {str(value): target for value, target in group_map.items()
+        group_map = {("" if value is None else str(value)): target
+                     for value, target in group_map.items()
                      if _one_of(c, target, groups, f"{where}.group_map.{value}", "groups")}
     return group, (str(group_column) if group_column is not None else None), group_map
 
@@ -488,7 +503,8 @@ def _scale(c: Collector, sid: str, spec: dict, where: str) -> Scale | None:
     if clash:
         c.add(f"{where}.missing", f"{clash[0]!r} is also a scale point",
               "an answer is either a scale point or missing, not both")
-    return Scale(id=sid, labels=labels, values=values, top_box=top_box, missing=tuple(missing))
+    return Scale(id=sid, labels=labels, values=values, top_box=top_box, missing=tuple(missing),
+                 top_box_label=c.typed(spec, "top_box_label", str, where))
 
 
 def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
@@ -604,9 +620,10 @@ def parse_open_ended(c: Collector, data: dict, ctx: Context) -> list[OpenEnded]:
         ctx.claim(c, qid, f"{where}.id")
         question = c.typed(spec, "question", str, where, required=True,
                            hint="the question as asked")
+        role = c.choice(spec, "role", ROLES, where, default="other")
         mapped = columns(c, spec, where, ctx.groups)
         if qid and mapped:
-            questions.append(OpenEnded(qid, question or qid, mapped))
+            questions.append(OpenEnded(qid, question or qid, mapped, role))
     return questions
 
 
@@ -647,6 +664,23 @@ def _bins(c: Collector, spec: dict, where: str) -> tuple[float, ...] | None:
               "first, each once: cut points of the bands, e.g. [0, 1, 3, 10]")
         return None
     return tuple(float(b) for b in bins)
+
+
+def parse_importance(c: Collector, data: dict, ctx: Context, metric_ids: list[str]
+                     ) -> str | None:
+    """``importance: {against: ID}``: the outcome derived importance is computed against."""
+    spec = c.typed(data, "importance", dict, "")
+    if spec is None:
+        return None
+    c.keys(spec, ["against"], "importance")
+    against = c.typed(spec, "against", str, "importance", required=True,
+                      hint="the id of a metric or item, e.g. against: csat")
+    known = [*ctx.item_ids, *metric_ids]
+    if against is not None and against not in known:
+        c.add("importance.against", f"unknown id {against!r}" + did_you_mean(against, known),
+              "name a metric or an item of this study: " + ", ".join(known))
+        return None
+    return against
 
 
 def parse_themes(c: Collector, data: dict, ctx: Context) -> Path | None:

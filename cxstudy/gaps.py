@@ -80,7 +80,8 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     counts = counts if counts is not None else level_counts(responses, study)
     reference, others = _pairs(study)
     items = {i.id: i for i in study.items}
-    table = pd.DataFrame(_pair_statistics(counts, others, reference, study.confidence))
+    table = pd.DataFrame(_pair_statistics(counts, others, reference, study.confidence,
+                                          study.agreement_margin))
     item_ids = np.tile(counts.items, len(others))
     table.insert(0, "item", item_ids)
     table.insert(1, "text", [items[i].text for i in item_ids])
@@ -92,6 +93,7 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
         table["n"], table["n_ref"], table.pop("_var"), table.pop("_var_ref"),
         table["cliffs_delta_low"].isna(), strict=True)]
     suppress(table, GAPS, suppressed)
+    table["equivalent"] = table["equivalent"].astype(bool) & ~table["suppressed"]
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
     table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], _method(study))
     order = {item.id: i for i, item in enumerate(study.items)}
@@ -102,7 +104,7 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
 
 
 def _pair_statistics(counts: LevelCounts, others: list[int], reference: int,
-                     confidence: float) -> dict[str, np.ndarray]:
+                     confidence: float, margin: float) -> dict[str, np.ndarray]:
     """Every two-group statistic of each (item, audience) against the reference, from the
     counts: one row per item for the first audience, then the next audience, ..."""
     effective = counts.effective()
@@ -124,6 +126,9 @@ def _pair_statistics(counts: LevelCounts, others: list[int], reference: int,
                                                       confidence)
     _u, mw_p = stats.mann_whitney(c1, c2)
     delta, delta_low, delta_high, _var = stats.cliffs_delta(c1, c2, confidence)
+    # equivalence (two one-sided tests at alpha): the whole (1 - 2 alpha) interval of the
+    # gap lies within +-margin
+    tost_low, tost_high = stats.newcombe_interval(s1, e1, s2, e2, 1 - 2 * (1 - confidence))
     return {
         "n": counts.n[:, others].T.reshape(-1).astype(int),
         "n_ref": np.tile(counts.n[:, reference], len(others)).astype(int),
@@ -136,6 +141,8 @@ def _pair_statistics(counts: LevelCounts, others: list[int], reference: int,
         "mw_p_value": mw_p, "top_box_low": low1, "top_box_high": high1,
         "top_box_ref_low": low2, "top_box_ref_high": high2,
         "test": test, "mw_p_adjusted": np.nan, "n_eff": e1, "n_ref_eff": e2,
+        "equivalence_low": tost_low, "equivalence_high": tost_high,
+        "equivalent": (tost_low > -margin) & (tost_high < margin),
         "_var": var1, "_var_ref": var2,
     }
 

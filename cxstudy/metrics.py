@@ -247,6 +247,7 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     from .gaps import share_table
 
     group = group or study.reference
+    against = against or study.importance_against
     shares = (shares if shares is not None else share_table(responses, study)
               ).set_index(["item", "group"])
     importance_items = {i.importance for i in study.items if i.importance}

@@ -78,11 +78,13 @@ class Estimate:
 
 @dataclass(frozen=True)
 class OpenEnded:
-    """One open-ended question, asked of the audiences in ``columns``."""
+    """One open-ended question, asked of the audiences in ``columns``; ``role`` says what
+    it asks: strength, problem, competition, next or other."""
 
     id: str
     question: str
     columns: dict[str, str]
+    role: str = "other"
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,8 @@ class Study:
     confidence: float = 0.95
     correction: str = "holm"
     min_group_size: int = 5
+    agreement_margin: float = 0.10
+    importance_against: str | None = None
     pii_columns: tuple[str, ...] = ()
     metrics: tuple[Metric, ...] = ()
     estimates: tuple[Estimate, ...] = ()

@@ -110,11 +110,11 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     labels = [_wrap(texts[i]) for i in items]
     ax.set_yticks(range(len(items)), labels)
     ax.invert_yaxis()
-    ax.set_xlim(0, 1)
+    ax.set_xlim(-0.03, 1.09)  # a marker at 0% or 100% stays whole, its label too
+    ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    ax.set_xlabel(xlabel or f"Top-box share (agree), with {study.confidence:.0%} Wilson "
-                  "interval")
-    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel or f"Top-box share, with {study.confidence:.0%} Wilson interval")
+    ax.set_title(_wrap(title, 80), loc="left")
     _fixed_layout(fig, labels, plt.rcParams["ytick.labelsize"] if isinstance(
         plt.rcParams["ytick.labelsize"], float) else 10.5,
         bottom=1.0 + (0.25 if note else 0))
@@ -155,9 +155,12 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
         ax.set_axis_off()
         ax.text(0.5, 0.5, "No audience reaches the minimum group size", ha="center")
         return _alt(fig, f"{title}: no audience reaches the minimum group size.")
-    k = rows[0][1]
+    scale = study.scales[study.item(items[0]).scale]
+    if any(study.item(i).scale != scale.id for i in items):
+        raise ValueError("distribution_bars draws items of one scale; split them by scale "
+                         "(cxstudy.report.items_by_scale)")
+    k, names = scale.k, scale.point_names
     palette = sns.blend_palette([NEGATIVE, NEUTRAL, POSITIVE], n_colors=k)
-    names = study.scales[study.item(items[0]).scale].point_names
     for position, (shares, k_row) in enumerate(rows):
         middle = (k_row - 1) / 2
         left = -shares[: int(np.ceil(middle))].sum() - (
@@ -176,7 +179,7 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
     ax.invert_yaxis()
     ax.set_xlim(-1, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{abs(100 * v):.0f}%"))
-    ax.set_xlabel("Share of answers (disagree ← | → agree)")
+    ax.set_xlabel(f"Share of answers ({names[0]} ← | → {names[-1]})")
     ax.set_title(title, loc="left")
     _fixed_layout(fig, labels, 8.5)
     _legend_below(fig, min(k, 5), fontsize=8.5)
@@ -202,15 +205,16 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
                           _spread(rows["mean_diff_high"] - rows["mean_diff"])],
                     fmt="s", color=colours[group], capsize=3, markersize=6,
                     label=f"{group} − {study.reference}")
-        for dimension, row in rows.iterrows():
+        for dimension, row in rows.dropna(subset=["mean_diff"]).iterrows():
             alt_parts.append(f"{dimension}, {group}: {row['mean_diff']:+.2f} "
                              f"({row['mean_diff_low']:+.2f} to {row['mean_diff_high']:+.2f}, "
                              f"n = {int(row['n'])} vs {int(row['n_ref'])})")
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(range(len(dimensions)), [_wrap(d, 30) for d in dimensions])
     ax.invert_yaxis()
-    ax.set_xlabel(f"Difference in mean score (scale points), {study.confidence:.0%} "
-                  "Welch interval")
+    units = ", ".join(dict.fromkeys(table["units"])) if "units" in table and len(table) \
+        else "scale points"
+    ax.set_xlabel(f"Difference in mean score ({units}), {study.confidence:.0%} Welch interval")
     ax.set_title(f"Dimension scores: each audience minus {study.reference}", loc="left")
     fig.legend(loc="outside lower center", ncol=len(groups))
     return _alt(fig, "Forest plot of the difference in mean dimension score from "
@@ -238,7 +242,8 @@ def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
 def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
     shown = table.dropna(subset=["importance", "performance"])
-    fig, ax = plt.subplots(figsize=(9.5, 6.5), layout="constrained")
+    fig, ax = plt.subplots(figsize=(9.5, 6.5), layout="none")
+    fig.subplots_adjust(left=0.1, right=0.97, top=0.93, bottom=0.17)
     x_mid = table.attrs.get("performance_mean", shown["performance"].mean())
     y_mid = table.attrs.get("importance_mean", shown["importance"].mean())
     colours = {"concentrate here": NEGATIVE, "keep up the good work": POSITIVE,
@@ -249,9 +254,19 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
                           _spread(part["importance_high"] - part["importance"])],
                     fmt="o", color=colours.get(quadrant, "#333333"), capsize=2, lw=1,
                     markersize=7, label=quadrant)
-    ax.margins(x=0.22, y=0.08)  # room for labels inside the axes
-    _label_points(fig, ax, [(row.performance, row.importance, _wrap(row.text, 24))
-                            for row in shown.itertuples()])
+    ax.margins(x=0.08, y=0.08)
+    # points are numbered; the key below the chart names them (labels never collide)
+    for number, row in enumerate(shown.itertuples(), start=1):
+        ax.annotate(str(number), (row.performance, row.importance), xytext=(5, 4),
+                    textcoords="offset points", fontsize=8.5, color="#222222")
+    key = [f"{number}. {_wrap(row.text, 44)}" for number, row in
+           enumerate(shown.itertuples(), start=1)]
+    columns = 2 if len(key) > 6 else 1
+    per_column = -(-len(key) // columns)
+    for column in range(columns):
+        fig.text(0.02 + 0.5 * column, 0.0, "\n".join(key[column * per_column:
+                                                          (column + 1) * per_column]),
+                 fontsize=8, va="top", ha="left", color="#333333")
     ax.axvline(x_mid, color="#555555", ls="--", lw=0.9)
     ax.axhline(y_mid, color="#555555", ls="--", lw=0.9)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
@@ -267,36 +282,12 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
         ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=10,
                 color="#555555", style="italic")
     ax.set_title("Importance and performance", loc="left")
-    fig.legend(loc="outside lower center", ncol=4)
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.02), ncol=4)
     groups = {q: [r.text for r in shown.itertuples() if r.quadrant == q]
               for q in colours if (shown["quadrant"] == q).any()}
     return _alt(fig, "Importance-performance chart with crosshairs at the mean importance "
                 f"({y_mid:.2f}) and mean performance ({_pct(x_mid)}). " + " ".join(
                     f"{q.capitalize()}: {'; '.join(items)}." for q, items in groups.items()))
-
-
-def _label_points(fig: Figure, ax, points: list[tuple[float, float, str]]) -> None:
-    """Label points without labels overlapping: each label takes the first of a few
-    positions around its point that does not collide with labels already placed."""
-    renderer = fig.canvas.get_renderer()
-    offsets = [(6, 2, "left", "bottom"), (6, -2, "left", "top"), (-6, 2, "right", "bottom"),
-               (-6, -2, "right", "top"), (6, 14, "left", "bottom"), (6, -14, "left", "top"),
-               (-6, 14, "right", "bottom"), (-6, -14, "right", "top")]
-    placed = []
-    for x, y, text in sorted(points, key=lambda p: (-p[1], p[0])):
-        for dx, dy, ha, va in offsets:
-            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                                ha=ha, va=va, fontsize=7.5, color="#333333")
-            box = label.get_window_extent(renderer).expanded(1.02, 1.05)
-            if not any(box.overlaps(other) for other in placed):
-                placed.append(box)
-                break
-            label.remove()
-        else:  # nowhere free: keep the first position, leader line makes it readable
-            label = ax.annotate(text, (x, y), xytext=(dx, dy), textcoords="offset points",
-                                ha=ha, va=va, fontsize=7.5, color="#333333",
-                                arrowprops={"arrowstyle": "-", "color": "#AAAAAA", "lw": 0.6})
-            placed.append(label.get_window_extent(renderer))
 
 
 def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
@@ -322,8 +313,11 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    ax.set_xlabel(f"Share of {study.reference} who agree")
-    ax.set_title(f"What leaders and staff think {study.reference} say", loc="left")
+    scale = study.scales[study.item(rows["item"].iloc[0]).scale] if len(rows) else None
+    ax.set_xlabel(f"Share of {study.reference} who "
+                  + (scale.top_box_predicate if scale else "chose the top box"))
+    estimators = list(dict.fromkeys(rows["group"]))
+    ax.set_title(f"What {' and '.join(estimators)} think {study.reference} say", loc="left")
     fig.legend(loc="outside lower center", ncol=2)
     return _alt(fig, "; ".join(
         f"{r.group} estimate {_pct(r.estimate)} of {study.reference} agree with {r.item} "

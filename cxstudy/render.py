@@ -43,7 +43,8 @@ PAGES = {
 def pages_for(study: Study) -> dict[str, tuple[str, str]]:
     """The pages a study's report has: Trends only when it has two or more waves,
     Segments only when it has segments."""
-    present = {"04_trends.ipynb": len(study.waves) > 1,
+    present = {"03_voices.ipynb": bool(study.open_ended),
+               "04_trends.ipynb": len(study.waves) > 1,
                "05_segments.ipynb": bool(study.segments)}
     return {name: page for name, page in PAGES.items() if present.get(name, True)}
 EXECUTION_TIMEOUT = 600  # seconds per cell
@@ -84,16 +85,22 @@ def versions() -> dict[str, str]:
 
 
 def _toc(nb) -> list[dict[str, str]]:
-    """Second-level headings of the markdown cells, with nbconvert's anchor ids."""
+    """Second-level headings of the page, with nbconvert's anchor ids: of markdown cells,
+    and of the Markdown that code cells show (sections a study may not have)."""
     entries = []
     for cell in nb.cells:
-        if cell.cell_type != "markdown":
-            continue
-        for line in cell.source.splitlines():
-            match = re.match(r"^##\s+(.+?)\s*#*\s*$", line)
-            if match:
-                text = re.sub(r"[*_`]", "", match.group(1))
-                entries.append({"text": text, "anchor": text.replace(" ", "-")})
+        if cell.cell_type == "markdown":
+            texts = [cell.source]
+        else:
+            texts = [output.get("data", {}).get("text/markdown", "")
+                     for output in cell.get("outputs", [])]
+        for text in texts:
+            for line in str(text).splitlines():
+                match = re.match(r"^##\s+(.+?)\s*#*\s*$", line)
+                if match:
+                    heading = html.unescape(re.sub(r"\\(.)", r"\1", re.sub(
+                        r"(?<!\\)[*_`]", "", match.group(1))))
+                    entries.append({"text": heading, "anchor": heading.replace(" ", "-")})
     return entries
 
 

@@ -33,6 +33,7 @@ class Scale:
     values: tuple[float, ...] | None = None
     top_box: int = 2
     missing: tuple[Any, ...] = ()
+    top_box_label: str | None = None
 
     @property
     def k(self) -> int:
@@ -52,6 +53,35 @@ class Scale:
         if self.values is not None:
             return [float(v) for v in self.values]
         return [float(code) for code in range(1, self.k + 1)]
+
+
+    @property
+    def top_box_names(self) -> list[str]:
+        """The top-box points, highest first."""
+        return self.point_names[::-1][:self.top_box]
+
+    @property
+    def top_box_short(self) -> str:
+        """The top box in a few words, for axes and table headers: ``top_box_label``, else
+        "Strongly agree or Agree", "4–5"."""
+        if self.top_box_label:
+            return self.top_box_label
+        names = self.top_box_names
+        if self.labels is None and len(names) > 2:
+            return f"{names[-1]}–{names[0]}"
+        return " or ".join(names)
+
+    @property
+    def top_box_predicate(self) -> str:
+        """How a sentence says a respondent chose the top box: ``top_box_label`` ("agree"),
+        else 'answer “Strongly agree” or “Agree”' or "answer 4 or 5"."""
+        if self.top_box_label:
+            return self.top_box_label
+        names = self.top_box_names
+        if self.labels is None:
+            return "answer " + (f"{names[-1]}–{names[0]}" if len(names) > 2
+                                else " or ".join(names))
+        return "answer " + " or ".join(f"“{name}”" for name in names)
 
 
 def number_text(value: float) -> str:

@@ -144,6 +144,7 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
     open_ended = sections.parse_open_ended(c, data, ctx)
     segments = sections.parse_segments(c, data, ctx)
     themes = sections.parse_themes(c, data, ctx)
+    importance_against = sections.parse_importance(c, data, ctx, [m.id for m in metrics])
     weights = sections.parse_weights(c, data, ctx)
     cleaning = sections.parse_cleaning(c, data, ctx)
     sections.check_pii_mappings(c, items, open_ended, ctx)
@@ -158,5 +159,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         items=tuple(items), pii_columns=ctx.pii_columns, metrics=tuple(metrics),
         estimates=tuple(estimates), weights=weights, open_ended=tuple(open_ended),
         themes=themes, cleaning=cleaning, waves=tuple(ctx.waves), segments=tuple(segments),
+        importance_against=importance_against,
     )
 

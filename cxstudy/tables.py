@@ -50,10 +50,11 @@ GAPS = _spec(
     "p_value p_adjusted cohens_h mean mean_ref mean_diff mean_diff_low mean_diff_high "
     "cliffs_delta cliffs_delta_low cliffs_delta_high mw_p_value suppressed",
     "top_box_low top_box_high top_box_ref_low top_box_ref_high test mw_p_adjusted n_eff "
-    "n_ref_eff note",
+    "n_ref_eff equivalence_low equivalence_high equivalent note",
     "top_box top_box_ref gap gap_low gap_high p_value p_adjusted cohens_h mean mean_ref "
     "mean_diff mean_diff_low mean_diff_high cliffs_delta cliffs_delta_low cliffs_delta_high "
-    "mw_p_value top_box_low top_box_high top_box_ref_low top_box_ref_high mw_p_adjusted",
+    "mw_p_value top_box_low top_box_high top_box_ref_low top_box_ref_high mw_p_adjusted "
+    "equivalence_low equivalence_high",
     "test")
 DIMENSIONS = _spec(
     "dimension_gaps", "one per (dimension, audience other than the reference)",

@@ -251,21 +251,22 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
 
 
 @per_wave_table
-def disagreements(themes: pd.DataFrame, study: Study, *, strength: str = "do_well",
-                  problem: str = "improve", minimum: float = 0.10) -> pd.DataFrame:
+def disagreements(themes: pd.DataFrame, study: Study, *, minimum: float = 0.10
+                  ) -> pd.DataFrame:
     """Themes one audience names as a strength while another names them as a problem.
 
-    From a :func:`theme_table`: pairs of audiences where the theme's share among
-    answers to ``strength`` in one and to ``problem`` in the other are both at
-    least ``minimum``.
+    From a :func:`theme_table`: pairs of audiences where the theme's share among answers
+    to a question whose ``role`` is ``strength`` in one, and to a ``problem`` question in
+    the other, are both at least ``minimum``. Empty when the study has no strength or no
+    problem question.
     """
     columns = ["theme", "label", "says_strength", "strength_share", "strength_n",
                "says_problem", "problem_share", "problem_n"]
-    if not {strength, problem} <= set(themes["question"]):
-        return pd.DataFrame(columns=columns)
-    usable = themes[~themes["suppressed"] & (themes["theme"] != UNCODED)]
-    good = usable[usable["question"] == strength]
-    bad = usable[usable["question"] == problem]
+    strengths = [q.id for q in study.open_ended if q.role == "strength"]
+    problems = [q.id for q in study.open_ended if q.role == "problem"]
+    usable = themes[~themes["suppressed"].astype(bool) & (themes["theme"] != UNCODED)]
+    good = usable[usable["question"].isin(strengths)]
+    bad = usable[usable["question"].isin(problems)]
     rows = []
     for g in good.itertuples():
         for b in bad[bad["theme"] == g.theme].itertuples():
@@ -320,7 +321,8 @@ def tokenize(text: str) -> list[str]:
 
 @per_wave
 def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *,
-                         top: int = 10, min_count: int = 2) -> pd.DataFrame:
+                         top: int = 10, min_count: int = 2, min_z: float = 1.96
+                         ) -> pd.DataFrame:
     """Words that set each audience's answers to a question apart from everyone's.
 
     Weighted log-odds ratio with an informative Dirichlet prior (the counts of the
@@ -334,8 +336,10 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
 
     with :math:`\\alpha_w = y_w` (the word's count in all answers). The prior shrinks
     rare words, so small corpora do not throw up one-off words. Returns the ``top``
-    words per audience with ``z > 0``: ``group, word, count, z``. Audiences below
-    ``min_group_size`` answers are left out.
+    words per audience with ``z >= min_z`` (1.96: more typical of the audience than
+    chance would make them) and at least three letters (fragments such as "th" or "re"
+    say nothing; Chinese, Japanese and Korean pairs and emoji are kept): ``group, word,
+    count, z``. Audiences below ``min_group_size`` answers are left out.
     """
     answers = _answers(responses, study)
     answers = answers[answers["question"] == question]
@@ -354,6 +358,8 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     total_w = table.sum(axis=1)
     alpha = total_w
     alpha_0, n_all = alpha.sum(), total_w.sum()
+    readable = pd.Series([len(w) >= 3 or bool(_CJK.search(w) or _EMOJI.search(w))
+                          for w in table.index], index=table.index, dtype=bool)
     omega_all = np.log((total_w + alpha) / (n_all + alpha_0 - total_w - alpha))
     rows = []
     for group in table.columns:
@@ -361,7 +367,8 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
         n_k = y.sum()
         delta = np.log((y + alpha) / (n_k + alpha_0 - y - alpha)) - omega_all
         z = delta / np.sqrt(1 / (y + alpha) + 1 / (total_w + alpha))
-        best = z[(y > 0) & (z > 0)].sort_values(ascending=False).head(top)
+        best = z[(y > 0) & (z >= min_z) & (z > 0) & readable].sort_values(
+            ascending=False).head(top)
         rows += [{"group": group, "word": word, "count": int(y[word]), "z": float(value)}
                  for word, value in best.items()]
     return pd.DataFrame(rows, columns=["group", "word", "count", "z"])

@@ -76,7 +76,8 @@ def test_every_image_has_meaningful_alt_text(built):
 def test_headline_sentence_with_interval(built):
     _project, serial, _parallel, _raw = built
     text = pages(serial / "reports" / "example")["index.html"]
-    assert "76% of leadership (57–89%, n = 25) agree that" in text
+    assert ("“We deliver an excellent customer experience”: 76% of leadership (57–89%, "
+            "n = 25) agree; ") in text  # the scale's top_box_label says "agree"
     assert "12% of customers do (10–14%, n = 968)" in text
     assert "a gap of +64 points (95% CI +45 to +77" in text
 
@@ -85,7 +86,8 @@ def test_metrics_calibration_and_importance_are_reported(built):
     project, serial, _parallel, _raw = built
     report = serial / "reports" / "example"
     index = (report / "index.html").read_text()
-    assert "Leadership estimate on average that 67% of customers would agree" in index
+    assert ("On “We deliver an excellent customer experience”, leadership estimate on average "
+            "that 67% of customers would agree (62–72%, n = 25); 12% do") in index
     assert "an overestimate of 55 points" in index
     assert "NPS (points)" in index and "-31 (-36 to -26)" in index
     assert "Importance and performance" in (report / "gaps.html").read_text()

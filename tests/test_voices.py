@@ -136,7 +136,7 @@ def test_weighted_log_odds_by_hand():
                            "sources": [{"path": "x.csv", "group_column": "g"}],
                            "open_ended": [{"id": "oe", "question": "?", "column": "oe"}]},
                           base_dir=ROOT)
-    words = voices.distinguishing_words(frame, study, "oe", min_count=1)
+    words = voices.distinguishing_words(frame, study, "oe", min_count=1, min_z=0)
     a = words[words["group"] == "a"].set_index("word")
     # y_aw = 3, alpha_w = 4, n_a = 4, alpha_0 = 8, y_w = 4, n = 8
     delta = np.log((3 + 4) / (4 + 8 - 3 - 4)) - np.log((4 + 4) / (8 + 8 - 4 - 4))
@@ -184,4 +184,9 @@ def test_example_voices(example_2026):
     clash = voices.disagreements(table, study)
     assert len(clash) > 0
     words = voices.distinguishing_words(responses, study, "improve")
-    assert set(words["group"]) == {"leadership", "staff", "customers"}
+    # the example's customers draw their phrases evenly from a pool: no word of theirs is
+    # more typical of them than chance would make it
+    assert set(words["group"]) == {"leadership", "staff"}
+    assert (words["z"] >= 1.96).all() and (words["word"].str.len() >= 3).all()
+    weak = voices.distinguishing_words(responses, study, "improve", min_z=0, top=200)
+    assert (weak["z"] < 1.96).any()  # the filter drops what chance would explain

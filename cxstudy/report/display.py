@@ -52,10 +52,10 @@ def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Item": gaps["text"],
         "Audience": gaps["group"],
         "n": gaps["n"],
-        "Agree": [f"{pct(r.top_box)} ({interval(r.top_box_low, r.top_box_high)})"
-                  for r in gaps.itertuples()],
+        "Top box (CI)": [f"{pct(r.top_box)} ({interval(r.top_box_low, r.top_box_high)})"
+                         for r in gaps.itertuples()],
         f"n {study.reference}": gaps["n_ref"],
-        f"Agree, {study.reference}": [
+        f"Top box, {study.reference}": [
             f"{pct(r.top_box_ref)} ({interval(r.top_box_ref_low, r.top_box_ref_high)})"
             for r in gaps.itertuples()],
         "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
@@ -80,28 +80,38 @@ def _num(value: float) -> str:
     return "–" if pd.isna(value) else f"{round(value, 2) + 0.0:+.2f}"  # no "-0.00"
 
 
-def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5) -> pd.DataFrame:
-    """Items with the largest absolute gaps whose adjusted p is below 1 - confidence."""
+SUMMARY_COLUMNS = ["Item", "Audience", "n", "Top box (CI)", "Gap, points (CI)", "p (adjusted)"]
+
+
+def _summary_columns(study: Study) -> list[str]:
+    return [*SUMMARY_COLUMNS[:4], f"Top box, {study.reference}", *SUMMARY_COLUMNS[4:]]
+
+
+def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5, *,
+                 direction: int = 1) -> pd.DataFrame:
+    """The largest gaps significant after the correction: audiences above the reference
+    (``direction=1``) or below it (``direction=-1``: where the reference answers more
+    favourably than the audience)."""
     alpha = 1 - study.confidence
-    usable = gaps[~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)]
+    usable = gaps[~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)
+                  & (np.sign(gaps["gap"]) == direction)]
     chosen = usable.reindex(usable["gap"].abs().sort_values(ascending=False).index).head(top)
-    return gap_display(chosen, study)[["Item", "Audience", "n", "Agree",
-                                       f"Agree, {study.reference}", "Gap, points (CI)",
-                                       "p (adjusted)"]].reset_index(drop=True)
+    return gap_display(chosen, study)[_summary_columns(study)].reset_index(drop=True)
 
 
-def agreements(gaps: pd.DataFrame, study: Study, within: float = 0.10) -> pd.DataFrame:
-    """Items where no audience differs from the reference: every audience's gap is
-    under ``within`` (10 points) and not significant after correction. Intervals are
-    shown: with small audiences "no difference found" is not proof of agreement."""
-    alpha = 1 - study.confidence
+def agreements(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Items where every audience agrees with the reference in the sense of equivalence:
+    the whole (1 - 2 alpha) interval of every gap lies within ± ``agreement_margin``
+    (``equivalent`` in :func:`cxstudy.gap_table`). Shown with that interval."""
     usable = gaps[~gaps["suppressed"]]
     close = usable.groupby("item").filter(
-        lambda rows: (rows["gap"].abs() < within).all() and (rows["p_adjusted"] >= alpha).all()
+        lambda rows: rows["equivalent"].astype(bool).all()
         and len(rows) == len(study.groups) - 1)
-    return gap_display(close, study)[["Item", "Audience", "n", "Agree",
-                                      f"Agree, {study.reference}",
-                                      "Gap, points (CI)"]].reset_index(drop=True)
+    table = gap_display(close, study)[_summary_columns(study)[:-1]]
+    level = 1 - 2 * (1 - study.confidence)
+    table[f"{level:.0%} interval"] = [interval(r.equivalence_low, r.equivalence_high, True)
+                                      for r in close.itertuples()]
+    return table.reset_index(drop=True)
 
 
 def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -224,14 +234,15 @@ def gap_index_display(gap_index: pd.DataFrame) -> pd.DataFrame:
 
 
 def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """The gap-table rows of the blind spots (:func:`cxstudy.blind_spots`), per audience
-    largest first."""
+    """The gap-table rows of the significant blind spots (:func:`cxstudy.blind_spots`),
+    per audience largest first."""
+    significant = spots[spots["significant"].astype(bool)]
     chosen = gaps.set_index(["item", "group"]).index.isin(
-        list(zip(spots["item"], spots["group"], strict=True)))
+        list(zip(significant["item"], significant["group"], strict=True)))
     rows = gaps.loc[chosen].sort_values(["group", "gap"], ascending=[True, False])
-    return gap_display(rows, study)[["Audience", "Item", "n", "Agree",
-                                     f"Agree, {study.reference}", "Gap, points (CI)",
-                                     "p (adjusted)"]].reset_index(drop=True)
+    columns = _summary_columns(study)
+    return gap_display(rows, study)[[columns[1], columns[0], *columns[2:]]].reset_index(
+        drop=True)
 
 
 def importance_display(importance: pd.DataFrame) -> pd.DataFrame:
@@ -340,10 +351,10 @@ def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Audience": segments["group"] + np.where(segments["compared"] == "overall",
                                                  " (all)", ""),
         "n": segments["n"],
-        "Agree": [share(r.top_box, r.top_box_low, r.top_box_high)
+        "Top box (CI)": [share(r.top_box, r.top_box_low, r.top_box_high)
                   for r in segments.itertuples()],
         f"n {study.reference}": segments["n_ref"],
-        f"Agree, {study.reference}": [share(r.top_box_ref, r.top_box_ref_low,
+        f"Top box, {study.reference}": [share(r.top_box_ref, r.top_box_ref_low,
                                             r.top_box_ref_high) for r in segments.itertuples()],
         "Gap, points (CI)": ["–" if pd.isna(r.gap) else
                              f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
@@ -365,3 +376,20 @@ def levels_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
     table.index.names = ["Segment", "Item"]
     table.columns = [f"p, {g}" for g in table.columns]
     return table.reset_index()
+
+
+def items_by_scale(study: Study, dimension: str) -> list[tuple[str, list[str]]]:
+    """The items of a dimension grouped by answer scale: (title, item ids) per scale, so
+    that each chart of answer distributions has one legend that is right for its items."""
+    members = [i for i in study.items if i.dimension == dimension]
+    scales = list(dict.fromkeys(i.scale for i in members))
+    return [(dimension if len(scales) == 1 else f"{dimension} ({scale})",
+             [i.id for i in members if i.scale == scale]) for scale in scales]
+
+
+def callout(sentences: list[str]):
+    """HTML-safe sentences in the report's highlighted box (nothing when there are none)."""
+    from IPython.display import HTML
+
+    return HTML("<div class='cx-callout'>" + "<br><br>".join(sentences) + "</div>"
+                if sentences else "")

@@ -81,3 +81,11 @@ def locate(path: str | Path) -> Path:
             return (folder / path).resolve()
     raise FileNotFoundError(f"study file {path} not found from {Path.cwd()} or its parents; "
                             "give the study parameter as a path from the project root")
+
+
+def page_links(study) -> dict[str, str]:
+    """The report's pages for this study: file -> title (Voices only with open-ended
+    questions, Trends only with waves, Segments only with segments)."""
+    from ..render import pages_for
+
+    return dict(pages_for(study).values())

@@ -35,8 +35,38 @@ def p_text(p: float) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
+def md(text) -> str:
+    """Text from a study file or a respondent, safe inside Markdown: shown as written,
+    never a link, an image, emphasis or HTML."""
+    escaped = html.escape(str(text), quote=False)
+    return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in escaped)
+
+
+_MARKDOWN = set("\\`*_{}[]()#+-.!|~<>")
+
+
+def names(values) -> str:
+    """ "a", "a and b", "a, b and c" (plain text: escape it where it goes)."""
+    values = [str(v) for v in values]
+    if not values:
+        return ""
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def others(study: Study) -> list[str]:
+    """The audiences compared with the reference."""
+    return [g for g in study.groups if g != study.reference]
+
+
+def predicate(study: Study, item_id: str) -> str:
+    """How a sentence says an audience chose an item's top box (HTML-escaped)."""
+    return html.escape(study.scales[study.item(item_id).scale].top_box_predicate, quote=False)
+
+
 def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -> list[str]:
-    """One sentence per headline item and audience: the seeds' "80% vs 8%" with intervals.
+    """One sentence per headline item and audience: the seeds' "80% vs 8%" with intervals,
+    worded from the study: “…”: 76% of leadership (57–89%, n = 25) agree; 12% of
+    customers do (…): a gap of +64 points (95% CI +45 to +77; adjusted p < 0.001).
 
     Returned as HTML-safe text (item wording is escaped).
     """
@@ -49,9 +79,9 @@ def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -
         ref = ref.iloc[0]
         for _, row in gaps[(gaps["item"] == item.id) & ~gaps["suppressed"]].iterrows():
             sentences.append(
-                f"{pct(row['top_box'])} of {html.escape(row['group'])} "
-                f"({interval(row['top_box_low'], row['top_box_high'])}, n = {row['n']:,}) "
-                f"agree that “{html.escape(item.text)}”; {pct(ref['top_box'])} of "
+                f"“{html.escape(item.text)}”: {pct(row['top_box'])} of "
+                f"{html.escape(row['group'])} ({interval(row['top_box_low'], row['top_box_high'])}"
+                f", n = {row['n']:,}) {predicate(study, item.id)}; {pct(ref['top_box'])} of "
                 f"{html.escape(study.reference)} do "
                 f"({interval(ref['top_box_low'], ref['top_box_high'])}, n = {ref['n']:,}): "
                 f"a gap of {points(row['gap'])} points "
@@ -67,13 +97,91 @@ def calibration_sentences(calibration: pd.DataFrame, study: Study) -> list[str]:
     for row in calibration[~calibration["suppressed"].astype(bool)].itertuples():
         direction = "overestimate" if row.error > 0 else "underestimate"
         sentences.append(
-            f"{html.escape(row.group).capitalize()} estimate on average that "
-            f"{pct(row.estimate)} of {html.escape(study.reference)} would agree that "
-            f"“{html.escape(texts[row.item])}” ({interval(row.estimate_low, row.estimate_high)}, "
+            f"On “{html.escape(texts[row.item])}”, {html.escape(row.group)} estimate on "
+            f"average that {pct(row.estimate)} of {html.escape(study.reference)} would "
+            f"{predicate(study, row.item)} ({interval(row.estimate_low, row.estimate_high)}, "
             f"n = {row.n:,}); {pct(row.actual)} do "
             f"({interval(row.actual_low, row.actual_high)}, n = {row.n_actual:,}): an "
             f"{direction} of {abs(100 * row.error):.0f} points.")
     return sentences
+
+
+def section(title: str, text: str = "") -> str:
+    """A section of a page as Markdown (the title is text from the study: escaped)."""
+    return f"## {md(title)}" + (f"\n\n{text}" if text else "")
+
+
+def summary_intro(res, pages: dict[str, str]) -> str:
+    """The opening paragraph of the executive summary (Markdown), from the study."""
+    study = res.study
+    links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
+                       if file != "index.html")
+    return (f"How far what {md(names(others(study)))} believe about the customer experience "
+            f"sits from what {md(study.reference)} say. Each audience answered the same "
+            f"statements; the *gap* is an audience's top-box share (the highest points of the "
+            f"scale) minus {md(study.reference)}'s. Details: {links} · tables in `tables/`.")
+
+
+def calibration_title(study: Study) -> str:
+    """The calibration section's title (plain text)."""
+    estimators = sorted({g for e in study.estimates for g in e.columns},
+                        key=list(study.groups).index)
+    return f"What {names(estimators)} think {study.reference} say"
+
+
+def metrics_blurb(metrics: pd.DataFrame) -> str:
+    """What the metrics of the study are (only those it has), and of whom."""
+    kinds = list(dict.fromkeys(metrics["kind"])) if len(metrics) else []
+    described = {
+        "nps": "Net Promoter Score (promoters 9–10 minus detractors 0–6, in points, with the "
+               "adjusted Wald interval)",
+        "csat": "satisfaction (the share in the top box, Wilson interval)",
+        "ces": "customer effort (the mean score, t interval)",
+        "ces_low_effort": "the share reporting low effort"}
+    asked = md(names(list(dict.fromkeys(metrics["group"])))) if len(metrics) else ""
+    parts = [described[k] for k in kinds if k in described]
+    return (f"{'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}. Asked of {asked}."
+            if parts else "")
+
+
+def largest_gaps_note(gaps: pd.DataFrame, study: Study, top: int) -> str:
+    alpha = 1 - study.confidence
+    significant = int((~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)).sum())
+    shown = min(top, significant)
+    return (f"{significant} of {len(gaps)} gaps are significant after the correction for "
+            f"multiple comparisons" + (f"; the {shown} largest are shown. Every gap: "
+                                       "[Perception gaps](gaps.html)." if significant else "."))
+
+
+def reverse_title(study: Study) -> str:
+    """The title of the section on gaps in the other direction (plain text)."""
+    return f"Where {study.reference} answer more favourably than {names(others(study))}"
+
+
+def agreement_note(study: Study) -> str:
+    alpha = 1 - study.confidence
+    margin = 100 * study.agreement_margin
+    return (f"An item counts as agreed only when, for every audience, the whole "
+            f"{1 - 2 * alpha:.0%} interval of its gap lies within ±{margin:.0f} "
+            f"points of {md(study.reference)} (equivalence: two one-sided tests at "
+            f"α = {alpha:g}). A gap that is merely not significant is not agreement: with "
+            "few respondents no difference can be found either way.")
+
+
+def importance_note(importance: pd.DataFrame, study: Study) -> str:
+    """Which importance the page shows: stated, or derived against which outcome."""
+    if importance.empty:
+        return ""
+    method = importance.attrs.get("method")
+    against = importance.attrs.get("against")
+    if method == "stated":
+        return (f"Importance is stated: the share of {md(study.reference)} rating "
+                "each item important.")
+    why = ("chosen in the study file (importance: against)" if study.importance_against
+           else "the headline item" if any(i.headline for i in study.items) else "the NPS")
+    label = next((i.text for i in study.items if i.id == against), against)
+    return (f"Importance is derived: the Spearman correlation of each item with "
+            f"“{md(label)}” ({why}), among {md(study.reference)}.")
 
 
 def quality_line(log: pd.DataFrame, sources: pd.DataFrame) -> str:
@@ -100,10 +208,11 @@ def method_notes(study: Study) -> str:
     correction = {"holm": "Holm's step-down method", "fdr_bh": "the Benjamini–Hochberg "
                   "false discovery rate", "none": "no correction"}[study.correction]
     return (
-        f"- **Top box**: the share choosing one of the highest points of the scale "
-        f"(e.g. *Agree* or *Strongly agree*), with {study.confidence:.0%} Wilson intervals.\n"
+        "- **Top box**: the share choosing one of the highest points of the scale ("
+        + "; ".join(f"{md(s.id)}: {md(s.top_box_short)}" for s in study.scales.values())
+        + f"), with {study.confidence:.0%} Wilson intervals.\n"
         "- **Gap**: audience share minus the "
-        f"{html.escape(study.reference)} share, with Newcombe's hybrid score interval; "
+        f"{md(study.reference)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
         "Cohen's h as effect size.\n"
         "- **Ordinal view**: Mann–Whitney test and Cliff's delta (with Cliff's unbiased "
@@ -112,6 +221,8 @@ def method_notes(study: Study) -> str:
         "in each table.\n"
         "- **Dimensions**: a respondent's score is the mean of the dimension's items when "
         "at least half are answered; Cronbach's alpha with Feldt's interval.\n"
+        f"- **Agreement**: the whole {1 - 2 * (1 - study.confidence):.0%} interval of every "
+        f"gap within ±{100 * study.agreement_margin:.0f} points (equivalence).\n"
         f"- **Privacy**: no figure rests on fewer than {study.min_group_size} respondents; "
         "personal data never leaves the raw exports.")
 
