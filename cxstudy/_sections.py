@@ -419,9 +419,11 @@ def _source_audience(c: Collector, spec: dict, where: str, groups: list[str]):
         if group_column is None:
             c.add(f"{where}.group_map", "given without group_column",
                   "group_map renames the values of group_column; add group_column")
+        # "": AUDIENCE maps blank values; "": null drops them knowingly (no_group)
         group_map = {("" if value is None else str(value)): target
                      for value, target in group_map.items()
-                     if _one_of(c, target, groups, f"{where}.group_map.{value}", "groups")}
+                     if (target is None and value in ("", None))
+                     or _one_of(c, target, groups, f"{where}.group_map.{value}", "groups")}
     return group, (str(group_column) if group_column is not None else None), group_map
 
 

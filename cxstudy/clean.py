@@ -124,7 +124,26 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
             problems.append(Problem(
                 names[source.name], f'no id_column "{source.id_column}"',
                 "check the spelling" + nearest(source.id_column, info["columns"])))
+        problems += _unmapped_blanks(raw[rows], source, names[source.name])
+    if len(raw):
+        for group in study.groups:
+            if not raw["group"].eq(group).any():
+                problems.append(Problem(f"groups ({group})", "no row of any export belongs "
+                                        "to this audience", "add its export, check group / "
+                                        "group_map, or remove it from groups"))
     return problems
+
+
+def _unmapped_blanks(rows: pd.DataFrame, source: Source, name: str) -> list[Problem]:
+    """A group_map that leaves blank values unmapped would drop those rows unannounced."""
+    if not source.group_map or "" in source.group_map:
+        return []
+    blank = int(rows["group_value"].isna().sum())
+    if not blank:
+        return []
+    return [Problem(f"{name}, column {source.group_column!r}", f"{blank} row(s) blank",
+                    'group_map maps no blank value: map them (group_map: {"": AUDIENCE}) '
+                    "or fill the column in the export")]
 
 
 def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Coded:

@@ -186,10 +186,13 @@ def read_source(source, groups: Iterable[str]) -> tuple[pd.DataFrame, dict[str, 
                             "column of this export" + nearest(source.group_column, columns))
         group_value = frame[source.group_column].map(_group_text).astype("object")
         if source.group_map:
-            mapping = {_group_text(raw): target for raw, target in source.group_map.items()}
+            mapping = {_group_text(raw): target for raw, target in source.group_map.items()
+                       if raw != ""}
+            blank = source.group_map.get("") or pd.NA  # "": AUDIENCE maps blank values
         else:
-            mapping = {g: g for g in groups}
-        group = group_value.map(lambda v: mapping.get(v, pd.NA)).astype("object")
+            mapping, blank = {g: g for g in groups}, pd.NA
+        group = group_value.map(lambda v: mapping.get(v, pd.NA) if isinstance(v, str)
+                                else blank).astype("object")
     frame.insert(0, "group_value", group_value)
     frame.insert(0, "group", group)
     frame.insert(0, "source_row", np.arange(1, len(frame) + 1, dtype=np.int64))

@@ -206,6 +206,14 @@ def test_group_column_and_unknown_group_values(tmp_path):
                   "group_map": {"Leader": "leadership", "Customer": "customers"}}]),
         base_dir=tmp_path)
     raw = cx.read_sources(study)
+    with pytest.raises(StudyFileError, match=r"all.csv, column 'segment': 1 row\(s\) blank; "
+                                             r"group_map maps no blank value"):
+        clean(raw, study)  # a map that forgets blanks would drop them unannounced
+    study = cx.load_study(minimal_study(
+        sources=[{"path": "all.csv", "group_column": "segment",
+                  "group_map": {"Leader": "leadership", "Customer": "customers", "": None}}]),
+        base_dir=tmp_path)  # "": null drops blanks knowingly
+    raw = cx.read_sources(study)
     result = clean(raw, study)
     assert_log_accounts_for_every_row(raw, result)
     assert result.log["reason"].tolist() == ["", "", "no_group", "no_group"]
@@ -312,3 +320,15 @@ def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
         write_processed(raw, result, study, folder)
     assert sha256_tree(folder) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no half folder
+
+
+def test_an_audience_without_rows_is_refused(tmp_path):
+    write(tmp_path / "leaders.csv", [["Q1"], ["Agree"]])
+    write(tmp_path / "customers.csv", [["Q1"], ["Agree"]])
+    study = cx.load_study(minimal_study(
+        groups=["leadership", "staff", "customers"],
+        sources=[{"path": "leaders.csv", "group": "leadership"},
+                 {"path": "customers.csv", "group": "customers"}]), base_dir=tmp_path)
+    with pytest.raises(StudyFileError, match=r"groups \(staff\): no row of any export belongs "
+                                             r"to this audience"):
+        clean(cx.read_sources(study), study)

@@ -212,10 +212,12 @@ def test_importance_performance_stated(tmp_path):
                          "Q2": ["Disagree"] * 6 + ["Agree"] * 2,
                          "Q2_imp": ["Agree"] * 7 + ["Disagree"]})
     rows.to_csv(tmp_path / "c.csv", index=False)
+    rows.head(2).to_csv(tmp_path / "s.csv", index=False)  # every audience needs its rows
     agree = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
              "Strongly agree"]
     spec = {"study": "s", "slug": "s", "groups": ["staff", "customers"],
-            "sources": [{"path": "c.csv", "group": "customers"}],
+            "sources": [{"path": "c.csv", "group": "customers"},
+                        {"path": "s.csv", "group": "staff"}],
             "scales": {"a": {"labels": agree, "top_box": 2}},
             "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1",
                        "importance": "q1_imp"},
