@@ -9,6 +9,7 @@ n; audiences below ``min_group_size`` are left out and the caption says so.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import matplotlib.pyplot as plt
@@ -31,7 +32,18 @@ def style() -> None:
     sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0, rc={
         "figure.dpi": 110, "savefig.dpi": 110, "axes.titlesize": 13, "axes.titleweight": "bold",
         "axes.labelsize": 11, "legend.frameon": False, "axes.spines.top": False,
-        "axes.spines.right": False, "figure.constrained_layout.use": True})
+        "axes.spines.right": False, "figure.constrained_layout.use": True,
+        "text.parse_math": False})
+
+
+def _literal_text(function):
+    """Text in our figures is the study's and respondents' text, shown as written: "$50 and
+    over $100" is no formula (matplotlib fixes this per text when the text is made)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context({"text.parse_math": False}):
+            return function(*args, **kwargs)
+    return wrapper
 
 
 def audience_colours(study: Study) -> dict[str, str]:
@@ -72,6 +84,7 @@ def _alt(fig: Figure, text: str) -> Figure:
     return fig
 
 
+@_literal_text
 def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = "",
                xlabel: str | None = None) -> Figure:
     """Top-box share of every audience per item, with intervals (a dot plot).
@@ -126,6 +139,7 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
                 + "; ".join(alt_parts) + (f". {note}" if note else ""))
 
 
+@_literal_text
 def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
                       title: str) -> Figure:
     """Diverging stacked bars of the answer distribution per audience and item.
@@ -183,10 +197,11 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
     ax.set_title(title, loc="left")
     _fixed_layout(fig, labels, 8.5)
     _legend_below(fig, min(k, 5), fontsize=8.5)
-    return _alt(fig, f"{title}. Diverging stacked bars of answer shares: "
-                + "; ".join(alt_parts))
+    return _alt(fig, f"{title}. Diverging stacked bars of answer shares, from {names[0]} "
+                f"on the left to {names[-1]} on the right: " + "; ".join(alt_parts))
 
 
+@_literal_text
 def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     """Difference in mean dimension score from the reference, with Welch intervals."""
     colours = audience_colours(study)
@@ -217,10 +232,11 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     ax.set_xlabel(f"Difference in mean score ({units}), {study.confidence:.0%} Welch interval")
     ax.set_title(f"Dimension scores: each audience minus {study.reference}", loc="left")
     fig.legend(loc="outside lower center", ncol=len(groups))
-    return _alt(fig, "Forest plot of the difference in mean dimension score from "
+    return _alt(fig, f"Forest plot of the difference in mean dimension score ({units}) from "
                 f"{study.reference}: " + "; ".join(alt_parts))
 
 
+@_literal_text
 def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
     """Share of each audience that left each item unanswered."""
     items = [i for i in study.items if i.id in responses.columns]
@@ -239,6 +255,7 @@ def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
                                        for (i, g), v in worst.items()))
 
 
+@_literal_text
 def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
     shown = table.dropna(subset=["importance", "performance"])
@@ -290,6 +307,7 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
                     f"{q.capitalize()}: {'; '.join(items)}." for q, items in groups.items()))
 
 
+@_literal_text
 def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     """What leaders and staff believe the reference audience says, against what it says."""
     rows = calibration[~calibration["suppressed"].astype(bool)]
@@ -320,11 +338,13 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.set_title(f"What {' and '.join(estimators)} think {study.reference} say", loc="left")
     fig.legend(loc="outside lower center", ncol=2)
     return _alt(fig, "; ".join(
-        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} agree with {r.item} "
+        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} choose the top box of "
+        f"{r.item} "
         f"(n = {r.n}); actually {_pct(r.actual)} ({_pct(r.actual_low)}–{_pct(r.actual_high)}, "
         f"n = {r.n_actual})" for r in rows.itertuples()))
 
 
+@_literal_text
 def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str) -> Figure:
     """Share of each audience's answers mentioning each theme, with Wilson intervals."""
     part = themes[themes["question"] == question]
@@ -339,6 +359,7 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str)
                              "Wilson interval")
 
 
+@_literal_text
 def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     """Each audience's gap to the reference on one item across the waves (a slope chart),
     with Newcombe intervals; ``gaps`` is the gap table of every wave."""
@@ -377,6 +398,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                 + "; ".join(alt_parts))
 
 
+@_literal_text
 def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
     """The change of every item's gap between two waves, per audience, with MOVER
     intervals (later wave minus earlier)."""
@@ -414,6 +436,7 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
                 + "; ".join(alt_parts))
 
 
+@_literal_text
 def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figure:
     """Items x levels of one segment, coloured by each audience's gap to the reference in
     the level (one panel per audience); suppressed cells are marked, n under each level."""
@@ -438,7 +461,7 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
         ax.imshow(np.ma.masked_invalid(100 * grid), cmap=cmap, vmin=-100, vmax=100,
                   aspect="auto")
         for (r, c), value in np.ndenumerate(grid):
-            text = "n<" + str(study.min_group_size) if hidden[r, c] else (
+            text = "hidden" if hidden[r, c] else (
                 "–" if np.isnan(value) else f"{100 * value:+.0f}")
             ax.text(c, r, text, ha="center", va="center", fontsize=8,
                     color="white" if not np.isnan(value) and abs(value) > 0.55 else "#222222")
@@ -457,11 +480,15 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
             f"{lv}: widest {texts[items[int(np.nanargmax(np.abs(grid[:, c])))]]} "
             f"{100 * grid[int(np.nanargmax(np.abs(grid[:, c]))), c]:+.0f} points"
             for c, lv in enumerate(levels) if not np.isnan(grid[:, c]).all()))
-    _fixed_layout(fig, [_wrap(texts[i], 44) for i in items], 8.5, top=1.45, bottom=0.2)
+    _fixed_layout(fig, [_wrap(texts[i], 44) for i in items], 8.5, top=1.45, bottom=0.45)
     fig.subplots_adjust(hspace=1.35 / (panel - 1.2))
     fig.suptitle(f"{label}: gap to {study.reference} by level, points", x=0.01, ha="left",
                  y=1 - 0.15 / fig.get_size_inches()[1], va="top", fontsize=12,
                  fontweight="bold")
-    return _alt(fig, f"Heatmap of the gap to {study.reference} by {label} level "
-                f"(cells marked n<{study.min_group_size} are suppressed). "
+    fig.text(0.01, 0.005, f"hidden: fewer than {study.min_group_size} respondents in the "
+             "level, or hidden so that a smaller level cannot be worked out from the total",
+             fontsize=8, color="#555555", ha="left", va="bottom")
+    return _alt(fig, f"Heatmap of the gap to {study.reference} by {label} level (cells "
+                f"marked hidden rest on fewer than {study.min_group_size} respondents, or "
+                "are hidden so that a smaller level cannot be worked out). "
                 + " | ".join(alt_parts))

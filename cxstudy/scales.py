@@ -67,8 +67,8 @@ class Scale:
         if self.top_box_label:
             return self.top_box_label
         names = self.top_box_names
-        if self.labels is None and len(names) > 2:
-            return f"{names[-1]}–{names[0]}"
+        if self.labels is None:  # numbers read lowest first: "4 or 5", "8–10"
+            return f"{names[-1]}–{names[0]}" if len(names) > 2 else " or ".join(names[::-1])
         return " or ".join(names)
 
     @property
@@ -79,8 +79,7 @@ class Scale:
             return self.top_box_label
         names = self.top_box_names
         if self.labels is None:
-            return "answer " + (f"{names[-1]}–{names[0]}" if len(names) > 2
-                                else " or ".join(names))
+            return "answer " + self.top_box_short
         return "answer " + " or ".join(f"“{name}”" for name in names)
 
 

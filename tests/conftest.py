@@ -73,9 +73,10 @@ def minimal_study(**overrides) -> dict:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
-    """The example study and a weighted copy, built once for the whole session: serially
-    in this process (notebooks in threads) and with ``--jobs 2`` through the command line
-    (one worker process per study). Tests that only read the reports share it.
+    """Reports built once for the whole session and shared by the tests that read them:
+    the example serially in this process (its notebooks in threads), and the example with
+    the differently shaped studies of ``tests/shapes.py`` through the command line with
+    ``--jobs 2`` (one worker process per study).
 
     Returns (project, serial output folder, parallel output folder, raw hashes before).
     """
@@ -84,18 +85,16 @@ def built(tmp_path_factory):
 
     from cxstudy.cli import main
 
+    from .shapes import write_all
+
     project = copy_project(tmp_path_factory.mktemp("project"))
-    second = project / "studies" / "second.yml"
-    second.write_text((project / "studies" / "example.yml").read_text()
-                      .replace("slug: example", "slug: second")
-                      + "\nweights:\n  group: customers\n  margins:\n    Region: {North: 0.35, "
-                        "South: 0.30, East: 0.20, West: 0.15}\n  trim: 5\n")
-    studies = [str(project / "studies" / "example.yml"), str(second)]
+    shaped = write_all(project)
     serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
     raw_before = sha256_tree(project / "data" / "raw")
     before = os.getcwd()
-    assert main(["run", *studies, "--out", str(serial)]) == 0
+    assert main(["run", str(project / "studies" / "example.yml"), "--out", str(serial)]) == 0
     assert os.getcwd() == before  # notebooks run in threads: nobody may chdir the process
+    studies = [str(project / "studies" / "example.yml"), *map(str, shaped.values())]
     done = subprocess.run([sys.executable, "-m", "cxstudy.cli", "run", *studies, "--out",
                            str(parallel), "--jobs", "2"], capture_output=True, text=True,
                           check=False)

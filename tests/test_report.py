@@ -117,17 +117,15 @@ def test_voices_page_escapes_respondent_text_and_names_no_one(built):
 
 
 def test_weighted_study_report_shows_weights(built):
-    _project, serial, _parallel, _raw = built
-    page = (serial / "reports" / "second" / "data_quality.html").read_text()
-    assert "Design effect" in page and "Effective n (Kish)" in page and "Region" in page
-    responses = pd.read_parquet(serial / "data" / "processed" / "second" / "responses.parquet")
-    customers = responses[responses["group"] == "customers"]
-    shares = customers.groupby("Region")["weight"].sum() / customers["weight"].sum()
-    assert shares.round(6).to_dict() == {"East": 0.2, "North": 0.35, "South": 0.3,
-                                         "West": 0.15}
-    weighted = pd.read_csv(serial / "reports" / "second" / "tables" / "gaps.csv")
-    plain = pd.read_csv(serial / "reports" / "example" / "tables" / "gaps.csv")
-    assert (weighted["n_ref_eff"] < plain["n_ref_eff"]).all()  # Kish n below n
+    _project, _serial, parallel, _raw = built
+    page = (parallel / "reports" / "five" / "data_quality.html").read_text()
+    assert "Design effect" in page and "Effective n (Kish)" in page and "Area" in page
+    responses = pd.read_parquet(parallel / "data" / "processed" / "five" / "responses.parquet")
+    clients = responses[responses["group"] == "clients"]
+    shares = clients.groupby("Area")["weight"].sum() / clients["weight"].sum()
+    assert shares.round(6).to_dict() == {"Rural": 0.5, "Urban": 0.5}
+    weighted = pd.read_csv(parallel / "reports" / "five" / "tables" / "gaps.csv")
+    assert (weighted["n_ref_eff"] < weighted["n_ref"]).all()  # Kish n below n
 
 
 def test_manifest_hashes_parameters_and_versions(built):
@@ -167,7 +165,7 @@ def test_tables_match_the_public_functions(built):
 def test_parallel_run_is_identical_to_serial(built):
     project, serial, parallel, raw_before = built
     assert sha256_tree(project / "data" / "raw") == raw_before  # raw data only ever read
-    for slug in ("example", "second"):
+    for slug in ("example",):
         a, b = serial / "reports" / slug, parallel / "reports" / slug
         assert sha256_tree(a / "tables") == sha256_tree(b / "tables")
         processed_a = serial / "data" / "processed" / slug
@@ -278,8 +276,9 @@ def test_a_segmented_study_has_a_segments_page(built):
     page = pages(report)["segments.html"]
     assert "Heatmap of the gap to customers by Region level" in page
     assert "Heatmap of the gap to customers by Customer for (years) level" in page
-    assert ("Where Customer for (years) is “0 to &lt;1”, 80% of all leadership (n = 25) agree "
-            "that “We respond quickly when customers get in touch”") in page
+    assert ("Where Customer for (years) is “0 to &lt;1”, on “We respond quickly when customers "
+            "get in touch”: 80% of all leadership (n = 25) agree; 3% of customers (n = 174) do"
+            ) in page
     assert "Do the levels differ?" in page
     index = pages(report)["index.html"]
     assert ("The leadership–customers gap on “We deliver an excellent customer experience” is "

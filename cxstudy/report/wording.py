@@ -233,15 +233,15 @@ def escape(text: str) -> str:
 
 
 def study_line(res) -> str:
-    """The first line of a page (Markdown, escaped): the study, the wave shown and the
-    respondents of that wave per audience."""
+    """The first line of a page (Markdown, every name escaped): the study, the wave shown
+    and the respondents of that wave per audience."""
     study, now = res.study, res.latest
     sizes = now.responses["group"].value_counts()
-    wave = (f" — wave {html.escape(res.waves[-1])}"
-            + (f" (the latest of {', '.join(html.escape(w) for w in res.waves)})"
+    wave = (f" — wave {md(res.waves[-1])}"
+            + (f" (the latest of {', '.join(md(w) for w in res.waves)})"
                if len(res.waves) > 1 else "") if res.waves else "")
-    return (f"**{html.escape(study.title)}**{wave} — {len(now.responses):,} respondents: "
-            + ", ".join(f"{html.escape(g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
+    return (f"**{md(study.title)}**{wave} — {len(now.responses):,} respondents: "
+            + ", ".join(f"{md(g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
 
 
 def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | None = None,
@@ -299,21 +299,22 @@ def panel_note(returning: pd.DataFrame) -> str:
 def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
                       items: list[str] | None = None) -> list[str]:
     """The widest significant level gaps, largest first, one HTML-safe sentence each:
-    "Where Region is “North”, 66% of staff (n = 59) agree that “…”, 10% of customers
-    (n = 401): a gap of +56 points (95% CI +43 to +67; adjusted p < 0.001)." An audience
-    not asked the segment is "all leadership"."""
+    "Where Region is “North”, on “…”: 66% of staff (n = 59) agree; 10% of customers
+    (n = 401) do: a gap of +56 points (95% CI +43 to +67; adjusted p < 0.001)." An
+    audience not asked the segment is "all leadership"."""
     alpha = 1 - study.confidence
     rows = segments[~segments["suppressed"].astype(bool) & (segments["p_adjusted"] < alpha)]
     if items is not None:
         rows = rows[rows["item"].isin(items)]
     rows = rows.reindex(rows["gap"].abs().sort_values(ascending=False).index).head(top)
     return [
-        f"Where {html.escape(r.label)} is “{html.escape(r.level)}”, {pct(r.top_box)} of "
-        f"{'all ' if r.compared == 'overall' else ''}{html.escape(r.group)} "
-        f"(n = {r.n:,}) agree that “{html.escape(r.text)}”, {pct(r.top_box_ref)} of "
-        f"{html.escape(r.reference)} (n = {r.n_ref:,}): a gap of {points(r.gap)} points "
-        f"({study.confidence:.0%} CI {interval(r.gap_low, r.gap_high, True)}; adjusted p "
-        f"{p_text(r.p_adjusted)})." for r in rows.itertuples()]
+        f"Where {html.escape(r.label)} is “{html.escape(r.level)}”, on "
+        f"“{html.escape(r.text)}”: {pct(r.top_box)} of "
+        f"{'all ' if r.compared == 'overall' else ''}{html.escape(r.group)} (n = {r.n:,}) "
+        f"{predicate(study, r.item)}; {pct(r.top_box_ref)} of {html.escape(r.reference)} "
+        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.confidence:.0%} CI "
+        f"{interval(r.gap_low, r.gap_high, True)}; adjusted p {p_text(r.p_adjusted)})."
+        for r in rows.itertuples()]
 
 
 def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:

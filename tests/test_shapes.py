@@ -1,0 +1,135 @@
+"""Reports for studies of other shapes than the example (tests/shapes.py): every page reads
+right for the study file it was given."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from .shapes import DOLLAR_ITEM, SHAPES, TITLE_STARS
+
+EXAMPLE_WORDS = re.compile(r"\b(leadership|leaders?|staff|customers?)\b", re.IGNORECASE)
+
+
+def visible_text(page: Path) -> str:
+    """What a reader sees: the page without style, script and tags, with alt texts."""
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", text, flags=re.DOTALL)
+    text = re.sub(r'<img [^>]*alt="([^"]*)"[^>]*>', r" \1 ", text)
+    return html.unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def report_of(built, slug: str) -> Path:
+    return built[2] / "reports" / slug
+
+
+@pytest.mark.parametrize("slug", sorted(SHAPES))
+def test_every_shape_builds_its_pages_and_only_those(built, slug):
+    expected = {"index.html", "data_quality.html", "gaps.html"}
+    expected |= {"five": {"voices.html"}, "seasons": {"trends.html"},
+                 "stars": {"segments.html"}}.get(slug, set())
+    pages = {p.name for p in report_of(built, slug).glob("*.html")}
+    assert pages == expected
+    for name in pages:  # the navigation names exactly the pages there are
+        links = set(re.findall(r'<nav.*?</nav>', (report_of(built, slug) / name).read_text(),
+                               re.DOTALL)[0].split('href="')[1:])
+        assert {link.split('"')[0] for link in links} == expected, name
+
+
+@pytest.mark.parametrize("slug", sorted(SHAPES))
+def test_pages_name_the_study_audiences_not_the_examples(built, slug):
+    for page in report_of(built, slug).glob("*.html"):
+        found = EXAMPLE_WORDS.findall(visible_text(page).replace("customer experience", ""))
+        assert not found, (slug, page.name, sorted(set(found)))
+
+
+def test_a_star_scale_reads_as_stars_and_text_stays_text(built):
+    report = report_of(built, "stars")
+    index = visible_text(report / "index.html")
+    assert ("“Seat comfort”: 82% of crew (68–91%, n = 40) answer 4 or 5; 36% of passengers "
+            "do") in index
+    assert "agree that" not in index
+    raw = (report / "index.html").read_text()
+    assert 'href="javascript' not in raw and "<b>x</b>" not in raw  # Markdown/HTML: text
+    assert html.escape(TITLE_STARS, quote=False) in raw  # shown as written
+    gaps = visible_text(report / "gaps.html")
+    assert DOLLAR_ITEM in gaps  # "$50 and over $100": no mathtext in figures either
+    assert "from 1 on the left to 5 on the right" in gaps  # the scale's own points
+
+
+def test_a_level_of_three_is_hidden_with_its_complement(built):
+    table = pd.read_csv(report_of(built, "stars") / "tables" / "segments.csv")
+    hidden = table[table["suppressed"]]
+    assert set(hidden["level"]) == {"First", "Business"}  # First: 3 passengers
+    assert hidden[["top_box", "top_box_ref", "gap"]].isna().all().all()
+    page = visible_text(report_of(built, "stars") / "segments.html")
+    assert "cells marked hidden rest on fewer than 5 respondents" in page
+
+
+def test_five_audiences_on_a_ten_point_scale(built):
+    report = report_of(built, "five")
+    gaps = pd.read_csv(report / "tables" / "gaps.csv")
+    assert set(gaps["group"]) == {"board", "managers", "frontline", "partners"}
+    metrics = pd.read_csv(report / "tables" / "metrics.csv")
+    assert set(metrics["group"]) == {"board", "managers", "frontline", "partners", "clients"}
+    index = visible_text(report / "index.html")
+    assert "answer 8–10" in index  # the top box of a 0-10 scale
+    assert "Net Promoter Score" in index and "satisfaction" not in index.lower().split(
+        "net promoter score")[1][:200]  # the blurb names only the metrics there are
+    voices = visible_text(report / "voices.html")
+    assert "What works?" in voices and "What does not?" in voices
+    assert "A strength for" in voices  # roles, not the example's question ids
+
+
+def test_mixed_scales_in_one_dimension(built):
+    report = report_of(built, "mixed")
+    gaps = visible_text(report / "gaps.html")
+    for scale in ("Work (change3)", "Work (sat4)", "Work (agree5)"):
+        assert scale in gaps  # one distribution chart per scale, each with its own legend
+    assert "difference in mean dimension score (0-100)" in gaps  # the unit the table uses
+    index = visible_text(report / "index.html")
+    assert "What men think women say" in index
+    assert "answer “Very satisfied” or “Moderately satisfied”" in index
+
+
+def test_three_waves_in_the_order_the_study_gives(built):
+    report = report_of(built, "seasons")
+    trends = pd.read_csv(report / "tables" / "trends.csv")
+    assert list(dict.fromkeys(zip(trends["from_wave"], trends["to_wave"], strict=True))) == [
+        ("spring", "summer"), ("summer", "autumn")]
+    app = trends[(trends["item"] == "app") & (trends["from_wave"] == "spring")].iloc[0]
+    assert app["note"] == "not asked in wave spring" and pd.isna(app["change"])
+    page = visible_text(report / "index.html")
+    assert "wave autumn (the latest of spring, summer, autumn)" in page
+
+
+def test_an_audience_below_the_minimum_builds_a_report_that_shows_nothing_of_it(built):
+    report = report_of(built, "tiny")
+    gaps = pd.read_csv(report / "tables" / "gaps.csv")
+    assert gaps["suppressed"].all() and gaps["top_box"].isna().all()
+    index = visible_text(report / "index.html")
+    assert "of execs" not in index  # no sentence, no share
+    assert "nan" not in index.lower().split()
+
+
+def test_text_in_figures_is_never_a_formula():
+    import matplotlib.pyplot as plt
+
+    import cxstudy as cx
+    from cxstudy import plots
+
+    study = cx.load_study({"study": "t", "slug": "t", "groups": ["a", "b"], "sources": [
+        {"path": "x.csv", "group_column": "g"}], "scales": {"s": {"values": [1, 2], "top_box": 1}},
+        "items": [{"id": "i", "text": "$10{", "scale": "s", "column": "i"}]})
+    shares = pd.DataFrame({"item": ["i", "i"], "text": ["$50 and over $100"] * 2,
+                           "group": ["a", "b"], "n": [10, 10], "top_box": [0.5, 0.4],
+                           "top_box_low": [0.2, 0.1], "top_box_high": [0.8, 0.7]})
+    figure = plots.share_dots(shares, study, title="$10{ costs")  # mathtext would fail here
+    texts = [t for ax in figure.axes for t in [*ax.texts, ax.title, *ax.get_yticklabels()]]
+    assert texts and not any(t.get_parse_math() for t in texts)
+    figure.savefig(__import__("io").BytesIO(), format="png")
+    plt.close(figure)
