@@ -259,8 +259,16 @@ def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
 def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
     shown = table.dropna(subset=["importance", "performance"])
-    fig, ax = plt.subplots(figsize=(9.5, 6.5), layout="none")
-    fig.subplots_adjust(left=0.1, right=0.97, top=0.93, bottom=0.17)
+    key = [f"{number}. {_wrap(row.text, 44)}" for number, row in
+           enumerate(shown.itertuples(), start=1)]
+    columns = 2 if len(key) > 6 else 1
+    per_column = -(-len(key) // columns)
+    key_lines = sum(k.count("\n") + 1 for k in key[:per_column]) + 1
+    key_height = 0.17 * key_lines  # inches for the numbered key under the chart
+    height = 5.6 + 1.0 + key_height
+    fig, ax = plt.subplots(figsize=(9.5, height), layout="none")
+    fig.subplots_adjust(left=0.1, right=0.97, top=1 - 0.4 / height,
+                        bottom=(key_height + 1.0) / height)
     x_mid = table.attrs.get("performance_mean", shown["performance"].mean())
     y_mid = table.attrs.get("importance_mean", shown["importance"].mean())
     colours = {"concentrate here": NEGATIVE, "keep up the good work": POSITIVE,
@@ -276,22 +284,19 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     for number, row in enumerate(shown.itertuples(), start=1):
         ax.annotate(str(number), (row.performance, row.importance), xytext=(5, 4),
                     textcoords="offset points", fontsize=8.5, color="#222222")
-    key = [f"{number}. {_wrap(row.text, 44)}" for number, row in
-           enumerate(shown.itertuples(), start=1)]
-    columns = 2 if len(key) > 6 else 1
-    per_column = -(-len(key) // columns)
     for column in range(columns):
-        fig.text(0.02 + 0.5 * column, 0.0, "\n".join(key[column * per_column:
-                                                          (column + 1) * per_column]),
-                 fontsize=8, va="top", ha="left", color="#333333")
+        fig.text(0.02 + 0.5 * column, (key_height - 0.05) / height, "\n".join(
+            key[column * per_column:(column + 1) * per_column]), fontsize=8, va="top",
+            ha="left", color="#333333", linespacing=1.25)
     ax.axvline(x_mid, color="#555555", ls="--", lw=0.9)
     ax.axhline(y_mid, color="#555555", ls="--", lw=0.9)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     method = table.attrs.get("method", "derived")
     against = table.attrs.get("against")
     ax.set_xlabel(f"Performance: top-box share, {shown['group'].iloc[0] if len(shown) else ''}")
+    outcome = next((i.text for i in study.items if i.id == against), against)
     ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
-                                    f"Spearman correlation with {against}"))
+                                    f"Spearman correlation with\n{_wrap(outcome, 50)}"))
     for text, (x, y, ha, va) in {"Concentrate here": (0.01, 0.99, "left", "top"),
                                  "Keep up the good work": (0.99, 0.99, "right", "top"),
                                  "Low priority": (0.01, 0.01, "left", "bottom"),
@@ -299,7 +304,7 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
         ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=10,
                 color="#555555", style="italic")
     ax.set_title("Importance and performance", loc="left")
-    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.02), ncol=4)
+    fig.legend(loc="lower center", bbox_to_anchor=(0.5, (key_height + 0.05) / height), ncol=4)
     groups = {q: [r.text for r in shown.itertuples() if r.quadrant == q]
               for q in colours if (shown["quadrant"] == q).any()}
     return _alt(fig, "Importance-performance chart with crosshairs at the mean importance "

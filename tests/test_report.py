@@ -289,3 +289,43 @@ def test_a_segmented_study_has_a_segments_page(built):
     responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
     assert {"region", "tenure"} <= set(responses.columns)
     assert "Tenure" not in responses.columns and "Region" not in responses.columns
+
+
+def test_tables_wrap_prose_and_keep_figures_whole():
+    """Quotes and item wording wrap (text columns are "str" under pandas 3, not object);
+    figures with their intervals are not prose."""
+    frame = pd.DataFrame({
+        "Answer": ["The engineer was friendly and fixed the boiler in an hour, thank you",
+                   "Fine"],
+        "Share (CI)": ["76% (57–89%)", "12% (10–14%)"],
+        "p (adjusted)": ["< 0.001 (score)", "0.012 (fisher)"],
+        "n": [25, 968]})
+    from cxstudy import report
+
+    page = report.table_html(frame)
+    kinds = {name: kind for kind, name in re.findall(r'<th class="([\w-]+)">([^<]+)</th>',
+                                                     page)}
+    assert kinds == {"Answer": "cx-prose", "Share (CI)": "cx-fig", "p (adjusted)": "cx-fig",
+                     "n": "cx-num"}
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,
+                    reason="headless Chromium not installed (apt-get install chromium)")
+def test_print_to_pdf_gives_one_section_a_landscape_page(built, tmp_path):
+    import subprocess
+
+    _project, serial, _parallel, _raw = built
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    pdf = tmp_path / "gaps.pdf"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+                    (serial / "reports" / "example" / "gaps.html").as_uri()],
+                   capture_output=True, timeout=180, check=False)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF")
+    pages = re.findall(rb"/Type\s*/Page[^s]", data)
+    sections = len(re.findall(r"<h2 ", (serial / "reports" / "example" / "gaps.html").read_text()))
+    assert len(pages) >= sections  # every section starts a page
+    boxes = [tuple(map(float, box)) for box in
+             re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)]
+    assert boxes and all(width > height for width, height in boxes)  # A4 landscape

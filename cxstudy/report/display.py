@@ -17,8 +17,7 @@ def table_html(frame: pd.DataFrame, *, index: bool = False) -> str:
     if index:
         frame = frame.reset_index()
     prose = {c for c in frame.columns
-             if frame[c].dtype == object and frame[c].astype(str).str.len().max() > 24
-             and not frame[c].astype(str).str.match(r"^[<+\-–\d.%( ]").all()}
+             if not pd.api.types.is_numeric_dtype(frame[c]) and _is_prose(frame[c])}
     numeric = {c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])}
 
     def cell(column, value, tag="td"):
@@ -33,6 +32,21 @@ def table_html(frame: pd.DataFrame, *, index: bool = False) -> str:
                    for row in frame.itertuples(index=False))
     return (f'<div class="cx-scroll"><table class="cx-table"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table></div>")
+
+
+_WORD = r"[^\W\d_]{4,}"
+_FIGURE_WORDS = {"score", "fisher", "points"}
+
+
+def _is_prose(column: pd.Series) -> bool:
+    """Text that should wrap: long values with words in them (figures such as
+    "76% (57–89%)" or "< 0.001 (score)" keep to their column)."""
+    text = column.dropna().astype(str)
+    if text.empty or text.str.len().max() <= 24:
+        return False
+    words = text.str.findall(_WORD).map(lambda found: {w.lower() for w in found}
+                                        - _FIGURE_WORDS)
+    return bool(words.map(bool).any())
 
 
 def display_table(frame: pd.DataFrame, *, index: bool = False):
@@ -246,8 +260,11 @@ def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) ->
 
 
 def importance_display(importance: pd.DataFrame) -> pd.DataFrame:
-    """Importance-performance per item: performance, importance with its interval, quadrant."""
+    """Importance-performance per item: performance, importance with its interval, quadrant;
+    "No." is the item's number in the chart."""
+    drawn = (importance["importance"].notna() & importance["performance"].notna()).to_numpy()
     return pd.DataFrame({
+        "No.": np.where(drawn, np.cumsum(drawn), 0).astype(object).tolist(),
         "Item": importance["text"], "n": importance["n"],
         "Performance (top-box)": importance["performance"].map(pct),
         "Importance (CI)": ["–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
