@@ -125,6 +125,14 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
                 names[source.name], f'no id_column "{source.id_column}"',
                 "check the spelling" + nearest(source.id_column, info["columns"])))
         problems += _unmapped_blanks(raw[rows], source, names[source.name])
+    every_column = {str(c).casefold(): str(c) for info in sources.values()
+                    for c in info["columns"]}
+    for column in study.pii_columns:
+        if sources and column.casefold() not in every_column:
+            problems.append(Problem(
+                f"pii_columns ({column})", "no export has this column",
+                "check the spelling: a personal-data column that matches nothing protects "
+                "nothing" + nearest(column, every_column.values())))
     if len(raw):
         for group in study.groups:
             if not raw["group"].eq(group).any():
@@ -318,6 +326,23 @@ def _percent(values: pd.Series) -> tuple[pd.Series, dict[str, int]]:
     bad_mask = (text.notna() & text.ne("") & numbers.isna()) | (numbers < 0) | (numbers > 100)
     bad = values[bad_mask.fillna(False)].astype(str).value_counts().to_dict()
     return numbers.where(~bad_mask.fillna(False)).astype("Float64"), bad
+
+
+def data_warnings(raw: pd.DataFrame, study: Study) -> list[str]:
+    """What does not stop a run but a consultant should know: rules that cannot be
+    applied to an export (no finished column while require_finished is on)."""
+    warnings = []
+    info, names = raw.attrs.get("sources", {}), file_names(raw)
+    for source in study.sources:
+        details = info.get(source.name, {})
+        if (study.cleaning.require_finished and details.get("format") != "google_forms"
+                and _find(details.get("columns", []), source.finished_column,
+                          _FINISHED_COLUMNS) is None):
+            warnings.append(f"{names.get(source.name, source.name)} has no finished column "
+                            f"({source.finished_column or 'Finished'}): unfinished responses "
+                            "cannot be dropped; set finished_column on the source, or "
+                            "cleaning.require_finished: false")
+    return warnings
 
 
 def data_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
@@ -755,7 +780,8 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
     waves = {s.name: s.wave for s in study.sources if s.wave is not None}
     if waves:
         frame["wave"] = raw.loc[kept, "source"].map(waves).astype("string")
-    pii_present = [c for c in study.pii_columns if c in raw.columns]
+    wanted = {p.casefold() for p in study.pii_columns}  # "name" protects a column "Name"
+    pii_present = [c for c in raw.columns if str(c).casefold() in wanted]
     personal = raw.loc[kept, pii_present] if pii_present else None
     ordered = [i.id for i in study.items] + [m.id for m in study.metrics] + \
         [e.id for e in study.estimates] + [q.id for q in study.open_ended] + \

@@ -84,11 +84,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for path in args.study:
         try:
-            study, problems, rows = validate(path)
+            found = validate(path)
         except CxStudyError as exc:
             print(str(exc), file=sys.stderr)
             status = EXIT_PROBLEMS
             continue
+        study, problems, rows = found.study, found.problems, found.rows
+        for warning in found.warnings:
+            print(f"{path}: warning: {warning}", file=sys.stderr)
         if problems:
             count = len(problems)
             print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)

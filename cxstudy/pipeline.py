@@ -39,30 +39,69 @@ def output_root(study: Study, out: str | Path | None) -> Path:
     return Path(out).resolve() if out is not None else study.project_root
 
 
-def validate(study_path: str | Path) -> tuple[Study, list[Problem], int]:
-    """Check a study file and the data it points at, collecting every problem.
+@dataclass
+class Validation:
+    """What ``cxstudy validate`` found: the study (None when its file has problems), every
+    problem, warnings that do not stop a run, and the rows read."""
 
-    Returns the study, the problems (empty when all is well) and the number of
-    rows read. Raises :class:`StudyFileError` when the study file itself is invalid.
+    study: Study | None
+    problems: list[Problem]
+    warnings: list[str]
+    rows: int = 0
+
+
+def validate(study_path: str | Path) -> Validation:
+    """Check a study file and the data it points at, collecting every problem in one pass.
+
+    Where the study file parses as YAML but has problems, the exports it names are still
+    opened, so that a missing or unreadable file is reported with them. Raises
+    :class:`StudyFileError` only when the file is not YAML at all.
     """
-    from .clean import data_problems
+    from .clean import data_problems, data_warnings
+    from .study import read_yaml
 
-    study = load_study(study_path)
+    data = read_yaml(Path(study_path))
+    try:
+        study = load_study(study_path)
+    except StudyFileError as exc:
+        return Validation(None, exc.problems + _export_problems(data, Path(study_path)), [])
     if study.themes:
         from .voices import load_codebook
 
         try:
             load_codebook(study.themes, study)
         except StudyFileError as exc:
-            return study, [Problem(f"{study.themes.name}: {p.where}", p.found, p.expected)
-                           for p in exc.problems], 0
+            return Validation(study, [Problem(f"{study.themes.name}: {p.where}", p.found,
+                                              p.expected) for p in exc.problems], [])
     try:
         raw = read_sources(study)
     except ReadError as exc:
-        return study, [Problem(str(exc.path), exc.reason, "")], 0
+        return Validation(study, [Problem(str(exc.path), exc.reason, "")], [])
     except StudyFileError as exc:
-        return study, exc.problems, 0
-    return study, data_problems(raw, study), len(raw)
+        return Validation(study, exc.problems, [])
+    return Validation(study, data_problems(raw, study), data_warnings(raw, study), len(raw))
+
+
+def _export_problems(data, path: Path) -> list[Problem]:
+    """Exports a study file names that are missing or unreadable (read while the rest of
+    the file has problems)."""
+    from .readers import read_export
+
+    sources = data.get("sources") if isinstance(data, dict) else None
+    problems = []
+    for i, spec in enumerate(sources if isinstance(sources, list) else []):
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            continue
+        export = (path.resolve().parent / spec["path"]).resolve()
+        fmt = spec.get("format") if isinstance(spec.get("format"), str) else None
+        try:
+            read_export(export, fmt)
+        except ReadError as exc:
+            problems.append(Problem(f"sources[{i}] ({spec['path']})", exc.reason,
+                                    "check the path and the file"))
+        except Exception:  # the format named is itself one of the problems reported
+            continue
+    return problems
 
 
 def run(

@@ -270,16 +270,22 @@ def _make_pages(study: Study, building: Path, parameters: dict, footer: str, job
 
 def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dict,
               started_at: datetime, started: float) -> dict:
-    """What was built from what: files with sha256, parameters, versions, times."""
+    """What was built from what: files with sha256, parameters, versions, times. Paths
+    are relative to the project folder: the manifest travels with the report to a client
+    and names no folder of the machine that built it."""
     study, responses = results.study, results.responses
+
+    def relative(path) -> str:
+        return Path(os.path.relpath(Path(path).resolve(), study.project_root)).as_posix()
+
     return {
         "study": study.title, "slug": study.slug,
-        "study_file": {"path": str(study.path), "sha256": sha256(study.path)},
-        "raw_files": [{"source": s.name, "path": str(s.path), "sha256": sha256(s.path),
+        "study_file": {"path": relative(study.path), "sha256": sha256(study.path)},
+        "raw_files": [{"source": s.name, "path": relative(s.path), "sha256": sha256(s.path),
                        "bytes": s.path.stat().st_size} for s in study.sources],
-        "themes": ({"path": str(study.themes), "sha256": sha256(study.themes)}
+        "themes": ({"path": relative(study.themes), "sha256": sha256(study.themes)}
                    if study.themes else None),
-        "parameters": parameters,
+        "parameters": {key: relative(value) for key, value in parameters.items()},
         "pages": pages,
         "tables": sorted(p.name for p in tables.values()),
         "respondents": {"kept": len(responses),

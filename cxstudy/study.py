@@ -69,6 +69,13 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as exc:
         raise StudyFileError(path, [Problem(str(path), f"not UTF-8 text ({exc.reason})",
                                             "save the study file as UTF-8")]) from None
+    except IsADirectoryError:
+        raise StudyFileError(path, [Problem(str(path), "is a folder",
+                                            "give the study file itself, e.g. "
+                                            "studies/acme.yml")]) from None
+    except PermissionError:
+        raise StudyFileError(path, [Problem(str(path), "cannot be read (permission denied)",
+                                            "check the file's permissions")]) from None
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as exc:

@@ -123,3 +123,62 @@ def test_cli_help_and_version():
     assert code == 0 and out.startswith("cxstudy ")
     code, out, _err = cli("run", "--help")
     assert code == 0 and "--jobs" in out and "--out" in out
+
+
+def test_the_template_shows_every_key_and_loads(tmp_path):
+    import cxstudy as cx
+    from cxstudy._sections import SECTIONS
+
+    assert main(["init", "acme", "--dir", str(tmp_path)]) == 0
+    text = (tmp_path / "acme.yml").read_text(encoding="utf-8")
+    missing = [f"{section}.{key.name}" for section, keys in SECTIONS.items() for key in keys
+               if not re.search(rf"(^|[\s{{,#]){key.name}:", text, re.M)]
+    assert not missing, missing
+    study = cx.load_study(tmp_path / "acme.yml")  # valid as written
+    assert study.slug == "acme" and study.scales["agree5"].top_box_label == "agree"
+
+
+def test_validate_reports_study_file_and_export_problems_in_one_pass(project):
+    study = project / "studies" / "example.yml"
+    edit(study, "min_group_size: 5", "min_grup_size: 5")
+    (project / "data" / "raw" / "example" / "staff.xlsx").unlink()
+    code, out, err = cli("validate", study)
+    assert code == 1
+    assert 'min_grup_size: unknown key (did you mean "min_group_size"?)' in err
+    assert "sources[1] (../data/raw/example/staff.xlsx): file not found" in err
+    assert "Traceback" not in err + out
+
+
+def test_validate_warns_of_a_rule_it_cannot_apply_and_refuses_unmatched_pii(project):
+    study = project / "studies" / "example.yml"
+    edit(study, "    finished_column: Completed\n", "")  # staff.xlsx has no Finished column
+    code, _out, err = cli("validate", study)
+    assert code == 0, err
+    assert "warning: staff.xlsx has no finished column (Finished): unfinished responses " \
+           "cannot be dropped" in err
+    edit(study, "pii_columns: [Name, Email,", "pii_columns: [Name, Emial,")
+    code, _out, err = cli("validate", study)
+    assert code == 1
+    assert "pii_columns (Emial): no export has this column" in err and '"Email"' in err
+
+
+def test_validate_a_folder_says_so(project):
+    code, out, err = cli("validate", project / "studies")
+    assert code == 1 and "is a folder" in err and "Traceback" not in err + out
+
+
+def test_a_pii_column_named_in_other_case_still_protects(tmp_path):
+    import cxstudy as cx
+
+    (tmp_path / "leaders.csv").write_text("Name,Q1,OE\nZoe Quill,Agree,Great\n"
+                                          "Bob Marsh,Agree,Fine\n", encoding="utf-8")
+    (tmp_path / "customers.csv").write_text(
+        "name,Q1,OE\nAnna Berg,Agree,Anna Berg here: the bills are wrong\n"
+        "Carl Dunn,Disagree,slow\n", encoding="utf-8")
+    from .conftest import minimal_study
+
+    spec = minimal_study(pii_columns=["NAME"], open_ended=[
+        {"id": "oe", "question": "Anything else?", "column": "OE"}])
+    study = cx.load_study(spec, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    assert "Anna Berg" not in " ".join(responses["oe"].dropna())

@@ -133,10 +133,14 @@ def test_manifest_hashes_parameters_and_versions(built):
     manifest = json.loads((serial / "reports" / "example" / "manifest.json").read_text())
     study_file = project / "studies" / "example.yml"
     assert manifest["study_file"]["sha256"] == hashlib.sha256(study_file.read_bytes()).hexdigest()
+    assert manifest["study_file"]["path"] == "studies/example.yml"  # from the project
     assert len(manifest["raw_files"]) == 6
     for entry in manifest["raw_files"]:
-        assert entry["sha256"] == hashlib.sha256(Path(entry["path"]).read_bytes()).hexdigest()
-    assert manifest["parameters"]["study"] == str(study_file)
+        assert not Path(entry["path"]).is_absolute()
+        digest = hashlib.sha256((project / entry["path"]).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest
+    assert manifest["parameters"]["study"] == "studies/example.yml"
+    assert str(project) not in json.dumps(manifest)  # no folder of the building machine
     assert {"python", "pandas", "numpy", "scipy", "statsmodels", "papermill",
             "nbconvert", "cxstudy"} <= set(manifest["versions"])
     assert manifest["started"] <= manifest["finished"]
