@@ -127,10 +127,14 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     ax.set_xlabel(xlabel or f"Top-box share, with {study.confidence:.0%} Wilson interval")
-    ax.set_title(_wrap(title, 80), loc="left")
+    # the title starts at the axes (right of the labels): wrap it to the axes' width
+    longest = max((len(line) for label in labels for line in str(label).split("\n")),
+                  default=10)
+    wrapped = _wrap(title, max(30, int(70 - 0.9 * longest)))
+    ax.set_title(wrapped, loc="left")
     _fixed_layout(fig, labels, plt.rcParams["ytick.labelsize"] if isinstance(
         plt.rcParams["ytick.labelsize"], float) else 10.5,
-        bottom=1.0 + (0.25 if note else 0))
+        bottom=1.0 + (0.25 if note else 0), top=0.25 + 0.24 * (wrapped.count("\n") + 1))
     _legend_below(fig, len(groups))
     if note:
         fig.text(0.01, 0.38 / fig.get_size_inches()[1], note, fontsize=9, color="#555555",

@@ -252,11 +252,12 @@ def _make_pages(study: Study, building: Path, parameters: dict, footer: str, job
         say(f"{study.slug}: page {page} ({seconds:.1f} s)")
         return {"notebook": name, "page": page, "title": title, "seconds": seconds}
 
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = {name: pool.submit(make_page, name) for name in pages}
-            return [futures[name].result() for name in pages]
+        futures = {name: pool.submit(make_page, name) for name in pages}
+        return [futures[name].result() for name in pages]
     except ReportError as exc:
+        pool.shutdown(wait=True, cancel_futures=True)  # the report fails: start no more
         failed = building.parent / f".failed-{study.slug}"
         shutil.rmtree(failed, ignore_errors=True)
         executed = building / (exc.notebook or "")
@@ -266,6 +267,8 @@ def _make_pages(study: Study, building: Path, parameters: dict, footer: str, job
             exc.args = (f"{exc.args[0]} (executed notebook kept in "
                         f"{failed / exc.notebook}; the previous report is untouched)",)
         raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dict,

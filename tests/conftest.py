@@ -74,9 +74,10 @@ def minimal_study(**overrides) -> dict:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """Reports built once for the whole session and shared by the tests that read them:
-    the example serially in this process (its notebooks in threads), and the example with
-    the differently shaped studies of ``tests/shapes.py`` through the command line with
-    ``--jobs 2`` (one worker process per study).
+    the example and the small ``stars`` study serially in this process (notebooks in
+    threads), and the differently shaped studies of ``tests/shapes.py`` through the
+    command line with ``--jobs 2`` (one worker process per study; ``stars`` in both, so
+    that the two ways can be compared).
 
     Returns (project, serial output folder, parallel output folder, raw hashes before).
     """
@@ -92,9 +93,10 @@ def built(tmp_path_factory):
     serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
     raw_before = sha256_tree(project / "data" / "raw")
     before = os.getcwd()
-    assert main(["run", str(project / "studies" / "example.yml"), "--out", str(serial)]) == 0
+    assert main(["run", str(project / "studies" / "example.yml"), str(shaped["stars"]),
+                 "--out", str(serial)]) == 0
     assert os.getcwd() == before  # notebooks run in threads: nobody may chdir the process
-    studies = [str(project / "studies" / "example.yml"), *map(str, shaped.values())]
+    studies = list(map(str, shaped.values()))
     done = subprocess.run([sys.executable, "-m", "cxstudy.cli", "run", *studies, "--out",
                            str(parallel), "--jobs", "2"], capture_output=True, text=True,
                           check=False)

@@ -169,7 +169,7 @@ def test_tables_match_the_public_functions(built):
 def test_parallel_run_is_identical_to_serial(built):
     project, serial, parallel, raw_before = built
     assert sha256_tree(project / "data" / "raw") == raw_before  # raw data only ever read
-    for slug in ("example",):
+    for slug in ("stars",):
         a, b = serial / "reports" / slug, parallel / "reports" / slug
         assert sha256_tree(a / "tables") == sha256_tree(b / "tables")
         processed_a = serial / "data" / "processed" / slug
@@ -177,7 +177,9 @@ def test_parallel_run_is_identical_to_serial(built):
         pd.testing.assert_frame_equal(pd.read_parquet(processed_a / "responses.parquet"),
                                       pd.read_parquet(processed_b / "responses.parquet"))
         assert sha256_tree(processed_a) == sha256_tree(processed_b)
-        for name in PAGES:
+        names = sorted(p.name for p in a.glob("*.html"))
+        assert names == sorted(p.name for p in b.glob("*.html")) and len(names) == 4
+        for name in names:
             strip = re.compile(r"built \d{4}-\d\d-\d\d \d\d:\d\d UTC")
             assert strip.sub("", (a / name).read_text()) == strip.sub("", (b / name).read_text())
 
@@ -333,3 +335,24 @@ def test_print_to_pdf_gives_one_section_a_landscape_page(built, tmp_path):
     boxes = [tuple(map(float, box)) for box in
              re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)]
     assert boxes and all(width > height for width, height in boxes)  # A4 landscape
+
+
+def test_numbers_never_read_minus_zero():
+    from cxstudy.report import interval, points
+
+    assert points(-0.004) == "+0" and points(-0.031) == "-3" and points(0.645) == "+64"
+    assert interval(-0.004, 0.2, as_points=True) == "+0 to +20"
+
+
+def test_every_contents_link_has_its_section(built):
+    _project, serial, parallel, _raw = built
+    reports = [serial / "reports" / "example", *(parallel / "reports").iterdir()]
+    for report in reports:
+        for page in report.glob("*.html"):
+            text = page.read_text(encoding="utf-8")
+            toc = re.search(r'<div[^>]*class="cx-toc"[^>]*>.*?</div>', text, re.DOTALL)
+            links = re.findall(r'href="#([^"]+)"', toc.group(0)) if toc else []
+            assert links, (report.name, page.name)
+            ids = set(re.findall(r'id="([^"]+)"', text))
+            assert not [link for link in links if html.unescape(link) not in
+                        {html.unescape(i) for i in ids}], (report.name, page.name)

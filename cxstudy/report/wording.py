@@ -18,14 +18,15 @@ def pct(value: float, digits: int = 0) -> str:
 
 
 def points(value: float) -> str:
-    return "–" if pd.isna(value) else f"{100 * value:+.0f}"
+    """A share difference in points, signed: "+64", "-3", and "+0" (never "-0")."""
+    return "–" if pd.isna(value) else f"{round(100 * value) + 0:+d}"
 
 
 def interval(low: float, high: float, as_points: bool = False) -> str:
     if pd.isna(low) or pd.isna(high):
         return "–"
     if as_points:
-        return f"{100 * low:+.0f} to {100 * high:+.0f}"
+        return f"{points(low)} to {points(high)}"
     return f"{100 * low:.0f}–{100 * high:.0f}%"
 
 
