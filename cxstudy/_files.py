@@ -35,3 +35,68 @@ def display_names(paths: dict[str, Path]) -> dict[str, str]:
         common = Path(os.path.commonpath([str(path.parent) for path in paths.values()]))
         names = {key: str(path.relative_to(common)) for key, path in paths.items()}
     return names
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(frame):
+    """A copy of a table whose text cells cannot run as spreadsheet formulas: a text cell
+    that begins with =, +, -, @, tab or carriage return gets a leading ' (OWASP, CSV
+    injection). Numbers stay numbers."""
+    import pandas as pd
+
+    safe = frame.copy()
+    for column in safe.columns:
+        values = safe[column]
+        if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        text = values.astype("string")
+        risky = text.str.startswith(FORMULA_STARTS).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            safe[column] = values.astype(object)
+            safe.loc[risky, column] = "'" + text[risky].astype(str)
+    return safe
+
+
+def write_csv(frame, path) -> None:
+    """Write a table as CSV that is safe to open in a spreadsheet."""
+    spreadsheet_safe(frame).to_csv(path, index=False)
+
+
+class RunLock:
+    """One run of a study at a time: an exclusive lock on ``<reports>/.<slug>.lock``.
+
+    Taking it also clears what a killed run of the study left behind (half-built report
+    and cleaned-data folders): no run holds them, since the lock is ours.
+    """
+
+    def __init__(self, root: Path, slug: str):
+        self.root, self.slug = root, slug
+        self.path = root / "reports" / f".{slug}.lock"
+        self.handle = None
+
+    def __enter__(self) -> RunLock:
+        import fcntl
+
+        from .exceptions import CxStudyError
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.handle = self.path.open("w")
+        try:
+            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.handle.close()
+            raise CxStudyError(f"{self.slug}: another run of this study is in progress "
+                               f"(it holds {self.path}); wait for it to finish") from None
+        for folder in (self.root / "reports", self.root / "data" / "processed"):
+            for stale in folder.glob(f".{self.slug}.*-*"):
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import fcntl
+
+        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        self.handle.close()

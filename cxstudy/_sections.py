@@ -34,7 +34,7 @@ CORRECTIONS = ["holm", "fdr_bh", "none"]
 DUPLICATE_RULES = ["id", "answers", "none"]
 METRIC_KINDS = ["nps", "ces", "csat"]
 ROLES = ["strength", "problem", "competition", "next", "other"]
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "acme\n" is no slug
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -279,9 +279,9 @@ def parse_header(c: Collector, data: dict) -> dict[str, Any]:
                     hint='the title shown in reports, e.g. study: "Acme — perception gap 2026"')
     slug = c.typed(data, "slug", str, "", required=True, default="study",
                    hint="the folder name under data/processed and reports, e.g. slug: acme")
-    if isinstance(data.get("slug"), str) and not _SLUG.match(data["slug"]):
+    if isinstance(data.get("slug"), str) and not SLUG.match(data["slug"]):
         c.add("slug", f"found {data['slug']!r}",
-              "use lower-case letters, digits, - and _ (it names folders)")
+              "use up to 64 lower-case letters, digits, - and _ (it names folders)")
     return {
         "title": title, "slug": slug,
         "confidence": float(c.number(data, "confidence", "", default=0.95, low=0.5, high=1,
@@ -385,6 +385,10 @@ def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]
         c.keys(spec, keys_of("sources[]"), where)
         raw_path = c.typed(spec, "path", str, where, required=True,
                            hint="the export's path, relative to the study file's folder")
+        if raw_path is not None and not raw_path.strip():
+            c.add(f"{where}.path", "empty", "give the export's path, relative to the study "
+                  "file's folder")
+            raw_path = None
         group, group_column, group_map = _source_audience(c, spec, where, ctx.groups)
         name = _unique_name(spec.get("name"), raw_path, names)
         wave = spec.get("wave")

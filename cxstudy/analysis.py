@@ -24,6 +24,7 @@ from . import metrics as metrics_module
 from . import segments as segments_module
 from . import voices as voices_module
 from . import waves as waves_module
+from ._files import write_csv
 from ._version import __version__
 from .exceptions import ReportError
 from .model import Study
@@ -284,7 +285,7 @@ class Results:
             if name == "importance" and self.importance.empty:
                 continue  # no item to rate (every item is an outcome or an importance)
             path = folder / f"{spec.name}.csv"
-            getattr(self, name).to_csv(path, index=False)
+            write_csv(getattr(self, name), path)
             written[spec.name] = path
         return written
 

@@ -114,6 +114,14 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
         for mapping in study.mappings():
             if mapping.kind == "item" and not study.item(mapping.id).asked_in(source.wave):
                 continue  # not asked in this export's wave: its column need not exist
+            repeats = info.get("repeated", {}).get(mapping.column)
+            if mapping.group in groups_here and repeats:
+                problems.append(Problem(
+                    f"{names[source.name]} ({mapping.group})",
+                    f'column "{mapping.column}" appears {repeats} times (named at '
+                    f"{mapping.key_path})", "which one is meant cannot be told: rename the "
+                    "repeats in the export (cxstudy reads them as "
+                    f'"{mapping.column} (repeat 2)", ...)'))
             if mapping.group in groups_here and mapping.column not in present:
                 problems.append(Problem(
                     f"{names[source.name]} ({mapping.group})",

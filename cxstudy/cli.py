@@ -107,11 +107,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    import re
+    from ._sections import SLUG
 
     slug = args.slug
-    if not re.match(r"^[a-z0-9][a-z0-9_-]*$", slug):
-        print(f"cxstudy init: {slug!r} is not a valid slug; use lower-case letters, digits, "
+    if not SLUG.match(slug):
+        print(f"cxstudy init: {slug!r} is not a valid slug; use up to 64 lower-case letters, "
+              "digits, "
               "- and _ (it names folders), e.g. cxstudy init acme", file=sys.stderr)
         return EXIT_USAGE
     folder = Path(args.dir)

@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ._files import RunLock
 from .clean import CleaningResult, clean, column_problems, source_table
-from .exceptions import Problem, ReadError, StudyFileError
+from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
 from .processed import write_processed
 from .readers import read_sources
 from .study import Study, load_study
@@ -36,7 +37,11 @@ class RunResult:
 
 def output_root(study: Study, out: str | Path | None) -> Path:
     """Where outputs go: ``--out`` if given, else the study's project folder."""
-    return Path(out).resolve() if out is not None else study.project_root
+    root = Path(out).resolve() if out is not None else study.project_root
+    if root.exists() and not root.is_dir():
+        raise CxStudyError(f"--out {out}: is a file, not a folder; give a folder to write "
+                           "data/processed/ and reports/ under")
+    return root
 
 
 @dataclass
@@ -140,9 +145,6 @@ def run(
     """
     import time
 
-    from .analysis import Results
-    from .render import build_report
-
     started = time.perf_counter()
     say = progress or (lambda _line: None)
     if not isinstance(study, Study):
@@ -151,6 +153,22 @@ def run(
         from .voices import load_codebook
 
         load_codebook(study.themes, study)
+    root = output_root(study, out)
+    try:
+        with RunLock(root, study.slug):
+            return _run_locked(study, root, say, started, report, notebook_jobs)
+    except PermissionError as exc:
+        raise CxStudyError(f"{study.slug}: cannot write {exc.filename or root}: permission "
+                           "denied; make the folder writable, or give --out a folder you "
+                           "can write to (the previous report is untouched)") from None
+
+
+def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: float,
+                report: bool, notebook_jobs: int | None) -> RunResult:
+    """The run itself, once the study's lock is held."""
+    from .analysis import Results
+    from .render import build_report
+
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     raw = read_sources(study)
     problems = column_problems(raw, study)
@@ -158,7 +176,15 @@ def run(
         raise StudyFileError(study.path, problems)
     say(f"{study.slug}: cleaning {len(raw):,} rows")
     result = clean(raw, study)
-    root = output_root(study, out)
+    if not result.log["kept"].any():
+        reasons = result.log["reason"].value_counts()
+        raise DataError(f"{study.path}: cleaning kept no respondent of the {len(raw):,} rows "
+                        "read, so there is nothing to report; the previous report and "
+                        "cleaned data are untouched", [
+                            Problem(f"rule {reason}", f"dropped {count:,} row(s)",
+                                    "check this rule's setting in cleaning: (0 or false "
+                                    "switches it off) and the exports")
+                            for reason, count in reasons.items()])
     folder = write_processed(raw, result, study, root / "data" / "processed" / study.slug)
     kept = int(result.log["kept"].sum())
     say(f"{study.slug}: kept {kept:,} of {len(raw):,} rows "

@@ -242,12 +242,20 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
 
 @_literal_text
 def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
-    """Share of each audience that left each item unanswered."""
+    """Share of each audience that left each item unanswered (audiences below the minimum
+    group size are left out: their shares would reveal their answers)."""
     items = [i for i in study.items if i.id in responses.columns]
+    shown = [g for g in study.groups
+             if not too_small(int((responses["group"] == g).sum()), study)]
     table = pd.DataFrame({g: [responses.loc[responses["group"] == g, i.id].isna().mean()
-                              for i in items] for g in study.groups},
+                              for i in items] for g in shown},
                          index=[_wrap(f"{i.id}: {i.text}", 50) for i in items])
     fig, ax = plt.subplots(figsize=(8, 0.36 * len(items) + 1.6))
+    if table.empty:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No audience reaches the minimum group size", ha="center")
+        return _alt(fig, "No audience reaches the minimum group size: no missing answers "
+                    "are shown.")
     sns.heatmap(table, annot=True, fmt=".0%", cmap="Greys", vmin=0,
                 vmax=max(0.2, float(np.nanmax(table.to_numpy())) if table.size else 0.2),
                 cbar=False, ax=ax, annot_kws={"fontsize": 8})

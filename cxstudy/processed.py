@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._files import replace_folder, staging_folder
+from ._files import replace_folder, staging_folder, write_csv
 from .clean import CleaningResult, clean, source_table
 from .model import Study
 from .readers import read_sources
@@ -30,8 +30,8 @@ def write_processed(raw: pd.DataFrame, result: CleaningResult, study: Study,
     staging = staging_folder(target, "writing")
     try:
         result.responses.to_parquet(staging / "responses.parquet", index=False)
-        result.log.to_csv(staging / "cleaning_log.csv", index=False)
-        source_table(raw, result.log, study).to_csv(staging / "sources.csv", index=False)
+        write_csv(result.log, staging / "cleaning_log.csv")
+        write_csv(source_table(raw, result.log, study), staging / "sources.csv")
         replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -173,6 +173,10 @@ def read_sources(study) -> pd.DataFrame:
 def read_source(source, groups: Iterable[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Read one study source; add ``source``, ``source_row``, ``group``, ``group_value``."""
     frame = read_export(source.path, source.format, sheet=source.sheet)
+    if frame.empty:
+        raise ReadError(source.path, "no responses: the export has its header but no rows; "
+                        "export it again once answers have come in, or leave it out of "
+                        "sources")
     columns = list(frame.columns)
     for reserved in ("source", "source_row", "group", "group_value"):
         if reserved in frame.columns and reserved != source.group_column:
@@ -202,6 +206,7 @@ def read_source(source, groups: Iterable[str]) -> tuple[pd.DataFrame, dict[str, 
         "format": frame.attrs.get("format"),
         "rows": len(frame),
         "columns": columns,
+        "repeated": repeated_headers(columns),
         "questions": frame.attrs.get("questions", {}),
     }
     frame.attrs = {}
@@ -245,9 +250,18 @@ def _decode(path: Path) -> tuple[str, str]:
         raise ReadError(path, "this is a binary file, not a text export; tried csv, qualtrics, "
                         "surveymonkey and google_forms. Export the survey as CSV or name its "
                         "format in the study file")
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ReadError(path, "a NUL byte in the text: the file is damaged or not a text "
+                        "export; export the survey again", row=line)
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if _UTF8_SEQUENCE.search(data):  # UTF-8 elsewhere: one part in another encoding
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ReadError(path, f"the file mixes text encodings: this line is not UTF-8 "
+                            f"(byte {exc.start}) while the rest is; re-export the file as "
+                            "UTF-8, or fix that line", row=line) from None
         # Excel's "CSV" on Windows: cp1252. Latin-1 would accept anything; cp1252 leaves
         # five bytes undefined, so a failure here means a genuinely unknown encoding.
         try:
@@ -257,11 +271,44 @@ def _decode(path: Path) -> tuple[str, str]:
                             f"Windows cp1252; byte {exc.start}); save it as UTF-8 CSV") from None
 
 
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
+
+
+def _line_breaks(text: str) -> str:
+    """Lines end in LF: CRLF (Windows) and CR alone (old Mac files) become LF; in a file
+    with LF line ends, a carriage return alone is a character of its answer (it makes no
+    new respondent)."""
+    if "\r" not in text:
+        return text
+    if "\n" not in text:
+        return text.replace("\r", "\n")
+    return text.replace("\r\n", "\n")
+
+
+def _refuse_short_rows(path: Path, text: str, delimiter: str, width: int) -> None:
+    """A record with fewer fields than the header (a cut-off export) is an error naming
+    its line, not a row quietly padded with blanks."""
+    reader = csv.reader(io.StringIO(text.replace("\r", " "), newline=""), delimiter=delimiter)
+    short, first = 0, None
+    for record in reader:
+        if record and len(record) < width:
+            short += 1
+            first = first or (reader.line_num, len(record))
+    if short:
+        raise ReadError(path, f"{short} line(s) have fewer fields than the header (the first: "
+                        f"{first[1]} of {width}); the export may be cut off: export it again",
+                        row=first[0])
+
+
 def _sniff_delimiter(text: str) -> str:
     """The delimiter that splits the header record into the most fields (ties: comma)."""
     best, best_fields = ",", 1
     for delimiter in _DELIMITERS:  # one record each, quotes honoured
-        record = next(csv.reader(io.StringIO(text[:200_000]), delimiter=delimiter), [])
+        try:
+            record = next(csv.reader(io.StringIO(text[:200_000], newline=""),
+                                     delimiter=delimiter), [])
+        except csv.Error:
+            continue
         if len(record) > best_fields:
             best, best_fields = delimiter, len(record)
     return best
@@ -269,11 +316,12 @@ def _sniff_delimiter(text: str) -> str:
 
 def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
     text, encoding = _decode(path)
+    text = _line_breaks(text)
     delimiter = _sniff_delimiter(text)
     try:
         grid = pd.read_csv(io.StringIO(text), sep=delimiter, header=None, dtype=str,
                            keep_default_na=False, na_filter=False, skip_blank_lines=True,
-                           engine="c")
+                           engine="c", lineterminator="\n")
     except pd.errors.ParserError as exc:
         message = str(exc)
         match = re.search(r"line (\d+), saw (\d+)", message)
@@ -283,6 +331,7 @@ def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
                         f"{delimiter!r} inside an answer, or re-export the file") from None
     except pd.errors.EmptyDataError:
         raise ReadError(path, "no rows found; export the survey again") from None
+    _refuse_short_rows(path, text, delimiter, grid.shape[1])
     return grid, {"encoding": encoding, "delimiter": delimiter}
 
 
@@ -290,7 +339,7 @@ def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
     try:
         return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None,
                              dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, KeyError) as exc:  # KeyError: a zip, no workbook
         raise ReadError(path, f"not a readable .xlsx workbook ({exc}); open it in Excel and "
                         "save it again as .xlsx") from None
     except (ValueError, IndexError) as exc:
@@ -433,18 +482,31 @@ def _clean_text(value: str) -> str:
 
 
 def unique_names(names: Iterable[str]) -> list[str]:
-    """Give blank header cells a stable name (``column_7``) and de-duplicate (``Q1_2``)."""
+    """Give blank header cells a stable name (``column_7``) and tell repeated names apart
+    (``Q1 (repeat 2)``) by names no header of the export has, so that a repeat of "Q1"
+    never takes the name of the export's real "Q1_2"."""
+    cleaned = [_clean_text(_cell_text(raw)) or f"column_{position}"
+               for position, raw in enumerate(names, start=1)]
+    taken = set(cleaned)
     result: list[str] = []
     seen: set[str] = set()
-    for position, raw in enumerate(names, start=1):
-        name = _clean_text(_cell_text(raw)) or f"column_{position}"
+    for name in cleaned:
         candidate, suffix = name, 2
-        while candidate in seen:
-            candidate = f"{name}_{suffix}"
+        while candidate in seen or (candidate != name and candidate in taken):
+            candidate = f"{name} (repeat {suffix})"
             suffix += 1
         seen.add(candidate)
         result.append(candidate)
     return result
+
+
+def repeated_headers(columns: Iterable[str]) -> dict[str, int]:
+    """Header names an export has more than once: name -> how many times."""
+    counts: dict[str, int] = {}
+    for name in columns:
+        base = re.sub(r" \(repeat \d+\)$", "", str(name))
+        counts[base] = counts.get(base, 0) + 1
+    return {name: count for name, count in counts.items() if count > 1}
 
 
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")

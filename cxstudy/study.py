@@ -58,9 +58,21 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_BYTES = 2_000_000  # a study file or codebook is a few kilobytes; this is no study file
+MAX_NODES = 200_000    # values after aliases are expanded: an "alias bomb" stops here
+
+
 def read_yaml(path: Path) -> Any:
-    """Read a YAML file safely; errors become a :class:`StudyFileError` naming the line."""
+    """Read a YAML file safely; errors become a :class:`StudyFileError` naming the line.
+
+    Files over :data:`MAX_BYTES`, and documents whose aliases would expand to more than
+    :data:`MAX_NODES` values (a few lines can otherwise ask for gigabytes), are refused.
+    """
     try:
+        if path.stat().st_size > MAX_BYTES:
+            raise StudyFileError(path, [Problem(str(path), f"{path.stat().st_size:,} bytes",
+                                                f"a study file is at most {MAX_BYTES:,} "
+                                                "bytes; is this the right file?")])
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise StudyFileError(path, [Problem(str(path), "file not found",
@@ -77,7 +89,16 @@ def read_yaml(path: Path) -> Any:
         raise StudyFileError(path, [Problem(str(path), "cannot be read (permission denied)",
                                             "check the file's permissions")]) from None
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)
+        loader = _UniqueKeyLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node) > MAX_NODES:
+                raise StudyFileError(path, [Problem(
+                    str(path), f"its aliases expand to more than {MAX_NODES:,} values",
+                    "write the values out, or use fewer nested aliases (&anchor / *alias)")])
+            return loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
@@ -85,6 +106,27 @@ def read_yaml(path: Path) -> Any:
         raise StudyFileError(path, [Problem(where, str(problem),
                                             "fix the YAML syntax (indentation, quotes, colons)")]
                              ) from None
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values a document holds once every alias is expanded, counted on the node
+    graph (aliases are shared nodes) without expanding anything."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node) -> int:
+        if id(node) in sizes:
+            return sizes[id(node)]
+        sizes[id(node)] = 1  # a node reached again while counting it: a cycle
+        if isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total = 1 + sum(size(k) + size(v) for k, v in node.value)
+        else:
+            total = 1
+        sizes[id(node)] = min(total, MAX_NODES + 1)
+        return sizes[id(node)]
+
+    return size(root)
 
 
 def load_study(study: str | Path | dict, *, base_dir: str | Path | None = None) -> Study:

@@ -48,7 +48,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 class Theme:
     id: str
     label: str
-    patterns: tuple[re.Pattern, ...]
+    patterns: tuple  # compiled RE2 expressions
     questions: tuple[str, ...] | None  # None: every open-ended question
 
 
@@ -63,16 +63,39 @@ class Codebook:
         return next(t.label for t in self.themes if t.id == theme_id)
 
 
-def compile_pattern(pattern: str) -> re.Pattern:
-    """A codebook pattern as a compiled, case-insensitive regular expression."""
+_WORD_CHAR = r"[\pL\pN_]"
+_NOT_WORD = r"(?:^|[^\pL\pN_])"
+
+
+def _re2_options():
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False  # a bad pattern is reported with the codebook's problems
+    return options
+
+
+def compile_pattern(pattern: str):
+    """A codebook pattern as a compiled, case-insensitive RE2 expression.
+
+    RE2 matches in time linear in the text, whatever the pattern (no backtracking), so
+    a codebook cannot make coding hang on a long answer. Words match whole: the word
+    boundaries are written with Unicode letter and digit classes (RE2 has no
+    look-behind). Raises :class:`re2.error` for an expression RE2 cannot compile
+    (look-behind and back-references are not supported).
+    """
+    import re2
+
     if len(pattern) >= 2 and pattern.startswith("/") and pattern.endswith("/"):
-        return re.compile(pattern[1:-1], re.IGNORECASE)
+        return re2.compile(pattern[1:-1], _re2_options())
     words = pattern.strip().split()
-    parts = [re.escape(w[:-1]) + r"\w*" if w.endswith("*") else re.escape(w) for w in words]
+    parts = [re2.escape(w[:-1]) + _WORD_CHAR + "*" if w.endswith("*") else re2.escape(w)
+             for w in words]
     if _CJK.search(pattern):  # no spaces between words: no word boundaries either
-        return re.compile(r"\s*".join(parts), re.IGNORECASE)
-    return re.compile(r"(?<!\w)" + r"\s+".join(parts) + (r"" if words[-1].endswith("*")
-                                                         else r"(?!\w)"), re.IGNORECASE)
+        return re2.compile(r"\s*".join(parts), _re2_options())
+    ending = "" if words[-1].endswith("*") else r"(?:[^\pL\pN_]|$)"
+    return re2.compile(_NOT_WORD + r"\s+".join(parts) + ending, _re2_options())
 
 
 def load_codebook(source: str | Path | dict, study: Study | None = None) -> Codebook:
@@ -118,10 +141,13 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
                 continue
             try:
                 compiled.append(compile_pattern(pattern))
-            except re.error as exc:
+            except Exception as exc:  # re2.error: the message says what RE2 cannot read
+                reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) \
+                    else str(exc)
                 c.add(f"{label}.patterns[{index}]", f"bad regular expression {pattern!r} "
-                      f"({exc})", "fix the expression, or drop the slashes to match it as "
-                      "plain words")
+                      f"({reason})", "fix the expression (matched in linear time by RE2: "
+                      "no look-behind or back-references), or drop the slashes to match it "
+                      "as plain words")
         asked = spec.get("questions")
         if asked is not None:
             if not isinstance(asked, list):

@@ -43,8 +43,10 @@ def test_blank_header_names_are_stable():
 def test_duplicate_header_names_made_unique():
     from cxstudy.readers import unique_names
 
-    assert unique_names(["Q1", "Q1", "", "Q1", " "]) == ["Q1", "Q1_2", "column_3", "Q1_3",
-                                                        "column_5"]
+    assert unique_names(["Q1", "Q1", "", "Q1", " "]) == [
+        "Q1", "Q1 (repeat 2)", "column_3", "Q1 (repeat 3)", "column_5"]
+    # a repeat never takes the name of a real column: Q1_2 stays the export's own Q1_2
+    assert unique_names(["Q1", "Q1_2", "Q1"]) == ["Q1", "Q1_2", "Q1 (repeat 2)"]
 
 
 def test_xlsx_first_sheet_and_named_sheet():

@@ -202,16 +202,20 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def rows_by_rule(log: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Rows in, dropped by each rule, and kept, per audience (a table)."""
-    frame = log.assign(reason=log["reason"].replace("", "kept"),
-                       group=log["group"].replace("", "(no group)").fillna("(no group)"))
-    table = pd.crosstab(frame["reason"], frame["group"], margins=True, margins_name="total")
-    order = [g for g in [*study.groups, "(no group)", "total"] if g in table.columns]
+    """Rows in, dropped by each rule, and kept, per audience (a table). The totals have a
+    key no audience can have (an audience may well be called "total")."""
     from ..clean import RULES
 
-    labels = {rule.reason: rule.label for rule in RULES} | {"kept": "kept", "total": "total"}
+    every = "\x00every"  # the margin's key, shown as "all rows"
+    frame = log.assign(reason=log["reason"].replace("", "kept"),
+                       group=log["group"].replace("", "\x00none").fillna("\x00none"))
+    table = pd.crosstab(frame["reason"], frame["group"], margins=True, margins_name=every)
+    order = [g for g in [*study.groups, "\x00none", every] if g in table.columns]
+    labels = {rule.reason: rule.label for rule in RULES} | {"kept": "kept", every: "all rows"}
     table = table.loc[[r for r in labels if r in table.index], order]
     table.index = [labels[r] for r in table.index]
+    table.columns = [{"\x00none": "(no audience)", every: "all rows"}.get(c, c)
+                     for c in table.columns]
     table.index.name = "rows"
     return table
 

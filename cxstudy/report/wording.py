@@ -290,7 +290,7 @@ def panel_note(returning: pd.DataFrame) -> str:
     """What the intervals assume when respondents answered in more than one wave."""
     if returning.empty or not returning["returning"].sum():
         return ""
-    counts = ", ".join(f"{html.escape(r.group)} {r.returning:,}" for r in
+    counts = ", ".join(f"{md(r.group)} {r.returning:,}" for r in
                        returning.itertuples() if r.returning)
     return (f"Some respondents answered in more than one wave ({counts}). The intervals "
             "treat the waves as independent samples; returning respondents make them "

@@ -1,0 +1,294 @@
+"""The bad-input suite: broken studies, exports and situations, each answered by a cxstudy
+error naming the file, row or key, or by a correct result — never a traceback, a hang or a
+leak. Every bug fixed gets a case here so that it stays fixed."""
+
+from __future__ import annotations
+
+import threading
+import zipfile
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import cxstudy as cx
+from cxstudy._files import RunLock, spreadsheet_safe
+from cxstudy.exceptions import CxStudyError, DataError, ReadError, StudyFileError
+from cxstudy.privacy import scrub_text
+
+from .conftest import AGREE5, ROOT, minimal_study
+
+
+def small_project(tmp_path, leaders="Q1\nAgree\nStrongly agree\nDisagree\nAgree\nAgree\n",
+                  customers="Q1\nDisagree\nAgree\nDisagree\nDisagree\nAgree\n", **spec):
+    (tmp_path / "studies").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "leaders.csv").write_text(leaders, encoding="utf-8")
+    (tmp_path / "customers.csv").write_text(customers, encoding="utf-8")
+    study = minimal_study(**spec)
+    for source in study["sources"]:
+        source["path"] = "../" + source["path"]
+    path = tmp_path / "studies" / "study.yml"
+    path.write_text(yaml.safe_dump(study, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def finishes(function, *args, seconds: float = 120):
+    """Run ``function`` and say whether it finished: a hang fails the test instead of
+    stalling the suite."""
+    outcome = {}
+
+    def work():
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # handed to the test below
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"{function.__name__} did not finish"
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+# ---------------------------------------------------------------------------
+# the study file
+
+
+@pytest.mark.parametrize("slug, found", [
+    ("acme\n", "'acme\\n'"), ("a" * 300, "aaaa"), ("Acme", "'Acme'"), ("", "''")])
+def test_slugs_that_would_name_bad_folders_are_refused(slug, found):
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(minimal_study(slug=slug), base_dir=ROOT)
+    assert any(p.where == "slug" and found in p.found for p in caught.value.problems)
+
+
+def test_an_empty_path_is_a_problem_of_the_study_file():
+    spec = minimal_study()
+    spec["sources"][0]["path"] = "  "
+    with pytest.raises(StudyFileError, match=r"sources\[0\]\.path: empty"):
+        cx.load_study(spec, base_dir=ROOT)
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]']
+    for level in range(8):
+        alias = chr(97 + level)
+        lines.append(f"{chr(98 + level)}: &{chr(98 + level)} [" + ",".join([f"*{alias}"] * 9)
+                     + "]")
+    path = tmp_path / "bomb.yml"
+    path.write_text("\n".join(lines) + "\nstudy: [*i]\n")  # 9^9 values if expanded
+    with pytest.raises(StudyFileError, match="aliases expand to more than"):
+        finishes(cx.load_study, path)
+
+
+def test_an_oversized_study_file_is_refused(tmp_path):
+    path = tmp_path / "big.yml"
+    path.write_text("# " + "x" * 2_100_000 + "\nstudy: x\n")
+    with pytest.raises(StudyFileError, match="a study file is at most"):
+        cx.load_study(path)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+        st.sampled_from(["study", "slug", "sources", "groups", "scales", "items", "path",
+                         "group", "labels", "values", "id", "text", "scale", "column",
+                         "waves", "segments", "bins", "map", "weights", "cleaning"]),
+        children, max_size=5), max_leaves=20))
+def test_any_parsed_yaml_gives_a_study_or_a_study_file_error(document):
+    try:
+        study = cx.load_study(document if isinstance(document, dict) else
+                              {"study": document}, base_dir=ROOT)
+    except StudyFileError as exc:
+        assert exc.problems and all(str(p) for p in exc.problems)
+    else:
+        assert study.groups
+
+
+# ---------------------------------------------------------------------------
+# exports
+
+
+def test_a_zip_renamed_xlsx_is_a_read_error(tmp_path):
+    path = tmp_path / "staff.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("notes.txt", "not a workbook")
+    with pytest.raises(ReadError, match=r"staff\.xlsx: not a readable \.xlsx workbook"):
+        cx.read_export(path)
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"id,Q1\n" + b"1,Agree\n" * 1000 + b"2,Agr\x00ee\n",
+     r"export\.csv, row 1002: a NUL byte in the text"),  # past the first 4 KB
+    ("id,Q1\n1,Très bien\n".encode() + "2,Très bien\n".encode("cp1252"),
+     r"export\.csv, row 3: the file mixes text encodings"),
+    (b"id,Q1,Q2\n1,Agree,Agree\n2,Agree\n",
+     r"export\.csv, row 3: 1 line\(s\) have fewer fields than the header \(the first: 2 of 3\)"),
+])
+def test_readers_never_guess_silently(tmp_path, content, message):
+    path = tmp_path / "export.csv"
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=message):
+        cx.read_export(path, "csv")
+
+
+def test_a_carriage_return_inside_an_answer_makes_no_respondent(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"id,Q1\r\n1,Agree\r\n2,Ag\rree\r\n3,Agree\r\n")
+    frame = cx.read_export(path)
+    assert frame["id"].tolist() == [1, 2, 3] and frame["Q1"].tolist()[1] == "Ag\rree"
+
+
+def test_old_mac_line_breaks_are_lines(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"id,Q1\r1,Agree\r2,Disagree\r")
+    assert cx.read_export(path)["Q1"].tolist() == ["Agree", "Disagree"]
+
+
+def test_a_repeated_header_a_study_maps_is_refused(tmp_path):
+    study = small_project(tmp_path, leaders="Q1,Q1_2,Q1\nAgree,Agree,Disagree\n")
+    with pytest.raises(StudyFileError, match=r'column "Q1" appears 2 times'):
+        cx.run(study, report=False)
+
+
+def test_a_header_only_export_is_refused(tmp_path):
+    study = small_project(tmp_path, customers="Q1\n")
+    with pytest.raises(ReadError, match=r"customers\.csv: no responses: the export has its "
+                                        r"header but no rows"):
+        cx.run(study, report=False)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=400) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_give_a_frame_or_a_read_error(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("fuzz") / "export.csv"
+    path.write_bytes(data)
+    try:
+        frame = cx.read_export(path)
+    except ReadError as exc:
+        assert "export.csv" in str(exc)
+    else:
+        assert isinstance(frame, pd.DataFrame)
+
+
+# ---------------------------------------------------------------------------
+# runs
+
+
+def test_a_run_that_keeps_nobody_is_an_error(tmp_path):
+    study = small_project(tmp_path, cleaning={"attention_checks": [
+        {"column": "Q1", "expect": "Neither agree nor disagree"}]})
+    with pytest.raises(DataError, match="cleaning kept no respondent") as caught:
+        cx.run(study, report=False)
+    assert "rule attention_check: dropped 10 row(s)" in str(caught.value)
+    assert not (tmp_path / "data" / "processed" / "test").exists()
+
+
+def test_out_pointing_at_a_file_is_an_error(tmp_path):
+    study = small_project(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(CxStudyError, match="is a file, not a folder"):
+        cx.run(study, out=tmp_path / "afile", report=False)
+
+
+def test_an_unwritable_folder_is_named(tmp_path, monkeypatch):
+    study = small_project(tmp_path)
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "data" / "processed"))
+
+    monkeypatch.setattr("cxstudy.pipeline.write_processed", refuse)
+    with pytest.raises(CxStudyError, match=r"cannot write .*data/processed: permission "
+                                           r"denied; make the folder writable, or give --out"):
+        cx.run(study, report=False)
+
+
+def test_two_runs_of_one_study_do_not_overlap_and_leftovers_are_cleared(tmp_path):
+    study = small_project(tmp_path)
+    leftover = tmp_path / "reports" / ".test.building-deadbeef"
+    leftover.mkdir(parents=True)
+    half = tmp_path / "data" / "processed" / ".test.writing-deadbeef"
+    half.mkdir(parents=True)
+    with RunLock(tmp_path, "test"), pytest.raises(CxStudyError,
+                                                  match="another run of this study"):
+        cx.run(study, report=False)
+    assert not leftover.exists() and not half.exists()  # a killed run's folders go
+    cx.run(study, report=False)  # the lock is free again
+
+
+# ---------------------------------------------------------------------------
+# text is text, privacy, linear time
+
+
+def test_csv_cells_cannot_run_as_formulas(tmp_path):
+    frame = pd.DataFrame({"text": ["=HYPERLINK(\"x\")", "+1", "-2 points", "@cmd", "\tx",
+                                   "fine", None], "n": [1, -2, 3, 4, 5, 6, 7]})
+    safe = spreadsheet_safe(frame)
+    assert safe["text"].tolist()[:6] == ["'=HYPERLINK(\"x\")", "'+1", "'-2 points", "'@cmd",
+                                         "'\tx", "fine"]
+    assert safe["n"].tolist() == [1, -2, 3, 4, 5, 6, 7]  # numbers stay numbers
+    study = small_project(tmp_path, items=[{"id": "excellent", "text": "=1+1 is excellent",
+                                            "scale": "agree5", "column": "Q1",
+                                            "headline": True}])
+    result = cx.run(study, report=False)
+    res = cx.analyze(result.study, result.cleaning.responses)
+    res.write_tables(tmp_path / "tables")
+    assert "'=1+1 is excellent" in (tmp_path / "tables" / "gaps.csv").read_text()
+
+
+def test_an_audience_called_total_keeps_its_own_column():
+    from cxstudy import report
+
+    log = pd.DataFrame({"source": ["a", "a", "b"], "group": ["total", "total", "others"],
+                        "kept": [True, False, True], "reason": ["", "duplicate", ""]})
+    study = cx.load_study(minimal_study(groups=["total", "others"], sources=[
+        {"path": "x.csv", "group_column": "g"}]), base_dir=ROOT)
+    table = report.rows_by_rule(log, study)
+    assert list(table.columns) == ["total", "others", "all rows"]
+    assert table.loc["kept", "total"] == 1 and table.loc["all rows", "all rows"] == 3
+
+
+def test_a_small_audience_shows_no_missingness():
+    from cxstudy import plots
+
+    study = cx.load_study(minimal_study(min_group_size=5), base_dir=ROOT)
+    responses = pd.DataFrame({"group": ["leadership"] * 3 + ["customers"] * 10,
+                              "excellent": [None, 4, 5] + [1] * 10})
+    figure = plots.missingness_heatmap(responses, study)
+    assert "leadership" not in figure.cx_alt
+    assert "leadership" not in [t.get_text() for t in figure.axes[0].get_xticklabels()]
+
+
+def test_a_multi_megabyte_answer_is_scrubbed_and_coded_in_linear_time():
+    answer = ("a" * 1_000_000 + " write to anna@mail.example or call +44 7700 900123 "
+              + "b." * 1_000_000 + " the bills are confusing")
+    scrubbed = finishes(scrub_text, pd.Series([answer])).iloc[0]
+    assert "[email]" in scrubbed and "[phone]" in scrubbed and "anna@" not in scrubbed
+    from cxstudy.voices import compile_pattern
+
+    for pattern in ("bill*", "/(a+)+$b/", "confusing"):  # (a+)+ backtracks in Python's re
+        compiled = compile_pattern(pattern)
+        found = finishes(compiled.search, answer)
+        assert bool(found) == (pattern != "/(a+)+$b/")
+
+
+def test_themes_mentions_are_blank_when_suppressed(tmp_path):
+    study = small_project(tmp_path, min_group_size=6, open_ended=[
+        {"id": "oe", "question": "Anything?", "column": "Q1"}])
+    (tmp_path / "studies" / "themes.yml").write_text(yaml.safe_dump({"themes": [
+        {"id": "agree", "label": "Agreement", "patterns": ["agree"]}]}))
+    spec = yaml.safe_load(study.read_text())
+    spec["themes"] = "themes.yml"
+    study.write_text(yaml.safe_dump(spec))
+    loaded = cx.load_study(study)
+    table = cx.theme_table(cx.clean(cx.read_sources(loaded), loaded).responses, loaded)
+    hidden = table[table["suppressed"]]
+    assert len(hidden) and hidden[["mentions", "share"]].isna().all().all()
+
+
+assert AGREE5  # the scale the small studies use
