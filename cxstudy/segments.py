@@ -23,7 +23,7 @@ from scipy import stats as sps
 from . import stats
 from .counts import LevelCounts, level_counts
 from .model import Segment, Study
-from .tables import SEGMENTS, complementary, conform, suppress
+from .tables import SEGMENTS, complementary, conform, suppress, too_small
 from .waves import per_wave
 
 
@@ -81,10 +81,13 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
     # the side of each audience: its level when asked, its overall share when not
     x, e, n = (np.where(asked, level, whole[None])
                for level, whole in ((x, all_x), (e, all_e), (n, all_n)))
-    hidden = np.zeros(n.shape, bool)  # per (level, item, group), complementary over levels
+    # per (level, item, group): a level too small, and its complement; an audience
+    # compared overall is hidden everywhere when it is itself too small
+    hidden = np.zeros(n.shape, bool)
     for item in range(n.shape[1]):
-        for g in np.flatnonzero(asked):
-            hidden[:, item, g] = complementary(n[:, item, g], study)
+        for g in range(n.shape[2]):
+            hidden[:, item, g] = complementary(n[:, item, g], study) if asked[g] else \
+                too_small(n[:, item, g], study)
     reference = study.groups.index(study.reference)
     items = {i.id: i for i in study.items}
     rows = []

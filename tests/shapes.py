@@ -12,7 +12,8 @@ read right for what the study file says, not for the example:
   estimates by men of women's answers.
 - ``seasons``: three waves named spring, summer, autumn (not in sorted order) and an item
   first asked in summer.
-- ``tiny``: an audience of three, below the minimum group size.
+- ``tiny``: an audience of three, below the minimum group size, whose name and open
+  question carry Markdown and HTML (shown as written, never a link or an image).
 """
 
 from __future__ import annotations
@@ -170,14 +171,20 @@ def seasons(project: Path, rng) -> Path:
     return _write(project, "seasons", spec, exports)
 
 
+EXECS = "execs [board](javascript:alert(1))"
+QUESTION_TINY = "What **else**? ![pixel](http://tracker.example/p.png) <i>x</i>"
+
+
 def tiny(project: Path, rng) -> Path:
     exports = {name: pd.DataFrame({"Q1": [AGREE[i - 1] for i in _answers(rng, n, 5, top)],
-                                   "Q2": [AGREE[i - 1] for i in _answers(rng, n, 5, top)]})
+                                   "Q2": [AGREE[i - 1] for i in _answers(rng, n, 5, top)],
+                                   "OE": ["more **updates** please"] * n})
                for name, n, top in (("execs.csv", 3, 0.9), ("clients.csv", 60, 0.3))}
     spec = {"study": "Tiny board", "slug": "tiny", "min_group_size": 5,
-            "sources": [{"path": "../data/raw/tiny/execs.csv", "group": "execs"},
+            "sources": [{"path": "../data/raw/tiny/execs.csv", "group": EXECS},
                         {"path": "../data/raw/tiny/clients.csv", "group": "clients"}],
-            "groups": ["execs", "clients"],
+            "groups": [EXECS, "clients"],
+            "open_ended": [{"id": "more", "question": QUESTION_TINY, "column": "OE"}],
             "scales": {"agree5": {"labels": AGREE, "top_box": 2}},
             "items": [{"id": "good", "text": "Service is good", "scale": "agree5", "column": "Q1",
                        "headline": True, "dimension": "Service"},
@@ -186,10 +193,23 @@ def tiny(project: Path, rng) -> Path:
     return _write(project, "tiny", spec, exports)
 
 
+def strict(project: Path, rng) -> Path:
+    """The shipped example with a minimum group size of 30: its 25 leaders are hidden."""
+    text = (project / "studies" / "example.yml").read_text(encoding="utf-8")
+    path = project / "studies" / "strict.yml"
+    path.write_text(text.replace("slug: example", "slug: strict").replace(
+        "min_group_size: 5 ", "min_group_size: 30"), encoding="utf-8")
+    return path
+
+
 SHAPES = {"stars": stars, "five": five, "mixed": mixed, "seasons": seasons, "tiny": tiny}
 
 
 def write_all(project: Path, seed: int = 20261124) -> dict[str, Path]:
-    """Every shaped study into ``project``: slug -> study file."""
+    """Every shaped study into ``project`` (which holds the example): slug -> study file;
+    ``strict`` too when the example is there."""
     rng = np.random.default_rng(seed)
-    return {slug: make(project, rng) for slug, make in SHAPES.items()}
+    written = {slug: make(project, rng) for slug, make in SHAPES.items()}
+    if (project / "studies" / "example.yml").exists():
+        written["strict"] = strict(project, rng)
+    return written

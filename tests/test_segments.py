@@ -188,3 +188,16 @@ def test_the_example_segments(example_2026):
     assert tenure.loc["0 to <1", "gap"] > tenure.loc["10 to 30", "gap"] + 0.3  # newer: wider
     leaders = table[(table["segment"] == "region") & (table["group"] == "leadership")]
     assert (leaders["compared"] == "overall").all()  # leaders were not asked their region
+
+
+def test_an_audience_compared_overall_is_hidden_when_it_is_too_small(example_2026):
+    """Leaders (25) were not asked their region: with a minimum of 30 their overall share
+    must not appear next to any level either."""
+    import dataclasses
+
+    study, responses = example_2026
+    strict = dataclasses.replace(study, min_group_size=30)
+    table = cx.segment_table(responses, strict)
+    leaders = table[table["group"] == "leadership"]
+    assert leaders["suppressed"].all() and leaders["top_box"].isna().all()
+    assert leaders["gap"].isna().all()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .shapes import DOLLAR_ITEM, SHAPES, TITLE_STARS
+from .shapes import DOLLAR_ITEM, EXECS, QUESTION_TINY, SHAPES, TITLE_STARS
 
 EXAMPLE_WORDS = re.compile(r"\b(leadership|leaders?|staff|customers?)\b", re.IGNORECASE)
 
@@ -31,7 +31,7 @@ def report_of(built, slug: str) -> Path:
 def test_every_shape_builds_its_pages_and_only_those(built, slug):
     expected = {"index.html", "data_quality.html", "gaps.html"}
     expected |= {"five": {"voices.html"}, "seasons": {"trends.html"},
-                 "stars": {"segments.html"}}.get(slug, set())
+                 "stars": {"segments.html"}, "tiny": {"voices.html"}}.get(slug, set())
     pages = {p.name for p in report_of(built, slug).glob("*.html")}
     assert pages == expected
     for name in pages:  # the navigation names exactly the pages there are
@@ -41,7 +41,7 @@ def test_every_shape_builds_its_pages_and_only_those(built, slug):
 
 
 @pytest.mark.parametrize("slug", sorted(SHAPES))
-def test_pages_name_the_study_audiences_not_the_examples(built, slug):
+def test_pages_name_the_study_audiences_not_the_examples(built, slug):  # "strict" does
     for page in report_of(built, slug).glob("*.html"):
         found = EXAMPLE_WORDS.findall(visible_text(page).replace("customer experience", ""))
         assert not found, (slug, page.name, sorted(set(found)))
@@ -112,8 +112,32 @@ def test_an_audience_below_the_minimum_builds_a_report_that_shows_nothing_of_it(
     gaps = pd.read_csv(report / "tables" / "gaps.csv")
     assert gaps["suppressed"].all() and gaps["top_box"].isna().all()
     index = visible_text(report / "index.html")
-    assert "of execs" not in index  # no sentence, no share
+    assert f"of {EXECS}" not in index  # no sentence, no share
     assert "nan" not in index.lower().split()
+
+
+def test_markdown_and_html_in_names_and_questions_stay_text(built):
+    report = report_of(built, "tiny")
+    for page in report.glob("*.html"):
+        raw = page.read_text(encoding="utf-8")
+        assert 'href="javascript' not in raw, page.name
+        assert "tracker.example" not in re.sub(r"&[a-z]+;|\\", "", "".join(
+            re.findall(r'<img [^>]*src="([^"]*)"', raw))), page.name  # no remote image
+        assert "<i>x</i>" not in raw and "<strong>else</strong>" not in raw, page.name
+    voices = visible_text(report / "voices.html")
+    assert QUESTION_TINY in voices  # shown as written
+    assert EXECS in visible_text(report / "data_quality.html")
+
+
+def test_the_example_with_a_minimum_of_30_hides_its_25_leaders_everywhere(built):
+    report = report_of(built, "strict")
+    assert {p.name for p in report.glob("*.html")} == {
+        "index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html",
+        "segments.html"}
+    for page in report.glob("*.html"):
+        text = visible_text(page)
+        shown = re.findall(r"leadership[^.;|]{0,50}?(?:\d+%|[+-]\d+ points)", text)
+        assert not shown, (page.name, shown[:3])
 
 
 def test_text_in_figures_is_never_a_formula():

@@ -43,7 +43,7 @@ def md(text) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN else ch for ch in escaped)
 
 
-_MARKDOWN = set("\\`*_{}[]()#+-.!|~<>")
+_MARKDOWN = set("\\`*_{}[]()#+-.!|~<>:@")  # ":" and "@": no autolinked URL or e-mail
 
 
 def names(values) -> str:
