@@ -290,10 +290,18 @@ def _refuse_short_rows(path: Path, text: str, delimiter: str, width: int) -> Non
     its line, not a row quietly padded with blanks."""
     reader = csv.reader(io.StringIO(text.replace("\r", " "), newline=""), delimiter=delimiter)
     short, first = 0, None
-    for record in reader:
-        if record and len(record) < width:
-            short += 1
-            first = first or (reader.line_num, len(record))
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # an answer may run to megabytes
+    try:
+        for record in reader:
+            if record and len(record) < width:
+                short += 1
+                first = first or (reader.line_num, len(record))
+    except csv.Error as exc:  # pandas read it; csv cannot: say where
+        raise ReadError(path, f"the text cannot be split into fields here ({exc}); "
+                        "re-export the file", row=reader.line_num) from None
+    finally:
+        csv.field_size_limit(limit)
     if short:
         raise ReadError(path, f"{short} line(s) have fewer fields than the header (the first: "
                         f"{first[1]} of {width}); the export may be cut off: export it again",

@@ -277,6 +277,18 @@ def test_a_multi_megabyte_answer_is_scrubbed_and_coded_in_linear_time():
         assert bool(found) == (pattern != "/(a+)+$b/")
 
 
+def test_a_multi_megabyte_answer_in_an_export_is_read_cleaned_and_coded(tmp_path):
+    big = "a" * 2_000_000 + " anna@mail.example " + "b." * 1_000_000 + " the bills"
+    customers = "Q1,OE\n" + "".join(f"Disagree,fine {i}\n" for i in range(5)) + \
+        f'Agree,"{big}"\n'
+    study = small_project(tmp_path, customers=customers, open_ended=[
+        {"id": "oe", "question": "Anything?", "columns": {"customers": "OE"}}])
+    loaded = cx.load_study(study)
+    responses = finishes(lambda: cx.clean(cx.read_sources(loaded), loaded).responses)
+    kept = responses.loc[responses["oe"].str.len() > 1_000_000, "oe"].iloc[0]
+    assert "[email]" in kept and "anna@" not in kept
+
+
 def test_themes_mentions_are_blank_when_suppressed(tmp_path):
     study = small_project(tmp_path, min_group_size=6, open_ended=[
         {"id": "oe", "question": "Anything?", "column": "Q1"}])
