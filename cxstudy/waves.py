@@ -267,15 +267,15 @@ def _trend_note(item, from_wave: str, to_wave: str) -> str:
     return f"not asked in wave {' and '.join(missing)}" if missing else ""
 
 
-def _change_rows(table: pd.DataFrame, keys: list[str], value: str, se: str, study: Study,
-                 waves: list[str]) -> pd.DataFrame:
-    """Consecutive-wave changes of an estimate with a standard error: change, normal
-    interval with SE √(SE₁² + SE₂²), two-sided p."""
+def _changes(table: pd.DataFrame, keys: list[str], value: str, se: str, study: Study,
+             spec) -> pd.DataFrame:
+    """Consecutive-wave changes of an estimate with a standard error, as the table of
+    ``spec``: change, normal interval with SE √(SE₁² + SE₂²), two-sided p, the study's
+    correction; a change involving a suppressed estimate is suppressed."""
+    waves = [w for w in study.waves if "wave" in table and w in set(table["wave"])]
     z = sps.norm.isf((1 - study.confidence) / 2)
     rows = []
-    if len(waves) < 2:
-        return pd.DataFrame(rows)
-    for key, part in table.groupby(keys, sort=False):
+    for key, part in (table.groupby(keys, sort=False) if len(waves) > 1 else []):
         by_wave = part.set_index("wave")
         for before, after in itertools.pairwise(waves):
             if before not in by_wave.index or after not in by_wave.index:
@@ -284,14 +284,17 @@ def _change_rows(table: pd.DataFrame, keys: list[str], value: str, se: str, stud
             change = b[value] - a[value]
             error = float(np.sqrt(a[se] ** 2 + b[se] ** 2))
             p_value = float(2 * sps.norm.sf(abs(change) / error)) if error > 0 else np.nan
-            rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,),
-                                    strict=True)),
+            rows.append({**dict(zip(keys, key, strict=True)),
                          "from_wave": before, "to_wave": after, "value_from": a[value],
                          "value_to": b[value], "change": change, "se": error,
                          "change_low": change - z * error, "change_high": change + z * error,
                          "p_value": p_value, "p_adjusted": np.nan,
                          "suppressed": bool(a["suppressed"] or b["suppressed"])})
-    return pd.DataFrame(rows)
+    changes = pd.DataFrame(rows).reindex(columns=spec.all_columns)
+    if len(changes):
+        suppress(changes, spec, changes["suppressed"].astype(bool).to_numpy())
+        changes["p_adjusted"] = stats.adjust_pvalues(changes["p_value"], study.correction)
+    return changes
 
 
 def dimension_trends(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -300,27 +303,16 @@ def dimension_trends(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
 
     Takes the :func:`~cxstudy.dimension_gaps` table of a study with waves.
     """
-    waves = [w for w in study.waves if "wave" in dimensions and w in set(dimensions["wave"])]
-    table = _change_rows(dimensions, ["dimension", "group", "reference"], "mean_diff",
-                         "mean_diff_se", study, waves)
-    table = table.reindex(columns=DIMENSION_TRENDS.all_columns)
-    if len(table):
-        suppress(table, DIMENSION_TRENDS, table["suppressed"].astype(bool).to_numpy())
-        table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
-    return table
+    return _changes(dimensions, ["dimension", "group", "reference"], "mean_diff",
+                    "mean_diff_se", study, DIMENSION_TRENDS)
 
 
 def metric_trends(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
     """How each metric changed for each audience between consecutive waves (SE
     √(SE₁² + SE₂²), normal interval). Takes the :func:`~cxstudy.metric_table` of a study
     with waves."""
-    waves = [w for w in study.waves if "wave" in metrics and w in set(metrics["wave"])]
-    table = _change_rows(metrics, ["metric", "kind", "group"], "value", "se", study, waves)
-    table = table.reindex(columns=METRIC_TRENDS.all_columns)
-    if len(table):
-        suppress(table, METRIC_TRENDS, table["suppressed"].astype(bool).to_numpy())
-        table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
-    return table
+    return _changes(metrics, ["metric", "kind", "group"], "value", "se", study,
+                    METRIC_TRENDS)
 
 
 def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
