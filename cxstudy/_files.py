@@ -77,15 +77,13 @@ class RunLock:
         self.handle = None
 
     def __enter__(self) -> RunLock:
-        import fcntl
-
         from .exceptions import CxStudyError
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.handle = self.path.open("w")
         try:
-            fcntl.flock(self.handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+            _lock(self.handle)
+        except (BlockingIOError, PermissionError):
             self.handle.close()
             raise CxStudyError(f"{self.slug}: another run of this study is in progress "
                                f"(it holds {self.path}); wait for it to finish") from None
@@ -96,7 +94,28 @@ class RunLock:
         return self
 
     def __exit__(self, *exc) -> None:
-        import fcntl
-
-        fcntl.flock(self.handle, fcntl.LOCK_UN)
+        _unlock(self.handle)
         self.handle.close()
+
+
+def _lock(handle) -> None:
+    """An exclusive, non-blocking lock on an open file (POSIX flock; Windows locking)."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        return
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(handle) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(handle, fcntl.LOCK_UN)
