@@ -294,7 +294,8 @@ def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dic
         "respondents": {"kept": len(responses),
                         **{g: int((responses["group"] == g).sum()) for g in study.groups}},
         "versions": versions(),
-        "command": " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]),
+        "command": " ".join([Path(sys.argv[0]).name, *(
+            relative(arg) if os.path.isabs(arg) else arg for arg in sys.argv[1:])]),
         "started": started_at.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 2),

@@ -71,37 +71,67 @@ def minimal_study(**overrides) -> dict:
     return study
 
 
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """Reports built once for the whole session and shared by the tests that read them:
-    the example and the small ``stars`` study serially in this process (notebooks in
-    threads), and the differently shaped studies of ``tests/shapes.py`` through the
-    command line with ``--jobs 2`` (one worker process per study; ``stars`` in both, so
-    that the two ways can be compared).
+_BACKGROUND: dict = {}
 
-    Returns (project, serial output folder, parallel output folder, raw hashes before).
-    """
+
+def pytest_collection_modifyitems(session, config, items):
+    """When tests need the built reports, start building them at once, in the background:
+    the build keeps the second core busy while the single-threaded tests run."""
+    if any("built" in getattr(item, "fixturenames", ()) for item in items):
+        _start_background_build()
+
+
+def _start_background_build() -> None:
     import subprocess
     import sys
-
-    from cxstudy.cli import main
+    import tempfile
 
     from .shapes import write_all
 
-    project = copy_project(tmp_path_factory.mktemp("project"))
+    folder = Path(tempfile.mkdtemp(prefix="cxstudy-built-"))
+    project = copy_project(folder / "project")
     shaped = write_all(project)
-    serial, parallel = tmp_path_factory.mktemp("serial"), tmp_path_factory.mktemp("parallel")
     raw_before = sha256_tree(project / "data" / "raw")
+    studies = [str(project / "studies" / "example.yml"), *map(str, shaped.values())]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cxstudy.cli", "run", *studies, "--out", str(folder / "out"),
+         "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _BACKGROUND.update(folder=folder, project=project, shaped=shaped, process=process,
+                       raw_before=raw_before)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    process = _BACKGROUND.get("process")
+    if process is not None and process.poll() is None:
+        process.kill()
+        process.wait()
+    if "folder" in _BACKGROUND:
+        shutil.rmtree(_BACKGROUND["folder"], ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Reports built once for the whole session and shared by the tests that read them:
+    the example, the differently shaped studies of ``tests/shapes.py`` and the example at
+    a minimum group size of 30, through the command line with ``--jobs 2`` (started in the
+    background as soon as the tests are collected); and the small ``stars`` study again in
+    this process (notebooks in threads), to compare the two ways.
+
+    Returns (project, the command line's output folder, this process's output folder,
+    raw hashes before).
+    """
+    from cxstudy.cli import main
+
+    if "process" not in _BACKGROUND:  # a run that collected no test using it first
+        _start_background_build()
+    project, shaped = _BACKGROUND["project"], _BACKGROUND["shaped"]
+    here = tmp_path_factory.mktemp("in_process")
     before = os.getcwd()
-    assert main(["run", str(project / "studies" / "example.yml"), str(shaped["stars"]),
-                 "--out", str(serial)]) == 0
+    assert main(["run", str(shaped["stars"]), "--out", str(here)]) == 0
     assert os.getcwd() == before  # notebooks run in threads: nobody may chdir the process
-    studies = list(map(str, shaped.values()))
-    done = subprocess.run([sys.executable, "-m", "cxstudy.cli", "run", *studies, "--out",
-                           str(parallel), "--jobs", "2"], capture_output=True, text=True,
-                          check=False)
-    assert done.returncode == 0, done.stderr
-    return project, serial, parallel, raw_before
+    _out, errors = _BACKGROUND["process"].communicate()
+    assert _BACKGROUND["process"].returncode == 0, errors
+    return project, _BACKGROUND["folder"] / "out", here, _BACKGROUND["raw_before"]
 
 
 @pytest.fixture(scope="session")

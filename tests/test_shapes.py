@@ -24,7 +24,7 @@ def visible_text(page: Path) -> str:
 
 
 def report_of(built, slug: str) -> Path:
-    return built[2] / "reports" / slug
+    return built[1] / "reports" / slug
 
 
 @pytest.mark.parametrize("slug", sorted(SHAPES))
