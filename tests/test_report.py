@@ -198,8 +198,10 @@ def test_broken_source_fails_cleanly_and_keeps_the_old_report(built, tmp_path):
 
 
 def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built, tmp_path):
-    _project, serial, _parallel, _raw = built
-    project_copy = copy_project(tmp_path / "project")
+    project, serial, _parallel, _raw = built
+    project_copy = tmp_path / "project"  # the small "tiny" study: a failure needs no more
+    shutil.copytree(project / "studies", project_copy / "studies")
+    shutil.copytree(project / "data" / "raw" / "tiny", project_copy / "data" / "raw" / "tiny")
     shutil.copytree(ROOT / "notebooks", project_copy / "notebooks")
     notebook = project_copy / "notebooks" / "00_summary.ipynb"
     nb = nbformat.read(notebook, as_version=4)
@@ -207,17 +209,17 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built
     nbformat.write(nb, notebook)
     out = tmp_path / "out"
     shutil.copytree(serial / "reports", out / "reports")
-    before = sha256_tree(out / "reports" / "example")
+    before = sha256_tree(out / "reports" / "tiny")
     with pytest.raises(ReportError) as caught:
-        cx.run(project_copy / "studies" / "example.yml", out=out)
+        cx.run(project_copy / "studies" / "tiny.yml", out=out)
     message = str(caught.value)
     assert "notebook 00_summary.ipynb failed in cell 5 (raise ValueError('the chart broke'))" \
         in message
     assert "ValueError: the chart broke" in message
     assert "the previous report is untouched" in message
-    assert sha256_tree(out / "reports" / "example") == before
-    assert (out / "reports" / ".failed-example" / "00_summary.ipynb").is_file()
-    assert not list((out / "reports").glob(".example.building-*"))
+    assert sha256_tree(out / "reports" / "tiny") == before
+    assert (out / "reports" / ".failed-tiny" / "00_summary.ipynb").is_file()
+    assert not list((out / "reports").glob(".tiny.building-*"))
 
 
 def test_plain_papermill_runs_a_notebook(tmp_path):
