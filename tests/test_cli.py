@@ -28,11 +28,26 @@ def edit(path, old, new):
     path.write_text(text.replace(old, new, 1))
 
 
-def cli(*args):
+def cli_process(*args):
     """Run the installed entry point as a user would; return (code, stdout, stderr)."""
     done = subprocess.run([sys.executable, "-m", "cxstudy.cli", *map(str, args)],
                           capture_output=True, text=True, check=False)
     return done.returncode, done.stdout, done.stderr
+
+
+def cli(*args):
+    """The command line's main() in this process (no interpreter to start): (code,
+    stdout, stderr) as a user sees them."""
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit_:  # argparse: --help, --version, usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
 
 
 def test_validate_example_ok():
@@ -93,7 +108,7 @@ def test_validate_missing_export(project):
 
 def test_run_example_copy(project):
     # the report itself is built (once) by the session fixture; here: the command's words
-    code, out, err = cli("run", project / "studies" / "example.yml", "--no-report")
+    code, out, err = cli_process("run", project / "studies" / "example.yml", "--no-report")
     assert code == 0, err
     assert "kept 2,250 of 2,436 rows" in out
     assert (project / "data" / "processed" / "example" / "responses.parquet").is_file()
@@ -119,7 +134,7 @@ def test_init_refuses_to_overwrite(tmp_path):
 
 
 def test_cli_help_and_version():
-    code, out, _err = cli("--version")
+    code, out, _err = cli_process("--version")
     assert code == 0 and out.startswith("cxstudy ")
     code, out, _err = cli("run", "--help")
     assert code == 0 and "--jobs" in out and "--out" in out
