@@ -33,7 +33,7 @@ from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
 from .model import Cleaning, Source, Study
 from .privacy import hash_id, scrub_text
-from .readers import nearest
+from .readers import category_text, nearest
 from .scales import Scale, code_answers, normalize, number_text, reverse_codes
 from .weights import RakingReport, rake
 
@@ -236,23 +236,13 @@ def segment_of(study: Study, segment_id: str):
     return next(s for s in study.segments if s.id == segment_id)
 
 
-def _level_key(value) -> str | None:
-    """A raw segment value as text: numbers without ".0", stripped, blank -> None."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        return number_text(float(value))
-    text = str(value).strip()
-    return text or None
-
-
 def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, str] | None]:
     """The level of each answer to a segment column (blank: missing), and, when some
     values cannot be placed, (what was found, what to do)."""
     where = f"segment {segment.id}"
     if segment.bins:
         numbers = pd.to_numeric(values, errors="coerce")
-        text = values.map(_level_key)
+        text = values.map(category_text)
         not_numbers = text.notna() & numbers.isna()
         low, high = segment.bins[0], segment.bins[-1]
         outside = numbers.notna() & ((numbers < low) | (numbers > high))
@@ -267,7 +257,7 @@ def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, st
         return levels, (f"{where}: {bad} not a number within the bins [{number_text(low)}, "
                         f"{number_text(high)}]", f"fix the data, or widen the bins of "
                         f"{segment.id}") if bad else None
-    keys = values.map(_level_key)
+    keys = values.map(category_text)
     if segment.map is None:
         return keys.astype("string"), None
     levels = keys.map(lambda k: None if k is None else segment.map.get(k))
@@ -277,7 +267,7 @@ def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, st
 
 
 def _value_counts(values: pd.Series, most: int = 6) -> str:
-    counts = values.map(_level_key).value_counts()
+    counts = values.map(category_text).value_counts()
     listed = ", ".join(f'"{value}" ({count} row{"s" if count != 1 else ""})'
                        for value, count in counts.head(most).items())
     return listed + (f" and {len(counts) - most} more value(s)" if len(counts) > most else "")

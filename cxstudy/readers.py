@@ -188,9 +188,9 @@ def read_source(source, groups: Iterable[str]) -> tuple[pd.DataFrame, dict[str, 
         if source.group_column not in frame.columns:
             raise ReadError(source.path, f"group_column {source.group_column!r} is not a "
                             "column of this export" + nearest(source.group_column, columns))
-        group_value = frame[source.group_column].map(_group_text).astype("object")
+        group_value = frame[source.group_column].map(category_text).astype("object")
         if source.group_map:
-            mapping = {_group_text(raw): target for raw, target in source.group_map.items()
+            mapping = {category_text(raw): target for raw, target in source.group_map.items()
                        if raw != ""}
             blank = source.group_map.get("") or pd.NA  # "": AUDIENCE maps blank values
         else:
@@ -550,13 +550,15 @@ def _tidy_text(column: pd.Series) -> pd.Series:
     return column
 
 
-def _group_text(value: Any) -> Any:
+def category_text(value: Any) -> str | None:
+    """A cell naming a category (an audience, a segment level) as text: stripped, whole
+    numbers without ".0" (``2.0`` -> ``"2"``), blank -> None."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return pd.NA
+        return None
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     text = str(value).strip()
-    return text if text else pd.NA
+    return text or None
 
 
 # ---------------------------------------------------------------------------
