@@ -185,14 +185,15 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
                                     "check this rule's setting in cleaning: (0 or false "
                                     "switches it off) and the exports")
                             for reason, count in reasons.items()])
-    folder = write_processed(raw, result, study, root / "data" / "processed" / study.slug)
+    sources = source_table(raw, result.log, study)
+    folder = write_processed(raw, result, study, root / "data" / "processed" / study.slug,
+                             sources=sources)
     kept = int(result.log["kept"].sum())
     say(f"{study.slug}: kept {kept:,} of {len(raw):,} rows "
         f"({len(raw) - kept:,} dropped; reasons in {folder / 'cleaning_log.csv'})")
     report_dir = None
     if report:
-        results = Results(study, result.responses, log=result.log,
-                          sources=source_table(raw, result.log, study))
+        results = Results(study, result.responses, log=result.log, sources=sources)
         report_dir = build_report(results, folder, root, say=say, started=started,
                                   notebook_jobs=notebook_jobs)
     return RunResult(study=study, cleaning=result, processed_dir=folder,

@@ -22,16 +22,20 @@ PROCESSED_FILES = ("responses.parquet", "cleaning_log.csv", "sources.csv")
 
 
 def write_processed(raw: pd.DataFrame, result: CleaningResult, study: Study,
-                    folder: str | Path | None = None) -> Path:
+                    folder: str | Path | None = None, *,
+                    sources: pd.DataFrame | None = None) -> Path:
     """Write the cleaned data of a study into ``folder`` (default: the study's
     ``data/processed/<slug>/``) as a whole: the previous folder is replaced only once
-    every file is written, so a failure leaves it as it was. Returns the folder."""
+    every file is written, so a failure leaves it as it was. ``sources``: the
+    :func:`~cxstudy.clean.source_table` when already made. Returns the folder."""
+    if sources is None:
+        sources = source_table(raw, result.log, study)
     target = Path(folder) if folder is not None else study.processed_dir
     staging = staging_folder(target, "writing")
     try:
         result.responses.to_parquet(staging / "responses.parquet", index=False)
         write_csv(result.log, staging / "cleaning_log.csv")
-        write_csv(source_table(raw, result.log, study), staging / "sources.csv")
+        write_csv(sources, staging / "sources.csv")
         replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
