@@ -191,17 +191,35 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     """Themes of every answer: one row per (answer, theme), ``uncoded`` for none.
 
     Columns: ``row`` (position in responses), ``question, group, weight, theme, text``.
+    Each distinct answer to a question is matched against the codebook once, however
+    many respondents gave it; rows are in question order, then row order, then the
+    codebook's order of themes.
     """
     answers = _answers(responses, study)
-    rows = []
-    for answer in answers.itertuples(index=False):
-        found = [t.id for t in codebook.themes
-                 if (t.questions is None or answer.question in t.questions)
-                 and any(p.search(answer.text) for p in t.patterns)]
-        for theme in found or [UNCODED]:
-            rows.append((answer.row, answer.question, answer.group, answer.weight, theme,
-                         answer.text))
-    return pd.DataFrame(rows, columns=["row", "question", "group", "weight", "theme", "text"])
+    parts = []
+    for question in study.open_ended:
+        asked = answers[answers["question"] == question.id]
+        if asked.empty:
+            continue
+        which, distinct = pd.factorize(asked["text"])
+        themes = [t for t in codebook.themes if t.questions is None or question.id in t.questions]
+        found = [[t.id for t in themes if any(p.search(text) for p in t.patterns)] or [UNCODED]
+                 for text in distinct]
+        per_text = np.array([len(f) for f in found])
+        first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
+        labels = np.array([theme for f in found for theme in f], dtype=object)
+        repeat = per_text[which]  # how many theme rows each answer makes
+        answer_of_row = np.repeat(np.arange(len(asked)), repeat)
+        within = np.arange(len(answer_of_row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+        rows = asked.iloc[answer_of_row]
+        parts.append(pd.DataFrame({
+            "row": rows["row"].to_numpy(), "question": question.id,
+            "group": rows["group"].to_numpy(), "weight": rows["weight"].to_numpy(),
+            "theme": labels[first[which][answer_of_row] + within],
+            "text": rows["text"].to_numpy()}))
+    if not parts:
+        return pd.DataFrame(columns=["row", "question", "group", "weight", "theme", "text"])
+    return pd.concat(parts, ignore_index=True)
 
 
 THEME_COLUMNS = list(THEMES.columns)
@@ -233,6 +251,9 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
         return pd.DataFrame(columns=THEME_COLUMNS)
     coded = coded if coded is not None else code_answers(responses, study, codebook)
     answers = _answers(responses, study)
+    hits = {key: (len(weight), float(weight.sum()))  # answers with the theme, their weight
+            for key, weight in coded.groupby(["question", "theme", "group"], sort=False,
+                                             observed=True)["weight"]}
     rows = []
     reference = study.reference
     for question in study.open_ended:
@@ -245,14 +266,13 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
             totals[group] = (len(w), float(w.sum()),
                              stats.effective_n(w.sum(), (w ** 2).sum()))
         for theme in themes:
-            hits = coded[(coded["question"] == question.id) & (coded["theme"] == theme)]
             for group in study.groups:
                 n, sum_w, n_eff = totals[group]
-                mentioned = hits.loc[hits["group"] == group, "weight"]
-                share = float(mentioned.sum()) / sum_w if sum_w else np.nan
+                mentions, weight = hits.get((question.id, theme, group), (0, 0.0))
+                share = weight / sum_w if sum_w else np.nan
                 rows.append({"question": question.id, "theme": theme,
                              "label": codebook.label(theme), "group": group, "n": n,
-                             "mentions": len(mentioned), "share": share, "_eff": n_eff})
+                             "mentions": mentions, "share": share, "_eff": n_eff})
     table = pd.DataFrame(rows)
     if table.empty:
         return pd.DataFrame(columns=THEME_COLUMNS)
@@ -345,6 +365,21 @@ def tokenize(text: str) -> list[str]:
     return words + tokens
 
 
+def _token_counts(texts: pd.Series) -> pd.Series:
+    """How often each word occurs in the answers, most frequent first (ties: first
+    seen first), as ``value_counts`` of every answer's tokens gives it; each distinct
+    answer is tokenized once."""
+    which, distinct = pd.factorize(texts)
+    times = np.bincount(which, minlength=len(distinct))
+    totals: dict[str, int] = {}  # dicts keep first-seen order
+    for text, n in zip(distinct, times, strict=True):
+        for token in tokenize(text):
+            totals[token] = totals.get(token, 0) + int(n)
+    counts = pd.Series(np.fromiter(totals.values(), dtype=np.int64, count=len(totals)),
+                       index=pd.Index(list(totals), dtype=object), name="count")
+    return counts.sort_values(ascending=False, kind="stable")
+
+
 @per_wave
 def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *,
                          top: int = 10, min_count: int = 2, min_z: float = 1.96
@@ -374,8 +409,7 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
         texts = answers.loc[answers["group"] == group, "text"]
         if too_small(len(texts), study):
             continue
-        counts[group] = pd.Series([t for text in texts for t in tokenize(text)],
-                                  dtype=object).value_counts()
+        counts[group] = _token_counts(texts)
     if not counts:
         return pd.DataFrame(columns=["group", "word", "count", "z"])
     table = pd.DataFrame(counts).fillna(0)

@@ -190,3 +190,33 @@ def test_example_voices(example_2026):
     assert (words["z"] >= 1.96).all() and (words["word"].str.len() >= 3).all()
     weak = voices.distinguishing_words(responses, study, "improve", min_z=0, top=200)
     assert (weak["z"] < 1.96).any()  # the filter drops what chance would explain
+
+
+def test_coding_distinct_answers_once_equals_coding_every_answer(tmp_path):
+    """Each distinct answer is matched once (issue 14); the result is what coding every
+    answer on its own gives, row for row, in the same order."""
+    study, responses, codebook = small_study(tmp_path)
+    many = pd.concat([responses] * 7, ignore_index=True)  # every answer given seven times
+    coded = voices.code_answers(many, study, codebook)
+    expected = []
+    for answer in voices._answers(many, study).itertuples(index=False):
+        found = [t.id for t in codebook.themes
+                 if (t.questions is None or answer.question in t.questions)
+                 and any(p.search(answer.text) for p in t.patterns)] or [voices.UNCODED]
+        expected += [(answer.row, answer.question, answer.group, answer.weight, theme,
+                      answer.text) for theme in found]
+    assert list(coded.itertuples(index=False, name=None)) == expected
+    assert len(coded) > 7 * 8  # several themes per answer were seen
+
+
+def test_word_counts_tokenize_each_distinct_answer_once(monkeypatch):
+    texts = pd.Series(["Bills bills confusing", "Long wait", "Bills bills confusing",
+                       "wait for bills", "Long wait"] * 3)
+    expected = pd.Series([t for text in texts for t in voices.tokenize(text)],
+                         dtype=object).value_counts()
+    seen = []
+    tokenize = voices.tokenize
+    monkeypatch.setattr(voices, "tokenize", lambda text: seen.append(text) or tokenize(text))
+    counts = voices._token_counts(texts)
+    pd.testing.assert_series_equal(counts, expected)
+    assert sorted(seen) == sorted(set(texts))
