@@ -323,6 +323,24 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
+    """Every cell of a text export as text (header rows included), and how it was read.
+
+    A UTF-8 file with one line end throughout is parsed by Arrow's multi-threaded CSV
+    reader straight from its bytes, into Arrow-backed columns; any other file (another
+    encoding, a carriage return inside an answer, a ragged or damaged table) takes the
+    careful path, which reads it as the Arrow path would and names what is wrong."""
+    data = path.read_bytes()
+    grid = _arrow_grid(data)
+    if grid is not None:
+        bom = data.startswith(b"\xef\xbb\xbf")
+        return grid[0], {"encoding": "utf-8-sig" if bom else "utf-8", "delimiter": grid[1]}
+    del data
+    return _careful_grid(path)
+
+
+def _careful_grid(path: Path) -> tuple[pd.DataFrame, dict]:
+    """The grid of any text export through Python's decoders, the pandas parser and the
+    csv module: slower, and says where a file is wrong."""
     text, encoding = _decode(path)
     text = _line_breaks(text)
     delimiter = _sniff_delimiter(text)
@@ -332,6 +350,11 @@ def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
                            engine="c", lineterminator="\n")
     except pd.errors.ParserError as exc:
         message = str(exc)
+        unclosed = re.search(r"EOF inside string starting at row (\d+)", message)
+        if unclosed:
+            raise ReadError(path, "a quoted answer is never closed: the file ends inside it, "
+                            "so the export may be cut off; export it again",
+                            row=int(unclosed.group(1)) + 1) from None
         match = re.search(r"line (\d+), saw (\d+)", message)
         detail = (f"line {match.group(1)} has {match.group(2)} fields, more than the header"
                   if match else message.strip().splitlines()[-1])
@@ -341,6 +364,50 @@ def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
         raise ReadError(path, "no rows found; export the survey again") from None
     _refuse_short_rows(path, text, delimiter, grid.shape[1])
     return grid, {"encoding": encoding, "delimiter": delimiter}
+
+
+def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, str] | None:
+    """The grid of a clean UTF-8 text export read by pyarrow, or None when the file needs
+    the careful path (see :func:`_text_grid`)."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else memoryview(data)
+    if (not body or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data
+            or data.count(b"\r") != data.count(b"\r\n") or bytes(body[:4096]).isspace()
+            or data.count(b'"') % 2):  # a quote left open: a cut-off file
+        return None
+    head = bytes(body[:200_000]).decode("utf-8", errors="ignore")
+    delimiter = _sniff_delimiter(head.replace("\r\n", "\n"))
+    try:
+        width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
+        table = arrow_csv.read_csv(
+            pa.py_buffer(body),
+            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True,
+                                               block_size=16 << 20),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                 ignore_empty_lines=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, csv.Error, StopIteration):  # ragged, not UTF-8, a long header
+        return None
+    if table.num_columns != width or table.num_rows == 0:
+        return None
+    if b"\r" in data:  # a line break inside a quoted answer reads as LF, as on the careful path
+        table = pa.table([_lf_line_breaks(column) for column in table.columns],
+                         names=table.column_names)
+    grid = table.to_pandas()
+    grid.columns = range(width)
+    return grid, delimiter
+
+
+def _lf_line_breaks(column):
+    import pyarrow.compute as pc
+
+    if not pc.any(pc.match_substring(column, "\r")).as_py():
+        return column
+    return pc.replace_substring(column, "\r\n", "\n")
 
 
 def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
@@ -543,11 +610,16 @@ def _tidy_text(column: pd.Series) -> pd.Series:
     column = column.str.strip()
     column = column.mask(column.eq(""))
     present = column.notna()
-    if present.any() and not column[present].str.match(_LEADING_ZERO).any():
-        numbers = pd.to_numeric(column, errors="coerce")
-        if numbers.notna().sum() == present.sum():
-            return numbers
-    return column
+    if not present.any():
+        return column
+    values = column[present]
+    # a column of numbers has only numbers: a few values that are not settle most columns
+    # (answer labels, ids, text) without converting the whole column
+    if pd.to_numeric(values.iloc[:64], errors="coerce").isna().any() or \
+            values.str.match(_LEADING_ZERO).any():
+        return column
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers if numbers.notna().sum() == present.sum() else column
 
 
 def category_text(value: Any) -> str | None:

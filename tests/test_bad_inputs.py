@@ -129,6 +129,10 @@ def test_a_zip_renamed_xlsx_is_a_read_error(tmp_path):
      r"export\.csv, row 3: the file mixes text encodings"),
     (b"id,Q1,Q2\n1,Agree,Agree\n2,Agree\n",
      r"export\.csv, row 3: 1 line\(s\) have fewer fields than the header \(the first: 2 of 3\)"),
+    # cut off inside a quoted answer: the Arrow reader would take it as one long answer
+    (b'id,Q1\n1,Agree\n2,"Agree\n', r"export\.csv, row 3: a quoted answer is never closed"),
+    (b"id,Q1\n1,Agree\n2,Agree,Agree\n", r"export\.csv: the table is ragged: line 3 has 3 "
+     r"fields, more than the header"),
 ])
 def test_readers_never_guess_silently(tmp_path, content, message):
     path = tmp_path / "export.csv"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cxstudy as cx
 from cxstudy.exceptions import ReadError
@@ -270,3 +272,61 @@ def test_airline_unnamed_index_column_gets_a_name():
     assert frame.columns[0] == "column_1"
     assert frame["Arrival Delay in Minutes"].isna().sum() > 0
     assert frame["Inflight wifi service"].between(0, 5).all()
+
+
+# -- the Arrow path and the careful path read every text file alike (issue 14) -----------
+
+TEXT_FILES = sorted(p for p in FIXTURES.rglob("*")
+                    if p.suffix in {".csv", ".txt", ".tsv"} and p.is_file()) + sorted(
+    (FIXTURES.parents[1] / "data" / "raw" / "example").rglob("*.csv"))
+
+
+def _both_paths(path):
+    from cxstudy.readers import _arrow_grid, _careful_grid
+
+    fast = _arrow_grid(path.read_bytes())
+    careful, _ = _careful_grid(path)
+    return fast, careful
+
+
+@pytest.mark.parametrize("path", TEXT_FILES, ids=lambda p: p.name)
+def test_arrow_and_careful_paths_read_the_same_grid(path):
+    fast, careful = _both_paths(path)
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast[0], careful)
+
+
+def test_arrow_path_reads_the_example_and_refers_the_rest(tmp_path):
+    from cxstudy.readers import _arrow_grid
+
+    example = FIXTURES.parents[1] / "data" / "raw" / "example" / "customers_qualtrics.csv"
+    assert _arrow_grid(example.read_bytes()) is not None
+    for name in ("tab_utf16.txt", "excel_cp1252_semicolon.csv"):  # other encodings
+        assert _arrow_grid((FIXTURES / name).read_bytes()) is None
+    assert _arrow_grid(b"a,b\n1,x\r2,y\n") is None  # a lone carriage return
+    assert _arrow_grid(b"a,b\n1,2,3\n") is None  # ragged: the careful path names the line
+    assert _arrow_grid(b'a,b\n1,"2\n') is None  # cut off inside a quoted answer
+
+
+@given(cells=st.lists(st.lists(st.text(st.characters(blacklist_categories=["Cs"],
+                                                     blacklist_characters="\x00\r"),
+                                       max_size=6), min_size=3, max_size=3),
+                      min_size=1, max_size=6),
+       crlf=st.booleans(), quote_all=st.booleans())
+@settings(max_examples=60, deadline=None)
+def test_arrow_path_equals_careful_path_on_any_cells(tmp_path_factory, cells, crlf, quote_all):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n" if crlf else "\n",
+               quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL).writerows(
+        [["id", "answer", "note"], *cells])
+    path = tmp_path_factory.mktemp("grid") / "cells.csv"
+    path.write_bytes(buffer.getvalue().encode("utf-8"))
+    try:
+        fast, careful = _both_paths(path)
+    except ReadError:
+        return  # e.g. a blank line of cells: the careful path refuses it, and says where
+    if fast is not None:
+        pd.testing.assert_frame_equal(fast[0], careful)
