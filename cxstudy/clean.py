@@ -29,10 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ._distinct import map_distinct
 from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
 from .model import Cleaning, Source, Study
-from .privacy import hash_id, scrub_text
+from .privacy import PersonalValues, hash_id, scrub_text
 from .readers import category_text, nearest
 from .scales import Scale, code_answers, normalize, number_text, reverse_codes
 from .weights import RakingReport, rake
@@ -132,7 +133,8 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
             problems.append(Problem(
                 names[source.name], f'no id_column "{source.id_column}"',
                 "check the spelling" + nearest(source.id_column, info["columns"])))
-        problems += _unmapped_blanks(raw[rows], source, names[source.name])
+        problems += _unmapped_blanks(raw.loc[rows, ["group_value"]], source,
+                                     names[source.name])
     every_column = {str(c).casefold(): str(c) for info in sources.values()
                     for c in info["columns"]}
     for column in study.pii_columns:
@@ -242,7 +244,7 @@ def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, st
     where = f"segment {segment.id}"
     if segment.bins:
         numbers = pd.to_numeric(values, errors="coerce")
-        text = values.map(category_text)
+        text = map_distinct(values, category_text)
         not_numbers = text.notna() & numbers.isna()
         low, high = segment.bins[0], segment.bins[-1]
         outside = numbers.notna() & ((numbers < low) | (numbers > high))
@@ -257,7 +259,7 @@ def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, st
         return levels, (f"{where}: {bad} not a number within the bins [{number_text(low)}, "
                         f"{number_text(high)}]", f"fix the data, or widen the bins of "
                         f"{segment.id}") if bad else None
-    keys = values.map(category_text)
+    keys = map_distinct(values, category_text)
     if segment.map is None:
         return keys.astype("string"), None
     levels = keys.map(lambda k: None if k is None else segment.map.get(k))
@@ -424,8 +426,9 @@ class Rule:
 
 
 def _rule_no_group(state: RuleInput) -> None:
-    raw = state.raw
-    state.log.drop(raw["group"].isna(), "no_group", "group value " + raw["group_value"].map(
+    missing = state.raw["group"].isna()
+    state.log.drop(missing, "no_group", "group value " + state.raw.loc[
+        missing, "group_value"].map(
         lambda v: "blank" if pd.isna(v) else f'"{v}" is not one of the study\'s groups'))
 
 
@@ -566,10 +569,11 @@ def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
     for column in (status, channel):
         if column is None:
             continue
-        keys = raw.loc[rows, column].map(normalize)
+        values = raw.loc[rows, column]
+        keys = map_distinct(values, normalize)
         hit = keys.isin(_PREVIEW_STATUS) if column == "Status" else keys.isin(
             {"preview", "test"})
-        log.drop(hit, "preview", raw.loc[rows, column].map(lambda v, c=column: f"{c} = {v}"))
+        log.drop(hit, "preview", values[hit].map(lambda v, c=column: f"{c} = {v}"))
 
 
 def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
@@ -579,7 +583,7 @@ def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
                  if source.finished_column is None else
                  f"finished_column {source.finished_column!r} not in the export")
         return
-    keys = raw.loc[rows, column].map(normalize)
+    keys = map_distinct(raw.loc[rows, column], normalize)
     log.drop(keys.isin(_FALSE), "unfinished", f"{column} = false")
 
 
@@ -594,12 +598,19 @@ def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
         if column is None:
             ids[rows] = generated.astype("string")
             continue
-        values = raw.loc[rows, column].map(lambda v: pd.NA if pd.isna(v) else (
-            str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
+        values = _id_text(raw.loc[rows, column])
         if column.casefold() in pii:
             values = hash_id(values, salt=study.slug)
         ids[rows] = values.fillna(generated).astype("string")
     return ids
+
+
+def _id_text(values: pd.Series) -> pd.Series:
+    """Ids as text: stripped, whole numbers without ".0", blank missing."""
+    if isinstance(values.dtype, pd.StringDtype):  # text ids: the common case, vectorised
+        return values.str.strip().astype(object).where(values.notna(), pd.NA)
+    return values.map(lambda v: pd.NA if pd.isna(v) else (
+        str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
 
 
 def _rule_duplicates(state: RuleInput) -> None:
@@ -626,14 +637,14 @@ def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> 
     frame = pd.DataFrame({"group": raw["group"], "wave": _waves_of_rows(raw, study).fillna(""),
                           "id": ids})[candidates]
     repeated = frame.duplicated(keys, keep="first")
-    first = frame.drop_duplicates(keys, keep="first")
-    first_at = pd.Series(
-        raw.loc[first.index, "source"].astype(str) + " row " +
-        raw.loc[first.index, "source_row"].astype(str), index=first.index)
-    lookup = dict(zip(first[keys].itertuples(index=False, name=None), first_at, strict=True))
-    detail = frame[repeated].apply(lambda r: f"same id as {lookup[tuple(r[keys])]}",
-                                   axis=1) if repeated.any() else pd.Series(dtype=object)
-    log.drop(repeated, "duplicate", detail)
+    if not repeated.any():
+        return
+    # the row each repeat repeats: the first row of its (group, wave, id)
+    first_row = pd.Series(frame.index, index=frame.index).groupby(
+        [frame[k] for k in keys], sort=False, dropna=False).transform("first")[repeated]
+    detail = ("same id as " + raw.loc[first_row, "source"].astype(str).to_numpy() + " row "
+              + raw.loc[first_row, "source_row"].astype(str).to_numpy())
+    log.drop(repeated, "duplicate", pd.Series(detail, index=first_row.index, dtype=object))
 
 
 def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
@@ -734,10 +745,10 @@ def _attention_check(raw, study: Study, info: dict, log: _Log, number: int, chec
                 continue
             here = rows & raw["group"].eq(group).fillna(False)
             answers = raw.loc[here, column]
-            failed = ~answers.map(normalize).isin(expected)
+            failed = ~map_distinct(answers, normalize).isin(expected)
             want = " or ".join(f'"{e}"' for e in check.expect)
-            detail = answers.map(lambda v, c=column, w=want: f'{c} = "{v}", expected {w}'
-                                 if not pd.isna(v) else f"{c} blank, expected {w}")
+            detail = answers[failed].map(lambda v, c=column, w=want: f'{c} = "{v}", expected '
+                                         f"{w}" if not pd.isna(v) else f"{c} blank, expected {w}")
             log.drop(failed, "attention_check", detail)
 
 
@@ -780,7 +791,7 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         frame["wave"] = raw.loc[kept, "source"].map(waves).astype("string")
     wanted = {p.casefold() for p in study.pii_columns}  # "name" protects a column "Name"
     pii_present = [c for c in raw.columns if str(c).casefold() in wanted]
-    personal = raw.loc[kept, pii_present] if pii_present else None
+    personal = PersonalValues(raw.loc[kept, pii_present]) if pii_present else None
     ordered = [i.id for i in study.items] + [m.id for m in study.metrics] + \
         [e.id for e in study.estimates] + [q.id for q in study.open_ended] + \
         [s.id for s in study.segments]

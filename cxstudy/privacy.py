@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
 import pandas as pd
+
+from ._distinct import map_distinct
 
 # Linear time on any text: a match may start only where a run of address characters starts
 # (the look-behind), and every part is bounded (RFC 5321: 64 before the @, labels of 63),
@@ -25,34 +28,100 @@ URL = re.compile(r"\bhttps?://\S{1,2000}|\bwww\.\S{1,2000}", re.IGNORECASE)
 EMAIL_MASK, PHONE_MASK, URL_MASK, NAME_MASK = "[email]", "[phone]", "[link]", "[name]"
 
 
-def scrub_text(text: pd.Series, personal: pd.DataFrame | None = None) -> pd.Series:
+def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None = None
+               ) -> pd.Series:
     """Replace e-mail addresses, phone numbers, links and the row's own PII values.
 
     Parameters
     ----------
     text : pandas.Series
         Answers (missing stays missing).
-    personal : pandas.DataFrame, optional
+    personal : pandas.DataFrame or PersonalValues, optional
         The same rows' PII columns (names, e-mails); any of those values of 3 or more
-        characters found in the row's answer is replaced by ``[name]``.
+        characters found in the row's answer is replaced by ``[name]``. Give a
+        :class:`PersonalValues` to scrub several answer columns of the same rows.
 
     Returns
     -------
     pandas.Series
         Scrubbed answers (string dtype).
+
+    Notes
+    -----
+    The patterns run once per distinct answer. A row's own values are looked for in
+    numpy, element by element, and only the rows where one occurs (ignoring case) go
+    through the masking, so the cost does not grow with the number of PII columns
+    times rows in Python.
     """
     text = text.astype("string")
-    scrubbed = (text.str.replace(EMAIL, EMAIL_MASK, regex=True)
-                .str.replace(URL, URL_MASK, regex=True)
-                .str.replace(PHONE, PHONE_MASK, regex=True))
-    if personal is not None and not personal.empty:
+    which, distinct = pd.factorize(text)
+    cleaned = (pd.Series(distinct, dtype="string").str.replace(EMAIL, EMAIL_MASK, regex=True)
+               .str.replace(URL, URL_MASK, regex=True)
+               .str.replace(PHONE, PHONE_MASK, regex=True))
+    scrubbed = pd.Series(cleaned.array.take(which, allow_fill=True), index=text.index,
+                         dtype="string")
+    if personal is None or (isinstance(personal, pd.DataFrame) and personal.empty):
+        return scrubbed
+    if not isinstance(personal, PersonalValues):
+        personal = PersonalValues(personal)
+    rows = personal.rows_holding(scrubbed)
+    if len(rows):
         answers = scrubbed.to_numpy(dtype=object, na_value=None)
-        for row, (answer, values) in enumerate(zip(answers, personal.to_numpy(dtype=object),
-                                                   strict=True)):
-            if answer is not None:
-                answers[row] = _mask_personal(answer, values)
-        scrubbed = pd.Series(answers, index=scrubbed.index, dtype="string")
+        values = personal.frame.iloc[rows].to_numpy(dtype=object)
+        scrubbed.iloc[rows] = [_mask_personal(answers[row], values[k])
+                               for k, row in enumerate(rows)]
     return scrubbed
+
+
+# Python's whitespace (str.split, str.strip) as a class of literal characters, which
+# Arrow's regular expressions (RE2) and Python's read alike
+_WHITESPACE = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) + "]"
+
+
+class PersonalValues:
+    """The PII values of some rows, prepared once for scrubbing their answers.
+
+    ``parts`` are what :func:`_mask_personal` looks for: each text value stripped and
+    each of its words, of 3 or more characters, case-folded, with the row they belong
+    to (``part_rows``, positions).
+    """
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        rows, parts = [], []
+        for column in frame.columns:
+            values = frame[column].reset_index(drop=True)
+            if values.dtype == object:  # mixed cells (Excel): the text ones
+                values = values.map(lambda v: v if isinstance(v, str) else None)
+            elif not isinstance(values.dtype, pd.StringDtype):
+                continue  # numbers and dates are never text in an answer
+            values = values.astype("str")
+            spaced = values.str.contains(_WHITESPACE, regex=True).fillna(False)
+            plain = values[values.notna() & ~spaced]  # no space: the value is its own part
+            rows.append(plain.index.to_numpy())
+            parts.append(plain.to_numpy(dtype=object))
+            for row, value in values[spaced.to_numpy(dtype=bool)].items():
+                for part in {value.strip(), *value.split()}:
+                    rows.append(np.array([row]))
+                    parts.append(np.array([part], dtype=object))
+        rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
+        parts = pd.Series(np.concatenate(parts) if parts else [], dtype="str")
+        usable = (parts.str.len() >= 3).to_numpy(dtype=bool)
+        self.part_rows = rows[usable].astype(np.int64)
+        self.parts = np.asarray(map_distinct(parts[usable], str.casefold).to_numpy(dtype=object),
+                                dtype=np.dtypes.StringDType())
+
+    def rows_holding(self, answers: pd.Series) -> np.ndarray:
+        """Positions of the answers in which one of their row's parts occurs, ignoring
+        case: the only rows :func:`_mask_personal` can change."""
+        if not len(self.parts):
+            return np.array([], dtype=np.int64)
+        present = answers.notna().to_numpy()
+        folded = np.asarray(map_distinct(answers.astype("str").fillna(""), str.casefold)
+                            .to_numpy(dtype=object), dtype=np.dtypes.StringDType())
+        hit = present[self.part_rows] & (
+            np.strings.find(folded[self.part_rows], self.parts) >= 0)
+        return np.unique(self.part_rows[hit])
 
 
 def _mask_personal(answer: str, values) -> str:

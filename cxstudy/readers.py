@@ -271,6 +271,7 @@ def _decode(path: Path) -> tuple[str, str]:
                             f"Windows cp1252; byte {exc.start}); save it as UTF-8 CSV") from None
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
 _UTF8_SEQUENCE = re.compile(rb"[\xc2-\xf4][\x80-\xbf]+")
 
 
@@ -374,7 +375,7 @@ def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, str] | None:
 
     body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else memoryview(data)
     if (not body or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data
-            or data.count(b"\r") != data.count(b"\r\n") or bytes(body[:4096]).isspace()
+            or _LONE_CR.search(data) or bytes(body[:4096]).isspace()
             or data.count(b'"') % 2):  # a quote left open: a cut-off file
         return None
     head = bytes(body[:200_000]).decode("utf-8", errors="ignore")

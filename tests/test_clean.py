@@ -6,6 +6,8 @@ import csv
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import cxstudy as cx
 from cxstudy.clean import REASONS, clean
@@ -332,3 +334,50 @@ def test_an_audience_without_rows_is_refused(tmp_path):
     with pytest.raises(StudyFileError, match=r"groups \(staff\): no row of any export belongs "
                                              r"to this audience"):
         clean(cx.read_sources(study), study)
+
+
+def _scrub_row_by_row(text: pd.Series, personal: pd.DataFrame) -> pd.Series:
+    """The scrubbing as first written, one row at a time: the reference for the
+    per-distinct-answer, numpy-prefiltered version (issue 14)."""
+    import re
+
+    from cxstudy.privacy import EMAIL, EMAIL_MASK, NAME_MASK, PHONE, PHONE_MASK, URL, URL_MASK
+
+    out = []
+    for answer, values in zip(text, personal.to_numpy(dtype=object), strict=True):
+        if not isinstance(answer, str):
+            out.append(pd.NA)
+            continue
+        answer = PHONE.sub(PHONE_MASK, URL.sub(URL_MASK, EMAIL.sub(EMAIL_MASK, answer)))
+        lowered = answer.casefold()
+        for value in values:
+            if isinstance(value, str):
+                for part in {value.strip(), *value.split()}:
+                    if len(part) >= 3 and part.casefold() in lowered:
+                        answer = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", NAME_MASK, answer,
+                                        flags=re.IGNORECASE)
+        out.append(answer)
+    return pd.Series(out, index=text.index, dtype="string")
+
+
+NAMES = ["Ann", "Ann Marie", " Jo ", "STRASSE", "Ωmega", "Zoë\u3000Li", "x", "", None, 4.5]
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(["Ann said hi", "ann marie called", "Jo and Jon", "strasse 5",
+                     "ωmega thanks", "Zoë Li here", "mail a@b.co now", "nothing", None,
+                     "call 020 7946 0958, Ann"]),
+    st.sampled_from(NAMES), st.sampled_from(NAMES)), min_size=1, max_size=12),
+    text_columns=st.booleans())
+def test_scrubbing_equals_the_row_by_row_reference(rows, text_columns):
+    from cxstudy.privacy import PersonalValues, scrub_text
+
+    text = pd.Series([r[0] for r in rows], dtype="str", index=range(10, 10 + len(rows)))
+    personal = pd.DataFrame({"First": [r[1] for r in rows], "Last": [r[2] for r in rows]},
+                            dtype=object)
+    if text_columns:  # an export's text columns, as the readers give them
+        personal = personal.map(lambda v: v if isinstance(v, str) else None).astype("str")
+    expected = _scrub_row_by_row(text, personal)
+    pd.testing.assert_series_equal(scrub_text(text, personal), expected)
+    pd.testing.assert_series_equal(scrub_text(text, PersonalValues(personal)), expected)
