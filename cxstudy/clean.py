@@ -244,8 +244,9 @@ def segment_levels(values: pd.Series, segment) -> tuple[pd.Series, tuple[str, st
     where = f"segment {segment.id}"
     if segment.bins:
         numbers = pd.to_numeric(values, errors="coerce")
-        text = map_distinct(values, category_text)
-        not_numbers = text.notna() & numbers.isna()
+        given = values.notna() if pd.api.types.is_numeric_dtype(values) else \
+            map_distinct(values, category_text).notna()
+        not_numbers = given & numbers.isna()
         low, high = segment.bins[0], segment.bins[-1]
         outside = numbers.notna() & ((numbers < low) | (numbers > high))
         bad = _value_counts(values[not_numbers | outside])

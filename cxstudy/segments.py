@@ -30,7 +30,7 @@ from .waves import per_wave
 def segment_levels_in(responses: pd.DataFrame, segment: Segment) -> list[str]:
     """The levels of a segment in display order: ``order``, else the bands of ``bins``,
     else as the map lists them, else as first seen; levels not in ``order`` follow it."""
-    seen = list(dict.fromkeys(responses[segment.id].dropna().astype(str)))
+    seen = list(dict.fromkeys(str(level) for level in responses[segment.id].dropna().unique()))
     preferred = list(segment.order or segment.band_names() or dict.fromkeys(
         (segment.map or {}).values()))
     return [level for level in preferred if level in seen] + [

@@ -55,7 +55,7 @@ def waves_in(responses: pd.DataFrame, study: Study) -> list[str]:
     name); ``[]`` for a study without waves."""
     if not study.waves or "wave" not in responses.columns:
         return []
-    present = set(responses["wave"].dropna().astype(str))
+    present = {str(wave) for wave in responses["wave"].dropna().unique()}
     return [wave for wave in study.waves if wave in present]
 
 
