@@ -70,17 +70,35 @@ class Results:
     >>> res.write_tables("reports/example/tables")  # doctest: +SKIP
     """
 
-    def __init__(self, study: Study, responses: pd.DataFrame, *,
+    def __init__(self, study: Study, responses: pd.DataFrame | None, *,
                  log: pd.DataFrame | None = None, sources: pd.DataFrame | None = None,
-                 tables: dict[str, Any] | None = None):
+                 tables: dict[str, Any] | None = None, waves: list[str] | None = None,
+                 load: Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]] | None = None):
         self.study = study
-        self.responses = responses
-        self.log = log
-        self.sources = sources
+        self._responses = responses
+        self._log = log
+        self._load = load  # (responses, log) when first asked for: a page that shows none
+        self.sources = sources  # of them never reads the cleaned data
         self._tables: dict[str, Any] = dict(tables or {})
         self._computed: list[str] = []
-        self.waves: list[str] = waves_module.waves_in(responses, study)
+        self.waves: list[str] = waves if waves is not None else waves_module.waves_in(
+            responses, study)
         self._children: dict[str, Results] = {}
+
+    @property
+    def responses(self) -> pd.DataFrame:
+        """The cleaned responses the tables are computed from."""
+        if self._responses is None:
+            self._responses, log = self._load()
+            self._log = self._log if self._log is not None else log
+        return self._responses
+
+    @property
+    def log(self) -> pd.DataFrame | None:
+        """The cleaning log (every input row), when known."""
+        if self._log is None and self._load is not None and self._responses is None:
+            self.responses  # noqa: B018 - loads both
+        return self._log
 
     @property
     def computed(self) -> list[str]:
@@ -102,8 +120,9 @@ class Results:
             if wave not in self.waves:
                 raise KeyError(f"no wave {wave!r} in these responses (waves: {self.waves})")
             self._children[wave] = Results(
-                self.study, waves_module.one_wave(self.responses, wave), log=self.log,
-                sources=self.sources, tables={"codebook": self.codebook})
+                self.study, None, sources=self.sources, tables={"codebook": self.codebook},
+                waves=[wave], load=lambda: (waves_module.one_wave(self.responses, wave),
+                                            self.log))
         return self._children[wave]
 
     @property
@@ -253,6 +272,12 @@ class Results:
             self.responses, self.study, counts=self.counts))
 
     @property
+    def respondents(self) -> pd.Series:
+        """Respondents per audience (in the study's order of audiences)."""
+        return self._get("respondents", lambda: self.responses["group"].value_counts(
+            sort=False).reindex(list(self.study.groups), fill_value=0))
+
+    @property
     def returning(self) -> pd.DataFrame:
         """Respondents per audience in each wave, and how many answered in more than one."""
         return self._get("returning", lambda: waves_module.returning_respondents(
@@ -289,27 +314,53 @@ class Results:
             written[spec.name] = path
         return written
 
+    def for_pages(self) -> Results:
+        """Compute everything the report's pages show: every table, the quotes, the
+        returning respondents and each question's distinguishing words, for the study
+        and for each wave."""
+        for name in [*self.available, "quotes", "returning"]:
+            getattr(self, name)
+        for results in (self, *(self.wave(w) for w in self.waves)):
+            results.respondents  # noqa: B018 - computed to be kept
+            for question in self.study.open_ended:
+                results.words(question.id)
+        return self
+
     def save(self, path: str | Path) -> Path:
-        """Keep every table computed so far in one file for the report notebooks."""
+        """Keep every table computed so far in one file for the report notebooks
+        (not ``coded``, the answers with their themes: the tables made from it are kept)."""
+        def kept(tables: dict[str, Any]) -> dict[str, Any]:
+            return {name: table for name, table in tables.items() if name != "coded"}
+
         path = Path(path)
         with path.open("wb") as handle:
             pickle.dump({"cxstudy": __version__, "slug": self.study.slug,
-                         "tables": self._tables,
-                         "waves": {w: child._tables for w, child in self._children.items()}},
+                         "waves_present": self.waves, "sources": self.sources,
+                         "tables": kept(self._tables),
+                         "waves": {w: kept(child._tables)
+                                   for w, child in self._children.items()}},
                         handle, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
-    def load(self, path: str | Path) -> Results:
-        """Take the tables :meth:`save` kept (written by this run of ``cxstudy run``)."""
+    @classmethod
+    def handed(cls, study: Study, path: str | Path, processed: str | Path = "") -> Results:
+        """The results :meth:`save` kept (written by this run of ``cxstudy run``); the
+        cleaned data of ``processed`` is read only if a table not kept is asked for."""
         with Path(path).open("rb") as handle:
             kept = pickle.load(handle)
-        if kept.get("slug") != self.study.slug or kept.get("cxstudy") != __version__:
+        if kept.get("slug") != study.slug or kept.get("cxstudy") != __version__:
             raise ReportError(f"{path} holds tables of another study or cxstudy version; "
                               "rerun cxstudy run")
-        self._tables.update(kept["tables"])
-        for wave, tables in kept.get("waves", {}).items():
-            self.wave(wave)._tables.update(tables)
-        return self
+
+        def load() -> tuple[pd.DataFrame, pd.DataFrame]:
+            responses, log, _sources = load_processed(study, processed)
+            return responses, log
+
+        results = cls(study, None, sources=kept["sources"], tables=kept["tables"],
+                      waves=kept["waves_present"], load=load)
+        for wave, tables in kept["waves"].items():
+            results.wave(wave)._tables.update(tables)
+        return results
 
     def __repr__(self) -> str:
         study = self.study

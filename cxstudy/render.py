@@ -214,7 +214,7 @@ def build_report(results: Results, processed: Path, out_root: Path,
     building = staging_folder(target)
     try:
         tables = results.write_tables(building / "tables")
-        handed = results.save(building / ".results.pickle")
+        handed = results.for_pages().save(building / ".results.pickle")
         parameters = {"study": str(study.path), "processed": str(processed),
                       "results": str(handed)}
         footer = (f"{study.title} · cxstudy {__version__} · built "

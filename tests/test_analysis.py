@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
-from cxstudy import counts, gaps, metrics, report, voices, waves
-from cxstudy.analysis import WRITTEN, Results
+from cxstudy import analysis, counts, gaps, metrics, report, voices, waves
+from cxstudy.analysis import WAVED, WRITTEN, Results
 
 from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
 
@@ -49,8 +49,8 @@ def calls(monkeypatch):
     return counted
 
 
-def touch_everything(res: Results) -> None:
-    for name in [*WRITTEN, "codebook", "coded", "quotes", "returning"]:
+def touch_everything(res: Results, *, coded: bool = True) -> None:
+    for name in [*WRITTEN, "codebook", *(["coded"] if coded else []), "quotes", "returning"]:
         getattr(res, name)
     for wave in res.waves:
         assert res.wave(wave).counts.items
@@ -130,15 +130,34 @@ def test_handed_over_tables_are_not_computed_again(example, tmp_path, monkeypatc
     """What the notebooks of `cxstudy run` do: report.setup with the run's tables."""
     study, responses = example
     first = cx.analyze(study, responses)
-    touch_everything(first)
-    handed = first.save(tmp_path / ".results.pickle")
+    handed = first.for_pages().save(tmp_path / ".results.pickle")
     for module, name in COMPUTED_BY:
         monkeypatch.setattr(module, name, lambda *a, _n=name, **k: pytest.fail(f"{_n} again"))
+    monkeypatch.setattr(analysis, "load_processed",
+                        lambda *a, **k: pytest.fail("the cleaned data was read"))
     monkeypatch.chdir(ROOT)
     res = report.setup("studies/example.yml", "", str(handed))
-    touch_everything(res)
+    touch_everything(res, coded=False)  # what the pages show, the words of each wave too
+    for wave in res.waves:  # each wave's own tables, as the pages show the latest
+        child = res.wave(wave)
+        for name in [*sorted(WAVED - {"coded"}), "counts", "codebook"]:
+            getattr(child, name)
+        for question in res.study.open_ended:
+            child.words(question.id)
     assert res.computed == []
     pd.testing.assert_frame_equal(res.gaps, first.gaps)
+    assert "coded" not in res._tables  # the answers with their themes are not handed over
+    assert res.latest.words("improve").equals(first.latest.words("improve"))
+
+
+def test_handed_results_read_the_cleaned_data_only_when_asked(example, tmp_path):
+    study, responses = example
+    handed = cx.analyze(study, responses).for_pages().save(tmp_path / ".results.pickle")
+    asked = []
+    res = Results.handed(study, handed)
+    res._load = lambda: asked.append(1) or (responses, None)
+    assert len(res.latest.gaps) and not asked
+    assert res.latest.responses["wave"].eq(res.waves[-1]).all() and asked == [1]
 
 
 def test_setup_checks_the_notebook_parameters():
@@ -153,7 +172,7 @@ def test_tables_of_another_study_are_refused(example, tmp_path):
     other = cx.load_study(minimal_study(slug="other"), base_dir=ROOT)
     saved = Results(other, responses.iloc[:0]).save(tmp_path / "other.pickle")
     with pytest.raises(cx.ReportError, match="another study"):
-        Results(study, responses).load(saved)
+        Results.handed(study, saved)
 
 
 # ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import Results, analyze
+from ..study import load_study
 
 
 def setup(study: str, processed: str = "", results: str = "") -> Results:
@@ -34,8 +35,9 @@ def setup(study: str, processed: str = "", results: str = "") -> Results:
     if not study.endswith((".yml", ".yaml")):
         raise ValueError(f"parameter study must be the path of a .yml study file, got {study!r}")
     notebook_setup()
-    found = analyze(locate(study), processed=processed)
-    return found.load(results) if results else found
+    if results:
+        return Results.handed(load_study(locate(study)), results, processed)
+    return analyze(locate(study), processed=processed)
 
 
 def notebook_setup() -> None:

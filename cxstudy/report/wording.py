@@ -237,11 +237,11 @@ def study_line(res) -> str:
     """The first line of a page (Markdown, every name escaped): the study, the wave shown
     and the respondents of that wave per audience."""
     study, now = res.study, res.latest
-    sizes = now.responses["group"].value_counts()
+    sizes = now.respondents
     wave = (f" — wave {md(res.waves[-1])}"
             + (f" (the latest of {', '.join(md(w) for w in res.waves)})"
                if len(res.waves) > 1 else "") if res.waves else "")
-    return (f"**{md(study.title)}**{wave} — {len(now.responses):,} respondents: "
+    return (f"**{md(study.title)}**{wave} — {int(sizes.sum()):,} respondents: "
             + ", ".join(f"{md(g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
 
 
