@@ -32,13 +32,13 @@ def _print(line: str) -> None:
 
 
 def _run_one(study_path: str, out: str | None, report: bool = True,
-             notebook_jobs: int | None = None) -> tuple[str, bool, str]:
+             notebook_jobs: int | None = None, quiet: bool = False) -> tuple[str, bool, str]:
     """Run one study; return (path, ok, message). Safe to call in a worker process."""
     from .pipeline import run
 
     started = time.perf_counter()
     try:
-        result = run(study_path, out=out, progress=_print, report=report,
+        result = run(study_path, out=out, progress=None if quiet else _print, report=report,
                      notebook_jobs=notebook_jobs)
     except CxStudyError as exc:
         return study_path, False, str(exc)
@@ -58,14 +58,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     jobs = max(1, args.jobs)
     failures = 0
     if jobs == 1 or len(args.study) == 1:
-        outcomes = (_run_one(path, args.out, not args.no_report) for path in args.study)
+        outcomes = (_run_one(path, args.out, not args.no_report, quiet=args.quiet)
+                    for path in args.study)
         for _path, ok, message in outcomes:
             failures += not ok
             print(message, file=sys.stdout if ok else sys.stderr, flush=True)
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             # studies share the CPUs: their notebooks run one at a time
-            futures = [pool.submit(_run_one, path, args.out, not args.no_report, 1)
+            futures = [pool.submit(_run_one, path, args.out, not args.no_report, 1, args.quiet)
                        for path in args.study]
             for future in futures:
                 _path, ok, message = future.result()
@@ -151,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                                  "of the study's project folder")
     run_parser.add_argument("--no-report", action="store_true",
                             help="stop after cleaning (write data/processed only)")
+    run_parser.add_argument("--quiet", "-q", action="store_true",
+                            help="no line per stage, only each study's result")
     run_parser.set_defaults(handler=cmd_run)
 
     validate_parser = commands.add_parser(

@@ -245,28 +245,44 @@ def level_counts(responses: pd.DataFrame, study: Study,
         Margins per item, and the pattern tables (``blocks``) that
         :func:`~cxstudy.gaps.dimension_gaps` derives scores and covariances from.
     """
+    chosen, members_of_blocks = chosen_items(study, responses.columns, items)
+    codes_of_group = group_codes(responses, study.groups)
+    weights, weighted = respondent_weights(responses)
+    blocks = [pattern_counts(responses, [chosen[m].id for m in members],
+                             [study.scales[chosen[m].scale].k for m in members],
+                             codes_of_group, len(study.groups), weights if weighted else None)
+              for members in members_of_blocks]
+    return from_patterns(study, chosen, blocks, weighted)
+
+
+def chosen_items(study: Study, columns, items: list[str] | None = None
+                 ) -> tuple[list, list[list[int]]]:
+    """The items counted (those present in ``columns``, or ``items``), in dimension
+    order, and how they are split into pattern blocks: (items, blocks of positions)."""
     wanted = set(items) if items is not None else None
-    chosen = [i for i in study.items if i.id in responses.columns
-              and (wanted is None or i.id in wanted)]
+    chosen = [i for i in study.items if i.id in columns and (wanted is None or i.id in wanted)]
     chosen.sort(key=lambda i: study.dimensions.index(i.dimension))  # stable: study order
+    k = np.array([study.scales[i.scale].k for i in chosen], dtype=np.int64)
+    return chosen, _blocks(chosen, k, len(study.groups))
+
+
+def from_patterns(study: Study, chosen: list, blocks: list[PatternCounts],
+                  weighted: bool) -> LevelCounts:
+    """The :class:`LevelCounts` of ``chosen`` items from their pattern tables, however
+    those were counted (``np.bincount`` here; an SQL ``GROUP BY`` in
+    :mod:`cxstudy.warehouse`)."""
     groups = tuple(study.groups)
     n_groups = len(groups)
     scales = [study.scales[i.scale] for i in chosen]
     k = np.array([s.k for s in scales], dtype=np.int64)
     k_max = int(k.max()) if len(k) else 1
-    codes_of_group = group_codes(responses, groups)
-    weights, weighted = respondent_weights(responses)
-
     counts = np.zeros((len(chosen), n_groups, k_max))
     n = np.zeros((len(chosen), n_groups))
     n_eff = np.zeros((len(chosen), n_groups))
-    blocks = []
-    for members in _blocks(chosen, k, n_groups):
-        block = pattern_counts(responses, [chosen[m].id for m in members],
-                               [int(k[m]) for m in members], codes_of_group, n_groups,
-                               weights if weighted else None)
-        blocks.append(block)
-        for position, row in enumerate(members):
+    row_of = {item.id: row for row, item in enumerate(chosen)}
+    for block in blocks:
+        for position, item_id in enumerate(block.items):
+            row = row_of[item_id]
             total, raw, squares = block.margin(position)
             counts[row, :, :k[row]] = total[:, 1:]
             n[row] = raw[:, 1:].sum(axis=1)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from . import stats
 from .counts import LevelCounts, group_codes, item_codes, level_counts, respondent_weights
@@ -447,7 +448,29 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     tail = (1 - study.confidence) / 2
 
     draws, shares = {}, {}
-    for g in [reference, *others]:
+    with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more
+        _draw_shares(responses, counts, codes, weights, weighted, top, rng, n_boot,
+                     [reference, *others], draws, shares)
+    rows = []
+    for g in others:
+        use = usable[:, g] & usable[:, reference]
+        index = float(np.mean(np.abs(shares[g][use] - shares[reference][use]))) \
+            if use.any() else np.nan
+        boot = np.mean(np.abs(draws[g][:, use] - draws[reference][:, use]), axis=1) \
+            if use.any() else np.array([np.nan])
+        rows.append({"group": study.groups[g], "reference": study.reference,
+                     "items": int(use.sum()), "index": index,
+                     "index_low": float(np.quantile(boot, tail)) if use.any() else np.nan,
+                     "index_high": float(np.quantile(boot, 1 - tail)) if use.any() else np.nan,
+                     "n_boot": n_boot})
+    return pd.DataFrame(rows)
+
+
+def _draw_shares(responses, counts, codes, weights, weighted, top, rng, n_boot, groups,
+                 draws, shares) -> None:
+    """Each audience's top-box shares and ``n_boot`` draws from their sampling
+    distribution (into ``shares`` and ``draws``)."""
+    for g in groups:
         in_group = codes == g
         indicator = np.column_stack([
             _top_box_indicator(responses, item, top[row])[in_group]
@@ -464,19 +487,6 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
         shares[g] = share
         draws[g] = rng.multivariate_normal(np.nan_to_num(share), _psd(sampling), size=n_boot,
                                            method="eigh")
-    rows = []
-    for g in others:
-        use = usable[:, g] & usable[:, reference]
-        index = float(np.mean(np.abs(shares[g][use] - shares[reference][use]))) \
-            if use.any() else np.nan
-        boot = np.mean(np.abs(draws[g][:, use] - draws[reference][:, use]), axis=1) \
-            if use.any() else np.array([np.nan])
-        rows.append({"group": study.groups[g], "reference": study.reference,
-                     "items": int(use.sum()), "index": index,
-                     "index_low": float(np.quantile(boot, tail)) if use.any() else np.nan,
-                     "index_high": float(np.quantile(boot, 1 - tail)) if use.any() else np.nan,
-                     "n_boot": n_boot})
-    return pd.DataFrame(rows)
 
 
 def _top_box_indicator(responses, item_id, top_levels) -> np.ndarray:

@@ -5,6 +5,7 @@ Cleaned data is kept by :mod:`cxstudy.processed`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,8 +144,6 @@ def run(
         StudyFileError, ReadError, DataError or ReportError: one clear message.
         The previous report is left untouched.
     """
-    import time
-
     started = time.perf_counter()
     say = progress or (lambda _line: None)
     if not isinstance(study, Study):
@@ -170,11 +169,14 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     from .render import build_report
 
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
+    began = time.perf_counter()
     raw = read_sources(study)
     problems = column_problems(raw, study)
     if problems:
         raise StudyFileError(study.path, problems)
-    say(f"{study.slug}: cleaning {len(raw):,} rows")
+    say(f"{study.slug}: read {len(raw):,} rows in {time.perf_counter() - began:.1f} s; "
+        "cleaning")
+    began = time.perf_counter()
     result = clean(raw, study)
     if not result.log["kept"].any():
         reasons = result.log["reason"].value_counts()
@@ -190,7 +192,9 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
                              sources=sources)
     kept = int(result.log["kept"].sum())
     say(f"{study.slug}: kept {kept:,} of {len(raw):,} rows "
-        f"({len(raw) - kept:,} dropped; reasons in {folder / 'cleaning_log.csv'})")
+        f"({len(raw) - kept:,} dropped; reasons in {folder / 'cleaning_log.csv'}) in "
+        f"{time.perf_counter() - began:.1f} s")
+    del raw  # the exports' cells are not needed past cleaning
     report_dir = None
     if report:
         results = Results(study, result.responses, log=result.log, sources=sources)

@@ -213,8 +213,11 @@ def build_report(results: Results, processed: Path, out_root: Path,
     target = out_root / "reports" / study.slug
     building = staging_folder(target)
     try:
+        began = time.perf_counter()
         tables = results.write_tables(building / "tables")
         handed = results.for_pages().save(building / ".results.pickle")
+        say(f"{study.slug}: tables in {time.perf_counter() - began:.1f} s; "
+            f"{len(pages_for(study))} pages, {notebook_jobs} at a time")
         parameters = {"study": str(study.path), "processed": str(processed),
                       "results": str(handed)}
         footer = (f"{study.title} · cxstudy {__version__} · built "
