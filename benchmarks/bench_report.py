@@ -31,7 +31,8 @@ import cxstudy"""
 
 
 def floor(folder: Path, workers: int = 1) -> float:
-    """The floor: import-only notebooks executed and converted, ``workers`` at a time."""
+    """The floor: import-only notebooks executed and converted, ``workers`` at a time
+    (no ``cwd``: papermill would change this process's directory from several threads)."""
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(lambda number: _floor_notebook(folder, number), range(len(PAGES))))
@@ -44,7 +45,7 @@ def _floor_notebook(folder: Path, number: int) -> None:
         "name": "python3", "display_name": "Python 3", "language": "python"}})
     nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
     nbformat.write(nb, source)
-    pm.execute_notebook(str(source), str(target), kernel_name="python3", cwd=str(folder),
+    pm.execute_notebook(str(source), str(target), kernel_name="python3",
                         progress_bar=False, log_output=False,
                         extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     body, _ = HTMLExporter(exclude_input=True).from_notebook_node(

@@ -159,7 +159,8 @@ def whole_run(project: Path) -> tuple[float, float]:
     command = [sys.executable, "-m", "cxstudy", "run", str(project / "studies" / "example.yml"),
                "--quiet"]
     started = time.perf_counter()
-    process = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                           cwd=project)
     peak = 0
     while process.poll() is None:
         total = 0
