@@ -112,8 +112,8 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """Reports built once for the whole session and shared by the tests that read them:
-    the example, the differently shaped studies of ``tests/shapes.py`` and the example at
-    a minimum group size of 30, through the command line with ``--jobs 2`` (started in the
+    the example and the differently shaped studies of ``tests/shapes.py``, through the
+    command line with ``--jobs 2`` (started in the
     background as soon as the tests are collected); and the small ``stars`` study again in
     this process (notebooks in threads), to compare the two ways.
 

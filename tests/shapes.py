@@ -193,23 +193,11 @@ def tiny(project: Path, rng) -> Path:
     return _write(project, "tiny", spec, exports)
 
 
-def strict(project: Path, rng) -> Path:
-    """The shipped example with a minimum group size of 30: its 25 leaders are hidden."""
-    text = (project / "studies" / "example.yml").read_text(encoding="utf-8")
-    path = project / "studies" / "strict.yml"
-    path.write_text(text.replace("slug: example", "slug: strict").replace(
-        "min_group_size: 5 ", "min_group_size: 30"), encoding="utf-8")
-    return path
-
-
 SHAPES = {"stars": stars, "five": five, "mixed": mixed, "seasons": seasons, "tiny": tiny}
 
 
 def write_all(project: Path, seed: int = 20261124) -> dict[str, Path]:
-    """Every shaped study into ``project`` (which holds the example): slug -> study file;
-    ``strict`` too when the example is there."""
+    """Every shaped study into ``project``: slug -> study file. (The example at a
+    minimum group size of 30 is checked on its tables, tests/test_analysis.py.)"""
     rng = np.random.default_rng(seed)
-    written = {slug: make(project, rng) for slug, make in SHAPES.items()}
-    if (project / "studies" / "example.yml").exists():
-        written["strict"] = strict(project, rng)
-    return written
+    return {slug: make(project, rng) for slug, make in SHAPES.items()}

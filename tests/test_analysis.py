@@ -237,3 +237,33 @@ def test_metric_gaps_read_like_the_other_tables(tmp_path):
     ces = shown.iloc[1]["Gap (CI)"]
     assert re.fullmatch(r"\+\d\.\d\d \(\+\d\.\d\d to \+\d\.\d\d\)", ces), ces
     assert shown.iloc[0]["Compared"] == "leadership − customers"
+
+
+def test_an_audience_below_the_minimum_shows_no_figure_in_any_table(example):
+    """The example at min_group_size 30: its 25 leaders (every wave) leave no estimate in
+    any table a page is made from: the property the report pages rely on (each page's
+    figures and sentences come from these tables)."""
+    import dataclasses
+
+    import numpy as np
+
+    study, responses = example
+    strict = dataclasses.replace(study, min_group_size=30)
+    res = cx.analyze(strict, responses).for_pages()
+    checked = 0
+    for name in res.available:
+        table, spec = getattr(res, name), WRITTEN[name]
+        for column in ("group", "says_strength", "says_problem"):
+            if column not in table.columns:
+                continue
+            leaders = table[table[column] == "leadership"]
+            shown = [c for c in spec.estimates if c in leaders.columns
+                     and leaders[c].notna().any()]
+            assert not shown, (name, shown)
+            checked += len(leaders)
+    assert checked > 100
+    quotes = res.quotes
+    assert not (quotes["group"] == "leadership").any()
+    for question in study.open_ended:
+        assert not (res.words(question.id)["group"] == "leadership").any()
+    assert np.isnan(res.latest.gap_index.set_index("group").loc["leadership", "index"])
