@@ -449,8 +449,23 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
 
     draws, shares = {}, {}
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more
-        _draw_shares(responses, counts, codes, weights, weighted, top, rng, n_boot,
-                     [reference, *others], draws, shares)
+        for g in [reference, *others]:
+            in_group = codes == g
+            indicator = np.column_stack([
+                _top_box_indicator(responses, item, top[row])[in_group]
+                for row, item in enumerate(counts.items)]) if counts.items else np.empty((0, 0))
+            w = weights[in_group] if weighted else None
+            cov = stats.pairwise_cov(indicator, w, None if w is None else w * w)
+            effective = counts.effective()[:, g, :]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                share = (effective * top).sum(axis=1) / effective.sum(axis=1)
+            n_eff = counts.n_eff[:, g]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.sqrt(np.outer(1 / n_eff, 1 / n_eff))
+            sampling = np.nan_to_num(cov * scale)
+            shares[g] = share
+            draws[g] = rng.multivariate_normal(np.nan_to_num(share), _psd(sampling), size=n_boot,
+                                               method="eigh")
     rows = []
     for g in others:
         use = usable[:, g] & usable[:, reference]
@@ -464,29 +479,6 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
                      "index_high": float(np.quantile(boot, 1 - tail)) if use.any() else np.nan,
                      "n_boot": n_boot})
     return pd.DataFrame(rows)
-
-
-def _draw_shares(responses, counts, codes, weights, weighted, top, rng, n_boot, groups,
-                 draws, shares) -> None:
-    """Each audience's top-box shares and ``n_boot`` draws from their sampling
-    distribution (into ``shares`` and ``draws``)."""
-    for g in groups:
-        in_group = codes == g
-        indicator = np.column_stack([
-            _top_box_indicator(responses, item, top[row])[in_group]
-            for row, item in enumerate(counts.items)]) if counts.items else np.empty((0, 0))
-        w = weights[in_group] if weighted else None
-        cov = stats.pairwise_cov(indicator, w, None if w is None else w * w)
-        effective = counts.effective()[:, g, :]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            share = (effective * top).sum(axis=1) / effective.sum(axis=1)
-        n_eff = counts.n_eff[:, g]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.sqrt(np.outer(1 / n_eff, 1 / n_eff))
-        sampling = np.nan_to_num(cov * scale)
-        shares[g] = share
-        draws[g] = rng.multivariate_normal(np.nan_to_num(share), _psd(sampling), size=n_boot,
-                                           method="eigh")
 
 
 def _top_box_indicator(responses, item_id, top_levels) -> np.ndarray:

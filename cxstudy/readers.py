@@ -330,13 +330,8 @@ def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
     reader straight from its bytes, into Arrow-backed columns; any other file (another
     encoding, a carriage return inside an answer, a ragged or damaged table) takes the
     careful path, which reads it as the Arrow path would and names what is wrong."""
-    data = path.read_bytes()
-    grid = _arrow_grid(data)
-    if grid is not None:
-        bom = data.startswith(b"\xef\xbb\xbf")
-        return grid[0], {"encoding": "utf-8-sig" if bom else "utf-8", "delimiter": grid[1]}
-    del data
-    return _careful_grid(path)
+    read = _arrow_grid(path.read_bytes())
+    return read if read is not None else _careful_grid(path)
 
 
 def _careful_grid(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -367,13 +362,14 @@ def _careful_grid(path: Path) -> tuple[pd.DataFrame, dict]:
     return grid, {"encoding": encoding, "delimiter": delimiter}
 
 
-def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, str] | None:
-    """The grid of a clean UTF-8 text export read by pyarrow, or None when the file needs
-    the careful path (see :func:`_text_grid`)."""
+def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, dict] | None:
+    """The grid of a clean UTF-8 text export read by pyarrow and how it was read, or None
+    when the file needs the careful path (see :func:`_text_grid`)."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
-    body = memoryview(data)[3:] if data.startswith(b"\xef\xbb\xbf") else memoryview(data)
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = memoryview(data)[3:] if bom else memoryview(data)
     if (not body or data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data
             or _LONE_CR.search(data) or bytes(body[:4096]).isspace()
             or data.count(b'"') % 2):  # a quote left open: a cut-off file
@@ -400,7 +396,7 @@ def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, str] | None:
                          names=table.column_names)
     grid = table.to_pandas()
     grid.columns = range(width)
-    return grid, delimiter
+    return grid, {"encoding": "utf-8-sig" if bom else "utf-8", "delimiter": delimiter}
 
 
 def _lf_line_breaks(column):
