@@ -16,6 +16,7 @@ import platform
 import re
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -245,11 +246,19 @@ def _make_pages(study: Study, building: Path, parameters: dict, footer: str, job
 
     pages = pages_for(study)
 
-    def make_page(name: str) -> dict:
+    failed_already = threading.Event()  # a worker may take the next page before the pool stops
+
+    def make_page(name: str) -> dict | None:
+        if failed_already.is_set():
+            return None
         page, title = pages[name]
         began = time.perf_counter()
         executed = building / name
-        execute(source_dir / name, executed, parameters, study.project_root)
+        try:
+            execute(source_dir / name, executed, parameters, study.project_root)
+        except ReportError:
+            failed_already.set()
+            raise
         (building / page).write_text(to_html(executed, page, study, footer), encoding="utf-8")
         seconds = round(time.perf_counter() - began, 2)
         say(f"{study.slug}: page {page} ({seconds:.1f} s)")

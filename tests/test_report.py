@@ -210,8 +210,11 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built
     out = tmp_path / "out"
     shutil.copytree(serial / "reports", out / "reports")
     before = sha256_tree(out / "reports" / "tiny")
-    with pytest.raises(ReportError) as caught:
-        cx.run(project_copy / "studies" / "tiny.yml", out=out)
+    lines: list[str] = []
+    with pytest.raises(ReportError) as caught:  # one page at a time: the first one fails
+        cx.run(project_copy / "studies" / "tiny.yml", out=out, notebook_jobs=1,
+               progress=lines.append)
+    assert not [line for line in lines if ": page " in line]  # no page started after it
     message = str(caught.value)
     assert "notebook 00_summary.ipynb failed in cell 5 (raise ValueError('the chart broke'))" \
         in message
