@@ -21,6 +21,7 @@ import pandas as pd
 from . import counts as counts_module
 from . import gaps as gaps_module
 from . import metrics as metrics_module
+from . import quality
 from . import segments as segments_module
 from . import voices as voices_module
 from . import waves as waves_module
@@ -45,6 +46,8 @@ WRITTEN: dict[str, TableSpec] = {
 TRENDS = ("trends", "dimension_trends", "metric_trends")
 # tables computed within each wave and stacked (the trends compare waves instead)
 WAVED = {name for name in WRITTEN if name not in TRENDS} | {"coded", "quotes"}
+# what the data-quality page shows of the cleaning, for the study as a whole
+QUALITY = ("dropped", "rows_by_rule", "not_checked", "dropped_examples", "missing", "weights")
 
 
 class Results:
@@ -54,7 +57,10 @@ class Results:
     ``dimensions``, ``shares``, ``kruskal``, ``gap_index``, ``blind_spots``,
     ``metrics``, ``metric_gaps``, ``calibration``, ``themes``, ``importance``; and what
     they are made from: ``counts`` (:func:`~cxstudy.level_counts`), ``codebook``,
-    ``coded`` (every open answer's themes), ``quotes`` and :meth:`words`.
+    ``coded`` (every open answer's themes), ``quotes`` and :meth:`words`; and what
+    cleaning did and the answers lack, for the data-quality page (:mod:`cxstudy.quality`):
+    ``dropped``, ``rows_by_rule``, ``not_checked``, ``dropped_examples``, ``missing``,
+    ``weights``.
     ``computed`` lists what this object computed itself, in order.
 
     In a study with waves every table is computed within each wave (:meth:`wave` gives
@@ -283,6 +289,47 @@ class Results:
         return self._get("returning", lambda: waves_module.returning_respondents(
             self.responses, self.study))
 
+    # -- what cleaning did (every wave: cleaning accounts for every input row) -----------
+
+    def _cleaning_log(self) -> pd.DataFrame:
+        if self.log is None:
+            raise ValueError("these results have no cleaning log: make them with "
+                             "cx.analyze(study_file), which reads and cleans the exports")
+        return self.log
+
+    @property
+    def dropped(self) -> pd.Series:
+        """Rows dropped by each cleaning rule (reason -> rows), most first."""
+        return self._get("dropped", lambda: quality.dropped_by_reason(self._cleaning_log()))
+
+    @property
+    def rows_by_rule(self) -> pd.DataFrame:
+        """Rows in, dropped by each rule and kept, per audience."""
+        return self._get("rows_by_rule", lambda: quality.rows_by_rule(self._cleaning_log(),
+                                                                      self.study))
+
+    @property
+    def not_checked(self) -> pd.DataFrame:
+        """Rules not applied to an export because it lacks their column."""
+        return self._get("not_checked", lambda: quality.not_checked(self._cleaning_log()))
+
+    @property
+    def dropped_examples(self) -> pd.DataFrame:
+        """The first three dropped rows of each rule, with why."""
+        return self._get("dropped_examples",
+                         lambda: quality.dropped_examples(self._cleaning_log()))
+
+    @property
+    def missing(self) -> pd.DataFrame:
+        """Share of each audience (of the minimum size) without an answer to each item."""
+        return self._get("missing", lambda: quality.missing_shares(self.responses, self.study))
+
+    @property
+    def weights(self) -> pd.DataFrame:
+        """Spread and design effect of the weights (empty in a study without weights)."""
+        return self._get("weights", lambda: quality.weights_display(self.responses,
+                                                                    self.study))
+
     # -- what the study has, writing, handing over --------------------------------------
 
     @property
@@ -316,9 +363,10 @@ class Results:
 
     def for_pages(self) -> Results:
         """Compute everything the report's pages show: every table, the quotes, the
-        returning respondents and each question's distinguishing words, for the study
-        and for each wave."""
-        for name in [*self.available, "quotes", "returning"]:
+        returning respondents, what cleaning did and each question's distinguishing
+        words, for the study and for each wave."""
+        cleaning = QUALITY if self.log is not None else ("missing", "weights")
+        for name in [*self.available, "quotes", "returning", *cleaning]:
             getattr(self, name)
         for results in (self, *(self.wave(w) for w in self.waves)):
             results.respondents  # noqa: B018 - computed to be kept

@@ -241,15 +241,13 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
 
 
 @_literal_text
-def missingness_heatmap(responses: pd.DataFrame, study: Study) -> Figure:
-    """Share of each audience that left each item unanswered (audiences below the minimum
-    group size are left out: their shares would reveal their answers)."""
-    items = [i for i in study.items if i.id in responses.columns]
-    shown = [g for g in study.groups
-             if not too_small(int((responses["group"] == g).sum()), study)]
-    table = pd.DataFrame({g: [responses.loc[responses["group"] == g, i.id].isna().mean()
-                              for i in items] for g in shown},
-                         index=[_wrap(f"{i.id}: {i.text}", 50) for i in items])
+def missingness_heatmap(missing: pd.DataFrame, study: Study) -> Figure:
+    """Share of each audience that left each item unanswered, from
+    :func:`cxstudy.quality.missing_shares` (which leaves out audiences below the minimum
+    group size: their shares would reveal their answers)."""
+    texts = {i.id: i.text for i in study.items}
+    table = missing.set_axis([_wrap(f"{item}: {texts[item]}", 50) for item in missing.index])
+    items = list(missing.index)
     fig, ax = plt.subplots(figsize=(8, 0.36 * len(items) + 1.6))
     if table.empty:
         ax.set_axis_off()

@@ -9,7 +9,7 @@ import pytest
 
 import cxstudy as cx
 from cxstudy import analysis, counts, gaps, metrics, report, voices, waves
-from cxstudy.analysis import WAVED, WRITTEN, Results
+from cxstudy.analysis import QUALITY, WAVED, WRITTEN, Results
 
 from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
 
@@ -49,8 +49,9 @@ def calls(monkeypatch):
     return counted
 
 
-def touch_everything(res: Results, *, coded: bool = True) -> None:
-    for name in [*WRITTEN, "codebook", *(["coded"] if coded else []), "quotes", "returning"]:
+def touch_everything(res: Results, *, coded: bool = True, cleaning: bool = False) -> None:
+    for name in [*WRITTEN, "codebook", *(["coded"] if coded else []), "quotes", "returning",
+                 *(QUALITY if cleaning else ())]:
         getattr(res, name)
     for wave in res.waves:
         assert res.wave(wave).counts.items
@@ -126,10 +127,10 @@ def test_a_study_without_metrics_estimates_or_themes_has_only_its_tables(tmp_pat
                                "perception_gap_index", "shares"]
 
 
-def test_handed_over_tables_are_not_computed_again(example, tmp_path, monkeypatch):
+def test_handed_over_tables_are_not_computed_again(example_cleaned, tmp_path, monkeypatch):
     """What the notebooks of `cxstudy run` do: report.setup with the run's tables."""
-    study, responses = example
-    first = cx.analyze(study, responses)
+    study, _raw, result = example_cleaned
+    first = Results(study, result.responses, log=result.log)
     handed = first.for_pages().save(tmp_path / ".results.pickle")
     for module, name in COMPUTED_BY:
         monkeypatch.setattr(module, name, lambda *a, _n=name, **k: pytest.fail(f"{_n} again"))
@@ -137,7 +138,7 @@ def test_handed_over_tables_are_not_computed_again(example, tmp_path, monkeypatc
                         lambda *a, **k: pytest.fail("the cleaned data was read"))
     monkeypatch.chdir(ROOT)
     res = report.setup("studies/example.yml", "", str(handed))
-    touch_everything(res, coded=False)  # what the pages show, the words of each wave too
+    touch_everything(res, coded=False, cleaning=True)  # what the pages show, words too
     for wave in res.waves:  # each wave's own tables, as the pages show the latest
         child = res.wave(wave)
         for name in [*sorted(WAVED - {"coded"}), "counts", "codebook"]:
@@ -146,6 +147,7 @@ def test_handed_over_tables_are_not_computed_again(example, tmp_path, monkeypatc
             child.words(question.id)
     assert res.computed == []
     pd.testing.assert_frame_equal(res.gaps, first.gaps)
+    pd.testing.assert_frame_equal(res.rows_by_rule, first.rows_by_rule)  # what cleaning did
     assert "coded" not in res._tables  # the answers with their themes are not handed over
     assert res.latest.words("improve").equals(first.latest.words("improve"))
 

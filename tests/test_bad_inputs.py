@@ -259,11 +259,12 @@ def test_an_audience_called_total_keeps_its_own_column():
 
 def test_a_small_audience_shows_no_missingness():
     from cxstudy import plots
+    from cxstudy.quality import missing_shares
 
     study = cx.load_study(minimal_study(min_group_size=5), base_dir=ROOT)
     responses = pd.DataFrame({"group": ["leadership"] * 3 + ["customers"] * 10,
                               "excellent": [None, 4, 5] + [1] * 10})
-    figure = plots.missingness_heatmap(responses, study)
+    figure = plots.missingness_heatmap(missing_shares(responses, study), study)
     assert "leadership" not in figure.cx_alt
     assert "leadership" not in [t.get_text() for t in figure.axes[0].get_xticklabels()]
 

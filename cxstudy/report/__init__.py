@@ -5,6 +5,7 @@ comes from a study file or from respondents is HTML-escaped before it is put int
 HTML or Markdown.
 """
 
+from ..quality import not_checked, rows_by_rule, weights_display
 from .display import (
     agreements,
     blind_spot_display,
@@ -22,14 +23,10 @@ from .display import (
     levels_display,
     metric_display,
     metric_gap_display,
-    missing_by_item,
     nan_to_dash,
-    not_checked,
-    rows_by_rule,
     segment_display,
     table_html,
     trend_display,
-    weights_display,
 )
 from .page import locate, notebook_setup, page_links, setup
 from .wording import (
@@ -90,7 +87,6 @@ __all__ = [
     "metric_display",
     "metric_gap_display",
     "metrics_blurb",
-    "missing_by_item",
     "names",
     "nan_to_dash",
     "not_checked",

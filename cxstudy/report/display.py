@@ -148,32 +148,6 @@ def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
         "Value (95% CI)": [value(r) for r in metrics.itertuples()]})
 
 
-def weights_display(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Spread of the weights and the design effect of the weighted audience (per wave in
-    a study with waves: each wave is raked on its own)."""
-    from ..waves import one_wave, waves_in
-    from ..weights import weight_summary
-
-    if study.weights is None:
-        return pd.DataFrame()
-    waves = waves_in(responses, study)
-    parts = [(wave, one_wave(responses, wave)) for wave in waves] or [(None, responses)]
-    return pd.DataFrame([_weights_row(weight_summary(part, study.weights.group), study, wave)
-                         for wave, part in parts])
-
-
-def _weights_row(summary: dict, study: Study, wave: str | None) -> dict:
-    return {
-        **({"Wave": wave} if wave is not None else {}),
-        "Audience": study.weights.group, "n": summary["n"],
-        "Smallest weight": round(summary["min"], 3), "Median": round(summary["median"], 3),
-        "Largest": round(summary["max"], 3), "CV": round(summary["cv"], 3),
-        "Effective n (Kish)": round(summary["n_eff"], 1),
-        "Design effect": round(summary["design_effect"], 3),
-        "Raked to": ", ".join(study.weights.margins) or "—",
-        "Trimmed at": (f"{study.weights.trim:g} x mean" if study.weights.trim else "—")}
-
-
 def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Dimension gaps with alpha, as a reviewer reads them."""
     def alpha_text(value, low, high):
@@ -199,46 +173,6 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
                                       for r in dimensions.itertuples()],
         "Note": dimensions["note"].replace("", "—"),
     })
-
-
-def rows_by_rule(log: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Rows in, dropped by each rule, and kept, per audience (a table). The totals have a
-    key no audience can have (an audience may well be called "total")."""
-    from ..clean import RULES
-
-    every = "\x00every"  # the margin's key, shown as "all rows"
-    frame = log.assign(reason=log["reason"].replace("", "kept"),
-                       group=log["group"].replace("", "\x00none").fillna("\x00none"))
-    table = pd.crosstab(frame["reason"], frame["group"], margins=True, margins_name=every)
-    order = [g for g in [*study.groups, "\x00none", every] if g in table.columns]
-    labels = {rule.reason: rule.label for rule in RULES} | {"kept": "kept", every: "all rows"}
-    table = table.loc[[r for r in labels if r in table.index], order]
-    table.index = [labels[r] for r in table.index]
-    table.columns = [{"\x00none": "(no audience)", every: "all rows"}.get(c, c)
-                     for c in table.columns]
-    table.index.name = "rows"
-    return table
-
-
-def not_checked(log: pd.DataFrame) -> pd.DataFrame:
-    """Rules skipped for a source because its export lacks the column (from the log)."""
-    notes = log.loc[log["detail"].str.contains("not checked:", na=False), ["source", "detail"]]
-    if notes.empty:
-        return pd.DataFrame(columns=["source", "rule not applied"])
-    parts = notes.assign(detail=notes["detail"].str.split("; ")).explode("detail")
-    parts = parts[parts["detail"].str.startswith("not checked:")]
-    parts["rule not applied"] = parts["detail"].str.removeprefix("not checked: ")
-    return parts[["source", "rule not applied"]].drop_duplicates().reset_index(drop=True)
-
-
-def missing_by_item(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Share of each audience without an answer to each item."""
-    table = pd.DataFrame({
-        group: [responses.loc[responses["group"] == group, i.id].isna().mean()
-                for i in study.items if i.id in responses.columns]
-        for group in study.groups},
-        index=[i.text for i in study.items if i.id in responses.columns])
-    return table.map(lambda v: pct(v))
 
 
 def gap_index_display(gap_index: pd.DataFrame) -> pd.DataFrame:

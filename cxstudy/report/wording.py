@@ -185,13 +185,14 @@ def importance_note(importance: pd.DataFrame, study: Study) -> str:
             f"“{md(label)}” ({why}), among {md(study.reference)}.")
 
 
-def quality_line(log: pd.DataFrame, sources: pd.DataFrame) -> str:
-    """Data quality in one sentence: rows read, kept, and dropped by reason."""
-    dropped = log.loc[~log["kept"].astype(bool), "reason"].value_counts()
+def quality_line(dropped: pd.Series, sources: pd.DataFrame) -> str:
+    """Data quality in one sentence: rows read, kept, and dropped by reason (``dropped``:
+    rows per reason, :func:`cxstudy.quality.dropped_by_reason`; ``sources``: rows read
+    and kept per export)."""
     reasons = ", ".join(f"{count:,} {reason.replace('_', ' ')}" for reason, count in
                         dropped.items())
-    return (f"{len(log):,} responses read from {len(sources)} export(s); "
-            f"{int(log['kept'].astype(bool).sum()):,} kept"
+    return (f"{int(sources['rows'].sum()):,} responses read from {len(sources)} export(s); "
+            f"{int(sources['kept'].sum()):,} kept"
             + (f", {int(dropped.sum()):,} dropped ({reasons})." if len(dropped) else "."))
 
 
