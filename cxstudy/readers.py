@@ -384,8 +384,9 @@ def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, dict] | None:
                                                block_size=16 << 20),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                                  ignore_empty_lines=True),
-            convert_options=arrow_csv.ConvertOptions(
-                column_types={f"f{i}": pa.string() for i in range(width)},
+            convert_options=arrow_csv.ConvertOptions(  # each distinct answer kept once
+                column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string())
+                              for i in range(width)},
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, csv.Error, StopIteration):  # ragged, not UTF-8, a long header
         return None
@@ -400,11 +401,14 @@ def _arrow_grid(data: bytes) -> tuple[pd.DataFrame, dict] | None:
 
 
 def _lf_line_breaks(column):
+    import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not pc.any(pc.match_substring(column, "\r")).as_py():
+    if not any(pc.any(pc.match_substring(chunk.dictionary, "\r")).as_py()
+               for chunk in column.chunks):  # the distinct answers: few, and read once
         return column
-    return pc.replace_substring(column, "\r\n", "\n")
+    # two answers may become one ("a\r\nb", "a\nb"): encode the replaced text afresh
+    return pc.dictionary_encode(pc.replace_substring(column.cast(pa.string()), "\r\n", "\n"))
 
 
 def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
@@ -590,7 +594,9 @@ def _tidy_values(data: pd.DataFrame) -> pd.DataFrame:
     tidy = {}
     for name in data.columns:
         column = data[name]
-        if column.dtype == object or pd.api.types.is_string_dtype(column):
+        if isinstance(column.dtype, pd.CategoricalDtype):  # text read by Arrow: per answer
+            column = _tidy_distinct(column)
+        elif column.dtype == object or pd.api.types.is_string_dtype(column):
             is_text = column.map(type).eq(str) if column.dtype == object else None
             if is_text is None or is_text.all():
                 column = _tidy_text(column.astype("str"))
@@ -601,6 +607,26 @@ def _tidy_values(data: pd.DataFrame) -> pd.DataFrame:
                 column = column.where(column.notna(), np.nan).infer_objects()
         tidy[name] = column
     return pd.DataFrame(tidy, index=data.index)
+
+
+def _tidy_distinct(column: pd.Series) -> pd.Series:
+    """:func:`_tidy_text` of a column of text read as categories (each distinct text once,
+    the header rows' among them): the distinct texts its rows hold are tidied, then
+    taken back to the rows."""
+    codes = column.cat.codes.to_numpy()
+    held = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)))
+    tidied = _tidy_text(pd.Series(column.cat.categories[held], dtype="str"))
+    position = np.full(len(column.cat.categories) + 1, -1, dtype=np.intp)  # code -1: -1
+    position[held] = np.arange(len(held))
+    at = position[codes]
+    if pd.api.types.is_numeric_dtype(tidied):
+        numbers = tidied.to_numpy()
+        if (at < 0).any():
+            numbers = np.append(numbers.astype(np.float64), np.nan)  # the last: missing
+        values = numbers[at]
+    else:
+        values = tidied.array.take(at, allow_fill=True)
+    return pd.Series(values, index=column.index, name=column.name)
 
 
 def _tidy_text(column: pd.Series) -> pd.Series:

@@ -286,6 +286,10 @@ def _both_paths(path):
 
     fast = _arrow_grid(path.read_bytes())
     careful, _ = _careful_grid(path)
+    if fast is not None:  # Arrow keeps each distinct cell once (categories): the same cells
+        grid, info = fast
+        assert all(isinstance(t, pd.CategoricalDtype) for t in grid.dtypes)
+        fast = grid.astype(careful.dtypes.to_dict()), info
     return fast, careful
 
 
@@ -330,3 +334,21 @@ def test_arrow_path_equals_careful_path_on_any_cells(tmp_path_factory, cells, cr
         return  # e.g. a blank line of cells: the careful path refuses it, and says where
     if fast is not None:
         pd.testing.assert_frame_equal(fast[0], careful)
+
+
+@given(cells=st.lists(st.sampled_from(["", " ", "1", "2.5", " 3 ", "007", "-1", "1e3", "x",
+                                       " Agree", "Agree ", "n/a", "10"]), min_size=1,
+                      max_size=40),
+       unused=st.lists(st.sampled_from(["Q1", "x", "007", "{\"ImportId\": \"QID1\"}"]),
+                       max_size=3))
+@settings(max_examples=200, deadline=None)
+def test_tidying_distinct_answers_equals_tidying_every_row(cells, unused):
+    """The Arrow path tidies each distinct cell once (numbers, blanks, spaces) and takes
+    the result back to the rows: the same column as tidying row by row. Categories no
+    row holds (the header rows') play no part."""
+    from cxstudy.readers import _tidy_distinct, _tidy_text
+
+    categories = list(dict.fromkeys([*cells, *unused]))
+    column = pd.Series(pd.Categorical(cells, categories=categories), name="Q")
+    expected = _tidy_text(pd.Series(cells, dtype="str", name="Q"))
+    pd.testing.assert_series_equal(_tidy_distinct(column), expected)
