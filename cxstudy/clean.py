@@ -165,17 +165,19 @@ def _unmapped_blanks(rows: pd.DataFrame, source: Source, name: str) -> list[Prob
 
 
 def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Coded:
+    """Every mapped column coded, written by position into one array per response column
+    (an audience's rows are found once; no label lookups over a million rows)."""
     problems: list[Problem] = []
-    columns: dict[str, pd.Series] = {}
-    raw_codes: dict[str, pd.Series] = {}
-    unknown_rows = pd.Series(False, index=raw.index)
+    buffers: dict[str, tuple[str, np.ndarray]] = {}   # column id -> (kind, values)
+    raw_codes: dict[str, np.ndarray] = {}
+    unknown_rows = np.zeros(len(raw), dtype=bool)
     unknown: list[tuple[Scale, str, int, str]] = []
-    by_group = {g: raw.index[raw["group"].eq(g).fillna(False).to_numpy(bool)]
-                for g in study.groups}
+    positions = {g: np.flatnonzero(raw["group"].eq(g).fillna(False).to_numpy(bool))
+                 for g in study.groups}
     scales = dict(study.scales)
 
     def where(mapping, group) -> str:
-        rows = raw.loc[by_group[group], "source"].unique()
+        rows = raw["source"].iloc[positions[group]].unique()
         names = ", ".join(files.get(s, s) for s in rows)
         return f'{names}, column "{mapping.column}" ({mapping.id}, {group})'
 
@@ -183,17 +185,18 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     for mapping in study.mappings():
         if mapping.kind == "attention_check":
             continue
-        index = by_group[mapping.group]
+        at = positions[mapping.group]
         if mapping.kind == "item" and study.item(mapping.id).waves is not None:
             # blank (never zero) in the waves the item was not asked in, whatever the
             # column of that wave's export holds
             asked = waves.isin(study.item(mapping.id).waves).fillna(False)
-            index = index[asked.loc[index].to_numpy(dtype=bool)]
-        if mapping.column not in raw.columns or not len(index):
+            at = at[asked.to_numpy(dtype=bool)[at]]
+        if mapping.column not in raw.columns or not len(at):
             continue
-        values = raw.loc[index, mapping.column]
-        target = columns.setdefault(mapping.id, pd.Series(pd.NA, index=raw.index,
-                                                          dtype=_dtype(mapping.kind)))
+        values = raw[mapping.column].iloc[at]
+        if mapping.id not in buffers:
+            buffers[mapping.id] = (mapping.kind, _empty(mapping.kind, len(raw)))
+        target = buffers[mapping.id][1]
         if mapping.kind in ("item", "metric"):
             scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
             coded = code_answers(values, scale)
@@ -202,19 +205,19 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                     unknown.append((scale, value, count, where(mapping, mapping.group)))
                 unknown_mask = values.map(normalize).notna() & coded.codes.isna() & \
                     ~values.map(lambda v, s=scale: _is_missing_answer(v, s))
-                unknown_rows.loc[index[unknown_mask.to_numpy()]] = True
+                unknown_rows[at[unknown_mask.to_numpy()]] = True
             codes = coded.codes
             if mapping.kind == "item":
-                raw_codes.setdefault(mapping.id, pd.Series(pd.NA, index=raw.index,
-                                                           dtype="Int8"))
-                raw_codes[mapping.id].loc[index] = codes.to_numpy()
+                if mapping.id not in raw_codes:
+                    raw_codes[mapping.id] = _empty("item", len(raw))
+                raw_codes[mapping.id][at] = codes.to_numpy(dtype=float, na_value=np.nan)
                 item = study.item(mapping.id)
                 if item.reverse:
                     codes = reverse_codes(codes, scale.k)
-                target.loc[index] = codes.to_numpy()
+                target[at] = codes.to_numpy(dtype=float, na_value=np.nan)
             else:
                 point_values = np.array([np.nan, *scale.point_values])
-                target.loc[index] = point_values[codes.fillna(0).astype(int).to_numpy()]
+                target[at] = point_values[codes.fillna(0).astype(int).to_numpy()]
         elif mapping.kind == "estimate":
             numbers, bad = _percent(values)
             for value, count in bad.items():
@@ -222,16 +225,41 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                                         f'"{value}" in {count} row(s)',
                                         "estimates are shares of customers from 0 to 100; fix "
                                         "the data or map another column"))
-            target.loc[index] = numbers.to_numpy()
+            target[at] = numbers.to_numpy(dtype=float, na_value=np.nan)
         elif mapping.kind == "segment":
             levels, bad = segment_levels(values, segment_of(study, mapping.id))
             if bad:
                 problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
-            target.loc[index] = levels.to_numpy()
+            target[at] = levels.to_numpy(dtype=object, na_value=None)
         else:  # open-ended text
             text = values.astype("string").str.strip()
-            target.loc[index] = text.mask(text.eq("")).to_numpy()
-    return _Coded(columns, raw_codes, problems, _unknown_problems(unknown), unknown_rows)
+            target[at] = text.mask(text.eq("")).to_numpy(dtype=object, na_value=None)
+    columns = {column_id: _column(kind, values, raw.index)
+               for column_id, (kind, values) in buffers.items()}
+    item_codes = {item_id: _column("item", values, raw.index)
+                  for item_id, values in raw_codes.items()}
+    return _Coded(columns, item_codes, problems, _unknown_problems(unknown),
+                  pd.Series(unknown_rows, index=raw.index))
+
+
+def _empty(kind: str, rows: int) -> np.ndarray:
+    """Where a response column's values are written: numbers as floats (NaN: missing),
+    text as objects (None: missing)."""
+    if _dtype(kind) == "string":
+        return np.full(rows, None, dtype=object)
+    return np.full(rows, np.nan)
+
+
+def _column(kind: str, values: np.ndarray, index: pd.Index) -> pd.Series:
+    dtype = _dtype(kind)
+    if dtype == "string":
+        return pd.Series(pd.array(values, dtype="string"), index=index)
+    missing = np.isnan(values)
+    if dtype == "Int8":  # codes 1..k: whole numbers, no check needed
+        array = pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int8), missing)
+    else:
+        array = pd.arrays.FloatingArray(np.where(missing, 0.0, values), missing)
+    return pd.Series(array, index=index)
 
 
 def segment_of(study: Study, segment_id: str):

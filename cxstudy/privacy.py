@@ -13,8 +13,6 @@ import re
 import numpy as np
 import pandas as pd
 
-from ._distinct import map_distinct
-
 # Linear time on any text: a match may start only where a run of address characters starts
 # (the look-behind), and every part is bounded (RFC 5321: 64 before the @, labels of 63),
 # so a long run without an @ is read once, not once from every position in it.
@@ -108,20 +106,31 @@ class PersonalValues:
         parts = pd.Series(np.concatenate(parts) if parts else [], dtype="str")
         usable = (parts.str.len() >= 3).to_numpy(dtype=bool)
         self.part_rows = rows[usable].astype(np.int64)
-        self.parts = np.asarray(map_distinct(parts[usable], str.casefold).to_numpy(dtype=object),
+        # each distinct part once (a name many respondents share is folded once)
+        self.part_codes, distinct = pd.factorize(parts[usable])
+        self.parts = np.asarray([part.casefold() for part in distinct],
                                 dtype=np.dtypes.StringDType())
 
     def rows_holding(self, answers: pd.Series) -> np.ndarray:
         """Positions of the answers in which one of their row's parts occurs, ignoring
-        case: the only rows :func:`_mask_personal` can change."""
-        if not len(self.parts):
+        case: the only rows :func:`_mask_personal` can change.
+
+        Each distinct (answer, part) pair is looked at once: a part of a row is sought
+        in that row's answer, and the pairs repeat wherever answers and names do."""
+        present = answers.notna().to_numpy()[self.part_rows]
+        rows = self.part_rows[present]
+        if not len(rows):
             return np.array([], dtype=np.int64)
-        present = answers.notna().to_numpy()
-        folded = np.asarray(map_distinct(answers.astype("str").fillna(""), str.casefold)
-                            .to_numpy(dtype=object), dtype=np.dtypes.StringDType())
-        hit = present[self.part_rows] & (
-            np.strings.find(folded[self.part_rows], self.parts) >= 0)
-        return np.unique(self.part_rows[hit])
+        answer_codes, distinct_answers = pd.factorize(answers)
+        pair_keys = answer_codes[rows].astype(np.int64) * len(self.parts) + \
+            self.part_codes[present]
+        pair_of_row, pairs = pd.factorize(pair_keys)
+        answer_of_pair, part_of_pair = np.divmod(pairs, len(self.parts))
+        used, answer_of_pair = np.unique(answer_of_pair, return_inverse=True)
+        folded = np.asarray([str(distinct_answers[code]).casefold() for code in used],
+                            dtype=np.dtypes.StringDType())
+        found = np.strings.find(folded[answer_of_pair], self.parts[part_of_pair]) >= 0
+        return np.unique(rows[found[pair_of_row]])
 
 
 def _mask_personal(answer: str, values) -> str:
