@@ -169,12 +169,14 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
     return Codebook(tuple(themes), path)
 
 
-def _answers(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """One row per non-blank answer: row, question, group, weight, text."""
+def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = None
+             ) -> pd.DataFrame:
+    """One row per non-blank answer (to one question, or to every open question):
+    row, question, group, weight, text."""
     frames = []
     weights, _ = respondent_weights(responses)
     for question in study.open_ended:
-        if question.id not in responses:
+        if question.id not in responses or question_id not in (None, question.id):
             continue
         text = responses[question.id].astype("string").str.strip()
         answered = text.notna() & text.ne("")
@@ -402,8 +404,7 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     say nothing; Chinese, Japanese and Korean pairs and emoji are kept): ``group, word,
     count, z``. Audiences below ``min_group_size`` answers are left out.
     """
-    answers = _answers(responses, study)
-    answers = answers[answers["question"] == question]
+    answers = _answers(responses, study, question)
     counts = {}
     for group in study.groups:
         texts = answers.loc[answers["group"] == group, "text"]
