@@ -224,6 +224,13 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     return pd.concat(parts, ignore_index=True)
 
 
+def _coded_answers(coded: pd.DataFrame) -> pd.DataFrame:
+    """The answers a :func:`code_answers` holds, each once and in its order (an answer
+    with no theme is there as ``uncoded``): what :func:`_answers` gave it, without
+    reading the responses again."""
+    return coded.drop_duplicates(["question", "row"])
+
+
 THEME_COLUMNS = list(THEMES.columns)
 
 
@@ -252,7 +259,7 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     if codebook is None:
         return pd.DataFrame(columns=THEME_COLUMNS)
     coded = coded if coded is not None else code_answers(responses, study, codebook)
-    answers = _answers(responses, study)
+    answers = _coded_answers(coded)
     hits = {key: (len(weight), float(weight.sum()))  # answers with the theme, their weight
             for key, weight in coded.groupby(["question", "theme", "group"], sort=False,
                                              observed=True)["weight"]}
@@ -452,8 +459,8 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
     if codebook is None:
         return pd.DataFrame(columns=["question", "theme", "label", "group", "quote"])
     coded = coded if coded is not None else code_answers(responses, study, codebook)
+    answers = _coded_answers(coded)
     coded = coded[coded["theme"] != UNCODED]
-    answers = _answers(responses, study)
     sizes = answers.groupby(["question", "group"]).size()
     rows = []
     for (question, theme, group), part in coded.groupby(["question", "theme", "group"],
