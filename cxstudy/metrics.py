@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from . import stats
 from .counts import respondent_weights
@@ -68,7 +67,7 @@ def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
     p_adj = (promoters * n_eff + 0.75) / (n_eff + 3)
     d_adj = (detractors * n_eff + 0.75) / (n_eff + 3)
     centre = p_adj - d_adj
-    half = sps.norm.isf((1 - confidence) / 2) * np.sqrt(
+    half = stats.z_value(confidence) * np.sqrt(
         max(p_adj + d_adj - centre ** 2, 0.0) / (n_eff + 3))
     return {"n": n, "value": value, "se": float(se), "low": max(-1.0, centre - half),
             "high": min(1.0, centre + half), "promoters": promoters, "detractors": detractors}
@@ -86,6 +85,8 @@ def _share_estimate(hits: np.ndarray, answered: np.ndarray, weights: np.ndarray,
 
 
 def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
+    from scipy import stats as sps
+
     answered = ~np.isnan(values)
     w = weights[answered]
     moments = stats.weighted_moments(values[answered], w, squares=w * w)
@@ -159,8 +160,10 @@ def metric_gaps(responses: pd.DataFrame, study: Study, *,
     already computed. In a study with waves, within each wave (the change between waves:
     :func:`cxstudy.waves.metric_trends`).
     """
+    from scipy import stats as sps
+
     table = metrics if metrics is not None else metric_table(responses, study)
-    z = sps.norm.isf((1 - study.confidence) / 2)
+    z = stats.z_value(study.confidence)
     rows = []
     for _metric, part in table.groupby("metric", sort=False):
         ref = part[part["group"] == study.reference]
@@ -222,6 +225,22 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
     return suppress(table, CALIBRATION, too_small(table["n"], study))
 
 
+def _spearman_interval(values: np.ndarray, outcome: np.ndarray,
+                       z: float) -> tuple[int, float, float, float]:
+    """n, Spearman's rho of the pairs both answered, and its Fisher-z interval
+    (tanh(atanh(rho) +- z / sqrt(n - 3))); rho is NaN below 3 pairs or without variation."""
+    from scipy import stats as sps
+
+    both = ~np.isnan(values) & ~np.isnan(outcome)
+    n, value = int(both.sum()), np.nan
+    if n >= 3 and np.ptp(values[both]) > 0 and np.ptp(outcome[both]) > 0:
+        value = float(sps.spearmanr(values[both], outcome[both]).statistic)
+    half = z / np.sqrt(n - 3) if n > 3 else np.nan
+    if not np.isfinite(value):
+        return n, value, np.nan, np.nan
+    return n, value, np.tanh(np.arctanh(value) - half), np.tanh(np.arctanh(value) + half)
+
+
 @per_wave
 def importance_performance(responses: pd.DataFrame, study: Study, *, group: str | None = None,
                            against: str | None = None, importance: str = "auto",
@@ -264,7 +283,7 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
             raise ValueError("derived importance needs an outcome: mark a headline item or "
                              "give against='<item or metric id>'")
     rows = responses[responses["group"] == group]
-    z = sps.norm.isf((1 - study.confidence) / 2)
+    z = stats.z_value(study.confidence)
     result = []
     for item in candidates:
         if item.id == against:
@@ -277,15 +296,9 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
             n, value = int(rated["n"]), rated["top_box"]
             low, high = rated["top_box_low"], rated["top_box_high"]
         else:
-            values = rows[item.id].to_numpy(dtype=float, na_value=np.nan)
-            outcome = rows[against].to_numpy(dtype=float, na_value=np.nan)
-            both = ~np.isnan(values) & ~np.isnan(outcome)
-            n, value = int(both.sum()), np.nan
-            if n >= 3 and np.ptp(values[both]) > 0 and np.ptp(outcome[both]) > 0:
-                value = float(sps.spearmanr(values[both], outcome[both]).statistic)
-            half = z / np.sqrt(n - 3) if n > 3 else np.nan
-            low = np.tanh(np.arctanh(value) - half) if np.isfinite(value) else np.nan
-            high = np.tanh(np.arctanh(value) + half) if np.isfinite(value) else np.nan
+            n, value, low, high = _spearman_interval(
+                rows[item.id].to_numpy(dtype=float, na_value=np.nan),
+                rows[against].to_numpy(dtype=float, na_value=np.nan), z)
         result.append({"item": item.id, "text": item.text, "dimension": item.dimension,
                        "group": group, "n": n, "performance": share["top_box"],
                        "importance": value, "importance_low": low, "importance_high": high,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from . import stats
 from .counts import LevelCounts, level_counts
@@ -136,6 +135,8 @@ def _level_frame(x, e, n, g, reference, study: Study, item_ids, items, segment: 
 def _levels_test(x: np.ndarray, e: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     """Per item, Pearson's chi-square p of top box against level (levels x items arrays),
     over the levels shown; NaN with fewer than two levels or no variation."""
+    from scipy import stats as sps
+
     result = np.full(x.shape[1], np.nan)
     for item in range(x.shape[1]):
         shown = ~hidden[:, item] & (e[:, item] > 0)

@@ -8,6 +8,10 @@ respondents, no variance) the result is NaN; the table functions say why.
 Counts may be non-integer: weighted counts rescaled to Kish's effective sample size
 (see :mod:`cxstudy.counts`) give weighted estimates with design-adjusted intervals.
 
+``scipy.stats`` is imported inside the functions that use it (here and in the table
+modules): it takes half a second to import, which ``import cxstudy`` and
+``cxstudy validate`` need not pay.
+
 References
 ----------
 Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
@@ -27,7 +31,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 __all__ = [
     "adjust_pvalues",
@@ -47,7 +50,10 @@ __all__ = [
 ]
 
 
-def _z(confidence: float) -> float:
+def z_value(confidence: float) -> float:
+    """The two-sided normal quantile of a confidence level (1.96 for 0.95)."""
+    from scipy import stats as sps
+
     return float(sps.norm.isf((1 - confidence) / 2))
 
 
@@ -70,7 +76,7 @@ def wilson_interval(successes, n, confidence: float = 0.95):
     """
     s = np.asarray(successes, dtype=float)
     n = np.asarray(n, dtype=float)
-    z = _z(confidence)
+    z = z_value(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = s / n
         denominator = 1 + z * z / n
@@ -119,6 +125,8 @@ def score_test(s1, n1, s2, n2):
     (empty string where no test exists: a group without respondents).
     Counts are rounded for Fisher's test (effective counts may be fractional).
     """
+    from scipy import stats as sps
+
     s1, n1, s2, n2 = (np.asarray(a, dtype=float) for a in (s1, n1, s2, n2))
     total = n1 + n2
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -213,6 +221,8 @@ def welch(mean1, var1, n1, mean2, var2, n2, confidence: float = 0.95):
     :math:`\\bar x_1 - \\bar x_2 \\pm t_{\\nu}\\sqrt{s_1^2/n_1 + s_2^2/n_2}` with
     Welch-Satterthwaite :math:`\\nu`. NaN where a variance is undefined or both are 0.
     """
+    from scipy import stats as sps
+
     mean1, var1, n1, mean2, var2, n2 = (np.asarray(a, dtype=float)
                                         for a in (mean1, var1, n1, mean2, var2, n2))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -247,6 +257,8 @@ def mann_whitney(c1, c2):
     Returns ``(U1, p_value)``; p is 1 where every answer is the same (as scipy) and
     NaN where a group has no respondents.
     """
+    from scipy import stats as sps
+
     c1, c2 = np.asarray(c1, dtype=float), np.asarray(c2, dtype=float)
     n1, n2 = c1.sum(axis=-1), c2.sum(axis=-1)
     below2 = np.cumsum(c2, axis=-1) - c2
@@ -297,6 +309,8 @@ def cliffs_delta(c1, c2, confidence: float = 0.95, *, unbiased: bool = True,
     >>> float(d), round(float(low), 7), round(float(high), 7)
     (-0.25, -0.7265846, 0.3890062)
     """
+    from scipy import stats as sps
+
     c1, c2 = np.asarray(c1, dtype=float), np.asarray(c2, dtype=float)
     k = c1.shape[-1]
     levels = np.arange(k)
@@ -322,7 +336,7 @@ def cliffs_delta(c1, c2, confidence: float = 0.95, *, unbiased: bool = True,
             variance = ((n2 - 1) * sum_rows / (n1 - 1) + (n1 - 1) * sum_cols / (n2 - 1)
                         + ssr / ((n1 - 1) * (n2 - 1))) / (n1 * n2)
         dof = np.maximum(n1 + n2 - 2, 1)
-        z = _z(confidence) if normal else sps.t.isf((1 - confidence) / 2, dof)
+        z = z_value(confidence) if normal else sps.t.isf((1 - confidence) / 2, dof)
         root = np.sqrt(np.where(variance >= 0, variance, np.nan))
         spread = z * root * np.sqrt((1 - d_dot ** 2) ** 2 + z * z * variance)
         denominator = 1 - d_dot ** 2 + z * z * variance
@@ -342,6 +356,8 @@ def kruskal_wallis(counts):
     Tie-corrected, as ``scipy.stats.kruskal``; groups without respondents are
     left out. Returns ``(H, df, p_value)``.
     """
+    from scipy import stats as sps
+
     counts = np.asarray(counts, dtype=float)
     n_g = counts.sum(axis=-1)                          # (..., G)
     pooled = counts.sum(axis=-2)                       # (..., K)
@@ -372,6 +388,8 @@ def cronbach_alpha_from_cov(cov, n, confidence: float = 0.95):
 
     Returns ``(alpha, low, high)``; NaN for fewer than 2 items or respondents.
     """
+    from scipy import stats as sps
+
     cov = np.asarray(cov, dtype=float)
     k = cov.shape[-1]
     if k < 2 or n < 2:

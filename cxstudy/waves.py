@@ -39,7 +39,6 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from . import stats
 from .counts import LevelCounts, level_counts
@@ -173,6 +172,8 @@ def mover_interval(estimates, lows, highs, signs) -> tuple[np.ndarray, np.ndarra
 
 def change_z_test(shares, sizes, signs) -> np.ndarray:
     """Two-sided p of ``Σ signs_i p_i = 0`` with the unpooled SE √Σ p(1-p)/n."""
+    from scipy import stats as sps
+
     shares, sizes = np.asarray(shares, dtype=float), np.asarray(sizes, dtype=float)
     signs = np.asarray(signs, dtype=float).reshape((-1,) + (1,) * (shares.ndim - 1))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -272,8 +273,10 @@ def _changes(table: pd.DataFrame, keys: list[str], value: str, se: str, study: S
     """Consecutive-wave changes of an estimate with a standard error, as the table of
     ``spec``: change, normal interval with SE √(SE₁² + SE₂²), two-sided p, the study's
     correction; a change involving a suppressed estimate is suppressed."""
+    from scipy import stats as sps
+
     waves = [w for w in study.waves if "wave" in table and w in set(table["wave"])]
-    z = sps.norm.isf((1 - study.confidence) / 2)
+    z = stats.z_value(study.confidence)
     rows = []
     for key, part in (table.groupby(keys, sort=False) if len(waves) > 1 else []):
         by_wave = part.set_index("wave")
