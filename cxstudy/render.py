@@ -8,6 +8,7 @@ inspection and the error names the notebook and the cell.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import json
@@ -154,10 +155,43 @@ def to_html(notebook: Path, page: str, study: Study, footer: str) -> str:
                   body, flags=re.DOTALL)
 
 
+@functools.cache
+def _kernel_manager_class() -> type | None:
+    """A kernel manager whose kernels listen on socket files (ZeroMQ's IPC transport)
+    where ZeroMQ has it; None (jupyter_client's TCP default) elsewhere.
+
+    Over TCP, jupyter_client picks a kernel's ports by binding port 0 and letting the
+    port go before the kernel binds it, so another process starting a kernel at the same
+    moment (a second ``cxstudy run``, JupyterLab, a test suite) can take the same port and
+    the kernel dies on "Address already in use". A socket file named by a random id in
+    the temporary folder cannot be taken twice; jupyter_client removes it at shutdown.
+    """
+    import zmq
+
+    if not zmq.has("ipc"):
+        return None
+    import tempfile
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _transport_default(self) -> str:
+            return "ipc"
+
+        def _ip_default(self) -> str:  # the socket files' prefix: absolute, one per kernel
+            return os.path.join(tempfile.gettempdir(), f"cxstudy-kernel-{uuid.uuid4().hex}")
+
+    return IPCKernelManager
+
+
 def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
     """Run one notebook with papermill; a failing cell becomes a :class:`ReportError`."""
     import papermill as pm
 
+    manager = _kernel_manager_class()
     try:
         # papermill's own cwd= changes the whole process's directory, which races when
         # notebooks run in threads; nbclient starts the kernel in resources' path instead
@@ -166,6 +200,7 @@ def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
                             resources={"metadata": {"path": str(cwd)}},
                             log_output=False, execution_timeout=EXECUTION_TIMEOUT,
                             request_save_on_cell_execute=False,
+                            **({"kernel_manager_class": manager} if manager else {}),
                             # the kernel's start-up warnings are noise in a report run
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:

@@ -76,12 +76,17 @@ _BACKGROUND: dict = {}
 
 def pytest_collection_modifyitems(session, config, items):
     """When tests need the built reports, start building them at once, in the background:
-    the build keeps the second core busy while the single-threaded tests run. (The tests
-    that read the reports are not moved last: the notebooks nbval and other tests run would
-    then start kernels beside the build's, and jupyter_client's ports can collide across
-    processes — a kernel that dies on "Address already in use" fails the build.)"""
-    if any("built" in getattr(item, "fixturenames", ()) for item in items):
+    the build keeps the second core busy while the single-threaded tests run. The tests that
+    read the reports run last, so that the others fill the time the build takes. (The
+    build's kernels listen on socket files, so nbval's kernels, started beside them over
+    TCP, cannot collide with them on a port: see ``render._kernel_manager_class``.)"""
+    if any(_needs_reports(item) for item in items):
         _start_background_build()
+        items.sort(key=_needs_reports)  # stable: files and tests keep their order otherwise
+
+
+def _needs_reports(item) -> bool:
+    return "built" in getattr(item, "fixturenames", ())
 
 
 def _start_background_build() -> None:
