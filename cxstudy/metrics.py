@@ -228,17 +228,21 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
 def _spearman_interval(values: np.ndarray, outcome: np.ndarray,
                        z: float) -> tuple[int, float, float, float]:
     """n, Spearman's rho of the pairs both answered, and its Fisher-z interval
-    (tanh(atanh(rho) +- z / sqrt(n - 3))); rho is NaN below 3 pairs or without variation."""
-    from scipy import stats as sps
+    (tanh(atanh(rho) +- z / sqrt(n - 3))); rho is NaN below 3 pairs or without variation.
 
+    Rho is Pearson's correlation of the midranks (:func:`cxstudy.stats.midranks`, found by
+    counting), computed as ``scipy.stats.spearmanr`` does it, so the two agree exactly."""
     both = ~np.isnan(values) & ~np.isnan(outcome)
     n, value = int(both.sum()), np.nan
     if n >= 3 and np.ptp(values[both]) > 0 and np.ptp(outcome[both]) > 0:
-        value = float(sps.spearmanr(values[both], outcome[both]).statistic)
+        ranks = np.column_stack((stats.midranks(values[both]), stats.midranks(outcome[both])))
+        value = float(np.corrcoef(ranks, rowvar=False)[1, 0])
     half = z / np.sqrt(n - 3) if n > 3 else np.nan
     if not np.isfinite(value):
         return n, value, np.nan, np.nan
-    return n, value, np.tanh(np.arctanh(value) - half), np.tanh(np.arctanh(value) + half)
+    with np.errstate(divide="ignore"):  # rho = +-1: atanh is infinite, the interval a point
+        centre = np.arctanh(value)
+    return n, value, np.tanh(centre - half), np.tanh(centre + half)
 
 
 @per_wave
@@ -282,7 +286,8 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
         if against is None or against not in responses:
             raise ValueError("derived importance needs an outcome: mark a headline item or "
                              "give against='<item or metric id>'")
-    rows = responses[responses["group"] == group]
+    rows = (responses["group"] == group).to_numpy()
+    outcome = None if stated else responses[against].to_numpy(dtype=float, na_value=np.nan)[rows]
     z = stats.z_value(study.confidence)
     result = []
     for item in candidates:
@@ -297,8 +302,7 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
             low, high = rated["top_box_low"], rated["top_box_high"]
         else:
             n, value, low, high = _spearman_interval(
-                rows[item.id].to_numpy(dtype=float, na_value=np.nan),
-                rows[against].to_numpy(dtype=float, na_value=np.nan), z)
+                responses[item.id].to_numpy(dtype=float, na_value=np.nan)[rows], outcome, z)
         result.append({"item": item.id, "text": item.text, "dimension": item.dimension,
                        "group": group, "n": n, "performance": share["top_box"],
                        "importance": value, "importance_low": low, "importance_high": high,

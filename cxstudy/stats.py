@@ -41,6 +41,7 @@ __all__ = [
     "effective_n",
     "kruskal_wallis",
     "mann_whitney",
+    "midranks",
     "moments",
     "newcombe_interval",
     "score_test",
@@ -55,6 +56,21 @@ def z_value(confidence: float) -> float:
     from scipy import stats as sps
 
     return float(sps.norm.isf((1 - confidence) / 2))
+
+
+def midranks(values) -> np.ndarray:
+    """Ranks 1..n of the values, ties sharing the mean of their ranks.
+
+    Equal to ``scipy.stats.rankdata(values)`` (``method='average'``), value for value,
+    but found by counting instead of sorting: survey answers take a handful of values,
+    so each value's rank is the number of smaller answers plus the middle of its own
+    run, :math:`r_v = \\#\\{x < v\\} + 1 + (\\#\\{x = v\\} - 1)/2`. NaN is not
+    allowed (drop unanswered rows first).
+    """
+    codes, _levels = pd.factorize(np.asarray(values), sort=True)
+    counts = np.bincount(codes)
+    below = np.cumsum(counts) - counts
+    return ((below + 1).astype(float) + (counts.astype(float) - 1) / 2)[codes]
 
 
 def wilson_interval(successes, n, confidence: float = 0.95):

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import example as also_try
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
@@ -380,3 +381,31 @@ def test_weighting_on_a_pii_column_is_refused():
     spec["weights"] = {"group": "customers", "margins": {"RecipientEmail": {"a": 1.0}}}
     with pytest.raises(StudyFileError, match="'RecipientEmail' is listed in pii_columns"):
         cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([0.0, 1.0, 2.5, 3.0, -4.0, 10.0]), min_size=1, max_size=60)
+       | st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
+def test_midranks_equal_scipy_rankdata(values):
+    ranks = cx.stats.midranks(values)
+    assert np.array_equal(ranks, sps.rankdata(values))  # exactly, value for value
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]),
+                          st.sampled_from([0.0, 3.0, 6.0, 9.0, 10.0, np.nan])),
+                min_size=4, max_size=80))
+@also_try([(1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (2.0, 3.0)])  # rho = 1: no warning, a point
+def test_derived_importance_is_scipys_spearman_exactly(pairs):
+    from cxstudy.metrics import _spearman_interval
+
+    values, outcome = (np.array(column) for column in zip(*pairs, strict=True))
+    n, rho, low, high = _spearman_interval(values, outcome, 1.96)
+    both = ~np.isnan(values) & ~np.isnan(outcome)
+    assert n == both.sum()
+    if n < 3 or np.ptp(values[both]) == 0 or np.ptp(outcome[both]) == 0:
+        assert np.isnan(rho)
+    else:  # the same float, not merely close: tables stay identical to the scipy path
+        assert rho == float(sps.spearmanr(values[both], outcome[both]).statistic)
+        if abs(rho) == 1 and n > 3:  # (with 3 pairs there is no interval)
+            assert low == high == rho
