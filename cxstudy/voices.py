@@ -172,21 +172,36 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
 def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = None
              ) -> pd.DataFrame:
     """One row per non-blank answer (to one question, or to every open question):
-    row, question, group, weight, text."""
-    frames = []
+    row, question, group, weight, text.
+
+    ``text`` is categorical: answers are stripped and told apart once per distinct
+    answer, and the rows hold their answer's number, so a million answers never become
+    a million Python strings, and taking rows never copies their text.
+    """
     weights, _ = respondent_weights(responses)
+    groups = responses["group"].astype(str)
+    parts, texts = [], []  # texts: each question's distinct answers, one after the other
     for question in study.open_ended:
         if question.id not in responses or question_id not in (None, question.id):
             continue
-        text = responses[question.id].astype("string").str.strip()
-        answered = text.notna() & text.ne("")
-        frames.append(pd.DataFrame({
-            "row": np.flatnonzero(answered.to_numpy()), "question": question.id,
-            "group": responses.loc[answered, "group"].astype(str).to_numpy(),
-            "weight": weights[answered.to_numpy()], "text": text[answered].to_numpy()}))
-    if not frames:
+        which, distinct = pd.factorize(responses[question.id])  # unanswered: -1
+        stripped, distinct_texts = pd.factorize(pd.Index(distinct, dtype="string").str.strip())
+        blank = np.asarray(distinct_texts == "", dtype=bool)
+        kept = np.where(blank, -1, np.cumsum(~blank) - 1 + sum(map(len, texts)))
+        answer = np.append(kept[stripped], -1)[which]  # which = -1 picks the -1 appended
+        rows = np.flatnonzero(answer >= 0)
+        parts.append((question.id, rows, answer[rows]))
+        texts.append(distinct_texts[~blank])
+    if not parts:
         return pd.DataFrame(columns=["row", "question", "group", "weight", "text"])
-    return pd.concat(frames, ignore_index=True)
+    same, categories = pd.factorize(pd.Index(np.concatenate(texts), dtype="str"))
+    rows = np.concatenate([row for _q, row, _a in parts])
+    return pd.DataFrame({
+        "row": rows, "question": np.repeat([q for q, _r, _a in parts],
+                                           [len(row) for _q, row, _a in parts]),
+        "group": groups.take(rows).array, "weight": weights[rows],
+        "text": pd.Categorical.from_codes(same[np.concatenate([a for _q, _r, a in parts])],
+                                          categories=categories)})
 
 
 def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
@@ -209,16 +224,16 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
                  for text in distinct]
         per_text = np.array([len(f) for f in found])
         first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
-        labels = np.array([theme for f in found for theme in f], dtype=object)
+        labels = pd.Index([theme for f in found for theme in f], dtype="str")
         repeat = per_text[which]  # how many theme rows each answer makes
         answer_of_row = np.repeat(np.arange(len(asked)), repeat)
         within = np.arange(len(answer_of_row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
         rows = asked.iloc[answer_of_row]
         parts.append(pd.DataFrame({
             "row": rows["row"].to_numpy(), "question": question.id,
-            "group": rows["group"].to_numpy(), "weight": rows["weight"].to_numpy(),
-            "theme": labels[first[which][answer_of_row] + within],
-            "text": rows["text"].to_numpy()}))
+            "group": rows["group"].array, "weight": rows["weight"].to_numpy(),
+            "theme": labels.take(first[which][answer_of_row] + within),
+            "text": rows["text"].array}))
     if not parts:
         return pd.DataFrame(columns=["row", "question", "group", "weight", "theme", "text"])
     return pd.concat(parts, ignore_index=True)
