@@ -72,8 +72,12 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
     levels = segment_levels_in(responses, segment)
     if not levels:
         return pd.DataFrame()
-    per_level = [level_counts(responses[responses[segment.id] == level].reset_index(drop=True),
-                              study).top_box_counts() for level in levels]
+    counted = responses[[c for c in ("group", "weight", *(i.id for i in study.items))
+                         if c in responses.columns]]  # what counting reads: no text copied
+    in_level = responses[segment.id]
+    per_level = [level_counts(counted[(in_level == level).to_numpy(bool, na_value=False)]
+                              .reset_index(drop=True), study).top_box_counts()
+                 for level in levels]
     x, e, n = (np.stack([part[k] for part in per_level]) for k in range(3))
     all_x, all_e, all_n = overall.top_box_counts()
     asked = np.array([g in segment.columns for g in study.groups])

@@ -243,7 +243,9 @@ def _coded_answers(coded: pd.DataFrame) -> pd.DataFrame:
     """The answers a :func:`code_answers` holds, each once and in its order (an answer
     with no theme is there as ``uncoded``): what :func:`_answers` gave it, without
     reading the responses again."""
-    return coded.drop_duplicates(["question", "row"])
+    row, question = coded["row"], coded["question"]  # an answer's themes are neighbours
+    first = row.ne(row.shift()) | question.ne(question.shift())
+    return coded[first.to_numpy(dtype=bool)]
 
 
 THEME_COLUMNS = list(THEMES.columns)
@@ -475,14 +477,17 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
         return pd.DataFrame(columns=["question", "theme", "label", "group", "quote"])
     coded = coded if coded is not None else code_answers(responses, study, codebook)
     answers = _coded_answers(coded)
-    coded = coded[coded["theme"] != UNCODED]
     sizes = answers.groupby(["question", "group"]).size()
+    # each text once per (question, theme, audience), where first given: in the order of
+    # the answers, as the choice below needs, without a million rows in the loop
+    given = coded.loc[(coded["theme"] != UNCODED).to_numpy(dtype=bool),
+                      ["question", "theme", "group", "text"]].drop_duplicates()
     rows = []
-    for (question, theme, group), part in coded.groupby(["question", "theme", "group"],
+    for (question, theme, group), part in given.groupby(["question", "theme", "group"],
                                                         sort=False):
         if too_small(sizes.get((question, group), 0), study):
             continue
-        texts = part["text"].drop_duplicates()
+        texts = part["text"]
         lengths = texts.str.len()
         order = (lengths - lengths.median()).abs().sort_values(kind="stable").index
         for text in texts.loc[order].head(per_theme):
