@@ -22,6 +22,8 @@ the ``detail`` of that source's kept rows, and ``CleaningResult.skipped`` lists 
 
 from __future__ import annotations
 
+import functools
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,7 +94,8 @@ class CleaningResult:
 @dataclass
 class _Coded:
     columns: dict[str, pd.Series]           # response column id -> values for all rows
-    raw_item_codes: dict[str, pd.Series]    # item id -> unreversed codes (straightlining)
+    raw_item_codes: dict[str, np.ndarray]   # item id -> codes as answered (NaN: missing),
+                                            # unreversed, for straightlining
     problems: list[Problem]                 # estimates outside 0-100 and the like
     label_problems: list[Problem]           # answers a scale does not know
     unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
@@ -168,10 +171,10 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     """Every mapped column coded, written by position into one array per response column
     (an audience's rows are found once; no label lookups over a million rows)."""
     problems: list[Problem] = []
-    buffers: dict[str, tuple[str, np.ndarray]] = {}   # column id -> (kind, values)
+    buffers: dict[str, tuple[str, np.ndarray | list]] = {}   # column id -> (kind, values)
     raw_codes: dict[str, np.ndarray] = {}
     unknown_rows = np.zeros(len(raw), dtype=bool)
-    unknown: list[tuple[Scale, str, int, str]] = []
+    unknown: dict[tuple[str, str, str], list] = {}  # (scale, answer, where) -> [scale, rows]
     positions = {g: np.flatnonzero(raw["group"].eq(g).fillna(False).to_numpy(bool))
                  for g in study.groups}
     scales = dict(study.scales)
@@ -193,32 +196,28 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
             at = at[asked.to_numpy(dtype=bool)[at]]
         if mapping.column not in raw.columns or not len(at):
             continue
-        values = raw[mapping.column].iloc[at]
         if mapping.id not in buffers:
             buffers[mapping.id] = (mapping.kind, _empty(mapping.kind, len(raw)))
         target = buffers[mapping.id][1]
         if mapping.kind in ("item", "metric"):
             scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
-            coded = code_answers(values, scale)
-            if coded.unknown:
+            if mapping.kind == "item" and mapping.id not in raw_codes:  # reversed: its own
+                raw_codes[mapping.id] = _empty("item", len(raw)) \
+                    if study.item(mapping.id).reverse else target
+            for rows in _runs(at):  # each export's rows as a slice: nothing copied
+                values = raw[mapping.column].iloc[rows]
+                coded = _code_scale_answers(values, scale, study.item(mapping.id).reverse
+                                            if mapping.kind == "item" else None)
+                target[rows] = coded.values
+                if mapping.kind == "item":
+                    raw_codes[mapping.id][rows] = coded.raw
                 for value, count in coded.unknown.items():
-                    unknown.append((scale, value, count, where(mapping, mapping.group)))
-                unknown_mask = values.map(normalize).notna() & coded.codes.isna() & \
-                    ~values.map(lambda v, s=scale: _is_missing_answer(v, s))
-                unknown_rows[at[unknown_mask.to_numpy()]] = True
-            codes = coded.codes
-            if mapping.kind == "item":
-                if mapping.id not in raw_codes:
-                    raw_codes[mapping.id] = _empty("item", len(raw))
-                raw_codes[mapping.id][at] = codes.to_numpy(dtype=float, na_value=np.nan)
-                item = study.item(mapping.id)
-                if item.reverse:
-                    codes = reverse_codes(codes, scale.k)
-                target[at] = codes.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                point_values = np.array([np.nan, *scale.point_values])
-                target[at] = point_values[codes.fillna(0).astype(int).to_numpy()]
+                    key = (scale.id, value, where(mapping, mapping.group))
+                    unknown.setdefault(key, [scale, 0])[1] += count
+                if coded.unknown:
+                    unknown_rows[np.arange(len(raw))[rows][coded.unknown_rows]] = True
         elif mapping.kind == "estimate":
+            values = raw[mapping.column].iloc[at]
             numbers, bad = _percent(values)
             for value, count in bad.items():
                 problems.append(Problem(where(mapping, mapping.group),
@@ -227,33 +226,81 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                                         "the data or map another column"))
             target[at] = numbers.to_numpy(dtype=float, na_value=np.nan)
         elif mapping.kind == "segment":
-            levels, bad = segment_levels(values, segment_of(study, mapping.id))
+            levels, bad = segment_levels(raw[mapping.column].iloc[at],
+                                         segment_of(study, mapping.id))
             if bad:
                 problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
-            target[at] = levels.to_numpy(dtype=object, na_value=None)
+            target.append((at, levels.astype("string")))
         else:  # open-ended text
-            text = values.astype("string").str.strip()
-            target[at] = text.mask(text.eq("")).to_numpy(dtype=object, na_value=None)
+            for rows in _runs(at):
+                text = raw[mapping.column].iloc[rows].astype("string").str.strip()
+                target.append((rows, text.mask(text.eq(""))))
     columns = {column_id: _column(kind, values, raw.index)
                for column_id, (kind, values) in buffers.items()}
-    item_codes = {item_id: _column("item", values, raw.index)
-                  for item_id, values in raw_codes.items()}
-    return _Coded(columns, item_codes, problems, _unknown_problems(unknown),
+    found = [(scale, answer, count, place)
+             for (_scale, answer, place), (scale, count) in unknown.items()]
+    return _Coded(columns, raw_codes, problems, _unknown_problems(found),
                   pd.Series(unknown_rows, index=raw.index))
 
 
-def _empty(kind: str, rows: int) -> np.ndarray:
-    """Where a response column's values are written: numbers as floats (NaN: missing),
-    text as objects (None: missing)."""
+def _runs(at: np.ndarray) -> list[slice] | list[np.ndarray]:
+    """Sorted row positions as their contiguous runs (an export's rows are one run), or
+    as they are when scattered (an export that mixes audiences row by row)."""
+    breaks = np.flatnonzero(np.diff(at) != 1) + 1
+    if len(breaks) > 64:
+        return [at]
+    bounds = np.concatenate([[0], breaks, [len(at)]])
+    return [slice(int(at[a]), int(at[b - 1]) + 1) for a, b in itertools.pairwise(bounds)]
+
+
+@dataclass
+class _ScaleAnswers:
+    values: np.ndarray        # the codes as they go into the responses (reversed items)
+    raw: np.ndarray           # the codes as answered
+    unknown: dict[str, int]   # answers the scale does not know -> rows
+    unknown_rows: np.ndarray  # which rows hold one
+
+
+def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -> _ScaleAnswers:
+    """Answers on a scale as codes: items 1..k (``reverse``: k+1-code), metrics (reverse
+    None) the scale's point values; NaN where missing."""
+    coded = code_answers(values, scale)
+    unknown_rows = np.zeros(len(values), dtype=bool)
+    if coded.unknown:
+        unknown_rows = (values.map(normalize).notna() & coded.codes.isna() & ~values.map(
+            lambda v: _is_missing_answer(v, scale))).to_numpy(dtype=bool)
+    codes = coded.codes
+    if reverse is None:
+        point_values = np.array([np.nan, *scale.point_values])
+        as_given = point_values[codes.fillna(0).astype(int).to_numpy()]
+        return _ScaleAnswers(as_given, as_given, coded.unknown, unknown_rows)
+    as_given = codes.to_numpy(dtype=float, na_value=np.nan)
+    if reverse:
+        codes = reverse_codes(codes, scale.k)
+    return _ScaleAnswers(codes.to_numpy(dtype=float, na_value=np.nan), as_given,
+                         coded.unknown, unknown_rows)
+
+
+def _empty(kind: str, rows: int) -> np.ndarray | list:
+    """Where a response column's values are written: numbers into floats by position
+    (NaN: missing); text as (positions, strings) pieces, put in place once at the end,
+    so that no answer becomes a Python object."""
     if _dtype(kind) == "string":
-        return np.full(rows, None, dtype=object)
+        return []
     return np.full(rows, np.nan)
 
 
-def _column(kind: str, values: np.ndarray, index: pd.Index) -> pd.Series:
+def _column(kind: str, values: np.ndarray | list, index: pd.Index) -> pd.Series:
     dtype = _dtype(kind)
-    if dtype == "string":
-        return pd.Series(pd.array(values, dtype="string"), index=index)
+    if dtype == "string":  # a later piece wins where two hold the same row
+        source = np.full(len(index), -1)
+        start = 0
+        for at, piece in values:
+            source[at] = np.arange(start, start + len(piece))
+            start += len(piece)
+        text = pd.concat([piece for _, piece in values], ignore_index=True) if values \
+            else pd.Series([], dtype="string")
+        return pd.Series(text.array.take(source, allow_fill=True), index=index)
     missing = np.isnan(values)
     if dtype == "Int8":  # codes 1..k: whole numbers, no check needed
         array = pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int8), missing)
@@ -406,22 +453,26 @@ class _Log:
     """The reason and detail of every row; the first rule to drop a row wins."""
 
     def __init__(self, index: pd.Index):
-        self.reason = pd.Series("", index=index, dtype=object)
-        self.detail = pd.Series("", index=index, dtype=object)
+        self.index = index
+        self.reason = np.full(len(index), "", dtype=object)  # by position, as the rows
+        self.detail = np.full(len(index), "", dtype=object)
         self.skipped: list[dict[str, str]] = []
+        self._alive = np.ones(len(index), dtype=bool)  # no reason yet: kept so far
 
     @property
     def alive(self) -> pd.Series:
-        return self.reason.eq("")
+        return pd.Series(self._alive, index=self.index, copy=True)
 
     def drop(self, mask: pd.Series, reason: str, detail: pd.Series | str) -> None:
-        mask = mask.reindex(self.reason.index, fill_value=False).fillna(False).astype(bool)
-        mask &= self.alive
-        self.reason[mask] = reason
-        if isinstance(detail, str):
-            self.detail[mask] = detail
-        else:
-            self.detail[mask] = detail.reindex(self.reason.index)[mask].astype(str)
+        if not mask.index.equals(self.index):
+            mask = mask.reindex(self.index, fill_value=False)
+        rows = mask.to_numpy(dtype=bool, na_value=False) & self._alive
+        if not rows.any():
+            return
+        self._alive &= ~rows
+        self.reason[rows] = reason
+        self.detail[rows] = detail if isinstance(detail, str) else \
+            detail.reindex(self.index)[rows].astype(str).to_numpy(dtype=object)
 
     def skip(self, source: Source, rule: str, why: str) -> None:
         self.skipped.append({"source": source.name, "rule": rule, "why": why})
@@ -505,6 +556,10 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     problems = column_problems(raw, study)
     if problems:
         raise StudyFileError(study.path, problems)
+    # the rules compare every row's audience and export many times: as categories, each
+    # comparison is one of small numbers (a shallow copy: raw itself is left as it is)
+    raw = raw.assign(group=raw["group"].astype("category"),
+                     source=raw["source"].astype("category"))
     coded = _code_columns(raw, study, file_names(raw))
     problems = _coding_problems(coded, study)
     if problems:
@@ -525,8 +580,8 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
         "respondent_id": state.ids.astype("string"),
         "group": raw["group"].astype("string"),
         "kept": kept.astype(bool),
-        "reason": log.reason.astype(str),
-        "detail": log.detail.astype(str),
+        "reason": pd.Series(log.reason, index=raw.index).astype(str),
+        "detail": pd.Series(log.detail, index=raw.index).astype(str),
     })[LOG_COLUMNS].reset_index(drop=True)
     if len(log_frame) != len(raw):
         raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
@@ -542,13 +597,13 @@ def _note_kept_rows(log: _Log, raw: pd.DataFrame, coded: _Coded, kept: pd.Series
                     study: Study) -> None:
     """Kept rows say which rules were not checked for them and what was set missing."""
     for entry in log.skipped:
-        rows = raw["source"].eq(entry["source"]) & kept
+        rows = (raw["source"].eq(entry["source"]) & kept).to_numpy(dtype=bool)
         note = f"not checked: {entry['rule']} ({entry['why']})"
-        log.detail[rows] = log.detail[rows].map(lambda d, n=note: f"{d}; {n}" if d else n)
+        log.detail[rows] = [f"{d}; {note}" if d else note for d in log.detail[rows]]
     if study.cleaning.unknown_labels == "missing":
-        flagged = coded.unknown_rows & kept
-        log.detail[flagged] = log.detail[flagged].map(
-            lambda d: (d + "; " if d else "") + "unknown answer(s) set to missing")
+        flagged = (coded.unknown_rows & kept).to_numpy(dtype=bool)
+        log.detail[flagged] = [(d + "; " if d else "") + "unknown answer(s) set to missing"
+                               for d in log.detail[flagged]]
 
 
 def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
@@ -739,12 +794,10 @@ def _rule_straightliners(state: RuleInput) -> None:
     for scale_id, item_ids in by_scale.items():
         if len(item_ids) < minimum:
             continue
-        block = np.column_stack([coded.raw_item_codes[i].astype("float64").to_numpy(
-            na_value=np.nan) for i in item_ids])
-        answered = np.sum(~np.isnan(block), axis=1)
-        with np.errstate(all="ignore"):
-            low, high = np.nanmin(np.where(answered[:, None] > 0, block, 0), axis=1), \
-                np.nanmax(np.where(answered[:, None] > 0, block, 0), axis=1)
+        columns = [coded.raw_item_codes[i] for i in item_ids]
+        answered = sum((~np.isnan(c)).astype(np.int16) for c in columns)
+        low = functools.reduce(np.fmin, columns)  # fmin and fmax pass over missing answers
+        high = functools.reduce(np.fmax, columns)
         flat = pd.Series((answered >= minimum) & (low == high), index=raw.index)
         names = np.array(["", *study.scales[scale_id].point_names], dtype=object)
         detail = pd.Series(
