@@ -292,21 +292,28 @@ def _empty(kind: str, rows: int) -> np.ndarray | list:
 
 def _column(kind: str, values: np.ndarray | list, index: pd.Index) -> pd.Series:
     dtype = _dtype(kind)
-    if dtype == "string":  # a later piece wins where two hold the same row
-        source = np.full(len(index), -1)
-        start = 0
-        for at, piece in values:
-            source[at] = np.arange(start, start + len(piece))
-            start += len(piece)
-        text = pd.concat([piece for _, piece in values], ignore_index=True) if values \
-            else pd.Series([], dtype="string")
-        return pd.Series(text.array.take(source, allow_fill=True), index=index)
+    if dtype == "string":
+        return _text_column(values, index)
     missing = np.isnan(values)
     if dtype == "Int8":  # codes 1..k: whole numbers, no check needed
         array = pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int8), missing)
     else:
         array = pd.arrays.FloatingArray(np.where(missing, 0.0, values), missing)
     return pd.Series(array, index=index)
+
+
+def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.Index
+                 ) -> pd.Series:
+    """A text column ("string") from (row positions, texts) pieces, in one take: missing
+    where no piece has the row; a later piece wins where two have it."""
+    source = np.full(len(index), -1)
+    start = 0
+    for at, piece in pieces:
+        source[at] = np.arange(start, start + len(piece))
+        start += len(piece)
+    text = pd.concat([piece.astype("string") for _, piece in pieces], ignore_index=True) \
+        if pieces else pd.Series([], dtype="string")
+    return pd.Series(text.array.take(source, allow_fill=True), index=index)
 
 
 def segment_of(study: Study, segment_id: str):
@@ -672,27 +679,27 @@ def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
 
 
 def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
-    ids = pd.Series(pd.NA, index=raw.index, dtype="string")
+    pieces = []
     pii = {p.casefold() for p in study.pii_columns}
     for source in study.sources:
-        rows = raw["source"].eq(source.name)
+        rows = np.flatnonzero(raw["source"].eq(source.name).to_numpy(dtype=bool))
         column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
                        _ID_COLUMNS)
-        generated = source.name + "-" + raw.loc[rows, "source_row"].astype(str)
+        generated = source.name + "-" + raw["source_row"].iloc[rows].astype(str)
         if column is None:
-            ids[rows] = generated.astype("string")
+            pieces.append((rows, generated))
             continue
-        values = _id_text(raw.loc[rows, column])
+        values = _id_text(raw[column].iloc[rows])
         if column.casefold() in pii:
             values = hash_id(values, salt=study.slug)
-        ids[rows] = values.fillna(generated).astype("string")
-    return ids
+        pieces.append((rows, values.astype("string").fillna(generated)))
+    return _text_column(pieces, raw.index)
 
 
 def _id_text(values: pd.Series) -> pd.Series:
     """Ids as text: stripped, whole numbers without ".0", blank missing."""
     if isinstance(values.dtype, pd.StringDtype):  # text ids: the common case, vectorised
-        return values.str.strip().astype(object).where(values.notna(), pd.NA)
+        return values.str.strip()
     return values.map(lambda v: pd.NA if pd.isna(v) else (
         str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()))
 

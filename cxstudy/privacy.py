@@ -86,7 +86,7 @@ class PersonalValues:
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
-        rows, parts = [], []
+        rows, pieces = [], []  # pieces stay Arrow text: no Python string per value
         for column in frame.columns:
             values = frame[column].reset_index(drop=True)
             if values.dtype == object:  # mixed cells (Excel): the text ones
@@ -97,13 +97,14 @@ class PersonalValues:
             spaced = values.str.contains(_WHITESPACE, regex=True).fillna(False)
             plain = values[values.notna() & ~spaced]  # no space: the value is its own part
             rows.append(plain.index.to_numpy())
-            parts.append(plain.to_numpy(dtype=object))
-            for row, value in values[spaced.to_numpy(dtype=bool)].items():
-                for part in {value.strip(), *value.split()}:
-                    rows.append(np.array([row]))
-                    parts.append(np.array([part], dtype=object))
+            pieces.append(plain)
+            split = [(row, part) for row, value in values[spaced.to_numpy(dtype=bool)].items()
+                     for part in {value.strip(), *value.split()}]
+            if split:
+                rows.append(np.array([row for row, _ in split]))
+                pieces.append(pd.Series([part for _, part in split], dtype="str"))
         rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-        parts = pd.Series(np.concatenate(parts) if parts else [], dtype="str")
+        parts = pd.concat(pieces, ignore_index=True) if pieces else pd.Series([], dtype="str")
         usable = (parts.str.len() >= 3).to_numpy(dtype=bool)
         self.part_rows = rows[usable].astype(np.int64)
         # each distinct part once (a name many respondents share is folded once)
