@@ -23,7 +23,7 @@ import html
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ def read_export(
     format: str | None = None,
     *,
     sheet: str | int | None = None,
+    categories: Collection[str] = (),
 ) -> pd.DataFrame:
     """Read one survey export, detecting its format when not given.
 
@@ -73,6 +74,9 @@ def read_export(
         Detected from the extension and the header rows when omitted.
     sheet : str or int, optional
         Excel sheet name or 0-based position (default: the first sheet).
+    categories : collection of str, optional
+        Columns of answer labels to keep as pandas categoricals where a text export holds
+        them as such (each distinct label once; a million rows of "Agree" hold it once).
 
     Returns
     -------
@@ -109,7 +113,8 @@ def read_export(
                                     container="xlsx")
         elif suffix in TEXT_SUFFIXES or not _looks_binary(path):
             grid, info = _text_grid(path)
-            return _frame_from_grid(grid, path, layout=None, container="csv", info=info)
+            return _frame_from_grid(grid, path, layout=None, container="csv", info=info,
+                                    categories=categories)
         else:
             raise ReadError(path, f"could not tell the format of this {suffix} file: tried "
                             "spss (.sav), xlsx (.xlsx) and the text formats (csv, qualtrics, "
@@ -127,7 +132,8 @@ def read_export(
         grid, info = _text_grid(path)
         container = "csv"
     layout = {"csv": "plain", "xlsx": "plain"}.get(format, format)
-    return _frame_from_grid(grid, path, layout=layout, container=container, info=info)
+    return _frame_from_grid(grid, path, layout=layout, container=container, info=info,
+                            categories=categories)
 
 
 def read_sources(study) -> pd.DataFrame:
@@ -142,6 +148,9 @@ def read_sources(study) -> pd.DataFrame:
     ``attrs["sources"]`` describes each source: path, format, rows, its own columns
     and question texts.
 
+    The columns the study maps to items and metrics are categorical where the exports
+    hold them as text: each answer label is held once, whatever the number of rows.
+
     Raises
     ------
     ReadError
@@ -152,9 +161,10 @@ def read_sources(study) -> pd.DataFrame:
     from .exceptions import Problem, StudyFileError
 
     frames, described, failures = [], {}, []
+    labels = {m.column for m in study.mappings() if m.kind in ("item", "metric")}
     for source in study.sources:
         try:
-            frame, info = read_source(source, study.groups)
+            frame, info = read_source(source, study.groups, categories=labels)
         except ReadError as exc:
             failures.append(exc)
             continue
@@ -165,14 +175,43 @@ def read_sources(study) -> pd.DataFrame:
     if failures:
         raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
                                           for exc in failures])
-    raw = pd.concat(frames, ignore_index=True, sort=False) if frames else pd.DataFrame()
+    raw = pd.concat(_same_categories(frames), ignore_index=True, sort=False) if frames \
+        else pd.DataFrame()
     raw.attrs = {"sources": SharedInfo(described)}
     return raw
 
 
-def read_source(source, groups: Iterable[str]) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read one study source; add ``source``, ``source_row``, ``group``, ``group_value``."""
-    frame = read_export(source.path, source.format, sheet=source.sheet)
+def _same_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+    """The frames with each categorical column on one set of categories (their union, in
+    the order first held), so that they stack as categories. Where another export holds
+    the column as text, that becomes categorical too; where as anything else (numbers,
+    Excel's mixed cells), the categories become text again, as the column would be."""
+    names = dict.fromkeys(name for frame in frames for name, dtype in frame.dtypes.items()
+                          if isinstance(dtype, pd.CategoricalDtype))
+    for name in names:
+        held = [frame[name] for frame in frames if name in frame.columns]
+        if all(isinstance(c.dtype, pd.CategoricalDtype | pd.StringDtype) for c in held):
+            union = pd.Index(pd.unique(np.concatenate([
+                (c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype)
+                 else pd.Index(c.dropna().unique())).to_numpy(dtype=object) for c in held])),
+                dtype="str")
+
+            def change(column: pd.Series, union: pd.Index = union) -> pd.Categorical:
+                return pd.Categorical(column, categories=union)
+        else:
+            def change(column: pd.Series) -> pd.Series:
+                return column.astype("str") if isinstance(column.dtype, pd.CategoricalDtype) \
+                    else column
+        frames = [frame.assign(**{name: change(frame[name])}) if name in frame.columns
+                  else frame for frame in frames]
+    return frames
+
+
+def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
+                ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Read one study source; add ``source``, ``source_row``, ``group``, ``group_value``.
+    ``categories``: see :func:`read_export`."""
+    frame = read_export(source.path, source.format, sheet=source.sheet, categories=categories)
     if frame.empty:
         raise ReadError(source.path, "no responses: the export has its header but no rows; "
                         "export it again once answers have come in, or leave it out of "
@@ -474,6 +513,7 @@ def _frame_from_grid(
     layout: str | None,
     container: str,
     info: dict | None = None,
+    categories: Collection[str] = (),
 ) -> pd.DataFrame:
     info = dict(info or {})
     if grid.empty:
@@ -514,7 +554,7 @@ def _frame_from_grid(
     names = unique_names(names)
     data = grid.iloc[header_rows:].reset_index(drop=True)
     data.columns = names
-    data = _tidy_values(data)
+    data = _tidy_values(data, categories)
     fmt = {"qualtrics_legacy": "qualtrics", "plain": container}.get(layout, layout)
     data.attrs = {
         "format": fmt,
@@ -588,14 +628,15 @@ def repeated_headers(columns: Iterable[str]) -> dict[str, int]:
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
-def _tidy_values(data: pd.DataFrame) -> pd.DataFrame:
+def _tidy_values(data: pd.DataFrame, categories: Collection[str] = ()) -> pd.DataFrame:
     """Blanks become missing; all-numeric text columns become numbers (ids with
-    leading zeros stay text). Vectorised per column."""
+    leading zeros stay text). Vectorised per column. Text read as categories stays so in
+    the columns named by ``categories``."""
     tidy = {}
     for name in data.columns:
         column = data[name]
         if isinstance(column.dtype, pd.CategoricalDtype):  # text read by Arrow: per answer
-            column = _tidy_distinct(column)
+            column = _tidy_distinct(column, keep_categories=name in categories)
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
             is_text = column.map(type).eq(str) if column.dtype == object else None
             if is_text is None or is_text.all():
@@ -609,10 +650,11 @@ def _tidy_values(data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(tidy, index=data.index)
 
 
-def _tidy_distinct(column: pd.Series) -> pd.Series:
+def _tidy_distinct(column: pd.Series, keep_categories: bool = False) -> pd.Series:
     """:func:`_tidy_text` of a column of text read as categories (each distinct text once,
     the header rows' among them): the distinct texts its rows hold are tidied, then
-    taken back to the rows."""
+    taken back to the rows (``keep_categories``: text stays categorical, its categories
+    the tidied texts the rows hold, in the order first held)."""
     codes = column.cat.codes.to_numpy()
     held = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)))
     tidied = _tidy_text(pd.Series(column.cat.categories[held], dtype="str"))
@@ -624,6 +666,13 @@ def _tidy_distinct(column: pd.Series) -> pd.Series:
         if (at < 0).any():
             numbers = np.append(numbers.astype(np.float64), np.nan)  # the last: missing
         values = numbers[at]
+    elif keep_categories:
+        codes, texts = pd.factorize(tidied)  # tidying may make two texts one; blank: -1
+        codes = np.append(codes, -1)[at]  # at = -1 (missing) picks the -1 appended
+        first = pd.unique(codes[codes >= 0])  # categories in the order the rows hold them
+        order = np.full(len(texts) + 1, -1)
+        order[first] = np.arange(len(first))
+        values = pd.Categorical.from_codes(order[codes], categories=texts[first])
     else:
         values = tidied.array.take(at, allow_fill=True)
     return pd.Series(values, index=column.index, name=column.name)

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import cxstudy as cx
 from cxstudy.exceptions import ReadError
 
-from .conftest import FIXTURES, real_file
+from .conftest import EXAMPLE_STUDY, FIXTURES, real_file
 
 PLAIN_COLUMNS = ["ResponseId", "Name", "Q1", "Q2", "Comment"]
 
@@ -352,3 +352,41 @@ def test_tidying_distinct_answers_equals_tidying_every_row(cells, unused):
     column = pd.Series(pd.Categorical(cells, categories=categories), name="Q")
     expected = _tidy_text(pd.Series(cells, dtype="str", name="Q"))
     pd.testing.assert_series_equal(_tidy_distinct(column), expected)
+    kept = _tidy_distinct(column, keep_categories=True)  # answer labels stay categories
+    if isinstance(kept.dtype, pd.CategoricalDtype):  # (numbers become numbers all the same)
+        pd.testing.assert_series_equal(kept.astype("str"), expected.astype("str"))
+        held = list(pd.unique(expected.dropna()))
+        assert list(kept.cat.categories) == held  # those the rows hold, first held first
+    else:
+        pd.testing.assert_series_equal(kept, expected)
+
+
+def test_exports_stack_their_answer_labels_as_one_set_of_categories():
+    """Label columns read as categories keep them across exports whose labels differ; a
+    column that one export holds as numbers is text again, as it would have been."""
+    from cxstudy.readers import _same_categories
+
+    first = pd.DataFrame({"Q1": pd.Categorical(["Agree", "Disagree", None]),
+                          "Q2": pd.Categorical(["Yes", "No", "Yes"])})
+    second = pd.DataFrame({"Q1": pd.Series(["agree", "Agree"], dtype="str"),
+                           "Q2": [1.0, 2.0], "Q3": ["x", "y"]})
+    third = pd.DataFrame({"Q3": ["z"]})
+    frames = _same_categories([first, second, third])
+    raw = pd.concat(frames, ignore_index=True)
+    assert isinstance(raw["Q1"].dtype, pd.CategoricalDtype)
+    assert list(raw["Q1"].cat.categories) == ["Agree", "Disagree", "agree"]
+    assert raw["Q1"].astype("str").tolist()[:2] == ["Agree", "Disagree"]
+    assert raw["Q1"].isna().tolist() == [False, False, True, False, False, True]
+    assert raw["Q2"].tolist()[:3] == ["Yes", "No", "Yes"] and raw["Q2"].tolist()[3:5] == [1, 2]
+    assert not isinstance(raw["Q2"].dtype, pd.CategoricalDtype)
+
+
+def test_answer_labels_are_read_once_each():
+    """A study's answer-label columns come back from read_sources as categories (each
+    label held once, however many rows give it), the others as text or numbers."""
+    study = cx.load_study(EXAMPLE_STUDY)
+    raw = cx.read_sources(study)
+    labels = {m.column for m in study.mappings() if m.kind in ("item", "metric")}
+    categorical = {c for c in raw.columns if isinstance(raw[c].dtype, pd.CategoricalDtype)}
+    assert categorical and categorical <= labels
+    assert not isinstance(raw["ResponseId"].dtype, pd.CategoricalDtype)
