@@ -21,7 +21,9 @@ tables     every table of every wave (counts, gaps, bootstrap, segments, themes,
 pages      the six notebooks executed and rendered, two at a time
            floor: six notebooks that only import the stack, executed and converted
 run        ``cxstudy run`` end to end in a fresh process: wall time and peak memory
-           of the process and its kernels (RSS summed, sampled every 20 ms)
+           of the process and its kernels (proportional set size summed, sampled every
+           20 ms: pages two processes share count once, so a kernel forked from the run
+           does not count the run's memory twice, as summed RSS would)
 
 Usage:  .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000 1000000]
                                                     [--cache /tmp/cxstudy-scale]
@@ -170,7 +172,7 @@ def whole_run(project: Path) -> tuple[float, float]:
         total = 0
         for member in [process, *process.children(recursive=True)]:
             try:
-                total += member.memory_info().rss
+                total += member.memory_full_info().pss
             except psutil.Error:
                 continue
         peak = max(peak, total)

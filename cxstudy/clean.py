@@ -514,8 +514,8 @@ class Rule:
 
 def _rule_no_group(state: RuleInput) -> None:
     missing = state.raw["group"].isna()
-    state.log.drop(missing, "no_group", "group value " + state.raw.loc[
-        missing, "group_value"].map(
+    values = state.raw.loc[missing, "group_value"].astype(object)
+    state.log.drop(missing, "no_group", "group value " + values.map(
         lambda v: "blank" if pd.isna(v) else f'"{v}" is not one of the study\'s groups'))
 
 
@@ -563,10 +563,6 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     problems = column_problems(raw, study)
     if problems:
         raise StudyFileError(study.path, problems)
-    # the rules compare every row's audience and export many times: as categories, each
-    # comparison is one of small numbers (a shallow copy: raw itself is left as it is)
-    raw = raw.assign(group=raw["group"].astype("category"),
-                     source=raw["source"].astype("category"))
     coded = _code_columns(raw, study, file_names(raw))
     problems = _coding_problems(coded, study)
     if problems:

@@ -236,10 +236,12 @@ def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
             mapping, blank = {g: g for g in groups}, pd.NA
         group = group_value.map(lambda v: mapping.get(v, pd.NA) if isinstance(v, str)
                                 else blank).astype("object")
-    frame.insert(0, "group_value", group_value)
-    frame.insert(0, "group", group)
+    # the audience and the export of each row, as categories: a few names, a million rows
+    frame.insert(0, "group_value", group_value.astype("category"))
+    frame.insert(0, "group", group.astype("category"))
     frame.insert(0, "source_row", np.arange(1, len(frame) + 1, dtype=np.int64))
-    frame.insert(0, "source", source.name)
+    frame.insert(0, "source", pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                        categories=[source.name]))
     info = {
         "path": str(source.path),
         "format": frame.attrs.get("format"),
