@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,17 +189,18 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
                                     "switches it off) and the exports")
                             for reason, count in reasons.items()])
     sources = source_table(raw, result.log, study)
-    folder = write_processed(raw, result, study, root / "data" / "processed" / study.slug,
-                             sources=sources)
-    kept = int(result.log["kept"].sum())
-    say(f"{study.slug}: kept {kept:,} of {len(raw):,} rows "
-        f"({len(raw) - kept:,} dropped; reasons in {folder / 'cleaning_log.csv'}) in "
-        f"{time.perf_counter() - began:.1f} s")
+    kept, rows = int(result.log["kept"].sum()), len(raw)
     del raw  # the exports' cells are not needed past cleaning
+    folder = root / "data" / "processed" / study.slug
+    say(f"{study.slug}: kept {kept:,} of {rows:,} rows ({rows - kept:,} dropped; reasons in "
+        f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
     report_dir = None
-    if report:
-        results = Results(study, result.responses, log=result.log, sources=sources)
-        report_dir = build_report(results, folder, root, say=say, started=started,
-                                  notebook_jobs=notebook_jobs)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # written while the tables are computed
+        writing = pool.submit(write_processed, None, result, study, folder, sources=sources)
+        if report:
+            results = Results(study, result.responses, log=result.log, sources=sources)
+            report_dir = build_report(results, folder, root, say=say, started=started,
+                                      notebook_jobs=notebook_jobs, before_pages=writing.result)
+        writing.result()
     return RunResult(study=study, cleaning=result, processed_dir=folder,
                      report_dir=report_dir)

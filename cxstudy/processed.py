@@ -21,14 +21,17 @@ from .readers import read_sources
 PROCESSED_FILES = ("responses.parquet", "cleaning_log.csv", "sources.csv")
 
 
-def write_processed(raw: pd.DataFrame, result: CleaningResult, study: Study,
+def write_processed(raw: pd.DataFrame | None, result: CleaningResult, study: Study,
                     folder: str | Path | None = None, *,
                     sources: pd.DataFrame | None = None) -> Path:
     """Write the cleaned data of a study into ``folder`` (default: the study's
     ``data/processed/<slug>/``) as a whole: the previous folder is replaced only once
     every file is written, so a failure leaves it as it was. ``sources``: the
-    :func:`~cxstudy.clean.source_table` when already made. Returns the folder."""
+    :func:`~cxstudy.clean.source_table` when already made (then ``raw``, the rows read,
+    is not needed). Returns the folder."""
     if sources is None:
+        if raw is None:
+            raise ValueError("write_processed needs the rows read (raw) or the sources table")
         sources = source_table(raw, result.log, study)
     target = Path(folder) if folder is not None else study.processed_dir
     staging = staging_folder(target, "writing")

@@ -233,13 +233,17 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
 
 def build_report(results: Results, processed: Path, out_root: Path,
                  *, say: Callable[[str], None] = lambda _line: None,
-                 started: float | None = None, notebook_jobs: int | None = None) -> Path:
+                 started: float | None = None, notebook_jobs: int | None = None,
+                 before_pages: Callable[[], object] = lambda: None) -> Path:
     """Tables, executed notebooks, HTML pages and manifest into ``reports/<slug>/``.
 
     The tables are computed once (``results``), written to ``tables/`` and handed to
     the notebooks, which run concurrently, ``notebook_jobs`` at a time (default: one
-    per CPU, at most one per notebook). Returns the report folder. On failure raises
-    :class:`ReportError` and leaves the previous report as it was.
+    per CPU, at most one per notebook). ``before_pages`` is called once the tables are
+    made and before any notebook starts (``cxstudy run``: waits until the cleaned data a
+    notebook may read is written). Returns the report folder. On failure raises
+    :class:`ReportError` (or what ``before_pages`` raised) and leaves the previous report
+    as it was.
     """
     study = results.study
     if notebook_jobs is None:
@@ -254,6 +258,7 @@ def build_report(results: Results, processed: Path, out_root: Path,
         handed = results.for_pages().save(building / ".results.pickle")
         say(f"{study.slug}: tables in {time.perf_counter() - began:.1f} s; "
             f"{len(pages_for(study))} pages, {notebook_jobs} at a time")
+        before_pages()
         parameters = {"study": str(study.path), "processed": str(processed),
                       "results": str(handed)}
         footer = (f"{study.title} · cxstudy {__version__} · built "

@@ -198,6 +198,29 @@ def test_broken_source_fails_cleanly_and_keeps_the_old_report(built, tmp_path):
     assert sha256_tree(out / "reports") == before
 
 
+def test_cleaned_data_that_cannot_be_written_starts_no_page_and_keeps_both(
+        built, tmp_path, monkeypatch):
+    """The cleaned data is written while the tables are computed; when writing fails, no
+    page starts, and the previous report and cleaned data are as they were."""
+    from cxstudy import processed
+
+    project, serial, _parallel, _raw = built
+    out = tmp_path / "out"
+    shutil.copytree(serial / "reports" / "tiny", out / "reports" / "tiny")
+    cx.run(project / "studies" / "tiny.yml", out=out, report=False)  # cleaned data, once
+    before = sha256_tree(out)
+
+    def full_disk(staging, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(processed, "replace_folder", full_disk)
+    lines: list[str] = []
+    with pytest.raises(OSError, match="No space left"):
+        cx.run(project / "studies" / "tiny.yml", out=out, progress=lines.append)
+    assert not [line for line in lines if ": page " in line]
+    assert sha256_tree(out) == before
+
+
 def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built, tmp_path):
     project, serial, _parallel, _raw = built
     project_copy = tmp_path / "project"  # the small "tiny" study: a failure needs no more
