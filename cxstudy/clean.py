@@ -94,11 +94,24 @@ class CleaningResult:
 @dataclass
 class _Coded:
     columns: dict[str, pd.Series]           # response column id -> values for all rows
+    text: dict[str, list]                   # text column id -> (rows, texts) pieces
     raw_item_codes: dict[str, np.ndarray]   # item id -> codes as answered (NaN: missing),
                                             # unreversed, for straightlining
     problems: list[Problem]                 # estimates outside 0-100 and the like
     label_problems: list[Problem]           # answers a scale does not know
     unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
+    index: pd.Index                         # the rows read
+
+    def column(self, column_id: str, rows: np.ndarray | None = None) -> pd.Series | None:
+        """A response column (None when no export maps it), of every row or of the rows
+        of a boolean mask: text is put together for those rows only."""
+        if column_id in self.text:
+            return _text_column(self.text[column_id], self.index, rows)
+        values = self.columns.get(column_id)
+        return values if values is None or rows is None else values[rows]
+
+    def every_column(self) -> dict[str, pd.Series]:
+        return {column_id: self.column(column_id) for column_id in [*self.columns, *self.text]}
 
 
 def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
@@ -236,11 +249,13 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                 text = raw[mapping.column].iloc[rows].astype("string").str.strip()
                 target.append((rows, text.mask(text.eq(""))))
     columns = {column_id: _column(kind, values, raw.index)
-               for column_id, (kind, values) in buffers.items()}
+               for column_id, (kind, values) in buffers.items() if _dtype(kind) != "string"}
+    text = {column_id: values for column_id, (kind, values) in buffers.items()
+            if _dtype(kind) == "string"}
     found = [(scale, answer, count, place)
              for (_scale, answer, place), (scale, count) in unknown.items()]
-    return _Coded(columns, raw_codes, problems, _unknown_problems(found),
-                  pd.Series(unknown_rows, index=raw.index))
+    return _Coded(columns, text, raw_codes, problems, _unknown_problems(found),
+                  pd.Series(unknown_rows, index=raw.index), raw.index)
 
 
 def _runs(at: np.ndarray) -> list[slice] | list[np.ndarray]:
@@ -290,10 +305,9 @@ def _empty(kind: str, rows: int) -> np.ndarray | list:
     return np.full(rows, np.nan)
 
 
-def _column(kind: str, values: np.ndarray | list, index: pd.Index) -> pd.Series:
+def _column(kind: str, values: np.ndarray, index: pd.Index) -> pd.Series:
+    """A numeric response column from its buffer."""
     dtype = _dtype(kind)
-    if dtype == "string":
-        return _text_column(values, index)
     missing = np.isnan(values)
     if dtype == "Int8":  # codes 1..k: whole numbers, no check needed
         array = pd.arrays.IntegerArray(np.where(missing, 0, values).astype(np.int8), missing)
@@ -302,15 +316,18 @@ def _column(kind: str, values: np.ndarray | list, index: pd.Index) -> pd.Series:
     return pd.Series(array, index=index)
 
 
-def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.Index
-                 ) -> pd.Series:
+def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.Index,
+                 rows: np.ndarray | None = None) -> pd.Series:
     """A text column ("string") from (row positions, texts) pieces, in one take: missing
-    where no piece has the row; a later piece wins where two have it."""
+    where no piece has the row; a later piece wins where two have it. ``rows``: only the
+    rows of this boolean mask."""
     source = np.full(len(index), -1)
     start = 0
     for at, piece in pieces:
         source[at] = np.arange(start, start + len(piece))
         start += len(piece)
+    if rows is not None:
+        source, index = source[rows], index[rows]
     text = pd.concat([piece.astype("string") for _, piece in pieces], ignore_index=True) \
         if pieces else pd.Series([], dtype="string")
     return pd.Series(text.array.take(source, allow_fill=True), index=index)
@@ -740,7 +757,7 @@ def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
 
 
 def _duplicate_answers(raw, study: Study, coded: _Coded, log: _Log) -> None:
-    answers = pd.DataFrame(coded.columns, index=raw.index)
+    answers = pd.DataFrame(coded.every_column(), index=raw.index)
     answered = answers.notna().any(axis=1)
     frame = answers.astype(str).assign(_group=raw["group"].astype(str),
                                        _wave=raw["_wave"].astype(str))[log.alive & answered]
@@ -881,12 +898,13 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         [e.id for e in study.estimates] + [q.id for q in study.open_ended] + \
         [s.id for s in study.segments]
     open_ids = {q.id for q in study.open_ended}
+    rows = kept.to_numpy(dtype=bool)
     for column_id in ordered:
-        values = coded.columns.get(column_id)
+        values = coded.column(column_id, rows)
         if values is None:
             text = column_id in open_ids or column_id in {s.id for s in study.segments}
-            values = pd.Series(pd.NA, index=raw.index, dtype="string" if text else "Float64")
-        values = values[kept]
+            values = pd.Series(pd.NA, index=raw.index[rows],
+                               dtype="string" if text else "Float64")
         if column_id in open_ids:
             values = scrub_text(values, personal)
         frame[column_id] = values
