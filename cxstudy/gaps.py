@@ -448,12 +448,14 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     tail = (1 - study.confidence) / 2
 
     draws, shares = {}, {}
+    # every respondent's top-box answers (1, 0, NaN: missing), items in columns, made once
+    indicators = np.column_stack([_top_box_indicator(responses, item, top[row])
+                                  for row, item in enumerate(counts.items)]) \
+        if counts.items else np.empty((len(responses), 0))
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more
         for g in [reference, *others]:
             in_group = codes == g
-            indicator = np.column_stack([
-                _top_box_indicator(responses, item, top[row])[in_group]
-                for row, item in enumerate(counts.items)]) if counts.items else np.empty((0, 0))
+            indicator = indicators[in_group]
             w = weights[in_group] if weighted else None
             cov = stats.pairwise_cov(indicator, w, None if w is None else w * w)
             effective = counts.effective()[:, g, :]

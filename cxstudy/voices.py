@@ -179,7 +179,8 @@ def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = No
     a million Python strings, and taking rows never copies their text.
     """
     weights, _ = respondent_weights(responses)
-    groups = responses["group"].astype(str)
+    group_codes, groups = pd.factorize(responses["group"])  # audiences: a few names
+    groups = pd.Index(np.asarray(groups, dtype=object), dtype="str")
     parts, texts = [], []  # texts: each question's distinct answers, one after the other
     for question in study.open_ended:
         if question.id not in responses or question_id not in (None, question.id):
@@ -199,7 +200,7 @@ def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = No
     return pd.DataFrame({
         "row": rows, "question": np.repeat([q for q, _r, _a in parts],
                                            [len(row) for _q, row, _a in parts]),
-        "group": groups.take(rows).array, "weight": weights[rows],
+        "group": groups.take(group_codes[rows], allow_fill=True), "weight": weights[rows],
         "text": pd.Categorical.from_codes(same[np.concatenate([a for _q, _r, a in parts])],
                                           categories=categories)})
 
@@ -276,7 +277,7 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     if codebook is None:
         return pd.DataFrame(columns=THEME_COLUMNS)
     coded = coded if coded is not None else code_answers(responses, study, codebook)
-    answers = _coded_answers(coded)
+    answers = _coded_answers(coded[["row", "question", "group", "weight"]])
     hits = {key: (len(weight), float(weight.sum()))  # answers with the theme, their weight
             for key, weight in coded.groupby(["question", "theme", "group"], sort=False,
                                              observed=True)["weight"]}
@@ -476,7 +477,7 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
     if codebook is None:
         return pd.DataFrame(columns=["question", "theme", "label", "group", "quote"])
     coded = coded if coded is not None else code_answers(responses, study, codebook)
-    answers = _coded_answers(coded)
+    answers = _coded_answers(coded[["row", "question", "group", "weight"]])
     sizes = answers.groupby(["question", "group"]).size()
     # each text once per (question, theme, audience), where first given: in the order of
     # the answers, as the choice below needs, without a million rows in the loop

@@ -325,8 +325,9 @@ def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame
     if not waves:
         return pd.DataFrame(columns=["group", "returning"])
     rows = []
+    who = responses[["group", "respondent_id", "wave"]]  # the answers are not needed
     for group in study.groups:
-        mine = responses[responses["group"] == group]
+        mine = who[who["group"] == group]
         per_id = mine.groupby("respondent_id", observed=True)["wave"].nunique()
         rows.append({"group": group, **{f"n {w}": int((mine["wave"] == w).sum())
                                         for w in waves},
