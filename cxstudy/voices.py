@@ -174,9 +174,10 @@ def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = No
     """One row per non-blank answer (to one question, or to every open question):
     row, question, group, weight, text.
 
-    ``text`` is categorical: answers are stripped and told apart once per distinct
-    answer, and the rows hold their answer's number, so a million answers never become
-    a million Python strings, and taking rows never copies their text.
+    ``question``, ``group`` and ``text`` are categorical: answers are stripped and told
+    apart once per distinct answer, and the rows hold their answer's number, so a million
+    answers never become a million Python strings, and taking, comparing and grouping
+    rows works on small numbers.
     """
     weights, _ = respondent_weights(responses)
     group_codes, groups = pd.factorize(responses["group"])  # audiences: a few names
@@ -197,10 +198,13 @@ def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = No
         return pd.DataFrame(columns=["row", "question", "group", "weight", "text"])
     same, categories = pd.factorize(pd.Index(np.concatenate(texts), dtype="str"))
     rows = np.concatenate([row for _q, row, _a in parts])
+    questions = pd.Categorical.from_codes(
+        np.repeat(np.arange(len(parts)), [len(row) for _q, row, _a in parts]),
+        categories=pd.Index([q for q, _r, _a in parts], dtype="str"))
     return pd.DataFrame({
-        "row": rows, "question": np.repeat([q for q, _r, _a in parts],
-                                           [len(row) for _q, row, _a in parts]),
-        "group": groups.take(group_codes[rows], allow_fill=True), "weight": weights[rows],
+        "row": rows, "question": questions,
+        "group": pd.Categorical.from_codes(group_codes[rows], categories=groups),
+        "weight": weights[rows],
         "text": pd.Categorical.from_codes(same[np.concatenate([a for _q, _r, a in parts])],
                                           categories=categories)})
 
@@ -208,12 +212,13 @@ def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = No
 def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
     """Themes of every answer: one row per (answer, theme), ``uncoded`` for none.
 
-    Columns: ``row`` (position in responses), ``question, group, weight, theme, text``.
-    Each distinct answer to a question is matched against the codebook once, however
-    many respondents gave it; rows are in question order, then row order, then the
-    codebook's order of themes.
+    Columns: ``row`` (position in responses), ``question, group, weight, theme, text``
+    (all but ``row`` and ``weight`` categorical). Each distinct answer to a question is
+    matched against the codebook once, however many respondents gave it; rows are in
+    question order, then row order, then the codebook's order of themes.
     """
     answers = _answers(responses, study)
+    theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
     parts = []
     for question in study.open_ended:
         asked = answers[answers["question"] == question.id]
@@ -225,15 +230,16 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
                  for text in distinct]
         per_text = np.array([len(f) for f in found])
         first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
-        labels = pd.Index([theme for f in found for theme in f], dtype="str")
+        labels = theme_ids.get_indexer([theme for f in found for theme in f])
         repeat = per_text[which]  # how many theme rows each answer makes
         answer_of_row = np.repeat(np.arange(len(asked)), repeat)
         within = np.arange(len(answer_of_row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
         rows = asked.iloc[answer_of_row]
         parts.append(pd.DataFrame({
-            "row": rows["row"].to_numpy(), "question": question.id,
+            "row": rows["row"].to_numpy(), "question": rows["question"].array,
             "group": rows["group"].array, "weight": rows["weight"].to_numpy(),
-            "theme": labels.take(first[which][answer_of_row] + within),
+            "theme": pd.Categorical.from_codes(labels[first[which][answer_of_row] + within],
+                                               categories=theme_ids),
             "text": rows["text"].array}))
     if not parts:
         return pd.DataFrame(columns=["row", "question", "group", "weight", "theme", "text"])
