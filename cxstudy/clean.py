@@ -244,10 +244,9 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
             if bad:
                 problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
             target.append((at, levels.astype("string")))
-        else:  # open-ended text
+        else:  # open-ended text: the readers have stripped it and made blanks missing
             for rows in _runs(at):
-                text = raw[mapping.column].iloc[rows].astype("string").str.strip()
-                target.append((rows, text.mask(text.eq(""))))
+                target.append((rows, raw[mapping.column].iloc[rows].astype("string")))
     columns = {column_id: _column(kind, values, raw.index)
                for column_id, (kind, values) in buffers.items() if _dtype(kind) != "string"}
     text = {column_id: values for column_id, (kind, values) in buffers.items()
