@@ -15,7 +15,8 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
+from cycler import cycler
+from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 
 from .counts import LevelCounts
@@ -27,13 +28,48 @@ AUDIENCE_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55
 NEGATIVE, NEUTRAL, POSITIVE = "#B2182B", "#BDBDBD", "#2166AC"
 
 
+# What seaborn's set_theme(context="notebook", style="whitegrid") sets, its "deep" colour
+# cycle included, written out: a page then need not import seaborn, and scipy with it
+# (half a second in every page's kernel). tests/test_report.py checks it against seaborn.
+# Left out: seaborn's default colour map for images ("rocket"), which only seaborn
+# defines; every image here names its own.
+SEABORN_WHITEGRID = {
+    "axes.axisbelow": True, "axes.edgecolor": ".8", "axes.facecolor": "white",
+    "axes.grid": True, "axes.labelcolor": ".15", "axes.labelsize": 12, "axes.linewidth": 1.25,
+    "axes.spines.bottom": True, "axes.spines.left": True, "axes.spines.right": True,
+    "axes.spines.top": True, "axes.titlesize": 12, "figure.facecolor": "white",
+    "font.family": ["sans-serif"],
+    "font.sans-serif": ["Arial", "DejaVu Sans", "Liberation Sans", "Bitstream Vera Sans",
+                        "sans-serif"],
+    "font.size": 12, "grid.color": ".8", "grid.linestyle": "-", "grid.linewidth": 1,
+    "legend.fontsize": 11, "legend.title_fontsize": 12, "lines.linewidth": 1.5,
+    "lines.markersize": 6, "lines.solid_capstyle": "round", "patch.edgecolor": "w",
+    "patch.force_edgecolor": True, "patch.linewidth": 1, "text.color": ".15",
+    "xtick.bottom": False, "xtick.color": ".15", "xtick.direction": "out",
+    "xtick.labelsize": 11, "xtick.major.size": 6, "xtick.major.width": 1.25,
+    "xtick.minor.size": 4, "xtick.minor.width": 1, "xtick.top": False, "ytick.color": ".15",
+    "ytick.direction": "out", "ytick.labelsize": 11, "ytick.left": False,
+    "ytick.major.size": 6, "ytick.major.width": 1.25, "ytick.minor.size": 4,
+    "ytick.minor.width": 1, "ytick.right": False,
+    "axes.prop_cycle": cycler(color=[to_rgb(c) for c in (
+        "#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c",
+        "#ccb974", "#64b5cd")]),
+}
+
+
 def style() -> None:
     """The report's matplotlib style: readable sizes, no chart junk."""
-    sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0, rc={
+    plt.rcParams.update({**SEABORN_WHITEGRID, **{
         "figure.dpi": 110, "savefig.dpi": 110, "axes.titlesize": 13, "axes.titleweight": "bold",
         "axes.labelsize": 11, "legend.frameon": False, "axes.spines.top": False,
         "axes.spines.right": False, "figure.constrained_layout.use": True,
-        "text.parse_math": False})
+        "text.parse_math": False}})
+
+
+def blend(colours: list[str], n: int) -> list[tuple[float, float, float]]:
+    """``n`` colours running evenly through ``colours`` (as seaborn's blend_palette)."""
+    ramp = LinearSegmentedColormap.from_list("blend", colours)
+    return [tuple(float(c) for c in rgba[:3]) for rgba in ramp(np.linspace(0, 1, int(n)))]
 
 
 def _literal_text(function):
@@ -178,7 +214,7 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
         raise ValueError("distribution_bars draws items of one scale; split them by scale "
                          "(cxstudy.report.items_by_scale)")
     k, names = scale.k, scale.point_names
-    palette = sns.blend_palette([NEGATIVE, NEUTRAL, POSITIVE], n_colors=k)
+    palette = blend([NEGATIVE, NEUTRAL, POSITIVE], k)
     for position, (shares, k_row) in enumerate(rows):
         middle = (k_row - 1) / 2
         left = -shares[: int(np.ceil(middle))].sum() - (
@@ -254,6 +290,8 @@ def missingness_heatmap(missing: pd.DataFrame, study: Study) -> Figure:
         ax.text(0.5, 0.5, "No audience reaches the minimum group size", ha="center")
         return _alt(fig, "No audience reaches the minimum group size: no missing answers "
                     "are shown.")
+    import seaborn as sns  # here only: the other pages need not import it
+
     sns.heatmap(table, annot=True, fmt=".0%", cmap="Greys", vmin=0,
                 vmax=max(0.2, float(np.nanmax(table.to_numpy())) if table.size else 0.2),
                 cbar=False, ax=ax, annot_kws={"fontsize": 8})

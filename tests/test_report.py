@@ -391,3 +391,31 @@ def test_every_contents_link_has_its_section(built):
             ids = set(re.findall(r'id="([^"]+)"', text))
             assert not [link for link in links if html.unescape(link) not in
                         {html.unescape(i) for i in ids}], (report.name, page.name)
+
+
+def test_the_figure_style_is_seaborns_whitegrid_without_importing_seaborn():
+    """plots.style() writes out what seaborn's set_theme sets (so pages need not import
+    seaborn and scipy); it must stay what seaborn would set, and blend() seaborn's
+    blend_palette."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from cxstudy import plots
+
+    with mpl.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0)
+        seaborns = dict(mpl.rcParams)
+    with mpl.rc_context():
+        plots.style()
+        ours = dict(mpl.rcParams)
+    left_out = {"image.cmap"}  # seaborn's own "rocket"; every image here names its map
+    ours_overrides = {"axes.titlesize", "axes.titleweight", "axes.labelsize", "figure.dpi",
+                      "savefig.dpi", "legend.frameon", "axes.spines.top",
+                      "axes.spines.right", "figure.constrained_layout.use",
+                      "text.parse_math"}
+    differ = {key for key in seaborns if seaborns[key] != ours[key]}
+    assert differ <= left_out | ours_overrides, sorted(differ - left_out - ours_overrides)
+    for n in (3, 4, 5, 7, 11):
+        assert plots.blend([plots.NEGATIVE, plots.NEUTRAL, plots.POSITIVE], n) == [
+            tuple(c) for c in sns.blend_palette([plots.NEGATIVE, plots.NEUTRAL,
+                                                 plots.POSITIVE], n_colors=n)]
