@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 import cxstudy as cx
 from cxstudy.exceptions import ReadError
 
-from .conftest import EXAMPLE_STUDY, FIXTURES, real_file
+from .conftest import FIXTURES, real_file
 
 PLAIN_COLUMNS = ["ResponseId", "Name", "Q1", "Q2", "Comment"]
 
@@ -381,11 +381,10 @@ def test_exports_stack_their_answer_labels_as_one_set_of_categories():
     assert not isinstance(raw["Q2"].dtype, pd.CategoricalDtype)
 
 
-def test_answer_labels_are_read_once_each():
+def test_answer_labels_are_read_once_each(example_cleaned):
     """A study's answer-label columns come back from read_sources as categories (each
     label held once, however many rows give it), the others as text or numbers."""
-    study = cx.load_study(EXAMPLE_STUDY)
-    raw = cx.read_sources(study)
+    study, raw, _result = example_cleaned
     labels = {m.column for m in study.mappings() if m.kind in ("item", "metric")}
     categorical = {c for c in raw.columns if isinstance(raw[c].dtype, pd.CategoricalDtype)}
     assert categorical - labels == {"source", "group", "group_value"}  # and these, a few names
