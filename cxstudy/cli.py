@@ -64,7 +64,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             failures += not ok
             print(message, file=sys.stdout if ok else sys.stderr, flush=True)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(max_workers=jobs, initializer=_stop_with,
+                                 initargs=(os.getpid(),)) as pool:
             # studies share the CPUs: their notebooks run one at a time
             futures = [pool.submit(_run_one, path, args.out, not args.no_report, 1, args.quiet)
                        for path in args.study]
@@ -77,6 +78,17 @@ def cmd_run(args: argparse.Namespace) -> int:
               "failed", file=sys.stderr)
         return EXIT_PROBLEMS
     return EXIT_OK
+
+
+def _stop_with(command: int) -> None:
+    """In a worker running studies in parallel: stop when the command that started it is
+    gone (killed, or stopped by a time limit), instead of waiting for work for good."""
+    def watch() -> None:
+        while os.getppid() == command:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -74,6 +74,17 @@ def minimal_study(**overrides) -> dict:
 _BACKGROUND: dict = {}
 
 
+def pytest_configure(config):
+    """Start building the reports before the tests are even collected (a few seconds
+    sooner) when the run may need them: the whole suite, or the tests that read them."""
+    if config.option.collectonly or "process" in _BACKGROUND:
+        return
+    wanted = {ROOT, ROOT / "tests", ROOT / "tests" / "test_report.py",
+              ROOT / "tests" / "test_shapes.py"}
+    if any(Path(str(arg).split("::")[0]).resolve() in wanted for arg in config.args):
+        _start_background_build()
+
+
 def pytest_collection_modifyitems(session, config, items):
     """When tests need the built reports, start building them at once, in the background:
     the build keeps the second core busy while the single-threaded tests run. The tests that
@@ -81,8 +92,11 @@ def pytest_collection_modifyitems(session, config, items):
     build's kernels listen on socket files, so nbval's kernels, started beside them over
     TCP, cannot collide with them on a port: see ``render._kernel_manager_class``.)"""
     if any(_needs_reports(item) for item in items):
-        _start_background_build()
+        if "process" not in _BACKGROUND:
+            _start_background_build()
         items.sort(key=_needs_reports)  # stable: files and tests keep their order otherwise
+    else:  # started for nothing (a -k or -m that leaves those tests out)
+        _stop_background_build()
 
 
 def _needs_reports(item) -> bool:
@@ -103,18 +117,27 @@ def _start_background_build() -> None:
     studies = [str(project / "studies" / "example.yml"), *map(str, shaped.values())]
     process = subprocess.Popen(
         [sys.executable, "-m", "cxstudy.cli", "run", *studies, "--out", str(folder / "out"),
-         "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True)  # its own process group: stopped with its workers
     _BACKGROUND.update(folder=folder, project=project, shaped=shaped, process=process,
                        raw_before=raw_before)
 
 
 def pytest_sessionfinish(session, exitstatus):
-    process = _BACKGROUND.get("process")
+    _stop_background_build()
+
+
+def _stop_background_build() -> None:
+    import signal
+
+    process = _BACKGROUND.pop("process", None)
     if process is not None and process.poll() is None:
-        process.kill()
+        # the whole group: --jobs 2 runs studies in worker processes, which a kill of the
+        # command alone would leave behind, waiting for work, for good
+        os.killpg(process.pid, signal.SIGKILL)
         process.wait()
     if "folder" in _BACKGROUND:
-        shutil.rmtree(_BACKGROUND["folder"], ignore_errors=True)
+        shutil.rmtree(_BACKGROUND.pop("folder"), ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

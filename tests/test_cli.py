@@ -197,3 +197,29 @@ def test_a_pii_column_named_in_other_case_still_protects(tmp_path):
     study = cx.load_study(spec, base_dir=tmp_path)
     responses = cx.clean(cx.read_sources(study), study).responses
     assert "Anna Berg" not in " ".join(responses["oe"].dropna())
+
+
+def test_workers_of_a_killed_parallel_run_stop_too(project):
+    """`cxstudy run --jobs 2` runs studies in worker processes; when the command is killed
+    (a time limit, kill -9), its workers stop as well instead of waiting for work for good
+    (each held a few hundred MB)."""
+    import signal
+    import time
+
+    import psutil
+
+    study = str(project / "studies" / "example.yml")
+    command = psutil.Popen([sys.executable, "-m", "cxstudy.cli", "run", study, study,
+                            "--jobs", "2", "--no-report", "--quiet"], cwd=project,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(command.children()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    workers = command.children(recursive=True)
+    assert len(workers) >= 2, "the workers never started"
+    command.send_signal(signal.SIGKILL)
+    command.wait()
+    _gone, alive = psutil.wait_procs(workers, timeout=10)
+    for worker in alive:
+        worker.kill()
+    assert not alive, [w.pid for w in alive]
