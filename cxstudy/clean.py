@@ -214,21 +214,18 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         target = buffers[mapping.id][1]
         if mapping.kind in ("item", "metric"):
             scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
+            reverse = study.item(mapping.id).reverse if mapping.kind == "item" else None
             if mapping.kind == "item" and mapping.id not in raw_codes:  # reversed: its own
-                raw_codes[mapping.id] = _empty("item", len(raw)) \
-                    if study.item(mapping.id).reverse else target
+                raw_codes[mapping.id] = _empty("item", len(raw)) if reverse else target
             for rows in _runs(at):  # each export's rows as a slice: nothing copied
-                values = raw[mapping.column].iloc[rows]
-                coded = _code_scale_answers(values, scale, study.item(mapping.id).reverse
-                                            if mapping.kind == "item" else None)
+                coded = _code_scale_answers(raw[mapping.column].iloc[rows], scale, reverse)
                 target[rows] = coded.values
                 if mapping.kind == "item":
                     raw_codes[mapping.id][rows] = coded.raw
                 for value, count in coded.unknown.items():
                     key = (scale.id, value, where(mapping, mapping.group))
                     unknown.setdefault(key, [scale, 0])[1] += count
-                if coded.unknown:
-                    unknown_rows[np.arange(len(raw))[rows][coded.unknown_rows]] = True
+                unknown_rows[rows] |= coded.unknown_rows
         elif mapping.kind == "estimate":
             values = raw[mapping.column].iloc[at]
             numbers, bad = _percent(values)

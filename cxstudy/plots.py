@@ -57,13 +57,17 @@ SEABORN_WHITEGRID = {
 }
 
 
+# the report's own settings over seaborn's
+REPORT_STYLE = {
+    "figure.dpi": 110, "savefig.dpi": 110, "axes.titlesize": 13, "axes.titleweight": "bold",
+    "axes.labelsize": 11, "legend.frameon": False, "axes.spines.top": False,
+    "axes.spines.right": False, "figure.constrained_layout.use": True,
+    "text.parse_math": False}
+
+
 def style() -> None:
     """The report's matplotlib style: readable sizes, no chart junk."""
-    plt.rcParams.update({**SEABORN_WHITEGRID, **{
-        "figure.dpi": 110, "savefig.dpi": 110, "axes.titlesize": 13, "axes.titleweight": "bold",
-        "axes.labelsize": 11, "legend.frameon": False, "axes.spines.top": False,
-        "axes.spines.right": False, "figure.constrained_layout.use": True,
-        "text.parse_math": False}})
+    plt.rcParams.update({**SEABORN_WHITEGRID, **REPORT_STYLE})
 
 
 def blend(colours: list[str], n: int) -> list[tuple[float, float, float]]:

@@ -195,15 +195,12 @@ def _same_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
                 (c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype)
                  else pd.Index(c.dropna().unique())).to_numpy(dtype=object) for c in held])),
                 dtype="str")
-
-            def change(column: pd.Series, union: pd.Index = union) -> pd.Categorical:
-                return pd.Categorical(column, categories=union)
+            frames = [frame.assign(**{name: pd.Categorical(frame[name], categories=union)})
+                      if name in frame.columns else frame for frame in frames]
         else:
-            def change(column: pd.Series) -> pd.Series:
-                return column.astype("str") if isinstance(column.dtype, pd.CategoricalDtype) \
-                    else column
-        frames = [frame.assign(**{name: change(frame[name])}) if name in frame.columns
-                  else frame for frame in frames]
+            frames = [frame.assign(**{name: frame[name].astype("str")})
+                      if isinstance(frame.dtypes.get(name), pd.CategoricalDtype) else frame
+                      for frame in frames]
     return frames
 
 

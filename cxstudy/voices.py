@@ -248,11 +248,11 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
 
 def _coded_answers(coded: pd.DataFrame) -> pd.DataFrame:
     """The answers a :func:`code_answers` holds, each once and in its order (an answer
-    with no theme is there as ``uncoded``): what :func:`_answers` gave it, without
-    reading the responses again."""
+    with no theme is there as ``uncoded``): ``row, question, group, weight`` of what
+    :func:`_answers` gave it, without reading the responses again."""
     row, question = coded["row"], coded["question"]  # an answer's themes are neighbours
     first = row.ne(row.shift()) | question.ne(question.shift())
-    return coded[first.to_numpy(dtype=bool)]
+    return coded.loc[first.to_numpy(dtype=bool), ["row", "question", "group", "weight"]]
 
 
 THEME_COLUMNS = list(THEMES.columns)
@@ -283,7 +283,7 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     if codebook is None:
         return pd.DataFrame(columns=THEME_COLUMNS)
     coded = coded if coded is not None else code_answers(responses, study, codebook)
-    answers = _coded_answers(coded[["row", "question", "group", "weight"]])
+    answers = _coded_answers(coded)
     hits = {key: (len(weight), float(weight.sum()))  # answers with the theme, their weight
             for key, weight in coded.groupby(["question", "theme", "group"], sort=False,
                                              observed=True)["weight"]}
@@ -483,7 +483,7 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
     if codebook is None:
         return pd.DataFrame(columns=["question", "theme", "label", "group", "quote"])
     coded = coded if coded is not None else code_answers(responses, study, codebook)
-    answers = _coded_answers(coded[["row", "question", "group", "weight"]])
+    answers = _coded_answers(coded)
     sizes = answers.groupby(["question", "group"]).size()
     # each text once per (question, theme, audience), where first given: in the order of
     # the answers, as the choice below needs, without a million rows in the loop

@@ -409,10 +409,7 @@ def test_the_figure_style_is_seaborns_whitegrid_without_importing_seaborn():
         plots.style()
         ours = dict(mpl.rcParams)
     left_out = {"image.cmap"}  # seaborn's own "rocket"; every image here names its map
-    ours_overrides = {"axes.titlesize", "axes.titleweight", "axes.labelsize", "figure.dpi",
-                      "savefig.dpi", "legend.frameon", "axes.spines.top",
-                      "axes.spines.right", "figure.constrained_layout.use",
-                      "text.parse_math"}
+    ours_overrides = set(plots.REPORT_STYLE)
     differ = {key for key in seaborns if seaborns[key] != ours[key]}
     assert differ <= left_out | ours_overrides, sorted(differ - left_out - ours_overrides)
     for n in (3, 4, 5, 7, 11):
