@@ -9,6 +9,9 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "cxstudy needs Python 3.11 or newer; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
+	@# a current pip first: it resolves the ~140 packages in half the time of the pip that
+	@# Python 3.11's venv starts with (about 14 s instead of 26 s here)
+	$(BIN)/python -m pip install --quiet --no-compile --upgrade pip
 	$(BIN)/python -m pip install --quiet --no-compile -e ".[test]"
 	@# byte-compile on both cores at once (pip compiles one file at a time), leaving out the
 	@# packages' own test folders; a file of some package that is not Python 3 is no reason to stop
