@@ -175,19 +175,25 @@ def read_sources(study) -> pd.DataFrame:
     if failures:
         raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
                                           for exc in failures])
-    raw = pd.concat(_same_categories(frames), ignore_index=True, sort=False) if frames \
-        else pd.DataFrame()
+    raw = pd.concat(_same_categories(frames, labels), ignore_index=True, sort=False) \
+        if frames else pd.DataFrame()
     raw.attrs = {"sources": SharedInfo(described)}
     return raw
 
 
-def _same_categories(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+def _same_categories(frames: list[pd.DataFrame], labels: Collection[str] = ()
+                     ) -> list[pd.DataFrame]:
     """The frames with each categorical column on one set of categories (their union, in
     the order first held), so that they stack as categories. Where another export holds
     the column as text, that becomes categorical too; where as anything else (numbers,
-    Excel's mixed cells), the categories become text again, as the column would be."""
+    Excel's mixed cells), the categories become text again, as the column would be.
+
+    A column of ``labels`` that only some exports hold as text (a workbook's answer
+    labels) becomes categorical too: the rows of the other exports then cost a byte each,
+    not the eight of an empty text."""
     names = dict.fromkeys(name for frame in frames for name, dtype in frame.dtypes.items()
-                          if isinstance(dtype, pd.CategoricalDtype))
+                          if isinstance(dtype, pd.CategoricalDtype)
+                          or (name in labels and isinstance(dtype, pd.StringDtype)))
     for name in names:
         held = [frame[name] for frame in frames if name in frame.columns]
         if all(isinstance(c.dtype, pd.CategoricalDtype | pd.StringDtype) for c in held):

@@ -381,6 +381,23 @@ def test_exports_stack_their_answer_labels_as_one_set_of_categories():
     assert not isinstance(raw["Q2"].dtype, pd.CategoricalDtype)
 
 
+def test_a_label_column_one_workbook_holds_as_text_stacks_as_categories():
+    """An answer-label column that only one export holds, as text (a workbook), is
+    categorical once stacked, so the other exports' rows are an empty code each; a text
+    column that is not an answer label stays text."""
+    from cxstudy.readers import _same_categories
+
+    workbook = pd.DataFrame({"S01": pd.Series(["Agree", "Disagree"], dtype="str"),
+                             "Team": pd.Series(["North", "South"], dtype="str")})
+    export = pd.DataFrame({"Q1": pd.Categorical(["Agree"] * 3)})
+    raw = pd.concat(_same_categories([export, workbook], labels={"S01", "Q1"}),
+                    ignore_index=True, sort=False)
+    assert list(raw.columns) == ["Q1", "S01", "Team"]
+    assert isinstance(raw["S01"].dtype, pd.CategoricalDtype)
+    assert raw["S01"].tolist()[3:] == ["Agree", "Disagree"] and raw["S01"].isna().sum() == 3
+    assert isinstance(raw["Team"].dtype, pd.StringDtype)
+
+
 def test_answer_labels_are_read_once_each(example_cleaned):
     """A study's answer-label columns come back from read_sources as categories (each
     label held once, however many rows give it), the others as text or numbers."""
@@ -389,4 +406,7 @@ def test_answer_labels_are_read_once_each(example_cleaned):
     categorical = {c for c in raw.columns if isinstance(raw[c].dtype, pd.CategoricalDtype)}
     assert categorical - labels == {"source", "group", "group_value"}  # and these, a few names
     assert categorical & labels
+    text_labels = {c for c in labels if not pd.api.types.is_numeric_dtype(raw[c])}
+    assert text_labels <= categorical  # the staff workbook's labels among them
+    assert "S01" in text_labels
     assert not isinstance(raw["ResponseId"].dtype, pd.CategoricalDtype)
