@@ -59,8 +59,16 @@ def waves_in(responses: pd.DataFrame, study: Study) -> list[str]:
 
 
 def one_wave(responses: pd.DataFrame, wave: str) -> pd.DataFrame:
-    """The responses of one wave, indexed 0..n-1."""
-    return responses[responses["wave"].astype(str) == wave].reset_index(drop=True)
+    """The responses of one wave, indexed 0..n-1.
+
+    A wave whose rows are one run (its exports read one after the other, as a study
+    file usually lists them) is a view of those rows, not a copy: at a million
+    respondents the waves of a study would otherwise hold the responses a second time.
+    """
+    rows = np.flatnonzero((responses["wave"].astype(str) == wave).to_numpy(dtype=bool))
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        return responses.iloc[rows[0]:rows[-1] + 1].reset_index(drop=True)
+    return responses.iloc[rows].reset_index(drop=True)
 
 
 def with_wave(table: pd.DataFrame, wave: str) -> pd.DataFrame:

@@ -137,6 +137,24 @@ def test_returning_respondents_are_kept_duplicates_within_a_wave_dropped(tmp_pat
     assert (result.log["reason"] == "duplicate").sum() == 3
 
 
+@pytest.mark.parametrize("waves", [["2025"] * 3 + ["2026"] * 4,        # exports one by one
+                                   ["2025", "2026", "2025", "2026", "2026", "2025", "2026"]])
+def test_one_wave_is_its_rows_and_a_run_of_rows_is_not_copied(waves):
+    from cxstudy.waves import one_wave
+
+    responses = pd.DataFrame({"wave": pd.Series(waves, dtype="string"),
+                              "q": pd.array(range(len(waves)), dtype="Int8"),
+                              "text": pd.Series([f"t{i}" for i in range(len(waves))],
+                                                dtype="string")})
+    for wave in ("2025", "2026"):
+        part = one_wave(responses, wave)
+        expected = responses[responses["wave"] == wave].reset_index(drop=True)
+        pd.testing.assert_frame_equal(part, expected)
+        one_run = waves == sorted(waves)
+        # the rows of a wave read one export after another share the responses' memory
+        assert np.shares_memory(part["q"].array._data, responses["q"].array._data) == one_run
+
+
 def test_precomputed_counts_of_one_wave_are_refused_for_two(tmp_path):
     study, result = two_wave_study(tmp_path)
     counts = cx.level_counts(result.responses, study)
