@@ -96,7 +96,7 @@ class _Coded:
     columns: dict[str, pd.Series]           # response column id -> values for all rows
     text: dict[str, list]                   # text column id -> (rows, texts) pieces
     raw_item_codes: dict[str, np.ndarray]   # item id -> codes as answered (NaN: missing),
-                                            # unreversed, for straightlining
+                                            # unreversed, float32, for straightlining
     problems: list[Problem]                 # estimates outside 0-100 and the like
     label_problems: list[Problem]           # answers a scale does not know
     unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
@@ -242,14 +242,17 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                 problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
             target.append((at, levels.astype("string")))
         else:  # open-ended text: the readers have stripped it and made blanks missing
-            for rows in _runs(at):
-                target.append((rows, raw[mapping.column].iloc[rows].astype("string")))
+            for rows in _runs(at):  # as read (text or categories): no copy until kept
+                target.append((rows, raw[mapping.column].iloc[rows]))
     columns = {column_id: _column(kind, values, raw.index)
                for column_id, (kind, values) in buffers.items() if _dtype(kind) != "string"}
     text = {column_id: values for column_id, (kind, values) in buffers.items()
             if _dtype(kind) == "string"}
     found = [(scale, answer, count, place)
              for (_scale, answer, place), (scale, count) in unknown.items()]
+    # kept for straightlining past this stage: codes 1..k and NaN are exact in float32,
+    # at half the memory (the float64 buffers they were written into go now)
+    raw_codes = {item_id: codes.astype(np.float32) for item_id, codes in raw_codes.items()}
     return _Coded(columns, text, raw_codes, problems, _unknown_problems(found),
                   pd.Series(unknown_rows, index=raw.index), raw.index)
 
@@ -314,18 +317,25 @@ def _column(kind: str, values: np.ndarray, index: pd.Index) -> pd.Series:
 
 def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.Index,
                  rows: np.ndarray | None = None) -> pd.Series:
-    """A text column ("string") from (row positions, texts) pieces, in one take: missing
-    where no piece has the row; a later piece wins where two have it. ``rows``: only the
-    rows of this boolean mask."""
-    source = np.full(len(index), -1)
-    start = 0
-    for at, piece in pieces:
-        source[at] = np.arange(start, start + len(piece))
-        start += len(piece)
+    """A text column ("string") from (row positions, texts) pieces: missing where no
+    piece has the row; a later piece wins where two have it. ``rows``: only the rows of
+    this boolean mask. Only the texts the column takes become strings (a piece may be
+    categories, which a million rows hold as codes)."""
+    piece_of = np.full(len(index), -1)
+    within = np.zeros(len(index), dtype=np.int64)
+    for number, (at, piece) in enumerate(pieces):
+        piece_of[at] = number
+        within[at] = np.arange(len(piece))
     if rows is not None:
-        source, index = source[rows], index[rows]
-    text = pd.concat([piece.astype("string") for _, piece in pieces], ignore_index=True) \
-        if pieces else pd.Series([], dtype="string")
+        piece_of, within, index = piece_of[rows], within[rows], index[rows]
+    source = np.full(len(index), -1)
+    taken, start = [], 0
+    for number, (_at, piece) in enumerate(pieces):
+        mine = np.flatnonzero(piece_of == number)
+        taken.append(piece.iloc[within[mine]].astype("string"))
+        source[mine] = np.arange(start, start + len(mine))
+        start += len(mine)
+    text = pd.concat(taken, ignore_index=True) if taken else pd.Series([], dtype="string")
     return pd.Series(text.array.take(source, allow_fill=True), index=index)
 
 
@@ -889,12 +899,14 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         frame["wave"] = raw.loc[kept, "source"].map(waves).astype("string")
     wanted = {p.casefold() for p in study.pii_columns}  # "name" protects a column "Name"
     pii_present = [c for c in raw.columns if str(c).casefold() in wanted]
-    personal = PersonalValues(raw.loc[kept, pii_present]) if pii_present else None
+    rows = kept.to_numpy(dtype=bool)
+    # the kept rows' PII values, read where they are (no copy of the columns)
+    personal = PersonalValues(raw[pii_present], rows=np.flatnonzero(rows)) \
+        if pii_present else None
     ordered = [i.id for i in study.items] + [m.id for m in study.metrics] + \
         [e.id for e in study.estimates] + [q.id for q in study.open_ended] + \
         [s.id for s in study.segments]
     open_ids = {q.id for q in study.open_ended}
-    rows = kept.to_numpy(dtype=bool)
     for column_id in ordered:
         values = coded.column(column_id, rows)
         if values is None:

@@ -65,7 +65,7 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     rows = personal.rows_holding(scrubbed)
     if len(rows):
         answers = scrubbed.to_numpy(dtype=object, na_value=None)
-        values = personal.frame.iloc[rows].to_numpy(dtype=object)
+        values = personal.values_of(rows)
         scrubbed.iloc[rows] = [_mask_personal(answers[row], values[k])
                                for k, row in enumerate(rows)]
     return scrubbed
@@ -79,16 +79,29 @@ _WHITESPACE = "[" + "".join(chr(c) for c in range(0x3001) if chr(c).isspace()) +
 class PersonalValues:
     """The PII values of some rows, prepared once for scrubbing their answers.
 
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The PII columns.
+    rows : numpy.ndarray, optional
+        Positions of the frame's rows that the answers to scrub belong to, in their
+        order (default: every row). The frame itself is not copied: give all rows read
+        and the positions of those kept.
+
+    Notes
+    -----
     ``parts`` are what :func:`_mask_personal` looks for: each text value stripped and
-    each of its words, of 3 or more characters, case-folded, with the row they belong
-    to (``part_rows``, positions).
+    each of its words, of 3 or more characters, case-folded, with the answer they belong
+    to (``part_rows``, positions among the answers).
     """
 
-    def __init__(self, frame: pd.DataFrame):
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None):
         self.frame = frame
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
         rows, pieces = [], []  # pieces stay Arrow text: no Python string per value
         for column in frame.columns:
-            values = frame[column].reset_index(drop=True)
+            values = frame[column] if self.rows is None else frame[column].iloc[self.rows]
+            values = values.reset_index(drop=True)
             if values.dtype == object:  # mixed cells (Excel): the text ones
                 values = values.map(lambda v: v if isinstance(v, str) else None)
             elif not isinstance(values.dtype, pd.StringDtype):
@@ -111,6 +124,11 @@ class PersonalValues:
         self.part_codes, distinct = pd.factorize(parts[usable])
         self.parts = np.asarray([part.casefold() for part in distinct],
                                 dtype=np.dtypes.StringDType())
+
+    def values_of(self, positions: np.ndarray) -> np.ndarray:
+        """The PII values (objects, one row per position) of the answers at ``positions``."""
+        at = positions if self.rows is None else self.rows[positions]
+        return self.frame.iloc[at].to_numpy(dtype=object)
 
     def rows_holding(self, answers: pd.Series) -> np.ndarray:
         """Positions of the answers in which one of their row's parts occurs, ignoring

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -381,3 +382,8 @@ def test_scrubbing_equals_the_row_by_row_reference(rows, text_columns):
     expected = _scrub_row_by_row(text, personal)
     pd.testing.assert_series_equal(scrub_text(text, personal), expected)
     pd.testing.assert_series_equal(scrub_text(text, PersonalValues(personal)), expected)
+    # the same rows among others (all rows read, the kept ones scrubbed), in reverse order
+    others = personal.iloc[::-1].reset_index(drop=True)
+    read = pd.concat([others, personal, others], ignore_index=True)
+    kept = np.arange(len(personal), 2 * len(personal))
+    pd.testing.assert_series_equal(scrub_text(text, PersonalValues(read, rows=kept)), expected)
