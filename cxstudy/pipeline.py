@@ -175,6 +175,7 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     problems = column_problems(raw, study)
     if problems:
         raise StudyFileError(study.path, problems)
+    _give_memory_back()  # what reading held on the way, before cleaning adds its own
     say(f"{study.slug}: read {len(raw):,} rows in {time.perf_counter() - began:.1f} s; "
         "cleaning")
     began = time.perf_counter()
@@ -191,6 +192,7 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     sources = source_table(raw, result.log, study)
     kept, rows = int(result.log["kept"].sum()), len(raw)
     del raw  # the exports' cells are not needed past cleaning
+    _give_memory_back()
     folder = root / "data" / "processed" / study.slug
     say(f"{study.slug}: kept {kept:,} of {rows:,} rows ({rows - kept:,} dropped; reasons in "
         f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
@@ -199,8 +201,30 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         writing = pool.submit(write_processed, None, result, study, folder, sources=sources)
         if report:
             results = Results(study, result.responses, log=result.log, sources=sources)
+            def before_pages() -> None:  # the data is in place, the tables' scratch freed
+                writing.result()
+                _give_memory_back()
+
             report_dir = build_report(results, folder, root, say=say, started=started,
-                                      notebook_jobs=notebook_jobs, before_pages=writing.result)
+                                      notebook_jobs=notebook_jobs, before_pages=before_pages)
         writing.result()
     return RunResult(study=study, cleaning=result, processed_dir=folder,
                      report_dir=report_dir)
+
+
+def _give_memory_back() -> None:
+    """Return the memory of frames let go to the system, so that the report's kernels
+    start beside a run of the size of what it still holds (at a million rows 0.7 GB, not
+    the 1.7 GB that reading and cleaning had). Arrow's allocator keeps freed memory for
+    reuse, and glibc's keeps freed pages inside its heap; neither gives it back by itself.
+    """
+    import contextlib
+    import ctypes
+    import sys
+
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # musl has no malloc_trim
+            ctypes.CDLL(None).malloc_trim(0)
