@@ -95,8 +95,6 @@ class CleaningResult:
 class _Coded:
     columns: dict[str, pd.Series]           # response column id -> values for all rows
     text: dict[str, list]                   # text column id -> (rows, texts) pieces
-    raw_item_codes: dict[str, np.ndarray]   # item id -> codes as answered (NaN: missing),
-                                            # unreversed, float32, for straightlining
     problems: list[Problem]                 # estimates outside 0-100 and the like
     label_problems: list[Problem]           # answers a scale does not know
     unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
@@ -185,7 +183,6 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     (an audience's rows are found once; no label lookups over a million rows)."""
     problems: list[Problem] = []
     buffers: dict[str, tuple[str, np.ndarray | list]] = {}   # column id -> (kind, values)
-    raw_codes: dict[str, np.ndarray] = {}
     unknown_rows = np.zeros(len(raw), dtype=bool)
     unknown: dict[tuple[str, str, str], list] = {}  # (scale, answer, where) -> [scale, rows]
     positions = {g: np.flatnonzero(raw["group"].eq(g).fillna(False).to_numpy(bool))
@@ -215,13 +212,9 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         if mapping.kind in ("item", "metric"):
             scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
             reverse = study.item(mapping.id).reverse if mapping.kind == "item" else None
-            if mapping.kind == "item" and mapping.id not in raw_codes:  # reversed: its own
-                raw_codes[mapping.id] = _empty("item", len(raw)) if reverse else target
             for rows in _runs(at):  # each export's rows as a slice: nothing copied
                 coded = _code_scale_answers(raw[mapping.column].iloc[rows], scale, reverse)
                 target[rows] = coded.values
-                if mapping.kind == "item":
-                    raw_codes[mapping.id][rows] = coded.raw
                 for value, count in coded.unknown.items():
                     key = (scale.id, value, where(mapping, mapping.group))
                     unknown.setdefault(key, [scale, 0])[1] += count
@@ -250,10 +243,7 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
             if _dtype(kind) == "string"}
     found = [(scale, answer, count, place)
              for (_scale, answer, place), (scale, count) in unknown.items()]
-    # kept for straightlining past this stage: codes 1..k and NaN are exact in float32,
-    # at half the memory (the float64 buffers they were written into go now)
-    raw_codes = {item_id: codes.astype(np.float32) for item_id, codes in raw_codes.items()}
-    return _Coded(columns, text, raw_codes, problems, _unknown_problems(found),
+    return _Coded(columns, text, problems, _unknown_problems(found),
                   pd.Series(unknown_rows, index=raw.index), raw.index)
 
 
@@ -270,7 +260,6 @@ def _runs(at: np.ndarray) -> list[slice] | list[np.ndarray]:
 @dataclass
 class _ScaleAnswers:
     values: np.ndarray        # the codes as they go into the responses (reversed items)
-    raw: np.ndarray           # the codes as answered
     unknown: dict[str, int]   # answers the scale does not know -> rows
     unknown_rows: np.ndarray  # which rows hold one
 
@@ -286,13 +275,12 @@ def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -
     codes = coded.codes
     if reverse is None:
         point_values = np.array([np.nan, *scale.point_values])
-        as_given = point_values[codes.fillna(0).astype(int).to_numpy()]
-        return _ScaleAnswers(as_given, as_given, coded.unknown, unknown_rows)
-    as_given = codes.to_numpy(dtype=float, na_value=np.nan)
+        return _ScaleAnswers(point_values[codes.fillna(0).astype(int).to_numpy()],
+                             coded.unknown, unknown_rows)
     if reverse:
         codes = reverse_codes(codes, scale.k)
-    return _ScaleAnswers(codes.to_numpy(dtype=float, na_value=np.nan), as_given,
-                         coded.unknown, unknown_rows)
+    return _ScaleAnswers(codes.to_numpy(dtype=float, na_value=np.nan), coded.unknown,
+                         unknown_rows)
 
 
 def _empty(kind: str, rows: int) -> np.ndarray | list:
@@ -815,12 +803,13 @@ def _rule_straightliners(state: RuleInput) -> None:
     minimum = study.cleaning.straightline_min_items
     by_scale: dict[str, list[str]] = {}
     for item in study.items:
-        if item.id in coded.raw_item_codes:
+        if item.id in coded.columns:
             by_scale.setdefault(item.scale, []).append(item.id)
     for scale_id, item_ids in by_scale.items():
         if len(item_ids) < minimum:
             continue
-        columns = [coded.raw_item_codes[i] for i in item_ids]
+        columns = [_as_answered(coded.columns[i], study.item(i).reverse,
+                                study.scales[scale_id].k) for i in item_ids]
         answered = sum((~np.isnan(c)).astype(np.int16) for c in columns)
         low = functools.reduce(np.fmin, columns)  # fmin and fmax pass over missing answers
         high = functools.reduce(np.fmax, columns)
@@ -832,6 +821,13 @@ def _rule_straightliners(state: RuleInput) -> None:
                                     strict=True)],
             index=raw.index[flat.to_numpy()], dtype=object)
         log.drop(flat, "straightliner", detail)
+
+
+def _as_answered(codes: pd.Series, reverse: bool, k: int) -> np.ndarray:
+    """An item's codes as the respondent answered them (a reversed item turned back),
+    NaN where missing; float32 holds 1..k exactly, at half the memory."""
+    values = codes.to_numpy(dtype=np.float32, na_value=np.nan)
+    return k + 1 - values if reverse else values
 
 
 def _rule_attention_checks(state: RuleInput) -> None:
@@ -909,6 +905,7 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
     open_ids = {q.id for q in study.open_ended}
     for column_id in ordered:
         values = coded.column(column_id, rows)
+        coded.columns.pop(column_id, None)  # every row's codes: no longer needed
         if values is None:
             text = column_id in open_ids or column_id in {s.id for s in study.segments}
             values = pd.Series(pd.NA, index=raw.index[rows],

@@ -98,7 +98,7 @@ class PersonalValues:
     def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None):
         self.frame = frame
         self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
-        rows, pieces = [], []  # pieces stay Arrow text: no Python string per value
+        part_rows, part_refs, texts = [], [], []
         for column in frame.columns:
             values = frame[column] if self.rows is None else frame[column].iloc[self.rows]
             values = values.reset_index(drop=True)
@@ -106,22 +106,18 @@ class PersonalValues:
                 values = values.map(lambda v: v if isinstance(v, str) else None)
             elif not isinstance(values.dtype, pd.StringDtype):
                 continue  # numbers and dates are never text in an answer
-            values = values.astype("str")
-            spaced = values.str.contains(_WHITESPACE, regex=True).fillna(False)
-            plain = values[values.notna() & ~spaced]  # no space: the value is its own part
-            rows.append(plain.index.to_numpy())
-            pieces.append(plain)
-            split = [(row, part) for row, value in values[spaced.to_numpy(dtype=bool)].items()
-                     for part in {value.strip(), *value.split()}]
-            if split:
-                rows.append(np.array([row for row, _ in split]))
-                pieces.append(pd.Series([part for _, part in split], dtype="str"))
-        rows = np.concatenate(rows) if rows else np.array([], dtype=np.int64)
-        parts = pd.concat(pieces, ignore_index=True) if pieces else pd.Series([], dtype="str")
-        usable = (parts.str.len() >= 3).to_numpy(dtype=bool)
-        self.part_rows = rows[usable].astype(np.int64)
+            # each distinct value's parts once; the rows refer to them by number
+            codes, distinct = pd.factorize(values.astype("str"))
+            owner, parts = _parts_of(pd.Series(distinct, dtype="str"))
+            rows, which = _rows_to_parts(codes, owner)
+            part_rows.append(rows)
+            part_refs.append(which + sum(len(t) for t in texts))
+            texts.append(parts)
+        self.part_rows = np.concatenate(part_rows) if part_rows else np.array([], np.int64)
         # each distinct part once (a name many respondents share is folded once)
-        self.part_codes, distinct = pd.factorize(parts[usable])
+        codes, distinct = pd.factorize(pd.concat(texts, ignore_index=True) if texts
+                                       else pd.Series([], dtype="str"))
+        self.part_codes = codes[np.concatenate(part_refs)] if part_refs else codes
         self.parts = np.asarray([part.casefold() for part in distinct],
                                 dtype=np.dtypes.StringDType())
 
@@ -150,6 +146,38 @@ class PersonalValues:
                             dtype=np.dtypes.StringDType())
         found = np.strings.find(folded[answer_of_pair], self.parts[part_of_pair]) >= 0
         return np.unique(rows[found[pair_of_row]])
+
+
+def _parts_of(values: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """The parts of distinct text values, and the value each belongs to: a value without
+    whitespace is its own part (no Python string made); one with whitespace, itself
+    stripped and each of its words. Parts of fewer than 3 characters are left out."""
+    spaced = values.str.contains(_WHITESPACE, regex=True).fillna(False).to_numpy(dtype=bool)
+    owners, parts = [np.flatnonzero(~spaced)], [values[~spaced]]
+    split = [(owner, part) for owner, value in zip(np.flatnonzero(spaced), values[spaced],
+                                                   strict=True)
+             for part in {value.strip(), *value.split()}]
+    if split:
+        owners.append(np.array([owner for owner, _ in split], dtype=np.int64))
+        parts.append(pd.Series([part for _, part in split], dtype="str"))
+    owner = np.concatenate(owners).astype(np.int64)
+    part = pd.concat(parts, ignore_index=True)
+    usable = (part.str.len() >= 3).to_numpy(dtype=bool)
+    return owner[usable], part[usable].reset_index(drop=True)
+
+
+def _rows_to_parts(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, part) pairs: each row (``codes``: its distinct value, -1 missing) with every
+    part of its value (``owner``: the value of each part)."""
+    order = np.argsort(owner, kind="stable")
+    counts = np.bincount(owner, minlength=int(codes.max(initial=-1)) + 1)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rows = np.flatnonzero(codes >= 0)
+    values = codes[rows]
+    per_row = counts[values]
+    first_pair = np.cumsum(per_row) - per_row
+    step = np.arange(per_row.sum()) - np.repeat(first_pair, per_row)
+    return np.repeat(rows, per_row), order[np.repeat(starts[values], per_row) + step]
 
 
 def _mask_personal(answer: str, values) -> str:

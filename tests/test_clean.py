@@ -164,15 +164,16 @@ def test_speeders_relative_to_group_median(tmp_path):
 
 
 def test_straightliners_and_attention_checks(tmp_path):
-    items = [{"id": f"i{k}", "text": f"item {k}", "scale": "agree5", "column": f"Q{k}"}
-             for k in range(1, 7)]
+    items = [{"id": f"i{k}", "text": f"item {k}", "scale": "agree5", "column": f"Q{k}",
+              "reverse": k == 6} for k in range(1, 7)]
     header = ["id"] + [f"Q{k}" for k in range(1, 7)] + ["ATT"]
     leaders = [header,
                ["L1", *LABELS[:5], "Agree", "Agree"],
-               ["L2", *(["Agree"] * 6), "Agree"],            # straightliner
+               ["L2", *(["Agree"] * 6), "Agree"],            # straightliner (as answered)
                ["L3", *(["Agree"] * 5), "", "Agree"],        # 5 answered: below the minimum
                ["L4", *LABELS[:5], "Agree", "Disagree"],     # fails the check
-               ["L5", *LABELS[:5], "Agree", ""]]             # blank fails too
+               ["L5", *LABELS[:5], "Agree", ""],             # blank fails too
+               ["L6", *(["Agree"] * 5), "Disagree", "Agree"]]  # one code once reversed
     study_map = minimal_study(items=items, cleaning={
         "straightline_min_items": 6,
         "attention_checks": [{"column": "ATT", "expect": ["Agree", "Strongly agree"]}]})
@@ -183,7 +184,7 @@ def test_straightliners_and_attention_checks(tmp_path):
     result = clean(raw, study)
     assert_log_accounts_for_every_row(raw, result)
     assert result.log["reason"].tolist() == ["", "straightliner", "", "attention_check",
-                                             "attention_check", ""]
+                                             "attention_check", "", ""]
     assert result.log["detail"].iloc[1] == 'same answer ("Agree") on all 6 answered agree5 items'
     assert result.log["detail"].iloc[3] == 'ATT = "Disagree", expected "Agree" or ' \
                                           '"Strongly agree"'
