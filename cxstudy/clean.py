@@ -195,6 +195,7 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         return f'{names}, column "{mapping.column}" ({mapping.id}, {group})'
 
     waves = _waves_of_rows(raw, study)
+    runs = {group: _runs(at) for group, at in positions.items()}  # each audience's exports
     for mapping in study.mappings():
         if mapping.kind == "attention_check":
             continue
@@ -212,7 +213,8 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         if mapping.kind in ("item", "metric"):
             scale = scales.get(mapping.scale) if mapping.scale else NPS_SCALE
             reverse = study.item(mapping.id).reverse if mapping.kind == "item" else None
-            for rows in _runs(at):  # each export's rows as a slice: nothing copied
+            # each export's rows as a slice: nothing copied
+            for rows in runs[mapping.group] if at is positions[mapping.group] else _runs(at):
                 coded = _code_scale_answers(raw[mapping.column].iloc[rows], scale, reverse)
                 target[rows] = coded.values
                 for value, count in coded.unknown.items():
@@ -235,7 +237,7 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                 problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
             target.append((at, levels.astype("string")))
         else:  # open-ended text: the readers have stripped it and made blanks missing
-            for rows in _runs(at):  # as read (text or categories): no copy until kept
+            for rows in runs[mapping.group]:  # as read (text or categories): no copy yet
                 target.append((rows, raw[mapping.column].iloc[rows]))
     columns = {column_id: _column(kind, values, raw.index)
                for column_id, (kind, values) in buffers.items() if _dtype(kind) != "string"}
@@ -320,11 +322,21 @@ def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.I
     taken, start = [], 0
     for number, (_at, piece) in enumerate(pieces):
         mine = np.flatnonzero(piece_of == number)
-        taken.append(piece.iloc[within[mine]].astype("string"))
+        taken.append(_texts_at(piece, within[mine]))
         source[mine] = np.arange(start, start + len(mine))
         start += len(mine)
     text = pd.concat(taken, ignore_index=True) if taken else pd.Series([], dtype="string")
     return pd.Series(text.array.take(source, allow_fill=True), index=index)
+
+
+def _texts_at(piece: pd.Series, positions: np.ndarray) -> pd.Series:
+    """The values at ``positions`` of a piece, as "string". Categories of text are taken
+    by their codes from each category's text once (in Arrow, no Python string per row)."""
+    if isinstance(piece.dtype, pd.CategoricalDtype) and \
+            pd.api.types.is_string_dtype(piece.cat.categories):
+        texts = piece.cat.categories.astype("string").array
+        return pd.Series(texts.take(piece.cat.codes.to_numpy()[positions], allow_fill=True))
+    return piece.iloc[positions].astype("string").reset_index(drop=True)
 
 
 def segment_of(study: Study, segment_id: str):
@@ -729,20 +741,32 @@ def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> 
     for source in study.sources:
         if _find(info.get(source.name, {}).get("columns", []), source.id_column, _ID_COLUMNS):
             has_id |= raw["source"].eq(source.name)
-    candidates = log.alive & has_id
+    candidates = (log.alive & has_id).to_numpy(dtype=bool)
     # within a wave: the same id in two waves is a returning respondent, not a duplicate
-    keys = ["group", "wave", "id"]
-    frame = pd.DataFrame({"group": raw["group"], "wave": _waves_of_rows(raw, study).fillna(""),
-                          "id": ids})[candidates]
-    repeated = frame.duplicated(keys, keep="first")
-    if not repeated.any():
+    id_codes, distinct_ids = pd.factorize(ids[candidates])
+    key = _cohorts(raw, study)[candidates] * (len(distinct_ids) + 1) + id_codes + 1
+    # the row each repeat repeats: the first row of its (audience, wave, id)
+    of_key, _keys = pd.factorize(key)
+    _, first = np.unique(of_key, return_index=True)
+    at = np.flatnonzero(candidates)
+    repeats = np.flatnonzero(np.arange(len(of_key)) != first[of_key])
+    if not len(repeats):
         return
-    # the row each repeat repeats: the first row of its (group, wave, id)
-    first_row = pd.Series(frame.index, index=frame.index).groupby(
-        [frame[k] for k in keys], sort=False, dropna=False).transform("first")[repeated]
+    first_row = raw.index[at[first[of_key[repeats]]]]
+    repeated = pd.Series(False, index=raw.index)
+    repeated.iloc[at[repeats]] = True
     detail = ("same id as " + raw.loc[first_row, "source"].astype(str).to_numpy() + " row "
               + raw.loc[first_row, "source_row"].astype(str).to_numpy())
-    log.drop(repeated, "duplicate", pd.Series(detail, index=first_row.index, dtype=object))
+    log.drop(repeated, "duplicate", pd.Series(detail, index=raw.index[at[repeats]],
+                                              dtype=object))
+
+
+def _cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
+    """A number for each row's (audience, wave): rows share it when they share both
+    (a missing audience or wave is a value of its own)."""
+    groups, _ = pd.factorize(raw["group"])
+    waves, distinct_waves = pd.factorize(_waves_of_rows(raw, study))
+    return (groups.astype(np.int64) + 1) * (len(distinct_waves) + 1) + waves + 1
 
 
 def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
@@ -785,7 +809,7 @@ def _rule_speeders(state: RuleInput) -> None:
         seconds[rows] = values.to_numpy(dtype=float, na_value=np.nan)
     alive = log.alive & seconds.notna()
     # the audience's median within its wave: a faster survey in one wave moves no other
-    cohort = raw["group"].astype(str) + "\x1f" + _waves_of_rows(raw, study).fillna("")
+    cohort = pd.Series(_cohorts(raw, study), index=raw.index)
     medians = seconds[alive].groupby(cohort[alive]).median()
     median_of_row = cohort.map(medians).astype(float)
     limit = median_of_row * ratio

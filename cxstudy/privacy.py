@@ -64,10 +64,10 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
         personal = PersonalValues(personal)
     rows = personal.rows_holding(scrubbed)
     if len(rows):
-        answers = scrubbed.to_numpy(dtype=object, na_value=None)
+        answers = scrubbed.iloc[rows].to_numpy(dtype=object, na_value=None)
         values = personal.values_of(rows)
-        scrubbed.iloc[rows] = [_mask_personal(answers[row], values[k])
-                               for k, row in enumerate(rows)]
+        scrubbed.iloc[rows] = [_mask_personal(answer, values[k])
+                               for k, answer in enumerate(answers)]
     return scrubbed
 
 

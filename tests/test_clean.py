@@ -388,3 +388,17 @@ def test_scrubbing_equals_the_row_by_row_reference(rows, text_columns):
     read = pd.concat([others, personal, others], ignore_index=True)
     kept = np.arange(len(personal), 2 * len(personal))
     pd.testing.assert_series_equal(scrub_text(text, PersonalValues(read, rows=kept)), expected)
+
+
+def test_texts_of_categories_are_the_texts_of_their_rows():
+    """Open answers read as categories (an export that holds the column as labels) give
+    the same texts as the rows hold, missing where a row has none."""
+    from cxstudy.clean import _texts_at
+
+    at = np.array([4, 0, 2, 2, 3])
+    for piece in (pd.Series(pd.Categorical(["b", None, "a", "c", "b"], categories=["c", "b",
+                                                                              "a", "x"])),
+                  pd.Series(pd.Categorical([1.5, 2.0, None, 2.0, 1.5])),
+                  pd.Series(["b", None, "a", "c", "b"], dtype="str")):
+        expected = piece.astype("string").iloc[at].reset_index(drop=True)
+        pd.testing.assert_series_equal(_texts_at(piece, at), expected)
