@@ -201,6 +201,7 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         writing = pool.submit(write_processed, None, result, study, folder, sources=sources)
         if report:
             results = Results(study, result.responses, log=result.log, sources=sources)
+
             def before_pages() -> None:  # the data is in place, the tables' scratch freed
                 writing.result()
                 _give_memory_back()
@@ -214,8 +215,8 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
 
 def _give_memory_back() -> None:
     """Return the memory of frames let go to the system, so that the report's kernels
-    start beside a run of the size of what it still holds (at a million rows 0.7 GB, not
-    the 1.7 GB that reading and cleaning had). Arrow's allocator keeps freed memory for
+    start beside a run of the size of what it still holds (at a million rows 0.9 GB, not
+    the 1.7 GB it held before). Arrow's allocator keeps freed memory for
     reuse, and glibc's keeps freed pages inside its heap; neither gives it back by itself.
     """
     import contextlib
