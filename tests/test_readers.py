@@ -398,6 +398,30 @@ def test_a_label_column_one_workbook_holds_as_text_stacks_as_categories():
     assert isinstance(raw["Team"].dtype, pd.StringDtype)
 
 
+def test_text_columns_an_export_lacks_cost_its_rows_nothing():
+    """Text columns that only a small export has (staff names, their open answers) are
+    empty for a large export's rows: stacked, all of them share one empty Arrow array,
+    and the columns keep the order in which the exports hold them."""
+    from cxstudy.readers import _missing_text_shared
+
+    staff = pd.DataFrame({"Name": pd.Series(["Ann", None], dtype="str"),
+                          "Tenure": [1.0, 2.0],
+                          "Open": pd.Series(["fine", "slow"], dtype="str")})
+    customers = pd.DataFrame({"Q1": pd.Series(["yes"] * 1000, dtype="str")})
+    frames = [customers, staff]
+    order = list(dict.fromkeys(c for f in frames for c in f.columns))
+    raw = pd.concat(_missing_text_shared(frames), ignore_index=True, sort=False)[order]
+    expected = pd.concat(frames, ignore_index=True, sort=False)
+    pd.testing.assert_frame_equal(raw, expected)
+    assert list(raw.columns) == ["Q1", "Name", "Tenure", "Open"]
+
+    def buffers(name):  # the customers' part of the column
+        return raw[name].array.__arrow_array__().chunk(0).buffers()
+
+    assert [b.address for b in buffers("Name") if b] == \
+        [b.address for b in buffers("Open") if b]
+
+
 def test_answer_labels_are_read_once_each(example_cleaned):
     """A study's answer-label columns come back from read_sources as categories (each
     label held once, however many rows give it), the others as text or numbers."""
