@@ -110,14 +110,15 @@ class PersonalValues:
             codes, distinct = pd.factorize(values.astype("str"))
             owner, parts = _parts_of(pd.Series(distinct, dtype="str"))
             rows, which = _rows_to_parts(codes, owner)
-            part_rows.append(rows)
+            part_rows.append(rows.astype(np.int32))  # a few per row: half the memory
             part_refs.append(which + sum(len(t) for t in texts))
             texts.append(parts)
-        self.part_rows = np.concatenate(part_rows) if part_rows else np.array([], np.int64)
+        self.part_rows = np.concatenate(part_rows) if part_rows else np.array([], np.int32)
         # each distinct part once (a name many respondents share is folded once)
         codes, distinct = pd.factorize(pd.concat(texts, ignore_index=True) if texts
                                        else pd.Series([], dtype="str"))
-        self.part_codes = codes[np.concatenate(part_refs)] if part_refs else codes
+        self.part_codes = (codes[np.concatenate(part_refs)] if part_refs else codes
+                           ).astype(np.int32)
         self.parts = np.asarray([part.casefold() for part in distinct],
                                 dtype=np.dtypes.StringDType())
 
