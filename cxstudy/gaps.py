@@ -448,14 +448,14 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     tail = (1 - study.confidence) / 2
 
     draws, shares = {}, {}
-    # every respondent's top-box answers (1, 0, NaN: missing), items in columns, made once
-    indicators = np.column_stack([_top_box_indicator(responses, item, top[row])
-                                  for row, item in enumerate(counts.items)]) \
-        if counts.items else np.empty((len(responses), 0))
+    answers = [item_codes(responses, item) for item in counts.items]  # codes, made once
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more
         for g in [reference, *others]:
             in_group = codes == g
-            indicator = indicators[in_group]
+            # the audience's top-box answers (1, 0, NaN: missing), items in columns
+            indicator = np.column_stack([_top_box_indicator(answer[in_group], top[row])
+                                         for row, answer in enumerate(answers)]) \
+                if answers else np.empty((int(in_group.sum()), 0))
             w = weights[in_group] if weighted else None
             cov = stats.pairwise_cov(indicator, w, None if w is None else w * w)
             effective = counts.effective()[:, g, :]
@@ -483,8 +483,7 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     return pd.DataFrame(rows)
 
 
-def _top_box_indicator(responses, item_id, top_levels) -> np.ndarray:
-    codes = item_codes(responses, item_id)
+def _top_box_indicator(codes: np.ndarray, top_levels) -> np.ndarray:
     lookup = np.array([np.nan, *top_levels.astype(float)])
     return lookup[np.minimum(codes, len(lookup) - 1)]
 

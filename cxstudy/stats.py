@@ -434,9 +434,12 @@ def pairwise_cov(values: np.ndarray, weights: np.ndarray | None = None,
     x = np.asarray(values, dtype=float)
     present = (~np.isnan(x)).astype(float)
     filled = np.where(present > 0, x, 0.0)
-    w = np.ones(len(x)) if weights is None else np.asarray(weights, dtype=float)
-    weighted_present = present * w[:, None]
-    weighted_filled = filled * w[:, None]
+    if weights is None:  # a weight of 1 changes nothing: no pass to multiply by it
+        weighted_present, weighted_filled = present, filled
+    else:
+        w = np.asarray(weights, dtype=float)
+        weighted_present = present * w[:, None]
+        weighted_filled = filled * w[:, None]
     both = weighted_present.T @ present          # V1_ij over rows with i and j answered
     sum_i = weighted_filled.T @ present          # sum of w x_i over rows with j answered
     cross = weighted_filled.T @ filled           # sum of w x_i x_j over rows with both
