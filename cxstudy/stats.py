@@ -67,7 +67,14 @@ def midranks(values) -> np.ndarray:
     run, :math:`r_v = \\#\\{x < v\\} + 1 + (\\#\\{x = v\\} - 1)/2`. NaN is not
     allowed (drop unanswered rows first).
     """
-    codes, _levels = pd.factorize(np.asarray(values), sort=True)
+    values = np.asarray(values)
+    whole = values.dtype.kind in "iub" or (
+        values.dtype.kind == "f" and len(values) and np.isfinite(values).all()
+        and values.max() - values.min() < 4096 and (values == np.floor(values)).all())
+    if whole:  # answer codes: each value's position from the smallest, with no sort
+        codes = values.astype(np.intp) - int(values.min())
+    else:
+        codes, _levels = pd.factorize(values, sort=True)
     counts = np.bincount(codes)
     below = np.cumsum(counts) - counts
     return ((below + 1).astype(float) + (counts.astype(float) - 1) / 2)[codes]

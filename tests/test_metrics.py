@@ -385,6 +385,8 @@ def test_weighting_on_a_pii_column_is_refused():
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from([0.0, 1.0, 2.5, 3.0, -4.0, 10.0]), min_size=1, max_size=60)
+       | st.lists(st.integers(-5, 12).map(float), min_size=1, max_size=60)  # answer codes
+       | st.lists(st.integers(-5, 12), min_size=1, max_size=60)
        | st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
 def test_midranks_equal_scipy_rankdata(values):
     ranks = cx.stats.midranks(values)
