@@ -746,10 +746,9 @@ def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> 
     id_codes, distinct_ids = pd.factorize(ids[candidates])
     key = _cohorts(raw, study)[candidates] * (len(distinct_ids) + 1) + id_codes + 1
     # the row each repeat repeats: the first row of its (audience, wave, id)
-    of_key, _keys = pd.factorize(key)
-    _, first = np.unique(of_key, return_index=True)
+    _keys, first, of_key = np.unique(key, return_index=True, return_inverse=True)
     at = np.flatnonzero(candidates)
-    repeats = np.flatnonzero(np.arange(len(of_key)) != first[of_key])
+    repeats = np.flatnonzero(np.arange(len(key)) != first[of_key])
     if not len(repeats):
         return
     first_row = raw.index[at[first[of_key[repeats]]]]

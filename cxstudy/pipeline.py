@@ -5,6 +5,9 @@ Cleaned data is kept by :mod:`cxstudy.processed`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -219,10 +222,6 @@ def _give_memory_back() -> None:
     the 1.7 GB it held before). Arrow's allocator keeps freed memory for
     reuse, and glibc's keeps freed pages inside its heap; neither gives it back by itself.
     """
-    import contextlib
-    import ctypes
-    import sys
-
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
