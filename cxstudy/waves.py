@@ -328,17 +328,32 @@ def metric_trends(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Per audience: respondents in each wave and how many answered in more than one
-    (the same respondent id: a panel). Empty for a study without waves."""
+    (the same respondent id: a panel). Empty for a study without waves.
+
+    Counted on numbers: each (audience, respondent id) is one person, and a person
+    who answered in two or more of the waves returned; rows without an id or a wave
+    count in no person."""
     waves = waves_in(responses, study)
     if not waves:
         return pd.DataFrame(columns=["group", "returning"])
-    rows = []
-    who = responses[["group", "respondent_id", "wave"]]  # the answers are not needed
-    for group in study.groups:
-        mine = who[who["group"] == group]
-        per_id = mine.groupby("respondent_id", observed=True)["wave"].nunique()
-        rows.append({"group": group, **{f"n {w}": int((mine["wave"] == w).sum())
-                                        for w in waves},
-                     "returning": int((per_id > 1).sum())})
-    return pd.DataFrame(rows)
-
+    groups = list(study.groups)
+    group = pd.Categorical(responses["group"], categories=groups).codes.astype(np.int64)
+    wave = pd.Categorical(responses["wave"].astype(str), categories=waves).codes
+    in_wave = (group >= 0) & (wave >= 0)
+    per_wave = np.bincount(group[in_wave] * len(waves) + wave[in_wave],
+                           minlength=len(groups) * len(waves)).reshape(len(groups), len(waves))
+    ids, distinct = pd.factorize(responses["respondent_id"])
+    known = in_wave & (ids >= 0)
+    people = max(len(distinct), 1)
+    person, wave_of_person = group[known] * people + ids[known], wave[known]
+    waves_answered = np.zeros(len(groups) * people, dtype=np.int32)
+    for k in range(len(waves)):
+        answered = np.zeros(len(waves_answered), dtype=bool)
+        answered[person[wave_of_person == k]] = True
+        waves_answered += answered
+    returning = np.bincount(np.flatnonzero(waves_answered > 1) // people,
+                            minlength=len(groups))
+    return pd.DataFrame([{"group": group_name,
+                          **{f"n {w}": int(per_wave[g, k]) for k, w in enumerate(waves)},
+                          "returning": int(returning[g])}
+                         for g, group_name in enumerate(groups)])

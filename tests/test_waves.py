@@ -137,6 +137,27 @@ def test_returning_respondents_are_kept_duplicates_within_a_wave_dropped(tmp_pat
     assert (result.log["reason"] == "duplicate").sum() == 3
 
 
+
+def test_returning_counts_people_per_audience_not_ids_or_rows():
+    """A person is an (audience, id): the same id in two audiences is two people; an id
+    twice in one wave returned nowhere; rows without an id or a wave count in no person."""
+    from cxstudy.waves import returning_respondents
+
+    study = cx.load_study(wave_sources(), base_dir=ROOT)
+    rows = [("customers", "A", "2025"), ("customers", "A", "2026"),   # returned
+            ("customers", "B", "2026"), ("customers", "B", "2026"),   # twice in one wave
+            ("customers", None, "2025"), ("customers", None, "2026"),  # no id
+            ("leadership", "B", "2025"),                               # another person B
+            ("leadership", "C", "2025"), ("leadership", "C", None),   # no wave
+            ("leadership", "D", "2026"), ("leadership", "D", "2025")]  # returned, order aside
+    responses = pd.DataFrame(rows, columns=["group", "respondent_id", "wave"]).astype(
+        {"group": pd.CategoricalDtype(["leadership", "customers"]), "respondent_id": "str",
+         "wave": "str"})
+    table = returning_respondents(responses, study).set_index("group")
+    assert table.to_dict("index") == {
+        "leadership": {"n 2025": 3, "n 2026": 1, "returning": 1},
+        "customers": {"n 2025": 2, "n 2026": 4, "returning": 1}}
+
 @pytest.mark.parametrize("waves", [["2025"] * 3 + ["2026"] * 4,        # exports one by one
                                    ["2025", "2026", "2025", "2026", "2026", "2025", "2026"]])
 def test_one_wave_is_its_rows_and_a_run_of_rows_is_not_copied(waves):
