@@ -20,6 +20,10 @@ tables     every table of every wave (counts, gaps, bootstrap, segments, themes,
            the open answers factorized (the text each table needs, read once)
 pages      the six notebooks executed and rendered, two at a time
            floor: six notebooks that only import the stack, executed and converted
+tables, by table: where the tables stage's time goes, each table's own time (not that of
+           the tables it asked for first: the counts once, not in every table made from
+           them), summed over the waves; the ten largest at each size
+
 run        ``cxstudy run`` end to end in a fresh process: wall time, and (in a second
            run, so that watching does not slow the timed one) peak memory
            of the process and its kernels (proportional set size summed, sampled every
@@ -33,6 +37,8 @@ Usage:  .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000 1000000
 from __future__ import annotations
 
 import argparse
+import collections
+import contextlib
 import csv
 import shutil
 import subprocess
@@ -139,6 +145,34 @@ def floor_tables(responses: pd.DataFrame, study) -> float:
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def seconds_per_table():
+    """Each table's own seconds (name -> seconds) while the block computes tables: what a
+    table took less the tables it asked for first (``words:<question>:<top>`` counts as
+    ``words``)."""
+    own: collections.Counter[str] = collections.Counter()
+    asked: list[float] = []  # per table being computed: seconds of the tables it asked for
+    compute_once = Results._get
+
+    def timed_get(self, name, compute):
+        if name in self._tables:
+            return self._tables[name]
+        started = time.perf_counter()
+        asked.append(0.0)
+        value = compute_once(self, name, compute)
+        seconds = time.perf_counter() - started
+        own[name.split(":")[0]] += seconds - asked.pop()
+        if asked:
+            asked[-1] += seconds
+        return value
+
+    Results._get = timed_get
+    try:
+        yield own
+    finally:
+        Results._get = compute_once
+
+
 def stage_times(project: Path, scratch: Path) -> dict[str, tuple[float, float]]:
     """(seconds, floor seconds) of each stage, in this process."""
     study = cx.load_study(project / "studies" / "example.yml")
@@ -152,13 +186,15 @@ def stage_times(project: Path, scratch: Path) -> dict[str, tuple[float, float]]:
     write_floor = floor_write(result, scratch / "floor")
     del raw
     results = Results(study, result.responses, log=result.log, sources=sources)
-    _, tables = timed(lambda: results.write_tables(scratch / "tables") and results.for_pages())
+    with seconds_per_table() as by_table:
+        _, tables = timed(lambda: results.write_tables(scratch / "tables")
+                          and results.for_pages())
     tables_floor = floor_tables(result.responses, study)
     _, pages = timed(build_report, results, folder, scratch, notebook_jobs=2)
     pages_floor_seconds = pages_floor(scratch, workers=2)
     return {"read": (read, read_floor), "clean": (clean, clean_floor),
             "write": (write, write_floor), "tables": (tables, tables_floor),
-            "pages": (pages, pages_floor_seconds)}
+            "pages": (pages, pages_floor_seconds)}, by_table
 
 
 def whole_run(project: Path) -> tuple[float, float]:
@@ -193,13 +229,14 @@ def main() -> int:
     parser.add_argument("--cache", type=Path,
                         default=Path(tempfile.gettempdir()) / "cxstudy-scale")
     args = parser.parse_args()
-    rows = []
+    rows, parts = [], []
     for size in args.sizes:
         project = scaled_project(size, args.cache)
         with tempfile.TemporaryDirectory() as scratch:
-            stages = stage_times(project, Path(scratch))
+            stages, by_table = stage_times(project, Path(scratch))
         run_seconds, peak = whole_run(project)
         rows.append((size, stages, run_seconds, peak))
+        parts.append((size, by_table))
         print(f"... {size:,} respondents done", file=sys.stderr, flush=True)
     stages_names = list(rows[0][1])
     print(f"{'respondents':>12} " + " ".join(f"{name:>19}" for name in stages_names)
@@ -217,6 +254,9 @@ def main() -> int:
                           for name in stages_names)
         print(f"growth {first[0]:,} -> {size:,} ({factor:.0f}x the rows): {growth}; run "
               f"{run_seconds / first[2]:.1f}x, memory {peak / first[3]:.1f}x")
+    for size, by_table in parts:
+        largest = ", ".join(f"{name} {seconds:.2f}" for name, seconds in by_table.most_common(10))
+        print(f"tables at {size:,} (s, {sum(by_table.values()):.2f} in all): {largest}")
     return 0
 
 
