@@ -18,12 +18,11 @@ write      processed data (parquet + cleaning log)
 tables     every table of every wave (counts, gaps, bootstrap, segments, themes, words)
            floor: one ``numpy.bincount`` per item over (audience, answer), per wave, plus
            the open answers factorized (the text each table needs, read once)
-pages      the six notebooks executed and rendered, two at a time
-           floor: six notebooks that only import the stack, executed and converted
 tables, by table: where the tables stage's time goes, each table's own time (not that of
            the tables it asked for first: the counts once, not in every table made from
            them), summed over the waves; the ten largest at each size
-
+pages      the six notebooks executed and rendered, two at a time
+           floor: six notebooks that only import the stack, executed and converted
 run        ``cxstudy run`` end to end in a fresh process: wall time, and (in a second
            run, so that watching does not slow the timed one) peak memory
            of the process and its kernels (proportional set size summed, sampled every
@@ -173,8 +172,10 @@ def seconds_per_table():
         Results._get = compute_once
 
 
-def stage_times(project: Path, scratch: Path) -> dict[str, tuple[float, float]]:
-    """(seconds, floor seconds) of each stage, in this process."""
+def stage_times(project: Path, scratch: Path
+                ) -> tuple[dict[str, tuple[float, float]], collections.Counter[str]]:
+    """(seconds, floor seconds) of each stage, in this process; and each table's own
+    seconds."""
     study = cx.load_study(project / "studies" / "example.yml")
     raw, read = timed(cx.read_sources, study)
     read_floor = floor_read(study)

@@ -345,11 +345,11 @@ def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame
     ids, distinct = pd.factorize(responses["respondent_id"])
     known = in_wave & (ids >= 0)
     people = max(len(distinct), 1)
-    person, wave_of_person = group[known] * people + ids[known], wave[known]
-    waves_answered = np.zeros(len(groups) * people, dtype=np.int32)
+    person, answered_in = group[known] * people + ids[known], wave[known]  # per row
+    waves_answered = np.zeros(len(groups) * people, dtype=np.int32)  # per person
     for k in range(len(waves)):
         answered = np.zeros(len(waves_answered), dtype=bool)
-        answered[person[wave_of_person == k]] = True
+        answered[person[answered_in == k]] = True
         waves_answered += answered
     returning = np.bincount(np.flatnonzero(waves_answered > 1) // people,
                             minlength=len(groups))
