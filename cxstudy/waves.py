@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .counts import LevelCounts, level_counts
+from .counts import LevelCounts, group_codes, level_counts
 from .model import Study
 from .tables import DIMENSION_TRENDS, METRIC_TRENDS, TRENDS, conform, suppress, too_small
 
@@ -337,7 +337,7 @@ def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame
     if not waves:
         return pd.DataFrame(columns=["group", "returning"])
     groups = list(study.groups)
-    group = pd.Categorical(responses["group"], categories=groups).codes.astype(np.int64)
+    group = group_codes(responses, groups)
     wave = pd.Categorical(responses["wave"].astype(str), categories=waves).codes
     in_wave = (group >= 0) & (wave >= 0)
     per_wave = np.bincount(group[in_wave] * len(waves) + wave[in_wave],
