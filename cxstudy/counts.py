@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .model import Study
 from .stats import effective_n
-from .study import Study
 
 MAX_BINS = 1 << 20  # largest pattern table (groups x patterns) counted in one pass
 

@@ -24,15 +24,6 @@ from .tables import DIMENSIONS, GAPS, KRUSKAL, SHARES, conform, suppress, too_sm
 from .waves import per_wave, per_wave_table
 
 
-def _method(study: Study) -> str:
-    return {"holm": "holm", "fdr_bh": "fdr_bh", "none": "none"}[study.correction]
-
-
-def _pairs(study: Study) -> tuple[int, list[int]]:
-    reference = study.groups.index(study.reference)
-    return reference, [g for g in range(len(study.groups)) if g != reference]
-
-
 @per_wave
 def gap_table(responses: pd.DataFrame, study: Study, *,
               counts: LevelCounts | None = None) -> pd.DataFrame:
@@ -79,7 +70,7 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     >>> cx.gap_table(responses, study).query("item == 'excellent'")  # doctest: +SKIP
     """
     counts = counts if counts is not None else level_counts(responses, study)
-    reference, others = _pairs(study)
+    reference, others = study.reference_index, study.other_indices
     items = {i.id: i for i in study.items}
     table = pd.DataFrame(_pair_statistics(counts, others, reference, study.confidence,
                                           study.agreement_margin))
@@ -90,13 +81,13 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     table.insert(3, "group", np.repeat([study.groups[g] for g in others], len(counts.items)))
     table.insert(4, "reference", study.reference)
     suppressed = too_small(table["n"], study) | too_small(table["n_ref"], study)
-    table["note"] = [_gap_note(*values, study.min_group_size) for values in zip(
+    table["note"] = [_gap_note(*values, study) for values in zip(
         table["n"], table["n_ref"], table.pop("_var"), table.pop("_var_ref"),
         table["cliffs_delta_low"].isna(), strict=True)]
     suppress(table, GAPS, suppressed)
     table["equivalent"] = table["equivalent"].astype(bool) & ~table["suppressed"]
-    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
-    table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], _method(study))
+    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], study.correction)
     order = {item.id: i for i, item in enumerate(study.items)}
     table = table.sort_values(["item", "group"], key=lambda s: s.map(order) if s.name ==
                               "item" else s.map({g: i for i, g in enumerate(study.groups)}),
@@ -182,10 +173,9 @@ def share_table(responses: pd.DataFrame, study: Study, *,
         drop=True)
 
 
-def _gap_note(n1, n2, var1, var2, no_delta_interval, minimum) -> str:
-    if n1 < minimum or n2 < minimum:
-        small = min(n1, n2)
-        return f"suppressed: fewer than {minimum} respondents (n = {int(small)})"
+def _gap_note(n1, n2, var1, var2, no_delta_interval, study: Study) -> str:
+    if too_small(min(n1, n2), study):
+        return study.suppression_note(min(n1, n2))
     reasons = []
     if (var1 == 0 or np.isnan(var1)) and (var2 == 0 or np.isnan(var2)):
         reasons.append("no variance in either group: no mean-difference interval")
@@ -278,7 +268,7 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
     Welch (1947) Biometrika 34:28.
     """
     counts = counts if counts is not None else level_counts(responses, study)
-    reference, others = _pairs(study)
+    reference, others = study.reference_index, study.other_indices
     rows = []
     for dimension in study.dimensions:
         members = [i for i in study.items if i.dimension == dimension and i.id in counts.items]
@@ -309,13 +299,13 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
                                               + ref["var"] / ref["n_eff"]))
                 if mine["n_eff"] > 0 and ref["n_eff"] > 0 else np.nan,
                 "alpha_ref_low": ref["alpha"][1], "alpha_ref_high": ref["alpha"][2],
-                "note": _dimension_note(mine, ref, len(members), study.min_group_size),
+                "note": _dimension_note(mine, ref, len(members), study),
             })
     table = pd.DataFrame(rows, columns=DIMENSIONS.all_columns)
     if table.empty:
         return table
     suppress(table, DIMENSIONS, too_small(table["n"], study) | too_small(table["n_ref"], study))
-    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
+    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
     return table
 
 
@@ -373,9 +363,9 @@ def _alpha(values, weights, raw, squares, confidence) -> tuple[float, float, flo
     return stats.cronbach_alpha_from_cov(cov, n, confidence)
 
 
-def _dimension_note(mine, ref, n_items, minimum) -> str:
-    if mine["n"] < minimum or ref["n"] < minimum:
-        return f"suppressed: fewer than {minimum} respondents (n = {min(mine['n'], ref['n'])})"
+def _dimension_note(mine, ref, n_items, study: Study) -> str:
+    if too_small(min(mine["n"], ref["n"]), study):
+        return study.suppression_note(min(mine["n"], ref["n"]))
     if n_items < 2:
         return "one item: no Cronbach's alpha"
     return ""
@@ -409,7 +399,7 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
         "h": h, "df": df, "p_value": p_value, "p_adjusted": np.nan,
     })
     suppress(table, KRUSKAL, (~small).sum(axis=1) < 2)
-    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], _method(study))
+    table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
     return table
 
 
@@ -439,7 +429,7 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
         ``group, reference, items, index, index_low, index_high, n_boot``.
     """
     counts = counts if counts is not None else level_counts(responses, study)
-    reference, others = _pairs(study)
+    reference, others = study.reference_index, study.other_indices
     codes = group_codes(responses, study.groups)
     weights, weighted = respondent_weights(responses)
     top = counts.top_box_mask()

@@ -183,6 +183,50 @@ class Study:
         return self.project_root / "reports" / self.slug
 
     @property
+    def others(self) -> list[str]:
+        """The audiences compared with the reference, in the study's order."""
+        return [group for group in self.groups if group != self.reference]
+
+    @property
+    def reference_index(self) -> int:
+        """The reference's position among ``groups`` (the counts' audience axis)."""
+        return self.groups.index(self.reference)
+
+    @property
+    def other_indices(self) -> list[int]:
+        """The positions of the other audiences among ``groups``."""
+        return [g for g in range(len(self.groups)) if g != self.reference_index]
+
+    @property
+    def level(self) -> str:
+        """The intervals' level as a page names it: ``"95%"`` for ``confidence: 0.95``,
+        ``"97.5%"`` for 0.975 (never rounded to a whole percent)."""
+        return level_text(self.confidence)
+
+    @property
+    def interval_label(self) -> str:
+        """How a page names an interval: ``"95% CI"`` for ``confidence: 0.95``."""
+        return f"{self.level} CI"
+
+    @property
+    def equivalence_level(self) -> float:
+        """The level of the interval that decides agreement: 1 − 2α (two one-sided tests
+        at α = 1 − ``confidence``), 0.90 for ``confidence: 0.95``."""
+        return 1 - 2 * (1 - self.confidence)
+
+    @property
+    def equivalence_label(self) -> str:
+        """How a page names the agreement interval's level (``"90% interval"``)."""
+        return f"{level_text(self.equivalence_level)} interval"
+
+    def suppression_note(self, n: int | None = None, where: str = "") -> str:
+        """The one wording of the small-group rule: ``"suppressed: fewer than 5
+        respondents (n = 3)"``; ``where`` adds where they were counted (``"in a wave"``)."""
+        counted = f" (n = {int(n)})" if n is not None else ""
+        return (f"suppressed: fewer than {self.min_group_size} respondents"
+                + (f" {where}" if where else "") + counted)
+
+    @property
     def dimensions(self) -> list[str]:
         """Dimensions in the order their first item appears."""
         return list(dict.fromkeys(item.dimension for item in self.items))
@@ -197,10 +241,6 @@ class Study:
     def source_groups(self, source: Source) -> list[str]:
         """Groups whose rows a source can hold."""
         return groups_of_source(source, self.groups)
-
-    def wave_of(self, source_name: str) -> str | None:
-        """The wave of a source (None in a study without waves)."""
-        return next((s.wave for s in self.sources if s.name == source_name), None)
 
     def mappings(self) -> list[ColumnMapping]:
         """Every (response column, audience) -> export column mapping in the study."""
@@ -233,10 +273,10 @@ class Study:
                                            f"{group}"))
         return found
 
-    def columns_for(self, group: str) -> dict[str, str]:
-        """Mapped answer columns of one audience: response column id -> export column."""
-        return {m.id: m.column for m in self.mappings()
-                if m.group == group and m.kind != "attention_check"}
+
+def level_text(level: float) -> str:
+    """A confidence level as a percentage: 0.95 -> "95%", 0.975 -> "97.5%"."""
+    return f"{round(100 * level, 6):g}%"
 
 
 def groups_of_source(source: Source, groups) -> list[str]:

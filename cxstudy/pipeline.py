@@ -35,10 +35,6 @@ class RunResult:
     def rows_in(self) -> int:
         return len(self.cleaning.log)
 
-    @property
-    def rows_kept(self) -> int:
-        return int(self.cleaning.log["kept"].sum())
-
 
 def output_root(study: Study, out: str | Path | None) -> Path:
     """Where outputs go: ``--out`` if given, else the study's project folder."""

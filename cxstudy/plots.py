@@ -157,7 +157,7 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
                             xytext=(4, 0), textcoords="offset points", va="center",
                             fontsize=8.5, color=colours[group])
             alt_parts.append(f"{texts[item]} — {group}: " + (
-                f"{_pct(row['top_box'])} (95% CI {_pct(row['top_box_low'])}–"
+                f"{_pct(row['top_box'])} ({study.interval_label} {_pct(row['top_box_low'])}–"
                 f"{_pct(row['top_box_high'])}, n = {int(row['n'])})"
                 if pd.notna(row["top_box"]) else f"suppressed (n = {int(row['n'])})"))
     labels = [_wrap(texts[i]) for i in items]
@@ -166,7 +166,7 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     ax.set_xlim(-0.03, 1.09)  # a marker at 0% or 100% stays whole, its label too
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    ax.set_xlabel(xlabel or f"Top-box share, with {study.confidence:.0%} Wilson interval")
+    ax.set_xlabel(xlabel or f"Top-box share, with {study.level} Wilson interval")
     # the title starts at the axes (right of the labels): wrap it to the axes' width
     longest = max((len(line) for label in labels for line in str(label).split("\n")),
                   default=10)
@@ -251,7 +251,7 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     colours = audience_colours(study)
     table = dimension_gaps[~dimension_gaps["suppressed"].astype(bool)]
     dimensions = list(dict.fromkeys(table["dimension"]))
-    groups = [g for g in study.groups if g != study.reference]
+    groups = study.others
     fig, ax = plt.subplots(figsize=(9.5, max(2.5, 0.55 * len(dimensions) * len(groups) + 1.4)),
                            layout="constrained")
     offsets = np.linspace(-0.2, 0.2, len(groups)) if len(groups) > 1 else [0.0]
@@ -273,7 +273,7 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     ax.invert_yaxis()
     units = ", ".join(dict.fromkeys(table["units"])) if "units" in table and len(table) \
         else "scale points"
-    ax.set_xlabel(f"Difference in mean score ({units}), {study.confidence:.0%} Welch interval")
+    ax.set_xlabel(f"Difference in mean score ({units}), {study.level} Welch interval")
     ax.set_title(f"Dimension scores: each audience minus {study.reference}", loc="left")
     fig.legend(loc="outside lower center", ncol=len(groups))
     return _alt(fig, f"Forest plot of the difference in mean dimension score ({units}) from "
@@ -412,7 +412,7 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str)
              .sort_values(ascending=False).index.tolist())
     shares["rank"] = shares["item"].map({t: i for i, t in enumerate(order)})
     return share_dots(shares.sort_values("rank", kind="stable"), study, title=title,
-                      xlabel=f"Share of answers mentioning the theme, {study.confidence:.0%} "
+                      xlabel=f"Share of answers mentioning the theme, {study.level} "
                              "Wilson interval")
 
 
@@ -428,7 +428,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     x = np.arange(len(waves))
     offsets = np.linspace(-0.06, 0.06, max(1, len(study.groups) - 1))
     alt_parts = []
-    for position, group in enumerate(g for g in study.groups if g != study.reference):
+    for position, group in enumerate(study.others):
         rows = part[part["group"] == group].set_index("wave").reindex(waves)
         shown = rows["gap"].notna().to_numpy()
         ax.errorbar(x[shown] + offsets[position], 100 * rows["gap"][shown],
@@ -448,7 +448,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     ax.axhline(0, color="#333333", lw=0.8)
     ax.set_xticks(x, waves)
     ax.set_xlim(-0.4, len(waves) - 0.6)
-    ax.set_ylabel(f"Gap to {study.reference}, points ({study.confidence:.0%} CI)")
+    ax.set_ylabel(f"Gap to {study.reference}, points ({study.interval_label})")
     ax.set_title(_wrap(text, 60), loc="left")
     fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
     return _alt(fig, f"Slope chart of the gap on “{text}” across waves: "
@@ -462,7 +462,7 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
     colours = audience_colours(study)
     items = list(dict.fromkeys(trends["item"]))
     texts = trends.drop_duplicates("item").set_index("item")["text"]
-    groups = [g for g in study.groups if g != study.reference]
+    groups = study.others
     fig, ax = plt.subplots(figsize=(9.5, max(2.6, 0.42 * len(items) * max(1, len(groups) / 2)
                                              + 1.6)), layout="none")
     offsets = np.linspace(-0.2, 0.2, len(groups)) if len(groups) > 1 else [0.0]
@@ -485,7 +485,7 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
     ax.set_yticks(range(len(items)), labels)
     ax.invert_yaxis()
     ax.set_xlabel(f"Change in the gap (later wave minus earlier), points "
-                  f"({study.confidence:.0%} CI)")
+                  f"({study.interval_label})")
     ax.set_title(title, loc="left")
     _fixed_layout(fig, labels, 10.5)
     _legend_below(fig, len(groups))
@@ -498,7 +498,7 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
     """Items x levels of one segment, coloured by each audience's gap to the reference in
     the level (one panel per audience); suppressed cells are marked, n under each level."""
     part = segments[segments["segment"] == segment]
-    groups = [g for g in study.groups if g != study.reference and g in set(part["group"])]
+    groups = [g for g in study.others if g in set(part["group"])]
     levels = list(dict.fromkeys(part["level"]))
     items = list(dict.fromkeys(part["item"]))
     texts = part.drop_duplicates("item").set_index("item")["text"]

@@ -30,35 +30,18 @@ from ._version import __version__
 from .analysis import Results
 from .exceptions import ReportError
 from .model import Study
+from .registry import Page
 
-# notebook -> (page file, page title); the first is the executive summary, index.html
-PAGES = {
-    "00_summary.ipynb": ("index.html", "Executive summary"),
-    "01_data_quality.ipynb": ("data_quality.html", "Data quality"),
-    "02_gaps.ipynb": ("gaps.html", "Perception gaps"),
-    "03_voices.ipynb": ("voices.html", "Voices"),
-    "04_trends.ipynb": ("trends.html", "Trends"),
-    "05_segments.ipynb": ("segments.html", "Segments"),
-}
-
-
-def pages_for(study: Study) -> dict[str, tuple[str, str]]:
-    """The pages a study's report has: Trends only when it has two or more waves,
-    Segments only when it has segments."""
-    present = {"03_voices.ipynb": bool(study.open_ended),
-               "04_trends.ipynb": len(study.waves) > 1,
-               "05_segments.ipynb": bool(study.segments)}
-    return {name: page for name, page in PAGES.items() if present.get(name, True)}
 EXECUTION_TIMEOUT = 600  # seconds per cell
 PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
             "pyarrow", "openpyxl", "pyreadstat", "pyyaml", "papermill", "nbconvert",
             "ipykernel"]
 
 
-def notebooks_dir(study: Study) -> Path:
+def notebooks_dir(study: Study, pages: list[Page]) -> Path:
     """The report notebooks: the project's ``notebooks/``, else the ones beside the
     installed package (a study folder copied out of the repository)."""
-    needed = pages_for(study)
+    needed = [page.notebook for page in pages]
     for folder in (study.project_root / "notebooks",
                    Path(__file__).resolve().parents[1] / "notebooks"):
         if all((folder / name).is_file() for name in needed):
@@ -123,14 +106,14 @@ def _insert_toc(nb, entries) -> None:
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
-def to_html(notebook: Path, page: str, study: Study, footer: str) -> str:
-    """Render an executed notebook as a report page: no code, no prompts, no CDN."""
+def to_html(notebook: Path, page: Page, pages: list[Page], study: Study, footer: str) -> str:
+    """Render an executed notebook as a report page (one of ``pages``, the report's): no
+    code, no prompts, no CDN."""
     import nbformat
     from nbconvert import HTMLExporter
 
-    pages = pages_for(study)
     nb = nbformat.read(notebook, as_version=4)
-    nb.metadata["title"] = f"{study.title} — {pages[notebook.name][1]}"
+    nb.metadata["title"] = f"{study.title} — {page.title}"
     _insert_toc(nb, _toc(nb))
     for number, cell in enumerate(nb.cells):  # stable ids: identical runs, identical pages
         cell.id = f"cell-{number}"
@@ -144,8 +127,8 @@ def to_html(notebook: Path, page: str, study: Study, footer: str) -> str:
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"cx-check"},
                                                          enabled=True), enabled=True)
     resources = {
-        "cx_pages": [{"file": file, "title": title, "current": file == page}
-                     for file, title in pages.values()],
+        "cx_pages": [{"file": other.file, "title": other.title, "current": other == page}
+                     for other in pages],
         "cx_study_title": study.title,
         "cx_footer": footer,
     }
@@ -245,9 +228,9 @@ def build_report(results: Results, processed: Path, out_root: Path,
     :class:`ReportError` (or what ``before_pages`` raised) and leaves the previous report
     as it was.
     """
-    study = results.study
+    study, pages = results.study, results.pages
     if notebook_jobs is None:
-        notebook_jobs = min(len(pages_for(study)), os.cpu_count() or 1)
+        notebook_jobs = min(len(pages), os.cpu_count() or 1)
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
     target = out_root / "reports" / study.slug
@@ -257,17 +240,17 @@ def build_report(results: Results, processed: Path, out_root: Path,
         tables = results.write_tables(building / "tables")
         handed = results.for_pages().save(building / ".results.pickle")
         say(f"{study.slug}: tables in {time.perf_counter() - began:.1f} s; "
-            f"{len(pages_for(study))} pages, {notebook_jobs} at a time")
+            f"{len(pages)} pages, {notebook_jobs} at a time")
         before_pages()
         parameters = {"study": str(study.path), "processed": str(processed),
                       "results": str(handed)}
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
                       display_names({s.name: s.path for s in study.sources}).values()))
-        pages = _make_pages(study, building, parameters, footer, notebook_jobs, say)
+        made = _make_pages(study, pages, building, parameters, footer, notebook_jobs, say)
         handed.unlink()
         parameters.pop("results")
-        manifest = _manifest(results, parameters, pages, tables, started_at, started)
+        manifest = _manifest(results, parameters, made, tables, started_at, started)
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
         replace_folder(building, target)
@@ -278,36 +261,34 @@ def build_report(results: Results, processed: Path, out_root: Path,
     return target
 
 
-def _make_pages(study: Study, building: Path, parameters: dict, footer: str, jobs: int,
-                say: Callable[[str], None]) -> list[dict]:
-    """Execute every notebook and render its page; a failure keeps the failed notebook
-    in ``reports/.failed-<slug>/`` and names it."""
-    source_dir = notebooks_dir(study)
-
-    pages = pages_for(study)
-
+def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dict,
+                footer: str, jobs: int, say: Callable[[str], None]) -> list[dict]:
+    """Execute every page's notebook and render the page; a failure keeps the failed
+    notebook in ``reports/.failed-<slug>/`` and names it."""
+    source_dir = notebooks_dir(study, pages)
     failed_already = threading.Event()  # a worker may take the next page before the pool stops
 
-    def make_page(name: str) -> dict | None:
+    def make_page(page: Page) -> dict | None:
         if failed_already.is_set():
             return None
-        page, title = pages[name]
         began = time.perf_counter()
-        executed = building / name
+        executed = building / page.notebook
         try:
-            execute(source_dir / name, executed, parameters, study.project_root)
+            execute(source_dir / page.notebook, executed, parameters, study.project_root)
         except ReportError:
             failed_already.set()
             raise
-        (building / page).write_text(to_html(executed, page, study, footer), encoding="utf-8")
+        (building / page.file).write_text(to_html(executed, page, pages, study, footer),
+                                          encoding="utf-8")
         seconds = round(time.perf_counter() - began, 2)
-        say(f"{study.slug}: page {page} ({seconds:.1f} s)")
-        return {"notebook": name, "page": page, "title": title, "seconds": seconds}
+        say(f"{study.slug}: page {page.file} ({seconds:.1f} s)")
+        return {"notebook": page.notebook, "page": page.file, "title": page.title,
+                "seconds": seconds}
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
-        futures = {name: pool.submit(make_page, name) for name in pages}
-        return [futures[name].result() for name in pages]
+        futures = [pool.submit(make_page, page) for page in pages]
+        return [future.result() for future in futures]
     except ReportError as exc:
         pool.shutdown(wait=True, cancel_futures=True)  # the report fails: start no more
         failed = building.parent / f".failed-{study.slug}"

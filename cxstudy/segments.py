@@ -131,8 +131,8 @@ def _level_frame(x, e, n, g, reference, study: Study, item_ids, items, segment: 
         "compared": compared, "top_box_low": low, "top_box_high": high,
         "top_box_ref_low": low_ref, "top_box_ref_high": high_ref, "test": test,
         "levels_p_value_ref": levels_p_ref,
-        "note": np.where(hidden, f"suppressed: fewer than {study.min_group_size} respondents "
-                         "in this level or its complement", ""),
+        "note": np.where(hidden, study.suppression_note(
+            where="in this level or its complement"), ""),
         "_hidden": hidden})
 
 

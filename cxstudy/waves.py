@@ -266,8 +266,7 @@ def _pair_trends(before: LevelCounts, after: LevelCounts, from_wave: str, to_wav
                              ("n_from", "n_ref_from", "n_to", "n_ref_to")]).any(axis=1)
     suppress(table, TRENDS, small | not_asked)
     table.loc[not_asked, "suppressed"] = False  # blank because not asked, not for privacy
-    table.loc[small & ~not_asked, "note"] = (
-        f"suppressed: fewer than {study.min_group_size} respondents in a wave")
+    table.loc[small & ~not_asked, "note"] = study.suppression_note(where="in a wave")
     return table
 
 

@@ -9,7 +9,7 @@ read right for what the study file says, not for the example:
 - ``five``: five audiences on a 0-10 scale, NPS for every audience, open-ended questions
   with roles and a codebook, weights on the reference.
 - ``mixed``: a dimension mixing 3-, 4- and 5-point scales (as the GSS does), CSAT and
-  estimates by men of women's answers.
+  estimates by men of women's answers, and 90% intervals (``confidence: 0.90``).
 - ``seasons``: three waves named spring, summer, autumn (not in sorted order) and an item
   first asked in summer.
 - ``tiny``: an audience of three, below the minimum group size, whose name and open
@@ -127,6 +127,7 @@ def mixed(project: Path, rng) -> Path:
             "guess": np.clip(rng.normal(60, 15, n), 0, 100).round(),
         })
     spec = {"study": "Work survey — mixed scales", "slug": "mixed", "min_group_size": 5,
+            "confidence": 0.90,
             "sources": [{"path": f"../data/raw/mixed/{g}.csv", "group": g}
                         for g in ("men", "women")],
             "groups": ["men", "women"],

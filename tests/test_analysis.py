@@ -9,7 +9,8 @@ import pytest
 
 import cxstudy as cx
 from cxstudy import analysis, counts, gaps, metrics, report, voices, waves
-from cxstudy.analysis import QUALITY, WAVED, WRITTEN, Results
+from cxstudy.analysis import Results
+from cxstudy.registry import TABLES, WRITTEN
 
 from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
 
@@ -50,8 +51,9 @@ def calls(monkeypatch):
 
 
 def touch_everything(res: Results, *, coded: bool = True, cleaning: bool = False) -> None:
+    cleaning_tables = [name for name, t in TABLES.items() if "log" in t.needs]
     for name in [*WRITTEN, "codebook", *(["coded"] if coded else []), "quotes", "returning",
-                 *(QUALITY if cleaning else ())]:
+                 *(cleaning_tables if cleaning else ())]:
         getattr(res, name)
     for wave in res.waves:
         assert res.wave(wave).counts.items
@@ -79,10 +81,10 @@ def test_analyze_returns_every_table_of_the_example(example, tmp_path):
     assert res.available == list(WRITTEN)  # the example has metrics, estimates, themes
     written = res.write_tables(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{spec.name}.csv" for spec in WRITTEN.values())
-    assert set(written) == {spec.name for spec in WRITTEN.values()}
-    for name, spec in WRITTEN.items():
-        table = getattr(res, name)
+        f"{entry.spec.name}.csv" for entry in WRITTEN.values())
+    assert set(written) == {entry.spec.name for entry in WRITTEN.values()}
+    for name, entry in WRITTEN.items():
+        table, spec = getattr(res, name), entry.spec
         # the contract's columns, in order (Kruskal adds one n per audience among them)
         assert [c for c in table.columns if c in spec.columns] == list(spec.columns), name
         # the example asks its metrics of customers only: no metric gap between audiences
@@ -107,7 +109,9 @@ def test_analyze_from_the_study_file_reads_and_cleans():
     assert "waves: 2025, 2026 (res.latest: 2026)" in text and "trends" in text
     assert "computed: nothing yet" in text
     assert len(res.gaps) == 32 * 2 and list(res.gaps["wave"].unique()) == ["2025", "2026"]
-    assert "computed: codebook, gaps" in repr(res)  # the waves share one codebook
+    assert "computed: gaps" in repr(res)
+    res.themes  # noqa: B018 - each wave's themes
+    assert [name for name in res.computed if name.endswith("codebook")] == ["codebook"]
     assert res.latest.gaps["wave"].eq("2026").all() and len(res.latest.gaps) == 32
     with pytest.raises(ValueError, match="counts are made within a wave"):
         _ = res.counts
@@ -141,7 +145,8 @@ def test_handed_over_tables_are_not_computed_again(example_cleaned, tmp_path, mo
     touch_everything(res, coded=False, cleaning=True)  # what the pages show, words too
     for wave in res.waves:  # each wave's own tables, as the pages show the latest
         child = res.wave(wave)
-        for name in [*sorted(WAVED - {"coded"}), "counts", "codebook"]:
+        waved = {name for name, t in TABLES.items() if t.scope == "wave"} - {"coded"}
+        for name in [*sorted(waved), "counts", "codebook"]:
             getattr(child, name)
         for question in res.study.open_ended:
             child.words(question.id)
@@ -215,7 +220,7 @@ def test_metric_table_says_which_kind_each_row_is(example):
     kinds = dict(zip(table["metric"], table["kind"], strict=False))
     assert kinds == {"nps": "nps", "ces": "ces", "ces_low_effort": "ces_low_effort",
                      "csat": "csat"}
-    shown = report.metric_display(table)
+    shown = report.metric_display(table, study)
     assert set(shown["Metric"]) == {"NPS (points)", "CES (mean effort score)",
                                     "CES: low effort (top-box)", "CSAT (top-box)"}
 
@@ -254,7 +259,7 @@ def test_an_audience_below_the_minimum_shows_no_figure_in_any_table(example):
     res = cx.analyze(strict, responses).for_pages()
     checked = 0
     for name in res.available:
-        table, spec = getattr(res, name), WRITTEN[name]
+        table, spec = getattr(res, name), WRITTEN[name].spec
         for column in ("group", "says_strength", "says_problem"):
             if column not in table.columns:
                 continue

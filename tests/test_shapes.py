@@ -96,6 +96,24 @@ def test_mixed_scales_in_one_dimension(built):
     assert "answer “Very satisfied” or “Moderately satisfied”" in index
 
 
+@pytest.mark.parametrize("page", ["index.html", "data_quality.html", "gaps.html"])
+def test_a_study_at_90_percent_names_that_level_wherever_a_page_names_one(built, page):
+    """``confidence: 0.90``: the intervals are 90% intervals and every sentence, header,
+    axis label and alt text says so; agreement uses the 80% (1 - 2 alpha) interval."""
+    text = visible_text(report_of(built, "mixed") / page)
+    assert "95%" not in text
+    if page != "data_quality.html":
+        assert "90% CI" in text or "90% Wilson" in text
+    gaps = pd.read_csv(report_of(built, "mixed") / "tables" / "gaps.csv")
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    row = gaps.iloc[0]
+    low, high = confint_proportions_2indep(
+        round(row["top_box"] * row["n"]), row["n"], round(row["top_box_ref"] * row["n_ref"]),
+        row["n_ref"], method="newcomb", alpha=0.10)
+    assert (row["gap_low"], row["gap_high"]) == pytest.approx((low, high), abs=1e-9)
+
+
 def test_three_waves_in_the_order_the_study_gives(built):
     report = report_of(built, "seasons")
     trends = pd.read_csv(report / "tables" / "trends.csv")

@@ -122,13 +122,12 @@ def agreements(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
         lambda rows: rows["equivalent"].astype(bool).all()
         and len(rows) == len(study.groups) - 1)
     table = gap_display(close, study)[_summary_columns(study)[:-1]]
-    level = 1 - 2 * (1 - study.confidence)
-    table[f"{level:.0%} interval"] = [interval(r.equivalence_low, r.equivalence_high, True)
+    table[study.equivalence_label] = [interval(r.equivalence_low, r.equivalence_high, True)
                                       for r in close.itertuples()]
     return table.reset_index(drop=True)
 
 
-def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
+def metric_display(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Metrics as a reviewer reads them: NPS in points, shares in %, CES in scale units."""
     def value(row):
         if pd.isna(row.value):
@@ -145,7 +144,7 @@ def metric_display(metrics: pd.DataFrame) -> pd.DataFrame:
         "Audience": metrics["group"],
         **({"Wave": metrics["wave"]} if "wave" in metrics else {}),
         "n": metrics["n"],
-        "Value (95% CI)": [value(r) for r in metrics.itertuples()]})
+        f"Value ({study.interval_label})": [value(r) for r in metrics.itertuples()]})
 
 
 def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -85,9 +85,7 @@ def locate(path: str | Path) -> Path:
                             "give the study parameter as a path from the project root")
 
 
-def page_links(study) -> dict[str, str]:
+def page_links(results: Results) -> dict[str, str]:
     """The report's pages for this study: file -> title (Voices only with open-ended
     questions, Trends only with waves, Segments only with segments)."""
-    from ..render import pages_for
-
-    return dict(pages_for(study).values())
+    return {page.file: page.title for page in results.pages}

@@ -54,11 +54,6 @@ def names(values) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
 
-def others(study: Study) -> list[str]:
-    """The audiences compared with the reference."""
-    return [g for g in study.groups if g != study.reference]
-
-
 def predicate(study: Study, item_id: str) -> str:
     """How a sentence says an audience chose an item's top box (HTML-escaped)."""
     return html.escape(study.scales[study.item(item_id).scale].top_box_predicate, quote=False)
@@ -86,7 +81,7 @@ def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -
                 f"{html.escape(study.reference)} do "
                 f"({interval(ref['top_box_low'], ref['top_box_high'])}, n = {ref['n']:,}): "
                 f"a gap of {points(row['gap'])} points "
-                f"({study.confidence:.0%} CI {interval(row['gap_low'], row['gap_high'], True)}; "
+                f"({study.interval_label} {interval(row['gap_low'], row['gap_high'], True)}; "
                 f"adjusted p {p_text(row['p_adjusted'])}).")
     return sentences
 
@@ -117,7 +112,7 @@ def summary_intro(res, pages: dict[str, str]) -> str:
     study = res.study
     links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
                        if file != "index.html")
-    return (f"How far what {md(names(others(study)))} believe about the customer experience "
+    return (f"How far what {md(names(study.others))} believe about the customer experience "
             f"sits from what {md(study.reference)} say. Each audience answered the same "
             f"statements; the *gap* is an audience's top-box share (the highest points of the "
             f"scale) minus {md(study.reference)}'s. Details: {links} · tables in `tables/`.")
@@ -156,7 +151,7 @@ def largest_gaps_note(gaps: pd.DataFrame, study: Study, top: int) -> str:
 
 def reverse_title(study: Study) -> str:
     """The title of the section on gaps in the other direction (plain text)."""
-    return f"Where {study.reference} answer more favourably than {names(others(study))}"
+    return f"Where {study.reference} answer more favourably than {names(study.others)}"
 
 
 def agreement_note(study: Study) -> str:
@@ -212,7 +207,7 @@ def method_notes(study: Study) -> str:
     return (
         "- **Top box**: the share choosing one of the highest points of the scale ("
         + "; ".join(f"{md(s.id)}: {md(s.top_box_short)}" for s in study.scales.values())
-        + f"), with {study.confidence:.0%} Wilson intervals.\n"
+        + f"), with {study.level} Wilson intervals.\n"
         "- **Gap**: audience share minus the "
         f"{md(study.reference)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
@@ -269,7 +264,7 @@ def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | No
             f"The {html.escape(row.group)}–{html.escape(row.reference)} gap on "
             f"“{html.escape(row.text)}” {verb}: {points(row.gap_from)} points in "
             f"{html.escape(row.from_wave)}, {points(row.gap_to)} in {html.escape(row.to_wave)} "
-            f"(change {points(row.change)}, {study.confidence:.0%} CI "
+            f"(change {points(row.change)}, {study.interval_label} "
             f"{interval(row.change_low, row.change_high, as_points=True)}; adjusted p "
             f"{p_text(row.p_adjusted)}): {html.escape(row.group)} moved "
             f"{_points_word(row.top_box_change)}, {html.escape(row.reference)} "
@@ -314,7 +309,7 @@ def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
         f"“{html.escape(r.text)}”: {pct(r.top_box)} of "
         f"{'all ' if r.compared == 'overall' else ''}{html.escape(r.group)} (n = {r.n:,}) "
         f"{predicate(study, r.item)}; {pct(r.top_box_ref)} of {html.escape(r.reference)} "
-        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.confidence:.0%} CI "
+        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
         f"{interval(r.gap_low, r.gap_high, True)}; adjusted p {p_text(r.p_adjusted)})."
         for r in rows.itertuples()]
 
@@ -336,5 +331,5 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
                and pd.notna(overall["gap"].iloc[0]) else "")
     return (f"The {html.escape(r['group'])}–{html.escape(r['reference'])} gap on "
             f"“{html.escape(r['text'])}” is widest where {html.escape(r['label'])} is "
-            f"“{html.escape(r['level'])}”: {points(r['gap'])} points ({study.confidence:.0%} "
+            f"“{html.escape(r['level'])}”: {points(r['gap'])} points ({study.level} "
             f"CI {interval(r['gap_low'], r['gap_high'], True)}){against}.")

@@ -1,0 +1,278 @@
+"""What a study computes and shows, declared once: its tables and its report pages.
+
+Every table of a study is one :class:`Table` entry of :data:`TABLES`: how it is computed
+(a function of the study's :class:`~cxstudy.analysis.Results`, so a table can ask for the
+tables it is made from), what the study needs for it (:data:`NEEDS`), whether it is
+computed within each wave or between waves (:data:`SCOPES`), the report page that shows
+it and, for the tables written as ``tables/<name>.csv``, its contract
+(:class:`~cxstudy.tables.TableSpec`). Every report page is one :class:`Page` of
+:data:`PAGES`, with what it needs.
+
+Everything that asks "which tables and pages does this study have" reads this module:
+:class:`~cxstudy.analysis.Results` evaluates the entries (each once, on demand, per
+wave), :meth:`~cxstudy.analysis.Results.write_tables` writes those with a contract,
+:func:`pages_for` picks the pages and ``scripts/make_docs.py`` writes
+``docs/outputs.md``. Adding a table is one entry here plus the function that computes it
+(see ``docs/architecture.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from . import counts as counts_module
+from . import gaps, metrics, quality, segments, voices, waves
+from .tables import SPECS, TableSpec
+
+# cxstudy.analysis.Results, which evaluates this registry (and so imports this module)
+Results = Any
+
+# ---------------------------------------------------------------------------
+# what a table or page can need
+
+NEEDS: dict[str, tuple[str, Callable[[Results], bool]]] = {
+    "items": ("items", lambda r: bool(r.study.items)),
+    "metrics": ("CX metrics", lambda r: bool(r.study.metrics)),
+    "estimates": ("estimates", lambda r: bool(r.study.estimates)),
+    "open_ended": ("open-ended questions", lambda r: bool(r.study.open_ended)),
+    "codebook": ("a theme codebook", lambda r: r.study.themes is not None),
+    "segments": ("segments", lambda r: bool(r.study.segments)),
+    "waves": ("responses in two or more waves", lambda r: len(r.waves) > 1),
+    "outcome": ("an outcome to derive importance from (a headline or importance item, "
+                "or NPS)", lambda r: any(i.importance or i.headline for i in r.study.items)
+                or any(m.kind == "nps" for m in r.study.metrics)),
+    "log": ("the cleaning log (made by reading and cleaning the exports)",
+            lambda r: r.log is not None),
+}
+"""need -> (how the documentation names it, whether a study's results have it). Waves
+are those the responses hold, so a declared wave without rows is no wave."""
+
+SCOPES = {
+    "wave": "within each wave (a wave column first in a study with waves)",
+    "one wave": "within one wave only (ask res.wave(WAVE) in a study with waves)",
+    "between": "between consecutive waves",
+    "study": "once for the whole study, shared by its waves",
+    "whole": "from every response and the whole cleaning log",
+}
+"""How a table relates to waves: ``wave`` tables of a study with several waves are
+computed within each wave and stacked; the others are computed from what they are given."""
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of a study.
+
+    Attributes
+    ----------
+    name : str
+        The attribute of :class:`~cxstudy.analysis.Results` that holds it.
+    compute : callable
+        ``compute(results) -> table``, for one wave's results where ``scope`` is
+        ``"wave"``.
+    doc : str
+        What it holds, in one sentence (the attribute's docstring).
+    scope : str
+        One of :data:`SCOPES`.
+    needs : tuple of str
+        Keys of :data:`NEEDS`: the table exists only where every one holds.
+    spec : TableSpec, optional
+        Its CSV contract (``tables/<spec.name>.csv``); None for what is not written.
+    page : str, optional
+        The notebook of the page that shows it.
+    skip_empty : bool
+        Not written when empty (a table that has nothing to say for this study).
+    """
+
+    name: str
+    compute: Callable[[Results], Any]
+    doc: str
+    scope: str = "wave"
+    needs: tuple[str, ...] = ()
+    spec: TableSpec | None = None
+    page: str | None = None
+    skip_empty: bool = False
+
+    def __post_init__(self) -> None:
+        unknown = [need for need in self.needs if need not in NEEDS]
+        if unknown or self.scope not in SCOPES:
+            raise ValueError(f"table {self.name}: unknown need(s) {unknown} or scope "
+                             f"{self.scope!r}")
+
+    def present(self, results: Results) -> bool:
+        """Whether the study of ``results`` has what this table needs."""
+        return all(NEEDS[need][1](results) for need in self.needs)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the report: the notebook that makes it, its file and title."""
+
+    notebook: str
+    file: str
+    title: str
+    needs: tuple[str, ...] = ()
+
+    def present(self, results: Results) -> bool:
+        """Whether the study of ``results`` has this page."""
+        return all(NEEDS[need][1](results) for need in self.needs)
+
+
+SUMMARY, QUALITY, GAPS, VOICES, TRENDS, SEGMENTS = PAGES = (
+    Page("00_summary.ipynb", "index.html", "Executive summary"),
+    Page("01_data_quality.ipynb", "data_quality.html", "Data quality"),
+    Page("02_gaps.ipynb", "gaps.html", "Perception gaps"),
+    Page("03_voices.ipynb", "voices.html", "Voices", needs=("open_ended",)),
+    Page("04_trends.ipynb", "trends.html", "Trends", needs=("waves",)),
+    Page("05_segments.ipynb", "segments.html", "Segments", needs=("segments",)),
+)
+"""The report's pages in order; the first is the executive summary, ``index.html``."""
+
+
+# ---------------------------------------------------------------------------
+# how each table is computed (from the results, so that it can use other tables)
+
+def _counts(r: Results) -> counts_module.LevelCounts:
+    return counts_module.level_counts(r.responses, r.study)
+
+
+def _importance(r: Results) -> pd.DataFrame:
+    """Empty, with the reason in ``attrs["reason"]``, where no importance can be derived."""
+    try:
+        return metrics.importance_performance(r.responses, r.study, shares=r.shares)
+    except ValueError as reason:
+        empty = pd.DataFrame(columns=SPECS["importance_performance"].all_columns)
+        empty.attrs["reason"] = str(reason)
+        return empty
+
+
+def _coded(r: Results) -> pd.DataFrame:
+    if r.codebook is None:
+        return pd.DataFrame(columns=["row", "question", "group", "weight", "theme", "text"])
+    return voices.code_answers(r.responses, r.study, r.codebook)
+
+
+def _trends(r: Results) -> pd.DataFrame:
+    return waves.trend_table(r.responses, r.study, counts={
+        w: r.wave(w).counts for w in r.waves} if len(r.waves) > 1 else None)
+
+
+def _respondents(r: Results) -> pd.Series:
+    return r.responses["group"].value_counts(sort=False).reindex(list(r.study.groups),
+                                                                 fill_value=0)
+
+
+def _log(r: Results) -> pd.DataFrame:
+    if r.log is None:
+        raise ValueError("these results have no cleaning log: make them with "
+                         "cx.analyze(study_file), which reads and cleans the exports")
+    return r.log
+
+
+_TABLES = (
+    # the counting pass and the item tables
+    Table("counts", _counts, "The answer counts of every item and audience "
+          "(cx.level_counts): never pooled across waves.", scope="one wave",
+          needs=("items",)),
+    Table("gaps", lambda r: gaps.gap_table(r.responses, r.study, counts=r.counts),
+          "Every item's gap between each audience and the reference.", needs=("items",),
+          spec=SPECS["gaps"], page=GAPS.notebook),
+    Table("dimensions", lambda r: gaps.dimension_gaps(r.responses, r.study, counts=r.counts),
+          "Each dimension's mean score gap and Cronbach's alpha.", needs=("items",),
+          spec=SPECS["dimension_gaps"], page=GAPS.notebook),
+    Table("shares", lambda r: gaps.share_table(r.responses, r.study, counts=r.counts),
+          "Every audience's top-box share of every item, with its interval.",
+          needs=("items",), spec=SPECS["shares"], page=GAPS.notebook),
+    Table("kruskal", lambda r: gaps.kruskal_table(r.responses, r.study, counts=r.counts),
+          "Kruskal-Wallis of every item across all audiences at once.", needs=("items",),
+          spec=SPECS["kruskal"], page=GAPS.notebook),
+    Table("gap_index", lambda r: gaps.perception_gap_index(r.responses, r.study,
+                                                           counts=r.counts),
+          "The perception-gap index of each audience, with its bootstrap interval.",
+          needs=("items",), spec=SPECS["perception_gap_index"], page=SUMMARY.notebook),
+    Table("blind_spots", lambda r: gaps.blind_spots(r.gaps, r.study),
+          "Where each audience sits furthest above the reference.", needs=("items",),
+          spec=SPECS["blind_spots"], page=GAPS.notebook),
+    # metrics, beliefs, importance
+    Table("metrics", lambda r: metrics.metric_table(r.responses, r.study),
+          "Every CX metric of every audience (NPS, CSAT, CES).", needs=("metrics",),
+          spec=SPECS["metrics"], page=GAPS.notebook),
+    Table("metric_gaps", lambda r: metrics.metric_gaps(r.responses, r.study, metrics=r.metrics),
+          "Every metric's gap between each audience and the reference.", needs=("metrics",),
+          spec=SPECS["metric_gaps"], page=GAPS.notebook),
+    Table("calibration", lambda r: metrics.calibration_table(r.responses, r.study,
+                                                             shares=r.shares),
+          "What the audiences that estimated think the reference says, against what it "
+          "says.", needs=("estimates",), spec=SPECS["calibration"], page=SUMMARY.notebook),
+    Table("importance", _importance,
+          "Importance-performance of the reference audience; empty, with the reason in "
+          "attrs['reason'], when the study gives no outcome to derive importance from.",
+          needs=("outcome",), spec=SPECS["importance_performance"], page=GAPS.notebook,
+          skip_empty=True),
+    # open answers
+    Table("codebook", lambda r: voices.study_codebook(r.study),
+          "The study's theme codebook (None without one).", scope="study"),
+    Table("coded", _coded, "Every open answer with its themes (the theme coding, done once).",
+          needs=("open_ended",)),
+    Table("themes", lambda r: voices.theme_table(r.responses, r.study, r.codebook,
+                                                 coded=r.coded),
+          "Every theme's share of each audience's answers, with its gap to the reference.",
+          needs=("codebook",), spec=SPECS["themes"], page=VOICES.notebook),
+    Table("quotes", lambda r: voices.quotes(r.responses, r.study, r.codebook, per_theme=1,
+                                            coded=r.coded),
+          "A typical answer per question, theme and audience (scrubbed; escape to show).",
+          needs=("open_ended",), page=VOICES.notebook),
+    # change between waves
+    Table("trends", _trends, "How each item's gap changed between consecutive waves.",
+          scope="between", needs=("items", "waves"), spec=SPECS["trends"],
+          page=TRENDS.notebook),
+    Table("dimension_trends", lambda r: waves.dimension_trends(r.dimensions, r.study),
+          "How each dimension's gap changed between consecutive waves.", scope="between",
+          needs=("items", "waves"), spec=SPECS["dimension_trends"], page=TRENDS.notebook),
+    Table("metric_trends", lambda r: waves.metric_trends(r.metrics, r.study),
+          "How each metric changed between consecutive waves.", scope="between",
+          needs=("waves", "metrics"), spec=SPECS["metric_trends"], page=TRENDS.notebook),
+    Table("segments", lambda r: segments.segment_table(r.responses, r.study, counts=r.counts),
+          "Every item's gap within every level of every segment.", needs=("items", "segments"),
+          spec=SPECS["segments"], page=SEGMENTS.notebook),
+    # who answered, and what cleaning did
+    Table("respondents", _respondents,
+          "Respondents per audience (in the study's order of audiences).", scope="whole",
+          page=SUMMARY.notebook),
+    Table("returning", lambda r: waves.returning_respondents(r.responses, r.study),
+          "Respondents per audience in each wave, and how many answered in more than one.",
+          scope="whole", page=QUALITY.notebook),
+    Table("dropped", lambda r: quality.dropped_by_reason(_log(r)),
+          "Rows dropped by each cleaning rule (reason -> rows), most first.", scope="whole",
+          needs=("log",), page=QUALITY.notebook),
+    Table("rows_by_rule", lambda r: quality.rows_by_rule(_log(r), r.study),
+          "Rows in, dropped by each rule and kept, per audience.", scope="whole",
+          needs=("log",), page=QUALITY.notebook),
+    Table("not_checked", lambda r: quality.not_checked(_log(r)),
+          "Rules not applied to an export because it lacks their column.", scope="whole",
+          needs=("log",), page=QUALITY.notebook),
+    Table("dropped_examples", lambda r: quality.dropped_examples(_log(r)),
+          "The first three dropped rows of each rule, with why.", scope="whole",
+          needs=("log",), page=QUALITY.notebook),
+    Table("missing", lambda r: quality.missing_shares(r.responses, r.study),
+          "Share of each audience (of the minimum size) without an answer to each item.",
+          scope="whole", page=QUALITY.notebook),
+    Table("weights", lambda r: quality.weights_display(r.responses, r.study),
+          "Spread and design effect of the weights (empty in a study without weights).",
+          scope="whole", page=QUALITY.notebook),
+)
+
+TABLES: dict[str, Table] = {table.name: table for table in _TABLES}
+"""Every table a study can have, by its attribute name, in the order they are written."""
+
+WRITTEN: dict[str, Table] = {name: t for name, t in TABLES.items() if t.spec is not None}
+"""The tables written as ``tables/<spec.name>.csv``, in the order of ``docs/outputs.md``."""
+
+
+def pages_for(results: Results) -> list[Page]:
+    """The pages a study's report has (Voices only with open-ended questions, Trends only
+    with responses in two or more waves, Segments only with segments)."""
+    return [page for page in PAGES if page.present(results)]
