@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ._validate import Collector, describe, did_you_mean
+from .formats import FORMATS
 from .model import (
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -29,7 +30,6 @@ from .model import (
 )
 from .scales import Scale, normalize
 
-FORMATS = ["csv", "xlsx", "qualtrics", "surveymonkey", "spss", "google_forms"]
 CORRECTIONS = ["holm", "fdr_bh", "none"]
 DUPLICATE_RULES = ["id", "answers", "none"]
 METRIC_KINDS = ["nps", "ces", "csat"]
@@ -83,7 +83,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
     ),
     "sources[]": (
         Key("path", "required", "the export, relative to the study file's folder"),
-        Key("format", "detected", "csv | xlsx | qualtrics | surveymonkey | spss | google_forms"),
+        Key("format", "detected", " | ".join(FORMATS)),
         Key("group", "—", "every row of this export belongs to this audience"),
         Key("group_column", "—", "or: the audience comes from this column's values"),
         Key("group_map", "—", "with group_column: raw value -> audience (\"\": audience maps "
@@ -395,7 +395,7 @@ def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]
         sources.append(Source(
             name=name,
             path=(ctx.base / raw_path).resolve() if raw_path else ctx.base,
-            format=(c.choice(spec, "format", FORMATS, where, default=None)
+            format=(c.choice(spec, "format", list(FORMATS), where, default=None)
                     if spec.get("format") is not None else None),
             group=group, group_column=group_column, group_map=group_map,
             id_column=optional_name(c, spec, "id_column", where),

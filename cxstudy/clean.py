@@ -34,6 +34,7 @@ import pandas as pd
 from ._distinct import map_distinct
 from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
+from .formats import Format, format_of
 from .model import Cleaning, Source, Study
 from .privacy import PersonalValues, hash_id, scrub_text
 from .readers import category_text, nearest
@@ -441,7 +442,7 @@ def data_warnings(raw: pd.DataFrame, study: Study) -> list[str]:
     info, names = raw.attrs.get("sources", {}), file_names(raw)
     for source in study.sources:
         details = info.get(source.name, {})
-        if (study.cleaning.require_finished and details.get("format") != "google_forms"
+        if (study.cleaning.require_finished and _keeps_unfinished(format_of(details.get("format")))
                 and _find(details.get("columns", []), source.finished_column,
                           _FINISHED_COLUMNS) is None):
             warnings.append(f"{names.get(source.name, source.name)} has no finished column "
@@ -542,17 +543,22 @@ def _rule_no_group(state: RuleInput) -> None:
         lambda v: "blank" if pd.isna(v) else f'"{v}" is not one of the study\'s groups'))
 
 
-def _per_source(check: Callable, formats: Callable[[str | None], bool]
+def _per_source(check: Callable, applies: Callable[[Format | None], bool]
                 ) -> Callable[[RuleInput], None]:
     """A rule that looks at each export on its own, with the columns it has, for the
-    export formats where it means something."""
+    export formats where it means something (:mod:`cxstudy.formats`)."""
     def run(state: RuleInput) -> None:
         for source in state.study.sources:
             details = state.info.get(source.name, {})
-            if formats(details.get("format")):
+            if applies(format_of(details.get("format"))):
                 check(state.raw, state.raw["source"].eq(source.name),
                       details.get("columns", []), source, state.log)
     return run
+
+
+def _keeps_unfinished(fmt: Format | None) -> bool:
+    """Whether an export of this format can hold unfinished responses (unknown: yes)."""
+    return fmt is None or fmt.keeps_unfinished
 
 
 def _find(columns: list[str], explicit: str | None, candidates: list[str]) -> str | None:
@@ -884,10 +890,10 @@ RULES: tuple[Rule, ...] = (
          lambda rules: True, _rule_no_group),
     Rule("preview", "preview", "Qualtrics survey previews and test responses",
          lambda rules: rules.drop_preview,
-         _per_source(_preview_in, lambda fmt: fmt == "qualtrics")),
+         _per_source(_preview_in, lambda fmt: fmt is not None and fmt.previews)),
     Rule("unfinished", "unfinished", "responses the export marks unfinished",
          lambda rules: rules.require_finished,
-         _per_source(_unfinished_in, lambda fmt: fmt != "google_forms")),
+         _per_source(_unfinished_in, _keeps_unfinished)),
     Rule("duplicate", "duplicate", "a repeated respondent id, or identical answers",
          lambda rules: rules.duplicates != "none", _rule_duplicates),
     Rule("speeder", "speeder", "faster than min_duration_ratio x the audience's median",

@@ -19,7 +19,6 @@ Files are only ever opened for reading.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import re
 import zipfile
@@ -31,18 +30,9 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ReadError
+from .formats import FORMATS, PLAIN, Format, clean_text, detect_layout, of_suffix
 
-_IMPORT_ID = re.compile(r"""^\{\s*['"]ImportId['"]\s*:""")
-_LEGACY_V = re.compile(r"^V\d+$")
-_TAG = re.compile(r"<[^>]+>")
-_SPACES = re.compile(r"\s+")
 _DELIMITERS = [",", ";", "\t", "|"]
-_TIMESTAMP_NAMES = {"timestamp", "marca temporal", "horodateur", "zeitstempel",
-                    "carimbo de data/hora", "informazioni cronologiche"}
-_SURVEYMONKEY_SUBHEADERS = {"response", "open-ended response"}
-TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".dat", ""}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm"}
-SPSS_SUFFIXES = {".sav", ".zsav"}
 
 
 # ---------------------------------------------------------------------------
@@ -103,36 +93,36 @@ def read_export(
         raise ReadError(path, "is a folder, not an export file")
     suffix = path.suffix.lower()
     if format is None:
-        if suffix in SPSS_SUFFIXES:
-            format = "spss"
-        elif suffix == ".xls":
+        said = of_suffix(suffix)
+        if suffix == ".xls":
             raise ReadError(path, "old Excel .xls files are not read; open it in Excel and "
                             "save it as .xlsx, or export CSV")
-        elif suffix in EXCEL_SUFFIXES:
-            return _frame_from_grid(_excel_grid(path, sheet), path, layout=None,
+        if said is not None and said.container == "spss":
+            return _read_spss(path)
+        if said is not None and said.container == "xlsx":
+            return _frame_from_grid(_excel_grid(path, sheet), path, given=None,
                                     container="xlsx")
-        elif suffix in TEXT_SUFFIXES or not _looks_binary(path):
+        if said is not None or not _looks_binary(path):
             grid, info = _text_grid(path)
-            return _frame_from_grid(grid, path, layout=None, container="csv", info=info,
+            return _frame_from_grid(grid, path, given=None, container="csv", info=info,
                                     categories=categories)
-        else:
-            raise ReadError(path, f"could not tell the format of this {suffix} file: tried "
-                            "spss (.sav), xlsx (.xlsx) and the text formats (csv, qualtrics, "
-                            "surveymonkey, google_forms) — it is binary and not one of "
-                            "them; export it as CSV, or set format: in the study file")
-    if format == "spss":
+        raise ReadError(path, f"could not tell the format of this {suffix} file: tried "
+                        "spss (.sav), xlsx (.xlsx) and the text formats (csv, qualtrics, "
+                        "surveymonkey, google_forms) — it is binary and not one of "
+                        "them; export it as CSV, or set format: in the study file")
+    given = FORMATS.get(format)
+    if given is None:
+        raise ReadError(path, f"unknown format {format!r}; use one of "
+                        f"{', '.join(FORMATS)}")
+    if given.container == "spss":
         return _read_spss(path)
-    if format not in ("csv", "xlsx", "qualtrics", "surveymonkey", "google_forms"):
-        raise ReadError(path, f"unknown format {format!r}; use one of csv, xlsx, qualtrics, "
-                        "surveymonkey, spss, google_forms")
-    if suffix in EXCEL_SUFFIXES or format == "xlsx":
+    if suffix in FORMATS["xlsx"].suffixes or given.container == "xlsx":
         grid, info = _excel_grid(path, sheet), {}
         container = "xlsx"
     else:
         grid, info = _text_grid(path)
         container = "csv"
-    layout = {"csv": "plain", "xlsx": "plain"}.get(format, format)
-    return _frame_from_grid(grid, path, layout=layout, container=container, info=info,
+    return _frame_from_grid(grid, path, given=given, container=container, info=info,
                             categories=categories)
 
 
@@ -517,123 +507,51 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def detect_layout(top: list[list[str]]) -> str:
-    """Name the export layout from its first (up to three) rows."""
-    first = top[0] if top else []
-    second = top[1] if len(top) > 1 else []
-    third = top[2] if len(top) > 2 else []
-    filled_third = [c for c in third if c]
-    if filled_third and sum(bool(_IMPORT_ID.match(c)) for c in filled_third) >= max(
-            1, 0.8 * len(filled_third)):
-        return "qualtrics"
-    if len(first) >= 2 and first[0] == "V1" and first[1] == "V2" and second and \
-            second[0].lower() == "responseid":
-        return "qualtrics_legacy"
-    lowered = [c.lower() for c in first]
-    if "respondent id" in lowered[:3] and second and (
-            {c.lower() for c in second} & _SURVEYMONKEY_SUBHEADERS or not second[0]):
-        return "surveymonkey"
-    if lowered and lowered[0] in _TIMESTAMP_NAMES:
-        return "google_forms"
-    return "plain"
-
-
 def _frame_from_grid(
     grid: pd.DataFrame,
     path: Path,
     *,
-    layout: str | None,
+    given: Format | None,
     container: str,
     info: dict | None = None,
     categories: Collection[str] = (),
 ) -> pd.DataFrame:
+    """The responses of a grid of cells read from ``path``, in the header layout of the
+    ``given`` format (or the one its first rows show)."""
     info = dict(info or {})
     if grid.empty:
         raise ReadError(path, "no rows found; export the survey again")
     top = [[_cell_text(v) for v in grid.iloc[i].tolist()] for i in range(min(3, len(grid)))]
-    detected = detect_layout(top)
-    if layout is None:
-        layout = detected
-    elif layout == "qualtrics":
-        if detected not in ("qualtrics", "qualtrics_legacy"):
-            raise ReadError(path, "does not look like a Qualtrics export: expected a third "
-                            "header row of {\"ImportId\": ...} cells, or the legacy layout "
-                            "(V1, V2, ... then ResponseID). Re-export from Qualtrics with "
-                            "'Export data > CSV', or set format: csv")
-        layout = detected
-    elif layout == "surveymonkey" and detected != "surveymonkey":
-        raise ReadError(path, "does not look like a SurveyMonkey export: expected 'Respondent "
-                        "ID' in the first header row and a second header row ('Response', "
-                        "'Open-Ended Response', option labels). Export 'All individual "
-                        "responses' as CSV, or set format: csv")
-    elif layout == "google_forms" and detected != "google_forms":
-        raise ReadError(path, "does not look like a Google Forms export: its first column "
-                        "should be 'Timestamp'. Download the responses as .csv from Forms "
-                        "or Sheets, or set format: csv")
-
-    if layout == "qualtrics":
-        names, questions, header_rows = top[0], top[1], 3
-    elif layout == "qualtrics_legacy":
-        names = [second if _LEGACY_V.match(first) and second else first
-                 for first, second in zip(top[0], top[1], strict=True)]
-        questions, header_rows = top[1], 2
-    elif layout == "surveymonkey":
-        names, questions = _surveymonkey_names(top[0], top[1])
-        header_rows = 2
-    else:
-        names, questions, header_rows = top[0], top[0], 1
+    layout, detected = detect_layout(top)
+    if given is not None and given.layouts == (PLAIN,):
+        layout, detected = PLAIN, None  # format: csv or xlsx reads one header row as it is
+    elif given is not None and layout not in given.layouts:
+        raise ReadError(path, given.not_recognised)
+    names, questions, header_rows = layout.header(top)
 
     names = unique_names(names)
     data = grid.iloc[header_rows:].reset_index(drop=True)
     data.columns = names
     data = _tidy_values(data, categories)
-    fmt = {"qualtrics_legacy": "qualtrics", "plain": container}.get(layout, layout)
     data.attrs = {
-        "format": fmt,
-        "variant": "legacy" if layout == "qualtrics_legacy" else layout,
+        "format": detected.name if detected is not None else container,
+        "variant": layout.name,
         "path": str(path),
         "header_rows": header_rows,
-        "questions": SharedInfo({n: _clean_text(q) or n
+        "questions": SharedInfo({n: clean_text(q) or n
                                  for n, q in zip(names, questions, strict=False)}),
         **info,
     }
-    if layout == "qualtrics":
+    if layout.name == "qualtrics":
         data.attrs["import_ids"] = SharedInfo(zip(names, top[2], strict=False))
     return data
-
-
-def _surveymonkey_names(first: list[str], second: list[str]) -> tuple[list[str], list[str]]:
-    names, questions = [], []
-    question = ""
-    for head, sub in zip(first, second, strict=False):
-        head, sub = _clean_text(head), _clean_text(sub)
-        if head:
-            question = head
-        elif not sub:
-            question = ""
-        if not sub or sub.lower() in _SURVEYMONKEY_SUBHEADERS:
-            name = question or sub
-            text = question
-        elif head or question:
-            name = f"{question} - {sub}"
-            text = f"{question} - {sub}"
-        else:
-            name = text = sub
-        names.append(name)
-        questions.append(text)
-    return names, questions
-
-
-def _clean_text(value: str) -> str:
-    text = html.unescape(_TAG.sub(" ", value)) if "<" in value else value
-    return _SPACES.sub(" ", text).strip()
 
 
 def unique_names(names: Iterable[str]) -> list[str]:
     """Give blank header cells a stable name (``column_7``) and tell repeated names apart
     (``Q1 (repeat 2)``) by names no header of the export has, so that a repeat of "Q1"
     never takes the name of the export's real "Q1_2"."""
-    cleaned = [_clean_text(_cell_text(raw)) or f"column_{position}"
+    cleaned = [clean_text(_cell_text(raw)) or f"column_{position}"
                for position, raw in enumerate(names, start=1)]
     taken = set(cleaned)
     result: list[str] = []
