@@ -235,8 +235,11 @@ def metric_gaps(responses: pd.DataFrame, study: Study, *,
 
     Examples
     --------
-    >>> metrics = cx.metric_table(responses, study)  # doctest: +SKIP
-    >>> cx.metric_gaps(responses, study, metrics=metrics)  # doctest: +SKIP
+    Something precomputed belongs to one wave: give one wave's responses with it.
+
+    >>> latest = responses[responses["wave"] == "2026"]  # doctest: +SKIP
+    >>> metrics = cx.metric_table(latest, study)  # doctest: +SKIP
+    >>> cx.metric_gaps(latest, study, metrics=metrics)  # doctest: +SKIP
     """
     from scipy import stats as sps
 
