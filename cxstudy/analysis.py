@@ -261,6 +261,11 @@ def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,
     Returns
     -------
     Results
+        The study's tables as attributes (``gaps``, ``dimensions``, ``shares``,
+        ``kruskal``, ``gap_index``, ``blind_spots``, ``metrics``, ``metric_gaps``,
+        ``calibration``, ``themes``, ``importance``; ``trends`` and the other changes
+        between waves in a study with waves), each computed on first use, once; see
+        :class:`Results` and docs/outputs.md for their columns.
 
     Examples
     --------

@@ -575,11 +575,17 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     raw : pandas.DataFrame
         All rows of all sources, as returned by :func:`cxstudy.read_sources`.
     study : Study
+        The study (:func:`~cxstudy.load_study`): its column mappings, scales, cleaning
+        rules and weights.
 
     Returns
     -------
     CleaningResult
-        ``.responses`` (kept respondents), ``.log`` (every input row), ``.skipped``.
+        ``.responses`` (kept respondents, the ``responses.parquet`` of
+        docs/outputs.md), ``.log`` (every input row: ``source, source_row,
+        respondent_id, group, kept, reason, detail``), ``.skipped`` (rules not applied
+        to a source, and why), and, for a weighted study, ``.weighting`` (the raking
+        report of the latest wave) and ``.weighting_by_wave``.
 
     Raises
     ------
@@ -588,6 +594,13 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     DataError
         Answers the scales do not know (unless ``cleaning.unknown_labels: missing``),
         estimates outside 0-100, NPS outside 0-10.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
+    >>> result = cx.clean(cx.read_sources(study), study)  # doctest: +SKIP
+    >>> result.summary()  # rows kept and dropped by reason  # doctest: +SKIP
     """
     problems = column_problems(raw, study)
     if problems:

@@ -236,14 +236,28 @@ def level_counts(responses: pd.DataFrame, study: Study,
     responses : pandas.DataFrame
         ``responses.parquet`` (or :attr:`CleaningResult.responses`).
     study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, items, their dimensions and
+        scales.
     items : list of str, optional
         Item ids (default: every item of the study present in ``responses``).
 
     Returns
     -------
     LevelCounts
-        Margins per item, and the pattern tables (``blocks``) that
-        :func:`~cxstudy.gaps.dimension_gaps` derives scores and covariances from.
+        Margins per item: ``counts`` (weighted counts, shape items x groups x levels),
+        ``n``, ``n_eff``, the scale's ``values`` and ``top_box``; and the pattern tables
+        (``blocks``) that :func:`~cxstudy.gaps.dimension_gaps` derives scores and
+        covariances from. Counts of all the responses given: call it on one wave's
+        responses in a study with waves.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
+    >>> responses = cx.clean(cx.read_sources(study), study).responses  # doctest: +SKIP
+    >>> counts = cx.level_counts(responses[responses["wave"] == "2026"], study)  # doctest: +SKIP
+    >>> counts.counts.shape  # (items, audiences, levels)  # doctest: +SKIP
+    (16, 3, 5)
     """
     chosen, members_of_blocks = chosen_items(study, responses.columns, items)
     codes_of_group = group_codes(responses, study.groups)

@@ -34,22 +34,30 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     (Fisher's exact where an expected count is under 5), Cohen's h, means with the
     Welch interval of their difference, Mann-Whitney p and Cliff's delta with its
     interval. ``p_adjusted`` (and ``mw_p_adjusted``) use the study's correction
-    (Holm by default) over all tests in the table.
+    (Holm by default) over all tests in the table. ``equivalent`` says whether the
+    gap's whole ``1 - 2 alpha`` interval (``equivalence_low``, ``equivalence_high``)
+    lies within the study's ``agreement_margin`` (two one-sided tests).
 
     Parameters
     ----------
     responses : pandas.DataFrame
-        Cleaned responses (``weight`` is used when not all ones).
+        Cleaned responses (:attr:`CleaningResult.responses`; ``weight`` is used when
+        not all ones).
     study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, reference, items,
+        ``confidence``, ``correction``, ``min_group_size``.
     counts : LevelCounts, optional
         Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
 
     Returns
     -------
     pandas.DataFrame
-        Columns of ``gaps.csv`` (docs/outputs.md) then ``top_box_low, top_box_high,
-        top_box_ref_low, top_box_ref_high, test, mw_p_adjusted, n_eff, n_ref_eff, note``.
-        Shares and gaps are fractions.
+        Columns of ``gaps.csv`` (docs/outputs.md) then its further columns
+        ``top_box_low, top_box_high, top_box_ref_low, top_box_ref_high, test,
+        mw_p_adjusted, n_eff, n_ref_eff, equivalence_low, equivalence_high, equivalent,
+        note``. Shares and gaps are fractions. Rows below ``min_group_size`` keep ``n``
+        and ``n_ref`` but no estimates (``suppressed`` true). In a study with waves,
+        computed within each wave and stacked with a ``wave`` column first.
 
     Notes
     -----
@@ -144,10 +152,43 @@ def share_table(responses: pd.DataFrame, study: Study, *,
                 counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every audience's top-box share and mean per item, the reference included.
 
-    One row per (item, group): ``item, text, dimension, headline, group, n,
-    top_box, top_box_low, top_box_high`` (Wilson), ``mean, suppressed``. Rows below
-    ``min_group_size`` keep ``n`` but no estimates. This is what the report's
-    charts draw.
+    This is what the report's charts draw. Rows below ``min_group_size`` keep ``n``
+    but no estimates.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, items, ``confidence``,
+        ``min_group_size``.
+    counts : LevelCounts, optional
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (item, group): the ``shares.csv`` columns of docs/outputs.md,
+        ``item, text, dimension, headline, group, n, top_box, top_box_low,
+        top_box_high`` (Wilson), ``mean, suppressed``. In a study with waves, computed
+        within each wave and stacked with a ``wave`` column first.
+
+    Notes
+    -----
+    Top box :math:`\\hat p = x/n`, the (weighted) share answering one of the scale's
+    ``top_box`` highest points, with the Wilson interval of
+    :func:`~cxstudy.stats.wilson_interval` (Kish's effective n when weighted); the
+    mean is over the scale's point values.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. Journal of the American Statistical Association 22, 209-212.
+
+    Examples
+    --------
+    >>> shares = cx.share_table(responses, study)  # doctest: +SKIP
+    >>> shares.query("item == 'excellent'")[["group", "n", "top_box"]]  # doctest: +SKIP
     """
     counts = counts if counts is not None else level_counts(responses, study)
     effective = counts.effective()
@@ -211,9 +252,32 @@ def dimension_scores(responses: pd.DataFrame, study: Study) -> tuple[pd.DataFram
     """Each respondent's score on each dimension: the mean of its items, when at least
     half of them are answered (else missing).
 
-    Items on different scales are put on a common 0-100 footing first; otherwise
-    scores are in the scale's units. Returns the scores (one column per dimension)
-    and dimension -> units.
+    Items on different scales are put on a common 0-100 footing first
+    (:math:`100(x - min)/(max - min)`); otherwise scores are in the scale's units.
+    Dimensions none of whose items are in ``responses`` are left out.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): its items, their dimensions and
+        scales.
+
+    Returns
+    -------
+    scores : pandas.DataFrame
+        One row per respondent (``responses``' index), one float column per dimension;
+        NaN where fewer than half of the dimension's items are answered.
+    units : dict of str to str
+        Dimension -> units of its scores: ``"scale points (<scale id>)"`` or
+        ``"0-100"``.
+
+    Examples
+    --------
+    >>> scores, units = cx.dimension_scores(responses, study)  # doctest: +SKIP
+    >>> units["Quality"]  # doctest: +SKIP
+    'scale points (agree5)'
     """
     scores, units = {}, {}
     for dimension in study.dimensions:
@@ -249,23 +313,40 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
     Parameters
     ----------
     responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
     study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, reference, items and their
+        dimensions, ``confidence``, ``correction``, ``min_group_size``.
     counts : LevelCounts, optional
         Precomputed :func:`~cxstudy.counts.level_counts`; its pattern tables give
         scores and covariances without another pass over the respondents.
 
+    Returns
+    -------
+    pandas.DataFrame
+        Columns of ``dimension_gaps.csv`` (docs/outputs.md) then ``items, units,
+        alpha_ref_low, alpha_ref_high, mean_diff_se, note``. Rows below
+        ``min_group_size`` keep ``n`` and ``n_ref`` but no estimates. In a study with
+        waves, computed within each wave and stacked with a ``wave`` column first.
+
     Notes
     -----
     A respondent's score is the mean of the dimension's items when at least half
-    are answered. Alpha uses every respondent of the audience who answered at least
-    one of the items, with pairwise-complete covariances (R ``psych::alpha(use=
-    "pairwise")``, pingouin's default):
+    are answered (:func:`dimension_scores`). Alpha uses every respondent of the
+    audience who answered at least one of the items, with pairwise-complete
+    covariances (R ``psych::alpha(use="pairwise")``, pingouin's default):
     :math:`\\alpha = \\frac{k}{k-1}(1 - \\sum_i \\sigma_i^2 / \\sum_{ij}\\sigma_{ij})`.
+    The difference is Welch's: :math:`\\bar x_g - \\bar x_{ref} \\pm t_\\nu
+    \\sqrt{s_g^2/n_g + s_{ref}^2/n_{ref}}` (Kish's effective n when weighted).
 
     References
     ----------
     Cronbach (1951) Psychometrika 16:297; Feldt (1965) Psychometrika 30:357;
     Welch (1947) Biometrika 34:28.
+
+    Examples
+    --------
+    >>> cx.dimension_gaps(responses, study)[["dimension", "group", "alpha"]]  # doctest: +SKIP
     """
     counts = counts if counts is not None else level_counts(responses, study)
     reference, others = study.reference_index, study.other_indices
@@ -380,9 +461,45 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
                   counts: LevelCounts | None = None) -> pd.DataFrame:
     """Kruskal-Wallis test across all audiences, per item (tie-corrected, from counts).
 
-    Returns one row per item: ``item, text, dimension, n`` (all audiences), one
-    ``n_<group>`` column per audience, ``h, df, p_value, p_adjusted, suppressed``.
-    Audiences below ``min_group_size`` are left out of the test.
+    Audiences below ``min_group_size`` are left out of the test; with fewer than two
+    left, the row is suppressed.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, items, ``correction``,
+        ``min_group_size``.
+    counts : LevelCounts, optional
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item: ``item, text, dimension, n`` (all audiences), one
+        ``n_<group>`` column per audience, ``h, df, p_value, p_adjusted, suppressed``
+        (``kruskal.csv`` in docs/outputs.md). In a study with waves, computed within
+        each wave and stacked with a ``wave`` column first.
+
+    Notes
+    -----
+    H is :func:`~cxstudy.stats.kruskal_wallis` on the (effective) counts,
+
+    .. math:: H = \\frac{\\frac{12}{N(N+1)}\\sum_g R_g^2/n_g - 3(N+1)}
+              {1 - \\sum_l (t_l^3 - t_l)/(N^3 - N)}
+
+    with p from :math:`\\chi^2` with (audiences - 1) df; ``p_adjusted`` uses the
+    study's correction over the table.
+
+    References
+    ----------
+    Kruskal, W. H. & Wallis, W. A. (1952). Use of ranks in one-criterion variance
+    analysis. Journal of the American Statistical Association 47, 583-621.
+
+    Examples
+    --------
+    >>> cx.kruskal_table(responses, study)[["item", "h", "df", "p_adjusted"]]  # doctest: +SKIP
     """
     counts = counts if counts is not None else level_counts(responses, study)
     effective = counts.effective().copy()
@@ -410,6 +527,28 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     """The perception-gap index of each audience: the mean absolute top-box gap to the
     reference across items, with a seeded bootstrap interval.
 
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, reference, items,
+        ``confidence``, ``min_group_size``.
+    n_boot : int, default 4000
+        Bootstrap draws.
+    seed : int, default 20261122
+        Seed of the bootstrap's random generator: the same seed, the same interval.
+    counts : LevelCounts, optional
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per audience other than the reference: ``group, reference, items,
+        index, index_low, index_high, n_boot`` (``perception_gap_index.csv`` in
+        docs/outputs.md); ``items`` is the number of items in the index. In a study
+        with waves, computed within each wave and stacked with a ``wave`` column first.
+
     Notes
     -----
     :math:`PGI_g = \\frac{1}{m}\\sum_{i=1}^m |\\hat p_{gi} - \\hat p_{ref,i}|` over the
@@ -421,12 +560,16 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     study is weighted), which keeps the correlation between items, and recomputes
     the index. It uses only per-group sufficient statistics, so it costs the same
     for 1,000 or 1,000,000 respondents; on the example study it agrees with a
-    respondent-resampling bootstrap to within 0.01 (tests/test_gaps.py).
+    respondent-resampling bootstrap to within 0.015 (tests/test_gaps.py).
 
-    Returns
-    -------
-    pandas.DataFrame
-        ``group, reference, items, index, index_low, index_high, n_boot``.
+    References
+    ----------
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York:
+    Chapman & Hall (the percentile interval).
+
+    Examples
+    --------
+    >>> cx.perception_gap_index(responses, study, n_boot=2000, seed=1)  # doctest: +SKIP
     """
     counts = counts if counts is not None else level_counts(responses, study)
     reference, others = study.reference_index, study.other_indices
@@ -491,7 +634,29 @@ def blind_spots(gaps: pd.DataFrame, study: Study, *, top: int = 5) -> pd.DataFra
 
     From a :func:`gap_table`: per audience, the ``top`` items with the largest
     positive gap, keeping the interval and adjusted p; ``significant`` says whether
-    the adjusted p is below ``1 - confidence``.
+    the adjusted p is below ``1 - confidence``. Suppressed rows are left out.
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        A :func:`gap_table` (with a ``wave`` column: blind spots within each wave).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): its audiences' order, ``confidence``
+        and waves.
+    top : int, default 5
+        Items kept per audience.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group, rank, item, text, dimension, n, n_ref, top_box, top_box_ref, gap,
+        gap_low, gap_high, p_adjusted, significant`` (``blind_spots.csv`` in
+        docs/outputs.md), ranked from 1 within each audience; with a ``wave`` column
+        first when ``gaps`` has one.
+
+    Examples
+    --------
+    >>> cx.blind_spots(cx.gap_table(responses, study), study, top=3)  # doctest: +SKIP
     """
     alpha = 1 - study.confidence
     usable = gaps[~gaps["suppressed"].astype(bool) & (gaps["gap"] > 0)]

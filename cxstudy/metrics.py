@@ -129,6 +129,48 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     ``min_group_size`` the estimates are blank and ``suppressed`` is true. In a study
     with waves, one row per (wave, metric, group); the change between waves is
     :func:`cxstudy.waves.metric_trends`.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`), one column per metric.
+    study : Study
+        The study (:func:`~cxstudy.load_study`): its ``metrics``, audiences, scales,
+        ``confidence`` and ``min_group_size``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (metric, audience): ``metric, group, n, value, se, low, high, kind,
+        suppressed`` (``metrics.csv`` in docs/outputs.md); with a ``wave`` column
+        first in a study with waves.
+
+    Notes
+    -----
+    NPS: promoters answer 9-10, detractors 0-6, :math:`NPS = P - D`,
+    :math:`SE = \\sqrt{(P + D - (P - D)^2)/n}`; the interval is the adjusted Wald
+    interval of Rocks (2016) (add 3/4 promoter, 3/4 detractor and 3 respondents, see
+    :func:`nps_estimate`). CSAT and low effort: the top-box share with the Wilson
+    interval. CES: the weighted mean with :math:`\\bar x \\pm t_{n_{eff} - 1}
+    \\, s/\\sqrt{n_{eff}}`. Weighted estimates use Kish's effective n.
+
+    References
+    ----------
+    Reichheld, F. F. (2003). The one number you need to grow. Harvard Business
+    Review 81(12), 46-54.
+
+    Rocks, B. (2016). Interval estimation for the "net promoter score". The American
+    Statistician 70(4), 365-372.
+
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. Journal of the American Statistical Association 22, 209-212.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
+    >>> responses = cx.clean(cx.read_sources(study), study).responses  # doctest: +SKIP
+    >>> cx.metric_table(responses, study).query("metric == 'nps'")  # doctest: +SKIP
     """
     weights, _ = respondent_weights(responses)
     rows = []
@@ -156,9 +198,48 @@ def metric_gaps(responses: pd.DataFrame, study: Study, *,
     """Gaps in every metric between each audience and the reference.
 
     Gap SE :math:`\\sqrt{SE_1^2 + SE_2^2}`, normal interval and two-sided p; p adjusted
-    over the table with the study's correction. ``metrics``: a :func:`metric_table`
-    already computed. In a study with waves, within each wave (the change between waves:
+    over the table with the study's correction. Metrics the reference was not asked
+    (or where it is suppressed) have no rows; neither do suppressed audiences. In a
+    study with waves, within each wave (the change between waves:
     :func:`cxstudy.waves.metric_trends`).
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): reference, ``confidence``,
+        ``correction``.
+    metrics : pandas.DataFrame, optional
+        A :func:`metric_table` already computed (of these responses).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (metric, audience other than the reference): ``metric, group,
+        reference, gap, se, low, high, p_value, p_adjusted, kind``
+        (``metric_gaps.csv`` in docs/outputs.md); with a ``wave`` column first in a
+        study with waves.
+
+    Notes
+    -----
+    .. math:: \\Delta = v_g - v_{ref},\\quad SE_\\Delta = \\sqrt{SE_g^2 + SE_{ref}^2},
+              \\quad \\Delta \\pm z\\,SE_\\Delta,\\quad p = 2(1 - \\Phi(|\\Delta| / SE_\\Delta))
+
+    The two audiences are independent samples, so their variances add.
+
+    References
+    ----------
+    Rocks, B. (2016). Interval estimation for the "net promoter score". The American
+    Statistician 70(4), 365-372 (the SE of an NPS).
+
+    Examples
+    --------
+    Something precomputed belongs to one wave: give one wave's responses with it.
+
+    >>> latest = responses[responses["wave"] == "2026"]  # doctest: +SKIP
+    >>> metrics = cx.metric_table(latest, study)  # doctest: +SKIP
+    >>> cx.metric_gaps(latest, study, metrics=metrics)  # doctest: +SKIP
     """
     from scipy import stats as sps
 
@@ -192,8 +273,41 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
     estimate (0-100, reported as a fraction) of the share of the reference audience
     that would agree with the item, the reference's actual top-box share with its
     Wilson interval, and ``error = estimate - actual``. Extra columns: the estimate's
-    t interval and the reference's n. ``shares``: a :func:`~cxstudy.share_table`
-    already computed.
+    t interval and the reference's n.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`), one column per estimate.
+    study : Study
+        The study (:func:`~cxstudy.load_study`): its ``estimates``, reference,
+        ``confidence`` and ``min_group_size``.
+    shares : pandas.DataFrame, optional
+        A :func:`~cxstudy.share_table` already computed (of these responses).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (estimated item, audience that estimated): ``item, group, n,
+        estimate, actual, actual_low, actual_high, error, estimate_low, estimate_high,
+        n_actual, reference, suppressed`` (``calibration.csv`` in docs/outputs.md);
+        with a ``wave`` column first in a study with waves.
+
+    Notes
+    -----
+    With estimates :math:`e_r` (as fractions) and the reference's top-box share
+    :math:`\\hat p_{ref}`: :math:`\\text{error} = \\bar e - \\hat p_{ref}`; the estimate's
+    interval is :math:`\\bar e \\pm t_{n_{eff} - 1}\\, s / \\sqrt{n_{eff}}` and the
+    actual share's is Wilson's.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. Journal of the American Statistical Association 22, 209-212.
+
+    Examples
+    --------
+    >>> cx.calibration_table(responses, study)[["item", "group", "error"]]  # doctest: +SKIP
     """
     weights, _ = respondent_weights(responses)
     from .gaps import share_table
@@ -255,17 +369,60 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     (the top-box share of the item named by the item's ``importance:`` key, with its
     Wilson interval) or *derived*: the Spearman correlation of the item with
     ``against`` (default: the first headline item, else the NPS metric), with a
-    Fisher-z interval. ``importance='auto'`` uses stated importance when every item
-    has one. Quadrants split at the mean importance and the mean performance (the
-    crosshairs): *concentrate here* (important, performing below average), *keep up
-    the good work*, *low priority*, *possible overkill*.
+    Fisher-z interval. Quadrants split at the mean importance and the mean
+    performance (the crosshairs): *concentrate here* (important, performing below
+    average), *keep up the good work*, *low priority*, *possible overkill*.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): items (their ``importance:`` keys and
+        headlines), metrics, ``importance_against``, ``confidence``.
+    group : str, optional
+        The audience analysed (default: the study's reference).
+    against : str, optional
+        Item or metric id that derived importance correlates with (default: the
+        study's ``importance_against``, else the first headline item, else the NPS
+        metric).
+    importance : {'auto', 'stated', 'derived'}, default 'auto'
+        ``'auto'`` uses stated importance when every item has one, else derived.
+    shares : pandas.DataFrame, optional
+        A :func:`~cxstudy.share_table` already computed (of these responses).
 
     Returns
     -------
     pandas.DataFrame
         ``item, text, dimension, group, n, performance, importance, importance_low,
-        importance_high, method, quadrant, suppressed``; the crosshairs in ``attrs``.
-        ``shares``: a :func:`~cxstudy.share_table` already computed.
+        importance_high, method, suppressed, quadrant`` (``importance_performance.csv``
+        in docs/outputs.md); the crosshairs, ``against`` and the method in ``attrs``.
+        Empty when no item qualifies. With a ``wave`` column first in a study with
+        waves.
+
+    Raises
+    ------
+    ValueError
+        Derived importance without an outcome to correlate with.
+
+    Notes
+    -----
+    Derived importance is Spearman's :math:`\\rho` (Pearson's correlation of the
+    midranks) over the respondents who answered both, with the Fisher-z interval
+    :math:`\\tanh(\\operatorname{artanh}\\rho \\pm z/\\sqrt{n - 3})`.
+
+    References
+    ----------
+    Martilla, J. A. & James, J. C. (1977). Importance-performance analysis. Journal of
+    Marketing 41(1), 77-79.
+
+    Fisher, R. A. (1921). On the "probable error" of a coefficient of correlation
+    deduced from a small sample. Metron 1, 3-32.
+
+    Examples
+    --------
+    >>> ipa = cx.importance_performance(responses, study, against="excellent")  # doctest: +SKIP
+    >>> ipa[["item", "performance", "importance", "quadrant"]]  # doctest: +SKIP
     """
     from .gaps import share_table
 

@@ -137,12 +137,21 @@ def run(
     Returns
     -------
     RunResult
+        ``.study``, ``.cleaning`` (the :class:`CleaningResult`), ``.processed_dir``
+        (where the cleaned data were written), ``.report_dir`` (the report; ``None``
+        with ``report=False``), and ``.rows_in`` / ``.rows_kept``.
 
     Raises
     ------
     CxStudyError
         StudyFileError, ReadError, DataError or ReportError: one clear message.
         The previous report is left untouched.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> result = cx.run("studies/example.yml", report=False, progress=print)  # doctest: +SKIP
+    >>> result.rows_kept, result.processed_dir  # doctest: +SKIP
     """
     started = time.perf_counter()
     say = progress or (lambda _line: None)

@@ -82,8 +82,8 @@ def read_export(
     --------
     >>> import cxstudy as cx
     >>> df = cx.read_export("data/raw/example/customers_qualtrics.csv")  # doctest: +SKIP
-    >>> df.attrs["format"], df.attrs["questions"]["Q3"]  # doctest: +SKIP
-    ('qualtrics', 'We deliver an excellent customer experience')
+    >>> df.attrs["format"], df.attrs["questions"]["Q1_1"].split(" - ")[-1]  # doctest: +SKIP
+    ('qualtrics', 'Larkfield delivers an excellent customer experience')
     """
     path = Path(path)
     if not path.exists():
@@ -141,12 +141,32 @@ def read_sources(study) -> pd.DataFrame:
     The columns the study maps to items and metrics are categorical where the exports
     hold them as text: each answer label is held once, whatever the number of rows.
 
+    Parameters
+    ----------
+    study : Study
+        The study (:func:`~cxstudy.load_study`): its ``sources`` (each export's path,
+        format, sheet and audience) and ``groups``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every row of every source, one under the other in the study's order of
+        sources: the exports' columns (the union; absent ones empty) with ``source``,
+        ``source_row``, ``group`` and ``group_value``; ``attrs["sources"]`` describes
+        each source. The input of :func:`~cxstudy.clean`.
+
     Raises
     ------
     ReadError
         One source could not be read.
     StudyFileError
         Several could not; every one is listed.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> raw = cx.read_sources(cx.load_study("studies/example.yml"))  # doctest: +SKIP
+    >>> raw.groupby("source", observed=True).size()  # doctest: +SKIP
     """
     from .exceptions import Problem, StudyFileError
 

@@ -52,9 +52,42 @@ def segment_table(responses: pd.DataFrame, study: Study, *,
     Parameters
     ----------
     responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`), one column per segment.
     study : Study
+        The study (:func:`~cxstudy.load_study`): its ``segments``, audiences,
+        reference, items, ``confidence``, ``correction``, ``min_group_size``.
     counts : LevelCounts, optional
         :func:`~cxstudy.level_counts` of all the responses (for the overall side).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``segments.csv`` columns of docs/outputs.md, ``segment, level, item, text,
+        group, reference, n, n_ref, top_box, top_box_ref, gap, gap_low, gap_high,
+        p_value, p_adjusted, suppressed, levels_p_value``, then ``label, compared,
+        top_box_low, top_box_high, top_box_ref_low, top_box_ref_high, test,
+        levels_p_value_ref, note``. With a ``wave`` column first in a study with waves.
+
+    Notes
+    -----
+    The gap :math:`\\hat p_{g,level} - \\hat p_{ref,level}` has Newcombe's hybrid score
+    interval and the score test of :func:`~cxstudy.stats.score_test`;
+    ``levels_p_value`` is Pearson's :math:`X^2 = \\sum (O - E)^2 / E` of the
+    (level x top box) table over the levels shown, on (levels shown - 1) df.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17, 873-890.
+
+    Pearson, K. (1900). On the criterion that a given system of deviations from the
+    probable in the case of a correlated system of variables is such that it can be
+    reasonably supposed to have arisen from random sampling. Philosophical Magazine
+    (5th series) 50, 157-175.
+
+    Examples
+    --------
+    >>> cx.segment_table(responses, study).query("segment == 'region'")  # doctest: +SKIP
     """
     overall = counts if counts is not None else level_counts(responses, study)
     parts = [_segment_rows(responses, study, segment, overall) for segment in study.segments

@@ -143,6 +143,11 @@ def load_study(study: str | Path | dict, *, base_dir: str | Path | None = None) 
     Returns
     -------
     Study
+        The validated study (frozen): ``title``, ``slug``, ``sources``, ``groups``
+        (audiences in display order), ``reference``, ``scales``, ``items``, settings
+        such as ``confidence``, ``correction`` and ``min_group_size``, and the optional
+        sections (metrics, estimates, weights, open-ended questions, waves, segments);
+        docs/study-file.md describes every key.
 
     Raises
     ------

@@ -276,8 +276,50 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     answers: every estimate blank (mentions included), ``suppressed`` true; gaps are
     blank where either audience is suppressed.
 
-    The codebook is the study's (``themes:``) unless given; ``coded`` is a
-    :func:`code_answers` already computed.
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses (:attr:`CleaningResult.responses`), one text column per
+        open-ended question.
+    study : Study
+        The study (:func:`~cxstudy.load_study`): its ``open_ended`` questions,
+        audiences, reference, ``confidence``, ``correction``, ``min_group_size``.
+    codebook : Codebook, optional
+        The theme codebook (:func:`load_codebook`); default: the study's
+        (``themes:``).
+    coded : pandas.DataFrame, optional
+        A :func:`code_answers` already computed (of these responses).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (question, theme, group), the pseudo-theme ``uncoded`` included:
+        ``question, theme, label, group, n, mentions, share, share_low, share_high,
+        gap, gap_low, gap_high, p_value, p_adjusted, suppressed`` (``themes.csv`` in
+        docs/outputs.md). Empty (those columns) without a codebook. With a ``wave``
+        column first in a study with waves.
+
+    Notes
+    -----
+    The share of the answers to a question that name theme t is
+    :math:`\\hat p = \\sum_{a \\ni t} w_a / \\sum_a w_a`, with the Wilson interval at Kish's
+    :math:`n_{eff} = (\\sum w)^2 / \\sum w^2`; the gap :math:`\\hat p_g - \\hat p_{ref}`
+    has Newcombe's hybrid score interval (:func:`~cxstudy.stats.newcombe_interval`).
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical
+    inference. Journal of the American Statistical Association 22, 209-212.
+
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17, 873-890.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
+    >>> responses = cx.clean(cx.read_sources(study), study).responses  # doctest: +SKIP
+    >>> cx.theme_table(responses, study).query("theme == 'uncoded'")  # doctest: +SKIP
     """
     codebook = codebook if codebook is not None else study_codebook(study)
     if codebook is None:

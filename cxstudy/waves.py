@@ -209,10 +209,51 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
     Parameters
     ----------
     responses : pandas.DataFrame
-        Cleaned responses of two or more waves.
+        Cleaned responses of two or more waves (with a ``wave`` column).
     study : Study
+        The study (:func:`~cxstudy.load_study`): its ``waves`` in order, audiences,
+        reference, items, ``confidence``, ``correction``, ``min_group_size``.
     counts : dict, optional
         wave -> :func:`~cxstudy.level_counts` of that wave's responses.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``trends.csv`` columns of docs/outputs.md (``item, text, dimension, group,
+        reference, from_wave, to_wave, n_from, ..., change, change_low, change_high,
+        p_value, p_adjusted, top_box_change, ..., suppressed``) then ``top_box_from,
+        top_box_to, top_box_ref_from, top_box_ref_to, note``. Empty with fewer than two
+        waves in ``responses``.
+
+    Notes
+    -----
+    .. math:: \\Delta = (p_{a,t} - p_{r,t}) - (p_{a,s} - p_{r,s})
+
+    with the MOVER interval from the Wilson limits :math:`(l_i, u_i)` of the four
+    shares, :math:`c_i = \\pm 1` their signs in :math:`\\Delta`:
+
+    .. math:: L = \\Delta - \\sqrt{\\sum_i (\\hat p_i - l_i)^2 [c_i > 0]
+              + (u_i - \\hat p_i)^2 [c_i < 0]}
+
+    and U likewise with the limits swapped; p is the two-sided z test with the unpooled
+    SE :math:`\\sqrt{\\sum_i p_i(1-p_i)/n_i}`. Returning respondents make the waves
+    dependent; the interval ignores that positive covariance and is then conservative.
+
+    References
+    ----------
+    Zou, G. Y. & Donner, A. (2008). Construction of confidence limits about effect
+    measures: a general approach. Statistics in Medicine 27, 1693-1702.
+
+    Newcombe, R. G. (2011). Propagating imprecision: combining confidence intervals from
+    independent sources. Communications in Statistics - Theory and Methods 40,
+    3154-3180.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
+    >>> responses = cx.clean(cx.read_sources(study), study).responses  # doctest: +SKIP
+    >>> cx.trend_table(responses, study).query("item == 'excellent'")  # doctest: +SKIP
     """
     waves = waves_in(responses, study)
     counts = counts or {w: level_counts(one_wave(responses, w), study) for w in waves}
