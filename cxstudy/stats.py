@@ -257,8 +257,8 @@ def score_test(s1, n1, s2, n2):
     Returns
     -------
     p_value : numpy.ndarray of float
-        Two-sided p-value in the broadcast shape of the inputs; NaN where a group has
-        no respondents.
+        Two-sided p-value in the broadcast shape of the inputs (a number where every
+        input is a number); NaN where a group has no respondents.
     test : numpy.ndarray of str
         Which test gave each p-value: ``"score"`` or ``"fisher"``; the empty string
         where no test exists (a group without respondents).
@@ -273,8 +273,8 @@ def score_test(s1, n1, s2, n2):
     :math:`z^2` is Pearson's chi-square statistic of the 2 x 2 table. Where the smallest
     expected count (:math:`n_i \\bar p` or :math:`n_i(1 - \\bar p)`) is under 5, ``p`` is
     the two-sided p of Fisher's exact test (``scipy.stats.fisher_exact``) on the counts
-    rounded to integers (effective counts may be fractional). Fisher's branch indexes
-    the inputs, so give arrays of one or more dimensions (not 0-d scalars).
+    rounded to integers (effective counts may be fractional). Numbers give numbers back,
+    arrays arrays.
 
     References
     ----------
@@ -296,10 +296,15 @@ def score_test(s1, n1, s2, n2):
     >>> p_value, test = score_test([56, 9], [70, 10], [48, 3], [80, 10])
     >>> p_value.round(4).tolist(), test.tolist()
     ([0.008, 0.0198], ['score', 'fisher'])
+    >>> p_value, test = score_test(9, 10, 3, 10)
+    >>> round(float(p_value), 4), str(test)
+    (0.0198, 'fisher')
     """
     from scipy import stats as sps
 
-    s1, n1, s2, n2 = (np.asarray(a, dtype=float) for a in (s1, n1, s2, n2))
+    scalar = all(np.ndim(a) == 0 for a in (s1, n1, s2, n2))
+    s1, n1, s2, n2 = np.broadcast_arrays(*(np.atleast_1d(np.asarray(a, dtype=float))
+                                           for a in (s1, n1, s2, n2)))
     total = n1 + n2
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (s1 + s2) / total
@@ -311,11 +316,12 @@ def score_test(s1, n1, s2, n2):
     smallest = np.nanmin(np.where(np.isnan(expected), 0, expected), axis=0)
     exact = valid & (smallest < 5 - 1e-9)
     test = np.where(valid, np.where(exact, "fisher", "score"), "")
-    for index in zip(*np.nonzero(np.atleast_1d(exact)), strict=False):
+    for index in zip(*np.nonzero(exact), strict=False):
         a, b = round(float(s1[index])), round(float(n1[index] - s1[index]))
         c, d = round(float(s2[index])), round(float(n2[index] - s2[index]))
         p_value[index] = sps.fisher_exact([[a, b], [c, d]]).pvalue
-    return np.where(valid, p_value, np.nan), test
+    p_value = np.where(valid, p_value, np.nan)
+    return (p_value[0], test[0]) if scalar else (p_value, test)
 
 
 def cohens_h(p1, p2):
