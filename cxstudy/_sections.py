@@ -16,6 +16,7 @@ from typing import Any
 
 from ._validate import Collector, describe, did_you_mean
 from .formats import FORMATS
+from .metrics import METRIC_KINDS
 from .model import (
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -32,7 +33,6 @@ from .scales import Scale, normalize
 
 CORRECTIONS = ["holm", "fdr_bh", "none"]
 DUPLICATE_RULES = ["id", "answers", "none"]
-METRIC_KINDS = ["nps", "ces", "csat"]
 ROLES = ["strength", "problem", "competition", "next", "other"]
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\Z")  # \Z: "acme\n" is no slug
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -585,17 +585,18 @@ def parse_metrics(c: Collector, data: dict, ctx: Context) -> list[Metric]:
         c.keys(spec, keys_of("metrics.<id>"), where)
         mid = ident(c, mid, where)
         ctx.claim(c, mid, where)
-        kind = spec.get("kind", mid if mid in METRIC_KINDS else None)
-        if kind not in METRIC_KINDS:
-            c.add(f"{where}.kind", f"found {describe(kind)}" + did_you_mean(str(kind),
-                                                                         METRIC_KINDS),
-                  "name the metric nps, ces or csat, or add kind: nps|ces|csat")
+        kinds = [k.name for k in METRIC_KINDS.values() if k.in_study_file]
+        kind = spec.get("kind", mid if mid in kinds else None)
+        if kind not in kinds:
+            c.add(f"{where}.kind", f"found {describe(kind)}" + did_you_mean(str(kind), kinds),
+                  f"name the metric {', '.join(kinds[:-1])} or {kinds[-1]}, or add kind: "
+                  + "|".join(kinds))
         scale = c.typed(spec, "scale", str, where)
-        if kind in ("ces", "csat") and scale is None:
+        if kind in kinds and METRIC_KINDS[kind].needs_scale and scale is None:
             c.add(f"{where}.scale", "missing", f"{kind} needs the id of its answer scale")
         _scale_ref(c, scale, f"{where}.scale", ctx)
         mapped = columns(c, spec, where, ctx.groups)
-        if mid and mapped and kind in METRIC_KINDS:
+        if mid and mapped and kind in kinds:
             metrics.append(Metric(mid, kind, mapped, scale))
     return metrics
 

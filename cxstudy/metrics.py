@@ -14,12 +14,16 @@ Martilla, J. A. & James, J. C. (1977). Importance-performance analysis. J. Marke
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from . import stats
 from .counts import respondent_weights
 from .model import Metric, Study
+from .scales import Scale
 from .tables import CALIBRATION, IMPORTANCE, METRIC_GAPS, METRICS, conform, suppress, too_small
 from .waves import per_wave
 
@@ -99,22 +103,84 @@ def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
             "var": moments["var"], "n_eff": n_eff}
 
 
-def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.ndarray):
-    """(metric id, kind, estimate) for one metric and one set of respondents; kinds:
-    ``nps``, ``csat``, ``ces`` (mean effort) and ``ces_low_effort`` (a top-box share)."""
-    if metric.kind == "nps":
-        yield metric.id, "nps", nps_estimate(values, weights, study.confidence)
-        return
-    scale = study.scales[metric.scale]
-    answered = ~np.isnan(values)
+def _top_box_estimate(values: np.ndarray, scale: Scale, weights: np.ndarray,
+                      confidence: float) -> dict[str, float]:
     top = np.array(scale.point_values[scale.k - scale.top_box:])
-    hits = np.isin(values, top)
-    if metric.kind == "csat":
-        yield metric.id, "csat", _share_estimate(hits, answered, weights, study.confidence)
-    else:  # ces: mean effort score and the share reporting low effort (top box)
-        yield metric.id, "ces", _mean_estimate(values, weights, study.confidence)
-        yield f"{metric.id}_low_effort", "ces_low_effort", _share_estimate(
-            hits, answered, weights, study.confidence)
+    return _share_estimate(np.isin(values, top), ~np.isnan(values), weights, confidence)
+
+
+@dataclass(frozen=True)
+class MetricKind:
+    """One kind of CX metric: how it is computed, named and shown.
+
+    Attributes
+    ----------
+    name : str
+        The kind, as ``metrics.csv``'s ``kind`` column (and a study file's ``kind:``)
+        names it.
+    label : str
+        How a table names it (``"NPS (points)"``).
+    description : str
+        What it is, as the pages describe it.
+    units : {"points", "share", "scale"}
+        How it is shown: a difference of shares in points (NPS), a share in per cent
+        (and its gaps in points), or a mean in the scale's units.
+    estimate : callable
+        ``estimate(values, scale, weights, confidence) -> dict`` with ``n, value, se,
+        low, high`` for one audience's answers (``scale`` is None where not needed).
+    needs_scale : bool
+        The study file must name the metric's answer scale.
+    adds : tuple of str
+        Further kinds of row the metric brings (a CES metric also gives the share
+        reporting low effort, as ``<id>_low_effort``).
+    in_study_file : bool
+        A kind a study file can name (``ces_low_effort`` comes with ``ces``).
+    """
+
+    name: str
+    label: str
+    description: str
+    units: str
+    estimate: Callable[[np.ndarray, Scale | None, np.ndarray, float], dict]
+    needs_scale: bool = True
+    adds: tuple[str, ...] = ()
+    in_study_file: bool = True
+
+
+_KINDS = (
+    MetricKind("nps", "NPS (points)", "Net Promoter Score (promoters 9–10 minus detractors "
+               "0–6, in points, with the adjusted Wald interval)", "points",
+               lambda values, _scale, weights, level: nps_estimate(values, weights, level),
+               needs_scale=False),
+    MetricKind("ces", "CES (mean effort score)", "customer effort (the mean score, t "
+               "interval)", "scale",
+               lambda values, _scale, weights, level: _mean_estimate(values, weights, level),
+               adds=("ces_low_effort",)),
+    MetricKind("csat", "CSAT (top-box)", "satisfaction (the share in the top box, Wilson "
+               "interval)", "share", _top_box_estimate),
+    MetricKind("ces_low_effort", "CES: low effort (top-box)", "the share reporting low "
+               "effort", "share", _top_box_estimate, in_study_file=False),
+)
+METRIC_KINDS: dict[str, MetricKind] = {kind.name: kind for kind in _KINDS}
+"""Every kind of metric row by name; those ``in_study_file`` are what ``metrics:`` takes."""
+
+
+def in_points(kind: str) -> bool:
+    """Whether a metric kind's values and changes are shares, shown in points (NPS,
+    CSAT), rather than means in a scale's units (CES)."""
+    return METRIC_KINDS[kind].units != "scale"
+
+
+def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.ndarray):
+    """(metric id, kind, estimate) for one metric and one set of respondents: the
+    metric's own kind, then each kind it adds (CES: ``<id>_low_effort``)."""
+    scale = study.scales.get(metric.scale) if metric.scale else None
+    kind = METRIC_KINDS[metric.kind]
+    for name in (kind.name, *kind.adds):
+        row_id = metric.id if name == kind.name else \
+            f"{metric.id}_{name.removeprefix(kind.name + '_')}"
+        yield row_id, name, METRIC_KINDS[name].estimate(values, scale, weights,
+                                                        study.confidence)
 
 
 @per_wave
@@ -438,7 +504,7 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     if not stated:
         if against is None:
             headline = [i.id for i in study.items if i.headline]
-            nps = [m.id for m in study.metrics if m.kind == "nps"]
+            nps = [m.id for m in study.metrics if m.kind == "nps"]  # the loyalty outcome
             against = headline[0] if headline else (nps[0] if nps else None)
         if against is None or against not in responses:
             raise ValueError("derived importance needs an outcome: mark a headline item or "

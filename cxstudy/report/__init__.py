@@ -5,6 +5,7 @@ comes from a study file or from respondents is HTML-escaped before it is put int
 HTML or Markdown.
 """
 
+from ..metrics import in_points
 from ..quality import not_checked, rows_by_rule, weights_display
 from .display import (
     agreements,
@@ -74,6 +75,7 @@ __all__ = [
     "headline_sentences",
     "importance_display",
     "importance_note",
+    "in_points",
     "interval",
     "items_by_scale",
     "kruskal_display",

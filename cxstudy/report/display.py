@@ -7,6 +7,7 @@ import html
 import numpy as np
 import pandas as pd
 
+from ..metrics import METRIC_KINDS, in_points
 from ..model import Study
 from .wording import interval, p_text, pct, points
 
@@ -132,9 +133,10 @@ def metric_display(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
     def value(row):
         if pd.isna(row.value):
             return "–"
-        if row.kind == "nps":
+        units = METRIC_KINDS[row.kind].units
+        if units == "points":
             return f"{100 * row.value:+.0f} ({100 * row.low:+.0f} to {100 * row.high:+.0f})"
-        if row.kind in ("csat", "ces_low_effort"):
+        if units == "share":
             return f"{pct(row.value)} ({interval(row.low, row.high)})"
         return f"{row.value:.2f} ({row.low:.2f} to {row.high:.2f})"
 
@@ -237,7 +239,7 @@ def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame) -> pd.D
     kinds = dict(zip(metrics["metric"], metrics["kind"], strict=True))
 
     def gap(row) -> str:
-        if kinds.get(row.metric) == "ces":
+        if not in_points(row.kind):
             return f"{_num(row.gap)} ({_num(row.low)} to {_num(row.high)})"
         return f"{points(row.gap)} ({interval(row.low, row.high, as_points=True)})"
 
@@ -251,11 +253,9 @@ def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame) -> pd.D
 
 
 def _metric_name(metric: str, kind: str) -> str:
-    names = {"nps": "NPS (points)", "csat": "CSAT (top-box)", "ces": "CES (mean effort score)",
-             "ces_low_effort": "CES: low effort (top-box)"}
-    name = names.get(kind, metric)
-    return name if metric in ("nps", "csat", "ces", "ces_low_effort") or kind == "" \
-        else f"{name}: {metric}"
+    """The kind's label, and the metric's id where it is not the kind's own name."""
+    label = METRIC_KINDS[kind].label if kind in METRIC_KINDS else metric
+    return label if metric in METRIC_KINDS or kind == "" else f"{label}: {metric}"
 
 
 def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:

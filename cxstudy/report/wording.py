@@ -10,6 +10,7 @@ import html
 
 import pandas as pd
 
+from ..metrics import METRIC_KINDS
 from ..model import Study
 
 
@@ -128,14 +129,8 @@ def calibration_title(study: Study) -> str:
 def metrics_blurb(metrics: pd.DataFrame) -> str:
     """What the metrics of the study are (only those it has), and of whom."""
     kinds = list(dict.fromkeys(metrics["kind"])) if len(metrics) else []
-    described = {
-        "nps": "Net Promoter Score (promoters 9–10 minus detractors 0–6, in points, with the "
-               "adjusted Wald interval)",
-        "csat": "satisfaction (the share in the top box, Wilson interval)",
-        "ces": "customer effort (the mean score, t interval)",
-        "ces_low_effort": "the share reporting low effort"}
     asked = md(names(list(dict.fromkeys(metrics["group"])))) if len(metrics) else ""
-    parts = [described[k] for k in kinds if k in described]
+    parts = [METRIC_KINDS[k].description for k in kinds if k in METRIC_KINDS]
     return (f"{'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}. Asked of {asked}."
             if parts else "")
 
