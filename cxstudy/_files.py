@@ -18,13 +18,46 @@ def staging_folder(target: Path, purpose: str = "building") -> Path:
 
 def replace_folder(new: Path, target: Path) -> None:
     """Put ``new`` where ``target`` is, with the old folder gone only afterwards."""
-    old = None
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
-        os.replace(target, old)
-    os.replace(new, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_folders([(new, target)])
+
+
+def replace_folders(pairs: list[tuple[Path, Path]]) -> None:
+    """Put each ``new`` where its ``target`` is, all or none: the old folders are moved
+    aside first, the new ones moved in, and only then are the old ones removed; if a move
+    fails, the moves already made are undone, so every target is as it was. Each move is a
+    rename within one folder (nothing is copied), so this takes no time and no space.
+    """
+    moved: list[tuple[Path, Path]] = []  # (from, to), to undo in reverse order
+    try:
+        for new, target in pairs:
+            if target.is_symlink():
+                raise OSError(f"{target} is a symbolic link: cxstudy replaces this folder "
+                              "whole on every run; remove the link (or give --out the folder "
+                              "it points to)")
+            if target.exists():
+                old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
+                os.replace(target, old)
+                moved.append((target, old))
+            os.replace(new, target)
+            moved.append((new, target))
+    except BaseException:
+        for source, destination in reversed(moved):
+            os.replace(destination, source)
+        raise
+    for source, destination in moved:
+        if destination.name.startswith(f".{source.name}.old-"):
+            shutil.rmtree(destination, ignore_errors=True)
+
+
+def portable(path: str | os.PathLike, root: Path) -> str:
+    """How a report names a file or folder: its path from the project folder ``root``
+    (``data/raw/acme/leaders.csv``), or, outside it, its name alone: a report travels to
+    a client and names no folder of the machine that built it."""
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(Path(root).resolve()).as_posix()
+    except ValueError:
+        return resolved.name
 
 
 def display_names(paths: dict[str, Path]) -> dict[str, str]:

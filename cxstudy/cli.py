@@ -7,7 +7,9 @@ Errors exit non-zero with one clear message, never a bare traceback (set
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
+import signal
 import sys
 import threading
 import time
@@ -64,8 +66,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             failures += not ok
             print(message, file=sys.stdout if ok else sys.stderr, flush=True)
     else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_stop_with,
-                                 initargs=(os.getpid(),)) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_stop_with,
+                                   initargs=(os.getpid(),))
+        try:
             # studies share the CPUs: their notebooks run one at a time
             futures = [pool.submit(_run_one, path, args.out, not args.no_report, 1, args.quiet)
                        for path in args.study]
@@ -73,6 +76,12 @@ def cmd_run(args: argparse.Namespace) -> int:
                 _path, ok, message = future.result()
                 failures += not ok
                 print(message, file=sys.stdout if ok else sys.stderr, flush=True)
+        except KeyboardInterrupt:  # stop the workers' runs (they clean up), not wait for them
+            for worker in multiprocessing.active_children():
+                worker.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
     if failures:
         print(f"{failures} of {len(args.study)} stud{'y' if len(args.study) == 1 else 'ies'} "
               "failed", file=sys.stderr)
@@ -81,11 +90,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _stop_with(command: int) -> None:
-    """In a worker running studies in parallel: stop when the command that started it is
-    gone (killed, or stopped by a time limit), instead of waiting for work for good."""
+    """In a worker running studies in parallel: clean up on SIGTERM as the command does,
+    and stop when the command that started it is gone (killed, or stopped by a time
+    limit), instead of waiting for work for good."""
+    _on_sigterm()
+
     def watch() -> None:
         while os.getppid() == command:
             time.sleep(0.5)
+        os.kill(os.getpid(), signal.SIGTERM)  # clean up what this worker staged
+        time.sleep(5)  # and go, cleaned up or not (the next run clears what is left)
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True).start()
@@ -182,17 +196,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that a terminated run cleans up exactly as
+    an interrupted one (Ctrl-C) does: staged folders removed, previous outputs intact."""
+
+
+def _terminate(_signum, _frame) -> None:
+    raise Terminated
+
+
+def _on_sigterm() -> None:
+    """SIGTERM raises :class:`Terminated` in this process (main thread only)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _on_sigterm()
     try:
         return args.handler(args)
     except CxStudyError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_PROBLEMS
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        stopped = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"{stopped}: the previous report and cleaned data are untouched",
+              file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
 
 
 if __name__ == "__main__":

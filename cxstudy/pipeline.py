@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
+import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -14,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._files import RunLock
+from ._files import RunLock, replace_folders, staging_folder
 from .clean import CleaningResult, clean, column_problems, source_table
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
-from .processed import write_processed
+from .processed import write_into
 from .readers import read_sources
 from .study import Study, load_study
 
@@ -42,6 +45,15 @@ def output_root(study: Study, out: str | Path | None) -> Path:
     if root.exists() and not root.is_dir():
         raise CxStudyError(f"--out {out}: is a file, not a folder; give a folder to write "
                            "data/processed/ and reports/ under")
+    for folder in (root / "reports", root / "data" / "processed"):
+        if folder.is_symlink() and not folder.exists():
+            raise CxStudyError(f"{folder} is a symbolic link to {os.readlink(folder)}, which "
+                               "does not exist; create that folder, or remove the link")
+    for folder in (root / "reports" / study.slug, root / "data" / "processed" / study.slug):
+        if folder.is_symlink():
+            raise CxStudyError(f"{folder} is a symbolic link: cxstudy replaces this folder "
+                               "whole on every run; remove the link, or give --out the folder "
+                               "that should hold data/processed/ and reports/")
     return root
 
 
@@ -165,18 +177,32 @@ def run(
     try:
         with RunLock(root, study.slug):
             return _run_locked(study, root, say, started, report, notebook_jobs)
-    except PermissionError as exc:
-        raise CxStudyError(f"{study.slug}: cannot write {exc.filename or root}: permission "
-                           "denied; make the folder writable, or give --out a folder you "
-                           "can write to (the previous report is untouched)") from None
+    except OSError as exc:
+        raise CxStudyError(_os_error_message(study, root, exc)) from None
+
+
+def _os_error_message(study: Study, root: Path, exc: OSError) -> str:
+    """What to say when the disk refuses: the folder, why, and what to do."""
+    where = exc.filename or root
+    advice = {
+        errno.ENOSPC: "the disk is full; free space there, or give --out a folder on "
+                      "another disk",
+        errno.EDQUOT: "the disk quota is used up; free space, or give --out another folder",
+        errno.EROFS: "the file system is read-only; give --out a folder you can write to",
+        errno.EACCES: "permission denied; make the folder writable, or give --out a folder "
+                      "you can write to",
+        errno.EPERM: "permission denied; make the folder writable, or give --out a folder "
+                     "you can write to",
+        errno.ENAMETOOLONG: "the path is too long for the file system; use a shorter --out "
+                            "or study slug",
+    }.get(exc.errno, f"{exc.strerror or exc}; check the folder, or give --out another one")
+    return (f"{study.slug}: cannot write {where}: {advice} (the previous report and cleaned "
+            "data are untouched)")
 
 
 def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: float,
                 report: bool, notebook_jobs: int | None) -> RunResult:
     """The run itself, once the study's lock is held."""
-    from .analysis import Results
-    from .render import build_report
-
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     began = time.perf_counter()
     raw = read_sources(study)
@@ -204,19 +230,41 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     folder = root / "data" / "processed" / study.slug
     say(f"{study.slug}: kept {kept:,} of {rows:,} rows ({rows - kept:,} dropped; reasons in "
         f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
+    # Both outputs are staged beside their targets and moved into place together, only
+    # when the whole run succeeded: a run that fails, or is stopped, at any stage leaves
+    # the previous report and cleaned data as they were.
+    staged: list[tuple[Path, Path]] = []
+    try:
+        writing_into = staging_folder(folder, "writing")
+        staged.append((writing_into, folder))
+        with ThreadPoolExecutor(max_workers=1) as pool:  # written while tables are made
+            writing = pool.submit(write_into, writing_into, result, sources)
+            if report:
+                from .analysis import Results
+                from .render import stage_report
+
+                results = Results(study, result.responses, log=result.log, sources=sources)
+
+                def before_pages() -> None:  # the data is written, the tables' scratch freed
+                    writing.result()
+                    _give_memory_back()
+
+                staged.append((stage_report(
+                    results, writing_into, root, processed_final=folder, say=say,
+                    started=started, notebook_jobs=notebook_jobs, before_pages=before_pages),
+                    root / "reports" / study.slug))
+            writing.result()
+        replace_folders(staged)
+    except BaseException:
+        for staging, _target in staged:
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     report_dir = None
-    with ThreadPoolExecutor(max_workers=1) as pool:  # written while the tables are computed
-        writing = pool.submit(write_processed, None, result, study, folder, sources=sources)
-        if report:
-            results = Results(study, result.responses, log=result.log, sources=sources)
+    if report:
+        from .render import clear_failed
 
-            def before_pages() -> None:  # the data is in place, the tables' scratch freed
-                writing.result()
-                _give_memory_back()
-
-            report_dir = build_report(results, folder, root, say=say, started=started,
-                                      notebook_jobs=notebook_jobs, before_pages=before_pages)
-        writing.result()
+        report_dir = root / "reports" / study.slug
+        clear_failed(report_dir)
     return RunResult(study=study, cleaning=result, processed_dir=folder,
                      report_dir=report_dir)
 

@@ -36,14 +36,22 @@ def write_processed(raw: pd.DataFrame | None, result: CleaningResult, study: Stu
     target = Path(folder) if folder is not None else study.processed_dir
     staging = staging_folder(target, "writing")
     try:
-        result.responses.to_parquet(staging / "responses.parquet", index=False)
-        write_csv(result.log, staging / "cleaning_log.csv")
-        write_csv(sources, staging / "sources.csv")
+        write_into(staging, result, sources)
         replace_folder(staging, target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return target
+
+
+def write_into(folder: Path, result: CleaningResult, sources: pd.DataFrame) -> Path:
+    """Write the files of :data:`PROCESSED_FILES` into an existing (staging) folder;
+    ``cxstudy run`` moves it into place with the report, only when the whole run
+    succeeded."""
+    result.responses.to_parquet(folder / "responses.parquet", index=False)
+    write_csv(result.log, folder / "cleaning_log.csv")
+    write_csv(sources, folder / "sources.csv")
+    return folder
 
 
 def load_processed(study: Study, processed: str | Path = ""

@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from ._files import display_names, replace_folder, staging_folder
+from ._files import display_names, portable, replace_folder, staging_folder
 from ._version import __version__
 from .analysis import Results
 from .exceptions import ReportError
@@ -220,21 +220,52 @@ def build_report(results: Results, processed: Path, out_root: Path,
                  before_pages: Callable[[], object] = lambda: None) -> Path:
     """Tables, executed notebooks, HTML pages and manifest into ``reports/<slug>/``.
 
+    :func:`stage_report`, then the staged report replaces the previous one. Returns the
+    report folder. On failure raises :class:`ReportError` (or what ``before_pages``
+    raised) and leaves the previous report as it was.
+    """
+    target = out_root / "reports" / results.study.slug
+    building = stage_report(results, processed, out_root, say=say, started=started,
+                            notebook_jobs=notebook_jobs, before_pages=before_pages)
+    try:
+        replace_folder(building, target)
+    except BaseException:
+        shutil.rmtree(building, ignore_errors=True)
+        raise
+    clear_failed(target)
+    return target
+
+
+def clear_failed(target: Path) -> None:
+    """Remove the failed notebook an earlier run kept beside the report ``target``."""
+    shutil.rmtree(target.parent / f".failed-{target.name}", ignore_errors=True)
+
+
+def stage_report(results: Results, processed: Path, out_root: Path,
+                 *, processed_final: Path | None = None,
+                 say: Callable[[str], None] = lambda _line: None,
+                 started: float | None = None, notebook_jobs: int | None = None,
+                 before_pages: Callable[[], object] = lambda: None) -> Path:
+    """Build a study's report in a staging folder beside ``reports/<slug>/`` and return
+    that folder, for the caller to move into place (``cxstudy run`` moves it together
+    with the cleaned data, only when the whole run succeeded).
+
     The tables are computed once (``results``), written to ``tables/`` and handed to
     the notebooks, which run concurrently, ``notebook_jobs`` at a time (default: one
     per CPU, at most one per notebook). ``before_pages`` is called once the tables are
     made and before any notebook starts (``cxstudy run``: waits until the cleaned data a
-    notebook may read is written). Returns the report folder. On failure raises
-    :class:`ReportError` (or what ``before_pages`` raised) and leaves the previous report
-    as it was.
+    notebook may read is written). ``processed`` is where the notebooks find the cleaned
+    data now; ``processed_final`` where it will be (default: the same), as the report
+    names it. On failure the staging folder is removed and the error raised.
     """
     study, pages = results.study, results.pages
     if notebook_jobs is None:
         notebook_jobs = min(len(pages), os.cpu_count() or 1)
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
-    target = out_root / "reports" / study.slug
-    building = staging_folder(target)
+    building = staging_folder(out_root / "reports" / study.slug)
+    root = study.project_root
+    final = processed_final if processed_final is not None else processed
     try:
         began = time.perf_counter()
         tables = results.write_tables(building / "tables")
@@ -244,25 +275,56 @@ def build_report(results: Results, processed: Path, out_root: Path,
         before_pages()
         parameters = {"study": str(study.path), "processed": str(processed),
                       "results": str(handed)}
+        # what the report says it was run with: paths from the project folder, nothing of
+        # the machine's (the staging folders and the handed tables are gone by then)
+        shown = {"study": portable(study.path, root),
+                 "processed": _inside(final, root), "results": ""}
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
                       display_names({s.name: s.path for s in study.sources}).values()))
-        made = _make_pages(study, pages, building, parameters, footer, notebook_jobs, say)
+        made = _make_pages(study, pages, building, parameters, shown, footer, notebook_jobs,
+                           say)
         handed.unlink()
-        parameters.pop("results")
-        manifest = _manifest(results, parameters, made, tables, started_at, started)
+        manifest = _manifest(results, {k: v for k, v in shown.items() if v}, made, tables,
+                             started_at, started)
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
-        replace_folder(building, target)
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
-    shutil.rmtree(target.parent / f".failed-{study.slug}", ignore_errors=True)
-    return target
+    return building
+
+
+def _inside(path: Path, root: Path) -> str:
+    """A folder's path from the project folder, or ``""`` (the study's own) outside it."""
+    try:
+        return Path(path).resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return ""
+
+
+def portable_notebook(executed: Path, source: Path, shown: dict[str, str],
+                      root: Path) -> None:
+    """Rewrite what papermill recorded in an executed notebook (the injected parameters
+    and its input and output paths) as the report names them, so the notebook sent with
+    the report holds no folder of the machine that ran it."""
+    import nbformat
+
+    nb = nbformat.read(executed, as_version=4)
+    meta = nb.metadata.setdefault("papermill", {})
+    meta["input_path"] = portable(source, root)
+    meta["output_path"] = executed.name
+    meta["parameters"] = dict(shown)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = "# Parameters\n" + "".join(f"{key} = {value!r}\n"
+                                                      for key, value in shown.items())
+    nbformat.write(nb, executed)
 
 
 def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dict,
-                footer: str, jobs: int, say: Callable[[str], None]) -> list[dict]:
+                shown: dict[str, str], footer: str, jobs: int, say: Callable[[str], None]
+                ) -> list[dict]:
     """Execute every page's notebook and render the page; a failure keeps the failed
     notebook in ``reports/.failed-<slug>/`` and names it."""
     source_dir = notebooks_dir(study, pages)
@@ -278,6 +340,7 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
         except ReportError:
             failed_already.set()
             raise
+        portable_notebook(executed, source_dir / page.notebook, shown, study.project_root)
         (building / page.file).write_text(to_html(executed, page, pages, study, footer),
                                           encoding="utf-8")
         seconds = round(time.perf_counter() - began, 2)
@@ -307,28 +370,31 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
 def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dict,
               started_at: datetime, started: float) -> dict:
     """What was built from what: files with sha256, parameters, versions, times. Paths
-    are relative to the project folder: the manifest travels with the report to a client
+    are relative to the project folder, and a file outside it is named by its name alone
+    (its sha256 says which file it was): the manifest travels with the report to a client
     and names no folder of the machine that built it."""
     study, responses = results.study, results.responses
+    root = study.project_root
 
-    def relative(path) -> str:
-        return Path(os.path.relpath(Path(path).resolve(), study.project_root)).as_posix()
+    def named(path) -> str:
+        return portable(path, root)
 
     return {
         "study": study.title, "slug": study.slug,
-        "study_file": {"path": relative(study.path), "sha256": sha256(study.path)},
-        "raw_files": [{"source": s.name, "path": relative(s.path), "sha256": sha256(s.path),
+        "study_file": {"path": named(study.path), "sha256": sha256(study.path)},
+        "raw_files": [{"source": s.name, "path": named(s.path), "sha256": sha256(s.path),
                        "bytes": s.path.stat().st_size} for s in study.sources],
-        "themes": ({"path": relative(study.themes), "sha256": sha256(study.themes)}
+        "themes": ({"path": named(study.themes), "sha256": sha256(study.themes)}
                    if study.themes else None),
-        "parameters": {key: relative(value) for key, value in parameters.items()},
+        "parameters": parameters,
         "pages": pages,
         "tables": sorted(p.name for p in tables.values()),
         "respondents": {"kept": len(responses),
                         **{g: int((responses["group"] == g).sum()) for g in study.groups}},
         "versions": versions(),
         "command": " ".join([Path(sys.argv[0]).name, *(
-            relative(arg) if os.path.isabs(arg) else arg for arg in sys.argv[1:])]),
+            named(arg) if os.path.isabs(arg) or os.sep in arg else arg
+            for arg in sys.argv[1:])]),
         "started": started_at.isoformat(timespec="seconds"),
         "finished": datetime.now(UTC).isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started, 2),

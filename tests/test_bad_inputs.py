@@ -206,10 +206,197 @@ def test_an_unwritable_folder_is_named(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "data" / "processed"))
 
-    monkeypatch.setattr("cxstudy.pipeline.write_processed", refuse)
+    monkeypatch.setattr("cxstudy.pipeline.write_into", refuse)
     with pytest.raises(CxStudyError, match=r"cannot write .*data/processed: permission "
                                            r"denied; make the folder writable, or give --out"):
         cx.run(study, report=False)
+
+
+# ---- a run that does not finish changes nothing (hardening, third round) -------------
+
+def outputs_of(root, slug: str = "test") -> dict:
+    """Every file of the report and of the cleaned data, with its sha256."""
+    from .conftest import sha256_tree
+
+    return {name: sha256_tree(root / folder / slug)
+            for name, folder in (("report", "reports"), ("processed", "data/processed"))}
+
+
+def staged_leftovers(root, slug: str = "test") -> list[str]:
+    return sorted(p.name for folder in ("reports", "data/processed")
+                  for p in (root / folder).glob(f".{slug}.*-*"))
+
+
+def previous_state(tmp_path):
+    """A study whose cleaned data a run wrote and whose report folder holds a page."""
+    study = small_project(tmp_path)
+    cx.run(study, report=False)
+    report = tmp_path / "reports" / "test"
+    report.mkdir(parents=True)
+    (report / "index.html").write_text("<p>the previous report</p>", encoding="utf-8")
+    before = outputs_of(tmp_path)
+    assert before["report"] and before["processed"]
+    return study, before
+
+
+def _refuse(error: BaseException):
+    def refuse(*args, **kwargs):
+        raise error
+    return refuse
+
+
+@pytest.mark.parametrize(("stage", "target", "error"), [
+    ("reading", "cxstudy.pipeline.read_sources", ReadError("x.csv", "unreadable")),
+    ("cleaning", "cxstudy.pipeline.clean", RuntimeError("cleaning broke")),
+    ("writing the cleaned data", "cxstudy.pipeline.write_into",
+     OSError(28, "No space left on device")),
+    ("the tables", "cxstudy.analysis.Results.write_tables", RuntimeError("a table broke")),
+    ("a page", "cxstudy.render.execute", cx.ReportError("notebook 02_gaps.ipynb failed in "
+                                                        "cell 3", notebook="02_gaps.ipynb")),
+    ("interrupted after the pages", "cxstudy.render._manifest", KeyboardInterrupt()),
+])
+def test_a_run_failing_at_any_stage_leaves_report_and_cleaned_data_as_they_were(
+        tmp_path, monkeypatch, stage, target, error):
+    study, before = previous_state(tmp_path)
+    if stage == "interrupted after the pages":  # the pages as made, without their kernels
+        monkeypatch.setattr("cxstudy.render._make_pages", lambda *a, **k: [])
+    monkeypatch.setattr(target, _refuse(error))
+    with pytest.raises((CxStudyError, RuntimeError, KeyboardInterrupt)):
+        cx.run(study)
+    assert outputs_of(tmp_path) == before, stage
+    assert staged_leftovers(tmp_path) == [], stage
+
+
+def test_a_move_into_place_that_fails_is_undone(tmp_path, monkeypatch):
+    """The cleaned data and the report are moved in together: when the second move fails,
+    the first is undone, so the report never sits beside cleaned data of another run."""
+    import os
+
+    from cxstudy import _files
+
+    study, before = previous_state(tmp_path)
+    monkeypatch.setattr("cxstudy.render._make_pages", lambda *a, **k: [])
+    moves = []
+
+    def replace(source, destination):
+        moves.append(destination)
+        if len(moves) == 4:  # old data aside, new data in, old report aside: the new report
+            raise OSError(30, "Read-only file system", str(destination))
+        os.rename(source, destination)
+
+    monkeypatch.setattr(_files.os, "replace", replace)
+    with pytest.raises(CxStudyError, match="read-only; give --out a folder you can write"):
+        cx.run(study)
+    assert outputs_of(tmp_path) == before
+    assert staged_leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(("errno", "advice"), [
+    (28, "the disk is full; free space there, or give --out a folder on another disk"),
+    (30, "the file system is read-only; give --out a folder you can write to"),
+    (5, "Input/output error; check the folder, or give --out another one"),
+])
+def test_any_os_error_while_writing_names_the_folder_and_what_to_do(tmp_path, monkeypatch,
+                                                                     errno, advice):
+    import os
+
+    study, before = previous_state(tmp_path)
+    monkeypatch.setattr("cxstudy.pipeline.write_into", _refuse(
+        OSError(errno, os.strerror(errno), str(tmp_path / "data" / "processed"))))
+    with pytest.raises(CxStudyError) as caught:
+        cx.run(study, report=False)
+    message = str(caught.value)
+    assert f"cannot write {tmp_path / 'data' / 'processed'}: {advice}" in message
+    assert "previous report and cleaned data are untouched" in message
+    assert outputs_of(tmp_path) == before and staged_leftovers(tmp_path) == []
+
+
+def test_odd_output_folders_are_clear_errors_with_no_leftovers(tmp_path):
+    study = small_project(tmp_path)
+    (tmp_path / "reports").symlink_to(tmp_path / "nowhere")  # a dangling link
+    with pytest.raises(CxStudyError, match=r"symbolic link to .*nowhere, which does not exist"):
+        cx.run(study, report=False)
+    (tmp_path / "reports").unlink()
+    real = tmp_path / "elsewhere"
+    real.mkdir()
+    (tmp_path / "data" / "processed").mkdir(parents=True)
+    (tmp_path / "data" / "processed" / "test").symlink_to(real)
+    with pytest.raises(CxStudyError, match="processed/test is a symbolic link: cxstudy "
+                                           "replaces this folder whole"):
+        cx.run(study, report=False)
+    assert list(real.iterdir()) == [] and staged_leftovers(tmp_path) == []
+    with pytest.raises(CxStudyError, match="cannot write"):
+        cx.run(study, out="/proc/cxstudy-out", report=False)
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_a_run_killed_or_terminated_during_the_pages_changes_nothing(tmp_path, how):
+    """kill -9 leaves its staged folders (the next run clears them); SIGTERM cleans up as
+    Ctrl-C does. Either way the previous report and cleaned data stay as they were."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    study, before = previous_state(tmp_path)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "cxstudy.cli", "run", str(study)], stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        for line in command.stdout:  # the tables are made: the notebooks start now
+            if "pages," in line:
+                break
+        if how == "SIGKILL":
+            os.killpg(command.pid, signal.SIGKILL)  # the command and its kernels
+            command.wait(timeout=30)
+            assert outputs_of(tmp_path) == before
+            assert staged_leftovers(tmp_path)  # half-built, as a killed run leaves them
+            cx.run(study, report=False)  # the next run clears them
+            assert staged_leftovers(tmp_path) == []
+        else:
+            command.send_signal(signal.SIGTERM)
+            _out, errors = command.communicate(timeout=120)
+            assert command.returncode == 143, errors
+            assert "terminated: the previous report and cleaned data are untouched" in errors
+            assert outputs_of(tmp_path) == before
+            assert staged_leftovers(tmp_path) == []
+    finally:
+        if command.poll() is None:
+            os.killpg(command.pid, signal.SIGKILL)
+
+
+# ---- nothing of the machine in what is sent to the client ----------------------------
+
+def test_a_built_report_names_no_folder_of_the_machine(built):
+    """Executed notebooks (papermill's parameters, input and output paths), pages,
+    manifests and tables: paths from the project folder, and nothing that spells a folder
+    of the machine (the project's, the output's, the checkout's, the temporary folder)."""
+    import sys
+    import tempfile
+
+    project, out, _here, _raw = built
+    machine = {str(project), str(out), str(ROOT), sys.prefix, tempfile.gettempdir() + "/"}
+    checked = 0
+    for path in (out / "reports").rglob("*"):
+        if path.is_file() and path.suffix in {".html", ".ipynb", ".json", ".csv"}:
+            text = path.read_text(encoding="utf-8")
+            assert not [m for m in machine if m in text], (path, machine)
+            checked += 1
+    assert checked > 30
+    manifest = yaml.safe_load((out / "reports" / "example" / "manifest.json").read_text())
+    assert manifest["study_file"]["path"] == "studies/example.yml"
+    assert manifest["parameters"] == {"study": "studies/example.yml"}  # cleaned data: --out
+
+
+def test_files_outside_the_project_are_named_by_their_name_alone(tmp_path):
+    from cxstudy._files import portable
+
+    project = tmp_path / "acme"
+    (project / "data").mkdir(parents=True)
+    secret = tmp_path / "clients" / "acme-confidential" / "leaders.csv"
+    assert portable(project / "data" / "x.csv", project) == "data/x.csv"
+    assert portable(secret, project) == "leaders.csv"
+    assert portable(project / ".." / "clients" / "leaders.csv", project) == "leaders.csv"
 
 
 def test_two_runs_of_one_study_do_not_overlap_and_leftovers_are_cleared(tmp_path):

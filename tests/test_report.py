@@ -202,7 +202,7 @@ def test_cleaned_data_that_cannot_be_written_starts_no_page_and_keeps_both(
         built, tmp_path, monkeypatch):
     """The cleaned data is written while the tables are computed; when writing fails, no
     page starts, and the previous report and cleaned data are as they were."""
-    from cxstudy import processed
+    from cxstudy import pipeline
 
     project, serial, _parallel, _raw = built
     out = tmp_path / "out"
@@ -213,9 +213,9 @@ def test_cleaned_data_that_cannot_be_written_starts_no_page_and_keeps_both(
     def full_disk(staging, *args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(processed, "replace_folder", full_disk)
+    monkeypatch.setattr(pipeline, "write_into", full_disk)
     lines: list[str] = []
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(cx.CxStudyError, match="the disk is full"):
         cx.run(project / "studies" / "tiny.yml", out=out, progress=lines.append)
     assert not [line for line in lines if ": page " in line]
     assert sha256_tree(out) == before
