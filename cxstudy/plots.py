@@ -19,6 +19,7 @@ from cycler import cycler
 from matplotlib.colors import LinearSegmentedColormap, to_rgb
 from matplotlib.figure import Figure
 
+from . import voices
 from .counts import LevelCounts
 from .model import Study
 from .tables import too_small
@@ -401,10 +402,22 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
         f"n = {r.n_actual})" for r in rows.itertuples()))
 
 
+THEMES_SHOWN = 15  # a theme chart shows at most this many themes (every one: themes.csv)
+
+
 @_literal_text
-def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str) -> Figure:
-    """Share of each audience's answers mentioning each theme, with Wilson intervals."""
+def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str,
+               top: int = THEMES_SHOWN) -> Figure:
+    """Share of each audience's answers mentioning each theme, with Wilson intervals: the
+    ``top`` themes most mentioned by any audience where the codebook has more, so that a
+    page costs the themes it shows, not the themes a codebook defines."""
     part = themes[themes["question"] == question]
+    chosen = voices.most_mentioned(part, top)
+    note = ""
+    if len(chosen) < part["theme"].nunique():
+        note = (f"The {len(chosen)} themes most mentioned of {part['theme'].nunique():,}; "
+                "every theme is in tables/themes.csv.")
+        part = part[part["theme"].isin(chosen)]
     shares = pd.DataFrame({"item": part["theme"], "text": part["label"], "group": part["group"],
                            "n": part["n"], "top_box": part["share"],
                            "top_box_low": part["share_low"], "top_box_high": part["share_high"]})
@@ -412,8 +425,8 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str)
              .sort_values(ascending=False).index.tolist())
     shares["rank"] = shares["item"].map({t: i for i, t in enumerate(order)})
     return share_dots(shares.sort_values("rank", kind="stable"), study, title=title,
-                      xlabel=f"Share of answers mentioning the theme, {study.level} "
-                             "Wilson interval")
+                      note=note, xlabel=f"Share of answers mentioning the theme, "
+                                        f"{study.level} Wilson interval")
 
 
 @_literal_text

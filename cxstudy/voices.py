@@ -385,19 +385,31 @@ def disagreements(themes: pd.DataFrame, study: Study, *, minimum: float = 0.10
                "says_problem", "problem_share", "problem_n"]
     strengths = [q.id for q in study.open_ended if q.role == "strength"]
     problems = [q.id for q in study.open_ended if q.role == "problem"]
-    usable = themes[~themes["suppressed"].astype(bool) & (themes["theme"] != UNCODED)]
-    good = usable[usable["question"].isin(strengths)]
-    bad = usable[usable["question"].isin(problems)]
-    rows = []
-    for g in good.itertuples():
-        for b in bad[bad["theme"] == g.theme].itertuples():
-            if g.group != b.group and g.share >= minimum and b.share >= minimum:
-                rows.append({"theme": g.theme, "label": g.label, "says_strength": g.group,
-                             "strength_share": g.share, "strength_n": g.n,
-                             "says_problem": b.group, "problem_share": b.share,
-                             "problem_n": b.n})
-    frame = pd.DataFrame(rows, columns=columns)
-    return frame.sort_values(["problem_share"], ascending=False).reset_index(drop=True)
+    usable = themes[~themes["suppressed"].astype(bool) & (themes["theme"] != UNCODED)
+                    & (themes["share"] >= minimum)]  # a handful of rows, however many themes
+    said = ["theme", "label", "group", "share", "n"]
+    good = usable.loc[usable["question"].isin(strengths), said].rename(columns={
+        "group": "says_strength", "share": "strength_share", "n": "strength_n"})
+    bad = usable.loc[usable["question"].isin(problems), ["theme", "group", "share", "n"]]
+    bad = bad.rename(columns={"group": "says_problem", "share": "problem_share",
+                              "n": "problem_n"})
+    pairs = good.merge(bad, on="theme", how="inner", sort=False)
+    pairs = pairs[pairs["says_strength"].astype(str) != pairs["says_problem"].astype(str)]
+    return pairs[columns].sort_values(["problem_share"], ascending=False,
+                                      kind="stable").reset_index(drop=True)
+
+
+def most_mentioned(themes: pd.DataFrame, top: int) -> list[str]:
+    """The ``top`` themes of one question (a part of :func:`theme_table`) with the
+    largest share in any audience (ties: the codebook's order), in the codebook's order;
+    every theme where there are no more than ``top``."""
+    order = list(dict.fromkeys(themes["theme"]))
+    if len(order) <= top:
+        return order
+    largest = themes.groupby("theme", sort=False, observed=True)["share"].max()
+    chosen = set(largest.reindex(order).fillna(-1).sort_values(
+        ascending=False, kind="stable").index[:top])
+    return [theme for theme in order if theme in chosen]
 
 
 # ---------------------------------------------------------------------------
