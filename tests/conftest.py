@@ -6,9 +6,15 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    import cxstudy as cx
 
 # CI explores the same examples every run (no flaky reds); locally hypothesis roams.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -69,6 +75,44 @@ def minimal_study(**overrides) -> dict:
     }
     study.update(overrides)
     return study
+
+
+
+def make_study(k: int = 5, top_box: int = 2, groups=("a", "ref"), items=("q",),
+               values=None, min_group_size: int = 1, correction: str = "holm",
+               dimension: str = "D") -> cx.Study:
+    """A one-scale study of ``items`` (columns of the same names) over ``groups``, the last
+    the reference; a scale of ``k`` labels, or of numeric ``values``."""
+    import cxstudy as cx
+
+    scale = {"values": list(values)} if values is not None else {
+        "labels": [f"L{i}" for i in range(1, k + 1)]}
+    return cx.load_study({
+        "study": "t", "slug": "t", "groups": list(groups), "min_group_size": min_group_size,
+        "correction": correction,
+        "sources": [{"path": "x.csv", "group_column": "g"}],
+        "scales": {"s": {**scale, "top_box": top_box}},
+        "items": [{"id": i, "text": i, "scale": "s", "column": i, "dimension": dimension}
+                  for i in items]})
+
+
+def make_responses(answers: dict[str, list], weights=None, **columns) -> pd.DataFrame:
+    """answers: group -> list of codes (None = missing) for item 'q' (or dict item -> list)."""
+    import pandas as pd
+
+    groups, rows = [], {}
+    for group, values in answers.items():
+        per_item = values if isinstance(values, dict) else {"q": values}
+        length = len(next(iter(per_item.values())))
+        groups += [group] * length
+        for item, codes in per_item.items():
+            rows.setdefault(item, []).extend(codes)
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(groups))],
+                          "group": pd.Categorical(groups, categories=list(answers)),
+                          "weight": 1.0 if weights is None else weights})
+    for item, codes in rows.items():
+        frame[item] = pd.array(codes, dtype="Int8")
+    return frame
 
 
 _BACKGROUND: dict = {}

@@ -17,44 +17,13 @@ from scipy import stats as sps
 import cxstudy as cx
 from cxstudy import stats
 
-from .conftest import SHARED_DATA, needs_shared, real_file
+from .conftest import SHARED_DATA, make_responses, make_study, needs_shared, real_file
 from .independent import gap_row
 
 COMPARED = ["n", "n_ref", "top_box", "top_box_ref", "gap", "gap_low", "gap_high", "p_value",
             "cohens_h", "mean", "mean_ref", "mean_diff", "mean_diff_low", "mean_diff_high",
             "mw_p_value", "cliffs_delta", "cliffs_delta_low", "cliffs_delta_high",
             "top_box_low", "top_box_high"]
-
-
-def make_study(k: int = 5, top_box: int = 2, groups=("a", "ref"), items=("q",),
-               values=None, min_group_size: int = 1, correction: str = "holm",
-               dimension: str = "D") -> cx.Study:
-    scale = {"values": list(values)} if values is not None else {
-        "labels": [f"L{i}" for i in range(1, k + 1)]}
-    return cx.load_study({
-        "study": "t", "slug": "t", "groups": list(groups), "min_group_size": min_group_size,
-        "correction": correction,
-        "sources": [{"path": "x.csv", "group_column": "g"}],
-        "scales": {"s": {**scale, "top_box": top_box}},
-        "items": [{"id": i, "text": i, "scale": "s", "column": i, "dimension": dimension}
-                  for i in items]})
-
-
-def make_responses(answers: dict[str, list], weights=None, **columns) -> pd.DataFrame:
-    """answers: group -> list of codes (None = missing) for item 'q' (or dict item -> list)."""
-    groups, rows = [], {}
-    for group, values in answers.items():
-        per_item = values if isinstance(values, dict) else {"q": values}
-        length = len(next(iter(per_item.values())))
-        groups += [group] * length
-        for item, codes in per_item.items():
-            rows.setdefault(item, []).extend(codes)
-    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(groups))],
-                          "group": pd.Categorical(groups, categories=list(answers)),
-                          "weight": 1.0 if weights is None else weights})
-    for item, codes in rows.items():
-        frame[item] = pd.array(codes, dtype="Int8")
-    return frame
 
 
 def assert_row_matches(row: pd.Series, expected: dict, columns=COMPARED) -> None:
