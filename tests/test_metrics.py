@@ -383,16 +383,6 @@ def test_weighting_on_a_pii_column_is_refused():
         cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 1.0, 2.5, 3.0, -4.0, 10.0]), min_size=1, max_size=60)
-       | st.lists(st.integers(-5, 12).map(float), min_size=1, max_size=60)  # answer codes
-       | st.lists(st.integers(-5, 12), min_size=1, max_size=60)
-       | st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
-def test_midranks_equal_scipy_rankdata(values):
-    ranks = cx.stats.midranks(values)
-    assert np.array_equal(ranks, sps.rankdata(values))  # exactly, value for value
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]),
                           st.sampled_from([0.0, 3.0, 6.0, 9.0, 10.0, np.nan])),
