@@ -78,6 +78,25 @@ def minimal_study(**overrides) -> dict:
 
 
 
+def problems_of(mapping: dict) -> list[str]:
+    """The problems a study mapping is refused with (it must be refused)."""
+    import cxstudy as cx
+    from cxstudy.exceptions import StudyFileError
+
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(mapping, base_dir=ROOT)
+    return [str(p) for p in caught.value.problems]
+
+
+def wave_sources(**extra) -> dict:
+    """The minimal study in two waves, 2025 and 2026: a source per audience and wave."""
+    return minimal_study(waves=["2025", "2026"], sources=[
+        {"path": "l25.csv", "group": "leadership", "wave": "2025"},
+        {"path": "c25.csv", "group": "customers", "wave": "2025"},
+        {"path": "l26.csv", "group": "leadership", "wave": "2026"},
+        {"path": "c26.csv", "group": "customers", "wave": "2026"}], **extra)
+
+
 def make_study(k: int = 5, top_box: int = 2, groups=("a", "ref"), items=("q",),
                values=None, min_group_size: int = 1, correction: str = "holm",
                dimension: str = "D") -> cx.Study:

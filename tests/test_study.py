@@ -10,13 +10,7 @@ import yaml
 import cxstudy as cx
 from cxstudy.exceptions import StudyFileError
 
-from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
-
-
-def problems_of(mapping: dict) -> list[str]:
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(mapping, base_dir=ROOT)
-    return [str(p) for p in caught.value.problems]
+from .conftest import EXAMPLE_STUDY, ROOT, minimal_study, problems_of
 
 
 def test_example_study_loads_with_every_part():

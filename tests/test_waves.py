@@ -13,26 +13,11 @@ from scipy import stats as sps
 
 import cxstudy as cx
 from cxstudy import stats
-from cxstudy.exceptions import StudyFileError
 from cxstudy.waves import change_z_test, mover_interval, trend_table
 
-from .conftest import AGREE5, ROOT, minimal_study
+from .conftest import AGREE5, ROOT, minimal_study, problems_of, wave_sources
 
 LABELS = AGREE5["labels"]
-
-
-def problems_of(mapping: dict) -> list[str]:
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(mapping, base_dir=ROOT)
-    return [str(p) for p in caught.value.problems]
-
-
-def wave_sources(**extra) -> dict:
-    return minimal_study(waves=["2025", "2026"], sources=[
-        {"path": "l25.csv", "group": "leadership", "wave": "2025"},
-        {"path": "c25.csv", "group": "customers", "wave": "2025"},
-        {"path": "l26.csv", "group": "leadership", "wave": "2026"},
-        {"path": "c26.csv", "group": "customers", "wave": "2026"}], **extra)
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +120,6 @@ def test_returning_respondents_are_kept_duplicates_within_a_wave_dropped(tmp_pat
     pd.concat([frame, frame.iloc[:3]]).to_csv(tmp_path / "c26.csv", index=False)
     result = cx.clean(cx.read_sources(study), study)
     assert (result.log["reason"] == "duplicate").sum() == 3
-
 
 
 def test_returning_counts_people_per_audience_not_ids_or_rows():
