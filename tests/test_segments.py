@@ -151,20 +151,6 @@ def test_values_outside_the_bins_are_an_error(tmp_path):
         cx.clean(cx.read_sources(study), study)
 
 
-def test_segment_study_file_problems(tmp_path):
-    spec = minimal_study(pii_columns=["Email"], segments=[
-        {"id": "region", "column": "Email"},
-        {"id": "tenure", "columns": {"customers": "T"}, "bins": [3, 1], "map": {"a": "b"}},
-        {"id": "excellent", "column": "Q9"}])
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(spec, base_dir=tmp_path)
-    found = [str(p) for p in caught.value.problems]
-    assert any("segments[0].columns.leadership: 'Email' is listed in pii_columns" in p
-               for p in found), found
-    assert any("segments[1].bins: found [3, 1]" in p for p in found), found
-    assert any("segments[2].id: id 'excellent' used twice" in p for p in found), found
-
-
 def test_a_missing_segment_column_names_the_nearest(tmp_path):
     pd.DataFrame({"Q1": answers(5, 5), "Regoin": ["N"] * 10}).to_csv(tmp_path / "leaders.csv",
                                                                     index=False)

@@ -1,4 +1,5 @@
-"""The study file: loading, validation, messages a consultant can act on."""
+"""The study file (cxstudy.study): reading the YAML safely, paths, defaults, messages that
+name the file; what each section refuses: test_sections.py."""
 
 from __future__ import annotations
 
@@ -77,15 +78,6 @@ def test_error_message_names_the_file(tmp_path):
     assert str(path) in message and "slug" in message and "lower-case" in message
 
 
-def test_unknown_audience_in_columns():
-    study = minimal_study()
-    study["items"][0] = {"id": "excellent", "text": "x", "scale": "agree5",
-                         "columns": {"leadership": "Q1", "custmers": "Q3"}}
-    found = problems_of(study)
-    assert any("items[0] (excellent).columns.custmers: unknown audience (did you mean "
-               '"customers"?)' in p for p in found)
-
-
 def test_duplicate_yaml_keys_are_an_error(tmp_path):
     path = tmp_path / "dup.yml"
     path.write_text("study: A\nslug: a\nslug: b\n")
@@ -114,42 +106,6 @@ def test_yaml_is_loaded_safely(tmp_path):
 def test_missing_study_file():
     with pytest.raises(StudyFileError, match="file not found"):
         cx.load_study("studies/does-not-exist.yml")
-
-
-def test_group_column_requires_groups_list():
-    study = minimal_study(sources=[{"path": "all.csv", "group_column": "segment"}])
-    del study["groups"]
-    found = problems_of(study)
-    assert any(p.startswith("groups: missing") for p in found)
-
-
-def test_source_needs_an_audience():
-    found = problems_of(minimal_study(sources=[{"path": "a.csv"}]))
-    assert any("sources[0]: no audience" in p for p in found)
-
-
-def test_pii_column_cannot_be_an_answer_column():
-    found = problems_of(minimal_study(pii_columns=["Q1"]))
-    assert any("'Q1' is listed in pii_columns" in p for p in found)
-
-
-def test_weights_margins_must_sum_to_one():
-    found = problems_of(minimal_study(weights={"group": "customers",
-                                               "margins": {"region": {"N": 0.5, "S": 0.6}}}))
-    assert any("weights.margins.region: shares sum to 1.1" in p for p in found)
-
-
-def test_scale_validation():
-    study = minimal_study(scales={"agree5": {"labels": ["No", "Yes"], "top_box": 2,
-                                             "missing": ["yes"]}})
-    found = "\n".join(problems_of(study))
-    assert "scales.agree5.top_box: found 2" in found
-    assert "also a scale point" in found
-
-
-def test_ids_must_be_unique_across_items_and_questions():
-    study = minimal_study(open_ended=[{"id": "excellent", "question": "?", "column": "C"}])
-    assert any("used twice" in p for p in problems_of(study))
 
 
 def test_template_from_init_is_a_valid_study(tmp_path):

@@ -15,50 +15,9 @@ import cxstudy as cx
 from cxstudy import stats
 from cxstudy.waves import change_z_test, mover_interval, trend_table
 
-from .conftest import AGREE5, ROOT, minimal_study, problems_of, wave_sources
+from .conftest import AGREE5, ROOT, minimal_study, wave_sources
 
 LABELS = AGREE5["labels"]
-
-
-# ---------------------------------------------------------------------------
-# the study file
-
-
-def test_waves_are_validated_together():
-    spec = wave_sources()
-    spec["sources"][0]["wave"] = "2024"          # not listed
-    del spec["sources"][2]["wave"]               # waves given to some sources and not others
-    spec["sources"][3]["wave"] = "2025"          # 2026 then has no reference source
-    found = problems_of(spec)
-    assert any("sources[0].wave: '2024' is not in waves" in p for p in found), found
-    assert any("sources[2].wave: missing; the study has waves" in p for p in found), found
-    assert any("waves (2026): no source for the reference audience 'customers'" in p
-               for p in found), found
-
-
-def test_sources_with_waves_need_the_order_of_waves():
-    spec = wave_sources()
-    del spec["waves"]
-    assert any('waves: missing; sources name waves (2025, 2026): list them in order' in p
-               for p in problems_of(spec))
-
-
-def test_waves_keep_their_order_and_yaml_numbers_become_text():
-    spec = wave_sources()
-    spec["waves"] = [2026, 2025]  # a study file may list them in any order it means
-    for source in spec["sources"]:
-        source["wave"] = int(source["wave"])
-    study = cx.load_study(spec, base_dir=ROOT)
-    assert study.waves == ("2026", "2025")
-
-
-def test_an_item_whose_scale_differs_between_waves_is_refused():
-    spec = wave_sources(scales={"agree5": AGREE5, "agree4": {"labels": LABELS[:4]}})
-    spec["items"][0]["scale"] = {"2025": "agree4", "2026": "agree5"}
-    found = problems_of(spec)
-    assert any("items[0] (excellent).scale: differs between waves (2025: agree4, 2026: "
-               "agree5); a change between waves compares top-box shares on one scale" in p
-               for p in found), found
 
 
 # ---------------------------------------------------------------------------
