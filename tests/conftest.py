@@ -78,6 +78,31 @@ def minimal_study(**overrides) -> dict:
 
 
 
+def write(path, rows):
+    """A CSV file of ``rows`` (lists of cells, the header first)."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def build(tmp_path, leaders, customers, **overrides):
+    """The minimal study over leaders.csv and customers.csv of these rows: (study, raw rows)."""
+    import cxstudy as cx
+
+    write(tmp_path / "leaders.csv", leaders)
+    write(tmp_path / "customers.csv", customers)
+    study = cx.load_study(minimal_study(**overrides), base_dir=tmp_path)
+    return study, cx.read_sources(study)
+
+
+# exports of the minimal study, for build(): a little dirt (case, spaces, don't know, blanks)
+LEADERS = [["id", "Q1", "Q2"], ["L1", "Agree", "Agree"], ["L2", " STRONGLY agree", "Disagree"],
+           ["L3", "don\u2019t know", "Agree"], ["L4", "Disagree", ""]]
+CUSTOMERS = [["id", "Q1", "Q2"], ["C1", "Disagree", "Agree"], ["C2", "Strongly disagree", "x"]]
+
+
 def problems_of(mapping: dict) -> list[str]:
     """The problems a study mapping is refused with (it must be refused)."""
     import cxstudy as cx

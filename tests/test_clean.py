@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,22 +13,18 @@ from cxstudy.clean import REASONS, clean
 from cxstudy.exceptions import DataError, StudyFileError
 from cxstudy.processed import write_processed
 
-from .conftest import AGREE5, FIXTURES, minimal_study, sha256_tree
+from .conftest import (
+    AGREE5,
+    CUSTOMERS,
+    FIXTURES,
+    LEADERS,
+    build,
+    minimal_study,
+    sha256_tree,
+    write,
+)
 
 LABELS = AGREE5["labels"]
-
-
-def write(path, rows):
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
-
-
-def build(tmp_path, leaders, customers, **overrides):
-    write(tmp_path / "leaders.csv", leaders)
-    write(tmp_path / "customers.csv", customers)
-    study = cx.load_study(minimal_study(**overrides), base_dir=tmp_path)
-    return study, cx.read_sources(study)
 
 
 def assert_log_accounts_for_every_row(raw, result):
@@ -42,11 +36,6 @@ def assert_log_accounts_for_every_row(raw, result):
     assert log.loc[~log["kept"], "reason"].isin(REASONS).all()
     assert log.groupby("source")["source_row"].apply(
         lambda rows: sorted(rows) == list(range(1, len(rows) + 1))).all()
-
-
-LEADERS = [["id", "Q1", "Q2"], ["L1", "Agree", "Agree"], ["L2", " STRONGLY agree", "Disagree"],
-           ["L3", "don\u2019t know", "Agree"], ["L4", "Disagree", ""]]
-CUSTOMERS = [["id", "Q1", "Q2"], ["C1", "Disagree", "Agree"], ["C2", "Strongly disagree", "x"]]
 
 
 def test_labels_match_case_and_space_insensitively_and_missing_codes(tmp_path):
