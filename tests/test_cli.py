@@ -182,23 +182,6 @@ def test_validate_a_folder_says_so(project):
     assert code == 1 and "is a folder" in err and "Traceback" not in err + out
 
 
-def test_a_pii_column_named_in_other_case_still_protects(tmp_path):
-    import cxstudy as cx
-
-    (tmp_path / "leaders.csv").write_text("Name,Q1,OE\nZoe Quill,Agree,Great\n"
-                                          "Bob Marsh,Agree,Fine\n", encoding="utf-8")
-    (tmp_path / "customers.csv").write_text(
-        "name,Q1,OE\nAnna Berg,Agree,Anna Berg here: the bills are wrong\n"
-        "Carl Dunn,Disagree,slow\n", encoding="utf-8")
-    from .conftest import minimal_study
-
-    spec = minimal_study(pii_columns=["NAME"], open_ended=[
-        {"id": "oe", "question": "Anything else?", "column": "OE"}])
-    study = cx.load_study(spec, base_dir=tmp_path)
-    responses = cx.clean(cx.read_sources(study), study).responses
-    assert "Anna Berg" not in " ".join(responses["oe"].dropna())
-
-
 def test_workers_of_a_killed_parallel_run_stop_too(project):
     """`cxstudy run --jobs 2` runs studies in worker processes; when the command is killed
     (a time limit, kill -9), its workers stop as well instead of waiting for work for good

@@ -1,0 +1,117 @@
+"""Privacy (cxstudy.privacy): personal columns never reach the cleaned data, open answers
+are scrubbed of e-mails, phone numbers, links and the respondents' names, ids are hashed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cxstudy as cx
+from cxstudy.clean import clean
+
+from .conftest import CUSTOMERS, build, minimal_study, write
+
+
+def test_pii_never_reaches_responses_and_text_is_scrubbed(tmp_path):
+    leaders = [["id", "Name", "Email", "Q1", "Comment"],
+               ["L1", "Priya Natarajan", "priya@corp.example", "Agree",
+                "Ask Priya or mail priya@corp.example, tel +44 20 7946 0958"],
+               ["L2", "Tom Li", "t@corp.example", "Agree", "see https://corp.example/x"]]
+    study_map = minimal_study(pii_columns=["Name", "Email"],
+                              open_ended=[{"id": "do_well", "question": "?",
+                                           "column": "Comment"}])
+    write(tmp_path / "leaders.csv", leaders)
+    write(tmp_path / "customers.csv", [["id", "Q1", "Comment"], ["C1", "Agree", "fine"]])
+    study = cx.load_study(study_map, base_dir=tmp_path)
+    result = clean(cx.read_sources(study), study)
+    text = result.responses["do_well"].tolist()
+    assert text[0] == "Ask [name] or mail [email], tel [phone]"
+    assert text[1] == "see [link]"
+    assert "Name" not in result.responses.columns and "Email" not in result.responses.columns
+    flat = result.responses.astype(str).to_string() + result.log.astype(str).to_string()
+    for secret in ["Priya", "priya@corp.example", "Natarajan", "7946"]:
+        assert secret not in flat
+
+
+def test_pii_id_column_is_hashed(tmp_path):
+    leaders = [["Email", "Q1"], ["a@corp.example", "Agree"], ["a@corp.example", "Agree"]]
+    study, raw = build(tmp_path, leaders, CUSTOMERS[:2],
+                       sources=[{"path": "leaders.csv", "group": "leadership",
+                                 "id_column": "Email"},
+                                {"path": "customers.csv", "group": "customers"}],
+                       pii_columns=["Email"])
+    result = clean(raw, study)
+    ids = result.log["respondent_id"].tolist()
+    assert ids[0] == ids[1] and ids[0].startswith("h") and "@" not in ids[0]
+    assert result.log["reason"].tolist()[1] == "duplicate"  # still de-duplicated
+
+
+def _scrub_row_by_row(text: pd.Series, personal: pd.DataFrame) -> pd.Series:
+    """The scrubbing as first written, one row at a time: the reference for the
+    per-distinct-answer, numpy-prefiltered version (issue 14)."""
+    import re
+
+    from cxstudy.privacy import EMAIL, EMAIL_MASK, NAME_MASK, PHONE, PHONE_MASK, URL, URL_MASK
+
+    out = []
+    for answer, values in zip(text, personal.to_numpy(dtype=object), strict=True):
+        if not isinstance(answer, str):
+            out.append(pd.NA)
+            continue
+        answer = PHONE.sub(PHONE_MASK, URL.sub(URL_MASK, EMAIL.sub(EMAIL_MASK, answer)))
+        lowered = answer.casefold()
+        for value in values:
+            if isinstance(value, str):
+                for part in {value.strip(), *value.split()}:
+                    if len(part) >= 3 and part.casefold() in lowered:
+                        answer = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", NAME_MASK, answer,
+                                        flags=re.IGNORECASE)
+        out.append(answer)
+    return pd.Series(out, index=text.index, dtype="string")
+
+
+NAMES = ["Ann", "Ann Marie", " Jo ", "STRASSE", "Ωmega", "Zoë\u3000Li", "x", "", None, 4.5]
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.tuples(
+    st.sampled_from(["Ann said hi", "ann marie called", "Jo and Jon", "strasse 5",
+                     "ωmega thanks", "Zoë Li here", "mail a@b.co now", "nothing", None,
+                     "call 020 7946 0958, Ann"]),
+    st.sampled_from(NAMES), st.sampled_from(NAMES)), min_size=1, max_size=12),
+    text_columns=st.booleans())
+def test_scrubbing_equals_the_row_by_row_reference(rows, text_columns):
+    from cxstudy.privacy import PersonalValues, scrub_text
+
+    text = pd.Series([r[0] for r in rows], dtype="str", index=range(10, 10 + len(rows)))
+    personal = pd.DataFrame({"First": [r[1] for r in rows], "Last": [r[2] for r in rows]},
+                            dtype=object)
+    if text_columns:  # an export's text columns, as the readers give them
+        personal = personal.map(lambda v: v if isinstance(v, str) else None).astype("str")
+    expected = _scrub_row_by_row(text, personal)
+    pd.testing.assert_series_equal(scrub_text(text, personal), expected)
+    pd.testing.assert_series_equal(scrub_text(text, PersonalValues(personal)), expected)
+    # the same rows among others (all rows read, the kept ones scrubbed), in reverse order
+    others = personal.iloc[::-1].reset_index(drop=True)
+    read = pd.concat([others, personal, others], ignore_index=True)
+    kept = np.arange(len(personal), 2 * len(personal))
+    pd.testing.assert_series_equal(scrub_text(text, PersonalValues(read, rows=kept)), expected)
+
+
+def test_a_pii_column_named_in_other_case_still_protects(tmp_path):
+    import cxstudy as cx
+
+    (tmp_path / "leaders.csv").write_text("Name,Q1,OE\nZoe Quill,Agree,Great\n"
+                                          "Bob Marsh,Agree,Fine\n", encoding="utf-8")
+    (tmp_path / "customers.csv").write_text(
+        "name,Q1,OE\nAnna Berg,Agree,Anna Berg here: the bills are wrong\n"
+        "Carl Dunn,Disagree,slow\n", encoding="utf-8")
+    from .conftest import minimal_study
+
+    spec = minimal_study(pii_columns=["NAME"], open_ended=[
+        {"id": "oe", "question": "Anything else?", "column": "OE"}])
+    study = cx.load_study(spec, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    assert "Anna Berg" not in " ".join(responses["oe"].dropna())
