@@ -57,6 +57,18 @@ def sha256_tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+# the example report's pages and the notebooks they are made from, in the same order
+PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html",
+         "segments.html"]
+NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb",
+             "04_trends.ipynb", "05_segments.ipynb"]
+
+
+def pages(report: Path) -> dict[str, str]:
+    """The text of each page of a report folder (one with every page)."""
+    return {name: (report / name).read_text(encoding="utf-8") for name in PAGES}
+
+
 AGREE5 = {"labels": ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
                      "Strongly agree"], "top_box": 2, "missing": ["Don't know"]}
 

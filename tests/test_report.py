@@ -18,16 +18,7 @@ import cxstudy as cx
 import cxstudy.voices
 from cxstudy.exceptions import ReadError, ReportError
 
-from .conftest import ROOT, copy_project, sha256_tree
-
-PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html",
-         "segments.html"]
-NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb",
-             "04_trends.ipynb", "05_segments.ipynb"]
-
-
-def pages(report: Path) -> dict[str, str]:
-    return {name: (report / name).read_text(encoding="utf-8") for name in PAGES}
+from .conftest import NOTEBOOKS, PAGES, ROOT, copy_project, pages, sha256_tree
 
 
 def test_report_folder_contents(built):
