@@ -179,8 +179,7 @@ def pytest_configure(config):
     sooner) when the run may need them: the whole suite, or the tests that read them."""
     if config.option.collectonly or "process" in _BACKGROUND:
         return
-    wanted = {ROOT, ROOT / "tests", ROOT / "tests" / "test_report.py",
-              ROOT / "tests" / "test_shapes.py"}
+    wanted = {ROOT, ROOT / "tests", *_files_reading_the_reports()}
     if any(Path(str(arg).split("::")[0]).resolve() in wanted for arg in config.args):
         _start_background_build()
 
@@ -197,6 +196,15 @@ def pytest_collection_modifyitems(session, config, items):
         items.sort(key=_needs_reports)  # stable: files and tests keep their order otherwise
     else:  # started for nothing (a -k or -m that leaves those tests out)
         _stop_background_build()
+
+
+def _files_reading_the_reports() -> list[Path]:
+    """The test files with a test that takes the ``built`` fixture."""
+    import re
+
+    takes_built = re.compile(r"^def test_\w+\([^)]*\bbuilt\b", re.MULTILINE)
+    return [path for path in (ROOT / "tests").glob("test_*.py")
+            if takes_built.search(path.read_text(encoding="utf-8"))]
 
 
 def _needs_reports(item) -> bool:

@@ -7,11 +7,12 @@ import shutil
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from cxstudy.cli import main
 
-from .conftest import ROOT
+from .conftest import ROOT, sha256_tree
 
 
 @pytest.fixture()
@@ -206,3 +207,21 @@ def test_workers_of_a_killed_parallel_run_stop_too(project):
     for worker in alive:
         worker.kill()
     assert not alive, [w.pid for w in alive]
+
+
+def test_parallel_run_is_identical_to_serial(built):
+    project, serial, parallel, raw_before = built
+    assert sha256_tree(project / "data" / "raw") == raw_before  # raw data only ever read
+    for slug in ("stars",):  # --jobs 2 through the command line, and in this process
+        a, b = serial / "reports" / slug, parallel / "reports" / slug
+        assert sha256_tree(a / "tables") == sha256_tree(b / "tables")
+        processed_a = serial / "data" / "processed" / slug
+        processed_b = parallel / "data" / "processed" / slug
+        pd.testing.assert_frame_equal(pd.read_parquet(processed_a / "responses.parquet"),
+                                      pd.read_parquet(processed_b / "responses.parquet"))
+        assert sha256_tree(processed_a) == sha256_tree(processed_b)
+        names = sorted(p.name for p in a.glob("*.html"))
+        assert names == sorted(p.name for p in b.glob("*.html")) and len(names) == 4
+        for name in names:
+            strip = re.compile(r"built \d{4}-\d\d-\d\d \d\d:\d\d UTC")
+            assert strip.sub("", (a / name).read_text()) == strip.sub("", (b / name).read_text())

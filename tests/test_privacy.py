@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cxstudy as cx
+import cxstudy.voices
 from cxstudy.clean import clean
 
 from .conftest import CUSTOMERS, build, minimal_study, write
@@ -115,3 +116,16 @@ def test_a_pii_column_named_in_other_case_still_protects(tmp_path):
     study = cx.load_study(spec, base_dir=tmp_path)
     responses = cx.clean(cx.read_sources(study), study).responses
     assert "Anna Berg" not in " ".join(responses["oe"].dropna())
+
+
+def test_voices_page_escapes_respondent_text_and_names_no_one(built):
+    project, serial, _parallel, _raw = built
+    page = (serial / "reports" / "example" / "voices.html").read_text()
+    assert "In their own words" in page and "Where the audiences disagree" in page
+    assert "<b>Bills</b>" not in page  # a respondent's markup is shown as text, if at all
+    raw = pd.concat([pd.read_csv(p, skiprows=[1, 2]) for p in
+                     (project / "data" / "raw" / "example").glob("*qualtrics.csv")])
+    for email in raw["RecipientEmail"].dropna().head(200):
+        assert email not in page
+    themes = pd.read_csv(serial / "reports" / "example" / "tables" / "themes.csv")
+    assert list(themes.columns) == ["wave", *cx.voices.THEME_COLUMNS]
