@@ -284,6 +284,13 @@ def example_cleaned():
 
 
 @pytest.fixture(scope="session")
+def example_responses(example_cleaned):
+    """The example's cleaned responses, every wave: (study, responses)."""
+    study, _raw, result = example_cleaned
+    return study, result.responses
+
+
+@pytest.fixture(scope="session")
 def example_2026(example_cleaned):
     """The example's latest wave: (study, its responses). Its exports are the ones the
     single-wave example had, so the numbers tests check are the published story."""

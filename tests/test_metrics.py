@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 import cxstudy as cx
-import cxstudy.report
+from cxstudy import report
 from cxstudy.exceptions import DataError
 from cxstudy.metrics import nps_estimate
 from cxstudy.waves import metric_trends
@@ -251,3 +251,14 @@ def test_derived_importance_is_scipys_spearman_exactly(pairs):
         assert rho == float(sps.spearmanr(values[both], outcome[both]).statistic)
         if abs(rho) == 1 and n > 3:  # (with 3 pairs there is no interval)
             assert low == high == rho
+
+
+def test_metric_table_says_which_kind_each_row_is(example):
+    study, responses = example
+    table = cx.metric_table(responses, study)
+    kinds = dict(zip(table["metric"], table["kind"], strict=False))
+    assert kinds == {"nps": "nps", "ces": "ces", "ces_low_effort": "ces_low_effort",
+                     "csat": "csat"}
+    shown = report.metric_display(table)
+    assert set(shown["Metric"]) == {"NPS (points)", "CES (mean effort score)",
+                                    "CES: low effort (top-box)", "CSAT (top-box)"}

@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 
 import nbformat
+import pytest
+
+from cxstudy import report
 
 from .conftest import ROOT
 
@@ -36,3 +39,10 @@ def test_notebooks_are_thin_and_documented():
         code = [c.source for c in nb.cells if c.cell_type == "code"]
         assert all(len(source.splitlines()) <= 25 for source in code), path.name
         assert not any(re.search(r"^\s*def ", source, re.M) for source in code), path.name
+
+
+def test_setup_checks_the_notebook_parameters():
+    with pytest.raises(ValueError, match=r"must be the path of a \.yml study file"):
+        report.setup("studies/example.txt")
+    with pytest.raises(ValueError, match="parameter processed must be a path given as text"):
+        report.setup("studies/example.yml", processed=3)
