@@ -27,9 +27,8 @@ STUDY_LEVEL = {"study_codebook", "trend_table", "dimension_trends", "metric_tren
 
 
 @pytest.fixture(scope="module")
-def example(example_cleaned):
-    study, _raw, result = example_cleaned
-    return study, result.responses
+def example(example_responses):
+    return example_responses
 
 
 @pytest.fixture()

@@ -240,13 +240,8 @@ def test_weighted_estimates_use_kish_effective_n():
 # the example study and the real surveys
 
 
-@pytest.fixture(scope="module")
-def example(example_2026):
-    return example_2026
-
-
-def test_example_gap_table_contract_and_story(example):
-    study, responses = example
+def test_example_gap_table_contract_and_story(example_2026):
+    study, responses = example_2026
     table = cx.gap_table(responses, study)
     assert list(table.columns[:26]) == [
         "wave", "item", "text", "dimension", "group", "reference", "n", "n_ref", "top_box",
@@ -267,8 +262,8 @@ def test_example_gap_table_contract_and_story(example):
         assert_row_matches(row, expected)
 
 
-def test_example_kruskal_pgi_and_blind_spots(example):
-    study, responses = example
+def test_example_kruskal_pgi_and_blind_spots(example_2026):
+    study, responses = example_2026
     kruskal = cx.kruskal_table(responses, study)
     row = kruskal[kruskal["item"] == "excellent"].iloc[0]
     samples = [responses.loc[responses["group"] == g, "excellent"].dropna() for g in study.groups]
@@ -281,8 +276,8 @@ def test_example_kruskal_pgi_and_blind_spots(example):
     assert (spots["gap"] > 0).all()
 
 
-def test_pgi_agrees_with_a_respondent_bootstrap(example):
-    study, responses = example
+def test_pgi_agrees_with_a_respondent_bootstrap(example_2026):
+    study, responses = example_2026
     pgi = cx.perception_gap_index(responses, study, n_boot=2000)
     items = [i.id for i in study.items]
     top = (responses[items].astype(float) >= 4).where(responses[items].notna())
