@@ -71,6 +71,7 @@ def pages(report: Path) -> dict[str, str]:
 
 AGREE5 = {"labels": ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
                      "Strongly agree"], "top_box": 2, "missing": ["Don't know"]}
+LABELS = AGREE5["labels"]
 
 
 def minimal_study(**overrides) -> dict:

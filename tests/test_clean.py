@@ -12,16 +12,14 @@ from cxstudy.clean import REASONS, clean
 from cxstudy.exceptions import DataError, StudyFileError
 
 from .conftest import (
-    AGREE5,
     CUSTOMERS,
     FIXTURES,
+    LABELS,
     LEADERS,
     build,
     minimal_study,
     write,
 )
-
-LABELS = AGREE5["labels"]
 
 
 def assert_log_accounts_for_every_row(raw, result):

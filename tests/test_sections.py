@@ -9,9 +9,7 @@ import yaml
 import cxstudy as cx
 from cxstudy.exceptions import StudyFileError
 
-from .conftest import AGREE5, EXAMPLE_STUDY, ROOT, minimal_study, problems_of, wave_sources
-
-LABELS = AGREE5["labels"]
+from .conftest import AGREE5, EXAMPLE_STUDY, LABELS, ROOT, minimal_study, problems_of, wave_sources
 
 
 def test_unknown_audience_in_columns():

@@ -11,9 +11,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 import cxstudy as cx
 from cxstudy.exceptions import DataError, StudyFileError
 
-from .conftest import AGREE5, minimal_study
-
-LABELS = AGREE5["labels"]
+from .conftest import minimal_study
 
 
 def region_study(tmp_path, leaders: dict[str, list[str]], customers: dict[str, list[str]],

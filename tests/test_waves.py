@@ -15,10 +15,7 @@ import cxstudy as cx
 from cxstudy import stats
 from cxstudy.waves import change_z_test, mover_interval, trend_table
 
-from .conftest import AGREE5, ROOT, minimal_study, wave_sources
-
-LABELS = AGREE5["labels"]
-
+from .conftest import ROOT, minimal_study, wave_sources
 
 # ---------------------------------------------------------------------------
 # a two-wave study: never pooled

@@ -16,7 +16,7 @@ from cxstudy.exceptions import DataError, StudyFileError
 from cxstudy.waves import one_wave
 from cxstudy.weights import rake
 
-from .conftest import EXAMPLE_STUDY
+from .conftest import EXAMPLE_STUDY, LABELS
 
 
 def test_raking_hand_computed_case():
@@ -130,11 +130,9 @@ def test_design_weight_column_from_the_export(tmp_path):
                           "Q1": ["Agree", "Disagree", "Agree", "Agree"] * 2,
                           "w": [2.0, 1.0, 1.0, 0.0, 1, 1, 1, 1]})
     frame.to_csv(tmp_path / "a.csv", index=False)
-    agree = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-             "Strongly agree"]
     spec = {"study": "w", "slug": "w", "groups": ["staff", "customers"], "min_group_size": 1,
             "sources": [{"path": "a.csv", "group_column": "segment"}],
-            "scales": {"a": {"labels": agree, "top_box": 2}},
+            "scales": {"a": {"labels": LABELS, "top_box": 2}},
             "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1"}],
             "weights": {"group": "customers", "column": "w", "trim": False}}
     study = cx.load_study(spec, base_dir=tmp_path)
