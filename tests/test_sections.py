@@ -28,33 +28,21 @@ def test_group_column_requires_groups_list():
     assert any(p.startswith("groups: missing") for p in found)
 
 
-def test_source_needs_an_audience():
-    found = problems_of(minimal_study(sources=[{"path": "a.csv"}]))
-    assert any("sources[0]: no audience" in p for p in found)
-
-
-def test_pii_column_cannot_be_an_answer_column():
-    found = problems_of(minimal_study(pii_columns=["Q1"]))
-    assert any("'Q1' is listed in pii_columns" in p for p in found)
-
-
-def test_weights_margins_must_sum_to_one():
-    found = problems_of(minimal_study(weights={"group": "customers",
-                                               "margins": {"region": {"N": 0.5, "S": 0.6}}}))
-    assert any("weights.margins.region: shares sum to 1.1" in p for p in found)
-
-
-def test_scale_validation():
-    study = minimal_study(scales={"agree5": {"labels": ["No", "Yes"], "top_box": 2,
-                                             "missing": ["yes"]}})
-    found = "\n".join(problems_of(study))
-    assert "scales.agree5.top_box: found 2" in found
-    assert "also a scale point" in found
-
-
-def test_ids_must_be_unique_across_items_and_questions():
-    study = minimal_study(open_ended=[{"id": "excellent", "question": "?", "column": "C"}])
-    assert any("used twice" in p for p in problems_of(study))
+@pytest.mark.parametrize("overrides, expected", [
+    ({"sources": [{"path": "a.csv"}]}, ["sources[0]: no audience"]),
+    ({"pii_columns": ["Q1"]}, ["'Q1' is listed in pii_columns"]),
+    ({"weights": {"group": "customers", "margins": {"region": {"N": 0.5, "S": 0.6}}}},
+     ["weights.margins.region: shares sum to 1.1"]),
+    ({"scales": {"agree5": {"labels": ["No", "Yes"], "top_box": 2, "missing": ["yes"]}}},
+     ["scales.agree5.top_box: found 2", "also a scale point"]),
+    ({"open_ended": [{"id": "excellent", "question": "?", "column": "C"}]}, ["used twice"]),
+], ids=["a source needs an audience", "a pii column cannot be an answer column",
+        "weights margins must sum to one", "scale validation",
+        "ids must be unique across items and questions"])
+def test_a_section_refuses(overrides, expected):
+    found = problems_of(minimal_study(**overrides))
+    for message in expected:
+        assert any(message in p for p in found), (message, found)
 
 
 # ---------------------------------------------------------------------------
