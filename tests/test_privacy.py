@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cxstudy as cx
 import cxstudy.voices
 from cxstudy.clean import clean
+from cxstudy.privacy import hash_id, scrub_text
 
 from .conftest import CUSTOMERS, build, minimal_study, write
 
@@ -129,3 +131,48 @@ def test_voices_page_escapes_respondent_text_and_names_no_one(built):
         assert email not in page
     themes = pd.read_csv(serial / "reports" / "example" / "tables" / "themes.csv")
     assert list(themes.columns) == ["wave", *cx.voices.THEME_COLUMNS]
+
+
+# ---------------------------------------------------------------------------
+# scrub_text and hash_id on their own
+
+
+@pytest.mark.parametrize("answer, scrubbed", [
+    ("write to jo.smith+cx@mail.example.co.uk please", "write to [email] please"),
+    ("call +44 (20) 7946-0958 today", "call [phone] today"),
+    ("ring 020 7946 0958", "ring [phone]"),
+    ("see www.example.com/a?b=1 now", "see [link] now"),
+    ("https://x.example/p", "[link]"),
+], ids=["email", "phone with country and area", "phone with spaces", "www link", "http link"])
+def test_emails_phones_and_links_are_masked(answer, scrubbed):
+    assert scrub_text(pd.Series([answer])).tolist() == [scrubbed]
+
+
+@pytest.mark.parametrize("answer", [
+    "open 24/7, rated 9/10",
+    "we paid 1,250.50 in 2026",
+    "order 12345 on 03/12/2026",
+    "3 times in 6 weeks",
+])
+def test_ordinary_numbers_stay(answer):
+    assert scrub_text(pd.Series([answer])).tolist() == [answer]
+
+
+def test_a_respondents_own_name_is_masked_in_their_answer_only():
+    text = pd.Series(["Ann Lee was great; annual fee too high", "ask ann", "LEE said no", None,
+                      "Jo helped"], dtype="str")
+    personal = pd.DataFrame({"Name": ["Ann Lee", "Bob Ray", "ann lee", "Ann Lee", "Jo"]})
+    assert scrub_text(text, personal).tolist() == [
+        "[name] [name] was great; annual fee too high",  # whole words only: "annual" stays
+        "ask ann",                 # another respondent's name is no name of this one
+        "[name] said no",          # any case
+        pd.NA,                     # missing stays missing
+        "Jo helped"]               # parts under 3 letters are not looked for
+
+
+def test_hashed_ids_are_stable_salted_and_not_the_id():
+    ids = pd.Series(["a@corp.example", None, "a@corp.example", "b@corp.example"])
+    hashed = hash_id(ids, "acme")
+    assert hashed[0] == hashed[2] != hashed[3] and pd.isna(hashed[1])
+    assert hashed[0].startswith("h") and len(hashed[0]) == 17 and "corp" not in hashed[0]
+    assert hash_id(ids, "other")[0] != hashed[0]  # another study's salt, another id
