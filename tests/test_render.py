@@ -15,9 +15,10 @@ import pytest
 import zmq
 
 import cxstudy as cx
+from cxstudy import render
 from cxstudy.exceptions import ReportError
 
-from .conftest import NOTEBOOKS, PAGES, ROOT, pages, sha256_tree
+from .conftest import NOTEBOOKS, PAGES, ROOT, minimal_study, pages, sha256_tree, wave_sources
 
 
 def test_report_folder_contents(built):
@@ -139,3 +140,72 @@ def test_print_to_pdf_gives_one_section_a_landscape_page(built, tmp_path):
     boxes = [tuple(map(float, box)) for box in
              re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)]
     assert boxes and all(width > height for width, height in boxes)  # A4 landscape
+
+
+# ---------------------------------------------------------------------------
+# the pages of a study, and one page made from a small executed notebook
+
+
+@pytest.mark.parametrize("extra, expected", [
+    ({}, ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb"]),
+    ({"open_ended": [{"id": "why", "question": "Why?", "column": "C"}]},
+     ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb"]),
+    ({"waves": ["2025", "2026"]},
+     ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "04_trends.ipynb"]),
+    ({"segments": [{"id": "region", "column": "Region"}]},
+     ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "05_segments.ipynb"]),
+])
+def test_pages_for_picks_the_pages_by_what_the_study_has(extra, expected):
+    spec = wave_sources() if "waves" in extra else minimal_study(**extra)
+    study = cx.load_study(spec, base_dir=ROOT)
+    chosen = render.pages_for(study)
+    assert list(chosen) == expected
+    assert chosen["00_summary.ipynb"] == ("index.html", "Executive summary")
+
+
+def small_executed_notebook(folder: Path) -> Path:
+    """An executed summary notebook: a title, a section in Markdown, a code cell whose
+    output shows a section of its own, and a cell tagged for nbval's check only."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Summary\n\nWhat the study found."),
+        nbformat.v4.new_markdown_cell("## The *largest* gaps\n\nText."),
+        nbformat.v4.new_code_cell(
+            "hidden_variable_name = 41 + 1\nprint(hidden_variable_name)",
+            outputs=[nbformat.v4.new_output("stream", name="stdout", text="forty-two\n"),
+                     nbformat.v4.new_output("display_data", data={
+                         "text/markdown": "## Where the audiences disagree\n\nMore."})]),
+        nbformat.v4.new_code_cell("print('checked by nbval')", metadata={"tags": ["cx-check"]},
+                                  outputs=[nbformat.v4.new_output(
+                                      "stream", name="stdout", text="numbers for nbval\n")]),
+    ]
+    path = folder / "00_summary.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_the_contents_list_every_section_of_markdown_and_of_outputs(tmp_path):
+    nb = nbformat.read(small_executed_notebook(tmp_path), as_version=4)
+    assert render._toc(nb) == [
+        {"text": "The largest gaps", "anchor": "The-largest-gaps"},
+        {"text": "Where the audiences disagree", "anchor": "Where-the-audiences-disagree"}]
+
+
+def test_to_html_shows_outputs_without_code_scripts_or_links(tmp_path):
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    page = render.to_html(small_executed_notebook(tmp_path), "index.html", study,
+                          "the footer line")
+    assert "forty-two" in page and "the footer line" in page
+    assert "hidden_variable_name" not in page  # no input cell
+    assert "numbers for nbval" not in page  # cells tagged cx-check are left out
+    assert "<script src" not in page and not re.search(r"https?://", page)
+    assert "<title>Test study — Executive summary</title>" in page
+    toc = re.search(r'<div[^>]*class="cx-toc"[^>]*>.*?</div>', page, re.DOTALL).group(0)
+    ids = set(re.findall(r'id="([^"]+)"', page))
+    links = re.findall(r'href="#([^"]+)"', toc)
+    assert links == ["The-largest-gaps", "Where-the-audiences-disagree"]
+    assert set(links) <= ids
+    nav = re.search(r'<nav[^>]*class="cx-nav".*?</nav>', page, re.DOTALL).group(0)
+    assert re.findall(r'href="([^"#]+)"', nav) == ["index.html", "data_quality.html",
+                                                   "gaps.html"]
+    assert 'aria-current="page"' in nav.split('href="data_quality.html"')[0]
