@@ -3,13 +3,16 @@ as it was."""
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import pytest
 
+from cxstudy import processed
 from cxstudy.clean import clean
-from cxstudy.processed import write_processed
+from cxstudy.processed import load_processed, write_processed
 
-from .conftest import CUSTOMERS, LEADERS, build, sha256_tree
+from .conftest import CUSTOMERS, LEADERS, build, sha256_tree, write
 
 
 def test_write_processed_is_atomic_and_round_trips(tmp_path):
@@ -42,3 +45,31 @@ def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
         write_processed(raw, result, study, folder)
     assert sha256_tree(folder) == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no half folder
+
+
+def test_load_processed_reads_what_was_written(tmp_path):
+    study, raw = build(tmp_path, LEADERS, CUSTOMERS[:2])
+    result = clean(raw, study)
+    folder = write_processed(raw, result, study, tmp_path / "out")
+    responses, log, sources = load_processed(study, folder)
+    assert list(responses["group"].cat.categories) == list(study.groups)  # the study's order
+    pd.testing.assert_frame_equal(responses.drop(columns="group"),
+                                  result.responses.drop(columns="group"), check_dtype=False)
+    assert log["respondent_id"].tolist() == result.log["respondent_id"].astype(str).tolist()
+    assert len(sources) == 2
+
+
+def test_load_processed_cleans_again_when_an_export_is_newer(tmp_path, monkeypatch):
+    (tmp_path / "studies").mkdir()
+    study, raw = build(tmp_path / "studies", LEADERS, CUSTOMERS[:2])
+    folder = write_processed(raw, clean(raw, study), study)
+    assert folder == tmp_path / "data" / "processed" / "test"
+    before = sha256_tree(folder)
+    with monkeypatch.context() as patched:  # fresh: read from the folder, no export read
+        patched.setattr(processed, "read_sources", lambda study: pytest.fail("read again"))
+        assert len(load_processed(study)[0]) == 5
+    later = folder.stat().st_mtime + 10
+    write(tmp_path / "studies" / "customers.csv", CUSTOMERS)  # a respondent more
+    os.utime(tmp_path / "studies" / "customers.csv", (later, later))
+    assert len(load_processed(study)[0]) == 6
+    assert sha256_tree(folder) == before  # nothing written
