@@ -7,11 +7,13 @@ import shutil
 
 import pandas as pd
 import pytest
+import yaml
 
 import cxstudy as cx
 from cxstudy.exceptions import ReadError
+from cxstudy.pipeline import output_root, validate
 
-from .conftest import copy_project, sha256_tree
+from .conftest import CUSTOMERS, LEADERS, copy_project, minimal_study, sha256_tree, write
 
 
 def test_tables_match_the_public_functions(built):
@@ -65,3 +67,50 @@ def test_cleaned_data_that_cannot_be_written_starts_no_page_and_keeps_both(
         cx.run(project / "studies" / "tiny.yml", out=out, progress=lines.append)
     assert not [line for line in lines if ": page " in line]
     assert sha256_tree(out) == before
+
+
+# ---------------------------------------------------------------------------
+# a small study: run without a report, validate, where outputs go
+
+
+@pytest.fixture()
+def small_study_file(tmp_path):
+    """A study file in ``studies/`` of a project with its two exports beside it."""
+    (tmp_path / "studies").mkdir()
+    write(tmp_path / "studies" / "leaders.csv", LEADERS)
+    write(tmp_path / "studies" / "customers.csv", CUSTOMERS)
+    path = tmp_path / "studies" / "test.yml"
+    path.write_text(yaml.safe_dump(minimal_study()), encoding="utf-8")
+    return path
+
+
+def test_a_run_without_a_report_writes_the_cleaned_data_only(small_study_file, tmp_path):
+    lines: list[str] = []
+    result = cx.run(small_study_file, report=False, progress=lines.append)
+    assert (result.rows_in, result.rows_kept) == (6, 6)
+    assert result.report_dir is None
+    assert result.processed_dir == tmp_path / "data" / "processed" / "test"
+    assert sorted(p.name for p in result.processed_dir.iterdir()) == [
+        "cleaning_log.csv", "responses.parquet", "sources.csv"]
+    assert not (tmp_path / "reports" / "test").exists()
+    assert lines[0] == "test: reading 2 source(s)"
+    assert any(line.startswith("test: kept 6 of 6 rows (0 dropped") for line in lines)
+
+
+def test_output_root_is_the_project_unless_out_is_given(small_study_file, tmp_path):
+    study = cx.load_study(small_study_file)
+    assert output_root(study, None) == tmp_path
+    assert output_root(study, tmp_path / "elsewhere") == (tmp_path / "elsewhere").resolve()
+
+
+def test_validate_collects_the_study_files_and_the_exports_problems(small_study_file):
+    found = validate(small_study_file)
+    assert found.problems == [] and found.rows == 6 and found.study.slug == "test"
+    spec = minimal_study(correcton="holm")  # and a misspelt key ...
+    spec["sources"][0]["path"] = "gone.csv"  # ... beside an export that is not there
+    small_study_file.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    found = validate(small_study_file)  # reported, not raised
+    assert found.study is None
+    text = [str(p) for p in found.problems]
+    assert any(p.startswith("correcton: unknown key") for p in text), text
+    assert any(p.startswith("sources[0] (gone.csv): ") and "not found" in p for p in text), text
