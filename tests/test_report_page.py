@@ -1,5 +1,6 @@
-"""What a report notebook starts with (cxstudy.report.page): its parameters, checked, and
-notebooks that plain papermill can run."""
+"""What a report notebook starts with (cxstudy.report.page): its parameters, checked, the
+study file found from below the project, figures with alt text, notebooks plain papermill
+can run."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ import re
 import nbformat
 import pytest
 
+import cxstudy as cx
 from cxstudy import report
+from cxstudy.report.page import locate
 
-from .conftest import ROOT
+from .conftest import ROOT, wave_sources
 
 
 def test_plain_papermill_runs_a_notebook(tmp_path):
@@ -46,3 +49,37 @@ def test_setup_checks_the_notebook_parameters():
         report.setup("studies/example.txt")
     with pytest.raises(ValueError, match="parameter processed must be a path given as text"):
         report.setup("studies/example.yml", processed=3)
+
+
+def test_locate_finds_the_study_file_from_below_the_project(tmp_path, monkeypatch):
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "acme.yml").write_text("study: A\n")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")  # where JupyterLab runs a notebook
+    assert locate("studies/acme.yml") == tmp_path / "studies" / "acme.yml"
+    assert locate(tmp_path / "studies" / "acme.yml") == tmp_path / "studies" / "acme.yml"
+    with pytest.raises(FileNotFoundError, match=r"study file studies/gone\.yml not found"):
+        locate("studies/gone.yml")
+
+
+def test_page_links_name_the_pages_the_study_has():
+    study = cx.load_study(wave_sources(), base_dir=ROOT)
+    assert report.page.page_links(study) == {
+        "index.html": "Executive summary", "data_quality.html": "Data quality",
+        "gaps.html": "Perception gaps", "trends.html": "Trends"}
+
+
+def test_a_figure_is_published_with_its_alt_text():
+    import matplotlib.pyplot as plt
+
+    from cxstudy.report.page import _png_with_alt
+
+    fig, ax = plt.subplots()
+    ax.set_title("Shares")
+    try:
+        png, metadata = _png_with_alt(fig)
+        assert png.startswith(b"\x89PNG") and metadata == {"alt": "Figure: Shares"}
+        fig.cx_alt = "Dot plot of top-box shares: leadership 76% (n = 25)"
+        assert _png_with_alt(fig)[1] == {"alt": fig.cx_alt}
+    finally:
+        plt.close(fig)
