@@ -4,10 +4,12 @@ between waves, the widest segment, numbers that never read -0."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 import cxstudy as cx
+from cxstudy.report.wording import escape, interval, md, names, p_text, pct, predicate
 
-from .conftest import pages
+from .conftest import ROOT, minimal_study, pages
 
 
 def test_headline_sentence_with_interval(built):
@@ -95,3 +97,25 @@ def test_numbers_never_read_minus_zero():
 
     assert points(-0.004) == "+0" and points(-0.031) == "-3" and points(0.645) == "+64"
     assert interval(-0.004, 0.2, as_points=True) == "+0 to +20"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (pct(0.456), "46%"), (pct(0.4567, 1), "45.7%"), (pct(float("nan")), "–"),
+    (interval(0.1, 0.25), "10–25%"), (interval(float("nan"), 0.3), "–"),
+    (interval(-0.31, 0.2, as_points=True), "-31 to +20"),
+    (p_text(0.0004), "< 0.001"), (p_text(0.0123), "0.012"), (p_text(float("nan")), "–"),
+    (names([]), ""), (names(["staff"]), "staff"), (names(["a", "b", "c"]), "a, b and c"),
+])
+def test_figures_and_lists_read_as_written(text, expected):
+    assert text == expected
+
+
+def test_text_from_a_study_or_a_respondent_is_shown_as_written():
+    shown = md("<b>Bills</b> *now* [here](http://x.example) mail a@b.co #1")
+    assert "<b>" not in shown and "&lt;b&gt;Bills&lt;/b&gt;" in shown  # no HTML
+    assert "\\*now\\*" in shown and "\\[here\\]\\(http\\://x\\.example\\)" in shown  # no link
+    assert "a\\@b\\.co" in shown and "\\#1" in shown  # no autolinked e-mail, no heading
+    assert escape('<i>x</i> & "y"') == "&lt;i&gt;x&lt;/i&gt; &amp; &quot;y&quot;"
+    study = cx.load_study(minimal_study(scales={"agree5": {
+        "labels": ["No", "<b>Yes</b>"], "top_box": 1}}), base_dir=ROOT)
+    assert predicate(study, "excellent") == "answer “&lt;b&gt;Yes&lt;/b&gt;”"
