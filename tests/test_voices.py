@@ -11,7 +11,7 @@ import cxstudy as cx
 from cxstudy import report, voices
 from cxstudy.exceptions import StudyFileError
 
-from .conftest import LABELS, ROOT
+from .conftest import LABELS, ROOT, copy_project
 
 CODEBOOK = {"themes": [
     {"id": "billing", "label": "Bills", "patterns": ["bill*", "invoice"]},
@@ -160,12 +160,9 @@ def test_broken_codebook_is_reported_with_its_theme(tmp_path):
 
 
 def test_validate_names_the_codebook(tmp_path):
-    import shutil
-
     from cxstudy.pipeline import validate
 
-    shutil.copytree(ROOT / "studies", tmp_path / "studies")
-    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    copy_project(tmp_path)
     book = tmp_path / "studies" / "themes" / "example.yml"
     book.write_text(book.read_text().replace("[wait*,", '["/wait(/",'))
     problems = validate(tmp_path / "studies" / "example.yml").problems
