@@ -57,29 +57,19 @@ def test_error_message_names_the_file(tmp_path):
     assert str(path) in message and "slug" in message and "lower-case" in message
 
 
-def test_duplicate_yaml_keys_are_an_error(tmp_path):
-    path = tmp_path / "dup.yml"
-    path.write_text("study: A\nslug: a\nslug: b\n")
+@pytest.mark.parametrize("text, expected", [
+    ("study: A\nslug: a\nslug: b\n", ["duplicate key 'slug'", "line 3"]),
+    ("study: A\nsources:\n  - path: x.csv\n   group: a\n", ["line 4"]),
+    ("study: !!python/object/apply:os.system ['echo hacked']\nslug: a\n", ["python/object"]),
+], ids=["duplicate yaml keys are an error", "yaml syntax error names line",
+        "yaml is loaded safely"])
+def test_a_study_file_that_is_not_plain_yaml_is_refused(tmp_path, text, expected):
+    path = tmp_path / "study.yml"
+    path.write_text(text)
     with pytest.raises(StudyFileError) as caught:
         cx.load_study(path)
-    assert "duplicate key 'slug'" in str(caught.value)
-    assert "line 3" in str(caught.value)
-
-
-def test_yaml_syntax_error_names_line(tmp_path):
-    path = tmp_path / "broken.yml"
-    path.write_text("study: A\nsources:\n  - path: x.csv\n   group: a\n")
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(path)
-    assert "line 4" in str(caught.value)
-
-
-def test_yaml_is_loaded_safely(tmp_path):
-    path = tmp_path / "evil.yml"
-    path.write_text("study: !!python/object/apply:os.system ['echo hacked']\nslug: a\n")
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(path)
-    assert "python/object" in str(caught.value)
+    for words in expected:
+        assert words in str(caught.value)
 
 
 def test_missing_study_file():
