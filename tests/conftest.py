@@ -1,4 +1,5 @@
-"""Shared fixtures: paths, the real data in ../shared/data, small study builders."""
+"""Shared fixtures: paths, the real data in ../shared/data, small study and export builders,
+the example study cleaned once, and the reports built once in the background."""
 
 from __future__ import annotations
 
@@ -88,7 +89,6 @@ def minimal_study(**overrides) -> dict:
     }
     study.update(overrides)
     return study
-
 
 
 def write(path, rows):

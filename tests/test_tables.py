@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cxstudy import tables
@@ -34,6 +34,7 @@ def test_complementary_suppression(n, hidden):
     assert complementary(n, STUDY).tolist() == hidden
 
 
+@settings(max_examples=50)
 @given(st.lists(st.integers(0, 30), min_size=1, max_size=8))
 def test_a_hidden_level_cannot_be_recovered_from_the_total(n):
     hidden = complementary(n, STUDY)
