@@ -131,6 +131,9 @@ class Results:
                 value = waves_module.stack([self.wave(w).table(name) for w in self.waves])
             else:
                 value = entry.compute(self)
+                if entry.spec is not None and entry.scope == "wave" and self.study.waves \
+                        and self.waves and "wave" not in value.columns:
+                    value = waves_module.with_wave(value, self.waves[0])  # its contract
             self._tables[name] = value
             self._computed.append(name)
         return self._tables[name]

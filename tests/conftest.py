@@ -1,4 +1,5 @@
-"""Shared fixtures: paths, the real data in ../shared/data, small study builders."""
+"""Shared fixtures: paths, the real data in ../shared/data, small study and export builders,
+the example study cleaned once, and the reports built once in the background."""
 
 from __future__ import annotations
 
@@ -6,9 +7,15 @@ import hashlib
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    import cxstudy as cx
 
 # CI explores the same examples every run (no flaky reds); locally hypothesis roams.
 settings.register_profile("ci", derandomize=True, print_blob=True)
@@ -51,8 +58,21 @@ def sha256_tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+# the example report's pages and the notebooks they are made from, in the same order
+PAGES = ["index.html", "data_quality.html", "gaps.html", "voices.html", "trends.html",
+         "segments.html"]
+NOTEBOOKS = ["00_summary.ipynb", "01_data_quality.ipynb", "02_gaps.ipynb", "03_voices.ipynb",
+             "04_trends.ipynb", "05_segments.ipynb"]
+
+
+def pages(report: Path) -> dict[str, str]:
+    """The text of each page of a report folder (one with every page)."""
+    return {name: (report / name).read_text(encoding="utf-8") for name in PAGES}
+
+
 AGREE5 = {"labels": ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
                      "Strongly agree"], "top_box": 2, "missing": ["Don't know"]}
+LABELS = AGREE5["labels"]
 
 
 def minimal_study(**overrides) -> dict:
@@ -71,6 +91,87 @@ def minimal_study(**overrides) -> dict:
     return study
 
 
+def write(path, rows):
+    """A CSV file of ``rows`` (lists of cells, the header first)."""
+    import csv
+
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    return path
+
+
+def build(tmp_path, leaders, customers, **overrides):
+    """The minimal study over leaders.csv and customers.csv of these rows: (study, raw rows)."""
+    import cxstudy as cx
+
+    write(tmp_path / "leaders.csv", leaders)
+    write(tmp_path / "customers.csv", customers)
+    study = cx.load_study(minimal_study(**overrides), base_dir=tmp_path)
+    return study, cx.read_sources(study)
+
+
+# exports of the minimal study, for build(): a little dirt (case, spaces, don't know, blanks)
+LEADERS = [["id", "Q1", "Q2"], ["L1", "Agree", "Agree"], ["L2", " STRONGLY agree", "Disagree"],
+           ["L3", "don\u2019t know", "Agree"], ["L4", "Disagree", ""]]
+CUSTOMERS = [["id", "Q1", "Q2"], ["C1", "Disagree", "Agree"], ["C2", "Strongly disagree", "x"]]
+
+
+def problems_of(mapping: dict) -> list[str]:
+    """The problems a study mapping is refused with (it must be refused)."""
+    import cxstudy as cx
+    from cxstudy.exceptions import StudyFileError
+
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(mapping, base_dir=ROOT)
+    return [str(p) for p in caught.value.problems]
+
+
+def wave_sources(**extra) -> dict:
+    """The minimal study in two waves, 2025 and 2026: a source per audience and wave."""
+    return minimal_study(waves=["2025", "2026"], sources=[
+        {"path": "l25.csv", "group": "leadership", "wave": "2025"},
+        {"path": "c25.csv", "group": "customers", "wave": "2025"},
+        {"path": "l26.csv", "group": "leadership", "wave": "2026"},
+        {"path": "c26.csv", "group": "customers", "wave": "2026"}], **extra)
+
+
+def make_study(k: int = 5, top_box: int = 2, groups=("a", "ref"), items=("q",),
+               values=None, min_group_size: int = 1, correction: str = "holm",
+               dimension: str = "D") -> cx.Study:
+    """A one-scale study of ``items`` (columns of the same names) over ``groups``, the last
+    the reference; a scale of ``k`` labels, or of numeric ``values``."""
+    import cxstudy as cx
+
+    scale = {"values": list(values)} if values is not None else {
+        "labels": [f"L{i}" for i in range(1, k + 1)]}
+    return cx.load_study({
+        "study": "t", "slug": "t", "groups": list(groups), "min_group_size": min_group_size,
+        "correction": correction,
+        "sources": [{"path": "x.csv", "group_column": "g"}],
+        "scales": {"s": {**scale, "top_box": top_box}},
+        "items": [{"id": i, "text": i, "scale": "s", "column": i, "dimension": dimension}
+                  for i in items]})
+
+
+def make_responses(answers: dict[str, list], weights=None, **columns) -> pd.DataFrame:
+    """answers: group -> list of codes (None = missing) for item 'q' (or dict item -> list)."""
+    import pandas as pd
+
+    groups, rows = [], {}
+    for group, values in answers.items():
+        per_item = values if isinstance(values, dict) else {"q": values}
+        length = len(next(iter(per_item.values())))
+        groups += [group] * length
+        for item, codes in per_item.items():
+            rows.setdefault(item, []).extend(codes)
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(groups))],
+                          "group": pd.Categorical(groups, categories=list(answers)),
+                          "weight": 1.0 if weights is None else weights})
+    for item, codes in rows.items():
+        frame[item] = pd.array(codes, dtype="Int8")
+    return frame
+
+
 _BACKGROUND: dict = {}
 
 
@@ -79,8 +180,7 @@ def pytest_configure(config):
     sooner) when the run may need them: the whole suite, or the tests that read them."""
     if config.option.collectonly or "process" in _BACKGROUND:
         return
-    wanted = {ROOT, ROOT / "tests", ROOT / "tests" / "test_report.py",
-              ROOT / "tests" / "test_shapes.py"}
+    wanted = {ROOT, ROOT / "tests", *_files_reading_the_reports()}
     if any(Path(str(arg).split("::")[0]).resolve() in wanted for arg in config.args):
         _start_background_build()
 
@@ -97,6 +197,15 @@ def pytest_collection_modifyitems(session, config, items):
         items.sort(key=_needs_reports)  # stable: files and tests keep their order otherwise
     else:  # started for nothing (a -k or -m that leaves those tests out)
         _stop_background_build()
+
+
+def _files_reading_the_reports() -> list[Path]:
+    """The test files with a test that takes the ``built`` fixture."""
+    import re
+
+    takes_built = re.compile(r"^def test_\w+\([^)]*\bbuilt\b", re.MULTILINE)
+    return [path for path in (ROOT / "tests").glob("test_*.py")
+            if takes_built.search(path.read_text(encoding="utf-8"))]
 
 
 def _needs_reports(item) -> bool:
@@ -173,6 +282,13 @@ def example_cleaned():
     study = cx.load_study(EXAMPLE_STUDY)
     raw = cx.read_sources(study)
     return study, raw, cx.clean(raw, study)
+
+
+@pytest.fixture(scope="session")
+def example_responses(example_cleaned):
+    """The example's cleaned responses, every wave: (study, responses)."""
+    study, _raw, result = example_cleaned
+    return study, result.responses
 
 
 @pytest.fixture(scope="session")

@@ -1,36 +1,25 @@
-"""Cleaning rules, coding, privacy and the row-by-row log."""
+"""Cleaning rules, coding and the row-by-row log (privacy: test_privacy.py; writing the
+cleaned data: test_processed.py)."""
 
 from __future__ import annotations
-
-import csv
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import cxstudy as cx
 from cxstudy.clean import REASONS, clean
 from cxstudy.exceptions import DataError, StudyFileError
-from cxstudy.processed import write_processed
 
-from .conftest import AGREE5, FIXTURES, minimal_study, sha256_tree
-
-LABELS = AGREE5["labels"]
-
-
-def write(path, rows):
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
-
-
-def build(tmp_path, leaders, customers, **overrides):
-    write(tmp_path / "leaders.csv", leaders)
-    write(tmp_path / "customers.csv", customers)
-    study = cx.load_study(minimal_study(**overrides), base_dir=tmp_path)
-    return study, cx.read_sources(study)
+from .conftest import (
+    CUSTOMERS,
+    FIXTURES,
+    LABELS,
+    LEADERS,
+    build,
+    minimal_study,
+    write,
+)
 
 
 def assert_log_accounts_for_every_row(raw, result):
@@ -42,11 +31,6 @@ def assert_log_accounts_for_every_row(raw, result):
     assert log.loc[~log["kept"], "reason"].isin(REASONS).all()
     assert log.groupby("source")["source_row"].apply(
         lambda rows: sorted(rows) == list(range(1, len(rows) + 1))).all()
-
-
-LEADERS = [["id", "Q1", "Q2"], ["L1", "Agree", "Agree"], ["L2", " STRONGLY agree", "Disagree"],
-           ["L3", "don\u2019t know", "Agree"], ["L4", "Disagree", ""]]
-CUSTOMERS = [["id", "Q1", "Q2"], ["C1", "Disagree", "Agree"], ["C2", "Strongly disagree", "x"]]
 
 
 def test_labels_match_case_and_space_insensitively_and_missing_codes(tmp_path):
@@ -242,40 +226,6 @@ def test_spss_source_with_group_column(tmp_path):
     assert result.responses["respondent_id"].tolist() == ["1", "2", "3", "4"]
 
 
-def test_pii_never_reaches_responses_and_text_is_scrubbed(tmp_path):
-    leaders = [["id", "Name", "Email", "Q1", "Comment"],
-               ["L1", "Priya Natarajan", "priya@corp.example", "Agree",
-                "Ask Priya or mail priya@corp.example, tel +44 20 7946 0958"],
-               ["L2", "Tom Li", "t@corp.example", "Agree", "see https://corp.example/x"]]
-    study_map = minimal_study(pii_columns=["Name", "Email"],
-                              open_ended=[{"id": "do_well", "question": "?",
-                                           "column": "Comment"}])
-    write(tmp_path / "leaders.csv", leaders)
-    write(tmp_path / "customers.csv", [["id", "Q1", "Comment"], ["C1", "Agree", "fine"]])
-    study = cx.load_study(study_map, base_dir=tmp_path)
-    result = clean(cx.read_sources(study), study)
-    text = result.responses["do_well"].tolist()
-    assert text[0] == "Ask [name] or mail [email], tel [phone]"
-    assert text[1] == "see [link]"
-    assert "Name" not in result.responses.columns and "Email" not in result.responses.columns
-    flat = result.responses.astype(str).to_string() + result.log.astype(str).to_string()
-    for secret in ["Priya", "priya@corp.example", "Natarajan", "7946"]:
-        assert secret not in flat
-
-
-def test_pii_id_column_is_hashed(tmp_path):
-    leaders = [["Email", "Q1"], ["a@corp.example", "Agree"], ["a@corp.example", "Agree"]]
-    study, raw = build(tmp_path, leaders, CUSTOMERS[:2],
-                       sources=[{"path": "leaders.csv", "group": "leadership",
-                                 "id_column": "Email"},
-                                {"path": "customers.csv", "group": "customers"}],
-                       pii_columns=["Email"])
-    result = clean(raw, study)
-    ids = result.log["respondent_id"].tolist()
-    assert ids[0] == ids[1] and ids[0].startswith("h") and "@" not in ids[0]
-    assert result.log["reason"].tolist()[1] == "duplicate"  # still de-duplicated
-
-
 def test_estimates_and_nps_are_checked(tmp_path):
     leaders = [["id", "Q1", "EST"], ["L1", "Agree", "75%"], ["L2", "Agree", "150"]]
     customers = [["id", "Q1", "NPS"], ["C1", "Agree", "10 - Extremely likely"],
@@ -294,38 +244,6 @@ def test_estimates_and_nps_are_checked(tmp_path):
     assert "NPS answers are whole numbers 0-10" in message
 
 
-def test_write_processed_is_atomic_and_round_trips(tmp_path):
-    study, raw = build(tmp_path, LEADERS, CUSTOMERS[:2])
-    result = clean(raw, study)
-    folder = write_processed(raw, result, study, tmp_path / "out")
-    assert sorted(p.name for p in folder.iterdir()) == ["cleaning_log.csv", "responses.parquet",
-                                                        "sources.csv"]
-    back = pd.read_parquet(folder / "responses.parquet")
-    pd.testing.assert_frame_equal(back, result.responses, check_dtype=False)
-    assert str(back["excellent"].dtype) == "Int8"
-    log = pd.read_csv(folder / "cleaning_log.csv", keep_default_na=False)
-    assert list(log.columns) == ["source", "source_row", "respondent_id", "group", "kept",
-                                 "reason", "detail"]
-    assert len(log) == len(raw)
-
-
-def test_failed_write_leaves_previous_file(tmp_path, monkeypatch):
-    study, raw = build(tmp_path, LEADERS, CUSTOMERS[:2])
-    result = clean(raw, study)
-    folder = write_processed(raw, result, study, tmp_path / "out")
-    before = sha256_tree(folder)
-
-    def boom(*args, **kwargs):
-        raise OSError("disk full")
-
-    # the last file fails: the first two must not replace their old versions either
-    monkeypatch.setattr(pd.DataFrame, "to_csv", boom)
-    with pytest.raises(OSError):
-        write_processed(raw, result, study, folder)
-    assert sha256_tree(folder) == before
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]  # no half folder
-
-
 def test_an_audience_without_rows_is_refused(tmp_path):
     write(tmp_path / "leaders.csv", [["Q1"], ["Agree"]])
     write(tmp_path / "customers.csv", [["Q1"], ["Agree"]])
@@ -336,58 +254,6 @@ def test_an_audience_without_rows_is_refused(tmp_path):
     with pytest.raises(StudyFileError, match=r"groups \(staff\): no row of any export belongs "
                                              r"to this audience"):
         clean(cx.read_sources(study), study)
-
-
-def _scrub_row_by_row(text: pd.Series, personal: pd.DataFrame) -> pd.Series:
-    """The scrubbing as first written, one row at a time: the reference for the
-    per-distinct-answer, numpy-prefiltered version (issue 14)."""
-    import re
-
-    from cxstudy.privacy import EMAIL, EMAIL_MASK, NAME_MASK, PHONE, PHONE_MASK, URL, URL_MASK
-
-    out = []
-    for answer, values in zip(text, personal.to_numpy(dtype=object), strict=True):
-        if not isinstance(answer, str):
-            out.append(pd.NA)
-            continue
-        answer = PHONE.sub(PHONE_MASK, URL.sub(URL_MASK, EMAIL.sub(EMAIL_MASK, answer)))
-        lowered = answer.casefold()
-        for value in values:
-            if isinstance(value, str):
-                for part in {value.strip(), *value.split()}:
-                    if len(part) >= 3 and part.casefold() in lowered:
-                        answer = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", NAME_MASK, answer,
-                                        flags=re.IGNORECASE)
-        out.append(answer)
-    return pd.Series(out, index=text.index, dtype="string")
-
-
-NAMES = ["Ann", "Ann Marie", " Jo ", "STRASSE", "Ωmega", "Zoë\u3000Li", "x", "", None, 4.5]
-
-
-@settings(max_examples=80, deadline=None)
-@given(rows=st.lists(st.tuples(
-    st.sampled_from(["Ann said hi", "ann marie called", "Jo and Jon", "strasse 5",
-                     "ωmega thanks", "Zoë Li here", "mail a@b.co now", "nothing", None,
-                     "call 020 7946 0958, Ann"]),
-    st.sampled_from(NAMES), st.sampled_from(NAMES)), min_size=1, max_size=12),
-    text_columns=st.booleans())
-def test_scrubbing_equals_the_row_by_row_reference(rows, text_columns):
-    from cxstudy.privacy import PersonalValues, scrub_text
-
-    text = pd.Series([r[0] for r in rows], dtype="str", index=range(10, 10 + len(rows)))
-    personal = pd.DataFrame({"First": [r[1] for r in rows], "Last": [r[2] for r in rows]},
-                            dtype=object)
-    if text_columns:  # an export's text columns, as the readers give them
-        personal = personal.map(lambda v: v if isinstance(v, str) else None).astype("str")
-    expected = _scrub_row_by_row(text, personal)
-    pd.testing.assert_series_equal(scrub_text(text, personal), expected)
-    pd.testing.assert_series_equal(scrub_text(text, PersonalValues(personal)), expected)
-    # the same rows among others (all rows read, the kept ones scrubbed), in reverse order
-    others = personal.iloc[::-1].reset_index(drop=True)
-    read = pd.concat([others, personal, others], ignore_index=True)
-    kept = np.arange(len(personal), 2 * len(personal))
-    pd.testing.assert_series_equal(scrub_text(text, PersonalValues(read, rows=kept)), expected)
 
 
 def test_texts_of_categories_are_the_texts_of_their_rows():

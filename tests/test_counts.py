@@ -9,7 +9,7 @@ import pytest
 import cxstudy as cx
 from cxstudy import counts as counts_module
 
-from .test_gaps import make_responses, make_study
+from .conftest import make_responses, make_study
 
 
 def random_responses(seed=0, n=300, items=("q1", "q2", "q3", "q4"), weights=False):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import shutil
 
 import pandas as pd
 import pytest
@@ -11,7 +10,7 @@ import pytest
 import cxstudy as cx
 from cxstudy.waves import returning_respondents, trend_table
 
-from .conftest import ROOT, sha256_tree
+from .conftest import ROOT, copy_project, sha256_tree
 
 
 @pytest.fixture(scope="module")
@@ -117,9 +116,7 @@ def test_metrics_and_estimates_coded(example):
 
 
 def test_run_writes_processed_data_and_leaves_raw_untouched(tmp_path):
-    project = tmp_path / "project"
-    shutil.copytree(ROOT / "studies", project / "studies")
-    shutil.copytree(ROOT / "data" / "raw", project / "data" / "raw")
+    project = copy_project(tmp_path / "project")
     before = sha256_tree(project / "data" / "raw")
     mtimes = {p: p.stat().st_mtime_ns for p in (project / "data" / "raw").rglob("*")}
     result = cx.run(project / "studies" / "example.yml", report=False)

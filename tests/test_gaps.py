@@ -1,9 +1,8 @@
-"""Gap statistics: published reference values, scipy/statsmodels/pingouin on the raw
-answers, edge cases, weights, and the real surveys."""
+"""The gap tables of cxstudy.gaps: scipy/statsmodels/pingouin on the raw answers, edge
+cases, weights, and the real surveys (the statistics themselves: test_stats.py)."""
 
 from __future__ import annotations
 
-import re
 import warnings
 
 import numpy as np
@@ -15,46 +14,14 @@ from hypothesis import strategies as st
 from scipy import stats as sps
 
 import cxstudy as cx
-from cxstudy import stats
 
-from .conftest import SHARED_DATA, needs_shared, real_file
+from .conftest import SHARED_DATA, make_responses, make_study, needs_shared
 from .independent import gap_row
 
 COMPARED = ["n", "n_ref", "top_box", "top_box_ref", "gap", "gap_low", "gap_high", "p_value",
             "cohens_h", "mean", "mean_ref", "mean_diff", "mean_diff_low", "mean_diff_high",
             "mw_p_value", "cliffs_delta", "cliffs_delta_low", "cliffs_delta_high",
             "top_box_low", "top_box_high"]
-
-
-def make_study(k: int = 5, top_box: int = 2, groups=("a", "ref"), items=("q",),
-               values=None, min_group_size: int = 1, correction: str = "holm",
-               dimension: str = "D") -> cx.Study:
-    scale = {"values": list(values)} if values is not None else {
-        "labels": [f"L{i}" for i in range(1, k + 1)]}
-    return cx.load_study({
-        "study": "t", "slug": "t", "groups": list(groups), "min_group_size": min_group_size,
-        "correction": correction,
-        "sources": [{"path": "x.csv", "group_column": "g"}],
-        "scales": {"s": {**scale, "top_box": top_box}},
-        "items": [{"id": i, "text": i, "scale": "s", "column": i, "dimension": dimension}
-                  for i in items]})
-
-
-def make_responses(answers: dict[str, list], weights=None, **columns) -> pd.DataFrame:
-    """answers: group -> list of codes (None = missing) for item 'q' (or dict item -> list)."""
-    groups, rows = [], {}
-    for group, values in answers.items():
-        per_item = values if isinstance(values, dict) else {"q": values}
-        length = len(next(iter(per_item.values())))
-        groups += [group] * length
-        for item, codes in per_item.items():
-            rows.setdefault(item, []).extend(codes)
-    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(groups))],
-                          "group": pd.Categorical(groups, categories=list(answers)),
-                          "weight": 1.0 if weights is None else weights})
-    for item, codes in rows.items():
-        frame[item] = pd.array(codes, dtype="Int8")
-    return frame
 
 
 def assert_row_matches(row: pd.Series, expected: dict, columns=COMPARED) -> None:
@@ -64,111 +31,6 @@ def assert_row_matches(row: pd.Series, expected: dict, columns=COMPARED) -> None
             assert pd.isna(got), column
         else:
             assert got == pytest.approx(want, rel=1e-9, abs=1e-9), column
-
-
-# ---------------------------------------------------------------------------
-# published values (tests/fixtures/real/reference/reference_values.csv)
-
-
-def reference(row_id: str) -> pd.Series:
-    table = pd.read_csv(real_file("reference/reference_values.csv"))
-    return table.set_index("id").loc[row_id]
-
-
-def numbers(text: str) -> list[float]:
-    return [float(x) for x in re.findall(r"-?\d+\.\d+|-?\d+", text)]
-
-
-def fractions(text: str) -> list[int]:
-    return [int(x) for x in re.findall(r"\d+", text)]
-
-
-def responses_for_proportions(s1, n1, s2, n2) -> pd.DataFrame:
-    return make_responses({"a": [2] * s1 + [1] * (n1 - s1), "ref": [2] * s2 + [1] * (n2 - s2)})
-
-
-@pytest.mark.parametrize("row_id", ["NC-a", "NC-b", "NC-c", "NC-d", "NC-e", "NC-f", "NC-F"])
-def test_newcombe_published(row_id):
-    ref = reference(row_id)
-    s1, n1, s2, n2 = fractions(ref["inputs"])
-    low, high = numbers(ref["published_value"])
-    places = len(ref["published_value"].split(",")[0].split(".")[1].rstrip("]"))
-    got_low, got_high = stats.newcombe_interval(s1, n1, s2, n2)
-    assert round(float(got_low), places) == low and round(float(got_high), places) == high
-    # the same through the public table function, from respondents' answers
-    table = cx.gap_table(responses_for_proportions(s1, n1, s2, n2), make_study(k=2, top_box=1))
-    assert round(table.loc[0, "gap_low"], places) == low
-    assert round(table.loc[0, "gap_high"], places) == high
-
-
-@pytest.mark.parametrize("row_id", ["WI-1", "WI-2", "WI-3", "WI-4"])
-def test_wilson_published(row_id):
-    ref = reference(row_id)
-    s, n = fractions(ref["inputs"])
-    low, high = numbers(ref["published_value"])
-    table = cx.gap_table(responses_for_proportions(s, n, 1, 2), make_study(k=2, top_box=1))
-    assert round(table.loc[0, "top_box_low"], 4) == low
-    assert round(table.loc[0, "top_box_high"], 4) == high
-
-
-def test_cliffs_delta_published():
-    ref = reference("CD-1")
-    groups = re.findall(r"c\(([^)]*)\)", ref["inputs"])
-    treatment, control = ([int(v) for v in g.split(",")] for g in groups)
-    study = make_study(values=[10, 20, 30, 40, 50], top_box=1)
-    to_code = {v: i + 1 for i, v in enumerate([10, 20, 30, 40, 50])}
-    responses = make_responses({"a": [to_code[v] for v in treatment],
-                                "ref": [to_code[v] for v in control]})
-    row = cx.gap_table(responses, study).iloc[0]
-    assert row["cliffs_delta"] == pytest.approx(float(ref["published_value"]))
-    # effsize's published interval for this example (tests/testthat/testCliff.R)
-    assert round(row["cliffs_delta_low"], 7) == -0.7265846
-    assert round(row["cliffs_delta_high"], 7) == 0.3890062
-    assert row["mean"] == pytest.approx(np.mean(treatment))  # numeric scale: real values
-
-
-def test_cohens_h_published():
-    ref = reference("CH-1")
-    assert round(float(stats.cohens_h(0.5, 0.4)), 7) == float(ref["published_value"])
-
-
-def test_holm_and_bh_published():
-    inputs = reference("BH-1")["inputs"]
-    p_values = numbers(inputs[inputs.index("("):])
-    assert len(p_values) == 15
-    assert int((stats.adjust_pvalues(p_values, "fdr_bh") < 0.05).sum()) == \
-        int(reference("BH-1")["published_value"])
-    holm_rejections = int(numbers(reference("BH-3")["published_value"])[1])
-    assert int((stats.adjust_pvalues(p_values, "holm") < 0.05).sum()) == holm_rejections
-
-
-@needs_shared
-@pytest.mark.parametrize("row_id, policy", [("CA-1", "pairwise"), ("CA-2", "listwise")])
-def test_cronbach_alpha_published_wide(row_id, policy):
-    published = numbers(reference(row_id)["published_value"])
-    data = pd.read_csv(real_file("reference/pingouin_cronbach_wide_missing.csv"))
-    alpha, low, high = cx.cronbach_alpha(data, nan_policy=policy)
-    assert alpha == pytest.approx(published[0], abs=1e-12)
-    assert (round(low, 3), round(high, 3)) == (published[1], published[2])
-
-
-@needs_shared
-def test_cronbach_alpha_published_long():
-    published = numbers(reference("CA-3")["published_value"])
-    long = pd.read_csv(real_file("reference/pingouin_cronbach_alpha_long.csv"))
-    wide = long.pivot(index="Subj", columns="Items", values="Scores")
-    alpha, low, high = cx.cronbach_alpha(wide)
-    assert alpha == pytest.approx(published[0], abs=1e-12)
-    assert (round(low, 3), round(high, 2)) == (published[1], published[2])
-    # and through dimension_gaps: the same items as one dimension of one audience
-    study = make_study(values=sorted(long["Scores"].unique()), items=list(wide.columns),
-                       groups=("a", "ref"))
-    to_code = {v: i + 1 for i, v in enumerate(sorted(long["Scores"].unique()))}
-    coded = {c: [to_code[v] for v in wide[c]] for c in wide.columns}
-    responses = make_responses({"a": coded, "ref": coded})
-    table = cx.dimension_gaps(responses, study)
-    # codes are a monotone but not linear map of scores, so compare on the scores' scale
-    assert table.loc[0, "alpha"] == pytest.approx(published[0], abs=1e-12)
 
 
 # ---------------------------------------------------------------------------
@@ -265,27 +127,6 @@ def test_correction_over_the_table_and_bh_option():
         multipletests(bh["p_value"], method="fdr_bh")[1])
     none = cx.gap_table(responses, make_study(items=("q1", "q2", "q3"), correction="none"))
     assert (none["p_adjusted"] == none["p_value"]).all()
-
-
-@settings(max_examples=30, deadline=None)  # statsmodels' Holm runs gc.collect() per call
-@given(p=st.lists(st.one_of(st.none(), st.floats(0, 1)), max_size=30),
-       method=st.sampled_from(["holm", "fdr_bh"]))
-def test_adjust_pvalues_matches_statsmodels(p, method):
-    from unittest import mock
-
-    from statsmodels.stats.multitest import multipletests
-
-    values = np.array([np.nan if v is None else v for v in p], dtype=float)
-    got = stats.adjust_pvalues(values, method)
-    present = ~np.isnan(values)
-    assert np.isnan(got[~present]).all()
-    if present.any():
-        with mock.patch("gc.collect"):  # statsmodels collects garbage on every call
-            expected = multipletests(values[present], method=method)[1]
-        assert got[present] == pytest.approx(expected, abs=1e-12)
-        if method == "fdr_bh":
-            assert got[present] == pytest.approx(sps.false_discovery_control(values[present]),
-                                                 abs=1e-12)
 
 
 @settings(max_examples=60, deadline=None)
@@ -399,13 +240,8 @@ def test_weighted_estimates_use_kish_effective_n():
 # the example study and the real surveys
 
 
-@pytest.fixture(scope="module")
-def example(example_2026):
-    return example_2026
-
-
-def test_example_gap_table_contract_and_story(example):
-    study, responses = example
+def test_example_gap_table_contract_and_story(example_2026):
+    study, responses = example_2026
     table = cx.gap_table(responses, study)
     assert list(table.columns[:26]) == [
         "wave", "item", "text", "dimension", "group", "reference", "n", "n_ref", "top_box",
@@ -426,8 +262,8 @@ def test_example_gap_table_contract_and_story(example):
         assert_row_matches(row, expected)
 
 
-def test_example_kruskal_pgi_and_blind_spots(example):
-    study, responses = example
+def test_example_kruskal_pgi_and_blind_spots(example_2026):
+    study, responses = example_2026
     kruskal = cx.kruskal_table(responses, study)
     row = kruskal[kruskal["item"] == "excellent"].iloc[0]
     samples = [responses.loc[responses["group"] == g, "excellent"].dropna() for g in study.groups]
@@ -440,8 +276,8 @@ def test_example_kruskal_pgi_and_blind_spots(example):
     assert (spots["gap"] > 0).all()
 
 
-def test_pgi_agrees_with_a_respondent_bootstrap(example):
-    study, responses = example
+def test_pgi_agrees_with_a_respondent_bootstrap(example_2026):
+    study, responses = example_2026
     pgi = cx.perception_gap_index(responses, study, n_boot=2000)
     items = [i.id for i in study.items]
     top = (responses[items].astype(float) >= 4).where(responses[items].notna())
@@ -505,12 +341,3 @@ def test_real_surveys_agree_with_independent_computation(name):
         assert row["p_value"] == pytest.approx(sps.ttest_ind(x, y, equal_var=False).pvalue)
         in_group = block[(data[column] == row["group"]) & block.notna().any(axis=1)]
         assert row["alpha"] == pytest.approx(pingouin.cronbach_alpha(in_group)[0])
-
-
-def test_an_expected_count_of_exactly_five_uses_the_score_test():
-    """14 x 10 / 28 = 5 exactly, but 14 x (1 - 18/28) rounds to 4.999...: still the score
-    test (found by hypothesis; the rule is "under 5")."""
-    p_value, test = stats.score_test(9, 14, 9, 14)
-    assert str(test) == "score"
-    table = [[9, 5], [9, 5]]
-    assert float(p_value) == pytest.approx(sps.chi2_contingency(table, correction=False).pvalue)

@@ -1,26 +1,25 @@
-"""CX metrics, calibration, importance-performance and weights."""
+"""CX metrics, calibration and importance-performance (weights: test_weights.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from hypothesis import example as also_try
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats as sps
 
 import cxstudy as cx
-import cxstudy.report
+from cxstudy import metrics, report
 from cxstudy.exceptions import DataError, StudyFileError
 from cxstudy.metrics import nps_estimate
-from cxstudy.waves import metric_trends, one_wave
-from cxstudy.weights import rake
+from cxstudy.waves import metric_trends
 
-from .conftest import EXAMPLE_STUDY, real_file
+from .conftest import real_file
 
 
 @pytest.fixture(scope="module")
@@ -235,164 +234,6 @@ def test_importance_performance_stated(tmp_path):
         "q1": "possible overkill", "q2": "concentrate here"}
 
 
-def test_importance_must_name_an_item():
-    spec = yaml.safe_load(EXAMPLE_STUDY.read_text())
-    spec["items"][1]["importance"] = "consistnt_importance"
-    with pytest.raises(StudyFileError, match="importance: unknown item"):
-        cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
-
-
-# ---------------------------------------------------------------------------
-# weights
-
-
-def test_raking_hand_computed_case():
-    """Two margins over 2 x 2 cells, solved by hand.
-
-    Sample: (M,Y) 4, (M,O) 2, (F,Y) 1, (F,O) 3 respondents; targets sex M 0.5 / F 0.5,
-    age Y 0.4 / O 0.6, so totals M 5, F 5, Y 4, O 6 of 10. Raking gives weights of the
-    form a_sex * b_age; with b_Y = 1, a_M = x, a_F = y, b_O = t:
-    x(4 + 2t) = 5, y(1 + 3t) = 5, 4x + y = 4  =>  10/(2 + t) + 5/(1 + 3t) = 4
-    =>  12t^2 - 7t - 12 = 0  =>  t = 4/3, x = 3/4, y = 1.
-    Weights: (M,Y) 3/4, (M,O) 1, (F,Y) 1, (F,O) 4/3 (M: 3 + 2 = 5, F: 1 + 4 = 5,
-    Y: 3 + 1 = 4, O: 2 + 4 = 6).
-    """
-    frame = pd.DataFrame({"sex": list("MMMMMMFFFF"), "age": list("YYYYOOYOOO")})
-    weights, report = rake(frame, {"sex": {"M": 0.5, "F": 0.5}, "age": {"Y": 0.4, "O": 0.6}},
-                           trim=None, tolerance=1e-10)
-    expected = [3 / 4] * 4 + [1.0] * 2 + [1.0] + [4 / 3] * 3
-    assert weights == pytest.approx(expected, abs=1e-7)
-    assert report.converged and report.max_deviation < 1e-9
-    assert weights.mean() == pytest.approx(1.0)
-    shares = pd.Series(weights).groupby(frame["age"]).sum() / weights.sum()
-    assert shares.to_dict() == pytest.approx({"O": 0.6, "Y": 0.4})
-
-
-@settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(["a", "b", "c"]), min_size=12, max_size=80),
-       st.lists(st.sampled_from(["x", "y"]), min_size=80, max_size=80))
-def test_raking_meets_every_margin(first, second):
-    frame = pd.DataFrame({"one": first, "two": second[:len(first)]})
-    if frame.groupby(["one", "two"]).ngroups < 6:
-        return  # with an empty cell the targets may be impossible to meet together
-    targets = {"one": {"a": 0.2, "b": 0.3, "c": 0.5}, "two": {"x": 0.45, "y": 0.55}}
-    weights, report = rake(frame, targets, trim=None)
-    for column, shares in targets.items():
-        got = pd.Series(weights).groupby(frame[column]).sum() / weights.sum()
-        assert got.to_dict() == pytest.approx(shares, abs=1e-5)
-    assert report.design_effect >= 1 - 1e-9
-
-
-def test_trimming_caps_weights():
-    frame = pd.DataFrame({"g": ["rare"] + ["common"] * 99})
-    weights, report = rake(frame, {"g": {"rare": 0.5, "common": 0.5}}, trim=5)
-    assert weights.max() <= 5 * weights.mean() + 1e-9
-    assert report.trimmed == 1 and not report.converged
-
-
-def test_raking_errors_name_what_to_fix():
-    frame = pd.DataFrame({"region": ["N", "S", "Mars", None]})
-    with pytest.raises(DataError) as caught:
-        rake(frame, {"region": {"N": 0.5, "S": 0.3, "E": 0.2}})
-    message = str(caught.value)
-    assert 'category "Mars" of 1 respondent(s) has no target share' in message
-    assert "weights.margins.region.E: no respondent in this category" in message
-    assert "1 respondent(s) have no value" in message
-    with pytest.raises(DataError, match="zero, negative or missing"):
-        rake(pd.DataFrame({"r": ["N", "S"]}), {"r": {"N": 0.5, "S": 0.5}},
-             base=np.array([1.0, -2.0]))
-
-
-def weighted_example(**weights):
-    spec = yaml.safe_load(EXAMPLE_STUDY.read_text())
-    spec["weights"] = {"group": "customers", **weights}
-    study = cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
-    return study, cx.clean(cx.read_sources(study), study)
-
-
-def test_weighted_study_end_to_end():
-    targets = {"North": 0.35, "South": 0.30, "East": 0.20, "West": 0.15}
-    study, result = weighted_example(margins={"Region": targets})
-    for wave in ("2025", "2026"):  # raked within each wave, to the same targets
-        customers = result.responses[(result.responses["group"] == "customers")
-                                     & (result.responses["wave"] == wave)]
-        shares = customers.groupby("Region")["weight"].sum() / customers["weight"].sum()
-        assert shares.to_dict() == pytest.approx(targets), wave
-        assert customers["weight"].mean() == pytest.approx(1.0)
-        assert result.weighting_by_wave[wave].converged
-    responses = one_wave(result.responses, "2026")
-    customers = responses[responses["group"] == "customers"]
-    assert (responses.loc[responses["group"] != "customers", "weight"] == 1).all()
-    assert result.weighting is result.weighting_by_wave["2026"]
-    assert result.weighting.converged and result.weighting.design_effect > 1
-    gaps = cx.gap_table(responses, study)
-    row = gaps[(gaps["item"] == "excellent") & (gaps["group"] == "leadership")].iloc[0]
-    answered = customers["excellent"].notna()
-    w = customers.loc[answered, "weight"]
-    top = (customers.loc[answered, "excellent"] >= 4)
-    assert row["top_box_ref"] == pytest.approx((w * top).sum() / w.sum())
-    assert row["n_ref_eff"] == pytest.approx(w.sum() ** 2 / (w ** 2).sum())
-    nps = cx.metric_table(responses, study).set_index("metric").loc["nps"]
-    weights = customers["weight"]
-    direct = (weights * (customers["nps"] >= 9)).sum() / weights.sum() - \
-        (weights * (customers["nps"] <= 6)).sum() / weights.sum()
-    assert nps["value"] == pytest.approx(direct)
-    summary = cx.report.weights_display(responses, study)
-    assert summary.loc[0, "Design effect"] == pytest.approx(result.weighting.design_effect,
-                                                           abs=1e-3)
-
-
-def test_weight_targets_must_sum_to_one_and_categories_must_exist():
-    with pytest.raises(StudyFileError, match=r"shares sum to 0\.9"):
-        weighted_example(margins={"Region": {"North": 0.4, "South": 0.5}})
-    with pytest.raises(DataError) as caught:
-        weighted_example(margins={"Region": {"North": 0.4, "South": 0.3, "East": 0.2,
-                                             "Mars": 0.1}})
-    assert 'category "West"' in str(caught.value)
-    assert "Mars: no respondent in this category" in str(caught.value)
-
-
-def test_design_weight_column_from_the_export(tmp_path):
-    frame = pd.DataFrame({"segment": ["customers"] * 4 + ["staff"] * 4,
-                          "Q1": ["Agree", "Disagree", "Agree", "Agree"] * 2,
-                          "w": [2.0, 1.0, 1.0, 0.0, 1, 1, 1, 1]})
-    frame.to_csv(tmp_path / "a.csv", index=False)
-    agree = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-             "Strongly agree"]
-    spec = {"study": "w", "slug": "w", "groups": ["staff", "customers"], "min_group_size": 1,
-            "sources": [{"path": "a.csv", "group_column": "segment"}],
-            "scales": {"a": {"labels": agree, "top_box": 2}},
-            "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1"}],
-            "weights": {"group": "customers", "column": "w", "trim": False}}
-    study = cx.load_study(spec, base_dir=tmp_path)
-    with pytest.raises(DataError, match=r"1 weight\(s\) are zero, negative or missing"):
-        cx.clean(cx.read_sources(study), study)
-    frame.loc[3, "w"] = 4.0
-    frame.to_csv(tmp_path / "a.csv", index=False)
-    responses = cx.clean(cx.read_sources(study), study).responses
-    customers = responses[responses["group"] == "customers"]
-    assert customers["weight"].tolist() == pytest.approx([1.0, 0.5, 0.5, 2.0])  # mean 1
-    row = cx.gap_table(responses, study).iloc[0]
-    assert row["top_box_ref"] == pytest.approx(3.5 / 4)
-
-
-def test_weighting_on_a_pii_column_is_refused():
-    spec = yaml.safe_load(EXAMPLE_STUDY.read_text())
-    spec["weights"] = {"group": "customers", "margins": {"RecipientEmail": {"a": 1.0}}}
-    with pytest.raises(StudyFileError, match="'RecipientEmail' is listed in pii_columns"):
-        cx.load_study(spec, base_dir=EXAMPLE_STUDY.parent)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.sampled_from([0.0, 1.0, 2.5, 3.0, -4.0, 10.0]), min_size=1, max_size=60)
-       | st.lists(st.integers(-5, 12).map(float), min_size=1, max_size=60)  # answer codes
-       | st.lists(st.integers(-5, 12), min_size=1, max_size=60)
-       | st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=30))
-def test_midranks_equal_scipy_rankdata(values):
-    ranks = cx.stats.midranks(values)
-    assert np.array_equal(ranks, sps.rankdata(values))  # exactly, value for value
-
-
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]),
                           st.sampled_from([0.0, 3.0, 6.0, 9.0, 10.0, np.nan])),
@@ -411,3 +252,68 @@ def test_derived_importance_is_scipys_spearman_exactly(pairs):
         assert rho == float(sps.spearmanr(values[both], outcome[both]).statistic)
         if abs(rho) == 1 and n > 3:  # (with 3 pairs there is no interval)
             assert low == high == rho
+
+
+def test_metric_table_says_which_kind_each_row_is(example):
+    study, responses = example
+    table = cx.metric_table(responses, study)
+    kinds = dict(zip(table["metric"], table["kind"], strict=False))
+    assert kinds == {"nps": "nps", "ces": "ces", "ces_low_effort": "ces_low_effort",
+                     "csat": "csat"}
+    shown = report.metric_display(table, study)
+    assert set(shown["Metric"]) == {"NPS (points)", "CES (mean effort score)",
+                                    "CES: low effort (top-box)", "CSAT (top-box)"}
+
+
+# ---------------------------------------------------------------------------
+# metric kinds are one registry (metrics.METRIC_KINDS): the study-file parser, the metric
+# table, the pages' tables and wording all read it, so a new kind is one entry
+
+
+def one_metric_study(tmp_path, kind_spec: dict):
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame({"segment": ["staff"] * 40 + ["customers"] * 40,
+                          "M": rng.integers(1, 6, 80)})
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    spec = {"study": "k", "slug": "k", "groups": ["staff", "customers"],
+            "sources": [{"path": "all.csv", "group_column": "segment"}],
+            "scales": {"five": {"values": [1, 2, 3, 4, 5], "top_box": 2}},
+            "metrics": {"m": {"column": "M", **kind_spec}}, "cleaning": {"duplicates": "none"}}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    return study, cx.clean(cx.read_sources(study), study).responses, frame
+
+
+def test_a_new_kind_is_one_entry(tmp_path, monkeypatch):
+    """Registering a kind (here: a scale's mean share of answers 4 or 5, shown as a share)
+    makes the study file accept it, the metric table compute it and the pages name it."""
+    kind = dataclasses.replace(metrics.METRIC_KINDS["csat"], name="favourable",
+                               label="Favourable (top-box)", description="the favourable "
+                               "share")
+    monkeypatch.setitem(metrics.METRIC_KINDS, "favourable", kind)
+    study, responses, frame = one_metric_study(tmp_path, {"kind": "favourable",
+                                                          "scale": "five"})
+    table = cx.metric_table(responses, study)
+    staff = table.set_index("group").loc["staff"]
+    assert staff["kind"] == "favourable"
+    assert staff["value"] == pytest.approx((frame["M"][:40] >= 4).mean())
+    shown = report.metric_display(table, study)
+    assert set(shown["Metric"]) == {"Favourable (top-box): m"}
+    assert shown.iloc[0, -1].endswith("%)")  # a share, shown in per cent
+    assert report.metrics_blurb(table).startswith("The favourable share.")
+
+
+def test_the_study_file_takes_the_kinds_of_the_registry(tmp_path):
+    with pytest.raises(StudyFileError) as caught:
+        one_metric_study(tmp_path, {"kind": "nsp"})
+    message = str(caught.value)
+    assert "metrics.m.kind" in message and "nps" in message  # did you mean
+    assert "ces_low_effort" not in message  # comes with ces; no kind of its own
+    with pytest.raises(StudyFileError, match=r"metrics\.m\.scale"):
+        one_metric_study(tmp_path, {"kind": "csat"})  # csat needs_scale
+    assert metrics.METRIC_KINDS["ces"].adds == ("ces_low_effort",)
+
+
+@pytest.mark.parametrize(("kind", "points"), [("nps", True), ("csat", True),
+                                              ("ces_low_effort", True), ("ces", False)])
+def test_units_decide_how_changes_are_shown(kind, points):
+    assert report.in_points(kind) is points

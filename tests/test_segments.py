@@ -11,9 +11,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 import cxstudy as cx
 from cxstudy.exceptions import DataError, StudyFileError
 
-from .conftest import AGREE5, minimal_study
-
-LABELS = AGREE5["labels"]
+from .conftest import minimal_study
 
 
 def region_study(tmp_path, leaders: dict[str, list[str]], customers: dict[str, list[str]],
@@ -149,20 +147,6 @@ def test_values_outside_the_bins_are_an_error(tmp_path):
     with pytest.raises(DataError, match=r'"45" \(1 row\), "a lot" \(1 row\) not a number '
                                         r"within the bins \[0, 10\]"):
         cx.clean(cx.read_sources(study), study)
-
-
-def test_segment_study_file_problems(tmp_path):
-    spec = minimal_study(pii_columns=["Email"], segments=[
-        {"id": "region", "column": "Email"},
-        {"id": "tenure", "columns": {"customers": "T"}, "bins": [3, 1], "map": {"a": "b"}},
-        {"id": "excellent", "column": "Q9"}])
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(spec, base_dir=tmp_path)
-    found = [str(p) for p in caught.value.problems]
-    assert any("segments[0].columns.leadership: 'Email' is listed in pii_columns" in p
-               for p in found), found
-    assert any("segments[1].bins: found [3, 1]" in p for p in found), found
-    assert any("segments[2].id: id 'excellent' used twice" in p for p in found), found
 
 
 def test_a_missing_segment_column_names_the_nearest(tmp_path):

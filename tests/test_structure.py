@@ -1,4 +1,5 @@
-"""The package's shape: small functions, no import cycles, no module importing the package root."""
+"""The package's shape: small functions, no import cycles, no module importing the package root,
+and a test file for every module."""
 
 from __future__ import annotations
 
@@ -73,3 +74,24 @@ def test_no_import_cycle_and_no_import_of_the_package_root():
 
     cycles = [cycle for name in graph if (cycle := cycle_from(name))]
     assert not cycles, cycles
+
+
+NOT_TESTED_ON_THEIR_OWN = {"__init__.py", "__main__.py", "_version.py"}
+
+
+def expected_test_file(path: Path) -> str:
+    """The test file of a package module: cxstudy/_files.py -> test_files.py,
+    cxstudy/report/page.py -> test_report_page.py."""
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return "test_" + "_".join(part.removeprefix("_") for part in parts) + ".py"
+
+
+def test_every_module_has_its_test_file():
+    modules = [path for path in PACKAGE.rglob("*.py") if path.name not in NOT_TESTED_ON_THEIR_OWN]
+    assert len(modules) > 20  # the package was found
+    assert expected_test_file(PACKAGE / "_files.py") == "test_files.py"
+    assert expected_test_file(PACKAGE / "report" / "page.py") == "test_report_page.py"
+    missing = sorted(f"{path.relative_to(ROOT)} -> tests/{expected_test_file(path)}"
+                     for path in modules
+                     if not (ROOT / "tests" / expected_test_file(path)).is_file())
+    assert not missing, missing

@@ -11,10 +11,8 @@ import cxstudy as cx
 from cxstudy import report, voices
 from cxstudy.exceptions import StudyFileError
 
-from .conftest import ROOT
+from .conftest import LABELS, ROOT, copy_project
 
-AGREE = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
-         "Strongly agree"]
 CODEBOOK = {"themes": [
     {"id": "billing", "label": "Bills", "patterns": ["bill*", "invoice"]},
     {"id": "staff", "label": "Staff", "patterns": ["friendly", "/went (the )?extra mile/"],
@@ -46,7 +44,7 @@ def small_study(tmp_path, codebook=CODEBOOK, min_group_size=2):
     spec = {"study": "v", "slug": "v", "groups": ["leadership", "staff", "customers"],
             "min_group_size": min_group_size,
             "sources": [{"path": "all.csv", "group_column": "segment"}],
-            "scales": {"a": {"labels": AGREE, "top_box": 2}},
+            "scales": {"a": {"labels": LABELS, "top_box": 2}},
             "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1"}],
             "open_ended": [{"id": "do_well", "question": "What do we do well?",
                             "column": "OE"}],
@@ -162,12 +160,9 @@ def test_broken_codebook_is_reported_with_its_theme(tmp_path):
 
 
 def test_validate_names_the_codebook(tmp_path):
-    import shutil
-
     from cxstudy.pipeline import validate
 
-    shutil.copytree(ROOT / "studies", tmp_path / "studies")
-    shutil.copytree(ROOT / "data" / "raw", tmp_path / "data" / "raw")
+    copy_project(tmp_path)
     book = tmp_path / "studies" / "themes" / "example.yml"
     book.write_text(book.read_text().replace("[wait*,", '["/wait(/",'))
     problems = validate(tmp_path / "studies" / "example.yml").problems

@@ -13,12 +13,6 @@ duckdb = pytest.importorskip("duckdb")
 from cxstudy import warehouse  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def example(example_cleaned):
-    study, _raw, result = example_cleaned
-    return study, result.responses
-
-
 def _equal(ours, theirs, exact=True):
     assert ours.items == theirs.items and ours.groups == theirs.groups
     assert ours.weighted == theirs.weighted
@@ -33,8 +27,8 @@ def _equal(ours, theirs, exact=True):
         np.testing.assert_array_equal(mine.raw, other.raw)
 
 
-def test_duckdb_counts_and_tables_equal_the_pandas_path(example, tmp_path):
-    study, responses = example
+def test_duckdb_counts_and_tables_equal_the_pandas_path(example_responses, tmp_path):
+    study, responses = example_responses
     path = tmp_path / "responses.parquet"
     responses.to_parquet(path)
     for wave in waves.waves_in(responses, study):
@@ -50,8 +44,8 @@ def test_duckdb_counts_and_tables_equal_the_pandas_path(example, tmp_path):
         warehouse.level_counts(path, study)
 
 
-def test_weighted_counts_and_a_subset_of_items(example, tmp_path):
-    study, responses = example
+def test_weighted_counts_and_a_subset_of_items(example_responses, tmp_path):
+    study, responses = example_responses
     part = waves.one_wave(responses, waves.waves_in(responses, study)[-1])
     part = part.assign(weight=np.random.default_rng(7).uniform(0.3, 3.0, len(part)))
     path = tmp_path / "weighted.parquet"

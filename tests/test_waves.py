@@ -13,68 +13,9 @@ from scipy import stats as sps
 
 import cxstudy as cx
 from cxstudy import stats
-from cxstudy.exceptions import StudyFileError
 from cxstudy.waves import change_z_test, mover_interval, trend_table
 
-from .conftest import AGREE5, ROOT, minimal_study
-
-LABELS = AGREE5["labels"]
-
-
-def problems_of(mapping: dict) -> list[str]:
-    with pytest.raises(StudyFileError) as caught:
-        cx.load_study(mapping, base_dir=ROOT)
-    return [str(p) for p in caught.value.problems]
-
-
-def wave_sources(**extra) -> dict:
-    return minimal_study(waves=["2025", "2026"], sources=[
-        {"path": "l25.csv", "group": "leadership", "wave": "2025"},
-        {"path": "c25.csv", "group": "customers", "wave": "2025"},
-        {"path": "l26.csv", "group": "leadership", "wave": "2026"},
-        {"path": "c26.csv", "group": "customers", "wave": "2026"}], **extra)
-
-
-# ---------------------------------------------------------------------------
-# the study file
-
-
-def test_waves_are_validated_together():
-    spec = wave_sources()
-    spec["sources"][0]["wave"] = "2024"          # not listed
-    del spec["sources"][2]["wave"]               # waves given to some sources and not others
-    spec["sources"][3]["wave"] = "2025"          # 2026 then has no reference source
-    found = problems_of(spec)
-    assert any("sources[0].wave: '2024' is not in waves" in p for p in found), found
-    assert any("sources[2].wave: missing; the study has waves" in p for p in found), found
-    assert any("waves (2026): no source for the reference audience 'customers'" in p
-               for p in found), found
-
-
-def test_sources_with_waves_need_the_order_of_waves():
-    spec = wave_sources()
-    del spec["waves"]
-    assert any('waves: missing; sources name waves (2025, 2026): list them in order' in p
-               for p in problems_of(spec))
-
-
-def test_waves_keep_their_order_and_yaml_numbers_become_text():
-    spec = wave_sources()
-    spec["waves"] = [2026, 2025]  # a study file may list them in any order it means
-    for source in spec["sources"]:
-        source["wave"] = int(source["wave"])
-    study = cx.load_study(spec, base_dir=ROOT)
-    assert study.waves == ("2026", "2025")
-
-
-def test_an_item_whose_scale_differs_between_waves_is_refused():
-    spec = wave_sources(scales={"agree5": AGREE5, "agree4": {"labels": LABELS[:4]}})
-    spec["items"][0]["scale"] = {"2025": "agree4", "2026": "agree5"}
-    found = problems_of(spec)
-    assert any("items[0] (excellent).scale: differs between waves (2025: agree4, 2026: "
-               "agree5); a change between waves compares top-box shares on one scale" in p
-               for p in found), found
-
+from .conftest import ROOT, minimal_study, wave_sources
 
 # ---------------------------------------------------------------------------
 # a two-wave study: never pooled
@@ -135,7 +76,6 @@ def test_returning_respondents_are_kept_duplicates_within_a_wave_dropped(tmp_pat
     pd.concat([frame, frame.iloc[:3]]).to_csv(tmp_path / "c26.csv", index=False)
     result = cx.clean(cx.read_sources(study), study)
     assert (result.log["reason"] == "duplicate").sum() == 3
-
 
 
 def test_returning_counts_people_per_audience_not_ids_or_rows():

@@ -1,0 +1,91 @@
+"""Writing folders whole and tables safely (cxstudy._files)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from cxstudy._files import (
+    RunLock,
+    display_names,
+    replace_folder,
+    spreadsheet_safe,
+    staging_folder,
+    write_csv,
+)
+from cxstudy.exceptions import CxStudyError
+
+
+def test_a_folder_is_replaced_whole_and_the_old_one_is_gone(tmp_path):
+    target = tmp_path / "reports" / "acme"
+    target.mkdir(parents=True)
+    (target / "old.html").write_text("old")
+    new = staging_folder(target)
+    assert new.parent == target.parent and new.name.startswith(".acme.building-")
+    assert not list(new.iterdir())  # empty, hidden, beside the target
+    (new / "index.html").write_text("new")
+    replace_folder(new, target)
+    assert sorted(p.name for p in target.iterdir()) == ["index.html"]
+    assert sorted(p.name for p in target.parent.iterdir()) == ["acme"]  # nothing left over
+    assert staging_folder(target) != staging_folder(target)  # two builds never share one
+
+
+def test_replace_folder_makes_a_target_that_did_not_exist(tmp_path):
+    new = staging_folder(tmp_path / "data" / "processed" / "acme", "writing")
+    (new / "responses.parquet").write_bytes(b"x")
+    replace_folder(new, tmp_path / "data" / "processed" / "acme")
+    assert (tmp_path / "data" / "processed" / "acme" / "responses.parquet").is_file()
+    assert not new.exists()
+
+
+@pytest.mark.parametrize("paths, expected", [
+    ({"a": "raw/leaders.csv", "b": "raw/customers.csv"}, {"a": "leaders.csv",
+                                                          "b": "customers.csv"}),
+    ({"a": "raw/2025/customers.csv", "b": "raw/2026/customers.csv"},
+     {"a": "2025/customers.csv", "b": "2026/customers.csv"}),
+], ids=["different names", "one name in two waves"])
+def test_display_names_tell_files_apart(tmp_path, paths, expected):
+    assert display_names({key: tmp_path / path for key, path in paths.items()}) == expected
+
+
+@pytest.mark.parametrize("cell, shown", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("+44 20 7946 0958", "'+44 20 7946 0958"),
+    ("-1 day", "'-1 day"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tTAB", "'\tTAB"),
+    ("fine = good", "fine = good"),
+    ("Agree", "Agree"),
+])
+def test_text_cells_cannot_start_a_formula(cell, shown):
+    frame = pd.DataFrame({"text": [cell], "n": [-5], "share": [-0.25]})
+    safe = spreadsheet_safe(frame)
+    assert safe.loc[0, "text"] == shown
+    assert safe.loc[0, "n"] == -5 and safe.loc[0, "share"] == -0.25  # numbers stay numbers
+    assert frame.loc[0, "text"] == cell  # the table itself is not changed
+
+
+def test_write_csv_writes_the_safe_table(tmp_path):
+    write_csv(pd.DataFrame({"text": ["=1+1", None], "n": [1, 2]}), tmp_path / "t.csv")
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert back["text"].tolist()[0] == "'=1+1" and pd.isna(back["text"].tolist()[1])
+    assert back["n"].tolist() == [1, 2]
+
+
+def test_one_run_of_a_study_at_a_time_and_leftovers_cleared(tmp_path):
+    stale = tmp_path / "reports" / ".acme.building-1234abcd"
+    stale.mkdir(parents=True)
+    half = tmp_path / "data" / "processed" / ".acme.writing-1234abcd"
+    half.mkdir(parents=True)
+    other = tmp_path / "reports" / ".other.building-1234abcd"
+    other.mkdir()
+    with RunLock(tmp_path, "acme"):
+        assert not stale.exists() and not half.exists()
+        assert other.exists()  # another study's run may hold it
+        with pytest.raises(CxStudyError, match="another run of this study is in progress"), \
+                RunLock(tmp_path, "acme"):
+            pass
+        with RunLock(tmp_path, "other"):  # another study runs beside it
+            pass
+    with RunLock(tmp_path, "acme"):  # released at the end
+        pass

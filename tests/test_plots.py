@@ -1,0 +1,110 @@
+"""The figures (cxstudy.plots): alt text that says what a figure shows, audiences below the
+minimum not drawn, seaborn's look without seaborn."""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib.pyplot as plt
+import pytest
+
+import cxstudy as cx
+from cxstudy import plots
+
+from .conftest import make_responses, make_study, pages
+
+
+def test_every_image_has_meaningful_alt_text(built):
+    _project, serial, _parallel, _raw = built
+    for name, text in pages(serial / "reports" / "example").items():
+        images = re.findall(r"<img [^>]*>", text)
+        assert images, name
+        for image in images:
+            alt = re.search(r'alt="([^"]*)"', image)
+            assert alt and len(alt.group(1)) > 40 and alt.group(1) != "Figure", name
+    headline = re.search(r'<img [^>]*alt="([^"]*)"', pages(serial / "reports" / "example")[
+        "index.html"]).group(1)
+    assert "leadership: 76%" in headline and "n = 25" in headline and "95% CI" in headline
+
+
+def test_the_figure_style_is_seaborns_whitegrid_without_importing_seaborn():
+    """plots.style() writes out what seaborn's set_theme sets (so pages need not import
+    seaborn and scipy); it must stay what seaborn would set, and blend() seaborn's
+    blend_palette."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    from cxstudy import plots
+
+    with mpl.rc_context():
+        sns.set_theme(context="notebook", style="whitegrid", font_scale=1.0)
+        seaborns = dict(mpl.rcParams)
+    with mpl.rc_context():
+        plots.style()
+        ours = dict(mpl.rcParams)
+    left_out = {"image.cmap"}  # seaborn's own "rocket"; every image here names its map
+    ours_overrides = set(plots.REPORT_STYLE)
+    differ = {key for key in seaborns if seaborns[key] != ours[key]}
+    assert differ <= left_out | ours_overrides, sorted(differ - left_out - ours_overrides)
+    for n in (3, 4, 5, 7, 11):
+        assert plots.blend([plots.NEGATIVE, plots.NEUTRAL, plots.POSITIVE], n) == [
+            tuple(c) for c in sns.blend_palette([plots.NEGATIVE, plots.NEUTRAL,
+                                                 plots.POSITIVE], n_colors=n)]
+
+
+# ---------------------------------------------------------------------------
+# figures drawn from small tables: what they say, and what they leave out
+
+
+@pytest.fixture(scope="module")
+def one_audience_too_small():
+    """Audience b (3 respondents) is below the minimum of 5; a (6) and ref (8) are not."""
+    study = make_study(groups=("a", "b", "ref"), items=("q1", "q2"), min_group_size=5)
+    responses = make_responses({
+        "a": {"q1": [5, 5, 4, 1, 2, 3], "q2": [1, 1, 2, 5, 5, 5]},
+        "b": {"q1": [5, 4, 3], "q2": [1, 2, 3]},
+        "ref": {"q1": [1, 2, 3, 4, 5, 5, 5, 1], "q2": [1, 2, 3, 4, 5, 5, 5, 1]}})
+    return study, responses
+
+
+def test_share_dots_say_every_share_with_its_interval_and_draw_no_suppressed_one(
+        one_audience_too_small):
+    study, responses = one_audience_too_small
+    fig = plots.share_dots(cx.share_table(responses, study), study, title="Agreement")
+    try:
+        alt = fig.cx_alt
+        assert alt.startswith("Agreement. Dot plot of top-box shares with intervals: ")
+        assert "q1 — a: 50% (95% CI 19%–81%, n = 6)" in alt
+        assert "q2 — ref: 50% (95% CI 22%–78%, n = 8)" in alt
+        assert "q1 — b: suppressed (n = 3)" in alt and "q2 — b: suppressed (n = 3)" in alt
+        ax = fig.axes[0]
+        points = {bars.get_label(): len(bars.lines[0].get_xydata()) for bars in ax.containers}
+        assert points == {"a (n = 6)": 2, "b (n = 3)": 0, "ref (n = 8)": 2}
+        assert [text.get_text() for text in ax.texts] == ["50%"] * 4  # no label for b
+    finally:
+        plt.close(fig)
+
+
+def test_distribution_bars_leave_out_an_audience_below_the_minimum(one_audience_too_small):
+    study, responses = one_audience_too_small
+    fig = plots.distribution_bars(cx.level_counts(responses, study), study, ["q1", "q2"],
+                                  title="Answers")
+    try:
+        labels = [label.get_text() for label in fig.axes[0].get_yticklabels()]
+        assert labels == ["q1\na (n = 6)", "q1\nref (n = 8)", "q2\na (n = 6)", "q2\nref (n = 8)"]
+        assert "— b" not in fig.cx_alt
+        assert "q1 — a (n = 6): L1 17%, L2 17%, L3 17%, L4 17%, L5 33%" in fig.cx_alt
+    finally:
+        plt.close(fig)
+
+
+def test_distribution_bars_of_nobody_large_enough_say_so():
+    study = make_study(groups=("a", "ref"), items=("q1",), min_group_size=50)
+    responses = make_responses({"a": {"q1": [1, 2, 3]}, "ref": {"q1": [1, 2]}})
+    fig = plots.distribution_bars(cx.level_counts(responses, study), study, ["q1"],
+                                  title="Answers")
+    try:
+        assert fig.cx_alt == "Answers: no audience reaches the minimum group size."
+        assert not fig.axes[0].patches  # no bar
+    finally:
+        plt.close(fig)

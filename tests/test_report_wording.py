@@ -1,0 +1,121 @@
+"""The report's sentences (cxstudy.report.wording): shares with their intervals, the change
+between waves, the widest segment, numbers that never read -0."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import cxstudy as cx
+from cxstudy.report.wording import escape, interval, md, names, p_text, pct, predicate
+
+from .conftest import ROOT, minimal_study, pages
+
+
+def test_headline_sentence_with_interval(built):
+    _project, serial, _parallel, _raw = built
+    text = pages(serial / "reports" / "example")["index.html"]
+    assert ("“We deliver an excellent customer experience”: 76% of leadership (57–89%, "
+            "n = 25) agree; ") in text  # the scale's top_box_label says "agree"
+    assert "12% of customers do (10–14%, n = 968)" in text
+    assert "a gap of +64 points (95% CI +45 to +77" in text
+
+
+def test_metrics_calibration_and_importance_are_reported(built):
+    project, serial, _parallel, _raw = built
+    report = serial / "reports" / "example"
+    index = (report / "index.html").read_text()
+    assert ("On “We deliver an excellent customer experience”, leadership estimate on average "
+            "that 67% of customers would agree (62–72%, n = 25); 12% do") in index
+    assert "an overestimate of 55 points" in index
+    assert "NPS (points)" in index and "-31 (-36 to -26)" in index
+    assert "Importance and performance" in (report / "gaps.html").read_text()
+    study = cx.load_study(project / "studies" / "example.yml")
+    responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
+    written = pd.read_csv(report / "tables" / "calibration.csv")
+    expected = cx.calibration_table(responses, study)
+    pd.testing.assert_series_equal(written["error"], expected["error"], rtol=1e-12)
+    metrics = pd.read_csv(report / "tables" / "metrics.csv")
+    assert list(metrics.columns[:8]) == ["wave", "metric", "group", "n", "value", "se", "low",
+                                        "high"]
+    assert "No weights: every respondent counts once." in (report / "data_quality.html"
+                                                           ).read_text()
+
+
+def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
+    _project, serial, _parallel, _raw = built
+    report = serial / "reports" / "example"
+    text = pages(report)
+    for name in ("index.html", "gaps.html", "voices.html"):
+        assert "wave 2026 (the latest of 2025, 2026)" in text[name], name
+    index = text["index.html"]
+    change = index.index("The leadership–customers gap on “We deliver an excellent customer "
+                         "experience” did not change clearly: +76 points in 2025, +64 in 2026")
+    assert change < index.index("76% of leadership (57–89%, n = 25) agree")  # leads
+    trends = text["trends.html"]
+    assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
+            "+60 points in 2025, +27 in 2026 (change -33, 95% CI -44 to -22; adjusted p "
+            "&lt; 0.001): staff moved -20 points, customers +13.") in trends
+    assert "Slope chart of the gap on “We deliver an excellent customer experience” across " \
+           "waves: leadership 2025: +76 points" in trends
+    assert "the intervals are conservative" in trends
+    quality = text["data_quality.html"]
+    assert "Returning" in quality and "customers 175" in quality
+    table = pd.read_csv(report / "tables" / "trends.csv")
+    assert list(table.columns[:7]) == ["item", "text", "dimension", "group", "reference",
+                                       "from_wave", "to_wave"]
+    assert len(table) == 32 and set(table["from_wave"].astype(str)) == {"2025"}
+    gaps = pd.read_csv(report / "tables" / "gaps.csv")
+    assert list(gaps["wave"].astype(str).unique()) == ["2025", "2026"]  # never pooled
+    assert {"dimension_trends.csv", "metric_trends.csv"} <= {
+        p.name for p in (report / "tables").iterdir()}
+
+
+def test_a_segmented_study_has_a_segments_page(built):
+    _project, serial, _parallel, _raw = built
+    report = serial / "reports" / "example"
+    page = pages(report)["segments.html"]
+    assert "Heatmap of the gap to customers by Region level" in page
+    assert "Heatmap of the gap to customers by Customer for (years) level" in page
+    assert ("Where Customer for (years) is “0 to &lt;1”, on “We respond quickly when customers "
+            "get in touch”: 80% of all leadership (n = 25) agree; 3% of customers (n = 174) do"
+            ) in page
+    assert "Do the levels differ?" in page
+    index = pages(report)["index.html"]
+    assert ("The leadership–customers gap on “We deliver an excellent customer experience” is "
+            "widest where Customer for (years) is “0 to &lt;1”: +74 points (95% CI +54 to "
+            "+86), against +64 overall.") in index
+    table = pd.read_csv(report / "tables" / "segments.csv")
+    assert list(table.columns[:3]) == ["wave", "segment", "level"]
+    responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")
+    assert {"region", "tenure"} <= set(responses.columns)
+    assert "Tenure" not in responses.columns and "Region" not in responses.columns
+
+
+def test_numbers_never_read_minus_zero():
+    from cxstudy.report import interval, points
+
+    assert points(-0.004) == "+0" and points(-0.031) == "-3" and points(0.645) == "+64"
+    assert interval(-0.004, 0.2, as_points=True) == "+0 to +20"
+
+
+@pytest.mark.parametrize("text, expected", [
+    (pct(0.456), "46%"), (pct(0.4567, 1), "45.7%"), (pct(float("nan")), "–"),
+    (interval(0.1, 0.25), "10–25%"), (interval(float("nan"), 0.3), "–"),
+    (interval(-0.31, 0.2, as_points=True), "-31 to +20"),
+    (p_text(0.0004), "< 0.001"), (p_text(0.0123), "0.012"), (p_text(float("nan")), "–"),
+    (names([]), ""), (names(["staff"]), "staff"), (names(["a", "b", "c"]), "a, b and c"),
+])
+def test_figures_and_lists_read_as_written(text, expected):
+    assert text == expected
+
+
+def test_text_from_a_study_or_a_respondent_is_shown_as_written():
+    shown = md("<b>Bills</b> *now* [here](http://x.example) mail a@b.co #1")
+    assert "<b>" not in shown and "&lt;b&gt;Bills&lt;/b&gt;" in shown  # no HTML
+    assert "\\*now\\*" in shown and "\\[here\\]\\(http\\://x\\.example\\)" in shown  # no link
+    assert "a\\@b\\.co" in shown and "\\#1" in shown  # no autolinked e-mail, no heading
+    assert escape('<i>x</i> & "y"') == "&lt;i&gt;x&lt;/i&gt; &amp; &quot;y&quot;"
+    study = cx.load_study(minimal_study(scales={"agree5": {
+        "labels": ["No", "<b>Yes</b>"], "top_box": 1}}), base_dir=ROOT)
+    assert predicate(study, "excellent") == "answer “&lt;b&gt;Yes&lt;/b&gt;”"
