@@ -1,29 +1,136 @@
 """Privacy: scrubbing personal data from respondent text, hashing PII ids.
 
 Processed data and reports never hold PII columns (only mapped answer columns are
-copied); open-ended answers are scrubbed of e-mail addresses, phone numbers and the
-respondent's own values in the study's ``pii_columns`` (a name typed into a comment).
+copied); open-ended answers are scrubbed of e-mail addresses, phone numbers, links and
+the respondent's own values in the study's ``pii_columns`` (a name typed into a comment).
+What is and is not caught: ``docs/methods.md``, "Personal data in open answers".
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
-# Linear time on any text: a match may start only where a run of address characters starts
-# (the look-behind), and every part is bounded (RFC 5321: 64 before the @, labels of 63),
-# so a long run without an @ is read once, not once from every position in it.
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?![\w-])",
-                   re.UNICODE)
-# Phone numbers: 7+ digits with optional +country, spaces, dots, dashes, parentheses.
-PHONE = re.compile(r"(?<![\w/])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:[\s.-]?\d){6,14}"
-                   r"(?![\w/])")
-URL = re.compile(r"\bhttps?://\S{1,2000}|\bwww\.\S{1,2000}", re.IGNORECASE)
+# The patterns are RE2 (google-re2): matching takes time linear in the text whatever it
+# holds, so no answer can make scrubbing hang. RE2 has no look-behind or look-ahead: a
+# match starts after a character that cannot precede it (or at the start), the one group
+# is what is masked, and an ending is a word boundary (\b: not followed by an ASCII letter,
+# digit or _). The text is matched with its Unicode digits read as ASCII ones (one
+# character for one). What a pattern finds may then be let go by a check of the found
+# text alone (_not_a_phone, _not_a_link: bounded patterns on a few characters).
+_WORD = r"\pL\pN_"
+# e-mail addresses: a run of address characters, an @ and dotted labels (the leftmost,
+# greedy match: a run is never entered in its middle, so no look-behind is needed)
+EMAIL = rf"([{_WORD}.+-]+@[{_WORD}-]+(?:\.[{_WORD}-]+)+)"
+# links with a scheme or www.
+URL = rf"(?i)(?:^|[^{_WORD}])((?:https?://|www\.)\S+)"
+# links without either: a host ending in a common top-level domain (optionally a port and a
+# path), or any host whose last label is letters followed by a path. Top-level domains that
+# are English words (it, in, me, no, be, at, us, so, to, ...) are left out: "fine.It" is a
+# missing space, not a link.
+TOP_LEVEL_DOMAINS = ("com", "org", "net", "edu", "gov", "mil", "info", "biz", "io", "co",
+                     "app", "dev", "tv", "eu", "uk", "de", "fr", "nl", "ch", "es", "se",
+                     "dk", "fi", "ie", "pl", "pt", "cz", "ca", "au", "nz", "jp", "cn", "ru",
+                     "br", "mx", "za", "sg", "hk", "example")
+_LABEL = r"[\pL\pN][\pL\pN-]*"
+HOST = (rf"(?i)(?:^|[^{_WORD}.@/-])({_LABEL}(?:\.{_LABEL})*\.(?:"
+        + "|".join(TOP_LEVEL_DOMAINS) + r")\b(?::[0-9]{1,5}\b)?(?:[/?#]\S*)?"
+        rf"|{_LABEL}(?:\.{_LABEL})*\.\pL{{2,24}}/\S*)")
+# phone numbers: 7+ digits with an optional +country code and (area code), spaces, dots or
+# dashes between digits; or an area code starting with 0 (or after a +country code) and a
+# slash (030/12345678); either with an extension (x45, ext. 45, extension 45)
+_NUMBER = (r"(?:\+[0-9]{1,3}[\s.-]?)?(?:\([0-9]{1,5}\)[\s.-]?)?[0-9](?:[\s.-]?[0-9]){6,}"
+           r"|(?:\+[0-9]{1,3}[\s.-]?[0-9]{1,4}|\(?0[0-9]{1,4}\)?)\s?/\s?[0-9](?:[\s.-]?[0-9]){4,}")
+PHONE = (rf"(?:^|[^{_WORD}/])((?:{_NUMBER})"
+         r"(?:\s?(?i:x|ext\.?\s?|extension\s?)[0-9]{1,5})?\b)")
 
 EMAIL_MASK, PHONE_MASK, URL_MASK, NAME_MASK = "[email]", "[phone]", "[link]", "[name]"
+
+# what looks like a phone number but is not one: a date (with an hour), a range of years,
+# a number with dots between thousands
+_DATE = re.compile(r"(?:[0-9]{1,2}([./-])[0-9]{1,2}\1(?:19|20)?[0-9]{2}"
+                   r"|(?:19|20)[0-9]{2}([./-])[0-9]{1,2}\2[0-9]{1,2})(?:\s[0-9]{1,2})?")
+_YEARS = re.compile(r"((?:19|20)[0-9]{2})\s?[-–]\s?((?:19|20)[0-9]{2})")
+_THOUSANDS = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3}){2,}")
+_CURRENCY = "$€£¥₹"
+
+
+def _not_a_phone(text: str, start: int, end: int) -> bool:
+    """Whether the digits at ``text[start:end]`` are a date, years, an amount or part of a
+    word or a path rather than a phone number."""
+    hit = text[start:end]
+    years = _YEARS.fullmatch(hit)
+    return bool(_DATE.fullmatch(hit) or _THOUSANDS.fullmatch(hit)
+                or (years and 0 <= int(years[2]) - int(years[1]) <= 100)
+                or (text[max(0, start - 2):start].strip()[-1:] or " ") in _CURRENCY
+                or (end < len(text) and (text[end].isalnum() or text[end] == "/")))
+
+
+def _not_a_link(text: str, start: int, end: int) -> bool:
+    """Whether a host without a scheme is a missing space after a full stop ("great.App")."""
+    host = re.split(r"[/?#:]", text[start:end], maxsplit=1)[0]
+    last = host.rsplit(".", 1)[-1]
+    return last[:1].isupper() and last[1:].islower()
+
+
+@functools.cache
+def _rules() -> tuple:
+    """The compiled patterns in the order they run, each with its mask and its exceptions
+    (compiled once, on first use: RE2's Unicode classes take a moment)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return tuple((re2.compile(pattern, options), mask, exception) for pattern, mask, exception
+                 in [(EMAIL, EMAIL_MASK, None), (URL, URL_MASK, None),
+                     (HOST, URL_MASK, _not_a_link), (PHONE, PHONE_MASK, _not_a_phone)])
+
+
+@functools.cache
+def _ascii_digits() -> dict[int, str]:
+    """Every Unicode decimal digit that is not ASCII, as its ASCII digit (one character for
+    one: positions in the text stay where they were)."""
+    return {c: str(unicodedata.decimal(chr(c))) for c in range(128, 0x20000)  # none above
+            if unicodedata.category(chr(c)) == "Nd"}
+
+
+def scrub_patterns(text: str) -> str:
+    """One answer with its e-mail addresses, links and phone numbers masked.
+
+    Parameters
+    ----------
+    text : str
+        The answer.
+
+    Returns
+    -------
+    str
+        The answer with ``[email]``, ``[link]`` and ``[phone]`` in their place.
+
+    Examples
+    --------
+    >>> scrub_patterns("call 030/12345678 or see larkfield.example/account?id=99812")
+    'call [phone] or see [link]'
+    >>> scrub_patterns("open 24/7, fixed in 2-3 days on 12/03/2026, e.g. v2.0")
+    'open 24/7, fixed in 2-3 days on 12/03/2026, e.g. v2.0'
+    """
+    probe = text if text.isascii() else text.translate(_ascii_digits())
+    for pattern, mask, exception in _rules():
+        pieces, last = [], 0
+        for match in pattern.finditer(probe):
+            start, end = match.span(1)
+            if exception is None or not exception(probe, start, end):
+                pieces += [text[last:start], mask]
+                last = end
+        if pieces:
+            text = "".join([*pieces, text[last:]])
+            probe = text if text.isascii() else text.translate(_ascii_digits())
+    return text
 
 
 def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None = None
@@ -53,9 +160,7 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     """
     text = text.astype("string")
     which, distinct = pd.factorize(text)
-    cleaned = (pd.Series(distinct, dtype="string").str.replace(EMAIL, EMAIL_MASK, regex=True)
-               .str.replace(URL, URL_MASK, regex=True)
-               .str.replace(PHONE, PHONE_MASK, regex=True))
+    cleaned = pd.Series([scrub_patterns(answer) for answer in distinct], dtype="string")
     scrubbed = pd.Series(cleaned.array.take(which, allow_fill=True), index=text.index,
                          dtype="string")
     if personal is None or (isinstance(personal, pd.DataFrame) and personal.empty):

@@ -343,14 +343,14 @@ def _scrub_row_by_row(text: pd.Series, personal: pd.DataFrame) -> pd.Series:
     per-distinct-answer, numpy-prefiltered version (issue 14)."""
     import re
 
-    from cxstudy.privacy import EMAIL, EMAIL_MASK, NAME_MASK, PHONE, PHONE_MASK, URL, URL_MASK
+    from cxstudy.privacy import NAME_MASK, scrub_patterns
 
     out = []
     for answer, values in zip(text, personal.to_numpy(dtype=object), strict=True):
         if not isinstance(answer, str):
             out.append(pd.NA)
             continue
-        answer = PHONE.sub(PHONE_MASK, URL.sub(URL_MASK, EMAIL.sub(EMAIL_MASK, answer)))
+        answer = scrub_patterns(answer)
         lowered = answer.casefold()
         for value in values:
             if isinstance(value, str):
