@@ -196,8 +196,9 @@ class PersonalValues:
     Notes
     -----
     ``parts`` are what :func:`_mask_personal` looks for: each text value stripped and
-    each of its words, of 3 or more characters, case-folded, with the answer they belong
-    to (``part_rows``, positions among the answers).
+    each of its words, of 3 or more characters, folded (:func:`fold_name`: no accents,
+    apostrophes or case), with the answer they belong to (``part_rows``, positions among
+    the answers).
     """
 
     def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None):
@@ -224,7 +225,7 @@ class PersonalValues:
                                        else pd.Series([], dtype="str"))
         self.part_codes = (codes[np.concatenate(part_refs)] if part_refs else codes
                            ).astype(np.int32)
-        self.parts = np.asarray([part.casefold() for part in distinct],
+        self.parts = np.asarray([fold_name(part) for part in distinct],
                                 dtype=np.dtypes.StringDType())
 
     def values_of(self, positions: np.ndarray) -> np.ndarray:
@@ -233,8 +234,8 @@ class PersonalValues:
         return self.frame.iloc[at].to_numpy(dtype=object)
 
     def rows_holding(self, answers: pd.Series) -> np.ndarray:
-        """Positions of the answers in which one of their row's parts occurs, ignoring
-        case: the only rows :func:`_mask_personal` can change.
+        """Positions of the answers in which one of their row's parts occurs, both folded
+        (:func:`fold_name`): the only rows :func:`_mask_personal` can change.
 
         Each distinct (answer, part) pair is looked at once: a part of a row is sought
         in that row's answer, and the pairs repeat wherever answers and names do."""
@@ -248,7 +249,7 @@ class PersonalValues:
         pair_of_row, pairs = pd.factorize(pair_keys)
         answer_of_pair, part_of_pair = np.divmod(pairs, len(self.parts))
         used, answer_of_pair = np.unique(answer_of_pair, return_inverse=True)
-        folded = np.asarray([str(distinct_answers[code]).casefold() for code in used],
+        folded = np.asarray([fold_name(str(distinct_answers[code])) for code in used],
                             dtype=np.dtypes.StringDType())
         found = np.strings.find(folded[answer_of_pair], self.parts[part_of_pair]) >= 0
         return np.unique(rows[found[pair_of_row]])
@@ -286,16 +287,99 @@ def _rows_to_parts(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np
     return np.repeat(rows, per_row), order[np.repeat(starts[values], per_row) + step]
 
 
+# apostrophes a name may be written with, or without: O’Sullivan, O'Sullivan, OSullivan
+APOSTROPHES = "'’‘ʼ`´"
+_NO_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
+
+
+@functools.cache
+def _marks() -> dict[int, None]:
+    """Every combining mark (accents once decomposed), to be deleted by ``str.translate``."""
+    return dict.fromkeys(c for c in range(0x300, 0x20000) if unicodedata.combining(chr(c)))
+
+
+def fold_name(text: str) -> str:
+    """A text as names are compared: without apostrophes, accents and case, its runs of
+    whitespace one space.
+
+    Parameters
+    ----------
+    text : str
+        A name, or an answer to look for one in.
+
+    Returns
+    -------
+    str
+        The text decomposed (Unicode NFKD), its combining marks and apostrophes
+        (``APOSTROPHES``) removed, case-folded.
+
+    Examples
+    --------
+    >>> fold_name("José  Müller"), fold_name("O’Sullivan"), fold_name("Straße")
+    ('jose muller', 'osullivan', 'strasse')
+    """
+    text = text.translate(_NO_APOSTROPHES)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+        text = text.translate(_marks())
+    return " ".join(text.lower().split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_char(char: str) -> str:
+    """One character folded as :func:`fold_name` folds it, apostrophes kept as '."""
+    return "'" if char in APOSTROPHES else fold_name(char) or ("" if not char.isspace() else " ")
+
+
+def _folded_with_positions(answer: str) -> tuple[str, list[int] | None]:
+    """The answer folded character by character (apostrophes kept as ') and, for each
+    folded character, the position of the character it comes from (None: the same)."""
+    if answer.isascii():
+        return answer.lower().replace("`", "'"), None
+    folded, where = [], []
+    for position, char in enumerate(answer):
+        piece = _fold_char(char)
+        folded.append(piece)
+        where += [position] * len(piece)
+    return "".join(folded), where
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(folded: str) -> re.Pattern:
+    """A folded name as a whole-word pattern for folded answers: an apostrophe may stand
+    between any two of its letters (OSullivan finds O'Sullivan), any whitespace between its
+    words. Literal characters only: matching is linear in the answer."""
+    words = ["'?".join(re.escape(char) for char in word) for word in folded.split(" ")]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+
+
 def _mask_personal(answer: str, values) -> str:
-    lowered = answer.casefold()
-    for value in values:
-        if not isinstance(value, str):
-            continue
-        for part in {value.strip(), *value.split()}:
-            if len(part) >= 3 and part.casefold() in lowered:
-                answer = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", NAME_MASK, answer,
-                                flags=re.IGNORECASE)
-    return answer
+    """The answer with the respondent's own values (and each of their words, of 3 or more
+    characters) replaced by ``[name]``, accents, apostrophes and case ignored; the longest
+    first, so a full name found is one mask."""
+    loose = fold_name(answer)
+    parts = {part for value in values if isinstance(value, str)
+             for part in {value.strip(), *value.split()} if len(part) >= 3}
+    found = sorted({f for f in map(fold_name, parts) if f and f in loose},
+                   key=lambda f: (-len(f), f))
+    if not found:
+        return answer
+    folded, where = _folded_with_positions(answer)
+    spans: list[tuple[int, int]] = []
+    for name in found:
+        for match in _name_pattern(name).finditer(folded):
+            start, end = match.span()
+            if where is not None:  # back to the answer's characters, and any accents after
+                start, end = where[start], where[end - 1] + 1
+                while end < len(answer) and _fold_char(answer[end]) == "":
+                    end += 1
+            if all(end <= s or start >= e for s, e in spans):
+                spans.append((start, end))
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        pieces += [answer[last:start], NAME_MASK]
+        last = end
+    return "".join([*pieces, answer[last:]])
 
 
 def hash_id(values: pd.Series, salt: str) -> pd.Series:
