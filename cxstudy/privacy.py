@@ -45,7 +45,8 @@ HOST = (rf"(?i)(?:^|[^{_WORD}.@/-])({_LABEL}(?:\.{_LABEL})*\.(?:"
 # dashes between digits; or an area code starting with 0 (or after a +country code) and a
 # slash (030/12345678); either with an extension (x45, ext. 45, extension 45)
 _NUMBER = (r"(?:\+[0-9]{1,3}[\s.-]?)?(?:\([0-9]{1,5}\)[\s.-]?)?[0-9](?:[\s.-]?[0-9]){6,}"
-           r"|(?:\+[0-9]{1,3}[\s.-]?[0-9]{1,4}|\(?0[0-9]{1,4}\)?)\s?/\s?[0-9](?:[\s.-]?[0-9]){4,}")
+           r"|(?:\+[0-9]{1,3}[\s.-]?[0-9]{1,4}|\(0[0-9]{1,4}\)|0[0-9]{1,4})\s?/\s?[0-9]"
+           r"(?:[\s.-]?[0-9]){4,}")
 PHONE = (rf"(?:^|[^{_WORD}/])((?:{_NUMBER})"
          r"(?:\s?(?i:x|ext\.?\s?|extension\s?)[0-9]{1,5})?\b)")
 
