@@ -81,15 +81,18 @@ def _not_a_link(text: str, start: int, end: int) -> bool:
 
 @functools.cache
 def _rules() -> tuple:
-    """The compiled patterns in the order they run, each with its mask and its exceptions
-    (compiled once, on first use: RE2's Unicode classes take a moment)."""
+    """The compiled patterns in the order they run, each with a character every match holds
+    (an answer without one is not searched), its mask and its exceptions (compiled once, on
+    first use: RE2's Unicode classes take a moment)."""
     import re2
 
     options = re2.Options()
     options.log_errors = False
-    return tuple((re2.compile(pattern, options), mask, exception) for pattern, mask, exception
-                 in [(EMAIL, EMAIL_MASK, None), (URL, URL_MASK, None),
-                     (HOST, URL_MASK, _not_a_link), (PHONE, PHONE_MASK, _not_a_phone)])
+    return tuple((re2.compile(pattern, options), re.compile(clue), mask, exception)
+                 for pattern, clue, mask, exception
+                 in [(EMAIL, "@", EMAIL_MASK, None), (URL, "[.:]", URL_MASK, None),
+                     (HOST, r"\.", URL_MASK, _not_a_link),
+                     (PHONE, "[0-9]", PHONE_MASK, _not_a_phone)])
 
 
 @functools.cache
@@ -121,7 +124,9 @@ def scrub_patterns(text: str) -> str:
     'open 24/7, fixed in 2-3 days on 12/03/2026, e.g. v2.0'
     """
     probe = text if text.isascii() else text.translate(_ascii_digits())
-    for pattern, mask, exception in _rules():
+    for pattern, clue, mask, exception in _rules():
+        if not clue.search(probe):
+            continue
         pieces, last = [], 0
         for match in pattern.finditer(probe):
             start, end = match.span(1)
@@ -250,7 +255,8 @@ class PersonalValues:
         pair_of_row, pairs = pd.factorize(pair_keys)
         answer_of_pair, part_of_pair = np.divmod(pairs, len(self.parts))
         used, answer_of_pair = np.unique(answer_of_pair, return_inverse=True)
-        folded = np.asarray([fold_name(str(distinct_answers[code])) for code in used],
+        texts = distinct_answers.to_numpy(dtype=object)[used]
+        folded = np.asarray([fold_name(str(text)) for text in texts],
                             dtype=np.dtypes.StringDType())
         found = np.strings.find(folded[answer_of_pair], self.parts[part_of_pair]) >= 0
         return np.unique(rows[found[pair_of_row]])
@@ -290,7 +296,7 @@ def _rows_to_parts(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np
 
 # apostrophes a name may be written with, or without: O’Sullivan, O'Sullivan, OSullivan
 APOSTROPHES = "'’‘ʼ`´"
-_NO_APOSTROPHES = str.maketrans("", "", APOSTROPHES)
+_APOSTROPHE = re.compile("[" + APOSTROPHES + "]")
 
 
 @functools.cache
@@ -319,7 +325,7 @@ def fold_name(text: str) -> str:
     >>> fold_name("José  Müller"), fold_name("O’Sullivan"), fold_name("Straße")
     ('jose muller', 'osullivan', 'strasse')
     """
-    text = text.translate(_NO_APOSTROPHES)
+    text = _APOSTROPHE.sub("", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
         text = text.translate(_marks())
