@@ -148,9 +148,11 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     text : pandas.Series
         Answers (missing stays missing).
     personal : pandas.DataFrame or PersonalValues, optional
-        The same rows' PII columns (names, e-mails); any of those values of 3 or more
-        characters found in the row's answer is replaced by ``[name]``. Give a
-        :class:`PersonalValues` to scrub several answer columns of the same rows.
+        The same rows' PII columns (names, e-mails); any of those values, or of their
+        words, of 3 or more characters found in the row's answer as a whole word
+        (accents, apostrophes and case ignored: :func:`fold_name`) is replaced by
+        ``[name]``. Give a :class:`PersonalValues` to scrub several answer columns of the
+        same rows.
 
     Returns
     -------
@@ -159,10 +161,10 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
 
     Notes
     -----
-    The patterns run once per distinct answer. A row's own values are looked for in
-    numpy, element by element, and only the rows where one occurs (ignoring case) go
-    through the masking, so the cost does not grow with the number of PII columns
-    times rows in Python.
+    The patterns (:func:`scrub_patterns`) run once per distinct answer. A row's own
+    values are looked for in numpy, element by element, both folded, and only the rows
+    where one occurs go through the masking, so the cost does not grow with the number
+    of PII columns times rows in Python. What is and is not caught: ``docs/methods.md``.
     """
     text = text.astype("string")
     which, distinct = pd.factorize(text)
@@ -335,7 +337,9 @@ def fold_name(text: str) -> str:
 @functools.lru_cache(maxsize=65536)
 def _fold_char(char: str) -> str:
     """One character folded as :func:`fold_name` folds it, apostrophes kept as '."""
-    return "'" if char in APOSTROPHES else fold_name(char) or ("" if not char.isspace() else " ")
+    if char in APOSTROPHES:
+        return "'"
+    return " " if char.isspace() else fold_name(char)  # a combining mark: nothing
 
 
 def _folded_with_positions(answer: str) -> tuple[str, list[int] | None]:
