@@ -1,29 +1,142 @@
 """Privacy: scrubbing personal data from respondent text, hashing PII ids.
 
 Processed data and reports never hold PII columns (only mapped answer columns are
-copied); open-ended answers are scrubbed of e-mail addresses, phone numbers and the
-respondent's own values in the study's ``pii_columns`` (a name typed into a comment).
+copied); open-ended answers are scrubbed of e-mail addresses, phone numbers, links and
+the respondent's own values in the study's ``pii_columns`` (a name typed into a comment).
+What is and is not caught: ``docs/methods.md``, "Personal data in open answers".
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
 
-# Linear time on any text: a match may start only where a run of address characters starts
-# (the look-behind), and every part is bounded (RFC 5321: 64 before the @, labels of 63),
-# so a long run without an @ is read once, not once from every position in it.
-EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}(?![\w-])",
-                   re.UNICODE)
-# Phone numbers: 7+ digits with optional +country, spaces, dots, dashes, parentheses.
-PHONE = re.compile(r"(?<![\w/])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{1,5}\)[\s.-]?)?\d(?:[\s.-]?\d){6,14}"
-                   r"(?![\w/])")
-URL = re.compile(r"\bhttps?://\S{1,2000}|\bwww\.\S{1,2000}", re.IGNORECASE)
+# The patterns are RE2 (google-re2): matching takes time linear in the text whatever it
+# holds, so no answer can make scrubbing hang. RE2 has no look-behind or look-ahead: a
+# match starts after a character that cannot precede it (or at the start), the one group
+# is what is masked, and an ending is a word boundary (\b: not followed by an ASCII letter,
+# digit or _). The text is matched with its Unicode digits read as ASCII ones (one
+# character for one). What a pattern finds may then be let go by a check of the found
+# text alone (_not_a_phone, _not_a_link: bounded patterns on a few characters).
+_WORD = r"\pL\pN_"
+# e-mail addresses: a run of address characters, an @ and dotted labels (the leftmost,
+# greedy match: a run is never entered in its middle, so no look-behind is needed)
+EMAIL = rf"([{_WORD}.+-]+@[{_WORD}-]+(?:\.[{_WORD}-]+)+)"
+# links with a scheme or www.
+URL = rf"(?i)(?:^|[^{_WORD}])((?:https?://|www\.)\S+)"
+# links without either: a host ending in a common top-level domain (optionally a port and a
+# path), or any host whose last label is letters followed by a path. Top-level domains that
+# are English words (it, in, me, no, be, at, us, so, to, ...) are left out: "fine.It" is a
+# missing space, not a link.
+TOP_LEVEL_DOMAINS = ("com", "org", "net", "edu", "gov", "mil", "info", "biz", "io", "co",
+                     "app", "dev", "tv", "eu", "uk", "de", "fr", "nl", "ch", "es", "se",
+                     "dk", "fi", "ie", "pl", "pt", "cz", "ca", "au", "nz", "jp", "cn", "ru",
+                     "br", "mx", "za", "sg", "hk", "example")
+_LABEL = r"[\pL\pN][\pL\pN-]*"
+HOST = (rf"(?i)(?:^|[^{_WORD}.@/-])({_LABEL}(?:\.{_LABEL})*\.(?:"
+        + "|".join(TOP_LEVEL_DOMAINS) + r")\b(?::[0-9]{1,5}\b)?(?:[/?#]\S*)?"
+        rf"|{_LABEL}(?:\.{_LABEL})*\.\pL{{2,24}}/\S*)")
+# phone numbers: 7+ digits with an optional +country code and (area code), spaces, dots or
+# dashes between digits; or an area code starting with 0 (or after a +country code) and a
+# slash (030/12345678); either with an extension (x45, ext. 45, extension 45)
+_NUMBER = (r"(?:\+[0-9]{1,3}[\s.-]?)?(?:\([0-9]{1,5}\)[\s.-]?)?[0-9](?:[\s.-]?[0-9]){6,}"
+           r"|(?:\+[0-9]{1,3}[\s.-]?[0-9]{1,4}|\(0[0-9]{1,4}\)|0[0-9]{1,4})\s?/\s?[0-9]"
+           r"(?:[\s.-]?[0-9]){4,}")
+PHONE = (rf"(?:^|[^{_WORD}/])((?:{_NUMBER})"
+         r"(?:\s?(?i:x|ext\.?\s?|extension\s?)[0-9]{1,5})?\b)")
 
 EMAIL_MASK, PHONE_MASK, URL_MASK, NAME_MASK = "[email]", "[phone]", "[link]", "[name]"
+
+# what looks like a phone number but is not one: a date (with an hour), a range of years,
+# a number with dots between thousands
+_DATE = re.compile(r"(?:[0-9]{1,2}([./-])[0-9]{1,2}\1(?:19|20)?[0-9]{2}"
+                   r"|(?:19|20)[0-9]{2}([./-])[0-9]{1,2}\2[0-9]{1,2})(?:\s[0-9]{1,2})?")
+_YEARS = re.compile(r"((?:19|20)[0-9]{2})\s?[-–]\s?((?:19|20)[0-9]{2})")
+_THOUSANDS = re.compile(r"[1-9][0-9]{0,2}(?:\.[0-9]{3}){2,}")
+_CURRENCY = "$€£¥₹"
+
+
+def _not_a_phone(text: str, start: int, end: int) -> bool:
+    """Whether the digits at ``text[start:end]`` are a date, years, an amount or part of a
+    word or a path rather than a phone number."""
+    hit = text[start:end]
+    years = _YEARS.fullmatch(hit)
+    return bool(_DATE.fullmatch(hit) or _THOUSANDS.fullmatch(hit)
+                or (years and 0 <= int(years[2]) - int(years[1]) <= 100)
+                or (text[max(0, start - 2):start].strip()[-1:] or " ") in _CURRENCY
+                or (end < len(text) and (text[end].isalnum() or text[end] == "/")))
+
+
+def _not_a_link(text: str, start: int, end: int) -> bool:
+    """Whether a host without a scheme is a missing space after a full stop ("great.App")."""
+    host = re.split(r"[/?#:]", text[start:end], maxsplit=1)[0]
+    last = host.rsplit(".", 1)[-1]
+    return last[:1].isupper() and last[1:].islower()
+
+
+@functools.cache
+def _rules() -> tuple:
+    """The compiled patterns in the order they run, each with a character every match holds
+    (an answer without one is not searched), its mask and its exceptions (compiled once, on
+    first use: RE2's Unicode classes take a moment)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    return tuple((re2.compile(pattern, options), re.compile(clue), mask, exception)
+                 for pattern, clue, mask, exception
+                 in [(EMAIL, "@", EMAIL_MASK, None), (URL, "[.:]", URL_MASK, None),
+                     (HOST, r"\.", URL_MASK, _not_a_link),
+                     (PHONE, "[0-9]", PHONE_MASK, _not_a_phone)])
+
+
+@functools.cache
+def _ascii_digits() -> dict[int, str]:
+    """Every Unicode decimal digit that is not ASCII, as its ASCII digit (one character for
+    one: positions in the text stay where they were)."""
+    return {c: str(unicodedata.decimal(chr(c))) for c in range(128, 0x20000)  # none above
+            if unicodedata.category(chr(c)) == "Nd"}
+
+
+def scrub_patterns(text: str) -> str:
+    """One answer with its e-mail addresses, links and phone numbers masked.
+
+    Parameters
+    ----------
+    text : str
+        The answer.
+
+    Returns
+    -------
+    str
+        The answer with ``[email]``, ``[link]`` and ``[phone]`` in their place.
+
+    Examples
+    --------
+    >>> scrub_patterns("call 030/12345678 or see larkfield.example/account?id=99812")
+    'call [phone] or see [link]'
+    >>> scrub_patterns("open 24/7, fixed in 2-3 days on 12/03/2026, e.g. v2.0")
+    'open 24/7, fixed in 2-3 days on 12/03/2026, e.g. v2.0'
+    """
+    probe = text if text.isascii() else text.translate(_ascii_digits())
+    for pattern, clue, mask, exception in _rules():
+        if not clue.search(probe):
+            continue
+        pieces, last = [], 0
+        for match in pattern.finditer(probe):
+            start, end = match.span(1)
+            if exception is None or not exception(probe, start, end):
+                pieces += [text[last:start], mask]
+                last = end
+        if pieces:
+            text = "".join([*pieces, text[last:]])
+            probe = text if text.isascii() else text.translate(_ascii_digits())
+    return text
 
 
 def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None = None
@@ -35,9 +148,11 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     text : pandas.Series
         Answers (missing stays missing).
     personal : pandas.DataFrame or PersonalValues, optional
-        The same rows' PII columns (names, e-mails); any of those values of 3 or more
-        characters found in the row's answer is replaced by ``[name]``. Give a
-        :class:`PersonalValues` to scrub several answer columns of the same rows.
+        The same rows' PII columns (names, e-mails); any of those values, or of their
+        words, of 3 or more characters found in the row's answer as a whole word
+        (accents, apostrophes and case ignored: :func:`fold_name`) is replaced by
+        ``[name]``. Give a :class:`PersonalValues` to scrub several answer columns of the
+        same rows.
 
     Returns
     -------
@@ -46,16 +161,14 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
 
     Notes
     -----
-    The patterns run once per distinct answer. A row's own values are looked for in
-    numpy, element by element, and only the rows where one occurs (ignoring case) go
-    through the masking, so the cost does not grow with the number of PII columns
-    times rows in Python.
+    The patterns (:func:`scrub_patterns`) run once per distinct answer. A row's own
+    values are looked for in numpy, element by element, both folded, and only the rows
+    where one occurs go through the masking, so the cost does not grow with the number
+    of PII columns times rows in Python. What is and is not caught: ``docs/methods.md``.
     """
     text = text.astype("string")
     which, distinct = pd.factorize(text)
-    cleaned = (pd.Series(distinct, dtype="string").str.replace(EMAIL, EMAIL_MASK, regex=True)
-               .str.replace(URL, URL_MASK, regex=True)
-               .str.replace(PHONE, PHONE_MASK, regex=True))
+    cleaned = pd.Series([scrub_patterns(answer) for answer in distinct], dtype="string")
     scrubbed = pd.Series(cleaned.array.take(which, allow_fill=True), index=text.index,
                          dtype="string")
     if personal is None or (isinstance(personal, pd.DataFrame) and personal.empty):
@@ -91,8 +204,9 @@ class PersonalValues:
     Notes
     -----
     ``parts`` are what :func:`_mask_personal` looks for: each text value stripped and
-    each of its words, of 3 or more characters, case-folded, with the answer they belong
-    to (``part_rows``, positions among the answers).
+    each of its words, of 3 or more characters, folded (:func:`fold_name`: no accents,
+    apostrophes or case), with the answer they belong to (``part_rows``, positions among
+    the answers).
     """
 
     def __init__(self, frame: pd.DataFrame, rows: np.ndarray | None = None):
@@ -119,7 +233,7 @@ class PersonalValues:
                                        else pd.Series([], dtype="str"))
         self.part_codes = (codes[np.concatenate(part_refs)] if part_refs else codes
                            ).astype(np.int32)
-        self.parts = np.asarray([part.casefold() for part in distinct],
+        self.parts = np.asarray([fold_name(part) for part in distinct],
                                 dtype=np.dtypes.StringDType())
 
     def values_of(self, positions: np.ndarray) -> np.ndarray:
@@ -128,8 +242,8 @@ class PersonalValues:
         return self.frame.iloc[at].to_numpy(dtype=object)
 
     def rows_holding(self, answers: pd.Series) -> np.ndarray:
-        """Positions of the answers in which one of their row's parts occurs, ignoring
-        case: the only rows :func:`_mask_personal` can change.
+        """Positions of the answers in which one of their row's parts occurs, both folded
+        (:func:`fold_name`): the only rows :func:`_mask_personal` can change.
 
         Each distinct (answer, part) pair is looked at once: a part of a row is sought
         in that row's answer, and the pairs repeat wherever answers and names do."""
@@ -143,7 +257,8 @@ class PersonalValues:
         pair_of_row, pairs = pd.factorize(pair_keys)
         answer_of_pair, part_of_pair = np.divmod(pairs, len(self.parts))
         used, answer_of_pair = np.unique(answer_of_pair, return_inverse=True)
-        folded = np.asarray([str(distinct_answers[code]).casefold() for code in used],
+        texts = distinct_answers.to_numpy(dtype=object)[used]
+        folded = np.asarray([fold_name(str(text)) for text in texts],
                             dtype=np.dtypes.StringDType())
         found = np.strings.find(folded[answer_of_pair], self.parts[part_of_pair]) >= 0
         return np.unique(rows[found[pair_of_row]])
@@ -181,16 +296,101 @@ def _rows_to_parts(codes: np.ndarray, owner: np.ndarray) -> tuple[np.ndarray, np
     return np.repeat(rows, per_row), order[np.repeat(starts[values], per_row) + step]
 
 
+# apostrophes a name may be written with, or without: O’Sullivan, O'Sullivan, OSullivan
+APOSTROPHES = "'’‘ʼ`´"
+_APOSTROPHE = re.compile("[" + APOSTROPHES + "]")
+
+
+@functools.cache
+def _marks() -> dict[int, None]:
+    """Every combining mark (accents once decomposed), to be deleted by ``str.translate``."""
+    return dict.fromkeys(c for c in range(0x300, 0x20000) if unicodedata.combining(chr(c)))
+
+
+def fold_name(text: str) -> str:
+    """A text as names are compared: without apostrophes, accents and case, its runs of
+    whitespace one space.
+
+    Parameters
+    ----------
+    text : str
+        A name, or an answer to look for one in.
+
+    Returns
+    -------
+    str
+        The text decomposed (Unicode NFKD), its combining marks and apostrophes
+        (``APOSTROPHES``) removed, case-folded.
+
+    Examples
+    --------
+    >>> fold_name("José  Müller"), fold_name("O’Sullivan"), fold_name("Straße")
+    ('jose muller', 'osullivan', 'strasse')
+    """
+    text = _APOSTROPHE.sub("", text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
+        text = text.translate(_marks())
+    return " ".join(text.lower().split())
+
+
+@functools.lru_cache(maxsize=65536)
+def _fold_char(char: str) -> str:
+    """One character folded as :func:`fold_name` folds it, apostrophes kept as '."""
+    if char in APOSTROPHES:
+        return "'"
+    return " " if char.isspace() else fold_name(char)  # a combining mark: nothing
+
+
+def _folded_with_positions(answer: str) -> tuple[str, list[int] | None]:
+    """The answer folded character by character (apostrophes kept as ') and, for each
+    folded character, the position of the character it comes from (None: the same)."""
+    if answer.isascii():
+        return answer.lower().replace("`", "'"), None
+    folded, where = [], []
+    for position, char in enumerate(answer):
+        piece = _fold_char(char)
+        folded.append(piece)
+        where += [position] * len(piece)
+    return "".join(folded), where
+
+
+@functools.lru_cache(maxsize=4096)
+def _name_pattern(folded: str) -> re.Pattern:
+    """A folded name as a whole-word pattern for folded answers: an apostrophe may stand
+    between any two of its letters (OSullivan finds O'Sullivan), any whitespace between its
+    words. Literal characters only: matching is linear in the answer."""
+    words = ["'?".join(re.escape(char) for char in word) for word in folded.split(" ")]
+    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+
+
 def _mask_personal(answer: str, values) -> str:
-    lowered = answer.casefold()
-    for value in values:
-        if not isinstance(value, str):
-            continue
-        for part in {value.strip(), *value.split()}:
-            if len(part) >= 3 and part.casefold() in lowered:
-                answer = re.sub(rf"(?<!\w){re.escape(part)}(?!\w)", NAME_MASK, answer,
-                                flags=re.IGNORECASE)
-    return answer
+    """The answer with the respondent's own values (and each of their words, of 3 or more
+    characters) replaced by ``[name]``, accents, apostrophes and case ignored; the longest
+    first, so a full name found is one mask."""
+    loose = fold_name(answer)
+    parts = {part for value in values if isinstance(value, str)
+             for part in {value.strip(), *value.split()} if len(part) >= 3}
+    found = sorted({f for f in map(fold_name, parts) if f and f in loose},
+                   key=lambda f: (-len(f), f))
+    if not found:
+        return answer
+    folded, where = _folded_with_positions(answer)
+    spans: list[tuple[int, int]] = []
+    for name in found:
+        for match in _name_pattern(name).finditer(folded):
+            start, end = match.span()
+            if where is not None:  # back to the answer's characters, and any accents after
+                start, end = where[start], where[end - 1] + 1
+                while end < len(answer) and _fold_char(answer[end]) == "":
+                    end += 1
+            if all(end <= s or start >= e for s, e in spans):
+                spans.append((start, end))
+    pieces, last = [], 0
+    for start, end in sorted(spans):
+        pieces += [answer[last:start], NAME_MASK]
+        last = end
+    return "".join([*pieces, answer[last:]])
 
 
 def hash_id(values: pd.Series, salt: str) -> pd.Series:

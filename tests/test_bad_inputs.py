@@ -496,3 +496,118 @@ def test_themes_mentions_are_blank_when_suppressed(tmp_path):
 
 
 assert AGREE5  # the scale the small studies use
+
+
+# ---------------------------------------------------------------------------
+# personal data in open answers (hardening, third round): the respondent's name without
+# its accents or apostrophe, phone numbers with a slash or an extension, links without a
+# scheme; and the ordinary text a scrubber must leave (scripts/scrub_report.py measures
+# both on the example study and the real fixtures)
+
+
+def _scrubbed(text: str, name: str | None = None) -> str:
+    personal = None if name is None else pd.DataFrame({"Name": [name]}, dtype="string")
+    return scrub_text(pd.Series([text]), personal).iloc[0]
+
+
+@pytest.mark.parametrize("text, name, expected", [
+    ("jose muller here", "José Müller", "[name] here"),
+    ("Ask for JOSE MULLER.", "José Müller", "Ask for [name]."),
+    ("josé  müller sorted it", "José Müller", "[name] sorted it"),
+    ("Jose\u0301 called", "José Müller", "[name] called"),  # a combining accent
+    ("Müller called, then jose", "José Müller", "[name] called, then [name]"),
+    ("muller", "JOSÉ MÜLLER", "[name]"),
+    ("O'Sullivan helped", "Aoife O’Sullivan", "[name] helped"),
+    ("OSullivan helped", "Aoife O’Sullivan", "[name] helped"),
+    ("o‘sullivan’s team", "Aoife O'Sullivan", "[name]’s team"),
+    ("Oʼsullivan and aoife", "Aoife OSullivan", "[name] and [name]"),
+    ("thanks Zoe Li", "Zoë\u3000Li", "thanks [name]"),
+    ("ask for strasse", "Straße", "ask for [name]"),
+])
+def test_the_respondents_name_is_masked_without_accents_and_apostrophes(text, name, expected):
+    assert _scrubbed(text, name) == expected
+
+
+@pytest.mark.parametrize("text, name", [
+    ("the Müllers next door", "José Müller"), ("ask Joséphine", "José Müller"),
+    ("mullerton branch", "José Müller"), ("Sullivan Street", "Aoife O’Sullivan"),
+    ("Anna and Annette", "Ann Lee"),
+])
+def test_a_word_that_only_contains_the_name_stays(text, name):
+    assert _scrubbed(text, name) == text
+
+
+@pytest.mark.parametrize("number", [
+    "030/12345678", "030 / 1234567", "0221/1234567", "+49 30/1234567", "(030) 12345678",
+    "07700900123x45", "07700 900123 x45", "020 7946 0958 ext. 45", "020 7946 0958 ext 45",
+    "020 7946 0958 Ext.45", "+44 20 7946 0958 extension 123", "+44 7700 900123",
+    "٠٣٠١٢٣٤٥٦٧", "０３０１２３４５６７",
+])
+def test_phone_numbers_with_a_slash_or_an_extension_are_masked(number):
+    assert _scrubbed(f"call {number} today") == "call [phone] today"
+    assert _scrubbed(f"({number})") == "([phone])"
+
+
+@pytest.mark.parametrize("link", [
+    "larkfield.example/account?id=99812", "larkfield.co.uk", "Larkfield.com",
+    "shop.larkfield.de/basket", "keya4anc.com", "farnan4dc.com/safety",
+    "portal.larkfield.example:8080/login", "my.larkfield.energy/bills/2026",
+    "https://larkfield.example/x", "www.larkfield.example",
+])
+def test_links_without_a_scheme_are_masked(link):
+    assert _scrubbed(f"see {link} now") == "see [link] now"
+    assert _scrubbed(f"({link}).") in {"([link]).", "([link]"}  # a path takes what follows
+
+
+@pytest.mark.parametrize("text", [
+    "support 24/7 would help", "it took 2-3 days", "on 12/03/2026", "on 2026-03-12",
+    "12.03.2026 at 14:30", "logged 2016-05-13 12:22:41", "prices in 2019-2023",
+    "from 2011 - 2017", "in 2025 and 2026", "it cost £1,234.56", "€1.234.567 a year",
+    "$ 1234567 raised", "1.234.567 customers", "up 12.5% (99% sure)", "rated 8/10",
+    "4 out of 5", "page 3/4", "12/2026 and 05/2026", "hours 8-20, Mon-Fri",
+    "ref 12345 was lost", "invoice 1234567/2026", "order 0301234567abc",
+    "e.g. the app, etc.", "i.e. billing", "version 3.5", "v2.0 and v2.0.1",
+    "it was fine.Then it broke", "the app.App crashed", "Mr. Smith at the desk",
+    "U.S./Canada", "p.m./a.m.", "node.js and report.pdf", "and/or", "1920x1080",
+    "5.5/10 overall", "N.B. the bill",
+])
+def test_ordinary_numbers_and_abbreviations_are_not_masked(text):
+    assert _scrubbed(text) == text
+
+
+@pytest.mark.parametrize("answer, name, ending", [
+    ("030/" * 400_000 + " 030/12345678", None, "/ [phone]"),
+    ("0" * 1_000_000 + "/", None, "0/"), ("ab." * 400_000 + "com", None, "[link]"),
+    ("a.b/" * 300_000, None, "a.b/"), ("1 " * 500_000, None, "[phone] "),
+    ("x45 ext. " * 200_000, None, "ext. "), ("O'" * 500_000 + "Sullivan", "O’Sullivan", "O'[name]"),
+    ("é" * 1_000_000 + " jose muller", "José Müller", "é [name]"),
+])
+def test_the_wider_patterns_stay_linear_in_time(answer, name, ending):
+    """Answers of a megabyte built to make the new patterns work hard: each finishes (RE2
+    and literal name patterns), and the end of the answer is as expected."""
+    scrubbed = finishes(_scrubbed, answer, name)
+    assert scrubbed.endswith(ending) and len(scrubbed) <= len(answer)
+
+
+def test_a_study_masks_its_respondents_name_phone_and_link(tmp_path):
+    leaders = ("id,Name,Q1,OE\n"
+               "L1,José Müller,Agree,\"jose muller here, call 030/12345678 or see "
+               "larkfield.example/account?id=99812\"\n"
+               + "".join(f"L{i},Person {i},Agree,open 24/7 for 2-3 days\n" for i in range(2, 6)))
+    customers = "id,Q1,OE\n" + "".join(f"C{i},Disagree,fine on 12/03/2026\n" for i in range(5))
+    study = small_project(tmp_path, leaders=leaders, customers=customers,
+                          pii_columns=["Name"], open_ended=[
+                              {"id": "oe", "question": "Anything?",
+                               "columns": {"leadership": "OE", "customers": "OE"}}])
+    result = cx.run(study, report=False)
+    responses = result.cleaning.responses
+    assert responses["oe"].iloc[0] == "[name] here, call [phone] or see [link]"
+    assert set(responses["oe"].iloc[1:]) == {"open 24/7 for 2-3 days", "fine on 12/03/2026"}
+    written = pd.read_parquet(result.processed_dir / "responses.parquet")
+    assert written["oe"].iloc[0] == "[name] here, call [phone] or see [link]"
+    logs = "".join(path.read_text(encoding="utf-8")
+                   for path in result.processed_dir.rglob("*.csv"))
+    everything = (responses.astype(str).to_string() + written.astype(str).to_string()
+                  + result.cleaning.log.to_string() + logs).casefold()
+    for secret in ["josé", "jose", "müller", "muller", "12345678", "larkfield", "99812"]:
+        assert secret not in everything, secret
