@@ -31,6 +31,7 @@ import pandas as pd
 
 from .exceptions import ReadError
 from .formats import FORMATS, PLAIN, Format, clean_text, detect_layout, of_suffix
+from .limits import not_a_file
 
 _DELIMITERS = [",", ";", "\t", "|"]
 
@@ -76,7 +77,8 @@ def read_export(
     Raises
     ------
     ReadError
-        Naming the file, what was tried, and what to do.
+        Naming the file, what was tried, and what to do; also for a path that is not a
+        regular file (see :mod:`cxstudy.limits`).
 
     Examples
     --------
@@ -89,8 +91,12 @@ def read_export(
     if not path.exists():
         raise ReadError(path, "file not found; check the path in the study file (relative "
                         "paths start from the study file's folder)")
-    if path.is_dir():
+    kind = not_a_file(path)  # looked at, never opened: a named pipe would wait for ever
+    if kind == "a folder":
         raise ReadError(path, "is a folder, not an export file")
+    if kind is not None:
+        raise ReadError(path, f"is {kind}, not an export file; give the path of the export "
+                        "file itself (cxstudy reads only regular files)")
     suffix = path.suffix.lower()
     if format is None:
         said = of_suffix(suffix)

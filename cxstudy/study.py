@@ -17,6 +17,7 @@ import yaml
 from . import _sections as sections
 from ._validate import Collector
 from .exceptions import Problem, StudyFileError
+from .limits import STUDY_FILE_BYTES, STUDY_FILE_VALUES, not_a_file
 from .model import (  # noqa: F401 - the study's objects, importable from here
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -58,36 +59,19 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-MAX_BYTES = 2_000_000  # a study file or codebook is a few kilobytes; this is no study file
-MAX_NODES = 200_000    # values after aliases are expanded: an "alias bomb" stops here
+MAX_BYTES = STUDY_FILE_BYTES  # a study file or codebook is a few kilobytes
+MAX_NODES = STUDY_FILE_VALUES  # values after aliases are expanded: an "alias bomb" stops here
 
 
 def read_yaml(path: Path) -> Any:
     """Read a YAML file safely; errors become a :class:`StudyFileError` naming the line.
 
-    Files over :data:`MAX_BYTES`, and documents whose aliases would expand to more than
-    :data:`MAX_NODES` values (a few lines can otherwise ask for gigabytes), are refused.
+    Refused (see :mod:`cxstudy.limits`): a path that is not a regular file (a named pipe
+    or ``/dev/zero`` is never opened), files over :data:`MAX_BYTES`, and documents whose
+    aliases would expand to more than :data:`MAX_NODES` values (a few lines can otherwise
+    ask for gigabytes).
     """
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise StudyFileError(path, [Problem(str(path), f"{path.stat().st_size:,} bytes",
-                                                f"a study file is at most {MAX_BYTES:,} "
-                                                "bytes; is this the right file?")])
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise StudyFileError(path, [Problem(str(path), "file not found",
-                                            "check the path (relative paths start from "
-                                            f"{Path.cwd()})")]) from None
-    except UnicodeDecodeError as exc:
-        raise StudyFileError(path, [Problem(str(path), f"not UTF-8 text ({exc.reason})",
-                                            "save the study file as UTF-8")]) from None
-    except IsADirectoryError:
-        raise StudyFileError(path, [Problem(str(path), "is a folder",
-                                            "give the study file itself, e.g. "
-                                            "studies/acme.yml")]) from None
-    except PermissionError:
-        raise StudyFileError(path, [Problem(str(path), "cannot be read (permission denied)",
-                                            "check the file's permissions")]) from None
+    text = _yaml_text(path)
     try:
         loader = _UniqueKeyLoader(text)
         try:
@@ -106,6 +90,44 @@ def read_yaml(path: Path) -> Any:
         raise StudyFileError(path, [Problem(where, str(problem),
                                             "fix the YAML syntax (indentation, quotes, colons)")]
                              ) from None
+
+
+def _yaml_text(path: Path) -> str:
+    """The text of a study file or codebook: a regular file of at most :data:`MAX_BYTES`
+    (no more is read, whatever its size claims), as UTF-8."""
+    kind = not_a_file(path)
+    if kind == "a folder":
+        raise StudyFileError(path, [Problem(str(path), "is a folder",
+                                            "give the study file itself, e.g. "
+                                            "studies/acme.yml")])
+    if kind is not None:
+        raise StudyFileError(path, [Problem(str(path), f"is {kind}, not a file",
+                                            "give the study file itself, e.g. "
+                                            "studies/acme.yml (cxstudy reads only regular "
+                                            "files)")])
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            size = max(path.stat().st_size, len(data))
+            raise StudyFileError(path, [Problem(str(path), f"{size:,} bytes",
+                                                f"a study file is at most {MAX_BYTES:,} "
+                                                "bytes; is this the right file?")])
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    except FileNotFoundError:
+        raise StudyFileError(path, [Problem(str(path), "file not found",
+                                            "check the path (relative paths start from "
+                                            f"{Path.cwd()})")]) from None
+    except UnicodeDecodeError as exc:
+        raise StudyFileError(path, [Problem(str(path), f"not UTF-8 text ({exc.reason})",
+                                            "save the study file as UTF-8")]) from None
+    except IsADirectoryError:
+        raise StudyFileError(path, [Problem(str(path), "is a folder",
+                                            "give the study file itself, e.g. "
+                                            "studies/acme.yml")]) from None
+    except PermissionError:
+        raise StudyFileError(path, [Problem(str(path), "cannot be read (permission denied)",
+                                            "check the file's permissions")]) from None
 
 
 def _expanded_size(root: yaml.Node) -> int:

@@ -4,7 +4,12 @@ leak. Every bug fixed gets a case here so that it stays fixed."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import socket
 import threading
+import time
 import zipfile
 
 import pandas as pd
@@ -15,6 +20,7 @@ from hypothesis import strategies as st
 
 import cxstudy as cx
 from cxstudy._files import RunLock, spreadsheet_safe
+from cxstudy.cli import main
 from cxstudy.exceptions import CxStudyError, DataError, ReadError, StudyFileError
 from cxstudy.privacy import scrub_text
 
@@ -309,3 +315,98 @@ def test_themes_mentions_are_blank_when_suppressed(tmp_path):
 
 
 assert AGREE5  # the scale the small studies use
+
+
+# ---------------------------------------------------------------------------
+# files that are not files, inputs sized to break the readers, formulas without values
+# (each refused before a parser sees the file, in well under a second; `finishes` fails
+# a hang instead of stalling the suite)
+
+def refused(error, function, *args, seconds: float = 5):
+    """The error ``function`` raises, within ``seconds``."""
+    started = time.perf_counter()
+    with pytest.raises(error) as caught:
+        finishes(function, *args, seconds=seconds)
+    assert time.perf_counter() - started < seconds
+    return caught.value
+
+
+def not_a_file(tmp_path, kind: str):
+    """A path in tmp_path that is ``kind`` (fifo, socket, folder) or /dev/zero."""
+    if kind == "device":
+        return "/dev/zero"
+    path = tmp_path / f"export_{kind}.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        if len(str(path)) > 100:
+            pytest.skip("tmp_path too long for a socket's name")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()  # the socket file stays
+    return str(path)
+
+
+KINDS = {"fifo": "a named pipe (FIFO)", "device": "a character device", "socket": "a socket",
+         "folder": "a folder"}
+
+
+def cli_output(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_an_export_that_is_not_a_file_is_refused_naming_the_key(tmp_path, kind):
+    study = small_project(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    spec["sources"][1]["path"] = not_a_file(tmp_path, kind)
+    study.write_text(yaml.safe_dump(spec))
+    for attempt in (cx.load_study, lambda path: cx.run(path, report=False)):
+        error = refused(StudyFileError, attempt, study, seconds=3)
+        assert [p.where for p in error.problems] == ["sources[1].path"]
+        assert f"is {KINDS[kind]}, not an export file" in str(error)
+        assert "cxstudy reads only regular files" in str(error)
+    code, said = finishes(cli_output, "validate", study, seconds=3)
+    assert code == 1 and "sources[1].path" in said and KINDS[kind] in said
+    assert "Traceback" not in said and said.count(KINDS[kind]) == 1  # named once
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_read_export_refuses_what_is_not_a_file_without_opening_it(tmp_path, kind):
+    path = not_a_file(tmp_path, kind)
+    for named in (None, "csv", "xlsx", "spss"):
+        error = refused(ReadError, cx.read_export, path, named, seconds=2)
+        assert str(error).startswith(f"{path}: is {KINDS[kind]}, not an export file")
+
+
+def test_a_study_that_has_other_problems_names_a_named_pipe_once(tmp_path):
+    study = small_project(tmp_path, min_grup_size=5)
+    (tmp_path / "customers.csv").unlink()
+    os.mkfifo(tmp_path / "customers.csv")
+    code, said = finishes(cli_output, "validate", study, seconds=3)
+    assert code == 1 and "min_grup_size" in said
+    assert said.count("named pipe") == 1 and "sources[1].path" in said
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_a_study_file_that_is_not_a_file_is_refused(tmp_path, kind):
+    path = not_a_file(tmp_path, kind)
+    error = refused(StudyFileError, cx.load_study, path, seconds=2)
+    assert f"{path}: is {KINDS[kind]}, not a file" in str(error)
+    for command in ("validate", "run"):
+        code, said = finishes(cli_output, command, path, seconds=3)
+        assert code == 1 and KINDS[kind] in said and "Traceback" not in said
+
+
+def test_a_codebook_that_is_a_named_pipe_is_refused_naming_themes(tmp_path):
+    study = small_project(tmp_path, themes="themes.yml", open_ended=[
+        {"id": "oe", "question": "Anything?", "column": "Q1"}])
+    os.mkfifo(tmp_path / "studies" / "themes.yml")
+    error = refused(StudyFileError, cx.load_study, study, seconds=2)
+    assert [p.where for p in error.problems] == ["themes"]
+    assert "is a named pipe (FIFO), not a file" in str(error)
