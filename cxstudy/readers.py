@@ -31,7 +31,7 @@ import pandas as pd
 
 from .exceptions import ReadError
 from .formats import FORMATS, PLAIN, Format, clean_text, detect_layout, of_suffix
-from .limits import not_a_file
+from .limits import RATIO_FROM_BYTES, Limits, limits, not_a_file
 
 _DELIMITERS = [",", ";", "\t", "|"]
 
@@ -78,7 +78,9 @@ def read_export(
     ------
     ReadError
         Naming the file, what was tried, and what to do; also for a path that is not a
-        regular file (see :mod:`cxstudy.limits`).
+        regular file and for a file beyond the limits of :mod:`cxstudy.limits`.
+    CxStudyError
+        A ``CXSTUDY_MAX_...`` environment variable that is not a whole number above 0.
 
     Examples
     --------
@@ -417,8 +419,51 @@ def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
     reader straight from its bytes, into Arrow-backed columns; any other file (another
     encoding, a carriage return inside an answer, a ragged or damaged table) takes the
     careful path, which reads it as the Arrow path would and names what is wrong."""
+    _refuse_huge_header(path)
     read = _arrow_grid(path.read_bytes())
     return read if read is not None else _careful_grid(path)
+
+
+def _refuse_huge_header(path: Path) -> None:
+    """Refuse, from its first line alone and before any parser sees it, a text export whose
+    header is longer than :attr:`Limits.header_bytes` or has more than
+    :attr:`Limits.columns` columns: an 80 MB header crashed a run after minutes, a
+    million columns ran it out of memory."""
+    limit = limits()
+    with path.open("rb") as handle:
+        head = handle.read(limit.header_bytes + 1)
+    text = (head.decode("utf-16", errors="ignore") if head.startswith((b"\xff\xfe", b"\xfe\xff"))
+            else head.decode("latin-1"))  # delimiters, quotes and line ends are ASCII
+    ended, fields = _header_fields(text)
+    if not ended and len(head) > limit.header_bytes:
+        raise ReadError(path, f"the header (the first line) is longer than "
+                        f"{limit.header_bytes:,} bytes, far more than column names take: this "
+                        "may not be a survey export, or its line ends are lost. Check the "
+                        "file; if its header really is that long, set "
+                        f"{Limits.variable('header_bytes')} to more bytes and run again",
+                        row=1)
+    delimiter, width = max(fields.items(), key=lambda item: item[1])
+    if width > limit.columns:
+        raise ReadError(path, f"the header has {width:,} columns (split at {delimiter!r}), more "
+                        f"than the {limit.columns:,} cxstudy reads; export only the questions "
+                        "the study needs, or, if the export really has that many, set "
+                        f"{Limits.variable('columns')}={width} and run again", row=1)
+
+
+def _header_fields(text: str) -> tuple[bool, dict[str, int]]:
+    """Whether the first record of ``text`` ends in it (a line end outside quotes), and
+    the fields it splits into at each delimiter (quoted text is no delimiter)."""
+    fields = dict.fromkeys(_DELIMITERS, 1)
+    for position, part in enumerate(text.split('"')):
+        if position % 2:  # inside quotes ("" inside quotes: an empty part outside)
+            continue
+        ends = [at for at in (part.find("\n"), part.find("\r")) if at >= 0]
+        part = part[:min(ends)] if ends else part
+        for delimiter in fields:
+            fields[delimiter] += part.count(delimiter)
+        if ends:
+            return True, fields
+    return False, fields
 
 
 def _careful_grid(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -500,6 +545,8 @@ def _lf_line_breaks(column):
 
 def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
     try:
+        with zipfile.ZipFile(path) as archive:
+            _refuse_zip_bomb(path, archive.infolist())
         return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None,
                              dtype=object, engine="openpyxl")
     except (zipfile.BadZipFile, OSError, KeyError) as exc:  # KeyError: a zip, no workbook
@@ -509,6 +556,35 @@ def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
         sheets = _sheet_names(path)
         raise ReadError(path, f"sheet {sheet!r} not found ({exc}); its sheets are: "
                         + ", ".join(repr(s) for s in sheets)) from None
+
+
+def _refuse_zip_bomb(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse, from the zip's directory and before anything is inflated, a workbook whose
+    parts inflate to more than :attr:`Limits.workbook_bytes`, or with a part over 10 MB
+    inflating more than :attr:`Limits.compression_ratio` times (a few MB that inflate to
+    gigabytes of XML took all memory). zipfile never inflates a part past the size its
+    directory gives, so the directory bounds what reading takes."""
+    limit = limits()
+    total = sum(part.file_size for part in parts)
+    largest = max(parts, key=lambda part: part.file_size, default=None)
+    if largest is not None and total > limit.workbook_bytes:
+        raise ReadError(path, f"the workbook's parts inflate to {total:,} bytes, more than "
+                        f"the {limit.workbook_bytes:,} cxstudy reads (the largest, "
+                        f"{largest.filename}: {largest.file_size:,} bytes from "
+                        f"{largest.compress_size:,}); export the survey as CSV, or, if the "
+                        f"workbook really is that large, set "
+                        f"{Limits.variable('workbook_bytes')} to more bytes and run again")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FROM_BYTES and ratio > limit.compression_ratio:
+            raise ReadError(path, f"part {part.filename} inflates {ratio:,.0f} times "
+                            f"({part.compress_size:,} bytes to {part.file_size:,}), where a "
+                            f"real sheet inflates 5 to 20 times (at most "
+                            f"{limit.compression_ratio} are read): this looks like a zip bomb, "
+                            "not a workbook saved by a spreadsheet program. Check where the "
+                            "file came from and export the survey as CSV, or, if it is "
+                            f"genuine, set {Limits.variable('compression_ratio')} higher and "
+                            "run again")
 
 
 def _sheet_names(path: Path) -> list[str]:

@@ -17,7 +17,7 @@ import yaml
 from . import _sections as sections
 from ._validate import Collector
 from .exceptions import Problem, StudyFileError
-from .limits import STUDY_FILE_BYTES, STUDY_FILE_VALUES, not_a_file
+from .limits import STUDY_FILE_BYTES, STUDY_FILE_DEPTH, STUDY_FILE_VALUES, not_a_file
 from .model import (  # noqa: F401 - the study's objects, importable from here
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -39,8 +39,30 @@ from .scales import Scale  # noqa: F401
 # YAML loading
 
 
+class _TooDeep(Exception):
+    """A document nested deeper than :data:`MAX_DEPTH`; ``mark`` is where."""
+
+    def __init__(self, mark):
+        super().__init__()
+        self.mark = mark
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate keys instead of silently keeping the last."""
+    """Safe loader that refuses duplicate keys instead of silently keeping the last, and
+    documents nested deeper than :data:`MAX_DEPTH` (PyYAML's composer recurses: 5,000
+    levels would end in a RecursionError)."""
+
+    _depth = 0  # lists and mappings open around the node being composed
+
+    def compose_node(self, parent, index):
+        opens = int(self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent))
+        self._depth += opens
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= opens
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
@@ -61,15 +83,16 @@ _UniqueKeyLoader.add_constructor(
 
 MAX_BYTES = STUDY_FILE_BYTES  # a study file or codebook is a few kilobytes
 MAX_NODES = STUDY_FILE_VALUES  # values after aliases are expanded: an "alias bomb" stops here
+MAX_DEPTH = STUDY_FILE_DEPTH  # lists and mappings inside each other
 
 
 def read_yaml(path: Path) -> Any:
     """Read a YAML file safely; errors become a :class:`StudyFileError` naming the line.
 
     Refused (see :mod:`cxstudy.limits`): a path that is not a regular file (a named pipe
-    or ``/dev/zero`` is never opened), files over :data:`MAX_BYTES`, and documents whose
-    aliases would expand to more than :data:`MAX_NODES` values (a few lines can otherwise
-    ask for gigabytes).
+    or ``/dev/zero`` is never opened), files over :data:`MAX_BYTES`, documents nested
+    deeper than :data:`MAX_DEPTH` and documents whose aliases would expand to more than
+    :data:`MAX_NODES` values (a few lines can otherwise ask for gigabytes).
     """
     text = _yaml_text(path)
     try:
@@ -83,6 +106,15 @@ def read_yaml(path: Path) -> Any:
             return loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except _TooDeep as exc:
+        raise StudyFileError(path, [Problem(
+            f"line {exc.mark.line + 1}, column {exc.mark.column + 1}",
+            f"lists and mappings nested more than {MAX_DEPTH} levels deep",
+            "a study file is a few levels deep; is this the right file?")]) from None
+    except RecursionError:  # a stack already deep when called: still no traceback
+        raise StudyFileError(path, [Problem(str(path), "nested too deeply to read",
+                                            "a study file is a few levels deep; is this "
+                                            "the right file?")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import socket
 import threading
 import time
@@ -17,11 +18,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 import cxstudy as cx
 from cxstudy._files import RunLock, spreadsheet_safe
 from cxstudy.cli import main
 from cxstudy.exceptions import CxStudyError, DataError, ReadError, StudyFileError
+from cxstudy.limits import STUDY_FILE_DEPTH, Limits
 from cxstudy.privacy import scrub_text
 
 from .conftest import AGREE5, ROOT, minimal_study
@@ -410,3 +413,113 @@ def test_a_codebook_that_is_a_named_pipe_is_refused_naming_themes(tmp_path):
     error = refused(StudyFileError, cx.load_study, study, seconds=2)
     assert [p.where for p in error.problems] == ["themes"]
     assert "is a named pipe (FIFO), not a file" in str(error)
+
+
+def wide_header(columns: int) -> str:
+    return ",".join(f"Q{i}" for i in range(columns)) + "\n"
+
+
+@pytest.mark.parametrize("header, found", [
+    (wide_header(30_000), r"the header has 30,000 columns \(split at ','\), more than the "
+                          r"20,000 cxstudy reads; .*CXSTUDY_MAX_COLUMNS=30000"),
+    (";".join(["x"] * 25_000) + "\n", r"25,000 columns \(split at ';'\)"),
+    ("id,Q" + "x" * 2_000_000 + "\n", r"the header \(the first line\) is longer than "
+                                      r"1,000,000 bytes.*CXSTUDY_MAX_HEADER_BYTES"),
+    ("a," * 1_000_000 + "\n", r"longer than 1,000,000 bytes"),  # a million columns
+    ("id," + '"' + "x\n" * 600_000 + '"\n', r"longer than 1,000,000 bytes"),  # quoted lines
+])
+def test_a_header_sized_to_break_the_parsers_is_refused_from_its_first_line(
+        tmp_path, header, found):
+    path = tmp_path / "export.csv"
+    path.write_text(header + "1,2\n" * 3)
+    for named in (None, "csv", "qualtrics"):
+        error = refused(ReadError, cx.read_export, path, named, seconds=2)
+        assert re.search(r"export\.csv, row 1: .*" + found, str(error)), str(error)
+
+
+def test_the_column_and_header_limits_can_be_raised(tmp_path, monkeypatch):
+    path = tmp_path / "export.csv"
+    path.write_text('id,"How was it,\nreally?",Q2\n1,Agree,Agree\n')  # a quoted line end
+    monkeypatch.setenv(Limits.variable("columns"), "2")
+    assert "3 columns" in str(refused(ReadError, cx.read_export, path))
+    monkeypatch.setenv(Limits.variable("columns"), "3")
+    assert list(cx.read_export(path).columns) == ["id", "How was it, really?", "Q2"]
+    monkeypatch.setenv(Limits.variable("header_bytes"), "20")
+    assert "longer than 20 bytes" in str(refused(ReadError, cx.read_export, path))
+    monkeypatch.setenv(Limits.variable("header_bytes"), "30")
+    assert len(cx.read_export(path)) == 1
+    monkeypatch.setenv(Limits.variable("columns"), "lots")
+    with pytest.raises(CxStudyError, match=r"CXSTUDY_MAX_COLUMNS='lots': not a whole number "
+                                           r"above 0; set it to one \(the default is 20,000\)"):
+        cx.read_export(path)
+
+
+def workbook(path, formulas: dict[str, str] | None = None, sheets=("Answers",)):
+    """A small .xlsx: id and q1 for 20 respondents; ``formulas``: cell -> formula, stored as
+    openpyxl stores them, without a value."""
+    book = Workbook()
+    for position, title in enumerate(sheets):
+        sheet = book.active if position == 0 else book.create_sheet()
+        sheet.title = title
+        sheet.append(["id", "q1"])
+        for respondent in range(1, 21):
+            sheet.append([respondent, respondent % 5 + 1])
+        for cell, formula in (formulas or {}).items():
+            sheet[cell] = formula
+    book.save(path)
+    return path
+
+
+def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_from_its_directory(tmp_path):
+    path = workbook(tmp_path / "staff.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("xl/sharedStrings.xml", "w") as part:  # 48 MB of one byte
+        for _ in range(48):
+            part.write(b" " * (1 << 20))
+    assert path.stat().st_size < 200_000
+    error = refused(ReadError, cx.read_export, path, seconds=2)
+    assert re.search(r"staff\.xlsx: part xl/sharedStrings\.xml inflates 1,0\d\d times "
+                     r"\([\d,]+ bytes to 50,331,648\).*zip bomb.*"
+                     r"CXSTUDY_MAX_COMPRESSION_RATIO", str(error)), str(error)
+
+
+def test_a_workbook_larger_than_the_limit_is_refused_and_the_limit_can_be_raised(
+        tmp_path, monkeypatch):
+    path = workbook(tmp_path / "staff.xlsx")
+    monkeypatch.setenv(Limits.variable("workbook_bytes"), "10000")
+    error = refused(ReadError, cx.read_export, path)
+    assert re.search(r"staff\.xlsx: the workbook's parts inflate to [\d,]+ bytes, more than "
+                     r"the 10,000 cxstudy reads \(the largest, .*\);.*"
+                     r"CXSTUDY_MAX_WORKBOOK_BYTES", str(error)), str(error)
+    monkeypatch.delenv(Limits.variable("workbook_bytes"))
+    assert len(cx.read_export(path)) == 20
+
+
+@pytest.mark.parametrize("text", [
+    "study: " + "[" * 5_000 + "]" * 5_000 + "\n",  # the issue's 5,000 levels
+    "study: " + "{a: " * 3_000 + "x" + "}" * 3_000 + "\n",
+    "study:\n" + "".join(" " * level + "- \n" for level in range(1, 400)),
+    "study: " + "[" * 400_000 + "\n",  # never closed: refused before the YAML error
+])
+def test_a_study_file_nested_thousands_deep_is_refused(tmp_path, text):
+    path = tmp_path / "deep.yml"
+    path.write_text(text)
+    error = refused(StudyFileError, cx.load_study, path, seconds=3)
+    assert re.search(rf"line \d+, column \d+: lists and mappings nested more than "
+                     rf"{STUDY_FILE_DEPTH} levels deep", str(error)), str(error)
+    code, said = finishes(cli_output, "validate", path, seconds=3)
+    assert code == 1 and "nested more than" in said and "Traceback" not in said
+
+
+def test_a_study_file_nested_as_deep_as_the_limit_is_read(tmp_path):
+    path = small_project(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    for levels, deep in ((STUDY_FILE_DEPTH, False), (STUDY_FILE_DEPTH + 1, True)):
+        nested = "x"
+        for _ in range(levels - 1):  # inside the document's mapping
+            nested = [nested]
+        spec["description"] = nested
+        path.write_text(yaml.safe_dump(spec))
+        error = refused(StudyFileError, cx.load_study, path)
+        assert ("levels deep" in str(error)) is deep
+        assert deep or "description: unknown key" in str(error)
