@@ -22,9 +22,11 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
@@ -547,9 +549,11 @@ def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
     try:
         with zipfile.ZipFile(path) as archive:
             _refuse_zip_bomb(path, archive.infolist())
+            _refuse_uncalculated(path, archive, sheet if sheet is not None else 0)
         return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None,
                              dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:  # KeyError: a zip, no workbook
+    except (zipfile.BadZipFile, OSError, KeyError, ParseError, EOFError, zlib.error,
+            NotImplementedError) as exc:  # KeyError: a zip, no workbook; the others: damaged
         raise ReadError(path, f"not a readable .xlsx workbook ({exc}); open it in Excel and "
                         "save it again as .xlsx") from None
     except (ValueError, IndexError) as exc:
@@ -585,6 +589,89 @@ def _refuse_zip_bomb(path: Path, parts: list[zipfile.ZipInfo]) -> None:
                             "file came from and export the survey as CSV, or, if it is "
                             f"genuine, set {Limits.variable('compression_ratio')} higher and "
                             "run again")
+
+
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")  # <f>, <f t="shared" .../>, <x:f>
+
+
+def _refuse_uncalculated(path: Path, archive: zipfile.ZipFile, sheet: str | int) -> None:
+    """Refuse a sheet with cells holding a formula but no saved value (written by a program
+    that does not calculate): openpyxl reads them as blanks, i.e. as missing answers. A
+    sheet without formulas (every survey export) costs one scan of its XML for ``<f``."""
+    name, part = _sheet_part(archive, sheet)
+    if part is None or not _holds_formula(archive, part):
+        return  # no such sheet: pandas says so, naming the sheets
+    cells = _cells_without_values(archive, part)
+    if cells:
+        shown = ", ".join(cells[:5]) + (", …" if len(cells) > 5 else "")
+        raise ReadError(path, f"sheet {name!r}: {len(cells):,} cell(s) hold a formula with no "
+                        f"saved value ({shown}), so they would read as missing answers: the "
+                        "program that wrote the file did not calculate them. Open the file in "
+                        "a spreadsheet program (Excel, LibreOffice) and save it, so that it "
+                        "stores the formulas' values, then run again")
+
+
+def _holds_formula(archive: zipfile.ZipFile, part: str) -> bool:
+    with archive.open(part) as stream:
+        tail = b""
+        while chunk := stream.read(1 << 20):
+            if _FORMULA.search(tail + chunk[:64]) or _FORMULA.search(chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _cells_without_values(archive: zipfile.ZipFile, part: str) -> list[str]:
+    """The cells of a sheet's XML holding a formula (``<f>``) without a value: no ``<v>``,
+    or an empty one where the result is not text (``t="str"``: an empty text is a value)."""
+    from xml.etree.ElementTree import iterparse
+
+    cells = []
+    with archive.open(part) as stream:
+        for _event, element in iterparse(stream):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = children.get("v")
+                if "f" in children and (value is None or (
+                        not value.text and element.get("t") not in ("str", "inlineStr"))):
+                    cells.append(element.get("r") or "?")
+            elif tag == "row":
+                element.clear()  # a row read is a row let go
+    return cells
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | int) -> tuple[str | None, str | None]:
+    """(name, zip member) of a worksheet given as pandas takes it (a name, or a position
+    among the worksheets); (None, None) when there is no such sheet."""
+    import posixpath
+    from xml.etree.ElementTree import fromstring
+
+    def relations(rels: str) -> dict[str, tuple[str, str]]:  # id -> (member, type)
+        base = posixpath.dirname(posixpath.dirname(rels))
+        found = {}
+        for element in fromstring(archive.read(rels)):
+            target = element.get("Target", "")
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join(base, target)))
+            found[element.get("Id")] = (member, element.get("Type", ""))
+        return found
+
+    top = relations("_rels/.rels")
+    workbook = next((member for member, kind in top.values()
+                     if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    folder, file = posixpath.split(workbook)
+    parts = relations(posixpath.join(folder, "_rels", file + ".rels"))
+    sheets = []  # (name, member) of each worksheet, in the workbook's order
+    for element in fromstring(archive.read(workbook)).iter():
+        if element.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            member, kind = parts.get(rid, (None, ""))
+            if member is not None and kind.endswith("/worksheet"):
+                sheets.append((element.get("name"), member))
+    if isinstance(sheet, int):
+        return sheets[sheet] if -len(sheets) <= sheet < len(sheets) else (None, None)
+    return next(((name, member) for name, member in sheets if name == sheet), (None, None))
 
 
 def _sheet_names(path: Path) -> list[str]:

@@ -470,6 +470,15 @@ def workbook(path, formulas: dict[str, str] | None = None, sheets=("Answers",)):
     return path
 
 
+def rewrite_part(path, part: str, change) -> None:
+    """Rewrite one member of a zip (the raw file is the test's own, in tmp_path)."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            archive.writestr(info.filename, change(data) if info.filename == part else data)
+
+
 def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_from_its_directory(tmp_path):
     path = workbook(tmp_path / "staff.xlsx")
     with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, \
@@ -523,3 +532,43 @@ def test_a_study_file_nested_as_deep_as_the_limit_is_read(tmp_path):
         error = refused(StudyFileError, cx.load_study, path)
         assert ("levels deep" in str(error)) is deep
         assert deep or "description: unknown key" in str(error)
+
+
+def test_formulas_without_saved_values_are_named_not_read_as_missing(tmp_path):
+    formulas = {f"B{row}": f"=A{row}*2" for row in range(12, 22)}  # q1 of 10 of 20
+    path = workbook(tmp_path / "staff.xlsx", formulas)
+    error = refused(ReadError, cx.read_export, path)
+    assert str(error) == (
+        f"{path}: sheet 'Answers': 10 cell(s) hold a formula with no saved value (B12, B13, "
+        "B14, B15, B16, …), so they would read as missing answers: the program that wrote "
+        "the file did not calculate them. Open the file in a spreadsheet program (Excel, "
+        "LibreOffice) and save it, so that it stores the formulas' values, then run again")
+    study = small_project(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    spec["sources"][1]["path"] = "../staff.xlsx"
+    spec["items"][0]["column"] = "q1"
+    study.write_text(yaml.safe_dump(spec))
+    with pytest.raises(ReadError, match=r"staff\.xlsx: sheet 'Answers': 10 cell\(s\)"):
+        cx.run(study, report=False)
+
+
+def test_formulas_with_saved_values_read_as_their_values(tmp_path):
+    formulas = {f"B{row}": f"=A{row}*2" for row in range(12, 22)}
+    path = workbook(tmp_path / "staff.xlsx", formulas)
+    rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb"<f>A(\d+)\*2</f><v ?/>", lambda m: m.group(0)[:-4].rstrip(b"<v ") +
+        b"<v>%d</v>" % ((int(m.group(1)) - 1) * 2), xml))
+    frame = finishes(cx.read_export, path)
+    assert frame["q1"].tolist()[10:] == [22, 24, 26, 28, 30, 32, 34, 36, 38, 40]
+    assert frame["q1"].notna().all()
+
+
+def test_only_the_sheet_read_is_checked_for_formulas_and_empty_text_is_a_value(tmp_path):
+    path = workbook(tmp_path / "staff.xlsx", {"B3": '=IF(A3>0,"","x")'},
+                    sheets=("Answers", "Notes"))
+    with pytest.raises(ReadError, match=r"sheet 'Notes': 1 cell\(s\) .* \(B3\)"):
+        cx.read_export(path, sheet="Notes")
+    rewrite_part(path, "xl/worksheets/sheet1.xml",  # Answers: B3 holds its value, ""
+                 lambda xml: xml.replace(b'<c r="B3"><f>', b'<c r="B3" t="str"><f>'))
+    frame = cx.read_export(path, sheet=0)
+    assert frame["q1"].isna().sum() == 1 and len(frame) == 20
