@@ -16,6 +16,7 @@ from typing import Any
 
 from ._validate import Collector, describe, did_you_mean
 from .formats import FORMATS
+from .limits import not_a_file
 from .metrics import METRIC_KINDS
 from .model import (
     RESERVED_COLUMNS,
@@ -389,6 +390,11 @@ def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]
             c.add(f"{where}.path", "empty", "give the export's path, relative to the study "
                   "file's folder")
             raw_path = None
+        kind = not_a_file(ctx.base / raw_path) if raw_path else None
+        if kind is not None:  # a named pipe would hang the reader, /dev/zero fill memory
+            c.add(f"{where}.path", f"{raw_path!r} is {kind}, not an export file",
+                  "give the path of the export file itself (cxstudy reads only regular "
+                  "files)")
         group, group_column, group_map = _source_audience(c, spec, where, ctx.groups)
         name = _unique_name(spec.get("name"), raw_path, names)
         wave = spec.get("wave")
@@ -693,7 +699,11 @@ def parse_importance(c: Collector, data: dict, ctx: Context, metric_ids: list[st
 def parse_themes(c: Collector, data: dict, ctx: Context) -> Path | None:
     themes = c.typed(data, "themes", str, "")
     path = (ctx.base / themes).resolve() if themes else None
-    if path is not None and not path.is_file():
+    kind = not_a_file(path) if path is not None else None
+    if kind is not None:
+        c.add("themes", f"{themes!r} is {kind}, not a file",
+              "give the codebook file's path (cxstudy reads only regular files)")
+    elif path is not None and not path.is_file():
         c.add("themes", f"{themes!r}: no such file ({path})",
               "give the codebook's path relative to the study file's folder")
     return path

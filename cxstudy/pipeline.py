@@ -103,6 +103,7 @@ def validate(study_path: str | Path) -> Validation:
 def _export_problems(data, path: Path) -> list[Problem]:
     """Exports a study file names that are missing or unreadable (read while the rest of
     the file has problems)."""
+    from .limits import not_a_file
     from .readers import read_export
 
     sources = data.get("sources") if isinstance(data, dict) else None
@@ -111,6 +112,8 @@ def _export_problems(data, path: Path) -> list[Problem]:
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             continue
         export = (path.resolve().parent / spec["path"]).resolve()
+        if not_a_file(export):  # named by the study file's problems (sources[i].path)
+            continue
         fmt = spec.get("format") if isinstance(spec.get("format"), str) else None
         try:
             read_export(export, fmt)

@@ -22,15 +22,18 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import numpy as np
 import pandas as pd
 
 from .exceptions import ReadError
 from .formats import FORMATS, PLAIN, Format, clean_text, detect_layout, of_suffix
+from .limits import RATIO_FROM_BYTES, Limits, limits, not_a_file
 
 _DELIMITERS = [",", ";", "\t", "|"]
 
@@ -76,7 +79,10 @@ def read_export(
     Raises
     ------
     ReadError
-        Naming the file, what was tried, and what to do.
+        Naming the file, what was tried, and what to do; also for a path that is not a
+        regular file and for a file beyond the limits of :mod:`cxstudy.limits`.
+    CxStudyError
+        A ``CXSTUDY_MAX_...`` environment variable that is not a whole number above 0.
 
     Examples
     --------
@@ -89,8 +95,12 @@ def read_export(
     if not path.exists():
         raise ReadError(path, "file not found; check the path in the study file (relative "
                         "paths start from the study file's folder)")
-    if path.is_dir():
+    kind = not_a_file(path)  # looked at, never opened: a named pipe would wait for ever
+    if kind == "a folder":
         raise ReadError(path, "is a folder, not an export file")
+    if kind is not None:
+        raise ReadError(path, f"is {kind}, not an export file; give the path of the export "
+                        "file itself (cxstudy reads only regular files)")
     suffix = path.suffix.lower()
     if format is None:
         said = of_suffix(suffix)
@@ -411,8 +421,51 @@ def _text_grid(path: Path) -> tuple[pd.DataFrame, dict]:
     reader straight from its bytes, into Arrow-backed columns; any other file (another
     encoding, a carriage return inside an answer, a ragged or damaged table) takes the
     careful path, which reads it as the Arrow path would and names what is wrong."""
+    _refuse_huge_header(path)
     read = _arrow_grid(path.read_bytes())
     return read if read is not None else _careful_grid(path)
+
+
+def _refuse_huge_header(path: Path) -> None:
+    """Refuse, from its first line alone and before any parser sees it, a text export whose
+    header is longer than :attr:`Limits.header_bytes` or has more than
+    :attr:`Limits.columns` columns: an 80 MB header crashed a run after minutes, a
+    million columns ran it out of memory."""
+    limit = limits()
+    with path.open("rb") as handle:
+        head = handle.read(limit.header_bytes + 1)
+    text = (head.decode("utf-16", errors="ignore") if head.startswith((b"\xff\xfe", b"\xfe\xff"))
+            else head.decode("latin-1"))  # delimiters, quotes and line ends are ASCII
+    ended, fields = _header_fields(text)
+    if not ended and len(head) > limit.header_bytes:
+        raise ReadError(path, f"the header (the first line) is longer than "
+                        f"{limit.header_bytes:,} bytes, far more than column names take: this "
+                        "may not be a survey export, or its line ends are lost. Check the "
+                        "file; if its header really is that long, set "
+                        f"{Limits.variable('header_bytes')} to more bytes and run again",
+                        row=1)
+    delimiter, width = max(fields.items(), key=lambda item: item[1])
+    if width > limit.columns:
+        raise ReadError(path, f"the header has {width:,} columns (split at {delimiter!r}), more "
+                        f"than the {limit.columns:,} cxstudy reads; export only the questions "
+                        "the study needs, or, if the export really has that many, set "
+                        f"{Limits.variable('columns')}={width} and run again", row=1)
+
+
+def _header_fields(text: str) -> tuple[bool, dict[str, int]]:
+    """Whether the first record of ``text`` ends in it (a line end outside quotes), and
+    the fields it splits into at each delimiter (quoted text is no delimiter)."""
+    fields = dict.fromkeys(_DELIMITERS, 1)
+    for position, part in enumerate(text.split('"')):
+        if position % 2:  # inside quotes ("" inside quotes: an empty part outside)
+            continue
+        ends = [at for at in (part.find("\n"), part.find("\r")) if at >= 0]
+        part = part[:min(ends)] if ends else part
+        for delimiter in fields:
+            fields[delimiter] += part.count(delimiter)
+        if ends:
+            return True, fields
+    return False, fields
 
 
 def _careful_grid(path: Path) -> tuple[pd.DataFrame, dict]:
@@ -494,15 +547,131 @@ def _lf_line_breaks(column):
 
 def _excel_grid(path: Path, sheet: str | int | None) -> pd.DataFrame:
     try:
+        with zipfile.ZipFile(path) as archive:
+            _refuse_zip_bomb(path, archive.infolist())
+            _refuse_uncalculated(path, archive, sheet if sheet is not None else 0)
         return pd.read_excel(path, sheet_name=sheet if sheet is not None else 0, header=None,
                              dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, OSError, KeyError) as exc:  # KeyError: a zip, no workbook
+    except (zipfile.BadZipFile, OSError, KeyError, ParseError, EOFError, zlib.error,
+            NotImplementedError) as exc:  # KeyError: a zip, no workbook; the others: damaged
         raise ReadError(path, f"not a readable .xlsx workbook ({exc}); open it in Excel and "
                         "save it again as .xlsx") from None
     except (ValueError, IndexError) as exc:
         sheets = _sheet_names(path)
         raise ReadError(path, f"sheet {sheet!r} not found ({exc}); its sheets are: "
                         + ", ".join(repr(s) for s in sheets)) from None
+
+
+def _refuse_zip_bomb(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse, from the zip's directory and before anything is inflated, a workbook whose
+    parts inflate to more than :attr:`Limits.workbook_bytes`, or with a part over 10 MB
+    inflating more than :attr:`Limits.compression_ratio` times (a few MB that inflate to
+    gigabytes of XML took all memory). zipfile never inflates a part past the size its
+    directory gives, so the directory bounds what reading takes."""
+    limit = limits()
+    total = sum(part.file_size for part in parts)
+    largest = max(parts, key=lambda part: part.file_size, default=None)
+    if largest is not None and total > limit.workbook_bytes:
+        raise ReadError(path, f"the workbook's parts inflate to {total:,} bytes, more than "
+                        f"the {limit.workbook_bytes:,} cxstudy reads (the largest, "
+                        f"{largest.filename}: {largest.file_size:,} bytes from "
+                        f"{largest.compress_size:,}); export the survey as CSV, or, if the "
+                        f"workbook really is that large, set "
+                        f"{Limits.variable('workbook_bytes')} to more bytes and run again")
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > RATIO_FROM_BYTES and ratio > limit.compression_ratio:
+            raise ReadError(path, f"part {part.filename} inflates {ratio:,.0f} times "
+                            f"({part.compress_size:,} bytes to {part.file_size:,}), where a "
+                            f"real sheet inflates 5 to 20 times (at most "
+                            f"{limit.compression_ratio} are read): this looks like a zip bomb, "
+                            "not a workbook saved by a spreadsheet program. Check where the "
+                            "file came from and export the survey as CSV, or, if it is "
+                            f"genuine, set {Limits.variable('compression_ratio')} higher and "
+                            "run again")
+
+
+_FORMULA = re.compile(rb"<(?:[\w.-]+:)?f[\s>/]")  # <f>, <f t="shared" .../>, <x:f>
+
+
+def _refuse_uncalculated(path: Path, archive: zipfile.ZipFile, sheet: str | int) -> None:
+    """Refuse a sheet with cells holding a formula but no saved value (written by a program
+    that does not calculate): openpyxl reads them as blanks, i.e. as missing answers. A
+    sheet without formulas (every survey export) costs one scan of its XML for ``<f``."""
+    name, part = _sheet_part(archive, sheet)
+    if part is None or not _holds_formula(archive, part):
+        return  # no such sheet: pandas says so, naming the sheets
+    cells = _cells_without_values(archive, part)
+    if cells:
+        shown = ", ".join(cells[:5]) + (", …" if len(cells) > 5 else "")
+        raise ReadError(path, f"sheet {name!r}: {len(cells):,} cell(s) hold a formula with no "
+                        f"saved value ({shown}), so they would read as missing answers: the "
+                        "program that wrote the file did not calculate them. Open the file in "
+                        "a spreadsheet program (Excel, LibreOffice) and save it, so that it "
+                        "stores the formulas' values, then run again")
+
+
+def _holds_formula(archive: zipfile.ZipFile, part: str) -> bool:
+    with archive.open(part) as stream:
+        tail = b""
+        while chunk := stream.read(1 << 20):
+            if _FORMULA.search(tail + chunk[:64]) or _FORMULA.search(chunk):
+                return True
+            tail = chunk[-64:]
+    return False
+
+
+def _cells_without_values(archive: zipfile.ZipFile, part: str) -> list[str]:
+    """The cells of a sheet's XML holding a formula (``<f>``) without a value: no ``<v>``,
+    or an empty one where the result is not text (``t="str"``: an empty text is a value)."""
+    from xml.etree.ElementTree import iterparse
+
+    cells = []
+    with archive.open(part) as stream:
+        for _event, element in iterparse(stream):
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag == "c":
+                children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+                value = children.get("v")
+                if "f" in children and (value is None or (
+                        not value.text and element.get("t") not in ("str", "inlineStr"))):
+                    cells.append(element.get("r") or "?")
+            elif tag == "row":
+                element.clear()  # a row read is a row let go
+    return cells
+
+
+def _sheet_part(archive: zipfile.ZipFile, sheet: str | int) -> tuple[str | None, str | None]:
+    """(name, zip member) of a worksheet given as pandas takes it (a name, or a position
+    among the worksheets); (None, None) when there is no such sheet."""
+    import posixpath
+    from xml.etree.ElementTree import fromstring
+
+    def relations(rels: str) -> dict[str, tuple[str, str]]:  # id -> (member, type)
+        base = posixpath.dirname(posixpath.dirname(rels))
+        found = {}
+        for element in fromstring(archive.read(rels)):
+            target = element.get("Target", "")
+            member = (target.lstrip("/") if target.startswith("/")
+                      else posixpath.normpath(posixpath.join(base, target)))
+            found[element.get("Id")] = (member, element.get("Type", ""))
+        return found
+
+    top = relations("_rels/.rels")
+    workbook = next((member for member, kind in top.values()
+                     if kind.endswith("/officeDocument")), "xl/workbook.xml")
+    folder, file = posixpath.split(workbook)
+    parts = relations(posixpath.join(folder, "_rels", file + ".rels"))
+    sheets = []  # (name, member) of each worksheet, in the workbook's order
+    for element in fromstring(archive.read(workbook)).iter():
+        if element.tag.rsplit("}", 1)[-1] == "sheet":
+            rid = next((v for k, v in element.attrib.items() if k.endswith("}id")), None)
+            member, kind = parts.get(rid, (None, ""))
+            if member is not None and kind.endswith("/worksheet"):
+                sheets.append((element.get("name"), member))
+    if isinstance(sheet, int):
+        return sheets[sheet] if -len(sheets) <= sheet < len(sheets) else (None, None)
+    return next(((name, member) for name, member in sheets if name == sheet), (None, None))
 
 
 def _sheet_names(path: Path) -> list[str]:

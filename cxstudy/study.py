@@ -17,6 +17,7 @@ import yaml
 from . import _sections as sections
 from ._validate import Collector
 from .exceptions import Problem, StudyFileError
+from .limits import STUDY_FILE_BYTES, STUDY_FILE_DEPTH, STUDY_FILE_VALUES, not_a_file
 from .model import (  # noqa: F401 - the study's objects, importable from here
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -38,8 +39,30 @@ from .scales import Scale  # noqa: F401
 # YAML loading
 
 
+class _TooDeep(Exception):
+    """A document nested deeper than :data:`MAX_DEPTH`; ``mark`` is where."""
+
+    def __init__(self, mark):
+        super().__init__()
+        self.mark = mark
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
-    """Safe loader that refuses duplicate keys instead of silently keeping the last."""
+    """Safe loader that refuses duplicate keys instead of silently keeping the last, and
+    documents nested deeper than :data:`MAX_DEPTH` (PyYAML's composer recurses: 5,000
+    levels would end in a RecursionError)."""
+
+    _depth = 0  # lists and mappings open around the node being composed
+
+    def compose_node(self, parent, index):
+        opens = int(self.check_event(yaml.SequenceStartEvent, yaml.MappingStartEvent))
+        self._depth += opens
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= opens
 
 
 def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
@@ -58,22 +81,71 @@ _UniqueKeyLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-MAX_BYTES = 2_000_000  # a study file or codebook is a few kilobytes; this is no study file
-MAX_NODES = 200_000    # values after aliases are expanded: an "alias bomb" stops here
+MAX_BYTES = STUDY_FILE_BYTES  # a study file or codebook is a few kilobytes
+MAX_NODES = STUDY_FILE_VALUES  # values after aliases are expanded: an "alias bomb" stops here
+MAX_DEPTH = STUDY_FILE_DEPTH  # lists and mappings inside each other
 
 
 def read_yaml(path: Path) -> Any:
     """Read a YAML file safely; errors become a :class:`StudyFileError` naming the line.
 
-    Files over :data:`MAX_BYTES`, and documents whose aliases would expand to more than
-    :data:`MAX_NODES` values (a few lines can otherwise ask for gigabytes), are refused.
+    Refused (see :mod:`cxstudy.limits`): a path that is not a regular file (a named pipe
+    or ``/dev/zero`` is never opened), files over :data:`MAX_BYTES`, documents nested
+    deeper than :data:`MAX_DEPTH` and documents whose aliases would expand to more than
+    :data:`MAX_NODES` values (a few lines can otherwise ask for gigabytes).
     """
+    text = _yaml_text(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise StudyFileError(path, [Problem(str(path), f"{path.stat().st_size:,} bytes",
+        loader = _UniqueKeyLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None and _expanded_size(node) > MAX_NODES:
+                raise StudyFileError(path, [Problem(
+                    str(path), f"its aliases expand to more than {MAX_NODES:,} values",
+                    "write the values out, or use fewer nested aliases (&anchor / *alias)")])
+            return loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except _TooDeep as exc:
+        raise StudyFileError(path, [Problem(
+            f"line {exc.mark.line + 1}, column {exc.mark.column + 1}",
+            f"lists and mappings nested more than {MAX_DEPTH} levels deep",
+            "a study file is a few levels deep; is this the right file?")]) from None
+    except RecursionError:  # a stack already deep when called: still no traceback
+        raise StudyFileError(path, [Problem(str(path), "nested too deeply to read",
+                                            "a study file is a few levels deep; is this "
+                                            "the right file?")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise StudyFileError(path, [Problem(where, str(problem),
+                                            "fix the YAML syntax (indentation, quotes, colons)")]
+                             ) from None
+
+
+def _yaml_text(path: Path) -> str:
+    """The text of a study file or codebook: a regular file of at most :data:`MAX_BYTES`
+    (no more is read, whatever its size claims), as UTF-8."""
+    kind = not_a_file(path)
+    if kind == "a folder":
+        raise StudyFileError(path, [Problem(str(path), "is a folder",
+                                            "give the study file itself, e.g. "
+                                            "studies/acme.yml")])
+    if kind is not None:
+        raise StudyFileError(path, [Problem(str(path), f"is {kind}, not a file",
+                                            "give the study file itself, e.g. "
+                                            "studies/acme.yml (cxstudy reads only regular "
+                                            "files)")])
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            size = max(path.stat().st_size, len(data))
+            raise StudyFileError(path, [Problem(str(path), f"{size:,} bytes",
                                                 f"a study file is at most {MAX_BYTES:,} "
                                                 "bytes; is this the right file?")])
-        text = path.read_text(encoding="utf-8-sig")
+        return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
     except FileNotFoundError:
         raise StudyFileError(path, [Problem(str(path), "file not found",
                                             "check the path (relative paths start from "
@@ -88,24 +160,6 @@ def read_yaml(path: Path) -> Any:
     except PermissionError:
         raise StudyFileError(path, [Problem(str(path), "cannot be read (permission denied)",
                                             "check the file's permissions")]) from None
-    try:
-        loader = _UniqueKeyLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is not None and _expanded_size(node) > MAX_NODES:
-                raise StudyFileError(path, [Problem(
-                    str(path), f"its aliases expand to more than {MAX_NODES:,} values",
-                    "write the values out, or use fewer nested aliases (&anchor / *alias)")])
-            return loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "YAML"
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise StudyFileError(path, [Problem(where, str(problem),
-                                            "fix the YAML syntax (indentation, quotes, colons)")]
-                             ) from None
 
 
 def _expanded_size(root: yaml.Node) -> int:

@@ -4,7 +4,13 @@ leak. Every bug fixed gets a case here so that it stays fixed."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import re
+import socket
 import threading
+import time
 import zipfile
 
 import pandas as pd
@@ -12,10 +18,13 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
 
 import cxstudy as cx
 from cxstudy._files import RunLock, spreadsheet_safe
+from cxstudy.cli import main
 from cxstudy.exceptions import CxStudyError, DataError, ReadError, StudyFileError
+from cxstudy.limits import STUDY_FILE_DEPTH, Limits
 from cxstudy.privacy import scrub_text
 
 from .conftest import AGREE5, ROOT, minimal_study
@@ -611,3 +620,256 @@ def test_a_study_masks_its_respondents_name_phone_and_link(tmp_path):
                   + result.cleaning.log.to_string() + logs).casefold()
     for secret in ["josé", "jose", "müller", "muller", "12345678", "larkfield", "99812"]:
         assert secret not in everything, secret
+
+
+# files that are not files, inputs sized to break the readers, formulas without values
+# (each refused before a parser sees the file, in well under a second; `finishes` fails
+# a hang instead of stalling the suite)
+
+def refused(error, function, *args, seconds: float = 5):
+    """The error ``function`` raises, within ``seconds``."""
+    started = time.perf_counter()
+    with pytest.raises(error) as caught:
+        finishes(function, *args, seconds=seconds)
+    assert time.perf_counter() - started < seconds
+    return caught.value
+
+
+def not_a_file(tmp_path, kind: str):
+    """A path in tmp_path that is ``kind`` (fifo, socket, folder) or /dev/zero."""
+    if kind == "device":
+        return "/dev/zero"
+    path = tmp_path / f"export_{kind}.csv"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    else:
+        if len(str(path)) > 100:
+            pytest.skip("tmp_path too long for a socket's name")
+        server = socket.socket(socket.AF_UNIX)
+        server.bind(str(path))
+        server.close()  # the socket file stays
+    return str(path)
+
+
+KINDS = {"fifo": "a named pipe (FIFO)", "device": "a character device", "socket": "a socket",
+         "folder": "a folder"}
+
+
+def cli_output(*args):
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main([str(a) for a in args])
+    return code, out.getvalue() + err.getvalue()
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_an_export_that_is_not_a_file_is_refused_naming_the_key(tmp_path, kind):
+    study = small_project(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    spec["sources"][1]["path"] = not_a_file(tmp_path, kind)
+    study.write_text(yaml.safe_dump(spec))
+    for attempt in (cx.load_study, lambda path: cx.run(path, report=False)):
+        error = refused(StudyFileError, attempt, study, seconds=3)
+        assert [p.where for p in error.problems] == ["sources[1].path"]
+        assert f"is {KINDS[kind]}, not an export file" in str(error)
+        assert "cxstudy reads only regular files" in str(error)
+    code, said = finishes(cli_output, "validate", study, seconds=3)
+    assert code == 1 and "sources[1].path" in said and KINDS[kind] in said
+    assert "Traceback" not in said and said.count(KINDS[kind]) == 1  # named once
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_read_export_refuses_what_is_not_a_file_without_opening_it(tmp_path, kind):
+    path = not_a_file(tmp_path, kind)
+    for named in (None, "csv", "xlsx", "spss"):
+        error = refused(ReadError, cx.read_export, path, named, seconds=2)
+        assert str(error).startswith(f"{path}: is {KINDS[kind]}, not an export file")
+
+
+def test_a_study_that_has_other_problems_names_a_named_pipe_once(tmp_path):
+    study = small_project(tmp_path, min_grup_size=5)
+    (tmp_path / "customers.csv").unlink()
+    os.mkfifo(tmp_path / "customers.csv")
+    code, said = finishes(cli_output, "validate", study, seconds=3)
+    assert code == 1 and "min_grup_size" in said
+    assert said.count("named pipe") == 1 and "sources[1].path" in said
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
+def test_a_study_file_that_is_not_a_file_is_refused(tmp_path, kind):
+    path = not_a_file(tmp_path, kind)
+    error = refused(StudyFileError, cx.load_study, path, seconds=2)
+    assert f"{path}: is {KINDS[kind]}, not a file" in str(error)
+    for command in ("validate", "run"):
+        code, said = finishes(cli_output, command, path, seconds=3)
+        assert code == 1 and KINDS[kind] in said and "Traceback" not in said
+
+
+def test_a_codebook_that_is_a_named_pipe_is_refused_naming_themes(tmp_path):
+    study = small_project(tmp_path, themes="themes.yml", open_ended=[
+        {"id": "oe", "question": "Anything?", "column": "Q1"}])
+    os.mkfifo(tmp_path / "studies" / "themes.yml")
+    error = refused(StudyFileError, cx.load_study, study, seconds=2)
+    assert [p.where for p in error.problems] == ["themes"]
+    assert "is a named pipe (FIFO), not a file" in str(error)
+
+
+def wide_header(columns: int) -> str:
+    return ",".join(f"Q{i}" for i in range(columns)) + "\n"
+
+
+@pytest.mark.parametrize("header, found", [
+    (wide_header(30_000), r"the header has 30,000 columns \(split at ','\), more than the "
+                          r"20,000 cxstudy reads; .*CXSTUDY_MAX_COLUMNS=30000"),
+    (";".join(["x"] * 25_000) + "\n", r"25,000 columns \(split at ';'\)"),
+    ("id,Q" + "x" * 2_000_000 + "\n", r"the header \(the first line\) is longer than "
+                                      r"1,000,000 bytes.*CXSTUDY_MAX_HEADER_BYTES"),
+    ("a," * 1_000_000 + "\n", r"longer than 1,000,000 bytes"),  # a million columns
+    ("id," + '"' + "x\n" * 600_000 + '"\n', r"longer than 1,000,000 bytes"),  # quoted lines
+])
+def test_a_header_sized_to_break_the_parsers_is_refused_from_its_first_line(
+        tmp_path, header, found):
+    path = tmp_path / "export.csv"
+    path.write_text(header + "1,2\n" * 3)
+    for named in (None, "csv", "qualtrics"):
+        error = refused(ReadError, cx.read_export, path, named, seconds=2)
+        assert re.search(r"export\.csv, row 1: .*" + found, str(error)), str(error)
+
+
+def test_the_column_and_header_limits_can_be_raised(tmp_path, monkeypatch):
+    path = tmp_path / "export.csv"
+    path.write_text('id,"How was it,\nreally?",Q2\n1,Agree,Agree\n')  # a quoted line end
+    monkeypatch.setenv(Limits.variable("columns"), "2")
+    assert "3 columns" in str(refused(ReadError, cx.read_export, path))
+    monkeypatch.setenv(Limits.variable("columns"), "3")
+    assert list(cx.read_export(path).columns) == ["id", "How was it, really?", "Q2"]
+    monkeypatch.setenv(Limits.variable("header_bytes"), "20")
+    assert "longer than 20 bytes" in str(refused(ReadError, cx.read_export, path))
+    monkeypatch.setenv(Limits.variable("header_bytes"), "30")
+    assert len(cx.read_export(path)) == 1
+    monkeypatch.setenv(Limits.variable("columns"), "lots")
+    with pytest.raises(CxStudyError, match=r"CXSTUDY_MAX_COLUMNS='lots': not a whole number "
+                                           r"above 0; set it to one \(the default is 20,000\)"):
+        cx.read_export(path)
+
+
+def workbook(path, formulas: dict[str, str] | None = None, sheets=("Answers",)):
+    """A small .xlsx: id and q1 for 20 respondents; ``formulas``: cell -> formula, stored as
+    openpyxl stores them, without a value."""
+    book = Workbook()
+    for position, title in enumerate(sheets):
+        sheet = book.active if position == 0 else book.create_sheet()
+        sheet.title = title
+        sheet.append(["id", "q1"])
+        for respondent in range(1, 21):
+            sheet.append([respondent, respondent % 5 + 1])
+        for cell, formula in (formulas or {}).items():
+            sheet[cell] = formula
+    book.save(path)
+    return path
+
+
+def rewrite_part(path, part: str, change) -> None:
+    """Rewrite one member of a zip (the raw file is the test's own, in tmp_path)."""
+    with zipfile.ZipFile(path) as archive:
+        members = [(info, archive.read(info)) for info in archive.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members:
+            archive.writestr(info.filename, change(data) if info.filename == part else data)
+
+
+def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_from_its_directory(tmp_path):
+    path = workbook(tmp_path / "staff.xlsx")
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("xl/sharedStrings.xml", "w") as part:  # 48 MB of one byte
+        for _ in range(48):
+            part.write(b" " * (1 << 20))
+    assert path.stat().st_size < 200_000
+    error = refused(ReadError, cx.read_export, path, seconds=2)
+    assert re.search(r"staff\.xlsx: part xl/sharedStrings\.xml inflates 1,0\d\d times "
+                     r"\([\d,]+ bytes to 50,331,648\).*zip bomb.*"
+                     r"CXSTUDY_MAX_COMPRESSION_RATIO", str(error)), str(error)
+
+
+def test_a_workbook_larger_than_the_limit_is_refused_and_the_limit_can_be_raised(
+        tmp_path, monkeypatch):
+    path = workbook(tmp_path / "staff.xlsx")
+    monkeypatch.setenv(Limits.variable("workbook_bytes"), "10000")
+    error = refused(ReadError, cx.read_export, path)
+    assert re.search(r"staff\.xlsx: the workbook's parts inflate to [\d,]+ bytes, more than "
+                     r"the 10,000 cxstudy reads \(the largest, .*\);.*"
+                     r"CXSTUDY_MAX_WORKBOOK_BYTES", str(error)), str(error)
+    monkeypatch.delenv(Limits.variable("workbook_bytes"))
+    assert len(cx.read_export(path)) == 20
+
+
+@pytest.mark.parametrize("text", [
+    "study: " + "[" * 5_000 + "]" * 5_000 + "\n",  # the issue's 5,000 levels
+    "study: " + "{a: " * 3_000 + "x" + "}" * 3_000 + "\n",
+    "study:\n" + "".join(" " * level + "- \n" for level in range(1, 400)),
+    "study: " + "[" * 400_000 + "\n",  # never closed: refused before the YAML error
+])
+def test_a_study_file_nested_thousands_deep_is_refused(tmp_path, text):
+    path = tmp_path / "deep.yml"
+    path.write_text(text)
+    error = refused(StudyFileError, cx.load_study, path, seconds=3)
+    assert re.search(rf"line \d+, column \d+: lists and mappings nested more than "
+                     rf"{STUDY_FILE_DEPTH} levels deep", str(error)), str(error)
+    code, said = finishes(cli_output, "validate", path, seconds=3)
+    assert code == 1 and "nested more than" in said and "Traceback" not in said
+
+
+def test_a_study_file_nested_as_deep_as_the_limit_is_read(tmp_path):
+    path = small_project(tmp_path)
+    spec = yaml.safe_load(path.read_text())
+    for levels, deep in ((STUDY_FILE_DEPTH, False), (STUDY_FILE_DEPTH + 1, True)):
+        nested = "x"
+        for _ in range(levels - 1):  # inside the document's mapping
+            nested = [nested]
+        spec["description"] = nested
+        path.write_text(yaml.safe_dump(spec))
+        error = refused(StudyFileError, cx.load_study, path)
+        assert ("levels deep" in str(error)) is deep
+        assert deep or "description: unknown key" in str(error)
+
+
+def test_formulas_without_saved_values_are_named_not_read_as_missing(tmp_path):
+    formulas = {f"B{row}": f"=A{row}*2" for row in range(12, 22)}  # q1 of 10 of 20
+    path = workbook(tmp_path / "staff.xlsx", formulas)
+    error = refused(ReadError, cx.read_export, path)
+    assert str(error) == (
+        f"{path}: sheet 'Answers': 10 cell(s) hold a formula with no saved value (B12, B13, "
+        "B14, B15, B16, …), so they would read as missing answers: the program that wrote "
+        "the file did not calculate them. Open the file in a spreadsheet program (Excel, "
+        "LibreOffice) and save it, so that it stores the formulas' values, then run again")
+    study = small_project(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    spec["sources"][1]["path"] = "../staff.xlsx"
+    spec["items"][0]["column"] = "q1"
+    study.write_text(yaml.safe_dump(spec))
+    with pytest.raises(ReadError, match=r"staff\.xlsx: sheet 'Answers': 10 cell\(s\)"):
+        cx.run(study, report=False)
+
+
+def test_formulas_with_saved_values_read_as_their_values(tmp_path):
+    formulas = {f"B{row}": f"=A{row}*2" for row in range(12, 22)}
+    path = workbook(tmp_path / "staff.xlsx", formulas)
+    rewrite_part(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        rb"<f>A(\d+)\*2</f><v ?/>", lambda m: m.group(0)[:-4].rstrip(b"<v ") +
+        b"<v>%d</v>" % ((int(m.group(1)) - 1) * 2), xml))
+    frame = finishes(cx.read_export, path)
+    assert frame["q1"].tolist()[10:] == [22, 24, 26, 28, 30, 32, 34, 36, 38, 40]
+    assert frame["q1"].notna().all()
+
+
+def test_only_the_sheet_read_is_checked_for_formulas_and_empty_text_is_a_value(tmp_path):
+    path = workbook(tmp_path / "staff.xlsx", {"B3": '=IF(A3>0,"","x")'},
+                    sheets=("Answers", "Notes"))
+    with pytest.raises(ReadError, match=r"sheet 'Notes': 1 cell\(s\) .* \(B3\)"):
+        cx.read_export(path, sheet="Notes")
+    rewrite_part(path, "xl/worksheets/sheet1.xml",  # Answers: B3 holds its value, ""
+                 lambda xml: xml.replace(b'<c r="B3"><f>', b'<c r="B3" t="str"><f>'))
+    frame = cx.read_export(path, sheet=0)
+    assert frame["q1"].isna().sum() == 1 and len(frame) == 20
