@@ -31,7 +31,7 @@ NEGATIVE, NEUTRAL, POSITIVE = "#B2182B", "#BDBDBD", "#2166AC"
 
 # What seaborn's set_theme(context="notebook", style="whitegrid") sets, its "deep" colour
 # cycle included, written out: a page then need not import seaborn, and scipy with it
-# (half a second in every page's kernel). tests/test_report.py checks it against seaborn.
+# (half a second in every page's kernel). tests/test_plots.py checks it against seaborn.
 # Left out: seaborn's default colour map for images ("rocket"), which only seaborn
 # defines; every image here names its own.
 SEABORN_WHITEGRID = {
