@@ -17,7 +17,7 @@ import zmq
 import cxstudy as cx
 from cxstudy import render
 from cxstudy.exceptions import ReportError
-from cxstudy.registry import SUMMARY
+from cxstudy.registry import GAPS, QUALITY, SUMMARY
 
 from .conftest import NOTEBOOKS, PAGES, ROOT, minimal_study, pages, sha256_tree
 
@@ -177,8 +177,8 @@ def test_the_contents_list_every_section_of_markdown_and_of_outputs(tmp_path):
 
 def test_to_html_shows_outputs_without_code_scripts_or_links(tmp_path):
     study = cx.load_study(minimal_study(), base_dir=ROOT)
-    page = render.to_html(small_executed_notebook(tmp_path), SUMMARY, [SUMMARY], study,
-                          "the footer line")
+    page = render.to_html(small_executed_notebook(tmp_path), SUMMARY,
+                          [SUMMARY, QUALITY, GAPS], study, "the footer line")
     assert "forty-two" in page and "the footer line" in page
     assert "hidden_variable_name" not in page  # no input cell
     assert "numbers for nbval" not in page  # cells tagged cx-check are left out
