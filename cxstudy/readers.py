@@ -92,9 +92,15 @@ def read_export(
     ('qualtrics', 'Larkfield delivers an excellent customer experience')
     """
     path = Path(path)
-    if not path.exists():
+    try:
+        path.stat()
+    except FileNotFoundError:
         raise ReadError(path, "file not found; check the path in the study file (relative "
-                        "paths start from the study file's folder)")
+                        "paths start from the study file's folder)") from None
+    except OSError as exc:  # a name too long, a folder that cannot be entered, ...
+        raise ReadError(path, f"cannot be looked at ({exc.strerror or exc}); rename or move "
+                        "the export to a shorter, readable path and update the study "
+                        "file") from None
     kind = not_a_file(path)  # looked at, never opened: a named pipe would wait for ever
     if kind == "a folder":
         raise ReadError(path, "is a folder, not an export file")

@@ -338,6 +338,21 @@ def test_odd_output_folders_are_clear_errors_with_no_leftovers(tmp_path):
         cx.run(study, out="/proc/cxstudy-out", report=False)
 
 
+def test_an_export_name_too_long_for_the_file_system_is_a_read_error(tmp_path, capsys):
+    """A 300-character file name: validate and run say what to do, no OSError traceback."""
+    from cxstudy.cli import main
+
+    study = small_project(tmp_path)
+    spec = yaml.safe_load(study.read_text())
+    spec["sources"][0]["path"] = "../" + "x" * 300 + ".csv"
+    study.write_text(yaml.safe_dump(spec))
+    assert main(["validate", str(study)]) == 1
+    assert "cannot be looked at (File name too long); rename or move the export" in \
+        capsys.readouterr().err
+    with pytest.raises(ReadError, match="File name too long"):
+        cx.run(study, report=False)
+
+
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_a_run_killed_or_terminated_during_the_pages_changes_nothing(tmp_path, how):
     """kill -9 leaves its staged folders (the next run clears them); SIGTERM cleans up as
