@@ -21,6 +21,7 @@ Political Analysis 16(4), 372-403.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -46,10 +47,19 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Theme:
+    """One theme of a codebook: its patterns as written, compiled when first used (and
+    once per process), so a codebook handed to a report page that shows its tables, not
+    codes answers, costs nothing to load however many themes it defines."""
+
     id: str
     label: str
-    patterns: tuple  # compiled RE2 expressions
+    pattern_texts: tuple[str, ...]  # as the codebook writes them
     questions: tuple[str, ...] | None  # None: every open-ended question
+
+    @property
+    def patterns(self) -> tuple:
+        """The compiled RE2 expressions (:func:`compile_pattern`)."""
+        return tuple(compile_pattern(text) for text in self.pattern_texts)
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,7 @@ def _re2_options():
     return options
 
 
+@functools.cache
 def compile_pattern(pattern: str):
     """A codebook pattern as a compiled, case-insensitive RE2 expression.
 
@@ -133,14 +144,15 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
             c.add(f"{label}.patterns", f"found {patterns!r}", "a list of words, phrases or "
                   "/regular expressions/")
             continue
-        compiled = []
+        texts = []
         for index, pattern in enumerate(patterns):
             if not isinstance(pattern, str) or not pattern.strip() or pattern.strip() == "//":
                 c.add(f"{label}.patterns[{index}]", f"found {pattern!r}", "a non-empty word, "
                       "phrase or /regex/")
                 continue
             try:
-                compiled.append(compile_pattern(pattern))
+                compile_pattern(pattern)  # checked now, kept compiled for the coding
+                texts.append(pattern)
             except Exception as exc:  # re2.error: the message says what RE2 cannot read
                 reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) \
                     else str(exc)
@@ -160,7 +172,7 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
                               + did_you_mean(str(question), questions),
                               "use the ids of the study's open_ended questions: "
                               + ", ".join(questions))
-        themes.append(Theme(theme_id, str(spec.get("label") or theme_id), tuple(compiled),
+        themes.append(Theme(theme_id, str(spec.get("label") or theme_id), tuple(texts),
                             tuple(asked) if asked else None))
     if not themes and not c.problems:
         c.add("themes", "no themes", "list at least one theme")
@@ -225,9 +237,10 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
         if asked.empty:
             continue
         which, distinct = pd.factorize(asked["text"])
-        themes = [t for t in codebook.themes if t.questions is None or question.id in t.questions]
-        found = [[t.id for t in themes if any(p.search(text) for p in t.patterns)] or [UNCODED]
-                 for text in distinct]
+        themes = [(t.id, t.patterns) for t in codebook.themes
+                  if t.questions is None or question.id in t.questions]
+        found = [[theme for theme, patterns in themes if any(p.search(text) for p in patterns)]
+                 or [UNCODED] for text in distinct]
         per_text = np.array([len(f) for f in found])
         first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
         labels = theme_ids.get_indexer([theme for f in found for theme in f])
