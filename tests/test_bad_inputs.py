@@ -505,6 +505,47 @@ def test_a_multi_megabyte_answer_in_an_export_is_read_cleaned_and_coded(tmp_path
     assert "[email]" in kept and "anna@" not in kept
 
 
+
+def test_a_codebook_of_hundreds_of_themes_costs_a_page_only_the_themes_it_shows(tmp_path):
+    """Slow but correct (hardening, third round): a page is handed the codebook without
+    compiling its patterns, charts the 15 themes most mentioned (saying so), and pairs
+    strengths with problems without a loop over every theme."""
+    import pickle
+
+    import numpy as np
+
+    from cxstudy import plots, voices
+
+    defined = 300
+    codebook = voices.load_codebook({"themes": [
+        {"id": f"t{i}", "label": f"Theme {i}", "patterns": [f"word{i}"]}
+        for i in range(defined)]})
+    voices.compile_pattern.cache_clear()
+    handed = pickle.loads(pickle.dumps(codebook))
+    assert voices.compile_pattern.cache_info().misses == 0  # loaded, nothing compiled
+    assert handed.themes[7].patterns[0].search("a word7 here")  # compiled when used
+    study = cx.load_study(small_project(tmp_path, open_ended=[
+        {"id": "q", "question": "Q?", "column": "Q1", "role": "strength"},
+        {"id": "p", "question": "P?", "column": "Q1", "role": "problem"}]))
+    rng = np.random.default_rng(1)
+    rows = [{"question": q, "theme": f"t{i}", "label": f"Theme {i}", "group": g, "n": 50,
+             "share": share, "share_low": 0.0, "share_high": min(1.0, share + 0.1),
+             "suppressed": False}
+            for q in ("q", "p") for i in range(defined) for g in study.groups
+            for share in [float(rng.random() ** 8)]]
+    themes = pd.DataFrame(rows)
+    figure = plots.theme_dots(themes, study, "q", title="Q?")
+    drawn = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert len(drawn) == 15 and "The 15 themes most mentioned of 300" in figure.cx_alt
+    largest = themes[themes["question"] == "q"].groupby("theme")["share"].max().nlargest(15)
+    assert {f"Theme {t[1:]}" for t in largest.index} == set(drawn)
+    pairs = voices.disagreements(themes, study)
+    named = themes.pivot_table(index="theme", columns=["question", "group"],
+                               values="share") >= 0.10
+    strength, problem = named["q"].to_numpy(), named["p"].to_numpy()
+    expected = (strength.sum(1) * problem.sum(1) - (strength & problem).sum(1)).sum()
+    assert len(pairs) == expected > 0  # every (strength, problem) pair of audiences
+
 def test_themes_mentions_are_blank_when_suppressed(tmp_path):
     study = small_project(tmp_path, min_group_size=6, open_ended=[
         {"id": "oe", "question": "Anything?", "column": "Q1"}])
