@@ -413,11 +413,13 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str,
     page costs the themes it shows, not the themes a codebook defines."""
     part = themes[themes["question"] == question]
     chosen = voices.most_mentioned(part, top)
-    note = ""
+    defined = part.loc[part["theme"] != voices.UNCODED, "theme"].nunique()
     if len(chosen) < part["theme"].nunique():
-        note = (f"The {len(chosen)} themes most mentioned of {part['theme'].nunique():,}; "
+        note = (f"The {len(chosen)} themes most mentioned of the codebook's {defined:,}; "
                 "every theme is in tables/themes.csv.")
         part = part[part["theme"].isin(chosen)]
+    else:
+        note = ""
     shares = pd.DataFrame({"item": part["theme"], "text": part["label"], "group": part["group"],
                            "n": part["n"], "top_box": part["share"],
                            "top_box_low": part["share_low"], "top_box_high": part["share_high"]})

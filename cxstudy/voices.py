@@ -414,14 +414,16 @@ def disagreements(themes: pd.DataFrame, study: Study, *, minimum: float = 0.10
 
 def most_mentioned(themes: pd.DataFrame, top: int) -> list[str]:
     """The ``top`` themes of one question (a part of :func:`theme_table`) with the
-    largest share in any audience (ties: the codebook's order), in the codebook's order;
-    every theme where there are no more than ``top``."""
+    largest share in any audience (ties: the codebook's order), leaving out themes no
+    audience mentions, in the codebook's order; every theme where there are no more
+    than ``top``."""
     order = list(dict.fromkeys(themes["theme"]))
     if len(order) <= top:
         return order
     largest = themes.groupby("theme", sort=False, observed=True)["share"].max()
-    chosen = set(largest.reindex(order).fillna(-1).sort_values(
-        ascending=False, kind="stable").index[:top])
+    mentioned = largest.reindex(order).fillna(0)
+    chosen = set(mentioned[mentioned > 0].sort_values(ascending=False, kind="stable")
+                 .index[:top])
     return [theme for theme in order if theme in chosen]
 
 

@@ -536,9 +536,13 @@ def test_a_codebook_of_hundreds_of_themes_costs_a_page_only_the_themes_it_shows(
     themes = pd.DataFrame(rows)
     figure = plots.theme_dots(themes, study, "q", title="Q?")
     drawn = [t.get_text() for t in figure.axes[0].get_yticklabels()]
-    assert len(drawn) == 15 and "The 15 themes most mentioned of 300" in figure.cx_alt
+    assert len(drawn) == 15 and "The 15 themes most mentioned of the codebook's 300" in \
+        figure.cx_alt
     largest = themes[themes["question"] == "q"].groupby("theme")["share"].max().nlargest(15)
     assert {f"Theme {t[1:]}" for t in largest.index} == set(drawn)
+    few = pd.DataFrame({"theme": [f"t{i}" for i in range(20)], "share": [0.0] * 17
+                        + [0.2, 0.1, 0.3]})
+    assert voices.most_mentioned(few, 15) == ["t17", "t18", "t19"]  # none never mentioned
     pairs = voices.disagreements(themes, study)
     named = themes.pivot_table(index="theme", columns=["question", "group"],
                                values="share") >= 0.10
