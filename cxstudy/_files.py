@@ -30,10 +30,8 @@ def replace_folders(pairs: list[tuple[Path, Path]]) -> None:
     moved: list[tuple[Path, Path]] = []  # (from, to), to undo in reverse order
     try:
         for new, target in pairs:
-            if target.is_symlink():
-                raise OSError(f"{target} is a symbolic link: cxstudy replaces this folder "
-                              "whole on every run; remove the link (or give --out the folder "
-                              "it points to)")
+            if (problem := linked_target(target)) is not None:
+                raise OSError(problem)
             if target.exists():
                 old = target.with_name(f".{target.name}.old-{uuid.uuid4().hex[:8]}")
                 os.replace(target, old)
@@ -49,15 +47,26 @@ def replace_folders(pairs: list[tuple[Path, Path]]) -> None:
             shutil.rmtree(destination, ignore_errors=True)
 
 
-def portable(path: str | os.PathLike, root: Path) -> str:
+def linked_target(target: Path) -> str | None:
+    """What is wrong with replacing ``target`` whole when it is a symbolic link (the link
+    would be swapped for a folder, and the folder it points to left as it was); None
+    otherwise."""
+    if not target.is_symlink():
+        return None
+    return (f"{target} is a symbolic link: cxstudy replaces this folder whole on every run; "
+            "remove the link, or give --out the folder that should hold data/processed/ and "
+            "reports/")
+
+
+def portable(path: str | os.PathLike, root: Path, *, outside: str | None = None) -> str:
     """How a report names a file or folder: its path from the project folder ``root``
-    (``data/raw/acme/leaders.csv``), or, outside it, its name alone: a report travels to
-    a client and names no folder of the machine that built it."""
+    (``data/raw/acme/leaders.csv``), or, outside it, ``outside`` if given, else its name
+    alone: a report travels to a client and names no folder of the machine that built it."""
     resolved = Path(path).resolve()
     try:
         return resolved.relative_to(Path(root).resolve()).as_posix()
     except ValueError:
-        return resolved.name
+        return resolved.name if outside is None else outside
 
 
 def display_names(paths: dict[str, Path]) -> dict[str, str]:

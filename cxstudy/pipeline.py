@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._files import RunLock, replace_folders, staging_folder
+from ._files import RunLock, linked_target, replace_folders, staging_folder
 from .clean import CleaningResult, clean, column_problems, source_table
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
 from .processed import write_into
@@ -50,10 +50,8 @@ def output_root(study: Study, out: str | Path | None) -> Path:
             raise CxStudyError(f"{folder} is a symbolic link to {os.readlink(folder)}, which "
                                "does not exist; create that folder, or remove the link")
     for folder in (root / "reports" / study.slug, root / "data" / "processed" / study.slug):
-        if folder.is_symlink():
-            raise CxStudyError(f"{folder} is a symbolic link: cxstudy replaces this folder "
-                               "whole on every run; remove the link, or give --out the folder "
-                               "that should hold data/processed/ and reports/")
+        if (problem := linked_target(folder)) is not None:  # said before any work is done
+            raise CxStudyError(problem)
     return root
 
 
@@ -154,7 +152,7 @@ def run(
     RunResult
         ``.study``, ``.cleaning`` (the :class:`CleaningResult`), ``.processed_dir``
         (where the cleaned data were written), ``.report_dir`` (the report; ``None``
-        with ``report=False``), and ``.rows_in`` / ``.rows_kept``.
+        with ``report=False``), and ``.rows_in`` (rows read; those kept: the log's ``kept``).
 
     Raises
     ------
@@ -166,7 +164,7 @@ def run(
     --------
     >>> import cxstudy as cx
     >>> result = cx.run("studies/example.yml", report=False, progress=print)  # doctest: +SKIP
-    >>> result.rows_kept, result.processed_dir  # doctest: +SKIP
+    >>> result.rows_in, result.processed_dir  # doctest: +SKIP
     """
     started = time.perf_counter()
     say = progress or (lambda _line: None)

@@ -122,9 +122,10 @@ def read_export(
             grid, info = _text_grid(path)
             return _frame_from_grid(grid, path, given=None, container="csv", info=info,
                                     categories=categories)
+        texts = ", ".join(f.name for f in FORMATS.values() if "text" in f.container)
         raise ReadError(path, f"could not tell the format of this {suffix} file: tried "
-                        "spss (.sav), xlsx (.xlsx) and the text formats (csv, qualtrics, "
-                        "surveymonkey, google_forms) — it is binary and not one of "
+                        "spss (.sav), xlsx (.xlsx) and the text formats "
+                        f"({texts}) — it is binary and not one of "
                         "them; export it as CSV, or set format: in the study file")
     given = FORMATS.get(format)
     if given is None:

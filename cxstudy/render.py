@@ -278,7 +278,8 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         # what the report says it was run with: paths from the project folder, nothing of
         # the machine's (the staging folders and the handed tables are gone by then)
         shown = {"study": portable(study.path, root),
-                 "processed": _inside(final, root), "results": ""}
+                 "processed": portable(final, root, outside=""),  # outside: the own
+                 "results": ""}
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
                       display_names({s.name: s.path for s in study.sources}).values()))
@@ -293,14 +294,6 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         shutil.rmtree(building, ignore_errors=True)
         raise
     return building
-
-
-def _inside(path: Path, root: Path) -> str:
-    """A folder's path from the project folder, or ``""`` (the study's own) outside it."""
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return ""
 
 
 def portable_notebook(executed: Path, source: Path, shown: dict[str, str],
