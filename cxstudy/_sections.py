@@ -77,7 +77,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("segments", "[]", "ways to split the audiences: region, channel, tenure (see "
             "segments[])"),
         Key("open_ended", "[]", "open-ended questions (see open_ended[])"),
-        Key("themes", "none", "theme codebook for open answers, relative to the study file"),
+        Key("themes", "none", "theme codebook for open answers, relative to the study file "
+            "(its format: Theme codebook, below); without one the answers are shown uncoded"),
         Key("importance", "derived against the headline item, else NPS", "importance: "
             "{against: ID}: the outcome (a metric or item id) importance is derived from"),
         Key("cleaning", "conservative defaults", "cleaning rules (see cleaning)"),

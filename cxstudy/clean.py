@@ -472,7 +472,7 @@ def _unknown_problems(unknown: list[tuple[Scale, str, int, str]]) -> list[Proble
                         "cleaning.unknown_labels: missing")
         else:
             expected = (f"if it is another wording of a point, add it to scales.{scale.id}"
-                        f'.aliases ({{"{spellings[0]}": {known[-1]}}}; points: '
+                        f'.aliases ("{spellings[0]}": the label it means, one of: '
                         f"{', '.join(known)}); else add it to .labels or .missing, fix the "
                         "data, or set cleaning.unknown_labels: missing")
         also = ", ".join(f'"{v}"' for v in spellings[1:])
