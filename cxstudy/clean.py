@@ -132,7 +132,9 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
             continue
         problems += _rename_problems(info, f"sources[{number}]", names[source.name])
         questions = info.get("questions", {})
-        present = set(info["columns"])
+        # a column a failed rename would have made is that rename's problem, said once
+        present = set(info["columns"]) | {source.rename[old] for old in [
+            *info.get("rename_absent", {}), *info.get("rename_clash", {})]}
         rows = raw["source"] == source.name
         groups_here = [g for g in study.groups if (raw.loc[rows, "group"] == g).any()]
         if source.group is not None:

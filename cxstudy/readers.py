@@ -292,7 +292,9 @@ def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
     else:
         if source.group_column not in frame.columns:
             raise ReadError(source.path, f"group_column {source.group_column!r} is not a "
-                            "column of this export" + nearest(source.group_column, columns))
+                            "column of this export" + nearest(source.group_column, columns,
+                                                             questions=frame.attrs.get(
+                                                                 "questions")))
         group_value = frame[source.group_column].map(category_text).astype("object")
         if source.group_map:
             mapping = {category_text(raw): target for raw, target in source.group_map.items()
