@@ -299,6 +299,8 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
 def _runs(at: np.ndarray) -> list[slice] | list[np.ndarray]:
     """Sorted row positions as their contiguous runs (an export's rows are one run), or
     as they are when scattered (an export that mixes audiences row by row)."""
+    if not len(at):  # an audience with no rows (its export could not be read)
+        return []
     breaks = np.flatnonzero(np.diff(at) != 1) + 1
     if len(breaks) > 64:
         return [at]

@@ -281,7 +281,7 @@ def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
         raise ReadError(source.path, "no responses: the export has its header but no rows; "
                         "export it again once answers have come in, or leave it out of "
                         "sources")
-    frame, renames = _renamed(frame, getattr(source, "rename", None) or {})
+    frame, renames = _renamed(frame, source.rename or {})
     columns = list(frame.columns)
     for reserved in ("source", "source_row", "group", "group_value"):
         if reserved in frame.columns and reserved != source.group_column:

@@ -279,3 +279,20 @@ def test_a_codebook_that_is_not_a_list_says_the_format(document, tmp_path):
         load_codebook(tmp_path / "codebook.yml")
     message = str(caught.value)
     assert "expected a list of themes" in message and "id: billing" in message
+
+
+def test_validate_checks_the_other_exports_when_an_audiences_only_export_is_missing(tmp_path):
+    """The audience of the missing export has no rows: its columns are not looked for, it is
+    not said to have no rows, and the other exports' answers are still checked."""
+    study = tracker()
+    study["sources"] = [
+        {"path": str(tmp_path / "managers.csv"), "group": "managers", "wave": "2014"},
+        {"path": str(FIXTURES / "tracker_2014.csv"), "group": "employees", "wave": "2014"},
+        {"path": str(FIXTURES / "tracker_2016.csv"), "group": "employees", "wave": "2016",
+         "rename": dict(RENAMED_2016)}]
+    study["scales"]["agree4"]["missing"] = []
+    found = [str(p) for p in validate(study_file(tmp_path, study)).problems]
+    assert found[0].endswith("managers.csv: file not found; check the path in the study "
+                             "file (relative paths start from the study file's folder)")
+    assert any(p.startswith('answer "N/A"') for p in found)
+    assert not any("groups (managers)" in p or "(managers): no column" in p for p in found)
