@@ -77,7 +77,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("segments", "[]", "ways to split the audiences: region, channel, tenure (see "
             "segments[])"),
         Key("open_ended", "[]", "open-ended questions (see open_ended[])"),
-        Key("themes", "none", "theme codebook for open answers, relative to the study file"),
+        Key("themes", "none", "theme codebook for open answers, relative to the study file "
+            "(its format: Theme codebook, below); without one the answers are shown uncoded"),
         Key("importance", "derived against the headline item, else NPS", "importance: "
             "{against: ID}: the outcome (a metric or item id) importance is derived from"),
         Key("cleaning", "conservative defaults", "cleaning rules (see cleaning)"),
@@ -95,12 +96,18 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("name", "file name without extension", "how the cleaning log names this source"),
         Key("duration_column", "detected", "seconds taken (for the speeder rule)"),
         Key("finished_column", "detected (Finished)", "completion flag (for require_finished)"),
+        Key("rename", "{}", "export header -> the name columns: use, applied as the export is "
+            "read (a 2016 export spells out what 2014 called leave: {\"Would it be easy to "
+            "take leave?\": leave})"),
     ),
     "scales.<id>": (
         Key("labels", "—", "text answers, lowest first; coded 1..k"),
-        Key("values", "—", "numeric answers, lowest first (with labels: one value per label)"),
+        Key("values", "—", "numeric answers, lowest first (with labels: one value per label; "
+            "labels that share a value are one point, e.g. [1, 2, 2, 3])"),
         Key("top_box", "2", "how many of the highest points count as top box"),
-        Key("missing", "[]", "answers that mean no answer (Don't know, 0)"),
+        Key("missing", "[]", "answers that mean no answer (Don't know, 0, NA, N/A)"),
+        Key("aliases", "{}", "variant wording -> a label of the scale, e.g. {Agree strongly: "
+            "Strongly agree, Mostly agree: Agree}: the answer is kept, coded as that label"),
         Key("top_box_label", "built from the top-box points", "how sentences say an "
             "audience chose the top box, e.g. agree, are satisfied"),
     ),
@@ -409,8 +416,34 @@ def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]
             wave=str(wave) if wave is not None else None,
             duration_column=optional_name(c, spec, "duration_column", where),
             finished_column=optional_name(c, spec, "finished_column", where),
+            rename=_rename(c, spec, where),
         ))
     return sources
+
+
+def _rename(c: Collector, spec: dict, where: str) -> dict[str, str] | None:
+    """``rename: {export header: new name}``: headers as the reader gives them (spacing
+    collapsed), each renamed once, no two to one name."""
+    from .formats import clean_text
+
+    raw = c.typed(spec, "rename", dict, where,
+                  hint='export header -> the name columns: use, e.g. {"Would it be easy '
+                       'to take leave?": leave}')
+    if not raw:
+        return None
+    renamed: dict[str, str] = {}
+    for old, new in raw.items():
+        path = f"{where}.rename.{old}"
+        if not isinstance(old, str | int) or isinstance(old, bool) or not str(old).strip():
+            c.add(path, f"found {describe(old)}", "expected an export's header")
+        elif not isinstance(new, str | int) or isinstance(new, bool) or not str(new).strip():
+            c.add(path, f"found {describe(new)}", "expected the column's new name")
+        elif clean_text(str(new)) in renamed.values():
+            c.add(path, f"{new!r} is the new name of another header too", "give each "
+                  "header its own name (one export cannot hold two columns of one name)")
+        elif clean_text(str(old)) != clean_text(str(new)):
+            renamed[clean_text(str(old))] = clean_text(str(new))
+    return renamed or None
 
 
 def _source_audience(c: Collector, spec: dict, where: str, groups: list[str]):
@@ -483,11 +516,16 @@ def _scale_points(c: Collector, spec: dict, where: str):
             c.add(f"{where}.values", f"found {describe(bad[0])}", "expected numbers")
             return None, None
         values = tuple(int(x) if float(x).is_integer() else float(x) for x in values)
-        if list(values) != sorted(values) or len(set(values)) != len(values):
+        if list(values) != sorted(values):
             c.add(f"{where}.values", f"found {list(values)}",
-                  "list distinct numbers from lowest to highest")
+                  "list the numbers from lowest to highest")
+        elif len(set(values)) != len(values) and labels is None:
+            c.add(f"{where}.values", f"found {list(values)}", "list distinct numbers; to "
+                  "code several labels as one point, give labels: of the same length "
+                  "(values: [1, 2, 2, 3] with four labels: the two middle labels share 2)")
     if labels is not None and values is not None and len(labels) != len(values):
-        c.add(where, f"{len(labels)} labels but {len(values)} values", "give one label per value")
+        c.add(where, f"{len(labels)} labels but {len(values)} values", "give one label per value "
+              "(labels that share a point repeat its value: values: [1, 2, 2, 3])")
         return None, None
     return labels, values
 
@@ -504,10 +542,14 @@ def _scale(c: Collector, sid: str, spec: dict, where: str) -> Scale | None:
     if len(set(keys)) != len(keys):
         c.add(where, "two points read the same", "labels must differ by more than case "
               "and spacing")
+    k = len(set(values)) if values is not None else len(points)
+    if k < 2:
+        c.add(f"{where}.values", f"{k} distinct value(s)", "a scale needs at least 2 points")
+        return None
     top_box = c.typed(spec, "top_box", int, where, default=2)
-    if not 1 <= top_box < len(points):
+    if not 1 <= top_box < k:
         c.add(f"{where}.top_box", f"found {top_box}",
-              f"expected 1..{len(points) - 1} (how many of the highest points count as "
+              f"expected 1..{k - 1} (how many of the highest points count as "
               "top box)")
         top_box = 1
     missing = c.typed(spec, "missing", list, where, default=[])
@@ -515,8 +557,47 @@ def _scale(c: Collector, sid: str, spec: dict, where: str) -> Scale | None:
     if clash:
         c.add(f"{where}.missing", f"{clash[0]!r} is also a scale point",
               "an answer is either a scale point or missing, not both")
+    aliases = _aliases(c, spec, where, points, keys, missing)
     return Scale(id=sid, labels=labels, values=values, top_box=top_box, missing=tuple(missing),
-                 top_box_label=c.typed(spec, "top_box_label", str, where))
+                 top_box_label=c.typed(spec, "top_box_label", str, where), aliases=aliases)
+
+
+def _aliases(c: Collector, spec: dict, where: str, points: tuple, keys: list,
+             missing: list) -> tuple[tuple[str, str], ...]:
+    """``aliases: {variant wording: label of the scale}``: each variant must be new (not a
+    point, a missing answer or another alias) and name a point of the scale."""
+    raw = c.typed(spec, "aliases", dict, where,
+                  hint="variant wording -> a label of the scale, e.g. "
+                       "{Agree strongly: Strongly agree}")
+    if not raw:
+        return ()
+    names = [str(p) for p in points]
+    missing_keys = {normalize(m) for m in missing}
+    aliases: list[tuple[str, str]] = []
+    seen: set[str | None] = set()
+    for variant, target in raw.items():
+        path = f"{where}.aliases.{variant}"
+        key = normalize(variant)
+        if key is None or isinstance(variant, bool):
+            c.add(path, f"found {describe(variant)}", "expected an answer's wording")
+        elif key in keys:
+            c.add(path, "is already a point of the scale", "an alias is another wording of "
+                  "a point: remove it, its answers are coded as they are")
+        elif key in missing_keys:
+            c.add(path, "is also listed in missing", "an answer is either a scale point or "
+                  "missing, not both")
+        elif key in seen:
+            c.add(path, "listed twice (the same but for case or spacing)", "list each "
+                  "wording once")
+        elif (not isinstance(target, str | int | float) or isinstance(target, bool)
+              or normalize(target) not in keys):
+            c.add(path, f"{describe(target)} is not a point of the scale"
+                  + did_you_mean(str(target), names),
+                  "map the variant wording to one of: " + ", ".join(names))
+        else:
+            aliases.append((str(variant), str(target)))
+        seen.add(key)
+    return tuple(aliases)
 
 
 def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +35,7 @@ from ._distinct import map_distinct
 from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
 from .formats import Format, format_of
-from .model import Cleaning, Source, Study
+from .model import Cleaning, Source, Study, groups_of_source
 from .privacy import PersonalValues, hash_id, scrub_text
 from .readers import category_text, nearest
 from .scales import Scale, code_answers, normalize, number_text, reverse_codes
@@ -49,6 +49,7 @@ _ID_COLUMNS = ["ResponseId", "ResponseID", "Respondent ID", "respondent_id", "Re
 _FINISHED_COLUMNS = ["Finished", "finished"]
 _DURATION_COLUMNS = ["Duration (in seconds)", "Duration (seconds)", "Duration", "duration"]
 _DATE_PAIRS = [("StartDate", "EndDate"), ("Start Date", "End Date")]
+_NA_SPELLINGS = {"na", "n/a", "#n/a", "n.a.", "n.a", "nan", "null", "<na>", "-", "--", "."}
 _TRUE = {"1", "true", "yes", "y", "finished", "complete", "completed"}
 _FALSE = {"0", "false", "no", "n", "unfinished", "partial", "incomplete"}
 _PREVIEW_STATUS = {"1", "2", "9", "17", "survey preview", "survey test", "preview", "test",
@@ -100,6 +101,8 @@ class _Coded:
     label_problems: list[Problem]           # answers a scale does not know
     unknown_rows: pd.Series                 # rows holding an unknown label (missing policy)
     index: pd.Index                         # the rows read
+    aliased: dict[tuple[str, str], int] = field(default_factory=dict)  # (scale, answer): rows
+    aliased_rows: pd.Series | None = None   # rows holding an answer coded through an alias
 
     def column(self, column_id: str, rows: np.ndarray | None = None) -> pd.Series | None:
         """A response column (None when no export maps it), of every row or of the rows
@@ -113,16 +116,25 @@ class _Coded:
         return {column_id: self.column(column_id) for column_id in [*self.columns, *self.text]}
 
 
-def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
-    """Mapped columns that an export lacks, each with the nearest column names."""
+def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = ()
+                    ) -> list[Problem]:
+    """Mapped columns that an export lacks, each with the nearest column names (and, for
+    exports that name columns by code, the columns whose question text is closest), and
+    headers a source's ``rename:`` names that its export lacks. ``unread``: sources that
+    could not be read (reported on their own): an audience only they hold is not said to
+    have no rows."""
     problems = []
     sources = raw.attrs.get("sources", {})
     names = file_names(raw)
-    for source in study.sources:
+    for number, source in enumerate(study.sources):
         info = sources.get(source.name)
         if info is None:
             continue
-        present = set(info["columns"])
+        problems += _rename_problems(info, f"sources[{number}]", names[source.name])
+        questions = info.get("questions", {})
+        # a column a failed rename would have made is that rename's problem, said once
+        present = set(info["columns"]) | {source.rename[old] for old in [
+            *info.get("rename_absent", {}), *info.get("rename_clash", {})]}
         rows = raw["source"] == source.name
         groups_here = [g for g in study.groups if (raw.loc[rows, "group"] == g).any()]
         if source.group is not None:
@@ -142,12 +154,14 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
                 problems.append(Problem(
                     f"{names[source.name]} ({mapping.group})",
                     f'no column "{mapping.column}" (named at {mapping.key_path})',
-                    "check the spelling in the study file" + nearest(mapping.column,
-                                                                     info["columns"])))
+                    "check the spelling in the study file" + nearest(
+                        mapping.column, info["columns"], questions=questions,
+                        meaning=_meaning(study, mapping))))
         if source.id_column is not None and source.id_column not in present:
             problems.append(Problem(
                 names[source.name], f'no id_column "{source.id_column}"',
-                "check the spelling" + nearest(source.id_column, info["columns"])))
+                "check the spelling" + nearest(source.id_column, info["columns"],
+                                               questions=questions)))
         problems += _unmapped_blanks(raw.loc[rows, ["group_value"]], source,
                                      names[source.name])
     every_column = {str(c).casefold(): str(c) for info in sources.values()
@@ -158,12 +172,36 @@ def column_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
                 f"pii_columns ({column})", "no export has this column",
                 "check the spelling: a personal-data column that matches nothing protects "
                 "nothing" + nearest(column, every_column.values())))
+    unread_groups = {g for source in study.sources if source.name in unread
+                     for g in groups_of_source(source, study.groups)}
     if len(raw):
         for group in study.groups:
-            if not raw["group"].eq(group).any():
+            if group not in unread_groups and not raw["group"].eq(group).any():
                 problems.append(Problem(f"groups ({group})", "no row of any export belongs "
                                         "to this audience", "add its export, check group / "
                                         "group_map, or remove it from groups"))
+    return problems
+
+
+def _meaning(study: Study, mapping) -> str:
+    """What a mapped column asks, in the study's words (to find it by question text)."""
+    if mapping.kind == "item":
+        return study.item(mapping.id).text
+    for entry in (*study.open_ended, *study.segments):
+        if entry.id == mapping.id:
+            return getattr(entry, "question", None) or getattr(entry, "label", "")
+    return ""
+
+
+def _rename_problems(info: dict, where: str, name: str) -> list[Problem]:
+    """A source's ``rename:`` of headers its export lacks, or onto a header it has."""
+    problems = [Problem(f"{where}.rename.{old}", f'{name} has no header "{old}"',
+                        "give the header as the export has it (cxstudy reads it with runs of "
+                        "spaces as one)" + suggestion)
+                for old, suggestion in info.get("rename_absent", {}).items()]
+    problems += [Problem(f"{where}.rename.{old}", f'{name} already has a column "{new}"',
+                         "rename to a name the export does not have, or rename that column "
+                         "too") for old, new in info.get("rename_clash", {}).items()]
     return problems
 
 
@@ -185,6 +223,8 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     problems: list[Problem] = []
     buffers: dict[str, tuple[str, np.ndarray | list]] = {}   # column id -> (kind, values)
     unknown_rows = np.zeros(len(raw), dtype=bool)
+    aliased_rows = np.zeros(len(raw), dtype=bool)
+    aliased: dict[tuple[str, str], int] = {}
     unknown: dict[tuple[str, str, str], list] = {}  # (scale, answer, where) -> [scale, rows]
     positions = {g: np.flatnonzero(raw["group"].eq(g).fillna(False).to_numpy(bool))
                  for g in study.groups}
@@ -222,6 +262,11 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                     key = (scale.id, value, where(mapping, mapping.group))
                     unknown.setdefault(key, [scale, 0])[1] += count
                 unknown_rows[rows] |= coded.unknown_rows
+                if coded.aliased:
+                    aliased_rows[rows] |= coded.aliased_rows
+                    for value, count in coded.aliased.items():
+                        key = (scale.id, value)
+                        aliased[key] = aliased.get(key, 0) + count
         elif mapping.kind == "estimate":
             values = raw[mapping.column].iloc[at]
             numbers, bad = _percent(values)
@@ -247,12 +292,15 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     found = [(scale, answer, count, place)
              for (_scale, answer, place), (scale, count) in unknown.items()]
     return _Coded(columns, text, problems, _unknown_problems(found),
-                  pd.Series(unknown_rows, index=raw.index), raw.index)
+                  pd.Series(unknown_rows, index=raw.index), raw.index, aliased,
+                  pd.Series(aliased_rows, index=raw.index))
 
 
 def _runs(at: np.ndarray) -> list[slice] | list[np.ndarray]:
     """Sorted row positions as their contiguous runs (an export's rows are one run), or
     as they are when scattered (an export that mixes audiences row by row)."""
+    if not len(at):  # an audience with no rows (its export could not be read)
+        return []
     breaks = np.flatnonzero(np.diff(at) != 1) + 1
     if len(breaks) > 64:
         return [at]
@@ -265,6 +313,8 @@ class _ScaleAnswers:
     values: np.ndarray        # the codes as they go into the responses (reversed items)
     unknown: dict[str, int]   # answers the scale does not know -> rows
     unknown_rows: np.ndarray  # which rows hold one
+    aliased: dict[str, int] = field(default_factory=dict)  # answers coded through an alias
+    aliased_rows: np.ndarray | None = None                  # which rows hold one
 
 
 def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -> _ScaleAnswers:
@@ -275,15 +325,19 @@ def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -
     if coded.unknown:
         unknown_rows = (values.map(normalize).notna() & coded.codes.isna() & ~values.map(
             lambda v: _is_missing_answer(v, scale))).to_numpy(dtype=bool)
+    aliased_rows = None
+    if coded.aliased:
+        variants = {normalize(variant) for variant, _target in scale.aliases}
+        aliased_rows = values.map(normalize).isin(variants).to_numpy(dtype=bool)
     codes = coded.codes
     if reverse is None:
         point_values = np.array([np.nan, *scale.point_values])
         return _ScaleAnswers(point_values[codes.fillna(0).astype(int).to_numpy()],
-                             coded.unknown, unknown_rows)
+                             coded.unknown, unknown_rows, coded.aliased, aliased_rows)
     if reverse:
         codes = reverse_codes(codes, scale.k)
     return _ScaleAnswers(codes.to_numpy(dtype=float, na_value=np.nan), coded.unknown,
-                         unknown_rows)
+                         unknown_rows, coded.aliased, aliased_rows)
 
 
 def _empty(kind: str, rows: int) -> np.ndarray | list:
@@ -415,10 +469,16 @@ def _unknown_problems(unknown: list[tuple[Scale, str, int, str]]) -> list[Proble
             if scale.labels is not None else ""
         if scale.id == NPS_SCALE.id:
             expected = "NPS answers are whole numbers 0-10; fix the data or map another column"
-        else:
-            expected = (f"add it to scales.{scale.id}.labels or .missing (points: "
-                        f"{', '.join(known)}), fix the data, or set "
+        elif normalize(spellings[0]) in _NA_SPELLINGS:
+            expected = (f'"{spellings[0]}" is how R, spreadsheets and many exports write a '
+                        f'missing answer: add it to scales.{scale.id}.missing (e.g. missing: '
+                        f'["Don\'t know", "{spellings[0]}"]), or set '
                         "cleaning.unknown_labels: missing")
+        else:
+            expected = (f"if it is another wording of a point, add it to scales.{scale.id}"
+                        f'.aliases ("{spellings[0]}": the label it means, one of: '
+                        f"{', '.join(known)}); else add it to .labels or .missing, fix the "
+                        "data, or set cleaning.unknown_labels: missing")
         also = ", ".join(f'"{v}"' for v in spellings[1:])
         problems.append(Problem(
             f'answer "{spellings[0]}"' + (f" (also spelt {also})" if also else ""),
@@ -458,10 +518,50 @@ def data_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
     This is what ``cxstudy validate`` reports after the study file itself checks out;
     unknown answers count only when ``cleaning.unknown_labels`` is ``error``.
     """
-    problems = column_problems(raw, study)
+    return data_check(raw, study)[0]
+
+
+def data_check(raw: pd.DataFrame, study: Study, unread: Collection[str] = ()
+               ) -> tuple[list[Problem], list[str]]:
+    """:func:`data_problems`, and notes on what the study file changes as the exports are
+    read: the headers each source renames (``rename:``) and the answers each scale's
+    ``aliases`` code as one of its labels. ``unread``: sources that could not be read
+    (see :func:`column_problems`)."""
+    problems = column_problems(raw, study, unread)
+    notes = rename_notes(raw, study)
     if problems:
-        return problems
-    return _coding_problems(_code_columns(raw, study, file_names(raw)), study)
+        return problems, notes
+    coded = _code_columns(raw, study, file_names(raw))
+    return _coding_problems(coded, study), notes + alias_notes(coded.aliased, study)
+
+
+def rename_notes(raw: pd.DataFrame, study: Study) -> list[str]:
+    """One line per source that renames headers: which, as ``old -> new``."""
+    info, names = raw.attrs.get("sources", {}), file_names(raw)
+    notes = []
+    for number, source in enumerate(study.sources):
+        renamed = info.get(source.name, {}).get("renamed", {})
+        if renamed:
+            notes.append(f"sources[{number}].rename ({names.get(source.name, source.name)}): "
+                         + "; ".join(f'"{old}" -> "{new}"' for old, new in renamed.items()))
+    return notes
+
+
+def alias_notes(aliased: dict[tuple[str, str], int], study: Study) -> list[str]:
+    """One line per scale with aliases: how many answers each alias codes as which label
+    (an alias no answer holds says so: a misspelt variant codes nothing)."""
+    notes = []
+    for scale in study.scales.values():
+        if not scale.aliases:
+            continue
+        parts = []
+        for variant, target in scale.aliases:
+            rows = sum(count for (sid, answer), count in aliased.items()
+                       if sid == scale.id and normalize(answer) == normalize(variant))
+            parts.append(f'"{variant}" -> "{target}": {rows:,} answer(s)'
+                         if rows else f'"{variant}" -> "{target}": no answer holds it')
+        notes.append(f"scales.{scale.id}.aliases: " + "; ".join(parts))
+    return notes
 
 
 def _coding_problems(coded: _Coded, study: Study) -> list[Problem]:
@@ -645,6 +745,10 @@ def _note_kept_rows(log: _Log, raw: pd.DataFrame, coded: _Coded, kept: pd.Series
         rows = (raw["source"].eq(entry["source"]) & kept).to_numpy(dtype=bool)
         note = f"not checked: {entry['rule']} ({entry['why']})"
         log.detail[rows] = [f"{d}; {note}" if d else note for d in log.detail[rows]]
+    if coded.aliased_rows is not None and coded.aliased:
+        flagged = (coded.aliased_rows & kept).to_numpy(dtype=bool)
+        log.detail[flagged] = [(d + "; " if d else "") + "answer(s) coded through a scale's "
+                               "aliases" for d in log.detail[flagged]]
     if study.cleaning.unknown_labels == "missing":
         flagged = (coded.unknown_rows & kept).to_numpy(dtype=bool)
         log.detail[flagged] = [(d + "; " if d else "") + "unknown answer(s) set to missing"

@@ -130,6 +130,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
                   f"{len(study.items)} items, {len(study.metrics)} metrics, "
                   f"{len(study.open_ended)} open-ended questions; groups "
                   + ", ".join(study.groups) + f" (reference: {study.reference})")
+        for note in found.notes:  # what the study file changes as the exports are read
+            print(f"{path}: note: {note}")
     return status
 
 

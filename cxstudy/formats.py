@@ -28,6 +28,33 @@ _SPACES = re.compile(r"\s+")
 _TIMESTAMP_NAMES = {"timestamp", "marca temporal", "horodateur", "zeitstempel",
                     "carimbo de data/hora", "informazioni cronologiche"}
 _SURVEYMONKEY_SUBHEADERS = {"response", "open-ended response"}
+_SPELLING = re.compile(r"[\s_]+")
+
+SURVEYMONKEY_COLUMNS = (
+    ("Respondent ID", "RespondentID"),
+    ("Collector ID", "CollectorID"),
+    ("Start Date", "StartDate"),
+    ("End Date", "EndDate"),
+    ("IP Address", "IPAddress"),
+    ("Email Address", "EmailAddress"),
+    ("First Name", "FirstName"),
+    ("Last Name", "LastName"),
+    ("Custom Data", "Custom Data 1", "CustomData"),
+)
+"""The first columns of a SurveyMonkey export ("All individual responses"), in each
+spelling it has used: today's ``Respondent ID``, ``Start Date``, ``Custom Data 1``; older
+and SurveyMonkey Audience exports' ``RespondentID``, ``StartDate``, ``LastName``,
+``Custom Data``. Compared without case, spaces and underscores."""
+
+
+def header_key(cell: str) -> str:
+    """A header cell compared across spellings: lower case, no spaces or underscores
+    (``RespondentID``, ``Respondent ID`` and ``respondent_id`` agree)."""
+    return _SPELLING.sub("", cell).casefold()
+
+
+_SURVEYMONKEY_IDS = {header_key(name) for name in SURVEYMONKEY_COLUMNS[0]}
+_SURVEYMONKEY_KNOWN = {header_key(name) for names in SURVEYMONKEY_COLUMNS for name in names}
 
 
 def clean_text(value: str) -> str:
@@ -74,9 +101,20 @@ def _is_qualtrics_legacy(rows: Rows) -> bool:
 
 
 def _is_surveymonkey(rows: Rows) -> bool:
+    """A respondent id among the first three headers (in any spelling it has had) over a
+    second header row of "Response" / option cells; or, without the id column, two of
+    SurveyMonkey's first columns over a second row holding "Response" or
+    "Open-Ended Response"."""
     first, second = _row(rows, 0), _row(rows, 1)
-    return "respondent id" in [c.lower() for c in first[:3]] and bool(second) and bool(
-        {c.lower() for c in second} & _SURVEYMONKEY_SUBHEADERS or not second[0])
+    if not second:
+        return False
+    subheader = bool({c.strip().lower() for c in second} & _SURVEYMONKEY_SUBHEADERS)
+    if {header_key(c) for c in first[:3]} & _SURVEYMONKEY_IDS:
+        return subheader or not second[0]
+    known = [i for i, c in enumerate(first[:len(SURVEYMONKEY_COLUMNS)])
+             if header_key(c) in _SURVEYMONKEY_KNOWN]
+    return len(known) >= 2 and subheader and not any(
+        second[i].strip() for i in known if i < len(second))
 
 
 def _is_google_forms(rows: Rows) -> bool:
@@ -171,9 +209,10 @@ _FORMATS = (
     Format("surveymonkey", "a SurveyMonkey export: two header rows (questions, then "
            "'Response' or each option), combined into one name per column",
            "text or xlsx", (SURVEYMONKEY,),
-           "does not look like a SurveyMonkey export: expected 'Respondent ID' in the first "
-           "header row and a second header row ('Response', 'Open-Ended Response', option "
-           "labels). Export 'All individual responses' as CSV, or set format: csv"),
+           "does not look like a SurveyMonkey export: expected 'Respondent ID' (or "
+           "'RespondentID') in the first header row and a second header row ('Response', "
+           "'Open-Ended Response', option labels). Export 'All individual responses' as CSV, "
+           "or set format: csv"),
     Format("spss", "an SPSS data file (.sav, .zsav): value labels applied, user-missing "
            "codes missing, variable labels as question texts", "spss", (),
            suffixes=frozenset({".sav", ".zsav"})),

@@ -33,6 +33,7 @@ class Source:
     wave: str | None = None
     duration_column: str | None = None
     finished_column: str | None = None
+    rename: dict[str, str] | None = None  # export header -> the name columns: use
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ._files import RunLock, linked_target, replace_folders, staging_folder
@@ -58,12 +58,15 @@ def output_root(study: Study, out: str | Path | None) -> Path:
 @dataclass
 class Validation:
     """What ``cxstudy validate`` found: the study (None when its file has problems), every
-    problem, warnings that do not stop a run, and the rows read."""
+    problem, warnings that do not stop a run, the rows read, and notes on what the study
+    file changes as the exports are read (headers renamed, answers coded through
+    aliases)."""
 
     study: Study | None
     problems: list[Problem]
     warnings: list[str]
     rows: int = 0
+    notes: list[str] = field(default_factory=list)  # renames applied, aliased answers
 
 
 def validate(study_path: str | Path) -> Validation:
@@ -73,7 +76,8 @@ def validate(study_path: str | Path) -> Validation:
     opened, so that a missing or unreadable file is reported with them. Raises
     :class:`StudyFileError` only when the file is not YAML at all.
     """
-    from .clean import data_problems, data_warnings
+    from .clean import data_check, data_warnings
+    from .readers import read_readable
     from .study import read_yaml
 
     data = read_yaml(Path(study_path))
@@ -81,21 +85,35 @@ def validate(study_path: str | Path) -> Validation:
         study = load_study(study_path)
     except StudyFileError as exc:
         return Validation(None, exc.problems + _export_problems(data, Path(study_path)), [])
+    problems: list[Problem] = []
+    warnings = codebook_warnings(study)
     if study.themes:
         from .voices import load_codebook
 
         try:
             load_codebook(study.themes, study)
-        except StudyFileError as exc:
-            return Validation(study, [Problem(f"{study.themes.name}: {p.where}", p.found,
-                                              p.expected) for p in exc.problems], [])
-    try:
-        raw = read_sources(study)
-    except ReadError as exc:
-        return Validation(study, [Problem(str(exc.path), exc.reason, "")], [])
-    except StudyFileError as exc:
-        return Validation(study, exc.problems, [])
-    return Validation(study, data_problems(raw, study), data_warnings(raw, study), len(raw))
+        except StudyFileError as exc:  # listed with the exports' problems, not instead
+            problems += [Problem(f"{study.themes.name}: {p.where}", p.found, p.expected)
+                         for p in exc.problems]
+    raw, failures = read_readable(study)
+    problems += [Problem(str(exc.path), exc.reason, "") for _name, exc in failures]
+    if len(failures) == len(study.sources):
+        return Validation(study, problems, warnings)
+    found, notes = data_check(raw, study, unread={name for name, _exc in failures})
+    return Validation(study, problems + found, warnings + data_warnings(raw, study),
+                      len(raw), notes)
+
+
+def codebook_warnings(study: Study) -> list[str]:
+    """Open-ended questions with no codebook (``themes:``): what that means, how to add one."""
+    if not study.open_ended or study.themes is not None:
+        return []
+    ids = ", ".join(q.id for q in study.open_ended)
+    return [f"open-ended questions ({ids}) have no theme codebook (themes: is not set): "
+            "their answers are shown uncoded, as quotes, with no theme counts, themes table "
+            "or theme gaps between audiences. To code them, write a codebook (a YAML file: "
+            "themes: a list of {id, label, patterns}; see docs/study-file.md, 'Theme "
+            "codebook') and add themes: PATH to the study file"]
 
 
 def _export_problems(data, path: Path) -> list[Problem]:

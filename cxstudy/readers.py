@@ -187,26 +187,34 @@ def read_sources(study) -> pd.DataFrame:
     """
     from .exceptions import Problem, StudyFileError
 
+    raw, failures = read_readable(study)
+    if len(failures) == 1:
+        raise failures[0][1]
+    if failures:
+        raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
+                                          for _name, exc in failures])
+    return raw
+
+
+def read_readable(study) -> tuple[pd.DataFrame, list[tuple[str, ReadError]]]:
+    """Every source of a study that can be read, as :func:`read_sources` stacks them, and
+    (source name, error) for each that cannot: ``cxstudy validate`` checks the exports it
+    can read while one is missing."""
     frames, described, failures = [], {}, []
     labels = {m.column for m in study.mappings() if m.kind in ("item", "metric")}
     for source in study.sources:
         try:
             frame, info = read_source(source, study.groups, categories=labels)
         except ReadError as exc:
-            failures.append(exc)
+            failures.append((source.name, exc))
             continue
         frames.append(frame)
         described[source.name] = info
-    if len(failures) == 1:
-        raise failures[0]
-    if failures:
-        raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
-                                          for exc in failures])
     order = list(dict.fromkeys(name for frame in frames for name in frame.columns))
     raw = pd.concat(_missing_text_shared(_same_categories(frames, labels)),
                     ignore_index=True, sort=False)[order] if frames else pd.DataFrame()
     raw.attrs = {"sources": SharedInfo(described)}
-    return raw
+    return raw, failures
 
 
 def _missing_text_shared(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
@@ -273,6 +281,7 @@ def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
         raise ReadError(source.path, "no responses: the export has its header but no rows; "
                         "export it again once answers have come in, or leave it out of "
                         "sources")
+    frame, renames = _renamed(frame, source.rename or {})
     columns = list(frame.columns)
     for reserved in ("source", "source_row", "group", "group_value"):
         if reserved in frame.columns and reserved != source.group_column:
@@ -283,7 +292,9 @@ def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
     else:
         if source.group_column not in frame.columns:
             raise ReadError(source.path, f"group_column {source.group_column!r} is not a "
-                            "column of this export" + nearest(source.group_column, columns))
+                            "column of this export" + nearest(source.group_column, columns,
+                                                             questions=frame.attrs.get(
+                                                                 "questions")))
         group_value = frame[source.group_column].map(category_text).astype("object")
         if source.group_map:
             mapping = {category_text(raw): target for raw, target in source.group_map.items()
@@ -306,24 +317,98 @@ def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
         "columns": columns,
         "repeated": repeated_headers(columns),
         "questions": frame.attrs.get("questions", {}),
+        **renames,
     }
     frame.attrs = {}
     return frame, info
 
 
-def nearest(name: str, columns: Iterable[str], n: int = 3) -> str:
-    """``'; nearest: "A", "B"'`` — the closest column names, for error messages."""
+def _renamed(frame: pd.DataFrame, rename: dict[str, str]
+             ) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A source's ``rename:`` applied to its export as read (the file is untouched), and
+    what came of it: ``renamed`` (old -> new, applied), ``rename_absent`` (old header ->
+    the nearest headers the export has) and ``rename_clash`` (old -> a new name the export
+    already has for another column: not applied)."""
+    if not rename:
+        return frame, {}
+    headers = list(frame.columns)
+    questions = frame.attrs.get("questions", {})
+    present = set(headers)
+    applied, absent, clash = {}, {}, {}
+    for old, new in rename.items():
+        if old not in present:
+            absent[old] = nearest(old, headers, questions=questions)
+        elif new in present and new not in rename:
+            clash[old] = new
+        else:
+            applied[old] = new
+    if applied:
+        attrs = frame.attrs
+        frame = frame.rename(columns=applied)
+        frame.attrs = {**attrs, "questions": SharedInfo(
+            {applied.get(name, name): text for name, text in questions.items()})}
+    return frame, {"renamed": applied, "rename_absent": absent, "rename_clash": clash}
+
+
+_WORDS = re.compile(r"[^\W_]{3,}")
+
+
+def nearest(name: str, columns: Iterable[str], n: int = 3, *,
+            questions: dict[str, str] | None = None, meaning: str = "") -> str:
+    """``'; nearest: "A", "B"'`` — the closest column names, for error messages.
+
+    Where an export names its columns by code (Qualtrics' ``Q12``) and gives each a
+    question text (``questions``: column -> text), columns whose question text is close to
+    ``name`` or shares its words (or the words of ``meaning``: the item's text, the
+    segment's label) are suggested too, with their question.
+    """
     import difflib
 
     columns = [str(c) for c in columns]
     lowered = {c.lower(): c for c in columns}
-    close = difflib.get_close_matches(str(name).lower(), list(lowered), n=n, cutoff=0.5)
+    wanted = str(name).lower()
+    close = [lowered[c] for c in difflib.get_close_matches(wanted, list(lowered), n=n,
+                                                           cutoff=0.5)]
     if not close:
-        close = [c for c in lowered if str(name).lower() in c][:n]
-    if not close:
+        close = [lowered[c] for c in lowered if wanted in c][:n]
+    by_text = _by_question(wanted, meaning, columns, questions or {}, n)
+    by_text = [c for c in by_text if c not in close]
+    if not close and not by_text:
         return f"; it has {len(columns)} columns, e.g. " + ", ".join(
             f'"{c}"' for c in columns[:5])
-    return "; nearest: " + ", ".join(f'"{lowered[c]}"' for c in close)
+    shown = [f'"{c}"' for c in close] + [
+        f'"{c}" ("{_short(str(questions[c]))}")' for c in by_text]  # type: ignore[index]
+    return "; nearest: " + ", ".join(shown)
+
+
+def _by_question(wanted: str, meaning: str, columns: list[str], questions: dict[str, str],
+                 n: int) -> list[str]:
+    """Columns whose question text (not just their name again) is close to ``wanted`` or
+    shares the most words with it and with ``meaning``, best first."""
+    import difflib
+
+    texts = {str(questions[c]).lower(): c for c in columns
+             if questions.get(c) and str(questions[c]) != c}
+    if not texts:
+        return []
+    found = [texts[t] for t in difflib.get_close_matches(wanted, list(texts), n=n,
+                                                         cutoff=0.6)]
+    words = set(_WORDS.findall(f"{wanted} {meaning}".lower())) - _COMMON
+    if words:
+        shared = {column: len(words & set(_WORDS.findall(text))) for text, column in
+                  texts.items()}
+        best = sorted((c for c in shared if shared[c]), key=lambda c: -shared[c])
+        top = shared[best[0]] if best else 0
+        found += [c for c in best if shared[c] == top and shared[c] >= min(2, len(words))]
+    return list(dict.fromkeys(found))[:n]
+
+
+_COMMON = {"the", "and", "you", "your", "are", "how", "what", "with", "for", "this", "that",
+           "our", "have", "has", "was", "were", "would", "each", "about", "from", "not"}
+
+
+def _short(text: str, most: int = 70) -> str:
+    return text if len(text) <= most else text[:most - 1].rstrip() + "…"
 
 
 # ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from numbers import Number
 from typing import Any
 
@@ -24,8 +24,13 @@ class Scale:
     """An answer scale. Answers are coded 1..k in the order given.
 
     Either ``labels`` (text answers) or ``values`` (numeric answers) define the
-    points; when both are given, both spellings are accepted for each point.
-    ``missing`` lists answers that mean "no answer" (``Don't know``, ``0``).
+    points; when both are given, both spellings are accepted for each point, and labels
+    that share a value share a point (``values: [1, 2, 2, 3]``: the second and third
+    labels are one middle answer, worded differently in two waves), so that ``k`` is the
+    number of distinct values. ``aliases`` maps variant wordings to a label (or, on a
+    numeric scale, a value) of the scale: ``Agree strongly`` is coded as
+    ``Strongly agree``. ``missing`` lists answers that mean "no answer"
+    (``Don't know``, ``0``).
     """
 
     id: str
@@ -34,26 +39,45 @@ class Scale:
     top_box: int = 2
     missing: tuple[Any, ...] = ()
     top_box_label: str | None = None
+    aliases: tuple[tuple[str, str], ...] = ()  # (variant wording, label of the scale)
+
+    @property
+    def codes(self) -> list[int]:
+        """The code 1..k of each label (or value) as listed: its position, or, where
+        values repeat, the rank of its value among the distinct values."""
+        if self.values is None:
+            return list(range(1, len(self.labels) + 1))
+        distinct = sorted(set(self.values))
+        return [distinct.index(v) + 1 for v in self.values]
 
     @property
     def k(self) -> int:
-        """Number of scale points."""
-        return len(self.labels if self.labels is not None else self.values)
+        """Number of scale points (distinct codes)."""
+        return len(set(self.values)) if self.values is not None else len(self.labels)
 
     @property
     def point_names(self) -> list[str]:
-        """A display name for each point 1..k."""
+        """A display name for each point 1..k (labels sharing a point: "Some of them /
+        Maybe")."""
         if self.labels is not None:
-            return list(self.labels)
-        return [number_text(v) for v in self.values]
+            names: list[list[str]] = [[] for _ in range(self.k)]
+            for code, label in zip(self.codes, self.labels, strict=True):
+                names[code - 1].append(label)
+            return [" / ".join(group) for group in names]
+        return [number_text(v) for v in sorted(set(self.values))]
 
     @property
     def point_values(self) -> list[float]:
         """The numeric value of each point 1..k (its value, or its code for labels)."""
         if self.values is not None:
-            return [float(v) for v in self.values]
+            return [float(v) for v in sorted(set(self.values))]
         return [float(code) for code in range(1, self.k + 1)]
 
+    def alias_target(self, alias: str) -> str | None:
+        """The label an alias stands for (None when ``alias`` is none of the scale's)."""
+        key = normalize(alias)
+        return next((target for variant, target in self.aliases if normalize(variant) == key),
+                    None)
 
     @property
     def top_box_names(self) -> list[str]:
@@ -147,24 +171,36 @@ class CodedAnswers:
         Each answer the scale does not know -> how many rows hold it.
     missing_count : int
         Rows whose answer is one of the scale's missing codes.
+    aliased : dict
+        Each answer coded through one of the scale's ``aliases`` -> how many rows hold it.
     """
 
     codes: pd.Series
     unknown: dict[str, int]
     missing_count: int
+    aliased: dict[str, int] = field(default_factory=dict)
 
 
 def scale_lookup(scale: Scale) -> dict[str, int]:
-    """Map each accepted answer key to its code 1..k (missing answers map to 0)."""
+    """Map each accepted answer key to its code 1..k (missing answers map to 0): the
+    labels and values, and the aliases (to the code of the label they stand for)."""
     lookup: dict[str, int] = {}
     for spelling in (scale.labels, scale.values):
         if spelling is None:
             continue
-        for code, point in enumerate(spelling, start=1):
+        for code, point in zip(scale.codes, spelling, strict=True):
             lookup[normalize(point)] = code
     for answer in scale.missing:
         lookup[normalize(answer)] = MISSING
+    for variant, target in scale.aliases:
+        code = lookup.get(normalize(target))
+        if code is not None:  # the parser refuses an alias to no label of the scale
+            lookup.setdefault(normalize(variant), code)
     return lookup
+
+
+def _alias_keys(scale: Scale) -> set[str]:
+    return {normalize(variant) for variant, _target in scale.aliases}
 
 
 def code_answers(values: pd.Series, scale: Scale) -> CodedAnswers:
@@ -177,11 +213,14 @@ def code_answers(values: pd.Series, scale: Scale) -> CodedAnswers:
     numeric_scale = scale.values is not None
     positions, uniques = pd.factorize(values, use_na_sentinel=True)
     unique_codes = np.full(len(uniques) + 1, -1, dtype=np.int16)  # last slot: NaN sentinel
-    unknown_positions = []
+    unknown_positions, alias_positions = [], []
+    aliases = _alias_keys(scale)
     for index, raw in enumerate(uniques):
         key = normalize(raw)
         if key is None:
             continue
+        if key in aliases:
+            alias_positions.append(index)
         code = lookup.get(key)
         if code is None and numeric_scale:
             match = _LEADING_NUMBER.match(key)
@@ -194,11 +233,14 @@ def code_answers(values: pd.Series, scale: Scale) -> CodedAnswers:
     coded = unique_codes[positions]  # positions == -1 picks the NaN slot (-1)
     counts = np.bincount(positions[positions >= 0], minlength=len(uniques))
     unknown = {str(uniques[i]): int(counts[i]) for i in unknown_positions}
+    aliased: dict[str, int] = {}
+    for i in alias_positions:
+        aliased[str(uniques[i])] = aliased.get(str(uniques[i]), 0) + int(counts[i])
     missing_count = int(counts[unique_codes[:-1] == MISSING].sum()) if len(uniques) else 0
     codes = pd.array(np.where(coded > 0, coded, 0).astype(np.int8), dtype="Int8")
     codes[coded <= 0] = pd.NA
     return CodedAnswers(pd.Series(codes, index=values.index, name=values.name), unknown,
-                        missing_count)
+                        missing_count, aliased)
 
 
 def reverse_codes(codes: pd.Series, k: int) -> pd.Series:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from ._validate import Collector, did_you_mean
+from ._validate import Collector, describe, did_you_mean
 from .counts import respondent_weights
 from .exceptions import StudyFileError
 from .model import Study
@@ -42,6 +42,11 @@ from .waves import per_wave, per_wave_table
 
 UNCODED = "uncoded"
 _THEME_KEYS = ["id", "label", "patterns", "questions"]
+CODEBOOK_FORMAT = ("expected a list of themes, one '- ' entry each: id (letters, digits, _), "
+                   "label (shown in reports), patterns (a list of words, phrases, word* or "
+                   "/regular expressions/), optionally questions (open_ended ids); e.g. "
+                   "themes: [{id: billing, label: Bills, patterns: [bill*, invoice]}] "
+                   "(docs/study-file.md, 'Theme codebook')")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -129,6 +134,9 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
     c.keys(data, ["themes"], "")
     questions = [q.id for q in study.open_ended] if study else None
     themes, seen = [], set()
+    if data.get("themes") is not None and not isinstance(data["themes"], list):
+        c.add("themes", f"found {describe(data['themes'])}", CODEBOOK_FORMAT)
+        data = {**data, "themes": []}
     for where, spec in c.entries(data, "themes", _THEME_KEYS):
         theme_id = spec.get("id")
         if not isinstance(theme_id, str) or not _IDENT.match(theme_id) or theme_id == UNCODED:

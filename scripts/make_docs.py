@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from cxstudy._sections import SECTIONS  # noqa: E402 - the path above first
 from cxstudy.registry import NEEDS, PAGES, SCOPES, WRITTEN  # noqa: E402
+from cxstudy.voices import _THEME_KEYS  # noqa: E402
 
 STUDY_FILE_HEAD = """# The study file
 
@@ -95,12 +96,53 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+CODEBOOK = """
+## Theme codebook
+
+`themes: PATH` names a YAML file that codes the open-ended answers into themes. Without
+one, `cxstudy validate` warns, and the answers are shown uncoded (as quotes, with no theme
+counts or theme gaps between audiences). The file holds one key, `themes:`, a **list** (one
+`- ` entry per theme; a mapping of theme → patterns is refused with this format):
+
+```yaml
+themes:
+  - id: billing                      # letters, digits and _
+    label: Bills and billing         # shown in reports
+    patterns: [bill*, invoice*, "what I pay", "/over ?charged/"]
+  - id: friendly_staff
+    label: Friendly, caring staff
+    patterns: [friendly, helpful, "knowledgeable staff"]
+    questions: [praise]              # only these open_ended ids (default: all)
+```
+
+| key | default | meaning |
+|---|---|---|
+{rows}
+An answer gets every theme one of whose patterns it holds (0, 1 or several), matched
+without regard to case. `studies/themes/example.yml` is a complete codebook.
+"""
+
+CODEBOOK_KEYS = {
+    "id": ("required", "identifier: letters, digits and _; names the theme in tables"),
+    "label": ("the id", "how the report names the theme"),
+    "patterns": ("required", "words or phrases (whole words; a trailing * matches any ending, "
+                 "bill* matches billing) or /regular expressions/ (RE2: no look-behind or "
+                 "back-references)"),
+    "questions": ("every open-ended question", "the open_ended ids the theme applies to"),
+}
+
+
 def study_file_doc() -> str:
     parts = [STUDY_FILE_HEAD]
     for section, keys in SECTIONS.items():
         parts.append(f"\n## `{section}`\n\n| key | default | meaning |\n|---|---|---|\n")
         parts.extend(f"| `{key.name}` | {_cell(key.default)} | {_cell(key.meaning)} |\n"
                      for key in keys)
+    if list(CODEBOOK_KEYS) != list(_THEME_KEYS):  # the parser's keys, each documented
+        raise SystemExit(f"document the codebook keys {_THEME_KEYS} in CODEBOOK_KEYS")
+    parts.append(CODEBOOK.replace("{rows}", "".join(
+        f"| `{name}` | {_cell(default)} | {_cell(meaning)} |\n"
+        for name, (default, meaning) in CODEBOOK_KEYS.items())))
     return "".join(parts)
 
 

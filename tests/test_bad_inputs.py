@@ -934,3 +934,52 @@ def test_only_the_sheet_read_is_checked_for_formulas_and_empty_text_is_a_value(t
                  lambda xml: xml.replace(b'<c r="B3"><f>', b'<c r="B3" t="str"><f>'))
     frame = cx.read_export(path, sheet=0)
     assert frame["q1"].isna().sum() == 1 and len(frame) == 20
+
+
+# ---------------------------------------------------------------------------
+# issue 25: export variants said in the study file
+
+
+def test_an_older_surveymonkey_header_is_no_plain_csv():
+    """'RespondentID' (no space) fell back to plain CSV: its "Response" sub-header became a
+    respondent, and format: surveymonkey was refused."""
+    from .conftest import FIXTURES
+
+    for forced in (None, "surveymonkey"):
+        frame = cx.read_export(FIXTURES / "surveymonkey_respondentid.csv", forced)
+        assert frame.attrs["format"] == "surveymonkey" and len(frame) == 2
+
+
+def test_a_rename_of_a_header_the_export_lacks_stops_a_run_naming_the_key(tmp_path):
+    study = small_project(tmp_path, leaders="Question 1\nAgree\nAgree\nDisagree\nAgree\nAgree\n")
+    spec = yaml.safe_load(study.read_text())
+    spec["sources"][0]["rename"] = {"Question one": "Q1"}
+    study.write_text(yaml.safe_dump(spec))
+    with pytest.raises(StudyFileError) as caught:
+        cx.run(study, report=False)
+    said = [str(p) for p in caught.value.problems]
+    assert any(p.startswith('sources[0].rename.Question one: leaders.csv has no header '
+                            '"Question one"') and 'nearest: "Question 1"' in p
+               for p in said), said
+
+
+def test_an_alias_to_a_label_the_scale_lacks_is_refused():
+    study = minimal_study(scales={"agree5": {**AGREE5, "aliases": {"Agree strongly":
+                                                                     "Strongly agreed"}}})
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(study, base_dir=ROOT)
+    assert [p.where for p in caught.value.problems] == ["scales.agree5.aliases.Agree strongly"]
+    assert 'did you mean "Strongly agree"?' in caught.value.problems[0].found
+
+
+def test_aliased_answers_are_kept_and_every_row_is_accounted_for(tmp_path):
+    study = small_project(
+        tmp_path, leaders="Q1\nAgree strongly\nMostly agree\nDisagree\nAgree\nAgree\n",
+        scales={"agree5": {**AGREE5, "aliases": {"Agree strongly": "Strongly agree",
+                                                  "Mostly agree": "Agree"}}})
+    result = cx.run(study, report=False)
+    log = result.cleaning.log
+    assert len(log) == 10 == log["kept"].sum() + (~log["kept"]).sum()
+    leaders = result.cleaning.responses.query("group == 'leadership'")
+    assert leaders["excellent"].tolist() == [5, 4, 2, 4, 4]
+    assert log["detail"].str.contains("aliases").sum() == 2

@@ -80,7 +80,7 @@ def test_validate_unknown_label_lists_column_value_count(project):
                      r"scale agree5: \d+ row\(s\) in \d+ column\(s\) \(customers_qualtrics.csv, "
                      r"2025/customers_qualtrics.csv, column \"Q1_\d+\" \(\w+, customers\): \d+;",
                      err)  # the same export name in two waves: each named by its folder
-    assert "add it to scales.agree5.labels or .missing" in err
+    assert "add it to scales.agree5.aliases" in err and "else add it to .labels or .missing" in err
     assert "Traceback" not in err + out
 
 

@@ -64,3 +64,14 @@ def test_methods_cite_published_values_that_exist():
     for test_name in re.findall(r"`(test_[a-z_]+)`", text):
         assert any(test_name in path.read_text(encoding="utf-8")
                    for path in (ROOT / "tests").glob("test_*.py")), test_name
+
+
+def test_the_documented_codebook_loads():
+    """docs/study-file.md shows the codebook format; its example is a codebook that loads."""
+    text = (ROOT / "docs" / "study-file.md").read_text(encoding="utf-8")
+    section = text[text.index("## Theme codebook"):]
+    start = section.index("```yaml") + len("```yaml")
+    example = section[start:section.index("```", start)]
+    codebook = voices.load_codebook(yaml.safe_load(example))
+    assert [t.id for t in codebook.themes] == ["billing", "friendly_staff"]
+    assert codebook.themes[1].questions == ("praise",)

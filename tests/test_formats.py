@@ -64,3 +64,33 @@ def test_cleaning_reads_what_a_format_means():
     assert [f.name for f in formats.FORMATS.values() if not f.keeps_unfinished] == [
         "google_forms"]
     assert formats.of_suffix(".SAV").name == "spss" and formats.of_suffix(".pdf") is None
+
+
+@pytest.mark.parametrize(("fixture", "first"), [
+    ("surveymonkey_respondentid.csv", "RespondentID"),     # older / Audience spellings
+    ("surveymonkey_custom_data.xlsx", "Respondent ID"),    # today's, Custom Data 1
+])
+@pytest.mark.parametrize("forced", [None, "surveymonkey"])
+def test_surveymonkey_header_variants_detected_and_forced(fixture, first, forced):
+    frame = cx.read_export(FIXTURES / fixture, forced)
+    assert frame.attrs["format"] == "surveymonkey" and frame.attrs["header_rows"] == 2
+    assert frame.columns[0] == first and len(frame) == 2  # "Response" is no data row
+    assert not frame.isin(["Response", "Open-Ended Response"]).any().any()
+    if fixture.endswith(".csv"):
+        assert frame["How would you rate each of the following? - Support"].tolist() == [
+            "Excellent", "Fair"]
+        assert frame["RespondentID"].tolist() == [2458712345, 2458719876]
+
+
+@pytest.mark.parametrize(("first", "second", "detected"), [
+    (["RespondentID", "CollectorID", "Q"], ["", "", "Response"], "surveymonkey"),
+    (["respondent_id", "Q"], ["", "Open-Ended Response"], "surveymonkey"),
+    # the id column left out of the export: two of its first columns over "Response"
+    (["CollectorID", "StartDate", "EndDate", "Q"], ["", "", "", "Response"], "surveymonkey"),
+    # a plain file with a StartDate column whose second row is data, not a sub-header
+    (["StartDate", "EndDate", "Q"], ["2026-01-01", "2026-01-02", "Response"], None),
+    (["CollectorID", "Q"], ["", "Agree"], None),
+])
+def test_surveymonkey_layout_spellings(first, second, detected):
+    _layout, fmt = formats.detect_layout([first, second])
+    assert (fmt.name if fmt else None) == detected

@@ -76,3 +76,40 @@ def test_points_have_names_and_values():
     half = Scale("half", values=(0.5, 1, 1.5))
     assert half.point_names == ["0.5", "1", "1.5"] and half.point_values == [0.5, 1.0, 1.5]
     assert number_text(4.0) == "4" and number_text(2.5) == "2.5"
+
+
+# ---------------------------------------------------------------------------
+# labels sharing a point; aliases
+
+DISCUSS = Scale("discuss3", labels=("No", "Some of them", "Maybe", "Yes"),
+                values=(1, 2, 2, 3), top_box=1)
+AGREE_ALIASED = Scale("agree5", labels=tuple(LABELS), top_box=2, missing=("Don't know",),
+                      aliases=(("Agree strongly", "Strongly agree"), ("Mostly agree", "Agree")))
+
+
+def test_labels_sharing_a_value_are_one_point():
+    assert DISCUSS.k == 3 and DISCUSS.codes == [1, 2, 2, 3]
+    assert DISCUSS.point_names == ["No", "Some of them / Maybe", "Yes"]
+    assert DISCUSS.point_values == [1.0, 2.0, 3.0]
+    assert DISCUSS.top_box_names == ["Yes"]
+    coded = code_answers(pd.Series(["maybe", "Some of them", "Yes", "no", "2", None]), DISCUSS)
+    assert coded.codes.tolist() == [2, 2, 3, 1, 2, pd.NA]
+    # reversal works on the distinct points: Maybe stays the middle
+    assert reverse_codes(coded.codes, DISCUSS.k).tolist() == [2, 2, 1, 3, 2, pd.NA]
+
+
+def test_uneven_shared_values_keep_their_numbers():
+    scale = Scale("s", labels=("Low", "Lowish", "Mid", "High"), values=(0, 0, 5, 10))
+    assert scale.k == 3 and scale.point_values == [0.0, 5.0, 10.0]
+    assert scale.point_names == ["Low / Lowish", "Mid", "High"]
+
+
+def test_an_alias_codes_a_variant_wording_as_its_label_and_is_counted():
+    answers = pd.Series(["Agree strongly", " mostly AGREE", "Agree", "Mostly agree", "Nope"])
+    coded = code_answers(answers, AGREE_ALIASED)
+    assert coded.codes.tolist() == [5, 4, 4, 4, pd.NA]
+    assert coded.aliased == {"Agree strongly": 1, " mostly AGREE": 1, "Mostly agree": 1}
+    assert coded.unknown == {"Nope": 1}
+    assert AGREE_ALIASED.k == 5  # no point added
+    assert AGREE_ALIASED.alias_target("agree  STRONGLY") == "Strongly agree"
+    assert code_answers(answers, AGREE).aliased == {}

@@ -11,7 +11,7 @@ import yaml
 import cxstudy as cx
 from cxstudy.exceptions import StudyFileError
 
-from .conftest import EXAMPLE_STUDY, ROOT, minimal_study
+from .conftest import AGREE5, EXAMPLE_STUDY, ROOT, minimal_study, problems_of
 
 
 def test_example_study_loads_with_every_part():
@@ -95,3 +95,72 @@ def test_study_mapping_and_file_agree(tmp_path):
     from_mapping = cx.load_study(mapping, base_dir=path.parent)
     assert from_file.items == from_mapping.items
     assert Path(from_file.sources[0].path) == Path(from_mapping.sources[0].path)
+
+
+# ---------------------------------------------------------------------------
+# issue 25: aliases, labels sharing a point, rename
+
+
+def test_aliases_and_shared_points_parse():
+    study = cx.load_study(minimal_study(scales={
+        "agree5": {**AGREE5, "aliases": {"Agree strongly": "Strongly agree",
+                                         "Mostly agree": "agree"}},
+        "discuss3": {"labels": ["No", "Some of them", "Maybe", "Yes"], "values": [1, 2, 2, 3],
+                     "top_box": 1}}), base_dir=ROOT)
+    assert study.scales["agree5"].aliases == (("Agree strongly", "Strongly agree"),
+                                              ("Mostly agree", "agree"))
+    assert study.scales["discuss3"].k == 3
+
+
+@pytest.mark.parametrize(("scale", "said"), [
+    ({"aliases": {"Mostly agree": "Agreed"}},
+     "scales.agree5.aliases.Mostly agree: 'Agreed' (a string) is not a point of the scale "
+     '(did you mean "Agree"?); map the variant wording to one of: Strongly '
+     "disagree, Disagree, Neither agree nor disagree, Agree, Strongly agree"),
+    ({"aliases": {"agree": "Strongly agree"}},
+     "scales.agree5.aliases.agree: is already a point of the scale"),
+    ({"aliases": {"Don't know": "Agree"}},
+     "scales.agree5.aliases.Don't know: is also listed in missing"),
+    ({"aliases": {"Mostly agree": "Agree", "mostly  agree": "Agree"}},
+     "scales.agree5.aliases.mostly  agree: listed twice"),
+    ({"aliases": {"Mostly agree": ["Agree"]}},
+     "scales.agree5.aliases.Mostly agree: a list is not a point of the scale"),
+    ({"aliases": ["Mostly agree"]}, "scales.agree5.aliases: found a list; expected a mapping"),
+    ({"values": [1, 2, 2, 3, 4]}, None),  # five labels, four points: accepted
+    ({"values": [1, 2, 2, 3]}, "scales.agree5: 5 labels but 4 values"),
+    ({"values": [2, 1, 3, 4, 5]}, "scales.agree5.values: found [2, 1, 3, 4, 5]; list "
+     "the numbers from lowest to highest"),
+    ({"values": [1, 2, 2, 3, 4], "top_box": 4}, "scales.agree5.top_box: found 4; expected 1..3"),
+])
+def test_bad_aliases_and_values_name_the_key(scale, said):
+    study = minimal_study(scales={"agree5": {**AGREE5, **scale}})
+    if said is None:
+        assert cx.load_study(study, base_dir=ROOT).scales["agree5"].k == 4
+        return
+    assert any(p.startswith(said) for p in problems_of(study)), problems_of(study)
+
+
+def test_repeated_values_without_labels_are_refused_with_the_way_to_share_a_point():
+    study = minimal_study(scales={"n": {"values": [1, 2, 2, 3]}})
+    study["items"][0]["scale"] = "n"
+    found = problems_of(study)
+    assert any(p.startswith("scales.n.values: found [1, 2, 2, 3]; list distinct numbers"
+                            "; to code several labels as one point") for p in found)
+
+
+@pytest.mark.parametrize(("rename", "said"), [
+    ({"Q1 old": "Q1"}, None),
+    (["Q1"], "sources[0].rename: found a list; expected a mapping"),
+    ({"A": "Q1", "B": "Q1"}, "sources[0].rename.B: 'Q1' is the new name of another header"),
+    ({"A": None}, "sources[0].rename.A: found nothing (empty value); expected the column's "
+     "new name"),
+    ({"A": ["x"]}, "sources[0].rename.A: found a list"),
+])
+def test_rename_is_checked(rename, said):
+    study = minimal_study()
+    study["sources"][0]["rename"] = rename
+    if said is None:
+        source = cx.load_study(study, base_dir=ROOT).sources[0]
+        assert source.rename == {"Q1 old": "Q1"}
+        return
+    assert any(p.startswith(said) for p in problems_of(study)), problems_of(study)
