@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import subprocess
+import sys
 import tomllib
+import zipfile
+from pathlib import Path
 
+import numpy as np
+import pytest
 import yaml
 
-from .conftest import ROOT
+from cxstudy.registry import PAGES
+
+from .conftest import ROOT, sha256_tree
 
 
 def _name_and_spec(requirement: str) -> tuple[str, str]:
@@ -47,3 +57,96 @@ def test_generated_folders_are_ignored_but_kept():
     ignore = (ROOT / ".gitignore").read_text()
     for folder in ("data/processed", "reports"):
         assert f"{folder}/*" in ignore and (ROOT / folder / ".gitkeep").is_file()
+
+
+# ---------------------------------------------------------------------------
+# the wheel: what `pip install cxstudy` gives, run outside the repository
+
+def test_the_wheel_maps_what_the_package_looks_for():
+    """pyproject's force-include (what the wheel carries from the repository) and
+    cxstudy.project (where the installed package looks) name the same files."""
+    from cxstudy.project import EXAMPLE
+
+    build = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["hatch"]["build"]
+    mapped = build["targets"]["wheel"]["force-include"]
+    assert mapped == {"notebooks": "cxstudy/notebooks",
+                      **{part: f"cxstudy/example/{part}" for part in EXAMPLE}}
+    for part in mapped:
+        assert (ROOT / part).exists(), part
+
+
+def _fresh_venv(folder: Path) -> Path:
+    """A virtual environment without cxstudy that sees this interpreter's packages (the
+    dependencies) after its own, as a .pth file listing their folders: .pth files there
+    (an editable install of the checkout) are not read."""
+    import sysconfig
+
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
+    python = folder / "bin" / "python"
+    own = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()"
+                          "['purelib'])"], capture_output=True, text=True, check=True)
+    paths = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(own.stdout.strip()) / "zz_dependencies.pth").write_text("\n".join(paths) + "\n")
+    return python
+
+
+def test_the_built_wheel_runs_a_study_in_an_empty_folder(tmp_path):
+    """Build the wheel, install it into a fresh virtual environment outside the checkout,
+    and in an empty folder: write the example (cxstudy init --example), start a study
+    (cxstudy init), and run a small one to its report — with the notebooks the wheel
+    carries, and the cxstudy of the wheel, not of the checkout."""
+    import json
+
+    from .shapes import tiny
+
+    if importlib.util.find_spec("hatchling") is None:
+        pytest.skip("cannot build the wheel: hatchling (the build backend) is not installed; "
+                    "pip install -e '.[test]'")
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps",
+                            "--no-build-isolation", "--wheel-dir", str(tmp_path / "dist"),
+                            str(ROOT)], capture_output=True, text=True, check=False)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel, = (tmp_path / "dist").glob("cxstudy-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {f"cxstudy/notebooks/{page.notebook}" for page in PAGES} <= names
+    assert {"cxstudy/example/studies/example.yml", "cxstudy/templates/themes.yml",
+            "cxstudy/example/data/raw/example/staff.xlsx"} <= names
+    python = _fresh_venv(tmp_path / "venv")
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python),
+                                "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
+                               capture_output=True, text=True, check=False)
+    assert installed.returncode == 0, installed.stderr[-2000:]
+    empty = tmp_path / "client"
+    empty.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    # the dependencies' data files (nbconvert's templates) are where they were installed
+    env["JUPYTER_PATH"] = str(Path(sys.prefix) / "share" / "jupyter")
+
+    def command(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*args], cwd=empty, env=env, capture_output=True, text=True,
+                              check=False, timeout=600)
+
+    where = command(str(python), "-c", "import cxstudy; print(cxstudy.__file__)")
+    assert Path(where.stdout.strip()).is_relative_to(tmp_path / "venv"), where
+    cli = str(tmp_path / "venv" / "bin" / "cxstudy")
+    example = command(cli, "init", "--example")
+    assert example.returncode == 0, example.stderr
+    assert sha256_tree(empty / "data" / "raw" / "example") == \
+        sha256_tree(ROOT / "data" / "raw" / "example")
+    assert (empty / "studies" / "example.yml").read_bytes() == \
+        (ROOT / "studies" / "example.yml").read_bytes()
+    started = command(cli, "init", "acme")
+    assert started.returncode == 0, started.stderr
+    assert (empty / "studies" / "themes" / "acme.yml").is_file()
+    assert (empty / "data" / "raw" / "acme").is_dir()
+    study = tiny(empty, np.random.default_rng(7))  # small: four pages
+    ran = command(cli, "run", str(study.relative_to(empty)))
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    report = empty / "reports" / "tiny"
+    assert "Tiny board" in (report / "index.html").read_text(encoding="utf-8")
+    manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["notebooks"] == "packaged"
+    assert {page["notebook_from"] for page in manifest["pages"]} == {"packaged"}
+    assert (empty / "data" / "processed" / "tiny" / "cleaning_log.csv").is_file()
+    assert not (ROOT / "reports" / "tiny").exists()
