@@ -138,20 +138,24 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from ._sections import SLUG
-    from .project import init_example, init_study, project_of
+    from .project import copy_notebooks, init_example, init_study, project_of
 
     names = args.names
-    if args.example:
+    if args.example or args.notebooks:
+        flag = "--example" if args.example else "--notebooks"
         if len(names) > 1 or args.dir is not None:
-            print("cxstudy init --example [FOLDER]: give at most the project folder to write "
-                  "the example into (default: this folder)", file=sys.stderr)
+            print(f"cxstudy init {flag} [FOLDER]: give at most the project folder to write "
+                  "into (default: this folder)", file=sys.stderr)
             return EXIT_USAGE
         folder = Path(names[0] if names else ".")
-        for line in init_example(folder):
+        lines = (init_example(folder) if args.example else []) + (
+            copy_notebooks(folder) if args.notebooks else [])
+        for line in lines:
             print(line[0].upper() + line[1:] + ".")
-        go = "" if folder == Path(".") else f"cd {folder} && "
-        print(f"Next: {go}cxstudy run studies/example.yml   (the report: "
-              "reports/example/index.html)")
+        if args.example:
+            go = "" if folder == Path(".") else f"cd {folder} && "
+            print(f"Next: {go}cxstudy run studies/example.yml   (the report: "
+                  "reports/example/index.html)")
         return EXIT_OK
     if not names or len(names) > 2:
         print("cxstudy init SLUG [FOLDER]: give the study's short name, e.g. cxstudy init "
@@ -210,19 +214,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     init_parser = commands.add_parser(
         "init", help="start a study in a project folder (or write the example study)",
-        usage="cxstudy init SLUG [FOLDER] | cxstudy init --example [FOLDER]",
+        usage="cxstudy init SLUG [FOLDER] | cxstudy init --example [FOLDER] | "
+              "cxstudy init --notebooks [FOLDER]",
         description="cxstudy init acme [FOLDER]: FOLDER/studies/acme.yml (every key, "
                     "commented), studies/themes/acme.yml (a commented codebook), "
                     "data/raw/acme/ for the exports and a .gitignore keeping exports and "
                     "outputs out of version control. cxstudy init --example [FOLDER]: the "
                     "example study with its exports, ready for cxstudy run "
-                    "studies/example.yml. FOLDER defaults to this folder; nothing is "
+                    "studies/example.yml. cxstudy init --notebooks [FOLDER]: a copy of the "
+                    "report notebooks in FOLDER/notebooks/ to customise (a run uses them "
+                    "instead of cxstudy's own). FOLDER defaults to this folder; nothing is "
                     "overwritten.")
     init_parser.add_argument("names", nargs="*", metavar="SLUG [FOLDER]",
                              help="short name of the study, e.g. acme, and the project "
                                   "folder (default: this folder)")
     init_parser.add_argument("--example", action="store_true",
                              help="write the example study and its exports instead")
+    init_parser.add_argument("--notebooks", action="store_true",
+                             help="copy the report notebooks into FOLDER/notebooks/ to "
+                                  "customise them")
     init_parser.add_argument("--dir", default=None,
                              help="the study file's folder instead of FOLDER/studies (the "
                                   "project folder is its parent)")

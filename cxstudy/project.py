@@ -205,3 +205,25 @@ def missing_exports(study, problems: int) -> str | None:
         lines.append(f"{folder}/ {state}: put {', '.join(names)} there, or change the "
                      "sources: paths to the files the client sent.")
     return "\n".join(lines)
+
+
+def copy_notebooks(folder: Path) -> list[str]:
+    """Copy the report notebooks the package carries into ``folder/notebooks/`` (made when
+    absent), for a consultant to change: ``cxstudy run`` uses a project's own notebook
+    instead of the packaged one of the same name, and the report's ``manifest.json`` says
+    which it used. Never overwrites a file.
+
+    Raises
+    ------
+    CxStudyError
+        A notebook of that name is there already (nothing is written).
+    """
+    source = packaged("notebooks")
+    files = sorted(source.glob("*.ipynb"))
+    targets = [folder / "notebooks" / path.name for path in files]
+    _refuse_existing(targets)
+    for path, target in zip(files, targets, strict=True):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    return [f"wrote {len(files)} report notebooks in {folder / 'notebooks'}/ (a run uses "
+            "these instead of cxstudy's own; delete one to go back to cxstudy's)"]

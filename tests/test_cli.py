@@ -270,3 +270,14 @@ def test_validate_of_a_study_just_started_says_where_the_exports_go(tmp_path):
         "The study file itself is fine; none of its 3 exports is there yet.",
         f"{raw}/ is empty: put leadership.csv, staff.csv, customers.csv there, or change "
         "the sources: paths to the files the client sent."]
+
+
+def test_init_notebooks_copies_them_into_the_project(tmp_path):
+    code, out, err = cli("init", "--notebooks", tmp_path)
+    assert code == 0, err
+    assert out.startswith(f"Wrote 6 report notebooks in {tmp_path / 'notebooks'}/")
+    assert (tmp_path / "notebooks" / "00_summary.ipynb").is_file()
+    code, _out, err = cli("init", "--example", "--notebooks", tmp_path / "both")
+    assert code == 0, err
+    assert (tmp_path / "both" / "notebooks" / "02_gaps.ipynb").is_file()
+    assert (tmp_path / "both" / "studies" / "example.yml").is_file()

@@ -50,7 +50,14 @@ def test_readme_commands_and_ci_agree():
     ci = (ROOT / ".ci" / "run").read_text()
     commands = [line for line in ci.splitlines() if line and not line.startswith(("#", "set ",
                                                                                  "cd "))]
-    assert commands == ["make test"]
+    assert commands[0] == "make test"  # the README's command first, then the installed wheel
+    after = "\n".join(commands[1:])
+    assert "python -m build --outdir" in after  # the wheel and the sdist
+    assert re.search(r'-m venv "\$work/venv"', after) and 'work="$(mktemp -d)"' in after
+    assert re.search(r'pip install --quiet "\$work"/dist/cxstudy-\*\.whl', after)
+    assert "cxstudy\" init --example demo" in after and "cxstudy\" run studies/example.yml" in after
+    readme = (ROOT / "README.md").read_text()
+    assert "cxstudy init --example demo && cd demo" in readme  # what CI runs, the README says
 
 
 def test_generated_folders_are_ignored_but_kept():

@@ -143,3 +143,19 @@ def test_missing_exports_say_where_they_go(tmp_path):
     for name in ("staff.csv", "customers.csv"):
         (raw / name).write_text("x")
     assert project.missing_exports(study, problems=0) is None
+
+
+def test_copy_notebooks_gives_the_project_its_own_and_never_overwrites(tmp_path):
+    from cxstudy.registry import PAGES
+
+    said = project.copy_notebooks(tmp_path)
+    assert said == [f"wrote 6 report notebooks in {tmp_path / 'notebooks'}/ (a run uses these "
+                    "instead of cxstudy's own; delete one to go back to cxstudy's)"]
+    assert sorted(p.name for p in (tmp_path / "notebooks").iterdir()) == sorted(
+        page.notebook for page in PAGES)
+    assert sha256_tree(tmp_path / "notebooks") == {
+        page.notebook: sha256_tree(ROOT / "notebooks")[page.notebook] for page in PAGES}
+    (tmp_path / "notebooks" / "02_gaps.ipynb").write_text("changed")
+    with pytest.raises(CxStudyError, match="already exist; nothing was written"):
+        project.copy_notebooks(tmp_path)
+    assert (tmp_path / "notebooks" / "02_gaps.ipynb").read_text() == "changed"
