@@ -148,8 +148,11 @@ def cmd_init(args: argparse.Namespace) -> int:
                   "into (default: this folder)", file=sys.stderr)
             return EXIT_USAGE
         folder = Path(names[0] if names else ".")
-        lines = (init_example(folder) if args.example else []) + (
-            copy_notebooks(folder) if args.notebooks else [])
+        try:
+            lines = (init_example(folder) if args.example else []) + (
+                copy_notebooks(folder) if args.notebooks else [])
+        except OSError as exc:
+            return _cannot_write(exc, folder)
         for line in lines:
             print(line[0].upper() + line[1:] + ".")
         if args.example:
@@ -173,7 +176,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     studies = Path(args.dir) if args.dir is not None else Path(
         names[1] if len(names) == 2 else ".") / "studies"
-    for line in init_study(slug, studies, force=args.force):
+    try:
+        lines = init_study(slug, studies, force=args.force)
+    except OSError as exc:
+        return _cannot_write(exc, project_of(studies))
+    for line in lines:
         print(line[0].upper() + line[1:] + ".")
     target = studies / f"{slug}.yml"
     raw_dir = project_of(studies) / "data" / "raw" / slug
@@ -183,6 +190,16 @@ def cmd_init(args: argparse.Namespace) -> int:
           f"  3. cxstudy validate {target}\n"
           f"  4. cxstudy run {target}")
     return EXIT_OK
+
+
+def _cannot_write(exc: OSError, folder: Path) -> int:
+    """What init says when the file system refuses (files written before it stay)."""
+    where = Path(exc.filename or folder)
+    file = next((p for p in [where, *where.parents] if p.exists() and not p.is_dir()), None)
+    reason = f"{file} is a file, not a folder" if file else exc.strerror or str(exc)
+    print(f"cxstudy init: cannot write {where}: {reason}; give a project folder you can write "
+          "to", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 def build_parser() -> argparse.ArgumentParser:

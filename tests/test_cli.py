@@ -281,3 +281,16 @@ def test_init_notebooks_copies_them_into_the_project(tmp_path):
     assert code == 0, err
     assert (tmp_path / "both" / "notebooks" / "02_gaps.ipynb").is_file()
     assert (tmp_path / "both" / "studies" / "example.yml").is_file()
+
+
+def test_init_into_a_folder_it_cannot_make_says_so(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    for args in (("init", "acme", tmp_path / "taken" / "acme"),
+                 ("init", "--example", tmp_path / "taken"),
+                 ("init", "--notebooks", tmp_path / "taken")):
+        code, out, err = cli(*args)
+        assert code == 1 and out == "", args
+        assert err.startswith(f"cxstudy init: cannot write {tmp_path / 'taken'}"), err
+        assert err.rstrip().endswith(f"{tmp_path / 'taken'} is a file, not a folder; give a "
+                                     "project folder you can write to")
+        assert "Traceback" not in err
