@@ -60,6 +60,16 @@ def test_readme_commands_and_ci_agree():
     assert "cxstudy init --example demo && cd demo" in readme  # what CI runs, the README says
 
 
+def test_the_license_is_the_one_the_package_declares_and_changes_are_logged():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    license_text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert project["license"] == "MIT" and license_text.startswith("MIT License\n")
+    assert "Copyright (c) 2026 cxstudy contributors" in license_text
+    changelog = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## [Unreleased]" in changelog and "keepachangelog.com" in changelog
+    assert f"## {project['version']}" in changelog
+
+
 def test_generated_folders_are_ignored_but_kept():
     ignore = (ROOT / ".gitignore").read_text()
     for folder in ("data/processed", "reports"):
@@ -119,6 +129,7 @@ def test_the_built_wheel_runs_a_study_in_an_empty_folder(tmp_path):
     assert {f"cxstudy/notebooks/{page.notebook}" for page in PAGES} <= names
     assert {"cxstudy/example/studies/example.yml", "cxstudy/templates/themes.yml",
             "cxstudy/example/data/raw/example/staff.xlsx"} <= names
+    assert [name for name in names if name.endswith(".dist-info/licenses/LICENSE")]
     python = _fresh_venv(tmp_path / "venv")
     installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(python),
                                 "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
