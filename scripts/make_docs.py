@@ -27,7 +27,8 @@ A study file is YAML. It names the exports, the audiences, the answer scales, th
 asked of every audience and everything else a study measures. `cxstudy validate STUDY`
 checks it and the exports it points at and lists every problem at once; a misspelt key
 gets a "did you mean". Paths are relative to the study file's folder. Start from
-`cxstudy init SLUG` (a commented template) or from `studies/example.yml`.
+`cxstudy init SLUG` (a commented template, with a commented codebook beside it in
+`studies/themes/`) or from `studies/example.yml` (`cxstudy init --example`).
 
 A small, complete study:
 
