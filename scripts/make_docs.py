@@ -76,7 +76,9 @@ Written as a whole: a new folder replaces the old one only when every file is co
 
 One page per notebook the study has (below), the executed notebooks beside them,
 `manifest.json` (the study file and every export with its sha256, parameters, package
-versions, start and end time) and `tables/`.
+versions, start and end time; which notebooks made the pages: `notebooks` is `packaged`,
+`notebooks/` (the project's own) or both, and each page's `notebook_from` and
+`notebook_sha256` say which) and `tables/`.
 
 {pages}
 
