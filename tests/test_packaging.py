@@ -107,14 +107,37 @@ def _fresh_venv(folder: Path) -> Path:
     return python
 
 
+def _exports_for_the_template(folder: Path) -> dict[str, int]:
+    """Exports for the study ``cxstudy init acme`` writes, as its comments say: one CSV per
+    audience in data/raw/acme/ with a respondent id, the personal-data columns it names, a
+    Finished flag and Q1 on its agree scale (two of the answers unfinished or unknown).
+    Returns the rows written per audience."""
+    import csv
+
+    rng = np.random.default_rng(28)
+    labels = ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree",
+              "Strongly agree"]
+    sizes = {"leadership": 12, "staff": 30, "customers": 80}
+    for group, n in sizes.items():
+        top = {"leadership": 0.8, "staff": 0.6, "customers": 0.3}[group]
+        with (folder / "data" / "raw" / "acme" / f"{group}.csv").open(
+                "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["ResponseId", "Finished", "Email", "Name", "IPAddress", "Q1"])
+            for i in range(n):
+                answer = labels[rng.integers(3, 5) if rng.random() < top else rng.integers(0, 3)]
+                writer.writerow([f"{group[0]}{i}", "False" if i == 1 else "True",
+                                 f"person{i}@example.com", f"Person {i}", "192.0.2.1",
+                                 "Don't know" if i == 2 else answer])
+    return sizes
+
+
 def test_the_built_wheel_runs_a_study_in_an_empty_folder(tmp_path):
     """Build the wheel, install it into a fresh virtual environment outside the checkout,
     and in an empty folder: write the example (cxstudy init --example), start a study
-    (cxstudy init), and run a small one to its report — with the notebooks the wheel
-    carries, and the cxstudy of the wheel, not of the checkout."""
+    (cxstudy init acme), put exports where it says, validate and run it to its report —
+    with the notebooks the wheel carries and the cxstudy of the wheel, not the checkout's."""
     import json
-
-    from .shapes import tiny
 
     if importlib.util.find_spec("hatchling") is None:
         pytest.skip("cannot build the wheel: hatchling (the build backend) is not installed; "
@@ -157,14 +180,19 @@ def test_the_built_wheel_runs_a_study_in_an_empty_folder(tmp_path):
     started = command(cli, "init", "acme")
     assert started.returncode == 0, started.stderr
     assert (empty / "studies" / "themes" / "acme.yml").is_file()
-    assert (empty / "data" / "raw" / "acme").is_dir()
-    study = tiny(empty, np.random.default_rng(7))  # small: four pages
-    ran = command(cli, "run", str(study.relative_to(empty)))
+    sizes = _exports_for_the_template(empty)
+    checked = command(cli, "validate", "studies/acme.yml")
+    assert checked.returncode == 0 and checked.stderr == "", checked.stderr
+    assert "OK — 3 source(s), 122 rows, 1 items" in checked.stdout
+    ran = command(cli, "run", "studies/acme.yml")  # three pages: summary, quality, gaps
     assert ran.returncode == 0, ran.stdout + ran.stderr
-    report = empty / "reports" / "tiny"
-    assert "Tiny board" in (report / "index.html").read_text(encoding="utf-8")
+    report = empty / "reports" / "acme"
+    assert "acme — perception gap" in (report / "index.html").read_text(encoding="utf-8")
     manifest = json.loads((report / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["notebooks"] == "packaged"
+    assert [page["page"] for page in manifest["pages"]] == ["index.html", "data_quality.html",
+                                                            "gaps.html"]
     assert {page["notebook_from"] for page in manifest["pages"]} == {"packaged"}
-    assert (empty / "data" / "processed" / "tiny" / "cleaning_log.csv").is_file()
-    assert not (ROOT / "reports" / "tiny").exists()
+    assert manifest["respondents"] == {"kept": sum(sizes.values()) - 3,  # one unfinished each
+                                       **{g: n - 1 for g, n in sizes.items()}}
+    assert not (ROOT / "reports" / "acme").exists()
