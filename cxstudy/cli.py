@@ -15,7 +15,6 @@ import threading
 import time
 import traceback
 from concurrent.futures import ProcessPoolExecutor
-from importlib import resources
 from pathlib import Path
 
 from ._version import __version__
@@ -107,6 +106,7 @@ def _stop_with(command: int) -> None:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .pipeline import validate
+    from .project import missing_exports
 
     status = EXIT_OK
     for path in args.study:
@@ -124,6 +124,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print(f"{path}: {count} problem{'s' if count != 1 else ''}", file=sys.stderr)
             for problem in problems:
                 print(f"  - {problem}", file=sys.stderr)
+            hint = missing_exports(study, len(problems)) if study is not None else None
+            if hint:
+                print(hint, file=sys.stderr)
             status = EXIT_PROBLEMS
         else:
             print(f"{path}: OK — {len(study.sources)} source(s), {rows:,} rows, "
@@ -137,29 +140,68 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_init(args: argparse.Namespace) -> int:
     from ._sections import SLUG
+    from .project import copy_notebooks, init_example, init_study, project_of
 
-    slug = args.slug
+    names = args.names
+    if args.example or args.notebooks:
+        flag = "--example" if args.example else "--notebooks"
+        if len(names) > 1 or args.dir is not None:
+            print(f"cxstudy init {flag} [FOLDER]: give at most the project folder to write "
+                  "into (default: this folder)", file=sys.stderr)
+            return EXIT_USAGE
+        folder = Path(names[0] if names else ".")
+        try:
+            lines = (init_example(folder) if args.example else []) + (
+                copy_notebooks(folder) if args.notebooks else [])
+        except OSError as exc:
+            return _cannot_write(exc, folder)
+        for line in lines:
+            print(line[0].upper() + line[1:] + ".")
+        if args.example:
+            go = "" if folder == Path(".") else f"cd {folder} && "
+            print(f"Next: {go}cxstudy run studies/example.yml   (the report: "
+                  "reports/example/index.html)")
+        return EXIT_OK
+    if not names or len(names) > 2:
+        print("cxstudy init SLUG [FOLDER]: give the study's short name, e.g. cxstudy init "
+              "acme (or cxstudy init --example for the example study)", file=sys.stderr)
+        return EXIT_USAGE
+    slug = names[0]
     if not SLUG.match(slug):
         print(f"cxstudy init: {slug!r} is not a valid slug; use up to 64 lower-case letters, "
               "digits, "
               "- and _ (it names folders), e.g. cxstudy init acme", file=sys.stderr)
         return EXIT_USAGE
-    folder = Path(args.dir)
-    target = folder / f"{slug}.yml"
-    if target.exists() and not args.force:
-        print(f"cxstudy init: {target} already exists; choose another slug or pass --force",
-              file=sys.stderr)
-        return EXIT_PROBLEMS
-    template = resources.files("cxstudy").joinpath("templates/study.yml").read_text("utf-8")
-    folder.mkdir(parents=True, exist_ok=True)
-    target.write_text(template.replace("{slug}", slug), encoding="utf-8")
-    raw_dir = folder.resolve().parent / "data" / "raw" / slug
-    print(f"Wrote {target}. Next:\n"
+    if args.dir is not None and len(names) == 2:
+        print("cxstudy init: give the project FOLDER or --dir (the study file's folder), "
+              "not both", file=sys.stderr)
+        return EXIT_USAGE
+    studies = Path(args.dir) if args.dir is not None else Path(
+        names[1] if len(names) == 2 else ".") / "studies"
+    try:
+        lines = init_study(slug, studies, force=args.force)
+    except OSError as exc:
+        return _cannot_write(exc, project_of(studies))
+    for line in lines:
+        print(line[0].upper() + line[1:] + ".")
+    target = studies / f"{slug}.yml"
+    raw_dir = project_of(studies) / "data" / "raw" / slug
+    print(f"Next:\n"
           f"  1. put the client's exports in {raw_dir}/\n"
           f"  2. edit {target}: sources, scales, items (the comments say how)\n"
           f"  3. cxstudy validate {target}\n"
           f"  4. cxstudy run {target}")
     return EXIT_OK
+
+
+def _cannot_write(exc: OSError, folder: Path) -> int:
+    """What init says when the file system refuses (files written before it stay)."""
+    where = Path(exc.filename or folder)
+    file = next((p for p in [where, *where.parents] if p.exists() and not p.is_dir()), None)
+    reason = f"{file} is a file, not a folder" if file else exc.strerror or str(exc)
+    print(f"cxstudy init: cannot write {where}: {reason}; give a project folder you can write "
+          "to", file=sys.stderr)
+    return EXIT_PROBLEMS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -189,11 +231,32 @@ def build_parser() -> argparse.ArgumentParser:
     validate_parser.add_argument("study", nargs="+", help="study file(s)")
     validate_parser.set_defaults(handler=cmd_validate)
 
-    init_parser = commands.add_parser("init", help="write a new study file from the template")
-    init_parser.add_argument("slug", help="short name of the study, e.g. acme")
-    init_parser.add_argument("--dir", default="studies",
-                             help="folder for the study file (default: studies)")
-    init_parser.add_argument("--force", action="store_true", help="overwrite an existing file")
+    init_parser = commands.add_parser(
+        "init", help="start a study in a project folder (or write the example study)",
+        usage="cxstudy init SLUG [FOLDER] | cxstudy init --example [FOLDER] | "
+              "cxstudy init --notebooks [FOLDER]",
+        description="cxstudy init acme [FOLDER]: FOLDER/studies/acme.yml (every key, "
+                    "commented), studies/themes/acme.yml (a commented codebook), "
+                    "data/raw/acme/ for the exports and a .gitignore keeping exports and "
+                    "outputs out of version control. cxstudy init --example [FOLDER]: the "
+                    "example study with its exports, ready for cxstudy run "
+                    "studies/example.yml. cxstudy init --notebooks [FOLDER]: a copy of the "
+                    "report notebooks in FOLDER/notebooks/ to customise (a run uses them "
+                    "instead of cxstudy's own). FOLDER defaults to this folder; nothing is "
+                    "overwritten.")
+    init_parser.add_argument("names", nargs="*", metavar="SLUG [FOLDER]",
+                             help="short name of the study, e.g. acme, and the project "
+                                  "folder (default: this folder)")
+    init_parser.add_argument("--example", action="store_true",
+                             help="write the example study and its exports instead")
+    init_parser.add_argument("--notebooks", action="store_true",
+                             help="copy the report notebooks into FOLDER/notebooks/ to "
+                                  "customise them")
+    init_parser.add_argument("--dir", default=None,
+                             help="the study file's folder instead of FOLDER/studies (the "
+                                  "project folder is its parent)")
+    init_parser.add_argument("--force", action="store_true",
+                             help="overwrite an existing study file and codebook")
     init_parser.set_defaults(handler=cmd_init)
     return parser
 

@@ -193,6 +193,10 @@ def run(
 
         load_codebook(study.themes, study)
     root = output_root(study, out)
+    if report:  # the notebooks and a kernel are there before the exports are read
+        from .render import check_report
+
+        check_report(study)
     try:
         with RunLock(root, study.slug):
             return _run_locked(study, root, say, started, report, notebook_jobs)

@@ -28,8 +28,9 @@ from pathlib import Path
 from ._files import display_names, portable, replace_folder, staging_folder
 from ._version import __version__
 from .analysis import Results
-from .exceptions import ReportError
+from .exceptions import CxStudyError, ReportError
 from .model import Study
+from .project import packaged
 from .registry import Page
 
 EXECUTION_TIMEOUT = 600  # seconds per cell
@@ -38,16 +39,84 @@ PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "ma
             "ipykernel"]
 
 
-def notebooks_dir(study: Study, pages: list[Page]) -> Path:
-    """The report notebooks: the project's ``notebooks/``, else the ones beside the
-    installed package (a study folder copied out of the repository)."""
-    needed = [page.notebook for page in pages]
-    for folder in (study.project_root / "notebooks",
-                   Path(__file__).resolve().parents[1] / "notebooks"):
-        if all((folder / name).is_file() for name in needed):
-            return folder
-    raise ReportError(f"{study.slug}: the report notebooks ({', '.join(needed)}) are not in "
-                      f"{study.project_root / 'notebooks'}; run from a cxstudy checkout")
+def notebook_sources(study: Study, pages: list[Page]) -> dict[str, Path]:
+    """Where each page's notebook comes from: the project folder's own ``notebooks/``
+    when it holds a notebook of that name (a consultant's customised copy wins), else the
+    notebooks the package carries (:func:`cxstudy.project.packaged`).
+
+    Raises
+    ------
+    ReportError
+        A notebook is in neither place, or is not a notebook that can be read.
+    """
+    import nbformat
+
+    own = study.project_root / "notebooks"
+    found, problems = {}, []
+    for page in pages:
+        path = own / page.notebook
+        if not path.is_file():
+            try:
+                path = packaged("notebooks") / page.notebook
+            except CxStudyError as exc:
+                raise ReportError(f"{study.slug}: cannot build the report: {exc}") from None
+        try:
+            nbformat.read(path, as_version=4)
+        except FileNotFoundError:
+            problems.append(f"{page.notebook} is neither in {own} nor among the notebooks "
+                            f"cxstudy carries ({path.parent})")
+            continue
+        except Exception as exc:  # not JSON, not a notebook, unreadable
+            problems.append(f"{path} cannot be read as a notebook ({type(exc).__name__}: "
+                            f"{str(exc)[:200]})")
+            continue
+        found[page.notebook] = path
+    if problems:
+        raise ReportError(f"{study.slug}: cannot build the report, so nothing was done: "
+                          + "; ".join(problems) + ". Fix or remove the project's copy "
+                          "(cxstudy uses the notebooks it carries for any the project's "
+                          "notebooks/ does not hold), or reinstall cxstudy")
+    return found
+
+
+def notebook_origin(path: Path, study: Study) -> str:
+    """How the manifest names where a notebook came from: its path in the project folder,
+    or ``packaged`` (the notebooks of the cxstudy that built the report)."""
+    own = study.project_root / "notebooks"
+    return portable(path, study.project_root) if path.parent == own else "packaged"
+
+
+def check_report(study: Study) -> dict[str, Path]:
+    """Before any work: can this Python build the study's report? Every page's notebook
+    is found and readable (:func:`notebook_sources`, for every page a report may have),
+    and this interpreter can start the Jupyter kernel that runs them (ipykernel,
+    papermill, nbconvert installed). Returns the notebooks. Whether the output folder
+    can be written is found when the run takes its lock, also before any work.
+
+    Raises
+    ------
+    ReportError
+        Naming what is missing and what to do.
+    """
+    from importlib.util import find_spec
+
+    from .registry import PAGES
+
+    missing = [name for name in ("ipykernel", "papermill", "nbconvert", "nbformat")
+               if find_spec(name) is None]
+    if missing:
+        raise ReportError(f"{study.slug}: cannot build the report, so nothing was done: "
+                          f"{', '.join(missing)} not installed for {sys.executable}; install "
+                          "cxstudy with its dependencies (pip install cxstudy), or run "
+                          "with --no-report to clean the data only")
+    try:
+        _exporter().template  # noqa: B018 - loads the page template and the one it extends
+    except Exception as exc:  # nbconvert's "lab" template missing: a broken installation
+        raise ReportError(f"{study.slug}: cannot build the report, so nothing was done: "
+                          f"nbconvert cannot load the report's page template ({exc}); "
+                          "reinstall nbconvert (pip install --force-reinstall nbconvert), "
+                          "or run with --no-report to clean the data only") from None
+    return notebook_sources(study, list(PAGES))  # which of them the data has: known later
 
 
 def sha256(path: Path) -> str:
@@ -106,11 +175,20 @@ def _insert_toc(nb, entries) -> None:
 _CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
+def _exporter():
+    """nbconvert's HTML exporter with the report's template: no code, no prompts."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_name="cxstudy",
+        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def to_html(notebook: Path, page: Page, pages: list[Page], study: Study, footer: str) -> str:
     """Render an executed notebook as a report page (one of ``pages``, the report's): no
     code, no prompts, no CDN."""
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata["title"] = f"{study.title} — {page.title}"
@@ -119,10 +197,7 @@ def to_html(notebook: Path, page: Page, pages: list[Page], study: Study, footer:
         cell.id = f"cell-{number}"
     from nbconvert.preprocessors import TagRemovePreprocessor
 
-    exporter = HTMLExporter(
-        template_name="cxstudy",
-        extra_template_basedirs=[str(Path(__file__).parent / "templates" / "nbconvert")],
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = _exporter()
     # cells tagged cx-check print numbers for nbval's output check, not for readers
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"cx-check"},
                                                          enabled=True), enabled=True)
@@ -139,42 +214,59 @@ def to_html(notebook: Path, page: Page, pages: list[Page], study: Study, footer:
 
 
 @functools.cache
-def _kernel_manager_class() -> type | None:
-    """A kernel manager whose kernels listen on socket files (ZeroMQ's IPC transport)
-    where ZeroMQ has it; None (jupyter_client's TCP default) elsewhere.
+def _kernel_manager_class() -> type:
+    """The kernel manager of the report's notebooks: its kernels run in this interpreter,
+    and listen on socket files (ZeroMQ's IPC transport) where ZeroMQ has it.
 
-    Over TCP, jupyter_client picks a kernel's ports by binding port 0 and letting the
-    port go before the kernel binds it, so another process starting a kernel at the same
-    moment (a second ``cxstudy run``, JupyterLab, a test suite) can take the same port and
-    the kernel dies on "Address already in use". A socket file named by a random id in
-    the temporary folder cannot be taken twice; jupyter_client removes it at shutdown.
+    This interpreter, because papermill's ``python3`` is looked up among the kernel specs
+    installed for the user and the system first: ``python -m ipykernel install --user``
+    points it at another Python, and an installed cxstudy run from its virtual
+    environment (not activated) would start the notebooks in a Python without cxstudy.
+
+    Socket files, because over TCP jupyter_client picks a kernel's ports by binding port
+    0 and letting the port go before the kernel binds it, so another process starting a
+    kernel at the same moment (a second ``cxstudy run``, JupyterLab, a test suite) can
+    take the same port and the kernel dies on "Address already in use". A socket file
+    named by a random id in the temporary folder cannot be taken twice; jupyter_client
+    removes it at shutdown.
     """
-    import zmq
-
-    if not zmq.has("ipc"):
-        return None
     import tempfile
     import uuid
 
+    import zmq
+    from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
-    class IPCKernelManager(AsyncKernelManager):
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str):
+            from ipykernel.kernelspec import RESOURCES, get_kernel_dict
+
+            return self.kernel_spec_class(resource_dir=RESOURCES, **get_kernel_dict())
+
+    ipc = zmq.has("ipc")
+
+    class ReportKernelManager(AsyncKernelManager):
+        @default("kernel_spec_manager")
+        def _kernel_spec_manager_default(self) -> KernelSpecManager:
+            return ThisPython(data_dir=self.data_dir)
+
         @default("transport")
         def _transport_default(self) -> str:
-            return "ipc"
+            return "ipc" if ipc else "tcp"
 
         def _ip_default(self) -> str:  # the socket files' prefix: absolute, one per kernel
+            if not ipc:
+                return super()._ip_default()
             return os.path.join(tempfile.gettempdir(), f"cxstudy-kernel-{uuid.uuid4().hex}")
 
-    return IPCKernelManager
+    return ReportKernelManager
 
 
 def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
     """Run one notebook with papermill; a failing cell becomes a :class:`ReportError`."""
     import papermill as pm
 
-    manager = _kernel_manager_class()
     try:
         # papermill's own cwd= changes the whole process's directory, which races when
         # notebooks run in threads; nbclient starts the kernel in resources' path instead
@@ -183,7 +275,7 @@ def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
                             resources={"metadata": {"path": str(cwd)}},
                             log_output=False, execution_timeout=EXECUTION_TIMEOUT,
                             request_save_on_cell_execute=False,
-                            **({"kernel_manager_class": manager} if manager else {}),
+                            kernel_manager_class=_kernel_manager_class(),
                             # the kernel's start-up warnings are noise in a report run
                             extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
     except pm.PapermillExecutionError as exc:
@@ -320,7 +412,11 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
                 ) -> list[dict]:
     """Execute every page's notebook and render the page; a failure keeps the failed
     notebook in ``reports/.failed-<slug>/`` and names it."""
-    source_dir = notebooks_dir(study, pages)
+    sources = notebook_sources(study, pages)
+    own = [name for name, path in sources.items() if notebook_origin(path, study) != "packaged"]
+    if own:
+        say(f"{study.slug}: the project's own notebooks/ for {', '.join(own)} (the manifest "
+            "names them)")
     failed_already = threading.Event()  # a worker may take the next page before the pool stops
 
     def make_page(page: Page) -> dict | None:
@@ -329,17 +425,19 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
         began = time.perf_counter()
         executed = building / page.notebook
         try:
-            execute(source_dir / page.notebook, executed, parameters, study.project_root)
+            execute(sources[page.notebook], executed, parameters, study.project_root)
         except ReportError:
             failed_already.set()
             raise
-        portable_notebook(executed, source_dir / page.notebook, shown, study.project_root)
+        portable_notebook(executed, sources[page.notebook], shown, study.project_root)
         (building / page.file).write_text(to_html(executed, page, pages, study, footer),
                                           encoding="utf-8")
         seconds = round(time.perf_counter() - began, 2)
         say(f"{study.slug}: page {page.file} ({seconds:.1f} s)")
-        return {"notebook": page.notebook, "page": page.file, "title": page.title,
-                "seconds": seconds}
+        return {"notebook": page.notebook,
+                "notebook_from": notebook_origin(sources[page.notebook], study),
+                "notebook_sha256": sha256(sources[page.notebook]), "page": page.file,
+                "title": page.title, "seconds": seconds}
 
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
@@ -358,6 +456,15 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def _origins(pages: list[dict]) -> str:
+    """Where the report's notebooks came from, in a word: ``packaged`` (those of the
+    cxstudy named under ``versions``), ``notebooks/`` (the project's own), or both (each
+    page's ``notebook_from`` says which)."""
+    origins = {page["notebook_from"] != "packaged" for page in pages}
+    return {frozenset({False}): "packaged", frozenset({True}): "notebooks/"}.get(
+        frozenset(origins), "notebooks/ and packaged")
 
 
 def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dict,
@@ -380,6 +487,7 @@ def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dic
         "themes": ({"path": named(study.themes), "sha256": sha256(study.themes)}
                    if study.themes else None),
         "parameters": parameters,
+        "notebooks": _origins(pages),
         "pages": pages,
         "tables": sorted(p.name for p in tables.values()),
         "respondents": {"kept": len(responses),

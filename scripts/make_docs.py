@@ -28,7 +28,8 @@ A study file is YAML. It names the exports, the audiences, the answer scales, th
 asked of every audience and everything else a study measures. `cxstudy validate STUDY`
 checks it and the exports it points at and lists every problem at once; a misspelt key
 gets a "did you mean". Paths are relative to the study file's folder. Start from
-`cxstudy init SLUG` (a commented template) or from `studies/example.yml`.
+`cxstudy init SLUG` (a commented template, with a commented codebook beside it in
+`studies/themes/`) or from `studies/example.yml` (`cxstudy init --example`).
 
 A small, complete study:
 
@@ -76,7 +77,9 @@ Written as a whole: a new folder replaces the old one only when every file is co
 
 One page per notebook the study has (below), the executed notebooks beside them,
 `manifest.json` (the study file and every export with its sha256, parameters, package
-versions, start and end time) and `tables/`.
+versions, start and end time; which notebooks made the pages: `notebooks` is `packaged`,
+`notebooks/` (the project's own) or both, and each page's `notebook_from` and
+`notebook_sha256` say which) and `tables/`.
 
 {pages}
 

@@ -219,3 +219,78 @@ def test_parallel_run_is_identical_to_serial(built):
         for name in names:
             strip = re.compile(r"built \d{4}-\d\d-\d\d \d\d:\d\d UTC")
             assert strip.sub("", (a / name).read_text()) == strip.sub("", (b / name).read_text())
+
+
+def test_init_makes_a_project_folder_anywhere(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = cli("init", "acme", "clients/acme")
+    assert code == 0, err
+    folder = tmp_path / "clients" / "acme"
+    for path in ("studies/acme.yml", "studies/themes/acme.yml", ".gitignore"):
+        assert (folder / path).is_file(), path
+    assert (folder / "data" / "raw" / "acme").is_dir()
+    assert "1. put the client's exports in clients/acme/data/raw/acme/" in out
+    assert "4. cxstudy run clients/acme/studies/acme.yml" in out
+    code, out, err = cli("init", "acme")  # this folder
+    assert code == 0 and (tmp_path / "studies" / "acme.yml").is_file()
+    assert "3. cxstudy validate studies/acme.yml" in out
+
+
+def test_init_usage_errors_say_what_to_give(tmp_path):
+    assert cli("init")[:2] == (2, "")
+    assert "cxstudy init SLUG [FOLDER]: give the study's short name" in cli("init")[2]
+    code, _out, err = cli("init", "acme", str(tmp_path), "--dir", str(tmp_path))
+    assert code == 2 and "not both" in err
+    code, _out, err = cli("init", "--example", "a", "b")
+    assert code == 2 and "cxstudy init --example [FOLDER]" in err
+    assert not list(tmp_path.iterdir())
+
+
+def test_init_example_then_validate_and_refuse_a_second_time(tmp_path):
+    code, out, err = cli("init", "--example", tmp_path / "demo")
+    assert code == 0, err
+    assert f"Next: cd {tmp_path / 'demo'} && cxstudy run studies/example.yml" in out
+    code, out, err = cli("validate", tmp_path / "demo" / "studies" / "example.yml")
+    assert code == 0 and "OK — 6 source(s), 2,436 rows" in out, err
+    code, out, err = cli("init", "--example", tmp_path / "demo")
+    assert code == 1 and "already exist; nothing was written" in err
+    assert "Traceback" not in out + err
+
+
+def test_validate_of_a_study_just_started_says_where_the_exports_go(tmp_path):
+    """The template is a valid study: validate's only problems are the three exports it
+    names, and it says so, and where they go."""
+    assert cli("init", "acme", tmp_path)[0] == 0
+    code, out, err = cli("validate", tmp_path / "studies" / "acme.yml")
+    raw = (tmp_path / "data" / "raw" / "acme").resolve()
+    assert code == 1 and out == ""
+    assert err.splitlines()[0].endswith("acme.yml: 3 problems")
+    assert err.count("file not found") == 3
+    assert err.splitlines()[-2:] == [
+        "The study file itself is fine; none of its 3 exports is there yet.",
+        f"{raw}/ is empty: put leadership.csv, staff.csv, customers.csv there, or change "
+        "the sources: paths to the files the client sent."]
+
+
+def test_init_notebooks_copies_them_into_the_project(tmp_path):
+    code, out, err = cli("init", "--notebooks", tmp_path)
+    assert code == 0, err
+    assert out.startswith(f"Wrote 6 report notebooks in {tmp_path / 'notebooks'}/")
+    assert (tmp_path / "notebooks" / "00_summary.ipynb").is_file()
+    code, _out, err = cli("init", "--example", "--notebooks", tmp_path / "both")
+    assert code == 0, err
+    assert (tmp_path / "both" / "notebooks" / "02_gaps.ipynb").is_file()
+    assert (tmp_path / "both" / "studies" / "example.yml").is_file()
+
+
+def test_init_into_a_folder_it_cannot_make_says_so(tmp_path):
+    (tmp_path / "taken").write_text("a file, not a folder")
+    for args in (("init", "acme", tmp_path / "taken" / "acme"),
+                 ("init", "--example", tmp_path / "taken"),
+                 ("init", "--notebooks", tmp_path / "taken")):
+        code, out, err = cli(*args)
+        assert code == 1 and out == "", args
+        assert err.startswith(f"cxstudy init: cannot write {tmp_path / 'taken'}"), err
+        assert err.rstrip().endswith(f"{tmp_path / 'taken'} is a file, not a folder; give a "
+                                     "project folder you can write to")
+        assert "Traceback" not in err

@@ -86,6 +86,11 @@ def test_manifest_hashes_parameters_and_versions(built):
     assert manifest["started"] <= manifest["finished"]
     assert manifest["respondents"] == {"kept": 2250, "leadership": 50, "staff": 300,
                                        "customers": 1900}
+    assert manifest["notebooks"] == "packaged"  # the project has no notebooks/ of its own
+    for page in manifest["pages"]:
+        assert page["notebook_from"] == "packaged"
+        assert page["notebook_sha256"] == hashlib.sha256(
+            (ROOT / "notebooks" / page["notebook"]).read_bytes()).hexdigest()
 
 
 def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built, tmp_path):
@@ -119,6 +124,84 @@ def test_failing_notebook_names_notebook_and_cell_and_keeps_the_old_report(built
     assert sha256_tree(out / "reports" / "tiny") == before
     assert (out / "reports" / ".failed-tiny" / "00_summary.ipynb").is_file()
     assert not list((out / "reports").glob(".tiny.building-*"))
+
+
+# ---------------------------------------------------------------------------
+# which notebooks, and whether a report can be built, before any work
+
+def _project_with(tmp_path, notebooks: dict[str, str]) -> cx.Study:
+    """The minimal study in a project folder whose notebooks/ holds these files."""
+    import yaml
+
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "notebooks").mkdir()
+    for name, text in notebooks.items():
+        (tmp_path / "notebooks" / name).write_text(text, encoding="utf-8")
+    path = tmp_path / "studies" / "test.yml"
+    path.write_text(yaml.safe_dump(minimal_study()), encoding="utf-8")
+    return cx.load_study(path)
+
+
+def test_a_project_s_own_notebook_wins_and_the_manifest_says_so(tmp_path):
+    own = (ROOT / "notebooks" / "02_gaps.ipynb").read_text(encoding="utf-8")
+    study = _project_with(tmp_path, {"02_gaps.ipynb": own, "notes.txt": "not a page"})
+    found = render.notebook_sources(study, [SUMMARY, GAPS])
+    assert found == {"00_summary.ipynb": ROOT / "notebooks" / "00_summary.ipynb",
+                     "02_gaps.ipynb": tmp_path / "notebooks" / "02_gaps.ipynb"}
+    assert [render.notebook_origin(path, study) for path in found.values()] == [
+        "packaged", "notebooks/02_gaps.ipynb"]
+    said = [{"notebook_from": render.notebook_origin(path, study)} for path in found.values()]
+    assert render._origins(said) == "notebooks/ and packaged"
+    assert render._origins(said[:1]) == "packaged"
+    assert render._origins(said[1:]) == "notebooks/"
+
+
+def test_a_broken_project_notebook_stops_the_run_before_any_work(tmp_path):
+    study = _project_with(tmp_path, {"01_data_quality.ipynb": "{not json"})
+    with pytest.raises(ReportError) as caught:  # the exports do not even exist
+        cx.run(study, out=tmp_path / "out")
+    message = str(caught.value)
+    assert message.startswith("test: cannot build the report, so nothing was done: ")
+    assert f"{tmp_path / 'notebooks' / '01_data_quality.ipynb'} cannot be read as a " \
+        "notebook" in message
+    assert "Fix or remove the project's copy" in message
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_jupyter_packages_stop_the_run_before_any_work(tmp_path, monkeypatch):
+    import importlib.util
+    import sys
+
+    found = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name == "ipykernel" else found(name, *a))
+    study = _project_with(tmp_path, {})
+    with pytest.raises(ReportError, match=re.escape(
+            f"test: cannot build the report, so nothing was done: ipykernel not installed "
+            f"for {sys.executable}; install cxstudy with its dependencies (pip install "
+            "cxstudy), or run with --no-report")):
+        cx.run(study, out=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_kernel_is_this_python_whatever_python3_kernel_spec_is_installed(tmp_path,
+                                                                             monkeypatch):
+    """``python -m ipykernel install --user`` names its kernel python3 and points it at
+    that Python; the report's notebooks run in the interpreter running cxstudy."""
+    import sys
+
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    spec = tmp_path / "kernels" / "python3"
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": ["/opt/other/bin/python", "-m", "ipykernel_launcher", "-f",
+                 "{connection_file}"], "display_name": "Other", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/opt/other/bin/python"
+    manager = render._kernel_manager_class()(kernel_name="python3")
+    assert manager.kernel_spec.argv[:3] == [sys.executable, "-m", "ipykernel_launcher"]
+    assert manager.transport == ("ipc" if zmq.has("ipc") else "tcp")
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,

@@ -63,6 +63,23 @@ def test_locate_finds_the_study_file_from_below_the_project(tmp_path, monkeypatc
         locate("studies/gone.yml")
 
 
+def test_a_copied_notebook_opened_in_a_client_folder_says_which_study_to_name(tmp_path,
+                                                                              monkeypatch):
+    """The notebooks' default study is the example's; a client's project folder (cxstudy
+    init --notebooks) has its own study: the error names it and the cell to change."""
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "studies" / "acme.yml").write_text("study: A\n")
+    (tmp_path / "notebooks").mkdir()
+    monkeypatch.chdir(tmp_path / "notebooks")
+    with pytest.raises(FileNotFoundError) as caught:
+        locate("studies/example.yml")
+    assert str(caught.value) == (
+        f"study file studies/example.yml not found from {tmp_path / 'notebooks'} or its "
+        f"parents; {tmp_path / 'studies'} holds acme.yml. Set study in the notebook's "
+        "parameters cell (its first code cell) to your study file as a path from the project "
+        'folder, e.g. study: str = "studies/acme.yml"')
+
+
 def test_page_links_name_the_pages_the_study_has():
     study = cx.load_study(wave_sources(), base_dir=ROOT)
     results = Results(study, None, waves=list(study.waves))

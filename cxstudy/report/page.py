@@ -81,8 +81,15 @@ def locate(path: str | Path) -> Path:
     for folder in [Path.cwd(), *Path.cwd().parents]:
         if (folder / path).exists():
             return (folder / path).resolve()
-    raise FileNotFoundError(f"study file {path} not found from {Path.cwd()} or its parents; "
-                            "give the study parameter as a path from the project root")
+    studies = next((folder / "studies" for folder in [Path.cwd(), *Path.cwd().parents]
+                    if (folder / "studies").is_dir()), None)
+    held = sorted(p.name for p in studies.glob("*.y*ml")) if studies else []
+    here = (f"; {studies} holds {', '.join(held)}" if held else
+            "; no studies/ folder holds a study file here")
+    raise FileNotFoundError(f"study file {path} not found from {Path.cwd()} or its parents"
+                            f"{here}. Set study in the notebook's parameters cell (its first "
+                            "code cell) to your study file as a path from the project "
+                            'folder, e.g. study: str = "studies/acme.yml"')
 
 
 def page_links(results: Results) -> dict[str, str]:
