@@ -32,6 +32,7 @@ from .display import (
 from .page import locate, notebook_setup, page_links, setup
 from .wording import (
     agreement_note,
+    break_sentences,
     calibration_sentences,
     calibration_title,
     escape,
@@ -62,6 +63,7 @@ __all__ = [
     "agreement_note",
     "agreements",
     "blind_spot_display",
+    "break_sentences",
     "calibration_sentences",
     "calibration_title",
     "callout",

@@ -267,6 +267,26 @@ def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | No
     return sentences
 
 
+def break_sentences(study: Study, waves: list[str]) -> list[str]:
+    """One Markdown sentence per item whose series breaks within ``waves`` (the waves the
+    responses hold): no change is computed across the break, and why.
+
+    "No change is computed for “Would it be easy to take leave?” from 2015 to 2016: its
+    series breaks at 2016 (a neutral answer was added)."
+    """
+    sentences = []
+    for item in study.items:
+        brk = item.series_break
+        if brk is None or brk.wave not in waves or brk.wave == waves[0]:
+            continue
+        before = waves[waves.index(brk.wave) - 1]
+        sentences.append(f"No change is computed for “{md(item.text)}” from {md(before)} to "
+                         f"{md(brk.wave)}: its series breaks at {md(brk.wave)} "
+                         f"({md(brk.reason)}), so the two waves do not measure the same "
+                         "thing.")
+    return sentences
+
+
 def _points_word(value: float) -> str:
     return f"{points(value)} point" + ("" if points(value) in ("+1", "-1") else "s")
 
