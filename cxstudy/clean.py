@@ -200,7 +200,7 @@ def weighting_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
         return [Problem(f"weights.margins.{c}", "no such column in the exports",
                         "name a column of the audience's export" + nearest(c, raw.columns))
                 for c in absent]
-    rows = raw["group"].eq(spec.group).fillna(False).to_numpy(bool)
+    rows = raw["group"].eq(spec.group).fillna(False).to_numpy(bool, copy=True)
     if study.cleaning.exclude:
         rows &= ~excluded_rows(raw, study)[0]
     waves = _waves_of_rows(raw, study)
@@ -618,7 +618,7 @@ def excluded_rows(raw: pd.DataFrame, study: Study) -> tuple[np.ndarray, np.ndarr
         wanted = {normalize(v) for v in rule.values}
         matched = (keys.isin(wanted) & keys.notna()).to_numpy(bool)
         if rule.blank:
-            matched |= keys.isna().to_numpy(bool)
+            matched = matched | keys.isna().to_numpy(bool)
         hit[at[matched]] = True
         detail[at[matched]] = values[matched].map(
             lambda v, r=rule: _exclusion_detail(r, v)).to_numpy(dtype=object)

@@ -178,11 +178,17 @@ def importance_note(importance: pd.DataFrame, study: Study) -> str:
 def quality_line(dropped: pd.Series, sources: pd.DataFrame) -> str:
     """Data quality in one sentence: rows read, kept, and dropped by reason (``dropped``:
     rows per reason, :func:`cxstudy.quality.dropped_by_reason`; ``sources``: rows read
-    and kept per export)."""
+    and kept per export). Rows a ``cleaning.exclude`` rule took out are counted apart:
+    they are not part of the study, not bad responses (rows in = kept + dropped +
+    excluded)."""
+    excluded = int(dropped.get("excluded", 0))
+    dropped = dropped.drop("excluded", errors="ignore")
     reasons = ", ".join(f"{count:,} {reason.replace('_', ' ')}" for reason, count in
                         dropped.items())
     return (f"{int(sources['rows'].sum()):,} responses read from {len(sources)} export(s); "
             f"{int(sources['kept'].sum()):,} kept"
+            + (f", {excluded:,} excluded as not part of the study (cleaning.exclude)"
+               if excluded else "")
             + (f", {int(dropped.sum()):,} dropped ({reasons})." if len(dropped) else "."))
 
 
