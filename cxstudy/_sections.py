@@ -19,9 +19,9 @@ from .formats import FORMATS
 from .limits import not_a_file
 from .metrics import METRIC_KINDS
 from .model import (
+    MISSING_CATEGORY,
     RESERVED_COLUMNS,
     AttentionCheck,
-    MISSING_CATEGORY,
     Cleaning,
     Estimate,
     Exclusion,

@@ -43,7 +43,7 @@ from ._distinct import map_distinct
 from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
 from .formats import Format, format_of
-from .model import MISSING_CATEGORY, Cleaning, Exclusion, Source, Study
+from .model import Cleaning, Exclusion, Source, Study
 from .privacy import PersonalValues, hash_id, scrub_text
 from .readers import category_text, nearest
 from .scales import Scale, code_answers, normalize, number_text, reverse_codes

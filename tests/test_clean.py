@@ -289,7 +289,7 @@ def excluding(tmp_path, rules, staff=STAFF):
     return build(tmp_path, staff, VIEWERS, cleaning={"exclude": rules})
 
 
-PLAIN_STAFF = [row[:3] + ["Agree" if row[3] == "Agreed" else row[3]] for row in STAFF]
+PLAIN_STAFF = [[*row[:3], "Agree" if row[3] == "Agreed" else row[3]] for row in STAFF]
 
 
 def test_excluded_rows_are_logged_with_their_rule_before_any_other_rule(tmp_path):
