@@ -579,8 +579,9 @@ def _item_scale(c: Collector, spec: dict, label: str, ctx: Context) -> str | Non
             return distinct[0]
         c.add(f"{label}.scale", "differs between waves (" + ", ".join(
             f"{w}: {v}" for w, v in scale.items()) + ")", "a change between waves compares "
-              "top-box shares on one scale; ask the item on the same scale in every wave, or "
-              "give each wave's version its own item id")
+              "top-box shares on one scale; give the item one scale whose labels cover every "
+              "wave's answers and mark the change with break: {wave: W, reason: ...} (no "
+              "change is computed across it), or give each wave's version its own item id")
         return None
     return c.typed(spec, "scale", str, label, required=True, hint="the id of a scale")
 
