@@ -888,7 +888,7 @@ def _names(c: Collector, spec: dict, key: str, where: str) -> tuple[str, ...] | 
     values = raw if isinstance(raw, list) else [raw]
     bad = [v for v in values if v is None or isinstance(v, bool | list | dict)]
     if bad or not values:
-        c.add(f"{where}.{key}", f"found {describe(bad[0] if bad else raw)}",
+        c.add(f"{where}.{key}", f"found {describe(bad[0])}" if bad else "empty list",
               "expected a value or a list of values")
         return None
     return tuple(str(v) for v in values)

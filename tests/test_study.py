@@ -196,6 +196,8 @@ def test_exclusion_rules(tmp_path):
     ({"column": "E", "blank": True, "sources": ["leader"]},
      "cleaning.exclude[0].sources: 'leader' is not a source (did you mean \"leaders\"?)"),
     ({"column": "E", "values": [["a"]]}, "cleaning.exclude[0].values: found a list"),
+    ({"column": "E", "values": []}, "cleaning.exclude[0].values: empty list"),
+    ({"column": "E", "blank": True, "sources": []}, "cleaning.exclude[0].sources: empty list"),
     ({"column": "E", "blank": True, "where": 1}, "cleaning.exclude[0].where: unknown key"),
 ])
 def test_an_exclusion_rule_says_what_it_cannot_use(tmp_path, rule, found):
