@@ -347,3 +347,30 @@ def test_the_tracker_two_waves_end_to_end(tracker):
         "weight"].sum() / staff.groupby("wave")["weight"].sum()
     assert shares.loc["2016"].to_dict() == pytest.approx(
         {"Female": 0.50, "Male": 0.45, "(missing)": 0.05}, abs=1e-6)
+
+
+def test_the_tracker_report_says_what_it_did_with_the_exports(tmp_path):
+    """The tracker run end to end (pages and all): the exports are only read; the Trends
+    page names the break, data quality counts the excluded rows apart, the Voices page
+    shows the question asked in 2016."""
+    import hashlib
+    import html
+
+    exports = sorted((TRACKER.parents[1] / "data" / "raw" / "tracker").glob("*.csv"))
+
+    def digests():
+        return [hashlib.sha256(p.read_bytes()).hexdigest() for p in exports]
+
+    before = digests()
+    result = cx.run(TRACKER, out=tmp_path, notebook_jobs=1)
+    assert digests() == before and len(exports) == 4
+    log = result.cleaning.log
+    assert result.rows_in == 208 == log["kept"].sum() + log["reason"].ne("").sum()
+    pages = {name: html.unescape((result.report_dir / f"{name}.html").read_text())
+             for name in ("trends", "data_quality", "voices", "index")}
+    assert "its series breaks at 2016 (a neutral answer was added)" in pages["trends"]
+    assert "break in series at wave 2016: a neutral answer was added" in pages["trends"]
+    assert "180 kept, 28 excluded as not part of the study" in pages["data_quality"]
+    assert 'cleaning.exclude[0]: Employment = "Self-employed"' in pages["data_quality"]
+    assert "What should we improve?" in pages["voices"]
+    assert "enps" in pages["index"]
