@@ -374,3 +374,16 @@ def test_the_tracker_report_says_what_it_did_with_the_exports(tmp_path):
     assert 'cleaning.exclude[0]: Employment = "Self-employed"' in pages["data_quality"]
     assert "What should we improve?" in pages["voices"]
     assert "enps" in pages["index"]
+
+
+def test_the_voices_page_says_which_questions_the_wave_did_not_ask(tmp_path):
+    from cxstudy.report import absent_questions_note
+
+    spec = one_wave_questions(tmp_path)
+    spec["open_ended"].append({"id": "why", "question": "Why *that*?", "column": "Q1"})
+    study = cx.load_study(spec, base_dir=tmp_path)
+    assert absent_questions_note(study, "2025") == (
+        "Not asked in wave 2025, so not on this page: “What could be better?” (asked in "
+        "2026).")
+    assert absent_questions_note(study, "2026") == ""
+    assert absent_questions_note(study, None) == ""

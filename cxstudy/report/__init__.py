@@ -31,6 +31,7 @@ from .display import (
 )
 from .page import locate, notebook_setup, page_links, setup
 from .wording import (
+    absent_questions_note,
     agreement_note,
     break_sentences,
     calibration_sentences,
@@ -60,6 +61,7 @@ from .wording import (
 )
 
 __all__ = [
+    "absent_questions_note",
     "agreement_note",
     "agreements",
     "blind_spot_display",

@@ -293,6 +293,21 @@ def break_sentences(study: Study, waves: list[str]) -> list[str]:
     return sentences
 
 
+def absent_questions_note(study: Study, wave: str | None) -> str:
+    """Markdown naming the open-ended questions not asked in the wave a page shows (their
+    ``waves:``), so that a reader knows why they are not there; ``""`` when every question
+    was asked (or the study has no waves).
+
+    "Not asked in wave 2016, so not on this page: “What should we improve?” (asked in 2015)."
+    """
+    absent = [q for q in study.open_ended if not q.asked_in(wave)]
+    if not absent or wave is None:
+        return ""
+    listed = "; ".join(f"“{md(q.question)}” (asked in {', '.join(md(w) for w in q.waves)})"
+                       for q in absent)
+    return f"Not asked in wave {md(wave)}, so not on this page: {listed}."
+
+
 def _points_word(value: float) -> str:
     return f"{points(value)} point" + ("" if points(value) in ("+1", "-1") else "s")
 
