@@ -19,14 +19,17 @@ from .formats import FORMATS
 from .limits import not_a_file
 from .metrics import METRIC_KINDS
 from .model import (
+    MISSING_CATEGORY,
     RESERVED_COLUMNS,
     AttentionCheck,
     Cleaning,
     Estimate,
+    Exclusion,
     Item,
     Metric,
     OpenEnded,
     Segment,
+    SeriesBreak,
     Source,
     Weights,
 )
@@ -122,18 +125,22 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("reverse", "false", "reverse-code (k + 1 - code)"),
         Key("importance", "—", "id of the item that asks how important this one is"),
         Key("waves", "every wave", "the waves the item was asked in; blank (not zero) in "
-            "the others"),
+            "the others, where its column need not exist"),
+        Key("break", "none", "{wave: W, reason: TEXT}: the scale or wording changed from wave "
+            "W on; no change is computed across it and the Trends page says why"),
     ),
     "metrics.<id>": (
         Key("kind", "the id when it is nps, ces or csat", "nps | ces | csat"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
         Key("scale", "— (required for ces, csat)", "id of the answer scale"),
+        Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
     ),
     "estimates[]": (
         Key("item", "required", "id of the item whose reference share is estimated (0-100)"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
+        Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
     ),
     "open_ended[]": (
         Key("id", "required", "identifier: names the column in processed data"),
@@ -143,6 +150,7 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             "another)"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
+        Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
     ),
     "segments[]": (
         Key("id", "required", "identifier: names the column in processed data"),
@@ -153,11 +161,12 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("order", "levels as first seen", "the display order of the levels"),
         Key("bins", "—", "numeric columns: cut points, lowest first; bands [a, b) and the "
             "last [a, b]"),
+        Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
     ),
     "weights": (
         Key("group", "required", "the audience to weight"),
         Key("margins", "required unless column", "column -> {category: target share}; shares "
-            "sum to 1"),
+            "sum to 1; the category \"(missing)\" names respondents who left the column blank"),
         Key("trim", "5", "cap weights at this many times the mean weight (false: no cap)"),
         Key("column", "—", "a design-weight column of the export, raked further by margins"),
     ),
@@ -172,11 +181,21 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("attention_checks", "[]", "checks that drop wrong answers (see "
             "cleaning.attention_checks[])"),
         Key("unknown_labels", "error", "error | missing: answers no scale knows"),
+        Key("exclude", "[]", "rows that are not part of the study, logged as excluded before "
+            "any other rule (see cleaning.exclude[])"),
     ),
     "cleaning.attention_checks[]": (
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
         Key("expect", "required", "the answer (or list of answers) that passes"),
+    ),
+    "cleaning.exclude[]": (
+        Key("column", "required", "the export column the rule reads"),
+        Key("values", "—", "the value (or list of values) that excludes a row; compared "
+            "without case and spacing"),
+        Key("blank", "false", "true: a blank cell (empty or spaces) excludes the row"),
+        Key("sources", "every source", "only rows of these sources (their name: or path:)"),
+        Key("groups", "every audience", "only rows of these audiences"),
     ),
 }
 
@@ -197,6 +216,7 @@ class Context:
     raw_scales: dict = field(default_factory=dict)
     item_ids: list[str] = field(default_factory=list)
     used_ids: set[str] = field(default_factory=set)
+    sources: list[Source] = field(default_factory=list)
 
     def claim(self, c: Collector, identifier: str | None, where: str) -> None:
         """Items, metrics, estimates and open-ended questions name columns: ids are unique."""
@@ -611,7 +631,8 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
                        hint="the statement as asked, shown in reports")
         scale = _item_scale(c, spec, label, ctx)
         _scale_ref(c, scale, f"{label}.scale", ctx)
-        asked_in = _item_waves(c, spec, label, ctx)
+        asked_in = asked_waves(c, spec, label, ctx)
+        series_break = _series_break(c, spec, label, ctx, asked_in)
         mapped = columns(c, spec, label, ctx.groups)
         dimension = c.typed(spec, "dimension", str, label, default="Overall")
         headline = c.typed(spec, "headline", bool, label, default=False)
@@ -620,7 +641,7 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
                              hint="the id of the item that asks how important this is")
         if iid and mapped:
             items.append(Item(iid, text or iid, scale or "", mapped, dimension, headline,
-                              reverse, importance, asked_in))
+                              reverse, importance, asked_in, series_break))
     ctx.item_ids = [item.id for item in items]
     for item in items:
         if item.importance is not None and item.importance not in ctx.item_ids:
@@ -639,15 +660,28 @@ def _item_scale(c: Collector, spec: dict, label: str, ctx: Context) -> str | Non
             return distinct[0]
         c.add(f"{label}.scale", "differs between waves (" + ", ".join(
             f"{w}: {v}" for w, v in scale.items()) + ")", "a change between waves compares "
-              "top-box shares on one scale; ask the item on the same scale in every wave, or "
-              "give each wave's version its own item id")
+              "top-box shares on one scale; give the item one scale whose labels cover every "
+              "wave's answers and mark the change with break: {wave: W, reason: ...} (no "
+              "change is computed across it), or give each wave's version its own item id")
         return None
     return c.typed(spec, "scale", str, label, required=True, hint="the id of a scale")
 
 
-def _item_waves(c: Collector, spec: dict, label: str, ctx: Context) -> tuple[str, ...] | None:
-    raw = c.typed(spec, "waves", list, label)
+def asked_waves(c: Collector, spec: dict, label: str, ctx: Context
+                ) -> tuple[str, ...] | None:
+    """``waves:`` of a question (item, metric, estimate, open-ended question, segment): the
+    study's waves it was asked in; None when it was asked in every wave."""
+    raw = spec.get("waves")
     if raw is None:
+        return None
+    if isinstance(raw, str | int) and not isinstance(raw, bool):
+        raw = [raw]  # waves: "2016" is one wave
+    raw = c.typed({"waves": raw}, "waves", list, label)
+    if raw is None:
+        return None
+    if not raw:
+        c.add(f"{label}.waves", "empty list", "list the waves it was asked in, or remove "
+              "the key (asked in every wave)")
         return None
     if not ctx.waves:
         c.add(f"{label}.waves", "given, but the study has no waves", "list the study's waves "
@@ -659,6 +693,49 @@ def _item_waves(c: Collector, spec: dict, label: str, ctx: Context) -> tuple[str
             c.add(f"{label}.waves", f"{wave!r} is not in waves" + did_you_mean(wave, ctx.waves),
                   "use the study's waves: " + ", ".join(ctx.waves))
     return asked
+
+
+def _series_break(c: Collector, spec: dict, label: str, ctx: Context,
+                  asked: tuple[str, ...] | None) -> SeriesBreak | None:
+    """``break: {wave, reason}`` of an item: from that wave on the scale or wording
+    differs, so no change is computed across it."""
+    raw = c.typed(spec, "break", dict, label, hint='{wave: "2016", reason: "a neutral '
+                  'answer was added"}')
+    if raw is None:
+        return None
+    where = f"{label}.break"
+    c.keys(raw, ["wave", "reason"], where)
+    wave = raw.get("wave")
+    reason = c.typed(raw, "reason", str, where, required=True,
+                     hint="what changed, as the Trends page should say it, e.g. "
+                          '"a neutral answer was added"')
+    if reason is not None and not reason.strip():
+        c.add(f"{where}.reason", "empty", "say what changed, e.g. \"a neutral answer was "
+              "added\"")
+        reason = None
+    if wave is None or isinstance(wave, bool) or not isinstance(wave, str | int):
+        c.add(f"{where}.wave", f"found {describe(wave)}", "expected the first wave asked "
+              'the new way, e.g. wave: "2016"')
+        return None
+    wave = str(wave)
+    if not ctx.waves:
+        c.add(f"{where}", "given, but the study has no waves", "list the study's waves "
+              "(waves: [...]) or remove this key")
+        return None
+    if wave not in ctx.waves:
+        c.add(f"{where}.wave", f"{wave!r} is not in waves" + did_you_mean(wave, ctx.waves),
+              "name the first wave asked the new way, one of: " + ", ".join(ctx.waves[1:]
+                                                                          or ctx.waves))
+        return None
+    if wave == ctx.waves[0]:
+        c.add(f"{where}.wave", f"{wave!r} is the first wave", "a break sits between two "
+              "waves: name the first wave asked the new way (no earlier wave, no break)")
+        return None
+    if asked is not None and wave not in asked:
+        c.add(f"{where}.wave", f"the item was not asked in wave {wave!r}", "name a wave "
+              "of its waves: " + ", ".join(asked))
+        return None
+    return SeriesBreak(wave, reason.strip()) if reason else None
 
 
 def parse_metrics(c: Collector, data: dict, ctx: Context) -> list[Metric]:
@@ -683,8 +760,9 @@ def parse_metrics(c: Collector, data: dict, ctx: Context) -> list[Metric]:
             c.add(f"{where}.scale", "missing", f"{kind} needs the id of its answer scale")
         _scale_ref(c, scale, f"{where}.scale", ctx)
         mapped = columns(c, spec, where, ctx.groups)
+        asked = asked_waves(c, spec, where, ctx)
         if mid and mapped and kind in kinds:
-            metrics.append(Metric(mid, kind, mapped, scale))
+            metrics.append(Metric(mid, kind, mapped, scale, asked))
     return metrics
 
 
@@ -699,8 +777,9 @@ def parse_estimates(c: Collector, data: dict, ctx: Context) -> list[Estimate]:
                                                                             ctx.item_ids),
                   "use the id of an item")
         mapped = columns(c, spec, where, ctx.groups)
+        asked = asked_waves(c, spec, where, ctx)
         if target in ctx.item_ids and mapped:
-            estimate = Estimate(target, mapped)
+            estimate = Estimate(target, mapped, asked)
             ctx.claim(c, estimate.id, where)
             estimates.append(estimate)
     return estimates
@@ -716,8 +795,9 @@ def parse_open_ended(c: Collector, data: dict, ctx: Context) -> list[OpenEnded]:
                            hint="the question as asked")
         role = c.choice(spec, "role", ROLES, where, default="other")
         mapped = columns(c, spec, where, ctx.groups)
+        asked = asked_waves(c, spec, where, ctx)
         if qid and mapped:
-            questions.append(OpenEnded(qid, question or qid, mapped, role))
+            questions.append(OpenEnded(qid, question or qid, mapped, role, asked))
     return questions
 
 
@@ -742,9 +822,11 @@ def parse_segments(c: Collector, data: dict, ctx: Context) -> list[Segment]:
         if bins and levels:
             c.add(where, "both map and bins", "bins cut a numeric column into bands; map "
                   "renames values: give one of them")
+        asked = asked_waves(c, spec, where, ctx)
         if sid and mapped:
             segments.append(Segment(sid, label or sid, mapped, levels,
-                                    tuple(str(o) for o in order) if order else None, bins))
+                                    tuple(str(o) for o in order) if order else None, bins,
+                                    asked))
     return segments
 
 
@@ -829,6 +911,12 @@ def _margins(c: Collector, margins: dict) -> dict[str, dict[str, float]]:
         if not isinstance(shares, dict) or not shares:
             c.add(where, f"found {describe(shares)}", "expected {category: share, ...}")
             continue
+        nameless = [k for k in shares if k is None or not str(k).strip()]
+        if nameless:
+            c.add(where, f"a category named {describe(nameless[0])}", "name the respondents "
+                  f'who left {column} blank "{MISSING_CATEGORY}", e.g. '
+                  f'"{MISSING_CATEGORY}": 0.05')
+            continue
         bad = [s for s in shares.values() if not isinstance(s, int | float)
                or isinstance(s, bool) or s <= 0]
         if bad:
@@ -869,7 +957,66 @@ def parse_cleaning(c: Collector, data: dict, ctx: Context) -> Cleaning:
         attention_checks=tuple(checks),
         unknown_labels=c.choice(spec, "unknown_labels", ["error", "missing"], "cleaning",
                                 default="error"),
+        exclude=tuple(_exclusions(c, spec, ctx)),
     )
+
+
+def _names(c: Collector, spec: dict, key: str, where: str) -> tuple[str, ...] | None:
+    """A value or a list of values, as text (YAML reads 2016 as a number); None: absent."""
+    raw = spec.get(key)
+    if raw is None:
+        return None
+    values = raw if isinstance(raw, list) else [raw]
+    bad = [v for v in values if v is None or isinstance(v, bool | list | dict)]
+    if bad or not values:
+        c.add(f"{where}.{key}", f"found {describe(bad[0])}" if bad else "empty list",
+              "expected a value or a list of values")
+        return None
+    return tuple(str(v) for v in values)
+
+
+def _exclusions(c: Collector, spec: dict, ctx: Context) -> list[Exclusion]:
+    """``cleaning.exclude``: rows that are not part of the study (a column's values, or its
+    blanks), per source and audience or for all."""
+    rules: list[Exclusion] = []
+    names = [s.name for s in ctx.sources]
+
+    def source_name(given: str) -> str:
+        """A source named by its name, or by its path as sources[].path gives it."""
+        if given in names:
+            return given
+        path = (ctx.base / given).resolve()
+        return next((s.name for s in ctx.sources if s.path == path), given)
+
+    entries = c.entries(spec, "exclude", keys_of("cleaning.exclude[]"), "cleaning")
+    for number, (where, entry) in enumerate(entries):
+        column = optional_name(c, entry, "column", where)
+        if column is None and entry.get("column") is None:
+            c.add(f"{where}.column", "missing", "this key is required; the export column "
+                  "the rule reads, e.g. column: Employment")
+        values = _names(c, entry, "values", where) or ()
+        blank = c.typed(entry, "blank", bool, where, default=False)
+        if not values and not blank and "values" not in entry:
+            c.add(where, "neither values nor blank", "say which rows are not part of the "
+                  "study: values: [Self-employed], or blank: true (or both)")
+        sources = _names(c, entry, "sources", where)
+        if sources is not None:
+            sources = tuple(dict.fromkeys(source_name(s) for s in sources))
+            for given in sources:
+                if given not in names:
+                    c.add(f"{where}.sources", f"{given!r} is not a source"
+                          + did_you_mean(given, names),
+                          "name sources by their name (the file name without extension "
+                          "unless name: says otherwise) or their path: " + ", ".join(names))
+        groups = _names(c, entry, "groups", where)
+        for group in groups or ():
+            if group not in ctx.groups:
+                c.add(f"{where}.groups", f"{group!r} is not an audience"
+                      + did_you_mean(group, ctx.groups), "use the study's groups: "
+                      + ", ".join(ctx.groups))
+        if column is not None and (values or blank):
+            rules.append(Exclusion(number, column, values, bool(blank), sources, groups))
+    return rules
 
 
 def check_pii_mappings(c: Collector, items: list[Item], open_ended: list[OpenEnded],

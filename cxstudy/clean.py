@@ -7,6 +7,7 @@ in order (each switchable in the study file's ``cleaning:`` block):
 ==================  ===========================================================
 reason              rule
 ==================  ===========================================================
+``excluded``        not part of the study: a ``cleaning.exclude`` rule matches
 ``no_group``        ``group_column`` value blank or not one of the study's groups
 ``preview``         Qualtrics survey preview / test responses (``drop_preview``)
 ``unfinished``      the export marks the response unfinished (``require_finished``)
@@ -18,6 +19,13 @@ reason              rule
 
 A rule whose column an export lacks is skipped for that source; the log says so in
 the ``detail`` of that source's kept rows, and ``CleaningResult.skipped`` lists it.
+
+Exclusions run first: a row that is not part of the study (a self-employed respondent
+in a staff survey, a customer who never saw the film) is no duplicate, speeder or
+unknown answer of it. Excluded rows are never coded (an answer they hold that no scale
+knows is no problem), and the log names the rule that excluded each of them
+(``cleaning.exclude[0]: Employment = "Self-employed"``). Rows in = kept + dropped +
+excluded.
 """
 
 from __future__ import annotations
@@ -35,11 +43,11 @@ from ._distinct import map_distinct
 from ._files import display_names
 from .exceptions import DataError, Problem, StudyFileError
 from .formats import Format, format_of
-from .model import Cleaning, Source, Study, groups_of_source
+from .model import Cleaning, Exclusion, Source, Study, groups_of_source
 from .privacy import PersonalValues, hash_id, scrub_text
 from .readers import category_text, nearest
 from .scales import Scale, code_answers, normalize, number_text, reverse_codes
-from .weights import RakingReport, rake
+from .weights import RakingReport, margin_problems, rake
 
 LOG_COLUMNS = ["source", "source_row", "respondent_id", "group", "kept", "reason", "detail"]
 NPS_SCALE = Scale(id="nps (0-10)", values=tuple(range(11)), top_box=2)
@@ -120,7 +128,8 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
                     ) -> list[Problem]:
     """Mapped columns that an export lacks, each with the nearest column names (and, for
     exports that name columns by code, the columns whose question text is closest), and
-    headers a source's ``rename:`` names that its export lacks. ``unread``: sources that
+    headers a source's ``rename:`` names that its export lacks; exclusion rules on columns
+    an export lacks; weighting margins that do not fit the data. ``unread``: sources that
     could not be read (reported on their own): an audience only they hold is not said to
     have no rows."""
     problems = []
@@ -140,7 +149,7 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
         if source.group is not None:
             groups_here = [source.group]
         for mapping in study.mappings():
-            if mapping.kind == "item" and not study.item(mapping.id).asked_in(source.wave):
+            if not mapping.asked_in(source.wave):
                 continue  # not asked in this export's wave: its column need not exist
             repeats = info.get("repeated", {}).get(mapping.column)
             if mapping.group in groups_here and repeats:
@@ -162,8 +171,17 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
                 names[source.name], f'no id_column "{source.id_column}"',
                 "check the spelling" + nearest(source.id_column, info["columns"],
                                                questions=questions)))
-        problems += _unmapped_blanks(raw.loc[rows, ["group_value"]], source,
-                                     names[source.name])
+        for rule in study.cleaning.exclude:
+            if rule.applies_to(source, groups_here) and rule.column not in present:
+                problems.append(Problem(
+                    f"{names[source.name]} ({rule.key_path})",
+                    f'no column "{rule.column}"', "check the spelling, or restrict the rule "
+                    "to the exports that have it (sources: / groups:)"
+                    + nearest(rule.column, info["columns"], questions=questions)))
+        blanks = raw.loc[rows, ["group_value"]]
+        if study.cleaning.exclude and source.group_map and "" not in source.group_map:
+            blanks = blanks[~excluded_rows(raw.loc[rows], study)[0]]  # excluded: no matter
+        problems += _unmapped_blanks(blanks, source, names[source.name])
     every_column = {str(c).casefold(): str(c) for info in sources.values()
                     for c in info["columns"]}
     for column in study.pii_columns:
@@ -174,6 +192,7 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
                 "nothing" + nearest(column, every_column.values())))
     unread_groups = {g for source in study.sources if source.name in unread
                      for g in groups_of_source(source, study.groups)}
+    problems += weighting_problems(raw, study)
     if len(raw):
         for group in study.groups:
             if group not in unread_groups and not raw["group"].eq(group).any():
@@ -205,6 +224,35 @@ def _rename_problems(info: dict, where: str, name: str) -> list[Problem]:
     return problems
 
 
+def weighting_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
+    """The weighting margins checked against the weighted audience's rows (excluded rows
+    left out), in each wave as raking will take them: margin columns the exports lack,
+    blanks without a ``"(missing)"`` target, categories without a target and targets
+    without a respondent (:func:`~cxstudy.weights.margin_problems`). Rows that cleaning
+    drops later may still leave a category empty; raking then says so."""
+    spec = study.weights
+    if spec is None or not spec.margins or not len(raw):
+        return []
+    absent = [c for c in spec.margins if c not in raw.columns]
+    if absent:
+        return [Problem(f"weights.margins.{c}", "no such column in the exports",
+                        "name a column of the audience's export" + nearest(c, raw.columns))
+                for c in absent]
+    rows = raw["group"].eq(spec.group).fillna(False).to_numpy(bool, copy=True)
+    if study.cleaning.exclude:
+        rows &= ~excluded_rows(raw, study)[0]
+    waves = _waves_of_rows(raw, study)
+    problems = []
+    for wave in (study.waves or [None]):
+        here = rows if wave is None else rows & waves.eq(wave).fillna(False).to_numpy(bool)
+        if wave is not None and not here.any():
+            continue
+        frame = pd.DataFrame({c: raw.loc[here, c].to_numpy() for c in spec.margins})
+        problems += margin_problems(frame, spec.margins, where="weights" if wave is None
+                                    else f"weights (wave {wave})")
+    return problems
+
+
 def _unmapped_blanks(rows: pd.DataFrame, source: Source, name: str) -> list[Problem]:
     """A group_map that leaves blank values unmapped would drop those rows unannounced."""
     if not source.group_map or "" in source.group_map:
@@ -226,8 +274,10 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
     aliased_rows = np.zeros(len(raw), dtype=bool)
     aliased: dict[tuple[str, str], int] = {}
     unknown: dict[tuple[str, str, str], list] = {}  # (scale, answer, where) -> [scale, rows]
-    positions = {g: np.flatnonzero(raw["group"].eq(g).fillna(False).to_numpy(bool))
-                 for g in study.groups}
+    # rows excluded from the study are never coded: what they hold is no problem
+    included = ~excluded_rows(raw, study)[0] if study.cleaning.exclude else True
+    positions = {g: np.flatnonzero((raw["group"].eq(g).fillna(False).to_numpy(bool))
+                                   & included) for g in study.groups}
     scales = dict(study.scales)
 
     def where(mapping, group) -> str:
@@ -241,10 +291,10 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
         if mapping.kind == "attention_check":
             continue
         at = positions[mapping.group]
-        if mapping.kind == "item" and study.item(mapping.id).waves is not None:
-            # blank (never zero) in the waves the item was not asked in, whatever the
+        if mapping.waves is not None:
+            # blank (never zero) in the waves the question was not asked in, whatever the
             # column of that wave's export holds
-            asked = waves.isin(study.item(mapping.id).waves).fillna(False)
+            asked = waves.isin(mapping.waves).fillna(False)
             at = at[asked.to_numpy(dtype=bool)[at]]
         if mapping.column not in raw.columns or not len(at):
             continue
@@ -283,7 +333,8 @@ def _code_columns(raw: pd.DataFrame, study: Study, files: dict[str, str]) -> _Co
                 problems.append(Problem(where(mapping, mapping.group), bad[0], bad[1]))
             target.append((at, levels.astype("string")))
         else:  # open-ended text: the readers have stripped it and made blanks missing
-            for rows in runs[mapping.group]:  # as read (text or categories): no copy yet
+            for rows in runs[mapping.group] if at is positions[mapping.group] else _runs(at):
+                # as read (text or categories): no copy yet
                 target.append((rows, raw[mapping.column].iloc[rows]))
     columns = {column_id: _column(kind, values, raw.index)
                for column_id, (kind, values) in buffers.items() if _dtype(kind) != "string"}
@@ -634,6 +685,61 @@ class Rule:
     drops: str
     applies: Callable[[Cleaning], bool]
     run: Callable[[RuleInput], None]
+
+
+def excluded_rows(raw: pd.DataFrame, study: Study) -> tuple[np.ndarray, np.ndarray]:
+    """Which rows a ``cleaning.exclude`` rule takes out of the study, and the detail the
+    log gives each (the first rule that matches: its key path and what it matched).
+
+    A rule reads its column in the exports it applies to (its ``sources``, or every
+    export) and the rows of its ``groups`` (or every row); ``values`` are compared
+    without case and spacing (:func:`~cxstudy.scales.normalize`), ``blank`` matches an
+    empty cell or one of spaces. An export without the column is a problem of
+    :func:`column_problems`, not a match.
+    """
+    hit = np.zeros(len(raw), dtype=bool)
+    detail = np.full(len(raw), "", dtype=object)
+    sources = {s.name: s for s in study.sources}
+    for rule in study.cleaning.exclude:
+        if rule.column not in raw.columns:
+            continue
+        rows = np.ones(len(raw), dtype=bool)
+        if rule.sources is not None:
+            rows &= raw["source"].isin([s for s in rule.sources if s in sources]).to_numpy(bool)
+        if rule.groups is not None:
+            rows &= raw["group"].isin(rule.groups).fillna(False).to_numpy(bool)
+        rows &= raw["source"].isin([name for name in sources
+                                    if _has_column(raw, name, rule.column)]).to_numpy(bool)
+        at = np.flatnonzero(rows & ~hit)
+        if not len(at):
+            continue
+        values = raw[rule.column].iloc[at]
+        keys = map_distinct(values, normalize)
+        wanted = {normalize(v) for v in rule.values}
+        matched = (keys.isin(wanted) & keys.notna()).to_numpy(bool)
+        if rule.blank:
+            matched = matched | keys.isna().to_numpy(bool)
+        hit[at[matched]] = True
+        detail[at[matched]] = values[matched].map(
+            lambda v, r=rule: _exclusion_detail(r, v)).to_numpy(dtype=object)
+    return hit, detail
+
+
+def _has_column(raw: pd.DataFrame, source: str, column: str) -> bool:
+    info = raw.attrs.get("sources", {}).get(source)
+    return info is None or column in info["columns"]
+
+
+def _exclusion_detail(rule: Exclusion, value) -> str:
+    text = category_text(value)
+    shown = "blank" if normalize(value) is None else f'= "{text}"'
+    return f"{rule.key_path}: {rule.column} {shown}"
+
+
+def _rule_excluded(state: RuleInput) -> None:
+    hit, detail = excluded_rows(state.raw, state.study)
+    state.log.drop(pd.Series(hit, index=state.raw.index), "excluded",
+                   pd.Series(detail, index=state.raw.index))
 
 
 def _rule_no_group(state: RuleInput) -> None:
@@ -1003,6 +1109,8 @@ def _attention_check(raw, study: Study, info: dict, log: _Log, number: int, chec
 
 
 RULES: tuple[Rule, ...] = (
+    Rule("excluded", "excluded", "not part of the study: a cleaning.exclude rule matches",
+         lambda rules: bool(rules.exclude), _rule_excluded),
     Rule("no_group", "no group", "the group_column value is blank or not one of the groups",
          lambda rules: True, _rule_no_group),
     Rule("preview", "preview", "Qualtrics survey previews and test responses",

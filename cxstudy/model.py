@@ -36,8 +36,33 @@ class Source:
     rename: dict[str, str] | None = None  # export header -> the name columns: use
 
 
+def asked_in(waves: tuple[str, ...] | None, wave: str | None) -> bool:
+    """Whether a question asked in ``waves`` (None: every wave) was asked in ``wave``
+    (always, for a study without waves). The one meaning of ``waves:`` in a study file,
+    for items, metrics, estimates, open-ended questions and segments alike."""
+    return waves is None or wave is None or wave in waves
+
+
+class AskedInWaves:
+    """What a question with ``waves`` (None: asked in every wave) can say about a wave."""
+
+    waves: tuple[str, ...] | None
+
+    def asked_in(self, wave: str | None) -> bool:
+        """Whether it was asked in a wave (always, for a study without waves)."""
+        return asked_in(self.waves, wave)
+
+
 @dataclass(frozen=True)
-class Item:
+class SeriesBreak:
+    """A change of scale or wording from ``wave`` on: no change is computed across it."""
+
+    wave: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Item(AskedInWaves):
     """One construct asked of the audiences: ``columns`` maps group -> column."""
 
     id: str
@@ -49,28 +74,35 @@ class Item:
     reverse: bool = False
     importance: str | None = None
     waves: tuple[str, ...] | None = None  # None: asked in every wave
+    series_break: SeriesBreak | None = None  # break: {wave, reason}
 
-    def asked_in(self, wave: str | None) -> bool:
-        """Whether the item was asked in a wave (always, for a study without waves)."""
-        return self.waves is None or wave is None or wave in self.waves
+    def breaks_between(self, from_wave: str, to_wave: str, waves: tuple[str, ...]) -> bool:
+        """Whether the item's series breaks between two waves (of the study's ``waves``,
+        in order): the break's wave is after ``from_wave`` and at or before ``to_wave``."""
+        if self.series_break is None or self.series_break.wave not in waves:
+            return False
+        at = waves.index(self.series_break.wave)
+        return waves.index(from_wave) < at <= waves.index(to_wave)
 
 
 @dataclass(frozen=True)
-class Metric:
+class Metric(AskedInWaves):
     """A CX metric (NPS, CES, CSAT) read from ``columns`` (group -> column)."""
 
     id: str
     kind: str
     columns: dict[str, str]
     scale: str | None = None
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
 
 
 @dataclass(frozen=True)
-class Estimate:
+class Estimate(AskedInWaves):
     """Estimates (0-100) by leaders/staff of the share of customers who agree with ``item``."""
 
     item: str
     columns: dict[str, str]
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
 
     @property
     def id(self) -> str:
@@ -78,7 +110,7 @@ class Estimate:
 
 
 @dataclass(frozen=True)
-class OpenEnded:
+class OpenEnded(AskedInWaves):
     """One open-ended question, asked of the audiences in ``columns``; ``role`` says what
     it asks: strength, problem, competition, next or other."""
 
@@ -86,10 +118,11 @@ class OpenEnded:
     question: str
     columns: dict[str, str]
     role: str = "other"
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
 
 
 @dataclass(frozen=True)
-class Segment:
+class Segment(AskedInWaves):
     """A way to split the audiences (region, channel, tenure): the column each asked
     audience answered it in, an optional recoding of raw values (``map``), a display
     ``order`` and, for numeric columns, ``bins`` cutting them into bands."""
@@ -100,6 +133,7 @@ class Segment:
     map: dict[str, str] | None = None
     order: tuple[str, ...] | None = None
     bins: tuple[float, ...] | None = None
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
 
     def band_names(self) -> list[str]:
         """Names of the bands ``bins`` cut: [a, b) for all but the last, [a, b] for it
@@ -130,6 +164,34 @@ class AttentionCheck:
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """Rows that are not part of the study: those whose ``column`` holds one of
+    ``values`` (compared without case and spacing) or, with ``blank``, nothing; only in
+    ``sources`` (source names) and ``groups`` where given. ``number`` is its position in
+    ``cleaning.exclude``."""
+
+    number: int
+    column: str
+    values: tuple[str, ...] = ()
+    blank: bool = False
+    sources: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+
+    @property
+    def key_path(self) -> str:
+        return f"cleaning.exclude[{self.number}]"
+
+    def applies_to(self, source: Source, groups) -> bool:
+        """Whether the rule can hold rows of a source (of its audiences ``groups``)."""
+        return (self.sources is None or source.name in self.sources) and (
+            self.groups is None or bool(set(self.groups) & set(groups)))
+
+
+MISSING_CATEGORY = "(missing)"
+"""How a weighting margin names the respondents who left its column blank."""
+
+
+@dataclass(frozen=True)
 class Cleaning:
     """Cleaning rules. ``0``/``false`` switches a rule off."""
 
@@ -140,6 +202,7 @@ class Cleaning:
     straightline_min_items: int = 0
     attention_checks: tuple[AttentionCheck, ...] = ()
     unknown_labels: str = "error"
+    exclude: tuple[Exclusion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,23 +313,27 @@ class Study:
             for group, column in item.columns.items():
                 found.append(ColumnMapping(item.id, "item", group, column,
                                            f"items[{i}] ({item.id}).columns.{group}",
-                                           item.scale))
+                                           item.scale, item.waves))
         for metric in self.metrics:
             for group, column in metric.columns.items():
                 found.append(ColumnMapping(metric.id, "metric", group, column,
-                                           f"metrics.{metric.id}.columns.{group}", metric.scale))
+                                           f"metrics.{metric.id}.columns.{group}", metric.scale,
+                                           metric.waves))
         for i, estimate in enumerate(self.estimates):
             for group, column in estimate.columns.items():
                 found.append(ColumnMapping(estimate.id, "estimate", group, column,
-                                           f"estimates[{i}].columns.{group}"))
+                                           f"estimates[{i}].columns.{group}",
+                                           waves=estimate.waves))
         for i, question in enumerate(self.open_ended):
             for group, column in question.columns.items():
                 found.append(ColumnMapping(question.id, "open_ended", group, column,
-                                           f"open_ended[{i}] ({question.id}).columns.{group}"))
+                                           f"open_ended[{i}] ({question.id}).columns.{group}",
+                                           waves=question.waves))
         for i, segment in enumerate(self.segments):
             for group, column in segment.columns.items():
                 found.append(ColumnMapping(segment.id, "segment", group, column,
-                                           f"segments[{i}] ({segment.id}).columns.{group}"))
+                                           f"segments[{i}] ({segment.id}).columns.{group}",
+                                           waves=segment.waves))
         for i, check in enumerate(self.cleaning.attention_checks):
             for group, column in check.columns.items():
                 found.append(ColumnMapping(f"attention_check_{i}", "attention_check", group,
@@ -290,8 +357,9 @@ def groups_of_source(source: Source, groups) -> list[str]:
 
 
 @dataclass(frozen=True)
-class ColumnMapping:
-    """One audience's export column for one response column, and where the study says so."""
+class ColumnMapping(AskedInWaves):
+    """One audience's export column for one response column, and where the study says so;
+    ``waves``: the waves its question was asked in (None: every wave)."""
 
     id: str
     kind: str
@@ -299,3 +367,4 @@ class ColumnMapping:
     column: str
     key_path: str
     scale: str | None = None
+    waves: tuple[str, ...] | None = None

@@ -248,10 +248,13 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
                             for reason, count in reasons.items()])
     sources = source_table(raw, result.log, study)
     kept, rows = int(result.log["kept"].sum()), len(raw)
+    excluded = int(result.log["reason"].eq("excluded").sum())
     del raw  # the exports' cells are not needed past cleaning
     _give_memory_back()
     folder = root / "data" / "processed" / study.slug
-    say(f"{study.slug}: kept {kept:,} of {rows:,} rows ({rows - kept:,} dropped; reasons in "
+    say(f"{study.slug}: kept {kept:,} of {rows:,} rows ("
+        + (f"{excluded:,} excluded as not part of the study, " if excluded else "")
+        + f"{rows - kept - excluded:,} dropped; reasons in "
         f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
     # Both outputs are staged beside their targets and moved into place together, only
     # when the whole run succeeded: a run that fails, or is stopped, at any stage leaves

@@ -407,11 +407,14 @@ THEMES_SHOWN = 15  # a theme chart shows at most this many themes (every one: th
 
 @_literal_text
 def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str,
-               top: int = THEMES_SHOWN) -> Figure:
+               top: int = THEMES_SHOWN) -> Figure | None:
     """Share of each audience's answers mentioning each theme, with Wilson intervals: the
     ``top`` themes most mentioned by any audience where the codebook has more, so that a
-    page costs the themes it shows, not the themes a codebook defines."""
+    page costs the themes it shows, not the themes a codebook defines. None, and no
+    figure, where the table has no row of the question (not asked in the wave shown)."""
     part = themes[themes["question"] == question]
+    if part.empty:
+        return None
     chosen = voices.most_mentioned(part, top)
     defined = part.loc[part["theme"] != voices.UNCODED, "theme"].nunique()
     if len(chosen) < part["theme"].nunique():
@@ -434,7 +437,9 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str,
 @_literal_text
 def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     """Each audience's gap to the reference on one item across the waves (a slope chart),
-    with Newcombe intervals; ``gaps`` is the gap table of every wave."""
+    with Newcombe intervals; ``gaps`` is the gap table of every wave. Where the item's
+    series breaks (``break:``) the line is not drawn across the break, which a dashed
+    line marks."""
     colours = audience_colours(study)
     part = gaps[gaps["item"] == item]
     waves = [w for w in study.waves if w in set(part["wave"])]
@@ -442,15 +447,19 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
     x = np.arange(len(waves))
     offsets = np.linspace(-0.06, 0.06, max(1, len(study.groups) - 1))
+    brk = next((i.series_break for i in study.items if i.id == item), None)
+    cut = waves.index(brk.wave) if brk is not None and brk.wave in waves[1:] else None
+    sides = [x < cut, x >= cut] if cut is not None else [np.ones(len(x), dtype=bool)]
     alt_parts = []
     for position, group in enumerate(study.others):
         rows = part[part["group"] == group].set_index("wave").reindex(waves)
-        shown = rows["gap"].notna().to_numpy()
-        ax.errorbar(x[shown] + offsets[position], 100 * rows["gap"][shown],
-                    yerr=[100 * _spread(rows["gap"] - rows["gap_low"])[shown],
-                          100 * _spread(rows["gap_high"] - rows["gap"])[shown]],
-                    fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
-                    label=f"{group} − {study.reference}")
+        for side, within in enumerate(sides):  # no line joins the two sides of a break
+            shown = rows["gap"].notna().to_numpy() & within
+            ax.errorbar(x[shown] + offsets[position], 100 * rows["gap"][shown],
+                        yerr=[100 * _spread(rows["gap"] - rows["gap_low"])[shown],
+                              100 * _spread(rows["gap_high"] - rows["gap"])[shown]],
+                        fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
+                        label=f"{group} − {study.reference}" if side == 0 else None)
         for wave, xpos, row in zip(waves, x, rows.itertuples(), strict=True):
             if pd.notna(row.gap):
                 ax.annotate(f"{100 * row.gap:+.0f}", (xpos + offsets[position], 100 * row.gap),
@@ -461,12 +470,20 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                 f"{100 * row.gap_high:+.0f}, n = {int(row.n)} vs {int(row.n_ref)})"
                 if pd.notna(row.gap) else "not shown"))
     ax.axhline(0, color="#333333", lw=0.8)
+    broke = ""
+    if cut is not None:
+        ax.axvline(cut - 0.5, color="#555555", lw=1, ls="--")
+        ax.annotate(_wrap(f"break: {brk.reason}", 28), (cut - 0.5, 1), xytext=(4, -4),
+                    xycoords=("data", "axes fraction"), textcoords="offset points",
+                    va="top", fontsize=8, color="#555555")
+        broke = (f" (the series breaks at {brk.wave}: {brk.reason}; the waves on either "
+                 "side are not joined)")
     ax.set_xticks(x, waves)
     ax.set_xlim(-0.4, len(waves) - 0.6)
     ax.set_ylabel(f"Gap to {study.reference}, points ({study.interval_label})")
     ax.set_title(_wrap(text, 60), loc="left")
     fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
-    return _alt(fig, f"Slope chart of the gap on “{text}” across waves: "
+    return _alt(fig, f"Slope chart of the gap on “{text}” across waves{broke}: "
                 + "; ".join(alt_parts))
 
 

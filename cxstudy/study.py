@@ -240,6 +240,7 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
     ctx = sections.Context(base=base, groups=sections.parse_groups(c, data, raw_sources),
                            waves=sections.parse_waves(c, data))
     sources = sections.parse_sources(c, raw_sources, ctx)
+    ctx.sources = sources
     reference = sections.parse_reference(c, data, ctx.groups)
     sections.check_waves(c, sources, ctx.waves, reference,
                          lambda source: groups_of_source(source, ctx.groups))

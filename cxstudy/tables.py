@@ -85,7 +85,10 @@ METRIC_GAPS = _spec(
     "metric_gaps", "one per (metric, audience other than the reference)",
     "metric group reference gap se low high p_value p_adjusted", "kind")
 TRENDS = _spec(
-    "trends", "one per (item, audience other than the reference, consecutive pair of waves)",
+    "trends", "one per (item, audience other than the reference, consecutive pair of waves); "
+    "an item not asked in one of the two waves, or whose series breaks between them "
+    "(items[].break), keeps its row with every estimate blank, suppressed false and a note "
+    "that says why (\"break in series at wave 2016: a neutral answer was added\")",
     "item text dimension group reference from_wave to_wave n_from n_ref_from n_to n_ref_to "
     "gap_from gap_to change change_low change_high p_value p_adjusted top_box_change "
     "top_box_change_low top_box_change_high top_box_ref_change top_box_ref_change_low "
@@ -97,12 +100,14 @@ TRENDS = _spec(
 DIMENSION_TRENDS = _spec(
     "dimension_trends",
     "one per (dimension, audience other than the reference, consecutive pair of waves); "
-    "values are the differences in mean score from the reference",
+    "values are the differences in mean score from the reference; no row for a pair of "
+    "waves across which an item of the dimension breaks (items[].break)",
     "dimension group reference from_wave to_wave value_from value_to change se change_low "
     "change_high p_value p_adjusted suppressed",
     estimates="value_from value_to change se change_low change_high p_value p_adjusted")
 METRIC_TRENDS = _spec(
-    "metric_trends", "one per (metric, audience, consecutive pair of waves)",
+    "metric_trends", "one per (metric, audience, consecutive pair of waves in which the "
+    "metric was asked)",
     "metric kind group from_wave to_wave value_from value_to change se change_low "
     "change_high p_value p_adjusted suppressed",
     estimates="value_from value_to change se change_low change_high p_value p_adjusted")

@@ -117,7 +117,9 @@ def per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFram
 
 def _not_asked(table: pd.DataFrame, study: Study, wave: str) -> pd.DataFrame:
     """Rows of items not asked in the wave say so: blank because not asked, not hidden
-    for privacy."""
+    for privacy. Metrics, estimates, open-ended questions and segments not asked in the
+    wave are absent from its tables (:func:`absent_in_wave`)."""
+    table = absent_in_wave(table, study, wave)
     if "item" not in table.columns:
         return table
     missing = [i.id for i in study.items if not i.asked_in(wave)]
@@ -128,6 +130,27 @@ def _not_asked(table: pd.DataFrame, study: Study, wave: str) -> pd.DataFrame:
         if "note" in table.columns:
             table.loc[rows, "note"] = f"not asked in wave {wave}"
     return table
+
+
+def absent_in_wave(table: pd.DataFrame, study: Study, wave: str) -> pd.DataFrame:
+    """The table without rows of the metrics, estimates, open-ended questions and segments
+    not asked in ``wave`` (their ``waves:``): what was not asked has no row, so no page
+    draws it (a wave's table of an item not asked keeps its rows, blank with a note)."""
+    keys = {"metric": [m for m in study.metrics if not m.asked_in(wave)],
+            "question": [q for q in study.open_ended if not q.asked_in(wave)],
+            "segment": [s for s in study.segments if not s.asked_in(wave)]}
+    drop = np.zeros(len(table), dtype=bool)
+    for column, absent in keys.items():
+        if absent and column in table.columns:
+            drop |= table[column].isin([a.id for a in absent]).to_numpy(dtype=bool)
+    if "estimate" in table.columns and "item" in table.columns:  # calibration
+        absent = [e.item for e in study.estimates if not e.asked_in(wave)]
+        drop |= table["item"].isin(absent).to_numpy(dtype=bool)
+    if not drop.any():
+        return table
+    kept = table[~drop].reset_index(drop=True)
+    kept.attrs = dict(table.attrs)
+    return kept
 
 
 def per_wave_table(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
@@ -204,7 +227,9 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
     and z-test p (the study's correction over the table), and who moved: each audience's
     own change in top-box share (``top_box_change``, ``top_box_ref_change``) with
     Newcombe's interval. An item not asked in one of the two waves is blank with a note;
-    below ``min_group_size`` in any of the four groups, every estimate is blank.
+    so is an item whose series breaks between the two waves (``break:``: a scale or
+    wording that changed), its note naming the break and its reason; below
+    ``min_group_size`` in any of the four groups, every estimate is blank.
 
     Parameters
     ----------
@@ -299,21 +324,30 @@ def _pair_trends(before: LevelCounts, after: LevelCounts, from_wave: str, to_wav
                 "top_box_change_high": moved[1][0], "top_box_ref_change": p[1] - p[3],
                 "top_box_ref_change_low": moved[0][1], "top_box_ref_change_high": moved[1][1],
                 "top_box_from": p[2], "top_box_to": p[0], "top_box_ref_from": p[3],
-                "top_box_ref_to": p[1], "note": _trend_note(items[item_id], from_wave, to_wave),
+                "top_box_ref_to": p[1], "note": _trend_note(items[item_id], from_wave, to_wave,
+                                                   tuple(study.waves)),
             })
     table = pd.DataFrame(rows, columns=[c for c in TRENDS.all_columns if c != "suppressed"])
-    not_asked = table["note"].str.startswith("not asked").to_numpy(dtype=bool)
+    not_asked = table["note"].str.startswith(("not asked", "break")).to_numpy(dtype=bool)
     small = np.column_stack([too_small(table[c], study) for c in
                              ("n_from", "n_ref_from", "n_to", "n_ref_to")]).any(axis=1)
     suppress(table, TRENDS, small | not_asked)
-    table.loc[not_asked, "suppressed"] = False  # blank because not asked, not for privacy
+    table.loc[not_asked, "suppressed"] = False  # blank: not asked / a break, not privacy
     table.loc[small & ~not_asked, "note"] = study.suppression_note(where="in a wave")
     return table
 
 
-def _trend_note(item, from_wave: str, to_wave: str) -> str:
+def _trend_note(item, from_wave: str, to_wave: str, waves: tuple[str, ...]) -> str:
     missing = [w for w in (from_wave, to_wave) if not item.asked_in(w)]
-    return f"not asked in wave {' and '.join(missing)}" if missing else ""
+    if missing:
+        return f"not asked in wave {' and '.join(missing)}"
+    return break_note(item) if item.breaks_between(from_wave, to_wave, waves) else ""
+
+
+def break_note(item) -> str:
+    """How a table says that no change is computed across an item's break."""
+    return (f"break in series at wave {item.series_break.wave}: "
+            f"{item.series_break.reason}")
 
 
 def _changes(table: pd.DataFrame, keys: list[str], value: str, se: str, study: Study,
@@ -352,10 +386,22 @@ def dimension_trends(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
     """How each dimension's difference from the reference changed between consecutive
     waves: ``value_*`` are the mean differences, SE √(SE₁² + SE₂²) of their Welch SEs.
 
-    Takes the :func:`~cxstudy.dimension_gaps` table of a study with waves.
+    Takes the :func:`~cxstudy.dimension_gaps` table of a study with waves. A dimension
+    with an item whose series breaks between two waves (``break:``) has no row for that
+    pair: its mean score is not the same measure on both sides of the break.
     """
-    return _changes(dimensions, ["dimension", "group", "reference"], "mean_diff",
-                    "mean_diff_se", study, DIMENSION_TRENDS)
+    changes = _changes(dimensions, ["dimension", "group", "reference"], "mean_diff",
+                       "mean_diff_se", study, DIMENSION_TRENDS)
+    broken = [(item.dimension, item) for item in study.items if item.series_break]
+    if not broken or changes.empty:
+        return changes
+    across = np.array([any(dimension == row.dimension and item.breaks_between(
+        row.from_wave, row.to_wave, tuple(study.waves)) for dimension, item in broken)
+        for row in changes.itertuples()], dtype=bool)
+    kept = changes[~across].reset_index(drop=True)
+    if across.any() and len(kept):
+        kept["p_adjusted"] = stats.adjust_pvalues(kept["p_value"], study.correction)
+    return kept
 
 
 def metric_trends(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -9,6 +9,11 @@ the audience. Every estimate then uses the weights, with Kish's effective sample
 size :math:`n_{eff} = (\\sum w)^2 / \\sum w^2` in its interval; the design effect is
 :math:`n / n_{eff} = 1 + CV_w^2`.
 
+Respondents who left a margin column blank are a category of their own when the margin
+names ``"(missing)"`` (:data:`~cxstudy.model.MISSING_CATEGORY`) with its target share;
+otherwise they stop the raking, with a message that says so. :func:`margin_problems`
+finds all of this in the exports before a run (``cxstudy validate``).
+
 References
 ----------
 Deming, W. E. & Stephan, F. F. (1940). On a least squares adjustment of a sampled
@@ -24,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import DataError, Problem
+from .model import MISSING_CATEGORY
 from .stats import effective_n
 
 
@@ -53,7 +59,8 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
     frame : pandas.DataFrame
         One row per respondent of the audience, with every margin column.
     margins : dict
-        Column -> {category: target share}; shares of a column sum to 1.
+        Column -> {category: target share}; shares of a column sum to 1. The category
+        ``"(missing)"`` holds the respondents with no value in the column.
     base : ndarray, optional
         Starting (design) weights, positive; default all ones.
     trim : float or None
@@ -71,7 +78,8 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
     ------
     DataError
         A category with a target but no respondent, a respondent whose category has no
-        target (or is blank), non-positive base weights, or no convergence.
+        target (or is blank, without a ``"(missing)"`` target), non-positive base
+        weights, or no convergence.
 
     Examples
     --------
@@ -112,6 +120,24 @@ def rake(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
     return weights, report
 
 
+def margin_problems(frame: pd.DataFrame, margins: dict[str, dict[str, float]], *,
+                    where: str = "weights") -> list[Problem]:
+    """Everything that would stop :func:`rake` in the margins' columns of ``frame``:
+    blanks without a ``"(missing)"`` target, categories without a target share, targets
+    without a respondent. ``cxstudy validate`` asks this of the weighted audience's rows
+    in each wave before anything is cleaned.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"sex": ["F", "M", None]})
+    >>> [p.found for p in margin_problems(frame, {"sex": {"F": 0.5, "M": 0.5}})]
+    ['1 respondent(s) have no value']
+    >>> margin_problems(frame, {"sex": {"F": 0.5, "M": 0.45, "(missing)": 0.05}})
+    []
+    """
+    return _margin_codes(frame, margins, where)[0]
+
+
 def _margin_codes(frame: pd.DataFrame, margins: dict[str, dict[str, float]], where: str
                   ) -> tuple[list[Problem], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Each margin column as category positions and target shares, and every problem
@@ -122,13 +148,17 @@ def _margin_codes(frame: pd.DataFrame, margins: dict[str, dict[str, float]], whe
             problems.append(Problem(f"{where}.margins.{column}", "no such column in the "
                                     "audience's exports", "name a column of the export"))
             continue
-        values = frame[column].map(lambda v: None if pd.isna(v) else str(v).strip())
+        values = frame[column].map(lambda v: None if pd.isna(v) or not str(v).strip()
+                                   else str(v).strip())
         categories = list(targets)
+        if MISSING_CATEGORY in targets:
+            values = values.fillna(MISSING_CATEGORY)
         blank = int(values.isna().sum())
         if blank:
             problems.append(Problem(f"{where}.margins.{column}", f"{blank} respondent(s) have "
-                                    "no value", "fill the column in the export, or add a "
-                                    "category for them with its target share"))
+                                    "no value", "give them a target share as a category of "
+                                    f'their own: "{MISSING_CATEGORY}": SHARE (the shares '
+                                    "still sum to 1), or fill the column in the export"))
         unknown = values[values.notna() & ~values.isin(categories)].value_counts()
         for value, count in unknown.items():
             problems.append(Problem(f"{where}.margins.{column}", f'category "{value}" of '

@@ -67,10 +67,12 @@ Written as a whole: a new folder replaces the old one only when every file is co
 - `responses.parquet`: one row per kept respondent: `respondent_id`, `group`, `weight`
   (1.0 unless weighted), `source`, `source_row`, `wave` (when sources name waves), one
   column per item (nullable small-integer codes 1..k, reversed where the item says so),
-  metric, estimate and open-ended question (text, personal data masked), and the columns
-  raking used.
+  metric, estimate and open-ended question (text, personal data masked; blank in the
+  waves a question was not asked in), and the columns raking used.
 - `cleaning_log.csv`: one row per input row: `source, source_row, respondent_id, group,
-  kept, reason, detail`; rows in = rows kept + rows dropped.
+  kept, reason, detail`; rows in = rows kept + rows dropped + rows excluded (reason
+  `excluded`: not part of the study by a `cleaning.exclude` rule, which the detail names,
+  e.g. `cleaning.exclude[0]: Employment = "Self-employed"`).
 - `sources.csv`: one row per export: `source, file, format, audience, rows, kept`.
 
 ## The report: `reports/<slug>/`
@@ -92,6 +94,12 @@ over every test in the table. A table is written when the study has what it need
 **Suppression.** Where a row rests on fewer than `min_group_size` respondents, every
 column listed as *blanked when suppressed* is empty and `suppressed` is true; the counts
 of respondents (`n`) stay so that a reader sees why.
+
+**Questions asked in some waves only** (`waves:` on an item, metric, estimate, open-ended
+question or segment). An item not asked in a wave keeps its rows in that wave, blank, with
+`suppressed` false and the note "not asked in wave …"; a metric, estimate, open-ended
+question or segment not asked in a wave has no row in that wave's tables (so no page
+draws it), and no change is computed for it between waves.
 """
 
 

@@ -983,3 +983,58 @@ def test_aliased_answers_are_kept_and_every_row_is_accounted_for(tmp_path):
     leaders = result.cleaning.responses.query("group == 'leadership'")
     assert leaders["excellent"].tolist() == [5, 4, 2, 4, 4]
     assert log["detail"].str.contains("aliases").sum() == 2
+
+
+# issue 25: what a study file says about exports it must not change
+
+
+@pytest.mark.parametrize("spec, said", [
+    ({"cleaning": {"exclude": [{"column": "Employment", "values": ["Self-employed"]}]}},
+     'leaders.csv (cleaning.exclude[0]): no column "Employment"'),
+    ({"cleaning": {"exclude": [{"column": "Q1", "blank": True, "groups": ["staff"]}]}},
+     "cleaning.exclude[0].groups: 'staff' is not an audience"),
+    ({"waves": ["2025", "2026"],
+      "items": [{"id": "excellent", "text": "x", "scale": "agree5", "column": "Q1",
+                 "break": {"wave": "2017", "reason": "a neutral answer was added"}}]},
+     "items[0] (excellent).break.wave: '2017' is not in waves"),
+    ({"open_ended": [{"id": "why", "question": "Why?", "column": "Why", "waves": ["2026"]}]},
+     "open_ended[0].waves: given, but the study has no waves"),
+    ({"weights": {"group": "customers", "margins": {"Q1": {"Agree": 0.5, "Disagree": 0.45,
+                                                           "": 0.05}}}},
+     'weights.margins.Q1: a category named \'\' (a string); name the respondents who left '
+     'Q1 blank "(missing)"'),
+    ({"weights": {"group": "customers", "margins": {"Q1": {"Agree": 0.5, "Disagree": 0.4,
+                                                           "Neither": 0.1}}}},
+     "weights.margins.Q1.Neither: no respondent in this category"),
+])
+def test_validate_finds_what_the_study_file_says_of_the_exports_before_a_run(
+        tmp_path, capsys, spec, said):
+    path = small_project(tmp_path, **spec)
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    raw_before = {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")}
+    with pytest.raises(CxStudyError):  # and run refuses with the same problem, first
+        cx.run(path, report=False)
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")} == raw_before
+    assert not (tmp_path / "data" / "processed").exists()
+
+
+def test_a_blank_audience_that_is_not_part_of_the_study_is_excluded_not_an_audience(tmp_path):
+    """350 non-viewers with no answers appeared in every table: excluded, they are in the
+    log and on no page."""
+    rows = "Seen,Q1\n" + "Yes,Agree\nYes,Disagree\n" * 5 + ",\n" * 350
+    (tmp_path / "studies").mkdir()
+    (tmp_path / "all.csv").write_text(rows, encoding="utf-8")
+    (tmp_path / "leaders.csv").write_text("Q1\n" + "Agree\n" * 6, encoding="utf-8")
+    spec = minimal_study(sources=[{"path": "../leaders.csv", "group": "leadership"},
+                                  {"path": "../all.csv", "group": "customers"}],
+                         cleaning={"exclude": [{"column": "Seen", "blank": True,
+                                                "sources": ["../all.csv"]}]})
+    path = tmp_path / "studies" / "study.yml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    study = cx.load_study(path)
+    result = cx.clean(cx.read_sources(study), study)
+    assert result.log["reason"].eq("excluded").sum() == 350
+    assert result.log["kept"].sum() == 16 and len(result.log) == 366
+    assert cx.gap_table(result.responses, study)["n_ref"].tolist() == [10]

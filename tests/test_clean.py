@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
-from cxstudy.clean import REASONS, clean
+from cxstudy.clean import REASONS, RULES, clean
 from cxstudy.exceptions import DataError, StudyFileError
 
 from .conftest import (
@@ -268,3 +268,94 @@ def test_texts_of_categories_are_the_texts_of_their_rows():
                   pd.Series(["b", None, "a", "c", "b"], dtype="str")):
         expected = piece.astype("string").iloc[at].reset_index(drop=True)
         pd.testing.assert_series_equal(_texts_at(piece, at), expected)
+
+
+# ---------------------------------------------------------------------------
+# cleaning.exclude: rows that are not part of the study (issue 25)
+
+
+STAFF = [["id", "Employment", "SeenFilm", "Q1"],
+         ["S1", "Employee", "Yes", "Agree"],
+         ["S2", " self-EMPLOYED ", "Yes", "Agree"],       # case and spaces do not matter
+         ["S3", "Employee", "", "Disagree"],              # blank
+         ["S4", "Employee", "   ", "Agree"],             # spaces only: blank too
+         ["S5", "Self-employed", "", "Agreed"],           # excluded: its odd answer no error
+         ["S1", "Employee", "Yes", "Agree"]]              # a repeat of S1: a duplicate
+VIEWERS = [["id", "SeenFilm", "Q1"], ["C1", "Yes", "Agree"], ["C2", "", "Disagree"],
+           ["C3", "Yes", "Disagree"], ["C1", "", "Agree"]]  # C1 again, but excluded
+
+
+def excluding(tmp_path, rules, staff=STAFF):
+    return build(tmp_path, staff, VIEWERS, cleaning={"exclude": rules})
+
+
+PLAIN_STAFF = [[*row[:3], "Agree" if row[3] == "Agreed" else row[3]] for row in STAFF]
+
+
+def test_excluded_rows_are_logged_with_their_rule_before_any_other_rule(tmp_path):
+    study, raw = excluding(tmp_path, [
+        {"column": "Employment", "values": ["Self-employed"], "groups": ["leadership"]},
+        {"column": "SeenFilm", "blank": True}])
+    result = clean(raw, study)
+    assert_log_accounts_for_every_row(raw, result)
+    log = result.log.set_index(["source", "source_row"])
+    assert log.loc[("leaders", 2), "detail"] == \
+        'cleaning.exclude[0]: Employment = "self-EMPLOYED"'
+    assert log.loc[("leaders", 3), "detail"] == "cleaning.exclude[1]: SeenFilm blank"
+    assert log.loc[("leaders", 4), "reason"] == "excluded"
+    assert log.loc[("leaders", 5), "detail"].startswith("cleaning.exclude[0]")  # the first rule
+    assert log.loc[("leaders", 6), "reason"] == "duplicate"
+    assert log.loc[("customers", 4), "reason"] == "excluded"   # not a duplicate of C1
+    assert log.loc[("customers", 1), "kept"] and log.loc[("customers", 3), "kept"]
+    reasons = result.log["reason"].replace("", "kept").value_counts().to_dict()
+    assert reasons == {"excluded": 6, "kept": 3, "duplicate": 1}  # rows in: 10
+    assert sorted(result.responses["respondent_id"]) == ["C1", "C3", "S1"]
+    assert RULES[0].reason == "excluded"
+
+
+def test_an_exclusion_only_where_its_sources_and_groups_say(tmp_path):
+    study, raw = excluding(tmp_path, [{"column": "SeenFilm", "blank": True,
+                                       "sources": ["customers.csv"]}], PLAIN_STAFF)
+    log = clean(raw, study).log
+    assert log.loc[log["reason"] == "excluded", "respondent_id"].tolist() == ["C2", "C1"]
+    study, raw = excluding(tmp_path, [{"column": "SeenFilm", "values": "Yes",
+                                       "groups": ["customers"]}], PLAIN_STAFF)
+    log = clean(raw, study).log
+    assert log.loc[log["reason"] == "excluded", "respondent_id"].tolist() == ["C1", "C3"]
+
+
+def test_an_exclusion_on_a_column_an_export_lacks_is_a_problem_unless_restricted(tmp_path):
+    study, raw = excluding(tmp_path, [{"column": "Employment", "values": ["Self-employed"]}])
+    with pytest.raises(StudyFileError) as caught:
+        clean(raw, study)
+    assert ('customers.csv (cleaning.exclude[0]): no column "Employment"; check the spelling, '
+            "or restrict the rule to the exports that have it") in str(caught.value)
+    for restricted in ({"groups": ["leadership"]}, {"sources": ["leaders"]}):
+        study, raw = excluding(tmp_path, [{"column": "Employment",
+                                           "values": ["Self-employed"], **restricted}],
+                               PLAIN_STAFF)
+        assert clean(raw, study).log["reason"].eq("excluded").sum() == 2
+
+
+def test_raw_exports_are_only_read_when_rows_are_excluded(tmp_path):
+    study, raw = excluding(tmp_path, [{"column": "SeenFilm", "blank": True}])
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")}
+    clean(raw, study)
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.csv")} == before
+
+
+def test_excluding_the_rows_whose_audience_is_blank_needs_no_group_map_entry(tmp_path):
+    write(tmp_path / "all.csv", [["id", "Watched", "Q1"], ["1", "viewer", "Agree"],
+                                 ["2", "", ""], ["3", "lead", "Agree"], ["4", "", ""],
+                                 ["5", "viewer", "Disagree"]])
+    spec = minimal_study(sources=[{"path": "all.csv", "group_column": "Watched",
+                                   "group_map": {"viewer": "customers",
+                                                 "lead": "leadership"}}])
+    study = cx.load_study(spec, base_dir=tmp_path)
+    with pytest.raises(StudyFileError, match="group_map maps no blank value"):
+        clean(cx.read_sources(study), study)
+    spec["cleaning"] = {"exclude": [{"column": "Watched", "blank": True}]}
+    study = cx.load_study(spec, base_dir=tmp_path)
+    result = clean(cx.read_sources(study), study)
+    assert result.log["reason"].tolist() == ["", "excluded", "", "excluded", ""]
+    assert len(result.responses) == 3

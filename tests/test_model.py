@@ -87,3 +87,19 @@ def test_the_other_audiences_and_the_suppression_note_are_the_studys():
     assert study.suppression_note(3) == "suppressed: fewer than 7 respondents (n = 3)"
     assert study.suppression_note(where="in a wave") == (
         "suppressed: fewer than 7 respondents in a wave")
+
+
+def test_one_meaning_of_asked_in_a_wave_and_of_a_break():
+    from cxstudy.model import Metric, OpenEnded, SeriesBreak, asked_in
+
+    assert asked_in(None, "2025") and asked_in(("2026",), None)
+    assert not asked_in(("2026",), "2025") and asked_in(("2026",), "2026")
+    metric = Metric("nps", "nps", {"c": "Q"}, waves=("2026",))
+    question = OpenEnded("why", "Why?", {"c": "W"}, waves=("2025",))
+    assert (metric.asked_in("2025"), question.asked_in("2025")) == (False, True)
+    item = Item("leave", "Leave?", "s", {"c": "L"}, series_break=SeriesBreak("2026", "x"))
+    waves = ("2025", "2026", "2027")
+    assert item.breaks_between("2025", "2026", waves)
+    assert item.breaks_between("2025", "2027", waves)  # 2026 held no responses: it spans it
+    assert not item.breaks_between("2026", "2027", waves)
+    assert not Item("same", "S", "s", {"c": "L"}).breaks_between("2025", "2026", waves)

@@ -108,3 +108,43 @@ def test_distribution_bars_of_nobody_large_enough_say_so():
         assert not fig.axes[0].patches  # no bar
     finally:
         plt.close(fig)
+
+
+def test_no_theme_chart_for_a_question_not_asked_in_the_wave_shown(tmp_path):
+    """A question asked in another wave has no rows in this wave's themes: no figure, not
+    an empty one."""
+    import pandas as pd
+
+    from cxstudy.tables import THEMES
+
+    study = make_study()
+    before = plt.get_fignums()
+    assert plots.theme_dots(pd.DataFrame(columns=THEMES.all_columns), study, "why",
+                            title="Why?") is None
+    assert plt.get_fignums() == before
+
+
+def test_the_slope_chart_is_not_joined_across_a_break():
+    import pandas as pd
+
+    from cxstudy.model import SeriesBreak
+
+    study = make_study(groups=("a", "ref"))
+    item = study.items[0]
+    study = study.__class__(**{**study.__dict__, "waves": ("2015", "2016"), "items": (
+        item.__class__(**{**item.__dict__, "series_break": SeriesBreak("2016", "a neutral "
+                                                                       "answer was added")}),)})
+    gaps = pd.DataFrame({"wave": ["2015", "2016"], "item": "q", "text": "Leave?",
+                         "group": "a", "gap": [0.3, 0.1], "gap_low": [0.2, 0.0],
+                         "gap_high": [0.4, 0.2], "n": 30, "n_ref": 40})
+    fig = plots.gap_slopes(gaps, study, "q")
+    drawn = [line.get_xdata() for line in fig.axes[0].get_lines()
+             if line.get_marker() == "o"]
+    assert len(drawn) == 2 and all(len(x) == 1 for x in drawn)  # one wave each side
+    assert "the series breaks at 2016: a neutral answer was added" in fig.cx_alt
+    plt.close(fig)
+    unbroken = plots.gap_slopes(gaps, make_study(groups=("a", "ref")).__class__(
+        **{**study.__dict__, "items": (item,)}), "q")
+    assert [len(line.get_xdata()) for line in unbroken.axes[0].get_lines()
+            if line.get_marker() == "o"] == [2]
+    plt.close(unbroken)

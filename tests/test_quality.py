@@ -81,3 +81,30 @@ def test_missing_shares_leave_out_an_audience_below_the_minimum():
     assert list(shares.columns) == ["a", "ref"] and list(shares.index) == ["q1", "q2"]
     assert shares.to_numpy().ravel() == pytest.approx([0.25, 0.0, 0.5, 1 / 3])
     assert quality.weights_display(responses, study).empty  # no weights, nothing to show
+
+
+def test_excluded_rows_are_counted_apart_from_dropped_ones():
+    """Rows in = kept + dropped + excluded, on the data-quality page's table and line."""
+    from cxstudy.report import quality_line
+
+    log = pd.DataFrame({
+        "source": ["s"] * 7, "source_row": range(1, 8), "respondent_id": list("abcdefg"),
+        "group": ["staff"] * 4 + ["customers"] * 2 + [None],
+        "kept": [True, False, False, True, True, False, False],
+        "reason": ["", "excluded", "duplicate", "", "", "excluded", "excluded"],
+        "detail": ["", "cleaning.exclude[0]: Employment = \"Self-employed\"", "same id", "",
+                   "", "cleaning.exclude[1]: SeenFilm blank", "cleaning.exclude[1]: "
+                   "SeenFilm blank"]})
+    study = make_study(groups=("staff", "customers"))
+    table = quality.rows_by_rule(log, study)
+    assert list(table.index) == ["excluded", "duplicate", "kept", "all rows"]  # rule order
+    assert table.loc["excluded"].tolist() == [1, 1, 1, 3]
+    assert table.loc["all rows", "all rows"] == 7 == sum(table.loc[["excluded", "duplicate",
+                                                                    "kept"], "all rows"])
+    sources = pd.DataFrame({"rows": [7], "kept": [3]})
+    assert quality_line(quality.dropped_by_reason(log), sources) == (
+        "7 responses read from 1 export(s); 3 kept, 3 excluded as not part of the study "
+        "(cleaning.exclude), 1 dropped (1 duplicate).")
+    assert quality_line(quality.dropped_by_reason(log[log["reason"] != "duplicate"]),
+                        sources.assign(rows=6)).endswith("3 excluded as not part of the "
+                                                         "study (cleaning.exclude).")

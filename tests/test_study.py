@@ -164,3 +164,123 @@ def test_rename_is_checked(rename, said):
         assert source.rename == {"Q1 old": "Q1"}
         return
     assert any(p.startswith(said) for p in problems_of(study)), problems_of(study)
+
+
+# issue 25: waves: on every question, break:, cleaning.exclude, a margin's (missing)
+
+
+def _two_waves(**extra) -> dict:
+    from .conftest import wave_sources
+
+    return wave_sources(**extra)
+
+
+def test_waves_has_the_same_meaning_on_every_kind_of_question(tmp_path):
+    spec = _two_waves(
+        metrics={"nps": {"column": "NPS", "waves": ["2026"]}},
+        estimates=[{"item": "excellent", "column": "Est", "waves": "2026"}],
+        open_ended=[{"id": "better", "question": "What could we do better?",
+                     "column": "Better", "waves": ["2026"]}],
+        segments=[{"id": "region", "column": "Region", "waves": ["2025"]}])
+    study = cx.load_study(spec, base_dir=tmp_path)
+    asked = {"nps": study.metrics[0], "estimate": study.estimates[0],
+             "better": study.open_ended[0], "region": study.segments[0]}
+    assert {k: (q.asked_in("2025"), q.asked_in("2026")) for k, q in asked.items()} == {
+        "nps": (False, True), "estimate": (False, True), "better": (False, True),
+        "region": (True, False)}
+    assert all(q.asked_in(None) for q in asked.values())  # a study without waves
+    by_id = {(m.id, m.group): m.waves for m in study.mappings()}
+    assert by_id[("better", "customers")] == ("2026",) and by_id[("excellent", "leadership")] \
+        is None
+
+
+def test_waves_of_a_question_are_checked_like_items(tmp_path):
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(_two_waves(open_ended=[
+            {"id": "better", "question": "Q", "column": "B", "waves": ["2027"]},
+            {"id": "worse", "question": "Q", "column": "W", "waves": []}]), base_dir=tmp_path)
+    text = str(caught.value)
+    assert "open_ended[0].waves: '2027' is not in waves" in text
+    assert "open_ended[1].waves: empty list" in text
+    with pytest.raises(StudyFileError, match=r"metrics.nps.waves: given, but the study has "
+                       "no waves"):
+        cx.load_study(minimal_study(metrics={"nps": {"column": "N", "waves": ["2026"]}}),
+                      base_dir=tmp_path)
+
+
+def test_a_break_in_an_items_series(tmp_path):
+    item = {**minimal_study()["items"][0],
+            "break": {"wave": 2026, "reason": "a neutral answer was added"}}
+    study = cx.load_study(_two_waves(items=[item]), base_dir=tmp_path)
+    brk = study.items[0].series_break
+    assert (brk.wave, brk.reason) == ("2026", "a neutral answer was added")
+    assert study.items[0].breaks_between("2025", "2026", study.waves)
+    assert not study.items[0].breaks_between("2026", "2026", study.waves)
+
+
+@pytest.mark.parametrize("brk, found", [
+    ({"wave": "2027", "reason": "x"}, "break.wave: '2027' is not in waves"),
+    ({"wave": "2025", "reason": "x"}, "break.wave: '2025' is the first wave"),
+    ({"wave": "2026"}, "break.reason: missing"),
+    ({"wave": "2026", "reason": "  "}, "break.reason: empty"),
+    ({"reason": "x"}, "break.wave: found nothing"),
+    ({"wave": "2026", "reason": "x", "when": 1}, "break.when: unknown key"),
+    ("2026", "break: found '2026' (a string); expected a mapping"),
+])
+def test_a_break_names_a_later_wave_and_a_reason(tmp_path, brk, found):
+    item = {**minimal_study()["items"][0], "break": brk}
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(_two_waves(items=[item]), base_dir=tmp_path)
+    assert f"items[0] (excellent).{found}" in str(caught.value)
+
+
+def test_a_break_in_a_wave_the_item_was_not_asked_in_is_refused(tmp_path):
+    item = {**minimal_study()["items"][0], "waves": ["2025"],
+            "break": {"wave": "2026", "reason": "x"}}
+    with pytest.raises(StudyFileError, match=r"break.wave: the item was not asked in wave "
+                       "'2026'"):
+        cx.load_study(_two_waves(items=[item]), base_dir=tmp_path)
+
+
+def test_exclusion_rules(tmp_path):
+    study = cx.load_study(minimal_study(cleaning={"exclude": [
+        {"column": "Employment", "values": ["Self-employed"], "groups": ["leadership"]},
+        {"column": "SeenFilm", "blank": True, "sources": ["customers.csv"]},
+        {"column": 2016, "values": "No"}]}), base_dir=tmp_path)
+    first, second, third = study.cleaning.exclude
+    assert (first.column, first.values, first.blank, first.groups, first.sources) == (
+        "Employment", ("Self-employed",), False, ("leadership",), None)
+    assert second.blank and second.sources == ("customers",)  # a path names its source
+    assert (third.column, third.values, third.key_path) == ("2016", ("No",),
+                                                             "cleaning.exclude[2]")
+
+
+@pytest.mark.parametrize("rule, found", [
+    ({"values": ["x"]}, "cleaning.exclude[0].column: missing"),
+    ({"column": "E"}, "cleaning.exclude[0]: neither values nor blank"),
+    ({"column": "E", "blank": "yes"}, "cleaning.exclude[0].blank: found 'yes'"),
+    ({"column": "E", "blank": True, "groups": ["staf"]},
+     "cleaning.exclude[0].groups: 'staf' is not an audience"),
+    ({"column": "E", "blank": True, "sources": ["leader"]},
+     "cleaning.exclude[0].sources: 'leader' is not a source (did you mean \"leaders\"?)"),
+    ({"column": "E", "values": [["a"]]}, "cleaning.exclude[0].values: found a list"),
+    ({"column": "E", "values": []}, "cleaning.exclude[0].values: empty list"),
+    ({"column": "E", "blank": True, "sources": []}, "cleaning.exclude[0].sources: empty list"),
+    ({"column": "E", "blank": True, "where": 1}, "cleaning.exclude[0].where: unknown key"),
+])
+def test_an_exclusion_rule_says_what_it_cannot_use(tmp_path, rule, found):
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(minimal_study(cleaning={"exclude": [rule]}), base_dir=tmp_path)
+    assert found in str(caught.value)
+
+
+def test_a_margin_names_blank_answers_missing_and_never_the_empty_string(tmp_path):
+    weights = {"group": "customers", "margins": {"Gender": {"Female": 0.5, "Male": 0.45,
+                                                            "(missing)": 0.05}}}
+    study = cx.load_study(minimal_study(weights=weights), base_dir=tmp_path)
+    assert study.weights.margins["Gender"]["(missing)"] == 0.05
+    weights["margins"]["Gender"] = {"Female": 0.5, "Male": 0.45, "": 0.05}
+    with pytest.raises(StudyFileError) as caught:
+        cx.load_study(minimal_study(weights=weights), base_dir=tmp_path)
+    assert ("weights.margins.Gender: a category named '' (a string); name the respondents "
+            'who left Gender blank "(missing)"') in str(caught.value)

@@ -13,6 +13,7 @@ from scipy import stats as sps
 
 import cxstudy as cx
 from cxstudy import stats
+from cxstudy.exceptions import StudyFileError
 from cxstudy.waves import change_z_test, mover_interval, trend_table
 
 from .conftest import ROOT, minimal_study, wave_sources
@@ -226,3 +227,163 @@ def test_the_new_study_template_shows_waves_and_loads_with_them(tmp_path):
     (tmp_path / "acme.yml").write_text(uncommented, encoding="utf-8")
     study = cx.load_study(tmp_path / "acme.yml")
     assert study.waves == ("2026",) and {s.wave for s in study.sources} == {"2026"}
+
+
+
+# ---------------------------------------------------------------------------
+# questions asked in some waves only; a break in an item's series (issue 25)
+
+
+TRACKER = ROOT / "tests" / "fixtures" / "tracker" / "studies" / "tracker.yml"
+
+
+@pytest.fixture(scope="module")
+def tracker():
+    """The two-wave workplace tracker fixture, read and cleaned (no pages)."""
+    return cx.analyze(TRACKER)
+
+
+def one_wave_questions(tmp_path):
+    """The two-wave study with an open question and an NPS asked in 2026 only: the 2025
+    exports have no such columns."""
+    two_wave_study(tmp_path)
+    frame = pd.read_csv(tmp_path / "c26.csv")
+    frame.assign(Better=["slow phone line"] * 120 + [""] * 80, NPS=[9] * 150 + [3] * 50
+                 ).to_csv(tmp_path / "c26.csv", index=False)
+    frame = pd.read_csv(tmp_path / "l26.csv")
+    frame.assign(Better="the phone line", NPS=10).to_csv(tmp_path / "l26.csv", index=False)
+    spec = wave_sources(open_ended=[{"id": "better", "question": "What could be better?",
+                                     "column": "Better", "waves": ["2026"]}],
+                        metrics={"nps": {"column": "NPS", "waves": ["2026"]}})
+    for source in spec["sources"]:
+        if source["group"] == "customers":
+            source["id_column"] = "id"
+    return spec
+
+
+def test_a_question_asked_in_one_wave_needs_no_column_in_the_other(tmp_path):
+    spec = one_wave_questions(tmp_path)
+    study = cx.load_study(spec, base_dir=tmp_path)
+    raw = cx.read_sources(study)
+    assert "Better" not in raw.attrs["sources"]["c25"]["columns"]
+    responses = cx.clean(raw, study).responses
+    assert responses.loc[responses["wave"] == "2025", ["better", "nps"]].isna().all().all()
+    assert responses.loc[responses["wave"] == "2026", "nps"].notna().all()
+    metrics = cx.metric_table(responses, study)
+    assert set(metrics["wave"]) == {"2026"}  # absent, not a blank row, in 2025
+    assert cx.metric_gaps(responses, study)["wave"].eq("2026").all()
+    res = cx.analyze(study)
+    assert res.metric_trends.empty  # asked in one wave: no change to compute
+    # without waves: on the 2025 export, the column is required
+    spec["metrics"]["nps"].pop("waves")
+    study = cx.load_study(spec, base_dir=tmp_path)
+    with pytest.raises(StudyFileError, match=r'c25.csv \(customers\): no column "NPS"'):
+        cx.clean(cx.read_sources(study), study)
+
+
+def test_the_tables_of_a_wave_have_no_rows_of_what_it_did_not_ask(tmp_path):
+    from cxstudy.waves import absent_in_wave
+
+    study = cx.load_study(one_wave_questions(tmp_path), base_dir=tmp_path)
+    table = pd.DataFrame({"question": ["better", "better"], "metric": ["nps", "x"]})
+    assert absent_in_wave(table, study, "2026").equals(table)
+    assert absent_in_wave(table, study, "2025").empty
+
+
+def test_no_change_is_computed_across_a_break(tmp_path):
+    two_wave_study(tmp_path)
+    item = {**minimal_study()["items"][0], "break": {"wave": "2026",
+                                                     "reason": "a neutral answer was added"}}
+    spec = wave_sources(items=[item, {**item, "id": "same", "break": None}])
+    for source in spec["sources"]:
+        if source["group"] == "customers":
+            source["id_column"] = "id"
+    study = cx.load_study(spec, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    trends = trend_table(responses, study).set_index("item")
+    broken, same = trends.loc["excellent"], trends.loc["same"]
+    assert broken["note"] == "break in series at wave 2026: a neutral answer was added"
+    assert not broken["suppressed"]
+    assert broken[["gap_from", "gap_to", "change", "p_value", "p_adjusted"]].isna().all()
+    assert same["change"] == pytest.approx(-0.4)  # the same data, no break: computed
+    # Holm over the family of computed changes only: one p-value, unadjusted
+    assert same["p_adjusted"] == pytest.approx(same["p_value"])
+    gaps = cx.gap_table(responses, study).set_index(["wave", "item"])
+    assert gaps.loc[("2025", "excellent"), "gap"] == pytest.approx(0.6)  # each wave stands
+
+
+def test_the_trends_page_says_which_items_break_and_why(tmp_path):
+    from cxstudy.report import break_sentences
+
+    two_wave_study(tmp_path)
+    item = {**minimal_study()["items"][0], "text": "Is leave *easy*?",
+            "break": {"wave": "2026", "reason": "a neutral answer was added"}}
+    study = cx.load_study(wave_sources(items=[item]), base_dir=tmp_path)
+    assert break_sentences(study, ["2025", "2026"]) == [
+        "No change is computed for “Is leave \\*easy\\*?” from 2025 to 2026: its series "
+        "breaks at 2026 (a neutral answer was added), so the two waves do not measure the "
+        "same thing."]
+    assert break_sentences(study, ["2026"]) == []   # one wave held: nothing to say
+    assert break_sentences(cx.load_study(wave_sources(), base_dir=tmp_path),
+                           ["2025", "2026"]) == []
+
+
+def test_the_tracker_two_waves_end_to_end(tracker):
+    """The fixture of issue 25: a 4-point item that gained a neutral point, a question and
+    a metric asked in 2016 only, exclusions, staff weighted with blank genders."""
+    res = tracker
+    log = res.log
+    assert len(log) == 208 and log["kept"].sum() + (~log["kept"]).sum() == 208
+    assert log.loc[~log["kept"], "reason"].eq("excluded").all()
+    assert log["detail"].str.startswith("cleaning.exclude[0]: Employment").sum() == 16
+    assert set(res.themes["wave"]) == {"2016"} and set(res.metrics["wave"]) == {"2016"}
+    leave = res.trends.set_index("item").loc["leave"]
+    assert leave["note"].startswith("break in series at wave 2016")
+    assert pd.isna(leave["change"]) and pd.notna(res.trends.set_index("item").loc[
+        "proud", "change"])
+    assert res.dimension_trends.empty  # Overall holds the broken item
+    staff = res.responses[res.responses["group"] == "staff"]
+    shares = staff.groupby([staff["wave"], staff["Gender"].fillna("(missing)")])[
+        "weight"].sum() / staff.groupby("wave")["weight"].sum()
+    assert shares.loc["2016"].to_dict() == pytest.approx(
+        {"Female": 0.50, "Male": 0.45, "(missing)": 0.05}, abs=1e-6)
+
+
+def test_the_tracker_report_says_what_it_did_with_the_exports(tmp_path):
+    """The tracker run end to end (pages and all): the exports are only read; the Trends
+    page names the break, data quality counts the excluded rows apart, the Voices page
+    shows the question asked in 2016."""
+    import hashlib
+    import html
+
+    exports = sorted((TRACKER.parents[1] / "data" / "raw" / "tracker").glob("*.csv"))
+
+    def digests():
+        return [hashlib.sha256(p.read_bytes()).hexdigest() for p in exports]
+
+    before = digests()
+    result = cx.run(TRACKER, out=tmp_path, notebook_jobs=1)
+    assert digests() == before and len(exports) == 4
+    log = result.cleaning.log
+    assert result.rows_in == 208 == log["kept"].sum() + log["reason"].ne("").sum()
+    pages = {name: html.unescape((result.report_dir / f"{name}.html").read_text())
+             for name in ("trends", "data_quality", "voices", "index")}
+    assert "its series breaks at 2016 (a neutral answer was added)" in pages["trends"]
+    assert "break in series at wave 2016: a neutral answer was added" in pages["trends"]
+    assert "180 kept, 28 excluded as not part of the study" in pages["data_quality"]
+    assert 'cleaning.exclude[0]: Employment = "Self-employed"' in pages["data_quality"]
+    assert "What should we improve?" in pages["voices"]
+    assert "enps" in pages["index"]
+
+
+def test_the_voices_page_says_which_questions_the_wave_did_not_ask(tmp_path):
+    from cxstudy.report import absent_questions_note
+
+    spec = one_wave_questions(tmp_path)
+    spec["open_ended"].append({"id": "why", "question": "Why *that*?", "column": "Q1"})
+    study = cx.load_study(spec, base_dir=tmp_path)
+    assert absent_questions_note(study, "2025") == (
+        "Not asked in wave 2025, so not on this page: “What could be better?” (asked in "
+        "2026).")
+    assert absent_questions_note(study, "2026") == ""
+    assert absent_questions_note(study, None) == ""

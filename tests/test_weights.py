@@ -118,7 +118,7 @@ def test_weighted_study_end_to_end():
 def test_weight_targets_must_sum_to_one_and_categories_must_exist():
     with pytest.raises(StudyFileError, match=r"shares sum to 0\.9"):
         weighted_example(margins={"Region": {"North": 0.4, "South": 0.5}})
-    with pytest.raises(DataError) as caught:
+    with pytest.raises(StudyFileError) as caught:  # found in the exports before cleaning
         weighted_example(margins={"Region": {"North": 0.4, "South": 0.3, "East": 0.2,
                                              "Mars": 0.1}})
     assert 'category "West"' in str(caught.value)
@@ -145,3 +145,72 @@ def test_design_weight_column_from_the_export(tmp_path):
     assert customers["weight"].tolist() == pytest.approx([1.0, 0.5, 0.5, 2.0])  # mean 1
     row = cx.gap_table(responses, study).iloc[0]
     assert row["top_box_ref"] == pytest.approx(3.5 / 4)
+
+
+# ---------------------------------------------------------------------------
+# blanks in a margin column (issue 25)
+
+
+def test_blank_answers_are_the_missing_category_raked_like_any_other():
+    """Raking with a "(missing)" target is raking with the blanks as a category of their
+    own: checked against raking the filled-in frame, and against the hand-solved case."""
+    frame = pd.DataFrame({"sex": ["M"] * 6 + [None] * 4, "age": list("YYYYOOYOOO")})
+    filled = frame.assign(sex=frame["sex"].fillna("blank"))
+    targets = {"sex": {"M": 0.5, "(missing)": 0.5}, "age": {"Y": 0.4, "O": 0.6}}
+    weights, _ = rake(frame, targets, trim=None, tolerance=1e-10)
+    same, _ = rake(filled, {"sex": {"M": 0.5, "blank": 0.5}, "age": targets["age"]},
+                   trim=None, tolerance=1e-10)
+    assert weights == pytest.approx(same)
+    expected = [3 / 4] * 4 + [1.0] * 2 + [1.0] + [4 / 3] * 3   # the hand-computed case
+    assert weights == pytest.approx(expected, abs=1e-7)
+    # spaces only are blank too
+    assert rake(frame.assign(sex=frame["sex"].fillna("  ")), targets, trim=None,
+                tolerance=1e-10)[0] == pytest.approx(expected, abs=1e-7)
+
+
+def test_blanks_without_a_missing_target_say_how_to_name_them():
+    frame = pd.DataFrame({"sex": ["F", "M", None, "F"]})
+    with pytest.raises(DataError) as caught:
+        rake(frame, {"sex": {"F": 0.5, "M": 0.5}})
+    assert ('1 respondent(s) have no value; give them a target share as a category of '
+            'their own: "(missing)": SHARE') in str(caught.value)
+
+
+def weights_with_blanks(tmp_path, margins):
+    """Customers with a Gender column, two of them blank, weighted to ``margins``."""
+    (tmp_path / "studies").mkdir(parents=True)
+    pd.DataFrame({"Q1": ["Agree", "Disagree"] * 5}).to_csv(tmp_path / "l.csv", index=False)
+    pd.DataFrame({"Q1": ["Agree", "Disagree", "Agree", "Agree"] * 5,
+                  "Gender": ["Female", "Male", "", "Female", "Male"] * 4}
+                 ).to_csv(tmp_path / "c.csv", index=False)
+    spec = {"study": "w", "slug": "w", "groups": ["leadership", "customers"],
+            "sources": [{"path": "../l.csv", "group": "leadership"},
+                        {"path": "../c.csv", "group": "customers"}],
+            "scales": {"a": {"labels": LABELS}},
+            "items": [{"id": "q1", "text": "One", "scale": "a", "column": "Q1"}],
+            "weights": {"group": "customers", "margins": margins, "trim": False}}
+    path = tmp_path / "studies" / "w.yml"
+    path.write_text(yaml.safe_dump(spec), encoding="utf-8")
+    return path
+
+
+def test_validate_checks_the_margins_against_the_exports(tmp_path):
+    from cxstudy.pipeline import validate
+
+    path = weights_with_blanks(tmp_path, {"Gender": {"Female": 0.5, "Male": 0.3,
+                                                     "Other": 0.2}})
+    found = [f"{p.where}: {p.found}; {p.expected}" for p in validate(path).problems]
+    assert any(p.startswith("weights.margins.Gender: 4 respondent(s) have no value; give "
+                            'them a target share as a category of their own: "(missing)"')
+               for p in found), found
+    assert "weights.margins.Gender.Other: no respondent in this category" in "\n".join(found)
+    path = weights_with_blanks(tmp_path / "ok", {"Gender": {"Female": 0.5, "Male": 0.3,
+                                                            "(missing)": 0.2}})
+    assert validate(path).problems == []
+    study = cx.load_study(path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    customers = responses[responses["group"] == "customers"]
+    shares = customers.groupby(customers["Gender"].fillna("(missing)"))["weight"].sum()
+    assert (shares / shares.sum()).to_dict() == pytest.approx(
+        {"Female": 0.5, "Male": 0.3, "(missing)": 0.2})
+    assert customers["Gender"].isna().sum() == 4  # blank stays blank in the responses

@@ -31,7 +31,9 @@ from .display import (
 )
 from .page import locate, notebook_setup, page_links, setup
 from .wording import (
+    absent_questions_note,
     agreement_note,
+    break_sentences,
     calibration_sentences,
     calibration_title,
     escape,
@@ -59,9 +61,11 @@ from .wording import (
 )
 
 __all__ = [
+    "absent_questions_note",
     "agreement_note",
     "agreements",
     "blind_spot_display",
+    "break_sentences",
     "calibration_sentences",
     "calibration_title",
     "callout",

@@ -178,11 +178,17 @@ def importance_note(importance: pd.DataFrame, study: Study) -> str:
 def quality_line(dropped: pd.Series, sources: pd.DataFrame) -> str:
     """Data quality in one sentence: rows read, kept, and dropped by reason (``dropped``:
     rows per reason, :func:`cxstudy.quality.dropped_by_reason`; ``sources``: rows read
-    and kept per export)."""
+    and kept per export). Rows a ``cleaning.exclude`` rule took out are counted apart:
+    they are not part of the study, not bad responses (rows in = kept + dropped +
+    excluded)."""
+    excluded = int(dropped.get("excluded", 0))
+    dropped = dropped.drop("excluded", errors="ignore")
     reasons = ", ".join(f"{count:,} {reason.replace('_', ' ')}" for reason, count in
                         dropped.items())
     return (f"{int(sources['rows'].sum()):,} responses read from {len(sources)} export(s); "
             f"{int(sources['kept'].sum()):,} kept"
+            + (f", {excluded:,} excluded as not part of the study (cleaning.exclude)"
+               if excluded else "")
             + (f", {int(dropped.sum()):,} dropped ({reasons})." if len(dropped) else "."))
 
 
@@ -265,6 +271,41 @@ def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | No
             f"{_points_word(row.top_box_change)}, {html.escape(row.reference)} "
             f"{points(row.top_box_ref_change)}.")
     return sentences
+
+
+def break_sentences(study: Study, waves: list[str]) -> list[str]:
+    """One Markdown sentence per item whose series breaks within ``waves`` (the waves the
+    responses hold): no change is computed across the break, and why.
+
+    "No change is computed for “Would it be easy to take leave?” from 2015 to 2016: its
+    series breaks at 2016 (a neutral answer was added)."
+    """
+    sentences = []
+    for item in study.items:
+        brk = item.series_break
+        if brk is None or brk.wave not in waves or brk.wave == waves[0]:
+            continue
+        before = waves[waves.index(brk.wave) - 1]
+        sentences.append(f"No change is computed for “{md(item.text)}” from {md(before)} to "
+                         f"{md(brk.wave)}: its series breaks at {md(brk.wave)} "
+                         f"({md(brk.reason)}), so the two waves do not measure the same "
+                         "thing.")
+    return sentences
+
+
+def absent_questions_note(study: Study, wave: str | None) -> str:
+    """Markdown naming the open-ended questions not asked in the wave a page shows (their
+    ``waves:``), so that a reader knows why they are not there; ``""`` when every question
+    was asked (or the study has no waves).
+
+    "Not asked in wave 2016, so not on this page: “What should we improve?” (asked in 2015)."
+    """
+    absent = [q for q in study.open_ended if not q.asked_in(wave)]
+    if not absent or wave is None:
+        return ""
+    listed = "; ".join(f"“{md(q.question)}” (asked in {', '.join(md(w) for w in q.waves)})"
+                       for q in absent)
+    return f"Not asked in wave {md(wave)}, so not on this page: {listed}."
 
 
 def _points_word(value: float) -> str:
