@@ -176,12 +176,24 @@ def init_example(folder: Path) -> list[str]:
     return done + ([ignored] if ignored else [])
 
 
+def _absent(path: Path) -> bool:
+    """Whether nothing is at ``path`` (a name the file system refuses, say too long, is
+    there or not as far as anyone can tell: validate reports it as a read error)."""
+    try:
+        path.stat()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def missing_exports(study, problems: int) -> str | None:
     """What ``cxstudy validate`` adds when exports a study names are not there (a study
     just made by ``cxstudy init`` names three): which folder they go in, what that folder
     holds, and that the rest of the study file is fine when these are its only
     ``problems``. ``None`` when every export is there."""
-    missing = [source for source in study.sources if not source.path.exists()]
+    missing = [source for source in study.sources if _absent(source.path)]
     if not missing:
         return None
     lines = []
