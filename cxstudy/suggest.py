@@ -190,7 +190,8 @@ def _stems(text: str) -> list[str]:
     return [stem(token) for token in voices.tokenize(text)]
 
 
-def fit_topics(texts: list[str], themes: int, *, seed: int = 0, terms: int = 4
+def fit_topics(texts: list[str], themes: int, *, seed: int = 0, terms: int = 6,
+               exclude: frozenset[str] = frozenset(), keep: float = 1 / 3
                ) -> tuple[list[list[tuple[str, float]]], np.ndarray]:
     """NMF topics of distinct answers: per topic its own heaviest stems (:func:`stem`,
     with their weights), and the answers' topic weights (answers x topics).
@@ -198,12 +199,16 @@ def fit_topics(texts: list[str], themes: int, *, seed: int = 0, terms: int = 4
     Each stem is given to the topic where it weighs most, and a topic keeps its stems
     of at least a third of its heaviest one's weight, at most ``terms``; so one word
     signals one theme. Stems must occur in two distinct answers at least and in no more
-    than half of them.
+    than half of them; stems in ``exclude`` (the questions' own words, which answers
+    echo: "the biggest issue in my neighborhood is ...") are no theme's.
     """
     from sklearn.decomposition import NMF
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer=_stems, min_df=2, max_df=0.5, sublinear_tf=True)
+    def analyzer(text: str) -> list[str]:
+        return [s for s in _stems(text) if s not in exclude]
+
+    vectorizer = TfidfVectorizer(analyzer=analyzer, min_df=2, max_df=0.5, sublinear_tf=True)
     matrix = vectorizer.fit_transform(texts)
     vocabulary = vectorizer.get_feature_names_out()
     themes = max(1, min(themes, matrix.shape[1], matrix.shape[0]))
@@ -218,7 +223,7 @@ def fit_topics(texts: list[str], themes: int, *, seed: int = 0, terms: int = 4
         order = mine[np.lexsort((vocabulary[mine], -np.round(loadings[t, mine], 12)))]
         top = loadings[t, order[0]] if len(order) else 0.0
         topics.append([(str(vocabulary[j]), float(loadings[t, j])) for j in order[:terms]
-                       if loadings[t, j] >= top / 3])
+                       if loadings[t, j] >= top * keep])
     return topics, weights
 
 
@@ -321,7 +326,8 @@ def suggest_themes(responses: pd.DataFrame, study: Study, *, codebook=None,
     if len(distinct) >= 2:
         count = themes or default_theme_count(len(distinct))
         try:
-            topics, weights = fit_topics(distinct, count, seed=seed)
+            topics, weights = fit_topics(distinct, count, seed=seed, exclude=frozenset(
+                stem for q in study.open_ended for stem in _stems(q.question)))
         except ValueError:  # no word in two answers: nothing to suggest
             topics, weights = [], np.zeros((len(distinct), 0))
         chosen = _themes(topics, weights, distinct, answers, responses, study)
