@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats, voices
+from .counts import respondent_weights
 from .model import Study
 from .tables import TONE, suppress, too_small
 from .waves import per_wave
@@ -136,11 +137,15 @@ def answer_tone(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     return answers
 
 
-def _summary(score: np.ndarray, weight: np.ndarray, confidence: float) -> dict:
-    """n scored, Kish's n, weighted mean and variance, the t interval, shares good/bad."""
-    ok = ~np.isnan(score)
-    x, w = score[ok], weight[ok]
-    moments = stats.weighted_moments(x, w, counts=np.ones(len(x)), squares=w ** 2)
+def _summary(score: np.ndarray, n: np.ndarray, sum_w: np.ndarray, sum_w2: np.ndarray,
+             confidence: float) -> dict:
+    """One audience's answers to one question, held per distinct answer (its score, how
+    many gave it, the sum of their weights and of their squared weights): n scored and
+    not, Kish's n, the weighted mean and variance with its t interval, shares good/bad."""
+    given = n > 0
+    ok = given & ~np.isnan(score)
+    x, w = score[ok], sum_w[ok]
+    moments = stats.weighted_moments(x, w, counts=n[ok], squares=sum_w2[ok])
     n_eff, mean, var = moments["n_eff"], moments["mean"], moments["var"]
     low = high = np.nan
     if n_eff > 1 and np.isfinite(var):
@@ -151,14 +156,48 @@ def _summary(score: np.ndarray, weight: np.ndarray, confidence: float) -> dict:
     total = w.sum()
     good = float(w[x >= POSITIVE].sum() / total) if total else np.nan
     bad = float(w[x <= NEGATIVE].sum() / total) if total else np.nan
-    return {"n_scored": int(ok.sum()), "n_unscored": int((~ok).sum()), "_eff": n_eff,
-            "_var": var, "mean": mean, "mean_low": low, "mean_high": high,
-            "good": good, "bad": bad}
+    return {"n": int(n.sum()), "n_scored": int(n[ok].sum()),
+            "n_unscored": int(n[given & ~ok].sum()), "_eff": n_eff, "_var": var,
+            "mean": mean, "mean_low": low, "mean_high": high, "good": good, "bad": bad}
+
+
+def _per_answer(responses: pd.DataFrame, question: str, groups: np.ndarray,
+                weights: np.ndarray | None, audiences: int
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A question's answers held per distinct answer: the scores of the distinct answers
+    (stripped; each scored once) and, per audience and distinct answer, how many gave it
+    and the sums of their weights and squared weights (audiences x distinct answers).
+    Blank answers are no answers; ``weights`` None: every weight is 1."""
+    which, distinct = pd.factorize(responses[question])  # unanswered: -1
+    texts = pd.Index(distinct, dtype="string").str.strip()
+    blank = np.asarray(texts == "", dtype=bool)
+    scores = np.where(blank, np.nan, score_texts(["" if b else t for t, b in
+                                                  zip(texts, blank, strict=True)]))
+    size = len(distinct)
+    kept = (which >= 0) & (groups >= 0)
+    kept[kept] = ~blank[which[kept]]
+    key = groups[kept] * size + which[kept]
+    shape = (audiences, size)
+    count = np.bincount(key, minlength=audiences * size).reshape(shape)
+    if weights is None:  # unweighted: the sums are the counts
+        return scores, count, count.astype(float), count.astype(float)
+    w = weights[kept]
+    sum_w = np.bincount(key, weights=w, minlength=audiences * size).reshape(shape)
+    sum_w2 = np.bincount(key, weights=w * w, minlength=audiences * size).reshape(shape)
+    return scores, count, sum_w, sum_w2
+
+
+def _codes(column: pd.Series, names: list[str]) -> np.ndarray:
+    """Each row's position in ``names`` (-1 for none), read from a categorical's codes:
+    a million answers are compared as small numbers, not strings."""
+    if not isinstance(column.dtype, pd.CategoricalDtype):
+        column = column.astype("category")
+    where = pd.Index(names).get_indexer(column.cat.categories.astype(str))
+    return np.append(where, -1)[column.cat.codes.to_numpy()]
 
 
 @per_wave
-def tone_table(responses: pd.DataFrame, study: Study, *,
-               scored: pd.DataFrame | None = None) -> pd.DataFrame:
+def tone_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Tone of each audience's answers to each open question, and its gap to the
     reference.
 
@@ -169,8 +208,6 @@ def tone_table(responses: pd.DataFrame, study: Study, *,
     study : Study
         The study: its open-ended questions (and their ``role``), audiences, reference,
         ``confidence``, ``correction``, ``min_group_size``.
-    scored : pandas.DataFrame, optional
-        An :func:`answer_tone` already computed of these responses.
 
     Returns
     -------
@@ -192,7 +229,9 @@ def tone_table(responses: pd.DataFrame, study: Study, *,
     :math:`\\bar x_g - \\bar x_{ref}` has Welch's interval and test
     (:func:`~cxstudy.stats.welch`); the study's correction runs over the table. Good and
     bad: weighted shares of scored answers with compound ≥ 0.05 and ≤ −0.05, Wilson
-    intervals at :math:`n_{eff}`.
+    intervals at :math:`n_{eff}`. The answers are held per distinct answer (how many gave
+    it, :math:`\\sum w`, :math:`\\sum w^2`), so each is scored once and a million answers
+    are a few bincounts.
 
     References
     ----------
@@ -208,17 +247,18 @@ def tone_table(responses: pd.DataFrame, study: Study, *,
     >>> res = cx.analyze("studies/example.yml")  # doctest: +SKIP
     >>> res.tone.query("question == 'competition'")  # doctest: +SKIP
     """
-    scored = scored if scored is not None else answer_tone(responses, study)
+    groups = _codes(responses["group"], list(study.groups))
+    weights, weighted = respondent_weights(responses)
+    weights = weights if weighted else None
+    empty = (np.zeros(0), *(np.zeros((len(study.groups), 0)) for _ in range(3)))
     rows = []
     for question in study.open_ended:
-        mine = scored[(scored["question"] == question.id).to_numpy(dtype=bool)]
-        group = mine["group"].astype(str).to_numpy()
-        for audience in study.groups:
-            part = group == audience
+        held = _per_answer(responses, question.id, groups, weights, len(study.groups)) \
+            if question.id in responses else empty
+        for g, audience in enumerate(study.groups):
             rows.append({"question": question.id, "role": question.role, "group": audience,
-                         "reference": study.reference, "n": int(part.sum()),
-                         **_summary(mine["score"].to_numpy()[part],
-                                    mine["weight"].to_numpy(dtype=float)[part],
+                         "reference": study.reference,
+                         **_summary(held[0], held[1][g], held[2][g], held[3][g],
                                     study.confidence)})
     table = pd.DataFrame(rows)
     if table.empty:

@@ -64,6 +64,16 @@ def test_english_rule_and_scores():
     assert np.isnan(scores[-1])
 
 
+def test_answer_tone_scores_every_answer():
+    frame = responses(ANSWERS)
+    scored = tone.answer_tone(frame, study())
+    rivals = scored[scored["question"] == "rivals"]
+    assert len(rivals) == 8 + 7 + 12  # the blank and the missing answer are no answers
+    expected = tone.score_texts(rivals["text"].astype(str))
+    np.testing.assert_array_equal(rivals["score"].to_numpy(), expected)
+    assert rivals["score"].isna().sum() == 2  # the French and the Japanese answers
+
+
 def test_each_distinct_answer_scored_once(monkeypatch):
     calls = []
     real = tone._analyzer()
