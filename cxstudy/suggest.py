@@ -518,13 +518,20 @@ def write_draft(suggestions: Suggestions, study: Study, out: str | Path | None =
         raise SuggestError(path, "already exists; a draft is never written over a file. "
                            "Choose another with --out FILE, or move that file away")
     text = draft_yaml(suggestions, study)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, no permission
+        raise SuggestError(path, f"cannot be written ({exc.strerror or exc}: "
+                           f"{path.parent}); choose another place with --out FILE") from None
     try:
         with path.open("x", encoding="utf-8") as handle:  # exclusive: no race either
             handle.write(text)
     except FileExistsError:
         raise SuggestError(path, "already exists; a draft is never written over a file. "
                            "Choose another with --out FILE") from None
+    except OSError as exc:  # a folder in the way, no permission, a name too long
+        raise SuggestError(path, f"cannot be written ({exc.strerror or exc}); choose "
+                           "another place with --out FILE") from None
     return path
 
 

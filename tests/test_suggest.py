@@ -126,6 +126,16 @@ def test_never_overwrites_and_names_the_file(tmp_path, capsys):
     assert target.read_text() == "mine"
 
 
+def test_unwritable_place_is_a_clear_error(tmp_path, capsys):
+    path = study_files(tmp_path)
+    (tmp_path / "afile").write_text("x")
+    target = tmp_path / "afile" / "draft.yml"  # a file where a folder should be
+    assert main(["themes", "suggest", str(path), "--out", str(target)]) == 1
+    error = capsys.readouterr().err
+    assert str(target) in error and "cannot be written" in error and "--out" in error
+    assert "Traceback" not in error
+
+
 def test_cli_writes_beside_the_study_then_refuses(tmp_path, capsys):
     path = study_files(tmp_path, CODEBOOK)
     assert main(["themes", "suggest", str(path), "--themes", "3"]) == 0
