@@ -9,10 +9,12 @@ before   the tables stage of `cxstudy run` without the tone table (every table w
 after    the same with it
 tone     the tone table alone (each distinct answer scored once; the score cache emptied)
 
-The ratio after / before is what the tone table costs the tables stage; its seconds are
-also put beside the whole run's time measured by bench_scale.py (docs/scale.md).
+Before and after alternate ``--repeat`` times and the fastest of each is kept (on a shared
+machine the stage's time varies more than the tone table costs; the tone table alone is
+the steadier figure). The ratio after / before is what the tone table costs the tables
+stage; its seconds are also put beside the whole run's time (docs/scale.md).
 
-Usage:  .venv/bin/python benchmarks/bench_tone.py [--sizes 10000 1000000]
+Usage:  .venv/bin/python benchmarks/bench_tone.py [--sizes 10000 1000000] [--repeat 3]
                                                    [--cache /tmp/cxstudy-scale]
 """
 
@@ -86,6 +88,8 @@ def tables_stage(study, responses, log, folder: Path, *, with_tone: bool) -> flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="alternations of before and after (the fastest of each is kept)")
     parser.add_argument("--cache", type=Path,
                         default=Path(tempfile.gettempdir()) / "cxstudy-scale")
     args = parser.parse_args()
@@ -95,13 +99,18 @@ def main() -> int:
         result = cx.clean(cx.read_sources(study), study)
         responses, log = result.responses, result.log
         tone.tone_table(responses, study)  # the lexicon read once, as a run does at start
+        before, after, alone = [], [], []
         with tempfile.TemporaryDirectory() as scratch:
-            before = tables_stage(study, responses, log, Path(scratch) / "a", with_tone=False)
-            after = tables_stage(study, responses, log, Path(scratch) / "b", with_tone=True)
-        tone.score_text.cache_clear()
-        started = time.perf_counter()
-        table = tone.tone_table(responses, study)
-        alone = time.perf_counter() - started
+            for k in range(args.repeat):  # alternated; the fastest of each kept
+                before.append(tables_stage(study, responses, log, Path(scratch) / f"a{k}",
+                                           with_tone=False))
+                after.append(tables_stage(study, responses, log, Path(scratch) / f"b{k}",
+                                          with_tone=True))
+                tone.score_text.cache_clear()
+                started = time.perf_counter()
+                table = tone.tone_table(responses, study)
+                alone.append(time.perf_counter() - started)
+        before, after, alone = min(before), min(after), min(alone)
         answers = int(table["n"].sum())
         print(f"{size:>10,} respondents, {answers:,} open answers: tables stage "
               f"{before:.2f} s without tone, {after:.2f} s with it ({after / before:.3f}x); "
