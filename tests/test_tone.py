@@ -161,6 +161,12 @@ def test_small_audiences_suppressed():
     assert not table.loc[("rivals", "staff"), "suppressed"]
     sentences = wording.tone_sentences(table.reset_index(), s)
     assert not any("leadership" in sentence for sentence in sentences)
+    # every other audience too small: nobody to compare, and no audience named
+    answers = {"leadership": WARM[:4], "staff": COLD[:3], "customers": COLD + WARM}
+    said = wording.tone_sentences(tone.tone_table(responses(answers), s), s)
+    assert said[0].split(" — ")[1].startswith("no other audience gave enough scored answers "
+                                              "to compare with customers' (mean tone ")
+    assert not any("leadership" in x or "staff" in x for x in said)
     # a reference too small: nobody is compared with it
     answers = {"leadership": WARM * 2, "staff": COLD * 2, "customers": FLAT}
     table = tone.tone_table(responses(answers), s)

@@ -148,6 +148,10 @@ def _tone(value: float) -> str:
 def _tone_gap_sentence(part: pd.DataFrame, ref: pd.Series, study: Study) -> str:
     others = part[(part["group"] != study.reference) & part["p_adjusted"].notna()]
     clear = others[others["p_adjusted"] < 1 - study.confidence]
+    if others.empty:
+        return (f"no other audience gave enough scored answers to compare with "
+                f"{_whose(study.reference)} (mean tone {_tone(ref['mean'])} on VADER's −1 to "
+                "+1 scale).")
     if clear.empty:
         return (f"no audience's tone differs clearly from {_whose(study.reference)} (mean "
                 f"tone {_tone(ref['mean'])} on VADER's −1 to +1 scale).")
