@@ -146,7 +146,7 @@ def _tone(value: float) -> str:
 
 
 def _tone_gap_sentence(part: pd.DataFrame, ref: pd.Series, study: Study) -> str:
-    others = part[(part["group"] != study.reference) & part["p_adjusted"].notna()]
+    others = part[part["group"] != study.reference]  # those of the minimum size
     clear = others[others["p_adjusted"] < 1 - study.confidence]
     if others.empty:
         return (f"no other audience gave enough scored answers to compare with "
