@@ -32,6 +32,8 @@ from .readers import read_export, read_sources
 from .segments import segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
+from .suggest import suggest_themes
+from .tone import tone_table
 from .voices import theme_table
 from .waves import trend_table
 
@@ -68,7 +70,9 @@ __all__ = [
     "segment_table",
     "share_table",
     "stats",
+    "suggest_themes",
     "theme_table",
+    "tone_table",
     "trend_table",
     "voices",
 ]

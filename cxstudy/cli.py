@@ -1,4 +1,4 @@
-"""Command line: ``cxstudy run | validate | init``.
+"""Command line: ``cxstudy run | validate | init | themes suggest``.
 
 Errors exit non-zero with one clear message, never a bare traceback (set
 ``CXSTUDY_DEBUG=1`` to see one for an unexpected internal error).
@@ -204,6 +204,40 @@ def _cannot_write(exc: OSError, folder: Path) -> int:
     return EXIT_PROBLEMS
 
 
+def cmd_themes_suggest(args: argparse.Namespace) -> int:
+    from . import suggest
+    from .processed import load_processed
+    from .study import load_study
+    from .voices import study_codebook
+
+    study = load_study(args.study)
+    out = Path(args.out) if args.out else suggest.default_path(study)
+    if out.exists() or out.is_symlink():  # before reading anything: say so at once
+        raise suggest.SuggestError(out, "already exists; a draft is never written over a "
+                                   "file. Choose another with --out FILE, or move that "
+                                   "file away")
+    if args.themes is not None and args.themes < 1:
+        print("cxstudy themes suggest: --themes must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    codebook = study_codebook(study)
+    if args.uncoded and codebook is None:
+        print(f"cxstudy themes suggest: {args.study} has no codebook (themes:), so no answer "
+              "is uncoded by one; leave out --uncoded", file=sys.stderr)
+        return EXIT_USAGE
+    responses, _log, _sources = load_processed(study)
+    found = suggest.suggest_themes(responses, study, codebook=codebook, themes=args.themes,
+                                   seed=args.seed, uncoded_only=args.uncoded)
+    path = suggest.write_draft(found, study, out)
+    print(f"Wrote a draft codebook to {path}: {len(found.themes)} suggested themes from "
+          f"{found.answers:,} answers.")
+    if found.codebook is not None:
+        print(f"The study's codebook leaves {found.uncoded:,} of them uncoded; their frequent "
+              "words and phrases are listed at the top of the draft.")
+    print("Read, merge, rename and prune its themes before pointing the study's themes: at "
+          "it (cxstudy validate checks it).")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cxstudy",
@@ -258,6 +292,26 @@ def build_parser() -> argparse.ArgumentParser:
     init_parser.add_argument("--force", action="store_true",
                              help="overwrite an existing study file and codebook")
     init_parser.set_defaults(handler=cmd_init)
+
+    themes_parser = commands.add_parser("themes", help="theme codebooks of open answers")
+    themes_commands = themes_parser.add_subparsers(dest="themes_command", metavar="ACTION")
+    themes_commands.required = True
+    suggest_parser = themes_commands.add_parser(
+        "suggest", help="write a draft codebook suggested by the open answers (never over "
+                        "an existing file)")
+    suggest_parser.add_argument("study", help="study file, e.g. studies/acme.yml")
+    suggest_parser.add_argument("--out", default=None,
+                                help="the draft's file (default: themes/<slug>-suggested.yml "
+                                     "beside the study file); must not exist")
+    suggest_parser.add_argument("--themes", type=int, default=None,
+                                help="how many themes to suggest (default: the square root "
+                                     "of the distinct answers, 3 to 15)")
+    suggest_parser.add_argument("--seed", type=int, default=0,
+                                help="the topic model's random_state (default 0)")
+    suggest_parser.add_argument("--uncoded", action="store_true",
+                                help="suggest themes for the answers the study's codebook "
+                                     "leaves uncoded")
+    suggest_parser.set_defaults(handler=cmd_themes_suggest)
     return parser
 
 

@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from . import counts as counts_module
-from . import gaps, metrics, quality, segments, voices, waves
+from . import gaps, metrics, quality, segments, tone, voices, waves
 from .tables import SPECS, TableSpec
 
 # cxstudy.analysis.Results, which evaluates this registry (and so imports this module)
@@ -225,6 +225,10 @@ _TABLES = (
                                             coded=r.coded),
           "A typical answer per question, theme and audience (scrubbed; escape to show).",
           needs=("open_ended",), page=VOICES.notebook),
+    Table("tone", lambda r: tone.tone_table(r.responses, r.study),
+          "The tone of each audience's open answers (VADER), with its gap to the reference; "
+          "for a competition question, the share calling the difference good and bad.",
+          needs=("open_ended",), spec=SPECS["tone"], page=VOICES.notebook),
     # change between waves
     Table("trends", _trends, "How each item's gap changed between consecutive waves.",
           scope="between", needs=("items", "waves"), spec=SPECS["trends"],

@@ -121,6 +121,12 @@ THEMES = _spec(
     "question theme label group n mentions share share_low share_high gap gap_low gap_high "
     "p_value p_adjusted suppressed",
     estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted")
+TONE = _spec(
+    "tone", "one per (open question, audience), the reference included",
+    "question role group reference n n_scored n_unscored mean mean_low mean_high gap gap_low "
+    "gap_high p_value p_adjusted good good_low good_high bad bad_low bad_high suppressed",
+    estimates="mean mean_low mean_high gap gap_low gap_high p_value p_adjusted good good_low "
+    "good_high bad bad_low bad_high")
 IMPORTANCE = _spec(
     "importance_performance", "one per item, for the reference audience",
     "item text dimension group n performance importance importance_low importance_high "
@@ -138,7 +144,7 @@ SEGMENTS = _spec(
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
-    CALIBRATION, THEMES, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS)}
+    CALIBRATION, THEMES, TONE, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS)}
 
 
 def too_small(n, study: Study):

@@ -233,6 +233,29 @@ def disagreement_display(clash: pd.DataFrame) -> pd.DataFrame:
         "n ": clash["problem_n"]})
 
 
+def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The tone table (:func:`cxstudy.tone.tone_table`) as a reviewer reads it: answers
+    scored and not, the mean tone with its interval, the gap to the reference with its
+    interval and adjusted p, and, for a competition question, the shares good and bad."""
+    competition = tone["good"].notna().any()
+    table = pd.DataFrame({
+        "Question": tone["question"], "Audience": tone["group"],
+        "n scored": tone["n_scored"], "not English": tone["n_unscored"],
+        f"Mean tone ({study.interval_label})": [
+            "–" if pd.isna(r.mean) else f"{_num(r.mean)} ({_num(r.mean_low)} to "
+            f"{_num(r.mean_high)})" for r in tone.itertuples()],
+        f"Gap to {study.reference} ({study.interval_label})": [
+            "–" if pd.isna(r.gap) else f"{_num(r.gap)} ({_num(r.gap_low)} to "
+            f"{_num(r.gap_high)})" for r in tone.itertuples()],
+        "p (adjusted)": tone["p_adjusted"].map(p_text)})
+    if competition:
+        table["Good (CI)"] = [f"{pct(r.good)} ({interval(r.good_low, r.good_high)})"
+                              if pd.notna(r.good) else "–" for r in tone.itertuples()]
+        table["Bad (CI)"] = [f"{pct(r.bad)} ({interval(r.bad_low, r.bad_high)})"
+                             if pd.notna(r.bad) else "–" for r in tone.itertuples()]
+    return table.reset_index(drop=True)
+
+
 def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """Metric gaps formatted like the metrics: NPS and shares in points, CES in scale
     units, p-values as text ("< 0.001")."""

@@ -103,6 +103,66 @@ def calibration_sentences(calibration: pd.DataFrame, study: Study) -> list[str]:
     return sentences
 
 
+def tone_sentences(tone: pd.DataFrame, study: Study) -> list[str]:
+    """What the tone table (:func:`cxstudy.tone.tone_table`) says, a sentence per
+    question: the audience whose tone differs most from the reference's among those
+    whose adjusted p is under 1 − ``confidence``, or that none differs clearly; and for
+    a question of role ``competition``, the share of each audience's scored answers
+    whose tone is positive (the difference called good) and negative (bad). Suppressed
+    audiences are not named; text from the study file is escaped for Markdown.
+
+    Examples
+    --------
+    "*What does the competition do differently?* — leadership's answers are warmer
+    than customers' (mean tone +0.31 vs −0.05 on VADER's −1 to +1 scale; gap +0.36,
+    95% CI +0.20 to +0.52)."
+    """
+    sentences = []
+    for question in study.open_ended:
+        part = tone[(tone["question"] == question.id) & ~tone["suppressed"].astype(bool)]
+        if part.empty:
+            continue
+        ref = part[part["group"] == study.reference]
+        said = _tone_gap_sentence(part, ref.iloc[0], study) if len(ref) else (
+            f"{md(study.reference)} gave too few scored answers to compare with (fewer "
+            f"than {study.min_group_size}).")
+        sentences.append(f"*{md(question.question)}* — {said}")
+        shares = [f"{md(row.group)} {pct(row.good)} good, {pct(row.bad)} bad "
+                  f"(n = {row.n_scored:,})" for row in part.itertuples() if pd.notna(row.good)]
+        if question.role == "competition" and shares:
+            sentences.append("Good or bad, the competition's difference? Scored answers with "
+                             "a positive vs a negative tone: " + "; ".join(shares) + ".")
+    return sentences
+
+
+def _whose(name: str) -> str:
+    """An audience's name as a possessive, escaped: "leadership's", "customers'"."""
+    return md(name) + ("'" if str(name).endswith("s") else "'s")
+
+
+def _tone(value: float) -> str:
+    """A tone or a difference of tones, signed, with a true minus: "+0.31", "−0.05"."""
+    return f"{value + 0:+.2f}".replace("-", "−")
+
+
+def _tone_gap_sentence(part: pd.DataFrame, ref: pd.Series, study: Study) -> str:
+    others = part[part["group"] != study.reference]  # those of the minimum size
+    clear = others[others["p_adjusted"] < 1 - study.confidence]
+    if others.empty:
+        return (f"no other audience gave enough scored answers to compare with "
+                f"{_whose(study.reference)} (mean tone {_tone(ref['mean'])} on VADER's −1 to "
+                "+1 scale).")
+    if clear.empty:
+        return (f"no audience's tone differs clearly from {_whose(study.reference)} (mean "
+                f"tone {_tone(ref['mean'])} on VADER's −1 to +1 scale).")
+    row = clear.loc[clear["gap"].abs().idxmax()]
+    warmer = "warmer" if row["gap"] > 0 else "colder"
+    return (f"{_whose(row['group'])} answers are {warmer} than {_whose(study.reference)} "
+            f"(mean tone {_tone(row['mean'])} vs {_tone(ref['mean'])} on VADER's −1 to +1 "
+            f"scale; gap {_tone(row['gap'])}, {study.interval_label} {_tone(row['gap_low'])} "
+            f"to {_tone(row['gap_high'])}).")
+
+
 def section(title: str, text: str = "") -> str:
     """A section of a page as Markdown (the title is text from the study: escaped)."""
     return f"## {md(title)}" + (f"\n\n{text}" if text else "")
