@@ -18,6 +18,7 @@ from ._validate import Collector, describe, did_you_mean
 from .formats import FORMATS
 from .limits import not_a_file
 from .metrics import METRIC_KINDS
+from .points import SPLIT_KINDS
 from .model import (
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -95,6 +96,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("name", "file name without extension", "how the cleaning log names this source"),
         Key("duration_column", "detected", "seconds taken (for the speeder rule)"),
         Key("finished_column", "detected (Finished)", "completion flag (for require_finished)"),
+        Key("sheet_size", "—", "each row is one group's sheet (a workshop): this column says "
+            "how many people wrote it, and the sheet weighs that many"),
     ),
     "scales.<id>": (
         Key("labels", "—", "text answers, lowest first; coded 1..k"),
@@ -136,6 +139,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             "another)"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
+        Key("split", "— (one answer per cell)", "points: a cell holds several points (lines, "
+            "bullets, numbers, semicolons), each coded on its own; shares are of sheets"),
     ),
     "segments[]": (
         Key("id", "required", "identifier: names the column in processed data"),
@@ -409,6 +414,7 @@ def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]
             wave=str(wave) if wave is not None else None,
             duration_column=optional_name(c, spec, "duration_column", where),
             finished_column=optional_name(c, spec, "finished_column", where),
+            sheet_size=optional_name(c, spec, "sheet_size", where),
         ))
     return sources
 
@@ -537,6 +543,10 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
         reverse = c.typed(spec, "reverse", bool, label, default=False)
         importance = c.typed(spec, "importance", str, label,
                              hint="the id of the item that asks how important this is")
+        if "split" in spec:
+            c.add(f"{label}.split", "an item is answered on a scale, with no text to split",
+                  "split: points belongs to an open_ended question whose cells hold several "
+                  "points; remove it here")
         if iid and mapped:
             items.append(Item(iid, text or iid, scale or "", mapped, dimension, headline,
                               reverse, importance, asked_in))
@@ -634,9 +644,11 @@ def parse_open_ended(c: Collector, data: dict, ctx: Context) -> list[OpenEnded]:
         question = c.typed(spec, "question", str, where, required=True,
                            hint="the question as asked")
         role = c.choice(spec, "role", ROLES, where, default="other")
+        split = c.choice(spec, "split", list(SPLIT_KINDS), where, default=None) \
+            if spec.get("split") is not None else None
         mapped = columns(c, spec, where, ctx.groups)
         if qid and mapped:
-            questions.append(OpenEnded(qid, question or qid, mapped, role))
+            questions.append(OpenEnded(qid, question or qid, mapped, role, split))
     return questions
 
 

@@ -33,6 +33,7 @@ class Source:
     wave: str | None = None
     duration_column: str | None = None
     finished_column: str | None = None
+    sheet_size: str | None = None  # each row is a group's sheet: this column says how many
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,14 @@ class Estimate:
 @dataclass(frozen=True)
 class OpenEnded:
     """One open-ended question, asked of the audiences in ``columns``; ``role`` says what
-    it asks: strength, problem, competition, next or other."""
+    it asks: strength, problem, competition, next or other. ``split`` is ``"points"``
+    where a cell holds several points (a group's sheet), each coded on its own."""
 
     id: str
     question: str
     columns: dict[str, str]
     role: str = "other"
+    split: str | None = None
 
 
 @dataclass(frozen=True)

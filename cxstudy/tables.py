@@ -114,8 +114,14 @@ CALIBRATION = _spec(
 THEMES = _spec(
     "themes", "one per (question, theme, audience); the pseudo-theme uncoded included",
     "question theme label group n mentions share share_low share_high gap gap_low gap_high "
-    "p_value p_adjusted suppressed",
-    estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted")
+    "p_value p_adjusted suppressed", "n_points points",
+    estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted "
+    "n_points points")
+VOICE_SIMILARITY = _spec(
+    "voice_similarity", "one per (open-ended question, pair of audiences)",
+    "question group other n n_other similarity similarity_low similarity_high suppressed",
+    "named named_other named_both n_boot",
+    estimates="similarity similarity_low similarity_high named named_other named_both")
 IMPORTANCE = _spec(
     "importance_performance", "one per item, for the reference audience",
     "item text dimension group n performance importance importance_low importance_high "
@@ -133,7 +139,7 @@ SEGMENTS = _spec(
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
-    CALIBRATION, THEMES, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS)}
+    CALIBRATION, THEMES, VOICE_SIMILARITY, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS)}
 
 
 def too_small(n, study: Study):
