@@ -28,7 +28,6 @@ import scipy.stats  # noqa: E402, F401 - start-up, not the tables stage
 import cxstudy as cx  # noqa: E402
 from cxstudy.analysis import Results  # noqa: E402
 
-
 CUSTOMERS = ("data/raw/example/customers_qualtrics.csv",
              "data/raw/example/2025/customers_qualtrics.csv")
 

@@ -18,7 +18,6 @@ from ._validate import Collector, describe, did_you_mean
 from .formats import FORMATS
 from .limits import not_a_file
 from .metrics import METRIC_KINDS
-from .points import SPLIT_KINDS
 from .model import (
     RESERVED_COLUMNS,
     AttentionCheck,
@@ -31,6 +30,7 @@ from .model import (
     Source,
     Weights,
 )
+from .points import SPLIT_KINDS
 from .scales import Scale, normalize
 
 CORRECTIONS = ["holm", "fdr_bh", "none"]

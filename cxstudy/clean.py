@@ -678,8 +678,11 @@ def _apply_sheet_sizes(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFra
         bad = ~(size > 0) | ~np.isfinite(size.to_numpy(dtype=float, na_value=np.nan))
         if bad.any():
             where = rows.loc[mine, "source_row"][bad.to_numpy()]
-            shown = ", ".join(f"row {int(r)}: {'blank' if pd.isna(v) or not str(v).strip() else repr(str(v))}"
-                              for r, v in list(zip(where, values[bad.to_numpy()], strict=True))[:5])
+            found = values[bad.to_numpy()]
+            shown = ", ".join(
+                f"row {int(r)}: " + ("blank" if pd.isna(v) or not str(v).strip()
+                                     else repr(str(v)))
+                for r, v in list(zip(where, found, strict=True))[:5])
             problems.append(Problem(
                 f"{names[source.name]} (sources ({source.name}).sheet_size: "
                 f"{source.sheet_size})",

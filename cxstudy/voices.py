@@ -332,8 +332,8 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     (answers with the theme), ``share`` with Wilson interval (of a question with
     ``split: points``, an answer is a group's sheet: ``n`` counts sheets, ``mentions``
     the sheets with at least one point naming the theme, ``n_points`` and ``points``
-    the points in all and those naming it; elsewhere an answer is one point), and for audiences other
-    than the reference the gap with Newcombe's interval, the score test (Fisher's
+    the points in all and those naming it; elsewhere an answer is one point), and for
+    audiences other than the reference the gap with Newcombe's interval, the score test (Fisher's
     exact under 5 expected), and the study's correction over the table. Weighted
     responses give weighted shares with Kish's effective n. Below ``min_group_size``
     answers: every estimate blank (mentions included), ``suppressed`` true; gaps are
@@ -700,8 +700,8 @@ def similarity_index(p: np.ndarray, q: np.ndarray) -> np.ndarray:
 
 def _bias_corrected(values: np.ndarray, estimate: float, alpha: float) -> tuple[float, float]:
     """The bias-corrected percentile interval (Efron & Tibshirani 1993, section 14.3):
-    the quantiles :math:`\Phi(2 z_0 \pm z_{1-\alpha/2})` of the resamples, with
-    :math:`z_0 = \Phi^{-1}` (share of resamples below the estimate, ties counting half).
+    the quantiles :math:`\\Phi(2 z_0 \\pm z_{1-\alpha/2})` of the resamples, with
+    :math:`z_0 = \\Phi^{-1}` (share of resamples below the estimate, ties counting half).
     A similarity of resampled profiles sits below that of the profiles (resampling adds
     noise, and noise makes two profiles less alike); the plain percentile interval
     would then miss the estimate."""

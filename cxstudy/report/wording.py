@@ -496,9 +496,9 @@ def voices_method_notes(study: Study) -> str:
 def points_note(themes: pd.DataFrame, study: Study, question: str) -> str:
     """Of a question with ``split: points``, how many answers (sheets) and points each
     audience gave (Markdown; suppressed audiences say so, with no count): "Shares are of
-    sheets: a sheet names a theme when any of its points does. leadership 6 sheets (6
-    points), staff 6 sheets (15 points), customers 11 sheets (11 points)." Empty for a
-    question that is not split."""
+    answers (…): an answer names a theme when any of its points does. leadership 6
+    answers (6 points), staff 6 answers (15 points), customers 11 answers (11 points)."
+    Empty for a question that is not split."""
     asked = next((q for q in study.open_ended if q.id == question), None)
     if asked is None or not asked.split:
         return ""
@@ -508,7 +508,8 @@ def points_note(themes: pd.DataFrame, study: Study, question: str) -> str:
         if bool(row.suppressed):
             parts.append(f"{md(row.group)} not shown (fewer than {study.min_group_size})")
         else:
-            parts.append(f"{md(row.group)} {int(row.n):,} sheet{'s' * (row.n != 1)} "
+            parts.append(f"{md(row.group)} {int(row.n):,} answer{'s' * (row.n != 1)} "
                          f"({int(row.n_points):,} point{'s' * (row.n_points != 1)})")
-    return ("Shares are of sheets (an answer holding several points): a sheet names a theme "
-            "when any of its points does. " + ", ".join(parts) + ".")
+    return ("Shares are of answers (a group's sheet is one answer, holding several "
+            "points): an answer names a theme when any of its points does. "
+            + ", ".join(parts) + ".")
