@@ -35,7 +35,7 @@ from . import stats
 from ._validate import Collector, did_you_mean
 from .counts import respondent_weights
 from .exceptions import StudyFileError
-from .model import Study
+from .model import OpenEnded, Study
 from .points import split_points
 from .privacy import scrub_text
 from .study import read_yaml
@@ -714,49 +714,88 @@ def _bias_corrected(values: np.ndarray, estimate: float, alpha: float) -> tuple[
     return tuple(float(v) for v in np.quantile(values, [low, high]))
 
 
-def _theme_patterns(coded: pd.DataFrame, question: str, themes: list[str], groups
+def _coded_columns(coded: pd.DataFrame) -> dict:
+    """The columns of a :func:`code_answers` the similarity needs, as arrays of codes."""
+    def codes(name: str) -> tuple[np.ndarray, pd.Index]:
+        values = coded[name].array
+        if not isinstance(values, pd.Categorical):
+            values = pd.Categorical(values)
+        return np.asarray(values.codes), pd.Index(values.categories, dtype="str")
+
+    (question, questions), (theme, themes) = codes("question"), codes("theme")
+    group, groups = codes("group")
+    # the rows of each question are one run (code_answers codes question after question):
+    # each question's rows as a slice, no copy
+    starts = np.flatnonzero(np.diff(question, prepend=-2, append=-2))
+    runs = {int(question[a]): slice(a, b) for a, b in itertools.pairwise(starts)}
+    blocks = runs if len(runs) == len(starts) - 1 and len(set(runs)) == len(runs) and \
+        len(runs) == len(np.unique(question)) else {}
+    return {"row": coded["row"].to_numpy(), "weight": coded["weight"].to_numpy(dtype=float),
+            "question": question, "questions": questions, "theme": theme, "themes": themes,
+            "group": group, "groups": list(groups), "blocks": blocks}
+
+
+def _theme_patterns(columns: dict, question: OpenEnded, themes: list[str], groups
                     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per audience, its answers to a question told apart by the themes they name and
     their weight: (answers of each pattern, the pattern's weight, patterns x themes 0/1).
 
     A million answers hold a handful of patterns (sets of themes, times the few weights
     of a weighted audience), so a bootstrap draws counts of patterns, not answers. An
-    answer of several points names a theme once."""
-    part = coded[(coded["question"] == question).to_numpy(dtype=bool)]
-    row = part["row"].to_numpy()
+    answer of several points names a theme once. One vectorised pass: each answer's set
+    of themes is told by a fingerprint (a random number per theme, summed over the
+    answer's themes in the codebook's order, so that the same set gives the same sum)."""
+    empty = {g: (np.zeros(0), np.zeros(0), np.zeros((0, len(themes)))) for g in groups}
+    if question.id not in columns["questions"] or not themes:
+        return empty
+    take = columns["blocks"].get(columns["questions"].get_loc(question.id))
+    if take is None:  # not one run of rows: pick them
+        take = np.flatnonzero(columns["question"] == columns["questions"].get_loc(question.id))
+    row = columns["row"][take]
+    if not len(row):
+        return empty
     first = np.ones(len(row), dtype=bool)
     first[1:] = row[1:] != row[:-1]
     answer = np.cumsum(first) - 1  # each row's answer, 0..A-1
-    column = pd.Index(themes).get_indexer(part["theme"].astype(str).to_numpy()) \
-        if len(part) else np.array([], dtype=np.int64)
+    answers = int(answer[-1]) + 1
+    # the theme codes, mapped to the question's themes
+    lookup = np.append(pd.Index(themes).get_indexer(columns["themes"]), -1)
+    column = lookup[columns["theme"][take]]  # code -1 (none) picks the -1 appended
     named = column >= 0  # the question's themes (uncoded is none of them)
-    key = np.unique(answer[named] * len(themes) + column[named])  # each theme once
-    hit_answer, hit_theme = key // max(len(themes), 1), key % max(len(themes), 1)
-    # a pattern's fingerprint: a random number per theme summed over the answer's themes,
-    # in the same order for the same set, so the same set gives the same sum
-    draws = np.random.default_rng(7).standard_normal(len(themes)) if themes else np.zeros(0)
-    answers = len(first) and int(answer[-1]) + 1
+    hit_answer, hit_theme = answer[named], column[named]
+    if question.split:  # a sheet's points may name a theme twice: once
+        key = pd.unique(hit_answer * len(themes) + hit_theme)
+        hit_answer, hit_theme = key // len(themes), key % len(themes)
+    draws = np.random.default_rng(7).standard_normal(len(themes))
     fingerprint = np.bincount(hit_answer, weights=draws[hit_theme], minlength=answers)
-    heads = part.loc[first, ["group", "weight"]]
-    out = {}
-    for group in groups:
-        mine = (heads["group"] == group).to_numpy(dtype=bool)
-        if not mine.any():
-            out[group] = (np.zeros(0), np.zeros(0), np.zeros((0, len(themes))))
-            continue
-        index = np.flatnonzero(mine)
-        frame = pd.DataFrame({"f": fingerprint[index], "w": heads["weight"].to_numpy()[mine]})
-        pattern = frame.groupby(["f", "w"], sort=False).ngroup().to_numpy()
-        counts = np.bincount(pattern)
-        firsts = np.unique(pattern, return_index=True)[1]  # each pattern's first answer
-        representative = index[firsts]
-        matrix = np.zeros((len(counts), len(themes)))
-        which = np.full(answers, -1)
-        which[representative] = np.arange(len(counts))
-        at = which[hit_answer] >= 0
-        matrix[which[hit_answer[at]], hit_theme[at]] = 1.0
-        weight = frame["w"].to_numpy()[firsts]
-        out[group] = (counts.astype(float), weight, matrix)
+    group_codes = columns["group"][take][first].astype(np.int64)
+    weight = columns["weight"][take][first]
+    f_codes, f_values = pd.factorize(fingerprint)
+    if len(weight) and np.all(weight == weight[0]):  # unweighted: one weight
+        w_codes, w_values = np.zeros(len(weight), dtype=np.int64), weight[:1]
+    else:
+        w_codes, w_values = pd.factorize(weight)
+    key = (group_codes * len(f_values) + f_codes) * len(w_values) + w_codes
+    space = (len(columns["groups"]) * len(f_values) * len(w_values))
+    if space <= 4 * len(key) + 1024:  # counts of every possible key, then those present
+        present = np.flatnonzero(np.bincount(key, minlength=space))
+        renumber = np.full(space, -1)
+        renumber[present] = np.arange(len(present))
+        pattern = renumber[key]
+    else:
+        pattern, present = pd.factorize(key)
+    counts = np.bincount(pattern).astype(float)
+    # a pattern's themes: those its answers name (every one of them, the same set)
+    named_by = np.bincount(pattern[hit_answer] * len(themes) + hit_theme,
+                           minlength=len(counts) * len(themes)).reshape(len(counts), -1)
+    matrix = (named_by > 0).astype(float)
+    of_group = present // (len(f_values) * len(w_values))
+    pattern_weight = np.asarray(w_values, dtype=float)[present % len(w_values)]
+    out = dict(empty)
+    for code, group in enumerate(columns["groups"]):
+        mine = of_group == code
+        if group in out and mine.any():
+            out[group] = (counts[mine], pattern_weight[mine], matrix[mine])
     return out
 
 
@@ -823,10 +862,11 @@ def voice_similarity(responses: pd.DataFrame, study: Study, codebook: Codebook |
     alpha = 1 - study.confidence
     rows = []
     groups = list(study.groups)
+    arrays = _coded_columns(coded)
     for question in study.open_ended:
         themes = [t.id for t in codebook.themes
                   if t.questions is None or question.id in t.questions]
-        patterns = _theme_patterns(coded, question.id, themes, groups)
+        patterns = _theme_patterns(arrays, question, themes, groups)
         profile, boot, n, share = {}, {}, {}, {}
         for group in groups:
             counts, weight, matrix = patterns[group]
