@@ -681,7 +681,7 @@ def _apply_sheet_sizes(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFra
             found = values[bad.to_numpy()]
             shown = ", ".join(
                 f"row {int(r)}: " + ("blank" if pd.isna(v) or not str(v).strip()
-                                     else repr(str(v)))
+                                     else repr(f"{v:g}" if isinstance(v, float) else str(v)))
                 for r, v in list(zip(where, found, strict=True))[:5])
             problems.append(Problem(
                 f"{names[source.name]} (sources ({source.name}).sheet_size: "

@@ -393,3 +393,37 @@ def test_without_a_codebook_quotes_are_typical_uncoded_answers(tmp_path):
     assert set(quotes["group"]) == {"staff", "customers"}  # leadership: 3 answers, hidden
     assert quotes.groupby("group").size().max() <= 3
     assert "voice_similarity" not in res.available and "themes" not in res.available
+
+
+WORKSHOP = ROOT / "tests" / "fixtures" / "workshop" / "studies" / "workshop.yml"
+
+
+def test_the_workshop_study_runs_end_to_end(tmp_path):
+    """Issue 24: the method the kit exists for. Leaders answered alone, staff on group
+    sheets (several points a cell, in four styles, with the group's size), customers a
+    short form; the four questions; a five-theme codebook; no items, no metrics. It
+    validates, runs, and its pages lead with the open answers."""
+    result = cx.run(WORKSHOP, out=tmp_path, notebook_jobs=2)
+    report_dir = result.report_dir
+    assert sorted(p.name for p in report_dir.glob("*.html")) == [
+        "data_quality.html", "index.html", "voices.html"]  # no gaps page: no items
+    assert sorted(p.name for p in (report_dir / "tables").glob("*.csv")) == [
+        "themes.csv", "voice_similarity.csv"]
+    similarity = pd.read_csv(report_dir / "tables" / "voice_similarity.csv")
+    assert len(similarity) == 4 * 3 and similarity["similarity"].between(0, 1).all()
+    themes = pd.read_csv(report_dir / "tables" / "themes.csv")
+    staff = themes[(themes["group"] == "staff") & (themes["question"] == "do_well")]
+    assert staff["n"].unique().tolist() == [6] and staff["n_points"].unique().tolist() == [15]
+    index = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert "What the audiences say" in index and "every audience names" in index
+    assert "a strength to staff" in index and "answer most alike" in index
+    assert "headline gap" not in index and "perception-gap index" not in index
+    assert "Traceback" not in index and "ValueError" not in index
+    voices_page = (report_dir / "voices.html").read_text(encoding="utf-8")
+    assert "Similarity and disparity" in voices_page and "15 points" in voices_page
+    assert voices_page.index("Themes by question") < voices_page.index(
+        "Similarity and disparity") < voices_page.index("Where the audiences disagree")
+    for page in (index, voices_page):  # respondent text scrubbed
+        assert "mia.chen@" not in page and "07700 900123" not in page
+        assert "Mia Chen" not in page  # a pii column: never shown
+    assert "[email]" in voices_page
