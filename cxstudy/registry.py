@@ -86,6 +86,9 @@ class Table:
         The notebook of the page that shows it.
     skip_empty : bool
         Not written when empty (a table that has nothing to say for this study).
+    frame : bool
+        A data frame (the counts are not): a study that lacks what it needs gets an
+        empty one (:func:`absent`).
     """
 
     name: str
@@ -96,6 +99,7 @@ class Table:
     spec: TableSpec | None = None
     page: str | None = None
     skip_empty: bool = False
+    frame: bool = True
 
     def __post_init__(self) -> None:
         unknown = [need for need in self.needs if need not in NEEDS]
@@ -176,7 +180,7 @@ _TABLES = (
     # the counting pass and the item tables
     Table("counts", _counts, "The answer counts of every item and audience "
           "(cx.level_counts): never pooled across waves.", scope="one wave",
-          needs=("items",)),
+          needs=("items",), frame=False),
     Table("gaps", lambda r: gaps.gap_table(r.responses, r.study, counts=r.counts),
           "Every item's gap between each audience and the reference.", needs=("items",),
           spec=SPECS["gaps"], page=GAPS.notebook),
@@ -282,13 +286,13 @@ def absent(table: Table, results: Results) -> pd.DataFrame:
     """What a table the study has not the needs of is: empty, with its contract's columns
     (``wave`` first in a study with waves) and, in ``attrs["absent"]``, what the study
     lacks ("this study has no items"); so a page shows nothing of it rather than
-    computing it from nothing. A table without a contract (the counts) cannot be empty:
-    asking for it is an error saying what the study lacks."""
+    computing it from nothing. What is not a frame (the counts) cannot be empty: asking
+    for it is an error saying what the study lacks."""
     lacking = [NEEDS[need][0] for need in table.needs if not NEEDS[need][1](results)]
     reason = f"this study has no {' and no '.join(lacking)}"
-    if table.spec is None:
+    if not table.frame:
         raise ValueError(f"{table.name}: {reason}")
-    columns = table.spec.all_columns
+    columns = table.spec.all_columns if table.spec is not None else []
     if table.scope in ("wave", "between") and results.study.waves:
         columns = ["wave", *columns] if table.scope == "wave" else columns
     empty = pd.DataFrame(columns=columns)
