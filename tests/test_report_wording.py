@@ -168,6 +168,10 @@ def test_theme_sentences_say_what_every_audience_and_only_one_names():
                               "(gap -60 points, 95% CI -80 to -40; adjusted p < 0.001)")
     assert said[3].startswith("Customers name App more often than leaders: 60% against 5%")
     assert len(said) == 4  # people's gaps are not significant; uncoded is no theme
+    fewer = report.theme_sentences(themes, study, "well", top=1)
+    assert fewer[2].startswith("Customers name App more often than staff")
+    assert fewer[3] == ("1 more significant difference between an audience and customers "
+                        "on this question.")
 
 
 def test_theme_sentences_leave_out_small_audiences_and_say_so():

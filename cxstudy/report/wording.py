@@ -347,14 +347,15 @@ def _share_list(rows: pd.DataFrame) -> str:
 
 
 def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
-                    named_at: float | None = None) -> list[str]:
+                    named_at: float | None = None, top: int = 3) -> list[str]:
     """What the audiences say to one open question, in HTML-safe sentences: the themes
     every audience names (similarity), those only one names, and those one names
     significantly more often than the reference (disparity, the theme table's gap test).
 
     An audience *names* a theme when at least ``named_at`` of its answers do (default
     :data:`cxstudy.voices.NAMED_AT`); audiences below ``min_group_size`` are left out
-    (and said to be).
+    (and said to be). Of the significant differences, the ``top`` largest are worded and
+    the others counted.
 
     "“What do we do well?”: every audience names Friendly, caring people (leadership
     50%, staff 67%, customers 45%)." "Only staff name App and online (19%)." "Staff name
@@ -388,8 +389,9 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
                              f"({pct(share)} of their answers).")
         alpha = 1 - study.confidence
         apart = shown[(shown["p_adjusted"] < alpha) & shown["gap"].notna()]
-        for row in apart.reindex(apart["gap"].abs().sort_values(ascending=False).index
-                                 ).itertuples():
+        apart = apart.reindex(apart["gap"].abs().sort_values(ascending=False,
+                                                             kind="stable").index)
+        for row in apart.head(top).itertuples():
             more = row.gap > 0
             first, second = (row.group, study.reference) if more else (study.reference,
                                                                       row.group)
@@ -402,6 +404,11 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
                 f"{pct(a)} against {pct(b)} (gap {points(row.gap)} points, "
                 f"{study.interval_label} {interval(row.gap_low, row.gap_high, True)}; "
                 f"adjusted p {p_text(row.p_adjusted)}).")
+        if len(apart) > top:
+            more = len(apart) - top
+            sentences.append(f"{more} more significant difference{'s' * (more != 1)} "
+                             "between an audience and "
+                             f"{html.escape(str(study.reference))} on this question.")
     elif audiences:
         sentences.append(f"“{html.escape(text)}”: only {html.escape(audiences[0])} can be "
                          "shown, so there is nothing to compare.")
