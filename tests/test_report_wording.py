@@ -131,7 +131,8 @@ def voices_study(min_group_size=5, items=True):
         open_ended=[{"id": "well", "question": "What do we do <well>?", "column": "W",
                      "role": "strength"},
                     {"id": "bad", "question": "What could be improved?", "column": "B",
-                     "role": "problem", "split": "points"}])
+                     "role": "problem", "split": "points"}],
+        themes="tests/fixtures/workshop/studies/themes/workshop.yml")
     if not items:
         spec.pop("items"), spec.pop("scales")
     return cx.load_study(spec, base_dir=ROOT)
@@ -238,3 +239,14 @@ def test_a_study_without_items_is_introduced_by_its_open_questions():
     assert "split: points" in notes
     with_items = report.summary_intro(cx.analysis.Results(voices_study(), None, waves=[]), {})
     assert "statements" in with_items  # a study with items keeps its wording
+
+
+def test_a_study_without_a_codebook_says_a_codebook_would_code_the_answers():
+    spec = minimal_study(open_ended=[{"id": "why", "question": "Why?", "column": "C"}])
+    spec.pop("items"), spec.pop("scales")
+    study = cx.load_study(spec, base_dir=ROOT)
+    intro = report.summary_intro(cx.analysis.Results(study, None, waves=[]), {})
+    assert "no theme codebook" in intro and "a codebook would code them" in intro
+    assert "themes every audience names" not in intro
+    notes = report.method_notes(study)
+    assert "not coded" in notes and "Jensen" not in notes and "Privacy" in notes

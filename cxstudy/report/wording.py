@@ -469,6 +469,11 @@ def voices_intro(res, pages: dict[str, str]) -> str:
     links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
                        if file != "index.html")
     split = any(q.split for q in study.open_ended)
+    if study.themes is None:
+        return (f"What {md(names(study.groups))} say when asked the same open questions. "
+                "The study has no theme codebook (`themes:`), so the answers are not coded "
+                "or compared: a codebook would code them into themes. Typical answers of "
+                f"each audience: [Voices](voices.html). Details: {links}.")
     return (f"What {md(names(study.groups))} say when asked the same open questions: the "
             "themes every audience names, those only one names, and where a strength to "
             "one audience is a problem to another. Answers are coded into the themes of "
@@ -482,6 +487,12 @@ def voices_method_notes(study: Study) -> str:
     (Markdown)."""
     from ..voices import NAMED_AT
 
+    privacy = (f"- **Privacy**: no figure or quote rests on fewer than {study.min_group_size} "
+               "respondents; personal data never leaves the raw exports.")
+    if study.themes is None:
+        return ("- **Quotes**: typical answers (closest to the median length) of each "
+                "audience, scrubbed of e-mail addresses, phone numbers, links and names; "
+                "not coded, the study having no theme codebook.\n" + privacy)
     return (
         "- **Themes**: each answer is coded with the codebook's patterns; it can name "
         "several themes, and answers naming none count as *no theme*. Shares are of "
@@ -495,9 +506,7 @@ def voices_method_notes(study: Study) -> str:
         "interval and the score test, adjusted for multiple comparisons.\n"
         "- **Similarity**: one minus the Jensen–Shannon distance between two audiences' "
         "theme profiles (1: the same themes in the same proportions; 0: none in common), "
-        "with a bias-corrected bootstrap interval over answers.\n"
-        f"- **Privacy**: no figure or quote rests on fewer than {study.min_group_size} "
-        "respondents; personal data never leaves the raw exports.")
+        "with a bias-corrected bootstrap interval over answers.\n" + privacy)
 
 
 def points_note(themes: pd.DataFrame, study: Study, question: str) -> str:
