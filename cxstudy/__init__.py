@@ -32,7 +32,7 @@ from .readers import read_export, read_sources
 from .segments import segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
-from .voices import theme_table
+from .voices import theme_table, voice_similarity
 from .waves import trend_table
 
 __all__ = [
@@ -70,5 +70,6 @@ __all__ = [
     "stats",
     "theme_table",
     "trend_table",
+    "voice_similarity",
     "voices",
 ]

@@ -95,3 +95,13 @@ def test_study_mapping_and_file_agree(tmp_path):
     from_mapping = cx.load_study(mapping, base_dir=path.parent)
     assert from_file.items == from_mapping.items
     assert Path(from_file.sources[0].path) == Path(from_mapping.sources[0].path)
+
+
+def test_the_workshop_study_parses_split_and_sheet_size():
+    study = cx.load_study(ROOT / "tests" / "fixtures" / "workshop" / "studies" / "workshop.yml")
+    assert not study.items and not study.metrics
+    assert [q.split for q in study.open_ended] == ["points"] * 4
+    assert [q.role for q in study.open_ended] == ["strength", "problem", "competition", "next"]
+    assert [s.sheet_size for s in study.sources] == [None, "People", None]
+    plain = cx.load_study(ROOT / "studies" / "example.yml")
+    assert {q.split for q in plain.open_ended} == {None}
