@@ -34,7 +34,7 @@ from .stats import cronbach_alpha
 from .study import Study, load_study
 from .suggest import suggest_themes
 from .tone import tone_table
-from .voices import theme_table
+from .voices import theme_table, voice_similarity
 from .waves import trend_table
 
 __all__ = [
@@ -74,5 +74,6 @@ __all__ = [
     "theme_table",
     "tone_table",
     "trend_table",
+    "voice_similarity",
     "voices",
 ]

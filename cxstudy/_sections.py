@@ -33,6 +33,7 @@ from .model import (
     Source,
     Weights,
 )
+from .points import SPLIT_KINDS
 from .scales import Scale, normalize
 
 CORRECTIONS = ["holm", "fdr_bh", "none"]
@@ -102,6 +103,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("rename", "{}", "export header -> the name columns: use, applied as the export is "
             "read (a 2016 export spells out what 2014 called leave: {\"Would it be easy to "
             "take leave?\": leave})"),
+        Key("sheet_size", "—", "each row is one group's sheet (a workshop): this column says "
+            "how many people wrote it, and the sheet weighs that many"),
     ),
     "scales.<id>": (
         Key("labels", "—", "text answers, lowest first; coded 1..k"),
@@ -151,6 +154,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
         Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
+        Key("split", "— (one answer per cell)", "points: a cell holds several points (lines, "
+            "bullets, numbers, semicolons), each coded on its own; shares are of sheets"),
     ),
     "segments[]": (
         Key("id", "required", "identifier: names the column in processed data"),
@@ -437,6 +442,7 @@ def parse_sources(c: Collector, raw_sources: list, ctx: Context) -> list[Source]
             duration_column=optional_name(c, spec, "duration_column", where),
             finished_column=optional_name(c, spec, "finished_column", where),
             rename=_rename(c, spec, where),
+            sheet_size=optional_name(c, spec, "sheet_size", where),
         ))
     return sources
 
@@ -639,6 +645,10 @@ def parse_items(c: Collector, data: dict, ctx: Context) -> list[Item]:
         reverse = c.typed(spec, "reverse", bool, label, default=False)
         importance = c.typed(spec, "importance", str, label,
                              hint="the id of the item that asks how important this is")
+        if "split" in spec:
+            c.add(f"{label}.split", "an item is answered on a scale, with no text to split",
+                  "split: points belongs to an open_ended question whose cells hold several "
+                  "points; remove it here")
         if iid and mapped:
             items.append(Item(iid, text or iid, scale or "", mapped, dimension, headline,
                               reverse, importance, asked_in, series_break))
@@ -794,10 +804,12 @@ def parse_open_ended(c: Collector, data: dict, ctx: Context) -> list[OpenEnded]:
         question = c.typed(spec, "question", str, where, required=True,
                            hint="the question as asked")
         role = c.choice(spec, "role", ROLES, where, default="other")
+        split = c.choice(spec, "split", list(SPLIT_KINDS), where, default=None) \
+            if spec.get("split") is not None else None
         mapped = columns(c, spec, where, ctx.groups)
         asked = asked_waves(c, spec, where, ctx)
         if qid and mapped:
-            questions.append(OpenEnded(qid, question or qid, mapped, role, asked))
+            questions.append(OpenEnded(qid, question or qid, mapped, role, asked, split))
     return questions
 
 

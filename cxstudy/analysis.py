@@ -119,9 +119,13 @@ class Results:
 
     def table(self, name: str) -> Any:
         """The table ``name`` of :data:`cxstudy.registry.TABLES`, computed the first time
-        it is asked for (within each wave and stacked, for a table computed per wave)."""
+        it is asked for (within each wave and stacked, for a table computed per wave).
+        A table the study lacks what it needs for is absent: empty, with its contract's
+        columns and why in ``attrs["absent"]`` (:func:`cxstudy.registry.absent`)."""
         if name not in self._tables:
             entry = registry.TABLES[name]
+            if not entry.present(self):  # e.g. gaps of a study without items
+                return registry.absent(entry, self)
             if entry.scope == "study" and self._parent is not None:
                 return self._parent.table(name)
             if entry.scope == "one wave" and self._several_waves:

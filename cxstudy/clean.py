@@ -166,6 +166,12 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
                     "check the spelling in the study file" + nearest(
                         mapping.column, info["columns"], questions=questions,
                         meaning=_meaning(study, mapping))))
+        if source.sheet_size is not None and source.sheet_size not in present:
+            problems.append(Problem(
+                names[source.name], f'no column "{source.sheet_size}" (named at '
+                f"sources[{number}].sheet_size)",
+                "name the column that says how many people wrote each sheet"
+                + nearest(source.sheet_size, info["columns"], questions=questions)))
         if source.id_column is not None and source.id_column not in present:
             problems.append(Problem(
                 names[source.name], f'no id_column "{source.id_column}"',
@@ -837,6 +843,7 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     if len(log_frame) != len(raw):
         raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
     responses = _responses(raw, study, coded, state.ids, kept)
+    _apply_sheet_sizes(raw, kept, responses, study)
     by_wave = _apply_weights(raw, kept, responses, study) if study.weights else {}
     skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
     return CleaningResult(responses=responses, log=log_frame, skipped=skipped,
@@ -859,6 +866,47 @@ def _note_kept_rows(log: _Log, raw: pd.DataFrame, coded: _Coded, kept: pd.Series
         flagged = (coded.unknown_rows & kept).to_numpy(dtype=bool)
         log.detail[flagged] = [(d + "; " if d else "") + "unknown answer(s) set to missing"
                                for d in log.detail[flagged]]
+
+
+def _apply_sheet_sizes(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
+                       study: Study) -> None:
+    """Weigh each group's sheet by the number of people who wrote it (``sheet_size`` of
+    its source), in place on ``responses``: within each audience (and wave) the weights
+    are then scaled to average 1, so a sheet of 8 counts twice a sheet of 4 and four
+    times a respondent who answered alone. A size that is blank, not a number or not
+    positive is an error naming the export, its row and the value."""
+    sized = [source for source in study.sources if source.sheet_size is not None]
+    if not sized:
+        return
+    rows = raw.loc[kept]
+    names = file_names(raw)
+    problems = []
+    for source in sized:
+        mine = (rows["source"] == source.name).to_numpy(dtype=bool)
+        values = rows.loc[mine, source.sheet_size]
+        size = pd.to_numeric(values, errors="coerce")
+        bad = ~(size > 0) | ~np.isfinite(size.to_numpy(dtype=float, na_value=np.nan))
+        if bad.any():
+            where = rows.loc[mine, "source_row"][bad.to_numpy()]
+            found = values[bad.to_numpy()]
+            shown = ", ".join(
+                f"row {int(r)}: " + ("blank" if pd.isna(v) or not str(v).strip()
+                                     else repr(f"{v:g}" if isinstance(v, float) else str(v)))
+                for r, v in list(zip(where, found, strict=True))[:5])
+            problems.append(Problem(
+                f"{names[source.name]} (sources ({source.name}).sheet_size: "
+                f"{source.sheet_size})",
+                f"{int(bad.sum())} sheet(s) without a number of people above 0 ({shown})",
+                "write how many people wrote each sheet (a whole number), or remove "
+                "sheet_size from the source"))
+            continue
+        responses.loc[mine, "weight"] = size.to_numpy(dtype=float)
+    if problems:
+        raise DataError(f"{study.path or 'study'}: sheet sizes that are not numbers",
+                        problems)
+    keys = [responses["group"]] + ([responses["wave"]] if "wave" in responses else [])
+    mean = responses.groupby(keys, observed=True, dropna=False)["weight"].transform("mean")
+    responses["weight"] = responses["weight"] / mean.to_numpy()
 
 
 def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
@@ -890,6 +938,9 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
             continue
         base = None if spec.column is None else pd.to_numeric(
             rows.loc[in_group, spec.column], errors="coerce").to_numpy()
+        sizes = responses.loc[in_group, "weight"].to_numpy()  # sheets weigh their size
+        if not np.allclose(sizes, 1.0):
+            base = sizes if base is None else base * sizes
         frame = pd.DataFrame({c: rows.loc[in_group, c].to_numpy() for c in spec.margins},
                              index=range(int(in_group.sum())))
         where = "weights" if wave is None else f"weights (wave {wave})"

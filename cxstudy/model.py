@@ -34,6 +34,7 @@ class Source:
     duration_column: str | None = None
     finished_column: str | None = None
     rename: dict[str, str] | None = None  # export header -> the name columns: use
+    sheet_size: str | None = None  # each row is a group's sheet: this column says how many
 
 
 def asked_in(waves: tuple[str, ...] | None, wave: str | None) -> bool:
@@ -112,13 +113,15 @@ class Estimate(AskedInWaves):
 @dataclass(frozen=True)
 class OpenEnded(AskedInWaves):
     """One open-ended question, asked of the audiences in ``columns``; ``role`` says what
-    it asks: strength, problem, competition, next or other."""
+    it asks: strength, problem, competition, next or other. ``split`` is ``"points"``
+    where a cell holds several points (a group's sheet), each coded on its own."""
 
     id: str
     question: str
     columns: dict[str, str]
     role: str = "other"
     waves: tuple[str, ...] | None = None  # None: asked in every wave
+    split: str | None = None
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ Results = Any
 
 NEEDS: dict[str, tuple[str, Callable[[Results], bool]]] = {
     "items": ("items", lambda r: bool(r.study.items)),
+    "ratings": ("items or CX metrics", lambda r: bool(r.study.items or r.study.metrics)),
     "metrics": ("CX metrics", lambda r: bool(r.study.metrics)),
     "estimates": ("estimates", lambda r: bool(r.study.estimates)),
     "open_ended": ("open-ended questions", lambda r: bool(r.study.open_ended)),
@@ -85,6 +86,9 @@ class Table:
         The notebook of the page that shows it.
     skip_empty : bool
         Not written when empty (a table that has nothing to say for this study).
+    frame : bool
+        A data frame (the counts are not): a study that lacks what it needs gets an
+        empty one (:func:`absent`).
     """
 
     name: str
@@ -95,6 +99,7 @@ class Table:
     spec: TableSpec | None = None
     page: str | None = None
     skip_empty: bool = False
+    frame: bool = True
 
     def __post_init__(self) -> None:
         unknown = [need for need in self.needs if need not in NEEDS]
@@ -124,7 +129,7 @@ class Page:
 SUMMARY, QUALITY, GAPS, VOICES, TRENDS, SEGMENTS = PAGES = (
     Page("00_summary.ipynb", "index.html", "Executive summary"),
     Page("01_data_quality.ipynb", "data_quality.html", "Data quality"),
-    Page("02_gaps.ipynb", "gaps.html", "Perception gaps"),
+    Page("02_gaps.ipynb", "gaps.html", "Perception gaps", needs=("ratings",)),
     Page("03_voices.ipynb", "voices.html", "Voices", needs=("open_ended",)),
     Page("04_trends.ipynb", "trends.html", "Trends", needs=("waves",)),
     Page("05_segments.ipynb", "segments.html", "Segments", needs=("segments",)),
@@ -150,9 +155,8 @@ def _importance(r: Results) -> pd.DataFrame:
 
 
 def _coded(r: Results) -> pd.DataFrame:
-    if r.codebook is None:
-        return pd.DataFrame(columns=["row", "question", "group", "weight", "theme", "text"])
-    return voices.code_answers(r.responses, r.study, r.codebook)
+    """Every answer with its themes; every answer ``uncoded`` without a codebook."""
+    return voices.code_answers(r.responses, r.study, r.codebook or voices.NO_CODEBOOK)
 
 
 def _trends(r: Results) -> pd.DataFrame:
@@ -176,7 +180,7 @@ _TABLES = (
     # the counting pass and the item tables
     Table("counts", _counts, "The answer counts of every item and audience "
           "(cx.level_counts): never pooled across waves.", scope="one wave",
-          needs=("items",)),
+          needs=("items",), frame=False),
     Table("gaps", lambda r: gaps.gap_table(r.responses, r.study, counts=r.counts),
           "Every item's gap between each audience and the reference.", needs=("items",),
           spec=SPECS["gaps"], page=GAPS.notebook),
@@ -221,9 +225,15 @@ _TABLES = (
                                                  coded=r.coded),
           "Every theme's share of each audience's answers, with its gap to the reference.",
           needs=("codebook",), spec=SPECS["themes"], page=VOICES.notebook),
-    Table("quotes", lambda r: voices.quotes(r.responses, r.study, r.codebook, per_theme=1,
-                                            coded=r.coded),
-          "A typical answer per question, theme and audience (scrubbed; escape to show).",
+    Table("voice_similarity", lambda r: voices.voice_similarity(r.responses, r.study,
+                                                                r.codebook, coded=r.coded),
+          "How alike each pair of audiences answer each open question (the similarity of "
+          "their theme profiles, with its bootstrap interval).", needs=("codebook",),
+          spec=SPECS["voice_similarity"], page=VOICES.notebook),
+    Table("quotes", lambda r: voices.quotes(r.responses, r.study, r.codebook,
+                                            per_theme=1 if r.codebook else 3, coded=r.coded),
+          "A typical answer per question, theme and audience (scrubbed; escape to show); "
+          "without a codebook, three per question and audience, uncoded.",
           needs=("open_ended",), page=VOICES.notebook),
     Table("tone", lambda r: tone.tone_table(r.responses, r.study),
           "The tone of each audience's open answers (VADER), with its gap to the reference; "
@@ -276,7 +286,26 @@ WRITTEN: dict[str, Table] = {name: t for name, t in TABLES.items() if t.spec is 
 """The tables written as ``tables/<spec.name>.csv``, in the order of ``docs/outputs.md``."""
 
 
+def absent(table: Table, results: Results) -> pd.DataFrame:
+    """What a table the study has not the needs of is: empty, with its contract's columns
+    (``wave`` first in a study with waves) and, in ``attrs["absent"]``, what the study
+    lacks ("this study has no items"); so a page shows nothing of it rather than
+    computing it from nothing. What is not a frame (the counts) cannot be empty: asking
+    for it is an error saying what the study lacks."""
+    lacking = [NEEDS[need][0] for need in table.needs if not NEEDS[need][1](results)]
+    reason = f"this study has no {' and no '.join(lacking)}"
+    if not table.frame:
+        raise ValueError(f"{table.name}: {reason}")
+    columns = table.spec.all_columns if table.spec is not None else []
+    if table.scope in ("wave", "between") and results.study.waves:
+        columns = ["wave", *columns] if table.scope == "wave" else columns
+    empty = pd.DataFrame(columns=columns)
+    empty.attrs["absent"] = reason
+    return empty
+
+
 def pages_for(results: Results) -> list[Page]:
-    """The pages a study's report has (Voices only with open-ended questions, Trends only
-    with responses in two or more waves, Segments only with segments)."""
+    """The pages a study's report has (Perception gaps only with items or metrics, Voices
+    only with open-ended questions, Trends only with responses in two or more waves,
+    Segments only with segments)."""
     return [page for page in PAGES if page.present(results)]

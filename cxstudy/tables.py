@@ -119,8 +119,14 @@ CALIBRATION = _spec(
 THEMES = _spec(
     "themes", "one per (question, theme, audience); the pseudo-theme uncoded included",
     "question theme label group n mentions share share_low share_high gap gap_low gap_high "
-    "p_value p_adjusted suppressed",
-    estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted")
+    "p_value p_adjusted suppressed", "n_points points",
+    estimates="mentions share share_low share_high gap gap_low gap_high p_value p_adjusted "
+    "n_points points")
+VOICE_SIMILARITY = _spec(
+    "voice_similarity", "one per (open-ended question, pair of audiences)",
+    "question group other n n_other similarity similarity_low similarity_high suppressed",
+    "named named_other named_both n_boot",
+    estimates="similarity similarity_low similarity_high named named_other named_both")
 TONE = _spec(
     "tone", "one per (open question, audience), the reference included",
     "question role group reference n n_scored n_unscored mean mean_low mean_high gap gap_low "
@@ -144,7 +150,8 @@ SEGMENTS = _spec(
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
-    CALIBRATION, THEMES, TONE, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS)}
+    CALIBRATION, THEMES, VOICE_SIMILARITY, TONE, IMPORTANCE, TRENDS, DIMENSION_TRENDS,
+    METRIC_TRENDS, SEGMENTS)}
 
 
 def too_small(n, study: Study):

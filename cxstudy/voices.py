@@ -22,6 +22,7 @@ Political Analysis 16(4), 372-403.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,10 +35,11 @@ from . import stats
 from ._validate import Collector, describe, did_you_mean
 from .counts import respondent_weights
 from .exceptions import StudyFileError
-from .model import Study
+from .model import OpenEnded, Study
+from .points import split_points
 from .privacy import scrub_text
 from .study import read_yaml
-from .tables import THEMES, suppress, too_small
+from .tables import THEMES, VOICE_SIMILARITY, suppress, too_small
 from .waves import per_wave, per_wave_table
 
 UNCODED = "uncoded"
@@ -189,15 +191,18 @@ def load_codebook(source: str | Path | dict, study: Study | None = None) -> Code
     return Codebook(tuple(themes), path)
 
 
-def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = None
-             ) -> pd.DataFrame:
+def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = None, *,
+             points: bool = True) -> pd.DataFrame:
     """One row per non-blank answer (to one question, or to every open question):
-    row, question, group, weight, text.
+    row, question, group, weight, text, point.
 
-    ``question``, ``group`` and ``text`` are categorical: answers are stripped and told
-    apart once per distinct answer, and the rows hold their answer's number, so a million
-    answers never become a million Python strings, and taking, comparing and grouping
-    rows works on small numbers.
+    A question with ``split: points`` gives one row per point of each answer
+    (:func:`~cxstudy.points.split_points`, each distinct answer split once), ``point``
+    numbering them within it (0 for a question that is not split); ``points=False``
+    keeps its answers whole. ``question``, ``group`` and ``text`` are categorical:
+    answers are stripped and told apart once per distinct answer, and the rows hold
+    their answer's number, so a million answers never become a million Python strings,
+    and taking, comparing and grouping rows works on small numbers.
     """
     weights, _ = respondent_weights(responses)
     group_codes, groups = pd.factorize(responses["group"])  # audiences: a few names
@@ -209,33 +214,52 @@ def _answers(responses: pd.DataFrame, study: Study, question_id: str | None = No
         which, distinct = pd.factorize(responses[question.id])  # unanswered: -1
         stripped, distinct_texts = pd.factorize(pd.Index(distinct, dtype="string").str.strip())
         blank = np.asarray(distinct_texts == "", dtype=bool)
-        kept = np.where(blank, -1, np.cumsum(~blank) - 1 + sum(map(len, texts)))
+        offset = sum(map(len, texts))
+        if question.split and points:  # each distinct answer's points, split once
+            pieces = [[] if gone else split_points(text)
+                      for text, gone in zip(distinct_texts, blank, strict=True)]
+            per_text = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+            first = np.concatenate([[0], np.cumsum(per_text)[:-1]]) + offset
+            answer = np.append(stripped, -1)[which]  # the distinct stripped text, or -1
+            answer = np.where(answer >= 0, np.append(per_text, 0)[answer], 0)
+            counts = answer  # points of each row's answer
+            rows = np.repeat(np.arange(len(which)), counts)
+            within = np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)
+            text_of = np.append(stripped, -1)[which][rows]
+            parts.append((question.id, rows, first[text_of] + within, within))
+            texts.append(np.array([p for piece in pieces for p in piece], dtype=object))
+            continue
+        kept = np.where(blank, -1, np.cumsum(~blank) - 1 + offset)
         answer = np.append(kept[stripped], -1)[which]  # which = -1 picks the -1 appended
         rows = np.flatnonzero(answer >= 0)
-        parts.append((question.id, rows, answer[rows]))
-        texts.append(distinct_texts[~blank])
+        parts.append((question.id, rows, answer[rows], np.zeros(len(rows), dtype=np.int64)))
+        texts.append(np.asarray(distinct_texts[~blank], dtype=object))
     if not parts:
-        return pd.DataFrame(columns=["row", "question", "group", "weight", "text"])
+        return pd.DataFrame(columns=["row", "question", "group", "weight", "text", "point"])
     same, categories = pd.factorize(pd.Index(np.concatenate(texts), dtype="str"))
-    rows = np.concatenate([row for _q, row, _a in parts])
+    rows = np.concatenate([row for _q, row, _a, _p in parts])
     questions = pd.Categorical.from_codes(
-        np.repeat(np.arange(len(parts)), [len(row) for _q, row, _a in parts]),
-        categories=pd.Index([q for q, _r, _a in parts], dtype="str"))
+        np.repeat(np.arange(len(parts)), [len(row) for _q, row, _a, _p in parts]),
+        categories=pd.Index([q for q, _r, _a, _p in parts], dtype="str"))
     return pd.DataFrame({
         "row": rows, "question": questions,
         "group": pd.Categorical.from_codes(group_codes[rows], categories=groups),
         "weight": weights[rows],
-        "text": pd.Categorical.from_codes(same[np.concatenate([a for _q, _r, a in parts])],
-                                          categories=categories)})
+        "text": pd.Categorical.from_codes(same[np.concatenate([a for _q, _r, a, _p in parts])],
+                                          categories=categories),
+        "point": np.concatenate([p for _q, _r, _a, p in parts])})
 
 
 def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
     """Themes of every answer: one row per (answer, theme), ``uncoded`` for none.
 
     Columns: ``row`` (position in responses), ``question, group, weight, theme, text``
-    (all but ``row`` and ``weight`` categorical). Each distinct answer to a question is
+    (all but ``row``, ``weight`` and ``point`` categorical), ``point`` (the point of the
+    answer, for a question with ``split: points``: one row per (point, theme) then,
+    ``text`` the point; 0 otherwise). Each distinct answer (point) to a question is
     matched against the codebook once, however many respondents gave it; rows are in
-    question order, then row order, then the codebook's order of themes.
+    question order, then row order, then point order, then the codebook's order of
+    themes.
     """
     answers = _answers(responses, study)
     theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
@@ -261,9 +285,9 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
             "group": rows["group"].array, "weight": rows["weight"].to_numpy(),
             "theme": pd.Categorical.from_codes(labels[first[which][answer_of_row] + within],
                                                categories=theme_ids),
-            "text": rows["text"].array}))
+            "text": rows["text"].array, "point": rows["point"].to_numpy()}))
     if not parts:
-        return pd.DataFrame(columns=["row", "question", "group", "weight", "theme", "text"])
+        return pd.DataFrame(columns=CODED_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -276,7 +300,30 @@ def _coded_answers(coded: pd.DataFrame) -> pd.DataFrame:
     return coded.loc[first.to_numpy(dtype=bool), ["row", "question", "group", "weight"]]
 
 
-THEME_COLUMNS = list(THEMES.columns)
+THEME_COLUMNS = THEMES.all_columns
+CODED_COLUMNS = ["row", "question", "group", "weight", "theme", "text", "point"]
+
+
+def _theme_hits(coded: pd.DataFrame, study: Study) -> dict[tuple, tuple[int, float, int]]:
+    """(question, theme, group) -> (answers naming the theme, their weight, points naming
+    it). An answer of several points (``split: points``) names a theme once however many
+    of its points do; elsewhere an answer is one point."""
+    split = [q.id for q in study.open_ended if q.split]
+    keys = ["question", "theme", "group"]
+    whole = coded if not split else coded[~coded["question"].isin(split).to_numpy()]
+    hits = {key: (len(weight), float(weight.sum()), len(weight))
+            for key, weight in whole.groupby(keys, sort=False, observed=True)["weight"]}
+    if split:
+        pointed = coded[coded["question"].isin(split).to_numpy()]
+        points = pointed.groupby(keys, sort=False, observed=True).size()
+        sheets = pointed.drop_duplicates(["row", "question", "theme"])
+        for key, weight in sheets.groupby(keys, sort=False, observed=True)["weight"]:
+            hits[key] = (len(weight), float(weight.sum()), int(points[key]))
+    return hits
+
+
+NO_CODEBOOK = Codebook(())
+"""A codebook without themes: every answer is ``uncoded`` (a study without ``themes:``)."""
 
 
 def study_codebook(study: Study) -> Codebook | None:
@@ -290,8 +337,11 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     """Theme prevalence per question and audience, and its gap to the reference.
 
     One row per (question, theme, group): ``n`` answers to the question, ``mentions``
-    (answers with the theme), ``share`` with Wilson interval, and for audiences other
-    than the reference the gap with Newcombe's interval, the score test (Fisher's
+    (answers with the theme), ``share`` with Wilson interval (of a question with
+    ``split: points``, an answer is a group's sheet: ``n`` counts sheets, ``mentions``
+    the sheets with at least one point naming the theme, ``n_points`` and ``points``
+    the points in all and those naming it; elsewhere an answer is one point), and for
+    audiences other than the reference the gap with Newcombe's interval, the score test (Fisher's
     exact under 5 expected), and the study's correction over the table. Weighted
     responses give weighted shares with Kish's effective n. Below ``min_group_size``
     answers: every estimate blank (mentions included), ``suppressed`` true; gaps are
@@ -347,9 +397,11 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
         return pd.DataFrame(columns=THEME_COLUMNS)
     coded = coded if coded is not None else code_answers(responses, study, codebook)
     answers = _coded_answers(coded)
-    hits = {key: (len(weight), float(weight.sum()))  # answers with the theme, their weight
-            for key, weight in coded.groupby(["question", "theme", "group"], sort=False,
-                                             observed=True)["weight"]}
+    hits = _theme_hits(coded, study)  # answers with the theme, their weight, its points
+    split = {q.id for q in study.open_ended if q.split}
+    n_points = (coded[coded["question"].isin(split).to_numpy()]
+                .drop_duplicates(["row", "question", "point"])
+                .groupby(["question", "group"], observed=True).size()) if split else None
     rows = []
     reference = study.reference
     for question in study.open_ended:
@@ -364,11 +416,14 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
         for theme in themes:
             for group in study.groups:
                 n, sum_w, n_eff = totals[group]
-                mentions, weight = hits.get((question.id, theme, group), (0, 0.0))
+                mentions, weight, points = hits.get((question.id, theme, group), (0, 0.0, 0))
                 share = weight / sum_w if sum_w else np.nan
                 rows.append({"question": question.id, "theme": theme,
                              "label": codebook.label(theme), "group": group, "n": n,
-                             "mentions": mentions, "share": share, "_eff": n_eff})
+                             "n_points": n if question.id not in split else
+                             int(n_points.get((question.id, group), 0)),
+                             "mentions": mentions, "points": points, "share": share,
+                             "_eff": n_eff})
     table = pd.DataFrame(rows)
     if table.empty:
         return pd.DataFrame(columns=THEME_COLUMNS)
@@ -554,21 +609,26 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
     addresses, phone numbers and links (again: responses are scrubbed when cleaned)
     and must be HTML-escaped when shown. No quotes for audiences with fewer than
     ``min_group_size`` answers to the question. The codebook is the study's unless
-    given; ``coded`` is a :func:`code_answers` already computed.
+    given; ``coded`` is a :func:`code_answers` already computed. Of a question with
+    ``split: points`` a quote is one point. Without a codebook every answer is
+    uncoded, and the quotes are typical answers per (question, audience), theme
+    ``uncoded``.
     """
     codebook = codebook if codebook is not None else study_codebook(study)
-    if codebook is None:
-        return pd.DataFrame(columns=["question", "theme", "label", "group", "quote"])
-    coded = coded if coded is not None else code_answers(responses, study, codebook)
+    uncoded = codebook is None or not codebook.themes
+    codebook = codebook if codebook is not None else NO_CODEBOOK
+    coded = coded if coded is not None and len(coded) else code_answers(responses, study,
+                                                                         codebook)
     answers = _coded_answers(coded)
-    sizes = answers.groupby(["question", "group"]).size()
+    sizes = answers.groupby(["question", "group"], observed=True).size()
     # each text once per (question, theme, audience), where first given: in the order of
     # the answers, as the choice below needs, without a million rows in the loop
-    given = coded.loc[(coded["theme"] != UNCODED).to_numpy(dtype=bool),
-                      ["question", "theme", "group", "text"]].drop_duplicates()
+    shown = np.ones(len(coded), dtype=bool) if uncoded else \
+        (coded["theme"] != UNCODED).to_numpy(dtype=bool)
+    given = coded.loc[shown, ["question", "theme", "group", "text"]].drop_duplicates()
     rows = []
     for (question, theme, group), part in given.groupby(["question", "theme", "group"],
-                                                        sort=False):
+                                                        sort=False, observed=True):
         if too_small(sizes.get((question, group), 0), study):
             continue
         texts = part["text"]
@@ -581,3 +641,268 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
             rows.append({"question": question, "theme": theme,
                          "label": codebook.label(theme), "group": group, "quote": clean})
     return pd.DataFrame(rows, columns=["question", "theme", "label", "group", "quote"])
+
+
+# ---------------------------------------------------------------------------
+# similarity and disparity of the audiences' voices
+
+NAMED_AT = 0.10
+"""An audience *names* a theme when at least this share of its answers (sheets) do: the
+threshold of "every audience names", "only one names" and of :func:`disagreements`."""
+
+
+def similarity_index(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """The similarity of two theme profiles: one minus their Jensen–Shannon distance.
+
+    Parameters
+    ----------
+    p, q : numpy.ndarray
+        Mentions (or shares) of each theme, the last axis over themes; each is made a
+        distribution (divided by its sum). Rows summing to zero give NaN.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`S = 1 - \\sqrt{JS(P, Q)}`, between 0 (no theme in common) and 1 (the same
+        profile), over the last axis.
+
+    Notes
+    -----
+    With :math:`M = (P + Q) / 2` and base-2 logarithms,
+
+    .. math:: JS(P, Q) = \\tfrac12 \\sum_t P_t \\log_2 \\frac{P_t}{M_t}
+              + \\tfrac12 \\sum_t Q_t \\log_2 \\frac{Q_t}{M_t} \\in [0, 1],
+
+    and :math:`\\sqrt{JS}` is a metric (Endres & Schindelin 2003), the distance
+    ``scipy.spatial.distance.jensenshannon(p, q, base=2)`` computes.
+
+    References
+    ----------
+    Lin, J. (1991). Divergence measures based on the Shannon entropy. IEEE Transactions
+    on Information Theory 37(1), 145-151.
+
+    Endres, D. M. & Schindelin, J. E. (2003). A new metric for probability
+    distributions. IEEE Transactions on Information Theory 49(7), 1858-1860.
+
+    Examples
+    --------
+    >>> float(similarity_index(np.array([1, 1, 0]), np.array([1, 1, 0])))
+    1.0
+    >>> float(similarity_index(np.array([1, 0]), np.array([0, 1])))
+    0.0
+    """
+    p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = p / p.sum(axis=-1, keepdims=True)
+        q = q / q.sum(axis=-1, keepdims=True)
+        m = (p + q) / 2
+
+        def part(a: np.ndarray) -> np.ndarray:
+            return np.where(a > 0, a * np.log2(np.where(a > 0, a, 1) / np.where(m > 0, m, 1)),
+                            0.0).sum(axis=-1)
+
+        js = (part(p) + part(q)) / 2
+        js = np.where(np.isnan(p).any(axis=-1) | np.isnan(q).any(axis=-1), np.nan, js)
+    return 1 - np.sqrt(np.clip(js, 0.0, 1.0))
+
+
+def _bias_corrected(values: np.ndarray, estimate: float, alpha: float) -> tuple[float, float]:
+    """The bias-corrected percentile interval (Efron & Tibshirani 1993, section 14.3):
+    the quantiles :math:`\\Phi(2 z_0 \\pm z_{1-\alpha/2})` of the resamples, with
+    :math:`z_0 = \\Phi^{-1}` (share of resamples below the estimate, ties counting half).
+    A similarity of resampled profiles sits below that of the profiles (resampling adds
+    noise, and noise makes two profiles less alike); the plain percentile interval
+    would then miss the estimate."""
+    from scipy import stats as sp_stats  # imported when first used, as in stats.py
+
+    below = (np.mean(values < estimate) + 0.5 * np.mean(values == estimate))
+    z0 = sp_stats.norm.ppf(np.clip(below, 0.5 / len(values), 1 - 0.5 / len(values)))
+    z = sp_stats.norm.ppf(1 - alpha / 2)
+    low, high = sp_stats.norm.cdf([2 * z0 - z, 2 * z0 + z])
+    return tuple(float(v) for v in np.quantile(values, [low, high]))
+
+
+def _coded_columns(coded: pd.DataFrame) -> dict:
+    """The columns of a :func:`code_answers` the similarity needs, as arrays of codes."""
+    def codes(name: str) -> tuple[np.ndarray, pd.Index]:
+        values = coded[name].array
+        if not isinstance(values, pd.Categorical):
+            values = pd.Categorical(values)
+        return np.asarray(values.codes), pd.Index(values.categories, dtype="str")
+
+    (question, questions), (theme, themes) = codes("question"), codes("theme")
+    group, groups = codes("group")
+    # the rows of each question are one run (code_answers codes question after question):
+    # each question's rows as a slice, no copy
+    starts = np.flatnonzero(np.diff(question, prepend=-2, append=-2))
+    runs = {int(question[a]): slice(a, b) for a, b in itertools.pairwise(starts)}
+    blocks = runs if len(runs) == len(starts) - 1 and len(set(runs)) == len(runs) and \
+        len(runs) == len(np.unique(question)) else {}
+    return {"row": coded["row"].to_numpy(), "weight": coded["weight"].to_numpy(dtype=float),
+            "question": question, "questions": questions, "theme": theme, "themes": themes,
+            "group": group, "groups": list(groups), "blocks": blocks}
+
+
+def _theme_patterns(columns: dict, question: OpenEnded, themes: list[str], groups
+                    ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per audience, its answers to a question told apart by the themes they name and
+    their weight: (answers of each pattern, the pattern's weight, patterns x themes 0/1).
+
+    A million answers hold a handful of patterns (sets of themes, times the few weights
+    of a weighted audience), so a bootstrap draws counts of patterns, not answers. An
+    answer of several points names a theme once. One vectorised pass: each answer's set
+    of themes is told by a fingerprint (a random number per theme, summed over the
+    answer's themes in the codebook's order, so that the same set gives the same sum)."""
+    empty = {g: (np.zeros(0), np.zeros(0), np.zeros((0, len(themes)))) for g in groups}
+    if question.id not in columns["questions"] or not themes:
+        return empty
+    take = columns["blocks"].get(columns["questions"].get_loc(question.id))
+    if take is None:  # not one run of rows: pick them
+        take = np.flatnonzero(columns["question"] == columns["questions"].get_loc(question.id))
+    row = columns["row"][take]
+    if not len(row):
+        return empty
+    first = np.ones(len(row), dtype=bool)
+    first[1:] = row[1:] != row[:-1]
+    answer = np.cumsum(first) - 1  # each row's answer, 0..A-1
+    answers = int(answer[-1]) + 1
+    # the theme codes, mapped to the question's themes
+    lookup = np.append(pd.Index(themes).get_indexer(columns["themes"]), -1)
+    column = lookup[columns["theme"][take]]  # code -1 (none) picks the -1 appended
+    named = column >= 0  # the question's themes (uncoded is none of them)
+    hit_answer, hit_theme = answer[named], column[named]
+    if question.split:  # a sheet's points may name a theme twice: once
+        key = pd.unique(hit_answer * len(themes) + hit_theme)
+        hit_answer, hit_theme = key // len(themes), key % len(themes)
+    draws = np.random.default_rng(7).standard_normal(len(themes))
+    fingerprint = np.bincount(hit_answer, weights=draws[hit_theme], minlength=answers)
+    group_codes = columns["group"][take][first].astype(np.int64)
+    weight = columns["weight"][take][first]
+    f_codes, f_values = pd.factorize(fingerprint)
+    if len(weight) and np.all(weight == weight[0]):  # unweighted: one weight
+        w_codes, w_values = np.zeros(len(weight), dtype=np.int64), weight[:1]
+    else:
+        w_codes, w_values = pd.factorize(weight)
+    key = (group_codes * len(f_values) + f_codes) * len(w_values) + w_codes
+    space = (len(columns["groups"]) * len(f_values) * len(w_values))
+    if space <= 4 * len(key) + 1024:  # counts of every possible key, then those present
+        present = np.flatnonzero(np.bincount(key, minlength=space))
+        renumber = np.full(space, -1)
+        renumber[present] = np.arange(len(present))
+        pattern = renumber[key]
+    else:
+        pattern, present = pd.factorize(key)
+    counts = np.bincount(pattern).astype(float)
+    # a pattern's themes: those its answers name (every one of them, the same set)
+    named_by = np.bincount(pattern[hit_answer] * len(themes) + hit_theme,
+                           minlength=len(counts) * len(themes)).reshape(len(counts), -1)
+    matrix = (named_by > 0).astype(float)
+    of_group = present // (len(f_values) * len(w_values))
+    pattern_weight = np.asarray(w_values, dtype=float)[present % len(w_values)]
+    out = dict(empty)
+    for code, group in enumerate(columns["groups"]):
+        mine = of_group == code
+        if group in out and mine.any():
+            out[group] = (counts[mine], pattern_weight[mine], matrix[mine])
+    return out
+
+
+@per_wave
+def voice_similarity(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,
+                     *, coded: pd.DataFrame | None = None, n_boot: int = 2000,
+                     seed: int = 20261203) -> pd.DataFrame:
+    """How alike each pair of audiences answer each open question: the similarity of
+    their theme profiles, with a bootstrap interval.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses, one text column per open-ended question.
+    study : Study
+        The study: its open-ended questions, audiences, ``confidence``,
+        ``min_group_size``.
+    codebook : Codebook, optional
+        Default: the study's. Empty table without one.
+    coded : pandas.DataFrame, optional
+        A :func:`code_answers` already computed (of these responses).
+    n_boot : int, default 2000
+        Bootstrap resamples.
+    seed : int
+        Seed of the bootstrap: the same seed, the same interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (question, pair of audiences, in the study's order):
+        ``question, group, other, n, n_other`` (answers; sheets of a question with
+        ``split: points``), ``similarity, similarity_low, similarity_high`` (the
+        study's confidence), ``suppressed``, and ``named, named_other, named_both``
+        (themes each audience names, and both: at least :data:`NAMED_AT` of its
+        answers), ``n_boot``. Blank, and ``suppressed`` true, where either audience
+        has fewer than ``min_group_size`` answers.
+
+    Notes
+    -----
+    An audience's theme profile is the weighted count of its answers naming each theme
+    of the question (an answer may name several; answers naming none add nothing),
+    made a distribution. The similarity is :func:`similarity_index`,
+    :math:`1 - \\sqrt{JS}`: 1 when two audiences name the same themes in the same
+    proportions, 0 when they share no theme. Its interval is the percentile bootstrap
+    of answers resampled with replacement within each audience (sheets as a whole,
+    with their weights), drawn as multinomial counts of the answers' distinct patterns
+    of themes and weights, which is the same resampling; bias-corrected, since the
+    similarity of resampled profiles is biased downwards (:func:`_bias_corrected`).
+
+    References
+    ----------
+    Lin, J. (1991). Divergence measures based on the Shannon entropy. IEEE Transactions
+    on Information Theory 37(1), 145-151.
+
+    Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman &
+    Hall, chapters 13-14 (percentile and bias-corrected intervals).
+    """
+    columns = VOICE_SIMILARITY.all_columns
+    codebook = codebook if codebook is not None else study_codebook(study)
+    if codebook is None or not codebook.themes:
+        return pd.DataFrame(columns=columns)
+    coded = coded if coded is not None else code_answers(responses, study, codebook)
+    rng = np.random.default_rng(seed)
+    alpha = 1 - study.confidence
+    rows = []
+    groups = list(study.groups)
+    arrays = _coded_columns(coded)
+    for question in study.open_ended:
+        themes = [t.id for t in codebook.themes
+                  if t.questions is None or question.id in t.questions]
+        patterns = _theme_patterns(arrays, question, themes, groups)
+        profile, boot, n, share = {}, {}, {}, {}
+        for group in groups:
+            counts, weight, matrix = patterns[group]
+            n[group] = int(counts.sum())
+            total = float(counts @ weight)
+            profile[group] = (counts * weight) @ matrix
+            share[group] = profile[group] / total if total else np.full(len(themes), np.nan)
+            if n[group] and not too_small(n[group], study):
+                drawn = rng.multinomial(n[group], counts / n[group], size=n_boot)
+                boot[group] = (drawn * weight) @ matrix
+        for a, b in itertools.combinations(groups, 2):
+            named_a, named_b = share[a] >= NAMED_AT, share[b] >= NAMED_AT
+            row = {"question": question.id, "group": a, "other": b, "n": n[a],
+                   "n_other": n[b], "similarity": float(similarity_index(profile[a],
+                                                                         profile[b])),
+                   "similarity_low": np.nan, "similarity_high": np.nan,
+                   "named": int(named_a.sum()), "named_other": int(named_b.sum()),
+                   "named_both": int((named_a & named_b).sum()), "n_boot": n_boot}
+            if a in boot and b in boot and np.isfinite(row["similarity"]):
+                values = similarity_index(boot[a], boot[b])
+                values = values[np.isfinite(values)]
+                if len(values):
+                    row["similarity_low"], row["similarity_high"] = _bias_corrected(
+                        values, row["similarity"], alpha)
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=[c for c in columns if c != "suppressed"])
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    suppress(table, VOICE_SIMILARITY, too_small(table["n"], study)
+             | too_small(table["n_other"], study))
+    return table[columns].reset_index(drop=True)

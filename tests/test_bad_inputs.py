@@ -1038,3 +1038,59 @@ def test_a_blank_audience_that_is_not_part_of_the_study_is_excluded_not_an_audie
     assert result.log["reason"].eq("excluded").sum() == 350
     assert result.log["kept"].sum() == 16 and len(result.log) == 366
     assert cx.gap_table(result.responses, study)["n_ref"].tolist() == [10]
+
+
+# group sheets: split and sheet_size (issue 24)
+
+def test_split_on_an_item_or_with_an_unknown_kind_names_the_key():
+    from .conftest import problems_of
+
+    item = minimal_study()
+    item["items"][0]["split"] = "points"
+    problems = problems_of(item)
+    assert any("items[0] (excellent).split" in p and "no text to split" in p
+               for p in problems), problems
+    wrong = minimal_study(open_ended=[{"id": "why", "question": "Why?", "column": "C",
+                                       "split": "lines"}])
+    problems = problems_of(wrong)
+    assert any("open_ended[0].split" in p and "points" in p for p in problems), problems
+
+
+@pytest.mark.parametrize("sizes, found", [
+    (["8", "six", "7"], "'six'"),
+    (["8", "", "7"], "blank"),
+    (["8", "0", "-2"], "'0'"),
+])
+def test_a_sheet_size_that_is_not_a_number_names_the_export_and_rows(tmp_path, sizes, found):
+    (tmp_path / "staff.csv").write_text(
+        "Sheet,People,OE\n" + "".join(f"S{i},{n},- a point\n" for i, n in enumerate(sizes)),
+        encoding="utf-8")
+    (tmp_path / "leaders.csv").write_text("id,OE\nL1,fine\n", encoding="utf-8")
+    study = cx.load_study({
+        "study": "s", "slug": "s", "groups": ["leaders", "staff"],
+        "sources": [{"path": "leaders.csv", "group": "leaders"},
+                    {"path": "staff.csv", "group": "staff", "id_column": "Sheet",
+                     "sheet_size": "People"}],
+        "open_ended": [{"id": "q", "question": "Q?", "column": "OE", "split": "points"}],
+        "cleaning": {"require_finished": False}}, base_dir=tmp_path)
+    with pytest.raises(DataError) as caught:
+        cx.clean(cx.read_sources(study), study)
+    text = str(caught.value)
+    assert "staff.csv" in text and "sheet_size: People" in text and found in text
+    assert "row" in text and "Traceback" not in text
+
+
+def test_a_missing_sheet_size_column_is_found_by_validate(tmp_path):
+    (tmp_path / "staff.csv").write_text("Sheet,people,OE\nS1,8,x\n", encoding="utf-8")
+    (tmp_path / "leaders.csv").write_text("id,OE\nL1,fine\n", encoding="utf-8")
+    study = cx.load_study({
+        "study": "s", "slug": "s", "groups": ["leaders", "staff"],
+        "sources": [{"path": "leaders.csv", "group": "leaders"},
+                    {"path": "staff.csv", "group": "staff", "id_column": "Sheet",
+                     "sheet_size": "People"}],
+        "open_ended": [{"id": "q", "question": "Q?", "column": "OE"}],
+        "cleaning": {"require_finished": False}}, base_dir=tmp_path)
+    with pytest.raises(StudyFileError) as caught:
+        cx.clean(cx.read_sources(study), study)
+    assert any('no column "People"' in str(p) and "sheet_size" in str(p) and "people" in str(p)
+               for p in caught.value.problems)

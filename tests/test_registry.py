@@ -93,3 +93,36 @@ def test_an_entry_names_only_known_needs_and_scopes():
         registry.Table("x", lambda r: None, "x", needs=("weather",))
     with pytest.raises(ValueError, match="scope"):
         registry.Table("x", lambda r: None, "x", scope="sometimes")
+
+
+WORKSHOP = ROOT / "tests" / "fixtures" / "workshop" / "studies" / "workshop.yml"
+
+
+def test_a_study_of_open_questions_alone_has_no_item_tables_or_gaps_page():
+    """The workshop study (the four questions, no items, no metrics): the Perception gaps
+    page and every table that needs items are absent; asking for one gives an empty table
+    saying why, never a computation from nothing (issue 24: the gap index crashed)."""
+    res = cx.analyze(WORKSHOP)
+    assert [page.notebook for page in res.pages] == [
+        "00_summary.ipynb", "01_data_quality.ipynb", "03_voices.ipynb"]
+    assert res.available == ["themes", "voice_similarity"]
+    for name in ("gaps", "gap_index", "shares", "dimensions", "metrics", "trends"):
+        table = getattr(res, name)
+        assert table.empty and table.attrs["absent"].startswith("this study has no"), name
+        assert list(table.columns) == registry.TABLES[name].spec.all_columns
+    assert res.gap_index.attrs["absent"] == "this study has no items"
+    with pytest.raises(ValueError, match="counts: this study has no items"):
+        res.counts  # noqa: B018 - no contract: an error saying what is missing
+    assert "gaps" not in res.computed and "gap_index" not in res.computed
+
+
+@pytest.mark.parametrize("extra, has_gaps", [
+    ({"items": []}, False),
+    ({"items": [], "scales": {"nps": {"values": list(range(11))}},
+      "metrics": {"nps": {"column": "NPS"}}}, True),
+])
+def test_the_gaps_page_needs_items_or_metrics(extra, has_gaps):
+    spec = minimal_study(**extra, open_ended=[{"id": "why", "question": "Why?", "column": "C"}])
+    spec.pop("scales") if "scales" not in extra else None
+    chosen = [page.notebook for page in registry.pages_for(results_of(spec))]
+    assert ("02_gaps.ipynb" in chosen) is has_gaps

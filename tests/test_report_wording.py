@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import cxstudy as cx
+from cxstudy import report
 from cxstudy.report.wording import escape, interval, md, names, p_text, pct, predicate
 
 from .conftest import ROOT, minimal_study, pages
@@ -119,3 +120,133 @@ def test_text_from_a_study_or_a_respondent_is_shown_as_written():
     study = cx.load_study(minimal_study(scales={"agree5": {
         "labels": ["No", "<b>Yes</b>"], "top_box": 1}}), base_dir=ROOT)
     assert predicate(study, "excellent") == "answer “&lt;b&gt;Yes&lt;/b&gt;”"
+
+
+def voices_study(min_group_size=5, items=True):
+    """Three audiences, two open questions (a strength and a problem), items or none."""
+    spec = minimal_study(
+        groups=["leaders", "staff", "customers"], min_group_size=min_group_size,
+        sources=[{"path": "a.csv", "group": "leaders"}, {"path": "b.csv", "group": "staff"},
+                 {"path": "c.csv", "group": "customers"}],
+        open_ended=[{"id": "well", "question": "What do we do <well>?", "column": "W",
+                     "role": "strength"},
+                    {"id": "bad", "question": "What could be improved?", "column": "B",
+                     "role": "problem", "split": "points"}],
+        themes="tests/fixtures/workshop/studies/themes/workshop.yml")
+    if not items:
+        spec.pop("items"), spec.pop("scales")
+    return cx.load_study(spec, base_dir=ROOT)
+
+
+def theme_rows(question, rows):
+    """A theme table of one question: (theme, label, group, n, share, gap, low, high, p)."""
+    frame = pd.DataFrame(rows, columns=["theme", "label", "group", "n", "share", "gap",
+                                        "gap_low", "gap_high", "p_adjusted"])
+    frame["question"] = question
+    frame["suppressed"] = frame["share"].isna()
+    frame["n_points"] = frame["n"] * 2
+    return frame
+
+
+def test_theme_sentences_say_what_every_audience_and_only_one_names():
+    study = voices_study()
+    nan = float("nan")
+    themes = theme_rows("well", [
+        ("people", "Friendly <people>", "leaders", 10, 0.50, 0.10, -0.2, 0.4, 0.6),
+        ("people", "Friendly <people>", "staff", 10, 0.70, 0.30, 0.0, 0.5, 0.2),
+        ("people", "Friendly <people>", "customers", 20, 0.40, nan, nan, nan, nan),
+        ("app", "App", "leaders", 10, 0.05, -0.55, -0.7, -0.3, 0.001),
+        ("app", "App", "staff", 10, 0.00, -0.60, -0.8, -0.4, 0.0004),
+        ("app", "App", "customers", 20, 0.60, nan, nan, nan, nan),
+        ("uncoded", "(no theme)", "leaders", 10, 0.9, nan, nan, nan, nan),
+    ])
+    said = report.theme_sentences(themes, study, "well")
+    assert said[0] == ("“What do we do &lt;well&gt;?”: every audience names Friendly "
+                       "&lt;people&gt; (leaders 50%, staff 70%, customers 40%).")
+    assert said[1] == "Only customers name App (60% of their answers)."
+    # disparity: significant gaps, largest first, worded from whoever names it more
+    assert said[2].startswith("Customers name App more often than staff: 60% against 0% "
+                              "(gap -60 points, 95% CI -80 to -40; adjusted p < 0.001)")
+    assert said[3].startswith("Customers name App more often than leaders: 60% against 5%")
+    assert len(said) == 4  # people's gaps are not significant; uncoded is no theme
+    fewer = report.theme_sentences(themes, study, "well", top=1)
+    assert fewer[2].startswith("Customers name App more often than staff")
+    assert fewer[3] == ("1 more significant difference between an audience and customers "
+                        "on this question.")
+
+
+def test_theme_sentences_leave_out_small_audiences_and_say_so():
+    study = voices_study()
+    nan = float("nan")
+    themes = theme_rows("well", [
+        ("people", "People", "leaders", 3, nan, nan, nan, nan, nan),
+        ("people", "People", "staff", 10, 0.30, 0.0, -0.3, 0.3, 1.0),
+        ("people", "People", "customers", 20, 0.30, nan, nan, nan, nan),
+    ])
+    said = report.theme_sentences(themes, study, "well")
+    assert said[0].startswith("“What do we do &lt;well&gt;?”: every audience shown names "
+                              "People (staff 30%, customers 30%)")
+    assert said[-1] == ("Not shown: leaders (suppressed: fewer than 5 respondents).")
+    assert not any("leaders 3" in s or "nan" in s for s in said)
+    none = theme_rows("well", [("people", "People", "staff", 10, 0.05, 0, 0, 0, 1.0),
+                               ("people", "People", "customers", 20, 0.30, nan, nan, nan,
+                                nan)])
+    assert "names no theme in common" in report.theme_sentences(none, study, "well")[0]
+
+
+def test_strength_to_one_audience_problem_to_another():
+    study = voices_study()
+    nan = float("nan")
+    themes = pd.concat([
+        theme_rows("well", [("bills", "Bills", "staff", 10, 0.30, 0.3, 0, 0, 1),
+                            ("bills", "Bills", "customers", 20, 0.0, nan, nan, nan, nan)]),
+        theme_rows("bad", [("bills", "Bills", "staff", 10, 0.0, 0, 0, 0, 1),
+                           ("bills", "Bills", "customers", 20, 0.45, nan, nan, nan, nan)])])
+    clash = cx.voices.disagreements(themes, study)
+    assert report.disagreement_sentences(clash, study) == [
+        "Bills: a strength to staff (30% of their answers to “What do we do &lt;well&gt;?”), "
+        "a problem to customers (45%)."]
+
+
+def test_similarity_sentences_name_the_most_and_least_alike_pairs():
+    study = voices_study()
+    table = pd.DataFrame({
+        "question": ["well"] * 3 + ["bad"] * 3,
+        "group": ["leaders", "leaders", "staff"] * 2,
+        "other": ["staff", "customers", "customers"] * 2,
+        "similarity": [0.9, 0.5, 0.7, 0.8, float("nan"), 0.6],
+        "similarity_low": [0.8, 0.3, 0.6, 0.7, float("nan"), 0.5],
+        "similarity_high": [0.95, 0.6, 0.8, 0.9, float("nan"), 0.7],
+        "suppressed": [False, False, False, False, True, False]})
+    assert report.similarity_sentences(table, study) == [
+        "“What do we do &lt;well&gt;?”: leaders and staff answer most alike (similarity "
+        "0.90, 95% CI 0.80 to 0.95), leaders and customers least (0.50, 95% CI 0.30 to "
+        "0.60).",
+        "“What could be improved?”: leaders and staff answer most alike (similarity 0.80, "
+        "95% CI 0.70 to 0.90), staff and customers least (0.60, 95% CI 0.50 to 0.70)."]
+
+
+def test_a_study_without_items_is_introduced_by_its_open_questions():
+    study = voices_study(items=False)
+    res = cx.analysis.Results(study, None, waves=[])
+    intro = report.summary_intro(res, {"index.html": "Executive summary",
+                                       "voices.html": "Voices"})
+    assert intro.startswith("What leaders, staff and customers say when asked the same open "
+                            "questions")
+    assert "a group's sheet counts as one answer" in intro and "statements" not in intro
+    notes = report.method_notes(study)
+    assert "Jensen–Shannon" in notes and "Top box" not in notes
+    assert "split: points" in notes
+    with_items = report.summary_intro(cx.analysis.Results(voices_study(), None, waves=[]), {})
+    assert "statements" in with_items  # a study with items keeps its wording
+
+
+def test_a_study_without_a_codebook_says_a_codebook_would_code_the_answers():
+    spec = minimal_study(open_ended=[{"id": "why", "question": "Why?", "column": "C"}])
+    spec.pop("items"), spec.pop("scales")
+    study = cx.load_study(spec, base_dir=ROOT)
+    intro = report.summary_intro(cx.analysis.Results(study, None, waves=[]), {})
+    assert "no theme codebook" in intro and "a codebook would code them" in intro
+    assert "themes every audience names" not in intro
+    notes = report.method_notes(study)
+    assert "not coded" in notes and "Jensen" not in notes and "Privacy" in notes

@@ -284,3 +284,13 @@ def test_a_margin_names_blank_answers_missing_and_never_the_empty_string(tmp_pat
         cx.load_study(minimal_study(weights=weights), base_dir=tmp_path)
     assert ("weights.margins.Gender: a category named '' (a string); name the respondents "
             'who left Gender blank "(missing)"') in str(caught.value)
+
+
+def test_the_workshop_study_parses_split_and_sheet_size():
+    study = cx.load_study(ROOT / "tests" / "fixtures" / "workshop" / "studies" / "workshop.yml")
+    assert not study.items and not study.metrics
+    assert [q.split for q in study.open_ended] == ["points"] * 4
+    assert [q.role for q in study.open_ended] == ["strength", "problem", "competition", "next"]
+    assert [s.sheet_size for s in study.sources] == [None, "People", None]
+    plain = cx.load_study(ROOT / "studies" / "example.yml")
+    assert {q.split for q in plain.open_ended} == {None}

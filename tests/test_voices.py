@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
 import cxstudy as cx
@@ -199,7 +200,7 @@ def test_coding_distinct_answers_once_equals_coding_every_answer(tmp_path):
                  if (t.questions is None or answer.question in t.questions)
                  and any(p.search(answer.text) for p in t.patterns)] or [voices.UNCODED]
         expected += [(answer.row, answer.question, answer.group, answer.weight, theme,
-                      answer.text) for theme in found]
+                      answer.text, answer.point) for theme in found]
     assert list(coded.itertuples(index=False, name=None)) == expected
     assert len(coded) > 7 * 8  # several themes per answer were seen
 
@@ -215,3 +216,214 @@ def test_word_counts_tokenize_each_distinct_answer_once(monkeypatch):
     counts = voices._token_counts(texts)
     pd.testing.assert_series_equal(counts, expected)
     assert sorted(seen) == sorted(set(texts))
+
+
+# ---------------------------------------------------------------------------
+# group sheets (split: points, sheet_size) and the similarity of the audiences' voices
+
+SHEET_CODEBOOK = {"themes": [
+    {"id": "people", "label": "People", "patterns": ["friendly", "helpful"]},
+    {"id": "bills", "label": "Bills", "patterns": ["bill*"]},
+    {"id": "waiting", "label": "Waiting", "patterns": ["wait*"]},
+]}
+SHEETS = [  # staff: one row per group sheet, several points per cell, the group's size
+    ("S1", 8, "- Friendly team\n- Bills go out on time\n-"),
+    ("S2", 6, "1. friendly office\n2. helpful engineers"),  # two points, one theme
+    ("S3", 4, "Bills are slow; customers wait"),
+    ("S4", 2, "• Nothing to add"),
+]
+SOLO = {"leadership": ["Friendly people", "Bills; waiting", "helpful staff"],
+        "customers": ["friendly", "long waits", "the bill", "wait times", "ok"]}
+
+
+def sheet_study(tmp_path, *, min_group_size=2, sized=True, split=True, codebook=True):
+    """Leaders and customers answer alone; staff on group sheets (with their sizes)."""
+    pd.DataFrame({"Sheet": [s[0] for s in SHEETS], "People": [s[1] for s in SHEETS],
+                  "OE": [s[2] for s in SHEETS]}).to_csv(tmp_path / "staff.csv", index=False)
+    for group, texts in SOLO.items():
+        pd.DataFrame({"id": [f"{group[0]}{i}" for i in range(len(texts))], "OE": texts}
+                     ).to_csv(tmp_path / f"{group}.csv", index=False)
+    spec = {"study": "w", "slug": "w", "groups": ["leadership", "staff", "customers"],
+            "min_group_size": min_group_size,
+            "sources": [{"path": "leadership.csv", "group": "leadership"},
+                        {"path": "staff.csv", "group": "staff", "id_column": "Sheet",
+                         **({"sheet_size": "People"} if sized else {})},
+                        {"path": "customers.csv", "group": "customers"}],
+            "open_ended": [{"id": "well", "question": "What do we do well?", "column": "OE",
+                            "role": "strength", **({"split": "points"} if split else {})}],
+            "cleaning": {"require_finished": False}}
+    if codebook:
+        (tmp_path / "themes.yml").write_text(yaml.safe_dump(SHEET_CODEBOOK), encoding="utf-8")
+        spec["themes"] = "themes.yml"
+    study = cx.load_study(spec, base_dir=tmp_path)
+    return study, cx.clean(cx.read_sources(study), study).responses
+
+
+def test_each_point_is_coded_and_a_sheet_names_a_theme_once(tmp_path):
+    study, responses = sheet_study(tmp_path, sized=False)
+    coded = voices.code_answers(responses, study, voices.study_codebook(study))
+    staff = coded[coded["group"] == "staff"]
+    assert sorted(set(staff["text"])) == sorted(["Friendly team", "Bills go out on time",
+                                                 "friendly office", "helpful engineers",
+                                                 "Bills are slow", "customers wait",
+                                                 "Nothing to add"])
+    table = cx.theme_table(responses, study).set_index(["group", "theme"])
+    people = table.loc[("staff", "people")]
+    assert (people["n"], people["n_points"]) == (4, 7)  # four sheets, seven points
+    assert (people["mentions"], people["points"]) == (2, 3)  # S2 names it twice: once
+    assert people["share"] == pytest.approx(2 / 4)
+    assert table.loc[("staff", "uncoded"), "mentions"] == 1  # S4's only point
+    leaders = table.loc[("leadership", "bills")]
+    assert (leaders["n"], leaders["n_points"], leaders["mentions"]) == (3, 4, 1)
+    # quotes are single points
+    quotes = voices.quotes(responses, study, per_theme=3)
+    assert set(quotes.loc[quotes["group"] == "staff", "quote"]) <= set(staff["text"])
+
+
+def test_a_cell_that_is_not_split_is_one_answer(tmp_path):
+    study, responses = sheet_study(tmp_path, sized=False, split=False)
+    table = cx.theme_table(responses, study).set_index(["group", "theme"])
+    people = table.loc[("staff", "people")]
+    assert (people["n"], people["n_points"], people["mentions"], people["points"]) == (
+        4, 4, 2, 2)
+
+
+def test_sheet_size_weighs_a_sheet_by_its_people(tmp_path):
+    study, responses = sheet_study(tmp_path)
+    staff = responses[responses["group"] == "staff"]
+    sizes = np.array([s[1] for s in SHEETS], dtype=float)
+    assert staff["weight"].to_numpy() == pytest.approx(sizes / sizes.mean())
+    assert responses.loc[responses["group"] != "staff", "weight"].eq(1).all()
+    table = cx.theme_table(responses, study).set_index(["group", "theme"])
+    # people: S1 (8) and S2 (6) of 20 people; bills: S1 and S3 (4)
+    assert table.loc[("staff", "people"), "share"] == pytest.approx(14 / 20)
+    assert table.loc[("staff", "bills"), "share"] == pytest.approx(12 / 20)
+
+
+def test_similarity_index_is_one_minus_scipys_jensen_shannon_distance():
+    from scipy.spatial.distance import jensenshannon
+
+    rng = np.random.default_rng(3)
+    p, q = rng.random((50, 6)), rng.random((50, 6))
+    p[:, 0] = 0  # a theme one profile never names
+    expected = [1 - jensenshannon(a, b, base=2) for a, b in zip(p, q, strict=True)]
+    assert voices.similarity_index(p, q) == pytest.approx(expected, abs=1e-12)
+    assert voices.similarity_index([1, 2, 0], [2, 4, 0]) == pytest.approx(1.0)
+    assert voices.similarity_index([1, 0], [0, 3]) == pytest.approx(0.0)
+    assert np.isnan(voices.similarity_index([0, 0], [1, 1]))
+
+
+def test_voice_similarity_from_the_theme_profiles(tmp_path):
+    from scipy.spatial.distance import jensenshannon
+
+    study, responses = sheet_study(tmp_path)
+    table = voices.voice_similarity(responses, study)
+    assert list(table.columns) == cx.tables.VOICE_SIMILARITY.all_columns
+    assert list(zip(table["group"], table["other"], strict=True)) == [
+        ("leadership", "staff"), ("leadership", "customers"), ("staff", "customers")]
+    themes = cx.theme_table(responses, study)
+    coded = themes[themes["theme"] != "uncoded"]
+    for row in table.itertuples():
+        # the profile: each theme's (weighted) share of the audience's answers
+        a = coded[coded["group"] == row.group]["share"].to_numpy()
+        b = coded[coded["group"] == row.other]["share"].to_numpy()
+        assert row.similarity == pytest.approx(1 - jensenshannon(a, b, base=2))
+        assert row.similarity_low <= row.similarity <= row.similarity_high
+        assert row.named == int((a >= voices.NAMED_AT).sum())
+    again = voices.voice_similarity(responses, study)
+    pd.testing.assert_frame_equal(table, again)  # seeded: the same interval
+
+
+def test_voice_similarity_bootstrap_matches_resampling_answers(tmp_path):
+    """The multinomial draw over patterns is the bootstrap of answers: against a plain
+    loop resampling answers (another generator), the intervals agree."""
+    rng = np.random.default_rng(11)
+    texts = {"leadership": ["friendly", "bills", "friendly bills", "wait", "ok"],
+             "customers": ["bills", "wait", "wait bills", "friendly", "ok", "bills"]}
+    rows = [(g, str(rng.choice(options))) for g, options in texts.items() for _ in range(60)]
+    frame = pd.DataFrame(rows, columns=["segment", "OE"])
+    frame.to_csv(tmp_path / "all.csv", index=False)
+    (tmp_path / "themes.yml").write_text(yaml.safe_dump(SHEET_CODEBOOK), encoding="utf-8")
+    study = cx.load_study({
+        "study": "b", "slug": "b", "groups": ["leadership", "customers"],
+        "sources": [{"path": "all.csv", "group_column": "segment"}],
+        "open_ended": [{"id": "q", "question": "Q?", "column": "OE"}],
+        "themes": "themes.yml", "cleaning": {"duplicates": "none"}}, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    table = voices.voice_similarity(responses, study, n_boot=4000).iloc[0]
+    codebook = voices.study_codebook(study)
+    ids = [t.id for t in codebook.themes]
+    matrix = {g: np.array([[any(p.search(text) for p in t.patterns) for t in codebook.themes]
+                           for text in responses.loc[responses["group"] == g, "q"]], float)
+              for g in study.groups}
+    other = np.random.default_rng(99)
+    draws = []
+    for _ in range(4000):
+        a, b = (m[other.integers(0, len(m), len(m))].sum(axis=0) for m in matrix.values())
+        draws.append(voices.similarity_index(a, b))
+    low, high = voices._bias_corrected(np.array(draws), table["similarity"], 0.05)
+    assert len(ids) == 3
+    assert table["similarity_low"] == pytest.approx(low, abs=0.03)
+    assert table["similarity_high"] == pytest.approx(high, abs=0.03)
+
+
+def test_small_audiences_show_no_similarity_points_or_quotes(tmp_path):
+    study, responses = sheet_study(tmp_path, min_group_size=4)  # leadership: 3
+    table = voices.voice_similarity(responses, study).set_index(["group", "other"])
+    for pair in [("leadership", "staff"), ("leadership", "customers")]:
+        row = table.loc[pair]
+        assert row["suppressed"] and row[["similarity", "similarity_low", "similarity_high",
+                                          "named", "named_other", "named_both"]].isna().all()
+    assert not table.loc[("staff", "customers"), "suppressed"]
+    themes = cx.theme_table(responses, study)
+    leaders = themes[themes["group"] == "leadership"]
+    assert leaders["suppressed"].all() and leaders[["points", "n_points", "mentions"]
+                                                    ].isna().all().all()
+    assert "leadership" not in set(voices.quotes(responses, study)["group"])
+    note = report.points_note(themes, study, "well")
+    assert "leadership not shown" in note and "staff 4 answers (7 points)" in note
+
+
+def test_without_a_codebook_quotes_are_typical_uncoded_answers(tmp_path):
+    study, responses = sheet_study(tmp_path, codebook=False, min_group_size=4)
+    res = cx.analyze(study, responses)
+    assert res.codebook is None and res.themes.empty and res.voice_similarity.empty
+    quotes = res.quotes
+    assert set(quotes["theme"]) == {"uncoded"}
+    assert set(quotes["group"]) == {"staff", "customers"}  # leadership: 3 answers, hidden
+    assert quotes.groupby("group").size().max() <= 3
+    assert "voice_similarity" not in res.available and "themes" not in res.available
+
+
+WORKSHOP = ROOT / "tests" / "fixtures" / "workshop" / "studies" / "workshop.yml"
+
+
+def test_the_workshop_study_runs_end_to_end(tmp_path):
+    """Issue 24: the method the kit exists for. Leaders answered alone, staff on group
+    sheets (several points a cell, in four styles, with the group's size), customers a
+    short form; the four questions; a five-theme codebook; no items, no metrics. It
+    validates, runs, and its pages lead with the open answers."""
+    result = cx.run(WORKSHOP, out=tmp_path, notebook_jobs=2)
+    report_dir = result.report_dir
+    assert sorted(p.name for p in report_dir.glob("*.html")) == [
+        "data_quality.html", "index.html", "voices.html"]  # no gaps page: no items
+    assert sorted(p.name for p in (report_dir / "tables").glob("*.csv")) == [
+        "themes.csv", "voice_similarity.csv"]
+    similarity = pd.read_csv(report_dir / "tables" / "voice_similarity.csv")
+    assert len(similarity) == 4 * 3 and similarity["similarity"].between(0, 1).all()
+    themes = pd.read_csv(report_dir / "tables" / "themes.csv")
+    staff = themes[(themes["group"] == "staff") & (themes["question"] == "do_well")]
+    assert staff["n"].unique().tolist() == [6] and staff["n_points"].unique().tolist() == [15]
+    index = (report_dir / "index.html").read_text(encoding="utf-8")
+    assert "What the audiences say" in index and "every audience names" in index
+    assert "a strength to staff" in index and "answer most alike" in index
+    assert "headline gap" not in index and "perception-gap index" not in index
+    assert "Traceback" not in index and "ValueError" not in index
+    voices_page = (report_dir / "voices.html").read_text(encoding="utf-8")
+    assert "Similarity and disparity" in voices_page and "15 points" in voices_page
+    assert voices_page.index("Themes by question") < voices_page.index(
+        "Similarity and disparity") < voices_page.index("Where the audiences disagree")
+    for page in (index, voices_page):  # respondent text scrubbed
+        assert "mia.chen@" not in page and "07700 900123" not in page
+        assert "Mia Chen" not in page  # a pii column: never shown
+    assert "[email]" in voices_page

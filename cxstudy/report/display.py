@@ -370,3 +370,34 @@ def callout(sentences: list[str]):
 
     return HTML("<div class='cx-callout'>" + "<br><br>".join(sentences) + "</div>"
                 if sentences else "")
+
+
+def similarity_display(similarity: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The similarity of each pair of audiences' answers to each question (from
+    :func:`cxstudy.voices.voice_similarity`), with its interval and the themes each
+    names; suppressed pairs show a dash and say why."""
+    texts = {q.id: q.question for q in study.open_ended}
+
+    def value(row) -> str:
+        if bool(row.suppressed) or pd.isna(row.similarity):
+            return "–" if not bool(row.suppressed) else study.suppression_note()
+        return f"{row.similarity:.2f}"
+
+    def ci(row) -> str:
+        return ("–" if pd.isna(row.similarity_low) else
+                f"{row.similarity_low:.2f} to {row.similarity_high:.2f}")
+
+    def named(value) -> str:
+        return "–" if pd.isna(value) else f"{int(value)}"
+
+    return pd.DataFrame({
+        "Question": [texts.get(q, q) for q in similarity["question"]],
+        "Audiences": [f"{a} and {b}" for a, b in zip(similarity["group"], similarity["other"],
+                                                     strict=True)],
+        "n": [f"{int(a):,} / {int(b):,}" for a, b in zip(similarity["n"],
+                                                         similarity["n_other"], strict=True)],
+        "Similarity": [value(r) for r in similarity.itertuples()],
+        study.interval_label: [ci(r) for r in similarity.itertuples()],
+        "Themes named (each / both)": [
+            f"{named(r.named)} / {named(r.named_other)} / {named(r.named_both)}"
+            for r in similarity.itertuples()]})

@@ -171,6 +171,8 @@ def section(title: str, text: str = "") -> str:
 def summary_intro(res, pages: dict[str, str]) -> str:
     """The opening paragraph of the executive summary (Markdown), from the study."""
     study = res.study
+    if not study.items and not study.metrics and study.open_ended:
+        return voices_intro(res, pages)  # a study of the open questions alone
     links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
                        if file != "index.html")
     return (f"How far what {md(names(study.others))} believe about the customer experience "
@@ -263,6 +265,8 @@ def suppressed_note(shares: pd.DataFrame, study: Study) -> str:
 
 def method_notes(study: Study) -> str:
     """The methods paragraph of the executive summary (Markdown)."""
+    if not study.items and study.open_ended:
+        return voices_method_notes(study)  # a study of the open questions alone
     correction = {"holm": "Holm's step-down method", "fdr_bh": "the Benjamini–Hochberg "
                   "false discovery rate", "none": "no correction"}[study.correction]
     return (
@@ -429,3 +433,200 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
             f"“{html.escape(r['text'])}” is widest where {html.escape(r['label'])} is "
             f"“{html.escape(r['level'])}”: {points(r['gap'])} points ({study.level} "
             f"CI {interval(r['gap_low'], r['gap_high'], True)}){against}.")
+
+
+# ---------------------------------------------------------------------------
+# the open answers: what every audience names, what only one names, where they clash
+
+
+def _question_texts(study: Study) -> dict[str, str]:
+    return {q.id: q.question for q in study.open_ended}
+
+
+def _share_list(rows: pd.DataFrame) -> str:
+    return ", ".join(f"{html.escape(str(r.group))} {pct(r.share)}" for r in rows.itertuples())
+
+
+def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
+                    named_at: float | None = None, top: int = 3) -> list[str]:
+    """What the audiences say to one open question, in HTML-safe sentences: the themes
+    every audience names (similarity), those only one names, and those one names
+    significantly more often than the reference (disparity, the theme table's gap test).
+
+    An audience *names* a theme when at least ``named_at`` of its answers do (default
+    :data:`cxstudy.voices.NAMED_AT`); audiences below ``min_group_size`` are left out
+    (and said to be). Of the significant differences, the ``top`` largest are worded and
+    the others counted.
+
+    "“What do we do well?”: every audience names Friendly, caring people (leadership
+    50%, staff 67%, customers 45%)." "Only staff name App and online (19%)." "Staff name
+    Bills and billing more often than customers: 67% against 33% (gap +33 points, 95%
+    CI +2 to +60; adjusted p 0.030)."
+    """
+    from ..voices import NAMED_AT, UNCODED
+
+    named_at = NAMED_AT if named_at is None else named_at
+    text = _question_texts(study).get(question, question)
+    part = themes[(themes["question"] == question) & (themes["theme"] != UNCODED)]
+    shown = part[~part["suppressed"].astype(bool)]
+    audiences = [g for g in study.groups if g in set(shown["group"])]
+    hidden = [g for g in study.groups if g in set(part["group"]) and g not in audiences]
+    sentences = []
+    if len(audiences) >= 2:
+        every, only = [], []
+        for _theme, rows in shown.groupby("theme", sort=False, observed=True):
+            naming = rows[rows["share"] >= named_at]
+            if len(naming) == len(audiences):
+                every.append(f"{html.escape(rows['label'].iloc[0])} ({_share_list(rows)})")
+            elif len(naming) == 1:
+                only.append((naming["group"].iloc[0], rows["label"].iloc[0],
+                             naming["share"].iloc[0]))
+        who = "every audience" if not hidden else "every audience shown"
+        sentences.append(f"“{html.escape(text)}”: {who} names " + (
+            names(every) + "." if every else "no theme in common (none is named by at least "
+            f"{pct(named_at)} of every audience's answers)."))
+        for group, label, share in only:
+            sentences.append(f"Only {html.escape(str(group))} name {html.escape(label)} "
+                             f"({pct(share)} of their answers).")
+        alpha = 1 - study.confidence
+        apart = shown[(shown["p_adjusted"] < alpha) & shown["gap"].notna()]
+        apart = apart.reindex(apart["gap"].abs().sort_values(ascending=False,
+                                                             kind="stable").index)
+        for row in apart.head(top).itertuples():
+            more = row.gap > 0
+            first, second = (row.group, study.reference) if more else (study.reference,
+                                                                      row.group)
+            ref = shown[(shown["theme"] == row.theme) & (shown["group"] == study.reference)]
+            ref_share = ref["share"].iloc[0] if len(ref) else float("nan")
+            a, b = (row.share, ref_share) if more else (ref_share, row.share)
+            sentences.append(
+                f"{html.escape(str(first))[:1].upper()}{html.escape(str(first))[1:]} name "
+                f"{html.escape(row.label)} more often than {html.escape(str(second))}: "
+                f"{pct(a)} against {pct(b)} (gap {points(row.gap)} points, "
+                f"{study.interval_label} {interval(row.gap_low, row.gap_high, True)}; "
+                f"adjusted p {p_text(row.p_adjusted)}).")
+        if len(apart) > top:
+            more = len(apart) - top
+            sentences.append(f"{more} more significant difference{'s' * (more != 1)} "
+                             "between an audience and "
+                             f"{html.escape(str(study.reference))} on this question.")
+    elif audiences:
+        sentences.append(f"“{html.escape(text)}”: only {html.escape(audiences[0])} can be "
+                         "shown, so there is nothing to compare.")
+    if hidden:
+        sentences.append(f"Not shown: {html.escape(names(hidden))} "
+                         f"({study.suppression_note()}).")
+    return sentences
+
+
+def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
+    """One HTML-safe sentence per theme one audience names as a strength and another as
+    a problem (:func:`cxstudy.voices.disagreements`): "Bills and billing: a strength
+    to staff (17% of their answers to “What do we do well?”), a problem to customers
+    (33%)."."""
+    texts = _question_texts(study)
+    strength = next((texts[q.id] for q in study.open_ended if q.role == "strength"), "")
+    asked = f" to “{html.escape(strength)}”" if strength and sum(
+        q.role == "strength" for q in study.open_ended) == 1 else ""
+    return [f"{html.escape(r.label)}: a strength to {html.escape(str(r.says_strength))} "
+            f"({pct(r.strength_share)} of their answers{asked}), a problem to "
+            f"{html.escape(str(r.says_problem))} ({pct(r.problem_share)})."
+            for r in clash.itertuples()]
+
+
+def similarity_sentences(similarity: pd.DataFrame, study: Study) -> list[str]:
+    """Per open question, the most and the least alike pair of audiences (the
+    similarity of their theme profiles, :func:`cxstudy.voices.voice_similarity`), in
+    HTML-safe sentences: "“What do we do well?”: leadership and customers answer most
+    alike (similarity 0.98, 95% CI 0.95 to 1.00), leadership and staff least (0.69,
+    0.56 to 0.99)." Suppressed pairs are left out."""
+    texts = _question_texts(study)
+    sentences = []
+    shown = similarity[~similarity["suppressed"].astype(bool) & similarity["similarity"].notna()]
+
+    def said(row) -> str:
+        return (f"{row.similarity:.2f}, {study.interval_label} {row.similarity_low:.2f} to "
+                f"{row.similarity_high:.2f}" if pd.notna(row.similarity_low)
+                else f"{row.similarity:.2f}")
+
+    for question, rows in shown.groupby("question", sort=False):
+        rows = rows.sort_values("similarity", ascending=False, kind="stable")
+        best, worst = rows.iloc[0], rows.iloc[-1]
+        pair = f"{html.escape(str(best.group))} and {html.escape(str(best.other))}"
+        sentence = (f"“{html.escape(texts.get(question, question))}”: {pair} answer "
+                    + ("most alike" if len(rows) > 1 else "with a similarity of")
+                    + f" ({'similarity ' if len(rows) > 1 else ''}{said(best)})")
+        if len(rows) > 1:
+            sentence += (f", {html.escape(str(worst.group))} and "
+                         f"{html.escape(str(worst.other))} least ({said(worst)})")
+        sentences.append(sentence + ".")
+    return sentences
+
+
+def voices_intro(res, pages: dict[str, str]) -> str:
+    """The executive summary's opening paragraph for a study of open questions alone (no
+    items, no metrics): what the audiences were asked and how the answers are compared."""
+    study = res.study
+    links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
+                       if file != "index.html")
+    split = any(q.split for q in study.open_ended)
+    if study.themes is None:
+        return (f"What {md(names(study.groups))} say when asked the same open questions. "
+                "The study has no theme codebook (`themes:`), so the answers are not coded "
+                "or compared: a codebook would code them into themes. Typical answers of "
+                f"each audience: [Voices](voices.html). Details: {links}.")
+    return (f"What {md(names(study.groups))} say when asked the same open questions: the "
+            "themes every audience names, those only one names, and where a strength to "
+            "one audience is a problem to another. Answers are coded into the themes of "
+            "the study's codebook" + ("; a group's sheet counts as one answer, each of "
+                                       "its points coded on its own" if split else "")
+            + f". Details: {links} · tables in `tables/`.")
+
+
+def voices_method_notes(study: Study) -> str:
+    """The methods paragraph of the executive summary of a study without items
+    (Markdown)."""
+    from ..voices import NAMED_AT
+
+    privacy = (f"- **Privacy**: no figure or quote rests on fewer than {study.min_group_size} "
+               "respondents; personal data never leaves the raw exports.")
+    if study.themes is None:
+        return ("- **Quotes**: typical answers (closest to the median length) of each "
+                "audience, scrubbed of e-mail addresses, phone numbers, links and names; "
+                "not coded, the study having no theme codebook.\n" + privacy)
+    return (
+        "- **Themes**: each answer is coded with the codebook's patterns; it can name "
+        "several themes, and answers naming none count as *no theme*. Shares are of "
+        f"answers, with {study.level} Wilson intervals.\n"
+        + ("- **Sheets**: a question marked `split: points` is answered on a group's "
+           "sheet; each point is coded on its own, and a sheet names a theme when any of "
+           "its points does.\n" if any(q.split for q in study.open_ended) else "")
+        + f"- **Names**: an audience names a theme when at least {pct(NAMED_AT)} of its "
+        "answers do.\n"
+        f"- **Gaps**: an audience's share minus {md(study.reference)}'s, with Newcombe's "
+        "interval and the score test, adjusted for multiple comparisons.\n"
+        "- **Similarity**: one minus the Jensen–Shannon distance between two audiences' "
+        "theme profiles (1: the same themes in the same proportions; 0: none in common), "
+        "with a bias-corrected bootstrap interval over answers.\n" + privacy)
+
+
+def points_note(themes: pd.DataFrame, study: Study, question: str) -> str:
+    """Of a question with ``split: points``, how many answers (sheets) and points each
+    audience gave (Markdown; suppressed audiences say so, with no count): "Shares are of
+    answers (…): an answer names a theme when any of its points does. leadership 6
+    answers (6 points), staff 6 answers (15 points), customers 11 answers (11 points)."
+    Empty for a question that is not split."""
+    asked = next((q for q in study.open_ended if q.id == question), None)
+    if asked is None or not asked.split:
+        return ""
+    rows = themes[themes["question"] == question].drop_duplicates("group")
+    parts = []
+    for row in rows.itertuples():
+        if bool(row.suppressed):
+            parts.append(f"{md(row.group)} not shown (fewer than {study.min_group_size})")
+        else:
+            parts.append(f"{md(row.group)} {int(row.n):,} answer{'s' * (row.n != 1)} "
+                         f"({int(row.n_points):,} point{'s' * (row.n_points != 1)})")
+    return ("Shares are of answers (a group's sheet is one answer, holding several "
+            "points): an answer names a theme when any of its points does. "
+            + ", ".join(parts) + ".")
