@@ -22,7 +22,7 @@ import papermill as pm
 from nbconvert import HTMLExporter
 
 import cxstudy as cx
-from cxstudy.render import PAGES
+from cxstudy.registry import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = """import numpy, pandas, scipy.stats, statsmodels.api, seaborn

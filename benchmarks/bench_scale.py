@@ -147,29 +147,29 @@ def floor_tables(responses: pd.DataFrame, study) -> float:
 @contextlib.contextmanager
 def seconds_per_table():
     """Each table's own seconds (name -> seconds) while the block computes tables: what a
-    table took less the tables it asked for first (``words:<question>:<top>`` counts as
-    ``words``)."""
+    table took less the tables it asked for first (a table stacked over waves counts its
+    waves' own tables under the same name)."""
     own: collections.Counter[str] = collections.Counter()
     asked: list[float] = []  # per table being computed: seconds of the tables it asked for
-    compute_once = Results._get
+    compute_once = Results.table
 
-    def timed_get(self, name, compute):
+    def timed_table(self, name):
         if name in self._tables:
-            return self._tables[name]
+            return compute_once(self, name)
         started = time.perf_counter()
         asked.append(0.0)
-        value = compute_once(self, name, compute)
+        value = compute_once(self, name)
         seconds = time.perf_counter() - started
-        own[name.split(":")[0]] += seconds - asked.pop()
+        own[name] += seconds - asked.pop()
         if asked:
             asked[-1] += seconds
         return value
 
-    Results._get = timed_get
+    Results.table = timed_table
     try:
         yield own
     finally:
-        Results._get = compute_once
+        Results.table = compute_once
 
 
 def stage_times(project: Path, scratch: Path

@@ -105,7 +105,7 @@ def test_a_study_of_open_questions_alone_has_no_item_tables_or_gaps_page():
     res = cx.analyze(WORKSHOP)
     assert [page.notebook for page in res.pages] == [
         "00_summary.ipynb", "01_data_quality.ipynb", "03_voices.ipynb"]
-    assert res.available == ["themes", "voice_similarity"]
+    assert res.available == ["themes", "voice_similarity", "tone"]
     for name in ("gaps", "gap_index", "shares", "dimensions", "metrics", "trends"):
         table = getattr(res, name)
         assert table.empty and table.attrs["absent"].startswith("this study has no"), name

@@ -408,7 +408,7 @@ def test_the_workshop_study_runs_end_to_end(tmp_path):
     assert sorted(p.name for p in report_dir.glob("*.html")) == [
         "data_quality.html", "index.html", "voices.html"]  # no gaps page: no items
     assert sorted(p.name for p in (report_dir / "tables").glob("*.csv")) == [
-        "themes.csv", "voice_similarity.csv"]
+        "themes.csv", "tone.csv", "voice_similarity.csv"]
     similarity = pd.read_csv(report_dir / "tables" / "voice_similarity.csv")
     assert len(similarity) == 4 * 3 and similarity["similarity"].between(0, 1).all()
     themes = pd.read_csv(report_dir / "tables" / "themes.csv")
