@@ -89,6 +89,13 @@ def validate(study_path: str | Path) -> Validation:
         except StudyFileError as exc:
             return Validation(study, [Problem(f"{study.themes.name}: {p.where}", p.found,
                                               p.expected) for p in exc.problems], [])
+    from .deck import check_template
+
+    try:
+        check_template(study)
+    except StudyFileError as exc:
+        return Validation(study, [Problem(f"{p.where} ({exc.path})", p.found, p.expected)
+                                  for p in exc.problems], [])
     try:
         raw = read_sources(study)
     except ReadError as exc:
@@ -174,6 +181,10 @@ def run(
         from .voices import load_codebook
 
         load_codebook(study.themes, study)
+    if report:  # and a deck template that cannot be used
+        from .deck import check_template
+
+        check_template(study)
     root = output_root(study, out)
     try:
         with RunLock(root, study.slug):

@@ -34,7 +34,7 @@ from .registry import Page
 
 EXECUTION_TIMEOUT = 600  # seconds per cell
 PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-            "pyarrow", "openpyxl", "pyreadstat", "pyyaml", "papermill", "nbconvert",
+            "pyarrow", "openpyxl", "python-pptx", "pyreadstat", "pyyaml", "papermill", "nbconvert",
             "ipykernel"]
 
 
@@ -283,17 +283,44 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
                       display_names({s.name: s.path for s in study.sources}).values()))
-        made = _make_pages(study, pages, building, parameters, shown, footer, notebook_jobs,
-                           say)
+        with ThreadPoolExecutor(max_workers=1) as beside:  # while the kernels run the pages
+            delivering = beside.submit(write_deliverables, results, building, say)
+            made = _make_pages(study, pages, building, parameters, shown, footer,
+                               notebook_jobs, say)
+            delivered = delivering.result()
         handed.unlink()
         manifest = _manifest(results, {k: v for k, v in shown.items() if v}, made, tables,
                              started_at, started)
+        manifest["deliverables"] = delivered
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     return building
+
+
+def write_deliverables(results: Results, folder: Path,
+                       say: Callable[[str], None] = lambda _line: None) -> list[str]:
+    """Write ``tables.xlsx`` and ``deck.pptx`` into the (staged) report ``folder``, those
+    the study's ``deliverables:`` asks for; returns the names of the files written."""
+    from .deck import write_deck
+    from .workbook import write_workbook
+
+    study, wanted = results.study, results.study.deliverables
+    written = []
+    if wanted.workbook:
+        began = time.perf_counter()
+        write_workbook(results.written_tables(), study, folder / "tables.xlsx")
+        written.append("tables.xlsx")
+        say(f"{study.slug}: tables.xlsx ({time.perf_counter() - began:.1f} s)")
+    if wanted.deck:
+        began = time.perf_counter()
+        deck = write_deck(results, folder / "deck.pptx")
+        written.append("deck.pptx")
+        say(f"{study.slug}: deck.pptx, {len(deck.prs.slides)} slides "
+            f"({time.perf_counter() - began:.1f} s)")
+    return written
 
 
 def portable_notebook(executed: Path, source: Path, shown: dict[str, str],
