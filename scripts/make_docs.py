@@ -79,6 +79,18 @@ versions, start and end time) and `tables/`.
 
 {pages}
 
+Beside the pages, unless the study's `deliverables:` switches them off:
+
+- `tables.xlsx`: every table below as a sheet, with the same values; a first sheet, About,
+  says what each holds. Headers frozen, filters on, shares and their intervals as
+  percentages; suppressed cells empty and grey. No cell is a formula.
+- `deck.pptx`: the findings as slides, in the pages' words and with their tables and charts
+  (each chart with its alt text): the headline gap, the largest gaps both ways, agreement,
+  what leaders and staff think the reference says, metrics, trends and segments where the
+  study has them, the voices, data quality and method. `deliverables: {deck_template:
+  PATH}` builds it on a client's .pptx, which needs the layouts `Title Slide` and
+  `Title Only`.
+
 ## Tables: `reports/<slug>/tables/`
 
 Shares and gaps are fractions (0.72, not 72). `p_adjusted` uses the study's `correction`
