@@ -28,7 +28,7 @@ from pathlib import Path
 from ._files import display_names, portable, replace_folder, staging_folder
 from ._version import __version__
 from .analysis import Results
-from .exceptions import ReportError
+from .exceptions import CxStudyError, ReportError
 from .model import Study
 from .registry import Page
 
@@ -309,17 +309,23 @@ def write_deliverables(results: Results, folder: Path,
 
     study, wanted = results.study, results.study.deliverables
     written = []
-    if wanted.workbook:
+    for name, on, write in (
+            ("tables.xlsx", wanted.workbook,
+             lambda path: write_workbook(results.written_tables(), study, path)),
+            ("deck.pptx", wanted.deck, lambda path: write_deck(results, path))):
+        if not on:
+            continue
         began = time.perf_counter()
-        write_workbook(results.written_tables(), study, folder / "tables.xlsx")
-        written.append("tables.xlsx")
-        say(f"{study.slug}: tables.xlsx ({time.perf_counter() - began:.1f} s)")
-    if wanted.deck:
-        began = time.perf_counter()
-        deck = write_deck(results, folder / "deck.pptx")
-        written.append("deck.pptx")
-        say(f"{study.slug}: deck.pptx, {len(deck.prs.slides)} slides "
-            f"({time.perf_counter() - began:.1f} s)")
+        try:
+            write(folder / name)
+        except (CxStudyError, OSError):  # said as they are (a template, a full disk)
+            raise
+        except Exception as exc:  # no traceback for the user: what failed, and where
+            raise ReportError(f"{study.slug}: {name} could not be written "
+                              f"({type(exc).__name__}: {exc}); the previous report is "
+                              "untouched") from exc
+        written.append(name)
+        say(f"{study.slug}: {name} ({time.perf_counter() - began:.1f} s)")
     return written
 
 

@@ -269,6 +269,27 @@ def test_validate_and_run_refuse_a_template_before_any_work(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_deck_that_fails_leaves_the_previous_report_and_data(tmp_path, monkeypatch):
+    from cxstudy.exceptions import ReportError
+
+    study = _project(tmp_path, {})
+    previous = tmp_path / "out" / "reports" / "test"
+    previous.mkdir(parents=True)
+    (previous / "index.html").write_text("the previous report", encoding="utf-8")
+
+    def broken(_res, _path):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(deck_module, "write_deck", broken)
+    with pytest.raises(ReportError, match=r"test: deck\.pptx could not be written "
+                                          r"\(ValueError: a bug\); the previous report"):
+        cx.run(study, out=tmp_path / "out")
+    assert [p.name for p in previous.iterdir()] == ["index.html"]
+    assert not (tmp_path / "out" / "data" / "processed" / "test").exists()
+    assert not [p for p in (tmp_path / "out" / "reports").iterdir() if p.is_dir()
+                and p != previous]  # no staging folder left
+
+
 def test_a_template_path_that_is_missing_or_not_pptx_is_a_study_file_problem(tmp_path):
     (tmp_path / "acme.potx").write_bytes(b"")
     from .conftest import problems_of
