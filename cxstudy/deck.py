@@ -42,6 +42,7 @@ WIDE = (13.333, 7.5)  # inches: the default deck is 16:9
 MARGIN = 0.45  # inches around the content
 MAX_SIZE, MIN_SIZE = 18, 10  # points: text shrinks from the first to the last to fit
 TABLE_ROWS = 8  # rows of a table on one slide; the rest: in the report and tables.xlsx
+QUOTES = 6  # answers on a question's slide of quotes, shared among the audiences
 
 
 # ---------------------------------------------------------------------------
@@ -241,8 +242,9 @@ class Deck:
         while True:
             widths = column_widths([head, *cells[:rows]], width, size)
             heights = [row_height(r, widths, size) for r in [head, *cells[:rows]]]
-            if sum(heights) + (0.35 if rows < len(cells) or more else 0) <= height \
-                    or (size <= MIN_SIZE and rows <= 1):
+            fits = sum(heights) + (0.35 if rows < len(cells) or more else 0) <= height \
+                and sum(least_widths([head, *cells[:rows]], size)) <= width  # whole words
+            if fits or (size <= MIN_SIZE and rows <= 1):
                 break
             if size > MIN_SIZE:
                 size -= 1
@@ -320,14 +322,23 @@ def column_widths(rows: list[list[str]], width: float, size: float) -> list[floa
     needs (prose wraps; figures and names do not)."""
     inch = size * CHAR_WIDTH / 72  # a character
     columns = range(len(rows[0]))
-    least = [max(len(word) for row in rows for word in [*str(row[c]).split(), "-"]) * inch
-             * 1.1 + 0.16 for c in columns]  # 1.1: the header is bold
-    wanted = [max(min(len(str(row[c])), 90) for row in rows) * inch + 0.16 for c in columns]
+    least = least_widths(rows, size)
+    wanted = [max(max(min(len(str(row[c])), 90) for row in rows) * inch + 0.16, low)
+              for c, low in zip(columns, least, strict=True)]
     if sum(wanted) <= width:
         return [w * width / sum(wanted) for w in wanted]
-    spare = max(0.0, width - sum(least))
+    if sum(least) > width:  # words broken: the caller tries a smaller size first
+        return [m * width / sum(least) for m in least]
+    spare = width - sum(least)
     extra = [w - m for w, m in zip(wanted, least, strict=True)]
     return [m + spare * e / (sum(extra) or 1) for m, e in zip(least, extra, strict=True)]
+
+
+def least_widths(rows: list[list[str]], size: float) -> list[float]:
+    """Each column's longest word at ``size`` points, in inches (bold headers: +10%)."""
+    inch = size * CHAR_WIDTH / 72
+    return [max(len(word) for row in rows for word in [*str(row[c]).split(), "-"]) * inch
+            * 1.1 + 0.16 for c in range(len(rows[0]))]
 
 
 def row_height(values: list[str], widths: list[float], size: float) -> float:
@@ -350,15 +361,29 @@ def title_slide(deck: Deck, res) -> None:
 
     slide = deck.prs.slides.add_slide(deck.layout("Title Slide"))
     if slide.shapes.title is not None:
-        slide.shapes.title.text = deck.study.title
+        _fill(slide.shapes.title, deck.study.title, largest=40, smallest=20)
     line = from_markdown(wording.study_line(res))  # "Title — wave 2026 — 1,234 respondents"
     subtitle = line.removeprefix(deck.study.title).lstrip(" —")
     placeholders = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
     if placeholders:
-        placeholders[0].text = subtitle
+        _fill(placeholders[0], subtitle, largest=24, smallest=12)
     else:
         deck.text(slide, (MARGIN, deck.height * 0.6, deck.width - 2 * MARGIN, 1.2),
                   [subtitle])
+
+
+def _fill(shape, text: str, *, largest: int, smallest: int) -> None:
+    """Put ``text`` in a placeholder in the largest size at which it fits the
+    placeholder's box (a long study title on a client's narrow title slide)."""
+    from pptx.util import Pt
+
+    shape.text = text
+    width, height = shape.width / 914400, shape.height / 914400
+    size = next((size for size in range(largest, smallest - 1, -2)
+                 if text_height([text], width, size) <= height), smallest)
+    for paragraph in shape.text_frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(size)
 
 
 def headline(deck: Deck, res) -> None:
@@ -419,7 +444,8 @@ def agreement(deck: Deck, res) -> None:
     if not study.items:
         return
     slide, (left, top, width, height) = deck.slide("Where the audiences agree")
-    used = deck.text(slide, (left, top, width, 1.6), [from_markdown(wording.agreement_note(study))])
+    used = deck.text(slide, (left, top, width, 2.0),
+                     [from_markdown(wording.agreement_note(study))])
     agreed = display.agreements(res.latest.gaps, study)
     if len(agreed):
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), agreed)
@@ -529,13 +555,17 @@ def quote_slide(deck: Deck, res, question) -> None:
     if not len(part):
         return
     slide, (left, top, width, height) = deck.slide(f"In their own words: {question.question}")
-    shown = part[["label", "group", "quote"]].rename(
+    # every audience heard: as many answers of each (in the study's order) as six allow
+    groups = [g for g in res.study.groups if g in set(part["group"])]
+    each = max(1, -(-QUOTES // len(groups)))
+    chosen = pd.concat([part[part["group"] == g].head(each) for g in groups]).head(QUOTES)
+    shown = chosen[["label", "group", "quote"]].rename(
         columns={"label": "Theme", "group": "Audience", "quote": "Answer"})
     shown["Answer"] = shown["Answer"].map(lambda text: textwrap.shorten(
         str(text), 220, placeholder=" …"))
-    deck.table(slide, (left, top, width, height), shown.head(6),
-               more=f"{len(shown) - 6} more answer(s) in the report's Voices page."
-               if len(shown) > 6 else "")
+    deck.table(slide, (left, top, width, height), shown,
+               more=f"{len(part) - len(shown)} more answer(s) in the report's Voices page."
+               if len(part) > len(shown) else "")
 
 
 VOICE_SLIDES: tuple[Callable[[Deck, Any, Any], None], ...] = (theme_slide, quote_slide)

@@ -328,3 +328,10 @@ def test_the_deck_says_what_the_built_pages_say(built):
         for sentence in headline:
             if sentence.startswith("“"):
                 assert re.sub(r"\s+", " ", sentence) in page, (report.name, sentence)
+
+
+def test_every_audience_is_heard_on_a_slide_of_quotes(example):
+    res, path, _deck = example
+    for name, texts in zip(titles(path), slide_texts(path), strict=True):
+        if name.startswith("In their own words: "):
+            assert set(res.study.groups) <= set(texts), name
