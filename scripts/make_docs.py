@@ -75,7 +75,7 @@ Written as a whole: a new folder replaces the old one only when every file is co
 
 One page per notebook the study has (below), the executed notebooks beside them,
 `manifest.json` (the study file and every export with its sha256, parameters, package
-versions, start and end time) and `tables/`.
+versions, start and end time, the deliverables written) and `tables/`.
 
 {pages}
 
