@@ -23,6 +23,7 @@ from .model import (
     RESERVED_COLUMNS,
     AttentionCheck,
     Cleaning,
+    Deliverables,
     Estimate,
     Exclusion,
     Item,
@@ -86,6 +87,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("importance", "derived against the headline item, else NPS", "importance: "
             "{against: ID}: the outcome (a metric or item id) importance is derived from"),
         Key("cleaning", "conservative defaults", "cleaning rules (see cleaning)"),
+        Key("deliverables", "workbook and deck", "what a run writes beside the pages: "
+            "tables.xlsx and deck.pptx (see deliverables)"),
     ),
     "sources[]": (
         Key("path", "required", "the export, relative to the study file's folder"),
@@ -188,6 +191,13 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("unknown_labels", "error", "error | missing: answers no scale knows"),
         Key("exclude", "[]", "rows that are not part of the study, logged as excluded before "
             "any other rule (see cleaning.exclude[])"),
+    ),
+    "deliverables": (
+        Key("workbook", "true", "write tables.xlsx: every table as a sheet"),
+        Key("deck", "true", "write deck.pptx: the findings as slides"),
+        Key("deck_template", "python-pptx's default", "a client's .pptx, relative to the "
+            "study file, whose layouts and theme the deck uses; it needs the layouts Title "
+            "Slide and Title Only"),
     ),
     "cleaning.attention_checks[]": (
         Key("columns", "—", "audience -> export column"),
@@ -882,6 +892,31 @@ def parse_themes(c: Collector, data: dict, ctx: Context) -> Path | None:
         c.add("themes", f"{themes!r}: no such file ({path})",
               "give the codebook's path relative to the study file's folder")
     return path
+
+
+def parse_deliverables(c: Collector, data: dict, ctx: Context) -> Deliverables:
+    """Which of tables.xlsx and deck.pptx a run writes, and the deck's template (a file
+    that exists; whether it is a presentation with the layouts the deck uses is checked
+    when the deck is made, :func:`cxstudy.deck.open_template`)."""
+    spec = c.typed(data, "deliverables", dict, "", default={})
+    c.keys(spec, keys_of("deliverables"), "deliverables")
+    template = c.typed(spec, "deck_template", str, "deliverables")
+    path = (ctx.base / template).resolve() if template else None
+    kind = not_a_file(path) if path is not None else None
+    if kind is not None:
+        c.add("deliverables.deck_template", f"{template!r} is {kind}, not a file",
+              "give the .pptx template's path (cxstudy reads only regular files)")
+    elif path is not None and not path.is_file():
+        c.add("deliverables.deck_template", f"{template!r}: no such file ({path})",
+              "give the .pptx template's path relative to the study file's folder")
+    elif path is not None and path.suffix.lower() != ".pptx":
+        c.add("deliverables.deck_template", f"{template!r} is not a .pptx file",
+              "give a PowerPoint presentation (.pptx) whose layouts the deck uses; save a "
+              ".potx or .ppt as .pptx first")
+    return Deliverables(
+        workbook=c.typed(spec, "workbook", bool, "deliverables", default=True),
+        deck=c.typed(spec, "deck", bool, "deliverables", default=True),
+        deck_template=path)
 
 
 def parse_weights(c: Collector, data: dict, ctx: Context) -> Weights | None:

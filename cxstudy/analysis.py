@@ -171,14 +171,22 @@ class Results:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         written = {}
+        for name, table in self.written_tables().items():
+            path = folder / f"{name}.csv"
+            write_csv(table, path)
+            written[name] = path
+        return written
+
+    def written_tables(self) -> dict[str, pd.DataFrame]:
+        """The tables a run writes, by their CSV name (``gaps``, ``shares``, ...), in the
+        order of ``docs/outputs.md``: those the study has, not those empty by design."""
+        tables = {}
         for name in self.available:
             entry, table = registry.WRITTEN[name], self.table(name)
             if entry.skip_empty and table.empty:
                 continue  # e.g. importance: no item to rate (each is an outcome)
-            path = folder / f"{entry.spec.name}.csv"
-            write_csv(table, path)
-            written[entry.spec.name] = path
-        return written
+            tables[entry.spec.name] = table
+        return tables
 
     def for_pages(self) -> Results:
         """Compute everything the report's pages show: every table a page of this study

@@ -209,6 +209,17 @@ class Cleaning:
 
 
 @dataclass(frozen=True)
+class Deliverables:
+    """What a run writes beside the report pages: ``tables.xlsx`` (every table as a
+    sheet) and ``deck.pptx`` (the findings as slides), and the client template whose
+    layouts and theme the deck uses (None: python-pptx's default)."""
+
+    workbook: bool = True
+    deck: bool = True
+    deck_template: Path | None = None
+
+
+@dataclass(frozen=True)
 class Study:
     """A validated study file. Build one with :func:`load_study`."""
 
@@ -235,6 +246,7 @@ class Study:
     cleaning: Cleaning = field(default_factory=Cleaning)
     waves: tuple[str, ...] = ()
     segments: tuple[Segment, ...] = ()
+    deliverables: Deliverables = field(default_factory=Deliverables)
 
     @property
     def project_root(self) -> Path:

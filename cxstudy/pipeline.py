@@ -95,6 +95,13 @@ def validate(study_path: str | Path) -> Validation:
         except StudyFileError as exc:  # listed with the exports' problems, not instead
             problems += [Problem(f"{study.themes.name}: {p.where}", p.found, p.expected)
                          for p in exc.problems]
+    from .deck import check_template
+
+    try:
+        check_template(study)
+    except StudyFileError as exc:  # listed with the exports' problems, not instead
+        problems += [Problem(f"{p.where} ({exc.path})", p.found, p.expected)
+                     for p in exc.problems]
     raw, failures = read_readable(study)
     problems += [Problem(str(exc.path), exc.reason, "") for _name, exc in failures]
     if len(failures) == len(study.sources):
@@ -192,6 +199,10 @@ def run(
         from .voices import load_codebook
 
         load_codebook(study.themes, study)
+    if report:  # and a deck template that cannot be used
+        from .deck import check_template
+
+        check_template(study)
     root = output_root(study, out)
     if report:  # the notebooks and a kernel are there before the exports are read
         from .render import check_report

@@ -35,7 +35,7 @@ from .registry import Page
 
 EXECUTION_TIMEOUT = 600  # seconds per cell
 PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "matplotlib",
-            "pyarrow", "openpyxl", "pyreadstat", "pyyaml", "papermill", "nbconvert",
+            "pyarrow", "openpyxl", "python-pptx", "pyreadstat", "pyyaml", "papermill", "nbconvert",
             "ipykernel"]
 
 
@@ -375,17 +375,50 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
                       display_names({s.name: s.path for s in study.sources}).values()))
-        made = _make_pages(study, pages, building, parameters, shown, footer, notebook_jobs,
-                           say)
+        with ThreadPoolExecutor(max_workers=1) as beside:  # while the kernels run the pages
+            delivering = beside.submit(write_deliverables, results, building, say)
+            made = _make_pages(study, pages, building, parameters, shown, footer,
+                               notebook_jobs, say)
+            delivered = delivering.result()
         handed.unlink()
         manifest = _manifest(results, {k: v for k, v in shown.items() if v}, made, tables,
                              started_at, started)
+        manifest["deliverables"] = delivered
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
     except BaseException:
         shutil.rmtree(building, ignore_errors=True)
         raise
     return building
+
+
+def write_deliverables(results: Results, folder: Path,
+                       say: Callable[[str], None] = lambda _line: None) -> list[str]:
+    """Write ``tables.xlsx`` and ``deck.pptx`` into the (staged) report ``folder``, those
+    the study's ``deliverables:`` asks for; returns the names of the files written."""
+    from .deck import write_deck
+    from .workbook import write_workbook
+
+    study, wanted = results.study, results.study.deliverables
+    written = []
+    for name, on, write in (
+            ("tables.xlsx", wanted.workbook,
+             lambda path: write_workbook(results.written_tables(), study, path)),
+            ("deck.pptx", wanted.deck, lambda path: write_deck(results, path))):
+        if not on:
+            continue
+        began = time.perf_counter()
+        try:
+            write(folder / name)
+        except (CxStudyError, OSError):  # said as they are (a template, a full disk)
+            raise
+        except Exception as exc:  # no traceback for the user: what failed, and where
+            raise ReportError(f"{study.slug}: {name} could not be written "
+                              f"({type(exc).__name__}: {exc}); the previous report is "
+                              "untouched") from exc
+        written.append(name)
+        say(f"{study.slug}: {name} ({time.perf_counter() - began:.1f} s)")
+    return written
 
 
 def portable_notebook(executed: Path, source: Path, shown: dict[str, str],

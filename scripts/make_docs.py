@@ -81,9 +81,21 @@ One page per notebook the study has (below), the executed notebooks beside them,
 `manifest.json` (the study file and every export with its sha256, parameters, package
 versions, start and end time; which notebooks made the pages: `notebooks` is `packaged`,
 `notebooks/` (the project's own) or both, and each page's `notebook_from` and
-`notebook_sha256` say which) and `tables/`.
+`notebook_sha256` say which; the deliverables written) and `tables/`.
 
 {pages}
+
+Beside the pages, unless the study's `deliverables:` switches them off:
+
+- `tables.xlsx`: every table below as a sheet, with the same values; a first sheet, About,
+  says what each holds. Headers frozen, filters on, shares and their intervals as
+  percentages; suppressed cells empty and grey. No cell is a formula.
+- `deck.pptx`: the findings as slides, in the pages' words and with their tables and charts
+  (each chart with its alt text): the headline gap, the largest gaps both ways, agreement,
+  what leaders and staff think the reference says, metrics, trends and segments where the
+  study has them, the voices, data quality and method. `deliverables: {deck_template:
+  PATH}` builds it on a client's .pptx, which needs the layouts `Title Slide` and
+  `Title Only`.
 
 ## Tables: `reports/<slug>/tables/`
 

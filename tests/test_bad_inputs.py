@@ -263,6 +263,8 @@ def _refuse(error: BaseException):
     ("a page", "cxstudy.render.execute", cx.ReportError("notebook 02_gaps.ipynb failed in "
                                                         "cell 3", notebook="02_gaps.ipynb")),
     ("interrupted after the pages", "cxstudy.render._manifest", KeyboardInterrupt()),
+    ("the workbook", "cxstudy.workbook.write_workbook", OSError(28, "No space left on device")),
+    ("the deck", "cxstudy.deck.write_deck", RuntimeError("a slide broke")),
 ])
 def test_a_run_failing_at_any_stage_leaves_report_and_cleaned_data_as_they_were(
         tmp_path, monkeypatch, stage, target, error):

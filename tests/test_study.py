@@ -294,3 +294,29 @@ def test_the_workshop_study_parses_split_and_sheet_size():
     assert [s.sheet_size for s in study.sources] == [None, "People", None]
     plain = cx.load_study(ROOT / "studies" / "example.yml")
     assert {q.split for q in plain.open_ended} == {None}
+
+
+def test_deliverables_default_to_workbook_and_deck_and_resolve_the_template(tmp_path):
+    default = cx.load_study(minimal_study(), base_dir=tmp_path).deliverables
+    assert (default.workbook, default.deck, default.deck_template) == (True, True, None)
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "acme.pptx").write_bytes(b"checked when the deck is made")
+    studies = tmp_path / "studies"
+    studies.mkdir()
+    chosen = cx.load_study(minimal_study(deliverables={
+        "workbook": False, "deck_template": "../templates/acme.pptx"}),
+        base_dir=studies).deliverables
+    assert chosen.workbook is False and chosen.deck is True
+    assert chosen.deck_template == (tmp_path / "templates" / "acme.pptx").resolve()
+
+
+def test_deliverables_problems_name_the_key(tmp_path):
+    from .conftest import problems_of
+
+    problems = problems_of(minimal_study(deliverables={"deck": "yes please", "slides": 3,
+                                                       "deck_template": "nowhere.pptx"}))
+    assert any(p.startswith("deliverables.deck: found") and "true or false" in p
+               for p in problems), problems
+    assert any(p.startswith("deliverables.slides: unknown key") for p in problems), problems
+    assert any(p.startswith("deliverables.deck_template: 'nowhere.pptx': no such file")
+               for p in problems), problems
