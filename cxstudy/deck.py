@@ -43,6 +43,7 @@ MARGIN = 0.45  # inches around the content
 MAX_SIZE, MIN_SIZE = 18, 10  # points: text shrinks from the first to the last to fit
 TABLE_ROWS = 8  # rows of a table on one slide; the rest: in the report and tables.xlsx
 QUOTES = 6  # answers on a question's slide of quotes, shared among the audiences
+BULLETS = 6  # sentences on a slide of findings; the rest: in the report
 
 
 # ---------------------------------------------------------------------------
@@ -568,15 +569,70 @@ def quote_slide(deck: Deck, res, question) -> None:
                if len(part) > len(shown) else "")
 
 
-VOICE_SLIDES: tuple[Callable[[Deck, Any, Any], None], ...] = (theme_slide, quote_slide)
+def similarity_slide(deck: Deck, res, question) -> None:
+    """How alike each pair of audiences answers one question (the similarity of their
+    theme profiles, with its interval), in the Voices page's words and table."""
+    from .report import display, wording
+
+    if res.study.themes is None:
+        return
+    similarity = res.latest.voice_similarity
+    part = similarity[similarity["question"] == question.id]
+    if not len(part):
+        return
+    slide, (left, top, width, height) = deck.slide(f"How alike: {question.question}")
+    said = [from_html(s) for s in wording.similarity_sentences(part, res.study)]
+    used = deck.text(slide, (left, top, width, 1.2), said) if said else 0
+    deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
+               display.similarity_display(part, res.study).drop(columns="Question"))
+
+
+VOICE_SLIDES: tuple[Callable[[Deck, Any, Any], None], ...] = (
+    theme_slide, similarity_slide, quote_slide)
 """The slides of each open-ended question, in order: ``slide(deck, results, question)``."""
 
 
 def voices(deck: Deck, res) -> None:
-    """The open answers, question by question (:data:`VOICE_SLIDES`)."""
+    """The open answers: what the audiences say (the summary's sentences), question by
+    question (:data:`VOICE_SLIDES`), and the tone of the answers."""
+    open_answers(deck, res)
     for question in res.study.open_ended:
         for make in VOICE_SLIDES:
             make(deck, res, question)
+    tone(deck, res)
+
+
+def open_answers(deck: Deck, res) -> None:
+    """The themes every audience names, those only one names, the largest differences and
+    the strength/problem disagreements (:func:`cxstudy.report.open_answer_sentences`)."""
+    from .report import wording
+
+    if not res.study.open_ended or res.study.themes is None:
+        return
+    said = [from_html(s) for s in wording.open_answer_sentences(res.latest.themes, res.study)]
+    if not said:
+        return
+    slide, box = deck.slide("What the audiences say")
+    shown = said[:BULLETS] + ([f"{len(said) - BULLETS} more in the report's Voices page."]
+                              if len(said) > BULLETS else [])
+    deck.text(slide, box, shown, bullets=True)
+
+
+def tone(deck: Deck, res) -> None:
+    """The tone of the answers per question and audience, with the gap to the reference
+    (the Voices page's sentences and table)."""
+    from .report import display, wording
+
+    if not res.study.open_ended:
+        return
+    table = res.latest.tone
+    if not len(table):
+        return
+    slide, (left, top, width, height) = deck.slide("The tone of the answers")
+    said = [from_markdown(s) for s in wording.tone_sentences(table, res.study)]
+    used = deck.text(slide, (left, top, width, height * 0.4), said[:BULLETS]) if said else 0
+    deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
+               display.tone_display(table, res.study))
 
 
 def data_quality(deck: Deck, res) -> None:

@@ -95,6 +95,35 @@ def test_slides_say_the_pages_sentences(example):
         [from_html(s) for s in said[:4]]
 
 
+def test_the_voices_slides_say_the_voices_page(example):
+    """What the audiences say, how alike they answer and the tone of their answers: the
+    summary's and the Voices page's sentences and tables, question by question."""
+    res, path, _deck = example
+    study, now = res.study, res.latest
+    said = slide_titled(path, "What the audiences say")
+    expected = [from_html(s) for s in wording.open_answer_sentences(now.themes, study)]
+    assert len(expected) > deck_module.BULLETS  # the example says more than a slide holds
+    assert [t.removeprefix("• ") for t in said[1:deck_module.BULLETS + 1]] == \
+        expected[:deck_module.BULLETS]
+    assert said[-1] == f"• {len(expected) - deck_module.BULLETS} more in the report's " \
+        "Voices page."
+    for question in study.open_ended:
+        alike = slide_titled(path, f"How alike: {question.question}")
+        part = now.voice_similarity[now.voice_similarity["question"] == question.id]
+        assert [from_html(s) for s in wording.similarity_sentences(part, study)] == [alike[1]]
+        table = display.similarity_display(part, study).drop(columns="Question")
+        assert alike[2:2 + table.shape[1]] == list(table.columns)
+        assert alike[2 + table.shape[1]:] == [str(v) for row in table.itertuples(index=False)
+                                              for v in row]
+    tone = slide_titled(path, "The tone of the answers")
+    sentences = [from_markdown(s) for s in wording.tone_sentences(now.tone, study)]
+    assert tone[1:1 + len(sentences)] == sentences
+    table = display.tone_display(now.tone, study)
+    assert "What do you feel we do well?" in tone and "do_well" not in tone  # not the ids
+    for value in table[f"Mean tone ({study.interval_label})"].head(3):
+        assert value in tone  # the first rows; the rest: "… more row(s) in the report"
+
+
 def test_tables_are_the_pages_tables(example):
     res, path, _deck = example
     study, gaps = res.study, res.latest.gaps
@@ -185,8 +214,9 @@ def test_a_study_of_open_questions_only(tmp_path):
     res = cx.analyze(study, result.responses)
     write_deck(res, tmp_path / "open.pptx")
     names = titles(tmp_path / "open.pptx")
-    assert names == ["Open only", "Voices: Anything else?",
-                     "In their own words: Anything else?", "Data quality", "Method"]
+    assert names == ["Open only", "What the audiences say", "Voices: Anything else?",
+                     "How alike: Anything else?", "In their own words: Anything else?",
+                     "The tone of the answers", "Data quality", "Method"]
     quotes = slide_titled(tmp_path / "open.pptx", "In their own words: Anything else?")
     assert "'=1+1" not in " ".join(quotes) and "slow replies, =1+1" in quotes  # as written
 

@@ -238,8 +238,9 @@ def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
     scored and not, the mean tone with its interval, the gap to the reference with its
     interval and adjusted p, and, for a competition question, the shares good and bad."""
     competition = tone["good"].notna().any()
+    texts = {q.id: q.question for q in study.open_ended}
     table = pd.DataFrame({
-        "Question": tone["question"], "Audience": tone["group"],
+        "Question": [texts.get(q, q) for q in tone["question"]], "Audience": tone["group"],
         "n scored": tone["n_scored"], "not English": tone["n_unscored"],
         f"Mean tone ({study.interval_label})": [
             "–" if pd.isna(r.mean) else f"{_num(r.mean)} ({_num(r.mean_low)} to "
@@ -249,10 +250,11 @@ def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
             f"{_num(r.gap_high)})" for r in tone.itertuples()],
         "p (adjusted)": tone["p_adjusted"].map(p_text)})
     if competition:
-        table["Good (CI)"] = [f"{pct(r.good)} ({interval(r.good_low, r.good_high)})"
-                              if pd.notna(r.good) else "–" for r in tone.itertuples()]
-        table["Bad (CI)"] = [f"{pct(r.bad)} ({interval(r.bad_low, r.bad_high)})"
-                             if pd.notna(r.bad) else "–" for r in tone.itertuples()]
+        for share in ("good", "bad"):
+            table[f"{share.capitalize()} ({study.interval_label})"] = [
+                "–" if pd.isna(value) else f"{pct(value)} ({interval(low, high)})"
+                for value, low, high in zip(tone[share], tone[f"{share}_low"],
+                                            tone[f"{share}_high"], strict=True)]
     return table.reset_index(drop=True)
 
 

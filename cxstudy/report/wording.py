@@ -534,6 +534,18 @@ def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
             for r in clash.itertuples()]
 
 
+def open_answer_sentences(themes: pd.DataFrame, study: Study) -> list[str]:
+    """What the audiences say, question by question (:func:`theme_sentences`), then the
+    themes one audience names as a strength and another as a problem
+    (:func:`disagreement_sentences`): the summary's lead for the open answers, and the
+    deck's. HTML-safe."""
+    from ..voices import disagreements
+
+    said = [text for question in study.open_ended
+            for text in theme_sentences(themes, study, question.id)]
+    return said + disagreement_sentences(disagreements(themes, study), study)
+
+
 def similarity_sentences(similarity: pd.DataFrame, study: Study) -> list[str]:
     """Per open question, the most and the least alike pair of audiences (the
     similarity of their theme profiles, :func:`cxstudy.voices.voice_similarity`), in
