@@ -330,7 +330,8 @@ def test_the_trends_page_says_which_items_break_and_why(tmp_path):
 
 def test_the_tracker_two_waves_end_to_end(tracker):
     """The fixture of issue 25: a 4-point item that gained a neutral point, a question and
-    a metric asked in 2016 only, exclusions, staff weighted with blank genders."""
+    a metric asked in 2016 only, exclusions, staff weighted with blank genders, headers
+    renamed, a scale alias, and a SurveyMonkey export with RespondentID."""
     res = tracker
     log = res.log
     assert len(log) == 208 and log["kept"].sum() + (~log["kept"]).sum() == 208
@@ -347,6 +348,19 @@ def test_the_tracker_two_waves_end_to_end(tracker):
         "weight"].sum() / staff.groupby("wave")["weight"].sum()
     assert shares.loc["2016"].to_dict() == pytest.approx(
         {"Female": 0.50, "Male": 0.45, "(missing)": 0.05}, abs=1e-6)
+    # 2016 staff: "Proud" spelt out as the header (rename:), half of its "Strongly agree"
+    # worded "Agree strongly" (aliases:): every such answer is the scale's top point
+    raw = pd.read_csv(TRACKER.parents[1] / "data" / "raw" / "tracker" / "staff_2016.csv",
+                      dtype=str, keep_default_na=False)
+    raw = raw[raw["Employment"].ne("Self-employed") & raw["Consent"].ne("")]
+    answers = raw["I am proud to work here"]
+    assert answers.eq("Agree strongly").sum() > 0
+    assert staff.loc[staff["wave"] == "2016", "proud"].eq(5).sum() == \
+        answers.isin(["Strongly agree", "Agree strongly"]).sum()
+    # managers 2016: an older SurveyMonkey export (RespondentID), its questions renamed
+    sources = res.sources.set_index("source")
+    assert sources.loc["managers_2016", "format"] == "surveymonkey"
+    assert sources.loc["managers_2016", ["rows", "kept"]].tolist() == [24, 22]
 
 
 def test_the_tracker_report_says_what_it_did_with_the_exports(tmp_path):
