@@ -111,6 +111,66 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a choice question: its ``label`` (as reports show it) and other
+    spellings of it in the exports (``aliases``)."""
+
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A nominal question mirrored across audiences: pick one (``multiple`` false) or
+    check all that apply (``multiple`` true).
+
+    ``columns`` maps audience -> the export column (one cell per respondent) or, for a
+    check-all-that-apply question exported one column per option, a tuple of columns or
+    a pattern with ``*`` (``Q5_*``). ``other`` maps audience -> the "other (please
+    specify)" text column; ``unmatched`` names the option that answers matching no option
+    count as (None: they are an error); ``none`` names the option that means "none of
+    these". Each option becomes a 0/1 column of the processed data named
+    :meth:`column_of` (``contact::Phone``): ``::`` never appears in an id.
+    """
+
+    id: str
+    text: str
+    options: tuple[ChoiceOption, ...]
+    columns: dict[str, str | tuple[str, ...]]
+    multiple: bool = False
+    other: dict[str, str] | None = None
+    unmatched: str | None = None
+    none: str | None = None
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
+
+    def asked_in(self, wave: str | None) -> bool:
+        """Whether the question was asked in a wave (always, for a study without waves)."""
+        return self.waves is None or wave is None or wave in self.waves
+
+    @property
+    def labels(self) -> list[str]:
+        """The options' labels in display order."""
+        return [option.label for option in self.options]
+
+    def column_of(self, label: str) -> str:
+        """The processed-data column of one option: ``<id>::<label>``."""
+        return f"{self.id}{CHOICE_SEPARATOR}{label}"
+
+    @property
+    def indicator_columns(self) -> list[str]:
+        """The processed-data columns of the options, in display order."""
+        return [self.column_of(label) for label in self.labels]
+
+    @property
+    def other_column(self) -> str:
+        """The processed-data column of the "other (please specify)" text."""
+        return f"{self.id}{CHOICE_SEPARATOR}(other text)"
+
+
+CHOICE_SEPARATOR = "::"  # between a choice's id and an option: never part of an id
+
+
+@dataclass(frozen=True)
 class Weights:
     """Weights of one audience: a design-weight ``column`` of its export, raked to known
     ``margins`` (column -> category -> share) when given."""
@@ -169,6 +229,7 @@ class Study:
     cleaning: Cleaning = field(default_factory=Cleaning)
     waves: tuple[str, ...] = ()
     segments: tuple[Segment, ...] = ()
+    choices: tuple[Choice, ...] = ()
 
     @property
     def project_root(self) -> Path:

@@ -255,8 +255,9 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
     importance_against = sections.parse_importance(c, data, ctx, [m.id for m in metrics])
     weights = sections.parse_weights(c, data, ctx)
     cleaning = sections.parse_cleaning(c, data, ctx)
+    choices = sections.parse_choices(c, data, ctx)
     sections.check_pii_mappings(c, items, open_ended, ctx)
-    if not items and not metrics and not open_ended and not c.problems:
+    if not items and not metrics and not open_ended and not choices and not c.problems:
         c.add("items", "no items, metrics or open-ended questions",
               "map at least one question to the audiences")
     if c.problems:
@@ -267,6 +268,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         items=tuple(items), pii_columns=ctx.pii_columns, metrics=tuple(metrics),
         estimates=tuple(estimates), weights=weights, open_ended=tuple(open_ended),
         themes=themes, cleaning=cleaning, waves=tuple(ctx.waves), segments=tuple(segments),
-        importance_against=importance_against,
+        importance_against=importance_against, choices=tuple(choices),
     )
 
