@@ -56,10 +56,18 @@ import pandas as pd
 from . import stats
 from ._distinct import map_distinct
 from ._validate import did_you_mean
+from .counts import LevelCounts, level_counts
 from .exceptions import Problem
 from .model import Choice, Item, Study
 from .scales import Scale, normalize
-from .tables import CHOICE_TESTS, CHOICE_TRENDS, CHOICES, conform, suppress, too_small
+from .tables import (
+    CHOICE_SEGMENTS,
+    CHOICE_TESTS,
+    CHOICE_TRENDS,
+    CHOICES,
+    conform,
+    too_small,
+)
 from .waves import per_wave
 
 OPTION_SCALE = Scale(id="(choice option)", labels=("not selected", "selected"), top_box=1)
@@ -115,10 +123,10 @@ class _Matcher:
         key = _key(text) or ""
         best = None
         for spelling, label in self.keys.items():
-            if key.endswith(spelling) and (len(key) == len(spelling) or
-                                           not key[-len(spelling) - 1].isalnum()):
-                if best is None or len(spelling) > len(best[0]):
-                    best = (spelling, label)
+            bounded = key.endswith(spelling) and (
+                len(key) == len(spelling) or not key[-len(spelling) - 1].isalnum())
+            if bounded and (best is None or len(spelling) > len(best[0])):
+                best = (spelling, label)
         return best[1] if best else None
 
     def nearest(self, value) -> str:
@@ -326,7 +334,7 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
 def _maybe_option_column(column: str, spec) -> bool:
     if isinstance(spec, tuple):
         return column in spec
-    return "*" in spec and fnmatch.fnmatchcase(column, spec) or column.startswith(spec)
+    return ("*" in spec and fnmatch.fnmatchcase(column, spec)) or column.startswith(spec)
 
 
 def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, target, unknown,
@@ -461,8 +469,23 @@ def option_responses(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     return frame
 
 
+def option_items(responses: pd.DataFrame, study: Study) -> Study:
+    """:func:`option_study` with only the options whose columns ``responses`` holds."""
+    options = option_study(study)
+    return dataclasses.replace(options, waves=(), items=tuple(
+        i for i in options.items if i.id in responses.columns))
+
+
+def choice_counts(responses: pd.DataFrame, study: Study) -> LevelCounts:
+    """The option indicators counted per (option, audience) by
+    :func:`~cxstudy.counts.level_counts`: one vectorised pass, each question one block
+    of the pattern table. Counts of all the responses given: call it on one wave's."""
+    return level_counts(option_responses(responses, study), option_items(responses, study))
+
+
 @per_wave
-def choice_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+def choice_table(responses: pd.DataFrame, study: Study, *,
+                 counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every option's share per audience and its gap to the reference.
 
     One row per (question, option, audience other than the reference): the share of the
@@ -478,6 +501,8 @@ def choice_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     study : Study
         The study: its ``choices``, audiences, reference, ``confidence``,
         ``correction``, ``min_group_size``; weights through the ``weight`` column.
+    counts : LevelCounts, optional
+        Precomputed :func:`choice_counts` of these responses (computed when omitted).
 
     Returns
     -------
@@ -510,15 +535,11 @@ def choice_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     """
     from .gaps import gap_table
 
-    columns = [c for choice in study.choices for c in choice.indicator_columns
-               if c in responses.columns]
-    options = option_study(study)
-    options = dataclasses.replace(options, items=tuple(i for i in options.items
-                                                       if i.id in columns))
+    options = option_items(responses, study)
     if not options.items:
         return pd.DataFrame(columns=CHOICES.all_columns)
-    gaps = gap_table(option_responses(responses, study), dataclasses.replace(options,
-                                                                             waves=()))
+    counts = counts if counts is not None else choice_counts(responses, study)
+    gaps = gap_table(responses[["group"]], options, counts=counts)
     by_column = {choice.column_of(label): (choice, label) for choice in study.choices
                  for label in choice.labels}
     table = pd.DataFrame({
@@ -550,19 +571,33 @@ def choice_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 @per_wave
-def choice_shares(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+def choice_shares(responses: pd.DataFrame, study: Study, *,
+                  counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every audience's share choosing every option (the reference included): what the
-    dot chart draws. One row per (question, option, group): ``n`` (who answered),
-    ``share, share_low, share_high`` (Wilson), ``suppressed``."""
+    dot chart draws.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses with the option columns.
+    study : Study
+    counts : LevelCounts, optional
+        Precomputed :func:`choice_counts` (computed when omitted).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (question, option, group): ``n`` (who answered), ``share,
+        share_low, share_high`` (Wilson, Kish's n_eff under weights), ``suppressed``.
+    """
     from .gaps import share_table
 
-    options = option_study(study)
-    options = dataclasses.replace(options, waves=(), items=tuple(
-        i for i in options.items if i.id in responses.columns))
+    options = option_items(responses, study)
     if not options.items:
         return pd.DataFrame(columns=["question", "option", "group", "n", "share",
                                      "share_low", "share_high", "suppressed"])
-    shares = share_table(option_responses(responses, study), options)
+    counts = counts if counts is not None else choice_counts(responses, study)
+    shares = share_table(responses[["group"]], options, counts=counts)
     by_column = {choice.column_of(label): (choice.id, label) for choice in study.choices
                  for label in choice.labels}
     return pd.DataFrame({
@@ -574,7 +609,8 @@ def choice_shares(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 @per_wave
-def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260) -> pd.DataFrame:
+def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
+                 counts: LevelCounts | None = None) -> pd.DataFrame:
     """Whether the audiences' answers to each question differ.
 
     A pick-one question: one test of the audiences x options table (every audience at
@@ -588,6 +624,8 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260) ->
     study : Study
     seed : int
         Seed of the Monte-Carlo exact test (results are reproducible).
+    counts : LevelCounts, optional
+        Precomputed :func:`choice_counts` (computed when omitted).
 
     Returns
     -------
@@ -614,15 +652,10 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260) ->
     goodness of fit and other problems of significance. Biometrika 38, 141-149.
     Agresti, A. (2013). Categorical Data Analysis, 3rd ed., Wiley, section 3.5.
     """
-    from .counts import level_counts
-
-    options = option_study(study)
-    options = dataclasses.replace(options, waves=(), items=tuple(
-        i for i in options.items if i.id in responses.columns))
+    options = option_items(responses, study)
     rows = []
     if options.items:
-        frame = option_responses(responses, study)
-        counts = level_counts(frame, options)
+        counts = counts if counts is not None else choice_counts(responses, study)
         effective = counts.effective()  # (options, groups, 2): not selected, selected
         row_of = {item: i for i, item in enumerate(counts.items)}
         rng = np.random.default_rng(seed)
@@ -760,3 +793,52 @@ def choice_trends(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     table.insert(0, "question", [by_column[c][0] for c in trends["item"]])
     table.insert(1, "option", [by_column[c][1] for c in trends["item"]])
     return conform(table, CHOICE_TRENDS)[CHOICE_TRENDS.all_columns]
+
+
+_SHARE_NAMES = {"top_box": "share", "top_box_ref": "share_ref", "top_box_low": "share_low",
+                "top_box_high": "share_high", "top_box_ref_low": "share_ref_low",
+                "top_box_ref_high": "share_ref_high"}
+
+
+@per_wave
+def choice_segments(responses: pd.DataFrame, study: Study, *,
+                    counts: LevelCounts | None = None) -> pd.DataFrame:
+    """Every option's gap within every level of every segment.
+
+    :func:`~cxstudy.segments.segment_table` on the option indicators: per (segment,
+    level, question, option, audience other than the reference) the shares choosing the
+    option, the gap with Newcombe's interval and the score test, the study's correction
+    over the table, and the same small-group rule with complementary suppression (a
+    level hidden for its size hides the next smallest too).
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses with the option columns and one column per segment.
+    study : Study
+    counts : LevelCounts, optional
+        :func:`choice_counts` of all the responses (the overall side).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``choice_segments.csv`` columns (docs/outputs.md).
+
+    References
+    ----------
+    Newcombe (1998) Stat Med 17:873.
+    """
+    from .segments import segment_table
+
+    options = option_items(responses, study)
+    if not options.items or not study.segments:
+        return pd.DataFrame(columns=CHOICE_SEGMENTS.all_columns)
+    counts = counts if counts is not None else choice_counts(responses, study)
+    table = segment_table(option_responses(responses, study), options, counts=counts)
+    by_column = {choice.column_of(label): (choice.id, label) for choice in study.choices
+                 for label in choice.labels}
+    table = table.rename(columns=_SHARE_NAMES)
+    table.insert(2, "question", [by_column[c][0] for c in table["item"]])
+    table.insert(3, "option", [by_column[c][1] for c in table["item"]])
+    return conform(table.drop(columns=["item", "text"]), CHOICE_SEGMENTS)[
+        CHOICE_SEGMENTS.all_columns]

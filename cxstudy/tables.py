@@ -153,11 +153,20 @@ CHOICE_TRENDS = _spec(
     "share_from share_to share_ref_from share_ref_to note",
     "gap_from gap_to change change_low change_high p_value p_adjusted share_from share_to "
     "share_ref_from share_ref_to")
+CHOICE_SEGMENTS = _spec(
+    "choice_segments", "one per (segment, level, choice question, option, audience other "
+    "than the reference): the option's gap within the level",
+    "segment level question option group reference n n_ref share share_ref gap gap_low "
+    "gap_high p_value p_adjusted suppressed",
+    "label compared share_low share_high share_ref_low share_ref_high test levels_p_value "
+    "levels_p_value_ref note",
+    "share share_ref gap gap_low gap_high p_value p_adjusted share_low share_high "
+    "share_ref_low share_ref_high levels_p_value levels_p_value_ref", "test")
 
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
     CALIBRATION, THEMES, IMPORTANCE, TRENDS, DIMENSION_TRENDS, METRIC_TRENDS, SEGMENTS,
-    CHOICES, CHOICE_TESTS, CHOICE_TRENDS)}
+    CHOICES, CHOICE_TESTS, CHOICE_TRENDS, CHOICE_SEGMENTS)}
 
 
 def too_small(n, study: Study):
