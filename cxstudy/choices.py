@@ -310,24 +310,29 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
                         coding.text.setdefault(choice.other_column, []).append(
                             (rows, raw[column].iloc[rows]))
         coding.columns.update(target)
-        for (place, value), (count, nearest) in unknown.items():
+        for value, (count, places, nearest) in unknown.items():
             if choice.unmatched is not None:
                 coding.counted_other[(choice.id, value)] = \
                     coding.counted_other.get((choice.id, value), 0) + count
                 continue
+            listed = "; ".join(f"{place}: {n}" for place, n in sorted(
+                places.items(), key=lambda e: -e[1])[:4])
+            more = f"; and {len(places) - 4} more column(s)" if len(places) > 4 else ""
             coding.problems.append(Problem(
-                place, f'"{value}" in {count} row(s) matches no option of {choice.id}'
-                + nearest, "add it to the option's aliases (options: [{label: ..., aliases: "
-                f"[\"{value}\"]}}]), add it as an option, or count such answers as one "
-                f"option (unmatched: Other); options: {', '.join(choice.labels)}"))
+                f'answer "{value}"', f"matches no option of {choice.id}{nearest}: {count} "
+                f"row(s) ({listed}{more})", "add it to the option's aliases (options: "
+                f'[{{label: ..., aliases: ["{value}"]}}]), add it as an option, or count such '
+                f"answers as one option (unmatched: Other); options: "
+                f"{', '.join(choice.labels)}"))
         for place, source_rows in doubled.items():
+            source_rows = sorted(source_rows)
             shown = ", ".join(str(r) for r in source_rows[:6])
             more = f" and {len(source_rows) - 6} more" if len(source_rows) > 6 else ""
             coding.problems.append(Problem(
                 place, f"two or more options in one cell of a pick-one question "
-                f"({len(source_rows)} row(s): export rows {shown}{more})",
-                "a pick-one question takes one option per respondent: if several may be "
-                f"chosen, set multiple: true on choices ({choice.id})"))
+                f"({len(source_rows)} row(s): responses {shown}{more}, source_row in the "
+                "cleaning log)", "a pick-one question takes one option per respondent: if "
+                f"several may be chosen, set multiple: true on choices ({choice.id})"))
     return coding
 
 
@@ -369,7 +374,7 @@ def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, tar
             if value is None:
                 continue
             if value == "doubled":
-                doubled.setdefault(where.format(column), []).extend(
+                doubled.setdefault(where.format(column).rsplit(" (", 1)[0], []).extend(
                     int(r) for r in source_rows.iloc[at])
                 continue
             chosen = value
@@ -378,9 +383,8 @@ def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, tar
                 cut = pieces.index("|") if "|" in pieces else len(pieces)
                 strange, known = pieces[:cut], [int(p) for p in pieces[cut + 1:]]
                 for piece in strange:
-                    key = (where.format(column), piece)
-                    entry = unknown.setdefault(key, [0, matcher.nearest(piece)])
-                    entry[0] += len(at)
+                    _note_unknown(unknown, piece, where.format(column), len(at),
+                                  matcher.nearest(piece))
                 chosen = tuple(known) + ((position[choice.unmatched],)
                                          if choice.unmatched is not None else ())
                 if choice.unmatched is None:
@@ -414,10 +418,9 @@ def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, tar
         flags = np.zeros(len(rows), dtype=bool)
         for value, at in _groups_of(states):
             if isinstance(value, tuple):
-                key = (where.format(column), value[1])
-                entry = unknown.setdefault(key, [0, f' (column for option "{label}": '
-                                                    "selected is 1 or the option text)"])
-                entry[0] += len(at)
+                _note_unknown(unknown, value[1], where.format(column), len(at),
+                              f' (in the column of option "{label}", where selected is 1 '
+                              "or the option text)")
             elif value == 1:
                 flags[at] = True
         selected[label] = flags
@@ -427,6 +430,13 @@ def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, tar
         target[choice.column_of(label)][answered] = 0
     for label, flags in selected.items():
         target[choice.column_of(label)][rows[flags]] = 1
+
+
+def _note_unknown(unknown: dict, value: str, place: str, count: int, nearest: str) -> None:
+    """Count an answer matching no option: value -> [rows, place -> rows, suggestion]."""
+    entry = unknown.setdefault(value, [0, {}, nearest])
+    entry[0] += count
+    entry[1][place] = entry[1].get(place, 0) + count
 
 
 def _groups_of(coded: pd.Series):
