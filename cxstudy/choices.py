@@ -345,56 +345,69 @@ def _maybe_option_column(column: str, spec) -> bool:
 def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, target, unknown,
                doubled, where: str, source_rows) -> None:
     """Write the indicators of ``rows`` (positions) for one export's layout."""
+    if layout.kind == "cell":
+        _code_cells(raw, rows, layout, choice, matcher, target, unknown, doubled, where,
+                    source_rows)
+    else:
+        _code_option_columns(raw, rows, layout, choice, target, unknown, where)
+
+
+def _code_cells(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, target,
+                unknown, doubled, where: str, source_rows) -> None:
+    """One cell per respondent: an option, or options joined by ", " or ";"."""
     labels = choice.labels
     position = {label: i for i, label in enumerate(labels)}
-    if layout.kind == "cell":
-        (column,) = layout.columns
-        values = raw[column].iloc[rows]
+    (column,) = layout.columns
+    values = raw[column].iloc[rows]
 
-        def code(value):  # -> tuple of option positions, or None (missing), or a reason
-            if value is None or (not isinstance(value, str) and pd.isna(value)):
-                return None
-            if not str(value).strip():
-                return None
-            whole = matcher.one(value)
-            if whole is not None:
-                return (position[whole],)
-            found, rest = matcher.split(value)
-            if not choice.multiple:
-                if len(found) + len(rest) >= 2 and len(found) >= 2:
-                    return "doubled"
-                return ("unknown", str(value).strip())
-            if rest:
-                return ("unknown", *rest, "|", *[str(position[f]) for f in found])
-            return tuple(position[f] for f in found)
+    def code(value):  # -> tuple of option positions, or None (missing), or a reason
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if not str(value).strip():
+            return None
+        whole = matcher.one(value)
+        if whole is not None:
+            return (position[whole],)
+        found, rest = matcher.split(value)
+        if not choice.multiple:
+            if len(found) + len(rest) >= 2 and len(found) >= 2:
+                return "doubled"
+            return ("unknown", str(value).strip())
+        if rest:
+            return ("unknown", *rest, "|", *[str(position[f]) for f in found])
+        return tuple(position[f] for f in found)
 
-        coded = map_distinct(values, code)
-        for value, at in _groups_of(coded):
-            at = rows[at]
-            if value is None:
+    coded = map_distinct(values, code)
+    for value, at in _groups_of(coded):
+        at = rows[at]
+        if value is None:
+            continue
+        if value == "doubled":
+            doubled.setdefault(where.format(column).rsplit(" (", 1)[0], []).extend(
+                int(r) for r in source_rows.iloc[at])
+            continue
+        chosen = value
+        if value and value[0] == "unknown":
+            pieces = list(value[1:])
+            cut = pieces.index("|") if "|" in pieces else len(pieces)
+            strange, known = pieces[:cut], [int(p) for p in pieces[cut + 1:]]
+            for piece in strange:
+                _note_unknown(unknown, piece, where.format(column), len(at),
+                              matcher.nearest(piece))
+            chosen = tuple(known) + ((position[choice.unmatched],)
+                                     if choice.unmatched is not None else ())
+            if choice.unmatched is None:
                 continue
-            if value == "doubled":
-                doubled.setdefault(where.format(column).rsplit(" (", 1)[0], []).extend(
-                    int(r) for r in source_rows.iloc[at])
-                continue
-            chosen = value
-            if value and value[0] == "unknown":
-                pieces = list(value[1:])
-                cut = pieces.index("|") if "|" in pieces else len(pieces)
-                strange, known = pieces[:cut], [int(p) for p in pieces[cut + 1:]]
-                for piece in strange:
-                    _note_unknown(unknown, piece, where.format(column), len(at),
-                                  matcher.nearest(piece))
-                chosen = tuple(known) + ((position[choice.unmatched],)
-                                         if choice.unmatched is not None else ())
-                if choice.unmatched is None:
-                    continue
-            for label in labels:
-                target[choice.column_of(label)][at] = 0
-            for i in chosen:
-                target[choice.column_of(labels[i])][at] = 1
-        return
-    # one column per option: answered when any option is selected
+        for label in labels:
+            target[choice.column_of(label)][at] = 0
+        for i in chosen:
+            target[choice.column_of(labels[i])][at] = 1
+
+
+def _code_option_columns(raw, rows, layout: Layout, choice: Choice, target, unknown,
+                         where: str) -> None:
+    """One column per option: answered when any option is selected."""
+    labels = choice.labels
     selected_any = np.zeros(len(rows), dtype=bool)
     selected = {}
     for column, label in layout.columns.items():
