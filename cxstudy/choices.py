@@ -54,7 +54,6 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from ._distinct import map_distinct
 from ._validate import did_you_mean
 from .counts import LevelCounts, level_counts
 from .exceptions import Problem
@@ -274,8 +273,15 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
     if not study.choices or not len(raw):
         return coding
     info = raw.attrs.get("sources", {})
-    source_of = raw["source"].astype(str).to_numpy()
-    group_of = raw["group"].astype(object).to_numpy()
+    source_codes, source_names = pd.factorize(raw["source"].astype(str))
+    group_codes, group_names = pd.factorize(raw["group"].astype(object))
+    pair = source_codes.astype(np.int64) * (len(group_names) + 1) + group_codes
+    positions: dict[tuple[str, str], np.ndarray] = {}
+    for key, at in _by_value(pd.Series(pair)):
+        if key is not None and key % (len(group_names) + 1) < len(group_names):
+            positions[(str(source_names[key // (len(group_names) + 1)]),
+                       str(group_names[key % (len(group_names) + 1)]))] = np.sort(at)
+    nobody = np.zeros(0, dtype=np.int64)
     waves = {s.name: s.wave for s in study.sources}
     for choice in study.choices:
         target = {c: np.full(len(raw), -1, dtype=np.int8) for c in choice.indicator_columns}
@@ -288,12 +294,13 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
                 continue
             name = files.get(source.name, source.name)
             for group, spec in choice.columns.items():
-                rows = np.flatnonzero((source_of == source.name) & (group_of == group))
+                rows = positions.get((source.name, group), nobody)
                 if not len(rows):
                     continue
                 columns = [str(c) for c in details["columns"]]
-                sample = {c: raw[c].iloc[rows].dropna().unique()[:50] for c in columns
-                          if c in raw.columns and _maybe_option_column(c, spec)}
+                sample = {} if spec in columns else {
+                    c: raw[c].iloc[rows].dropna().unique()[:50] for c in columns
+                    if c in raw.columns and _maybe_option_column(c, spec)}
                 layout, problems = find_layout(choice, spec, columns,
                                                dict(details.get("questions", {})), sample)
                 coding.layout_problems += [Problem(f"{name} ({group})", p, "map the question's "
@@ -305,7 +312,7 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
                            f'{name}, column "{{}}" ({choice.id}, {group})', raw["source_row"])
             if choice.other:
                 for group, column in choice.other.items():
-                    rows = np.flatnonzero((source_of == source.name) & (group_of == group))
+                    rows = positions.get((source.name, group), nobody)
                     if len(rows) and column in raw.columns:
                         coding.text.setdefault(choice.other_column, []).append(
                             (rows, raw[column].iloc[rows]))
@@ -377,8 +384,8 @@ def _code_cells(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, ta
             return ("unknown", *rest, "|", *[str(position[f]) for f in found])
         return tuple(position[f] for f in found)
 
-    coded = map_distinct(values, code)
-    for value, at in _groups_of(coded):
+    for raw_value, at in _by_value(values):
+        value = code(raw_value)
         at = rows[at]
         if value is None:
             continue
@@ -427,9 +434,9 @@ def _code_option_columns(raw, rows, layout: Layout, choice: Choice, target, unkn
             except ValueError:
                 return ("unknown", str(value).strip())
 
-        states = map_distinct(values, state)
         flags = np.zeros(len(rows), dtype=bool)
-        for value, at in _groups_of(states):
+        for raw_value, at in _by_value(values):
+            value = state(raw_value)
             if isinstance(value, tuple):
                 _note_unknown(unknown, value[1], where.format(column), len(at),
                               f' (in the column of option "{label}", where selected is 1 '
@@ -452,14 +459,16 @@ def _note_unknown(unknown: dict, value: str, place: str, count: int, nearest: st
     entry[1][place] = entry[1].get(place, 0) + count
 
 
-def _groups_of(coded: pd.Series):
-    """(value, positions) for each distinct value of a mapped column (hashable values)."""
-    codes, distinct = pd.factorize(coded.astype(object).map(
-        lambda v: v if v is not None else "\0none"), use_na_sentinel=False)
+def _by_value(values: pd.Series):
+    """(value, positions) for each distinct value of a column, missing as None: each
+    value is looked at once, however many rows hold it."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
     order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(distinct) + 1))
+    bounds = np.searchsorted(codes[order], np.arange(-1, len(distinct) + 1))
+    if bounds[1] > bounds[0]:
+        yield None, order[bounds[0]:bounds[1]]
     for i, value in enumerate(distinct):
-        yield (None if value == "\0none" else value), order[bounds[i]:bounds[i + 1]]
+        yield value, order[bounds[i + 1]:bounds[i + 2]]
 
 
 # ---------------------------------------------------------------------------
