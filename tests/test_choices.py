@@ -392,3 +392,83 @@ def test_run_end_to_end_writes_the_tables(tmp_path):
     table = pd.read_csv(written["choices"])
     assert list(table.columns[:4]) == ["question", "option", "group", "reference"]
     assert len(table) == (4 + 5) * 2
+
+
+def _wave_study(**choice):
+    return cx.load_study({
+        "study": "t", "slug": "t", "groups": ["a", "ref"], "min_group_size": 2,
+        "waves": ["2025", "2026"],
+        "sources": [{"path": "x.csv", "group_column": "g", "wave": "2025"},
+                    {"path": "y.csv", "group_column": "g", "wave": "2026"}],
+        "segments": [{"id": "region", "column": "R"}],
+        "choices": [{"id": "contact", "text": "How?", "options": OPTIONS, "column": "Q",
+                     **choice}]}, base_dir=ROOT)
+
+
+def _wave_responses(study, rng, n=120):
+    group_of = list(rng.choice(["a", "ref"], size=n))
+    chosen = [{int(c)} for c in rng.integers(0, 4, size=n)]
+    frame = responses_of(study, group_of, chosen)
+    frame["wave"] = pd.array(["2025"] * (n // 2) + ["2026"] * (n - n // 2), dtype="string")
+    frame["region"] = pd.array(rng.choice(["North", "South"], size=n), dtype="string")
+    return frame, group_of, chosen
+
+
+def test_waves_give_each_option_gap_within_a_wave_and_its_change():
+    rng = np.random.default_rng(5)
+    study = _wave_study()
+    frame, group_of, chosen = _wave_responses(study, rng)
+    table = choice_table(frame, study)
+    assert list(table.columns[:3]) == ["wave", "question", "option"]
+    late = table[table["wave"] == "2026"].set_index("option")
+    expected = independent_rows(group_of[60:], chosen[60:], None, study)
+    for option in OPTIONS:
+        assert late.loc[option, "gap"] == pytest.approx(expected[(option, "a")]["gap"])
+    from cxstudy.choices import choice_trends
+
+    trends = choice_trends(frame, study).set_index("option")
+    early = table[table["wave"] == "2025"].set_index("option")
+    for option in OPTIONS:
+        assert trends.loc[option, "change"] == pytest.approx(
+            late.loc[option, "gap"] - early.loc[option, "gap"])
+        assert trends.loc[option, "change_low"] < trends.loc[option, "change"] < \
+            trends.loc[option, "change_high"]
+
+
+def test_a_question_not_asked_in_a_wave_says_so():
+    rng = np.random.default_rng(6)
+    study = _wave_study(waves=["2026"])
+    frame, _group_of, _chosen = _wave_responses(study, rng)
+    early = frame["wave"] == "2025"
+    for column in study.choices[0].indicator_columns:
+        frame.loc[early, column] = pd.NA
+    table = choice_table(frame, study)
+    first = table[table["wave"] == "2025"]
+    assert (first["note"] == "not asked in wave 2025").all() and not first["suppressed"].any()
+
+
+def test_segments_give_per_level_option_gaps_with_suppression():
+    from cxstudy.choices import choice_segments
+
+    rng = np.random.default_rng(7)
+    study = dataclasses_replace(_wave_study(), waves=(), min_group_size=5)
+    frame, _group_of, _chosen = _wave_responses(study, rng)
+    frame = frame.drop(columns="wave")
+    frame.loc[:2, "region"] = "East"  # three respondents: hidden, and the next smallest too
+    table = choice_segments(frame, study)
+    assert set(table["level"]) == {"North", "South", "East"}
+    east = table[table["level"] == "East"]
+    assert east["suppressed"].all() and east["share"].isna().all()
+    shown = table[~table["suppressed"].astype(bool)]
+    level = shown["level"].iloc[0]
+    in_level = frame[frame["region"] == level]
+    row = shown[shown["level"] == level].iloc[0]
+    option = study.choices[0].column_of(row["option"])
+    a = in_level.loc[in_level["group"] == "a", option].astype(float)
+    assert row["share"] == pytest.approx(a.mean())
+
+
+def dataclasses_replace(study, **changes):
+    import dataclasses
+
+    return dataclasses.replace(study, **changes)
