@@ -167,6 +167,14 @@ def _respondents(r: Results) -> pd.Series:
                                                                  fill_value=0)
 
 
+def _choice_table(r: Results, compute: Callable, spec: str | None) -> pd.DataFrame:
+    """A choice table from the wave's one counting of the options; empty (and nothing
+    read) for a study without choice questions."""
+    if not r.study.choices:
+        return pd.DataFrame(columns=SPECS[spec].all_columns if spec else [])
+    return compute(r.responses, r.study, counts=r.choice_counts)
+
+
 def _log(r: Results) -> pd.DataFrame:
     if r.log is None:
         raise ValueError("these results have no cleaning log: make them with "
@@ -244,23 +252,21 @@ _TABLES = (
     Table("choice_counts", lambda r: choices.choice_counts(r.responses, r.study),
           "The option indicators' counts per audience (one vectorised pass).",
           scope="one wave", needs=("choices",)),
-    Table("choices", lambda r: choices.choice_table(r.responses, r.study,
-                                                    counts=r.choice_counts),
+    Table("choices", lambda r: _choice_table(r, choices.choice_table, "choices"),
           "Every option's share per audience and its gap to the reference.",
           needs=("choices",), spec=SPECS["choices"], page=GAPS.notebook),
-    Table("choice_shares", lambda r: choices.choice_shares(r.responses, r.study,
-                                                           counts=r.choice_counts),
+    Table("choice_shares", lambda r: _choice_table(r, choices.choice_shares, None),
           "Every audience's share choosing every option (the reference included).",
           needs=("choices",), page=GAPS.notebook),
-    Table("choice_tests", lambda r: choices.choice_tests(r.responses, r.study,
-                                                         counts=r.choice_counts),
+    Table("choice_tests", lambda r: _choice_table(r, choices.choice_tests, "choice_tests"),
           "Whether the audiences' answers to each choice question differ.",
           needs=("choices",), spec=SPECS["choice_tests"], page=GAPS.notebook),
-    Table("choice_segments", lambda r: choices.choice_segments(r.responses, r.study,
-                                                               counts=r.choice_counts),
+    Table("choice_segments", lambda r: _choice_table(r, choices.choice_segments,
+                                                     "choice_segments"),
           "Every option's gap within every level of every segment.",
           needs=("choices", "segments"), spec=SPECS["choice_segments"]),
-    Table("choice_trends", lambda r: choices.choice_trends(r.responses, r.study),
+    Table("choice_trends", lambda r: choices.choice_trends(r.responses, r.study)
+          if r.study.choices else pd.DataFrame(columns=SPECS["choice_trends"].all_columns),
           "How each option's gap changed between consecutive waves.", scope="between",
           needs=("choices", "waves"), spec=SPECS["choice_trends"]),
     # who answered, and what cleaning did

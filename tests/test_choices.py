@@ -472,3 +472,18 @@ def dataclasses_replace(study, **changes):
     import dataclasses
 
     return dataclasses.replace(study, **changes)
+
+
+def test_results_count_the_options_once_per_wave():
+    from cxstudy.analysis import Results
+
+    rng = np.random.default_rng(8)
+    study = _wave_study()
+    frame, _group_of, _chosen = _wave_responses(study, rng)
+    res = Results(study, frame)
+    assert {"choices", "choice_tests", "choice_segments", "choice_trends"} <= set(
+        res.available)
+    res.choices, res.choice_tests, res.choice_segments, res.choice_trends  # noqa: B018
+    counted = [name for name in res.computed if name.endswith("choice_counts")]
+    assert counted == ["2025/choice_counts", "2026/choice_counts"]
+    pd.testing.assert_frame_equal(res.choices, choice_table(frame, study))
