@@ -666,7 +666,8 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
         distribution), ``groups`` (the audiences compared, joined by " vs "), ``n``,
         ``statistic`` (Pearson's X²), ``df``, ``p_value``, ``p_adjusted`` (the study's
         correction over the table), ``method``, ``suppressed`` (an audience below
-        ``min_group_size``: no test).
+        ``min_group_size``: no test), then ``note`` (why a row is blank: suppressed, or
+        the question not asked in the wave).
 
     Notes
     -----
@@ -711,6 +712,11 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
                     rows.append(_test_row(choice.id, label, effective[row], counts.n[row],
                                           list(study.groups), study, rng))
     table = pd.DataFrame(rows, columns=CHOICE_TESTS.all_columns)
+    wave = _wave_of(responses)
+    if wave is not None:  # a question not asked in this wave is blank, not suppressed
+        rows = table["question"].isin([q.id for q in study.choices if not q.asked_in(wave)])
+        table.loc[rows, "suppressed"] = False
+        table.loc[rows, "note"] = f"not asked in wave {wave}"
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
     return conform(table, CHOICE_TESTS)
 
@@ -726,9 +732,10 @@ def _test_row(question: str, option: str, table: np.ndarray, answered: np.ndarra
               groups: list[str], study: Study, rng) -> dict:
     row = {"question": question, "option": option, "groups": " vs ".join(groups),
            "n": int(answered.sum()), "statistic": np.nan, "df": np.nan, "p_value": np.nan,
-           "p_adjusted": np.nan, "method": "", "suppressed": False}
+           "p_adjusted": np.nan, "method": "", "suppressed": False, "note": ""}
     if bool(too_small(answered, study).any()):
         row["suppressed"] = True
+        row["note"] = study.suppression_note(int(answered.min()))
         return row
     statistic, df, p_value, method = contingency_test(table, rng)
     row.update(statistic=statistic, df=df, p_value=p_value, method=method)

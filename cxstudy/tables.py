@@ -143,7 +143,7 @@ CHOICE_TESTS = _spec(
     "choice_tests", "one per pick-one question and set of audiences compared (all, then "
     "each against the reference), and per option of a check-all-that-apply question (all "
     "audiences): whether the audiences' answers differ",
-    "question option groups n statistic df p_value p_adjusted method suppressed", "",
+    "question option groups n statistic df p_value p_adjusted method suppressed", "note",
     "statistic df p_value p_adjusted", "method")
 CHOICE_TRENDS = _spec(
     "choice_trends", "one per (choice question, option, audience other than the reference, "

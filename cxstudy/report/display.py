@@ -382,6 +382,6 @@ def choice_test_display(tests: pd.DataFrame, study: Study) -> pd.DataFrame:
         "X²": ["–" if pd.isna(v) else f"{v:.1f}" for v in tests["statistic"]],
         "df": ["–" if pd.isna(v) else f"{v:.0f}" for v in tests["df"]],
         "p (adjusted)": [p_text(p) for p in tests["p_adjusted"]],
-        "Test": [m or (study.suppression_note() if s else "–")
-                 for m, s in zip(tests["method"], tests["suppressed"], strict=True)],
+        "Test": [m or n or "–" for m, n in zip(tests["method"], tests["note"].fillna(""),
+                                               strict=True)],
     })
