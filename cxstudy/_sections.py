@@ -201,7 +201,8 @@ SECTIONS["choices[]"] = (
     Key("other", "—", "the \"other (please specify)\" text column (a name shared by every "
         "audience, or audience -> column), read as an open answer"),
     Key("unmatched", "error", "an option label: answers matching no option count as it "
-        "(e.g. Other); error: they are listed as problems"),
+        "(e.g. Other), and any answer in its own option column selects it; error: they "
+        "are listed as problems"),
     Key("none", "—", "check all that apply: the option that means \"none of these\" (a "
         "respondent who ticks it answered; one who ticks nothing did not)"),
     Key("waves", "every wave", "the waves the question was asked in; blank (not zero) in "

@@ -422,12 +422,16 @@ def _code_option_columns(raw, rows, layout: Layout, choice: Choice, target, unkn
         own = {_key(s) for s in (label, *next(o.aliases for o in choice.options
                                                 if o.label == label))}
 
-        def state(value, own=own):
+        # the column of the option unmatched answers count as ("Other (please specify)")
+        # holds what respondents wrote: any answer selects it
+        free = label == choice.unmatched
+
+        def state(value, own=own, free=free):
             key = _key(value) if value is not None and not (
                 not isinstance(value, str) and pd.isna(value)) else None
             if key is None or key in _NOT_SELECTED:
                 return 0
-            if key in _SELECTED or key in own:
+            if key in _SELECTED or key in own or free:
                 return 1
             try:
                 return 1 if float(key) == 1 else ("unknown", str(value).strip())

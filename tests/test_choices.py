@@ -487,3 +487,25 @@ def test_results_count_the_options_once_per_wave():
     counted = [name for name in res.computed if name.endswith("choice_counts")]
     assert counted == ["2025/choice_counts", "2026/choice_counts"]
     pd.testing.assert_frame_equal(res.choices, choice_table(frame, study))
+
+
+def test_surveymonkey_other_column_holds_what_was_written(tmp_path):
+    head = ["Respondent ID", "Collector ID", "Which?", "", ""]
+    sub = ["", "", "Phone", "Chat", "Other (please specify)"]
+    write(tmp_path / "monkey.csv", [head, sub, ["1", "9", "Phone", "", "by fax"],
+                                    ["2", "9", "", "Chat", ""], ["3", "9", "", "", ""]])
+    write(tmp_path / "ref.csv", [["g", "Q"], ["ref", "Chat"]])
+    study = cx.load_study({
+        "study": "t", "slug": "t", "groups": ["a", "ref"], "min_group_size": 1,
+        "sources": [{"path": "monkey.csv", "group": "a"}, {"path": "ref.csv", "group": "ref"}],
+        "choices": [{"id": "how", "text": "Which?", "multiple": True, "unmatched": "Other",
+                     "options": ["Phone", "Chat", {"label": "Other", "aliases": [
+                         "Other (please specify)"]}],
+                     "columns": {"a": "Which?", "ref": "Q"},
+                     "other": {"a": "Which? - Other (please specify)"}}]}, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    choice = study.choices[0]
+    rows = responses[responses["group"] == "a"]
+    assert rows[choice.indicator_columns].astype(float).fillna(-1).to_numpy().tolist() == [
+        [1, 0, 1], [0, 1, 0], [-1, -1, -1]]
+    assert rows[choice.other_column].tolist()[0] == "by fax"
