@@ -1042,3 +1042,16 @@ def _choice_other(c: Collector, spec: dict, label: str, groups: list[str]
     c.add(f"{label}.other", f"found {describe(raw)}", "expected a column name, or audience "
           "-> column")
     return None
+
+
+def choice_open_ended(c: Collector, choices: list[Choice], ctx: Context) -> list[OpenEnded]:
+    """The "other (please specify)" text of each choice question, as the open-ended
+    question ``<id>_other`` (its id claimed like any other)."""
+    found = []
+    for number, choice in enumerate(choices):
+        question = choice.other_question()
+        if question is not None:
+            ctx.claim(c, question.id, f"choices[{number}] ({choice.id}).other (makes the "
+                      f"open-ended question {question.id})")
+            found.append(question)
+    return found

@@ -238,7 +238,7 @@ class ChoiceCoding:
     """Every choice question coded for every row read.
 
     ``columns``: processed-data column -> int8 array over the rows (1, 0, or -1 for
-    missing); ``text``: the "other" text column -> (rows, values) pieces; ``problems``:
+    missing); ``problems``:
     answers that match no option, option columns the exports lack, two options in a
     pick-one cell; ``counted_other``: (question, value) -> rows counted as the
     ``unmatched`` option; ``layout_problems``: columns a layout needs that an export
@@ -246,7 +246,6 @@ class ChoiceCoding:
     """
 
     columns: dict[str, np.ndarray]
-    text: dict[str, list]
     problems: list[Problem]
     counted_other: dict[tuple[str, str], int]
     layout_problems: list[Problem] = field(default_factory=list)
@@ -269,7 +268,7 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
     ChoiceCoding
     """
     files = files or {}
-    coding = ChoiceCoding({}, {}, [], {}, [])
+    coding = ChoiceCoding({}, [], {}, [])
     if not study.choices or not len(raw):
         return coding
     info = raw.attrs.get("sources", {})
@@ -310,12 +309,6 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
                     continue
                 _code_rows(raw, rows, layout, choice, matcher, target, unknown, doubled,
                            f'{name}, column "{{}}" ({choice.id}, {group})', raw["source_row"])
-            if choice.other:
-                for group, column in choice.other.items():
-                    rows = positions.get((source.name, group), nobody)
-                    if len(rows) and column in raw.columns:
-                        coding.text.setdefault(choice.other_column, []).append(
-                            (rows, raw[column].iloc[rows]))
         coding.columns.update(target)
         for value, (count, places, nearest) in unknown.items():
             if choice.unmatched is not None:

@@ -1073,23 +1073,15 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
 
 def _add_choices(frame: pd.DataFrame, raw: pd.DataFrame, study: Study, coding,
                  kept: pd.Series) -> None:
-    """The option indicators (nullable 0/1, ``<id>::<option>``) and the scrubbed "other"
-    text of the kept rows, after the other response columns (in place)."""
-    if not study.choices:
-        return
+    """The option indicators (nullable 0/1, ``<id>::<option>``) of the kept rows, after
+    the other response columns (in place). The "other (please specify)" text is an
+    open-ended question of the study (:meth:`Choice.other_question`)."""
     rows = kept.to_numpy(dtype=bool)
-    wanted = {p.casefold() for p in study.pii_columns}
-    pii_present = [c for c in raw.columns if str(c).casefold() in wanted]
-    personal = PersonalValues(raw[pii_present], rows=np.flatnonzero(rows)) \
-        if pii_present else None
     for choice in study.choices:
         for column in choice.indicator_columns:
             values = coding.columns[column][rows]
             frame[column] = pd.arrays.IntegerArray(np.maximum(values, 0).astype(np.int8),
                                                    values < 0)
-        if choice.other:
-            text = _text_column(coding.text.get(choice.other_column, []), raw.index, rows)
-            frame[choice.other_column] = scrub_text(text, personal).reset_index(drop=True)
 
 
 def other_notes(coding, study: Study) -> list[str]:

@@ -130,7 +130,8 @@ class Choice:
     specify)" text column; ``unmatched`` names the option that answers matching no option
     count as (None: they are an error); ``none`` names the option that means "none of
     these". Each option becomes a 0/1 column of the processed data named
-    :meth:`column_of` (``contact::Phone``): ``::`` never appears in an id.
+    :meth:`column_of` (``contact::Phone``): ``::`` never appears in an id. The "other"
+    text becomes the open-ended question ``<id>_other``.
     """
 
     id: str
@@ -163,8 +164,17 @@ class Choice:
 
     @property
     def other_column(self) -> str:
-        """The processed-data column of the "other (please specify)" text."""
-        return f"{self.id}{CHOICE_SEPARATOR}(other text)"
+        """The processed-data column of the "other (please specify)" text: the id of the
+        open-ended question :meth:`other_question` makes of it."""
+        return f"{self.id}_other"
+
+    def other_question(self) -> OpenEnded | None:
+        """The "other (please specify)" text as an open-ended question (id
+        ``<id>_other``), read, scrubbed and shown as every open answer is."""
+        if not self.other:
+            return None
+        return OpenEnded(self.other_column, f"{self.text} — other (please specify)",
+                         dict(self.other), "other")
 
 
 CHOICE_SEPARATOR = "::"  # between a choice's id and an option: never part of an id

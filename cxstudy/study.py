@@ -256,6 +256,7 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
     weights = sections.parse_weights(c, data, ctx)
     cleaning = sections.parse_cleaning(c, data, ctx)
     choices = sections.parse_choices(c, data, ctx)
+    open_ended = [*open_ended, *sections.choice_open_ended(c, choices, ctx)]
     sections.check_pii_mappings(c, items, open_ended, ctx)
     if not items and not metrics and not open_ended and not choices and not c.problems:
         c.add("items", "no items, metrics or open-ended questions",

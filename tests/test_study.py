@@ -188,6 +188,17 @@ def test_choices_are_parsed():
     assert choice.other == {"leadership": "Q20_TEXT", "customers": "Q20_TEXT"}
     assert choice.none == "None" and choice.unmatched is None
     assert choice.indicator_columns[0] == "contact::Phone"  # "::" is never part of an id
+    other = study.open_ended[-1]  # the "other (please specify)" text: an open answer
+    assert (other.id, other.columns["customers"]) == ("contact_other", "Q20_TEXT")
+    assert other.question == "How? — other (please specify)"
+
+
+def test_an_other_question_id_taken_is_named():
+    spec = _with_choice(other="Q20_TEXT")
+    spec["open_ended"] = [{"id": "contact_other", "question": "?", "column": "X"}]
+    problems = problems_of(spec)
+    assert any("choices[0] (contact).other (makes the open-ended question contact_other)"
+               in p and "used twice" in p for p in problems), problems
 
 
 def test_a_study_of_choices_alone_is_a_study():
