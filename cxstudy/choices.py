@@ -275,12 +275,13 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
     source_codes, source_names = pd.factorize(raw["source"].astype(str))
     group_codes, group_names = pd.factorize(raw["group"].astype(object))
     pair = source_codes.astype(np.int64) * (len(group_names) + 1) + group_codes
-    positions: dict[tuple[str, str], np.ndarray] = {}
-    for key, at in _by_value(pd.Series(pair)):
-        if key is not None and key % (len(group_names) + 1) < len(group_names):
-            positions[(str(source_names[key // (len(group_names) + 1)]),
-                       str(group_names[key % (len(group_names) + 1)]))] = np.sort(at)
+    width = len(group_names) + 1  # a row without a group lands in slot len(group_names)
+    positions: dict[tuple[str, str], np.ndarray] = {
+        (str(source_names[key // width]), str(group_names[key % width])):
+            np.flatnonzero(pair == key)
+        for key in np.unique(pair).tolist() if key % width < len(group_names)}
     nobody = np.zeros(0, dtype=np.int64)
+    cache: dict = {}  # column -> its codes and distinct values, factorized once
     waves = {s.name: s.wave for s in study.sources}
     for choice in study.choices:
         target = {c: np.full(len(raw), -1, dtype=np.int8) for c in choice.indicator_columns}
@@ -308,7 +309,8 @@ def code_choices(raw: pd.DataFrame, study: Study, files: dict[str, str] | None =
                 if layout is None:
                     continue
                 _code_rows(raw, rows, layout, choice, matcher, target, unknown, doubled,
-                           f'{name}, column "{{}}" ({choice.id}, {group})', raw["source_row"])
+                           f'{name}, column "{{}}" ({choice.id}, {group})', raw["source_row"],
+                           cache)
         coding.columns.update(target)
         for value, (count, places, nearest) in unknown.items():
             if choice.unmatched is not None:
@@ -343,103 +345,79 @@ def _maybe_option_column(column: str, spec) -> bool:
 
 
 def _code_rows(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, target, unknown,
-               doubled, where: str, source_rows) -> None:
+               doubled, where: str, source_rows, cache: dict) -> None:
     """Write the indicators of ``rows`` (positions) for one export's layout."""
     if layout.kind == "cell":
         _code_cells(raw, rows, layout, choice, matcher, target, unknown, doubled, where,
-                    source_rows)
+                    source_rows, cache)
     else:
-        _code_option_columns(raw, rows, layout, choice, target, unknown, where)
+        _code_option_columns(raw, rows, layout, choice, target, unknown, where, cache)
 
 
 def _code_cells(raw, rows, layout: Layout, choice: Choice, matcher: _Matcher, target,
-                unknown, doubled, where: str, source_rows) -> None:
-    """One cell per respondent: an option, or options joined by ", " or ";"."""
+                unknown, doubled, where: str, source_rows, cache: dict) -> None:
+    """One cell per respondent: an option, or options joined by ", " or ";". Each
+    distinct cell is read once into a row of 0/1 (-1: missing) over the options; the
+    rows are then looked up by the cells' codes."""
     labels = choice.labels
     position = {label: i for i, label in enumerate(labels)}
     (column,) = layout.columns
-    values = raw[column].iloc[rows]
-
-    def code(value):  # -> tuple of option positions, or None (missing), or a reason
-        if value is None or (not isinstance(value, str) and pd.isna(value)):
-            return None
-        if not str(value).strip():
-            return None
+    place = where.format(column)
+    codes, distinct = _factorized(raw, column, rows, cache)
+    held = np.bincount(codes + 1, minlength=len(distinct) + 1)[1:]  # rows per value
+    table = np.full((len(distinct) + 1, len(labels)), -1, dtype=np.int8)  # last: missing
+    for i, value in enumerate(distinct):
+        text = str(value).strip()
+        if not text or not held[i]:
+            continue
         whole = matcher.one(value)
-        if whole is not None:
-            return (position[whole],)
-        found, rest = matcher.split(value)
-        if not choice.multiple:
-            if len(found) + len(rest) >= 2 and len(found) >= 2:
-                return "doubled"
-            return ("unknown", str(value).strip())
-        if rest:
-            return ("unknown", *rest, "|", *[str(position[f]) for f in found])
-        return tuple(position[f] for f in found)
-
-    for raw_value, at in _by_value(values):
-        value = code(raw_value)
-        at = rows[at]
-        if value is None:
-            continue
-        if value == "doubled":
-            doubled.setdefault(where.format(column).rsplit(" (", 1)[0], []).extend(
-                int(r) for r in source_rows.iloc[at])
-            continue
-        chosen = value
-        if value and value[0] == "unknown":
-            pieces = list(value[1:])
-            cut = pieces.index("|") if "|" in pieces else len(pieces)
-            strange, known = pieces[:cut], [int(p) for p in pieces[cut + 1:]]
-            for piece in strange:
-                _note_unknown(unknown, piece, where.format(column), len(at),
-                              matcher.nearest(piece))
-            chosen = tuple(known) + ((position[choice.unmatched],)
-                                     if choice.unmatched is not None else ())
-            if choice.unmatched is None:
+        found, rest = ([whole], []) if whole is not None else matcher.split(value)
+        if whole is None and not choice.multiple:
+            if len(found) >= 2:
+                at = np.flatnonzero(codes == i)
+                doubled.setdefault(place.rsplit(" (", 1)[0], []).extend(
+                    int(r) for r in source_rows.iloc[rows[at]])
                 continue
-        for label in labels:
-            target[choice.column_of(label)][at] = 0
-        for i in chosen:
-            target[choice.column_of(labels[i])][at] = 1
+            found, rest = [], [text]
+        for piece in rest:
+            _note_unknown(unknown, piece, place, int(held[i]), matcher.nearest(piece))
+        if rest:
+            if choice.unmatched is None:
+                continue  # a problem: no answer coded
+            found = [*found, choice.unmatched]
+        table[i] = 0
+        table[i, [position[f] for f in found]] = 1
+    coded = table[codes]  # code -1 picks the last row: missing
+    for o, label in enumerate(labels):
+        target[choice.column_of(label)][rows] = coded[:, o]
 
 
 def _code_option_columns(raw, rows, layout: Layout, choice: Choice, target, unknown,
-                         where: str) -> None:
+                         where: str, cache: dict) -> None:
     """One column per option: answered when any option is selected."""
     labels = choice.labels
     selected_any = np.zeros(len(rows), dtype=bool)
     selected = {}
     for column, label in layout.columns.items():
-        values = raw[column].iloc[rows]
         own = {_key(s) for s in (label, *next(o.aliases for o in choice.options
                                                 if o.label == label))}
-
         # the column of the option unmatched answers count as ("Other (please specify)")
         # holds what respondents wrote: any answer selects it
         free = label == choice.unmatched
-
-        def state(value, own=own, free=free):
-            key = _key(value) if value is not None and not (
-                not isinstance(value, str) and pd.isna(value)) else None
-            if key is None or key in _NOT_SELECTED:
-                return 0
-            if key in _SELECTED or key in own or free:
-                return 1
-            try:
-                return 1 if float(key) == 1 else ("unknown", str(value).strip())
-            except ValueError:
-                return ("unknown", str(value).strip())
-
-        flags = np.zeros(len(rows), dtype=bool)
-        for raw_value, at in _by_value(values):
-            value = state(raw_value)
-            if isinstance(value, tuple):
-                _note_unknown(unknown, value[1], where.format(column), len(at),
-                              f' (in the column of option "{label}", where selected is 1 '
-                              "or the option text)")
-            elif value == 1:
-                flags[at] = True
+        codes, distinct = _factorized(raw, column, rows, cache)
+        held = np.bincount(codes + 1, minlength=len(distinct) + 1)[1:]  # rows per value
+        states = np.zeros(len(distinct) + 1, dtype=bool)  # last: blank, not selected
+        for i, value in enumerate(distinct):
+            key = _key(value)
+            if key is None or key in _NOT_SELECTED or not held[i]:
+                continue
+            if key in _SELECTED or key in own or free or _is_one(key):
+                states[i] = True
+                continue
+            _note_unknown(unknown, str(value).strip(), where.format(column), int(held[i]),
+                          f' (in the column of option "{label}", where selected is 1 or '
+                          "the option text)")
+        flags = states[codes]
         selected[label] = flags
         selected_any |= flags
     answered = rows[selected_any]
@@ -449,23 +427,30 @@ def _code_option_columns(raw, rows, layout: Layout, choice: Choice, target, unkn
         target[choice.column_of(label)][rows[flags]] = 1
 
 
+def _factorized(raw: pd.DataFrame, column: str, rows: np.ndarray, cache: dict
+                ) -> tuple[np.ndarray, pd.Index]:
+    """The codes of ``rows`` of a column and its distinct values (code -1: missing): the
+    whole column is factorized once (``cache``), however many audiences' rows are read
+    from it."""
+    if column not in cache:
+        codes, distinct = pd.factorize(raw[column], use_na_sentinel=True)
+        cache[column] = (codes, pd.Index(distinct, dtype=object))
+    codes, distinct = cache[column]
+    return codes[rows], distinct
+
+
+def _is_one(key: str) -> bool:
+    try:
+        return float(key) == 1
+    except ValueError:
+        return False
+
+
 def _note_unknown(unknown: dict, value: str, place: str, count: int, nearest: str) -> None:
     """Count an answer matching no option: value -> [rows, place -> rows, suggestion]."""
     entry = unknown.setdefault(value, [0, {}, nearest])
     entry[0] += count
     entry[1][place] = entry[1].get(place, 0) + count
-
-
-def _by_value(values: pd.Series):
-    """(value, positions) for each distinct value of a column, missing as None: each
-    value is looked at once, however many rows hold it."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(-1, len(distinct) + 1))
-    if bounds[1] > bounds[0]:
-        yield None, order[bounds[0]:bounds[1]]
-    for i, value in enumerate(distinct):
-        yield value, order[bounds[i + 1]:bounds[i + 2]]
 
 
 # ---------------------------------------------------------------------------
