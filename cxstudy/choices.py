@@ -213,6 +213,11 @@ def find_layout(choice: Choice, spec: str | tuple[str, ...], columns: list[str],
         mapped[column] = label
     problems = [f'column "{c}" ("{questions.get(c, c)}"): which option it holds cannot be '
                 "told" for c in unknown]
+    for label in dict.fromkeys(v for v in mapped.values() if v is not None):
+        holding = [c for c, v in mapped.items() if v == label]
+        if len(holding) > 1:
+            problems.append(f'columns {", ".join(repr(c) for c in holding)} all hold option '
+                            f'"{label}"')
     wanted = [o.label for o in choice.options if o.label != choice.unmatched]
     missing = [label for label in wanted if label not in mapped.values()]
     if missing and not unknown:
@@ -238,9 +243,8 @@ class ChoiceCoding:
     """Every choice question coded for every row read.
 
     ``columns``: processed-data column -> int8 array over the rows (1, 0, or -1 for
-    missing); ``problems``:
-    answers that match no option, option columns the exports lack, two options in a
-    pick-one cell; ``counted_other``: (question, value) -> rows counted as the
+    missing); ``problems``: answers that match no option, two options in a pick-one
+    cell; ``counted_other``: (question, value) -> rows counted as the
     ``unmatched`` option; ``layout_problems``: columns a layout needs that an export
     lacks, with the nearest names.
     """

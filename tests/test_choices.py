@@ -316,6 +316,13 @@ def test_spss_dichotomy_set():
     assert (got[answered].to_numpy(dtype=int) == values[answered]).all()
 
 
+def test_two_columns_holding_one_option_are_a_problem():
+    study = choice_study(True)
+    layout, problems = find_layout(study.choices[0], "Q5_*", ["Q5_1", "Q5_2"], {
+        "Q5_1": "How? - Phone", "Q5_2": "Phone"})
+    assert layout is None and "columns 'Q5_1', 'Q5_2' all hold option \"Phone\"" in problems[0]
+
+
 def test_layout_says_which_option_columns_are_missing():
     study = choice_study(True)
     layout, problems = find_layout(study.choices[0], "Q5", ["Q5_1", "Q5_2", "Q5_3"], {
