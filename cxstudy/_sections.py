@@ -22,6 +22,8 @@ from .model import (
     MISSING_CATEGORY,
     RESERVED_COLUMNS,
     AttentionCheck,
+    Choice,
+    ChoiceOption,
     Cleaning,
     Deliverables,
     Estimate,
@@ -213,6 +215,33 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("groups", "every audience", "only rows of these audiences"),
     ),
 }
+
+# nominal questions (choices:), kept apart from the sections above
+SECTIONS["(top level)"] += (
+    Key("choices", "[]", "nominal questions mirrored across audiences: pick one, or check "
+        "all that apply (see choices[])"),
+)
+SECTIONS["choices[]"] = (
+    Key("id", "required", "identifier: each option becomes a 0/1 column <id>::<option> of "
+        "the processed data"),
+    Key("text", "required", "the question as asked, shown in reports"),
+    Key("multiple", "false", "true: check all that apply; false: pick one"),
+    Key("options", "required", "the options in display order: labels, or {label: ..., "
+        "aliases: [...]} with other spellings in the exports"),
+    Key("columns", "—", "audience -> export column: one cell per respondent (\"A, B\" or "
+        "\"A; B\" for check all that apply), or for one column per option a list of columns "
+        "or a pattern with * (Q5_*)"),
+    Key("column", "—", "or: one column (list, or pattern) shared by every audience"),
+    Key("other", "—", "the \"other (please specify)\" text column (a name shared by every "
+        "audience, or audience -> column), read as an open answer"),
+    Key("unmatched", "error", "an option label: answers matching no option count as it "
+        "(e.g. Other), and any answer in its own option column selects it; error: they "
+        "are listed as problems"),
+    Key("none", "—", "check all that apply: the option that means \"none of these\" (a "
+        "respondent who ticks it answered; one who ticks nothing did not)"),
+    Key("waves", "every wave", "the waves the question was asked in; blank (not zero) in "
+        "the others"),
+)
 
 
 def keys_of(section: str) -> list[str]:
@@ -1077,3 +1106,146 @@ def check_pii_mappings(c: Collector, items: list[Item], open_ended: list[OpenEnd
                     c.add(f"{kind} ({entry.id}).columns.{group}", f"{column!r} is listed in "
                           "pii_columns", "PII never reaches processed data: map another "
                           "column, or remove it from pii_columns if it holds no personal data")
+
+
+# ---------------------------------------------------------------------------
+# choices (nominal questions)
+
+
+def parse_choices(c: Collector, data: dict, ctx: Context) -> list[Choice]:
+    """Nominal questions: pick one, or check all that apply, mirrored like items."""
+    found: list[Choice] = []
+    for where, spec in c.entries(data, "choices", keys_of("choices[]")):
+        cid = ident(c, spec.get("id"), f"{where}.id")
+        ctx.claim(c, cid, f"{where}.id")
+        label = f"{where} ({cid})" if cid else where
+        text = c.typed(spec, "text", str, label, required=True, hint="the question as asked")
+        multiple = c.typed(spec, "multiple", bool, label, default=False)
+        options = _choice_options(c, spec, label)
+        mapped = _choice_columns(c, spec, label, ctx.groups, multiple)
+        other = _choice_other(c, spec, label, ctx.groups)
+        labels = [o.label for o in options]
+        special = {}
+        for key in ("unmatched", "none"):
+            value = c.typed(spec, key, (str, int), label)
+            if key == "unmatched" and value == "error":
+                value = None
+            if value is not None and str(value) not in labels:
+                c.add(f"{label}.{key}", f"{value!r} is not an option" + did_you_mean(
+                    str(value), labels), "name one of the options: " + ", ".join(labels))
+                value = None
+            special[key] = None if value is None else str(value)
+        if special["none"] and not multiple:
+            c.add(f"{label}.none", "given on a pick-one question", "none: is for check all "
+                  "that apply (multiple: true); on a pick-one question it is an option")
+        asked_in = asked_waves(c, spec, label, ctx)
+        pii = {p.casefold() for p in ctx.pii_columns}
+        for group, columns_of in mapped.items():
+            names = columns_of if isinstance(columns_of, tuple) else (columns_of,)
+            if any(n.casefold() in pii for n in names):
+                c.add(f"{label}.columns.{group}", "a column listed in pii_columns",
+                      "PII never reaches processed data: map another column")
+        if cid and mapped and options:
+            found.append(Choice(cid, text or cid, tuple(options), mapped, bool(multiple),
+                                other, special["unmatched"], special["none"], asked_in))
+    return found
+
+
+def _choice_options(c: Collector, spec: dict, label: str) -> list[ChoiceOption]:
+    raw = c.typed(spec, "options", list, label, required=True,
+                  hint="the options in display order, e.g. [Phone, E-mail, Chat]")
+    options: list[ChoiceOption] = []
+    seen: dict[str, str] = {}
+    for index, entry in enumerate(raw or []):
+        where = f"{label}.options[{index}]"
+        if isinstance(entry, dict):
+            c.keys(entry, ["label", "aliases"], where)
+            name = c.typed(entry, "label", (str, int), where, required=True)
+            aliases = c.typed(entry, "aliases", list, where, default=[])
+        elif isinstance(entry, str | int) and not isinstance(entry, bool):
+            name, aliases = entry, []
+        else:
+            c.add(where, f"found {describe(entry)}", "expected an option label, or {label: "
+                  "..., aliases: [...]}")
+            continue
+        if name is None:
+            continue
+        name = str(name).strip()
+        spellings = [name, *(str(a).strip() for a in aliases)]
+        for spelling in spellings:
+            key = normalize(spelling)
+            if not key:
+                c.add(where, "an empty label or alias", "give every option a label")
+            elif key in seen:
+                c.add(where, f"{spelling!r} also names option {seen[key]!r}",
+                      "each spelling may name one option only")
+            else:
+                seen[key] = name
+        options.append(ChoiceOption(name, tuple(spellings[1:])))
+    if raw is not None and len(options) < 2:
+        c.add(f"{label}.options", f"{len(options)} option(s)", "list at least two options")
+    return options
+
+
+def _choice_columns(c: Collector, spec: dict, label: str, groups: list[str],
+                    multiple: bool) -> dict[str, str | tuple[str, ...]]:
+    """``columns``/``column`` of a choice: a name (or pattern) or, for check all that
+    apply, a list of option columns."""
+    def one(value: Any, where: str) -> str | tuple[str, ...] | None:
+        if isinstance(value, list) and multiple and value and all(
+                isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+            return tuple(str(v) for v in value)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+        c.add(where, f"found {describe(value)}", "expected a column name" + (
+            ", a pattern (Q5_*) or a list of option columns" if multiple else ""))
+        return None
+
+    if "column" in spec and "columns" in spec:
+        c.add(label, "both column and columns", "give one: column (shared by every "
+              "audience) or columns (audience -> column)")
+    if spec.get("column") is not None:
+        value = one(spec["column"], f"{label}.column")
+        return {} if value is None else {group: value for group in groups}
+    raw = spec.get("columns")
+    if not isinstance(raw, dict) or not raw:
+        c.add(f"{label}.columns", "missing" if raw is None else f"found {describe(raw)}",
+              "expected a mapping of audience -> column, e.g. {customers: Q20}")
+        return {}
+    mapped: dict[str, str | tuple[str, ...]] = {}
+    for group, value in raw.items():
+        if group not in groups:
+            c.add(f"{label}.columns.{group}", "unknown audience" + did_you_mean(
+                str(group), groups), "use one of the study's groups: " + ", ".join(groups))
+            continue
+        column = one(value, f"{label}.columns.{group}")
+        if column is not None:
+            mapped[str(group)] = column
+    return mapped
+
+
+def _choice_other(c: Collector, spec: dict, label: str, groups: list[str]
+                  ) -> dict[str, str] | None:
+    raw = spec.get("other")
+    if raw is None:
+        return None
+    if isinstance(raw, str | int) and not isinstance(raw, bool):
+        return {group: str(raw) for group in groups}
+    if isinstance(raw, dict):
+        return columns(c, {"columns": raw}, f"{label}.other", groups) or None
+    c.add(f"{label}.other", f"found {describe(raw)}", "expected a column name, or audience "
+          "-> column")
+    return None
+
+
+def choice_open_ended(c: Collector, choices: list[Choice], ctx: Context) -> list[OpenEnded]:
+    """The "other (please specify)" text of each choice question, as the open-ended
+    question ``<id>_other`` (its id claimed like any other)."""
+    found = []
+    for number, choice in enumerate(choices):
+        question = choice.other_question()
+        if question is not None:
+            ctx.claim(c, question.id, f"choices[{number}] ({choice.id}).other (makes the "
+                      f"open-ended question {question.id})")
+            found.append(question)
+    return found

@@ -248,7 +248,8 @@ class Results:
             f"  items: {len(study.items)} in {len(study.dimensions)} dimension(s)"
             + (f"; metrics: {', '.join(m.id for m in study.metrics)}" if study.metrics else "")
             + (f"; estimates: {len(study.estimates)}" if study.estimates else "")
-            + (f"; open-ended: {len(study.open_ended)}" if study.open_ended else ""),
+            + (f"; open-ended: {len(study.open_ended)}" if study.open_ended else "")
+            + (f"; choice questions: {len(study.choices)}" if study.choices else ""),
             *([f"  waves: {', '.join(self.waves)} (res.latest: {self.waves[-1]})"]
               if self.waves else []),
             "  tables: " + ", ".join(self.available),

@@ -41,6 +41,7 @@ import pandas as pd
 
 from ._distinct import map_distinct
 from ._files import display_names
+from .choices import code_choices
 from .exceptions import DataError, Problem, StudyFileError
 from .formats import Format, format_of
 from .model import Cleaning, Exclusion, Source, Study, groups_of_source
@@ -584,12 +585,14 @@ def data_check(raw: pd.DataFrame, study: Study, unread: Collection[str] = ()
     read: the headers each source renames (``rename:``) and the answers each scale's
     ``aliases`` code as one of its labels. ``unread``: sources that could not be read
     (see :func:`column_problems`)."""
-    problems = column_problems(raw, study, unread)
+    choice_coding = code_choices(raw, study, file_names(raw))
+    problems = column_problems(raw, study, unread) + choice_coding.layout_problems
     notes = rename_notes(raw, study)
     if problems:
         return problems, notes
     coded = _code_columns(raw, study, file_names(raw))
-    return _coding_problems(coded, study), notes + alias_notes(coded.aliased, study)
+    return (_coding_problems(coded, study) + choice_coding.problems,
+            notes + alias_notes(coded.aliased, study) + other_notes(choice_coding, study))
 
 
 def rename_notes(raw: pd.DataFrame, study: Study) -> list[str]:
@@ -814,11 +817,12 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     >>> result = cx.clean(cx.read_sources(study), study)  # doctest: +SKIP
     >>> result.summary()  # rows kept and dropped by reason  # doctest: +SKIP
     """
-    problems = column_problems(raw, study)
+    choice_coding = code_choices(raw, study, file_names(raw))
+    problems = column_problems(raw, study) + choice_coding.layout_problems
     if problems:
         raise StudyFileError(study.path, problems)
     coded = _code_columns(raw, study, file_names(raw))
-    problems = _coding_problems(coded, study)
+    problems = _coding_problems(coded, study) + choice_coding.problems
     if problems:
         raise DataError(f"{study.path or 'study'}: answers the study file does not allow",
                         problems)
@@ -843,6 +847,7 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     if len(log_frame) != len(raw):
         raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
     responses = _responses(raw, study, coded, state.ids, kept)
+    _add_choices(responses, raw, study, choice_coding, kept)
     _apply_sheet_sizes(raw, kept, responses, study)
     by_wave = _apply_weights(raw, kept, responses, study) if study.weights else {}
     skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
@@ -1223,6 +1228,33 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         if column.dropna().mod(1).eq(0).all():
             frame[metric.id] = column.astype("Int16")
     return frame.reset_index(drop=True)
+
+
+def _add_choices(frame: pd.DataFrame, raw: pd.DataFrame, study: Study, coding,
+                 kept: pd.Series) -> None:
+    """The option indicators (nullable 0/1, ``<id>::<option>``) of the kept rows, after
+    the other response columns (in place). The "other (please specify)" text is an
+    open-ended question of the study (:meth:`Choice.other_question`)."""
+    rows = kept.to_numpy(dtype=bool)
+    for choice in study.choices:
+        for column in choice.indicator_columns:
+            values = coding.columns[column][rows]
+            frame[column] = pd.arrays.IntegerArray(np.maximum(values, 0).astype(np.int8),
+                                                   values < 0)
+
+
+def other_notes(coding, study: Study) -> list[str]:
+    """Answers that matched no option and were counted as the question's ``unmatched``
+    option, one line per question."""
+    notes = []
+    for choice in study.choices:
+        counted = {v: n for (q, v), n in coding.counted_other.items() if q == choice.id}
+        if counted:
+            listed = ", ".join(f'"{v}" ({n})' for v, n in sorted(
+                counted.items(), key=lambda e: -e[1])[:6])
+            notes.append(f"choices ({choice.id}): answers matching no option counted as "
+                         f'"{choice.unmatched}": {listed}')
+    return notes
 
 
 def source_table(raw: pd.DataFrame, log: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -131,7 +131,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: OK — {len(study.sources)} source(s), {rows:,} rows, "
                   f"{len(study.items)} items, {len(study.metrics)} metrics, "
-                  f"{len(study.open_ended)} open-ended questions; groups "
+                  f"{len(study.open_ended)} open-ended questions"
+                  + (f", {len(study.choices)} choice questions" if study.choices else "")
+                  + "; groups "
                   + ", ".join(study.groups) + f" (reference: {study.reference})")
         for note in found.notes:  # what the study file changes as the exports are read
             print(f"{path}: note: {note}")

@@ -148,6 +148,72 @@ class Segment(AskedInWaves):
 
 
 @dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a choice question: its ``label`` (as reports show it) and other
+    spellings of it in the exports (``aliases``)."""
+
+    label: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Choice(AskedInWaves):
+    """A nominal question mirrored across audiences: pick one (``multiple`` false) or
+    check all that apply (``multiple`` true).
+
+    ``columns`` maps audience -> the export column (one cell per respondent) or, for a
+    check-all-that-apply question exported one column per option, a tuple of columns or
+    a pattern with ``*`` (``Q5_*``). ``other`` maps audience -> the "other (please
+    specify)" text column; ``unmatched`` names the option that answers matching no option
+    count as (None: they are an error); ``none`` names the option that means "none of
+    these". Each option becomes a 0/1 column of the processed data named
+    :meth:`column_of` (``contact::Phone``): ``::`` never appears in an id. The "other"
+    text becomes the open-ended question ``<id>_other``.
+    """
+
+    id: str
+    text: str
+    options: tuple[ChoiceOption, ...]
+    columns: dict[str, str | tuple[str, ...]]
+    multiple: bool = False
+    other: dict[str, str] | None = None
+    unmatched: str | None = None
+    none: str | None = None
+    waves: tuple[str, ...] | None = None  # None: asked in every wave
+
+    @property
+    def labels(self) -> list[str]:
+        """The options' labels in display order."""
+        return [option.label for option in self.options]
+
+    def column_of(self, label: str) -> str:
+        """The processed-data column of one option: ``<id>::<label>``."""
+        return f"{self.id}{CHOICE_SEPARATOR}{label}"
+
+    @property
+    def indicator_columns(self) -> list[str]:
+        """The processed-data columns of the options, in display order."""
+        return [self.column_of(label) for label in self.labels]
+
+    @property
+    def other_column(self) -> str:
+        """The processed-data column of the "other (please specify)" text: the id of the
+        open-ended question :meth:`other_question` makes of it."""
+        return f"{self.id}_other"
+
+    def other_question(self) -> OpenEnded | None:
+        """The "other (please specify)" text as an open-ended question (id
+        ``<id>_other``), read, scrubbed and shown as every open answer is."""
+        if not self.other:
+            return None
+        return OpenEnded(self.other_column, f"{self.text} — other (please specify)",
+                         dict(self.other), "other", self.waves)
+
+
+CHOICE_SEPARATOR = "::"  # between a choice's id and an option: never part of an id
+
+
+@dataclass(frozen=True)
 class Weights:
     """Weights of one audience: a design-weight ``column`` of its export, raked to known
     ``margins`` (column -> category -> share) when given."""
@@ -247,6 +313,7 @@ class Study:
     waves: tuple[str, ...] = ()
     segments: tuple[Segment, ...] = ()
     deliverables: Deliverables = field(default_factory=Deliverables)
+    choices: tuple[Choice, ...] = ()
 
     @property
     def project_root(self) -> Path:

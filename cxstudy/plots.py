@@ -434,6 +434,29 @@ def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str,
                                         f"{study.level} Wilson interval")
 
 
+def choice_dots(shares: pd.DataFrame, study: Study, question: str) -> Figure:
+    """Each option's share per audience with its Wilson interval (a dot chart), options in
+    the study's display order: the choice section of the Gaps page.
+
+    ``shares`` is (a subset of) :func:`cxstudy.choices.choice_shares`; suppressed
+    audiences are drawn as absent and named in the alt text.
+    """
+    choice = next(c for c in study.choices if c.id == question)
+    part = shares[shares["question"] == question]
+    frame = pd.DataFrame({"item": part["option"], "text": part["option"],
+                          "group": part["group"], "n": part["n"], "top_box": part["share"],
+                          "top_box_low": part["share_low"],
+                          "top_box_high": part["share_high"]})
+    order = {label: i for i, label in enumerate(choice.labels)}
+    frame = frame.sort_values("item", key=lambda s: s.map(order), kind="stable")
+    who = ("Share of those who answered ticking the option" if choice.multiple
+           else "Share picking the option")
+    note = ("Check all that apply: shares need not add up to 100%." if choice.multiple
+            else "")
+    return share_dots(frame, study, title=choice.text, note=note,
+                      xlabel=f"{who}, with {study.level} Wilson interval")
+
+
 @_literal_text
 def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     """Each audience's gap to the reference on one item across the waves (a slope chart),

@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
+from . import choices, gaps, metrics, quality, segments, tone, voices, waves
 from . import counts as counts_module
-from . import gaps, metrics, quality, segments, tone, voices, waves
 from .tables import SPECS, TableSpec
 
 # cxstudy.analysis.Results, which evaluates this registry (and so imports this module)
@@ -36,12 +36,15 @@ Results = Any
 
 NEEDS: dict[str, tuple[str, Callable[[Results], bool]]] = {
     "items": ("items", lambda r: bool(r.study.items)),
-    "ratings": ("items or CX metrics", lambda r: bool(r.study.items or r.study.metrics)),
+    "ratings": ("items, CX metrics or choice questions",
+                lambda r: bool(r.study.items or r.study.metrics or r.study.choices)),
     "metrics": ("CX metrics", lambda r: bool(r.study.metrics)),
     "estimates": ("estimates", lambda r: bool(r.study.estimates)),
     "open_ended": ("open-ended questions", lambda r: bool(r.study.open_ended)),
     "codebook": ("a theme codebook", lambda r: r.study.themes is not None),
     "segments": ("segments", lambda r: bool(r.study.segments)),
+    "choices": ("choice questions (pick one, check all that apply)",
+                lambda r: bool(r.study.choices)),
     "waves": ("responses in two or more waves", lambda r: len(r.waves) > 1),
     "outcome": ("an outcome to derive importance from (a headline or importance item, "
                 "or NPS)", lambda r: any(i.importance or i.headline for i in r.study.items)
@@ -169,6 +172,14 @@ def _respondents(r: Results) -> pd.Series:
                                                                  fill_value=0)
 
 
+def _choice_table(r: Results, compute: Callable, spec: str | None) -> pd.DataFrame:
+    """A choice table from the wave's one counting of the options; empty (and nothing
+    read) for a study without choice questions."""
+    if not r.study.choices:
+        return pd.DataFrame(columns=SPECS[spec].all_columns if spec else [])
+    return compute(r.responses, r.study, counts=r.choice_counts)
+
+
 def _log(r: Results) -> pd.DataFrame:
     if r.log is None:
         raise ValueError("these results have no cleaning log: make them with "
@@ -252,6 +263,27 @@ _TABLES = (
     Table("segments", lambda r: segments.segment_table(r.responses, r.study, counts=r.counts),
           "Every item's gap within every level of every segment.", needs=("items", "segments"),
           spec=SPECS["segments"], page=SEGMENTS.notebook),
+    # choice questions: each option a 0/1 indicator, through the item machinery
+    Table("choice_counts", lambda r: choices.choice_counts(r.responses, r.study),
+          "The option indicators' counts per audience (one vectorised pass).",
+          scope="one wave", needs=("choices",)),
+    Table("choices", lambda r: _choice_table(r, choices.choice_table, "choices"),
+          "Every option's share per audience and its gap to the reference.",
+          needs=("choices",), spec=SPECS["choices"], page=GAPS.notebook),
+    Table("choice_shares", lambda r: _choice_table(r, choices.choice_shares, None),
+          "Every audience's share choosing every option (the reference included).",
+          needs=("choices",), page=GAPS.notebook),
+    Table("choice_tests", lambda r: _choice_table(r, choices.choice_tests, "choice_tests"),
+          "Whether the audiences' answers to each choice question differ.",
+          needs=("choices",), spec=SPECS["choice_tests"], page=GAPS.notebook),
+    Table("choice_segments", lambda r: _choice_table(r, choices.choice_segments,
+                                                     "choice_segments"),
+          "Every option's gap within every level of every segment.",
+          needs=("choices", "segments"), spec=SPECS["choice_segments"]),
+    Table("choice_trends", lambda r: choices.choice_trends(r.responses, r.study)
+          if r.study.choices else pd.DataFrame(columns=SPECS["choice_trends"].all_columns),
+          "How each option's gap changed between consecutive waves.", scope="between",
+          needs=("choices", "waves"), spec=SPECS["choice_trends"]),
     # who answered, and what cleaning did
     Table("respondents", _respondents,
           "Respondents per audience (in the study's order of audiences).", scope="whole",

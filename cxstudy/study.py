@@ -257,8 +257,10 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
     weights = sections.parse_weights(c, data, ctx)
     cleaning = sections.parse_cleaning(c, data, ctx)
     deliverables = sections.parse_deliverables(c, data, ctx)
+    choices = sections.parse_choices(c, data, ctx)
+    open_ended = [*open_ended, *sections.choice_open_ended(c, choices, ctx)]
     sections.check_pii_mappings(c, items, open_ended, ctx)
-    if not items and not metrics and not open_ended and not c.problems:
+    if not items and not metrics and not open_ended and not choices and not c.problems:
         c.add("items", "no items, metrics or open-ended questions",
               "map at least one question to the audiences")
     if c.problems:
@@ -270,5 +272,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         estimates=tuple(estimates), weights=weights, open_ended=tuple(open_ended),
         themes=themes, cleaning=cleaning, waves=tuple(ctx.waves), segments=tuple(segments),
         importance_against=importance_against, deliverables=deliverables,
+        choices=tuple(choices),
     )
 

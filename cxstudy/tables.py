@@ -148,10 +148,42 @@ SEGMENTS = _spec(
     "top_box top_box_ref gap gap_low gap_high p_value p_adjusted top_box_low top_box_high "
     "top_box_ref_low top_box_ref_high", "test")
 
+CHOICES = _spec(
+    "choices", "one per (choice question, option, audience other than the reference); "
+    "shares of a check-all-that-apply question are among the respondents who answered it",
+    "question option group reference n n_ref share share_low share_high share_ref "
+    "share_ref_low share_ref_high gap gap_low gap_high p_value p_adjusted suppressed",
+    "text multiple test n_eff n_ref_eff note",
+    "share share_low share_high share_ref share_ref_low share_ref_high gap gap_low gap_high "
+    "p_value p_adjusted", "test")
+CHOICE_TESTS = _spec(
+    "choice_tests", "one per pick-one question and set of audiences compared (all, then "
+    "each against the reference), and per option of a check-all-that-apply question (all "
+    "audiences): whether the audiences' answers differ",
+    "question option groups n statistic df p_value p_adjusted method suppressed", "note",
+    "statistic df p_value p_adjusted", "method")
+CHOICE_TRENDS = _spec(
+    "choice_trends", "one per (choice question, option, audience other than the reference, "
+    "consecutive pair of waves): the change in the option's gap (MOVER)",
+    "question option group reference from_wave to_wave n_from n_ref_from n_to n_ref_to "
+    "gap_from gap_to change change_low change_high p_value p_adjusted suppressed",
+    "share_from share_to share_ref_from share_ref_to note",
+    "gap_from gap_to change change_low change_high p_value p_adjusted share_from share_to "
+    "share_ref_from share_ref_to")
+CHOICE_SEGMENTS = _spec(
+    "choice_segments", "one per (segment, level, choice question, option, audience other "
+    "than the reference): the option's gap within the level",
+    "segment level question option group reference n n_ref share share_ref gap gap_low "
+    "gap_high p_value p_adjusted suppressed",
+    "label compared share_low share_high share_ref_low share_ref_high test levels_p_value "
+    "levels_p_value_ref note",
+    "share share_ref gap gap_low gap_high p_value p_adjusted share_low share_high "
+    "share_ref_low share_ref_high levels_p_value levels_p_value_ref", "test")
+
 SPECS: dict[str, TableSpec] = {spec.name: spec for spec in (
     GAPS, DIMENSIONS, SHARES, KRUSKAL, GAP_INDEX, BLIND_SPOTS, METRICS, METRIC_GAPS,
     CALIBRATION, THEMES, VOICE_SIMILARITY, TONE, IMPORTANCE, TRENDS, DIMENSION_TRENDS,
-    METRIC_TRENDS, SEGMENTS)}
+    METRIC_TRENDS, SEGMENTS, CHOICES, CHOICE_TESTS, CHOICE_TRENDS, CHOICE_SEGMENTS)}
 
 
 def too_small(n, study: Study):

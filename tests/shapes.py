@@ -11,9 +11,11 @@ read right for what the study file says, not for the example:
 - ``mixed``: a dimension mixing 3-, 4- and 5-point scales (as the GSS does), CSAT and
   estimates by men of women's answers, and 90% intervals (``confidence: 0.90``).
 - ``seasons``: three waves named spring, summer, autumn (not in sorted order) and an item
-  first asked in summer.
+  first asked in summer; a pick-one question first asked in summer and a
+  check-all-that-apply question joined by ";" in every wave.
 - ``tiny``: an audience of three, below the minimum group size, whose name and open
-  question carry Markdown and HTML (shown as written, never a link or an image).
+  question carry Markdown and HTML (shown as written, never a link or an image), and a
+  pick-one question whose option carries Markdown.
 """
 
 from __future__ import annotations
@@ -157,6 +159,13 @@ def seasons(project: Path, rng) -> Path:
             if wave == "spring":
                 frame["Q3"] = "Strongly agree"  # another question on this column in spring
             frame.insert(0, "id", [f"{group[0]}{i}" for i in range(n)])  # a panel
+            own = np.random.default_rng(w * 10 + len(group))  # the main stream unchanged
+            frame["C1"] = own.choice(FACILITIES, size=n, p=[0.5, 0.3, 0.2] if group ==
+                                     "managers" else [0.2, 0.3, 0.5])
+            ticked = own.random((n, len(REASONS))) < ([0.7, 0.2, 0.3] if group == "managers"
+                                                      else [0.2, 0.5, 0.4])
+            frame["C2"] = ["; ".join(r for r, t in zip(REASONS, row, strict=True) if t)
+                           for row in ticked]
             exports[f"{wave}_{group}.csv"] = frame
             sources.append({"path": f"../data/raw/seasons/{wave}_{group}.csv", "group": group,
                             "wave": wave, "id_column": "id"})
@@ -168,8 +177,16 @@ def seasons(project: Path, rng) -> Path:
                       {"id": "value", "text": "The fee is good value", "scale": "agree5",
                        "column": "Q2"},
                       {"id": "app", "text": "The booking app works well", "scale": "agree5",
-                       "column": "Q3", "waves": ["summer", "autumn"]}]}
+                       "column": "Q3", "waves": ["summer", "autumn"]}],
+            "choices": [{"id": "facility", "text": "Which facility do members use most?",
+                         "options": FACILITIES, "column": "C1", "waves": ["summer", "autumn"]},
+                        {"id": "renew", "text": "What would make members renew?",
+                         "multiple": True, "options": REASONS, "column": "C2"}]}
     return _write(project, "seasons", spec, exports)
+
+
+FACILITIES = ["Pool", "Gym", "Courts"]
+REASONS = ["Lower fee", "More classes", "Longer hours"]
 
 
 EXECS = "execs [board](javascript:alert(1))"
@@ -179,13 +196,16 @@ QUESTION_TINY = "What **else**? ![pixel](http://tracker.example/p.png) <i>x</i>"
 def tiny(project: Path, rng) -> Path:
     exports = {name: pd.DataFrame({"Q1": [AGREE[i - 1] for i in _answers(rng, n, 5, top)],
                                    "Q2": [AGREE[i - 1] for i in _answers(rng, n, 5, top)],
-                                   "OE": ["more **updates** please"] * n})
+                                   "OE": ["more **updates** please"] * n,
+                                   "CH": ["*Email* me", "Call"] * (n // 2) + ["Call"] * (n % 2)})
                for name, n, top in (("execs.csv", 3, 0.9), ("clients.csv", 60, 0.3))}
     spec = {"study": "Tiny board", "slug": "tiny", "min_group_size": 5,
             "sources": [{"path": "../data/raw/tiny/execs.csv", "group": EXECS},
                         {"path": "../data/raw/tiny/clients.csv", "group": "clients"}],
             "groups": [EXECS, "clients"],
             "open_ended": [{"id": "more", "question": QUESTION_TINY, "column": "OE"}],
+            "choices": [{"id": "reach", "text": "How should we <b>reach</b> you?",
+                         "options": ["*Email* me", "Call"], "column": "CH"}],
             "scales": {"agree5": {"labels": AGREE, "top_box": 2}},
             "items": [{"id": "good", "text": "Service is good", "scale": "agree5", "column": "Q1",
                        "headline": True, "dimension": "Service"},

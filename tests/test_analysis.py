@@ -49,7 +49,8 @@ def calls(monkeypatch):
 
 def touch_everything(res: Results, *, coded: bool = True, cleaning: bool = False) -> None:
     cleaning_tables = [name for name, t in TABLES.items() if "log" in t.needs]
-    for name in [*WRITTEN, "codebook", *(["coded"] if coded else []), "quotes", "returning",
+    written = [name for name, t in WRITTEN.items() if t.present(res)]  # what the study has
+    for name in [*written, "codebook", *(["coded"] if coded else []), "quotes", "returning",
                  *(cleaning_tables if cleaning else ())]:
         getattr(res, name)
     for wave in res.waves:
@@ -75,12 +76,14 @@ def test_every_table_is_computed_once(example, calls, tmp_path):
 def test_analyze_returns_every_table_of_the_example(example, tmp_path):
     study, responses = example
     res = cx.analyze(study, responses)
-    assert res.available == list(WRITTEN)  # the example has metrics, estimates, themes
+    # the example has metrics, estimates, themes; no choice questions (tests/test_choices.py)
+    expected = {name: entry for name, entry in WRITTEN.items() if "choices" not in entry.needs}
+    assert res.available == list(expected)
     written = res.write_tables(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{entry.spec.name}.csv" for entry in WRITTEN.values())
-    assert set(written) == {entry.spec.name for entry in WRITTEN.values()}
-    for name, entry in WRITTEN.items():
+        f"{entry.spec.name}.csv" for entry in expected.values())
+    assert set(written) == {entry.spec.name for entry in expected.values()}
+    for name, entry in expected.items():
         table, spec = getattr(res, name), entry.spec
         # the contract's columns, in order (Kruskal adds one n per audience among them)
         assert [c for c in table.columns if c in spec.columns] == list(spec.columns), name
@@ -142,7 +145,8 @@ def test_handed_over_tables_are_not_computed_again(example_cleaned, tmp_path, mo
     touch_everything(res, coded=False, cleaning=True)  # what the pages show, words too
     for wave in res.waves:  # each wave's own tables, as the pages show the latest
         child = res.wave(wave)
-        waved = {name for name, t in TABLES.items() if t.scope == "wave"} - {"coded"}
+        waved = {name for name, t in TABLES.items() if t.scope == "wave" and t.present(res)
+                 } - {"coded"}
         for name in [*sorted(waved), "counts", "codebook"]:
             getattr(child, name)
         for question in res.study.open_ended:

@@ -1096,3 +1096,53 @@ def test_a_missing_sheet_size_column_is_found_by_validate(tmp_path):
         cx.clean(cx.read_sources(study), study)
     assert any('no column "People"' in str(p) and "sheet_size" in str(p) and "people" in str(p)
                for p in caught.value.problems)
+
+
+# ---------------------------------------------------------------------------
+# choice questions: answers and columns the study does not allow, said by validate too
+
+
+def _choice_project(tmp_path, leaders: str, customers: str, **choice):
+    spec = {"id": "contact", "text": "How?", "options": ["Phone", "E-mail", "Chat"],
+            **({} if "columns" in choice else {"column": "Q5"}), **choice}
+    return small_project(tmp_path, leaders=leaders, customers=customers, choices=[spec])
+
+
+@pytest.mark.parametrize(("leaders", "customers", "choice", "said"), [
+    ("Q1,Q5\nAgree,Phone\nAgree,Fax\n", "Q1,Q5\nAgree,Chat\n", {},
+     ['answer "Fax"', "1 row(s)", 'column "Q5" (contact, leadership): 1']),
+    ("Q1,Q5\nAgree,Phone\nAgree,Emial\n", "Q1,Q5\nAgree,Chat\n", {},
+     ['did you mean "E-mail"']),
+    ("Q1,Q5\nAgree,\"Phone, Chat\"\n", "Q1,Q5\nAgree,Chat\n", {},
+     ["two or more options in one cell", "responses 1", "multiple: true"]),
+    ("Q1,Q5\nAgree,\"Phone, Fax\"\n", "Q1,Q5\nAgree,Chat\n", {"multiple": True},
+     ['answer "Fax"']),
+    ("Q1,Q5_1,Q5_2\nAgree,1,\n", "Q1,Q5\nAgree,Chat\n", {"multiple": True},
+     ["leaders.csv (leadership)", "which option it holds cannot be told"]),
+    ("Q1,Q6\nAgree,Phone\n", "Q1,Q5\nAgree,Chat\n", {},
+     ['no column "Q5"', '"Q6"']),
+    ("Q1,Q5_1,Q5_2\nAgree,1,\n", "Q1,Q5\nAgree,Chat\n",
+     {"multiple": True, "columns": {"leadership": ["Q5_1", "Q5_3"], "customers": "Q5"},
+      }, ['no column "Q5_3"', '"Q5_1"']),
+])
+def test_bad_choice_answers_and_columns_are_named_by_validate(tmp_path, leaders, customers,
+                                                              choice, said):
+    path = _choice_project(tmp_path, leaders, customers, **choice)
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["validate", str(path)])
+    text = err.getvalue() + out.getvalue()
+    assert code == 1 and "Traceback" not in text
+    for part in said:
+        assert part in text, (part, text)
+
+
+def test_unknown_choice_answers_counted_as_other_are_a_note(tmp_path):
+    path = _choice_project(tmp_path, "Q1,Q5\nAgree,Phone\nAgree,Fax\n",
+                           "Q1,Q5\nAgree,Chat\n", unmatched="Chat")
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["validate", str(path)])
+    text = err.getvalue() + out.getvalue()
+    assert code == 0, text
+    assert 'answers matching no option counted as "Chat": "Fax" (1)' in text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import matplotlib.pyplot as plt
+import pandas as pd
 import pytest
 
 import cxstudy as cx
@@ -148,3 +149,23 @@ def test_the_slope_chart_is_not_joined_across_a_break():
     assert [len(line.get_xdata()) for line in unbroken.axes[0].get_lines()
             if line.get_marker() == "o"] == [2]
     plt.close(unbroken)
+
+
+def test_choice_dots_draw_options_in_order_and_say_every_share():
+    from cxstudy.choices import choice_shares
+
+    study = cx.load_study({
+        "study": "t", "slug": "t", "groups": ["a", "ref"], "min_group_size": 3,
+        "sources": [{"path": "x.csv", "group_column": "g"}],
+        "choices": [{"id": "c", "text": "Which?", "multiple": True,
+                     "options": ["Zeta", "Alpha"], "column": "Q"}]},
+        base_dir=".")
+    responses = make_responses({"a": [None] * 2, "ref": [None] * 4})
+    responses["c::Zeta"] = pd.array([1, 0, 1, 1, 0, 1], dtype="Int8")
+    responses["c::Alpha"] = pd.array([0, 1, 0, 1, 1, 1], dtype="Int8")
+    figure = plots.choice_dots(choice_shares(responses, study), study, "c")
+    labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert labels == ["Zeta", "Alpha"]
+    assert "ref: 75% (95% CI" in figure.cx_alt and "a: suppressed (n = 2)" in figure.cx_alt
+    assert "need not add up to 100%" in figure.cx_alt
+    plt.close(figure)

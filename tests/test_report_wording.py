@@ -250,3 +250,81 @@ def test_a_study_without_a_codebook_says_a_codebook_would_code_the_answers():
     assert "themes every audience names" not in intro
     notes = report.method_notes(study)
     assert "not coded" in notes and "Jensen" not in notes and "Privacy" in notes
+
+
+# ---------------------------------------------------------------------------
+# choice questions
+
+
+def _choice_rows(study_choices, rows):
+    frame = pd.DataFrame(rows)
+    frame["reference"] = "customers"
+    frame["text"] = frame["question"].map({c["id"]: c["text"] for c in study_choices})
+    frame["multiple"] = frame["question"].map({c["id"]: c.get("multiple", False)
+                                               for c in study_choices})
+    return frame
+
+
+CHOICE_SPECS = [{"id": "best", "text": "Best at?", "options": ["Price", "Speed", "Care"],
+                 "column": "Q5"},
+                {"id": "switch", "text": "Switch if?", "multiple": True,
+                 "options": ["Price", "App"], "column": "Q6"}]
+
+
+def _row(question, option, group, share, share_ref, p, *, n=40, suppressed=False):
+    gap = share - share_ref
+    return {"question": question, "option": option, "group": group, "n": n, "n_ref": 300,
+            "share": share, "share_ref": share_ref, "gap": gap, "gap_low": gap - 0.1,
+            "gap_high": gap + 0.1, "p_value": p, "p_adjusted": p, "suppressed": suppressed}
+
+
+def test_choice_gap_sentences_say_who_picks_what_largest_first():
+    from cxstudy.report.wording import choice_gap_sentences
+
+    study = cx.load_study(minimal_study(choices=CHOICE_SPECS), base_dir=ROOT)
+    table = _choice_rows(CHOICE_SPECS, [
+        _row("best", "Price", "leadership", 0.15, 0.38, 0.004),
+        _row("best", "Speed", "leadership", 0.52, 0.28, 0.02),
+        _row("best", "Care", "leadership", 0.20, 0.12, 0.3),
+        _row("switch", "App", "leadership", 0.76, 0.28, 0.0001, n=25)])
+    sentences = choice_gap_sentences(table, study, "best")
+    assert sentences == [
+        "52% of leadership (n = 40) pick “Speed”; 28% of customers (n = 300) do: a gap of "
+        "+24 points (95% CI +14 to +34; adjusted p 0.020).",
+        "15% of leadership (n = 40) pick “Price”; 38% of customers (n = 300) do: a gap of "
+        "-23 points (95% CI -33 to -13; adjusted p 0.004)."]
+    assert choice_gap_sentences(table, study, "switch")[0].startswith(
+        "76% of leadership (n = 25) tick “App”")
+
+
+def test_choice_gap_sentences_without_significance_or_with_everyone_suppressed():
+    from cxstudy.report.wording import choice_gap_sentences
+
+    study = cx.load_study(minimal_study(choices=CHOICE_SPECS), base_dir=ROOT)
+    table = _choice_rows(CHOICE_SPECS, [
+        _row("best", "Price", "leadership", 0.30, 0.38, 0.4),
+        _row("best", "Care", "leadership", 0.20, 0.12, 0.6)])
+    (sentence,) = choice_gap_sentences(table, study, "best")
+    assert sentence.startswith("No audience picks any option significantly more or less "
+                               "often than customers")
+    assert "the largest gap is on “Price”: -8 points for leadership" in sentence
+    hidden = table.assign(suppressed=True, gap=float("nan"))
+    assert choice_gap_sentences(hidden, study, "best") == [
+        "No option gap can be shown: every audience compared is under 5 respondents."]
+
+
+def test_the_summary_names_the_largest_significant_option_gap_escaped():
+    from cxstudy.report.wording import choice_summary_sentence
+
+    specs = [{**CHOICE_SPECS[1], "text": "Switch <b>if</b>?"}]
+    study = cx.load_study(minimal_study(choices=specs), base_dir=ROOT)
+    table = _choice_rows(specs, [
+        _row("switch", "Price", "leadership", 0.56, 0.82, 0.02, n=25),
+        _row("switch", "App", "leadership", 0.16, 0.80, 0.3, n=25)])  # larger, not significant
+    assert choice_summary_sentence(table, study) == (
+        "The largest significant option gap is on “Switch &lt;b&gt;if&lt;/b&gt;?”: 56% of "
+        "leadership tick “Price”, against 82% of customers (-26 points, 95% CI -36 to -16).")
+    assert "No option of the choice questions" in choice_summary_sentence(
+        table.assign(p_adjusted=0.5), study)
+    no_choices = cx.load_study(minimal_study(), base_dir=ROOT)
+    assert choice_summary_sentence(table, no_choices) == ""

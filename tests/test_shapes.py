@@ -164,3 +164,25 @@ def test_text_in_figures_is_never_a_formula():
     assert texts and not any(t.get_parse_math() for t in texts)
     figure.savefig(__import__("io").BytesIO(), format="png")
     plt.close(figure)
+
+
+def test_choice_questions_within_waves_and_below_the_minimum(built):
+    seasons = report_of(built, "seasons")
+    choices = pd.read_csv(seasons / "tables" / "choices.csv")
+    assert list(choices.columns[:3]) == ["wave", "question", "option"]
+    spring = choices[(choices["wave"] == "spring") & (choices["question"] == "facility")]
+    assert (spring["note"] == "not asked in wave spring").all() and spring["gap"].isna().all()
+    renew = choices[(choices["wave"] == "autumn") & (choices["question"] == "renew")]
+    assert renew["gap"].notna().all() and set(renew["option"]) == {
+        "Lower fee", "More classes", "Longer hours"}
+    trends = pd.read_csv(seasons / "tables" / "choice_trends.csv")
+    assert set(zip(trends["from_wave"], trends["to_wave"], strict=True)) == {
+        ("spring", "summer"), ("summer", "autumn")}
+    gaps_page = visible_text(seasons / "gaps.html")
+    assert "Choice questions" in gaps_page and "What would make members renew?" in gaps_page
+    tiny = report_of(built, "tiny")
+    hidden = pd.read_csv(tiny / "tables" / "choices.csv")
+    assert hidden["suppressed"].all() and hidden["share"].isna().all()
+    page = visible_text(tiny / "gaps.html")
+    assert "No option gap can be shown: every audience compared is under 5" in page
+    assert "*Email* me" in page and "How should we <b>reach</b> you?" in page  # as written

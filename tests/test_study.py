@@ -320,3 +320,67 @@ def test_deliverables_problems_name_the_key(tmp_path):
     assert any(p.startswith("deliverables.slides: unknown key") for p in problems), problems
     assert any(p.startswith("deliverables.deck_template: 'nowhere.pptx': no such file")
                for p in problems), problems
+
+
+# ---------------------------------------------------------------------------
+# choices
+
+
+def _with_choice(**choice):
+    spec = {"id": "contact", "text": "How?", "options": ["Phone", "E-mail", "Chat"],
+            **({} if "columns" in choice else {"column": "Q20"}), **choice}
+    return minimal_study(choices=[spec])
+
+
+def test_choices_are_parsed():
+    study = cx.load_study(_with_choice(
+        multiple=True, options=["Phone", {"label": "E-mail", "aliases": ["Email"]}, "None"],
+        columns={"leadership": ["S1", "S2", "S3"], "customers": "Q20_*"}, none="None",
+        other="Q20_TEXT"), base_dir=ROOT)
+    (choice,) = study.choices
+    assert choice.multiple and choice.labels == ["Phone", "E-mail", "None"]
+    assert choice.options[1].aliases == ("Email",)
+    assert choice.columns == {"leadership": ("S1", "S2", "S3"), "customers": "Q20_*"}
+    assert choice.other == {"leadership": "Q20_TEXT", "customers": "Q20_TEXT"}
+    assert choice.none == "None" and choice.unmatched is None
+    assert choice.indicator_columns[0] == "contact::Phone"  # "::" is never part of an id
+    other = study.open_ended[-1]  # the "other (please specify)" text: an open answer
+    assert (other.id, other.columns["customers"]) == ("contact_other", "Q20_TEXT")
+    assert other.question == "How? — other (please specify)"
+
+
+def test_an_other_question_id_taken_is_named():
+    spec = _with_choice(other="Q20_TEXT")
+    spec["open_ended"] = [{"id": "contact_other", "question": "?", "column": "X"}]
+    problems = problems_of(spec)
+    assert any("choices[0] (contact).other (makes the open-ended question contact_other)"
+               in p and "used twice" in p for p in problems), problems
+
+
+def test_a_study_of_choices_alone_is_a_study():
+    spec = minimal_study(choices=[{"id": "contact", "text": "How?", "options": ["A", "B"],
+                                   "column": "Q"}])
+    del spec["items"]
+    assert cx.load_study(spec, base_dir=ROOT).choices[0].id == "contact"
+
+
+@pytest.mark.parametrize("choice, found", [
+    ({"options": ["Phone"]}, "contact).options: 1 option(s)"),
+    ({"options": ["Phone", "phone "]}, "'phone' also names option 'Phone'"),
+    ({"unmatched": "Othr"}, "unmatched: 'Othr' is not an option"),
+    ({"none": "Phone"}, "none: given on a pick-one question"),
+    ({"multiple": "yes please"}, "multiple: found"),
+    ({"column": ["A", "B"]}, "column: found a list"),
+    ({"columns": {"staf": "Q"}}, "unknown audience"),
+    ({"id": "contact::x"}, "expected an identifier"),
+    ({"waves": ["2026"]}, "given, but the study has no waves"),
+    ({"options": ["Phone", {"label": "Chat", "alias": ["x"]}]}, "alias: unknown key"),
+])
+def test_bad_choices_are_named(choice, found):
+    problems = problems_of(_with_choice(**choice))
+    assert any(found in p for p in problems), problems
+
+
+def test_a_choice_id_cannot_reuse_an_item_id():
+    problems = problems_of(_with_choice(id="excellent"))
+    assert any("id 'excellent' used twice" in p for p in problems), problems

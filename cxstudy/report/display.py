@@ -403,3 +403,41 @@ def similarity_display(similarity: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Themes named (each / both)": [
             f"{named(r.named)} / {named(r.named_other)} / {named(r.named_both)}"
             for r in similarity.itertuples()]})
+
+
+def choice_display(choices: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The option gaps as a reviewer reads them: shares next to n and intervals."""
+    return pd.DataFrame({
+        "Question": choices["text"],
+        "Option": choices["option"],
+        "Audience": choices["group"],
+        "n": choices["n"],
+        "Share (CI)": [f"{pct(r.share)} ({interval(r.share_low, r.share_high)})"
+                       for r in choices.itertuples()],
+        f"n {study.reference}": choices["n_ref"],
+        f"Share, {study.reference}": [
+            f"{pct(r.share_ref)} ({interval(r.share_ref_low, r.share_ref_high)})"
+            for r in choices.itertuples()],
+        "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
+                             for r in choices.itertuples()],
+        "p (adjusted)": [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
+                         for r in choices.itertuples()],
+        "Note": choices["note"].replace("", "—"),
+    })
+
+
+def choice_test_display(tests: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Whether the audiences' answers differ, per question (and per option of a
+    check-all-that-apply question)."""
+    texts = {c.id: c.text for c in study.choices}
+    return pd.DataFrame({
+        "Question": [texts.get(q, q) for q in tests["question"]],
+        "Option": tests["option"].replace("", "(all options)"),
+        "Audiences": tests["groups"],
+        "n": tests["n"],
+        "X²": ["–" if pd.isna(v) else f"{v:.1f}" for v in tests["statistic"]],
+        "df": ["–" if pd.isna(v) else f"{v:.0f}" for v in tests["df"]],
+        "p (adjusted)": [p_text(p) for p in tests["p_adjusted"]],
+        "Test": [m or n or "–" for m, n in zip(tests["method"], tests["note"].fillna(""),
+                                               strict=True)],
+    })

@@ -642,3 +642,82 @@ def points_note(themes: pd.DataFrame, study: Study, question: str) -> str:
     return ("Shares are of answers (a group's sheet is one answer, holding several "
             "points): an answer names a theme when any of its points does. "
             + ", ".join(parts) + ".")
+
+
+# choice questions
+
+
+def _choose_verb(multiple: bool) -> str:
+    """How a sentence says an audience chose an option: ticked (check all that apply)
+    or picked (pick one)."""
+    return "tick" if multiple else "pick"
+
+
+def choice_blurb(study: Study) -> str:
+    """What the choice-question section shows (Markdown), for the kinds of question the
+    study has."""
+    kinds = {c.multiple for c in study.choices}
+    parts = []
+    if False in kinds:
+        parts.append("for a pick-one question, the share of each audience picking each "
+                     "option")
+    if True in kinds:
+        parts.append("for a check-all-that-apply question, the share of those who answered "
+                     "it ticking each option (one who ticked nothing skipped it)")
+    return (f"{'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}, with {study.level} "
+            f"Wilson intervals. Gaps to {md(study.reference)} use Newcombe's interval; "
+            "p-values are adjusted for multiple comparisons over every option gap.")
+
+
+def choice_gap_sentences(choices: pd.DataFrame, study: Study, question: str, *,
+                         top: int = 3) -> list[str]:
+    """The largest option gaps of one question in words, largest first (HTML-safe):
+    "76% of leaders (n = 25) tick “Faster service”; 28% of customers (n = 238) do: a gap
+    of +48 points (95% CI +28 to +61; adjusted p < 0.001)." Significant gaps only; when
+    none is, one sentence says so and names the largest gap shown."""
+    alpha = 1 - study.confidence
+    rows = choices[(choices["question"] == question) & ~choices["suppressed"].astype(bool)
+                   & choices["gap"].notna()]
+    if rows.empty:
+        return [f"No option gap can be shown: every audience compared is under "
+                f"{study.min_group_size} respondents."]
+    verb = _choose_verb(bool(rows["multiple"].iloc[0]))
+    significant = rows[rows["p_adjusted"] < alpha]
+    chosen = significant.reindex(significant["gap"].abs().sort_values(
+        ascending=False).index).head(top)
+    sentences = [
+        f"{pct(r.share)} of {html.escape(r.group)} (n = {r.n:,}) {verb} "
+        f"“{html.escape(r.option)}”; {pct(r.share_ref)} of {html.escape(r.reference)} "
+        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
+        f"{interval(r.gap_low, r.gap_high, True)}; adjusted p {p_text(r.p_adjusted)})."
+        for r in chosen.itertuples()]
+    if not sentences:
+        r = rows.loc[rows["gap"].abs().idxmax()]
+        sentences.append(
+            f"No audience {verb}s any option significantly more or less often than "
+            f"{html.escape(r['reference'])} after the correction for multiple comparisons; "
+            f"the largest gap is on “{html.escape(r['option'])}”: {points(r['gap'])} points "
+            f"for {html.escape(r['group'])} ({study.interval_label} "
+            f"{interval(r['gap_low'], r['gap_high'], True)}).")
+    return sentences
+
+
+def choice_summary_sentence(choices: pd.DataFrame, study: Study) -> str:
+    """The summary's one sentence on choice questions: the largest significant option gap
+    of any question ("" for a study without choice questions)."""
+    if not study.choices or choices is None or choices.empty:
+        return ""
+    alpha = 1 - study.confidence
+    rows = choices[~choices["suppressed"].astype(bool) & choices["gap"].notna()
+                   & (choices["p_adjusted"] < alpha)]
+    if rows.empty:
+        return ("No option of the choice questions is chosen significantly more or less "
+                f"often by any audience than by {html.escape(study.reference)} (after the "
+                "correction for multiple comparisons).")
+    r = rows.loc[rows["gap"].abs().idxmax()]
+    verb = _choose_verb(bool(r["multiple"]))
+    return (f"The largest significant option gap is on “{html.escape(r['text'])}”: "
+            f"{pct(r['share'])} of {html.escape(r['group'])} {verb} "
+            f"“{html.escape(r['option'])}”, against {pct(r['share_ref'])} of "
+            f"{html.escape(r['reference'])} ({points(r['gap'])} points, {study.level} CI "
+            f"{interval(r['gap_low'], r['gap_high'], True)}).")
