@@ -516,3 +516,33 @@ def test_surveymonkey_other_column_holds_what_was_written(tmp_path):
     assert rows[choice.indicator_columns].astype(float).fillna(-1).to_numpy().tolist() == [
         [1, 0, 1], [0, 1, 0], [-1, -1, -1]]
     assert rows[choice.other_column].tolist()[0] == "by fax"
+
+
+def test_a_study_of_choice_questions_alone_runs_and_says_so(tmp_path):
+    """No items: the Gaps page holds the choice questions and no item section, and the
+    summary's opening and method name what the study has."""
+    import html
+    import re
+
+    import yaml
+
+    for path in FIXTURES.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    spec = yaml.safe_load((FIXTURES / "study.yml").read_text(encoding="utf-8"))
+    for key in ("scales", "items"):
+        spec.pop(key)
+    spec["slug"] = "choices-only"
+    (tmp_path / "study.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    result = cx.run(tmp_path / "study.yml", out=tmp_path / "out", notebook_jobs=1)
+    pages = {p.name: html.unescape(re.sub(r"<[^>]+>", " ", p.read_text(encoding="utf-8")))
+             for p in result.report_dir.glob("*.html")}
+    assert "gaps.html" in pages and "Choice questions" in pages["gaps.html"]
+    assert "Headline items" not in pages["gaps.html"]
+    assert "The gap table" not in pages["gaps.html"]
+    summary = " ".join(pages["index.html"].split())
+    assert "Which options leaders and staff choose when asked the same questions as " \
+        "customers" in summary
+    assert "Choice questions : the share of an audience choosing each option" in summary
+    assert "Top box" not in summary
+    assert "The largest significant option gap is on “Which of these would make you " \
+        "switch?”" in summary

@@ -171,10 +171,15 @@ def section(title: str, text: str = "") -> str:
 def summary_intro(res, pages: dict[str, str]) -> str:
     """The opening paragraph of the executive summary (Markdown), from the study."""
     study = res.study
-    if not study.items and not study.metrics and study.open_ended:
+    if not study.items and not study.metrics and not study.choices and study.open_ended:
         return voices_intro(res, pages)  # a study of the open questions alone
     links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
                        if file != "index.html")
+    if not study.items and study.choices:
+        return (f"Which options {md(names(study.others))} choose when asked the same "
+                f"questions as {md(study.reference)}, and how far apart they sit: the *gap* "
+                f"is an audience's share choosing an option minus {md(study.reference)}'s. "
+                f"Details: {links} · tables in `tables/`.")
     return (f"How far what {md(names(study.others))} believe about the customer experience "
             f"sits from what {md(study.reference)} say. Each audience answered the same "
             f"statements; the *gap* is an audience's top-box share (the highest points of the "
@@ -265,10 +270,22 @@ def suppressed_note(shares: pd.DataFrame, study: Study) -> str:
 
 def method_notes(study: Study) -> str:
     """The methods paragraph of the executive summary (Markdown)."""
-    if not study.items and study.open_ended:
+    if not study.items and not study.choices and study.open_ended:
         return voices_method_notes(study)  # a study of the open questions alone
     correction = {"holm": "Holm's step-down method", "fdr_bh": "the Benjamini–Hochberg "
                   "false discovery rate", "none": "no correction"}[study.correction]
+    choices = (
+        "- **Choice questions**: the share of an audience choosing each option (of a "
+        "check-all-that-apply question, among those who answered it), with "
+        f"{study.level} Wilson intervals; its gap to {md(study.reference)} with Newcombe's "
+        "interval and the score test; whether the audiences' choices differ: Pearson's "
+        "chi-square (Fisher's or a Monte-Carlo Freeman–Halton test where counts are "
+        "small).\n" if study.choices else "")
+    if not study.items:
+        return (choices + f"- **Multiple comparisons**: p-values adjusted with {correction} "
+                "over all tests in each table.\n"
+                f"- **Privacy**: no figure rests on fewer than {study.min_group_size} "
+                "respondents; personal data never leaves the raw exports.")
     return (
         "- **Top box**: the share choosing one of the highest points of the scale ("
         + "; ".join(f"{md(s.id)}: {md(s.top_box_short)}" for s in study.scales.values())
@@ -285,6 +302,7 @@ def method_notes(study: Study) -> str:
         "at least half are answered; Cronbach's alpha with Feldt's interval.\n"
         f"- **Agreement**: the whole {1 - 2 * (1 - study.confidence):.0%} interval of every "
         f"gap within ±{100 * study.agreement_margin:.0f} points (equivalence).\n"
+        + choices +
         f"- **Privacy**: no figure rests on fewer than {study.min_group_size} respondents; "
         "personal data never leaves the raw exports.")
 
