@@ -21,8 +21,6 @@ Usage:  .venv/bin/python benchmarks/bench_tone.py [--sizes 10000 1000000] [--rep
 from __future__ import annotations
 
 import argparse
-import csv
-import shutil
 import sys
 import tempfile
 import time
@@ -35,35 +33,8 @@ from cxstudy import registry, tone
 from cxstudy.analysis import Results
 
 ROOT = Path(__file__).resolve().parents[1]
-CUSTOMERS = ("data/raw/example/customers_qualtrics.csv",
-             "data/raw/example/2025/customers_qualtrics.csv")
-
-
-def scaled_project(respondents: int, cache: Path) -> Path:
-    """bench_scale.py's copy of the example project whose customer exports hold
-    ``respondents`` rows in all (half per wave), built once (the same cache layout)."""
-    project = cache / f"example-{respondents}"
-    if (project / ".complete").exists():
-        return project
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(ROOT / "studies", project / "studies")
-    shutil.copytree(ROOT / "data" / "raw", project / "data" / "raw")
-    for name in CUSTOMERS:
-        path = project / name
-        rows = list(csv.reader(path.read_bytes().decode("utf-8-sig").splitlines()))
-        header, body = rows[:3], rows[3:]
-        id_at = header[0].index("ResponseId")
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-            writer.writerows(header)
-            for number in range(respondents // len(CUSTOMERS)):
-                row = body[number % len(body)]
-                copy = number // len(body)
-                if copy:  # a new respondent; repeats within a copy stay repeats
-                    row = [*row[:id_at], f"{row[id_at]}x{copy}", *row[id_at + 1:]]
-                writer.writerow(row)
-    (project / ".complete").touch()
-    return project
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_scale import scaled_project  # noqa: E402 - the same scaled example, the same cache
 
 
 def tables_stage(study, responses, log, folder: Path, *, with_tone: bool) -> float:

@@ -17,8 +17,6 @@ Usage:  .venv/bin/python benchmarks/bench_voices.py [--respondents 1000000]
 from __future__ import annotations
 
 import argparse
-import csv
-import shutil
 import sys
 import tempfile
 import time
@@ -28,40 +26,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import scipy.stats  # noqa: E402, F401 - start-up, not the tables stage
+from bench_scale import scaled_project  # noqa: E402 - the same scaled example, the same cache
 
 import cxstudy as cx  # noqa: E402
 from cxstudy.analysis import Results  # noqa: E402
-
-CUSTOMERS = ("data/raw/example/customers_qualtrics.csv",
-             "data/raw/example/2025/customers_qualtrics.csv")
-
-
-def scaled_project(respondents: int, cache: Path) -> Path:
-    """A copy of the example project whose customer exports hold ``respondents`` rows in
-    all (half per wave, fresh ResponseIds for each copy), built once."""
-    project = cache / f"example-{respondents}"
-    if (project / ".complete").exists():
-        return project
-    shutil.rmtree(project, ignore_errors=True)
-    shutil.copytree(ROOT / "studies", project / "studies")
-    shutil.copytree(ROOT / "data" / "raw", project / "data" / "raw")
-    for name in CUSTOMERS:
-        path = project / name
-        rows = list(csv.reader(path.read_bytes().decode("utf-8-sig").splitlines()))
-        header, body = rows[:3], rows[3:]
-        id_at = header[0].index("ResponseId")
-        wanted = respondents // len(CUSTOMERS)
-        with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-            writer.writerows(header)
-            for number in range(wanted):
-                row = body[number % len(body)]
-                copy = number // len(body)
-                if copy:
-                    row = [*row[:id_at], f"{row[id_at]}x{copy}", *row[id_at + 1:]]
-                writer.writerow(row)
-    (project / ".complete").touch()
-    return project
 
 
 def main() -> int:
