@@ -609,13 +609,12 @@ def open_answers(deck: Deck, res) -> None:
 
     if not res.study.open_ended or res.study.themes is None:
         return
-    said = [from_html(s) for s in wording.open_answer_sentences(res.latest.themes, res.study)]
+    said = [from_html(s) for s in wording.open_answer_sentences(
+        res.latest.themes, res.study, limit=BULLETS)]
     if not said:
         return
     slide, box = deck.slide("What the audiences say")
-    shown = said[:BULLETS] + ([f"{len(said) - BULLETS} more in the report's Voices page."]
-                              if len(said) > BULLETS else [])
-    deck.text(slide, box, shown, bullets=True)
+    deck.text(slide, box, said, bullets=True)
 
 
 def tone(deck: Deck, res) -> None:

@@ -105,8 +105,7 @@ def test_the_voices_slides_say_the_voices_page(example):
     assert len(expected) > deck_module.BULLETS  # the example says more than a slide holds
     assert [t.removeprefix("• ") for t in said[1:deck_module.BULLETS + 1]] == \
         expected[:deck_module.BULLETS]
-    assert said[-1] == f"• {len(expected) - deck_module.BULLETS} more in the report's " \
-        "Voices page."
+    assert said[-1] == f"• {len(expected) - deck_module.BULLETS} more on the Voices page."
     for question in study.open_ended:
         alike = slide_titled(path, f"How alike: {question.question}")
         part = now.voice_similarity[now.voice_similarity["question"] == question.id]

@@ -328,3 +328,19 @@ def test_the_summary_names_the_largest_significant_option_gap_escaped():
         table.assign(p_adjusted=0.5), study)
     no_choices = cx.load_study(minimal_study(), base_dir=ROOT)
     assert choice_summary_sentence(table, no_choices) == ""
+
+
+def test_open_answer_sentences_are_limited_with_a_count_of_the_rest(example_cleaned):
+    """The summary of a study with items shows a few of the open-answer sentences and
+    says how many more the Voices page has; a study of the open questions alone, all."""
+    from cxstudy.analysis import Results
+    from cxstudy.report import open_answer_sentences
+
+    study, _raw, result = example_cleaned
+    themes = Results(study, result.responses).latest.themes
+    every = open_answer_sentences(themes, study)
+    assert len(every) > 6
+    short = open_answer_sentences(themes, study, limit=6)
+    assert short[:6] == every[:6]
+    assert short[6:] == [f"{len(every) - 6} more on the Voices page."]
+    assert open_answer_sentences(themes, study, limit=len(every)) == every

@@ -552,16 +552,21 @@ def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
             for r in clash.itertuples()]
 
 
-def open_answer_sentences(themes: pd.DataFrame, study: Study) -> list[str]:
+def open_answer_sentences(themes: pd.DataFrame, study: Study, *,
+                          limit: int | None = None) -> list[str]:
     """What the audiences say, question by question (:func:`theme_sentences`), then the
     themes one audience names as a strength and another as a problem
     (:func:`disagreement_sentences`): the summary's lead for the open answers, and the
-    deck's. HTML-safe."""
+    deck's. HTML-safe. With ``limit``, the first ``limit`` sentences and one saying how
+    many more the Voices page holds."""
     from ..voices import disagreements
 
     said = [text for question in study.open_ended
             for text in theme_sentences(themes, study, question.id)]
-    return said + disagreement_sentences(disagreements(themes, study), study)
+    said += disagreement_sentences(disagreements(themes, study), study)
+    if limit is not None and len(said) > limit:
+        said = [*said[:limit], f"{len(said) - limit} more on the Voices page."]
+    return said
 
 
 def similarity_sentences(similarity: pd.DataFrame, study: Study) -> list[str]:
