@@ -344,3 +344,19 @@ def test_open_answer_sentences_are_limited_with_a_count_of_the_rest(example_clea
     assert short[:6] == every[:6]
     assert short[6:] == [f"{len(every) - 6} more on the Voices page."]
     assert open_answer_sentences(themes, study, limit=len(every)) == every
+
+
+def test_the_open_questions_line_names_who_was_asked(tmp_path):
+    """Every audience asked: said once. A question asked of some audiences only (the
+    "other (please specify)" text of a choice question) names them."""
+    from cxstudy.report import open_questions_line
+
+    example = cx.load_study(ROOT / "studies" / "example.yml")
+    line = open_questions_line(example)
+    assert line.startswith("The open-ended questions, asked of every audience: "
+                           "*What do you feel we do well?*; ")
+    assert "asked of leadership" not in line
+    choices = cx.load_study(ROOT / "tests" / "fixtures" / "choices" / "study.yml")
+    other = "Which of these would make you switch? — other (please specify)"
+    assert open_questions_line(choices) == (
+        f"The open-ended questions: *{md(other)}* (asked of leaders).")

@@ -552,6 +552,23 @@ def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
             for r in clash.itertuples()]
 
 
+def open_questions_line(study: Study) -> str:
+    """The open-ended questions a page is about, and who was asked each (Markdown, study
+    text escaped): "The open-ended questions, asked of every audience: *What do we do
+    well?*; *What could be improved?*." A question asked of some audiences only (an
+    "other (please specify)" text, say) names them: "*Which would make you switch? —
+    other (please specify)* (asked of leaders)"."""
+    def asked(question) -> list[str]:
+        return [g for g in study.groups if g in question.columns]
+
+    everyone = all(len(asked(q)) == len(study.groups) for q in study.open_ended)
+    parts = [f"*{md(q.question)}*" + ("" if everyone or len(asked(q)) == len(study.groups)
+                                      else f" (asked of {md(names(asked(q)))})")
+             for q in study.open_ended]
+    return ("The open-ended questions" + (", asked of every audience: " if everyone else ": ")
+            + "; ".join(parts) + ".")
+
+
 def open_answer_sentences(themes: pd.DataFrame, study: Study, *,
                           limit: int | None = None) -> list[str]:
     """What the audiences say, question by question (:func:`theme_sentences`), then the
