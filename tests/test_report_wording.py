@@ -3,6 +3,8 @@ between waves, the widest segment, numbers that never read -0."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 
@@ -360,3 +362,24 @@ def test_the_open_questions_line_names_who_was_asked(tmp_path):
     other = "Which of these would make you switch? — other (please specify)"
     assert open_questions_line(choices) == (
         f"The open-ended questions: *{md(other)}* (asked of leaders).")
+
+
+def test_the_gaps_page_opens_with_what_the_study_compares():
+    """Items: the top-box gaps (and where the choice questions' table is); choice
+    questions alone: options; CX metrics alone: metrics. Never a gaps.csv that is not
+    written."""
+    from cxstudy.report import gaps_intro
+
+    example = cx.load_study(ROOT / "studies" / "example.yml")
+    assert gaps_intro(example).startswith("Every item, every audience, against customers.")
+    assert gaps_intro(example).endswith("The full table is `tables/gaps.csv`.")
+    choices = cx.load_study(ROOT / "tests" / "fixtures" / "choices" / "study.yml")
+    assert gaps_intro(choices).endswith("the choice questions' is `tables/choices.csv`.")
+    alone = dataclasses.replace(choices, items=())
+    assert gaps_intro(alone).startswith("Every choice question, every audience, against "
+                                        "customers: the share choosing each option")
+    assert "gaps.csv" not in gaps_intro(alone)
+    metrics = dataclasses.replace(alone, choices=())
+    assert gaps_intro(metrics) == (
+        "The CX metrics of every audience, against customers. The full tables are "
+        "`tables/metrics.csv` and `tables/metric_gaps.csv`.")

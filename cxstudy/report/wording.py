@@ -186,6 +186,26 @@ def summary_intro(res, pages: dict[str, str]) -> str:
             f"scale) minus {md(study.reference)}'s. Details: {links} · tables in `tables/`.")
 
 
+def gaps_intro(study: Study) -> str:
+    """The opening line of the Perception gaps page (Markdown): what it compares, for what
+    the study asked (items, choice questions, CX metrics) and where the full tables are."""
+    reference = md(study.reference)
+    tests = ("gaps use Newcombe's interval; p-values are adjusted for multiple comparisons "
+             "over the table.")
+    if study.items:
+        return (f"Every item, every audience, against {reference}. Shares are top-box (the "
+                f"highest points of the scale) with Wilson intervals; {tests} The full "
+                "table is `tables/gaps.csv`" + ("; the choice questions' is "
+                                                "`tables/choices.csv`." if study.choices
+                                                else "."))
+    if study.choices:
+        return (f"Every choice question, every audience, against {reference}: the share "
+                f"choosing each option, with Wilson intervals; {tests} The full table is "
+                "`tables/choices.csv`.")
+    return (f"The CX metrics of every audience, against {reference}. The full tables are "
+            "`tables/metrics.csv` and `tables/metric_gaps.csv`.")
+
+
 def calibration_title(study: Study) -> str:
     """The calibration section's title (plain text)."""
     estimators = sorted({g for e in study.estimates for g in e.columns},
