@@ -546,3 +546,6 @@ def test_a_study_of_choice_questions_alone_runs_and_says_so(tmp_path):
     assert "Top box" not in summary
     assert "The largest significant option gap is on “Which of these would make you " \
         "switch?”" in summary
+    voices = " ".join(pages["voices.html"].split())
+    assert "(asked of leaders)" in voices  # the other-text question, asked of leaders only
+    assert "None: no word sets one audience's answers apart" in voices  # not a bare heading
