@@ -910,17 +910,29 @@ def parse_importance(c: Collector, data: dict, ctx: Context, metric_ids: list[st
     return against
 
 
+def _named_file(c: Collector, value: str | None, key: str, what: str, ctx: Context
+                ) -> tuple[Path | None, bool]:
+    """A file the study file names at ``key`` (a path relative to the study file's folder):
+    the resolved path (None when not given) and whether it is a regular file; a problem at
+    ``key`` when it is not (``what`` names the file the key wants)."""
+    path = (ctx.base / value).resolve() if value else None
+    if path is None:
+        return None, False
+    kind = not_a_file(path)
+    if kind is not None:
+        c.add(key, f"{value!r} is {kind}, not a file",
+              f"give {what}'s path (cxstudy reads only regular files)")
+    elif not path.is_file():
+        c.add(key, f"{value!r}: no such file ({path})",
+              f"give {what}'s path relative to the study file's folder")
+    else:
+        return path, True
+    return path, False
+
+
 def parse_themes(c: Collector, data: dict, ctx: Context) -> Path | None:
     themes = c.typed(data, "themes", str, "")
-    path = (ctx.base / themes).resolve() if themes else None
-    kind = not_a_file(path) if path is not None else None
-    if kind is not None:
-        c.add("themes", f"{themes!r} is {kind}, not a file",
-              "give the codebook file's path (cxstudy reads only regular files)")
-    elif path is not None and not path.is_file():
-        c.add("themes", f"{themes!r}: no such file ({path})",
-              "give the codebook's path relative to the study file's folder")
-    return path
+    return _named_file(c, themes, "themes", "the codebook file", ctx)[0]
 
 
 def parse_deliverables(c: Collector, data: dict, ctx: Context) -> Deliverables:
@@ -930,15 +942,9 @@ def parse_deliverables(c: Collector, data: dict, ctx: Context) -> Deliverables:
     spec = c.typed(data, "deliverables", dict, "", default={})
     c.keys(spec, keys_of("deliverables"), "deliverables")
     template = c.typed(spec, "deck_template", str, "deliverables")
-    path = (ctx.base / template).resolve() if template else None
-    kind = not_a_file(path) if path is not None else None
-    if kind is not None:
-        c.add("deliverables.deck_template", f"{template!r} is {kind}, not a file",
-              "give the .pptx template's path (cxstudy reads only regular files)")
-    elif path is not None and not path.is_file():
-        c.add("deliverables.deck_template", f"{template!r}: no such file ({path})",
-              "give the .pptx template's path relative to the study file's folder")
-    elif path is not None and path.suffix.lower() != ".pptx":
+    path, found = _named_file(c, template, "deliverables.deck_template",
+                              "the .pptx template", ctx)
+    if found and path.suffix.lower() != ".pptx":
         c.add("deliverables.deck_template", f"{template!r} is not a .pptx file",
               "give a PowerPoint presentation (.pptx) whose layouts the deck uses; save a "
               ".potx or .ppt as .pptx first")

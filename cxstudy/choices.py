@@ -494,6 +494,15 @@ def option_items(responses: pd.DataFrame, study: Study) -> Study:
         i for i in options.items if i.id in responses.columns))
 
 
+def questions_and_options(study: Study, columns) -> tuple[list[str], list[str]]:
+    """The question id and the option label of each option column (``contact::Phone``
+    -> ``contact``, ``Phone``), as the item machinery names them."""
+    of_column = {choice.column_of(label): (choice.id, label) for choice in study.choices
+                 for label in choice.labels}
+    pairs = [of_column[column] for column in columns]
+    return [question for question, _ in pairs], [option for _, option in pairs]
+
+
 def choice_counts(responses: pd.DataFrame, study: Study) -> LevelCounts:
     """The option indicators counted per (option, audience) by
     :func:`~cxstudy.counts.level_counts`: one vectorised pass, each question one block
@@ -616,11 +625,9 @@ def choice_shares(responses: pd.DataFrame, study: Study, *,
                                      "share_low", "share_high", "suppressed"])
     counts = counts if counts is not None else choice_counts(responses, study)
     shares = share_table(responses[["group"]], options, counts=counts)
-    by_column = {choice.column_of(label): (choice.id, label) for choice in study.choices
-                 for label in choice.labels}
+    question, option = questions_and_options(study, shares["item"])
     return pd.DataFrame({
-        "question": [by_column[c][0] for c in shares["item"]],
-        "option": [by_column[c][1] for c in shares["item"]],
+        "question": question, "option": option,
         "group": shares["group"], "n": shares["n"], "share": shares["top_box"],
         "share_low": shares["top_box_low"], "share_high": shares["top_box_high"],
         "suppressed": shares["suppressed"]})
@@ -810,13 +817,12 @@ def choice_trends(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     if not options.items:
         return pd.DataFrame(columns=CHOICE_TRENDS.all_columns)
     trends = trend_table(option_responses(responses, study), options)
-    by_column = {choice.column_of(label): (choice.id, label) for choice in study.choices
-                 for label in choice.labels}
+    question, option = questions_and_options(study, trends["item"])
     table = trends.rename(columns={"top_box_from": "share_from", "top_box_to": "share_to",
                                    "top_box_ref_from": "share_ref_from",
                                    "top_box_ref_to": "share_ref_to"})
-    table.insert(0, "question", [by_column[c][0] for c in trends["item"]])
-    table.insert(1, "option", [by_column[c][1] for c in trends["item"]])
+    table.insert(0, "question", question)
+    table.insert(1, "option", option)
     return conform(table, CHOICE_TRENDS)[CHOICE_TRENDS.all_columns]
 
 
@@ -860,10 +866,9 @@ def choice_segments(responses: pd.DataFrame, study: Study, *,
         return pd.DataFrame(columns=CHOICE_SEGMENTS.all_columns)
     counts = counts if counts is not None else choice_counts(responses, study)
     table = segment_table(option_responses(responses, study), options, counts=counts)
-    by_column = {choice.column_of(label): (choice.id, label) for choice in study.choices
-                 for label in choice.labels}
+    question, option = questions_and_options(study, table["item"])
     table = table.rename(columns=_SHARE_NAMES)
-    table.insert(2, "question", [by_column[c][0] for c in table["item"]])
-    table.insert(3, "option", [by_column[c][1] for c in table["item"]])
+    table.insert(2, "question", question)
+    table.insert(3, "option", option)
     return conform(table.drop(columns=["item", "text"]), CHOICE_SEGMENTS)[
         CHOICE_SEGMENTS.all_columns]

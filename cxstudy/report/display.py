@@ -61,22 +61,34 @@ def nan_to_dash(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.replace({np.nan: "–"})
 
 
+def _share_and_gap(table: pd.DataFrame, study: Study, share: str, label: str) -> dict:
+    """The columns a gap table and an option table share: n, the audience's ``share``
+    (``top_box``, ``share``) with its interval, the reference's, the gap and its adjusted
+    p with the test that gave it."""
+    def shown(value, low, high) -> str:
+        return f"{pct(value)} ({interval(low, high)})"
+
+    return {
+        "n": table["n"],
+        f"{label} (CI)": [shown(*values) for values in zip(
+            table[share], table[f"{share}_low"], table[f"{share}_high"], strict=True)],
+        f"n {study.reference}": table["n_ref"],
+        f"{label}, {study.reference}": [shown(*values) for values in zip(
+            table[f"{share}_ref"], table[f"{share}_ref_low"], table[f"{share}_ref_high"],
+            strict=True)],
+        "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
+                             for r in table.itertuples()],
+        "p (adjusted)": [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
+                         for r in table.itertuples()],
+    }
+
+
 def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap table as a reviewer reads it: estimates next to n and intervals."""
     table = pd.DataFrame({
         "Item": gaps["text"],
         "Audience": gaps["group"],
-        "n": gaps["n"],
-        "Top box (CI)": [f"{pct(r.top_box)} ({interval(r.top_box_low, r.top_box_high)})"
-                         for r in gaps.itertuples()],
-        f"n {study.reference}": gaps["n_ref"],
-        f"Top box, {study.reference}": [
-            f"{pct(r.top_box_ref)} ({interval(r.top_box_ref_low, r.top_box_ref_high)})"
-            for r in gaps.itertuples()],
-        "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
-                             for r in gaps.itertuples()],
-        "p (adjusted)": [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
-                         for r in gaps.itertuples()],
+        **_share_and_gap(gaps, study, "top_box", "Top box"),
         "Cohen's h": gaps["cohens_h"].round(2),
         "Mean diff (CI)": [
             "–" if pd.isna(r.mean_diff) else
@@ -411,17 +423,7 @@ def choice_display(choices: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Question": choices["text"],
         "Option": choices["option"],
         "Audience": choices["group"],
-        "n": choices["n"],
-        "Share (CI)": [f"{pct(r.share)} ({interval(r.share_low, r.share_high)})"
-                       for r in choices.itertuples()],
-        f"n {study.reference}": choices["n_ref"],
-        f"Share, {study.reference}": [
-            f"{pct(r.share_ref)} ({interval(r.share_ref_low, r.share_ref_high)})"
-            for r in choices.itertuples()],
-        "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
-                             for r in choices.itertuples()],
-        "p (adjusted)": [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
-                         for r in choices.itertuples()],
+        **_share_and_gap(choices, study, "share", "Share"),
         "Note": choices["note"].replace("", "—"),
     })
 
