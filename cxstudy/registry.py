@@ -36,7 +36,7 @@ Results = Any
 
 NEEDS: dict[str, tuple[str, Callable[[Results], bool]]] = {
     "items": ("items", lambda r: bool(r.study.items)),
-    "ratings": ("items, CX metrics or choice questions",
+    "closed": ("closed questions: items, CX metrics or choice questions",
                 lambda r: bool(r.study.items or r.study.metrics or r.study.choices)),
     "metrics": ("CX metrics", lambda r: bool(r.study.metrics)),
     "estimates": ("estimates", lambda r: bool(r.study.estimates)),
@@ -132,7 +132,7 @@ class Page:
 SUMMARY, QUALITY, GAPS, VOICES, TRENDS, SEGMENTS = PAGES = (
     Page("00_summary.ipynb", "index.html", "Executive summary"),
     Page("01_data_quality.ipynb", "data_quality.html", "Data quality"),
-    Page("02_gaps.ipynb", "gaps.html", "Perception gaps", needs=("ratings",)),
+    Page("02_gaps.ipynb", "gaps.html", "Perception gaps", needs=("closed",)),
     Page("03_voices.ipynb", "voices.html", "Voices", needs=("open_ended",)),
     Page("04_trends.ipynb", "trends.html", "Trends", needs=("waves",)),
     Page("05_segments.ipynb", "segments.html", "Segments", needs=("segments",)),
