@@ -71,7 +71,11 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("waves", "none", "the waves in order (e.g. [\"2025\", \"2026\"]); every source then "
             "names its wave, and no estimate pools two waves"),
         Key("groups", "the sources' groups, in order", "the audiences, in display order "
-            "(required when a source takes them from group_column)"),
+            "(required when a source takes them from group_column); an entry may be "
+            "{id: fans, label: Star Wars fans}: the id names the audience in the study file "
+            "and the CSVs, the label is what pages, workbook and deck show"),
+        Key("subject", "the customer experience", "what the study asks about, as pages name "
+            "it: \"How far what leadership believe about <subject> …\""),
         Key("reference", "the last group", "gaps are audience minus reference"),
         Key("pii_columns", "[]", "columns with personal data: never copied to processed data "
             "or reports; their values are masked inside open answers"),
@@ -121,6 +125,9 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
             "Strongly agree, Mostly agree: Agree}: the answer is kept, coded as that label"),
         Key("top_box_label", "built from the top-box points", "how sentences say an "
             "audience chose the top box, e.g. agree, are satisfied"),
+        Key("bottom_box_label", "built from the bottom points", "how sentences say an "
+            "audience chose the bottom box (as many points as top_box), which is what a "
+            "reversed item counts, e.g. disagree, are dissatisfied"),
     ),
     "items[]": (
         Key("id", "required", "identifier: names the column in processed data"),
@@ -356,6 +363,8 @@ def parse_header(c: Collector, data: dict) -> dict[str, Any]:
               "use up to 64 lower-case letters, digits, - and _ (it names folders)")
     return {
         "title": title, "slug": slug,
+        "subject": _text(c, data, "subject", "", "the customer experience",
+                         'what the study asks about, e.g. subject: "our hospital care"'),
         "confidence": float(c.number(data, "confidence", "", default=0.95, low=0.5, high=1,
                                      high_open=True, expected="a level such as 0.95 (between "
                                      "0.5 and 1)")),
@@ -408,10 +417,12 @@ def check_waves(c: Collector, sources: list[Source], waves: list[str], reference
                   "export for this wave, or remove the wave")
 
 
-def parse_groups(c: Collector, data: dict, raw_sources: list) -> list[str]:
-    """The audiences: ``groups:`` as listed, else the sources' ``group:`` in order."""
+def parse_groups(c: Collector, data: dict, raw_sources: list) -> tuple[list[str], dict]:
+    """The audiences and their display labels: ``groups:`` as listed (an entry is an id or
+    ``{id: ID, label: TEXT}``), else the sources' ``group:`` in order (no labels)."""
     declared = c.typed(data, "groups", list, "", default=None)
     groups: list[str] = []
+    labels: dict[str, str] = {}
     if declared is None:
         for spec in raw_sources:
             if isinstance(spec, dict) and isinstance(spec.get("group"), str):
@@ -421,18 +432,46 @@ def parse_groups(c: Collector, data: dict, raw_sources: list) -> list[str]:
                 c.add("groups", "missing", "list the audiences in display order when a source "
                       "takes them from group_column, e.g. groups: [leadership, staff, customers]")
                 break
-        return groups
-    for i, group in enumerate(declared):
+        return groups, labels
+    for i, entry in enumerate(declared):
+        group, label = entry, None
+        if isinstance(entry, dict):
+            c.keys(entry, ["id", "label"], f"groups[{i}]")
+            group = entry.get("id")
+            if group is None:
+                c.add(f"groups[{i}].id", "missing", "name the audience as the study file and "
+                      "the CSVs call it, e.g. {id: fans, label: Star Wars fans}")
+                continue
+            label = _text(c, entry, "label", f"groups[{i}]", None,
+                          "the audience's name as pages show it, e.g. label: Star Wars fans")
+        where = f"groups[{i}]" + (".id" if isinstance(entry, dict) else "")
         if not isinstance(group, str) or not group.strip():
-            c.add(f"groups[{i}]", f"found {describe(group)}", "expected an audience name")
+            c.add(where, f"found {describe(group)}", "expected an audience name")
         elif group in groups:
-            c.add(f"groups[{i}]", f"{group!r} listed twice", "list each audience once")
+            c.add(where, f"{group!r} listed twice", "list each audience once")
         else:
             groups.append(group)
+            if label is not None:
+                labels[group] = label
     if len(groups) < 2:
         c.add("groups", f"{len(groups)} audience(s)", "a perception gap needs at least two "
               "audiences, e.g. [leadership, staff, customers]")
-    return groups
+    shown = [labels.get(g, g) for g in groups]
+    for i, label in enumerate(shown):
+        if label in shown[:i]:
+            c.add("groups", f"two audiences are shown as {label!r}",
+                  "give each audience a label of its own")
+            break
+    return groups, labels
+
+
+def _text(c: Collector, mapping: dict, key: str, where: str, default, hint: str):
+    """A key whose value is words a reader sees: text, not blank."""
+    value = c.typed(mapping, key, str, where, default=default, hint=hint)
+    if isinstance(value, str) and not value.strip():
+        c.add(f"{where}.{key}" if where else key, "blank", hint)
+        return default
+    return value.strip() if isinstance(value, str) else value
 
 
 def parse_reference(c: Collector, data: dict, groups: list[str]) -> str:
@@ -624,7 +663,8 @@ def _scale(c: Collector, sid: str, spec: dict, where: str) -> Scale | None:
               "an answer is either a scale point or missing, not both")
     aliases = _aliases(c, spec, where, points, keys, missing)
     return Scale(id=sid, labels=labels, values=values, top_box=top_box, missing=tuple(missing),
-                 top_box_label=c.typed(spec, "top_box_label", str, where), aliases=aliases)
+                 top_box_label=c.typed(spec, "top_box_label", str, where), aliases=aliases,
+                 bottom_box_label=c.typed(spec, "bottom_box_label", str, where))
 
 
 def _aliases(c: Collector, spec: dict, where: str, points: tuple, keys: list,

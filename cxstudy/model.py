@@ -314,6 +314,33 @@ class Study:
     segments: tuple[Segment, ...] = ()
     deliverables: Deliverables = field(default_factory=Deliverables)
     choices: tuple[Choice, ...] = ()
+    group_labels: dict[str, str] = field(default_factory=dict)  # id -> label pages show
+    subject: str = "the customer experience"
+
+    def label(self, group: str) -> str:
+        """An audience as a reader sees it: its ``groups:`` label, else its id. Ids stay in
+        the CSVs and the processed data; pages, workbook and deck show labels."""
+        return self.group_labels.get(group, group)
+
+    def labels(self, groups=None) -> list[str]:
+        """The labels of ``groups`` (default: every audience), in the order given."""
+        return [self.label(g) for g in (self.groups if groups is None else groups)]
+
+    def top_box_short(self, item_id: str) -> str:
+        """What an item's share counts, in a few words, for axes and table headers: the
+        scale's top box, or for a reversed item the bottom box it counts ("Strongly
+        disagree or Disagree")."""
+        item = self.item(item_id)
+        scale = self.scales[item.scale]
+        return scale.bottom_box_short if item.reverse else scale.top_box_short
+
+    def top_box_predicate(self, item_id: str) -> str:
+        """How a sentence says a respondent chose what an item's share counts: "agree", or
+        for a reversed item the bottom box ("disagree"; see :meth:`Scale.bottom_box_predicate`).
+        Plain text: escape it where it goes."""
+        item = self.item(item_id)
+        scale = self.scales[item.scale]
+        return scale.bottom_box_predicate if item.reverse else scale.top_box_predicate
 
     @property
     def project_root(self) -> Path:

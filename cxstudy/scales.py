@@ -40,6 +40,7 @@ class Scale:
     missing: tuple[Any, ...] = ()
     top_box_label: str | None = None
     aliases: tuple[tuple[str, str], ...] = ()  # (variant wording, label of the scale)
+    bottom_box_label: str | None = None
 
     @property
     def codes(self) -> list[int]:
@@ -105,6 +106,33 @@ class Scale:
         if self.labels is None:
             return "answer " + self.top_box_short
         return "answer " + " or ".join(f"“{name}”" for name in names)
+
+    @property
+    def bottom_box_names(self) -> list[str]:
+        """The bottom box: as many of the lowest points as the top box has, lowest first.
+        A reversed item's share counts these answers (its codes are k + 1 − code)."""
+        return self.point_names[:self.top_box]
+
+    @property
+    def bottom_box_short(self) -> str:
+        """The bottom box in a few words: ``bottom_box_label``, else "Strongly disagree or
+        Disagree", "1 or 2"."""
+        if self.bottom_box_label:
+            return self.bottom_box_label
+        names = self.bottom_box_names
+        if self.labels is None:
+            return f"{names[0]}–{names[-1]}" if len(names) > 2 else " or ".join(names)
+        return " or ".join(names)
+
+    @property
+    def bottom_box_predicate(self) -> str:
+        """How a sentence says a respondent chose the bottom box: ``bottom_box_label``
+        ("disagree"), else 'answer “Strongly disagree” or “Disagree”'."""
+        if self.bottom_box_label:
+            return self.bottom_box_label
+        if self.labels is None:
+            return "answer " + self.bottom_box_short
+        return "answer " + " or ".join(f"“{name}”" for name in self.bottom_box_names)
 
 
 def number_text(value: float) -> str:

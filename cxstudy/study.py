@@ -237,8 +237,8 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
                           hint="list the exports, each with path: and group: or group_column:")
     if isinstance(data.get("sources"), list) and not data["sources"]:
         c.add("sources", "empty list", "list at least one export")
-    ctx = sections.Context(base=base, groups=sections.parse_groups(c, data, raw_sources),
-                           waves=sections.parse_waves(c, data))
+    groups, group_labels = sections.parse_groups(c, data, raw_sources)
+    ctx = sections.Context(base=base, groups=groups, waves=sections.parse_waves(c, data))
     sources = sections.parse_sources(c, raw_sources, ctx)
     ctx.sources = sources
     reference = sections.parse_reference(c, data, ctx.groups)
@@ -272,6 +272,6 @@ def _build(data: Any, path: Path | None, base: Path) -> Study:
         estimates=tuple(estimates), weights=weights, open_ended=tuple(open_ended),
         themes=themes, cleaning=cleaning, waves=tuple(ctx.waves), segments=tuple(segments),
         importance_against=importance_against, deliverables=deliverables,
-        choices=tuple(choices),
+        choices=tuple(choices), group_labels=group_labels,
     )
 

@@ -384,3 +384,50 @@ def test_bad_choices_are_named(choice, found):
 def test_a_choice_id_cannot_reuse_an_item_id():
     problems = problems_of(_with_choice(id="excellent"))
     assert any("id 'excellent' used twice" in p for p in problems), problems
+
+
+# --- words a reader sees: audience labels, subject, bottom box ----------------------------
+
+
+def test_groups_may_carry_labels_that_pages_show_while_ids_stay_in_data():
+    study = cx.load_study(minimal_study(
+        groups=[{"id": "leadership", "label": "Board members"}, "customers"],
+        subject="our hospital care"), base_dir=ROOT)
+    assert study.groups == ("leadership", "customers")
+    assert study.label("leadership") == "Board members"
+    assert study.label("customers") == "customers"
+    assert study.labels() == ["Board members", "customers"]
+    assert study.subject == "our hospital care"
+
+
+def test_subject_defaults_to_the_customer_experience():
+    assert cx.load_study(minimal_study(), base_dir=ROOT).subject == "the customer experience"
+
+
+@pytest.mark.parametrize("overrides, key", [
+    ({"subject": 7}, "subject"),
+    ({"subject": "  "}, "subject"),
+    ({"groups": [{"id": "leadership", "label": ["x"]}, "customers"]}, "groups[0].label"),
+    ({"groups": [{"id": "leadership", "label": 3}, "customers"]}, "groups[0].label"),
+    ({"groups": [{"label": "Leaders"}, "customers"]}, "groups[0].id"),
+    ({"groups": [{"id": "leadership", "name": "L"}, "customers"]}, "groups[0].name"),
+    ({"groups": [{"id": "leadership", "label": "customers"}, "customers"]}, "groups"),
+])
+def test_a_label_or_subject_that_is_not_text_names_the_key(overrides, key):
+    problems = problems_of(minimal_study(**overrides))
+    assert any(p.startswith(key + ":") or p.startswith(key + " ") for p in problems), problems
+
+
+def test_a_reversed_item_counts_and_is_worded_as_the_bottom_box():
+    scales = {"agree5": {**AGREE5}, "sat": {**AGREE5, "bottom_box_label": "disagree"}}
+    study = cx.load_study(minimal_study(scales=scales, items=[
+        {"id": "plain", "text": "Easy", "scale": "agree5", "column": "Q1"},
+        {"id": "hard", "text": "Hard", "scale": "agree5", "column": "Q2", "reverse": True},
+        {"id": "hard2", "text": "Hard too", "scale": "sat", "column": "Q3", "reverse": True},
+    ]), base_dir=ROOT)
+    assert study.top_box_short("plain") == "Strongly agree or Agree"
+    assert study.top_box_short("hard") == "Strongly disagree or Disagree"
+    assert study.top_box_predicate("hard") == "answer “Strongly disagree” or “Disagree”"
+    assert study.top_box_predicate("hard2") == "disagree"
+    problems = problems_of(minimal_study(scales={"agree5": {**AGREE5, "bottom_box_label": 1}}))
+    assert any(p.startswith("scales.agree5.bottom_box_label") for p in problems), problems

@@ -57,7 +57,7 @@ def names(values) -> str:
 
 def predicate(study: Study, item_id: str) -> str:
     """How a sentence says an audience chose an item's top box (HTML-escaped)."""
-    return html.escape(study.scales[study.item(item_id).scale].top_box_predicate, quote=False)
+    return html.escape(study.top_box_predicate(item_id), quote=False)
 
 
 def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -> list[str]:
