@@ -120,6 +120,14 @@ def _spread(values):
     return np.clip(np.asarray(values, dtype=float), 0, None)
 
 
+def _item_text(study: Study, item: str, text: str | None = None) -> str:
+    """An item's text on a chart of its shares or gaps: a reverse-scored item says which
+    answers its share counts (:func:`cxstudy.report.wording.item_label`)."""
+    from .report.wording import item_label
+
+    return item_label(study, item, text, counted=True)
+
+
 def _alt(fig: Figure, text: str) -> Figure:
     fig.cx_alt = text
     return fig
@@ -130,11 +138,17 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
                xlabel: str | None = None) -> Figure:
     """Top-box share of every audience per item, with intervals (a dot plot).
 
-    ``shares`` is (a subset of) :func:`cxstudy.share_table`.
+    ``shares`` is (a subset of) :func:`cxstudy.share_table`. An item with ``reverse:
+    true`` is labelled with the answers its share counts ("… (reverse-scored: share who
+    disagree)"), and when every item drawn is one the axis says so.
     """
     colours = audience_colours(study)
     items = list(dict.fromkeys(shares["item"]))
     texts = shares.drop_duplicates("item").set_index("item")["text"]
+    flipped = []
+    if "dimension" in shares:  # the items' share table (not themes' or options' shares)
+        texts = pd.Series({i: _item_text(study, i, t) for i, t in texts.items()})
+        flipped = [i for i in items if any(x.id == i and x.reverse for x in study.items)]
     groups = list(study.groups)
     height = max(2.4, 0.62 * len(items) * max(1, len(groups) / 2.2) + 1.5)
     fig, ax = plt.subplots(figsize=(9.5, height), layout="none")
@@ -167,7 +181,11 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     ax.set_xlim(-0.03, 1.09)  # a marker at 0% or 100% stays whole, its label too
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    ax.set_xlabel(xlabel or f"Top-box share, with {study.level} Wilson interval")
+    counted = ({study.top_box_predicate(i) for i in flipped} if len(flipped) == len(items)
+               else set())
+    ax.set_xlabel(xlabel or (f"Share who {counted.pop()}, with {study.level} Wilson interval"
+                             if len(counted) == 1 else
+                             f"Top-box share, with {study.level} Wilson interval"))
     # the title starts at the axes (right of the labels): wrap it to the axes' width
     longest = max((len(line) for label in labels for line in str(label).split("\n")),
                   default=10)
@@ -192,22 +210,31 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
     Points below the middle extend left of zero, the middle point (odd scales) is
     centred on zero, points above extend right; bars are percentages of each
     audience's answers, labelled with n.
+
+    The answers are drawn as given: an item with ``reverse: true`` is coded
+    k + 1 − point, so its counts are turned back before drawing, and its label says it is
+    reverse-scored (:func:`cxstudy.report.wording.item_label`); the legend's labels are
+    then right for every bar.
     """
+    from .report.wording import item_label
+
     index = {item: row for row, item in enumerate(counts.items)}
-    texts = {i.id: i.text for i in study.items}
     rows, labels, alt_parts = [], [], []
     for item in items:
         row = index[item]
         k = int(counts.k[row])
         names = study.scales[study.item(item).scale].point_names
+        text = item_label(study, item)
         for g, group in enumerate(study.groups):
             n = int(counts.n[row, g])
             if too_small(n, study):
                 continue
             shares = counts.counts[row, g, :k] / counts.counts[row, g, :k].sum()
+            if study.item(item).reverse:  # codes k + 1 − point: back to the answers given
+                shares = shares[::-1]
             rows.append((shares, k))
-            labels.append(f"{_wrap(texts[item], 44)}\n{group} (n = {n})")
-            alt_parts.append(f"{texts[item]} — {group} (n = {n}): " + ", ".join(
+            labels.append(f"{_wrap(text, 44)}\n{group} (n = {n})")
+            alt_parts.append(f"{text} — {group} (n = {n}): " + ", ".join(
                 f"{name} {_pct(share)}" for name, share in zip(names, shares, strict=True)))
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.55 * len(rows) + 1.6)), layout="none")
     if not rows:
@@ -369,7 +396,7 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
 def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     """What leaders and staff believe the reference audience says, against what it says."""
     rows = calibration[~calibration["suppressed"].astype(bool)]
-    texts = {i.id: i.text for i in study.items}
+    texts = {i.id: _item_text(study, i.id) for i in study.items}
     labels = [f"{_wrap(texts[r.item], 30)}\n{r.group} (n = {r.n})" for r in rows.itertuples()]
     fig, ax = plt.subplots(figsize=(9.5, max(2.4, 0.9 * len(rows) + 1.4)), layout="constrained")
     y = np.arange(len(rows))
@@ -389,9 +416,9 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    scale = study.scales[study.item(rows["item"].iloc[0]).scale] if len(rows) else None
     ax.set_xlabel(f"Share of {study.reference} who "
-                  + (scale.top_box_predicate if scale else "chose the top box"))
+                  + (study.top_box_predicate(rows["item"].iloc[0]) if len(rows)
+                     else "chose the top box"))
     estimators = list(dict.fromkeys(rows["group"]))
     ax.set_title(f"What {' and '.join(estimators)} think {study.reference} say", loc="left")
     fig.legend(loc="outside lower center", ncol=2)
@@ -466,7 +493,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     colours = audience_colours(study)
     part = gaps[gaps["item"] == item]
     waves = [w for w in study.waves if w in set(part["wave"])]
-    text = part["text"].iloc[0] if len(part) else item
+    text = _item_text(study, item, part["text"].iloc[0] if len(part) else item)
     fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
     x = np.arange(len(waves))
     offsets = np.linspace(-0.06, 0.06, max(1, len(study.groups) - 1))
@@ -516,7 +543,8 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
     intervals (later wave minus earlier)."""
     colours = audience_colours(study)
     items = list(dict.fromkeys(trends["item"]))
-    texts = trends.drop_duplicates("item").set_index("item")["text"]
+    texts = {i: _item_text(study, i, t) for i, t in
+             trends.drop_duplicates("item").set_index("item")["text"].items()}
     groups = study.others
     fig, ax = plt.subplots(figsize=(9.5, max(2.6, 0.42 * len(items) * max(1, len(groups) / 2)
                                              + 1.6)), layout="none")
@@ -556,7 +584,8 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
     groups = [g for g in study.others if g in set(part["group"])]
     levels = list(dict.fromkeys(part["level"]))
     items = list(dict.fromkeys(part["item"]))
-    texts = part.drop_duplicates("item").set_index("item")["text"]
+    texts = {i: _item_text(study, i, t) for i, t in
+             part.drop_duplicates("item").set_index("item")["text"].items()}
     label = part["label"].iloc[0] if len(part) else segment
     panel = 0.34 * len(items) + 1.4
     fig, axes = plt.subplots(len(groups), 1, figsize=(9.5, panel * len(groups) + 0.5),

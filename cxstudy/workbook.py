@@ -131,6 +131,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
         "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
         "counts of respondents (n) stay so that a reader sees why.",
         "Text that could run as a formula starts with an apostrophe (').",
+        *reversed_lines(study),
     ]
     for number, text in enumerate(intro, start=1):
         cell = about.cell(row=number, column=1, value=_safe_text(text))
@@ -153,7 +154,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     specs = {entry.spec.name: entry.spec for entry in WRITTEN.values()}
     for name, frame in tables.items():
         sheet = book.create_sheet(name[:31])
-        safe = spreadsheet_safe(frame)
+        safe = spreadsheet_safe(mark_reversed(frame, study))
         columns = list(safe.columns)
         for col, column in enumerate(columns, start=1):
             cell = sheet.cell(row=1, column=col, value=_safe_text(column))
@@ -188,6 +189,33 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def reversed_lines(study: Study) -> list[str]:
+    """The About sheet's word on the items asked negatively (``reverse: true``): their
+    share columns count the lowest points of the statement as asked, and their text cells
+    say so (none for a study without such items)."""
+    from .report.wording import REVERSE_MARK, reversed_items
+
+    return [f"“{item.text}” is {REVERSE_MARK}: asked negatively, its answers are scored in "
+            f"reverse, so its shares count those who {study.top_box_predicate(item.id)}; "
+            f"its text cells say so ({REVERSE_MARK}: share who …), the CSV files hold the "
+            "statement alone." for item in reversed_items(study)]
+
+
+def mark_reversed(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """``frame`` with the ``text`` of each reverse-scored item marked with the answers its
+    share counts (:func:`cxstudy.report.wording.item_label`); ``frame`` itself when it
+    has no item text or the study no reversed item."""
+    from .report.wording import item_label, reversed_items
+
+    if not {"item", "text"} <= set(frame.columns) or not reversed_items(study):
+        return frame
+    marked = frame.copy()
+    marked["text"] = [item_label(study, item, text, counted=True) if isinstance(text, str)
+                      else text for item, text in zip(frame["item"], frame["text"],
+                                                      strict=True)]
+    return marked
 
 
 def _value(value):

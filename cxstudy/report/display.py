@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..metrics import METRIC_KINDS, in_points
 from ..model import Study
-from .wording import interval, p_text, pct, points
+from .wording import interval, item_label, p_text, pct, points
 
 
 def table_html(frame: pd.DataFrame, *, index: bool = False) -> str:
@@ -57,6 +57,14 @@ def display_table(frame: pd.DataFrame, *, index: bool = False):
     return HTML(table_html(frame, index=index))
 
 
+def item_texts(frame: pd.DataFrame, study: Study, *, counted: bool = True) -> list[str]:
+    """The item column of a displayed table: each row's ``text``, an item with
+    ``reverse: true`` marked "(reverse-scored)" and, with ``counted`` (tables of shares),
+    which answers its share counts (:func:`cxstudy.report.wording.item_label`)."""
+    return [item_label(study, item, text, counted=counted)
+            for item, text in zip(frame["item"], frame["text"], strict=True)]
+
+
 def nan_to_dash(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.replace({np.nan: "–"})
 
@@ -86,7 +94,7 @@ def _share_and_gap(table: pd.DataFrame, study: Study, share: str, label: str) ->
 def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap table as a reviewer reads it: estimates next to n and intervals."""
     table = pd.DataFrame({
-        "Item": gaps["text"],
+        "Item": item_texts(gaps, study),
         "Audience": gaps["group"],
         **_share_and_gap(gaps, study, "top_box", "Top box"),
         "Cohen's h": gaps["cohens_h"].round(2),
@@ -210,13 +218,16 @@ def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) ->
         drop=True)
 
 
-def importance_display(importance: pd.DataFrame) -> pd.DataFrame:
+def importance_display(importance: pd.DataFrame,
+                       study: Study | None = None) -> pd.DataFrame:
     """Importance-performance per item: performance, importance with its interval, quadrant;
-    "No." is the item's number in the chart."""
+    "No." is the item's number in the chart. With ``study``, reverse-scored items are
+    marked (:func:`item_texts`)."""
     drawn = (importance["importance"].notna() & importance["performance"].notna()).to_numpy()
     return pd.DataFrame({
         "No.": np.where(drawn, np.cumsum(drawn), 0).astype(object).tolist(),
-        "Item": importance["text"], "n": importance["n"],
+        "Item": importance["text"] if study is None else item_texts(importance, study),
+        "n": importance["n"],
         "Performance (top-box)": importance["performance"].map(pct),
         "Importance (CI)": ["–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
                             for value, low, high in zip(
@@ -228,7 +239,7 @@ def importance_display(importance: pd.DataFrame) -> pd.DataFrame:
 def kruskal_display(kruskal: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Kruskal-Wallis across all audiences per item, with each audience's n."""
     return pd.DataFrame({
-        "Item": kruskal["text"], "n": kruskal["n"],
+        "Item": item_texts(kruskal, study, counted=False), "n": kruskal["n"],
         **{f"n {group}": kruskal[f"n_{group}"] for group in study.groups},
         "H": kruskal["h"].round(1), "df": kruskal["df"],
         "p": kruskal["p_value"].map(p_text),
@@ -301,7 +312,7 @@ def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
         return "–" if pd.isna(value) else f"{points(value)} ({interval(low, high, True)})"
 
     return pd.DataFrame({
-        "Item": trends["text"], "Audience": trends["group"],
+        "Item": item_texts(trends, study), "Audience": trends["group"],
         "Waves": trends["from_wave"] + " → " + trends["to_wave"],
         "Gap before": trends["gap_from"].map(points), "Gap after": trends["gap_to"].map(points),
         "Change, points (CI)": [change(r.change, r.change_low, r.change_high)
@@ -338,7 +349,8 @@ def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
         return "–" if pd.isna(value) else f"{pct(value)} ({interval(low, high)})"
 
     return pd.DataFrame({
-        "Segment": segments["label"], "Level": segments["level"], "Item": segments["text"],
+        "Segment": segments["label"], "Level": segments["level"],
+        "Item": item_texts(segments, study),
         "Audience": segments["group"] + np.where(segments["compared"] == "overall",
                                                  " (all)", ""),
         "n": segments["n"],
@@ -366,7 +378,10 @@ def levels_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
     table = table.map(p_text)
     table.index.names = ["Segment", "Item"]
     table.columns = [f"p, {g}" for g in table.columns]
-    return table.reset_index()
+    shown = table.reset_index()
+    marked = dict(zip(first["text"], item_texts(first, study, counted=False), strict=True))
+    shown["Item"] = shown["Item"].map(marked)
+    return shown
 
 
 def items_by_scale(study: Study, dimension: str) -> list[tuple[str, list[str]]]:

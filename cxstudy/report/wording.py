@@ -56,8 +56,44 @@ def names(values) -> str:
 
 
 def predicate(study: Study, item_id: str) -> str:
-    """How a sentence says an audience chose an item's top box (HTML-escaped)."""
+    """How a sentence says an audience chose what an item's share counts (HTML-escaped):
+    the top box ("agree", 'answer “Strongly agree” or “Agree”'), or for an item with
+    ``reverse: true`` the bottom box of its statement as asked ("disagree", 'answer
+    “Strongly disagree” or “Disagree”'; :meth:`cxstudy.model.Study.top_box_predicate`).
+
+    Sentences quote the statement first and the predicate after it (“Dealing with us can
+    be frustrating”: 60% of leadership disagree), so that a labelled predicate and one
+    built from the scale's labels both read right."""
     return html.escape(study.top_box_predicate(item_id), quote=False)
+
+
+REVERSE_MARK = "reverse-scored"
+"""The words that mark an item asked negatively (``reverse: true``) wherever its text is
+shown."""
+
+
+def item_label(study: Study, item_id: str, text: str | None = None, *,
+               counted: bool = False) -> str:
+    """An item's text as pages, workbook and deck show it (plain text: escape it where it
+    goes): its statement, marked "(reverse-scored)" for an item with ``reverse: true``;
+    with ``counted``, for tables and charts of shares, the mark also says which answers
+    the share counts: "Dealing with us can be frustrating (reverse-scored: share who
+    disagree)". ``text`` is the text to mark (default the item's; a table's ``text``
+    column); an id that is no item of the study (a metric, a theme) is shown as
+    ``text``."""
+    item = next((i for i in study.items if i.id == item_id), None)
+    text = (item.text if item is not None else str(item_id)) if text is None else str(text)
+    if item is None or not item.reverse:
+        return text
+    if counted:
+        return f"{text} ({REVERSE_MARK}: share who {study.top_box_predicate(item_id)})"
+    return f"{text} ({REVERSE_MARK})"
+
+
+def reversed_items(study: Study, items=None) -> list:
+    """The items with ``reverse: true`` (of ``items``, ids, when given), in study order."""
+    wanted = None if items is None else set(items)
+    return [i for i in study.items if i.reverse and (wanted is None or i.id in wanted)]
 
 
 def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -> list[str]:
@@ -168,6 +204,15 @@ def section(title: str, text: str = "") -> str:
     return f"## {md(title)}" + (f"\n\n{text}" if text else "")
 
 
+def boxes(study: Study) -> str:
+    """What a top-box share counts, as the pages' introductions say it (Markdown): "the
+    highest points of the scale", and for a study with reverse-scored items "…; of a
+    reverse-scored item, the lowest of the statement as asked"."""
+    return "the highest points of the scale" + (
+        f"; of an item marked {REVERSE_MARK}, the lowest of the statement as asked"
+        if reversed_items(study) else "")
+
+
 def summary_intro(res, pages: dict[str, str]) -> str:
     """The opening paragraph of the executive summary (Markdown), from the study."""
     study = res.study
@@ -182,8 +227,8 @@ def summary_intro(res, pages: dict[str, str]) -> str:
                 f"Details: {links} · tables in `tables/`.")
     return (f"How far what {md(names(study.others))} believe about the customer experience "
             f"sits from what {md(study.reference)} say. Each audience answered the same "
-            f"statements; the *gap* is an audience's top-box share (the highest points of the "
-            f"scale) minus {md(study.reference)}'s. Details: {links} · tables in `tables/`.")
+            f"statements; the *gap* is an audience's top-box share ({boxes(study)}) minus "
+            f"{md(study.reference)}'s. Details: {links} · tables in `tables/`.")
 
 
 def gaps_intro(study: Study) -> str:
@@ -193,8 +238,8 @@ def gaps_intro(study: Study) -> str:
     tests = ("gaps use Newcombe's interval; p-values are adjusted for multiple comparisons "
              "over the table.")
     if study.items:
-        return (f"Every item, every audience, against {reference}. Shares are top-box (the "
-                f"highest points of the scale) with Wilson intervals; {tests} The full "
+        return (f"Every item, every audience, against {reference}. Shares are top-box "
+                f"({boxes(study)}) with Wilson intervals; {tests} The full "
                 "table is `tables/gaps.csv`" + ("; the choice questions' is "
                                                 "`tables/choices.csv`." if study.choices
                                                 else "."))
@@ -310,6 +355,7 @@ def method_notes(study: Study) -> str:
         "- **Top box**: the share choosing one of the highest points of the scale ("
         + "; ".join(f"{md(s.id)}: {md(s.top_box_short)}" for s in study.scales.values())
         + f"), with {study.level} Wilson intervals.\n"
+        + reversed_note(study) +
         "- **Gap**: audience share minus the "
         f"{md(study.reference)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
@@ -325,6 +371,35 @@ def method_notes(study: Study) -> str:
         + choices +
         f"- **Privacy**: no figure rests on fewer than {study.min_group_size} respondents; "
         "personal data never leaves the raw exports.")
+
+
+def reversed_note(study: Study) -> str:
+    """The Method's line on the items asked negatively (``reverse: true``; Markdown, ""
+    when there are none): which they are, that their answers are scored in reverse, and
+    which answers their share counts, in the statement's own words.
+
+    "- **Reverse-scored items**: “Dealing with us can be frustrating” was asked
+    negatively, so its answers are scored in reverse (k + 1 − the point: higher is better)
+    and its share counts those who disagree (the lowest points of the statement as asked,
+    not the highest). …"
+    """
+    flipped = reversed_items(study)
+    if not flipped:
+        return ""
+    how = ("scored in reverse (k + 1 − the point: higher is better) and")
+    if len(flipped) == 1:
+        item = flipped[0]
+        return (f"- **Reverse-scored items**: “{md(item.text)}” was asked negatively, so its "
+                f"answers are {how} its share counts those who "
+                f"{md(study.top_box_predicate(item.id))} (the lowest points of the "
+                f"statement as asked, not the highest). Tables and charts mark it "
+                f"*({REVERSE_MARK})*; charts of its answers show them as given.\n")
+    return ("- **Reverse-scored items**: these were asked negatively, so their answers are "
+            f"{how} each share counts the lowest points of the statement as asked: "
+            + "; ".join(f"“{md(i.text)}”, those who {md(study.top_box_predicate(i.id))}"
+                        for i in flipped)
+            + f". Tables and charts mark them *({REVERSE_MARK})*; charts of their answers "
+            "show them as given.\n")
 
 
 def escape(text: str) -> str:
