@@ -374,7 +374,9 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     method = table.attrs.get("method", "derived")
     against = table.attrs.get("against")
     ax.set_xlabel(f"Performance: top-box share, {shown['group'].iloc[0] if len(shown) else ''}")
-    outcome = next((i.text for i in study.items if i.id == against), against)
+    from .report.wording import item_label
+
+    outcome = item_label(study, against)  # "… (reverse-scored)": correlated as scored
     ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
                                     f"Spearman correlation with\n{_wrap(outcome, 50)}"))
     for text, (x, y, ha, va) in {"Concentrate here": (0.01, 0.99, "left", "top"),

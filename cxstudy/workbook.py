@@ -1,7 +1,8 @@
 """``tables.xlsx``: every table a run writes as CSV, as one sheet each, for a client.
 
 The workbook holds the same values as ``tables/*.csv`` (the same frames, through the same
-formula-injection rule, :func:`cxstudy._files.spreadsheet_safe`), with what a reader of a
+formula-injection rule, :func:`cxstudy._files.spreadsheet_safe`; the text of a
+reverse-scored item says which answers its shares count), with what a reader of a
 spreadsheet expects: a first sheet that says what each table holds (from the table
 registry, the source of ``docs/outputs.md``), frozen header rows, filters on, shares and
 their intervals formatted as percentages, p-values with three decimals, and suppressed

@@ -16,6 +16,11 @@ read right for what the study file says, not for the example:
 - ``tiny``: an audience of three, below the minimum group size, whose name and open
   question carry Markdown and HTML (shown as written, never a link or an image), and a
   pick-one question whose option carries Markdown.
+- ``flipped``: a reversed headline item ("Dealing with us can be frustrating", ``reverse:
+  true``) beside a plain one, on a scale with neither ``top_box_label`` nor
+  ``bottom_box_label``, answered by managers and clients in fixed counts
+  (:data:`FLIPPED_ANSWERS`): 48% of managers answer "Strongly disagree", so the share the
+  item counts (Strongly disagree or Disagree) is 60% of managers against 12% of clients.
 """
 
 from __future__ import annotations
@@ -214,7 +219,37 @@ def tiny(project: Path, rng) -> Path:
     return _write(project, "tiny", spec, exports)
 
 
-SHAPES = {"stars": stars, "five": five, "mixed": mixed, "seasons": seasons, "tiny": tiny}
+FLIPPED_TEXT = "Dealing with us can be frustrating"
+FLIPPED_ANSWERS = {  # audience -> item -> answers per label of AGREE, as given (not reversed)
+    "managers": {"Q1": [12, 3, 4, 3, 3], "Q2": [1, 2, 2, 10, 10]},
+    "clients": {"Q1": [5, 7, 20, 38, 30], "Q2": [10, 20, 30, 25, 15]},
+}
+
+
+def flipped(project: Path, rng) -> Path:
+    """The ``flipped`` study: a reversed headline item, answers in the fixed counts of
+    :data:`FLIPPED_ANSWERS` (``rng`` only shuffles each column's answers over the rows)."""
+    exports = {}
+    for group, items in FLIPPED_ANSWERS.items():
+        exports[f"{group}.csv"] = pd.DataFrame({
+            column: rng.permutation([label for label, count in zip(AGREE, counts, strict=True)
+                                     for _ in range(count)])
+            for column, counts in items.items()})
+    spec = {"study": "Flipped statements", "slug": "flipped", "min_group_size": 5,
+            "sources": [{"path": f"../data/raw/flipped/{group}.csv", "group": group}
+                        for group in FLIPPED_ANSWERS],
+            "groups": list(FLIPPED_ANSWERS), "reference": "clients",
+            "scales": {"agree5": {"labels": AGREE, "top_box": 2}},
+            "items": [{"id": "frustrating", "text": FLIPPED_TEXT, "scale": "agree5",
+                       "column": "Q1", "reverse": True, "headline": True,
+                       "dimension": "Effort"},
+                      {"id": "helpful", "text": "People here are helpful", "scale": "agree5",
+                       "column": "Q2", "dimension": "Effort"}]}
+    return _write(project, "flipped", spec, exports)
+
+
+SHAPES = {"stars": stars, "five": five, "mixed": mixed, "seasons": seasons, "tiny": tiny,
+          "flipped": flipped}
 
 
 def write_all(project: Path, seed: int = 20261124) -> dict[str, Path]:

@@ -4,6 +4,7 @@ between waves, the widest segment, numbers that never read -0."""
 from __future__ import annotations
 
 import dataclasses
+import html
 
 import pandas as pd
 import pytest
@@ -383,3 +384,82 @@ def test_the_gaps_page_opens_with_what_the_study_compares():
     assert gaps_intro(metrics) == (
         "The CX metrics of every audience, against customers. The full tables are "
         "`tables/metrics.csv` and `tables/metric_gaps.csv`.")
+
+
+# reversed items: what a reverse-scored item's share counts, in the statement's own words
+
+
+def _flipped(tmp_path, **scale):
+    """The ``flipped`` shape (tests/shapes.py), its scale given ``scale`` keys, analysed
+    from its exports: a reversed headline item that 48% of managers answer "Strongly
+    disagree" to (60% "Strongly disagree" or "Disagree"), 12% of clients."""
+    import numpy as np
+    import yaml
+
+    from .shapes import flipped
+
+    path = flipped(tmp_path, np.random.default_rng(1))
+    spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    spec["scales"]["agree5"].update(scale)
+    path.write_text(yaml.safe_dump(spec, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return cx.analyze(path)
+
+
+BUILT = "answer “Strongly disagree” or “Disagree”"  # no bottom_box_label: from the labels
+
+
+@pytest.mark.parametrize("scale, said", [
+    ({}, BUILT),
+    ({"top_box_label": "agree", "bottom_box_label": "disagree"}, "disagree"),
+])
+def test_a_reversed_headline_item_is_worded_as_the_answers_it_counts(tmp_path, scale, said):
+    res = _flipped(tmp_path, **scale)
+    study, now = res.study, res.latest
+    assert predicate(study, "frustrating") == html.escape(said, quote=False)
+    assert predicate(study, "helpful") == ("agree" if scale else
+                                           "answer “Strongly agree” or “Agree”")
+    headline = report.headline_sentences(now.gaps, now.shares, study)
+    assert len(headline) == 1
+    assert headline[0].startswith("“Dealing with us can be frustrating”: 60% of managers (")
+    assert f", n = 25) {said}; 12% of clients do (" in headline[0]
+    assert "a gap of +48 points" in headline[0]
+    assert "agree;" not in headline[0].replace("disagree;", "")  # never "agree" for it
+    # the item marked, in tables and on charts of shares
+    assert report.item_label(study, "frustrating", counted=True) == (
+        f"Dealing with us can be frustrating (reverse-scored: share who {said})")
+    assert report.item_label(study, "frustrating") == ("Dealing with us can be frustrating "
+                                                       "(reverse-scored)")
+    assert report.item_label(study, "helpful", counted=True) == "People here are helpful"
+    assert report.item_label(study, "nps", "NPS") == "NPS"  # not an item: as given
+    # the Method says which answers the reversed item's share counts
+    method = report.method_notes(study)
+    assert (f"- **Reverse-scored items**: “Dealing with us can be frustrating” was asked "
+            f"negatively, so its answers are scored in reverse (k + 1 − the point: higher is "
+            f"better) and its share counts those who {md(said)} (the lowest points of the "
+            "statement as asked, not the highest)") in method
+    assert "of an item marked reverse-scored, the lowest of the statement as asked" in \
+        report.gaps_intro(study)
+
+
+def test_a_study_without_reversed_items_says_nothing_of_them(tmp_path):
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    assert "Reverse" not in report.method_notes(study)
+    assert "reverse" not in report.gaps_intro(study)
+    assert report.item_label(study, "excellent", counted=True) == "We are excellent"
+
+
+def test_several_reversed_items_are_each_named_with_what_they_count():
+    from .conftest import AGREE5
+
+    study = cx.load_study(minimal_study(
+        scales={"agree5": AGREE5, "sat": {**AGREE5, "bottom_box_label": "disagree"}},
+        items=[{"id": "slow", "text": "We are slow", "scale": "agree5", "column": "Q1",
+                "reverse": True, "headline": True},
+               {"id": "rude", "text": "We are *rude*", "scale": "sat", "column": "Q2",
+                "reverse": True}]), base_dir=ROOT)
+    note = report.method_notes(study)
+    assert ("- **Reverse-scored items**: these were asked negatively, so their answers are "
+            "scored in reverse (k + 1 − the point: higher is better) and each share counts "
+            "the lowest points of the statement as asked: “We are slow”, those who answer "
+            "“Strongly disagree” or “Disagree”; “We are \\*rude\\*”, those who disagree. "
+            "Tables and charts mark them *(reverse-scored)*") in note

@@ -10,7 +10,14 @@ from openpyxl import load_workbook
 
 import cxstudy as cx
 from cxstudy.registry import WRITTEN
-from cxstudy.workbook import P_VALUE, PERCENT, SUPPRESSED_FILL, number_format, write_workbook
+from cxstudy.workbook import (
+    P_VALUE,
+    PERCENT,
+    SUPPRESSED_FILL,
+    mark_reversed,
+    number_format,
+    write_workbook,
+)
 
 from .shapes import write_all
 
@@ -70,6 +77,7 @@ def test_every_csv_is_a_sheet_with_the_same_values(example_book):
         frame = pd.read_csv(tables / f"{name}.csv", keep_default_na=False, na_values=[""],
                             dtype={"wave": str, "from_wave": str, "to_wave": str},
                             converters={c: _number for c in _float_columns(tables, name)})
+        frame = mark_reversed(frame, _res.study)  # "… (reverse-scored: share who …)"
         header, rows = sheet_frame(book[name])
         assert header == list(frame.columns), name
         assert len(rows) == len(frame), name
@@ -179,3 +187,22 @@ def test_deliverables_switched_off_are_not_written(shaped, tmp_path):
         res.study.deliverables, deck=False))
     assert write_deliverables(res, tmp_path) == ["tables.xlsx"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tables.xlsx"]
+
+
+def test_a_reversed_item_is_marked_in_its_sheets_and_explained(example_book):
+    """The example's "Dealing with us can be frustrating" is reverse-scored: its text cells
+    say which answers its shares count, the About sheet says why; other items are as in
+    the CSV."""
+    _res, tables, book = example_book
+    header, rows = sheet_frame(book["gaps"])
+    texts = {row[header.index("item")]: row[header.index("text")] for row in rows}
+    assert texts["frustrating"] == ("Dealing with us can be frustrating (reverse-scored: "
+                                    "share who disagree)")
+    assert texts["excellent"] == "We deliver an excellent customer experience"
+    csv = pd.read_csv(tables / "gaps.csv")
+    assert set(csv.loc[csv["item"] == "frustrating", "text"]) == {
+        "Dealing with us can be frustrating"}  # the CSV contract is unchanged
+    about = " ".join(str(row[0]) for row in book["About"].iter_rows(values_only=True)
+                     if row[0])
+    assert ("“Dealing with us can be frustrating” is reverse-scored: asked negatively, its "
+            "answers are scored in reverse, so its shares count those who disagree") in about

@@ -302,7 +302,7 @@ def importance_note(importance: pd.DataFrame, study: Study) -> str:
                 "each item important.")
     why = ("chosen in the study file (importance: against)" if study.importance_against
            else "the headline item" if any(i.headline for i in study.items) else "the NPS")
-    label = next((i.text for i in study.items if i.id == against), against)
+    label = item_label(study, against)  # "… (reverse-scored)": correlated as scored
     return (f"Importance is derived: the Spearman correlation of each item with "
             f"“{md(label)}” ({why}), among {md(study.reference)}.")
 
