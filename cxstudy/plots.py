@@ -92,7 +92,9 @@ def audience_colours(study: Study) -> dict[str, str]:
 
 
 def _wrap(text: str, width: int = 38) -> str:
-    return "\n".join(textwrap.wrap(str(text), width)) or str(text)
+    """Lines of at most ``width`` characters, broken between words only ("reverse-scored"
+    stays whole)."""
+    return "\n".join(textwrap.wrap(str(text), width, break_on_hyphens=False)) or str(text)
 
 
 def _pct(value: float) -> str:

@@ -169,3 +169,48 @@ def test_choice_dots_draw_options_in_order_and_say_every_share():
     assert "ref: 75% (95% CI" in figure.cx_alt and "a: suppressed (n = 2)" in figure.cx_alt
     assert "need not add up to 100%" in figure.cx_alt
     plt.close(figure)
+
+
+def test_a_reversed_item_is_drawn_as_answered_and_said_to_be_reverse_scored(tmp_path):
+    """The flipped shape: 48% of managers answer "Strongly disagree" to "Dealing with us can
+    be frustrating" (reverse: true, so coded 5). Its bar shows 48% as "Strongly disagree",
+    on the left; the plain item beside it is drawn as coded."""
+    import numpy as np
+
+    from .shapes import AGREE, FLIPPED_ANSWERS, flipped
+
+    res = cx.analyze(flipped(tmp_path, np.random.default_rng(1)))
+    study = res.study
+    fig = plots.distribution_bars(res.latest.counts, study, ["frustrating", "helpful"],
+                                  title="Effort")
+    ax = fig.axes[0]
+    bars = list(ax.patches)
+    assert len(bars) == 4 * 5  # (2 items x 2 audiences) rows of 5 answers
+    for row, (item, group) in enumerate([("Q1", "managers"), ("Q1", "clients"),
+                                         ("Q2", "managers"), ("Q2", "clients")]):
+        given = np.array(FLIPPED_ANSWERS[group][item], dtype=float)
+        widths = [bar.get_width() for bar in bars[5 * row:5 * row + 5]]
+        np.testing.assert_allclose(widths, given / given.sum())
+    first = bars[0]  # managers' "Strongly disagree" to the reversed item: left of zero
+    assert first.get_x() == pytest.approx(-(0.48 + 0.12 + 0.16 / 2))
+    assert [t.get_text() for t in ax.texts][:5] == ["48", "12", "16", "12", "12"]
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == AGREE
+    labels = [t.get_text().replace("\n", " ") for t in ax.get_yticklabels()]
+    assert labels[0] == "Dealing with us can be frustrating (reverse-scored) managers (n = 25)"
+    assert labels[2] == "People here are helpful managers (n = 25)"
+    assert ("Dealing with us can be frustrating (reverse-scored) — managers (n = 25): Strongly "
+            "disagree 48%, Disagree 12%, Neither agree nor disagree 16%, Agree 12%, Strongly "
+            "agree 12%") in fig.cx_alt
+    plt.close(fig)
+
+    # its shares: labelled with the answers they count; the axis too when it is alone
+    shares = res.latest.shares
+    alone = plots.share_dots(shares[shares["item"] == "frustrating"], study, title="t")
+    counted = "answer “Strongly disagree” or “Disagree”"
+    assert [t.get_text().replace("\n", " ") for t in alone.axes[0].get_yticklabels()] == [
+        f"Dealing with us can be frustrating (reverse-scored: share who {counted})"]
+    assert alone.axes[0].get_xlabel() == f"Share who {counted}, with 95% Wilson interval"
+    assert "managers: 60%" in alone.cx_alt and "clients: 12%" in alone.cx_alt
+    both = plots.share_dots(shares, study, title="Effort")
+    assert both.axes[0].get_xlabel() == "Top-box share, with 95% Wilson interval"
+    plt.close("all")

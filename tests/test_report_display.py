@@ -78,3 +78,30 @@ def test_metric_gaps_read_like_the_other_tables(tmp_path):
     ces = shown.iloc[1]["Gap (CI)"]
     assert re.fullmatch(r"\+\d\.\d\d \(\+\d\.\d\d to \+\d\.\d\d\)", ces), ces
     assert shown.iloc[0]["Compared"] == "leadership − customers"
+
+
+def test_tables_mark_a_reversed_item_with_the_answers_its_share_counts(tmp_path):
+    """The flipped shape's reversed item, in every table that shows items: its share
+    counts "Strongly disagree" or "Disagree", and each row of it says so; a plain item
+    is shown as written."""
+    import numpy as np
+
+    from .shapes import flipped
+
+    res = cx.analyze(flipped(tmp_path, np.random.default_rng(1)))
+    study, now = res.study, res.latest
+    counted = ("Dealing with us can be frustrating (reverse-scored: share who answer "
+               "“Strongly disagree” or “Disagree”)")
+    gaps = report.gap_display(now.gaps, study)
+    assert gaps["Item"].tolist() == [counted, "People here are helpful"]
+    row = gaps.iloc[0]
+    assert row["Top box (CI)"].startswith("60% (") and \
+        row["Top box, clients"].startswith("12% (")
+    assert report.largest_gaps(now.gaps, study)["Item"].tolist()[0] == counted
+    spots = report.blind_spot_display(now.gaps, now.blind_spots, study)
+    assert counted in spots["Item"].tolist()
+    assert report.kruskal_display(now.kruskal, study)["Item"].tolist() == [
+        "Dealing with us can be frustrating (reverse-scored)", "People here are helpful"]
+    assert report.item_texts(now.shares, study)[0] == counted
+    html_table = report.table_html(gaps)
+    assert "(reverse-scored: share who answer “Strongly disagree” or “Disagree”)" in html_table

@@ -4,13 +4,14 @@ right for the study file it was given."""
 from __future__ import annotations
 
 import html
+import io
 import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from .shapes import DOLLAR_ITEM, EXECS, QUESTION_TINY, SHAPES, TITLE_STARS
+from .shapes import DOLLAR_ITEM, EXECS, FLIPPED_TEXT, QUESTION_TINY, SHAPES, TITLE_STARS
 
 EXAMPLE_WORDS = re.compile(r"\b(leadership|leaders?|staff|customers?)\b", re.IGNORECASE)
 
@@ -186,3 +187,36 @@ def test_choice_questions_within_waves_and_below_the_minimum(built):
     page = visible_text(tiny / "gaps.html")
     assert "No option gap can be shown: every audience compared is under 5" in page
     assert "*Email* me" in page and "How should we <b>reach</b> you?" in page  # as written
+
+
+def test_a_reversed_headline_item_reads_as_answered(built):
+    """The flipped shape: 48% of managers answer "Strongly disagree" to its reversed
+    headline item, 60% "Strongly disagree" or "Disagree", against 12% of clients. The
+    summary, the gap table, the chart of answers, the Method and the deck say so; nothing
+    says they agree."""
+    from cxstudy.deck import slide_texts
+
+    report = report_of(built, "flipped")
+    counted = "answer “Strongly disagree” or “Disagree”"
+    index = visible_text(report / "index.html")
+    assert (f"“{FLIPPED_TEXT}”: 60% of managers (41–77%, n = 25) {counted}; 12% of clients "
+            "do (7–20%, n = 100): a gap of +48 points") in index
+    assert (f"Reverse-scored items : “{FLIPPED_TEXT}” was asked negatively, so its answers "
+            "are scored in reverse (k + 1 − the point: higher is better) and its share counts "
+            f"those who {counted} (the lowest points of the statement as asked, not the "
+            "highest)") in re.sub(r"\s+", " ", index)
+    marked = f"{FLIPPED_TEXT} (reverse-scored: share who {counted})"
+    assert marked in index  # the largest gaps
+    gaps = visible_text(report / "gaps.html")
+    table = pd.read_html(io.StringIO((report / "gaps.html").read_text(encoding="utf-8")),
+                         match="Cliff")[0]
+    row = table[table["Item"] == marked].iloc[0]
+    assert row["Audience"] == "managers" and row["Top box (CI)"] == "60% (41–77%)"
+    assert (f"{FLIPPED_TEXT} (reverse-scored) — managers (n = 25): Strongly disagree 48%, "
+            "Disagree 12%, Neither agree nor disagree 16%, Agree 12%, Strongly agree 12%") \
+        in gaps  # the chart of answers, as given
+    assert "Strongly agree 48%" not in gaps
+    deck = [text for slide in slide_texts(report / "deck.pptx") for text in slide]
+    assert any(text.startswith(f"“{FLIPPED_TEXT}”: 60% of managers") and counted in text
+               for text in deck)
+    assert marked in deck  # the largest gaps' table
