@@ -152,7 +152,9 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
     ),
     "estimates[]": (
-        Key("item", "required", "id of the item whose reference share is estimated (0-100)"),
+        Key("item", "required", "id of the item whose reference share is estimated (0-100): "
+            "the share its top box counts; of a reverse: true item, the share choosing its "
+            "lowest points (bottom_box_label)"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
         Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),

@@ -105,3 +105,25 @@ def test_tables_mark_a_reversed_item_with_the_answers_its_share_counts(tmp_path)
     assert report.item_texts(now.shares, study)[0] == counted
     html_table = report.table_html(gaps)
     assert "(reverse-scored: share who answer “Strongly disagree” or “Disagree”)" in html_table
+
+
+def test_trend_and_segment_tables_mark_the_examples_reversed_item(example_cleaned):
+    """The example's "Dealing with us can be frustrating" (reverse: true; its scale's
+    bottom_box_label is "disagree") is marked wherever the trend and segment tables show
+    it; a plain item is not."""
+    from cxstudy.analysis import Results
+
+    study, _raw, result = example_cleaned
+    res = Results(study, result.responses)
+    counted = "Dealing with us can be frustrating (reverse-scored: share who disagree)"
+    trends = report.trend_display(res.trends, study)
+    assert counted in set(trends["Item"])
+    assert "We deliver an excellent customer experience" in set(trends["Item"])
+    assert not trends["Item"].str.fullmatch("Dealing with us can be frustrating").any()
+    segments = report.segment_display(res.latest.segments, study)
+    assert counted in set(segments["Item"])
+    levels = report.levels_display(res.latest.segments, study)
+    assert "Dealing with us can be frustrating (reverse-scored)" in set(levels["Item"])
+    assert not levels["Item"].isna().any()
+    importance = report.importance_display(res.latest.importance, study)
+    assert counted in set(importance["Item"])
