@@ -131,8 +131,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
         f"Suppression: where a row rests on fewer than {study.min_group_size} respondents "
         "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
         "counts of respondents (n) stay so that a reader sees why.",
-        "Text that could run as a formula starts with an apostrophe (').",
-        *reversed_lines(study),
+        "Text that could run as a formula starts with an apostrophe (').", *reversed_lines(study),
     ]
     for number, text in enumerate(intro, start=1):
         cell = about.cell(row=number, column=1, value=_safe_text(text))
