@@ -341,6 +341,7 @@ def missingness_heatmap(missing: pd.DataFrame, study: Study) -> Figure:
 def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
     shown = table.dropna(subset=["importance", "performance"])
+    shown = shown.assign(text=[_item_text(study, r.item, r.text) for r in shown.itertuples()])
     key = [f"{number}. {_wrap(row.text, 44)}" for number, row in
            enumerate(shown.itertuples(), start=1)]
     columns = 2 if len(key) > 6 else 1

@@ -213,4 +213,9 @@ def test_a_reversed_item_is_drawn_as_answered_and_said_to_be_reverse_scored(tmp_
     assert "managers: 60%" in alone.cx_alt and "clients: 12%" in alone.cx_alt
     both = plots.share_dots(shares, study, title="Effort")
     assert both.axes[0].get_xlabel() == "Top-box share, with 95% Wilson interval"
+    # importance is correlated with the headline item as scored: the axis says so
+    ipa = plots.importance_performance_plot(res.latest.importance, study)
+    assert ipa.axes[0].get_ylabel().replace("\n", " ") == (
+        "Importance: Spearman correlation with Dealing with us can be frustrating "
+        "(reverse-scored)")
     plt.close("all")
