@@ -428,8 +428,8 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.set_title(f"What {' and '.join(estimators)} think {study.reference} say", loc="left")
     fig.legend(loc="outside lower center", ncol=2)
     return _alt(fig, "; ".join(
-        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} choose the top box of "
-        f"{r.item} "
+        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} "
+        f"{study.top_box_predicate(r.item)} on “{texts[r.item]}” "
         f"(n = {r.n}); actually {_pct(r.actual)} ({_pct(r.actual_low)}–{_pct(r.actual_high)}, "
         f"n = {r.n_actual})" for r in rows.itertuples()))
 

@@ -218,4 +218,14 @@ def test_a_reversed_item_is_drawn_as_answered_and_said_to_be_reverse_scored(tmp_
     assert ipa.axes[0].get_ylabel().replace("\n", " ") == (
         "Importance: Spearman correlation with Dealing with us can be frustrating "
         "(reverse-scored)")
+    # what managers think clients answer, against what they answer: the answers counted
+    calibration = pd.DataFrame({
+        "item": ["frustrating"], "group": ["managers"], "n": [25], "estimate": [0.3],
+        "actual": [0.12], "actual_low": [0.07], "actual_high": [0.2], "error": [0.18],
+        "estimate_low": [0.25], "estimate_high": [0.35], "n_actual": [100],
+        "reference": ["clients"], "suppressed": [False]})
+    fig = plots.calibration_plot(calibration, study)
+    assert fig.axes[0].get_xlabel() == f"Share of clients who {counted}"
+    assert fig.cx_alt.startswith(f"managers estimate 30% of clients {counted} on “Dealing "
+                                 "with us can be frustrating (reverse-scored")
     plt.close("all")
