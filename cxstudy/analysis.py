@@ -10,6 +10,7 @@ computes what it shows.
 
 from __future__ import annotations
 
+import html
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -256,6 +257,51 @@ class Results:
             "  computed: " + (", ".join(n for n in self._tables if ":" not in n) or "nothing yet"),
         ]
         return "\n".join(lines)
+
+
+    def _repr_html_(self) -> str:
+        """A compact summary for JupyterLab: the study, its audiences (their labels) with
+        the respondents of each in each wave, the tables it has with what each holds, and
+        how to get one. Everything from the study file is escaped."""
+        study = self.study
+        esc = html.escape
+        responses = self.responses
+        waves = self.waves or [""]
+        if self.waves and "wave" in responses.columns:
+            sizes = responses.groupby(["group", "wave"], observed=True).size()
+
+            def count(group: str, wave: str) -> int:
+                return int(sizes.get((group, wave), 0))
+        else:
+            flat = responses["group"].value_counts()
+
+            def count(group: str, wave: str) -> int:
+                return int(flat.get(group, 0))
+        head = "".join(f"<th>{esc(w)}</th>" if w else "<th>respondents</th>" for w in waves)
+        audiences = "".join(
+            f"<tr><td>{esc(study.label(g))}"
+            + (" (reference)" if g == study.reference else "")
+            + ("" if study.label(g) == g else f" <code>{esc(g)}</code>") + "</td>"
+            + "".join(f"<td style='text-align:right'>{count(g, w):,}</td>" for w in waves)
+            + "</tr>" for g in study.groups)
+        tables = "".join(
+            f"<tr><td><code>{esc(name)}</code></td><td>{esc(registry.TABLES[name].doc)}"
+            "</td></tr>" for name in self.available)
+        latest = self.waves[-1] if self.waves else None
+        waves_line = (f"<p>Waves: {esc(', '.join(self.waves))}; the pages show the latest, "
+                      f"<code>res.latest</code> ({esc(latest)}).</p>"
+                      if len(self.waves) > 1 else "")
+        example = next(iter(self.available), "gaps")
+        how = (f"<p>Get a table as a DataFrame: <code>res.{esc(example)}</code>"
+               + (f"; one wave's: <code>res.wave({esc(repr(latest))}).{esc(example)}</code>"
+                  if len(self.waves) > 1 else "")
+               + "; every table as CSV: <code>res.write_tables(\"tables\")</code>.</p>")
+        return (f"<div class='cx-results'><p><b>cxstudy Results</b>: {esc(study.title)} "
+                f"(<code>{esc(study.slug)}</code>)</p>"
+                f"<table><thead><tr><th>Audience</th>{head}</tr></thead>"
+                f"<tbody>{audiences}</tbody></table>{waves_line}"
+                f"<details><summary>{len(self.available)} tables</summary>"
+                f"<table><tbody>{tables}</tbody></table></details>{how}</div>")
 
 
 def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,

@@ -135,12 +135,28 @@ def _alt(fig: Figure, text: str) -> Figure:
     return fig
 
 
+SHARE_ROW = 0.2  # inches an audience's dot takes in an item's row of a share chart
+SHARE_AXES_MIN = 1.2  # inches: the least height of a share chart's plotting area
+
+
+def _n_label(n_values: pd.Series) -> str:
+    n_values = n_values.dropna().astype(int)
+    if not len(n_values):
+        return "0"
+    return (f"{n_values.min():,}" if n_values.min() == n_values.max()
+            else f"{n_values.min():,}–{n_values.max():,}")
+
+
 @_literal_text
 def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = "",
                xlabel: str | None = None) -> Figure:
     """Top-box share of every audience per item, with intervals (a dot plot).
 
-    ``shares`` is (a subset of) :func:`cxstudy.share_table`. An item with ``reverse:
+    ``shares`` is (a subset of) :func:`cxstudy.share_table`. Several items: one row per
+    item, each audience a dot in it, a legend naming the audiences. One item (a headline
+    item): one row per audience, named by it with its n, and the item named once, in the
+    title. Every row is drawn whole inside the axes (``ylim`` half a row beyond the first
+    and the last), and the plotting area is never shorter than ``SHARE_AXES_MIN``. An item with ``reverse:
     true`` is labelled with the answers its share counts ("… (reverse-scored: share who
     disagree)"), and when every item drawn is one the axis says so.
     """
@@ -152,34 +168,60 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
         texts = pd.Series({i: _item_text(study, i, t) for i, t in texts.items()})
         flipped = [i for i in items if any(x.id == i and x.reverse for x in study.items)]
     groups = list(study.groups)
-    height = max(2.4, 0.62 * len(items) * max(1, len(groups) / 2.2) + 1.5)
-    fig, ax = plt.subplots(figsize=(9.5, height), layout="none")
-    offsets = np.linspace(-0.27, 0.27, len(groups)) if len(groups) > 1 else [0.0]
-    alt_parts = []
-    for g, group in enumerate(groups):
+    single = len(items) == 1
+    fontsize = plt.rcParams["ytick.labelsize"]
+    fontsize = fontsize if isinstance(fontsize, int | float) else 10.5
+    alt_parts, n_labels = [], {}
+    for group in groups:
+        n_labels[group] = _n_label(shares.loc[shares["group"] == group, "n"])
+    if single:
+        item = items[0]
+        heading = title if str(texts[item]).strip() == str(title).strip() else (
+            f"{title}\n{texts[item]}")  # the item once, in the title, not again beside it
+        labels = [f"{study.label(g)} (n = {n_labels[g]})" for g in groups]
+        positions = {g: np.array([float(i)]) for i, g in enumerate(groups)}
+        rows_drawn, axes_height = len(groups), 0.42 * len(groups)  # a row each
+    else:
+        heading = title
+        labels = [_wrap(texts[i]) for i in items]
+        offsets = np.linspace(-0.27, 0.27, len(groups)) if len(groups) > 1 else [0.0]
+        positions = {g: np.arange(len(items)) + offsets[k] for k, g in enumerate(groups)}
+        lines = [label.count("\n") + 1 for label in labels]
+        rows_drawn = len(items)
+        axes_height = sum(max(SHARE_ROW * len(groups) + 0.25, 0.2 * n + 0.15)
+                          for n in lines)
+    axes_height = max(SHARE_AXES_MIN, axes_height)
+    longest = max((len(line) for label in labels for line in str(label).split("\n")),
+                  default=10)
+    wrapped = "\n".join(_wrap(line, max(30, int(70 - 0.9 * longest)))
+                         for line in str(heading).split("\n"))
+    top = 0.25 + 0.24 * (wrapped.count("\n") + 1)
+    bottom = (0.7 if single else 1.0) + (0.09 + 0.16 * (note.count("\n") + 1) if note else 0)
+    fig, ax = plt.subplots(figsize=(9.5, axes_height + top + bottom), layout="none")
+    for group in groups:
         rows = shares[shares["group"] == group].set_index("item").reindex(items)
-        y = np.arange(len(items)) + offsets[g]
+        y = positions[group]
         shown = rows["top_box"].notna().to_numpy()
-        n_values = rows["n"].dropna().astype(int)
-        n_label = (f"{n_values.min():,}" if n_values.min() == n_values.max()
-                   else f"{n_values.min():,}–{n_values.max():,}") if len(n_values) else "0"
         ax.errorbar(rows["top_box"][shown], y[shown],
                     xerr=[_spread(rows["top_box"] - rows["top_box_low"])[shown],
                           _spread(rows["top_box_high"] - rows["top_box"])[shown]],
                     fmt="o", color=colours[group], markersize=7, capsize=3, lw=1.6,
-                    label=f"{group} (n = {n_label})")
+                    label=f"{study.label(group)} (n = {n_labels[group]})")
         for position, (item, row) in zip(y, rows.iterrows(), strict=True):
             if pd.notna(row["top_box"]):
                 ax.annotate(_pct(row["top_box"]), (row["top_box_high"], position),
                             xytext=(4, 0), textcoords="offset points", va="center",
                             fontsize=8.5, color=colours[group])
-            alt_parts.append(f"{texts[item]} — {group}: " + (
+            elif single:
+                ax.annotate(f"not shown: fewer than {study.min_group_size} answers",
+                            (0, position), xytext=(2, 0), textcoords="offset points",
+                            va="center", fontsize=8.5, color="#555555", style="italic")
+            alt_parts.append(f"{texts[item]} — {study.label(group)}: " + (
                 f"{_pct(row['top_box'])} ({study.interval_label} {_pct(row['top_box_low'])}–"
                 f"{_pct(row['top_box_high'])}, n = {int(row['n'])})"
                 if pd.notna(row["top_box"]) else f"suppressed (n = {int(row['n'])})"))
-    labels = [_wrap(texts[i]) for i in items]
-    ax.set_yticks(range(len(items)), labels)
-    ax.invert_yaxis()
+    ax.set_yticks(range(rows_drawn), labels)
+    ax.set_ylim(rows_drawn - 0.5, -0.5)  # top to bottom; every dot whole inside the axes
     ax.set_xlim(-0.03, 1.09)  # a marker at 0% or 100% stays whole, its label too
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
@@ -188,20 +230,15 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     ax.set_xlabel(xlabel or (f"Share who {counted.pop()}, with {study.level} Wilson interval"
                              if len(counted) == 1 else
                              f"Top-box share, with {study.level} Wilson interval"))
-    # the title starts at the axes (right of the labels): wrap it to the axes' width
-    longest = max((len(line) for label in labels for line in str(label).split("\n")),
-                  default=10)
-    wrapped = _wrap(title, max(30, int(70 - 0.9 * longest)))
     ax.set_title(wrapped, loc="left")
-    _fixed_layout(fig, labels, plt.rcParams["ytick.labelsize"] if isinstance(
-        plt.rcParams["ytick.labelsize"], float) else 10.5,
-        bottom=1.0 + (0.25 if note else 0), top=0.25 + 0.24 * (wrapped.count("\n") + 1))
-    _legend_below(fig, len(groups))
+    _fixed_layout(fig, labels, fontsize, bottom=bottom, top=top)
+    if not single:
+        _legend_below(fig, len(groups))
     if note:
-        fig.text(0.01, 0.38 / fig.get_size_inches()[1], note, fontsize=9, color="#555555",
-                 ha="left", va="bottom")
+        fig.text(0.01, (0.12 if single else 0.38) / fig.get_size_inches()[1], note,
+                 fontsize=9, color="#555555", ha="left", va="bottom")
     return _alt(fig, f"{title}. Dot plot of top-box shares with intervals: "
-                + "; ".join(alt_parts) + (f". {note}" if note else ""))
+                + "; ".join(alt_parts) + (f". {' '.join(note.split())}" if note else ""))
 
 
 @_literal_text
@@ -337,14 +374,82 @@ def missingness_heatmap(missing: pd.DataFrame, study: Study) -> Figure:
                                        for (i, g), v in worst.items()))
 
 
+def _overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Area shared by box ``a`` (x0, y0, x1, y1) and each of boxes ``b`` (rows)."""
+    if not len(b):
+        return np.zeros(0)
+    width = np.minimum(a[2], b[:, 2]) - np.maximum(a[0], b[:, 0])
+    height = np.minimum(a[3], b[:, 3]) - np.maximum(a[1], b[:, 1])
+    return np.clip(width, 0, None) * np.clip(height, 0, None)
+
+
+def place_labels(ax, x, y, labels: list[str], *, avoid=(), marker: float = 7.0,
+                 fontsize: float = 8.5, **text_kwargs) -> list:
+    """Put a short label beside each point (``x``, ``y`` in data units) where it overlaps
+    no other label, no marker and none of the artists ``avoid``: a simple repel.
+
+    Each label tries places around its point, nearest first (right, left, above, below
+    and the four diagonals, at 1, 2, 3 and 4.5 times a small gap), and takes the first
+    that overlaps nothing and stays inside the axes; where every place overlaps
+    something it takes the one overlapping least. A label set away from its point gets
+    a thin line to it. Sizes come from the renderer (the text's own extent at its font
+    size), so the result holds for the figure as drawn. The axes' limits must be fixed
+    before (``set_xlim``/``set_ylim``).
+
+    Returns the label Text artists, in the order of ``labels``.
+    """
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    to_pixels = ax.transData.transform
+    centres = to_pixels(np.column_stack([np.asarray(x, float), np.asarray(y, float)]))
+    per_point = fig.dpi / 72
+    radius = marker / 2 * per_point + 1
+    markers = np.column_stack([centres - radius, centres + radius])
+    frame = ax.get_window_extent(renderer)
+    obstacles = [np.array(a.get_window_extent(renderer).extents) for a in avoid]
+    gap = 3 * per_point
+    texts, placed = [], []
+    for (cx, cy), label in zip(centres, labels, strict=True):
+        probe = ax.text(0, 0, label, fontsize=fontsize, transform=None, **text_kwargs)
+        box = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = box.width + 2, box.height + 2
+        best, best_cost = None, np.inf
+        for step in (1, 2, 3, 4.5):
+            d = radius + gap * step
+            for dx, dy in ((d, -h / 2), (-d - w, -h / 2), (-w / 2, d), (-w / 2, -d - h),
+                           (d * 0.7, d * 0.7), (-d * 0.7 - w, d * 0.7),
+                           (d * 0.7, -d * 0.7 - h), (-d * 0.7 - w, -d * 0.7 - h)):
+                candidate = np.array([cx + dx, cy + dy, cx + dx + w, cy + dy + h])
+                outside = (candidate[0] < frame.x0 or candidate[1] < frame.y0
+                           or candidate[2] > frame.x1 or candidate[3] > frame.y1)
+                cost = (1e6 * outside + 100 * _overlap(candidate, np.array(placed)).sum()
+                        + 10 * _overlap(candidate, markers).sum()
+                        + 10 * _overlap(candidate, np.array(obstacles)).sum() + step)
+                if cost < best_cost:
+                    best, best_cost = candidate, cost
+            if best_cost < 5:  # nothing overlapped at this distance
+                break
+        placed.append(best)
+        position = ax.transData.inverted().transform((best[0] + 1, best[1] + 1))
+        texts.append(ax.annotate(
+            label, ax.transData.inverted().transform((cx, cy)), xytext=position,
+            textcoords="data", ha="left", va="bottom", fontsize=fontsize,
+            arrowprops={"arrowstyle": "-", "color": "#999999", "lw": 0.6,
+                        "shrinkA": 0, "shrinkB": radius / per_point}
+            if np.hypot(best[0] + w / 2 - cx, best[1] + h / 2 - cy) > radius + 3 * gap + w
+            else None, **text_kwargs))
+    return texts
+
+
 @_literal_text
 def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
     shown = table.dropna(subset=["importance", "performance"])
     shown = shown.assign(text=[_item_text(study, r.item, r.text) for r in shown.itertuples()])
-    key = [f"{number}. {_wrap(row.text, 44)}" for number, row in
-           enumerate(shown.itertuples(), start=1)]
-    columns = 2 if len(key) > 6 else 1
+    columns = 2 if len(shown) > 6 else 1
+    key = [f"{number}. {_wrap(row.text, 60 if columns == 2 else 110)}" for number, row in
+           enumerate(shown.itertuples(), start=1)]  # a column's width of 8-point text
     per_column = -(-len(key) // columns)
     key_lines = sum(k.count("\n") + 1 for k in key[:per_column]) + 1
     key_height = 0.17 * key_lines  # inches for the numbered key under the chart
@@ -363,10 +468,21 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
                     fmt="o", color=colours.get(quadrant, "#333333"), capsize=2, lw=1,
                     markersize=7, label=quadrant)
     ax.margins(x=0.08, y=0.08)
-    # points are numbered; the key below the chart names them (labels never collide)
-    for number, row in enumerate(shown.itertuples(), start=1):
-        ax.annotate(str(number), (row.performance, row.importance), xytext=(5, 4),
-                    textcoords="offset points", fontsize=8.5, color="#222222")
+    ax.autoscale_view()
+    ax.set_xlim(ax.get_xlim())  # fixed before the numbers are placed in them
+    ax.set_ylim(ax.get_ylim())
+    corners = []
+    for text, (x, y, ha, va) in {"Concentrate here": (0.01, 0.99, "left", "top"),
+                                 "Keep up the good work": (0.99, 0.99, "right", "top"),
+                                 "Low priority": (0.01, 0.01, "left", "bottom"),
+                                 "Possible overkill": (0.99, 0.01, "right", "bottom")}.items():
+        corners.append(ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=10,
+                               color="#555555", style="italic"))
+    # points are numbered, the key below the chart names them; the numbers are placed
+    # where they overlap no other number, marker or quadrant name (place_labels)
+    place_labels(ax, shown["performance"].to_numpy(), shown["importance"].to_numpy(),
+                 [str(number) for number in range(1, len(shown) + 1)],
+                 avoid=corners, fontsize=8.5, color="#222222")
     for column in range(columns):
         fig.text(0.02 + 0.5 * column, (key_height - 0.05) / height, "\n".join(
             key[column * per_column:(column + 1) * per_column]), fontsize=8, va="top",
@@ -376,18 +492,13 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     method = table.attrs.get("method", "derived")
     against = table.attrs.get("against")
-    ax.set_xlabel(f"Performance: top-box share, {shown['group'].iloc[0] if len(shown) else ''}")
+    ax.set_xlabel("Performance: top-box share, "
+                  + (study.label(shown["group"].iloc[0]) if len(shown) else ""))
     from .report.wording import item_label
 
     outcome = item_label(study, against)  # "… (reverse-scored)": correlated as scored
     ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
                                     f"Spearman correlation with\n{_wrap(outcome, 50)}"))
-    for text, (x, y, ha, va) in {"Concentrate here": (0.01, 0.99, "left", "top"),
-                                 "Keep up the good work": (0.99, 0.99, "right", "top"),
-                                 "Low priority": (0.01, 0.01, "left", "bottom"),
-                                 "Possible overkill": (0.99, 0.01, "right", "bottom")}.items():
-        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=10,
-                color="#555555", style="italic")
     ax.set_title("Importance and performance", loc="left")
     fig.legend(loc="lower center", bbox_to_anchor=(0.5, (key_height + 0.05) / height), ncol=4)
     groups = {q: [r.text for r in shown.itertuples() if r.quadrant == q]
@@ -437,24 +548,44 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
 THEMES_SHOWN = 15  # a theme chart shows at most this many themes (every one: themes.csv)
 
 
+def theme_rows(themes: pd.DataFrame, question: str) -> tuple[pd.DataFrame, list[str]]:
+    """The rows of one question a theme chart draws, and the labels of the themes it
+    leaves out because no audience named them (0% for every audience shown)."""
+    part = themes[themes["question"] == question]
+    named = part.groupby("theme", sort=False)["share"].max()  # NaN: every audience hidden
+    unnamed = named[named.eq(0)].index
+    labels = part.drop_duplicates("theme").set_index("theme")["label"]
+    return (part[~part["theme"].isin(unnamed)],
+            [str(labels[t]) for t in unnamed if t != voices.UNCODED])
+
+
 @_literal_text
 def theme_dots(themes: pd.DataFrame, study: Study, question: str, *, title: str,
                top: int = THEMES_SHOWN) -> Figure | None:
     """Share of each audience's answers mentioning each theme, with Wilson intervals: the
     ``top`` themes most mentioned by any audience where the codebook has more, so that a
-    page costs the themes it shows, not the themes a codebook defines. None, and no
-    figure, where the table has no row of the question (not asked in the wave shown)."""
-    part = themes[themes["question"] == question]
-    if part.empty:
+    page costs the themes it shows, not the themes a codebook defines. Themes no audience
+    named (0% for every audience) are left out and named in the note under the chart.
+
+    None, and no figure, where there is nothing to draw: the table has no row of the
+    question (not asked in the wave shown), nobody answered it in that wave, or every
+    audience is below the minimum group size (:func:`cxstudy.report.theme_chart_note`
+    says which)."""
+    part, unnamed = theme_rows(themes, question)
+    if part.empty or part["share"].isna().all():
         return None
     chosen = voices.most_mentioned(part, top)
-    defined = part.loc[part["theme"] != voices.UNCODED, "theme"].nunique()
+    defined = themes.loc[(themes["question"] == question)
+                         & (themes["theme"] != voices.UNCODED), "theme"].nunique()
+    notes = []
     if len(chosen) < part["theme"].nunique():
-        note = (f"The {len(chosen)} themes most mentioned of the codebook's {defined:,}; "
-                "every theme is in tables/themes.csv.")
+        notes.append(f"The {len(chosen)} themes most mentioned of the codebook's {defined:,}; "
+                     "every theme is in tables/themes.csv.")
         part = part[part["theme"].isin(chosen)]
-    else:
-        note = ""
+    if unnamed:
+        notes.append(_wrap("Named by no audience, so not drawn: " + ", ".join(unnamed) + ".",
+                           150))
+    note = "\n".join(notes)
     shares = pd.DataFrame({"item": part["theme"], "text": part["label"], "group": part["group"],
                            "n": part["n"], "top_box": part["share"],
                            "top_box_low": part["share_low"], "top_box_high": part["share_high"]})

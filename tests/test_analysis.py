@@ -204,3 +204,43 @@ def test_an_audience_below_the_minimum_shows_no_figure_in_any_table(example):
     for question in study.open_ended:
         assert not (res.words(question.id)["group"] == "leadership").any()
     assert np.isnan(res.latest.gap_index.set_index("group").loc["leadership", "index"])
+
+
+def test_results_show_in_jupyterlab_as_a_compact_escaped_summary():
+    """_repr_html_: the title escaped, each audience by its label (its id beside it), its
+    respondents in each wave (a respondent of both waves counted once in each), the
+    waves, every table the study has with what it holds, and how to get one."""
+    import html as html_module
+    import re
+
+    from cxstudy.registry import TABLES as ALL
+
+    study = cx.load_study(minimal_study(
+        study="Acme <b>bold</b> & co", waves=["2025", "2026"],
+        groups=[{"id": "leadership", "label": "Board <i>members</i>"}, "customers"],
+        sources=[{"path": f"{g}{w}.csv", "group": g, "wave": w}
+                 for w in ("2025", "2026") for g in ("leadership", "customers")]),
+        base_dir=ROOT)
+    counts_by = {("leadership", "2025"): 3, ("customers", "2025"): 7,
+                 ("leadership", "2026"): 4, ("customers", "2026"): 9}
+    rows = [{"respondent_id": f"{g[0]}{i}", "group": g, "wave": w, "weight": 1.0,
+             "excellent": 4} for (g, w), n in counts_by.items() for i in range(n)]
+    responses = pd.DataFrame(rows)  # ids repeat across waves: returning respondents
+    responses["group"] = pd.Categorical(responses["group"], ["leadership", "customers"])
+    responses["excellent"] = responses["excellent"].astype("Int8")
+    res = Results(study, responses)
+    page = res._repr_html_()
+    assert "Acme &lt;b&gt;bold&lt;/b&gt; &amp; co" in page and "<b>bold</b>" not in page
+    assert "Board &lt;i&gt;members&lt;/i&gt;" in page and "<i>members</i>" not in page
+    body = re.search(r"<tbody>(.*?)</tbody>", page).group(1)
+    cells = [[html_module.unescape(re.sub(r"<[^>]+>", "", c)) for c in
+              re.findall(r"<td[^>]*>(.*?)</td>", row)] for row in re.findall(r"<tr>(.*?)</tr>",
+                                                                            body)]
+    assert cells == [["Board <i>members</i> leadership", "3", "4"],
+                     ["customers (reference)", "7", "9"]]
+    assert "<th>2025</th><th>2026</th>" in page
+    assert "res.latest</code> (2026)" in page
+    for name in res.available:
+        assert f"<code>{name}</code></td><td>{html_module.escape(ALL[name].doc)}</td>" in page
+    assert "<code>res.gaps</code>" in page and "res.wave(&#x27;2026&#x27;).gaps" in page
+    assert repr(res).startswith("cxstudy Results")  # the text repr is another's

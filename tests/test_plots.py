@@ -6,8 +6,10 @@ from __future__ import annotations
 import re
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.transforms import Bbox
 
 import cxstudy as cx
 from cxstudy import plots
@@ -229,3 +231,182 @@ def test_a_reversed_item_is_drawn_as_answered_and_said_to_be_reverse_scored(tmp_
     assert fig.cx_alt.startswith(f"managers estimate 30% of clients {counted} on “Dealing "
                                  "with us can be frustrating (reverse-scored")
     plt.close("all")
+
+
+# ---------------------------------------------------------------------------
+# readable figures: a one-item chart, numbers that do not collide, themes nobody named
+
+
+def _labelled_study(groups=({"id": "fans", "label": "Star Wars fans"}, "ref"), **extra):
+    return cx.load_study({
+        "study": "t", "slug": "t", "groups": list(groups), "min_group_size": 5,
+        "sources": [{"path": "x.csv", "group_column": "g"}],
+        "scales": {"s": {"labels": [f"L{i}" for i in range(1, 6)], "top_box": 2}},
+        "items": [{"id": "q", "text": "We deliver an excellent customer experience",
+                   "scale": "s", "column": "q", "headline": True}], **extra}, base_dir=".")
+
+
+def _inside_axes(ax, fig):
+    """Whether every drawn marker lies whole inside the axes (its centre at least a
+    marker's radius from every edge), from the artists' data and the axes' limits."""
+    fig.canvas.draw()
+    frame = ax.get_window_extent()
+    for container in ax.containers:
+        line = container.lines[0]
+        radius = line.get_markersize() / 2 * fig.dpi / 72
+        for x, y in line.get_xydata():
+            (left, right), (bottom, top) = sorted(ax.get_xlim()), sorted(ax.get_ylim())
+            assert left < x < right and bottom < y < top, (x, y, ax.get_xlim(), ax.get_ylim())
+            px, py = ax.transData.transform((x, y))
+            if not (frame.x0 + radius <= px <= frame.x1 - radius
+                    and frame.y0 + radius <= py <= frame.y1 - radius):
+                return False
+    return True
+
+
+def test_a_one_item_chart_has_a_row_per_audience_whole_inside_a_tall_enough_axes():
+    """The headline chart of one item: the item named once (the title), a row per
+    audience named by its label and n, every dot (the reference at 0% too) whole inside
+    the axes, and a plotting area no shorter than SHARE_AXES_MIN."""
+    study = _labelled_study(groups=({"id": "fans", "label": "Star Wars fans"}, "staff", "ref"))
+    responses = make_responses({"fans": [5, 5, 4, 4, 1, 2], "staff": [4, 4, 4, 3, 2, 1],
+                                "ref": [1, 1, 2, 2, 1, 3, 2, 1]})
+    shares = cx.share_table(responses, study)
+    assert shares.loc[shares["group"] == "ref", "top_box"].iloc[0] == 0  # at the edge
+    fig = plots.share_dots(shares, study, title=study.items[0].text)
+    try:
+        ax = fig.axes[0]
+        labels = [t.get_text() for t in ax.get_yticklabels()]
+        assert labels == ["Star Wars fans (n = 6)", "staff (n = 6)", "ref (n = 8)"]
+        assert ax.get_title(loc="left") == "We deliver an excellent customer experience"
+        assert study.items[0].text not in labels  # not repeated beside the axis
+        assert not fig.legends  # the rows name the audiences
+        assert _inside_axes(ax, fig)
+        height = ax.get_position().height * fig.get_size_inches()[1]
+        assert height >= plots.SHARE_AXES_MIN - 1e-9
+        assert "— Star Wars fans: 67%" in fig.cx_alt and "fans:" not in fig.cx_alt.replace(
+            "Star Wars fans:", "")
+    finally:
+        plt.close(fig)
+
+
+def test_a_chart_of_several_items_keeps_every_dot_inside_and_names_labels(
+        one_audience_too_small):
+    study, responses = one_audience_too_small
+    fig = plots.share_dots(cx.share_table(responses, study), study, title="Agreement")
+    try:
+        assert _inside_axes(fig.axes[0], fig)
+        assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["q1", "q2"]
+    finally:
+        plt.close(fig)
+
+
+def _importance(points: list[tuple[float, float]]) -> pd.DataFrame:
+    rows = []
+    for number, (x, y) in enumerate(points, start=1):
+        rows.append({"item": f"i{number}", "text": f"Item {number}", "group": "ref",
+                     "performance": x, "importance": y, "importance_low": y - 0.05,
+                     "importance_high": y + 0.05,
+                     "quadrant": "concentrate here" if x < 0.4 else "keep up the good work"})
+    table = pd.DataFrame(rows)
+    table.attrs.update(method="derived", against="q")
+    return table
+
+
+def test_importance_performance_numbers_never_overlap_each_other_or_a_marker():
+    """Points close together (as the example's 3, 5, 7, 11 and 12, 15): every number's box,
+    from the renderer, is clear of every other number and every marker."""
+    study = _labelled_study()
+    points = [(0.19, 0.266), (0.199, 0.265), (0.205, 0.23), (0.198, 0.211), (0.222, 0.283),
+              (0.231, 0.281), (0.20, 0.27), (0.21, 0.26), (0.5, 0.3), (0.52, 0.29),
+              (0.8, 0.2), (0.81, 0.205)]
+    fig = plots.importance_performance_plot(_importance(points), study)
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        numbers = [t for t in ax.texts if t.get_text().isdigit()]
+        assert sorted(int(t.get_text()) for t in numbers) == list(range(1, len(points) + 1))
+        boxes = [t.get_window_extent(renderer) for t in numbers]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.overlaps(b), (a, b)
+        radius = 7 / 2 * fig.dpi / 72
+        centres = ax.transData.transform(np.array(points))
+        for box in boxes:
+            for cx_, cy_ in centres:
+                marker = Bbox([[cx_ - radius, cy_ - radius], [cx_ + radius, cy_ + radius]])
+                assert not box.overlaps(marker)
+            assert ax.get_window_extent(renderer).contains(box.x0, box.y0)
+        assert ax.get_xlabel() == "Performance: top-box share, ref"
+    finally:
+        plt.close(fig)
+
+
+def test_place_labels_puts_a_label_beside_a_lone_point():
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    texts = plots.place_labels(ax, [0.5], [0.5], ["7"])
+    fig.canvas.draw()
+    box = texts[0].get_window_extent(fig.canvas.get_renderer())
+    px, py = ax.transData.transform((0.5, 0.5))
+    assert box.x0 > px and box.y0 < py < box.y1  # the first place tried: to the right
+    assert texts[0].arrow_patch is None  # beside its point, no line needed
+    plt.close(fig)
+
+
+def _themes(question: str, shares: dict[str, dict[str, float]], n: dict[str, int]):
+    from cxstudy.tables import THEMES
+
+    rows = []
+    for theme, by_group in shares.items():
+        for group, share in by_group.items():
+            rows.append({"question": question, "theme": theme, "label": theme.title(),
+                         "group": group, "n": n[group],
+                         "share": share, "share_low": share if share != share else
+                         max(0.0, share - 0.05), "share_high": share if share != share else
+                         min(1.0, share + 0.1), "suppressed": share != share})
+    return pd.DataFrame(rows).reindex(columns=THEMES.all_columns)
+
+
+def test_themes_no_audience_named_are_left_out_and_said():
+    study = _labelled_study()
+    themes = _themes("why", {"speed": {"fans": 0.4, "ref": 0.2},
+                             "billing": {"fans": 0.0, "ref": 0.0},
+                             "people": {"fans": 0.0, "ref": 0.1}},
+                     {"fans": 20, "ref": 40})
+    fig = plots.theme_dots(themes, study, "why", title="Why?")
+    try:
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert labels == ["Speed", "People"]  # billing: 0% for every audience
+        assert "Named by no audience, so not drawn: Billing." in fig.cx_alt
+        assert any("Named by no audience" in t.get_text() for t in fig.texts)
+    finally:
+        plt.close(fig)
+
+
+def test_no_theme_chart_for_a_question_nobody_answered_in_the_wave():
+    """A question with rows but no answers in the wave shown (n = 0 everywhere) draws no
+    empty chart; nor one where every audience is hidden."""
+    study = _labelled_study()
+    nan = float("nan")
+    before = plt.get_fignums()
+    nobody = _themes("why", {"speed": {"fans": nan, "ref": nan}}, {"fans": 0, "ref": 0})
+    assert plots.theme_dots(nobody, study, "why", title="Why?") is None
+    hidden = _themes("why", {"speed": {"fans": nan, "ref": nan}}, {"fans": 3, "ref": 2})
+    assert plots.theme_dots(hidden, study, "why", title="Why?") is None
+    assert plt.get_fignums() == before
+
+
+def test_the_gaps_page_draws_the_headline_chart_once(built):
+    """The example's headline item is its dimension's only item: its chart is drawn in
+    the headline section and not again as the dimension's."""
+    _project, serial, _parallel, _raw = built
+    page = pages(serial / "reports" / "example")["gaps.html"]
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', page)
+    headline = [a for a in alts if a.startswith(
+        "We deliver an excellent customer experience. Dot plot")]
+    assert len(headline) == 1
+    assert not any(a.startswith("Overall. Dot plot") for a in alts)
+    assert any(a.startswith("Quality. Dot plot") for a in alts)  # other dimensions stay

@@ -204,26 +204,78 @@ def test_the_kernel_is_this_python_whatever_python3_kernel_spec_is_installed(tmp
     assert manager.transport == ("ipc" if zmq.has("ipc") else "tcp")
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None and shutil.which("chromium-browser") is None,
-                    reason="headless Chromium not installed (apt-get install chromium)")
-def test_print_to_pdf_gives_one_section_a_landscape_page(built, tmp_path):
+def _print(page: Path, pdf: Path) -> bytes:
     import subprocess
 
-    _project, serial, _parallel, _raw = built
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    pdf = tmp_path / "gaps.pdf"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu",
-                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-                    (serial / "reports" / "example" / "gaps.html").as_uri()],
+                    "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri()],
                    capture_output=True, timeout=180, check=False)
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF")
-    pages = re.findall(rb"/Type\s*/Page[^s]", data)
-    sections = len(re.findall(r"<h2 ", (serial / "reports" / "example" / "gaps.html").read_text()))
-    assert len(pages) >= sections  # every section starts a page
-    boxes = [tuple(map(float, box)) for box in
-             re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)]
-    assert boxes and all(width > height for width, height in boxes)  # A4 landscape
+    return pdf.read_bytes()
+
+
+def _page_texts(pdf: Path) -> list[str]:
+    """The text of each page of a PDF (poppler's pdftotext)."""
+    import subprocess
+
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def _last_lines(pdf: Path) -> list[tuple[str, float]]:
+    """Each page's lowest line of text and how far down the page it ends (0 top, 1
+    foot), from poppler's word boxes."""
+    import subprocess
+
+    boxes = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    found = []
+    for height, words in re.findall(r'<page width="[\d.]+" height="([\d.]+)">(.*?)</page>',
+                                    boxes, re.DOTALL):
+        placed = [(float(y0), float(y1), html.unescape(w)) for y0, y1, w in re.findall(
+            r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">(.*?)</word>',
+            words)]
+        if not placed:
+            found.append(("", 0.0))
+            continue
+        lowest = max(y0 for y0, _, _ in placed)
+        line = [(y1, w) for y0, y1, w in placed if abs(y0 - lowest) < 2]
+        found.append((" ".join(w for _, w in line), max(y1 for y1, _ in line) / float(height)))
+    return found
+
+
+needs_chromium = pytest.mark.skipif(
+    (shutil.which("chromium") is None and shutil.which("chromium-browser") is None)
+    or shutil.which("pdftotext") is None,
+    reason="headless Chromium or poppler's pdftotext not installed (apt-get install chromium "
+           "poppler-utils)")
+
+
+@needs_chromium
+def test_print_to_pdf_flows_with_no_heading_alone_at_the_foot_of_a_page(built, tmp_path):
+    """Printed, a page is not a section: sections follow one another (the summary took
+    13 mostly blank pages, one a section); no page ends with a heading (it stays with
+    what follows it); A4 landscape."""
+    _project, serial, _parallel, _raw = built
+    folder = serial / "reports" / "example"
+    for name in ("index.html", "gaps.html"):
+        pdf = tmp_path / name.replace(".html", ".pdf")
+        data = _print(folder / name, pdf)
+        assert data.startswith(b"%PDF")
+        pages = _page_texts(pdf)
+        html_text = (folder / name).read_text()
+        headings = [re.sub(r"<[^>]+>", "", h).replace("¶", "").strip() for h in
+                    re.findall(r"<h[234][^>]*>(.*?)</h[234]>", html_text, re.DOTALL)]
+        headings = [html.unescape(h) for h in headings if h]
+        assert len(headings) >= 8, name
+        if name == "index.html":  # prose and tables: sections share pages
+            assert len(pages) < len(headings), (name, len(pages), len(headings))
+        for number, (line, depth) in enumerate(_last_lines(pdf), start=1):
+            assert not (line in headings and depth > 0.7), (name, number, line, depth)
+        boxes = [tuple(map(float, box)) for box in
+                 re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", data)]
+        assert boxes and all(width > height for width, height in boxes)  # A4 landscape
 
 
 # ---------------------------------------------------------------------------
@@ -276,3 +328,79 @@ def test_to_html_shows_outputs_without_code_scripts_or_links(tmp_path):
     assert re.findall(r'href="([^"#]+)"', nav) == ["index.html", "data_quality.html",
                                                    "gaps.html"]
     assert 'aria-current="page"' in nav.split('href="data_quality.html"')[0]
+
+
+# ---------------------------------------------------------------------------
+# the page's CSS: figures whole in tables, headings with what follows, a long title
+
+
+def _style(page: str) -> str:
+    """The report's own style block (the first), comments out."""
+    css = re.search(r"<style[^>]*>(.*?)</style>", page, re.DOTALL).group(1)
+    return re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+
+
+def _rules(css: str, selector_part: str) -> list[str]:
+    """The declarations of every rule whose selector holds ``selector_part``."""
+    return [body for selector, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css)
+            if selector_part in selector]
+
+
+def test_page_css_keeps_figures_whole_lets_prose_wrap_and_flows_in_print(tmp_path):
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    page = render.to_html(small_executed_notebook(tmp_path), SUMMARY, [SUMMARY], study, "")
+    css = _style(page)
+    assert any("white-space: nowrap" in body for body in _rules(css, "td.cx-fig"))
+    assert any("white-space: nowrap" in body for body in _rules(css, "td.cx-num"))
+    assert any("white-space: normal" in body for body in _rules(css, ".cx-prose"))
+    printed = css[css.index("@media print"):]
+    assert "break-before: page" not in printed  # no section forced onto a page of its own
+    heading_rules = _rules(printed, ".jp-RenderedHTMLCommon h4")
+    assert any("break-after: avoid" in body for body in heading_rules)
+    assert any("break-inside: auto" in body for body in _rules(printed, ".jp-OutputArea-child"))
+    assert any("max-height" in body for body in _rules(printed, ".jp-RenderedImage img"))
+
+
+def test_a_long_study_title_is_cut_in_the_navigation_bar_and_whole_in_its_tooltip(tmp_path):
+    title = ("A very long study title <b>bold</b> & more: " * 5)[:150]
+    study = cx.load_study(minimal_study(study=title), base_dir=ROOT)
+    page = render.to_html(small_executed_notebook(tmp_path), SUMMARY, [SUMMARY, QUALITY],
+                          study, "")
+    nav = re.search(r'<nav[^>]*class="cx-nav".*?</nav>', page, re.DOTALL).group(0)
+    span = re.search(r'<span class="cx-study" title="([^"]*)">([^<]*)</span>', nav)
+    assert html.unescape(span.group(1)) == title == html.unescape(span.group(2))
+    assert "<b>bold</b>" not in nav  # escaped
+    css = _style(page)
+    study_rules = " ".join(_rules(css, "span.cx-study"))
+    assert "text-overflow: ellipsis" in study_rules and "white-space: nowrap" in study_rules
+    assert "overflow: hidden" in study_rules and "float" not in study_rules
+    assert any("flex-wrap: wrap" in body for body in _rules(css, "nav.cx-nav"))
+
+
+@needs_chromium
+def test_printed_a_share_with_its_interval_stays_on_one_line_beside_wide_prose(tmp_path):
+    """A table whose prose columns are long and many: "76% (57–89%)" is not broken over
+    lines (the figure columns keep their width, the prose wraps)."""
+    import pandas as pd
+
+    from cxstudy import report
+
+    words = "the engineer was friendly and fixed the boiler in an hour thank you " * 3
+    frame = pd.DataFrame({f"Answer {i}": [words, words] for i in range(5)}
+                         | {"Top box (CI)": ["76% (57–89%)", "12% (10–14%)"],
+                            "Gap, points (CI)": ["+64 (+45 to +77)", "+48 (+40 to +56)"]})
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Summary"), nbformat.v4.new_code_cell(
+        "table", outputs=[nbformat.v4.new_output("display_data", data={
+            "text/html": report.table_html(frame)})])]
+    source = tmp_path / "00_summary.ipynb"
+    nbformat.write(nb, source)
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    (tmp_path / "index.html").write_text(
+        render.to_html(source, SUMMARY, [SUMMARY], study, ""), encoding="utf-8")
+    pdf = tmp_path / "index.pdf"
+    _print(tmp_path / "index.html", pdf)
+    text = "\n".join(_page_texts(pdf))
+    assert "engineer" in text  # the prose is there, wrapped
+    for figure in ("76% (57–89%)", "12% (10–14%)", "+64 (+45 to +77)"):
+        assert figure in text, figure

@@ -127,3 +127,62 @@ def test_trend_and_segment_tables_mark_the_examples_reversed_item(example_cleane
     assert not levels["Item"].isna().any()
     importance = report.importance_display(res.latest.importance, study)
     assert counted in set(importance["Item"])
+
+
+def test_the_gaps_page_draws_a_dimension_of_headline_items_alone_once():
+    """A dimension holding only the headline item is not drawn again (its chart would be
+    the headline chart); a dimension holding it beside other items keeps its chart."""
+    agree = minimal_study()["scales"]
+    items = [{"id": "excellent", "text": "We are excellent", "scale": "agree5",
+              "column": "Q1", "headline": True, "dimension": "Overall"},
+             {"id": "fast", "text": "We are fast", "scale": "agree5", "column": "Q2",
+              "dimension": "Service"},
+             {"id": "kind", "text": "We are kind", "scale": "agree5", "column": "Q3",
+              "dimension": "Service"}]
+    study = cx.load_study(minimal_study(scales=agree, items=items), base_dir=".")
+    assert report.headline_items(study) == ["excellent"]
+    assert report.dimension_charts(study) == [("Service", ["fast", "kind"])]
+    items[0]["dimension"] = "Service"
+    shared = cx.load_study(minimal_study(scales=agree, items=items), base_dir=".")
+    assert report.dimension_charts(shared) == [("Service", ["excellent", "fast", "kind"])]
+    items[0]["headline"] = False  # no headline item: the first item is drawn on its own
+    plain = cx.load_study(minimal_study(scales=agree, items=[items[0] | {"dimension": "A"},
+                                                             *items[1:]]), base_dir=".")
+    assert report.headline_items(plain) == ["excellent"]
+    assert report.dimension_charts(plain) == [("Service", ["fast", "kind"])]
+
+
+def _voices_study(waves=("2025", "2026"), question="Why *so*?"):
+    return cx.load_study(minimal_study(
+        open_ended=[{"id": "why", "question": question, "column": "OE",
+                     "waves": list(waves)}], waves=["2025", "2026"],
+        sources=[{"path": "l.csv", "group": "leadership", "wave": "2025"},
+                 {"path": "c.csv", "group": "customers", "wave": "2025"},
+                 {"path": "l6.csv", "group": "leadership", "wave": "2026"},
+                 {"path": "c6.csv", "group": "customers", "wave": "2026"}]),
+        base_dir=".")
+
+
+def test_a_voices_question_without_a_chart_says_why():
+    from cxstudy.tables import THEMES
+
+    study = _voices_study()
+    nan = float("nan")
+
+    def themes(n, share):
+        return pd.DataFrame({"question": "why", "theme": "speed", "label": "Speed",
+                             "group": ["leadership", "customers"], "n": n, "share": share}
+                            ).reindex(columns=THEMES.all_columns)
+
+    nobody = report.theme_chart_note(themes([0, 0], [nan, nan]), study, "why", "2026")
+    assert nobody == ("“Why \\*so\\*?”: no answers in wave 2026 (not asked in that wave), "
+                      "so no chart.")
+    few = report.theme_chart_note(themes([3, 2], [nan, nan]), study, "why", "2026")
+    assert few == ("“Why \\*so\\*?”: every audience gave fewer than 5 answers in wave 2026, "
+                   "too few to show, so no chart.")
+    assert report.theme_chart_note(themes([30, 20], [0.5, nan]), study, "why", "2026") == ""
+    assert report.theme_chart_note(themes([0, 0], [nan, nan]).iloc[:0], study, "why",
+                                   "2026").startswith("“Why \\*so\\*?”: no answers")
+    only_2025 = _voices_study(waves=["2025"])
+    empty = themes([0, 0], [nan, nan]).iloc[:0]
+    assert report.theme_chart_note(empty, only_2025, "why", "2026") == ""  # said above

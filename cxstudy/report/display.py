@@ -458,3 +458,42 @@ def choice_test_display(tests: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Test": [m or n or "–" for m, n in zip(tests["method"], tests["note"].fillna(""),
                                                strict=True)],
     })
+
+
+def headline_items(study: Study) -> list[str]:
+    """The items the headline charts draw, one chart each: the study's headline items, or
+    its first item where none is marked."""
+    return [i.id for i in study.items if i.headline] or [i.id for i in study.items[:1]]
+
+
+def dimension_charts(study: Study) -> list[tuple[str, list[str]]]:
+    """The dimensions the Gaps page draws a share chart of, with their items: every
+    dimension but one whose items are all headline items, each already drawn on its own
+    chart above it (the example's "Overall" holds its one headline item: drawn twice
+    otherwise)."""
+    drawn = set(headline_items(study))
+    charts = [(d, [i.id for i in study.items if i.dimension == d]) for d in study.dimensions]
+    return [(d, items) for d, items in charts if not set(items) <= drawn]
+
+
+def theme_chart_note(themes: pd.DataFrame, study: Study, question: str,
+                     wave: str | None = None) -> str:
+    """Markdown saying why a question of the Voices page has no theme chart
+    (:func:`cxstudy.plots.theme_dots` draws none): nobody answered it in the wave shown
+    (not asked in that wave), or every audience gave fewer answers than the minimum group
+    size; ``""`` when it has a chart, or when the question's ``waves:`` leave it out of
+    the wave (:func:`cxstudy.report.absent_questions_note` names those)."""
+    from .wording import md
+
+    spec = next(q for q in study.open_ended if q.id == question)
+    part = themes[themes["question"] == question] if len(themes) else themes
+    if not spec.asked_in(wave) and not len(part):
+        return ""
+    if len(part) and part["share"].notna().any():
+        return ""
+    in_wave = f" in wave {md(wave)}" if wave is not None and study.waves else ""
+    if not len(part) or part.drop_duplicates("group")["n"].fillna(0).sum() == 0:
+        return (f"“{md(spec.question)}”: no answers{in_wave} (not asked"
+                f"{' in that wave' if in_wave else ''}), so no chart.")
+    return (f"“{md(spec.question)}”: every audience gave fewer than {study.min_group_size} "
+            f"answers{in_wave}, too few to show, so no chart.")
