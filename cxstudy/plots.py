@@ -156,9 +156,10 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     item, each audience a dot in it, a legend naming the audiences. One item (a headline
     item): one row per audience, named by it with its n, and the item named once, in the
     title. Every row is drawn whole inside the axes (``ylim`` half a row beyond the first
-    and the last), and the plotting area is never shorter than ``SHARE_AXES_MIN``. An item with ``reverse:
-    true`` is labelled with the answers its share counts ("… (reverse-scored: share who
-    disagree)"), and when every item drawn is one the axis says so.
+    and the last), and the plotting area is never shorter than ``SHARE_AXES_MIN``. An item
+    with ``reverse: true`` is labelled with the answers its share counts ("…
+    (reverse-scored: share who disagree)"), and when every item drawn is one the axis says
+    so.
     """
     colours = audience_colours(study)
     items = list(dict.fromkeys(shares["item"]))

@@ -209,8 +209,11 @@ def test_a_reversed_item_is_drawn_as_answered_and_said_to_be_reverse_scored(tmp_
     shares = res.latest.shares
     alone = plots.share_dots(shares[shares["item"] == "frustrating"], study, title="t")
     counted = "answer “Strongly disagree” or “Disagree”"
-    assert [t.get_text().replace("\n", " ") for t in alone.axes[0].get_yticklabels()] == [
-        f"Dealing with us can be frustrating (reverse-scored: share who {counted})"]
+    # one item: a row per audience, the item named once, in the title
+    assert [t.get_text() for t in alone.axes[0].get_yticklabels()] == [
+        "managers (n = 25)", "clients (n = 100)"]
+    assert (f"Dealing with us can be frustrating (reverse-scored: share who {counted})"
+            in " ".join(alone.axes[0].get_title(loc="left").split()))
     assert alone.axes[0].get_xlabel() == f"Share who {counted}, with 95% Wilson interval"
     assert "managers: 60%" in alone.cx_alt and "clients: 12%" in alone.cx_alt
     both = plots.share_dots(shares, study, title="Effort")
