@@ -102,7 +102,11 @@ def test_a_level_of_three_people_hides_the_next_smallest_too(tmp_path):
         shown = table.loc[level, ["top_box", "top_box_ref", "gap", "gap_low", "p_value"]]
         assert shown.isna().all(), level
     assert table.loc["West", "n"] == 3  # how many: shown, so a reader sees why
-    assert "its complement" in table.loc["East", "note"]
+    assert table.loc["East", "note"] == ("hidden so that the 3-person “West” level of "
+                                         "leadership cannot be worked out by subtraction "
+                                         "from the total")
+    assert table.loc["West", "note"] == ("suppressed: fewer than 5 respondents of leadership "
+                                         "in this level (n = 3)")
     # the levels test runs over the levels shown only
     assert table["levels_p_value"].iloc[0] == pytest.approx(sps.chi2_contingency(
         [[30, 10], [12, 8]], correction=False).pvalue)
