@@ -181,9 +181,10 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
         Key("other", "— (no pooling)", "a level name, e.g. \"Other / not stated\": levels with "
             "fewer than min_group_size respondents in an audience asked the segment are "
-            "pooled into it (and, while the pool is still that small, the next smallest "
-            "level), so a level is shown pooled rather than hidden; or {label: NAME, levels: "
-            "[...]} to pool those levels too, whatever their size"),
+            "pooled into it, shown together rather than hidden (a pool still that small is "
+            "hidden); or {label: NAME, levels: [...]} to pool those levels too, whatever "
+            "their size, so that a small level's pool is large enough to show and no other "
+            "level need be hidden to protect it"),
     ),
     "weights": (
         Key("group", "required", "the audience to weight"),

@@ -127,10 +127,11 @@ def pooled_levels(responses: pd.DataFrame, study: Study, segment: Segment
     study file's ``other:``), and the levels pooled, smallest first.
 
     Pooled are the levels ``other.levels`` names and every level with respondents but
-    fewer than ``min_group_size`` in an audience asked the segment; while the pool itself
-    is below ``min_group_size`` in such an audience, the next smallest level joins it (the
-    level complementary suppression would otherwise hide). Without ``other:`` the column
-    is returned unchanged and nothing is pooled.
+    fewer than ``min_group_size`` in an audience asked the segment (and a level already
+    named ``other``, when there is one). Nothing else joins: a pool still below
+    ``min_group_size`` is hidden like any small level, with its complement, rather than
+    give a real level a name that is not its own. Without ``other:`` the column is
+    returned unchanged and nothing is pooled.
     """
     column = responses[segment.id]
     if segment.other is None:
@@ -141,18 +142,8 @@ def pooled_levels(responses: pd.DataFrame, study: Study, segment: Segment
     sizes = (pd.crosstab(column[in_asked], responses.loc[in_asked, "group"])
              .reindex(columns=asked, fill_value=0))
     small = ((sizes > 0) & (sizes < study.min_group_size)).any(axis=1)
-    into = [other] if other in sizes.index else []  # a level of that name already there
     pool = [lv for lv in sizes.index if lv != other and (small[lv] or lv in
                                                          segment.other_levels)]
-    rest = sizes.drop(index=pool + into).sum(axis=1).sort_values(kind="stable")
-
-    def too_few() -> bool:
-        total = sizes.loc[pool + into].sum()
-        return bool(((total > 0) & (total < study.min_group_size)).any())
-
-    while (pool or into) and too_few() and len(rest):
-        pool.append(rest.index[0])  # the level complementary suppression would hide
-        rest = rest.iloc[1:]
     if not pool:
         return column, []
     pool = sorted(pool, key=lambda lv: int(sizes.loc[lv].sum()))

@@ -189,3 +189,233 @@ def test_an_audience_compared_overall_is_hidden_when_it_is_too_small(example_202
     leaders = table[table["group"] == "leadership"]
     assert leaders["suppressed"].all() and leaders["top_box"].isna().all()
     assert leaders["gap"].isna().all()
+
+
+# ---------------------------------------------------------------------------
+# does the gap differ across levels? (the test "widest where" rests on)
+
+
+def test_the_gap_levels_test_is_cochrans_q_as_statsmodels_computes_it(tmp_path):
+    from statsmodels.stats.meta_analysis import combine_effects
+    from statsmodels.stats.multitest import multipletests
+
+    leaders = {"North": (18, 2), "South": (12, 8), "East": (9, 6)}
+    customers = {"North": (10, 40), "South": (15, 25), "East": (7, 3)}
+    study, responses = region_study(
+        tmp_path, leaders={k: answers(*v) for k, v in leaders.items()},
+        customers={k: answers(*v) for k, v in customers.items()})
+    table = cx.segment_table(responses, study)
+    gaps, variances = [], []
+    for level in leaders:
+        (x1, f1), (x2, f2) = leaders[level], customers[level]
+        n1, n2 = x1 + f1, x2 + f2
+        gaps.append(x1 / n1 - x2 / n2)
+        p1, p2 = (x1 + 1) / (n1 + 2), (x2 + 1) / (n2 + 2)  # Agresti-Caffo shares
+        variances.append(p1 * (1 - p1) / n1 + p2 * (1 - p2) / n2)
+    expected = combine_effects(np.array(gaps), np.array(variances)).test_homogeneity()
+    assert table["gap_levels_p_value"].to_numpy() == pytest.approx([expected.pvalue] * 3)
+    assert table["gap_levels_p_adjusted"].iloc[0] == pytest.approx(
+        multipletests([expected.pvalue], method="holm")[1][0])
+
+
+def test_compared_overall_the_gap_differs_when_the_reference_differs(example_2026):
+    """Leaders were not asked their tenure: the gap moves across tenure bands only with
+    the customers' share, so its test is the customers' test of their levels."""
+    study, responses = example_2026
+    table = cx.segment_table(responses, study)
+    tenure = table[(table["segment"] == "tenure") & (table["group"] == "leadership")]
+    assert tenure["gap_levels_p_value"].to_numpy() == pytest.approx(
+        tenure["levels_p_value_ref"].to_numpy())
+    # adjusted over one test per (segment, item, audience), not per row
+    family = table.drop_duplicates(["segment", "item", "group"])
+    from statsmodels.stats.multitest import multipletests
+    assert family["gap_levels_p_adjusted"].to_numpy() == pytest.approx(
+        multipletests(family["gap_levels_p_value"], method="holm")[1])
+
+
+SAME = {"North": answers(15, 5), "South": answers(30, 10), "East": answers(12, 4)}
+SAME_REF = {"North": answers(10, 40), "South": answers(6, 24), "East": answers(8, 32)}
+
+
+def test_levels_that_do_not_differ_name_no_level(tmp_path):
+    """The same distribution in every region: the summary says the gap is similar
+    across Region and names no level; the Segments page singles none out."""
+    from cxstudy import report
+
+    study, responses = region_study(tmp_path, leaders=SAME, customers=SAME_REF)
+    table = cx.segment_table(responses, study)
+    assert table["gap"].to_numpy() == pytest.approx([0.55] * 3)
+    assert (table["p_adjusted"] < 0.05).all()  # every level's own gap is significant
+    gaps = cx.gap_table(responses, study)
+    said = report.widest_segment_sentence(table, gaps, study)
+    assert said == ("The leadership–customers gap on “We are excellent” is similar across "
+                    "Region (levels do not differ: adjusted p = 1.000).")
+    assert not any(level in said for level in SAME)
+    assert report.segment_sentences(table, study) == []
+    assert report.segments_similar_sentence(table, study) == (
+        "No gap differs across the levels of Region after the correction for multiple "
+        "comparisons (smallest adjusted p = 1.000): each gap is similar in every level, "
+        "so no level is singled out.")
+
+
+def test_levels_that_differ_name_the_widest_level_clear_of_zero(tmp_path):
+    from cxstudy import report
+
+    study, responses = region_study(
+        tmp_path, leaders={"North": answers(32, 8), "South": answers(10, 30),
+                           "East": answers(4, 1)},
+        customers={"North": answers(20, 20), "South": answers(20, 20),
+                   "East": answers(2, 3)})
+    table = cx.segment_table(responses, study).set_index("level")
+    # East has the widest gap (+40) but its interval reaches zero; North (+30) is clear
+    assert table.loc["East", "gap"] > table.loc["North", "gap"]
+    assert table.loc["East", "gap_low"] <= 0 < table.loc["North", "gap_low"]
+    assert table["gap_levels_p_adjusted"].iloc[0] < 0.05
+    said = report.widest_segment_sentence(table.reset_index(), cx.gap_table(responses, study),
+                                          study)
+    assert said.startswith("The leadership–customers gap on “We are excellent” is widest "
+                           "where Region is “North”: +30 points (95% CI ")
+    assert "; the gap differs across Region (adjusted p " in said and "East" not in said
+    page = report.segment_sentences(table.reset_index(), study)
+    assert len(page) == 1 and page[0].startswith(
+        "Where Region is “North”, on “We are excellent”: 80% of leadership (n = 40) answer "
+        "“Strongly agree” or “Agree”; 50% of customers (n = 40) do: a gap of +30 points "
+        "(95% CI +9 to +48, unadjusted; adjusted p = 0.015); the gap differs across Region "
+        "(adjusted p < 0.001).")
+
+
+def test_the_example_names_all_leadership_against_customers_in_a_tenure_band(example_2026):
+    from cxstudy import report
+
+    study, responses = example_2026
+    said = report.widest_segment_sentence(cx.segment_table(responses, study),
+                                          cx.gap_table(responses, study), study)
+    assert said == ("The gap on “We deliver an excellent customer experience” is widest for "
+                    "all leadership against customers in Customer for (years) “0 to &lt;1”: "
+                    "+74 points (95% CI +54 to +86), against +64 overall; the gap differs "
+                    "across Customer for (years) (adjusted p < 0.001).")
+
+
+def test_sentences_use_the_audiences_labels(tmp_path):
+    from cxstudy import report
+
+    study, responses = region_study(tmp_path, leaders=SAME, customers=SAME_REF)
+    import dataclasses
+    study = dataclasses.replace(study, group_labels={"leadership": "Board",
+                                                     "customers": "Star Wars fans"})
+    table = cx.segment_table(responses, study)
+    said = report.widest_segment_sentence(table, cx.gap_table(responses, study), study)
+    assert said.startswith("The Board–Star Wars fans gap on “We are excellent” is similar")
+    shown = report.segment_display(table, study)
+    assert set(shown["Audience"]) == {"Board"}
+    assert "n Star Wars fans" in shown.columns
+    assert "leadership" not in " ".join(report.levels_display(table, study).columns)
+
+
+# ---------------------------------------------------------------------------
+# complementary suppression: which level it protects; pooling small levels
+
+
+def _derivable(table: pd.DataFrame, responses: pd.DataFrame, study) -> list[str]:
+    """Levels whose top-box count a reader could work out: the audience's total (shown
+    in the gap table) minus the levels shown, where exactly one level with respondents is
+    hidden. Checked by arithmetic on the respondents themselves."""
+    found = []
+    for (item, group), rows in table.groupby(["item", "group"]):
+        if (rows["compared"] == "overall").all():
+            continue
+        side = responses[responses["group"] == group]
+        hidden = rows[rows["suppressed"] & (rows["n"] > 0)]
+        shown = rows[~rows["suppressed"]]
+        assert (shown["n"] >= study.min_group_size).all()  # no figure for fewer
+        total = int((side[item] >= 4).sum())
+        from_shown = int(round((shown["top_box"] * shown["n"]).sum()))
+        if len(hidden) == 1:  # one hidden level = total - the others: derivable
+            found.append(f"{group} {hidden['level'].iloc[0]}: {total - from_shown}")
+    return found
+
+
+FOUR = {"North": answers(30, 10), "South": answers(12, 8), "East": answers(5, 3),
+        "Other": answers(8, 4), "Not stated": answers(2, 1)}
+FOUR_REF = {"North": answers(10, 40), "South": answers(15, 25), "East": answers(5, 15),
+            "Other": answers(9, 11), "Not stated": answers(6, 6)}
+
+
+def test_a_complement_note_names_the_level_it_protects_and_pooling_shows_it_again(tmp_path):
+    study, responses = region_study(tmp_path, leaders=FOUR, customers=FOUR_REF)
+    table = cx.segment_table(responses, study).set_index("level")
+    # Not stated: 3 leaders, hidden; East (8), the next smallest, hidden to protect it
+    assert list(table.index[table["suppressed"]]) == ["East", "Not stated"]
+    assert table.loc["East", "note"] == ("hidden so that the 3-person “Not stated” level of "
+                                         "leadership cannot be worked out by subtraction "
+                                         "from the total")
+    assert _derivable(table.reset_index(), responses, study) == []
+    from cxstudy import report
+    shown = report.segment_display(table.reset_index(), study).set_index("Level")
+    assert shown.loc["East", "Note"].startswith("hidden so that the 3-person “Not stated”")
+
+    # pooled with "Other" into "Other / not stated" (3 + 12 = 15 leaders): East is shown
+    study, responses = region_study(
+        tmp_path, leaders=FOUR, customers=FOUR_REF,
+        other={"label": "Other / not stated", "levels": ["Other"]})
+    table = cx.segment_table(responses, study).set_index("level")
+    assert list(table.index) == ["North", "South", "East", "Other / not stated"]
+    assert not table["suppressed"].any()
+    assert table.loc["East", "top_box"] == pytest.approx(5 / 8)
+    pooled = table.loc["Other / not stated"]
+    assert (pooled["n"], pooled["n_ref"]) == (15, 32)
+    assert pooled["top_box"] == pytest.approx(10 / 15)
+    assert pooled["top_box_ref"] == pytest.approx(15 / 32)
+    assert pooled["note"] == "pools “Not stated”, “Other”"
+    assert _derivable(table.reset_index(), responses, study) == []
+    # the shown levels add up to the audience: nothing is left to subtract
+    assert table["n"].sum() == (responses["group"] == "leadership").sum()
+
+
+def test_other_pools_the_small_levels_and_a_small_pool_stays_hidden(tmp_path):
+    leaders = {"North": answers(30, 10), "South": answers(12, 8), "East": answers(9, 6),
+               "Not stated": answers(2, 1), "Refused": answers(1, 2)}
+    customers = {"North": answers(10, 40), "South": answers(15, 25), "East": answers(5, 15),
+                 "Not stated": answers(4, 4), "Refused": answers(3, 3)}
+    study, responses = region_study(tmp_path, leaders=leaders, customers=customers,
+                                    other="Other / not stated")
+    table = cx.segment_table(responses, study).set_index("level")
+    assert list(table.index) == ["North", "South", "East", "Other / not stated"]
+    assert not table["suppressed"].any()  # 3 + 3 leaders: 6, shown pooled
+    assert table.loc["Other / not stated", "top_box"] == pytest.approx(3 / 6)
+    assert _derivable(table.reset_index(), responses, study) == []
+    # one small level pooled alone is still small: hidden, with its complement named
+    del leaders["Refused"], customers["Refused"]
+    study, responses = region_study(tmp_path, leaders=leaders, customers=customers,
+                                    other="Other / not stated")
+    table = cx.segment_table(responses, study).set_index("level")
+    assert list(table.index[table["suppressed"]]) == ["East", "Other / not stated"]
+    assert "the 3-person “Other / not stated” level" in table.loc["East", "note"]
+    assert _derivable(table.reset_index(), responses, study) == []
+
+
+@pytest.mark.parametrize("other, expected", [
+    (5, "segments[0].other: found 5; expected a level name (text)"),
+    ({"label": ""}, "segments[0].other.label: found ''"),
+    ({"label": "Other", "levels": "Not stated"},
+     "segments[0].other.levels: found 'Not stated'; expected a list of the levels to pool"),
+    ({"label": "Other", "levels": ["Nowhere"]},
+     "segments[0].other.levels: no level 'Nowhere'"),
+    ({"label": "Other", "level": ["North"]}, "segments[0].other.level: unknown key"),
+])
+def test_a_bad_other_is_a_study_file_problem_naming_the_key(other, expected):
+    from .conftest import problems_of
+
+    found = problems_of(minimal_study(segments=[{
+        "id": "region", "column": "Region", "order": ["North", "South"], "other": other}]))
+    assert any(expected in p for p in found), found
+
+
+def test_other_is_parsed(tmp_path):
+    study = cx.load_study(minimal_study(segments=[
+        {"id": "region", "column": "Region", "other": "Other / not stated"},
+        {"id": "tenure", "columns": {"customers": "T"}, "bins": [0, 1, 5],
+         "other": {"label": "Other", "levels": ["0 to <1"]}}]), base_dir=tmp_path)
+    assert (study.segments[0].other, study.segments[0].other_levels) == (
+        "Other / not stated", ())
+    assert (study.segments[1].other, study.segments[1].other_levels) == ("Other", ("0 to <1",))

@@ -490,7 +490,7 @@ def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
             f"{predicate(study, r.item)}; {pct(r.top_box_ref)} of {theirs} "
             f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
             f"{interval(r.gap_low, r.gap_high, True)}, unadjusted; adjusted p "
-            f"{p_text(r.p_adjusted)}); the gap differs across {html.escape(r.label)} "
+            f"{_p_is(r.p_adjusted)}); the gap differs across {html.escape(r.label)} "
             f"(adjusted p {_p_is(r.gap_levels_p_adjusted)}).")
     return sentences
 
