@@ -317,9 +317,10 @@ def test_sentences_use_the_audiences_labels(tmp_path):
 
 
 def _derivable(table: pd.DataFrame, responses: pd.DataFrame, study) -> list[str]:
-    """Levels whose top-box count a reader could work out: the audience's total (shown
-    in the gap table) minus the levels shown, where exactly one level with respondents is
-    hidden. Checked by arithmetic on the respondents themselves."""
+    """Hidden levels whose top-box count a reader could work out by arithmetic: the
+    audience's total (the gap table shows it) minus the levels shown leaves the hidden
+    levels' sum, which gives a level away when one level is hidden, or when the sum is 0
+    or every hidden respondent (then each hidden level is all one answer)."""
     found = []
     for (item, group), rows in table.groupby(["item", "group"]):
         if (rows["compared"] == "overall").all():
@@ -328,10 +329,17 @@ def _derivable(table: pd.DataFrame, responses: pd.DataFrame, study) -> list[str]
         hidden = rows[rows["suppressed"] & (rows["n"] > 0)]
         shown = rows[~rows["suppressed"]]
         assert (shown["n"] >= study.min_group_size).all()  # no figure for fewer
+        assert (shown["n_ref"] >= study.min_group_size).all()
         total = int((side[item] >= 4).sum())
-        from_shown = int(round((shown["top_box"] * shown["n"]).sum()))
-        if len(hidden) == 1:  # one hidden level = total - the others: derivable
-            found.append(f"{group} {hidden['level'].iloc[0]}: {total - from_shown}")
+        left = total - round((shown["top_box"] * shown["n"]).sum())
+        from cxstudy.segments import pooled_levels
+
+        segment = next(g for g in study.segments if g.id == table["segment"].iloc[0])
+        levels = pooled_levels(responses, study, segment)[0][side.index]  # as the table cut
+        in_hidden = side[levels.isin(set(hidden["level"])).to_numpy(bool)]
+        assert left == int((in_hidden[item] >= 4).sum())  # the arithmetic is right
+        if len(hidden) == 1 or (len(hidden) and left in (0, int(hidden["n"].sum()))):
+            found.append(f"{group} {', '.join(hidden['level'])}: {left}")
     return found
 
 
