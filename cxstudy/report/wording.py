@@ -496,17 +496,24 @@ def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
 
 
 def segments_similar_sentence(segments: pd.DataFrame, study: Study) -> str:
-    """What the Segments page says when no gap differs across a segment's levels: that
-    the gaps are similar in every level, with the smallest adjusted p of the tests; ""
-    when some gap does differ or no levels could be compared."""
+    """What the Segments page says of the segments in which no gap differs across the
+    levels (no ``gap_levels_p_adjusted`` below alpha): that their gaps are similar in every
+    level, with the smallest adjusted p; "" when every segment has a gap that differs or
+    no levels could be compared."""
     rows = segments[segments["gap_levels_p_adjusted"].notna()]
-    if rows.empty or _levels_differ(rows, study).any():
+    differ = set(rows.loc[_levels_differ(rows, study), "segment"])
+    similar = rows[~rows["segment"].isin(differ)]
+    if similar.empty:
         return ""
-    labels = names(html.escape(str(v)) for v in dict.fromkeys(rows["label"]))
+    labels = names(html.escape(str(v)) for v in dict.fromkeys(similar["label"]))
+    smallest = _p_is(similar["gap_levels_p_adjusted"].min())
+    if not differ:
+        return (f"No gap differs across the levels of {labels} after the correction for "
+                f"multiple comparisons (smallest adjusted p {smallest}): each gap is similar "
+                "in every level, so no level is singled out.")
     return (f"No gap differs across the levels of {labels} after the correction for "
-            "multiple comparisons (smallest adjusted p "
-            f"{_p_is(rows['gap_levels_p_adjusted'].min())}): each gap is similar in every "
-            "level, so no level is singled out.")
+            f"multiple comparisons (smallest adjusted p {smallest}): there, each gap is "
+            "similar in every level.")
 
 
 def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:
