@@ -182,7 +182,9 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
     hidden = why != NOT_HIDDEN
     reference = study.groups.index(study.reference)
     items = {i.id: i for i in study.items}
-    pooled_note = ("pools " + ", ".join(f"“{lv}”" for lv in pool)) if pool else ""
+    quoted = [f"“{lv}”" for lv in pool]
+    pooled_note = ("pools " + (quoted[0] if len(quoted) == 1 else
+                               ", ".join(quoted[:-1]) + " and " + quoted[-1])) if pool else ""
     rows = []
     for g in range(len(study.groups)):
         if g == reference or not (asked[g] or asked[reference]):

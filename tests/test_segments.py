@@ -374,7 +374,7 @@ def test_a_complement_note_names_the_level_it_protects_and_pooling_shows_it_agai
     assert (pooled["n"], pooled["n_ref"]) == (15, 32)
     assert pooled["top_box"] == pytest.approx(10 / 15)
     assert pooled["top_box_ref"] == pytest.approx(15 / 32)
-    assert pooled["note"] == "pools “Not stated”, “Other”"
+    assert pooled["note"] == "pools “Not stated” and “Other”"
     assert _derivable(table.reset_index(), responses, study) == []
     # the shown levels add up to the audience: nothing is left to subtract
     assert table["n"].sum() == (responses["group"] == "leadership").sum()
@@ -427,3 +427,57 @@ def test_other_is_parsed(tmp_path):
     assert (study.segments[0].other, study.segments[0].other_levels) == (
         "Other / not stated", ())
     assert (study.segments[1].other, study.segments[1].other_levels) == ("Other", ("0 to <1",))
+
+
+def test_a_report_whose_segments_do_not_differ_singles_out_no_level(tmp_path):
+    """tests/shapes.py ``sites``: every site and plan has the same shares. The summary
+    says the gap is similar across Site and Plan and names no level; the Segments page
+    says no gap differs, shows the pooled small levels and its table open (18 rows)."""
+    import re
+
+    from cxstudy.cli import main
+
+    from .shapes import sites
+    from .test_shapes import visible_text
+
+    path = sites(tmp_path / "project", np.random.default_rng(0))
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "-q"]) == 0
+    report = tmp_path / "out" / "reports" / "sites"
+    index = re.sub(r"\s+", " ", visible_text(report / "index.html"))
+    assert ("The Contact-centre agents–Callers gap on “Agents solve my problem on the first "
+            "call” is similar across Site and Plan (levels do not differ: smallest adjusted "
+            "p = 1.000).") in index
+    assert "widest" not in index
+    page = re.sub(r"\s+", " ", visible_text(report / "segments.html"))
+    assert ("No gap differs across the levels of Site and Plan after the correction for "
+            "multiple comparisons (smallest adjusted p = 1.000): each gap is similar in every "
+            "level, so no level is singled out.") in page
+    assert "Where Site is" not in page and "Where Plan is" not in page
+    assert "pools “Not stated” and “Refused”" in page
+    assert "The full table: 18 rows (2 segments, 3 items, 1 audience compared); the same " \
+           "table is tables/segments.csv" in page
+    assert "<details class='cx-details' open>" in (report / "segments.html").read_text() or \
+        '<details class="cx-details" open="">' in (report / "segments.html").read_text()
+    assert "Heatmap of the gap to Callers by Plan level" in page  # labels, not ids
+
+
+def test_a_segment_with_one_level_shown_is_not_compared(tmp_path):
+    """Two small levels hide each other: one level is left, and the summary must not call
+    it the widest (it was the only one)."""
+    from cxstudy import report
+
+    study, responses = region_study(
+        tmp_path, leaders={"North": answers(30, 10), "South": answers(2, 1),
+                           "East": answers(1, 2)},
+        customers={"North": answers(10, 40), "South": answers(15, 25), "East": answers(5, 15)})
+    table = cx.segment_table(responses, study)
+    assert list(table.loc[~table["suppressed"], "level"]) == ["North"]
+    assert table["gap_levels_p_value"].isna().all()
+    said = report.widest_segment_sentence(table, cx.gap_table(responses, study), study)
+    assert said == ("The leadership–customers gap on “We are excellent” cannot be compared "
+                    "across the levels of Region: fewer than two levels are shown (the "
+                    "others are hidden for privacy or empty).")
+    assert report.segment_sentences(table, study) == []
+    assert report.segments_similar_sentence(table, study) == (
+        "The levels of Region cannot be compared: fewer than two of its levels are shown "
+        "for any audience (the others are hidden for privacy or empty).")

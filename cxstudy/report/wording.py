@@ -496,24 +496,29 @@ def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
 
 
 def segments_similar_sentence(segments: pd.DataFrame, study: Study) -> str:
-    """What the Segments page says of the segments in which no gap differs across the
-    levels (no ``gap_levels_p_adjusted`` below alpha): that their gaps are similar in every
-    level, with the smallest adjusted p; "" when every segment has a gap that differs or
-    no levels could be compared."""
-    rows = segments[segments["gap_levels_p_adjusted"].notna()]
-    differ = set(rows.loc[_levels_differ(rows, study), "segment"])
-    similar = rows[~rows["segment"].isin(differ)]
-    if similar.empty:
-        return ""
-    labels = names(html.escape(str(v)) for v in dict.fromkeys(similar["label"]))
-    smallest = _p_is(similar["gap_levels_p_adjusted"].min())
-    if not differ:
-        return (f"No gap differs across the levels of {labels} after the correction for "
-                f"multiple comparisons (smallest adjusted p {smallest}): each gap is similar "
-                "in every level, so no level is singled out.")
-    return (f"No gap differs across the levels of {labels} after the correction for "
-            f"multiple comparisons (smallest adjusted p {smallest}): there, each gap is "
-            "similar in every level.")
+    """What the Segments page says of the segments no level of which is singled out:
+    those in which no gap differs across the levels (no ``gap_levels_p_adjusted`` below
+    alpha), their gaps similar in every level, with the smallest adjusted p; and those
+    whose levels could not be compared (fewer than two levels shown). "" when every
+    segment has a gap that differs."""
+    tested = segments[segments["gap_levels_p_adjusted"].notna()]
+    differ = set(tested.loc[_levels_differ(tested, study), "segment"])
+    similar = tested[~tested["segment"].isin(differ)]
+    untested = segments[~segments["segment"].isin(set(tested["segment"]))]
+    said = []
+    if len(similar):
+        labels = names(html.escape(str(v)) for v in dict.fromkeys(similar["label"]))
+        smallest = _p_is(similar["gap_levels_p_adjusted"].min())
+        said.append(f"No gap differs across the levels of {labels} after the correction for "
+                    f"multiple comparisons (smallest adjusted p {smallest}): "
+                    + ("there, each gap is similar in every level." if differ else
+                       "each gap is similar in every level, so no level is singled out."))
+    if len(untested):
+        labels = names(html.escape(str(v)) for v in dict.fromkeys(untested["label"]))
+        said.append(f"The levels of {labels} cannot be compared: fewer than two of "
+                    f"{'its' if untested['segment'].nunique() == 1 else 'their'} levels are "
+                    "shown for any audience (the others are hidden for privacy or empty).")
+    return " ".join(said)
 
 
 def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:
@@ -556,7 +561,13 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
     text = html.escape(part["text"].iloc[0])
     tested = part[part["gap_levels_p_adjusted"].notna()]
     if tested.empty:
-        return ""
+        pairs = list(dict.fromkeys(zip(part["group"], part["reference"], strict=True)))
+        who = (f"The {html.escape(study.label(pairs[0][0]))}–"
+               f"{html.escape(study.label(pairs[0][1]))} gap" if len(pairs) == 1
+               else "The gaps")
+        across = names(html.escape(str(v)) for v in dict.fromkeys(part["label"]))
+        return (f"{who} on “{text}” cannot be compared across the levels of {across}: fewer "
+                "than two levels are shown (the others are hidden for privacy or empty).")
     differ = tested[_levels_differ(tested, study)]
     if len(differ):
         first = differ.loc[differ["gap_levels_p_adjusted"].idxmin()]
