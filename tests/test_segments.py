@@ -481,3 +481,26 @@ def test_a_segment_with_one_level_shown_is_not_compared(tmp_path):
     assert report.segments_similar_sentence(table, study) == (
         "The levels of Region cannot be compared: fewer than two of its levels are shown "
         "for any audience (the others are hidden for privacy or empty).")
+
+
+def test_the_heatmap_says_what_its_colour_means(tmp_path):
+    """A colour bar of the gap in points, -100 to +100, diverging around 0, beside the
+    panels, naming the reference above and below; the alt text says the same."""
+    import matplotlib.pyplot as plt
+
+    from cxstudy import plots
+
+    study, responses = region_study(tmp_path, leaders=SAME, customers=SAME_REF)
+    figure = plots.segment_heatmap(cx.segment_table(responses, study), study, "region")
+    bar = [ax for ax in figure.axes if hasattr(ax, "_colorbar")]
+    assert len(bar) == 1 and len(figure.axes) == 2  # one panel (leadership), one bar
+    assert tuple(bar[0].get_ylim()) == (-100, 100)
+    assert [t.get_text() for t in bar[0].get_yticklabels()] == ["−100", "−50", "0", "+50",
+                                                                "+100"]
+    colours = bar[0]._colorbar
+    assert colours.cmap.name.startswith("RdBu_r")  # diverging: blue, white at 0, red
+    assert (colours.norm.vmin, colours.norm.vmax) == (-100, 100)
+    words = {t.get_text() for t in bar[0].texts} | {bar[0].get_title(loc="left")}
+    assert {"gap,\npoints", "above\ncustomers", "below\ncustomers"} <= words
+    assert "red: the audience's share above that of customers, blue: below" in figure.cx_alt
+    plt.close(figure)
