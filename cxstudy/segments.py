@@ -199,7 +199,7 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
                         if asked[g] and asked[reference] else
                         levels_p if asked[g] else levels_p_ref)
         for position, level in enumerate(levels):
-            notes = [_why_hidden(why, n, position, item, g, reference, levels, study)
+            notes = [_why_hidden(why, n, position, item, g, reference, levels, study, asked)
                      for item in range(n.shape[1])]
             if level == segment.other and pool:
                 notes = ["; ".join(part for part in (note, pooled_note) if part)
@@ -212,16 +212,18 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
 
 
 def _why_hidden(why, n, position: int, item: int, g: int, reference: int,
-                levels: list[str], study: Study) -> str:
+                levels: list[str], study: Study, asked) -> str:
     """The note of one (level, item, audience) row: why it is hidden, naming the audience
-    too small in it or the small level it protects; "" when shown."""
+    too small in it (or in all, for an audience compared overall) or the small level it
+    protects; "" when shown."""
     parts = []
     for side in (g, reference):
         reason = int(why[position, item, side])
         label = study.label(study.groups[side])
         if reason == TOO_SMALL:
             parts.append(study.suppression_note(
-                int(n[position, item, side]), where=f"of {label} in this level"))
+                int(n[position, item, side]),
+                where=f"of {label} in this level" if asked[side] else f"of {label}"))
         elif reason >= 0:
             parts.append(f"hidden so that the {int(n[reason, item, side])}-person "
                          f"“{levels[reason]}” level of {label} cannot be worked out by "

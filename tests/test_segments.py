@@ -189,6 +189,10 @@ def test_an_audience_compared_overall_is_hidden_when_it_is_too_small(example_202
     leaders = table[table["group"] == "leadership"]
     assert leaders["suppressed"].all() and leaders["top_box"].isna().all()
     assert leaders["gap"].isna().all()
+    region = leaders[leaders["segment"] == "region"]  # customers >= 30 in every region
+    assert set(region["note"]) == {  # 24 or 25 leaders answered each item
+        "suppressed: fewer than 30 respondents of leadership (n = 25)",
+        "suppressed: fewer than 30 respondents of leadership (n = 24)"}
 
 
 # ---------------------------------------------------------------------------
