@@ -181,6 +181,12 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("bins", "—", "numeric columns: cut points, lowest first; bands [a, b) and the "
             "last [a, b]"),
         Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),
+        Key("other", "— (no pooling)", "a level name, e.g. \"Other / not stated\": levels with "
+            "fewer than min_group_size respondents in an audience asked the segment are "
+            "pooled into it, shown together rather than hidden (a pool still that small is "
+            "hidden); or {label: NAME, levels: [...]} to pool those levels too, whatever "
+            "their size, so that a small level's pool is large enough to show and no other "
+            "level need be hidden to protect it"),
     ),
     "weights": (
         Key("group", "required", "the audience to weight"),
@@ -916,11 +922,50 @@ def parse_segments(c: Collector, data: dict, ctx: Context) -> list[Segment]:
             c.add(where, "both map and bins", "bins cut a numeric column into bands; map "
                   "renames values: give one of them")
         asked = asked_waves(c, spec, where, ctx)
+        other, other_levels = _other(c, spec, where, levels, order, bins)
         if sid and mapped:
             segments.append(Segment(sid, label or sid, mapped, levels,
                                     tuple(str(o) for o in order) if order else None, bins,
-                                    asked))
+                                    asked, other, other_levels))
     return segments
+
+
+OTHER_HINT = ('expected a level name (text), e.g. other: "Other / not stated", or '
+              '{label: "Other / not stated", levels: [Not stated, Refused]}')
+
+
+def _other(c: Collector, spec: dict, where: str, levels, order, bins
+           ) -> tuple[str | None, tuple[str, ...]]:
+    """``other:`` of a segment: the name of the level small levels are pooled into, and
+    the levels pooled whatever their size (checked against the levels the study file
+    names: map values, order, bands of bins)."""
+    value = spec.get("other")
+    if value is None:
+        return None, ()
+    key = f"{where}.other"
+    if isinstance(value, dict):
+        c.keys(value, ["label", "levels"], key)
+        label, named = value.get("label"), value.get("levels", [])
+    else:
+        label, named = value, []
+    if not isinstance(label, str) or not label.strip():
+        c.add(key if not isinstance(value, dict) else f"{key}.label", f"found {label!r}",
+              OTHER_HINT)
+        return None, ()
+    if not isinstance(named, list) or not all(isinstance(v, str | int | float)
+                                              and not isinstance(v, bool) for v in named):
+        c.add(f"{key}.levels", f"found {named!r}", "expected a list of the levels to pool, "
+              "e.g. levels: [Not stated, Refused]")
+        return None, ()
+    named = [str(v) for v in named]
+    known = list(dict.fromkeys([*(levels or {}).values(), *(str(o) for o in order or ())]))
+    if bins:
+        known += Segment("", "", {}, bins=bins).band_names()
+    unknown = [v for v in named if known and v not in known]
+    if unknown:
+        c.add(f"{key}.levels", f"no level {unknown[0]!r}" + did_you_mean(unknown[0], known),
+              "name levels of this segment: " + ", ".join(known))
+    return label.strip(), tuple(named)
 
 
 def _bins(c: Collector, spec: dict, where: str) -> tuple[float, ...] | None:

@@ -531,10 +531,11 @@ def segments(deck: Deck, res) -> None:
     if not study.segments or not study.items:
         return
     said = [from_html(s) for s in wording.segment_sentences(res.latest.segments, study, top=4)]
+    similar = wording.segments_similar_sentence(res.latest.segments, study)
     slide, box = deck.slide("Where the gap is widest")
-    deck.text(slide, box, said or [
-        "No gap within a level holds after the correction for multiple comparisons."],
-        bullets=bool(said))
+    deck.text(slide, box, said + ([from_html(similar)] if similar else []) or [
+        "The gap differs across the levels of a segment, but no level's own gap holds "
+        "after the correction for multiple comparisons."], bullets=bool(said))
 
 
 def theme_slide(deck: Deck, res, question) -> None:

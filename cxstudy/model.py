@@ -128,7 +128,9 @@ class OpenEnded(AskedInWaves):
 class Segment(AskedInWaves):
     """A way to split the audiences (region, channel, tenure): the column each asked
     audience answered it in, an optional recoding of raw values (``map``), a display
-    ``order`` and, for numeric columns, ``bins`` cutting them into bands."""
+    ``order`` and, for numeric columns, ``bins`` cutting them into bands. ``other`` names
+    a level that small levels are pooled into (and ``other_levels`` those pooled whatever
+    their size): see :func:`cxstudy.segments.pooled_levels`."""
 
     id: str
     label: str
@@ -137,6 +139,8 @@ class Segment(AskedInWaves):
     order: tuple[str, ...] | None = None
     bins: tuple[float, ...] | None = None
     waves: tuple[str, ...] | None = None  # None: asked in every wave
+    other: str | None = None
+    other_levels: tuple[str, ...] = ()
 
     def band_names(self) -> list[str]:
         """Names of the bands ``bins`` cut: [a, b) for all but the last, [a, b] for it

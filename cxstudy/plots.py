@@ -724,6 +724,7 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
     texts = {i: _item_text(study, i, t) for i, t in
              part.drop_duplicates("item").set_index("item")["text"].items()}
     label = part["label"].iloc[0] if len(part) else segment
+    reference = study.label(study.reference)
     panel = 0.34 * len(items) + 1.4
     fig, axes = plt.subplots(len(groups), 1, figsize=(9.5, panel * len(groups) + 0.5),
                              squeeze=False, layout="none")
@@ -751,22 +752,48 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
         ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
         ax.grid(False)
         compared = part.loc[part["group"] == group, "compared"].iloc[0]
-        ax.set_title(f"{group} − {study.reference}" + (" (all " + group + ")"
-                                                        if compared == "overall" else ""),
+        name = study.label(group)
+        ax.set_title(f"{name} − {reference}" + (f" (all {name}, compared overall)"
+                                                 if compared == "overall" else ""),
                      loc="left", fontsize=10.5, pad=30)
-        alt_parts.append(f"{group}: " + "; ".join(
+        alt_parts.append(f"{name}: " + "; ".join(
             f"{lv}: widest {texts[items[int(np.nanargmax(np.abs(grid[:, c])))]]} "
             f"{100 * grid[int(np.nanargmax(np.abs(grid[:, c]))), c]:+.0f} points"
             for c, lv in enumerate(levels) if not np.isnan(grid[:, c]).all()))
-    _fixed_layout(fig, [_wrap(texts[i], 44) for i in items], 8.5, top=1.45, bottom=0.45)
+    _fixed_layout(fig, [_wrap(texts[i], 44) for i in items], 8.5, top=1.45, bottom=0.45,
+                  right=1.55)
     fig.subplots_adjust(hspace=1.35 / (panel - 1.2))
-    fig.suptitle(f"{label}: gap to {study.reference} by level, points", x=0.01, ha="left",
+    fig.suptitle(f"{label}: gap to {reference} by level, points", x=0.01, ha="left",
                  y=1 - 0.15 / fig.get_size_inches()[1], va="top", fontsize=12,
                  fontweight="bold")
+    _gap_colour_bar(fig, axes[0, 0], cmap, reference)
     fig.text(0.01, 0.005, f"hidden: fewer than {study.min_group_size} respondents in the "
              "level, or hidden so that a smaller level cannot be worked out from the total",
              fontsize=8, color="#555555", ha="left", va="bottom")
-    return _alt(fig, f"Heatmap of the gap to {study.reference} by {label} level (cells "
-                f"marked hidden rest on fewer than {study.min_group_size} respondents, or "
-                "are hidden so that a smaller level cannot be worked out). "
+    return _alt(fig, f"Heatmap of the gap to {reference} by {label} level, in points "
+                f"(red: the audience's share above that of {reference}, blue: below, white: "
+                f"no gap; cells marked hidden rest on fewer than {study.min_group_size} "
+                "respondents, or are hidden so that a smaller level cannot be worked out). "
                 + " | ".join(alt_parts))
+
+
+def _gap_colour_bar(fig: Figure, top_axes, cmap, reference: str) -> None:
+    """What a heatmap's colour means: a bar of the gap in points, -100 to +100, diverging
+    around 0 (red: the audience's share above the reference's, blue: below), beside the
+    first panel, at most 3 inches tall."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
+
+    width, height = fig.get_size_inches()
+    box = top_axes.get_position()
+    tall = min(box.height, 3.0 / height)
+    bar = fig.add_axes((1 - 1.3 / width, box.y1 - tall, 0.16 / width, tall))
+    colours = fig.colorbar(ScalarMappable(Normalize(-100, 100), cmap), cax=bar,
+                           ticks=[-100, -50, 0, 50, 100])
+    colours.ax.set_yticklabels(["−100", "−50", "0", "+50", "+100"], fontsize=7.5)
+    colours.ax.set_title("gap,\npoints", fontsize=8, loc="left", pad=4)
+    colours.ax.text(3.4, 1.0, f"above\n{_wrap(reference, 10)}", transform=colours.ax.transAxes,
+                    fontsize=7, va="top", color="#B2182B")
+    colours.ax.text(3.4, 0.0, f"below\n{_wrap(reference, 10)}",
+                    transform=colours.ax.transAxes, fontsize=7, va="bottom",
+                    color="#2166AC")

@@ -22,7 +22,15 @@ import pandas as pd
 from . import stats
 from .counts import LevelCounts, level_counts
 from .model import Segment, Study
-from .tables import SEGMENTS, complementary, conform, suppress, too_small
+from .tables import (
+    NOT_HIDDEN,
+    SEGMENTS,
+    TOO_SMALL,
+    complement_of,
+    conform,
+    suppress,
+    too_small,
+)
 from .waves import per_wave
 
 
@@ -97,11 +105,57 @@ def segment_table(responses: pd.DataFrame, study: Study, *,
     table = suppress(table, SEGMENTS, table.pop("_hidden").astype(bool).to_numpy()
                      if "_hidden" in table else np.zeros(len(table), bool))
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    table["gap_levels_p_adjusted"] = _adjust_per_test(table, study)
     return conform(table, SEGMENTS)
+
+
+def _adjust_per_test(table: pd.DataFrame, study: Study) -> np.ndarray:
+    """``gap_levels_p_value`` adjusted with the study's correction over its family: one
+    test per (segment, item, audience), each counted once (every level's row repeats it)."""
+    if table.empty:
+        return np.array([], float)
+    keys = ["segment", "item", "group"]
+    first = table.drop_duplicates(keys)[[*keys, "gap_levels_p_value"]].copy()
+    first["adjusted"] = stats.adjust_pvalues(first["gap_levels_p_value"], study.correction)
+    return table[keys].merge(first[[*keys, "adjusted"]], on=keys, how="left")[
+        "adjusted"].to_numpy(float)
+
+
+def pooled_levels(responses: pd.DataFrame, study: Study, segment: Segment
+                  ) -> tuple[pd.Series, list[str]]:
+    """The segment's column with its small levels pooled into ``segment.other`` (a
+    study file's ``other:``), and the levels pooled, smallest first.
+
+    Pooled are the levels ``other.levels`` names and every level with respondents but
+    fewer than ``min_group_size`` in an audience asked the segment (and a level already
+    named ``other``, when there is one). Nothing else joins: a pool still below
+    ``min_group_size`` is hidden like any small level, with its complement, rather than
+    give a real level a name that is not its own. Without ``other:`` the column is
+    returned unchanged and nothing is pooled.
+    """
+    column = responses[segment.id]
+    if segment.other is None:
+        return column, []
+    other = segment.other
+    asked = [g for g in study.groups if g in segment.columns]
+    in_asked = responses["group"].isin(asked).to_numpy(bool)
+    sizes = (pd.crosstab(column[in_asked], responses.loc[in_asked, "group"])
+             .reindex(columns=asked, fill_value=0))
+    small = ((sizes > 0) & (sizes < study.min_group_size)).any(axis=1)
+    pool = [lv for lv in sizes.index if lv != other and (small[lv] or lv in
+                                                         segment.other_levels)]
+    if not pool:
+        return column, []
+    pool = sorted(pool, key=lambda lv: int(sizes.loc[lv].sum()))
+    pooled = column.astype(object).where(~column.isin(pool), segment.other)
+    return pooled.astype(column.dtype), pool
 
 
 def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCounts):
     """The rows of one segment: arrays (levels, items, groups) of shares, then rows."""
+    column, pool = pooled_levels(responses, study, segment)
+    if pool:
+        responses = responses.assign(**{segment.id: column})
     levels = segment_levels_in(responses, segment)
     if not levels:
         return pd.DataFrame()
@@ -117,15 +171,20 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
     # the side of each audience: its level when asked, its overall share when not
     x, e, n = (np.where(asked, level, whole[None])
                for level, whole in ((x, all_x), (e, all_e), (n, all_n)))
-    # per (level, item, group): a level too small, and its complement; an audience
-    # compared overall is hidden everywhere when it is itself too small
-    hidden = np.zeros(n.shape, bool)
+    # per (level, item, group) why it is hidden (tables.complement_of): shown, too small,
+    # or the position of the small level it protects; an audience compared overall is
+    # hidden everywhere when it is itself too small
+    why = np.full(n.shape, NOT_HIDDEN)
     for item in range(n.shape[1]):
         for g in range(n.shape[2]):
-            hidden[:, item, g] = complementary(n[:, item, g], study) if asked[g] else \
-                too_small(n[:, item, g], study)
+            why[:, item, g] = complement_of(n[:, item, g], study) if asked[g] else \
+                np.where(too_small(n[:, item, g], study), TOO_SMALL, NOT_HIDDEN)
+    hidden = why != NOT_HIDDEN
     reference = study.groups.index(study.reference)
     items = {i.id: i for i in study.items}
+    quoted = [f"“{lv}”" for lv in pool]
+    pooled_note = ("pools " + (quoted[0] if len(quoted) == 1 else
+                               ", ".join(quoted[:-1]) + " and " + quoted[-1])) if pool else ""
     rows = []
     for g in range(len(study.groups)):
         if g == reference or not (asked[g] or asked[reference]):
@@ -134,17 +193,47 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
             else np.full(n.shape[1], np.nan)
         levels_p_ref = _levels_test(x[:, :, reference], e[:, :, reference],
                                     hidden[:, :, reference])
+        row_hidden = hidden[:, :, g] | hidden[:, :, reference]
+        gap_levels_p = (_gap_levels_test(x[:, :, g], e[:, :, g], x[:, :, reference],
+                                         e[:, :, reference], row_hidden)
+                        if asked[g] and asked[reference] else
+                        levels_p if asked[g] else levels_p_ref)
         for position, level in enumerate(levels):
+            notes = [_why_hidden(why, n, position, item, g, reference, levels, study, asked)
+                     for item in range(n.shape[1])]
+            if level == segment.other and pool:
+                notes = ["; ".join(part for part in (note, pooled_note) if part)
+                         for note in notes]
             rows.append(_level_frame(
                 x[position], e[position], n[position], g, reference, study, overall.items,
                 items, segment, level, "level" if asked[g] else "overall",
-                hidden[position, :, g] | hidden[position, :, reference], levels_p,
-                levels_p_ref))
+                row_hidden[position], levels_p, levels_p_ref, gap_levels_p, notes))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
 
 
+def _why_hidden(why, n, position: int, item: int, g: int, reference: int,
+                levels: list[str], study: Study, asked) -> str:
+    """The note of one (level, item, audience) row: why it is hidden, naming the audience
+    too small in it (or in all, for an audience compared overall) or the small level it
+    protects; "" when shown."""
+    parts = []
+    for side in (g, reference):
+        reason = int(why[position, item, side])
+        label = study.label(study.groups[side])
+        if reason == TOO_SMALL:
+            parts.append(study.suppression_note(
+                int(n[position, item, side]),
+                where=f"of {label} in this level" if asked[side] else f"of {label}"))
+        elif reason >= 0:
+            parts.append(f"hidden so that the {int(n[reason, item, side])}-person "
+                         f"“{levels[reason]}” level of {label} cannot be worked out by "
+                         "subtraction from the total")
+    return "; ".join(dict.fromkeys(parts))
+
+
 def _level_frame(x, e, n, g, reference, study: Study, item_ids, items, segment: Segment,
-                 level: str, compared: str, hidden, levels_p, levels_p_ref) -> pd.DataFrame:
+                 level: str, compared: str, hidden, levels_p, levels_p_ref, gap_levels_p,
+                 notes) -> pd.DataFrame:
     """One level's rows for one audience, one per item."""
     with np.errstate(divide="ignore", invalid="ignore"):
         p, p_ref = x[:, g] / e[:, g], x[:, reference] / e[:, reference]
@@ -163,10 +252,8 @@ def _level_frame(x, e, n, g, reference, study: Study, item_ids, items, segment: 
         "p_adjusted": np.nan, "levels_p_value": levels_p, "label": segment.label,
         "compared": compared, "top_box_low": low, "top_box_high": high,
         "top_box_ref_low": low_ref, "top_box_ref_high": high_ref, "test": test,
-        "levels_p_value_ref": levels_p_ref,
-        "note": np.where(hidden, study.suppression_note(
-            where="in this level or its complement"), ""),
-        "_hidden": hidden})
+        "levels_p_value_ref": levels_p_ref, "note": notes,
+        "gap_levels_p_value": gap_levels_p, "_hidden": hidden})
 
 
 def _levels_test(x: np.ndarray, e: np.ndarray, hidden: np.ndarray) -> np.ndarray:
@@ -183,4 +270,35 @@ def _levels_test(x: np.ndarray, e: np.ndarray, hidden: np.ndarray) -> np.ndarray
         if (table.sum(axis=0) <= 0).any():
             continue
         result[item] = sps.chi2_contingency(table, correction=False).pvalue
+    return result
+
+
+def _gap_levels_test(x, e, x_ref, e_ref, hidden: np.ndarray) -> np.ndarray:
+    """Per item, whether the gap differs across the levels shown: Cochran's Q test of
+    heterogeneity of the level gaps (levels x items arrays); NaN with fewer than two.
+
+    :math:`Q = \\sum_k w_k (d_k - \\bar d)^2`, :math:`w_k = 1 / v_k`,
+    :math:`\\bar d = \\sum w_k d_k / \\sum w_k`, on (levels - 1) df, where :math:`d_k` is
+    the level's gap and :math:`v_k = \\tilde p(1-\\tilde p)/n + \\tilde p_r(1-\\tilde p_r)/n_r`
+    its variance from Agresti and Caffo's shares :math:`\\tilde p = (x + 1)/(n + 2)` (never
+    zero when a level's shares are 0 or 1). Cochran, W. G. (1954). The combination of
+    estimates from different experiments. Biometrics 10, 101-129. Agresti, A. & Caffo, B.
+    (2000). Simple and effective confidence intervals for proportions and differences of
+    proportions result from adding two successes and two failures. The American
+    Statistician 54, 280-288.
+    """
+    from scipy import stats as sps
+
+    result = np.full(x.shape[1], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        gap = x / e - x_ref / e_ref
+        p, p_ref = (x + 1) / (e + 2), (x_ref + 1) / (e_ref + 2)
+        weight = 1 / (p * (1 - p) / e + p_ref * (1 - p_ref) / e_ref)
+    for item in range(x.shape[1]):
+        shown = ~hidden[:, item] & (e[:, item] > 0) & (e_ref[:, item] > 0)
+        if shown.sum() < 2:
+            continue
+        d, w = gap[shown, item], weight[shown, item]
+        mean = (w * d).sum() / w.sum()
+        result[item] = sps.chi2.sf((w * (d - mean) ** 2).sum(), shown.sum() - 1)
     return result

@@ -144,7 +144,7 @@ SEGMENTS = _spec(
     "segment level item text group reference n n_ref top_box top_box_ref gap gap_low gap_high "
     "p_value p_adjusted suppressed levels_p_value",
     "label compared top_box_low top_box_high top_box_ref_low top_box_ref_high test "
-    "levels_p_value_ref note",
+    "levels_p_value_ref note gap_levels_p_value gap_levels_p_adjusted",
     "top_box top_box_ref gap gap_low gap_high p_value p_adjusted top_box_low top_box_high "
     "top_box_ref_low top_box_ref_high", "test")
 
@@ -203,13 +203,33 @@ def complementary(n, study: Study) -> np.ndarray:
     >>> complementary([40, 3, 12, 25], SimpleNamespace(min_group_size=5)).tolist()
     [False, True, True, False]
     """
+    return complement_of(n, study) != NOT_HIDDEN
+
+
+NOT_HIDDEN, TOO_SMALL = -2, -1  # complement_of: shown; hidden for its own size
+
+
+def complement_of(n, study: Study) -> np.ndarray:
+    """Why each level of a breakdown is hidden (:func:`complementary`): ``NOT_HIDDEN`` (-2)
+    when shown, ``TOO_SMALL`` (-1) for a level with respondents but fewer than
+    ``min_group_size``, else the position of the small level it is hidden to protect
+    (the next smallest level, hidden so that the small one cannot be worked out by
+    subtracting the others from the total).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> complement_of([40, 3, 12, 25], SimpleNamespace(min_group_size=5)).tolist()
+    [-2, -1, 1, -2]
+    """
     n = np.asarray(n, dtype=float)
-    hidden = (n > 0) & too_small(n, study)
-    if hidden.sum() == 1:
-        shown = np.flatnonzero((n > 0) & ~hidden)
+    small = (n > 0) & too_small(n, study)
+    why = np.where(small, TOO_SMALL, NOT_HIDDEN)
+    if small.sum() == 1:
+        shown = np.flatnonzero((n > 0) & ~small)
         if len(shown):
-            hidden[shown[np.argmin(n[shown])]] = True
-    return hidden
+            why[shown[np.argmin(n[shown])]] = int(np.flatnonzero(small)[0])
+    return why
 
 
 def suppress(table: pd.DataFrame, spec: TableSpec, mask) -> pd.DataFrame:

@@ -257,3 +257,48 @@ def write_all(project: Path, seed: int = 20261124) -> dict[str, Path]:
     minimum group size of 30 is checked on its tables, tests/test_analysis.py.)"""
     rng = np.random.default_rng(seed)
     return {slug: make(project, rng) for slug, make in SHAPES.items()}
+
+
+SITES_ITEMS = ["Agents solve my problem on the first call", "Agents are polite",
+               "Waiting times are short"]
+
+
+def sites(project: Path, rng) -> Path:
+    """Not in SHAPES (built by tests/test_segments.py on its own): contact-centre agents
+    (labelled "Contact-centre agents") against callers, with a Site segment asked of both
+    and a Plan segment asked of callers only, whose levels have exactly the same
+    distributions, so that no level may be singled out; two small site answers
+    ("Not stated", "Refused") pooled by ``other:``."""
+    def answers(n: int, top: int) -> list[str]:
+        return (["Agree", "Strongly agree"] * n)[:top] + (
+            ["Disagree", "Neither agree nor disagree"] * n)[:n - top]
+
+    agents, callers = [], []
+    for site, (n_agents, top_agents, n_callers, top_callers) in {
+            "North": (30, 21, 80, 24), "South": (30, 21, 80, 24), "East": (30, 21, 80, 24),
+            "Not stated": (2, 1, 5, 2), "Refused": (3, 2, 5, 1)}.items():
+        # callers alternate plans, so each plan of a site holds the same share
+        mine = [{"Site": site} for _ in range(n_agents)]
+        theirs = [{"Site": site, "Plan": ["Basic", "Plus"][i % 2]} for i in range(n_callers)]
+        for j in range(len(SITES_ITEMS)):
+            for row, answer in zip(mine, answers(n_agents, top_agents), strict=True):
+                row[f"Q{j + 1}"] = answer
+            for row, answer in zip(theirs, answers(n_callers, top_callers), strict=True):
+                row[f"Q{j + 1}"] = answer
+        agents += mine
+        callers += theirs
+    del rng  # the same answers whatever the seed
+    exports = {"agents.csv": pd.DataFrame(agents), "callers.csv": pd.DataFrame(callers)}
+    spec = {"study": "Contact centre — sites", "slug": "sites", "min_group_size": 5,
+            "sources": [{"path": "../data/raw/sites/agents.csv", "group": "agents"},
+                        {"path": "../data/raw/sites/callers.csv", "group": "callers"}],
+            "groups": [{"id": "agents", "label": "Contact-centre agents"},
+                       {"id": "callers", "label": "Callers"}],
+            "scales": {"agree5": {"labels": AGREE, "top_box": 2, "top_box_label": "agree"}},
+            "items": [{"id": f"q{j + 1}", "text": text, "scale": "agree5",
+                       "column": f"Q{j + 1}", "headline": j == 0}
+                      for j, text in enumerate(SITES_ITEMS)],
+            "segments": [{"id": "site", "label": "Site", "column": "Site",
+                          "order": ["North", "South", "East"], "other": "Other / not stated"},
+                         {"id": "plan", "label": "Plan", "columns": {"callers": "Plan"}}]}
+    return _write(project, "sites", spec, exports)

@@ -86,9 +86,13 @@ def test_a_segmented_study_has_a_segments_page(built):
             ) in page
     assert "Do the levels differ?" in page
     index = pages(report)["index.html"]
-    assert ("The leadership–customers gap on “We deliver an excellent customer experience” is "
-            "widest where Customer for (years) is “0 to &lt;1”: +74 points (95% CI +54 to "
-            "+86), against +64 overall.") in index
+    assert ("The gap on “We deliver an excellent customer experience” is widest for all "
+            "leadership against customers in Customer for (years) “0 to &lt;1”: +74 points "
+            "(95% CI +54 to +86), against +64 overall; the gap differs across Customer for "
+            "(years) (adjusted p &lt; 0.001).") in index
+    assert "No gap differs across the levels of Region after the correction" in page
+    assert "The full table: 256 rows (2 segments, 16 items, 2 audiences compared)" in page
+    assert 'href="tables/segments.csv"' in page
     table = pd.read_csv(report / "tables" / "segments.csv")
     assert list(table.columns[:3]) == ["wave", "segment", "level"]
     responses = pd.read_parquet(serial / "data" / "processed" / "example" / "responses.parquet")

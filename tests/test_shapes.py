@@ -69,6 +69,8 @@ def test_a_level_of_three_is_hidden_with_its_complement(built):
     assert hidden[["top_box", "top_box_ref", "gap"]].isna().all().all()
     page = visible_text(report_of(built, "stars") / "segments.html")
     assert "cells marked hidden rest on fewer than 5 respondents" in page
+    # the note says which level a hidden complement protects
+    assert "hidden so that the 3-person “First” level of passengers cannot be worked out" in page
 
 
 def test_five_audiences_on_a_ten_point_scale(built):

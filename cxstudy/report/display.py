@@ -344,21 +344,23 @@ def change_display(changes: pd.DataFrame, label: str, *, as_points: bool) -> pd.
 
 
 def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """The segment table as a reviewer reads it (suppressed cells show nothing)."""
+    """The segment table as a reviewer reads it (suppressed cells show nothing; the note
+    says why, naming the small level a hidden complement protects)."""
     def share(value, low, high) -> str:
         return "–" if pd.isna(value) else f"{pct(value)} ({interval(low, high)})"
 
+    reference = study.label(study.reference)
     return pd.DataFrame({
         "Segment": segments["label"], "Level": segments["level"],
         "Item": item_texts(segments, study),
-        "Audience": segments["group"] + np.where(segments["compared"] == "overall",
-                                                 " (all)", ""),
+        "Audience": [study.label(g) + (" (all)" if c == "overall" else "")
+                     for g, c in zip(segments["group"], segments["compared"], strict=True)],
         "n": segments["n"],
         "Top box (CI)": [share(r.top_box, r.top_box_low, r.top_box_high)
-                  for r in segments.itertuples()],
-        f"n {study.reference}": segments["n_ref"],
-        f"Top box, {study.reference}": [share(r.top_box_ref, r.top_box_ref_low,
-                                            r.top_box_ref_high) for r in segments.itertuples()],
+                         for r in segments.itertuples()],
+        f"n {reference}": segments["n_ref"],
+        f"Top box, {reference}": [share(r.top_box_ref, r.top_box_ref_low,
+                                        r.top_box_ref_high) for r in segments.itertuples()],
         "Gap, points (CI)": ["–" if pd.isna(r.gap) else
                              f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
                              for r in segments.itertuples()],
@@ -366,18 +368,57 @@ def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Note": segments["note"].replace("", "—")})
 
 
+def segment_table_html(segments: pd.DataFrame, study: Study, *, open_up_to: int = 40,
+                       csv: str = "tables/segments.csv"):
+    """The segment table on the page, folded: a line saying how many rows it has (how
+    many hidden for privacy) and where its CSV is, then the table (:func:`segment_display`)
+    shown when the line is clicked; a table of at most ``open_up_to`` rows is shown open.
+    """
+    from IPython.display import HTML
+
+    rows = len(segments)
+    if not rows:
+        return HTML("<p>No segment has levels to show.</p>")
+    hidden = int(segments["suppressed"].astype(bool).sum())
+    parts = [f"{segments['label'].nunique():,} segment"
+             + ("s" if segments["label"].nunique() != 1 else ""),
+             f"{segments['item'].nunique():,} item" + ("s" if segments["item"].nunique()
+                                                       != 1 else ""),
+             f"{segments['group'].nunique():,} audience" + (
+                 "s" if segments["group"].nunique() != 1 else "") + " compared"]
+    if hidden:
+        parts.append(f"{hidden:,} hidden for privacy")
+    link = html.escape(csv)
+    summary = (f"The full table: {rows:,} row{'s' if rows != 1 else ''} "
+               f"({', '.join(parts)}){' — click to show' if rows > open_up_to else ''}; "
+               f'the same table is <a href="{link}">{link}</a>')
+    return HTML(f"<details class='cx-details'{' open' if rows <= open_up_to else ''}>"
+                f"<summary>{summary}</summary>"
+                f"{table_html(segment_display(segments, study))}</details>")
+
+
 def levels_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Do the levels of a segment differ? Per item: each audience's chi-square p."""
+    """Do the levels of a segment differ? Per (segment, item): does each audience's top
+    box differ across levels (Pearson's chi-square p, for the audiences asked), and does
+    each audience's gap to the reference (Cochran's Q, adjusted over the segments'
+    family; the test the summary's "widest where" rests on)."""
     first = segments.drop_duplicates(["segment", "item", "group"])
-    table = first.pivot_table(index=["label", "text"], columns="group",
-                              values="levels_p_value", aggfunc="first", dropna=False,
-                              sort=False)
-    reference = first.drop_duplicates(["segment", "item"]).set_index(["label", "text"])
-    table[study.reference] = reference["levels_p_value_ref"]
-    table = table.reindex(columns=[g for g in study.groups if g in table.columns])
-    table = table.map(p_text)
+    index = ["label", "text"]
+    shares = first.pivot_table(index=index, columns="group", values="levels_p_value",
+                               aggfunc="first", dropna=False, sort=False)
+    by_item = first.drop_duplicates(["segment", "item"]).set_index(index)
+    shares[study.reference] = by_item["levels_p_value_ref"]
+    asked = [g for g in study.groups if g in shares.columns and shares[g].notna().any()]
+    shares = shares.reindex(columns=asked).map(p_text)
+    shares.columns = [f"{study.label(g)}: levels differ, p" for g in asked]
+    gaps = first.pivot_table(index=index, columns="group", values="gap_levels_p_adjusted",
+                             aggfunc="first", dropna=False, sort=False)
+    others = [g for g in study.others if g in gaps.columns]
+    gaps = gaps.reindex(columns=others).map(p_text)
+    gaps.columns = [f"Gap {study.label(g)}–{study.label(study.reference)} differs, "
+                    "adjusted p" for g in others]
+    table = pd.concat([shares, gaps], axis=1)
     table.index.names = ["Segment", "Item"]
-    table.columns = [f"p, {g}" for g in table.columns]
     shown = table.reset_index()
     marked = dict(zip(first["text"], item_texts(first, study, counted=False), strict=True))
     shown["Item"] = shown["Item"].map(marked)

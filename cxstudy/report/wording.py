@@ -506,46 +506,158 @@ def panel_note(returning: pd.DataFrame) -> str:
             "dependent, so the intervals are conservative (wider than they need be).")
 
 
+def _levels_differ(rows: pd.DataFrame, study: Study) -> pd.Series:
+    """Whether each row's gap differs across its segment's levels: the test of
+    ``gap_levels_p_adjusted`` (adjusted over the segments' family) below alpha."""
+    return rows["gap_levels_p_adjusted"] < 1 - study.confidence
+
+
+def _clear_of_zero(rows: pd.DataFrame) -> pd.Series:
+    """Whether each row's gap interval excludes zero."""
+    return (rows["gap_low"] > 0) | (rows["gap_high"] < 0)
+
+
+def _asked(study: Study, segment: str, group: str) -> bool:
+    """Whether an audience was asked a segment (else it is compared overall)."""
+    return any(s.id == segment and group in s.columns for s in study.segments)
+
+
+def _in_level(r, study: Study) -> tuple[str, str]:
+    """Who is compared in a segment row, as (the audience, the reference), each HTML-safe:
+    "staff" and "customers" within the level, "all leadership" when it was not asked."""
+    mine = html.escape(study.label(r["group"]))
+    theirs = html.escape(study.label(r["reference"]))
+    return (mine if r["compared"] != "overall" else f"all {mine}",
+            theirs if _asked(study, r["segment"], r["reference"]) else f"all {theirs}")
+
+
+def _p_is(p: float) -> str:
+    """"= 0.410" or "< 0.001": a p-value after "p"."""
+    said = p_text(p)
+    return said if said.startswith("<") else f"= {said}"
+
+
 def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
                       items: list[str] | None = None) -> list[str]:
-    """The widest significant level gaps, largest first, one HTML-safe sentence each:
+    """Where the gap is widest, one HTML-safe sentence per (segment, item, audience) whose
+    gap differs across the segment's levels (``gap_levels_p_adjusted`` below alpha = 1 -
+    confidence), naming its widest level whose own gap holds after the correction and
+    whose interval excludes zero; the ``top`` largest, largest first:
     "Where Region is “North”, on “…”: 66% of staff (n = 59) agree; 10% of customers
-    (n = 401) do: a gap of +56 points (95% CI +43 to +67; adjusted p < 0.001)." An
-    audience not asked the segment is "all leadership"."""
+    (n = 401) do: a gap of +56 points (95% CI +43 to +67, unadjusted; adjusted p < 0.001);
+    the gap differs across Region (adjusted p = 0.004)." An audience not asked the
+    segment is "all leadership". No sentence where the levels do not differ: see
+    :func:`segments_similar_sentence`."""
     alpha = 1 - study.confidence
-    rows = segments[~segments["suppressed"].astype(bool) & (segments["p_adjusted"] < alpha)]
+    rows = segments[~segments["suppressed"].astype(bool) & segments["gap"].notna()]
     if items is not None:
         rows = rows[rows["item"].isin(items)]
-    rows = rows.reindex(rows["gap"].abs().sort_values(ascending=False).index).head(top)
-    return [
-        f"Where {html.escape(r.label)} is “{html.escape(r.level)}”, on "
-        f"“{html.escape(r.text)}”: {pct(r.top_box)} of "
-        f"{'all ' if r.compared == 'overall' else ''}{html.escape(r.group)} (n = {r.n:,}) "
-        f"{predicate(study, r.item)}; {pct(r.top_box_ref)} of {html.escape(r.reference)} "
-        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
-        f"{interval(r.gap_low, r.gap_high, True)}; adjusted p {p_text(r.p_adjusted)})."
-        for r in rows.itertuples()]
+    rows = rows[_levels_differ(rows, study) & (rows["p_adjusted"] < alpha)
+                & _clear_of_zero(rows)]
+    rows = rows.reindex(rows["gap"].abs().sort_values(ascending=False, kind="stable").index)
+    rows = rows.drop_duplicates(["segment", "item", "group"]).head(top)
+    sentences = []
+    for r in rows.itertuples():
+        mine, theirs = _in_level(r._asdict(), study)
+        sentences.append(
+            f"Where {html.escape(r.label)} is “{html.escape(r.level)}”, on "
+            f"“{html.escape(r.text)}”: {pct(r.top_box)} of {mine} (n = {r.n:,}) "
+            f"{predicate(study, r.item)}; {pct(r.top_box_ref)} of {theirs} "
+            f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
+            f"{interval(r.gap_low, r.gap_high, True)}, unadjusted; adjusted p "
+            f"{_p_is(r.p_adjusted)}); the gap differs across {html.escape(r.label)} "
+            f"(adjusted p {_p_is(r.gap_levels_p_adjusted)}).")
+    return sentences
+
+
+def segments_similar_sentence(segments: pd.DataFrame, study: Study) -> str:
+    """What the Segments page says of the segments no level of which is singled out:
+    those in which no gap differs across the levels (no ``gap_levels_p_adjusted`` below
+    alpha), their gaps similar in every level, with the smallest adjusted p; and those
+    whose levels could not be compared (fewer than two levels shown). "" when every
+    segment has a gap that differs."""
+    tested = segments[segments["gap_levels_p_adjusted"].notna()]
+    differ = set(tested.loc[_levels_differ(tested, study), "segment"])
+    similar = tested[~tested["segment"].isin(differ)]
+    untested = segments[~segments["segment"].isin(set(tested["segment"]))]
+    said = []
+    if len(similar):
+        labels = names(html.escape(str(v)) for v in dict.fromkeys(similar["label"]))
+        smallest = _p_is(similar["gap_levels_p_adjusted"].min())
+        said.append(f"No gap differs across the levels of {labels} after the correction for "
+                    f"multiple comparisons (smallest adjusted p {smallest}): "
+                    + ("there, each gap is similar in every level." if differ else
+                       "each gap is similar in every level, so no level is singled out."))
+    if len(untested):
+        labels = names(html.escape(str(v)) for v in dict.fromkeys(untested["label"]))
+        said.append(f"The levels of {labels} cannot be compared: fewer than two of "
+                    f"{'its' if untested['segment'].nunique() == 1 else 'their'} levels are "
+                    "shown for any audience (the others are hidden for privacy or empty).")
+    return " ".join(said)
 
 
 def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:
-    """The summary's one sentence on segments: where the headline gap is widest.
+    """The summary's one sentence on segments: where the headline gap is widest, named
+    only when the gap differs across the segment's levels (``gap_levels_p_adjusted``,
+    adjusted over the segments' family, below alpha = 1 - confidence) and only on a level
+    whose gap interval excludes zero; else that the gap is similar across levels.
 
-    "The leadership–customers gap on “…” is widest where Customer for (years) is
-    “0 to <1”: +74 points (95% CI +54 to +86), against +64 overall."
+    "The leadership–customers gap on “…” is widest where Region is “North”: +74 points
+    (95% CI +54 to +86), against +64 overall; the gap differs across Region (adjusted
+    p < 0.001)." An audience not asked the segment: "The gap on “…” is widest for all
+    leadership against customers in Customer for (years) “0 to <1”: …". Levels that do
+    not differ: "The leadership–customers gap on “…” is similar across Region (levels do
+    not differ: adjusted p = 0.41)."
     """
     headline = [i.id for i in study.items if i.headline] or [study.items[0].id]
     rows = segments[segments["item"].isin(headline) & ~segments["suppressed"].astype(bool)
                     & segments["gap"].notna()]
     if rows.empty:
         return ""
-    r = rows.loc[rows["gap"].abs().idxmax()]
-    overall = gaps[(gaps["item"] == r["item"]) & (gaps["group"] == r["group"])]
-    against = (f", against {points(overall['gap'].iloc[0])} overall" if len(overall)
-               and pd.notna(overall["gap"].iloc[0]) else "")
-    return (f"The {html.escape(r['group'])}–{html.escape(r['reference'])} gap on "
-            f"“{html.escape(r['text'])}” is widest where {html.escape(r['label'])} is "
-            f"“{html.escape(r['level'])}”: {points(r['gap'])} points ({study.level} "
-            f"CI {interval(r['gap_low'], r['gap_high'], True)}){against}.")
+    named = rows[_levels_differ(rows, study) & _clear_of_zero(rows)]
+    if len(named):
+        r = named.loc[named["gap"].abs().idxmax()]
+        overall = gaps[(gaps["item"] == r["item"]) & (gaps["group"] == r["group"])]
+        against = (f", against {points(overall['gap'].iloc[0])} overall" if len(overall)
+                   and pd.notna(overall["gap"].iloc[0]) else "")
+        mine, theirs = _in_level(r, study)
+        segment, level = html.escape(r["label"]), html.escape(r["level"])
+        if mine.startswith("all ") or theirs.startswith("all "):
+            where = (f"The gap on “{html.escape(r['text'])}” is widest for {mine} against "
+                     f"{theirs} in {segment} “{level}”")
+        else:
+            where = (f"The {mine}–{theirs} gap on “{html.escape(r['text'])}” is widest "
+                     f"where {segment} is “{level}”")
+        return (f"{where}: {points(r['gap'])} points ({study.interval_label} "
+                f"{interval(r['gap_low'], r['gap_high'], True)}){against}; the gap differs "
+                f"across {segment} (adjusted p {_p_is(r['gap_levels_p_adjusted'])}).")
+    item = next(i for i in headline if i in set(rows["item"]))
+    part = rows[rows["item"] == item]
+    text = html.escape(part["text"].iloc[0])
+    tested = part[part["gap_levels_p_adjusted"].notna()]
+    if tested.empty:
+        pairs = list(dict.fromkeys(zip(part["group"], part["reference"], strict=True)))
+        who = (f"The {html.escape(study.label(pairs[0][0]))}–"
+               f"{html.escape(study.label(pairs[0][1]))} gap" if len(pairs) == 1
+               else "The gaps")
+        across = names(html.escape(str(v)) for v in dict.fromkeys(part["label"]))
+        return (f"{who} on “{text}” cannot be compared across the levels of {across}: fewer "
+                "than two levels are shown (the others are hidden for privacy or empty).")
+    differ = tested[_levels_differ(tested, study)]
+    if len(differ):
+        first = differ.loc[differ["gap_levels_p_adjusted"].idxmin()]
+        return (f"The gap on “{text}” differs across {html.escape(first['label'])} "
+                f"(adjusted p {_p_is(first['gap_levels_p_adjusted'])}), but no level's gap "
+                "is clear of zero, so no level is singled out.")
+    pairs = list(dict.fromkeys(zip(tested["group"], tested["reference"], strict=True)))
+    who = (f"The {html.escape(study.label(pairs[0][0]))}–"
+           f"{html.escape(study.label(pairs[0][1]))} gap on “{text}” is" if len(pairs) == 1
+           else f"The gaps on “{text}” are")
+    across = names(html.escape(str(v)) for v in dict.fromkeys(tested["label"]))
+    smallest = tested["gap_levels_p_adjusted"].min()
+    p_said = (f"adjusted p {_p_is(smallest)}" if len(tested.drop_duplicates(
+        ["segment", "group"])) == 1 else f"smallest adjusted p {_p_is(smallest)}")
+    return f"{who} similar across {across} (levels do not differ: {p_said})."
 
 
 # ---------------------------------------------------------------------------
