@@ -151,13 +151,13 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
                     xerr=[_spread(rows["top_box"] - rows["top_box_low"])[shown],
                           _spread(rows["top_box_high"] - rows["top_box"])[shown]],
                     fmt="o", color=colours[group], markersize=7, capsize=3, lw=1.6,
-                    label=f"{group} (n = {n_label})")
+                    label=f"{study.label(group)} (n = {n_label})")
         for position, (item, row) in zip(y, rows.iterrows(), strict=True):
             if pd.notna(row["top_box"]):
                 ax.annotate(_pct(row["top_box"]), (row["top_box_high"], position),
                             xytext=(4, 0), textcoords="offset points", va="center",
                             fontsize=8.5, color=colours[group])
-            alt_parts.append(f"{texts[item]} — {group}: " + (
+            alt_parts.append(f"{texts[item]} — {study.label(group)}: " + (
                 f"{_pct(row['top_box'])} ({study.interval_label} {_pct(row['top_box_low'])}–"
                 f"{_pct(row['top_box_high'])}, n = {int(row['n'])})"
                 if pd.notna(row["top_box"]) else f"suppressed (n = {int(row['n'])})"))
@@ -206,8 +206,8 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
                 continue
             shares = counts.counts[row, g, :k] / counts.counts[row, g, :k].sum()
             rows.append((shares, k))
-            labels.append(f"{_wrap(texts[item], 44)}\n{group} (n = {n})")
-            alt_parts.append(f"{texts[item]} — {group} (n = {n}): " + ", ".join(
+            labels.append(f"{_wrap(texts[item], 44)}\n{study.label(group)} (n = {n})")
+            alt_parts.append(f"{texts[item]} — {study.label(group)} (n = {n}): " + ", ".join(
                 f"{name} {_pct(share)}" for name, share in zip(names, shares, strict=True)))
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.55 * len(rows) + 1.6)), layout="none")
     if not rows:
@@ -264,9 +264,9 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
                     xerr=[_spread(rows["mean_diff"] - rows["mean_diff_low"]),
                           _spread(rows["mean_diff_high"] - rows["mean_diff"])],
                     fmt="s", color=colours[group], capsize=3, markersize=6,
-                    label=f"{group} − {study.reference}")
+                    label=f"{study.label(group)} − {study.label(study.reference)}")
         for dimension, row in rows.dropna(subset=["mean_diff"]).iterrows():
-            alt_parts.append(f"{dimension}, {group}: {row['mean_diff']:+.2f} "
+            alt_parts.append(f"{dimension}, {study.label(group)}: {row['mean_diff']:+.2f} "
                              f"({row['mean_diff_low']:+.2f} to {row['mean_diff_high']:+.2f}, "
                              f"n = {int(row['n'])} vs {int(row['n_ref'])})")
     ax.axvline(0, color="#333333", lw=0.8)
@@ -275,10 +275,11 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     units = ", ".join(dict.fromkeys(table["units"])) if "units" in table and len(table) \
         else "scale points"
     ax.set_xlabel(f"Difference in mean score ({units}), {study.level} Welch interval")
-    ax.set_title(f"Dimension scores: each audience minus {study.reference}", loc="left")
+    ax.set_title(f"Dimension scores: each audience minus {study.label(study.reference)}",
+                 loc="left")
     fig.legend(loc="outside lower center", ncol=len(groups))
     return _alt(fig, f"Forest plot of the difference in mean dimension score ({units}) from "
-                f"{study.reference}: " + "; ".join(alt_parts))
+                f"{study.label(study.reference)}: " + "; ".join(alt_parts))
 
 
 @_literal_text
@@ -287,7 +288,8 @@ def missingness_heatmap(missing: pd.DataFrame, study: Study) -> Figure:
     :func:`cxstudy.quality.missing_shares` (which leaves out audiences below the minimum
     group size: their shares would reveal their answers)."""
     texts = {i.id: i.text for i in study.items}
-    table = missing.set_axis([_wrap(f"{item}: {texts[item]}", 50) for item in missing.index])
+    table = missing.set_axis([_wrap(texts.get(item, item), 50) for item in missing.index])
+    table.columns = [study.label(str(g)) for g in table.columns]
     items = list(missing.index)
     fig, ax = plt.subplots(figsize=(8, 0.36 * len(items) + 1.6))
     if table.empty:
@@ -346,7 +348,8 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     method = table.attrs.get("method", "derived")
     against = table.attrs.get("against")
-    ax.set_xlabel(f"Performance: top-box share, {shown['group'].iloc[0] if len(shown) else ''}")
+    ax.set_xlabel("Performance: top-box share, "
+                  + (study.label(shown["group"].iloc[0]) if len(shown) else ""))
     outcome = next((i.text for i in study.items if i.id == against), against)
     ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
                                     f"Spearman correlation with\n{_wrap(outcome, 50)}"))
@@ -370,7 +373,8 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     """What leaders and staff believe the reference audience says, against what it says."""
     rows = calibration[~calibration["suppressed"].astype(bool)]
     texts = {i.id: i.text for i in study.items}
-    labels = [f"{_wrap(texts[r.item], 30)}\n{r.group} (n = {r.n})" for r in rows.itertuples()]
+    labels = [f"{_wrap(texts[r.item], 30)}\n{study.label(r.group)} (n = {r.n})"
+              for r in rows.itertuples()]
     fig, ax = plt.subplots(figsize=(9.5, max(2.4, 0.9 * len(rows) + 1.4)), layout="constrained")
     y = np.arange(len(rows))
     ax.errorbar(rows["estimate"], y + 0.12,
@@ -381,7 +385,7 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.errorbar(rows["actual"], y - 0.12, xerr=[_spread(rows["actual"] - rows["actual_low"]),
                                                 _spread(rows["actual_high"] - rows["actual"])],
                 fmt="s", color=AUDIENCE_COLOURS[2], capsize=3, markersize=7,
-                label=f"what {study.reference} say")
+                label=f"what {study.label(study.reference)} say")
     for position, row in zip(y, rows.itertuples(), strict=True):
         ax.annotate("", xy=(row.actual, position), xytext=(row.estimate, position),
                     arrowprops={"arrowstyle": "->", "color": "#999999"})
@@ -390,14 +394,15 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
     scale = study.scales[study.item(rows["item"].iloc[0]).scale] if len(rows) else None
-    ax.set_xlabel(f"Share of {study.reference} who "
+    ax.set_xlabel(f"Share of {study.label(study.reference)} who "
                   + (scale.top_box_predicate if scale else "chose the top box"))
-    estimators = list(dict.fromkeys(rows["group"]))
-    ax.set_title(f"What {' and '.join(estimators)} think {study.reference} say", loc="left")
+    estimators = study.labels(list(dict.fromkeys(rows["group"])))
+    ax.set_title(f"What {' and '.join(estimators)} think {study.label(study.reference)} say",
+                 loc="left")
     fig.legend(loc="outside lower center", ncol=2)
     return _alt(fig, "; ".join(
-        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} choose the top box of "
-        f"{r.item} "
+        f"{study.label(r.group)} estimate {_pct(r.estimate)} of "
+        f"{study.label(study.reference)} choose the top box of “{texts[r.item]}” "
         f"(n = {r.n}); actually {_pct(r.actual)} ({_pct(r.actual_low)}–{_pct(r.actual_high)}, "
         f"n = {r.n_actual})" for r in rows.itertuples()))
 
@@ -482,13 +487,14 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                         yerr=[100 * _spread(rows["gap"] - rows["gap_low"])[shown],
                               100 * _spread(rows["gap_high"] - rows["gap"])[shown]],
                         fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
-                        label=f"{group} − {study.reference}" if side == 0 else None)
+                        label=f"{study.label(group)} − {study.label(study.reference)}"
+                        if side == 0 else None)
         for wave, xpos, row in zip(waves, x, rows.itertuples(), strict=True):
             if pd.notna(row.gap):
                 ax.annotate(f"{100 * row.gap:+.0f}", (xpos + offsets[position], 100 * row.gap),
                             xytext=(8, 0), textcoords="offset points", va="center",
                             fontsize=9, color=colours[group])
-            alt_parts.append(f"{group} {wave}: " + (
+            alt_parts.append(f"{study.label(group)} {wave}: " + (
                 f"{100 * row.gap:+.0f} points ({100 * row.gap_low:+.0f} to "
                 f"{100 * row.gap_high:+.0f}, n = {int(row.n)} vs {int(row.n_ref)})"
                 if pd.notna(row.gap) else "not shown"))
@@ -503,7 +509,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                  "side are not joined)")
     ax.set_xticks(x, waves)
     ax.set_xlim(-0.4, len(waves) - 0.6)
-    ax.set_ylabel(f"Gap to {study.reference}, points ({study.interval_label})")
+    ax.set_ylabel(f"Gap to {study.label(study.reference)}, points ({study.interval_label})")
     ax.set_title(_wrap(text, 60), loc="left")
     fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
     return _alt(fig, f"Slope chart of the gap on “{text}” across waves{broke}: "
@@ -530,8 +536,8 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
                     xerr=[100 * _spread(rows["change"] - rows["change_low"])[shown],
                           100 * _spread(rows["change_high"] - rows["change"])[shown]],
                     fmt="o", color=colours[group], capsize=3, markersize=6,
-                    label=f"{group} − {study.reference}")
-        alt_parts += [f"{texts[i]} — {group}: " + (
+                    label=f"{study.label(group)} − {study.label(study.reference)}")
+        alt_parts += [f"{texts[i]} — {study.label(group)}: " + (
             f"{100 * r.change:+.0f} points ({100 * r.change_low:+.0f} to "
             f"{100 * r.change_high:+.0f})" if pd.notna(r.change) else "not shown")
             for i, r in zip(items, rows.itertuples(), strict=True)]
@@ -585,22 +591,24 @@ def segment_heatmap(segments: pd.DataFrame, study: Study, segment: str) -> Figur
         ax.tick_params(axis="x", top=True, labeltop=True, bottom=False, labelbottom=False)
         ax.grid(False)
         compared = part.loc[part["group"] == group, "compared"].iloc[0]
-        ax.set_title(f"{group} − {study.reference}" + (" (all " + group + ")"
-                                                        if compared == "overall" else ""),
+        ax.set_title(f"{study.label(group)} − {study.label(study.reference)}"
+                     + (f" (all {study.label(group)})" if compared == "overall" else ""),
                      loc="left", fontsize=10.5, pad=30)
-        alt_parts.append(f"{group}: " + "; ".join(
+        alt_parts.append(f"{study.label(group)}: " + "; ".join(
             f"{lv}: widest {texts[items[int(np.nanargmax(np.abs(grid[:, c])))]]} "
             f"{100 * grid[int(np.nanargmax(np.abs(grid[:, c]))), c]:+.0f} points"
             for c, lv in enumerate(levels) if not np.isnan(grid[:, c]).all()))
     _fixed_layout(fig, [_wrap(texts[i], 44) for i in items], 8.5, top=1.45, bottom=0.45)
     fig.subplots_adjust(hspace=1.35 / (panel - 1.2))
-    fig.suptitle(f"{label}: gap to {study.reference} by level, points", x=0.01, ha="left",
+    fig.suptitle(f"{label}: gap to {study.label(study.reference)} by level, points", x=0.01,
+                 ha="left",
                  y=1 - 0.15 / fig.get_size_inches()[1], va="top", fontsize=12,
                  fontweight="bold")
     fig.text(0.01, 0.005, f"hidden: fewer than {study.min_group_size} respondents in the "
              "level, or hidden so that a smaller level cannot be worked out from the total",
              fontsize=8, color="#555555", ha="left", va="bottom")
-    return _alt(fig, f"Heatmap of the gap to {study.reference} by {label} level (cells "
+    return _alt(fig, f"Heatmap of the gap to {study.label(study.reference)} by {label} "
+                "level (cells "
                 f"marked hidden rest on fewer than {study.min_group_size} respondents, or "
                 "are hidden so that a smaller level cannot be worked out). "
                 + " | ".join(alt_parts))
