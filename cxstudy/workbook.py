@@ -146,20 +146,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     about = book.active
     about.title = "About"
     described = about_rows(list(tables))
-    from .report.wording import belief_line
-
-    intro = [
-        study.title,
-        belief_line(study) + " Every table of the report's tables/ folder, one sheet each, "
-        "with the same values as the CSV files (audiences named as the report names them). "
-        "Shares and gaps are fractions shown as percentages; intervals are "
-        f"{study.interval_label}s; p_adjusted uses the study's correction ({study.correction}) "
-        "over each table.",
-        f"Suppression: where a row rests on fewer than {study.min_group_size} respondents "
-        "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
-        "counts of respondents (n) stay so that a reader sees why.",
-        "Text that could run as a formula starts with an apostrophe (').",
-    ]
+    intro = _intro(study)
     for number, text in enumerate(intro, start=1):
         cell = about.cell(row=number, column=1, value=_safe_text(text))
         cell.font = Font(bold=True, size=13) if number == 1 else Font()
@@ -216,6 +203,25 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
     return path
+
+
+def _intro(study: Study) -> list[str]:
+    """The About sheet's first lines: the title, what the study compares, how to read the
+    sheets (the third, on suppression, is filled grey)."""
+    from .report.wording import belief_line
+
+    return [
+        study.title,
+        belief_line(study) + " Every table of the report's tables/ folder, one sheet each, "
+        "with the same values as the CSV files (audiences named as the report names them). "
+        "Shares and gaps are fractions shown as percentages; intervals are "
+        f"{study.interval_label}s; p_adjusted uses the study's correction ({study.correction}) "
+        "over each table.",
+        f"Suppression: where a row rests on fewer than {study.min_group_size} respondents "
+        "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
+        "counts of respondents (n) stay so that a reader sees why.",
+        "Text that could run as a formula starts with an apostrophe (').",
+    ]
 
 
 def _value(value):

@@ -166,9 +166,8 @@ def test_no_page_shows_an_id_and_every_page_names_the_audiences(cantina):
 
 def test_the_summary_names_the_subject_and_the_audiences(cantina):
     _path, res, report = cantina
-    from cxstudy.report import wording
-
     from cxstudy.deck import from_markdown
+    from cxstudy.report import wording
 
     intro = from_markdown(wording.summary_intro(res, {"gaps.html": "Perception gaps"}))
     assert intro.startswith("How far what Mos Eisley staff and Droid mechanics believe "
