@@ -29,7 +29,10 @@ GROUP_COLUMNS = ("group", "audience", "reference", "other", "says_strength",
                  "says_problem")
 """Columns of the package's tables whose cells are audience ids."""
 
-HEADERS = {"group": "Audience", "audience": "Audience", "wave": "Wave", "n": "n"}
+HEADERS = {"group": "Audience", "audience": "Audience", "wave": "Wave", "n": "n", "z": "z"}
+RULE_COLUMNS = ("reason", "rows", "rule")
+"""Columns of the quality tables whose cells are cleaning rules' names ("attention_check"),
+shown in words ("attention check") as the quality line says them."""
 
 
 def readable(frame: pd.DataFrame, study: Study, *, index: bool = False) -> pd.DataFrame:
@@ -42,6 +45,9 @@ def readable(frame: pd.DataFrame, study: Study, *, index: bool = False) -> pd.Da
     table = frame.reset_index() if index else frame.copy()
     table = one_wave(table)
     for column in table.columns:
+        if column in RULE_COLUMNS and not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = [v if not isinstance(v, str) else v.replace("_", " ")
+                             for v in table[column]]
         if column in GROUP_COLUMNS:
             table[column] = [v if pd.isna(v) else study.label(str(v)) for v in table[column]]
 
