@@ -354,3 +354,25 @@ def test_the_shapes_summaries_name_their_audiences(slug, built):
                 "customer experience sits from what clients say.") in page
         assert "minus clients'." in page
     assert shapes  # the shapes this reads are those tests/shapes.py writes
+
+
+def test_metrics_and_scales_are_named_in_words_never_by_id():
+    import cxstudy as cx
+    from cxstudy.gaps import scale_units
+    from cxstudy.report.display import metric_names, one_wave
+    from cxstudy.report.wording import metric_name, scale_name
+
+    assert metric_name("ces_low_effort", "ces_low_effort") == "CES: low effort (top-box)"
+    assert metric_name("met_nps_x", "nps") == "NPS (points)"  # the study's only NPS
+    table = pd.DataFrame({"metric": ["nps_brand", "nps_store", "effort"],
+                          "kind": ["nps", "nps", "ces"]})
+    assert metric_names(table) == ["NPS (points): nps brand", "NPS (points): nps store",
+                                   "CES (mean effort score)"]
+    study = cx.load_study(Path(__file__).parents[1] / "studies" / "example.yml")
+    assert scale_name(study.scales["agree5"]) == "Strongly disagree to Strongly agree"
+    assert scale_units(study.scales["effort7"]) == ("scale points, 1 = Very difficult to "
+                                                    "7 = Very easy")
+    waves = pd.DataFrame({"wave": ["2026", "2026"], "n": [1, 2]})
+    assert list(one_wave(waves).columns) == ["n"]  # one value: the heading says it
+    both = pd.DataFrame({"wave": ["2025", "2026"], "n": [1, 2]})
+    assert list(one_wave(both).columns) == ["wave", "n"]
