@@ -1123,8 +1123,10 @@ def _rule_straightliners(state: RuleInput) -> None:
         high = functools.reduce(np.fmax, columns)
         flat = pd.Series((answered >= minimum) & (low == high), index=raw.index)
         names = np.array(["", *study.scales[scale_id].point_names], dtype=object)
+        scale = f"{names[1]} to {names[-1]}"  # a page reads the log: the scale, not its id
         detail = pd.Series(
-            [f'same answer ("{names[int(code)]}") on all {count} answered {scale_id} items'
+            [f'same answer ("{names[int(code)]}") on all {count} answered items of the '
+             f"{scale} scale"
              for code, count in zip(low[flat.to_numpy()], answered[flat.to_numpy()],
                                     strict=True)],
             index=raw.index[flat.to_numpy()], dtype=object)

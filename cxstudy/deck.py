@@ -357,14 +357,16 @@ def _headline_items(study: Study) -> list[str]:
 
 
 def title_slide(deck: Deck, res) -> None:
-    """The study's title, who answered, and where every figure is."""
+    """The study's title, what it compares (its subject and audiences, by their labels:
+    :func:`cxstudy.report.wording.belief_line`), who answered."""
     from .report import wording
 
     slide = deck.prs.slides.add_slide(deck.layout("Title Slide"))
     if slide.shapes.title is not None:
         _fill(slide.shapes.title, deck.study.title, largest=40, smallest=20)
     line = from_markdown(wording.study_line(res))  # "Title — wave 2026 — 1,234 respondents"
-    subtitle = line.removeprefix(deck.study.title).lstrip(" —")
+    subtitle = (wording.belief_line(deck.study) + "\n"
+                + line.removeprefix(deck.study.title).lstrip(" —"))
     placeholders = [p for p in slide.placeholders if p.placeholder_format.idx == 1]
     if placeholders:
         _fill(placeholders[0], subtitle, largest=24, smallest=12)
@@ -428,12 +430,13 @@ def largest(deck: Deck, res) -> None:
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), table)
     else:
         deck.text(slide, (left, top + used + 0.1, width, 1),
-                  ["No audience sits significantly above the reference."])
+                  [f"No audience sits significantly above {study.label(study.reference)}."])
     reverse = display.largest_gaps(gaps, study, top=6, direction=-1)
     if len(reverse):
         slide, (left, top, width, height) = deck.slide(wording.reverse_title(study))
         used = deck.text(slide, (left, top, width, 1.0), [
-            "Significant gaps where the reference's top-box share is the higher one."])
+            f"Significant gaps where {wording.whose(study.reference, study, escape=str)} "
+            "top-box share is the higher one."])
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), reverse)
 
 
@@ -480,7 +483,8 @@ def metrics(deck: Deck, res) -> None:
     if table is None or not len(table):
         return
     slide, (left, top, width, height) = deck.slide("CX metrics")
-    used = deck.text(slide, (left, top, width, 1.2), [from_markdown(wording.metrics_blurb(table))])
+    used = deck.text(slide, (left, top, width, 1.2),
+                     [from_markdown(wording.metrics_blurb(table, study))])
     deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
                display.metric_display(table, study))
 
@@ -496,7 +500,7 @@ def gap_index(deck: Deck, res) -> None:
         "The perception-gap index: the mean absolute gap in top-box share across all items, "
         "with a bootstrap interval."])
     deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
-               display.gap_index_display(res.latest.gap_index))
+               display.gap_index_display(res.latest.gap_index, res.study))
 
 
 def trends(deck: Deck, res) -> None:
@@ -563,6 +567,7 @@ def quote_slide(deck: Deck, res, question) -> None:
     chosen = pd.concat([part[part["group"] == g].head(each) for g in groups]).head(QUOTES)
     shown = chosen[["label", "group", "quote"]].rename(
         columns={"label": "Theme", "group": "Audience", "quote": "Answer"})
+    shown["Audience"] = res.study.labels(shown["Audience"])
     shown["Answer"] = shown["Answer"].map(lambda text: textwrap.shorten(
         str(text), 220, placeholder=" …"))
     deck.table(slide, (left, top, width, height), shown,

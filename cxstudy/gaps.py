@@ -244,8 +244,22 @@ def _dimension_values(study: Study, members) -> tuple[list[np.ndarray], str]:
             low, high = scale.point_values[0], scale.point_values[-1]
             values = 100 * (values - low) / (high - low)
         lookups.append(values)
-    units = f"scale points ({scales[0].id})" if common else "0-100"
+    units = scale_units(scales[0]) if common else "0-100"
     return lookups, units
+
+
+def scale_units(scale) -> str:
+    """The units of a score on one scale, as a reader reads them (never the scale's id):
+    "scale points, 1 = Strongly disagree to 5 = Strongly agree", or "scale points, 0 to
+    10" for a scale of numbers."""
+    from .scales import number_text
+
+    low, high = scale.point_values[0], scale.point_values[-1]
+    first, last = scale.point_names[0], scale.point_names[-1]
+    if scale.labels is None:
+        return f"scale points, {number_text(low)} to {number_text(high)}"
+    return (f"scale points, {number_text(low)} = {first} to {number_text(high)} = "
+            f"{last}")
 
 
 def dimension_scores(responses: pd.DataFrame, study: Study) -> tuple[pd.DataFrame, dict]:
@@ -270,14 +284,14 @@ def dimension_scores(responses: pd.DataFrame, study: Study) -> tuple[pd.DataFram
         One row per respondent (``responses``' index), one float column per dimension;
         NaN where fewer than half of the dimension's items are answered.
     units : dict of str to str
-        Dimension -> units of its scores: ``"scale points (<scale id>)"`` or
-        ``"0-100"``.
+        Dimension -> units of its scores: ``"scale points, 1 = <first label> to 5 = <last
+        label>"`` (:func:`scale_units`) or ``"0-100"``.
 
     Examples
     --------
     >>> scores, units = cx.dimension_scores(responses, study)  # doctest: +SKIP
     >>> units["Quality"]  # doctest: +SKIP
-    'scale points (agree5)'
+    'scale points, 1 = Strongly disagree to 5 = Strongly agree'
     """
     scores, units = {}, {}
     for dimension in study.dimensions:

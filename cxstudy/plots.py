@@ -273,8 +273,8 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
             if study.item(item).reverse:  # codes k + 1 − point: back to the answers given
                 shares = shares[::-1]
             rows.append((shares, k))
-            labels.append(f"{_wrap(text, 44)}\n{group} (n = {n})")
-            alt_parts.append(f"{text} — {group} (n = {n}): " + ", ".join(
+            labels.append(f"{_wrap(text, 44)}\n{study.label(group)} (n = {n})")
+            alt_parts.append(f"{text} — {study.label(group)} (n = {n}): " + ", ".join(
                 f"{name} {_pct(share)}" for name, share in zip(names, shares, strict=True)))
     fig, ax = plt.subplots(figsize=(10, max(2.5, 0.55 * len(rows) + 1.6)), layout="none")
     if not rows:
@@ -331,9 +331,9 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
                     xerr=[_spread(rows["mean_diff"] - rows["mean_diff_low"]),
                           _spread(rows["mean_diff_high"] - rows["mean_diff"])],
                     fmt="s", color=colours[group], capsize=3, markersize=6,
-                    label=f"{group} − {study.reference}")
+                    label=f"{study.label(group)} − {study.label(study.reference)}")
         for dimension, row in rows.dropna(subset=["mean_diff"]).iterrows():
-            alt_parts.append(f"{dimension}, {group}: {row['mean_diff']:+.2f} "
+            alt_parts.append(f"{dimension}, {study.label(group)}: {row['mean_diff']:+.2f} "
                              f"({row['mean_diff_low']:+.2f} to {row['mean_diff_high']:+.2f}, "
                              f"n = {int(row['n'])} vs {int(row['n_ref'])})")
     ax.axvline(0, color="#333333", lw=0.8)
@@ -342,10 +342,11 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     units = ", ".join(dict.fromkeys(table["units"])) if "units" in table and len(table) \
         else "scale points"
     ax.set_xlabel(f"Difference in mean score ({units}), {study.level} Welch interval")
-    ax.set_title(f"Dimension scores: each audience minus {study.reference}", loc="left")
+    ax.set_title(f"Dimension scores: each audience minus {study.label(study.reference)}",
+                 loc="left")
     fig.legend(loc="outside lower center", ncol=len(groups))
     return _alt(fig, f"Forest plot of the difference in mean dimension score ({units}) from "
-                f"{study.reference}: " + "; ".join(alt_parts))
+                f"{study.label(study.reference)}: " + "; ".join(alt_parts))
 
 
 @_literal_text
@@ -354,7 +355,8 @@ def missingness_heatmap(missing: pd.DataFrame, study: Study) -> Figure:
     :func:`cxstudy.quality.missing_shares` (which leaves out audiences below the minimum
     group size: their shares would reveal their answers)."""
     texts = {i.id: i.text for i in study.items}
-    table = missing.set_axis([_wrap(f"{item}: {texts[item]}", 50) for item in missing.index])
+    table = missing.set_axis([_wrap(texts.get(item, item), 50) for item in missing.index])
+    table.columns = [study.label(str(g)) for g in table.columns]
     items = list(missing.index)
     fig, ax = plt.subplots(figsize=(8, 0.36 * len(items) + 1.6))
     if table.empty:
@@ -514,7 +516,8 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     """What leaders and staff believe the reference audience says, against what it says."""
     rows = calibration[~calibration["suppressed"].astype(bool)]
     texts = {i.id: _item_text(study, i.id) for i in study.items}
-    labels = [f"{_wrap(texts[r.item], 30)}\n{r.group} (n = {r.n})" for r in rows.itertuples()]
+    labels = [f"{_wrap(texts[r.item], 30)}\n{study.label(r.group)} (n = {r.n})"
+              for r in rows.itertuples()]
     fig, ax = plt.subplots(figsize=(9.5, max(2.4, 0.9 * len(rows) + 1.4)), layout="constrained")
     y = np.arange(len(rows))
     ax.errorbar(rows["estimate"], y + 0.12,
@@ -525,7 +528,7 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.errorbar(rows["actual"], y - 0.12, xerr=[_spread(rows["actual"] - rows["actual_low"]),
                                                 _spread(rows["actual_high"] - rows["actual"])],
                 fmt="s", color=AUDIENCE_COLOURS[2], capsize=3, markersize=7,
-                label=f"what {study.reference} say")
+                label=f"what {study.label(study.reference)} say")
     for position, row in zip(y, rows.itertuples(), strict=True):
         ax.annotate("", xy=(row.actual, position), xytext=(row.estimate, position),
                     arrowprops={"arrowstyle": "->", "color": "#999999"})
@@ -533,14 +536,15 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    ax.set_xlabel(f"Share of {study.reference} who "
+    reference = study.label(study.reference)
+    ax.set_xlabel(f"Share of {reference} who "
                   + (study.top_box_predicate(rows["item"].iloc[0]) if len(rows)
                      else "chose the top box"))
-    estimators = list(dict.fromkeys(rows["group"]))
-    ax.set_title(f"What {' and '.join(estimators)} think {study.reference} say", loc="left")
+    estimators = study.labels(list(dict.fromkeys(rows["group"])))
+    ax.set_title(f"What {' and '.join(estimators)} think {reference} say", loc="left")
     fig.legend(loc="outside lower center", ncol=2)
     return _alt(fig, "; ".join(
-        f"{r.group} estimate {_pct(r.estimate)} of {study.reference} "
+        f"{study.label(r.group)} estimate {_pct(r.estimate)} of {reference} "
         f"{study.top_box_predicate(r.item)} on “{texts[r.item]}” "
         f"(n = {r.n}); actually {_pct(r.actual)} ({_pct(r.actual_low)}–{_pct(r.actual_high)}, "
         f"n = {r.n_actual})" for r in rows.itertuples()))
@@ -646,13 +650,14 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                         yerr=[100 * _spread(rows["gap"] - rows["gap_low"])[shown],
                               100 * _spread(rows["gap_high"] - rows["gap"])[shown]],
                         fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
-                        label=f"{group} − {study.reference}" if side == 0 else None)
+                        label=f"{study.label(group)} − {study.label(study.reference)}"
+                        if side == 0 else None)
         for wave, xpos, row in zip(waves, x, rows.itertuples(), strict=True):
             if pd.notna(row.gap):
                 ax.annotate(f"{100 * row.gap:+.0f}", (xpos + offsets[position], 100 * row.gap),
                             xytext=(8, 0), textcoords="offset points", va="center",
                             fontsize=9, color=colours[group])
-            alt_parts.append(f"{group} {wave}: " + (
+            alt_parts.append(f"{study.label(group)} {wave}: " + (
                 f"{100 * row.gap:+.0f} points ({100 * row.gap_low:+.0f} to "
                 f"{100 * row.gap_high:+.0f}, n = {int(row.n)} vs {int(row.n_ref)})"
                 if pd.notna(row.gap) else "not shown"))
@@ -667,7 +672,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                  "side are not joined)")
     ax.set_xticks(x, waves)
     ax.set_xlim(-0.4, len(waves) - 0.6)
-    ax.set_ylabel(f"Gap to {study.reference}, points ({study.interval_label})")
+    ax.set_ylabel(f"Gap to {study.label(study.reference)}, points ({study.interval_label})")
     ax.set_title(_wrap(text, 60), loc="left")
     fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
     return _alt(fig, f"Slope chart of the gap on “{text}” across waves{broke}: "
@@ -695,8 +700,8 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
                     xerr=[100 * _spread(rows["change"] - rows["change_low"])[shown],
                           100 * _spread(rows["change_high"] - rows["change"])[shown]],
                     fmt="o", color=colours[group], capsize=3, markersize=6,
-                    label=f"{group} − {study.reference}")
-        alt_parts += [f"{texts[i]} — {group}: " + (
+                    label=f"{study.label(group)} − {study.label(study.reference)}")
+        alt_parts += [f"{texts[i]} — {study.label(group)}: " + (
             f"{100 * r.change:+.0f} points ({100 * r.change_low:+.0f} to "
             f"{100 * r.change_high:+.0f})" if pd.notna(r.change) else "not shown")
             for i, r in zip(items, rows.itertuples(), strict=True)]

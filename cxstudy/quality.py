@@ -86,7 +86,7 @@ def weights_display(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
 def _weights_row(summary: dict, study: Study, wave: str | None) -> dict:
     return {
         **({"Wave": wave} if wave is not None else {}),
-        "Audience": study.weights.group, "n": summary["n"],
+        "Audience": study.label(study.weights.group), "n": summary["n"],
         "Smallest weight": round(summary["min"], 3), "Median": round(summary["median"], 3),
         "Largest": round(summary["max"], 3), "CV": round(summary["cv"], 3),
         "Effective n (Kish)": round(summary["n_eff"], 1),

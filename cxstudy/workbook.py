@@ -85,6 +85,29 @@ def about_rows(written: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+AUDIENCE_COLUMNS = ("group", "reference", "other", "says_strength", "says_problem")
+"""Columns of the tables whose cells are audience ids (a workbook shows their labels)."""
+
+
+def labelled(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """A table as a person reads it in the workbook: audiences by their labels
+    (:meth:`Study.label`) in the audience columns (:data:`AUDIENCE_COLUMNS`; ``groups``,
+    "a vs b", of the choice tests) and in the headers named after one (``n_<id>`` of
+    the Kruskal–Wallis table). The CSV files keep the ids."""
+    if not study.group_labels:
+        return frame
+    frame = frame.copy()
+    for column in AUDIENCE_COLUMNS:
+        if column in frame:
+            frame[column] = [v if not isinstance(v, str) else study.label(v)
+                             for v in frame[column]]
+    if "groups" in frame:
+        frame["groups"] = [" vs ".join(study.labels(v.split(" vs "))) if isinstance(v, str)
+                           and v else v for v in frame["groups"]]
+    names = {f"n_{g}": f"n_{study.label(g)}" for g in study.groups}
+    return frame.rename(columns=names)
+
+
 def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Path) -> Path:
     """Write ``tables`` (contract name -> frame, as written to ``tables/<name>.csv``) as
     one sheet each, after a first sheet "About" describing them.
@@ -94,7 +117,9 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     tables : dict of str to DataFrame
         The tables of the run by their CSV name (``gaps``, ``shares``, ...), in order.
     study : Study
-        For the title, the small-group rule and the interval level.
+        For the title, what the study compares (its subject, its audiences' labels, which
+        the sheets show in place of their ids), the small-group rule and the interval
+        level.
     path : str or Path
         The ``.xlsx`` to write.
 
@@ -122,17 +147,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     about = book.active
     about.title = "About"
     described = about_rows(list(tables))
-    intro = [
-        study.title,
-        "Every table of the report's tables/ folder, one sheet each, with the same values "
-        "as the CSV files. Shares and gaps are fractions shown as percentages; intervals are "
-        f"{study.interval_label}s; p_adjusted uses the study's correction ({study.correction}) "
-        "over each table.",
-        f"Suppression: where a row rests on fewer than {study.min_group_size} respondents "
-        "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
-        "counts of respondents (n) stay so that a reader sees why.",
-        "Text that could run as a formula starts with an apostrophe (').", *reversed_lines(study),
-    ]
+    intro = _intro(study)
     for number, text in enumerate(intro, start=1):
         cell = about.cell(row=number, column=1, value=_safe_text(text))
         cell.font = Font(bold=True, size=13) if number == 1 else Font()
@@ -154,7 +169,7 @@ def write_workbook(tables: dict[str, pd.DataFrame], study: Study, path: str | Pa
     specs = {entry.spec.name: entry.spec for entry in WRITTEN.values()}
     for name, frame in tables.items():
         sheet = book.create_sheet(name[:31])
-        safe = spreadsheet_safe(mark_reversed(frame, study))
+        safe = spreadsheet_safe(labelled(mark_reversed(frame, study), study))
         columns = list(safe.columns)
         for col, column in enumerate(columns, start=1):
             cell = sheet.cell(row=1, column=col, value=_safe_text(column))
@@ -216,6 +231,26 @@ def mark_reversed(frame: pd.DataFrame, study: Study) -> pd.DataFrame:
                       else text for item, text in zip(frame["item"], frame["text"],
                                                       strict=True)]
     return marked
+
+
+def _intro(study: Study) -> list[str]:
+    """The About sheet's first lines: the title, what the study compares, how to read the
+    sheets (the third, on suppression, is filled grey)."""
+    from .report.wording import belief_line
+
+    return [
+        study.title,
+        belief_line(study) + " Every table of the report's tables/ folder, one sheet each, "
+        "with the same values as the CSV files (audiences named as the report names them). "
+        "Shares and gaps are fractions shown as percentages; intervals are "
+        f"{study.interval_label}s; p_adjusted uses the study's correction ({study.correction}) "
+        "over each table.",
+        f"Suppression: where a row rests on fewer than {study.min_group_size} respondents "
+        "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
+        "counts of respondents (n) stay so that a reader sees why.",
+        "Text that could run as a formula starts with an apostrophe (').",
+        *reversed_lines(study),
+    ]
 
 
 def _value(value):

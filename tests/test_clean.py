@@ -169,7 +169,8 @@ def test_straightliners_and_attention_checks(tmp_path):
     assert_log_accounts_for_every_row(raw, result)
     assert result.log["reason"].tolist() == ["", "straightliner", "", "attention_check",
                                              "attention_check", "", ""]
-    assert result.log["detail"].iloc[1] == 'same answer ("Agree") on all 6 answered agree5 items'
+    assert result.log["detail"].iloc[1] == ('same answer ("Agree") on all 6 answered items '
+                                            "of the Strongly disagree to Strongly agree scale")
     assert result.log["detail"].iloc[3] == 'ATT = "Disagree", expected "Agree" or ' \
                                           '"Strongly agree"'
 

@@ -297,7 +297,7 @@ def test_a_new_kind_is_one_entry(tmp_path, monkeypatch):
     assert staff["kind"] == "favourable"
     assert staff["value"] == pytest.approx((frame["M"][:40] >= 4).mean())
     shown = report.metric_display(table, study)
-    assert set(shown["Metric"]) == {"Favourable (top-box): m"}
+    assert set(shown["Metric"]) == {"Favourable (top-box)"}  # its label, never its id
     assert shown.iloc[0, -1].endswith("%)")  # a share, shown in per cent
     assert report.metrics_blurb(table).startswith("The favourable share.")
 

@@ -376,7 +376,8 @@ def test_the_gaps_page_opens_with_what_the_study_compares():
     from cxstudy.report import gaps_intro
 
     example = cx.load_study(ROOT / "studies" / "example.yml")
-    assert gaps_intro(example).startswith("Every item, every audience, against customers.")
+    assert gaps_intro(example).startswith("Every item about the customer experience, every "
+                                          "audience, against customers.")
     assert gaps_intro(example).endswith("The full table is `tables/gaps.csv`.")
     choices = cx.load_study(ROOT / "tests" / "fixtures" / "choices" / "study.yml")
     assert gaps_intro(choices).endswith("the choice questions' is `tables/choices.csv`.")
@@ -386,7 +387,8 @@ def test_the_gaps_page_opens_with_what_the_study_compares():
     assert "gaps.csv" not in gaps_intro(alone)
     metrics = dataclasses.replace(alone, choices=())
     assert gaps_intro(metrics) == (
-        "The CX metrics of every audience, against customers. The full tables are "
+        "The CX metrics of every audience on the customer experience, against customers. "
+        "The full tables are "
         "`tables/metrics.csv` and `tables/metric_gaps.csv`.")
 
 

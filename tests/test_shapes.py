@@ -91,8 +91,10 @@ def test_five_audiences_on_a_ten_point_scale(built):
 def test_mixed_scales_in_one_dimension(built):
     report = report_of(built, "mixed")
     gaps = visible_text(report / "gaps.html")
-    for scale in ("Work (change3)", "Work (sat4)", "Work (agree5)"):
+    for scale in ("Work (Worse to Better)", "Work (Very dissatisfied to Very satisfied)",
+                  "Work (Strongly disagree to Strongly agree)"):
         assert scale in gaps  # one distribution chart per scale, each with its own legend
+    assert "agree5" not in gaps and "sat4" not in gaps  # named by their points, not ids
     assert "difference in mean dimension score (0-100)" in gaps  # the unit the table uses
     index = visible_text(report / "index.html")
     assert "What men think women say" in index

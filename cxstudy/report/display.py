@@ -9,7 +9,59 @@ import pandas as pd
 
 from ..metrics import METRIC_KINDS, in_points
 from ..model import Study
-from .wording import interval, item_label, p_text, pct, points
+from .wording import interval, item_label, metric_name, p_text, pct, points, scale_name
+
+
+def audiences(values, study: Study) -> list[str]:
+    """Audience ids (a column of a table) as a reader sees them: their labels."""
+    return [study.label(str(v)) for v in values]
+
+
+def one_wave(frame: pd.DataFrame, column: str = "wave") -> pd.DataFrame:
+    """``frame`` without its wave column when that column holds one value: a page names
+    the wave it shows in its first line, not in every row."""
+    if column in frame and frame[column].nunique(dropna=False) <= 1:
+        return frame.drop(columns=column)
+    return frame
+
+
+GROUP_COLUMNS = ("group", "audience", "reference", "other", "says_strength",
+                 "says_problem")
+"""Columns of the package's tables whose cells are audience ids."""
+
+HEADERS = {"group": "Audience", "audience": "Audience", "wave": "Wave", "n": "n", "z": "z"}
+RULE_COLUMNS = ("reason", "rows", "rule")
+"""Columns of the quality tables whose cells are cleaning rules' names ("attention_check"),
+shown in words ("attention check") as the quality line says them."""
+
+
+def readable(frame: pd.DataFrame, study: Study, *, index: bool = False) -> pd.DataFrame:
+    """A table of the package (a quality table, the distinguishing words, quotes) as a
+    reader sees it: audience ids become their labels, in the cells of the audience
+    columns (:data:`GROUP_COLUMNS`) and in column headers that are an audience's id; a
+    wave column holding one value goes (:func:`one_wave`); headers are words ("group" →
+    "Audience", "source_row" → "Source row"). CSVs keep the ids; this is for pages, the
+    workbook aside. With ``index``, the index becomes the first column."""
+    table = frame.reset_index() if index else frame.copy()
+    table = one_wave(table)
+    for column in table.columns:
+        if column in RULE_COLUMNS and not pd.api.types.is_numeric_dtype(table[column]):
+            table[column] = [v if not isinstance(v, str) else v.replace("_", " ")
+                             for v in table[column]]
+        if column in GROUP_COLUMNS:
+            table[column] = [v if pd.isna(v) else study.label(str(v)) for v in table[column]]
+
+    def header(column) -> str:
+        column = str(column)
+        if column in study.groups:
+            return study.label(column)
+        if column in HEADERS:
+            return HEADERS[column]
+        words = column.replace("_", " ")
+        return words if words.startswith("n ") else words[:1].upper() + words[1:]
+
+    table.columns = [header(c) for c in table.columns]
+    return table
 
 
 def table_html(frame: pd.DataFrame, *, index: bool = False) -> str:
@@ -80,8 +132,8 @@ def _share_and_gap(table: pd.DataFrame, study: Study, share: str, label: str) ->
         "n": table["n"],
         f"{label} (CI)": [shown(*values) for values in zip(
             table[share], table[f"{share}_low"], table[f"{share}_high"], strict=True)],
-        f"n {study.reference}": table["n_ref"],
-        f"{label}, {study.reference}": [shown(*values) for values in zip(
+        f"n {study.label(study.reference)}": table["n_ref"],
+        f"{label}, {study.label(study.reference)}": [shown(*values) for values in zip(
             table[f"{share}_ref"], table[f"{share}_ref_low"], table[f"{share}_ref_high"],
             strict=True)],
         "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
@@ -95,7 +147,7 @@ def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap table as a reviewer reads it: estimates next to n and intervals."""
     table = pd.DataFrame({
         "Item": item_texts(gaps, study),
-        "Audience": gaps["group"],
+        "Audience": audiences(gaps["group"], study),
         **_share_and_gap(gaps, study, "top_box", "Top box"),
         "Cohen's h": gaps["cohens_h"].round(2),
         "Mean diff (CI)": [
@@ -119,7 +171,8 @@ SUMMARY_COLUMNS = ["Item", "Audience", "n", "Top box (CI)", "Gap, points (CI)", 
 
 
 def _summary_columns(study: Study) -> list[str]:
-    return [*SUMMARY_COLUMNS[:4], f"Top box, {study.reference}", *SUMMARY_COLUMNS[4:]]
+    return [*SUMMARY_COLUMNS[:4], f"Top box, {study.label(study.reference)}",
+            *SUMMARY_COLUMNS[4:]]
 
 
 def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5, *,
@@ -160,11 +213,11 @@ def metric_display(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
             return f"{pct(row.value)} ({interval(row.low, row.high)})"
         return f"{row.value:.2f} ({row.low:.2f} to {row.high:.2f})"
 
+    several = "wave" in metrics and metrics["wave"].nunique() > 1
     return pd.DataFrame({
-        "Metric": [_metric_name(m, k) for m, k in zip(metrics["metric"], metrics["kind"],
-                                                       strict=True)],
-        "Audience": metrics["group"],
-        **({"Wave": metrics["wave"]} if "wave" in metrics else {}),
+        "Metric": metric_names(metrics),
+        "Audience": audiences(metrics["group"], study),
+        **({"Wave": metrics["wave"]} if several else {}),
         "n": metrics["n"],
         f"Value ({study.interval_label})": [value(r) for r in metrics.itertuples()]})
 
@@ -177,11 +230,11 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
     return pd.DataFrame({
         "Dimension": dimensions["dimension"],
         "Items": dimensions["items"],
-        "Audience": dimensions["group"],
+        "Audience": audiences(dimensions["group"], study),
         "n": dimensions["n"],
         "Mean": dimensions["mean"].round(2),
-        f"n {study.reference}": dimensions["n_ref"],
-        f"Mean, {study.reference}": dimensions["mean_ref"].round(2),
+        f"n {study.label(study.reference)}": dimensions["n_ref"],
+        f"Mean, {study.label(study.reference)}": dimensions["mean_ref"].round(2),
         "Difference (CI)": [
             "–" if pd.isna(r.mean_diff) else
             f"{r.mean_diff:+.2f} ({r.mean_diff_low:+.2f} to {r.mean_diff_high:+.2f})"
@@ -189,17 +242,21 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
         "p (adjusted)": dimensions["p_adjusted"].map(p_text),
         "Alpha (CI)": [alpha_text(r.alpha, r.alpha_low, r.alpha_high)
                        for r in dimensions.itertuples()],
-        f"Alpha, {study.reference}": [alpha_text(r.alpha_ref, r.alpha_ref_low,
+        f"Alpha, {study.label(study.reference)}": [alpha_text(r.alpha_ref, r.alpha_ref_low,
                                                  r.alpha_ref_high)
                                       for r in dimensions.itertuples()],
         "Note": dimensions["note"].replace("", "—"),
     })
 
 
-def gap_index_display(gap_index: pd.DataFrame) -> pd.DataFrame:
-    """The perception-gap index in points with its bootstrap interval."""
+def gap_index_display(gap_index: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
+    """The perception-gap index in points with its bootstrap interval (audiences by their
+    labels, given the ``study``)."""
+    def shown(values) -> list[str]:
+        return audiences(values, study) if study is not None else list(values)
+
     return pd.DataFrame({
-        "Audience": gap_index["group"], "Reference": gap_index["reference"],
+        "Audience": shown(gap_index["group"]), "Reference": shown(gap_index["reference"]),
         "Items": gap_index["items"],
         "Index": [f"{100 * v:.0f} points" if pd.notna(v) else "–" for v in gap_index["index"]],
         "Interval": [interval(low, high).replace("%", " points") for low, high in
@@ -240,19 +297,23 @@ def kruskal_display(kruskal: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Kruskal-Wallis across all audiences per item, with each audience's n."""
     return pd.DataFrame({
         "Item": item_texts(kruskal, study, counted=False), "n": kruskal["n"],
-        **{f"n {group}": kruskal[f"n_{group}"] for group in study.groups},
+        **{f"n {study.label(group)}": kruskal[f"n_{group}"] for group in study.groups},
         "H": kruskal["h"].round(1), "df": kruskal["df"],
         "p": kruskal["p_value"].map(p_text),
         "p (adjusted)": kruskal["p_adjusted"].map(p_text)})
 
 
-def disagreement_display(clash: pd.DataFrame) -> pd.DataFrame:
+def disagreement_display(clash: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
     """Themes one audience calls a strength and another a problem (from
-    :func:`cxstudy.voices.disagreements`), shares as percentages."""
+    :func:`cxstudy.voices.disagreements`), shares as percentages (audiences by their
+    labels, given the ``study``)."""
+    def shown(values) -> list[str]:
+        return audiences(values, study) if study is not None else list(values)
+
     return pd.DataFrame({
-        "Theme": clash["label"], "A strength for": clash["says_strength"],
+        "Theme": clash["label"], "A strength for": shown(clash["says_strength"]),
         "share": clash["strength_share"].map(pct), "n": clash["strength_n"],
-        "A problem for": clash["says_problem"], "share ": clash["problem_share"].map(pct),
+        "A problem for": shown(clash["says_problem"]), "share ": clash["problem_share"].map(pct),
         "n ": clash["problem_n"]})
 
 
@@ -263,12 +324,13 @@ def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
     competition = tone["good"].notna().any()
     texts = {q.id: q.question for q in study.open_ended}
     table = pd.DataFrame({
-        "Question": [texts.get(q, q) for q in tone["question"]], "Audience": tone["group"],
+        "Question": [texts.get(q, q) for q in tone["question"]],
+        "Audience": audiences(tone["group"], study),
         "n scored": tone["n_scored"], "not English": tone["n_unscored"],
         f"Mean tone ({study.interval_label})": [
             "–" if pd.isna(r.mean) else f"{_num(r.mean)} ({_num(r.mean_low)} to "
             f"{_num(r.mean_high)})" for r in tone.itertuples()],
-        f"Gap to {study.reference} ({study.interval_label})": [
+        f"Gap to {study.label(study.reference)} ({study.interval_label})": [
             "–" if pd.isna(r.gap) else f"{_num(r.gap)} ({_num(r.gap_low)} to "
             f"{_num(r.gap_high)})" for r in tone.itertuples()],
         "p (adjusted)": tone["p_adjusted"].map(p_text)})
@@ -281,10 +343,15 @@ def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
-def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame,
+                       study: Study | None = None) -> pd.DataFrame:
     """Metric gaps formatted like the metrics: NPS and shares in points, CES in scale
-    units, p-values as text ("< 0.001")."""
-    kinds = dict(zip(metrics["metric"], metrics["kind"], strict=True))
+    units, p-values as text ("< 0.001"); audiences by their labels, given the ``study``."""
+    kinds = dict(zip(metrics["metric"], metrics["kind"], strict=False))
+    named = dict(zip(metrics["metric"], metric_names(metrics), strict=True))
+
+    def who(group) -> str:
+        return study.label(group) if study is not None else str(group)
 
     def gap(row) -> str:
         if not in_points(row.kind):
@@ -292,18 +359,24 @@ def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame) -> pd.D
         return f"{points(row.gap)} ({interval(row.low, row.high, as_points=True)})"
 
     return pd.DataFrame({
-        "Metric": [_metric_name(m, kinds.get(m, "")) for m in metric_gaps["metric"]],
-        "Compared": [f"{g} − {r}" for g, r in zip(metric_gaps["group"],
-                                                   metric_gaps["reference"], strict=True)],
+        "Metric": [named.get(m) or metric_name(m, kinds.get(m, ""))
+                   for m in metric_gaps["metric"]],
+        "Compared": [f"{who(g)} − {who(r)}" for g, r in zip(
+            metric_gaps["group"], metric_gaps["reference"], strict=True)],
         "Gap (CI)": [gap(row) for row in metric_gaps.itertuples()],
         "p": metric_gaps["p_value"].map(p_text),
         "p (adjusted)": metric_gaps["p_adjusted"].map(p_text)})
 
 
-def _metric_name(metric: str, kind: str) -> str:
-    """The kind's label, and the metric's id where it is not the kind's own name."""
-    label = METRIC_KINDS[kind].label if kind in METRIC_KINDS else metric
-    return label if metric in METRIC_KINDS or kind == "" else f"{label}: {metric}"
+def metric_names(table: pd.DataFrame) -> list[str]:
+    """The display name of each row's metric (:func:`cxstudy.report.wording.metric_name`)
+    of a table with ``metric`` and ``kind`` columns: a kind measured by one metric of the
+    table is named by its label alone."""
+    if not len(table):
+        return []
+    per_kind = table.groupby("kind", sort=False)["metric"].nunique()
+    return [metric_name(m, k, alone=per_kind.get(k, 1) <= 1)
+            for m, k in zip(table["metric"], table["kind"], strict=True)]
 
 
 def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -312,7 +385,7 @@ def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
         return "–" if pd.isna(value) else f"{points(value)} ({interval(low, high, True)})"
 
     return pd.DataFrame({
-        "Item": item_texts(trends, study), "Audience": trends["group"],
+        "Item": item_texts(trends, study), "Audience": audiences(trends["group"], study),
         "Waves": trends["from_wave"] + " → " + trends["to_wave"],
         "Gap before": trends["gap_from"].map(points), "Gap after": trends["gap_to"].map(points),
         "Change, points (CI)": [change(r.change, r.change_low, r.change_high)
@@ -320,22 +393,27 @@ def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
         "p (adjusted)": trends["p_adjusted"].map(p_text),
         "Audience moved (CI)": [change(r.top_box_change, r.top_box_change_low,
                                        r.top_box_change_high) for r in trends.itertuples()],
-        f"{study.reference} moved (CI)": [
+        f"{study.label(study.reference)} moved (CI)": [
             change(r.top_box_ref_change, r.top_box_ref_change_low, r.top_box_ref_change_high)
             for r in trends.itertuples()],
         "n (before / after)": [f"{r.n_from:,} / {r.n_to:,}" for r in trends.itertuples()],
         "Note": trends["note"].replace("", "—")})
 
 
-def change_display(changes: pd.DataFrame, label: str, *, as_points: bool) -> pd.DataFrame:
+def change_display(changes: pd.DataFrame, label: str, *, as_points: bool,
+                   study: Study | None = None) -> pd.DataFrame:
     """Dimension or metric changes between waves (``dimension_trends``, ``metric_trends``):
-    shares and NPS in points, means in their units."""
+    shares and NPS in points, means in their units; a metric by its display name
+    (:func:`metric_names`), audiences by their labels given the ``study``."""
     def number(value) -> str:
         return points(value) if as_points else _num(value)
 
     key = "dimension" if "dimension" in changes else "metric"
     return pd.DataFrame({
-        label: changes[key], "Audience": changes["group"],
+        label: metric_names(changes) if key == "metric" and "kind" in changes
+        else changes[key],
+        "Audience": audiences(changes["group"], study) if study is not None
+        else changes["group"],
         "Waves": changes["from_wave"] + " → " + changes["to_wave"],
         "Before": changes["value_from"].map(number), "After": changes["value_to"].map(number),
         "Change (CI)": [f"{number(r.change)} ({number(r.change_low)} to {number(r.change_high)})"
@@ -430,7 +508,8 @@ def items_by_scale(study: Study, dimension: str) -> list[tuple[str, list[str]]]:
     that each chart of answer distributions has one legend that is right for its items."""
     members = [i for i in study.items if i.dimension == dimension]
     scales = list(dict.fromkeys(i.scale for i in members))
-    return [(dimension if len(scales) == 1 else f"{dimension} ({scale})",
+    return [(dimension if len(scales) == 1
+             else f"{dimension} ({scale_name(study.scales[scale])})",
              [i.id for i in members if i.scale == scale]) for scale in scales]
 
 
@@ -462,8 +541,8 @@ def similarity_display(similarity: pd.DataFrame, study: Study) -> pd.DataFrame:
 
     return pd.DataFrame({
         "Question": [texts.get(q, q) for q in similarity["question"]],
-        "Audiences": [f"{a} and {b}" for a, b in zip(similarity["group"], similarity["other"],
-                                                     strict=True)],
+        "Audiences": [f"{study.label(a)} and {study.label(b)}" for a, b in zip(
+            similarity["group"], similarity["other"], strict=True)],
         "n": [f"{int(a):,} / {int(b):,}" for a, b in zip(similarity["n"],
                                                          similarity["n_other"], strict=True)],
         "Similarity": [value(r) for r in similarity.itertuples()],
@@ -478,7 +557,7 @@ def choice_display(choices: pd.DataFrame, study: Study) -> pd.DataFrame:
     return pd.DataFrame({
         "Question": choices["text"],
         "Option": choices["option"],
-        "Audience": choices["group"],
+        "Audience": audiences(choices["group"], study),
         **_share_and_gap(choices, study, "share", "Share"),
         "Note": choices["note"].replace("", "—"),
     })
@@ -491,7 +570,8 @@ def choice_test_display(tests: pd.DataFrame, study: Study) -> pd.DataFrame:
     return pd.DataFrame({
         "Question": [texts.get(q, q) for q in tests["question"]],
         "Option": tests["option"].replace("", "(all options)"),
-        "Audiences": tests["groups"],
+        "Audiences": [" vs ".join(study.labels(str(g).split(" vs "))) if g else g
+                      for g in tests["groups"]],
         "n": tests["n"],
         "X²": ["–" if pd.isna(v) else f"{v:.1f}" for v in tests["statistic"]],
         "df": ["–" if pd.isna(v) else f"{v:.0f}" for v in tests["df"]],

@@ -55,6 +55,35 @@ def names(values) -> str:
     return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
 
+def metric_name(metric: str, kind: str, *, alone: bool = True) -> str:
+    """A metric as a reader sees it: its kind's label ("NPS (points)", "CES: low effort
+    (top-box)", from :data:`cxstudy.metrics.METRIC_KINDS`), never its id. A study with
+    several metrics of one kind (``alone=False``) tells them apart by their id in words:
+    "NPS (points): brand nps" (plain text: escape it where it goes).
+
+    Examples
+    --------
+    >>> metric_name("ces_low_effort", "ces_low_effort")
+    'CES: low effort (top-box)'
+    >>> metric_name("nps_brand", "nps", alone=False)
+    'NPS (points): nps brand'
+    """
+    if kind not in METRIC_KINDS:
+        return str(metric).replace("_", " ")
+    label = METRIC_KINDS[kind].label
+    if alone or metric == kind:
+        return label
+    return f"{label}: {str(metric).replace('_', ' ')}"
+
+
+def scale_name(scale) -> str:
+    """An answer scale as a reader sees it, from its first to its last point (never its
+    id): "Strongly disagree to Strongly agree" (plain text: escape it where it goes)."""
+    names = scale.point_names
+    return f"{names[0]} to {names[-1]}" if len(names) > 1 else str(names[0]) if names \
+        else "scale"
+
+
 def predicate(study: Study, item_id: str) -> str:
     """How a sentence says an audience chose what an item's share counts (HTML-escaped):
     the top box ("agree", 'answer “Strongly agree” or “Agree”'), or for an item with
@@ -113,9 +142,9 @@ def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -
         for _, row in gaps[(gaps["item"] == item.id) & ~gaps["suppressed"]].iterrows():
             sentences.append(
                 f"“{html.escape(item.text)}”: {pct(row['top_box'])} of "
-                f"{html.escape(row['group'])} ({interval(row['top_box_low'], row['top_box_high'])}"
+                f"{_h(study, row['group'])} ({interval(row['top_box_low'], row['top_box_high'])}"
                 f", n = {row['n']:,}) {predicate(study, item.id)}; {pct(ref['top_box'])} of "
-                f"{html.escape(study.reference)} do "
+                f"{_h(study, study.reference)} do "
                 f"({interval(ref['top_box_low'], ref['top_box_high'])}, n = {ref['n']:,}): "
                 f"a gap of {points(row['gap'])} points "
                 f"({study.interval_label} {interval(row['gap_low'], row['gap_high'], True)}; "
@@ -130,8 +159,8 @@ def calibration_sentences(calibration: pd.DataFrame, study: Study) -> list[str]:
     for row in calibration[~calibration["suppressed"].astype(bool)].itertuples():
         direction = "overestimate" if row.error > 0 else "underestimate"
         sentences.append(
-            f"On “{html.escape(texts[row.item])}”, {html.escape(row.group)} estimate on "
-            f"average that {pct(row.estimate)} of {html.escape(study.reference)} would "
+            f"On “{html.escape(texts[row.item])}”, {_h(study, row.group)} estimate on "
+            f"average that {pct(row.estimate)} of {_h(study, study.reference)} would "
             f"{predicate(study, row.item)} ({interval(row.estimate_low, row.estimate_high)}, "
             f"n = {row.n:,}); {pct(row.actual)} do "
             f"({interval(row.actual_low, row.actual_high)}, n = {row.n_actual:,}): an "
@@ -160,10 +189,10 @@ def tone_sentences(tone: pd.DataFrame, study: Study) -> list[str]:
             continue
         ref = part[part["group"] == study.reference]
         said = _tone_gap_sentence(part, ref.iloc[0], study) if len(ref) else (
-            f"{md(study.reference)} gave too few scored answers to compare with (fewer "
+            f"{_m(study, study.reference)} gave too few scored answers to compare with (fewer "
             f"than {study.min_group_size}).")
         sentences.append(f"*{md(question.question)}* — {said}")
-        shares = [f"{md(row.group)} {pct(row.good)} good, {pct(row.bad)} bad "
+        shares = [f"{_m(study, row.group)} {pct(row.good)} good, {pct(row.bad)} bad "
                   f"(n = {row.n_scored:,})" for row in part.itertuples() if pd.notna(row.good)]
         if question.role == "competition" and shares:
             sentences.append("Good or bad, the competition's difference? Scored answers with "
@@ -171,9 +200,40 @@ def tone_sentences(tone: pd.DataFrame, study: Study) -> list[str]:
     return sentences
 
 
-def _whose(name: str) -> str:
-    """An audience's name as a possessive, escaped: "leadership's", "customers'"."""
-    return md(name) + ("'" if str(name).endswith("s") else "'s")
+def whose(name: str, study: Study | None = None, *, escape=None) -> str:
+    """An audience's name as a possessive: "leadership's", "customers'", "Star Wars
+    fans'" (never "fans's"). With ``study``, ``name`` may be an audience id: its label
+    (:meth:`Study.label`) is what is made possessive. Escaped with ``escape`` (default
+    :func:`md`, for Markdown; :func:`html.escape` for an HTML-safe sentence).
+
+    Examples
+    --------
+    >>> whose("customers"), whose("leadership")
+    ("customers'", "leadership's")
+    """
+    label = study.label(name) if study is not None else str(name)
+    escape = md if escape is None else escape
+    return escape(label) + ("'" if label.lower().endswith("s") else "'s")
+
+
+def _h(study: Study, group) -> str:
+    """An audience's label, HTML-escaped, for an HTML-safe sentence."""
+    return html.escape(study.label(str(group)), quote=False)
+
+
+def _m(study: Study, group) -> str:
+    """An audience's label, escaped for Markdown."""
+    return md(study.label(str(group)))
+
+
+def _hs(study: Study, groups) -> str:
+    """Audiences' labels as "a, b and c", HTML-escaped."""
+    return html.escape(names(study.labels(list(groups))), quote=False)
+
+
+def _ms(study: Study, groups) -> str:
+    """Audiences' labels as "a, b and c", escaped for Markdown."""
+    return md(names(study.labels(list(groups))))
 
 
 def _tone(value: float) -> str:
@@ -186,14 +246,15 @@ def _tone_gap_sentence(part: pd.DataFrame, ref: pd.Series, study: Study) -> str:
     clear = others[others["p_adjusted"] < 1 - study.confidence]
     if others.empty:
         return (f"no other audience gave enough scored answers to compare with "
-                f"{_whose(study.reference)} (mean tone {_tone(ref['mean'])} on VADER's −1 to "
+                f"{whose(study.reference, study)} (mean tone {_tone(ref['mean'])} on VADER's −1 to "
                 "+1 scale).")
     if clear.empty:
-        return (f"no audience's tone differs clearly from {_whose(study.reference)} (mean "
+        return (f"no audience's tone differs clearly from {whose(study.reference, study)} (mean "
                 f"tone {_tone(ref['mean'])} on VADER's −1 to +1 scale).")
     row = clear.loc[clear["gap"].abs().idxmax()]
     warmer = "warmer" if row["gap"] > 0 else "colder"
-    return (f"{_whose(row['group'])} answers are {warmer} than {_whose(study.reference)} "
+    return (f"{whose(row['group'], study)} answers are {warmer} than "
+            f"{whose(study.reference, study)} "
             f"(mean tone {_tone(row['mean'])} vs {_tone(ref['mean'])} on VADER's −1 to +1 "
             f"scale; gap {_tone(row['gap'])}, {study.interval_label} {_tone(row['gap_low'])} "
             f"to {_tone(row['gap_high'])}).")
@@ -221,24 +282,34 @@ def summary_intro(res, pages: dict[str, str]) -> str:
     links = " · ".join(f"[{title}]({file})" for file, title in pages.items()
                        if file != "index.html")
     if not study.items and study.choices:
-        return (f"Which options {md(names(study.others))} choose when asked the same "
-                f"questions as {md(study.reference)}, and how far apart they sit: the *gap* "
-                f"is an audience's share choosing an option minus {md(study.reference)}'s. "
-                f"Details: {links} · tables in `tables/`.")
-    return (f"How far what {md(names(study.others))} believe about the customer experience "
-            f"sits from what {md(study.reference)} say. Each audience answered the same "
+        return (f"Which options {_ms(study, study.others)} choose when asked the same "
+                f"questions about {md(study.subject)} as {_m(study, study.reference)}, and "
+                "how far apart they sit: the *gap* is an audience's share choosing an option "
+                f"minus {whose(study.reference, study)}. Details: {links} · tables in "
+                "`tables/`.")
+    return (f"{md(belief_line(study))} Each audience answered the same "
             f"statements; the *gap* is an audience's top-box share ({boxes(study)}) minus "
-            f"{md(study.reference)}'s. Details: {links} · tables in `tables/`.")
+            f"{whose(study.reference, study)}. Details: {links} · tables in `tables/`.")
+
+
+def belief_line(study: Study) -> str:
+    """What the study compares, in one plain-text sentence naming its subject and its
+    audiences by their labels: "How far what leadership and staff believe about the
+    customer experience sits from what customers say." The summary's opening and the
+    deck's title slide (escape it where it goes)."""
+    return (f"How far what {names(study.labels(study.others))} believe about "
+            f"{study.subject} sits from what {study.label(study.reference)} say.")
 
 
 def gaps_intro(study: Study) -> str:
     """The opening line of the Perception gaps page (Markdown): what it compares, for what
     the study asked (items, choice questions, CX metrics) and where the full tables are."""
-    reference = md(study.reference)
+    reference = _m(study, study.reference)
     tests = ("gaps use Newcombe's interval; p-values are adjusted for multiple comparisons "
              "over the table.")
     if study.items:
-        return (f"Every item, every audience, against {reference}. Shares are top-box "
+        return (f"Every item about {md(study.subject)}, every audience, against "
+                f"{reference}. Shares are top-box "
                 f"({boxes(study)}) with Wilson intervals; {tests} The full "
                 "table is `tables/gaps.csv`" + ("; the choice questions' is "
                                                 "`tables/choices.csv`." if study.choices
@@ -247,7 +318,8 @@ def gaps_intro(study: Study) -> str:
         return (f"Every choice question, every audience, against {reference}: the share "
                 f"choosing each option, with Wilson intervals; {tests} The full table is "
                 "`tables/choices.csv`.")
-    return (f"The CX metrics of every audience, against {reference}. The full tables are "
+    return (f"The CX metrics of every audience on {md(study.subject)}, against "
+            f"{reference}. The full tables are "
             "`tables/metrics.csv` and `tables/metric_gaps.csv`.")
 
 
@@ -255,13 +327,15 @@ def calibration_title(study: Study) -> str:
     """The calibration section's title (plain text)."""
     estimators = sorted({g for e in study.estimates for g in e.columns},
                         key=list(study.groups).index)
-    return f"What {names(estimators)} think {study.reference} say"
+    return f"What {names(study.labels(estimators))} think {study.label(study.reference)} say"
 
 
-def metrics_blurb(metrics: pd.DataFrame) -> str:
-    """What the metrics of the study are (only those it has), and of whom."""
+def metrics_blurb(metrics: pd.DataFrame, study: Study | None = None) -> str:
+    """What the metrics of the study are (only those it has), and of whom (by their
+    labels, given the ``study``)."""
     kinds = list(dict.fromkeys(metrics["kind"])) if len(metrics) else []
-    asked = md(names(list(dict.fromkeys(metrics["group"])))) if len(metrics) else ""
+    asked = list(dict.fromkeys(metrics["group"])) if len(metrics) else []
+    asked = md(names(study.labels(asked) if study is not None else asked))
     parts = [METRIC_KINDS[k].description for k in kinds if k in METRIC_KINDS]
     return (f"{'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}. Asked of {asked}."
             if parts else "")
@@ -278,7 +352,8 @@ def largest_gaps_note(gaps: pd.DataFrame, study: Study, top: int) -> str:
 
 def reverse_title(study: Study) -> str:
     """The title of the section on gaps in the other direction (plain text)."""
-    return f"Where {study.reference} answer more favourably than {names(study.others)}"
+    return (f"Where {study.label(study.reference)} answer more favourably than "
+            f"{names(study.labels(study.others))}")
 
 
 def agreement_note(study: Study) -> str:
@@ -286,7 +361,7 @@ def agreement_note(study: Study) -> str:
     margin = 100 * study.agreement_margin
     return (f"An item counts as agreed only when, for every audience, the whole "
             f"{1 - 2 * alpha:.0%} interval of its gap lies within ±{margin:.0f} "
-            f"points of {md(study.reference)} (equivalence: two one-sided tests at "
+            f"points of {_m(study, study.reference)} (equivalence: two one-sided tests at "
             f"α = {alpha:g}). A gap that is merely not significant is not agreement: with "
             "few respondents no difference can be found either way.")
 
@@ -298,13 +373,13 @@ def importance_note(importance: pd.DataFrame, study: Study) -> str:
     method = importance.attrs.get("method")
     against = importance.attrs.get("against")
     if method == "stated":
-        return (f"Importance is stated: the share of {md(study.reference)} rating "
+        return (f"Importance is stated: the share of {_m(study, study.reference)} rating "
                 "each item important.")
     why = ("chosen in the study file (importance: against)" if study.importance_against
            else "the headline item" if any(i.headline for i in study.items) else "the NPS")
     label = item_label(study, against)  # "… (reverse-scored)": correlated as scored
     return (f"Importance is derived: the Spearman correlation of each item with "
-            f"“{md(label)}” ({why}), among {md(study.reference)}.")
+            f"“{md(label)}” ({why}), among {_m(study, study.reference)}.")
 
 
 def quality_line(dropped: pd.Series, sources: pd.DataFrame) -> str:
@@ -328,7 +403,7 @@ def suppressed_note(shares: pd.DataFrame, study: Study) -> str:
     hidden = shares[shares["suppressed"]]
     if hidden.empty:
         return ""
-    groups = ", ".join(sorted(set(hidden["group"])))
+    groups = ", ".join(study.labels([g for g in study.groups if g in set(hidden["group"])]))
     return (f"Not shown: {len(hidden)} estimate(s) for {groups} resting on fewer than "
             f"{study.min_group_size} respondents.")
 
@@ -342,7 +417,8 @@ def method_notes(study: Study) -> str:
     choices = (
         "- **Choice questions**: the share of an audience choosing each option (of a "
         "check-all-that-apply question, among those who answered it), with "
-        f"{study.level} Wilson intervals; its gap to {md(study.reference)} with Newcombe's "
+        f"{study.level} Wilson intervals; its gap to {_m(study, study.reference)} with "
+        "Newcombe's "
         "interval and the score test; whether the audiences' choices differ: Pearson's "
         "chi-square (Fisher's or a Monte-Carlo Freeman–Halton test where counts are "
         "small).\n" if study.choices else "")
@@ -353,11 +429,11 @@ def method_notes(study: Study) -> str:
                 "respondents; personal data never leaves the raw exports.")
     return (
         "- **Top box**: the share choosing one of the highest points of the scale ("
-        + "; ".join(f"{md(s.id)}: {md(s.top_box_short)}" for s in study.scales.values())
+        + "; ".join(dict.fromkeys(md(s.top_box_short) for s in study.scales.values()))
         + f"), with {study.level} Wilson intervals.\n"
         + reversed_note(study) +
         "- **Gap**: audience share minus the "
-        f"{md(study.reference)} share, with Newcombe's hybrid score interval; "
+        f"{_m(study, study.reference)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
         "Cohen's h as effect size.\n"
         "- **Ordinal view**: Mann–Whitney test and Cliff's delta (with Cliff's unbiased "
@@ -416,7 +492,7 @@ def study_line(res) -> str:
             + (f" (the latest of {', '.join(md(w) for w in res.waves)})"
                if len(res.waves) > 1 else "") if res.waves else "")
     return (f"**{md(study.title)}**{wave} — {int(sizes.sum()):,} respondents: "
-            + ", ".join(f"{md(g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
+            + ", ".join(f"{_m(study, g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
 
 
 def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | None = None,
@@ -439,13 +515,13 @@ def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | No
         moved = row.change_low > 0 or row.change_high < 0
         verb = _gap_verb(row.gap_from, row.gap_to) if moved else "did not change clearly"
         sentences.append(
-            f"The {html.escape(row.group)}–{html.escape(row.reference)} gap on "
+            f"The {_h(study, row.group)}–{_h(study, row.reference)} gap on "
             f"“{html.escape(row.text)}” {verb}: {points(row.gap_from)} points in "
             f"{html.escape(row.from_wave)}, {points(row.gap_to)} in {html.escape(row.to_wave)} "
             f"(change {points(row.change)}, {study.interval_label} "
             f"{interval(row.change_low, row.change_high, as_points=True)}; adjusted p "
-            f"{p_text(row.p_adjusted)}): {html.escape(row.group)} moved "
-            f"{_points_word(row.top_box_change)}, {html.escape(row.reference)} "
+            f"{p_text(row.p_adjusted)}): {_h(study, row.group)} moved "
+            f"{_points_word(row.top_box_change)}, {_h(study, row.reference)} "
             f"{points(row.top_box_ref_change)}.")
     return sentences
 
@@ -495,11 +571,13 @@ def _gap_verb(before: float, after: float) -> str:
     return "narrowed" if abs(after) < abs(before) else "widened"
 
 
-def panel_note(returning: pd.DataFrame) -> str:
-    """What the intervals assume when respondents answered in more than one wave."""
+def panel_note(returning: pd.DataFrame, study: Study | None = None) -> str:
+    """What the intervals assume when respondents answered in more than one wave
+    (audiences by their labels, given the ``study``)."""
     if returning.empty or not returning["returning"].sum():
         return ""
-    counts = ", ".join(f"{md(r.group)} {r.returning:,}" for r in
+    counts = ", ".join(f"{md(study.label(r.group) if study else r.group)} {r.returning:,}"
+                       for r in
                        returning.itertuples() if r.returning)
     return (f"Some respondents answered in more than one wave ({counts}). The intervals "
             "treat the waves as independent samples; returning respondents make them "
@@ -668,8 +746,8 @@ def _question_texts(study: Study) -> dict[str, str]:
     return {q.id: q.question for q in study.open_ended}
 
 
-def _share_list(rows: pd.DataFrame) -> str:
-    return ", ".join(f"{html.escape(str(r.group))} {pct(r.share)}" for r in rows.itertuples())
+def _share_list(rows: pd.DataFrame, study: Study) -> str:
+    return ", ".join(f"{_h(study, r.group)} {pct(r.share)}" for r in rows.itertuples())
 
 
 def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
@@ -702,7 +780,7 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
         for _theme, rows in shown.groupby("theme", sort=False, observed=True):
             naming = rows[rows["share"] >= named_at]
             if len(naming) == len(audiences):
-                every.append(f"{html.escape(rows['label'].iloc[0])} ({_share_list(rows)})")
+                every.append(f"{html.escape(rows['label'].iloc[0])} ({_share_list(rows, study)})")
             elif len(naming) == 1:
                 only.append((naming["group"].iloc[0], rows["label"].iloc[0],
                              naming["share"].iloc[0]))
@@ -711,7 +789,7 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
             names(every) + "." if every else "no theme in common (none is named by at least "
             f"{pct(named_at)} of every audience's answers)."))
         for group, label, share in only:
-            sentences.append(f"Only {html.escape(str(group))} name {html.escape(label)} "
+            sentences.append(f"Only {_h(study, group)} name {html.escape(label)} "
                              f"({pct(share)} of their answers).")
         alpha = 1 - study.confidence
         apart = shown[(shown["p_adjusted"] < alpha) & shown["gap"].notna()]
@@ -719,8 +797,8 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
                                                              kind="stable").index)
         for row in apart.head(top).itertuples():
             more = row.gap > 0
-            first, second = (row.group, study.reference) if more else (study.reference,
-                                                                      row.group)
+            first, second = (study.label(row.group), study.label(study.reference)) \
+                if more else (study.label(study.reference), study.label(row.group))
             ref = shown[(shown["theme"] == row.theme) & (shown["group"] == study.reference)]
             ref_share = ref["share"].iloc[0] if len(ref) else float("nan")
             a, b = (row.share, ref_share) if more else (ref_share, row.share)
@@ -734,12 +812,12 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
             more = len(apart) - top
             sentences.append(f"{more} more significant difference{'s' * (more != 1)} "
                              "between an audience and "
-                             f"{html.escape(str(study.reference))} on this question.")
+                             f"{_h(study, study.reference)} on this question.")
     elif audiences:
-        sentences.append(f"“{html.escape(text)}”: only {html.escape(audiences[0])} can be "
+        sentences.append(f"“{html.escape(text)}”: only {_h(study, audiences[0])} can be "
                          "shown, so there is nothing to compare.")
     if hidden:
-        sentences.append(f"Not shown: {html.escape(names(hidden))} "
+        sentences.append(f"Not shown: {_hs(study, hidden)} "
                          f"({study.suppression_note()}).")
     return sentences
 
@@ -753,9 +831,9 @@ def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
     strength = next((texts[q.id] for q in study.open_ended if q.role == "strength"), "")
     asked = f" to “{html.escape(strength)}”" if strength and sum(
         q.role == "strength" for q in study.open_ended) == 1 else ""
-    return [f"{html.escape(r.label)}: a strength to {html.escape(str(r.says_strength))} "
+    return [f"{html.escape(r.label)}: a strength to {_h(study, r.says_strength)} "
             f"({pct(r.strength_share)} of their answers{asked}), a problem to "
-            f"{html.escape(str(r.says_problem))} ({pct(r.problem_share)})."
+            f"{_h(study, r.says_problem)} ({pct(r.problem_share)})."
             for r in clash.itertuples()]
 
 
@@ -770,7 +848,7 @@ def open_questions_line(study: Study) -> str:
 
     everyone = all(len(asked(q)) == len(study.groups) for q in study.open_ended)
     parts = [f"*{md(q.question)}*" + ("" if everyone or len(asked(q)) == len(study.groups)
-                                      else f" (asked of {md(names(asked(q)))})")
+                                      else f" (asked of {_ms(study, asked(q))})")
              for q in study.open_ended]
     return ("The open-ended questions" + (", asked of every audience: " if everyone else ": ")
             + "; ".join(parts) + ".")
@@ -811,13 +889,13 @@ def similarity_sentences(similarity: pd.DataFrame, study: Study) -> list[str]:
     for question, rows in shown.groupby("question", sort=False):
         rows = rows.sort_values("similarity", ascending=False, kind="stable")
         best, worst = rows.iloc[0], rows.iloc[-1]
-        pair = f"{html.escape(str(best.group))} and {html.escape(str(best.other))}"
+        pair = f"{_h(study, best.group)} and {_h(study, best.other)}"
         sentence = (f"“{html.escape(texts.get(question, question))}”: {pair} answer "
                     + ("most alike" if len(rows) > 1 else "with a similarity of")
                     + f" ({'similarity ' if len(rows) > 1 else ''}{said(best)})")
         if len(rows) > 1:
-            sentence += (f", {html.escape(str(worst.group))} and "
-                         f"{html.escape(str(worst.other))} least ({said(worst)})")
+            sentence += (f", {_h(study, worst.group)} and "
+                         f"{_h(study, worst.other)} least ({said(worst)})")
         sentences.append(sentence + ".")
     return sentences
 
@@ -830,11 +908,13 @@ def voices_intro(res, pages: dict[str, str]) -> str:
                        if file != "index.html")
     split = any(q.split for q in study.open_ended)
     if study.themes is None:
-        return (f"What {md(names(study.groups))} say when asked the same open questions. "
+        return (f"What {_ms(study, study.groups)} say when asked the same open questions "
+                f"about {md(study.subject)}. "
                 "The study has no theme codebook (`themes:`), so the answers are not coded "
                 "or compared: a codebook would code them into themes. Typical answers of "
                 f"each audience: [Voices](voices.html). Details: {links}.")
-    return (f"What {md(names(study.groups))} say when asked the same open questions: the "
+    return (f"What {_ms(study, study.groups)} say when asked the same open questions "
+            f"about {md(study.subject)}: the "
             "themes every audience names, those only one names, and where a strength to "
             "one audience is a problem to another. Answers are coded into the themes of "
             "the study's codebook" + ("; a group's sheet counts as one answer, each of "
@@ -862,7 +942,8 @@ def voices_method_notes(study: Study) -> str:
            "its points does.\n" if any(q.split for q in study.open_ended) else "")
         + f"- **Names**: an audience names a theme when at least {pct(NAMED_AT)} of its "
         "answers do.\n"
-        f"- **Gaps**: an audience's share minus {md(study.reference)}'s, with Newcombe's "
+        f"- **Gaps**: an audience's share minus {whose(study.reference, study)}, with "
+        "Newcombe's "
         "interval and the score test, adjusted for multiple comparisons.\n"
         "- **Similarity**: one minus the Jensen–Shannon distance between two audiences' "
         "theme profiles (1: the same themes in the same proportions; 0: none in common), "
@@ -882,9 +963,10 @@ def points_note(themes: pd.DataFrame, study: Study, question: str) -> str:
     parts = []
     for row in rows.itertuples():
         if bool(row.suppressed):
-            parts.append(f"{md(row.group)} not shown (fewer than {study.min_group_size})")
+            parts.append(f"{_m(study, row.group)} not shown (fewer than "
+                         f"{study.min_group_size})")
         else:
-            parts.append(f"{md(row.group)} {int(row.n):,} answer{'s' * (row.n != 1)} "
+            parts.append(f"{_m(study, row.group)} {int(row.n):,} answer{'s' * (row.n != 1)} "
                          f"({int(row.n_points):,} point{'s' * (row.n_points != 1)})")
     return ("Shares are of answers (a group's sheet is one answer, holding several "
             "points): an answer names a theme when any of its points does. "
@@ -912,7 +994,8 @@ def choice_blurb(study: Study) -> str:
         parts.append("for a check-all-that-apply question, the share of those who answered "
                      "it ticking each option (one who ticked nothing skipped it)")
     return (f"{'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}, with {study.level} "
-            f"Wilson intervals. Gaps to {md(study.reference)} use Newcombe's interval; "
+            f"Wilson intervals. Gaps to {_m(study, study.reference)} use Newcombe's "
+            "interval; "
             "p-values are adjusted for multiple comparisons over every option gap.")
 
 
@@ -933,8 +1016,8 @@ def choice_gap_sentences(choices: pd.DataFrame, study: Study, question: str, *,
     chosen = significant.reindex(significant["gap"].abs().sort_values(
         ascending=False).index).head(top)
     sentences = [
-        f"{pct(r.share)} of {html.escape(r.group)} (n = {r.n:,}) {verb} "
-        f"“{html.escape(r.option)}”; {pct(r.share_ref)} of {html.escape(r.reference)} "
+        f"{pct(r.share)} of {_h(study, r.group)} (n = {r.n:,}) {verb} "
+        f"“{html.escape(r.option)}”; {pct(r.share_ref)} of {_h(study, r.reference)} "
         f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
         f"{interval(r.gap_low, r.gap_high, True)}; adjusted p {p_text(r.p_adjusted)})."
         for r in chosen.itertuples()]
@@ -942,9 +1025,9 @@ def choice_gap_sentences(choices: pd.DataFrame, study: Study, question: str, *,
         r = rows.loc[rows["gap"].abs().idxmax()]
         sentences.append(
             f"No audience {verb}s any option significantly more or less often than "
-            f"{html.escape(r['reference'])} after the correction for multiple comparisons; "
+            f"{_h(study, r['reference'])} after the correction for multiple comparisons; "
             f"the largest gap is on “{html.escape(r['option'])}”: {points(r['gap'])} points "
-            f"for {html.escape(r['group'])} ({study.interval_label} "
+            f"for {_h(study, r['group'])} ({study.interval_label} "
             f"{interval(r['gap_low'], r['gap_high'], True)}).")
     return sentences
 
@@ -959,12 +1042,12 @@ def choice_summary_sentence(choices: pd.DataFrame, study: Study) -> str:
                    & (choices["p_adjusted"] < alpha)]
     if rows.empty:
         return ("No option of the choice questions is chosen significantly more or less "
-                f"often by any audience than by {html.escape(study.reference)} (after the "
+                f"often by any audience than by {_h(study, study.reference)} (after the "
                 "correction for multiple comparisons).")
     r = rows.loc[rows["gap"].abs().idxmax()]
     verb = _choose_verb(bool(r["multiple"]))
     return (f"The largest significant option gap is on “{html.escape(r['text'])}”: "
-            f"{pct(r['share'])} of {html.escape(r['group'])} {verb} "
+            f"{pct(r['share'])} of {_h(study, r['group'])} {verb} "
             f"“{html.escape(r['option'])}”, against {pct(r['share_ref'])} of "
-            f"{html.escape(r['reference'])} ({points(r['gap'])} points, {study.level} CI "
+            f"{_h(study, r['reference'])} ({points(r['gap'])} points, {study.level} CI "
             f"{interval(r['gap_low'], r['gap_high'], True)}).")
