@@ -488,8 +488,9 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                         fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
                         label=f"{name} − {reference}" if side == 0 else None)
         for k, (wave, xpos, row) in enumerate(zip(waves, x, rows.itertuples(), strict=True)):
-            if pd.notna(row.gap):
-                ax.annotate(f"{100 * row.gap:+.0f}", (xpos + offsets[position], 100 * row.gap),
+            if pd.notna(row.gap):  # beside the outermost audience: clear of every bar
+                edge = offsets[0] if k == 0 else offsets[-1]
+                ax.annotate(f"{100 * row.gap:+.0f}", (xpos + edge, 100 * row.gap),
                             xytext=(-10 if k == 0 else 10, 0), textcoords="offset points",
                             va="center", ha="right" if k == 0 else "left", fontsize=9,
                             color=colours[group])

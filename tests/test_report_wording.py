@@ -421,6 +421,10 @@ def test_the_summary_leads_with_the_current_gap_then_its_change(example_results)
         "adjusted for multiple comparisons; the p-values are.")
     alone = report.headline_sentences(now.gaps, now.shares, study)  # one wave: no change
     assert alone == [said[0], said[2]]
+    assert report.trend_table_note(study, res.trends) == (  # the page's table: every change
+        "p (adjusted) corrects over all 32 changes of the table (Holm); the headline items' "
+        "changes, corrected over the headline items alone, are above. The 95% intervals "
+        "are not adjusted for multiple comparisons; the p-values are.")
 
 
 def _trend_row(**values) -> pd.DataFrame:

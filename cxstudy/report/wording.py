@@ -216,6 +216,21 @@ def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
             f"{interval_note(study, adjusted=False)}")
 
 
+def trend_table_note(study: Study, trends: pd.DataFrame) -> str:
+    """What the p-values and intervals of the Trends page's table of every change are
+    (HTML-safe): "p (adjusted) corrects over all 32 changes of the table (Holm); the
+    headline items' changes, corrected over the headline items alone, are above. The 95%
+    intervals are not adjusted for multiple comparisons; the p-values are." """
+    method = _CORRECTIONS.get(study.correction)
+    n = int(trends["p_value"].notna().sum()) if "p_value" in trends else 0
+    if method is None:
+        return ("p-values are not adjusted for multiple comparisons (the study's correction "
+                "is none); neither are the intervals.")
+    return (f"p (adjusted) corrects over all {n} change{'s' * (n != 1)} of the table "
+            f"({method}); the headline items' changes, corrected over the headline items "
+            f"alone, are above. {interval_note(study, adjusted=False)}")
+
+
 def metric_name(study: Study, metric_id: str) -> str:
     """How a reader sees a metric (plain text; escape it where it goes): its kind's label
     ("NPS (points)", "CES: low effort (top-box)"), followed by the study file's id of
