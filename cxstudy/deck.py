@@ -399,11 +399,10 @@ def headline(deck: Deck, res) -> None:
     items = _headline_items(study)
     widest = [wording.widest_segment_sentence(now.segments, now.gaps, study)] \
         if study.segments else []
-    trends = res.trends if len(res.waves) > 1 else None  # the gap, then its change
     sentences = [from_html(s) for s in wording.headline_sentences(now.gaps, now.shares,
-                                                                        study, trends=trends)
-                 + [w for w in widest if w]
-                 + [wording.headline_family_note(study, now.gaps, trends)]]
+                                                                        study)
+                 + [w for w in widest if w]  # the change: "The headline gap over the waves"
+                 + [wording.headline_family_note(study, now.gaps)]]
     for item in items:
         part = now.shares[now.shares["item"] == item]
         slide, (left, top, width, height) = deck.slide("The headline gap")
@@ -512,8 +511,9 @@ def trends(deck: Deck, res) -> None:
     changes = res.trends
     for item in _headline_items(study):
         slide, (left, top, width, height) = deck.slide("The headline gap over the waves")
-        said = [from_html(s) for s in wording.trend_sentences(changes, study, items=[item],
-                                                              headline=True)]
+        said = [from_html(s) for s in [
+            *wording.trend_sentences(changes, study, items=[item], headline=True),
+            wording.headline_family_note(study, trends=changes)]]
         used = deck.text(slide, (left, top, width, height * 0.4), said)
         deck.picture(slide, (left, top + used + 0.1, width, height - used - 0.1),
                      plots.gap_slopes(res.gaps, study, item))
