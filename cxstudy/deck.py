@@ -31,6 +31,7 @@ import pandas as pd
 
 from .exceptions import Problem, StudyFileError
 from .model import Study
+from .waves import headline_items
 
 LAYOUTS = ("Title Slide", "Title Only")
 """The slide layouts the deck uses, by name: a template must have both."""
@@ -352,10 +353,6 @@ def row_height(values: list[str], widths: list[float], size: float) -> float:
 # the sections, in order
 
 
-def _headline_items(study: Study) -> list[str]:
-    return [i.id for i in study.items if i.headline] or [i.id for i in study.items[:1]]
-
-
 def title_slide(deck: Deck, res) -> None:
     """The study's title, what it compares (its subject and audiences, by their labels:
     :func:`cxstudy.report.wording.belief_line`), who answered."""
@@ -398,12 +395,13 @@ def headline(deck: Deck, res) -> None:
     study, now = res.study, res.latest
     if not study.items:
         return
-    items = _headline_items(study)
+    items = headline_items(study)
     widest = [wording.widest_segment_sentence(now.segments, now.gaps, study)] \
         if study.segments else []
     sentences = [from_html(s) for s in wording.headline_sentences(now.gaps, now.shares,
                                                                         study)
-                 + [w for w in widest if w]]
+                 + [w for w in widest if w]  # the change: "The headline gap over the waves"
+                 + [wording.headline_family_note(study, now.gaps)]]
     for item in items:
         part = now.shares[now.shares["item"] == item]
         slide, (left, top, width, height) = deck.slide("The headline gap")
@@ -512,9 +510,11 @@ def trends(deck: Deck, res) -> None:
     if len(res.waves) < 2 or not study.items:
         return
     changes = res.trends
-    for item in _headline_items(study):
+    for item in headline_items(study):
         slide, (left, top, width, height) = deck.slide("The headline gap over the waves")
-        said = [from_html(s) for s in wording.trend_sentences(changes, study, items=[item])]
+        said = [from_html(s) for s in [
+            *wording.trend_sentences(changes, study, items=[item], headline=True),
+            wording.headline_family_note(study, trends=changes)]]
         used = deck.text(slide, (left, top, width, height * 0.4), said)
         deck.picture(slide, (left, top + used + 0.1, width, height - used - 0.1),
                      plots.gap_slopes(res.gaps, study, item))

@@ -21,7 +21,7 @@ from . import stats
 from .counts import LevelCounts, group_codes, item_codes, level_counts, respondent_weights
 from .model import Study
 from .tables import DIMENSIONS, GAPS, KRUSKAL, SHARES, conform, suppress, too_small
-from .waves import per_wave, per_wave_table
+from .waves import adjust_headline, per_wave, per_wave_table
 
 
 @per_wave
@@ -34,7 +34,9 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     (Fisher's exact where an expected count is under 5), Cohen's h, means with the
     Welch interval of their difference, Mann-Whitney p and Cliff's delta with its
     interval. ``p_adjusted`` (and ``mw_p_adjusted``) use the study's correction
-    (Holm by default) over all tests in the table. ``equivalent`` says whether the
+    (Holm by default) over all tests in the table; ``p_adjusted_headline`` the same
+    correction over the headline items' gaps alone (the study's primary question,
+    :func:`~cxstudy.waves.adjust_headline`), blank for other items. ``equivalent`` says whether the
     gap's whole ``1 - 2 alpha`` interval (``equivalence_low``, ``equivalence_high``)
     lies within the study's ``agreement_margin`` (two one-sided tests).
 
@@ -55,9 +57,10 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
         Columns of ``gaps.csv`` (docs/outputs.md) then its further columns
         ``top_box_low, top_box_high, top_box_ref_low, top_box_ref_high, test,
         mw_p_adjusted, n_eff, n_ref_eff, equivalence_low, equivalence_high, equivalent,
-        note``. Shares and gaps are fractions. Rows below ``min_group_size`` keep ``n``
-        and ``n_ref`` but no estimates (``suppressed`` true). In a study with waves,
-        computed within each wave and stacked with a ``wave`` column first.
+        note, p_adjusted_headline``. Shares and gaps are fractions. Rows below
+        ``min_group_size`` keep ``n`` and ``n_ref`` but no estimates (``suppressed``
+        true). In a study with waves, computed within each wave and stacked with a
+        ``wave`` column first.
 
     Notes
     -----
@@ -96,6 +99,7 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
     table["equivalent"] = table["equivalent"].astype(bool) & ~table["suppressed"]
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
     table["mw_p_adjusted"] = stats.adjust_pvalues(table["mw_p_value"], study.correction)
+    table["p_adjusted_headline"] = adjust_headline(table, study)  # the primary question
     order = {item.id: i for i, item in enumerate(study.items)}
     table = table.sort_values(["item", "group"], key=lambda s: s.map(order) if s.name ==
                               "item" else s.map({g: i for i, g in enumerate(study.groups)}),

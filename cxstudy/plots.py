@@ -626,15 +626,18 @@ def choice_dots(shares: pd.DataFrame, study: Study, question: str) -> Figure:
 
 
 @_literal_text
+@_literal_text
 def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     """Each audience's gap to the reference on one item across the waves (a slope chart),
     with Newcombe intervals; ``gaps`` is the gap table of every wave. Where the item's
     series breaks (``break:``) the line is not drawn across the break, which a dashed
-    line marks."""
+    line marks. Each gap is labelled beside its point: left of the first wave's, right of
+    the others', so that no label sits on a line or outside the chart."""
     colours = audience_colours(study)
     part = gaps[gaps["item"] == item]
     waves = [w for w in study.waves if w in set(part["wave"])]
     text = _item_text(study, item, part["text"].iloc[0] if len(part) else item)
+    reference = study.label(study.reference)
     fig, ax = plt.subplots(figsize=(7.5, 4.6), layout="constrained")
     x = np.arange(len(waves))
     offsets = np.linspace(-0.06, 0.06, max(1, len(study.groups) - 1))
@@ -643,6 +646,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     sides = [x < cut, x >= cut] if cut is not None else [np.ones(len(x), dtype=bool)]
     alt_parts = []
     for position, group in enumerate(study.others):
+        name = study.label(group)
         rows = part[part["group"] == group].set_index("wave").reindex(waves)
         for side, within in enumerate(sides):  # no line joins the two sides of a break
             shown = rows["gap"].notna().to_numpy() & within
@@ -650,14 +654,15 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
                         yerr=[100 * _spread(rows["gap"] - rows["gap_low"])[shown],
                               100 * _spread(rows["gap_high"] - rows["gap"])[shown]],
                         fmt="-o", color=colours[group], capsize=3, markersize=7, lw=2,
-                        label=f"{study.label(group)} − {study.label(study.reference)}"
-                        if side == 0 else None)
-        for wave, xpos, row in zip(waves, x, rows.itertuples(), strict=True):
-            if pd.notna(row.gap):
-                ax.annotate(f"{100 * row.gap:+.0f}", (xpos + offsets[position], 100 * row.gap),
-                            xytext=(8, 0), textcoords="offset points", va="center",
-                            fontsize=9, color=colours[group])
-            alt_parts.append(f"{study.label(group)} {wave}: " + (
+                        label=f"{name} − {reference}" if side == 0 else None)
+        for k, (wave, xpos, row) in enumerate(zip(waves, x, rows.itertuples(), strict=True)):
+            if pd.notna(row.gap):  # beside the outermost audience: clear of every bar
+                edge = offsets[0] if k == 0 else offsets[-1]
+                ax.annotate(f"{100 * row.gap:+.0f}", (xpos + edge, 100 * row.gap),
+                            xytext=(-10 if k == 0 else 10, 0), textcoords="offset points",
+                            va="center", ha="right" if k == 0 else "left", fontsize=9,
+                            color=colours[group])
+            alt_parts.append(f"{name} {wave}: " + (
                 f"{100 * row.gap:+.0f} points ({100 * row.gap_low:+.0f} to "
                 f"{100 * row.gap_high:+.0f}, n = {int(row.n)} vs {int(row.n_ref)})"
                 if pd.notna(row.gap) else "not shown"))
@@ -671,28 +676,42 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
         broke = (f" (the series breaks at {brk.wave}: {brk.reason}; the waves on either "
                  "side are not joined)")
     ax.set_xticks(x, waves)
-    ax.set_xlim(-0.4, len(waves) - 0.6)
-    ax.set_ylabel(f"Gap to {study.label(study.reference)}, points ({study.interval_label})")
+    ax.set_xlim(-0.5, len(waves) - 0.5)  # room for the labels either side
+    ax.set_ylabel(f"Gap to {reference}, points ({study.interval_label})")
     ax.set_title(_wrap(text, 60), loc="left")
     fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
     return _alt(fig, f"Slope chart of the gap on “{text}” across waves{broke}: "
                 + "; ".join(alt_parts))
 
 
+def _fit_left(fig: Figure, ax, pad: float = 0.3) -> None:
+    """Widen the left margin to the drawn width of the y tick labels (in inches, measured
+    by the renderer, not estimated from their length), so that no label is clipped at
+    the figure's left edge."""
+    renderer = fig.canvas.get_renderer()
+    widest = max((label.get_window_extent(renderer).width for label in
+                  ax.get_yticklabels()), default=0.0) / fig.dpi
+    width = fig.get_size_inches()[0]
+    fig.subplots_adjust(left=min(max(fig.subplotpars.left, (widest + pad) / width), 0.7))
+
+
 @_literal_text
 def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
     """The change of every item's gap between two waves, per audience, with MOVER
-    intervals (later wave minus earlier)."""
+    intervals (later wave minus earlier). The item labels set the left margin
+    (:func:`_fit_left`): none is clipped."""
     colours = audience_colours(study)
     items = list(dict.fromkeys(trends["item"]))
     texts = {i: _item_text(study, i, t) for i, t in
              trends.drop_duplicates("item").set_index("item")["text"].items()}
     groups = study.others
+    reference = study.label(study.reference)
     fig, ax = plt.subplots(figsize=(9.5, max(2.6, 0.42 * len(items) * max(1, len(groups) / 2)
                                              + 1.6)), layout="none")
     offsets = np.linspace(-0.2, 0.2, len(groups)) if len(groups) > 1 else [0.0]
     alt_parts = []
     for position, group in enumerate(groups):
+        name = study.label(group)
         rows = trends[trends["group"] == group].set_index("item").reindex(items)
         y = np.arange(len(items)) + offsets[position]
         shown = rows["change"].notna().to_numpy()
@@ -700,8 +719,8 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
                     xerr=[100 * _spread(rows["change"] - rows["change_low"])[shown],
                           100 * _spread(rows["change_high"] - rows["change"])[shown]],
                     fmt="o", color=colours[group], capsize=3, markersize=6,
-                    label=f"{study.label(group)} − {study.label(study.reference)}")
-        alt_parts += [f"{texts[i]} — {study.label(group)}: " + (
+                    label=f"{name} − {reference}")
+        alt_parts += [f"{texts[i]} — {name}: " + (
             f"{100 * r.change:+.0f} points ({100 * r.change_low:+.0f} to "
             f"{100 * r.change_high:+.0f})" if pd.notna(r.change) else "not shown")
             for i, r in zip(items, rows.itertuples(), strict=True)]
@@ -713,6 +732,7 @@ def change_dots(trends: pd.DataFrame, study: Study, *, title: str) -> Figure:
                   f"({study.interval_label})")
     ax.set_title(title, loc="left")
     _fixed_layout(fig, labels, 10.5)
+    _fit_left(fig, ax)
     _legend_below(fig, len(groups))
     return _alt(fig, f"{title}. Dot plot of the change in each gap with intervals: "
                 + "; ".join(alt_parts))

@@ -50,11 +50,11 @@ GAPS = _spec(
     "p_value p_adjusted cohens_h mean mean_ref mean_diff mean_diff_low mean_diff_high "
     "cliffs_delta cliffs_delta_low cliffs_delta_high mw_p_value suppressed",
     "top_box_low top_box_high top_box_ref_low top_box_ref_high test mw_p_adjusted n_eff "
-    "n_ref_eff equivalence_low equivalence_high equivalent note",
+    "n_ref_eff equivalence_low equivalence_high equivalent note p_adjusted_headline",
     "top_box top_box_ref gap gap_low gap_high p_value p_adjusted cohens_h mean mean_ref "
     "mean_diff mean_diff_low mean_diff_high cliffs_delta cliffs_delta_low cliffs_delta_high "
     "mw_p_value top_box_low top_box_high top_box_ref_low top_box_ref_high mw_p_adjusted "
-    "equivalence_low equivalence_high",
+    "equivalence_low equivalence_high p_adjusted_headline",
     "test")
 DIMENSIONS = _spec(
     "dimension_gaps", "one per (dimension, audience other than the reference)",
@@ -93,10 +93,11 @@ TRENDS = _spec(
     "gap_from gap_to change change_low change_high p_value p_adjusted top_box_change "
     "top_box_change_low top_box_change_high top_box_ref_change top_box_ref_change_low "
     "top_box_ref_change_high suppressed",
-    "top_box_from top_box_to top_box_ref_from top_box_ref_to note",
+    "top_box_from top_box_to top_box_ref_from top_box_ref_to note p_adjusted_headline",
     "gap_from gap_to change change_low change_high p_value p_adjusted top_box_change "
     "top_box_change_low top_box_change_high top_box_ref_change top_box_ref_change_low "
-    "top_box_ref_change_high top_box_from top_box_to top_box_ref_from top_box_ref_to")
+    "top_box_ref_change_high top_box_from top_box_to top_box_ref_from top_box_ref_to "
+    "p_adjusted_headline")
 DIMENSION_TRENDS = _spec(
     "dimension_trends",
     "one per (dimension, audience other than the reference, consecutive pair of waves); "

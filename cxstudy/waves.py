@@ -224,7 +224,9 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
 
     One row per (item, audience other than the reference, consecutive pair of waves):
     the gap in each wave, ``change = gap_to - gap_from`` with its MOVER-Wilson interval
-    and z-test p (the study's correction over the table), and who moved: each audience's
+    and z-test p (the study's correction over the table; ``p_adjusted_headline``
+    over the headline items' changes of the same pair of waves alone,
+    :func:`adjust_headline`), and who moved: each audience's
     own change in top-box share (``top_box_change``, ``top_box_ref_change``) with
     Newcombe's interval. An item not asked in one of the two waves is blank with a note;
     so is an item whose series breaks between the two waves (``break:``: a scale or
@@ -247,8 +249,8 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
         The ``trends.csv`` columns of docs/outputs.md (``item, text, dimension, group,
         reference, from_wave, to_wave, n_from, ..., change, change_low, change_high,
         p_value, p_adjusted, top_box_change, ..., suppressed``) then ``top_box_from,
-        top_box_to, top_box_ref_from, top_box_ref_to, note``. Empty with fewer than two
-        waves in ``responses``.
+        top_box_to, top_box_ref_from, top_box_ref_to, note, p_adjusted_headline``. Empty
+        with fewer than two waves in ``responses``.
 
     Notes
     -----
@@ -289,7 +291,64 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=TRENDS.all_columns)
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
+    table["p_adjusted_headline"] = adjust_headline(table, study,
+                                                   by=["from_wave", "to_wave"])
     return conform(table, TRENDS)
+
+
+def headline_items(study: Study) -> list[str]:
+    """The ids of the study's headline items (``headline: true``), else of its first item:
+    the item the executive summary leads with."""
+    return [i.id for i in study.items if i.headline] or [i.id for i in study.items[:1]]
+
+
+def adjust_headline(table: pd.DataFrame, study: Study, *,
+                    by: list[str] | None = None) -> np.ndarray:
+    """p-values adjusted within the *headline family*: the tests of the headline items
+    (:func:`headline_items`) only, with the study's correction; NaN for every other row.
+
+    The headline items are the study's primary question, so their tests are not diluted
+    by the rest of the table (``p_adjusted`` corrects over every row). The family is the
+    headline items' rows against every audience, within each group of ``by`` (the trends:
+    each pair of waves; a table of several waves: each ``wave``). Rows without a p-value
+    (suppressed, not asked, a break) are not part of the family.
+
+    Notes
+    -----
+    Holm: with the m p-values of the family sorted, :math:`\\tilde p_{(i)} = \\max_{j \\le i}
+    \\min(1, (m - j + 1) p_{(j)})` (Holm 1979); the same as
+    ``statsmodels.stats.multitest.multipletests`` over those rows alone.
+
+    References
+    ----------
+    Holm, S. (1979). A simple sequentially rejective multiple test procedure.
+    Scandinavian Journal of Statistics 6, 65-70.
+    """
+    adjusted = np.full(len(table), np.nan)
+    if not len(table) or "item" not in table.columns:
+        return adjusted
+    member = table["item"].isin(headline_items(study)).to_numpy(dtype=bool)
+    keys = [k for k in (by or []) if k in table.columns]
+    groups = (table.groupby(keys, sort=False).indices.values() if keys
+              else [np.arange(len(table))])
+    for rows in groups:
+        rows = np.asarray(rows)[member[np.asarray(rows)]]
+        if len(rows):
+            adjusted[rows] = stats.adjust_pvalues(
+                table["p_value"].to_numpy(dtype=float)[rows], study.correction)
+    return adjusted
+
+
+def headline_family_size(table: pd.DataFrame, study: Study, *,
+                         by: dict[str, str] | None = None) -> int:
+    """How many tests the headline family of ``table`` holds (rows of the headline items
+    with a p-value), within the rows matching ``by`` (column -> value)."""
+    if not len(table) or "item" not in table.columns:
+        return 0
+    rows = table["item"].isin(headline_items(study)) & table["p_value"].notna()
+    for column, value in (by or {}).items():
+        rows &= table[column] == value
+    return int(rows.sum())
 
 
 def _pair_trends(before: LevelCounts, after: LevelCounts, from_wave: str, to_wave: str,

@@ -100,8 +100,12 @@ Beside the pages, unless the study's `deliverables:` switches them off:
 ## Tables: `reports/<slug>/tables/`
 
 Shares and gaps are fractions (0.72, not 72). `p_adjusted` uses the study's `correction`
-over every test in the table. A table is written when the study has what it needs
-(`metrics.csv` only with metrics, `themes.csv` only with a codebook, ...).
+over every test in the table. `p_adjusted_headline` (`gaps.csv`, `trends.csv`) uses it
+over the headline items' tests alone (the headline family: the headline items against
+every audience, within one wave or one pair of waves), blank for other items: the
+headline items are the study's primary question, which the summary leads with. A table
+is written when the study has what it needs (`metrics.csv` only with metrics,
+`themes.csv` only with a codebook, ...).
 
 **Suppression.** Where a row rests on fewer than `min_group_size` respondents, every
 column listed as *blanked when suppressed* is empty and `suppressed` is true; the counts

@@ -413,3 +413,45 @@ def test_the_gaps_page_draws_the_headline_chart_once(built):
     assert len(headline) == 1
     assert not any(a.startswith("Overall. Dot plot") for a in alts)
     assert any(a.startswith("Quality. Dot plot") for a in alts)  # other dimensions stay
+
+
+def test_no_trend_label_is_clipped_at_the_left_edge():
+    """The change chart's item labels (wrapped, long) and the slope chart's gap labels sit
+    wholly inside the rendered figure; audiences are named by their display names."""
+    import dataclasses
+
+    import pandas as pd
+
+    study = make_study(groups=("a", "ref"), items=("q", "r"))
+    study = dataclasses.replace(study, waves=("2025", "2026"),
+                                group_labels={"a": "Wide-eyed newcomers", "ref": "members"})
+    long = "We respond quickly when customers get in touch"  # clipped in the example's
+    trends = pd.DataFrame({"item": ["q", "r"], "text": [long, "Short"], "group": "a",
+                           "change": [-0.3, 0.1], "change_low": [-0.5, -0.1],
+                           "change_high": [-0.1, 0.3]})
+    with plt.rc_context():
+        plots.style()  # the report's sizes
+        fig = plots.change_dots(trends, study, title="Change in the gap, 2025 → 2026")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    for label in fig.axes[0].get_yticklabels():
+        box = label.get_window_extent(renderer)
+        assert box.x0 >= 0, label.get_text()
+    assert "Wide-eyed newcomers: -30 points" in fig.cx_alt
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [
+        "Wide-eyed newcomers − members"]
+    plt.close(fig)
+    gaps = pd.DataFrame({"wave": ["2025", "2026"], "item": "q", "text": "Leave?",
+                         "group": "a", "gap": [-0.95, 0.9], "gap_low": [-1.0, 0.8],
+                         "gap_high": [-0.8, 1.0], "n": 30, "n_ref": 40})
+    fig = plots.gap_slopes(gaps, study, "q")
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    width = fig.bbox.width
+    labels = [t for t in fig.axes[0].texts if t.get_text() in ("-95", "+90")]
+    assert len(labels) == 2
+    for text in labels:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0 and box.x1 <= width, text.get_text()
+    assert fig.axes[0].get_ylabel().startswith("Gap to members, points")
+    plt.close(fig)

@@ -186,3 +186,43 @@ def test_a_voices_question_without_a_chart_says_why():
     only_2025 = _voices_study(waves=["2025"])
     empty = themes([0, 0], [nan, nan]).iloc[:0]
     assert report.theme_chart_note(empty, only_2025, "why", "2026") == ""  # said above
+
+
+def test_the_trends_tables_write_shares_as_shares_and_metrics_by_name(example_responses):
+    """The Trends page: each audience's share before and after as shares ("27% → 30%"),
+    gaps and changes in signed points; a metric by its display name, never its id; a
+    mean in its units; no "Waves" column repeating the one pair of waves."""
+    import dataclasses
+
+    study, responses = example_responses
+    study = dataclasses.replace(study, group_labels={**study.group_labels,
+                                                     "staff": "front-line staff"})
+    res = cx.analyze(study, responses)
+    trends = report.trend_display(res.trends, study)
+    assert list(trends.columns) == [
+        "Item", "Audience", "Gap, points", "Change, points (95% CI)", "p (adjusted)",
+        "Audience's share", "Customers' share", "n (before / after)", "Note"]
+    first = trends.iloc[0]
+    assert (first["Audience"], first["Gap, points"], first["Audience's share"],
+            first["Customers' share"]) == ("leadership", "+76 → +64", "80% → 76%",
+                                          "4% → 12%")
+    assert "front-line staff" in set(trends["Audience"]) and "staff" not in set(
+        trends["Audience"])
+    metrics = res.metric_trends
+    shares = metrics["kind"].map(report.in_points).astype(bool)
+    pointed = report.change_display(metrics[shares], study, "Metric").set_index("Metric")
+    assert pointed.loc["CES: low effort (top-box)", "Before → after"] == "27% → 30%"
+    assert pointed.loc["CSAT (top-box)", "Before → after"] == "33% → 36%"
+    assert pointed.loc["NPS (points)", "Before → after"] == "-39 → -31"  # NPS: points
+    assert pointed.loc["CES: low effort (top-box)", "Change, points (95% CI)"] == \
+        "+4 (+0 to +8)"
+    means = report.change_display(metrics[~shares], study, "Metric")
+    assert means.iloc[0]["Metric"] == "CES (mean effort score)"
+    assert means.iloc[0]["Before → after"] == "3.62 → 3.74"  # a mean: unsigned
+    dimensions = report.change_display(res.dimension_trends, study, "Dimension")
+    assert dimensions.iloc[0]["Before → after"] == "+1.80 → +1.41"  # a difference: signed
+    assert set(dimensions["Audience"]) == {"leadership", "front-line staff"}
+    for frame in (trends, pointed.reset_index(), means, dimensions):
+        assert "Waves" not in frame.columns  # one pair of waves: said by the heading
+        assert not frame.astype(str).apply(lambda c: c.str.contains("ces_low_effort")).any(
+            ).any()

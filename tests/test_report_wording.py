@@ -13,7 +13,7 @@ import cxstudy as cx
 from cxstudy import report
 from cxstudy.report.wording import escape, interval, md, names, p_text, pct, predicate
 
-from .conftest import ROOT, minimal_study, pages
+from .conftest import ROOT, minimal_study, pages, wave_sources
 
 
 def test_headline_sentence_with_interval(built):
@@ -46,20 +46,21 @@ def test_metrics_calibration_and_importance_are_reported(built):
                                                            ).read_text()
 
 
-def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
+def test_a_study_with_waves_shows_the_latest_gap_then_its_change(built):
     _project, serial, _parallel, _raw = built
     report = serial / "reports" / "example"
     text = pages(report)
     for name in ("index.html", "gaps.html", "voices.html"):
         assert "wave 2026 (the latest of 2025, 2026)" in text[name], name
     index = text["index.html"]
-    change = index.index("The leadership–customers gap on “We deliver an excellent customer "
-                         "experience” did not change clearly: +76 points in 2025, +64 in 2026")
-    assert change < index.index("76% of leadership (57–89%, n = 25) agree")  # leads
+    change = index.index("Since 2025 this gap has not changed clearly: it was +76 points")
+    assert index.index("76% of leadership (57–89%, n = 25) agree") < change  # gap first
+    assert "its 2 gaps in 2026 and its 2 changes from 2025 to 2026" in index
     trends = text["trends.html"]
     assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
             "+60 points in 2025, +27 in 2026 (change -33, 95% CI -44 to -22; adjusted p "
-            "&lt; 0.001): staff moved -20 points, customers +13.") in trends
+            "&lt; 0.001); who agree: staff 65% → 46%, customers 5% → 19%.") in trends
+    assert "ces_low_effort" not in trends and "27% → 30%" in trends
     assert "Slope chart of the gap on “We deliver an excellent customer experience” across " \
            "waves: leadership 2025: +76 points" in trends
     assert "the intervals are conservative" in trends
@@ -469,3 +470,147 @@ def test_several_reversed_items_are_each_named_with_what_they_count():
             "the lowest points of the statement as asked: “We are slow”, those who answer "
             "“Strongly disagree” or “Disagree”; “We are \\*rude\\*”, those who disagree. "
             "Tables and charts mark them *(reverse-scored)*") in note
+
+
+# ---------------------------------------------------------------------------
+# the summary's headline in a study with waves; the Trends page's sentences
+
+
+@pytest.fixture(scope="module")
+def example_results(example_responses):
+    study, responses = example_responses
+    return cx.analyze(study, responses=responses)
+
+
+def test_the_summary_leads_with_the_current_gap_then_its_change(example_results):
+    """Per audience, the latest wave's gap, then its change since the previous wave, with
+    p-values adjusted over the headline family (Holm over the headline item's two tests,
+    not 1.000 over all 32 changes), and the family stated."""
+    res = example_results
+    study, now = res.study, res.latest
+    said = report.headline_sentences(now.gaps, now.shares, study, trends=res.trends)
+    assert said[0].startswith("“We deliver an excellent customer experience”: 76% of "
+                              "leadership (57–89%, n = 25) agree; 12% of customers do")
+    assert "a gap of +64 points (95% CI +45 to +77; adjusted p < 0.001)" in said[0]
+    assert said[1] == ("Since 2025 this gap has not changed clearly: it was +76 points "
+                       "(change -12, 95% CI -35 to +11; adjusted p 0.300); who agree: "
+                       "leadership 80% → 76%, customers 4% → 12%.")
+    assert said[2].startswith("“We deliver an excellent customer experience”: 60% of staff")
+    assert said[3].startswith("Since 2025 this gap has not changed clearly: it was +58 points")
+    assert len(said) == 4
+    headline = res.trends[res.trends["item"] == "excellent"]
+    assert (headline["p_adjusted"] == 1).all()  # over every change: what it was diluted to
+    assert report.headline_family_note(study, now.gaps, res.trends) == (
+        "The headline p-values are adjusted over the headline item alone, the study's "
+        "primary question (Holm): its 2 gaps in 2026 and its 2 changes from 2025 to 2026; "
+        "the rest of the report adjusts over every item. The 95% intervals are not "
+        "adjusted for multiple comparisons; the p-values are.")
+    alone = report.headline_sentences(now.gaps, now.shares, study)  # one wave: no change
+    assert alone == [said[0], said[2]]
+    assert report.trend_table_note(study, res.trends) == (  # the page's table: every change
+        "p (adjusted) corrects over all 32 changes of the table (Holm); the headline items' "
+        "changes, corrected over the headline items alone, are above. The 95% intervals "
+        "are not adjusted for multiple comparisons; the p-values are.")
+
+
+def _trend_row(**values) -> pd.DataFrame:
+    row = {"item": "excellent", "text": "We are excellent", "group": "leadership",
+           "reference": "customers", "from_wave": "2025", "to_wave": "2026",
+           "gap_from": 0.60, "gap_to": 0.30, "change": -0.30, "change_low": -0.45,
+           "change_high": -0.15, "p_value": 0.0004, "p_adjusted": 0.01,
+           "p_adjusted_headline": 0.0004, "top_box_from": 0.80, "top_box_to": 0.70,
+           "top_box_ref_from": 0.20, "top_box_ref_to": 0.40, "suppressed": False, "note": ""}
+    return pd.DataFrame([{**row, **values}])
+
+
+def _labelled_study(tmp_path, **overrides):
+    spec = wave_sources(**overrides)
+    spec["groups"] = [{"id": "leadership", "label": "the board"},
+                      {"id": "customers", "label": "members"}]
+    return cx.load_study(spec, base_dir=tmp_path)
+
+
+def test_a_headline_change_is_said_by_display_names_with_shares_as_shares(tmp_path):
+    study = _labelled_study(tmp_path)
+    trends = _trend_row()
+    assert report.change_since_sentence(trends, study, "excellent", "leadership") == (
+        "Since 2025 this gap has narrowed from +60 points (change -30, 95% CI -45 to -15; "
+        "adjusted p < 0.001); who answer “Strongly agree” or “Agree”: the board 80% → 70%, "
+        "members 20% → 40%.")
+    assert report.trend_sentences(trends, study, headline=True) == [
+        "The the board–members gap on “We are excellent” narrowed: +60 points in 2025, +30 "
+        "in 2026 (change -30, 95% CI -45 to -15; adjusted p < 0.001); who answer "
+        "“Strongly agree” or “Agree”: the board 80% → 70%, members 20% → 40%."]
+    over_all = report.trend_sentences(trends, study)[0]  # the table's family: p 0.010
+    assert "adjusted p 0.010" in over_all and "leadership" not in over_all
+
+
+def test_a_change_is_called_clear_only_when_its_adjusted_p_says_so(tmp_path):
+    """The (unadjusted) interval excludes zero, but after the correction the change does
+    not hold: the sentence does not say the gap narrowed."""
+    study = _labelled_study(tmp_path)
+    trends = _trend_row(p_adjusted=0.2, p_adjusted_headline=0.2)
+    assert report.change_since_sentence(trends, study, "excellent", "leadership").startswith(
+        "Since 2025 this gap has not changed clearly: it was +60 points (change -30")
+    assert "did not change clearly: +60 points in 2025, +30 in 2026" in \
+        report.trend_sentences(trends, study)[0]
+    assert report.trend_sentences(trends, study, significant_only=True) == []
+
+
+def test_a_headline_change_not_computed_says_why(tmp_path):
+    study = _labelled_study(tmp_path)
+    blank = {c: float("nan") for c in ("gap_from", "gap_to", "change", "change_low",
+                                       "change_high", "p_value", "p_adjusted",
+                                       "p_adjusted_headline")}
+    broken = _trend_row(**blank, note="break in series at wave 2026: a neutral answer "
+                        "was added")
+    assert report.change_since_sentence(broken, study, "excellent", "leadership") == (
+        "No change since 2025 is shown: break in series at wave 2026: a neutral answer was "
+        "added.")
+    assert report.change_since_sentence(broken, study, "excellent", "staff") == ""
+
+
+def test_the_family_of_two_headline_items_and_of_no_correction(tmp_path):
+    study = _labelled_study(tmp_path, items=[
+        {"id": i, "text": i, "scale": "agree5", "column": c, "headline": True}
+        for i, c in (("a", "Q1"), ("b", "Q2"))])
+    gaps = pd.DataFrame({"wave": "2026", "item": ["a", "b"], "p_value": [0.01, 0.02]})
+    trends = pd.DataFrame({"item": ["a", "b", "a", "b"], "p_value": [0.1, 0.2, 0.3, 0.4],
+                           "from_wave": ["2024", "2024", "2025", "2025"],
+                           "to_wave": ["2025", "2025", "2026", "2026"],
+                           "p_adjusted_headline": 0.5})
+    assert report.headline_family_note(study, gaps, trends).startswith(
+        "The headline p-values are adjusted over the 2 headline items alone, the study's "
+        "primary question (Holm): their 2 gaps in 2026 and their 2 changes from 2025 to "
+        "2026 (and so for each pair of waves);")
+    import dataclasses
+
+    none = dataclasses.replace(study, correction="none")
+    assert report.headline_family_note(none, gaps) == (
+        "The headline p-values are not adjusted for multiple comparisons (the study's "
+        "correction is none). The 95% intervals are not adjusted for multiple comparisons.")
+
+
+def test_intervals_beside_adjusted_p_values_say_they_are_not_adjusted(tmp_path):
+    study = cx.load_study(minimal_study(confidence=0.9), base_dir=tmp_path)
+    assert report.interval_note(study, adjusted=False) == (
+        "The 90% intervals are not adjusted for multiple comparisons; the p-values are.")
+    assert report.interval_note(study, adjusted=True) == (
+        "The 90% intervals are adjusted for multiple comparisons, as the p-values are.")
+
+
+def test_a_metric_is_named_as_the_summary_names_it(tmp_path):
+    study = cx.load_study(minimal_study(metrics={
+        "ces": {"columns": {"customers": "Q3"}, "scale": "agree5"},
+        "effort": {"kind": "ces", "columns": {"customers": "Q4"}, "scale": "agree5"},
+        "loyalty": {"kind": "nps", "columns": {"customers": "Q5"}}}), base_dir=tmp_path)
+    assert report.metric_label(study, "ces") == "CES (mean effort score)"
+    assert report.metric_label(study, "ces_low_effort") == "CES: low effort (top-box)"
+    assert report.metric_label(study, "effort_low_effort") == \
+        "CES: low effort (top-box): effort low effort"
+    assert report.metric_label(study, "loyalty") == "NPS (points)"  # the study's only NPS
+    # as the summary's metric table names the same rows
+    table = pd.DataFrame({"metric": ["ces", "ces_low_effort", "effort_low_effort", "loyalty"],
+                          "kind": ["ces", "ces_low_effort", "ces_low_effort", "nps"]})
+    assert [report.metric_label(study, m) for m in table["metric"]] == \
+        report.metric_names(table)

@@ -128,6 +128,13 @@ def test_three_waves_in_the_order_the_study_gives(built):
     assert app["note"] == "not asked in wave spring" and pd.isna(app["change"])
     page = visible_text(report / "index.html")
     assert "wave autumn (the latest of spring, summer, autumn)" in page
+    gap = page.index("“Members feel welcome”: ")  # the latest gap, then its change
+    assert gap < page.index("Since summer this gap has ") < page.index(
+        "adjusted over the headline item alone")
+    headline = trends[trends["item"] == "welcome"]  # a family of one per pair of waves
+    assert headline["p_adjusted_headline"].tolist() == pytest.approx(
+        headline["p_value"].tolist())
+    assert "(and so for each pair of waves)" in visible_text(report / "trends.html")
 
 
 def test_an_audience_below_the_minimum_builds_a_report_that_shows_nothing_of_it(built):

@@ -401,3 +401,87 @@ def test_the_voices_page_says_which_questions_the_wave_did_not_ask(tmp_path):
         "2026).")
     assert absent_questions_note(study, "2026") == ""
     assert absent_questions_note(study, None) == ""
+
+
+# ---------------------------------------------------------------------------
+# the headline family: the study's primary question, corrected over itself alone
+
+
+def _with_headlines(study, headline: set[str], **changes):
+    import dataclasses
+
+    items = tuple(dataclasses.replace(i, headline=i.id in headline) for i in study.items)
+    return dataclasses.replace(study, items=items, **changes)
+
+
+@pytest.mark.parametrize("correction, method", [("holm", "holm"), ("fdr_bh", "fdr_bh")])
+def test_headline_changes_and_gaps_are_adjusted_over_the_headline_items_alone(
+        example_responses, correction, method):
+    """Two headline items x two audiences: a family of four changes (and four gaps per
+    wave), adjusted as statsmodels adjusts those four p-values alone; the other items'
+    rows have no headline p; p_adjusted stays over every change (32 rows)."""
+    from statsmodels.stats.multitest import multipletests
+
+    example, responses = example_responses
+    study = _with_headlines(example, {"excellent", "billing_clear"}, correction=correction)
+    trends = trend_table(responses, study)
+    family = trends["item"].isin(["excellent", "billing_clear"]).to_numpy()
+    assert family.sum() == 4 and len(trends) == 32
+    expected = multipletests(trends.loc[family, "p_value"], method=method)[1]
+    np.testing.assert_allclose(trends.loc[family, "p_adjusted_headline"], expected,
+                               rtol=1e-12)
+    assert trends.loc[~family, "p_adjusted_headline"].isna().all()
+    everything = multipletests(trends["p_value"], method=method)[1]
+    np.testing.assert_allclose(trends["p_adjusted"], everything, rtol=1e-12)
+    gaps = cx.gap_table(responses, study)
+    for _wave, part in gaps.groupby("wave"):  # within each wave
+        rows = part["item"].isin(["excellent", "billing_clear"]).to_numpy()
+        np.testing.assert_allclose(part.loc[rows, "p_adjusted_headline"],
+                                   multipletests(part.loc[rows, "p_value"], method=method)[1],
+                                   rtol=1e-12)
+        assert part.loc[~rows, "p_adjusted_headline"].isna().all()
+
+
+def test_the_example_headline_change_is_not_diluted_over_every_item(example_responses):
+    """The example's headline change showed adjusted p = 1.000 over all 32 changes; over
+    the headline family (its two audiences) it is Holm over two p-values."""
+    study, responses = example_responses
+    trends = trend_table(responses, study)
+    headline = trends[trends["item"] == "excellent"]
+    assert (headline["p_adjusted"] == 1).all()
+    low, high = sorted(headline["p_value"])
+    holm = {low: min(1, 2 * low), high: max(min(1, 2 * low), high)}
+    assert headline["p_adjusted_headline"].tolist() == pytest.approx(
+        [holm[p] for p in headline["p_value"]])
+
+
+def test_the_headline_family_is_each_pair_of_waves(tmp_path):
+    """Three waves: the headline item's change is adjusted within its own pair of waves
+    (one test each here, so its adjusted p is its p), not over both pairs."""
+    from .shapes import seasons
+
+    study = cx.load_study(seasons(tmp_path, np.random.default_rng(7)))
+    responses = cx.clean(cx.read_sources(study), study).responses
+    trends = trend_table(responses, study)
+    headline = trends[trends["item"] == "welcome"]
+    assert list(zip(headline["from_wave"], headline["to_wave"], strict=True)) == [
+        ("spring", "summer"), ("summer", "autumn")]
+    assert headline["p_adjusted_headline"].tolist() == pytest.approx(
+        headline["p_value"].tolist())
+    assert trends.loc[trends["item"] != "welcome", "p_adjusted_headline"].isna().all()
+
+
+def test_a_study_without_a_marked_headline_leads_with_its_first_item(tmp_path):
+    from cxstudy.waves import adjust_headline, headline_items
+
+    study = make_two_items_study()
+    assert headline_items(study) == ["q"]
+    table = pd.DataFrame({"item": ["q", "r", "q"], "p_value": [0.01, 0.02, np.nan]})
+    adjusted = adjust_headline(table, study)
+    assert adjusted[0] == pytest.approx(0.01) and np.isnan(adjusted[1:]).all()
+
+
+def make_two_items_study():
+    from .conftest import make_study
+
+    return make_study(items=("q", "r"))

@@ -9,6 +9,7 @@ import pandas as pd
 
 from ..metrics import METRIC_KINDS, in_points
 from ..model import Study
+from ..waves import headline_items
 from .wording import interval, item_label, metric_name, p_text, pct, points, scale_name
 
 
@@ -165,6 +166,11 @@ def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 def _num(value: float) -> str:
     return "–" if pd.isna(value) else f"{round(value, 2) + 0.0:+.2f}"  # no "-0.00"
+
+
+def _mean(value: float) -> str:
+    """A mean score in its scale's units, unsigned: "3.62"."""
+    return "–" if pd.isna(value) else f"{round(value, 2) + 0.0:.2f}"
 
 
 SUMMARY_COLUMNS = ["Item", "Audience", "n", "Top box (CI)", "Gap, points (CI)", "p (adjusted)"]
@@ -379,46 +385,80 @@ def metric_names(table: pd.DataFrame) -> list[str]:
             for m, k in zip(table["metric"], table["kind"], strict=True)]
 
 
+def _waves_shown(changes: pd.DataFrame) -> dict:
+    """A "Waves" column only when the changes span more than one pair of waves: a column
+    repeating one value says nothing (the page's heading names the pair)."""
+    pairs = changes["from_wave"].astype(str) + " → " + changes["to_wave"].astype(str)
+    return {"Waves": pairs} if pairs.nunique() > 1 else {}
+
+
+def _before_after(before: float, after: float, shown) -> str:
+    return "–" if pd.isna(before) and pd.isna(after) else f"{shown(before)} → {shown(after)}"
+
+
 def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """The change of each gap between two waves, and who moved, in points."""
+    """The change of each gap between two waves as a reviewer reads it: gaps and their
+    change in signed points, each audience's share before and after as shares ("27% →
+    30%"), audiences by their display names."""
     def change(value, low, high) -> str:
         return "–" if pd.isna(value) else f"{points(value)} ({interval(low, high, True)})"
 
+    reference = study.label(study.reference)
     return pd.DataFrame({
         "Item": item_texts(trends, study), "Audience": audiences(trends["group"], study),
-        "Waves": trends["from_wave"] + " → " + trends["to_wave"],
-        "Gap before": trends["gap_from"].map(points), "Gap after": trends["gap_to"].map(points),
-        "Change, points (CI)": [change(r.change, r.change_low, r.change_high)
-                                for r in trends.itertuples()],
+        **_waves_shown(trends),
+        "Gap, points": [_before_after(r.gap_from, r.gap_to, points)
+                        for r in trends.itertuples()],
+        f"Change, points ({study.interval_label})": [
+            change(r.change, r.change_low, r.change_high) for r in trends.itertuples()],
         "p (adjusted)": trends["p_adjusted"].map(p_text),
-        "Audience moved (CI)": [change(r.top_box_change, r.top_box_change_low,
-                                       r.top_box_change_high) for r in trends.itertuples()],
-        f"{study.label(study.reference)} moved (CI)": [
-            change(r.top_box_ref_change, r.top_box_ref_change_low, r.top_box_ref_change_high)
+        "Audience's share": [_before_after(r.top_box_from, r.top_box_to, pct)
+                             for r in trends.itertuples()],
+        reference[:1].upper() + reference[1:] + ("'" if reference.endswith("s") else "'s")
+        + " share": [
+            _before_after(r.top_box_ref_from, r.top_box_ref_to, pct)
             for r in trends.itertuples()],
         "n (before / after)": [f"{r.n_from:,} / {r.n_to:,}" for r in trends.itertuples()],
-        "Note": trends["note"].replace("", "—")})
+        "Note": trends["note"].fillna("").replace("", "—")})
 
 
-def change_display(changes: pd.DataFrame, label: str, *, as_points: bool,
-                   study: Study | None = None) -> pd.DataFrame:
-    """Dimension or metric changes between waves (``dimension_trends``, ``metric_trends``):
-    shares and NPS in points, means in their units; a metric by its display name
-    (:func:`metric_names`), audiences by their labels given the ``study``."""
-    def number(value) -> str:
-        return points(value) if as_points else _num(value)
+def change_display(changes: pd.DataFrame, study: Study, label: str) -> pd.DataFrame:
+    """Dimension or metric changes between waves (``dimension_trends``, ``metric_trends``)
+    as a reviewer reads them: a metric by its name (:func:`wording.metric_name`), a share
+    as shares before and after ("27% → 30%") and its change in points, NPS in signed
+    points, means (CES, a dimension's difference in mean score) in their units."""
+    from .wording import metric_label
 
-    key = "dimension" if "dimension" in changes else "metric"
+    is_metric = "metric" in changes and "dimension" not in changes
+
+    def units(row) -> str:
+        kind = getattr(row, "kind", None)
+        return METRIC_KINDS[kind].units if kind in METRIC_KINDS else "scale"
+
+    def value(row, number) -> str:
+        if not is_metric:
+            return _num(number)  # a difference in mean score: signed
+        shown = {"share": pct, "points": points}.get(units(row), _mean)
+        return shown(number)
+
+    def change(row) -> str:
+        if pd.isna(row.change):
+            return "–"
+        shown = points if units(row) in ("share", "points") else _num
+        return f"{shown(row.change)} ({shown(row.change_low)} to {shown(row.change_high)})"
+
+    rows = list(changes.itertuples())
+    names = ([metric_label(study, m) for m in changes["metric"]] if is_metric
+             else list(changes["dimension"]))
     return pd.DataFrame({
-        label: metric_names(changes) if key == "metric" and "kind" in changes
-        else changes[key],
-        "Audience": audiences(changes["group"], study) if study is not None
-        else changes["group"],
-        "Waves": changes["from_wave"] + " → " + changes["to_wave"],
-        "Before": changes["value_from"].map(number), "After": changes["value_to"].map(number),
-        "Change (CI)": [f"{number(r.change)} ({number(r.change_low)} to {number(r.change_high)})"
-                        if pd.notna(r.change) else "–" for r in changes.itertuples()],
-        "p (adjusted)": changes["p_adjusted"].map(p_text)})
+        label: names, "Audience": audiences(changes["group"], study),
+        **_waves_shown(changes),
+        "Before → after": [_before_after(r.value_from, r.value_to,
+                                         lambda number, r=r: value(r, number)) for r in rows],
+        (f"Change, points ({study.interval_label})" if rows and all(
+            units(r) in ("share", "points") for r in rows) else
+         f"Change ({study.interval_label})"): [change(r) for r in rows],
+        "p (adjusted)": changes["p_adjusted"].map(p_text)}, index=changes.index)
 
 
 def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -579,12 +619,6 @@ def choice_test_display(tests: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Test": [m or n or "–" for m, n in zip(tests["method"], tests["note"].fillna(""),
                                                strict=True)],
     })
-
-
-def headline_items(study: Study) -> list[str]:
-    """The items the headline charts draw, one chart each: the study's headline items, or
-    its first item where none is marked."""
-    return [i.id for i in study.items if i.headline] or [i.id for i in study.items[:1]]
 
 
 def dimension_charts(study: Study) -> list[tuple[str, list[str]]]:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..metrics import METRIC_KINDS
 from ..model import Study
+from ..waves import headline_items
 
 
 def pct(value: float, digits: int = 0) -> str:
@@ -125,16 +126,26 @@ def reversed_items(study: Study, items=None) -> list:
     return [i for i in study.items if i.reverse and (wanted is None or i.id in wanted)]
 
 
-def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -> list[str]:
-    """One sentence per headline item and audience: the seeds' "80% vs 8%" with intervals,
-    worded from the study: “…”: 76% of leadership (57–89%, n = 25) agree; 12% of
-    customers do (…): a gap of +64 points (95% CI +45 to +77; adjusted p < 0.001).
+def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study, *,
+                       trends: pd.DataFrame | None = None) -> list[str]:
+    """The summary's headline: per headline item and audience, the current gap (the seeds'
+    "80% vs 8%" with intervals), then, given the ``trends`` of a study with waves, its
+    change since the previous wave. The page states the family the headline p-values are
+    adjusted over with :func:`headline_family_note`.
 
+    “…”: 76% of leadership (57–89%, n = 25) agree; 12% of customers do (…): a gap of
+    +64 points (95% CI +45 to +77; adjusted p < 0.001). Since 2025 this gap has not
+    changed clearly: it was +70 points (change −6, 95% CI −20 to +9; adjusted p 0.430);
+    who agree: leadership 80% → 76%, customers 10% → 12%.
+
+    The adjusted p of a headline gap (and change) is over the headline items alone
+    (``p_adjusted_headline``), the study's primary question, not over every item.
     Returned as HTML-safe text (item wording is escaped).
     """
     sentences = []
-    headline = [i for i in study.items if i.headline] or list(study.items[:1])
-    for item in headline:
+    p_column = "p_adjusted_headline" if "p_adjusted_headline" in gaps else "p_adjusted"
+    for item_id in headline_items(study):
+        item = study.item(item_id)
         ref = shares[(shares["item"] == item.id) & (shares["group"] == study.reference)]
         if ref.empty or ref["suppressed"].iloc[0]:
             continue
@@ -142,14 +153,160 @@ def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study) -
         for _, row in gaps[(gaps["item"] == item.id) & ~gaps["suppressed"]].iterrows():
             sentences.append(
                 f"“{html.escape(item.text)}”: {pct(row['top_box'])} of "
-                f"{_h(study, row['group'])} ({interval(row['top_box_low'], row['top_box_high'])}"
+                f"{html.escape(study.label(row['group']))} "
+                f"({interval(row['top_box_low'], row['top_box_high'])}"
                 f", n = {row['n']:,}) {predicate(study, item.id)}; {pct(ref['top_box'])} of "
-                f"{_h(study, study.reference)} do "
+                f"{html.escape(study.label(study.reference))} do "
                 f"({interval(ref['top_box_low'], ref['top_box_high'])}, n = {ref['n']:,}): "
                 f"a gap of {points(row['gap'])} points "
                 f"({study.interval_label} {interval(row['gap_low'], row['gap_high'], True)}; "
-                f"adjusted p {p_text(row['p_adjusted'])}).")
+                f"adjusted p {p_text(row[p_column])}).")
+            if trends is not None and len(trends):
+                since = change_since_sentence(trends, study, item.id, row["group"])
+                if since:
+                    sentences.append(since)
     return sentences
+
+
+def _latest_change(trends: pd.DataFrame, item: str, group: str) -> pd.Series | None:
+    """The trends row of an item and audience between the last two waves it has."""
+    rows = trends[(trends["item"] == item) & (trends["group"] == group)]
+    return rows.iloc[-1] if len(rows) else None
+
+
+def change_since_sentence(trends: pd.DataFrame, study: Study, item: str, group: str) -> str:
+    """The change of one headline gap since the previous wave, the sentence after the
+    current gap's (HTML-safe): "Since 2025 this gap has narrowed from +60 points (change
+    −33, 95% CI −44 to −22; adjusted p < 0.001); who agree: staff 70% → 60%, customers
+    10% → 33%." A gap has narrowed, widened or reversed only when the adjusted p is under
+    1 − ``confidence`` ("has not changed clearly: it was +60 points …"). A change not
+    computed (a break, a wave that did not ask the item, a group too small) says so; ""
+    when the trends hold no row for the pair.
+
+    The p is adjusted over the headline family (``p_adjusted_headline``) when the table
+    has it."""
+    row = _latest_change(trends, item, group)
+    if row is None:
+        return ""
+    before = html.escape(str(row["from_wave"]))
+    note = html.escape(str(row["note"])) if isinstance(row["note"], str) else ""
+    if pd.isna(row["change"]):
+        why = f": {note}" if note else ""
+        return f"No change since {before} is shown{why}."
+    p_column = "p_adjusted_headline" if pd.notna(row.get("p_adjusted_headline")) \
+        else "p_adjusted"
+    said = (f"(change {points(row['change'])}, {study.interval_label} "
+            f"{interval(row['change_low'], row['change_high'], as_points=True)}; adjusted p "
+            f"{p_text(row[p_column])}); {_who_moved(row, study)}.")
+    if _clearly(row[p_column], study):
+        return (f"Since {before} this gap has {_gap_verb(row['gap_from'], row['gap_to'])} "
+                f"from {points(row['gap_from'])} points {said}")
+    return (f"Since {before} this gap has not changed clearly: it was "
+            f"{points(row['gap_from'])} points {said}")
+
+
+def _clearly(p_adjusted: float, study: Study) -> bool:
+    """Whether a change holds: its adjusted p (the one a sentence shows) under
+    1 − ``confidence``; a sentence never calls a change clear that its p does not."""
+    return bool(pd.notna(p_adjusted) and p_adjusted < 1 - study.confidence)
+
+
+def _who_moved(row, study: Study) -> str:
+    """Each audience's share, before and after, as shares: "who agree: staff 70% → 60%,
+    customers 10% → 33%"."""
+    get = row.get if isinstance(row, pd.Series) else lambda key: getattr(row, key)
+    return (f"who {predicate(study, get('item'))}: "
+            f"{html.escape(study.label(get('group')))} {pct(get('top_box_from'))} → "
+            f"{pct(get('top_box_to'))}, {html.escape(study.label(get('reference')))} "
+            f"{pct(get('top_box_ref_from'))} → {pct(get('top_box_ref_to'))}")
+
+
+_CORRECTIONS = {"holm": "Holm", "fdr_bh": "Benjamini–Hochberg"}
+
+
+def interval_note(study: Study, adjusted: bool) -> str:
+    """Whether the intervals beside adjusted p-values are adjusted too (one wording for
+    every page): "The 95% intervals are not adjusted for multiple comparisons; the
+    p-values are." or "The 95% intervals are adjusted for multiple comparisons, as the
+    p-values are." The level comes from ``confidence``."""
+    if adjusted:
+        return (f"The {study.level} intervals are adjusted for multiple comparisons, as "
+                "the p-values are.")
+    return (f"The {study.level} intervals are not adjusted for multiple comparisons; the "
+            "p-values are.")
+
+
+def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
+                         trends: pd.DataFrame | None = None) -> str:
+    """The family the headline p-values are adjusted over, stated on the page (HTML-safe):
+    "The headline p-values are adjusted over the headline item alone, the study's primary
+    question (Holm): its 2 gaps in 2026 and its 2 changes from 2025 to 2026; the rest of
+    the report adjusts over every item. The 95% intervals are not adjusted for multiple
+    comparisons; the p-values are." ``gaps`` (one wave's gap table) and ``trends`` name
+    the tests of each; the changes named are those of the last pair of waves."""
+    from ..waves import headline_family_size
+
+    method = _CORRECTIONS.get(study.correction)
+    if method is None:
+        return ("The headline p-values are not adjusted for multiple comparisons (the "
+                "study's correction is none). " + interval_note(study, adjusted=False)
+                .replace("; the p-values are.", "."))
+    count = len(headline_items(study))
+    which = "the headline item alone" if count == 1 else f"the {count} headline items alone"
+    whose = "its" if count == 1 else "their"
+    parts = []
+    if gaps is not None and len(gaps):
+        n_gaps = headline_family_size(gaps, study)
+        wave = (f" in {html.escape(str(gaps['wave'].iloc[-1]))}" if "wave" in gaps.columns
+                else "")
+        parts.append(f"{whose} {n_gaps} gap{'s' * (n_gaps != 1)}{wave}")
+    if trends is not None and len(trends) and "p_adjusted_headline" in trends:
+        last = trends.iloc[-1]
+        pair = {"from_wave": last["from_wave"], "to_wave": last["to_wave"]}
+        n_changes = headline_family_size(trends, study, by=pair)
+        several = trends[["from_wave", "to_wave"]].drop_duplicates().shape[0] > 1
+        parts.append(f"{whose} {n_changes} change{'s' * (n_changes != 1)} from "
+                     f"{html.escape(str(pair['from_wave']))} to "
+                     f"{html.escape(str(pair['to_wave']))}"
+                     + (" (and so for each pair of waves)" if several else ""))
+    listed = f": {' and '.join(parts)}" if parts else ""
+    return (f"The headline p-values are adjusted over {which}, the study's primary "
+            f"question ({method}){listed}; the rest of the report adjusts over every item. "
+            f"{interval_note(study, adjusted=False)}")
+
+
+def trend_table_note(study: Study, trends: pd.DataFrame) -> str:
+    """What the p-values and intervals of the Trends page's table of every change are
+    (HTML-safe): "p (adjusted) corrects over all 32 changes of the table (Holm); the
+    headline items' changes, corrected over the headline items alone, are above. The 95%
+    intervals are not adjusted for multiple comparisons; the p-values are." """
+    method = _CORRECTIONS.get(study.correction)
+    n = int(trends["p_value"].notna().sum()) if "p_value" in trends else 0
+    if method is None:
+        return ("p-values are not adjusted for multiple comparisons (the study's correction "
+                "is none); neither are the intervals.")
+    return (f"p (adjusted) corrects over all {n} change{'s' * (n != 1)} of the table "
+            f"({method}); the headline items' changes, corrected over the headline items "
+            f"alone, are above. {interval_note(study, adjusted=False)}")
+
+
+def metric_label(study: Study, metric_id: str) -> str:
+    """How a reader sees a metric row of the study (plain text; escape it where it goes),
+    named as the summary's metric table names it (:func:`metric_name`): its kind's label
+    ("NPS (points)", "CES: low effort (top-box)"), followed by the metric's id in words
+    only where the study has several metrics of that kind ("NPS (points): loyalty"). An
+    id the study does not hold is returned as given."""
+    for metric in study.metrics:
+        kind = METRIC_KINDS.get(metric.kind)
+        if kind is None:
+            continue
+        alone = sum(m.kind == metric.kind for m in study.metrics) == 1
+        for name in (kind.name, *kind.adds):
+            row_id = metric.id if name == kind.name else \
+                f"{metric.id}_{name.removeprefix(kind.name + '_')}"
+            if row_id == metric_id:
+                return metric_name(row_id, name, alone=alone)
+    return str(metric_id)
 
 
 def calibration_sentences(calibration: pd.DataFrame, study: Study) -> list[str]:
@@ -496,33 +653,41 @@ def study_line(res) -> str:
 
 
 def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | None = None,
-                    significant_only: bool = False) -> list[str]:
+                    significant_only: bool = False, headline: bool = False) -> list[str]:
     """One HTML-safe sentence per (item, audience) trend: how the gap to the reference
-    moved between two waves, with the interval of the change and who moved.
+    moved between two waves, with the interval of the change, and each audience's share
+    before and after (shares as shares; gaps and changes in signed points).
 
-    "The staff–customers gap on “…” narrowed from +60 to +27 points between 2025 and 2026
-    (change −33, 95% CI −44 to −22; adjusted p < 0.001): staff moved −10 points,
-    customers +23."
+    "The staff–customers gap on “…” narrowed: +60 points in 2025, +27 in 2026 (change
+    −33, 95% CI −44 to −22; adjusted p < 0.001); who agree: staff 70% → 60%, customers
+    10% → 33%." A gap "narrowed", "widened" or "reversed" only when the adjusted p shown
+    is under 1 − ``confidence``; otherwise it "did not change clearly".
+
+    ``headline``: the p-values are those adjusted over the headline family
+    (``p_adjusted_headline``, :func:`cxstudy.waves.adjust_headline`) rather than over
+    every change of the table; ``significant_only`` keeps the changes whose adjusted p
+    (the one shown) is under 1 − ``confidence``.
     """
     alpha = 1 - study.confidence
+    p_column = "p_adjusted_headline" if headline and "p_adjusted_headline" in trends \
+        else "p_adjusted"
     rows = trends[~trends["suppressed"].astype(bool) & trends["change"].notna()]
     if items is not None:
         rows = rows[rows["item"].isin(items)]
     if significant_only:
-        rows = rows[rows["p_adjusted"] < alpha]
+        rows = rows[rows[p_column] < alpha]
     sentences = []
     for row in rows.itertuples():
-        moved = row.change_low > 0 or row.change_high < 0
-        verb = _gap_verb(row.gap_from, row.gap_to) if moved else "did not change clearly"
+        verb = (_gap_verb(row.gap_from, row.gap_to) if _clearly(getattr(row, p_column), study)
+                else "did not change clearly")
         sentences.append(
-            f"The {_h(study, row.group)}–{_h(study, row.reference)} gap on "
+            f"The {html.escape(study.label(row.group))}–"
+            f"{html.escape(study.label(row.reference))} gap on "
             f"“{html.escape(row.text)}” {verb}: {points(row.gap_from)} points in "
             f"{html.escape(row.from_wave)}, {points(row.gap_to)} in {html.escape(row.to_wave)} "
             f"(change {points(row.change)}, {study.interval_label} "
             f"{interval(row.change_low, row.change_high, as_points=True)}; adjusted p "
-            f"{p_text(row.p_adjusted)}): {_h(study, row.group)} moved "
-            f"{_points_word(row.top_box_change)}, {_h(study, row.reference)} "
-            f"{points(row.top_box_ref_change)}.")
+            f"{p_text(getattr(row, p_column))}); {_who_moved(row, study)}.")
     return sentences
 
 
@@ -561,10 +726,6 @@ def absent_questions_note(study: Study, wave: str | None) -> str:
     return f"Not asked in wave {md(wave)}, so not on this page: {listed}."
 
 
-def _points_word(value: float) -> str:
-    return f"{points(value)} point" + ("" if points(value) in ("+1", "-1") else "s")
-
-
 def _gap_verb(before: float, after: float) -> str:
     if before * after < 0:
         return "reversed"
@@ -573,12 +734,11 @@ def _gap_verb(before: float, after: float) -> str:
 
 def panel_note(returning: pd.DataFrame, study: Study | None = None) -> str:
     """What the intervals assume when respondents answered in more than one wave
-    (audiences by their labels, given the ``study``)."""
+    (Markdown; audiences by their display names when ``study`` is given)."""
     if returning.empty or not returning["returning"].sum():
         return ""
     counts = ", ".join(f"{md(study.label(r.group) if study else r.group)} {r.returning:,}"
-                       for r in
-                       returning.itertuples() if r.returning)
+                       for r in returning.itertuples() if r.returning)
     return (f"Some respondents answered in more than one wave ({counts}). The intervals "
             "treat the waves as independent samples; returning respondents make them "
             "dependent, so the intervals are conservative (wider than they need be).")
