@@ -446,7 +446,7 @@ def agreement(deck: Deck, res) -> None:
         return
     slide, (left, top, width, height) = deck.slide("Where the audiences agree")
     used = deck.text(slide, (left, top, width, 2.0),
-                     [from_markdown(wording.agreement_note(study))])
+                     [from_markdown(wording.agreement_note(study, res.latest.gaps))])
     agreed = display.agreements(res.latest.gaps, study)
     if len(agreed):
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), agreed)
@@ -480,7 +480,8 @@ def metrics(deck: Deck, res) -> None:
     if table is None or not len(table):
         return
     slide, (left, top, width, height) = deck.slide("CX metrics")
-    used = deck.text(slide, (left, top, width, 1.2), [from_markdown(wording.metrics_blurb(table))])
+    used = deck.text(slide, (left, top, width, 1.2),
+                     [from_markdown(wording.metrics_blurb(table, study))])
     deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
                display.metric_display(table, study))
 
@@ -641,7 +642,7 @@ def data_quality(deck: Deck, res) -> None:
     study, now = res.study, res.latest
     lines = []
     if res.log is not None:
-        lines.append(wording.quality_line(res.dropped, res.sources))
+        lines.append(wording.quality_line(res.dropped, res.sources, study))
     if study.items:
         lines.append(wording.suppressed_note(now.shares, study))
     lines.append(f"No figure rests on fewer than {study.min_group_size} respondents. Every "

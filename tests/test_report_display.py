@@ -41,7 +41,7 @@ def test_display_helpers_read_right(example_responses):
 
     spots = report.blind_spot_display(res.gaps, res.blind_spots, study)
     assert len(spots) == len(res.blind_spots)
-    leaders = spots[spots["Audience"] == "leadership"]["Gap, points (CI)"]
+    leaders = spots[spots["Audience"] == "leadership"]["Gap, points (unadjusted 95% CI)"]
     gaps_shown = [int(text.split()[0]) for text in leaders]
     assert gaps_shown == sorted(gaps_shown, reverse=True)  # largest first
 
@@ -69,12 +69,12 @@ def test_metric_gaps_read_like_the_other_tables(tmp_path):
         metrics={"nps": {"column": "NPS"}, "ces": {"column": "CES", "scale": "effort5"}}),
         base_dir=tmp_path)
     res = cx.analyze(study)
-    shown = report.metric_gap_display(res.metric_gaps, res.metrics)
+    shown = report.metric_gap_display(res.metric_gaps, res.metrics, study)
     assert list(shown["Metric"]) == ["NPS (points)", "CES (mean effort score)",
                                      "CES: low effort (top-box)"]
     assert list(shown["p"][:2]) == ["< 0.001", "< 0.001"]  # never "0.0"
-    nps = shown.iloc[0]["Gap (CI)"]
+    nps = shown.iloc[0]["Gap (unadjusted 95% CI)"]
     assert re.fullmatch(r"\+\d+ \(\+\d+ to \+\d+\)", nps), nps
-    ces = shown.iloc[1]["Gap (CI)"]
+    ces = shown.iloc[1]["Gap (unadjusted 95% CI)"]
     assert re.fullmatch(r"\+\d\.\d\d \(\+\d\.\d\d to \+\d\.\d\d\)", ces), ces
     assert shown.iloc[0]["Compared"] == "leadership − customers"

@@ -21,7 +21,7 @@ def test_headline_sentence_with_interval(built):
     assert ("“We deliver an excellent customer experience”: 76% of leadership (57–89%, "
             "n = 25) agree; ") in text  # the scale's top_box_label says "agree"
     assert "12% of customers do (10–14%, n = 968)" in text
-    assert "a gap of +64 points (95% CI +45 to +77" in text
+    assert "a gap of +64 points (unadjusted 95% CI +45 to +77" in text
 
 
 def test_metrics_calibration_and_importance_are_reported(built):
@@ -57,7 +57,7 @@ def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
     assert change < index.index("76% of leadership (57–89%, n = 25) agree")  # leads
     trends = text["trends.html"]
     assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
-            "+60 points in 2025, +27 in 2026 (change -33, 95% CI -44 to -22; adjusted p "
+            "+60 points in 2025, +27 in 2026 (change -33, unadjusted 95% CI -44 to -22; adjusted p "
             "&lt; 0.001): staff moved -20 points, customers +13.") in trends
     assert "Slope chart of the gap on “We deliver an excellent customer experience” across " \
            "waves: leadership 2025: +76 points" in trends
@@ -168,7 +168,7 @@ def test_theme_sentences_say_what_every_audience_and_only_one_names():
     assert said[1] == "Only customers name App (60% of their answers)."
     # disparity: significant gaps, largest first, worded from whoever names it more
     assert said[2].startswith("Customers name App more often than staff: 60% against 0% "
-                              "(gap -60 points, 95% CI -80 to -40; adjusted p < 0.001)")
+                              "(gap -60 points, unadjusted 95% CI -80 to -40; adjusted p < 0.001)")
     assert said[3].startswith("Customers name App more often than leaders: 60% against 5%")
     assert len(said) == 4  # people's gaps are not significant; uncoded is no theme
     fewer = report.theme_sentences(themes, study, "well", top=1)
@@ -292,9 +292,9 @@ def test_choice_gap_sentences_say_who_picks_what_largest_first():
     sentences = choice_gap_sentences(table, study, "best")
     assert sentences == [
         "52% of leadership (n = 40) pick “Speed”; 28% of customers (n = 300) do: a gap of "
-        "+24 points (95% CI +14 to +34; adjusted p 0.020).",
+        "+24 points (unadjusted 95% CI +14 to +34; adjusted p 0.020).",
         "15% of leadership (n = 40) pick “Price”; 38% of customers (n = 300) do: a gap of "
-        "-23 points (95% CI -33 to -13; adjusted p 0.004)."]
+        "-23 points (unadjusted 95% CI -33 to -13; adjusted p 0.004)."]
     assert choice_gap_sentences(table, study, "switch")[0].startswith(
         "76% of leadership (n = 25) tick “App”")
 
@@ -325,7 +325,7 @@ def test_the_summary_names_the_largest_significant_option_gap_escaped():
         _row("switch", "App", "leadership", 0.16, 0.80, 0.3, n=25)])  # larger, not significant
     assert choice_summary_sentence(table, study) == (
         "The largest significant option gap is on “Switch &lt;b&gt;if&lt;/b&gt;?”: 56% of "
-        "leadership tick “Price”, against 82% of customers (-26 points, 95% CI -36 to -16).")
+        "leadership tick “Price”, against 82% of customers (-26 points, unadjusted 95% CI -36 to -16).")
     assert "No option of the choice questions" in choice_summary_sentence(
         table.assign(p_adjusted=0.5), study)
     no_choices = cx.load_study(minimal_study(), base_dir=ROOT)
