@@ -50,15 +50,16 @@ def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
     report = serial / "reports" / "example"
     text = pages(report)
     for name in ("index.html", "gaps.html", "voices.html"):
-        assert "wave 2026 (the latest of 2025, 2026)" in text[name], name
+        assert ("wave 2026 (the latest of 2025 and 2026) — 1,175 respondents in 2026: "
+                "leadership 25, staff 150, customers 1,000") in text[name], name
     index = text["index.html"]
     change = index.index("The leadership–customers gap on “We deliver an excellent customer "
                          "experience” did not change clearly: +76 points in 2025, +64 in 2026")
     assert change < index.index("76% of leadership (57–89%, n = 25) agree")  # leads
     trends = text["trends.html"]
     assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
-            "+60 points in 2025, +27 in 2026 (change -33, unadjusted 95% CI -44 to -22; adjusted p "
-            "&lt; 0.001): staff moved -20 points, customers +13.") in trends
+            "+60 points in 2025, +27 in 2026 (change -33, unadjusted 95% CI -44 to -22; "
+            "adjusted p &lt; 0.001): staff moved -20 points, customers +13.") in trends
     assert "Slope chart of the gap on “We deliver an excellent customer experience” across " \
            "waves: leadership 2025: +76 points" in trends
     assert "the intervals are conservative" in trends
@@ -168,7 +169,8 @@ def test_theme_sentences_say_what_every_audience_and_only_one_names():
     assert said[1] == "Only customers name App (60% of their answers)."
     # disparity: significant gaps, largest first, worded from whoever names it more
     assert said[2].startswith("Customers name App more often than staff: 60% against 0% "
-                              "(gap -60 points, unadjusted 95% CI -80 to -40; adjusted p < 0.001)")
+                              "(gap -60 points, unadjusted 95% CI -80 to -40; adjusted p "
+                              "< 0.001)")
     assert said[3].startswith("Customers name App more often than leaders: 60% against 5%")
     assert len(said) == 4  # people's gaps are not significant; uncoded is no theme
     fewer = report.theme_sentences(themes, study, "well", top=1)
@@ -325,7 +327,8 @@ def test_the_summary_names_the_largest_significant_option_gap_escaped():
         _row("switch", "App", "leadership", 0.16, 0.80, 0.3, n=25)])  # larger, not significant
     assert choice_summary_sentence(table, study) == (
         "The largest significant option gap is on “Switch &lt;b&gt;if&lt;/b&gt;?”: 56% of "
-        "leadership tick “Price”, against 82% of customers (-26 points, unadjusted 95% CI -36 to -16).")
+        "leadership tick “Price”, against 82% of customers (-26 points, unadjusted 95% CI -36 "
+        "to -16).")
     assert "No option of the choice questions" in choice_summary_sentence(
         table.assign(p_adjusted=0.5), study)
     no_choices = cx.load_study(minimal_study(), base_dir=ROOT)
@@ -383,3 +386,206 @@ def test_the_gaps_page_opens_with_what_the_study_compares():
     assert gaps_intro(metrics) == (
         "The CX metrics of every audience, against customers. The full tables are "
         "`tables/metrics.csv` and `tables/metric_gaps.csv`.")
+
+
+# ---------------------------------------------------------------------------
+# honest summaries: whom agreement covers, what the counts count, why a metric has no gap
+
+
+def _agreement_case(crew_q2):
+    """Executives, cabin crew and frequent fliers, 400 each at 50% on q1 and q2, except
+    the crew's answers to q2 (``crew_q2``)."""
+    from .conftest import make_responses
+    from .test_gaps import three_audiences, top_share
+
+    study = three_audiences()
+    answers = make_responses({
+        "execs": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)},
+        "crew": {"q1": top_share(400, 0.5), "q2": crew_q2},
+        "fliers": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)}})
+    return study, cx.gap_table(answers, study)
+
+
+def test_agreement_says_which_audiences_it_covers():
+    """Three audiences, the crew without answers to q2: the note names whom q2's agreement
+    covers, and the table lists q2 with the executives only (by their display names)."""
+    study, gaps = _agreement_case([None] * 400)
+    note = report.agreement_note(study, gaps)
+    assert note.startswith("An item counts as agreed only when, for every audience that "
+                           "answered it, the whole 90% interval of its gap lies within ±10 "
+                           "points of Frequent fliers (equivalence: two one-sided tests at "
+                           "α = 0.05).")
+    assert note.endswith("No answers from Cabin crew to “Item q2”, so agreement there covers "
+                         "Executives only.")
+    table = report.agreements(gaps, study)
+    assert list(table.columns) == ["Item", "Audience", "n", "Top box (95% CI)",
+                                   "Top box, Frequent fliers (95% CI)",
+                                   "Gap, points (90% interval)", "Note"]
+    assert list(zip(table["Item"], table["Audience"], strict=True)) == [
+        ("Item q1", "Executives"), ("Item q1", "Cabin crew"), ("Item q2", "Executives")]
+    assert set(table["Note"]) == {"—"}  # none of these gaps is significant
+    # every audience answered every item: the note says so
+    study, gaps = _agreement_case([5] * 200 + [2] * 200)
+    assert report.agreement_note(study, gaps).endswith(
+        "It covers Executives and Cabin crew on every item.")
+
+
+def test_too_few_and_a_reference_without_answers_are_said():
+    from .conftest import make_responses
+    from .test_gaps import three_audiences, top_share
+
+    study = three_audiences()
+    gaps = cx.gap_table(make_responses({
+        "execs": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)},
+        "crew": {"q1": top_share(3, 0.5) + [None] * 397, "q2": top_share(400, 0.5)},
+        "fliers": {"q1": top_share(400, 0.5), "q2": [None] * 400}}), study)
+    note = report.agreement_note(study, gaps)
+    assert ("On “Item q1”, Cabin crew answered but too few to show (fewer than 5 "
+            "respondents), so these items cannot be shown to agree for every audience.") in note
+    assert ("On “Item q2”, Frequent fliers gave too few answers (fewer than 5) to compare "
+            "with.") in note
+    assert report.agreements(gaps, study).empty
+
+
+def test_a_significant_gap_within_the_margin_is_explained_not_contradicted():
+    """+5 points with 4,000 on each side: significant, and its 90% interval (+3 to +7) is
+    within ±10, so the item agrees; the table and both notes say why it is in both lists."""
+    from .conftest import make_responses
+    from .test_gaps import three_audiences, top_share
+
+    study = three_audiences()
+    gaps = cx.gap_table(make_responses({
+        "execs": {"q1": top_share(4000, 0.55), "q2": top_share(4000, 0.8)},
+        "crew": {"q1": [None] * 4000, "q2": [None] * 4000},
+        "fliers": {"q1": top_share(4000, 0.5), "q2": top_share(4000, 0.5)}}), study)
+    table = report.agreements(gaps, study)
+    assert list(table["Item"]) == ["Item q1"]
+    assert table["Gap, points (90% interval)"].iloc[0] == "+5 (+3 to +7)"
+    assert table["Note"].iloc[0] == "significant (adjusted p < 0.001) but within ±10 points"
+    assert ("Significant but within ±10 points: Executives on “Item q1”. Such a gap is a real "
+            "difference, detected because the audiences are large, and smaller than the "
+            "margin, so the item still counts as agreed.") in report.agreement_note(study, gaps)
+    note = report.largest_gaps_note(gaps, study, top=6)
+    assert ("1 of the significant gaps is within ±10 points: significant but small, a real "
+            "difference smaller than the agreement margin.") in note
+    largest = report.largest_gaps(gaps, study, top=6)
+    assert list(largest["Item"]) == ["Item q2", "Item q1"]  # both significant, both shown
+
+
+def test_n_of_m_counts_only_the_gaps_computed():
+    """Three items, the crew of three (under min_group_size) and without answers to q3:
+    the 3 executives' gaps are computed, the crew's 3 are not and are counted apart."""
+    from .conftest import make_responses
+    from .test_gaps import three_audiences
+
+    study = cx.load_study({**_three_items(three_audiences)})
+    gaps = cx.gap_table(make_responses({
+        "execs": {q: [5] * 30 + [2] * 10 for q in ("q1", "q2", "q3")},
+        "crew": {"q1": [5, 2, 2], "q2": [5, 5, 2], "q3": [None] * 3},
+        "fliers": {q: [5] * 10 + [2] * 30 for q in ("q1", "q2", "q3")}}), study)
+    assert len(gaps) == 6 and gaps["suppressed"].sum() == 3
+    assert report.largest_gaps_note(gaps, study, top=2) == (
+        "3 of the 3 gaps computed are significant after the correction for multiple "
+        "comparisons; 3 more are not computed (1 with no answers from the audience or "
+        "Frequent fliers and 2 resting on fewer than 5 respondents). The 2 largest where an "
+        "audience sits above Frequent fliers are shown. Every gap: [Perception gaps]"
+        "(gaps.html).")
+    shares = cx.share_table(make_responses({
+        "execs": {q: [5] * 30 + [2] * 10 for q in ("q1", "q2", "q3")},
+        "crew": {"q1": [5, 2, 2], "q2": [5, 5, 2], "q3": [None] * 3},
+        "fliers": {q: [5] * 10 + [2] * 30 for q in ("q1", "q2", "q3")}}), study)
+    assert report.suppressed_note(shares, study) == (
+        "Not shown: 1 estimate for Cabin crew (no answers); 2 estimates for Cabin crew "
+        "(fewer than 5 respondents).")
+
+
+def _three_items(factory) -> dict:
+    """The mapping of :func:`three_audiences` with a third item."""
+    study = factory()
+    return {"study": "t", "slug": "t", "min_group_size": 5,
+            "groups": [{"id": g, "label": study.label(g)} for g in study.groups],
+            "reference": study.reference, "sources": [{"path": "x.csv", "group_column": "g"}],
+            "scales": {"s": {"labels": ["L1", "L2", "L3", "L4", "L5"], "top_box": 2}},
+            "items": [{"id": i, "text": f"Item {i}", "scale": "s", "column": i}
+                      for i in ("q1", "q2", "q3")]}
+
+
+def _two_waves(tmp_path):
+    """The minimal study in waves 2025 and 2026; the same five leaders answer in both."""
+    from .conftest import write
+
+    leaders = [["id", "Q1"]] + [[f"L{i}", "Agree"] for i in range(5)]
+    write(tmp_path / "l25.csv", [*leaders, ["L9", "Agree"]])
+    write(tmp_path / "l26.csv", leaders)
+    write(tmp_path / "c25.csv", [["id", "Q1"]] + [[f"C{i}", "Disagree"] for i in range(8)])
+    write(tmp_path / "c26.csv", [["id", "Q1"]] + [[f"D{i}", "Agree"] for i in range(7)])
+    sources = [{"path": f"{g[0]}{w[2:]}.csv", "group": g, "wave": w, "id_column": "id",
+                "name": f"{g}_{w}"} for w in ("2025", "2026") for g in ("leadership",
+                                                                       "customers")]
+    study = cx.load_study(minimal_study(waves=["2025", "2026"], sources=sources),
+                          base_dir=tmp_path)
+    return cx.analyze(study)
+
+
+def test_counts_say_which_wave_they_count(tmp_path):
+    res = _two_waves(tmp_path)
+    study = res.study
+    assert report.study_line(res) == (
+        "**Test study** — wave 2026 (the latest of 2025 and 2026) — 12 respondents in 2026: "
+        "leadership 5, customers 7")
+    assert report.quality_line(res.dropped, res.sources, study) == (
+        "26 responses read from 4 exports of both waves (2025 and 2026); 26 kept (14 in "
+        "2025, 12 in 2026).")
+    assert report.quality_line(res.dropped, res.sources) == (  # no study: no waves to name
+        "26 responses read from 4 exports; 26 kept.")
+    assert report.all_waves_note(res.sources, study) == (
+        "Rows of both waves (2025 and 2026) together; the sources table gives each export's "
+        "wave.")
+    shown = report.sources_display(res.sources, study)
+    assert list(shown.columns) == ["Source", "File", "Format", "Audience", "Wave",
+                                   "Rows read", "Kept"]
+    assert list(shown["Wave"]) == ["2025", "2025", "2026", "2026"]
+    assert list(shown["Kept"]) == [6, 8, 5, 7]
+
+
+def test_repr_counts_each_wave_apart_and_the_returning_once(tmp_path):
+    text = repr(_two_waves(tmp_path))
+    assert "  respondents in 2025: leadership 6, customers 8\n" in text
+    assert "  respondents in 2026: leadership 5, customers 7 (reference: customers)\n" in text
+    assert "  answered in more than one wave (counted in each): leadership 5\n" in text
+    assert "leadership 11" not in text  # the same five leaders are not added up
+
+
+def _metric_study(tmp_path, groups, columns, reference="customers"):
+    from .conftest import write
+
+    for group in groups:
+        write(tmp_path / f"{group}.csv", [["Q1", "NPS"]] + [["Agree", "9"]] * 12)
+    study = cx.load_study(minimal_study(
+        groups=list(groups), reference=reference,
+        sources=[{"path": f"{g}.csv", "group": g} for g in groups],
+        items=[{"id": "q", "text": "Q", "scale": "agree5", "column": "Q1"}],
+        metrics={"nps": {"columns": columns}}), base_dir=tmp_path)
+    res = cx.analyze(study)
+    return study, res.metrics, res.metric_gaps
+
+
+def test_a_metric_without_a_gap_says_why(tmp_path):
+    study, metrics, gaps = _metric_study(tmp_path, ("leadership", "customers"),
+                                         {"customers": "NPS"})
+    assert gaps.empty
+    assert report.metric_gaps_note(metrics, gaps, study) == (
+        "NPS was asked of customers only, so there is no gap to show: a gap compares an "
+        "audience with customers.")
+    assert report.metrics_blurb(metrics, study).endswith("Asked of customers.")
+    study, metrics, gaps = _metric_study(tmp_path, ("leadership", "staff", "customers"),
+                                         {"leadership": "NPS", "staff": "NPS"})
+    assert report.metric_gaps_note(metrics, gaps, study) == (
+        "NPS was not asked of customers, and every gap is against customers, so there is "
+        "none to show.")
+    study, metrics, gaps = _metric_study(tmp_path, ("leadership", "customers"),
+                                         {"leadership": "NPS", "customers": "NPS"})
+    assert len(gaps) == 1 and report.metric_gaps_note(metrics, gaps, study) == ""
+    shown = report.metric_gap_display(gaps, metrics, study)
+    assert list(shown.columns) == ["Metric", "Compared", "Gap (unadjusted 95% CI)", "p",
+                                   "p (adjusted)"]

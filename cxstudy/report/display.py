@@ -94,7 +94,7 @@ def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap table as a reviewer reads it: estimates next to n and intervals."""
     table = pd.DataFrame({
         "Item": gaps["text"],
-        "Audience": gaps["group"],
+        "Audience": gaps["group"].map(study.label),
         **_share_and_gap(gaps, study, "top_box", "Top box"),
         "Cohen's h": gaps["cohens_h"].round(2),
         f"Mean diff ({unadjusted(study)})": [
