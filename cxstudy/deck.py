@@ -452,7 +452,7 @@ def agreement(deck: Deck, res) -> None:
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), agreed)
     else:
         deck.text(slide, (left, top + used + 0.1, width, 1), [
-            "No item: on every item at least one gap could be wider than the margin."])
+            from_markdown(wording.agreement_none(study, res.latest.gaps))])
 
 
 def calibration(deck: Deck, res) -> None:

@@ -445,6 +445,14 @@ def test_too_few_and_a_reference_without_answers_are_said():
     assert ("On “Item q2”, Frequent fliers gave too few answers (fewer than 5) to compare "
             "with.") in note
     assert report.agreements(gaps, study).empty
+    assert report.agreement_none(study, gaps) == (
+        "No item can be shown to agree: none could be compared for every audience.")
+    # an item compared for everyone, not within the margin: its interval is said to reach past
+    study, gaps = _agreement_case([5] * 300 + [2] * 100)  # the crew: 75% against 50% on q2
+    assert report.agreements(gaps, study)["Item"].tolist() == ["Item q1", "Item q1"]
+    assert report.agreement_none(study, gaps.query("item == 'q2'")) == (
+        "No item: on every item compared, at least one gap's 90% interval reaches beyond "
+        "±10 points.")
 
 
 def test_a_significant_gap_within_the_margin_is_explained_not_contradicted():
@@ -490,6 +498,10 @@ def test_n_of_m_counts_only_the_gaps_computed():
         "Frequent fliers and 2 resting on fewer than 5 respondents). The 2 largest where an "
         "audience sits above Frequent fliers are shown. Every gap: [Perception gaps]"
         "(gaps.html).")
+    crew_only = gaps[gaps["group"] == "crew"]
+    assert report.largest_gaps_note(crew_only, study, top=2) == (
+        "No gap is computed (1 with no answers from the audience or Frequent fliers and 2 "
+        "resting on fewer than 5 respondents). Every gap: [Perception gaps](gaps.html).")
     shares = cx.share_table(make_responses({
         "execs": {q: [5] * 30 + [2] * 10 for q in ("q1", "q2", "q3")},
         "crew": {"q1": [5, 2, 2], "q2": [5, 5, 2], "q3": [None] * 3},

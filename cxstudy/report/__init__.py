@@ -36,6 +36,7 @@ from .display import (
 from .page import locate, notebook_setup, page_links, setup
 from .wording import (
     absent_questions_note,
+    agreement_none,
     agreement_note,
     all_waves_note,
     break_sentences,
@@ -81,6 +82,7 @@ from .wording import (
 
 __all__ = [
     "absent_questions_note",
+    "agreement_none",
     "agreement_note",
     "agreements",
     "all_waves_note",

@@ -310,7 +310,7 @@ def largest_gaps_note(gaps: pd.DataFrame, study: Study, top: int) -> str:
     significant = computed[computed["p_adjusted"] < alpha]
     said = (f"{len(significant)} of the {len(computed)} gap{'s' * (len(computed) != 1)} "
             f"computed {'is' if len(significant) == 1 else 'are'} significant after the "
-            "correction for multiple comparisons")
+            "correction for multiple comparisons" if len(computed) else "No gap is computed")
     hidden = gaps[~shown_rows]
     if len(hidden):
         empty = int(((hidden["n"] == 0) | (hidden["n_ref"] == 0)).sum())
@@ -319,7 +319,8 @@ def largest_gaps_note(gaps: pd.DataFrame, study: Study, top: int) -> str:
                                      f"{study.min_group_size} respondents"]
                                     if len(hidden) > empty else [])
         said += (f"; {len(hidden)} more {'is' if len(hidden) == 1 else 'are'} not computed ("
-                 + " and ".join(why) + ")")
+                 + " and ".join(why) + ")" if len(computed) else " (" + " and ".join(why)
+                 + ")")
     said += "."
     small = significant[significant["equivalent"].astype(bool)]
     if len(small):
@@ -374,6 +375,22 @@ def agreement_note(study: Study, gaps: pd.DataFrame | None = None) -> str:
                     "real difference, detected because the audiences are large, and smaller "
                     "than the margin, so the item still counts as agreed.")
     return " ".join(said)
+
+
+def agreement_none(study: Study, gaps: pd.DataFrame) -> str:
+    """What "Where the audiences agree" says when no item agrees (Markdown): that some
+    gap could be wider than the margin, where items were compared; else that no item could
+    be compared for every audience (:func:`agreement_note` says why)."""
+    from ..gaps import agreement
+
+    decided = agreement(gaps, study)
+    decidable = (decided["compared"].map(bool) & ~decided["too_few"].map(bool)
+                 & (decided["reference_n"] >= study.min_group_size))
+    if decidable.any():
+        return ("No item: on every item compared, at least one gap's "
+                f"{study.equivalence_label} reaches beyond "
+                f"±{100 * study.agreement_margin:.0f} points.")
+    return "No item can be shown to agree: none could be compared for every audience."
 
 
 def _audiences(study: Study, groups) -> str:
