@@ -446,7 +446,8 @@ def agreement(deck: Deck, res) -> None:
         return
     slide, (left, top, width, height) = deck.slide("Where the audiences agree")
     used = deck.text(slide, (left, top, width, 2.0),
-                     [from_markdown(wording.agreement_note(study, res.latest.gaps))])
+                     [from_markdown(s) for s in [wording.agreement_note(study),
+                      *wording.agreement_coverage(study, res.latest.gaps)]])
     agreed = display.agreements(res.latest.gaps, study)
     if len(agreed):
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), agreed)

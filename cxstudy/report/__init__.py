@@ -36,6 +36,7 @@ from .display import (
 from .page import locate, notebook_setup, page_links, setup
 from .wording import (
     absent_questions_note,
+    agreement_coverage,
     agreement_none,
     agreement_note,
     all_waves_note,
@@ -82,6 +83,7 @@ from .wording import (
 
 __all__ = [
     "absent_questions_note",
+    "agreement_coverage",
     "agreement_none",
     "agreement_note",
     "agreements",

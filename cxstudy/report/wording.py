@@ -345,28 +345,33 @@ def reverse_title(study: Study) -> str:
 
 def agreement_note(study: Study, gaps: pd.DataFrame | None = None) -> str:
     """What "the audiences agree" means (Markdown), and, given the gap table of the wave
-    shown, which audiences each item's agreement covers (:func:`cxstudy.gaps.agreement`):
-    those that gave no answers to an item are left out of it and named, as are those too
-    few to show, which keep an item from counting as agreed; agreed gaps that are also
-    significant are explained ("significant but within ±10 points")."""
+    shown, which audiences each item's agreement covers (:func:`agreement_coverage`)."""
+    alpha = 1 - study.confidence
+    said = [f"An item counts as agreed only when, for every audience that answered it, the "
+            f"whole {study.equivalence_label} of its gap lies within "
+            f"±{100 * study.agreement_margin:.0f} points of "
+            f"{md(study.label(study.reference))} (equivalence: two one-sided tests at "
+            f"α = {alpha:g}). A gap that is merely not significant is not agreement: with "
+            "few respondents no difference can be found either way."]
+    return " ".join(said + (agreement_coverage(study, gaps) if gaps is not None else []))
+
+
+def agreement_coverage(study: Study, gaps: pd.DataFrame) -> list[str]:
+    """Which audiences each item's agreement covers (:func:`cxstudy.gaps.agreement`), in
+    Markdown sentences: every audience on every item, or the items an audience gave no
+    answers to (left out of them) and those an audience is too few to show on (which keep
+    them from counting as agreed); then the agreed gaps that are also significant
+    ("Significant but within ±10 points: …"), explained."""
     from ..gaps import agreement
 
-    alpha = 1 - study.confidence
-    margin = f"±{100 * study.agreement_margin:.0f} points"
-    reference = md(study.label(study.reference))
-    said = [f"An item counts as agreed only when, for every audience that answered it, the "
-            f"whole {study.equivalence_label} of its gap lies within {margin} of "
-            f"{reference} (equivalence: two one-sided tests at α = {alpha:g}). A gap that "
-            "is merely not significant is not agreement: with few respondents no "
-            "difference can be found either way."]
-    if gaps is None or gaps.empty:
-        return " ".join(said)
+    if gaps.empty:
+        return []
     decided = agreement(gaps, study)
+    margin = f"±{100 * study.agreement_margin:.0f} points"
     everyone = tuple(study.others)
-    if (decided["compared"].map(tuple) == everyone).all():
-        said.append(f"It covers {_audiences(study, everyone)} on every item.")
-    else:
-        said += _coverage_sentences(decided, study)
+    said = ([f"It covers {_audiences(study, everyone)} on every item."]
+            if (decided["compared"].map(tuple) == everyone).all()
+            else _coverage_sentences(decided, study))
     significant = decided[decided["agreed"] & decided["significant"].map(bool)]
     if len(significant):
         pairs = [f"{_audiences(study, row.significant)} on “{md(row.text)}”"
@@ -374,7 +379,7 @@ def agreement_note(study: Study, gaps: pd.DataFrame | None = None) -> str:
         said.append(f"Significant but within {margin}: {_first(pairs)}. Such a gap is a "
                     "real difference, detected because the audiences are large, and smaller "
                     "than the margin, so the item still counts as agreed.")
-    return " ".join(said)
+    return said
 
 
 def agreement_none(study: Study, gaps: pd.DataFrame) -> str:
