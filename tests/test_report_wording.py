@@ -65,6 +65,18 @@ def test_a_study_with_waves_shows_the_latest_and_leads_with_the_change(built):
     assert "the intervals are conservative" in trends
     quality = text["data_quality.html"]
     assert "Returning" in quality and "customers 175" in quality
+    # every count says what it counts: the header's 1,175 are 2026's, the 2,250 both waves'
+    counted = ("2,436 responses read from 6 exports of both waves (2025 and 2026); 2,250 kept "
+               "(1,075 in 2025, 1,175 in 2026), 186 dropped")
+    assert counted in index and counted in quality
+    assert "Rows of both waves (2025 and 2026) together" in quality
+    assert "<th class=\"cx-fig\">Wave</th>" in quality  # the sources table's wave column
+    assert ("20 of the 32 gaps computed are significant after the correction for multiple "
+            "comparisons.") in index
+    assert "It covers leadership and staff on every item." in index
+    assert ("NPS, CES and CSAT were asked of customers only, so there is no gap to show: a "
+            "gap compares an audience with customers.") in text["gaps.html"]
+    assert "Gap, points (unadjusted 95% CI)" in index and "(CI)" not in index
     table = pd.read_csv(report / "tables" / "trends.csv")
     assert list(table.columns[:7]) == ["item", "text", "dimension", "group", "reference",
                                        "from_wave", "to_wave"]
