@@ -490,6 +490,7 @@ def test_a_significant_gap_within_the_margin_is_explained_not_contradicted():
             "difference smaller than the agreement margin.") in note
     largest = report.largest_gaps(gaps, study, top=6)
     assert list(largest["Item"]) == ["Item q2", "Item q1"]  # both significant, both shown
+    assert list(largest["Note"]) == ["—", "significant but within ±10 points"]
 
 
 def test_n_of_m_counts_only_the_gaps_computed():

@@ -124,12 +124,18 @@ def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5, *,
                  direction: int = 1) -> pd.DataFrame:
     """The largest gaps significant after the correction: audiences above the reference
     (``direction=1``) or below it (``direction=-1``: where the reference answers more
-    favourably than the audience)."""
+    favourably than the audience). A gap also within the agreement margin (its 1 - 2 alpha
+    interval inside ± ``agreement_margin``) gets a ``Note``: "significant but within ±10
+    points", so that it reads as small, not as a contradiction of the agreement list."""
     alpha = 1 - study.confidence
     usable = gaps[~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)
                   & (np.sign(gaps["gap"]) == direction)]
     chosen = usable.reindex(usable["gap"].abs().sort_values(ascending=False).index).head(top)
-    return gap_display(chosen, study)[_summary_columns(study)].reset_index(drop=True)
+    table = gap_display(chosen, study)[_summary_columns(study)].reset_index(drop=True)
+    if chosen["equivalent"].astype(bool).any():
+        table["Note"] = [f"significant but within ±{100 * study.agreement_margin:.0f} points"
+                         if equivalent else "—" for equivalent in chosen["equivalent"]]
+    return table
 
 
 def agreements(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
