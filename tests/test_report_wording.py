@@ -454,8 +454,7 @@ def test_too_few_and_a_reference_without_answers_are_said():
     note = report.agreement_note(study, gaps)
     assert ("On “Item q1”, Cabin crew answered but too few to show (fewer than 5 "
             "respondents), so these items cannot be shown to agree for every audience.") in note
-    assert ("On “Item q2”, Frequent fliers gave too few answers (fewer than 5) to compare "
-            "with.") in note
+    assert "On “Item q2”, Frequent fliers gave no answers to compare with." in note
     assert report.agreements(gaps, study).empty
     assert report.agreement_none(study, gaps) == (
         "No item can be shown to agree: none could be compared for every audience.")

@@ -432,10 +432,12 @@ def _coverage_sentences(decided: pd.DataFrame, study: Study) -> list[str]:
                     f"{study.min_group_size} respondents), so "
                     + ("no item" if every else "these items cannot")
                     + (" can" if every else "") + " be shown to agree for every audience.")
-    lost = decided[decided["reference_n"] < study.min_group_size]
-    if len(lost):
+    for none, lost in decided[decided["reference_n"] < study.min_group_size].groupby(
+            decided["reference_n"] == 0, sort=False):
         said.append(f"On {_quoted(lost['text'])}, {md(study.label(study.reference))} gave "
-                    f"too few answers (fewer than {study.min_group_size}) to compare with.")
+                    + ("no answers" if none else f"too few answers (fewer than "
+                                                  f"{study.min_group_size})")
+                    + " to compare with.")
     return said
 
 
