@@ -515,9 +515,10 @@ def _every_wave(waves: list[str]) -> str:
 
 
 def suppressed_note(shares: pd.DataFrame, study: Study) -> str:
-    """Which estimates a chart or table leaves out, and why (Markdown): those of an
-    audience with no answers to the item (not asked it, or every answer blank) and those
-    resting on fewer than ``min_group_size`` respondents, counted apart."""
+    """Which estimates a chart or table leaves out, and why (plain text: a chart's note,
+    a slide's line): those of an audience with no answers to the item (not asked it, or
+    every answer blank) and those resting on fewer than ``min_group_size`` respondents,
+    counted apart."""
     hidden = shares[shares["suppressed"].astype(bool)]
     if hidden.empty:
         return ""
@@ -526,7 +527,7 @@ def suppressed_note(shares: pd.DataFrame, study: Study) -> str:
                       (hidden[hidden["n"] > 0], f"fewer than {study.min_group_size} "
                                                 "respondents")):
         if len(rows):
-            groups = _audiences(study, [g for g in study.groups if g in set(rows["group"])])
+            groups = names(study.labels([g for g in study.groups if g in set(rows["group"])]))
             said.append(f"{len(rows)} estimate{'s' * (len(rows) != 1)} for {groups} "
                         f"({why})")
     return "Not shown: " + "; ".join(said) + "."
