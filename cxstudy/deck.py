@@ -498,7 +498,7 @@ def gap_index(deck: Deck, res) -> None:
         "The perception-gap index: the mean absolute gap in top-box share across all items, "
         "with a bootstrap interval."])
     deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
-               display.gap_index_display(res.latest.gap_index))
+               display.gap_index_display(res.latest.gap_index, res.study))
 
 
 def trends(deck: Deck, res) -> None:

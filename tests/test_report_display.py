@@ -34,10 +34,10 @@ def test_tables_wrap_prose_and_keep_figures_whole():
 def test_display_helpers_read_right(example_responses):
     study, responses = example_responses
     res = cx.analyze(study, responses).latest
-    index = report.gap_index_display(res.gap_index)
-    assert list(index.columns) == ["Audience", "Reference", "Items", "Index", "Interval"]
+    index = report.gap_index_display(res.gap_index, study)
+    assert list(index.columns) == ["Audience", "Reference", "Items", "Index", "95% CI"]
     assert index["Index"].str.fullmatch(r"\d+ points").all()
-    assert index["Interval"].str.fullmatch(r"\d+–\d+ points").all()
+    assert index["95% CI"].str.fullmatch(r"\d+–\d+ points").all()
 
     spots = report.blind_spot_display(res.gaps, res.blind_spots, study)
     assert len(spots) == len(res.blind_spots)
@@ -45,7 +45,8 @@ def test_display_helpers_read_right(example_responses):
     gaps_shown = [int(text.split()[0]) for text in leaders]
     assert gaps_shown == sorted(gaps_shown, reverse=True)  # largest first
 
-    ipa = report.importance_display(res.importance)
+    ipa = report.importance_display(res.importance, study)
+    assert "Importance (95% CI)" in ipa.columns
     assert len(ipa) == len(res.importance) and set(ipa["Quadrant"]) <= {
         "concentrate here", "keep up the good work", "low priority", "possible overkill", "–"}
 

@@ -225,13 +225,15 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
     })
 
 
-def gap_index_display(gap_index: pd.DataFrame) -> pd.DataFrame:
-    """The perception-gap index in points with its bootstrap interval."""
+def gap_index_display(gap_index: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
+    """The perception-gap index in points with its bootstrap interval (its level named
+    when ``study`` is given: "95% CI")."""
     return pd.DataFrame({
         "Audience": gap_index["group"], "Reference": gap_index["reference"],
         "Items": gap_index["items"],
         "Index": [f"{100 * v:.0f} points" if pd.notna(v) else "–" for v in gap_index["index"]],
-        "Interval": [interval(low, high).replace("%", " points") for low, high in
+        study.interval_label if study is not None else "Interval": [
+            interval(low, high).replace("%", " points") for low, high in
                      zip(gap_index["index_low"], gap_index["index_high"], strict=True)]})
 
 
@@ -247,15 +249,17 @@ def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) ->
         drop=True)
 
 
-def importance_display(importance: pd.DataFrame) -> pd.DataFrame:
-    """Importance-performance per item: performance, importance with its interval, quadrant;
-    "No." is the item's number in the chart."""
+def importance_display(importance: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
+    """Importance-performance per item: performance, importance with its interval (its
+    level named when ``study`` is given), quadrant; "No." is the item's number in the
+    chart."""
     drawn = (importance["importance"].notna() & importance["performance"].notna()).to_numpy()
     return pd.DataFrame({
         "No.": np.where(drawn, np.cumsum(drawn), 0).astype(object).tolist(),
         "Item": importance["text"], "n": importance["n"],
         "Performance (top-box)": importance["performance"].map(pct),
-        "Importance (CI)": ["–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
+        f"Importance ({study.interval_label if study is not None else 'CI'})": [
+            "–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
                             for value, low, high in zip(
                                 importance["importance"], importance["importance_low"],
                                 importance["importance_high"], strict=True)],
