@@ -436,6 +436,9 @@ def test_agreement_says_which_audiences_it_covers():
     assert list(zip(table["Item"], table["Audience"], strict=True)) == [
         ("Item q1", "Executives"), ("Item q1", "Cabin crew"), ("Item q2", "Executives")]
     assert set(table["Note"]) == {"—"}  # none of these gaps is significant
+    # stacked waves are decided within each: a wave where nothing agrees adds no row
+    waves = pd.concat([gaps.assign(wave="2025"), gaps.assign(wave="2026", equivalent=False)])
+    assert len(report.agreements(waves, study)) == 3
     # every audience answered every item: the note says so
     study, gaps = _agreement_case([5] * 200 + [2] * 200)
     assert report.agreement_note(study, gaps).endswith(

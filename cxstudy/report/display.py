@@ -138,6 +138,11 @@ def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5, *,
     return table
 
 
+def _waves(frame: pd.DataFrame) -> list:
+    """Each row's wave (``None`` for a table without a ``wave`` column)."""
+    return list(frame["wave"]) if "wave" in frame else [None] * len(frame)
+
+
 def agreements(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Items where every audience that answered them agrees with the reference in the
     sense of equivalence (:func:`cxstudy.gaps.agreement`: the whole 1 - 2 alpha interval
@@ -149,9 +154,11 @@ def agreements(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
 
     decided = agreement(gaps, study)
     margin = f"±{100 * study.agreement_margin:.0f} points"
-    keep = {(row.item, group) for row in decided[decided["agreed"]].itertuples()
-            for group in row.compared}
-    close = gaps[[(i, g) in keep for i, g in zip(gaps["item"], gaps["group"], strict=True)]]
+    keep = {(w, row.item, group) for w, row in zip(_waves(decided), decided.itertuples(),
+                                                   strict=True)
+            if row.agreed for group in row.compared}
+    close = gaps[[key in keep for key in zip(_waves(gaps), gaps["item"], gaps["group"],
+                                             strict=True)]]
     table = gap_display(close, study)[_summary_columns(study)[:-2]]
     table[f"Gap, points ({study.equivalence_label})"] = [
         f"{points(r.gap)} ({interval(r.equivalence_low, r.equivalence_high, True)})"
