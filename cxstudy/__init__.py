@@ -18,6 +18,7 @@ from .exceptions import (
     StudyFileError,
 )
 from .gaps import (
+    agreement,
     blind_spots,
     dimension_gaps,
     dimension_scores,
@@ -49,6 +50,7 @@ __all__ = [
     "Study",
     "StudyFileError",
     "__version__",
+    "agreement",
     "analyze",
     "blind_spots",
     "calibration_table",

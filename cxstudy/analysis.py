@@ -241,11 +241,28 @@ class Results:
 
     def __repr__(self) -> str:
         study = self.study
-        sizes = self.responses["group"].value_counts()
+
+        def counted(responses: pd.DataFrame) -> str:
+            sizes = responses["group"].value_counts()
+            return ", ".join(f"{study.label(g)} {int(sizes.get(g, 0)):,}" for g in study.groups)
+
+        if self._several_waves:  # each wave apart: a returning respondent is in each
+            wave = self.responses["wave"].astype("string")
+            sizes = [f"  respondents in {w}: " + counted(self.responses[(wave == w).to_numpy()])
+                     for w in self.waves]
+            sizes[-1] += f" (reference: {study.label(study.reference)})"
+            returning = waves_module.returning_respondents(self.responses, study)
+            if returning["returning"].sum():
+                sizes.append("  answered in more than one wave (counted in each): " + ", ".join(
+                    f"{study.label(r.group)} {int(r.returning):,}"
+                    for r in returning.itertuples() if r.returning))
+        else:
+            sizes = [f"  respondents{f' in {self.waves[0]}' if self.waves else ''}: "
+                     + counted(self.responses)
+                     + f" (reference: {study.label(study.reference)})"]
         lines = [
             f"cxstudy Results: {study.title!r} ({study.slug})",
-            "  respondents: " + ", ".join(f"{g} {int(sizes.get(g, 0)):,}" for g in study.groups)
-            + f" (reference: {study.reference})",
+            *sizes,
             f"  items: {len(study.items)} in {len(study.dimensions)} dimension(s)"
             + (f"; metrics: {', '.join(m.id for m in study.metrics)}" if study.metrics else "")
             + (f"; estimates: {len(study.estimates)}" if study.estimates else "")

@@ -447,13 +447,14 @@ def agreement(deck: Deck, res) -> None:
         return
     slide, (left, top, width, height) = deck.slide("Where the audiences agree")
     used = deck.text(slide, (left, top, width, 2.0),
-                     [from_markdown(wording.agreement_note(study))])
+                     [from_markdown(s) for s in [wording.agreement_note(study),
+                      *wording.agreement_coverage(study, res.latest.gaps)]])
     agreed = display.agreements(res.latest.gaps, study)
     if len(agreed):
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), agreed)
     else:
         deck.text(slide, (left, top + used + 0.1, width, 1), [
-            "No item: on every item at least one gap could be wider than the margin."])
+            from_markdown(wording.agreement_none(study, res.latest.gaps))])
 
 
 def calibration(deck: Deck, res) -> None:
@@ -647,7 +648,7 @@ def data_quality(deck: Deck, res) -> None:
     study, now = res.study, res.latest
     lines = []
     if res.log is not None:
-        lines.append(wording.quality_line(res.dropped, res.sources))
+        lines.append(wording.quality_line(res.dropped, res.sources, study))
     if study.items:
         lines.append(wording.suppressed_note(now.shares, study))
     lines.append(f"No figure rests on fewer than {study.min_group_size} respondents. Every "

@@ -688,3 +688,89 @@ def blind_spots(gaps: pd.DataFrame, study: Study, *, top: int = 5) -> pd.DataFra
     return ranked[["group", "rank", "item", "text", "dimension", "n", "n_ref", "top_box",
                    "top_box_ref", "gap", "gap_low", "gap_high", "p_adjusted",
                    "significant"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# agreement: which items every audience that answered them agrees on
+
+
+def agreement(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """Per item, whether the audiences that answered it agree with the reference, in the
+    sense of equivalence, and which audiences that covers.
+
+    An audience with no answers to an item (not asked it, or every answer blank) is left
+    out of that item: it neither blocks nor supports agreement. An item is *agreed* when
+    at least one audience is compared and, for every audience that answered it, the gap's
+    whole :math:`1 - 2\\alpha` interval lies within :math:`\\pm` ``agreement_margin``
+    (``equivalent`` in :func:`gap_table`). An audience that answered but is too few to show
+    (fewer than ``min_group_size``) cannot be shown to agree, so it keeps the item from
+    being agreed; so does a reference with no answers or too few (nothing to compare with).
+
+    Parameters
+    ----------
+    gaps : pandas.DataFrame
+        A :func:`gap_table` (with a ``wave`` column: decided within each wave).
+    study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, ``min_group_size``,
+        ``confidence`` and ``agreement_margin``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per item (per wave and item when ``gaps`` has a ``wave`` column), in the
+        study's order: ``item, text, compared`` (the audiences that answered and are shown,
+        as a tuple of ids in the study's order), ``no_answers`` (those that gave no
+        answers), ``too_few`` (those that answered but fewer than ``min_group_size``),
+        ``reference_n``, ``agreed`` (bool) and ``significant`` (the compared audiences
+        whose gap is also significant after the correction: agreed but detectably
+        different from zero, i.e. a difference smaller than the margin).
+
+    Notes
+    -----
+    Two one-sided tests (Schuirmann 1987) at level :math:`\\alpha = 1 -` ``confidence``
+    reject both :math:`H_0: \\Delta \\le -m` and :math:`H_0: \\Delta \\ge m` exactly when
+    the :math:`1 - 2\\alpha` interval of :math:`\\Delta` lies within :math:`(-m, m)`; the
+    interval is Newcombe's hybrid score interval of the difference of two proportions.
+    Significance and equivalence answer different questions: with large samples a gap
+    of 3 points can be both significantly different from zero and within a margin of 10.
+
+    References
+    ----------
+    Schuirmann, D. J. (1987). A comparison of the two one-sided tests procedure and the
+    power approach for assessing the equivalence of average bioavailability. Journal of
+    Pharmacokinetics and Biopharmaceutics 15(6), 657-680.
+
+    Examples
+    --------
+    >>> cx.agreement(cx.gap_table(responses, study), study).query("agreed")  # doctest: +SKIP
+    """
+    alpha = 1 - study.confidence
+    keys = ["wave", "item"] if "wave" in gaps.columns else ["item"]
+    order = {g: i for i, g in enumerate(study.groups)}
+    rows = []
+    for key, part in gaps.groupby(keys, sort=False):
+        n = part["n"].to_numpy()
+        shown = ~part["suppressed"].astype(bool).to_numpy()
+        groups = part["group"].to_numpy()
+
+        def ordered(mask, groups=groups) -> tuple[str, ...]:
+            return tuple(sorted(groups[mask], key=order.get))
+
+        reference_n = int(part["n_ref"].max()) if len(part) else 0
+        reference_shown = reference_n >= study.min_group_size
+        too_few = (n > 0) & too_small(n, study)
+        compared = shown & (n > 0)  # shown: neither the audience nor the reference too few
+        agreed = bool(reference_shown and compared.any() and not too_few.any()
+                      and part["equivalent"].astype(bool).to_numpy()[compared].all())
+        significant = compared & (part["p_adjusted"].to_numpy(dtype=float) < alpha)
+        rows.append({**dict(zip(keys, key if isinstance(key, tuple) else (key,),
+                                strict=True)),
+                     "text": part["text"].iloc[0],
+                     "compared": ordered(compared) if reference_shown else (),
+                     "no_answers": ordered(n == 0),
+                     "too_few": ordered(too_few),
+                     "reference_n": reference_n, "agreed": agreed,
+                     "significant": ordered(significant) if agreed else ()})
+    columns = [*keys, "text", "compared", "no_answers", "too_few", "reference_n", "agreed",
+               "significant"]
+    return pd.DataFrame(rows, columns=columns)

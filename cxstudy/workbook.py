@@ -243,8 +243,8 @@ def _intro(study: Study) -> list[str]:
         belief_line(study) + " Every table of the report's tables/ folder, one sheet each, "
         "with the same values as the CSV files (audiences named as the report names them). "
         "Shares and gaps are fractions shown as percentages; intervals are "
-        f"{study.interval_label}s; p_adjusted uses the study's correction ({study.correction}) "
-        "over each table.",
+        f"{study.interval_label}s, not adjusted for multiple comparisons; p_adjusted uses the "
+        f"study's correction ({study.correction}) over each table.",
         f"Suppression: where a row rests on fewer than {study.min_group_size} respondents "
         "its estimates are empty, filled grey like this note, and suppressed is TRUE; the "
         "counts of respondents (n) stay so that a reader sees why.",

@@ -104,8 +104,13 @@ def test_analyze_from_the_study_file_reads_and_cleans():
     assert list(res.sources["file"])[3:] == ["2025/leadership.csv", "2025/staff.xlsx",
                                              "2025/customers_qualtrics.csv"]
     text = repr(res)
-    assert "Larkfield Home Energy" in text and "customers 1,900" in text
-    assert "reference: customers" in text and "tables: gaps, dimensions" in text
+    assert "Larkfield Home Energy" in text and "customers 1,900" not in text  # never added up
+    assert "respondents in 2025: leadership 25, staff 150, customers 900\n" in text
+    assert "respondents in 2026: leadership 25, staff 150, customers 1,000 (reference: " \
+           "customers)" in text
+    assert "more than one wave (counted in each): leadership 25, staff 150, customers 175" \
+           in text
+    assert "tables: gaps, dimensions" in text
     assert "waves: 2025, 2026 (res.latest: 2026)" in text and "trends" in text
     assert "computed: nothing yet" in text
     assert len(res.gaps) == 32 * 2 and list(res.gaps["wave"].unique()) == ["2025", "2026"]

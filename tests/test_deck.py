@@ -80,8 +80,9 @@ def test_slides_say_the_pages_sentences(example):
     calibration = slide_titled(path, wording.calibration_title(study))
     assert [from_html(s) for s in wording.calibration_sentences(now.calibration, study)] \
         == [t for t in calibration if t.startswith("On “")]
-    assert from_markdown(wording.agreement_note(study)) in \
-        slide_titled(path, "Where the audiences agree")
+    agree = slide_titled(path, "Where the audiences agree")
+    assert from_markdown(wording.agreement_note(study)) in agree
+    assert "It covers leadership and staff on every item." in agree  # whom it covers
     method = slide_titled(path, "Method")
     assert any(line.startswith("• Privacy: no figure rests on fewer than 5 respondents")
                for line in method)

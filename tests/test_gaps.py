@@ -341,3 +341,94 @@ def test_real_surveys_agree_with_independent_computation(name):
         assert row["p_value"] == pytest.approx(sps.ttest_ind(x, y, equal_var=False).pvalue)
         in_group = block[(data[column] == row["group"]) & block.notna().any(axis=1)]
         assert row["alpha"] == pytest.approx(pingouin.cronbach_alpha(in_group)[0])
+
+
+# ---------------------------------------------------------------------------
+# agreement: equivalence over the audiences that answered each item
+
+
+def three_audiences(min_group_size: int = 5) -> cx.Study:
+    """Executives and cabin crew against frequent fliers (display names), two items."""
+    return cx.load_study({
+        "study": "t", "slug": "t", "min_group_size": min_group_size,
+        "groups": [{"id": "execs", "label": "Executives"}, {"id": "crew", "label": "Cabin crew"},
+                   {"id": "fliers", "label": "Frequent fliers"}],
+        "reference": "fliers", "sources": [{"path": "x.csv", "group_column": "g"}],
+        "scales": {"s": {"labels": ["L1", "L2", "L3", "L4", "L5"], "top_box": 2}},
+        "items": [{"id": i, "text": f"Item {i}", "scale": "s", "column": i}
+                  for i in ("q1", "q2")]})
+
+
+def top_share(n: int, share: float) -> list:
+    """n answers of which ``share`` in the top box (codes 4-5), the rest at code 2."""
+    top = round(n * share)
+    return [5] * top + [2] * (n - top)
+
+
+def test_agreement_leaves_out_an_audience_with_no_answers():
+    """Crew gave no answers to q2 (not asked, or all blank): q2 is decided on the
+    executives alone and still agrees; before, the crew's empty row blocked every item."""
+    study = three_audiences()
+    responses = make_responses({
+        "execs": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)},
+        "crew": {"q1": top_share(400, 0.5), "q2": [None] * 400},
+        "fliers": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)}})
+    gaps = cx.gap_table(responses, study)
+    decided = cx.agreement(gaps, study).set_index("item")
+    assert decided.loc["q1", "compared"] == ("execs", "crew") and decided.loc["q1", "agreed"]
+    assert decided.loc["q2", "compared"] == ("execs",) and decided.loc["q2", "agreed"]
+    assert decided.loc["q2", "no_answers"] == ("crew",) and decided.loc["q2", "too_few"] == ()
+    # the crew's row of q2 is suppressed (n = 0) and not equivalent: it is not counted
+    crew_q2 = gaps[(gaps["item"] == "q2") & (gaps["group"] == "crew")].iloc[0]
+    assert crew_q2["n"] == 0 and crew_q2["suppressed"] and not crew_q2["equivalent"]
+
+
+def test_agreement_is_blocked_by_too_few_and_by_a_reference_without_answers():
+    study = three_audiences()
+    responses = make_responses({
+        "execs": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)},
+        "crew": {"q1": top_share(3, 0.5) + [None] * 397, "q2": top_share(400, 0.5)},
+        "fliers": {"q1": top_share(400, 0.5), "q2": [None] * 400}})
+    decided = cx.agreement(cx.gap_table(responses, study), study).set_index("item")
+    assert decided.loc["q1", "too_few"] == ("crew",) and not decided.loc["q1", "agreed"]
+    assert decided.loc["q1", "compared"] == ("execs",)
+    assert decided.loc["q2", "reference_n"] == 0 and not decided.loc["q2", "agreed"]
+    assert decided.loc["q2", "compared"] == ()
+
+
+@pytest.mark.parametrize(("execs", "equivalent", "significant"), [
+    ((4000, 0.55), True, True),     # +5 points: significant, and within ±10 (90% CI ±1.8)
+    ((400, 0.50), True, False),     # no difference, n large enough to show it is small
+    ((400, 0.60), False, True),     # +10 points: its 90% interval reaches past +10
+    ((40, 0.50), False, False),     # no difference found, but too few to show agreement
+])
+def test_equivalence_agrees_with_statsmodels(execs, equivalent, significant):
+    """The (1 − 2α) Newcombe interval that decides agreement, and the decision, against
+    statsmodels: its Newcombe interval at α = 0.10 and its two one-sided tests."""
+    from statsmodels.stats.proportion import (
+        confint_proportions_2indep,
+        test_proportions_2indep,
+        tost_proportions_2indep,
+    )
+
+    n, share = execs
+    study = three_audiences()
+    responses = make_responses({"execs": {"q1": top_share(n, share), "q2": top_share(n, share)},
+                                "crew": {"q1": [None] * n, "q2": [None] * n},
+                                "fliers": {"q1": top_share(4000, 0.5),
+                                           "q2": top_share(4000, 0.5)}})
+    gaps = cx.gap_table(responses, study)
+    row = gaps[(gaps["item"] == "q1") & (gaps["group"] == "execs")].iloc[0]
+    x1, x2 = round(n * share), 2000
+    low, high = confint_proportions_2indep(x1, n, x2, 4000, method="newcomb", alpha=0.10)
+    assert (row["equivalence_low"], row["equivalence_high"]) == pytest.approx((low, high),
+                                                                             abs=1e-9)
+    tost = tost_proportions_2indep(x1, n, x2, 4000, -0.10, 0.10, method="score",
+                                   correction=False)
+    assert bool(row["equivalent"]) is equivalent is bool(tost.pvalue < 0.05)
+    score = test_proportions_2indep(x1, n, x2, 4000, method="score", correction=False)
+    assert bool(score.pvalue < 0.05) is significant is bool(row["p_adjusted"] < 0.05)
+    decided = cx.agreement(gaps, study).set_index("item")
+    assert bool(decided.loc["q1", "agreed"]) is equivalent  # the crew gave none: left out
+    assert decided.loc["q1", "significant"] == (("execs",) if equivalent and significant
+                                                else ())

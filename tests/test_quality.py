@@ -103,7 +103,7 @@ def test_excluded_rows_are_counted_apart_from_dropped_ones():
                                                                     "kept"], "all rows"])
     sources = pd.DataFrame({"rows": [7], "kept": [3]})
     assert quality_line(quality.dropped_by_reason(log), sources) == (
-        "7 responses read from 1 export(s); 3 kept, 3 excluded as not part of the study "
+        "7 responses read from 1 export; 3 kept, 3 excluded as not part of the study "
         "(cleaning.exclude), 1 dropped (1 duplicate).")
     assert quality_line(quality.dropped_by_reason(log[log["reason"] != "duplicate"]),
                         sources.assign(rows=6)).endswith("3 excluded as not part of the "

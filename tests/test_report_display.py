@@ -34,18 +34,19 @@ def test_tables_wrap_prose_and_keep_figures_whole():
 def test_display_helpers_read_right(example_responses):
     study, responses = example_responses
     res = cx.analyze(study, responses).latest
-    index = report.gap_index_display(res.gap_index)
-    assert list(index.columns) == ["Audience", "Reference", "Items", "Index", "Interval"]
+    index = report.gap_index_display(res.gap_index, study)
+    assert list(index.columns) == ["Audience", "Reference", "Items", "Index", "95% CI"]
     assert index["Index"].str.fullmatch(r"\d+ points").all()
-    assert index["Interval"].str.fullmatch(r"\d+–\d+ points").all()
+    assert index["95% CI"].str.fullmatch(r"\d+–\d+ points").all()
 
     spots = report.blind_spot_display(res.gaps, res.blind_spots, study)
     assert len(spots) == len(res.blind_spots)
-    leaders = spots[spots["Audience"] == "leadership"]["Gap, points (CI)"]
+    leaders = spots[spots["Audience"] == "leadership"]["Gap, points (unadjusted 95% CI)"]
     gaps_shown = [int(text.split()[0]) for text in leaders]
     assert gaps_shown == sorted(gaps_shown, reverse=True)  # largest first
 
-    ipa = report.importance_display(res.importance)
+    ipa = report.importance_display(res.importance, study)
+    assert "Importance (95% CI)" in ipa.columns
     assert len(ipa) == len(res.importance) and set(ipa["Quadrant"]) <= {
         "concentrate here", "keep up the good work", "low priority", "possible overkill", "–"}
 
@@ -69,13 +70,13 @@ def test_metric_gaps_read_like_the_other_tables(tmp_path):
         metrics={"nps": {"column": "NPS"}, "ces": {"column": "CES", "scale": "effort5"}}),
         base_dir=tmp_path)
     res = cx.analyze(study)
-    shown = report.metric_gap_display(res.metric_gaps, res.metrics)
+    shown = report.metric_gap_display(res.metric_gaps, res.metrics, study)
     assert list(shown["Metric"]) == ["NPS (points)", "CES (mean effort score)",
                                      "CES: low effort (top-box)"]
     assert list(shown["p"][:2]) == ["< 0.001", "< 0.001"]  # never "0.0"
-    nps = shown.iloc[0]["Gap (CI)"]
+    nps = shown.iloc[0]["Gap (unadjusted 95% CI)"]
     assert re.fullmatch(r"\+\d+ \(\+\d+ to \+\d+\)", nps), nps
-    ces = shown.iloc[1]["Gap (CI)"]
+    ces = shown.iloc[1]["Gap (unadjusted 95% CI)"]
     assert re.fullmatch(r"\+\d\.\d\d \(\+\d\.\d\d to \+\d\.\d\d\)", ces), ces
     assert shown.iloc[0]["Compared"] == "leadership − customers"
 

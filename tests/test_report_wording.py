@@ -22,7 +22,7 @@ def test_headline_sentence_with_interval(built):
     assert ("“We deliver an excellent customer experience”: 76% of leadership (57–89%, "
             "n = 25) agree; ") in text  # the scale's top_box_label says "agree"
     assert "12% of customers do (10–14%, n = 968)" in text
-    assert "a gap of +64 points (95% CI +45 to +77" in text
+    assert "a gap of +64 points (unadjusted 95% CI +45 to +77" in text
 
 
 def test_metrics_calibration_and_importance_are_reported(built):
@@ -51,21 +51,34 @@ def test_a_study_with_waves_shows_the_latest_gap_then_its_change(built):
     report = serial / "reports" / "example"
     text = pages(report)
     for name in ("index.html", "gaps.html", "voices.html"):
-        assert "wave 2026 (the latest of 2025, 2026)" in text[name], name
+        assert ("wave 2026 (the latest of 2025 and 2026) — 1,175 respondents in 2026: "
+                "leadership 25, staff 150, customers 1,000") in text[name], name
     index = text["index.html"]
     change = index.index("Since 2025 this gap has not changed clearly: it was +76 points")
     assert index.index("76% of leadership (57–89%, n = 25) agree") < change  # gap first
     assert "its 2 gaps in 2026 and its 2 changes from 2025 to 2026" in index
     trends = text["trends.html"]
     assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
-            "+60 points in 2025, +27 in 2026 (change -33, 95% CI -44 to -22; adjusted p "
-            "&lt; 0.001); who agree: staff 65% → 46%, customers 5% → 19%.") in trends
+            "+60 points in 2025, +27 in 2026 (change -33, unadjusted 95% CI -44 to -22; "
+            "adjusted p &lt; 0.001); who agree: staff 65% → 46%, customers 5% → 19%.") in trends
     assert "ces_low_effort" not in trends and "27% → 30%" in trends
     assert "Slope chart of the gap on “We deliver an excellent customer experience” across " \
            "waves: leadership 2025: +76 points" in trends
     assert "the intervals are conservative" in trends
     quality = text["data_quality.html"]
     assert "Returning" in quality and "customers 175" in quality
+    # every count says what it counts: the header's 1,175 are 2026's, the 2,250 both waves'
+    counted = ("2,436 responses read from 6 exports of both waves (2025 and 2026); 2,250 kept "
+               "(1,075 in 2025, 1,175 in 2026), 186 dropped")
+    assert counted in index and counted in quality
+    assert "Rows of both waves (2025 and 2026) together" in quality
+    assert "<th class=\"cx-fig\">Wave</th>" in quality  # the sources table's wave column
+    assert ("20 of the 32 gaps computed are significant after the correction for multiple "
+            "comparisons.") in index
+    assert "It covers leadership and staff on every item." in index
+    assert ("NPS, CES and CSAT were asked of customers only, so there is no gap to show: a "
+            "gap compares an audience with customers.") in text["gaps.html"]
+    assert "Gap, points (unadjusted 95% CI)" in index and "(CI)" not in index
     table = pd.read_csv(report / "tables" / "trends.csv")
     assert list(table.columns[:7]) == ["item", "text", "dimension", "group", "reference",
                                        "from_wave", "to_wave"]
@@ -174,7 +187,8 @@ def test_theme_sentences_say_what_every_audience_and_only_one_names():
     assert said[1] == "Only customers name App (60% of their answers)."
     # disparity: significant gaps, largest first, worded from whoever names it more
     assert said[2].startswith("Customers name App more often than staff: 60% against 0% "
-                              "(gap -60 points, 95% CI -80 to -40; adjusted p < 0.001)")
+                              "(gap -60 points, unadjusted 95% CI -80 to -40; adjusted p "
+                              "< 0.001)")
     assert said[3].startswith("Customers name App more often than leaders: 60% against 5%")
     assert len(said) == 4  # people's gaps are not significant; uncoded is no theme
     fewer = report.theme_sentences(themes, study, "well", top=1)
@@ -298,9 +312,9 @@ def test_choice_gap_sentences_say_who_picks_what_largest_first():
     sentences = choice_gap_sentences(table, study, "best")
     assert sentences == [
         "52% of leadership (n = 40) pick “Speed”; 28% of customers (n = 300) do: a gap of "
-        "+24 points (95% CI +14 to +34; adjusted p 0.020).",
+        "+24 points (unadjusted 95% CI +14 to +34; adjusted p 0.020).",
         "15% of leadership (n = 40) pick “Price”; 38% of customers (n = 300) do: a gap of "
-        "-23 points (95% CI -33 to -13; adjusted p 0.004)."]
+        "-23 points (unadjusted 95% CI -33 to -13; adjusted p 0.004)."]
     assert choice_gap_sentences(table, study, "switch")[0].startswith(
         "76% of leadership (n = 25) tick “App”")
 
@@ -331,7 +345,8 @@ def test_the_summary_names_the_largest_significant_option_gap_escaped():
         _row("switch", "App", "leadership", 0.16, 0.80, 0.3, n=25)])  # larger, not significant
     assert choice_summary_sentence(table, study) == (
         "The largest significant option gap is on “Switch &lt;b&gt;if&lt;/b&gt;?”: 56% of "
-        "leadership tick “Price”, against 82% of customers (-26 points, 95% CI -36 to -16).")
+        "leadership tick “Price”, against 82% of customers (-26 points, unadjusted 95% CI -36 "
+        "to -16).")
     assert "No option of the choice questions" in choice_summary_sentence(
         table.assign(p_adjusted=0.5), study)
     no_choices = cx.load_study(minimal_study(), base_dir=ROOT)
@@ -614,3 +629,221 @@ def test_a_metric_is_named_as_the_summary_names_it(tmp_path):
                           "kind": ["ces", "ces_low_effort", "ces_low_effort", "nps"]})
     assert [report.metric_label(study, m) for m in table["metric"]] == \
         report.metric_names(table)
+
+
+# ---------------------------------------------------------------------------
+# honest summaries: whom agreement covers, what the counts count, why a metric has no gap
+
+
+def _agreement_case(crew_q2):
+    """Executives, cabin crew and frequent fliers, 400 each at 50% on q1 and q2, except
+    the crew's answers to q2 (``crew_q2``)."""
+    from .conftest import make_responses
+    from .test_gaps import three_audiences, top_share
+
+    study = three_audiences()
+    answers = make_responses({
+        "execs": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)},
+        "crew": {"q1": top_share(400, 0.5), "q2": crew_q2},
+        "fliers": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)}})
+    return study, cx.gap_table(answers, study)
+
+
+def test_agreement_says_which_audiences_it_covers():
+    """Three audiences, the crew without answers to q2: the note names whom q2's agreement
+    covers, and the table lists q2 with the executives only (by their display names)."""
+    study, gaps = _agreement_case([None] * 400)
+    note = report.agreement_note(study, gaps)
+    assert note.startswith("An item counts as agreed only when, for every audience that "
+                           "answered it, the whole 90% interval of its gap lies within ±10 "
+                           "points of Frequent fliers (equivalence: two one-sided tests at "
+                           "α = 0.05).")
+    assert note.endswith("No answers from Cabin crew to “Item q2”, so agreement there covers "
+                         "Executives only.")
+    table = report.agreements(gaps, study)
+    assert list(table.columns) == ["Item", "Audience", "n", "Top box (95% CI)",
+                                   "Top box, Frequent fliers (95% CI)",
+                                   "Gap, points (90% interval)", "Note"]
+    assert list(zip(table["Item"], table["Audience"], strict=True)) == [
+        ("Item q1", "Executives"), ("Item q1", "Cabin crew"), ("Item q2", "Executives")]
+    assert set(table["Note"]) == {"—"}  # none of these gaps is significant
+    # stacked waves are decided within each: a wave where nothing agrees adds no row
+    waves = pd.concat([gaps.assign(wave="2025"), gaps.assign(wave="2026", equivalent=False)])
+    assert len(report.agreements(waves, study)) == 3
+    # every audience answered every item: the note says so
+    study, gaps = _agreement_case([5] * 200 + [2] * 200)
+    assert report.agreement_note(study, gaps).endswith(
+        "It covers Executives and Cabin crew on every item.")
+
+
+def test_too_few_and_a_reference_without_answers_are_said():
+    from .conftest import make_responses
+    from .test_gaps import three_audiences, top_share
+
+    study = three_audiences()
+    gaps = cx.gap_table(make_responses({
+        "execs": {"q1": top_share(400, 0.5), "q2": top_share(400, 0.5)},
+        "crew": {"q1": top_share(3, 0.5) + [None] * 397, "q2": top_share(400, 0.5)},
+        "fliers": {"q1": top_share(400, 0.5), "q2": [None] * 400}}), study)
+    note = report.agreement_note(study, gaps)
+    assert ("On “Item q1”, Cabin crew answered but too few to show (fewer than 5 "
+            "respondents), so these items cannot be shown to agree for every audience.") in note
+    assert "On “Item q2”, Frequent fliers gave no answers to compare with." in note
+    assert report.agreements(gaps, study).empty
+    assert report.agreement_none(study, gaps) == (
+        "No item can be shown to agree: none could be compared for every audience.")
+    # an item compared for everyone, not within the margin: its interval is said to reach past
+    study, gaps = _agreement_case([5] * 300 + [2] * 100)  # the crew: 75% against 50% on q2
+    assert report.agreements(gaps, study)["Item"].tolist() == ["Item q1", "Item q1"]
+    assert report.agreement_none(study, gaps.query("item == 'q2'")) == (
+        "No item: on every item compared, at least one gap's 90% interval reaches beyond "
+        "±10 points.")
+
+
+def test_a_significant_gap_within_the_margin_is_explained_not_contradicted():
+    """+5 points with 4,000 on each side: significant, and its 90% interval (+3 to +7) is
+    within ±10, so the item agrees; the table and both notes say why it is in both lists."""
+    from .conftest import make_responses
+    from .test_gaps import three_audiences, top_share
+
+    study = three_audiences()
+    gaps = cx.gap_table(make_responses({
+        "execs": {"q1": top_share(4000, 0.55), "q2": top_share(4000, 0.8)},
+        "crew": {"q1": [None] * 4000, "q2": [None] * 4000},
+        "fliers": {"q1": top_share(4000, 0.5), "q2": top_share(4000, 0.5)}}), study)
+    table = report.agreements(gaps, study)
+    assert list(table["Item"]) == ["Item q1"]
+    assert table["Gap, points (90% interval)"].iloc[0] == "+5 (+3 to +7)"
+    assert table["Note"].iloc[0] == "significant (adjusted p < 0.001) but within ±10 points"
+    assert ("Significant but within ±10 points: Executives on “Item q1”. Such a gap is a real "
+            "difference, detected because the audiences are large, and smaller than the "
+            "margin, so the item still counts as agreed.") in report.agreement_note(study, gaps)
+    note = report.largest_gaps_note(gaps, study, top=6)
+    assert ("1 of the significant gaps is within ±10 points: significant but small, a real "
+            "difference smaller than the agreement margin.") in note
+    largest = report.largest_gaps(gaps, study, top=6)
+    assert list(largest["Item"]) == ["Item q2", "Item q1"]  # both significant, both shown
+    assert list(largest["Note"]) == ["—", "significant but within ±10 points"]
+
+
+def test_n_of_m_counts_only_the_gaps_computed():
+    """Three items, the crew of three (under min_group_size) and without answers to q3:
+    the 3 executives' gaps are computed, the crew's 3 are not and are counted apart."""
+    from .conftest import make_responses
+    from .test_gaps import three_audiences
+
+    study = cx.load_study({**_three_items(three_audiences)})
+    gaps = cx.gap_table(make_responses({
+        "execs": {q: [5] * 30 + [2] * 10 for q in ("q1", "q2", "q3")},
+        "crew": {"q1": [5, 2, 2], "q2": [5, 5, 2], "q3": [None] * 3},
+        "fliers": {q: [5] * 10 + [2] * 30 for q in ("q1", "q2", "q3")}}), study)
+    assert len(gaps) == 6 and gaps["suppressed"].sum() == 3
+    assert report.largest_gaps_note(gaps, study, top=2) == (
+        "3 of the 3 gaps computed are significant after the correction for multiple "
+        "comparisons; 3 more are not computed (1 with no answers from the audience or "
+        "Frequent fliers and 2 resting on fewer than 5 respondents). The 2 largest where an "
+        "audience sits above Frequent fliers are shown. Every gap: [Perception gaps]"
+        "(gaps.html).")
+    crew_only = gaps[gaps["group"] == "crew"]
+    assert report.largest_gaps_note(crew_only, study, top=2) == (
+        "No gap is computed (1 with no answers from the audience or Frequent fliers and 2 "
+        "resting on fewer than 5 respondents). Every gap: [Perception gaps](gaps.html).")
+    shares = cx.share_table(make_responses({
+        "execs": {q: [5] * 30 + [2] * 10 for q in ("q1", "q2", "q3")},
+        "crew": {"q1": [5, 2, 2], "q2": [5, 5, 2], "q3": [None] * 3},
+        "fliers": {q: [5] * 10 + [2] * 30 for q in ("q1", "q2", "q3")}}), study)
+    assert report.suppressed_note(shares, study) == (
+        "Not shown: 1 estimate for Cabin crew (no answers); 2 estimates for Cabin crew "
+        "(fewer than 5 respondents).")
+
+
+def _three_items(factory) -> dict:
+    """The mapping of :func:`three_audiences` with a third item."""
+    study = factory()
+    return {"study": "t", "slug": "t", "min_group_size": 5,
+            "groups": [{"id": g, "label": study.label(g)} for g in study.groups],
+            "reference": study.reference, "sources": [{"path": "x.csv", "group_column": "g"}],
+            "scales": {"s": {"labels": ["L1", "L2", "L3", "L4", "L5"], "top_box": 2}},
+            "items": [{"id": i, "text": f"Item {i}", "scale": "s", "column": i}
+                      for i in ("q1", "q2", "q3")]}
+
+
+def _two_waves(tmp_path):
+    """The minimal study in waves 2025 and 2026; the same five leaders answer in both."""
+    from .conftest import write
+
+    leaders = [["id", "Q1"]] + [[f"L{i}", "Agree"] for i in range(5)]
+    write(tmp_path / "l25.csv", [*leaders, ["L9", "Agree"]])
+    write(tmp_path / "l26.csv", leaders)
+    write(tmp_path / "c25.csv", [["id", "Q1"]] + [[f"C{i}", "Disagree"] for i in range(8)])
+    write(tmp_path / "c26.csv", [["id", "Q1"]] + [[f"D{i}", "Agree"] for i in range(7)])
+    sources = [{"path": f"{g[0]}{w[2:]}.csv", "group": g, "wave": w, "id_column": "id",
+                "name": f"{g}_{w}"} for w in ("2025", "2026") for g in ("leadership",
+                                                                       "customers")]
+    study = cx.load_study(minimal_study(waves=["2025", "2026"], sources=sources),
+                          base_dir=tmp_path)
+    return cx.analyze(study)
+
+
+def test_counts_say_which_wave_they_count(tmp_path):
+    res = _two_waves(tmp_path)
+    study = res.study
+    assert report.study_line(res) == (
+        "**Test study** — wave 2026 (the latest of 2025 and 2026) — 12 respondents in 2026: "
+        "leadership 5, customers 7")
+    assert report.quality_line(res.dropped, res.sources, study) == (
+        "26 responses read from 4 exports of both waves (2025 and 2026); 26 kept (14 in "
+        "2025, 12 in 2026).")
+    assert report.quality_line(res.dropped, res.sources) == (  # no study: no waves to name
+        "26 responses read from 4 exports; 26 kept.")
+    assert report.all_waves_note(res.sources, study) == (
+        "Rows of both waves (2025 and 2026) together; the sources table gives each export's "
+        "wave.")
+    shown = report.sources_display(res.sources, study)
+    assert list(shown.columns) == ["Source", "File", "Format", "Audience", "Wave",
+                                   "Rows read", "Kept"]
+    assert list(shown["Wave"]) == ["2025", "2025", "2026", "2026"]
+    assert list(shown["Kept"]) == [6, 8, 5, 7]
+
+
+def test_repr_counts_each_wave_apart_and_the_returning_once(tmp_path):
+    text = repr(_two_waves(tmp_path))
+    assert "  respondents in 2025: leadership 6, customers 8\n" in text
+    assert "  respondents in 2026: leadership 5, customers 7 (reference: customers)\n" in text
+    assert "  answered in more than one wave (counted in each): leadership 5\n" in text
+    assert "leadership 11" not in text  # the same five leaders are not added up
+
+
+def _metric_study(tmp_path, groups, columns, reference="customers"):
+    from .conftest import write
+
+    for group in groups:
+        write(tmp_path / f"{group}.csv", [["Q1", "NPS"]] + [["Agree", "9"]] * 12)
+    study = cx.load_study(minimal_study(
+        groups=list(groups), reference=reference,
+        sources=[{"path": f"{g}.csv", "group": g} for g in groups],
+        items=[{"id": "q", "text": "Q", "scale": "agree5", "column": "Q1"}],
+        metrics={"nps": {"columns": columns}}), base_dir=tmp_path)
+    res = cx.analyze(study)
+    return study, res.metrics, res.metric_gaps
+
+
+def test_a_metric_without_a_gap_says_why(tmp_path):
+    study, metrics, gaps = _metric_study(tmp_path, ("leadership", "customers"),
+                                         {"customers": "NPS"})
+    assert gaps.empty
+    assert report.metric_gaps_note(metrics, gaps, study) == (
+        "NPS was asked of customers only, so there is no gap to show: a gap compares an "
+        "audience with customers.")
+    assert report.metrics_blurb(metrics, study).endswith("Asked of customers.")
+    study, metrics, gaps = _metric_study(tmp_path, ("leadership", "staff", "customers"),
+                                         {"leadership": "NPS", "staff": "NPS"})
+    assert report.metric_gaps_note(metrics, gaps, study) == (
+        "NPS was not asked of customers, and every gap is against customers, so there is "
+        "none to show.")
+    study, metrics, gaps = _metric_study(tmp_path, ("leadership", "customers"),
+                                         {"leadership": "NPS", "customers": "NPS"})
+    assert len(gaps) == 1 and report.metric_gaps_note(metrics, gaps, study) == ""
+    shown = report.metric_gap_display(gaps, metrics, study)
+    assert list(shown.columns) == ["Metric", "Compared", "Gap (unadjusted 95% CI)", "p",
+                                   "p (adjusted)"]

@@ -127,7 +127,10 @@ def test_three_waves_in_the_order_the_study_gives(built):
     app = trends[(trends["item"] == "app") & (trends["from_wave"] == "spring")].iloc[0]
     assert app["note"] == "not asked in wave spring" and pd.isna(app["change"])
     page = visible_text(report / "index.html")
-    assert "wave autumn (the latest of spring, summer, autumn)" in page
+    assert ("wave autumn (the latest of spring, summer and autumn) — 180 respondents in "
+            "autumn: managers 30, members 150") in page
+    assert ("540 responses read from 6 exports of all 3 waves (spring, summer and autumn); "
+            "540 kept (180 in spring, 180 in summer, 180 in autumn).") in page
     gap = page.index("“Members feel welcome”: ")  # the latest gap, then its change
     assert gap < page.index("Since summer this gap has ") < page.index(
         "adjusted over the headline item alone")

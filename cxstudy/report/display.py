@@ -10,7 +10,7 @@ import pandas as pd
 from ..metrics import METRIC_KINDS, in_points
 from ..model import Study
 from ..waves import headline_items
-from .wording import interval, item_label, metric_name, p_text, pct, points, scale_name
+from .wording import interval, item_label, metric_name, p_text, pct, points, scale_name, unadjusted
 
 
 def audiences(values, study: Study) -> list[str]:
@@ -122,26 +122,33 @@ def nan_to_dash(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.replace({np.nan: "–"})
 
 
+def _headers(study: Study, label: str) -> list[str]:
+    """The headers of :func:`_share_and_gap`'s columns, in order."""
+    reference = study.label(study.reference)
+    return ["n", f"{label} ({study.interval_label})", f"n {reference}",
+            f"{label}, {reference} ({study.interval_label})",
+            f"Gap, points ({unadjusted(study)})", "p (adjusted)"]
+
+
 def _share_and_gap(table: pd.DataFrame, study: Study, share: str, label: str) -> dict:
     """The columns a gap table and an option table share: n, the audience's ``share``
-    (``top_box``, ``share``) with its interval, the reference's, the gap and its adjusted
-    p with the test that gave it."""
+    (``top_box``, ``share``) with its interval, the reference's, the gap with its
+    (unadjusted) interval and its adjusted p with the test that gave it."""
     def shown(value, low, high) -> str:
         return f"{pct(value)} ({interval(low, high)})"
 
-    return {
-        "n": table["n"],
-        f"{label} (CI)": [shown(*values) for values in zip(
+    return dict(zip(_headers(study, label), [
+        table["n"],
+        [shown(*values) for values in zip(
             table[share], table[f"{share}_low"], table[f"{share}_high"], strict=True)],
-        f"n {study.label(study.reference)}": table["n_ref"],
-        f"{label}, {study.label(study.reference)}": [shown(*values) for values in zip(
+        table["n_ref"],
+        [shown(*values) for values in zip(
             table[f"{share}_ref"], table[f"{share}_ref_low"], table[f"{share}_ref_high"],
             strict=True)],
-        "Gap, points (CI)": [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
-                             for r in table.itertuples()],
-        "p (adjusted)": [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
-                         for r in table.itertuples()],
-    }
+        [f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
+         for r in table.itertuples()],
+        [f"{p_text(r.p_adjusted)} ({r.test})" if r.test else "–"
+         for r in table.itertuples()]], strict=True))
 
 
 def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -151,11 +158,11 @@ def gap_display(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Audience": audiences(gaps["group"], study),
         **_share_and_gap(gaps, study, "top_box", "Top box"),
         "Cohen's h": gaps["cohens_h"].round(2),
-        "Mean diff (CI)": [
+        f"Mean diff ({unadjusted(study)})": [
             "–" if pd.isna(r.mean_diff) else
             f"{_num(r.mean_diff)} ({_num(r.mean_diff_low)} to {_num(r.mean_diff_high)})"
             for r in gaps.itertuples()],
-        "Cliff's δ (CI)": [
+        f"Cliff's δ ({unadjusted(study)})": [
             "–" if pd.isna(r.cliffs_delta) else
             f"{_num(r.cliffs_delta)} ({_num(r.cliffs_delta_low)} to "
             f"{_num(r.cliffs_delta_high)})" for r in gaps.itertuples()],
@@ -173,38 +180,74 @@ def _mean(value: float) -> str:
     return "–" if pd.isna(value) else f"{round(value, 2) + 0.0:.2f}"
 
 
-SUMMARY_COLUMNS = ["Item", "Audience", "n", "Top box (CI)", "Gap, points (CI)", "p (adjusted)"]
-
-
 def _summary_columns(study: Study) -> list[str]:
-    return [*SUMMARY_COLUMNS[:4], f"Top box, {study.label(study.reference)}",
-            *SUMMARY_COLUMNS[4:]]
+    """Item, Audience, then the audience's and the reference's top box, the gap and p."""
+    n, share, _n_ref, share_ref, gap, p = _headers(study, "Top box")
+    return ["Item", "Audience", n, share, share_ref, gap, p]
 
 
 def largest_gaps(gaps: pd.DataFrame, study: Study, top: int = 5, *,
                  direction: int = 1) -> pd.DataFrame:
     """The largest gaps significant after the correction: audiences above the reference
     (``direction=1``) or below it (``direction=-1``: where the reference answers more
-    favourably than the audience)."""
+    favourably than the audience). A gap also within the agreement margin (its 1 - 2 alpha
+    interval inside ± ``agreement_margin``) gets a ``Note``: "significant but within ±10
+    points", so that it reads as small, not as a contradiction of the agreement list."""
     alpha = 1 - study.confidence
     usable = gaps[~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)
                   & (np.sign(gaps["gap"]) == direction)]
     chosen = usable.reindex(usable["gap"].abs().sort_values(ascending=False).index).head(top)
-    return gap_display(chosen, study)[_summary_columns(study)].reset_index(drop=True)
+    table = gap_display(chosen, study)[_summary_columns(study)].reset_index(drop=True)
+    if chosen["equivalent"].astype(bool).any():
+        table["Note"] = [f"significant but within ±{100 * study.agreement_margin:.0f} points"
+                         if equivalent else "—" for equivalent in chosen["equivalent"]]
+    return table
+
+
+def _waves(frame: pd.DataFrame) -> list:
+    """Each row's wave (``None`` for a table without a ``wave`` column)."""
+    return list(frame["wave"]) if "wave" in frame else [None] * len(frame)
 
 
 def agreements(gaps: pd.DataFrame, study: Study) -> pd.DataFrame:
-    """Items where every audience agrees with the reference in the sense of equivalence:
-    the whole (1 - 2 alpha) interval of every gap lies within ± ``agreement_margin``
-    (``equivalent`` in :func:`cxstudy.gap_table`). Shown with that interval."""
-    usable = gaps[~gaps["suppressed"]]
-    close = usable.groupby("item").filter(
-        lambda rows: rows["equivalent"].astype(bool).all()
-        and len(rows) == len(study.groups) - 1)
-    table = gap_display(close, study)[_summary_columns(study)[:-1]]
-    table[study.equivalence_label] = [interval(r.equivalence_low, r.equivalence_high, True)
-                                      for r in close.itertuples()]
+    """Items where every audience that answered them agrees with the reference in the
+    sense of equivalence (:func:`cxstudy.gaps.agreement`: the whole 1 - 2 alpha interval
+    of every gap lies within ± ``agreement_margin``; an audience with no answers to an
+    item is left out of it). One row per item and audience compared, shown with that
+    interval; ``Note`` explains a gap that is also significant ("significant (adjusted p
+    0.004) but within ±10 points"): a real difference, smaller than the margin."""
+    from ..gaps import agreement
+
+    decided = agreement(gaps, study)
+    margin = f"±{100 * study.agreement_margin:.0f} points"
+    keep = {(w, row.item, group) for w, row in zip(_waves(decided), decided.itertuples(),
+                                                   strict=True)
+            if row.agreed for group in row.compared}
+    close = gaps[[key in keep for key in zip(_waves(gaps), gaps["item"], gaps["group"],
+                                             strict=True)]]
+    table = gap_display(close, study)[_summary_columns(study)[:-2]]
+    table[f"Gap, points ({study.equivalence_label})"] = [
+        f"{points(r.gap)} ({interval(r.equivalence_low, r.equivalence_high, True)})"
+        for r in close.itertuples()]
+    alpha = 1 - study.confidence
+    table["Note"] = [f"significant (adjusted p {p_text(r.p_adjusted)}) but within {margin}"
+                     if r.p_adjusted < alpha else "—" for r in close.itertuples()]
     return table.reset_index(drop=True)
+
+
+def sources_display(sources: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """The exports read (:func:`cxstudy.clean.source_table`) as a reader sees them: each
+    export's file, format, audience (its label), its wave when the study has waves, the
+    rows read and kept."""
+    waves = {s.name: s.wave for s in study.sources}
+    table = pd.DataFrame({
+        "Source": sources["source"], "File": sources["file"], "Format": sources["format"],
+        "Audience": [study.label(a) for a in sources["audience"]]})
+    if study.waves:
+        table["Wave"] = [waves.get(s) or "–" for s in sources["source"]]
+    table["Rows read"] = sources["rows"].astype(int)
+    table["Kept"] = sources["kept"].astype(int)
+    return table
 
 
 def metric_display(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
@@ -241,12 +284,12 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Mean": dimensions["mean"].round(2),
         f"n {study.label(study.reference)}": dimensions["n_ref"],
         f"Mean, {study.label(study.reference)}": dimensions["mean_ref"].round(2),
-        "Difference (CI)": [
+        f"Difference ({unadjusted(study)})": [
             "–" if pd.isna(r.mean_diff) else
             f"{r.mean_diff:+.2f} ({r.mean_diff_low:+.2f} to {r.mean_diff_high:+.2f})"
             for r in dimensions.itertuples()],
         "p (adjusted)": dimensions["p_adjusted"].map(p_text),
-        "Alpha (CI)": [alpha_text(r.alpha, r.alpha_low, r.alpha_high)
+        f"Alpha ({study.interval_label})": [alpha_text(r.alpha, r.alpha_low, r.alpha_high)
                        for r in dimensions.itertuples()],
         f"Alpha, {study.label(study.reference)}": [alpha_text(r.alpha_ref, r.alpha_ref_low,
                                                  r.alpha_ref_high)
@@ -257,7 +300,7 @@ def dimension_display(dimensions: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 def gap_index_display(gap_index: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
     """The perception-gap index in points with its bootstrap interval (audiences by their
-    labels, given the ``study``)."""
+    labels and its level named when ``study`` is given: "95% CI")."""
     def shown(values) -> list[str]:
         return audiences(values, study) if study is not None else list(values)
 
@@ -265,7 +308,8 @@ def gap_index_display(gap_index: pd.DataFrame, study: Study | None = None) -> pd
         "Audience": shown(gap_index["group"]), "Reference": shown(gap_index["reference"]),
         "Items": gap_index["items"],
         "Index": [f"{100 * v:.0f} points" if pd.notna(v) else "–" for v in gap_index["index"]],
-        "Interval": [interval(low, high).replace("%", " points") for low, high in
+        study.interval_label if study is not None else "Interval": [
+            interval(low, high).replace("%", " points") for low, high in
                      zip(gap_index["index_low"], gap_index["index_high"], strict=True)]})
 
 
@@ -283,16 +327,17 @@ def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) ->
 
 def importance_display(importance: pd.DataFrame,
                        study: Study | None = None) -> pd.DataFrame:
-    """Importance-performance per item: performance, importance with its interval, quadrant;
-    "No." is the item's number in the chart. With ``study``, reverse-scored items are
-    marked (:func:`item_texts`)."""
+    """Importance-performance per item: performance, importance with its interval (its
+    level named when ``study`` is given), quadrant; "No." is the item's number in the
+    chart. With ``study``, reverse-scored items are marked (:func:`item_texts`)."""
     drawn = (importance["importance"].notna() & importance["performance"].notna()).to_numpy()
     return pd.DataFrame({
         "No.": np.where(drawn, np.cumsum(drawn), 0).astype(object).tolist(),
         "Item": importance["text"] if study is None else item_texts(importance, study),
         "n": importance["n"],
         "Performance (top-box)": importance["performance"].map(pct),
-        "Importance (CI)": ["–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
+        f"Importance ({study.interval_label if study is not None else 'CI'})": [
+            "–" if pd.isna(value) else f"{value:.2f} ({low:.2f} to {high:.2f})"
                             for value, low, high in zip(
                                 importance["importance"], importance["importance_low"],
                                 importance["importance_high"], strict=True)],
@@ -336,7 +381,7 @@ def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
         f"Mean tone ({study.interval_label})": [
             "–" if pd.isna(r.mean) else f"{_num(r.mean)} ({_num(r.mean_low)} to "
             f"{_num(r.mean_high)})" for r in tone.itertuples()],
-        f"Gap to {study.label(study.reference)} ({study.interval_label})": [
+        f"Gap to {study.label(study.reference)} ({unadjusted(study)})": [
             "–" if pd.isna(r.gap) else f"{_num(r.gap)} ({_num(r.gap_low)} to "
             f"{_num(r.gap_high)})" for r in tone.itertuples()],
         "p (adjusted)": tone["p_adjusted"].map(p_text)})
@@ -350,14 +395,13 @@ def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame,
-                       study: Study | None = None) -> pd.DataFrame:
+                       study: Study) -> pd.DataFrame:
     """Metric gaps formatted like the metrics: NPS and shares in points, CES in scale
-    units, p-values as text ("< 0.001"); audiences by their labels, given the ``study``."""
+    units, each with its unadjusted interval at the study's level; p-values as text
+    ("< 0.001"), before and after the correction; metrics by their display names and
+    audiences by their labels."""
     kinds = dict(zip(metrics["metric"], metrics["kind"], strict=False))
     named = dict(zip(metrics["metric"], metric_names(metrics), strict=True))
-
-    def who(group) -> str:
-        return study.label(group) if study is not None else str(group)
 
     def gap(row) -> str:
         if not in_points(row.kind):
@@ -367,9 +411,9 @@ def metric_gap_display(metric_gaps: pd.DataFrame, metrics: pd.DataFrame,
     return pd.DataFrame({
         "Metric": [named.get(m) or metric_name(m, kinds.get(m, ""))
                    for m in metric_gaps["metric"]],
-        "Compared": [f"{who(g)} − {who(r)}" for g, r in zip(
+        "Compared": [f"{study.label(g)} − {study.label(r)}" for g, r in zip(
             metric_gaps["group"], metric_gaps["reference"], strict=True)],
-        "Gap (CI)": [gap(row) for row in metric_gaps.itertuples()],
+        f"Gap ({unadjusted(study)})": [gap(row) for row in metric_gaps.itertuples()],
         "p": metric_gaps["p_value"].map(p_text),
         "p (adjusted)": metric_gaps["p_adjusted"].map(p_text)})
 
@@ -409,7 +453,7 @@ def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
         **_waves_shown(trends),
         "Gap, points": [_before_after(r.gap_from, r.gap_to, points)
                         for r in trends.itertuples()],
-        f"Change, points ({study.interval_label})": [
+        f"Change, points ({unadjusted(study)})": [
             change(r.change, r.change_low, r.change_high) for r in trends.itertuples()],
         "p (adjusted)": trends["p_adjusted"].map(p_text),
         "Audience's share": [_before_after(r.top_box_from, r.top_box_to, pct)
@@ -474,12 +518,12 @@ def segment_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
         "Audience": [study.label(g) + (" (all)" if c == "overall" else "")
                      for g, c in zip(segments["group"], segments["compared"], strict=True)],
         "n": segments["n"],
-        "Top box (CI)": [share(r.top_box, r.top_box_low, r.top_box_high)
-                         for r in segments.itertuples()],
+        f"Top box ({study.interval_label})": [share(r.top_box, r.top_box_low, r.top_box_high)
+                                             for r in segments.itertuples()],
         f"n {reference}": segments["n_ref"],
         f"Top box, {reference}": [share(r.top_box_ref, r.top_box_ref_low,
                                         r.top_box_ref_high) for r in segments.itertuples()],
-        "Gap, points (CI)": ["–" if pd.isna(r.gap) else
+        f"Gap, points ({unadjusted(study)})": ["–" if pd.isna(r.gap) else
                              f"{points(r.gap)} ({interval(r.gap_low, r.gap_high, True)})"
                              for r in segments.itertuples()],
         "p (adjusted)": segments["p_adjusted"].map(p_text),

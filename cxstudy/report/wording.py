@@ -32,6 +32,14 @@ def interval(low: float, high: float, as_points: bool = False) -> str:
     return f"{100 * low:.0f}–{100 * high:.0f}%"
 
 
+def unadjusted(study: Study) -> str:
+    """How a table header or a sentence names an interval shown next to an adjusted p:
+    ``"unadjusted 95% CI"``. The intervals are each at the study's ``confidence`` on their
+    own; only the p-values are adjusted for multiple comparisons, so a gap can have an
+    interval clear of zero and an adjusted p above α."""
+    return f"unadjusted {study.interval_label}"
+
+
 def p_text(p: float) -> str:
     if pd.isna(p):
         return "–"
@@ -159,7 +167,7 @@ def headline_sentences(gaps: pd.DataFrame, shares: pd.DataFrame, study: Study, *
                 f"{html.escape(study.label(study.reference))} do "
                 f"({interval(ref['top_box_low'], ref['top_box_high'])}, n = {ref['n']:,}): "
                 f"a gap of {points(row['gap'])} points "
-                f"({study.interval_label} {interval(row['gap_low'], row['gap_high'], True)}; "
+                f"({unadjusted(study)} {interval(row['gap_low'], row['gap_high'], True)}; "
                 f"adjusted p {p_text(row[p_column])}).")
             if trends is not None and len(trends):
                 since = change_since_sentence(trends, study, item.id, row["group"])
@@ -195,7 +203,7 @@ def change_since_sentence(trends: pd.DataFrame, study: Study, item: str, group: 
         return f"No change since {before} is shown{why}."
     p_column = "p_adjusted_headline" if pd.notna(row.get("p_adjusted_headline")) \
         else "p_adjusted"
-    said = (f"(change {points(row['change'])}, {study.interval_label} "
+    said = (f"(change {points(row['change'])}, {unadjusted(study)} "
             f"{interval(row['change_low'], row['change_high'], as_points=True)}; adjusted p "
             f"{p_text(row[p_column])}); {_who_moved(row, study)}.")
     if _clearly(row[p_column], study):
@@ -488,23 +496,120 @@ def calibration_title(study: Study) -> str:
 
 
 def metrics_blurb(metrics: pd.DataFrame, study: Study | None = None) -> str:
-    """What the metrics of the study are (only those it has), and of whom (by their
-    labels, given the ``study``)."""
+    """What the metrics of the study are (only those it has), and of whom (the audiences
+    by their labels when ``study`` is given)."""
     kinds = list(dict.fromkeys(metrics["kind"])) if len(metrics) else []
-    asked = list(dict.fromkeys(metrics["group"])) if len(metrics) else []
-    asked = md(names(study.labels(asked) if study is not None else asked))
+    groups = list(dict.fromkeys(metrics["group"])) if len(metrics) else []
+    asked = md(names(study.labels(groups) if study is not None else groups))
     parts = [METRIC_KINDS[k].description for k in kinds if k in METRIC_KINDS]
     return (f"{'; '.join(parts)[:1].upper()}{'; '.join(parts)[1:]}. Asked of {asked}."
             if parts else "")
 
 
+def metric_gaps_note(metrics: pd.DataFrame, metric_gaps: pd.DataFrame, study: Study) -> str:
+    """Why a CX metric has no gap to the reference, or none for some audience (Markdown;
+    ``""`` when every metric has a gap for every other audience that answered it): asked
+    of one audience only, not of the reference, or resting on too few respondents.
+
+    "NPS, CES and CSAT were asked of customers only, so there is no gap to show: a gap
+    compares an audience with customers."
+    """
+    if metrics.empty:
+        return ""
+    reference = study.label(study.reference)
+    why: dict[str, list[str]] = {}
+    for metric in study.metrics:
+        kind = METRIC_KINDS.get(metric.kind)
+        ids = {metric.id, *(f"{metric.id}_{added.removeprefix(metric.kind + '_')}"
+                            for added in (kind.adds if kind else ()))}
+        rows = metrics[metrics["metric"].isin(ids)]  # the metric's rows (CES: low effort)
+        if rows.empty:
+            continue  # not asked in this wave
+        name = _metric_short(metric.kind)
+        answered = [g for g in study.groups if g in set(rows["group"])]
+        shown = set(rows.loc[~rows["suppressed"].astype(bool), "group"])
+        gapped = set(metric_gaps.loc[metric_gaps["metric"].isin(set(rows["metric"])), "group"])
+        asked = [g for g in study.groups if g in metric.columns]
+        if len(answered) == 1:
+            only = answered[0]
+            verb = "asked of" if asked == [only] else "answered by"
+            why.setdefault(f"{verb} {md(study.label(only))} only, so there is no gap to show: "
+                           f"a gap compares an audience with {md(reference)}", []).append(name)
+        elif study.reference not in answered:
+            verb = "not asked of" if study.reference not in asked else "not answered by"
+            why.setdefault(f"{verb} {md(reference)}, and every gap is against "
+                           f"{md(reference)}, so there is none to show", []).append(name)
+        elif study.reference not in shown:
+            why.setdefault(f"answered by too few {md(reference)} (fewer than "
+                           f"{study.min_group_size} respondents) to show, so no gap is shown",
+                           []).append(name)
+        else:
+            silent = [g for g in asked if g not in answered]
+            if silent:
+                why.setdefault(f"asked of {_audiences(study, silent)} too, who gave no "
+                               "answers, so they have no gap", []).append(name)
+            few = [g for g in answered if g != study.reference and g not in gapped]
+            if few:
+                why.setdefault(f"answered by too few {_audiences(study, few)} (fewer "
+                               f"than {study.min_group_size} respondents) to show their gap",
+                               []).append(name)
+    return " ".join(f"{names(list(dict.fromkeys(metrics_)))} "
+                    f"{'was' if len(set(metrics_)) == 1 else 'were'} {reason}."
+                    for reason, metrics_ in why.items())
+
+
+def _metric_short(kind: str) -> str:
+    """A metric kind as a sentence names it: "NPS", "CES", "CSAT" (its label without the
+    units in brackets)."""
+    label = METRIC_KINDS[kind].label if kind in METRIC_KINDS else kind
+    return md(label.split(" (")[0])
+
+
 def largest_gaps_note(gaps: pd.DataFrame, study: Study, top: int) -> str:
+    """How many gaps are significant, of those computed (Markdown): the count leaves out
+    the rows not computed (an audience with no answers to the item, or a figure resting on
+    fewer than ``min_group_size`` respondents), which are counted apart with why; the
+    correction's family is the gaps computed. Says how many of the largest above the
+    reference are shown (those below have a section of their own), and how many
+    significant gaps are within the agreement margin (significant but small).
+
+    "20 of the 32 gaps computed are significant after the correction for multiple
+    comparisons; 16 more are not computed (16 with no answers from the audience or
+    customers). The 6 largest where an audience sits above customers are shown; those
+    where it sits below follow. Every gap: [Perception gaps](gaps.html)."
+    """
     alpha = 1 - study.confidence
-    significant = int((~gaps["suppressed"] & (gaps["p_adjusted"] < alpha)).sum())
-    shown = min(top, significant)
-    return (f"{significant} of {len(gaps)} gaps are significant after the correction for "
-            f"multiple comparisons" + (f"; the {shown} largest are shown. Every gap: "
-                                       "[Perception gaps](gaps.html)." if significant else "."))
+    shown_rows = ~gaps["suppressed"].astype(bool)
+    computed = gaps[shown_rows & gaps["p_adjusted"].notna()]
+    significant = computed[computed["p_adjusted"] < alpha]
+    said = (f"{len(significant)} of the {len(computed)} gap{'s' * (len(computed) != 1)} "
+            f"computed {'is' if len(significant) == 1 else 'are'} significant after the "
+            "correction for multiple comparisons" if len(computed) else "No gap is computed")
+    hidden = gaps[~shown_rows]
+    if len(hidden):
+        empty = int(((hidden["n"] == 0) | (hidden["n_ref"] == 0)).sum())
+        why = ([f"{empty} with no answers from the audience or {md(study.label(study.reference))}"]
+               if empty else []) + ([f"{len(hidden) - empty} resting on fewer than "
+                                     f"{study.min_group_size} respondents"]
+                                    if len(hidden) > empty else [])
+        said += (f"; {len(hidden)} more {'is' if len(hidden) == 1 else 'are'} not computed ("
+                 + " and ".join(why) + ")" if len(computed) else " (" + " and ".join(why)
+                 + ")")
+    said += "."
+    small = significant[significant["equivalent"].astype(bool)]
+    if len(small):
+        said += (f" {len(small)} of the significant gaps {'is' if len(small) == 1 else 'are'} "
+                 f"within ±{100 * study.agreement_margin:.0f} points: significant but "
+                 "small, a real difference smaller than the agreement margin.")
+    above = int((significant["gap"] > 0).sum())
+    if above:
+        count = min(top, above)
+        said += (f" The {'largest' if count == 1 else f'{count} largest'} where an audience "
+                 f"sits above {md(study.label(study.reference))} "
+                 f"{'is' if count == 1 else 'are'} shown"
+                 + ("; those where it sits below follow" if (significant["gap"] < 0).any()
+                    else "") + ".")
+    return said + " Every gap: [Perception gaps](gaps.html)."
 
 
 def reverse_title(study: Study) -> str:
@@ -513,14 +618,102 @@ def reverse_title(study: Study) -> str:
             f"{names(study.labels(study.others))}")
 
 
-def agreement_note(study: Study) -> str:
+def agreement_note(study: Study, gaps: pd.DataFrame | None = None) -> str:
+    """What "the audiences agree" means (Markdown), and, given the gap table of the wave
+    shown, which audiences each item's agreement covers (:func:`agreement_coverage`)."""
     alpha = 1 - study.confidence
-    margin = 100 * study.agreement_margin
-    return (f"An item counts as agreed only when, for every audience, the whole "
-            f"{1 - 2 * alpha:.0%} interval of its gap lies within ±{margin:.0f} "
-            f"points of {_m(study, study.reference)} (equivalence: two one-sided tests at "
+    said = [f"An item counts as agreed only when, for every audience that answered it, the "
+            f"whole {study.equivalence_label} of its gap lies within "
+            f"±{100 * study.agreement_margin:.0f} points of "
+            f"{md(study.label(study.reference))} (equivalence: two one-sided tests at "
             f"α = {alpha:g}). A gap that is merely not significant is not agreement: with "
-            "few respondents no difference can be found either way.")
+            "few respondents no difference can be found either way."]
+    return " ".join(said + (agreement_coverage(study, gaps) if gaps is not None else []))
+
+
+def agreement_coverage(study: Study, gaps: pd.DataFrame) -> list[str]:
+    """Which audiences each item's agreement covers (:func:`cxstudy.gaps.agreement`), in
+    Markdown sentences: every audience on every item, or the items an audience gave no
+    answers to (left out of them) and those an audience is too few to show on (which keep
+    them from counting as agreed); then the agreed gaps that are also significant
+    ("Significant but within ±10 points: …"), explained."""
+    from ..gaps import agreement
+
+    if gaps.empty:
+        return []
+    decided = agreement(gaps, study)
+    margin = f"±{100 * study.agreement_margin:.0f} points"
+    everyone = tuple(study.others)
+    said = ([f"It covers {_audiences(study, everyone)} on every item."]
+            if (decided["compared"].map(tuple) == everyone).all()
+            else _coverage_sentences(decided, study))
+    significant = decided[decided["agreed"] & decided["significant"].map(bool)]
+    if len(significant):
+        pairs = [f"{_audiences(study, row.significant)} on “{md(row.text)}”"
+                 for row in significant.itertuples()]
+        said.append(f"Significant but within {margin}: {_first(pairs)}. Such a gap is a "
+                    "real difference, detected because the audiences are large, and smaller "
+                    "than the margin, so the item still counts as agreed.")
+    return said
+
+
+def agreement_none(study: Study, gaps: pd.DataFrame) -> str:
+    """What "Where the audiences agree" says when no item agrees (Markdown): that some
+    gap could be wider than the margin, where items were compared; else that no item could
+    be compared for every audience (:func:`agreement_note` says why)."""
+    from ..gaps import agreement
+
+    decided = agreement(gaps, study)
+    decidable = (decided["compared"].map(bool) & ~decided["too_few"].map(bool)
+                 & (decided["reference_n"] >= study.min_group_size))
+    if decidable.any():
+        return ("No item: on every item compared, at least one gap's "
+                f"{study.equivalence_label} reaches beyond "
+                f"±{100 * study.agreement_margin:.0f} points.")
+    return "No item can be shown to agree: none could be compared for every audience."
+
+
+def _audiences(study: Study, groups) -> str:
+    """Audiences by their labels, escaped for Markdown: "leadership and staff"."""
+    return md(names(study.labels(list(groups))))
+
+
+def _first(parts: list[str], shown: int = 3) -> str:
+    """The first ``shown`` of a list in words and how many more: "a, b, c and 4 more"."""
+    if len(parts) <= shown:
+        return names(parts)
+    return ", ".join(parts[:shown]) + f" and {len(parts) - shown} more"
+
+
+def _quoted(texts) -> str:
+    return _first([f"“{md(text)}”" for text in texts])
+
+
+def _coverage_sentences(decided: pd.DataFrame, study: Study) -> list[str]:
+    """Which audiences each item's agreement covers, where not every audience: items
+    grouped by who gave no answers (left out), who is too few to show (the item cannot
+    be shown to agree) and items the reference did not answer (nothing to compare)."""
+    said = []
+    for (left_out, compared), rows in decided[decided["no_answers"].map(bool)
+                                              & decided["compared"].map(bool)].groupby(
+            ["no_answers", "compared"], sort=False):
+        said.append(f"No answers from {_audiences(study, left_out)} to "
+                    f"{_quoted(rows['text'])}, so agreement there covers "
+                    f"{_audiences(study, compared)} only.")
+    for too_few, rows in decided[decided["too_few"].map(bool)].groupby("too_few", sort=False):
+        every = len(rows) == len(decided)
+        said.append(f"On {'every item' if every else _quoted(rows['text'])}, "
+                    f"{_audiences(study, too_few)} answered but too few to show (fewer than "
+                    f"{study.min_group_size} respondents), so "
+                    + ("no item" if every else "these items cannot")
+                    + (" can" if every else "") + " be shown to agree for every audience.")
+    for none, lost in decided[decided["reference_n"] < study.min_group_size].groupby(
+            decided["reference_n"] == 0, sort=False):
+        said.append(f"On {_quoted(lost['text'])}, {md(study.label(study.reference))} gave "
+                    + ("no answers" if none else f"too few answers (fewer than "
+                                                  f"{study.min_group_size})")
+                    + " to compare with.")
+    return said
 
 
 def importance_note(importance: pd.DataFrame, study: Study) -> str:
@@ -539,30 +732,80 @@ def importance_note(importance: pd.DataFrame, study: Study) -> str:
             f"“{md(label)}” ({why}), among {_m(study, study.reference)}.")
 
 
-def quality_line(dropped: pd.Series, sources: pd.DataFrame) -> str:
+def quality_line(dropped: pd.Series, sources: pd.DataFrame, study: Study | None = None) -> str:
     """Data quality in one sentence: rows read, kept, and dropped by reason (``dropped``:
     rows per reason, :func:`cxstudy.quality.dropped_by_reason`; ``sources``: rows read
     and kept per export). Rows a ``cleaning.exclude`` rule took out are counted apart:
     they are not part of the study, not bad responses (rows in = kept + dropped +
-    excluded)."""
+    excluded). In a study with waves (``study`` given) the counts are of every wave
+    together, and the sentence says so and gives the rows kept per wave (the page header
+    counts the latest wave only)."""
     excluded = int(dropped.get("excluded", 0))
     dropped = dropped.drop("excluded", errors="ignore")
     reasons = ", ".join(f"{count:,} {reason.replace('_', ' ')}" for reason, count in
                         dropped.items())
-    return (f"{int(sources['rows'].sum()):,} responses read from {len(sources)} export(s); "
-            f"{int(sources['kept'].sum()):,} kept"
+    exports = f"{len(sources)} export{'s' * (len(sources) != 1)}"
+    waves = _waves_of(sources, study)
+    kept = f"{int(sources['kept'].sum()):,} kept"
+    if len(waves) > 1:
+        exports += f" of {_every_wave(waves)}"
+        per_wave = sources.groupby(sources["source"].map(_source_waves(study)),
+                                   sort=False)["kept"].sum()
+        kept += " (" + ", ".join(f"{int(per_wave.get(w, 0)):,} in {md(w)}" for w in waves) + ")"
+    return (f"{int(sources['rows'].sum()):,} responses read from {exports}; {kept}"
             + (f", {excluded:,} excluded as not part of the study (cleaning.exclude)"
                if excluded else "")
             + (f", {int(dropped.sum()):,} dropped ({reasons})." if len(dropped) else "."))
 
 
+def all_waves_note(sources: pd.DataFrame, study: Study) -> str:
+    """Markdown saying that the data-quality counts are of every wave together (``""`` in
+    a study of one wave): "Rows of both waves (2025 and 2026) together; the sources
+    table gives each export's wave." """
+    waves = _waves_of(sources, study)
+    if len(waves) < 2:
+        return ""
+    return (f"Rows of {_every_wave(waves)} together; the sources table gives each "
+            "export's wave.")
+
+
+def _source_waves(study: Study | None) -> dict[str, str]:
+    """Each source's wave by its name (none in a study without waves)."""
+    return {} if study is None else {s.name: s.wave for s in study.sources
+                                     if s.wave is not None}
+
+
+def _waves_of(sources: pd.DataFrame, study: Study | None) -> list[str]:
+    """The waves the sources hold, in the study's order."""
+    if study is None or not study.waves or "source" not in sources:
+        return []
+    held = set(sources["source"].map(_source_waves(study)).dropna())
+    return [w for w in study.waves if w in held]
+
+
+def _every_wave(waves: list[str]) -> str:
+    """ "both waves (2025 and 2026)", "all 3 waves (spring, summer and autumn)"."""
+    return (f"{'both' if len(waves) == 2 else f'all {len(waves)}'} waves "
+            f"({md(names(waves))})")
+
+
 def suppressed_note(shares: pd.DataFrame, study: Study) -> str:
-    hidden = shares[shares["suppressed"]]
+    """Which estimates a chart or table leaves out, and why (plain text: a chart's note,
+    a slide's line): those of an audience with no answers to the item (not asked it, or
+    every answer blank) and those resting on fewer than ``min_group_size`` respondents,
+    counted apart."""
+    hidden = shares[shares["suppressed"].astype(bool)]
     if hidden.empty:
         return ""
-    groups = ", ".join(study.labels([g for g in study.groups if g in set(hidden["group"])]))
-    return (f"Not shown: {len(hidden)} estimate(s) for {groups} resting on fewer than "
-            f"{study.min_group_size} respondents.")
+    said = []
+    for rows, why in ((hidden[hidden["n"] == 0], "no answers"),
+                      (hidden[hidden["n"] > 0], f"fewer than {study.min_group_size} "
+                                                "respondents")):
+        if len(rows):
+            groups = names(study.labels([g for g in study.groups if g in set(rows["group"])]))
+            said.append(f"{len(rows)} estimate{'s' * (len(rows) != 1)} for {groups} "
+                        f"({why})")
+    return "Not shown: " + "; ".join(said) + "."
 
 
 def method_notes(study: Study) -> str:
@@ -581,7 +824,9 @@ def method_notes(study: Study) -> str:
         "small).\n" if study.choices else "")
     if not study.items:
         return (choices + f"- **Multiple comparisons**: p-values adjusted with {correction} "
-                "over all tests in each table.\n"
+                "over all tests in each table; intervals are not: each is a "
+                f"{study.level} interval on its own, called unadjusted beside an adjusted "
+                "p.\n"
                 f"- **Privacy**: no figure rests on fewer than {study.min_group_size} "
                 "respondents; personal data never leaves the raw exports.")
     return (
@@ -596,11 +841,13 @@ def method_notes(study: Study) -> str:
         "- **Ordinal view**: Mann–Whitney test and Cliff's delta (with Cliff's unbiased "
         "variance and a t interval); means compared with Welch's interval.\n"
         f"- **Multiple comparisons**: p-values adjusted with {correction} over all tests "
-        "in each table.\n"
+        "in each table; intervals are not: each is a "
+        f"{study.level} interval on its own, called unadjusted beside an adjusted p.\n"
         "- **Dimensions**: a respondent's score is the mean of the dimension's items when "
         "at least half are answered; Cronbach's alpha with Feldt's interval.\n"
-        f"- **Agreement**: the whole {1 - 2 * (1 - study.confidence):.0%} interval of every "
-        f"gap within ±{100 * study.agreement_margin:.0f} points (equivalence).\n"
+        f"- **Agreement**: the whole {study.equivalence_label} of the gap of every audience "
+        f"that answered the item within ±{100 * study.agreement_margin:.0f} points "
+        "(equivalence).\n"
         + choices +
         f"- **Privacy**: no figure rests on fewer than {study.min_group_size} respondents; "
         "personal data never leaves the raw exports.")
@@ -642,14 +889,21 @@ def escape(text: str) -> str:
 
 def study_line(res) -> str:
     """The first line of a page (Markdown, every name escaped): the study, the wave shown
-    and the respondents of that wave per audience."""
+    and the respondents of that wave per audience, saying which wave they are of.
+
+    "**Larkfield**  — wave 2026 (the latest of 2025 and 2026) — 1,175 respondents in 2026:
+    leadership 25, staff 150, customers 1,000"
+    """
     study, now = res.study, res.latest
     sizes = now.respondents
+    several = len(res.waves) > 1
     wave = (f" — wave {md(res.waves[-1])}"
-            + (f" (the latest of {', '.join(md(w) for w in res.waves)})"
-               if len(res.waves) > 1 else "") if res.waves else "")
-    return (f"**{md(study.title)}**{wave} — {int(sizes.sum()):,} respondents: "
-            + ", ".join(f"{_m(study, g)} {int(sizes.get(g, 0)):,}" for g in study.groups))
+            + (f" (the latest of {md(names(res.waves))})" if several else "")
+            if res.waves else "")
+    return (f"**{md(study.title)}**{wave} — {int(sizes.sum()):,} respondents"
+            + (f" in {md(res.waves[-1])}" if several else "") + ": "
+            + ", ".join(f"{md(study.label(g))} {int(sizes.get(g, 0)):,}"
+                        for g in study.groups))
 
 
 def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | None = None,
@@ -685,7 +939,7 @@ def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | No
             f"{html.escape(study.label(row.reference))} gap on "
             f"“{html.escape(row.text)}” {verb}: {points(row.gap_from)} points in "
             f"{html.escape(row.from_wave)}, {points(row.gap_to)} in {html.escape(row.to_wave)} "
-            f"(change {points(row.change)}, {study.interval_label} "
+            f"(change {points(row.change)}, {unadjusted(study)} "
             f"{interval(row.change_low, row.change_high, as_points=True)}; adjusted p "
             f"{p_text(getattr(row, p_column))}); {_who_moved(row, study)}.")
     return sentences
@@ -782,7 +1036,7 @@ def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
     confidence), naming its widest level whose own gap holds after the correction and
     whose interval excludes zero; the ``top`` largest, largest first:
     "Where Region is “North”, on “…”: 66% of staff (n = 59) agree; 10% of customers
-    (n = 401) do: a gap of +56 points (95% CI +43 to +67, unadjusted; adjusted p < 0.001);
+    (n = 401) do: a gap of +56 points (unadjusted 95% CI +43 to +67; adjusted p < 0.001);
     the gap differs across Region (adjusted p = 0.004)." An audience not asked the
     segment is "all leadership". No sentence where the levels do not differ: see
     :func:`segments_similar_sentence`."""
@@ -801,8 +1055,8 @@ def segment_sentences(segments: pd.DataFrame, study: Study, *, top: int = 5,
             f"Where {html.escape(r.label)} is “{html.escape(r.level)}”, on "
             f"“{html.escape(r.text)}”: {pct(r.top_box)} of {mine} (n = {r.n:,}) "
             f"{predicate(study, r.item)}; {pct(r.top_box_ref)} of {theirs} "
-            f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
-            f"{interval(r.gap_low, r.gap_high, True)}, unadjusted; adjusted p "
+            f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({unadjusted(study)} "
+            f"{interval(r.gap_low, r.gap_high, True)}; adjusted p "
             f"{_p_is(r.p_adjusted)}); the gap differs across {html.escape(r.label)} "
             f"(adjusted p {_p_is(r.gap_levels_p_adjusted)}).")
     return sentences
@@ -866,7 +1120,7 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
         else:
             where = (f"The {mine}–{theirs} gap on “{html.escape(r['text'])}” is widest "
                      f"where {segment} is “{level}”")
-        return (f"{where}: {points(r['gap'])} points ({study.interval_label} "
+        return (f"{where}: {points(r['gap'])} points ({unadjusted(study)} "
                 f"{interval(r['gap_low'], r['gap_high'], True)}){against}; the gap differs "
                 f"across {segment} (adjusted p {_p_is(r['gap_levels_p_adjusted'])}).")
     item = next(i for i in headline if i in set(rows["item"]))
@@ -966,7 +1220,7 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
                 f"{html.escape(str(first))[:1].upper()}{html.escape(str(first))[1:]} name "
                 f"{html.escape(row.label)} more often than {html.escape(str(second))}: "
                 f"{pct(a)} against {pct(b)} (gap {points(row.gap)} points, "
-                f"{study.interval_label} {interval(row.gap_low, row.gap_high, True)}; "
+                f"{unadjusted(study)} {interval(row.gap_low, row.gap_high, True)}; "
                 f"adjusted p {p_text(row.p_adjusted)}).")
         if len(apart) > top:
             more = len(apart) - top
@@ -1178,7 +1432,7 @@ def choice_gap_sentences(choices: pd.DataFrame, study: Study, question: str, *,
     sentences = [
         f"{pct(r.share)} of {_h(study, r.group)} (n = {r.n:,}) {verb} "
         f"“{html.escape(r.option)}”; {pct(r.share_ref)} of {_h(study, r.reference)} "
-        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({study.interval_label} "
+        f"(n = {r.n_ref:,}) do: a gap of {points(r.gap)} points ({unadjusted(study)} "
         f"{interval(r.gap_low, r.gap_high, True)}; adjusted p {p_text(r.p_adjusted)})."
         for r in chosen.itertuples()]
     if not sentences:
@@ -1187,7 +1441,7 @@ def choice_gap_sentences(choices: pd.DataFrame, study: Study, question: str, *,
             f"No audience {verb}s any option significantly more or less often than "
             f"{_h(study, r['reference'])} after the correction for multiple comparisons; "
             f"the largest gap is on “{html.escape(r['option'])}”: {points(r['gap'])} points "
-            f"for {_h(study, r['group'])} ({study.interval_label} "
+            f"for {_h(study, r['group'])} ({unadjusted(study)} "
             f"{interval(r['gap_low'], r['gap_high'], True)}).")
     return sentences
 
@@ -1209,5 +1463,5 @@ def choice_summary_sentence(choices: pd.DataFrame, study: Study) -> str:
     return (f"The largest significant option gap is on “{html.escape(r['text'])}”: "
             f"{pct(r['share'])} of {_h(study, r['group'])} {verb} "
             f"“{html.escape(r['option'])}”, against {pct(r['share_ref'])} of "
-            f"{_h(study, r['reference'])} ({points(r['gap'])} points, {study.level} CI "
+            f"{_h(study, r['reference'])} ({points(r['gap'])} points, {unadjusted(study)} "
             f"{interval(r['gap_low'], r['gap_high'], True)}).")
