@@ -172,9 +172,8 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     single = len(items) == 1
     fontsize = plt.rcParams["ytick.labelsize"]
     fontsize = fontsize if isinstance(fontsize, int | float) else 10.5
-    alt_parts, n_labels = [], {}
-    for group in groups:
-        n_labels[group] = _n_label(shares.loc[shares["group"] == group, "n"])
+    alt_parts = []
+    n_labels = {g: _n_label(shares.loc[shares["group"] == g, "n"]) for g in groups}
     if single:
         item = items[0]
         heading = title if str(texts[item]).strip() == str(title).strip() else (
@@ -226,11 +225,7 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     ax.set_xlim(-0.03, 1.09)  # a marker at 0% or 100% stays whole, its label too
     ax.set_xticks(np.linspace(0, 1, 6))
     ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    counted = ({study.top_box_predicate(i) for i in flipped} if len(flipped) == len(items)
-               else set())
-    ax.set_xlabel(xlabel or (f"Share who {counted.pop()}, with {study.level} Wilson interval"
-                             if len(counted) == 1 else
-                             f"Top-box share, with {study.level} Wilson interval"))
+    ax.set_xlabel(xlabel or _share_axis(study, items, flipped))
     ax.set_title(wrapped, loc="left")
     _fixed_layout(fig, labels, fontsize, bottom=bottom, top=top)
     if not single:
@@ -240,6 +235,15 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
                  fontsize=9, color="#555555", ha="left", va="bottom")
     return _alt(fig, f"{title}. Dot plot of top-box shares with intervals: "
                 + "; ".join(alt_parts) + (f". {' '.join(note.split())}" if note else ""))
+
+
+def _share_axis(study: Study, items: list[str], flipped: list[str]) -> str:
+    """The share chart's axis: what its shares count ("Share who disagree" when every item
+    drawn is reversed and counts the same answers, else "Top-box share") and the interval."""
+    counted = {study.top_box_predicate(i) for i in flipped} if len(flipped) == len(items) \
+        else set()
+    share = f"Share who {counted.pop()}" if len(counted) == 1 else "Top-box share"
+    return f"{share}, with {study.level} Wilson interval"
 
 
 @_literal_text

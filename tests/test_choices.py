@@ -540,8 +540,8 @@ def test_a_study_of_choice_questions_alone_runs_and_says_so(tmp_path):
     assert "Headline items" not in pages["gaps.html"]
     assert "The gap table" not in pages["gaps.html"]
     summary = " ".join(pages["index.html"].split())
-    assert "Which options leaders and staff choose when asked the same questions as " \
-        "customers" in summary
+    assert "Which options leaders and staff choose when asked the same questions about the " \
+        "customer experience as customers" in summary
     assert "Choice questions : the share of an audience choosing each option" in summary
     assert "Top box" not in summary
     assert "The largest significant option gap is on “Which of these would make you " \

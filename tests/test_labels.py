@@ -225,20 +225,20 @@ def test_tables_show_labels_in_cells_and_headers(cantina):
     study, now = res.study, res.latest
     gaps = display.gap_display(now.gaps, study)
     assert set(gaps["Audience"]) == {"Mos Eisley staff", "Droid mechanics"}
-    assert {"n Star Wars fans", "Top box, Star Wars fans"} <= set(gaps.columns)
+    assert {"n Star Wars fans", "Top box, Star Wars fans (95% CI)"} <= set(gaps.columns)
     kruskal = display.kruskal_display(now.kruskal, study)
     assert {"n Mos Eisley staff", "n Droid mechanics", "n Star Wars fans"} <= set(
         kruskal.columns)
     levels = display.levels_display(now.segments, study)
-    assert "p, Star Wars fans" in levels.columns
+    assert "Star Wars fans: levels differ, p" in levels.columns
+    assert "Gap Droid mechanics–Star Wars fans differs, adjusted p" in levels.columns
     segments = display.segment_display(now.segments, study)
     assert set(segments["Audience"]) <= {"Mos Eisley staff", "Droid mechanics"}
     metrics = display.metric_display(now.metrics, study)
     assert "Wave" not in metrics.columns  # one wave on the page: said in its first line
     assert set(metrics["Metric"]) == {"NPS (points)", "CES (mean effort score)",
                                       "CES: low effort (top-box)"}
-    changes = display.change_display(res.metric_trends, "Metric", as_points=True,
-                                     study=study)
+    changes = display.change_display(res.metric_trends, study, "Metric")
     assert set(changes["Metric"]) <= {"NPS (points)", "CES (mean effort score)",
                                       "CES: low effort (top-box)"}
     assert "Star Wars fans" in set(changes["Audience"])
@@ -279,8 +279,8 @@ def test_charts_show_labels_in_legends_ticks_titles_and_alt_text(cantina):
         assert not [i for i in IDS if i in joined], (fig.cx_alt, joined)
         assert "Star Wars fans" in joined or "Mos Eisley staff" in joined, joined
         plt.close(fig)
-    legend = [t.get_text() for t in figures[0].legends[0].get_texts()]
-    assert [t.split(" (n")[0] for t in legend] == study.labels()
+    rows = [t.get_text() for t in figures[0].axes[0].get_yticklabels()]  # one item: a row each
+    assert [t.split(" (n")[0] for t in rows] == study.labels()
     slopes = [t.get_text() for t in figures[4].legends[0].get_texts()]
     assert slopes == ["Mos Eisley staff − Star Wars fans", "Droid mechanics − Star Wars fans"]
     ticks = [t.get_text() for t in figures[2].axes[0].get_yticklabels()]

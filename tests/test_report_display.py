@@ -96,8 +96,8 @@ def test_tables_mark_a_reversed_item_with_the_answers_its_share_counts(tmp_path)
     gaps = report.gap_display(now.gaps, study)
     assert gaps["Item"].tolist() == [counted, "People here are helpful"]
     row = gaps.iloc[0]
-    assert row["Top box (CI)"].startswith("60% (") and \
-        row["Top box, clients"].startswith("12% (")
+    assert row["Top box (95% CI)"].startswith("60% (") and \
+        row["Top box, clients (95% CI)"].startswith("12% (")
     assert report.largest_gaps(now.gaps, study)["Item"].tolist()[0] == counted
     spots = report.blind_spot_display(now.gaps, now.blind_spots, study)
     assert counted in spots["Item"].tolist()
@@ -201,7 +201,7 @@ def test_the_trends_tables_write_shares_as_shares_and_metrics_by_name(example_re
     res = cx.analyze(study, responses)
     trends = report.trend_display(res.trends, study)
     assert list(trends.columns) == [
-        "Item", "Audience", "Gap, points", "Change, points (95% CI)", "p (adjusted)",
+        "Item", "Audience", "Gap, points", "Change, points (unadjusted 95% CI)", "p (adjusted)",
         "Audience's share", "Customers' share", "n (before / after)", "Note"]
     first = trends.iloc[0]
     assert (first["Audience"], first["Gap, points"], first["Audience's share"],

@@ -102,8 +102,8 @@ def test_a_segmented_study_has_a_segments_page(built):
     index = pages(report)["index.html"]
     assert ("The gap on “We deliver an excellent customer experience” is widest for all "
             "leadership against customers in Customer for (years) “0 to &lt;1”: +74 points "
-            "(95% CI +54 to +86), against +64 overall; the gap differs across Customer for "
-            "(years) (adjusted p &lt; 0.001).") in index
+            "(unadjusted 95% CI +54 to +86), against +64 overall; the gap differs across "
+            "Customer for (years) (adjusted p &lt; 0.001).") in index
     assert "No gap differs across the levels of Region after the correction" in page
     assert "The full table: 256 rows (2 segments, 16 items, 2 audiences compared)" in page
     assert 'href="tables/segments.csv"' in page
@@ -506,9 +506,9 @@ def test_the_summary_leads_with_the_current_gap_then_its_change(example_results)
     said = report.headline_sentences(now.gaps, now.shares, study, trends=res.trends)
     assert said[0].startswith("“We deliver an excellent customer experience”: 76% of "
                               "leadership (57–89%, n = 25) agree; 12% of customers do")
-    assert "a gap of +64 points (95% CI +45 to +77; adjusted p < 0.001)" in said[0]
+    assert "a gap of +64 points (unadjusted 95% CI +45 to +77; adjusted p < 0.001)" in said[0]
     assert said[1] == ("Since 2025 this gap has not changed clearly: it was +76 points "
-                       "(change -12, 95% CI -35 to +11; adjusted p 0.300); who agree: "
+                       "(change -12, unadjusted 95% CI -35 to +11; adjusted p 0.300); who agree: "
                        "leadership 80% → 76%, customers 4% → 12%.")
     assert said[2].startswith("“We deliver an excellent customer experience”: 60% of staff")
     assert said[3].startswith("Since 2025 this gap has not changed clearly: it was +58 points")
@@ -549,12 +549,13 @@ def test_a_headline_change_is_said_by_display_names_with_shares_as_shares(tmp_pa
     study = _labelled_study(tmp_path)
     trends = _trend_row()
     assert report.change_since_sentence(trends, study, "excellent", "leadership") == (
-        "Since 2025 this gap has narrowed from +60 points (change -30, 95% CI -45 to -15; "
+        "Since 2025 this gap has narrowed from +60 points (change -30, unadjusted 95% CI -45 to "
+        "-15; "
         "adjusted p < 0.001); who answer “Strongly agree” or “Agree”: the board 80% → 70%, "
         "members 20% → 40%.")
     assert report.trend_sentences(trends, study, headline=True) == [
-        "The the board–members gap on “We are excellent” narrowed: +60 points in 2025, +30 "
-        "in 2026 (change -30, 95% CI -45 to -15; adjusted p < 0.001); who answer "
+        "The board–members gap on “We are excellent” narrowed: +60 points in 2025, +30 "
+        "in 2026 (change -30, unadjusted 95% CI -45 to -15; adjusted p < 0.001); who answer "
         "“Strongly agree” or “Agree”: the board 80% → 70%, members 20% → 40%."]
     over_all = report.trend_sentences(trends, study)[0]  # the table's family: p 0.010
     assert "adjusted p 0.010" in over_all and "leadership" not in over_all
@@ -847,3 +848,13 @@ def test_a_metric_without_a_gap_says_why(tmp_path):
     shown = report.metric_gap_display(gaps, metrics, study)
     assert list(shown.columns) == ["Metric", "Compared", "Gap (unadjusted 95% CI)", "p",
                                    "p (adjusted)"]
+
+
+def test_a_gap_named_by_labels_keeps_one_article(tmp_path):
+    """A label that starts with "the" opens a sentence once: "The board–members gap"."""
+    study = _labelled_study(tmp_path)
+    assert report.the_gap(study, "leadership", "customers") == "The board–members gap"
+    plain = cx.load_study(minimal_study(groups=[{"id": "leadership", "label": "R&D <team>"},
+                                                "customers"]), base_dir=tmp_path)
+    assert report.the_gap(plain, "leadership", "customers") == (
+        "The R&amp;D &lt;team&gt;–customers gap")

@@ -278,13 +278,13 @@ def test_levels_that_differ_name_the_widest_level_clear_of_zero(tmp_path):
     said = report.widest_segment_sentence(table.reset_index(), cx.gap_table(responses, study),
                                           study)
     assert said.startswith("The leadership–customers gap on “We are excellent” is widest "
-                           "where Region is “North”: +30 points (95% CI ")
+                           "where Region is “North”: +30 points (unadjusted 95% CI ")
     assert "; the gap differs across Region (adjusted p " in said and "East" not in said
     page = report.segment_sentences(table.reset_index(), study)
     assert len(page) == 1 and page[0].startswith(
         "Where Region is “North”, on “We are excellent”: 80% of leadership (n = 40) answer "
         "“Strongly agree” or “Agree”; 50% of customers (n = 40) do: a gap of +30 points "
-        "(95% CI +9 to +48, unadjusted; adjusted p = 0.015); the gap differs across Region "
+        "(unadjusted 95% CI +9 to +48; adjusted p = 0.015); the gap differs across Region "
         "(adjusted p < 0.001).")
 
 
@@ -296,7 +296,8 @@ def test_the_example_names_all_leadership_against_customers_in_a_tenure_band(exa
                                           cx.gap_table(responses, study), study)
     assert said == ("The gap on “We deliver an excellent customer experience” is widest for "
                     "all leadership against customers in Customer for (years) “0 to &lt;1”: "
-                    "+74 points (95% CI +54 to +86), against +64 overall; the gap differs "
+                    "+74 points (unadjusted 95% CI +54 to +86), against +64 overall; the gap "
+                    "differs "
                     "across Customer for (years) (adjusted p < 0.001).")
 
 

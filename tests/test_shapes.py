@@ -225,7 +225,7 @@ def test_a_reversed_headline_item_reads_as_answered(built):
     table = pd.read_html(io.StringIO((report / "gaps.html").read_text(encoding="utf-8")),
                          match="Cliff")[0]
     row = table[table["Item"] == marked].iloc[0]
-    assert row["Audience"] == "managers" and row["Top box (CI)"] == "60% (41–77%)"
+    assert row["Audience"] == "managers" and row["Top box (95% CI)"] == "60% (41–77%)"
     assert (f"{FLIPPED_TEXT} (reverse-scored) — managers (n = 25): Strongly disagree 48%, "
             "Disagree 12%, Neither agree nor disagree 16%, Agree 12%, Strongly agree 12%") \
         in gaps  # the chart of answers, as given

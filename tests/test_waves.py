@@ -384,10 +384,11 @@ def test_the_tracker_report_says_what_it_did_with_the_exports(tmp_path):
              for name in ("trends", "data_quality", "voices", "index")}
     assert "its series breaks at 2016 (a neutral answer was added)" in pages["trends"]
     assert "break in series at wave 2016: a neutral answer was added" in pages["trends"]
-    assert "180 kept, 28 excluded as not part of the study" in pages["data_quality"]
+    assert "180 kept (" in pages["data_quality"]
+    assert ", 28 excluded as not part of the study" in pages["data_quality"]
     assert 'cleaning.exclude[0]: Employment = "Self-employed"' in pages["data_quality"]
     assert "What should we improve?" in pages["voices"]
-    assert "enps" in pages["index"]
+    assert "NPS (points)" in pages["index"] and "enps" not in pages["index"]  # no ids
 
 
 def test_the_voices_page_says_which_questions_the_wave_did_not_ask(tmp_path):

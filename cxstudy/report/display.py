@@ -10,7 +10,17 @@ import pandas as pd
 from ..metrics import METRIC_KINDS, in_points
 from ..model import Study
 from ..waves import headline_items
-from .wording import interval, item_label, metric_name, p_text, pct, points, scale_name, unadjusted
+from .wording import (
+    interval,
+    item_label,
+    metric_name,
+    p_text,
+    pct,
+    points,
+    scale_name,
+    unadjusted,
+    whose,
+)
 
 
 def audiences(values, study: Study) -> list[str]:
@@ -447,7 +457,7 @@ def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
     def change(value, low, high) -> str:
         return "–" if pd.isna(value) else f"{points(value)} ({interval(low, high, True)})"
 
-    reference = study.label(study.reference)
+    reference = whose(study.reference, study, escape=str)  # the table escapes its cells
     return pd.DataFrame({
         "Item": item_texts(trends, study), "Audience": audiences(trends["group"], study),
         **_waves_shown(trends),
@@ -458,8 +468,7 @@ def trend_display(trends: pd.DataFrame, study: Study) -> pd.DataFrame:
         "p (adjusted)": trends["p_adjusted"].map(p_text),
         "Audience's share": [_before_after(r.top_box_from, r.top_box_to, pct)
                              for r in trends.itertuples()],
-        reference[:1].upper() + reference[1:] + ("'" if reference.endswith("s") else "'s")
-        + " share": [
+        reference[:1].upper() + reference[1:] + " share": [
             _before_after(r.top_box_ref_from, r.top_box_ref_to, pct)
             for r in trends.itertuples()],
         "n (before / after)": [f"{r.n_from:,} / {r.n_to:,}" for r in trends.itertuples()],

@@ -365,6 +365,16 @@ def tone_sentences(tone: pd.DataFrame, study: Study) -> list[str]:
     return sentences
 
 
+def the_gap(study: Study, group: str, reference: str) -> str:
+    """The start of a sentence naming one audience's gap to another, HTML-safe: "The
+    leadership–customers gap"; a label that starts with an article keeps it once ("The
+    board–members gap" for "the board", never "The the board–members gap")."""
+    first = study.label(group)
+    if first[:4].lower() == "the ":
+        first = first[4:]
+    return f"The {html.escape(first)}–{html.escape(study.label(reference))} gap"
+
+
 def whose(name: str, study: Study | None = None, *, escape=None) -> str:
     """An audience's name as a possessive: "leadership's", "customers'", "Star Wars
     fans'" (never "fans's"). With ``study``, ``name`` may be an audience id: its label
@@ -935,8 +945,7 @@ def trend_sentences(trends: pd.DataFrame, study: Study, *, items: list[str] | No
         verb = (_gap_verb(row.gap_from, row.gap_to) if _clearly(getattr(row, p_column), study)
                 else "did not change clearly")
         sentences.append(
-            f"The {html.escape(study.label(row.group))}–"
-            f"{html.escape(study.label(row.reference))} gap on "
+            f"{the_gap(study, row.group, row.reference)} on "
             f"“{html.escape(row.text)}” {verb}: {points(row.gap_from)} points in "
             f"{html.escape(row.from_wave)}, {points(row.gap_to)} in {html.escape(row.to_wave)} "
             f"(change {points(row.change)}, {unadjusted(study)} "
@@ -1118,8 +1127,8 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
             where = (f"The gap on “{html.escape(r['text'])}” is widest for {mine} against "
                      f"{theirs} in {segment} “{level}”")
         else:
-            where = (f"The {mine}–{theirs} gap on “{html.escape(r['text'])}” is widest "
-                     f"where {segment} is “{level}”")
+            where = (f"{the_gap(study, r['group'], r['reference'])} on "
+                     f"“{html.escape(r['text'])}” is widest where {segment} is “{level}”")
         return (f"{where}: {points(r['gap'])} points ({unadjusted(study)} "
                 f"{interval(r['gap_low'], r['gap_high'], True)}){against}; the gap differs "
                 f"across {segment} (adjusted p {_p_is(r['gap_levels_p_adjusted'])}).")
@@ -1129,9 +1138,7 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
     tested = part[part["gap_levels_p_adjusted"].notna()]
     if tested.empty:
         pairs = list(dict.fromkeys(zip(part["group"], part["reference"], strict=True)))
-        who = (f"The {html.escape(study.label(pairs[0][0]))}–"
-               f"{html.escape(study.label(pairs[0][1]))} gap" if len(pairs) == 1
-               else "The gaps")
+        who = the_gap(study, *pairs[0]) if len(pairs) == 1 else "The gaps"
         across = names(html.escape(str(v)) for v in dict.fromkeys(part["label"]))
         return (f"{who} on “{text}” cannot be compared across the levels of {across}: fewer "
                 "than two levels are shown (the others are hidden for privacy or empty).")
@@ -1142,8 +1149,7 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
                 f"(adjusted p {_p_is(first['gap_levels_p_adjusted'])}), but no level's gap "
                 "is clear of zero, so no level is singled out.")
     pairs = list(dict.fromkeys(zip(tested["group"], tested["reference"], strict=True)))
-    who = (f"The {html.escape(study.label(pairs[0][0]))}–"
-           f"{html.escape(study.label(pairs[0][1]))} gap on “{text}” is" if len(pairs) == 1
+    who = (f"{the_gap(study, *pairs[0])} on “{text}” is" if len(pairs) == 1
            else f"The gaps on “{text}” are")
     across = names(html.escape(str(v)) for v in dict.fromkeys(tested["label"]))
     smallest = tested["gap_levels_p_adjusted"].min()
