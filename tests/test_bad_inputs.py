@@ -1146,3 +1146,23 @@ def test_unknown_choice_answers_counted_as_other_are_a_note(tmp_path):
     text = err.getvalue() + out.getvalue()
     assert code == 0, text
     assert 'answers matching no option counted as "Chat": "Fax" (1)' in text
+
+
+@pytest.mark.parametrize("spec, key", [
+    ({"groups": [{"id": "leadership", "label": 2026}, "customers"]}, "groups[0].label"),
+    ({"groups": [{"id": "leadership", "label": ["Board"]}, "customers"]}, "groups[0].label"),
+    ({"subject": {"what": "care"}}, "subject"),
+    ({"subject": ""}, "subject"),
+    ({"scales": {"agree5": {**AGREE5, "bottom_box_label": True}}},
+     "scales.agree5.bottom_box_label"),
+])
+def test_words_for_readers_that_are_not_text_are_study_file_problems(tmp_path, capsys, spec,
+                                                                     key):
+    """A label, subject or bottom-box wording that is not text: validate and run name the
+    key, no traceback, nothing written."""
+    study = small_project(tmp_path, **spec)
+    assert main(["validate", str(study)]) == 1
+    assert f"{key}:" in capsys.readouterr().err
+    with pytest.raises(StudyFileError, match=re.escape(key)):
+        cx.run(study, report=False)
+    assert not (tmp_path / "data" / "processed").exists()
