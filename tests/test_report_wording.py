@@ -13,7 +13,7 @@ import cxstudy as cx
 from cxstudy import report
 from cxstudy.report.wording import escape, interval, md, names, p_text, pct, predicate
 
-from .conftest import ROOT, minimal_study, pages, wave_sources
+from .conftest import AGREE5, ROOT, minimal_study, pages, wave_sources
 
 
 def test_headline_sentence_with_interval(built):
@@ -858,3 +858,24 @@ def test_a_gap_named_by_labels_keeps_one_article(tmp_path):
                                                 "customers"]), base_dir=tmp_path)
     assert report.the_gap(plain, "leadership", "customers") == (
         "The R&amp;D &lt;team&gt;–customers gap")
+
+
+def test_the_calibration_section_says_what_the_estimates_are_of(tmp_path):
+    """Estimates of the top box ("agree"), or of a reversed item's bottom box, as the
+    study's scale words them; several different ones are named together."""
+    scale = {**AGREE5, "top_box_label": "agree", "bottom_box_label": "disagree"}
+    items = [{"id": "excellent", "text": "We are excellent", "scale": "agree5", "column": "Q1"},
+             {"id": "hard", "text": "It is hard", "scale": "agree5", "column": "Q2",
+              "reverse": True}]
+
+    def study(*estimated):
+        return cx.load_study(minimal_study(scales={"agree5": scale}, items=items, estimates=[
+            {"item": i, "columns": {"leadership": f"E{n}"}} for n, i in enumerate(estimated)]),
+            base_dir=tmp_path)
+
+    assert report.calibration_intro(study("excellent")) == (
+        "Each audience that estimated said what share of customers would agree; against what "
+        "they answered.")
+    assert "customers would disagree;" in report.calibration_intro(study("hard"))
+    assert "would choose the answers each item's share counts;" in report.calibration_intro(
+        study("excellent", "hard"))

@@ -505,6 +505,16 @@ def calibration_title(study: Study) -> str:
     return f"What {names(study.labels(estimators))} think {study.label(study.reference)} say"
 
 
+def calibration_intro(study: Study) -> str:
+    """What the calibration section compares (Markdown): each estimating audience's guess
+    of the share of the reference that would choose what the item's share counts (the top
+    box, or for a reversed item the bottom box), against that share."""
+    counted = list(dict.fromkeys(study.top_box_predicate(e.item) for e in study.estimates))
+    what = counted[0] if len(counted) == 1 else "choose the answers each item's share counts"
+    return (f"Each audience that estimated said what share of "
+            f"{md(study.label(study.reference))} would {md(what)}; against what they answered.")
+
+
 def metrics_blurb(metrics: pd.DataFrame, study: Study | None = None) -> str:
     """What the metrics of the study are (only those it has), and of whom (the audiences
     by their labels when ``study`` is given)."""
