@@ -215,7 +215,7 @@ def test_the_trends_tables_write_shares_as_shares_and_metrics_by_name(example_re
     assert pointed.loc["CES: low effort (top-box)", "Before → after"] == "27% → 30%"
     assert pointed.loc["CSAT (top-box)", "Before → after"] == "33% → 36%"
     assert pointed.loc["NPS (points)", "Before → after"] == "-39 → -31"  # NPS: points
-    assert pointed.loc["CES: low effort (top-box)", "Change, points (95% CI)"] == \
+    assert pointed.loc["CES: low effort (top-box)", "Change, points (unadjusted 95% CI)"] == \
         "+4 (+0 to +8)"
     means = report.change_display(metrics[~shares], study, "Metric")
     assert means.iloc[0]["Metric"] == "CES (mean effort score)"

@@ -103,7 +103,9 @@ def test_a_segmented_study_has_a_segments_page(built):
     assert ("The gap on “We deliver an excellent customer experience” is widest for all "
             "leadership against customers in Customer for (years) “0 to &lt;1”: +74 points "
             "(unadjusted 95% CI +54 to +86), against +64 overall; the gap differs across "
-            "Customer for (years) (adjusted p &lt; 0.001).") in index
+            "Customer for (years) (adjusted p &lt; 0.001): only customers answered Customer "
+            "for (years), so the levels differ in customers alone (leadership were not asked "
+            "it).") in index
     assert "No gap differs across the levels of Region after the correction" in page
     assert "The full table: 256 rows (2 segments, 16 items, 2 audiences compared)" in page
     assert 'href="tables/segments.csv"' in page
@@ -213,7 +215,9 @@ def test_theme_sentences_leave_out_small_audiences_and_say_so():
     none = theme_rows("well", [("people", "People", "staff", 10, 0.05, 0, 0, 0, 1.0),
                                ("people", "People", "customers", 20, 0.30, nan, nan, nan,
                                 nan)])
-    assert "names no theme in common" in report.theme_sentences(none, study, "well")[0]
+    first = report.theme_sentences(none, study, "well")[0]
+    assert ": the audiences name no theme in common (none is named by at least" in first
+    assert "every audience names no" not in first
 
 
 def test_strength_to_one_audience_problem_to_another():
@@ -879,3 +883,10 @@ def test_the_calibration_section_says_what_the_estimates_are_of(tmp_path):
     assert "customers would disagree;" in report.calibration_intro(study("hard"))
     assert "would choose the answers each item's share counts;" in report.calibration_intro(
         study("excellent", "hard"))
+
+
+def test_the_method_names_the_gap_with_a_possessive(tmp_path):
+    study = cx.load_study(minimal_study(groups=[
+        "leadership", {"id": "customers", "label": "Star Wars fans"}]), base_dir=tmp_path)
+    assert ("- **Gap**: an audience's share minus Star Wars fans' share, with Newcombe's"
+            in report.method_notes(study))

@@ -298,7 +298,9 @@ def test_the_example_names_all_leadership_against_customers_in_a_tenure_band(exa
                     "all leadership against customers in Customer for (years) “0 to &lt;1”: "
                     "+74 points (unadjusted 95% CI +54 to +86), against +64 overall; the gap "
                     "differs "
-                    "across Customer for (years) (adjusted p < 0.001).")
+                    "across Customer for (years) (adjusted p < 0.001): only customers answered "
+                    "Customer for (years), so the levels differ in customers alone (leadership "
+                    "were not asked it).")
 
 
 def test_sentences_use_the_audiences_labels(tmp_path):

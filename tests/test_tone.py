@@ -185,9 +185,10 @@ def test_sentences_say_who_is_warmer_and_good_vs_bad():
     assert said[0].startswith("*What does the competition do differently? Good or bad?* — "
                               "leadership's answers are warmer than customers' (mean tone +")
     assert f"{s.interval_label} +{lead['gap_low']:.2f} to +{lead['gap_high']:.2f})" in said[0]
-    assert said[1].startswith("Good or bad, the competition's difference? Scored answers with "
-                              "a positive vs a negative tone: leadership 100% good, 0% bad "
-                              "(n = 8); staff ")
+    assert said[1].startswith("Good or bad, the competition's difference? The tone of the "
+                              "scored answers, which says how warmly an answer is worded, not "
+                              "whether the difference favours us: leadership 100% positive, 0% "
+                              "negative (n = 8); staff ")
     assert said[2] == ("*What do we do well?* — no audience's tone differs clearly from "
                        "customers' (mean tone +0.49 on VADER's −1 to +1 scale).")
     # another study's names, escaped: no Markdown or HTML from a study file

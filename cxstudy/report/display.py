@@ -508,9 +508,9 @@ def change_display(changes: pd.DataFrame, study: Study, label: str) -> pd.DataFr
         **_waves_shown(changes),
         "Before → after": [_before_after(r.value_from, r.value_to,
                                          lambda number, r=r: value(r, number)) for r in rows],
-        (f"Change, points ({study.interval_label})" if rows and all(
+        (f"Change, points ({unadjusted(study)})" if rows and all(
             units(r) in ("share", "points") for r in rows) else
-         f"Change ({study.interval_label})"): [change(r) for r in rows],
+         f"Change ({unadjusted(study)})"): [change(r) for r in rows],
         "p (adjusted)": changes["p_adjusted"].map(p_text)}, index=changes.index)
 
 
@@ -581,7 +581,7 @@ def levels_display(segments: pd.DataFrame, study: Study) -> pd.DataFrame:
     shares[study.reference] = by_item["levels_p_value_ref"]
     asked = [g for g in study.groups if g in shares.columns and shares[g].notna().any()]
     shares = shares.reindex(columns=asked).map(p_text)
-    shares.columns = [f"{study.label(g)}: levels differ, p" for g in asked]
+    shares.columns = [f"{study.label(g)}: levels differ, unadjusted p" for g in asked]
     gaps = first.pivot_table(index=index, columns="group", values="gap_levels_p_adjusted",
                              aggfunc="first", dropna=False, sort=False)
     others = [g for g in study.others if g in gaps.columns]

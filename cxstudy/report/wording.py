@@ -357,11 +357,12 @@ def tone_sentences(tone: pd.DataFrame, study: Study) -> list[str]:
             f"{_m(study, study.reference)} gave too few scored answers to compare with (fewer "
             f"than {study.min_group_size}).")
         sentences.append(f"*{md(question.question)}* — {said}")
-        shares = [f"{_m(study, row.group)} {pct(row.good)} good, {pct(row.bad)} bad "
+        shares = [f"{_m(study, row.group)} {pct(row.good)} positive, {pct(row.bad)} negative "
                   f"(n = {row.n_scored:,})" for row in part.itertuples() if pd.notna(row.good)]
         if question.role == "competition" and shares:
-            sentences.append("Good or bad, the competition's difference? Scored answers with "
-                             "a positive vs a negative tone: " + "; ".join(shares) + ".")
+            sentences.append("Good or bad, the competition's difference? The tone of the "
+                             "scored answers, which says how warmly an answer is worded, not "
+                             "whether the difference favours us: " + "; ".join(shares) + ".")
     return sentences
 
 
@@ -854,8 +855,8 @@ def method_notes(study: Study) -> str:
         + "; ".join(dict.fromkeys(md(s.top_box_short) for s in study.scales.values()))
         + f"), with {study.level} Wilson intervals.\n"
         + reversed_note(study) +
-        "- **Gap**: audience share minus the "
-        f"{_m(study, study.reference)} share, with Newcombe's hybrid score interval; "
+        "- **Gap**: an audience's share minus "
+        f"{whose(study.reference, study)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
         "Cohen's h as effect size.\n"
         "- **Ordinal view**: Mann–Whitney test and Cliff's delta (with Cliff's unbiased "
@@ -1133,15 +1134,19 @@ def widest_segment_sentence(segments: pd.DataFrame, gaps: pd.DataFrame, study: S
                    and pd.notna(overall["gap"].iloc[0]) else "")
         mine, theirs = _in_level(r, study)
         segment, level = html.escape(r["label"]), html.escape(r["level"])
+        because = ""
         if mine.startswith("all ") or theirs.startswith("all "):
             where = (f"The gap on “{html.escape(r['text'])}” is widest for {mine} against "
                      f"{theirs} in {segment} “{level}”")
+            unasked, asked = (mine, theirs) if mine.startswith("all ") else (theirs, mine)
+            because = (f": only {asked} answered {segment}, so the levels differ in "
+                       f"{asked} alone ({unasked.removeprefix('all ')} were not asked it)")
         else:
             where = (f"{the_gap(study, r['group'], r['reference'])} on "
                      f"“{html.escape(r['text'])}” is widest where {segment} is “{level}”")
         return (f"{where}: {points(r['gap'])} points ({unadjusted(study)} "
                 f"{interval(r['gap_low'], r['gap_high'], True)}){against}; the gap differs "
-                f"across {segment} (adjusted p {_p_is(r['gap_levels_p_adjusted'])}).")
+                f"across {segment} (adjusted p {_p_is(r['gap_levels_p_adjusted'])}){because}.")
     item = next(i for i in headline if i in set(rows["item"]))
     part = rows[rows["item"] == item]
     text = html.escape(part["text"].iloc[0])
@@ -1215,9 +1220,10 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
                 only.append((naming["group"].iloc[0], rows["label"].iloc[0],
                              naming["share"].iloc[0]))
         who = "every audience" if not hidden else "every audience shown"
-        sentences.append(f"“{html.escape(text)}”: {who} names " + (
-            names(every) + "." if every else "no theme in common (none is named by at least "
-            f"{pct(named_at)} of every audience's answers)."))
+        sentences.append(f"“{html.escape(text)}”: {who} names " + names(every) + "."
+                         if every else f"“{html.escape(text)}”: the audiences name no theme "
+                         f"in common (none is named by at least {pct(named_at)} of every "
+                         "audience's answers).")
         for group, label, share in only:
             sentences.append(f"Only {_h(study, group)} name {html.escape(label)} "
                              f"({pct(share)} of their answers).")
