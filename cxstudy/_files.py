@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -14,6 +15,18 @@ def staging_folder(target: Path, purpose: str = "building") -> Path:
     folder = target.with_name(f".{target.name}.{purpose}-{uuid.uuid4().hex[:8]}")
     folder.mkdir()
     return folder
+
+
+def remove_staged(folder: Path, tries: int = 5) -> None:
+    """Remove a staged folder of a run that failed or was stopped, whatever is still
+    writing into it: a file that appears while the tree is being removed (a page or a
+    deliverable finishing as the run stops) makes one pass leave the folder behind, so the
+    removal is tried again, a little later each time, until the folder is gone."""
+    for attempt in range(tries):
+        shutil.rmtree(folder, ignore_errors=True)
+        if not folder.exists():
+            return
+        time.sleep(0.1 * (attempt + 1))
 
 
 def replace_folder(new: Path, target: Path) -> None:

@@ -9,7 +9,6 @@ import contextlib
 import ctypes
 import errno
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -17,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._files import RunLock, linked_target, replace_folders, staging_folder
+from ._files import RunLock, linked_target, remove_staged, replace_folders, staging_folder
 from .clean import CleaningResult, clean, column_problems, source_table
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
 from .processed import write_into
@@ -294,7 +293,7 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         replace_folders(staged)
     except BaseException:
         for staging, _target in staged:
-            shutil.rmtree(staging, ignore_errors=True)
+            remove_staged(staging)
         raise
     report_dir = None
     if report:

@@ -8,12 +8,11 @@ leaves the previous cleaned data as it was.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from ._files import replace_folder, staging_folder, write_csv
+from ._files import remove_staged, replace_folder, staging_folder, write_csv
 from .clean import CleaningResult, clean, source_table
 from .model import Study
 from .readers import read_sources
@@ -39,7 +38,7 @@ def write_processed(raw: pd.DataFrame | None, result: CleaningResult, study: Stu
         write_into(staging, result, sources)
         replace_folder(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_staged(staging)
         raise
     return target
 

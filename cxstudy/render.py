@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from ._files import display_names, portable, replace_folder, staging_folder
+from ._files import display_names, portable, remove_staged, replace_folder, staging_folder
 from ._version import __version__
 from .analysis import Results
 from .exceptions import CxStudyError, ReportError
@@ -322,7 +322,7 @@ def build_report(results: Results, processed: Path, out_root: Path,
     try:
         replace_folder(building, target)
     except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
+        remove_staged(building)
         raise
     clear_failed(target)
     return target
@@ -387,7 +387,7 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
     except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
+        remove_staged(building)
         raise
     return building
 

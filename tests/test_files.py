@@ -89,3 +89,28 @@ def test_one_run_of_a_study_at_a_time_and_leftovers_cleared(tmp_path):
             pass
     with RunLock(tmp_path, "acme"):  # released at the end
         pass
+
+
+def test_a_staged_folder_written_into_while_it_is_removed_is_still_removed(tmp_path,
+                                                                          monkeypatch):
+    """A page or deliverable that writes a last file as a stopped run removes its staged
+    folder (a SIGTERM under load once left `.test.building-…` behind): removal retries."""
+    import shutil
+
+    from cxstudy import _files
+
+    folder = tmp_path / ".report.building-1234"
+    (folder / "tables").mkdir(parents=True)
+    (folder / "tables" / "gaps.csv").write_text("x", encoding="utf-8")
+    real, calls = shutil.rmtree, []
+
+    def late_writer(path, ignore_errors=False):
+        real(path, ignore_errors=ignore_errors)
+        calls.append(path)
+        if len(calls) == 1:  # a thread finishing its file just after the first pass
+            (folder / "deck.pptx").parent.mkdir(parents=True, exist_ok=True)
+            (folder / "deck.pptx").write_text("late", encoding="utf-8")
+
+    monkeypatch.setattr(_files.shutil, "rmtree", late_writer)
+    _files.remove_staged(folder)
+    assert not folder.exists() and len(calls) == 2
