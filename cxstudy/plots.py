@@ -377,7 +377,8 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     ax.invert_yaxis()
     units = ", ".join(dict.fromkeys(table["units"])) if "units" in table and len(table) \
         else "scale points"
-    ax.set_xlabel(f"Difference in mean score ({units}), {study.level} Welch interval")
+    ax.set_xlabel(_wrap(f"Difference in mean score ({units}), {study.level} Welch interval",
+                        70))  # under the axes, which the dimension names push right
     ax.set_title(f"Dimension scores: each audience minus {study.label(study.reference)}",
                  loc="left")
     _fitting_legend(fig, len(groups), loc="outside lower center")

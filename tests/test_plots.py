@@ -498,11 +498,16 @@ def test_legends_of_five_audiences_wrap_into_rows_inside_the_figure():
     assert "Clients of the firm (n = 300)" in [t.get_text() for t in fig.legends[0].get_texts()]
     plt.close(fig)
     others = ids[:-1]
-    forest = pd.DataFrame({"dimension": "Service", "group": others, "suppressed": False,
-                           "mean_diff": [0.1, -0.2, 0.3, 0.0], "mean_diff_low": -0.5,
-                           "mean_diff_high": 0.6, "n": 300, "n_ref": 300, "units": "points"})
+    forest = pd.DataFrame({"dimension": "Convenience and accessibility", "group": others,
+                           "suppressed": False, "mean_diff": [0.1, -0.2, 0.3, 0.0],
+                           "mean_diff_low": -0.5, "mean_diff_high": 0.6, "n": 300,
+                           "n_ref": 300, "units": "scale points, 1 = Strongly disagree to "
+                                                  "5 = Strongly agree"})  # the example's
     fig = plots.dimension_gap_forest(forest, study)
     _legend_inside(fig)
+    renderer, frame = _boxes(fig)
+    axis_title = fig.axes[0].xaxis.label.get_window_extent(renderer)  # ran off the right
+    assert frame.x0 <= axis_title.x0 and axis_title.x1 <= frame.x1, (axis_title, frame)
     plt.close(fig)
     trends = pd.DataFrame({"item": "q", "text": "q", "group": others, "change": 0.1,
                            "change_low": -0.1, "change_high": 0.3})
