@@ -113,8 +113,39 @@ def _fixed_layout(fig: Figure, labels: list[str], fontsize: float, *,
                         bottom=min(bottom / height, 0.45), top=1 - top / height)
 
 
-def _legend_below(fig: Figure, ncol: int, **kwargs) -> None:
-    fig.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol, **kwargs)
+def _fitting_legend(fig: Figure, ncol: int, **kwargs):
+    """``fig.legend`` in at most ``ncol`` columns, as many as fit in the figure's width
+    (measured by the renderer): a legend of many audiences or long names wraps into
+    rows instead of running off both sides of the figure."""
+    renderer = fig.canvas.get_renderer()
+    for columns in range(max(1, int(ncol)), 0, -1):
+        legend = fig.legend(ncol=columns, **kwargs)
+        if columns == 1 or legend.get_window_extent(renderer).width <= 0.98 * fig.bbox.width:
+            legend.cx_columns = columns
+            return legend
+        legend.remove()
+    return None  # unreachable: one column is always kept
+
+
+def _legend_below(fig: Figure, ncol: int, **kwargs) -> float:
+    """A legend at the bottom of a figure laid out by hand (``layout="none"``), in as many
+    rows as its width needs (:func:`_fitting_legend`). The margins leave room for one
+    row; each further row makes the figure taller by its height, the plotting area keeping
+    its size. Returns the inches added."""
+    legend = _fitting_legend(fig, ncol, loc="lower center", bbox_to_anchor=(0.5, 0.0),
+                             **kwargs)
+    entries = len(legend.get_texts())
+    rows = -(-entries // legend.cx_columns)
+    if rows <= 1:
+        return 0.0
+    tall = legend.get_window_extent(fig.canvas.get_renderer()).height / fig.dpi
+    extra = tall * (rows - 1) / rows
+    width, height = fig.get_size_inches()
+    pars = fig.subplotpars
+    bottom, top = pars.bottom * height + extra, (1 - pars.top) * height
+    fig.set_size_inches(width, height + extra)
+    fig.subplots_adjust(bottom=bottom / (height + extra), top=1 - top / (height + extra))
+    return extra
 
 
 def _spread(values):
@@ -176,8 +207,10 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     n_labels = {g: _n_label(shares.loc[shares["group"] == g, "n"]) for g in groups}
     if single:
         item = items[0]
-        heading = title if str(texts[item]).strip() == str(title).strip() else (
-            f"{title}\n{texts[item]}")  # the item once, in the title, not again beside it
+        marked, named = str(texts[item]).strip(), str(title).strip()
+        # the item once, in the title, not again beside it; its marked text where the
+        # title is the item's text ("… (reverse-scored: share who disagree)")
+        heading = marked if marked.startswith(named) else f"{title}\n{texts[item]}"
         labels = [f"{study.label(g)} (n = {n_labels[g]})" for g in groups]
         positions = {g: np.array([float(i)]) for i, g in enumerate(groups)}
         rows_drawn, axes_height = len(groups), 0.42 * len(groups)  # a row each
@@ -228,10 +261,9 @@ def share_dots(shares: pd.DataFrame, study: Study, *, title: str, note: str = ""
     ax.set_xlabel(xlabel or _share_axis(study, items, flipped))
     ax.set_title(wrapped, loc="left")
     _fixed_layout(fig, labels, fontsize, bottom=bottom, top=top)
-    if not single:
-        _legend_below(fig, len(groups))
-    if note:
-        fig.text(0.01, (0.12 if single else 0.38) / fig.get_size_inches()[1], note,
+    extra = 0.0 if single else _legend_below(fig, len(groups))
+    if note:  # above the legend's rows
+        fig.text(0.01, ((0.12 if single else 0.38) + extra) / fig.get_size_inches()[1], note,
                  fontsize=9, color="#555555", ha="left", va="bottom")
     return _alt(fig, f"{title}. Dot plot of top-box shares with intervals: "
                 + "; ".join(alt_parts) + (f". {' '.join(note.split())}" if note else ""))
@@ -312,7 +344,7 @@ def distribution_bars(counts: LevelCounts, study: Study, items: list[str], *,
     ax.set_xlabel(f"Share of answers ({names[0]} ← | → {names[-1]})")
     ax.set_title(title, loc="left")
     _fixed_layout(fig, labels, 8.5)
-    _legend_below(fig, min(k, 5), fontsize=8.5)
+    _legend_below(fig, k, fontsize=8.5)  # one row where the points' names fit
     return _alt(fig, f"{title}. Diverging stacked bars of answer shares, from {names[0]} "
                 f"on the left to {names[-1]} on the right: " + "; ".join(alt_parts))
 
@@ -345,10 +377,11 @@ def dimension_gap_forest(dimension_gaps: pd.DataFrame, study: Study) -> Figure:
     ax.invert_yaxis()
     units = ", ".join(dict.fromkeys(table["units"])) if "units" in table and len(table) \
         else "scale points"
-    ax.set_xlabel(f"Difference in mean score ({units}), {study.level} Welch interval")
+    ax.set_xlabel(_wrap(f"Difference in mean score ({units}), {study.level} Welch interval",
+                        70))  # under the axes, which the dimension names push right
     ax.set_title(f"Dimension scores: each audience minus {study.label(study.reference)}",
                  loc="left")
-    fig.legend(loc="outside lower center", ncol=len(groups))
+    _fitting_legend(fig, len(groups), loc="outside lower center")
     return _alt(fig, f"Forest plot of the difference in mean dimension score ({units}) from "
                 f"{study.label(study.reference)}: " + "; ".join(alt_parts))
 
@@ -449,6 +482,23 @@ def place_labels(ax, x, y, labels: list[str], *, avoid=(), marker: float = 7.0,
     return texts
 
 
+def _importance_axes(ax, table: pd.DataFrame, shown: pd.DataFrame, study: Study) -> None:
+    """The importance-performance chart's axis titles, and its performance ticks as
+    percentages with as many decimals as the range needs: no two ticks read the same
+    ("29% 29% 30%") when the items' shares are close."""
+    from matplotlib.ticker import PercentFormatter
+
+    from .report.wording import item_label
+
+    ax.xaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=None))
+    method = table.attrs.get("method", "derived")
+    outcome = item_label(study, table.attrs.get("against"))  # correlated as scored
+    ax.set_xlabel("Performance: top-box share, "
+                  + (study.label(shown["group"].iloc[0]) if len(shown) else ""))
+    ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
+                                    f"Spearman correlation with\n{_wrap(outcome, 50)}"))
+
+
 @_literal_text
 def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     """Importance (y) against performance (x), crosshairs at the means, four quadrants."""
@@ -478,6 +528,8 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
     ax.autoscale_view()
     ax.set_xlim(ax.get_xlim())  # fixed before the numbers are placed in them
     ax.set_ylim(ax.get_ylim())
+    _importance_axes(ax, table, shown, study)
+    _fit_left(fig, ax.yaxis.label, pad=0.1)  # the axis title whole (before the numbers)
     corners = []
     for text, (x, y, ha, va) in {"Concentrate here": (0.01, 0.99, "left", "top"),
                                  "Keep up the good work": (0.99, 0.99, "right", "top"),
@@ -496,16 +548,6 @@ def importance_performance_plot(table: pd.DataFrame, study: Study) -> Figure:
             ha="left", color="#333333", linespacing=1.25)
     ax.axvline(x_mid, color="#555555", ls="--", lw=0.9)
     ax.axhline(y_mid, color="#555555", ls="--", lw=0.9)
-    ax.xaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
-    method = table.attrs.get("method", "derived")
-    against = table.attrs.get("against")
-    ax.set_xlabel("Performance: top-box share, "
-                  + (study.label(shown["group"].iloc[0]) if len(shown) else ""))
-    from .report.wording import item_label
-
-    outcome = item_label(study, against)  # "… (reverse-scored)": correlated as scored
-    ax.set_ylabel("Importance: " + ("stated (top-box share)" if method == "stated" else
-                                    f"Spearman correlation with\n{_wrap(outcome, 50)}"))
     ax.set_title("Importance and performance", loc="left")
     fig.legend(loc="lower center", bbox_to_anchor=(0.5, (key_height + 0.05) / height), ncol=4)
     groups = {q: [r.text for r in shown.itertuples() if r.quadrant == q]
@@ -546,7 +588,7 @@ def calibration_plot(calibration: pd.DataFrame, study: Study) -> Figure:
                      else "chose the top box"))
     estimators = study.labels(list(dict.fromkeys(rows["group"])))
     ax.set_title(f"What {' and '.join(estimators)} think {reference} say", loc="left")
-    fig.legend(loc="outside lower center", ncol=2)
+    _fitting_legend(fig, 2, loc="outside lower center")
     return _alt(fig, "; ".join(
         f"{study.label(r.group)} estimate {_pct(r.estimate)} of {reference} "
         f"{study.top_box_predicate(r.item)} on “{texts[r.item]}” "
@@ -683,7 +725,7 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
     ax.set_xlim(-0.5, len(waves) - 0.5)  # room for the labels either side
     ax.set_ylabel(f"Gap to {reference}, points ({study.interval_label})")
     ax.set_title(_wrap(text, 60), loc="left")
-    fig.legend(loc="outside lower center", ncol=max(1, len(study.groups) - 1))
+    _fitting_legend(fig, max(1, len(study.groups) - 1), loc="outside lower center")
     return _alt(fig, f"Slope chart of the gap on “{text}” across waves{broke}: "
                 + "; ".join(alt_parts))
 
@@ -691,11 +733,18 @@ def gap_slopes(gaps: pd.DataFrame, study: Study, item: str) -> Figure:
 def _fit_left(fig: Figure, ax, pad: float = 0.3) -> None:
     """Widen the left margin to the drawn width of the y tick labels (in inches, measured
     by the renderer, not estimated from their length), so that no label is clipped at
-    the figure's left edge."""
+    the figure's left edge. Given an axis title (``ax.yaxis.label``) instead of axes:
+    widen it until the title, as drawn, starts ``pad`` inches inside the figure."""
     renderer = fig.canvas.get_renderer()
+    width = fig.get_size_inches()[0]
+    if not hasattr(ax, "get_yticklabels"):  # a text: shift by what sticks out
+        fig.canvas.draw()
+        short = (pad * fig.dpi - ax.get_window_extent(renderer).x0) / fig.bbox.width
+        if short > 0:
+            fig.subplots_adjust(left=min(fig.subplotpars.left + short, 0.7))
+        return
     widest = max((label.get_window_extent(renderer).width for label in
                   ax.get_yticklabels()), default=0.0) / fig.dpi
-    width = fig.get_size_inches()[0]
     fig.subplots_adjust(left=min(max(fig.subplotpars.left, (widest + pad) / width), 0.7))
 
 

@@ -455,3 +455,125 @@ def test_no_trend_label_is_clipped_at_the_left_edge():
         assert box.x0 >= 0 and box.x1 <= width, text.get_text()
     assert fig.axes[0].get_ylabel().startswith("Gap to members, points")
     plt.close(fig)
+
+
+def _boxes(fig):
+    """The figure drawn: its renderer, and the box of the figure itself."""
+    fig.canvas.draw()
+    return fig.canvas.get_renderer(), fig.bbox
+
+
+def _legend_inside(fig) -> None:
+    renderer, frame = _boxes(fig)
+    assert fig.legends
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer)
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0, (box, frame)
+
+
+FIVE = ({"id": "board", "label": "Board of directors"}, {"id": "man", "label": "Senior managers"},
+        {"id": "front", "label": "Frontline staff"}, {"id": "part", "label": "Partners"},
+        {"id": "cli", "label": "Clients of the firm"})
+
+
+def test_legends_of_five_audiences_wrap_into_rows_inside_the_figure():
+    """Five audiences with long names and their n (as the five shape's "clients (n = 300)")
+    made a one-row legend wider than the figure, cut off on both sides: the legend wraps
+    into rows, wholly inside the figure and clear of the axis title, on the share chart
+    (items, themes, dimensions), the dimension forest and the change chart."""
+    import dataclasses
+
+    ids = [g["id"] for g in FIVE]
+    study = dataclasses.replace(make_study(groups=ids, items=("q", "r")),
+                                group_labels={g["id"]: g["label"] for g in FIVE})
+    answers = {g: {"q": [5, 4, 3, 2, 1] * 60, "r": [4, 4, 2, 1, 5] * 60} for g in ids}
+    fig = plots.share_dots(cx.share_table(make_responses(answers), study), study,
+                           title="Agreement", note="A note under the chart.")
+    _legend_inside(fig)
+    renderer, _ = _boxes(fig)
+    legend = fig.legends[0].get_window_extent(renderer)
+    assert not legend.overlaps(fig.axes[0].xaxis.label.get_window_extent(renderer))
+    note = next(t for t in fig.texts if t.get_text() == "A note under the chart.")
+    assert not legend.overlaps(note.get_window_extent(renderer))
+    assert "Clients of the firm (n = 300)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)
+    others = ids[:-1]
+    forest = pd.DataFrame({"dimension": "Convenience and accessibility", "group": others,
+                           "suppressed": False, "mean_diff": [0.1, -0.2, 0.3, 0.0],
+                           "mean_diff_low": -0.5, "mean_diff_high": 0.6, "n": 300,
+                           "n_ref": 300, "units": "scale points, 1 = Strongly disagree to "
+                                                  "5 = Strongly agree"})  # the example's
+    fig = plots.dimension_gap_forest(forest, study)
+    _legend_inside(fig)
+    renderer, frame = _boxes(fig)
+    axis_title = fig.axes[0].xaxis.label.get_window_extent(renderer)  # ran off the right
+    assert frame.x0 <= axis_title.x0 and axis_title.x1 <= frame.x1, (axis_title, frame)
+    plt.close(fig)
+    trends = pd.DataFrame({"item": "q", "text": "q", "group": others, "change": 0.1,
+                           "change_low": -0.1, "change_high": 0.3})
+    fig = plots.change_dots(trends, study, title="Change")
+    _legend_inside(fig)
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("k", [5, 7, 11])
+def test_the_answer_legend_never_covers_the_axis_title(k):
+    """distribution_bars on a 0-10 scale: its 11-entry legend was drawn over the axis
+    title "Share of answers (0 ← | → 10)"; for 5-, 7- and 11-point scales with long point
+    names the legend is inside the figure and clear of the axis title and tick labels."""
+    study = make_study(k=k, items=("q",))
+    names = ["Not at all likely to recommend"] + [f"Point {i}" for i in range(2, k)] + [
+        "Extremely likely to recommend"]
+    study.scales["s"] = dataclasses_replace(study.scales["s"], labels=tuple(names))
+    responses = make_responses({"a": list(range(1, k + 1)) * 3, "ref": list(range(1, k + 1))})
+    fig = plots.distribution_bars(cx.level_counts(responses, study), study, ["q"], title="t")
+    _legend_inside(fig)
+    renderer, _ = _boxes(fig)
+    legend = fig.legends[0].get_window_extent(renderer)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == f"Share of answers ({names[0]} ← | → {names[-1]})"
+    assert not legend.overlaps(ax.xaxis.label.get_window_extent(renderer))
+    for tick in ax.get_xticklabels():
+        assert not legend.overlaps(tick.get_window_extent(renderer)), tick.get_text()
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == names
+    plt.close(fig)
+
+
+def dataclasses_replace(obj, **changes):
+    import dataclasses
+
+    return dataclasses.replace(obj, **changes)
+
+
+def test_a_reversed_headline_item_is_named_once_in_the_title(tmp_path):
+    """The flipped shape's headline: the title said "Dealing with us can be frustrating"
+    and then the same words again with "(reverse-scored: share who …)"; it says the
+    marked text once."""
+    from .shapes import flipped
+
+    res = cx.analyze(flipped(tmp_path, np.random.default_rng(1)))
+    shares = res.latest.shares
+    item = next(i for i in res.study.items if i.reverse)
+    fig = plots.share_dots(shares[shares["item"] == item.id], res.study, title=item.text)
+    title = fig.axes[0].get_title(loc="left").replace("\n", " ")
+    assert title.count(item.text) == 1
+    assert title.startswith(item.text + " (reverse-scored: share who answer")
+    plt.close(fig)
+
+
+def test_the_importance_axis_title_is_inside_and_no_two_ticks_read_the_same():
+    """The importance axis title ("Importance: Spearman correlation with …") began left
+    of the figure's edge; items whose shares lie within two points of each other gave
+    ticks reading "29% 29% 30% 30%"."""
+    study = _labelled_study()
+    points = [(0.290, -0.01), (0.295, 0.12), (0.302, -0.015), (0.298, 0.05)]  # ticks "−0.05"
+    with plt.rc_context():
+        plots.style()  # the report's sizes, as on the page
+        fig = plots.importance_performance_plot(_importance(points), study)
+    renderer, frame = _boxes(fig)
+    ax = fig.axes[0]
+    assert ax.yaxis.label.get_window_extent(renderer).x0 >= frame.x0
+    labels = [t.get_text() for t in ax.get_xticklabels()
+              if ax.get_xlim()[0] <= t.get_position()[0] <= ax.get_xlim()[1]]
+    assert len(labels) >= 3 and len(set(labels)) == len(labels), labels
+    plt.close(fig)

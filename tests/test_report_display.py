@@ -227,3 +227,30 @@ def test_the_trends_tables_write_shares_as_shares_and_metrics_by_name(example_re
         assert "Waves" not in frame.columns  # one pair of waves: said by the heading
         assert not frame.astype(str).apply(lambda c: c.str.contains("ces_low_effort")).any(
             ).any()
+
+
+def _ipa(points):
+    return pd.DataFrame({"item": [f"i{k}" for k in range(len(points))],
+                         "performance": [p for p, _ in points],
+                         "importance": [i for _, i in points]})
+
+
+def test_the_importance_chart_is_drawn_only_where_its_quadrants_mean_something():
+    """sites (two items at one point) and tiny (one item) drew a point on the crosshairs
+    labelled a quadrant: the chart and its table need three items at distinct points,
+    not all at one performance or one importance; otherwise one sentence says why."""
+    assert report.importance_drawable(_ipa([(0.2, 0.1), (0.5, 0.3), (0.4, -0.1)])) == ""
+    one = report.importance_drawable(_ipa([(0.2, 0.1), (None, 0.3), (0.4, None)]))
+    assert one == ("No importance-performance chart: only one item has both a performance "
+                   "and an importance, and the chart needs at least 3 to place items "
+                   "against their means.")
+    assert "no item has" in report.importance_drawable(_ipa([]))
+    assert "only 2 items have" in report.importance_drawable(_ipa([(0.2, 0.1), (0.3, 0.2)]))
+    same = report.importance_drawable(_ipa([(0.29, 0.1), (0.29, 0.1), (0.29, 0.1)]))
+    assert same.startswith("No importance-performance chart: the 3 items fall on one point,")
+    two = report.importance_drawable(_ipa([(0.29, 0.1), (0.29, 0.1), (0.3, 0.2)]))
+    assert "the 3 items fall on only 2 distinct points" in two
+    flat = report.importance_drawable(_ipa([(0.3, 0.1), (0.3, 0.2), (0.3, 0.4)]))
+    assert flat == ("No importance-performance chart: the 3 items have the same "
+                    "performance, so every item sits on the mean and no quadrant tells "
+                    "them apart.")

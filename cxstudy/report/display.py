@@ -354,6 +354,41 @@ def importance_display(importance: pd.DataFrame,
         "Quadrant": importance["quadrant"].replace("", "–")})
 
 
+IMPORTANCE_LEAST_ITEMS = 3  # items an importance-performance chart needs to say anything
+
+
+def importance_drawable(importance: pd.DataFrame) -> str:
+    """Why the importance-performance chart and its quadrant table are not shown, or ""
+    when they are.
+
+    The chart's crosshairs are the items' mean performance and mean importance, so the
+    quadrants say something only where at least ``IMPORTANCE_LEAST_ITEMS`` items have
+    both values, at that many distinct (performance, importance) points, and neither all
+    share one performance nor all one importance: with one item, or items that tie,
+    points sit on the crosshairs and their quadrants mean nothing.
+    """
+    drawn = importance.dropna(subset=["importance", "performance"])
+    count = len(drawn)
+    if count < IMPORTANCE_LEAST_ITEMS:
+        have = {0: "no item has", 1: "only one item has"}.get(count, f"only {count} items have")
+        return (f"No importance-performance chart: {have} both a performance and an "
+                f"importance, and the chart needs at least {IMPORTANCE_LEAST_ITEMS} to "
+                "place items against their means.")
+    points = len(drawn[["performance", "importance"]].round(12).drop_duplicates())
+    if points < IMPORTANCE_LEAST_ITEMS:
+        where = "one point" if points == 1 else f"only {points} distinct points"
+        return (f"No importance-performance chart: the {count} items fall on {where}, and "
+                f"the chart needs at least {IMPORTANCE_LEAST_ITEMS} to place items against "
+                "their means.")
+    tied = [name for name in ("performance", "importance")
+            if drawn[name].round(12).nunique() < 2]
+    if tied:
+        return (f"No importance-performance chart: the {count} items have the same "
+                f"{' and the same '.join(tied)}, so every item sits on the mean and no "
+                "quadrant tells them apart.")
+    return ""
+
+
 def kruskal_display(kruskal: pd.DataFrame, study: Study) -> pd.DataFrame:
     """Kruskal-Wallis across all audiences per item, with each audience's n."""
     return pd.DataFrame({
