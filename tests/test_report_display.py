@@ -55,9 +55,13 @@ def test_display_helpers_read_right(example_responses):
 
     clash = voices.disagreements(res.themes, study)
     shown = report.disagreement_display(clash)
-    assert list(shown.columns) == ["Theme", "A strength for", "share", "n", "A problem for",
-                                   "share ", "n "]
+    assert list(shown.columns) == ["Theme", "A strength for", "share", "n", "as a problem",
+                                   "A problem for", "share ", "n ", "as a strength"]
     assert shown["share"].str.endswith("%").all()
+    # every row is true: each side leans its own way (share read back from the display)
+    number = lambda column: shown[column].str.rstrip("%").astype(float)  # noqa: E731
+    assert (number("share") >= number("as a problem")).all()
+    assert (number("share ") >= number("as a strength")).all()
 
 
 def test_metric_gaps_read_like_the_other_tables(tmp_path):

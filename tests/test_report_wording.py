@@ -226,8 +226,39 @@ def test_strength_to_one_audience_problem_to_another():
                            ("bills", "Bills", "customers", 20, 0.45, nan, nan, nan, nan)])])
     clash = cx.voices.disagreements(themes, study)
     assert report.disagreement_sentences(clash, study) == [
-        "Bills: a strength to staff (30% of their answers to “What do we do &lt;well&gt;?”), "
-        "a problem to customers (45%)."]
+        "Bills: a strength to staff (30% of their answers to “What do we do &lt;well&gt;?”, "
+        "against 0% to “What could be improved?”), a problem to customers (45%, against 0% "
+        "as a strength)."]
+
+
+def test_disagreement_sentences_only_claim_the_side_an_audience_leans_to():
+    """The reviewer's case: managers name money on both questions but mostly as a problem,
+    the board mostly as a strength. The old rule (both shares at least 10%) paired every
+    audience both ways and said "a strength to managers (10%), a problem to board"; only
+    the true pair is said now, and of several true pairs the one with the largest lead."""
+    study = voices_study()
+    themes = pd.concat([
+        theme_rows("well", [("money", "Money", "leaders", 10, 0.10, 0, 0, 0, 1),
+                            ("money", "Money", "staff", 20, 0.75, 0, 0, 0, 1),
+                            ("money", "Money", "customers", 20, 0.40, 0, 0, 0, 1)]),
+        theme_rows("bad", [("money", "Money", "leaders", 10, 0.73, 0, 0, 0, 1),
+                           ("money", "Money", "staff", 20, 1.00 / 8, 0, 0, 0, 1),
+                           ("money", "Money", "customers", 20, 0.30, 0, 0, 0, 1)])])
+    clash = cx.voices.disagreements(themes, study)
+    # staff and customers lean to strength, leaders to problem: two pairs, no reverse ones
+    assert list(zip(clash["says_strength"], clash["says_problem"], strict=True)) == [
+        ("staff", "leaders"), ("customers", "leaders")]
+    assert (clash["strength_share"] > clash["strength_problem_share"]).all()
+    assert (clash["problem_share"] > clash["problem_strength_share"]).all()
+    assert clash["lead"].round(4).tolist() == [round(0.75 - 0.125 + 0.73 - 0.10, 4),
+                                                round(0.40 - 0.30 + 0.73 - 0.10, 4)]
+    assert report.disagreement_sentences(clash, study) == [
+        "Money: a strength to staff (75% of their answers to “What do we do &lt;well&gt;?”, "
+        "against 12% to “What could be improved?”), a problem to leaders (73%, against "
+        "10% as a strength)."]
+    # an audience not asked the other question: its lean cannot be told, nothing said
+    asked_once = themes[~((themes["group"] == "staff") & (themes["question"] == "bad"))]
+    assert "staff" not in set(cx.voices.disagreements(asked_once, study)["says_strength"])
 
 
 def test_similarity_sentences_name_the_most_and_least_alike_pairs():

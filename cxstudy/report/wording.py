@@ -1253,18 +1253,27 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
 
 
 def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
-    """One HTML-safe sentence per theme one audience names as a strength and another as
-    a problem (:func:`cxstudy.voices.disagreements`): "Bills and billing: a strength
-    to staff (17% of their answers to “What do we do well?”), a problem to customers
-    (33%)."."""
+    """One HTML-safe sentence per theme one audience names more often as a strength than
+    as a problem and another more often as a problem than as a strength
+    (:func:`cxstudy.voices.disagreements`), the pair with the largest lead for each
+    theme, largest first: "Bills and billing: a strength to staff (17% of their answers
+    to “What do we do well?”, against 5% to “What could be improved?”), a problem to
+    customers (33%, against 2%)."."""
     texts = _question_texts(study)
-    strength = next((texts[q.id] for q in study.open_ended if q.role == "strength"), "")
-    asked = f" to “{html.escape(strength)}”" if strength and sum(
-        q.role == "strength" for q in study.open_ended) == 1 else ""
+
+    def only(role: str) -> str:
+        asked = [texts[q.id] for q in study.open_ended if q.role == role]
+        return f" to “{html.escape(asked[0])}”" if len(asked) == 1 else ""
+
+    strength, problem = only("strength"), only("problem")
+    best = clash.sort_values("lead", ascending=False, kind="stable").drop_duplicates(
+        "theme") if len(clash) else clash
     return [f"{html.escape(r.label)}: a strength to {_h(study, r.says_strength)} "
-            f"({pct(r.strength_share)} of their answers{asked}), a problem to "
-            f"{_h(study, r.says_problem)} ({pct(r.problem_share)})."
-            for r in clash.itertuples()]
+            f"({pct(r.strength_share)} of their answers{strength}, against "
+            f"{pct(r.strength_problem_share)}{problem or ' as a problem'}), a problem to "
+            f"{_h(study, r.says_problem)} ({pct(r.problem_share)}, against "
+            f"{pct(r.problem_strength_share)} as a strength)."
+            for r in best.itertuples()]
 
 
 def open_questions_line(study: Study) -> str:
