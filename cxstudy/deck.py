@@ -427,8 +427,10 @@ def largest(deck: Deck, res) -> None:
     if len(table):
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), table)
     else:
+        uncompared = wording.uncompared_sentence(gaps, study, "item")
         deck.text(slide, (left, top + used + 0.1, width, 1),
-                  [f"No audience sits significantly above {study.label(study.reference)}."])
+                  [html.unescape(uncompared) if uncompared else
+                   f"No audience sits significantly above {study.label(study.reference)}."])
     reverse = display.largest_gaps(gaps, study, top=6, direction=-1)
     if len(reverse):
         slide, (left, top, width, height) = deck.slide(wording.reverse_title(study))

@@ -384,6 +384,41 @@ def test_the_summary_names_the_largest_significant_option_gap_escaped():
     assert choice_summary_sentence(table, no_choices) == ""
 
 
+def test_nothing_compared_is_not_called_not_significant():
+    """An audience too small to compare: no gap was computed, so no sentence may say
+    none is significant; each says nothing could be compared, and why."""
+    from cxstudy.report import uncompared_sentence
+    from cxstudy.report.wording import choice_summary_sentence
+
+    study = cx.load_study(minimal_study(choices=CHOICE_SPECS), base_dir=ROOT)
+    least = study.min_group_size
+    small = _choice_rows(CHOICE_SPECS, [
+        {**_row("best", option, "leadership", 0.5, 0.3, 0.01, n=least - 1),
+         "share": float("nan"), "gap": float("nan"), "gap_low": float("nan"),
+         "gap_high": float("nan"), "p_value": float("nan"), "p_adjusted": float("nan"),
+         "suppressed": True} for option in ("Price", "Speed")])
+    said = (f"No option of the choice questions could be compared with customers: every "
+            f"audience compared is under {least} respondents.")
+    assert choice_summary_sentence(small, study) == said
+    assert "significantly" not in said
+    assert uncompared_sentence(small, study, "item") == (
+        f"No item could be compared with customers: every audience compared is under "
+        f"{least} respondents.")
+    assert uncompared_sentence(small.assign(n=40, n_ref=least - 1), study, "item") == (
+        f"No item could be compared with customers: customers are under {least} "
+        "respondents.")
+    assert uncompared_sentence(small.assign(n=40), study, "item").endswith(
+        "no audience compared had answers to set against the reference's.")
+    assert uncompared_sentence(small.iloc[:0], study, "item").endswith(
+        "no other audience answered.")
+    # one gap computed, not significant: the sentence on significance stays
+    compared = pd.concat([small, _choice_rows(CHOICE_SPECS, [
+        _row("best", "Care", "leadership", 0.2, 0.12, 0.3)])], ignore_index=True)
+    assert uncompared_sentence(compared, study, "item") == ""
+    assert choice_summary_sentence(compared, study).startswith(
+        "No option of the choice questions is chosen significantly more or less often")
+
+
 def test_open_answer_sentences_are_limited_with_a_count_of_the_rest(example_cleaned):
     """The summary of a study with items shows a few of the open-answer sentences and
     says how many more the Voices page has; a study of the open questions alone, all."""

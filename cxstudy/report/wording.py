@@ -244,6 +244,28 @@ def interval_note(study: Study, adjusted: bool) -> str:
             "p-values are.")
 
 
+def uncompared_sentence(table: pd.DataFrame | None, study: Study, what: str) -> str:
+    """Why no gap of a table could be computed, or "" when one was (HTML-safe): "No item
+    could be compared with clients: every audience compared is under 5 respondents." For
+    a gap table (items, choices) whose every ``gap`` is blank, so that a page says
+    nothing could be compared where it would otherwise say nothing is significant.
+    ``what`` names the things compared ("item", "option of the choice questions")."""
+    if table is not None and len(table) and table["gap"].notna().any():
+        return ""
+    reference = _h(study, study.reference)
+    start = f"No {what} could be compared with {reference}: "
+    rows = (table[table["group"].astype(str) != str(study.reference)]
+            if table is not None and len(table) else None)
+    if rows is None or rows.empty:
+        return start + "no other audience answered."
+    least = study.min_group_size
+    if (pd.to_numeric(rows["n"], errors="coerce").fillna(0) < least).all():
+        return start + f"every audience compared is under {least} respondents."
+    if (pd.to_numeric(rows["n_ref"], errors="coerce").fillna(0) < least).all():
+        return start + f"{reference} are under {least} respondents."
+    return start + "no audience compared had answers to set against the reference's."
+
+
 def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
                          trends: pd.DataFrame | None = None) -> str:
     """The family the headline p-values are adjusted over, stated on the page (HTML-safe):
@@ -1477,6 +1499,9 @@ def choice_summary_sentence(choices: pd.DataFrame, study: Study) -> str:
     if not study.choices or choices is None or choices.empty:
         return ""
     alpha = 1 - study.confidence
+    uncompared = uncompared_sentence(choices, study, "option of the choice questions")
+    if uncompared:
+        return uncompared
     rows = choices[~choices["suppressed"].astype(bool) & choices["gap"].notna()
                    & (choices["p_adjusted"] < alpha)]
     if rows.empty:
