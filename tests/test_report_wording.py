@@ -419,6 +419,34 @@ def test_nothing_compared_is_not_called_not_significant():
         "No option of the choice questions is chosen significantly more or less often")
 
 
+def test_an_uncomputed_headline_gap_and_index_say_why():
+    """The tiny shape: the one audience besides the reference has 3 respondents. The
+    headline says it cannot be shown and why, not a family note of "its 0 gaps"; the
+    index says why the audience has none instead of a row of dashes."""
+    from cxstudy.report import gap_index_note, headline_unshown_sentence
+
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    nan = float("nan")
+    gaps = pd.DataFrame({"item": ["excellent"], "group": ["leadership"],
+                         "reference": ["customers"], "n": [3], "n_ref": [60], "gap": [nan],
+                         "suppressed": [True]})
+    unshown = headline_unshown_sentence(gaps, study)
+    assert unshown == ("The headline gap cannot be shown: every audience compared is under "
+                       "5 respondents (leadership: n = 3), and nothing is shown for a group "
+                       "under the study's min_group_size.")
+    assert "0 gaps" not in unshown
+    assert headline_unshown_sentence(gaps.assign(n=40, gap=0.2), study) == ""
+    assert headline_unshown_sentence(gaps.assign(n=40, n_ref=2), study) == (
+        "The headline gap cannot be shown: customers are under 5 respondents, and nothing "
+        "is shown for a group under the study's min_group_size.")
+    index = pd.DataFrame({"group": ["leadership"], "reference": ["customers"], "items": [0],
+                          "index": [nan], "index_low": [nan], "index_high": [nan]})
+    assert gap_index_note(index, gaps, study) == (
+        "leadership has no index: no item could be compared with customers, leadership "
+        "being under 5 respondents (n = 3).")
+    assert gap_index_note(index.assign(items=1, index=0.1), gaps, study) == ""
+
+
 def test_open_answer_sentences_are_limited_with_a_count_of_the_rest(example_cleaned):
     """The summary of a study with items shows a few of the open-answer sentences and
     says how many more the Voices page has; a study of the open questions alone, all."""

@@ -244,6 +244,20 @@ def interval_note(study: Study, adjusted: bool) -> str:
             "p-values are.")
 
 
+def _why_uncompared(table: pd.DataFrame | None, study: Study) -> str:
+    """Why a gap table holds no computed gap, as the end of a sentence (HTML-safe)."""
+    rows = (table[table["group"].astype(str) != str(study.reference)]
+            if table is not None and len(table) else None)
+    if rows is None or rows.empty:
+        return "no other audience answered."
+    least = study.min_group_size
+    if (pd.to_numeric(rows["n"], errors="coerce").fillna(0) < least).all():
+        return f"every audience compared is under {least} respondents."
+    if (pd.to_numeric(rows["n_ref"], errors="coerce").fillna(0) < least).all():
+        return f"{_h(study, study.reference)} are under {least} respondents."
+    return "no audience compared had answers to set against the reference's."
+
+
 def uncompared_sentence(table: pd.DataFrame | None, study: Study, what: str) -> str:
     """Why no gap of a table could be computed, or "" when one was (HTML-safe): "No item
     could be compared with clients: every audience compared is under 5 respondents." For
@@ -252,18 +266,45 @@ def uncompared_sentence(table: pd.DataFrame | None, study: Study, what: str) -> 
     ``what`` names the things compared ("item", "option of the choice questions")."""
     if table is not None and len(table) and table["gap"].notna().any():
         return ""
-    reference = _h(study, study.reference)
-    start = f"No {what} could be compared with {reference}: "
-    rows = (table[table["group"].astype(str) != str(study.reference)]
-            if table is not None and len(table) else None)
-    if rows is None or rows.empty:
-        return start + "no other audience answered."
+    return (f"No {what} could be compared with {_h(study, study.reference)}: "
+            + _why_uncompared(table, study))
+
+
+def headline_unshown_sentence(gaps: pd.DataFrame, study: Study) -> str:
+    """Why the headline gap cannot be shown, or "" when a headline gap was computed
+    (HTML-safe): "The headline gap cannot be shown: every audience compared is under 5
+    respondents (execs: n = 3), and nothing is shown for a group under the study's
+    min_group_size." The summary says this instead of the headline and its family note
+    (:func:`headline_family_note`), which would count 0 tests."""
+    rows = gaps[gaps["item"].isin(headline_items(study))]
+    if rows["gap"].notna().any():
+        return ""
+    why = _why_uncompared(rows, study).rstrip(".")
+    sizes = rows.drop_duplicates("group")
     least = study.min_group_size
-    if (pd.to_numeric(rows["n"], errors="coerce").fillna(0) < least).all():
-        return start + f"every audience compared is under {least} respondents."
-    if (pd.to_numeric(rows["n_ref"], errors="coerce").fillna(0) < least).all():
-        return start + f"{reference} are under {least} respondents."
-    return start + "no audience compared had answers to set against the reference's."
+    small = sizes[pd.to_numeric(sizes["n"], errors="coerce").fillna(0) < least]
+    named = ("; ".join(f"{_h(study, r.group)}: n = {int(r.n)}" for r in small.itertuples()
+                       if pd.notna(r.n)) if why.startswith("every audience") else "")
+    return (f"The headline gap cannot be shown: {why}" + (f" ({named})" if named else "")
+            + (", and nothing is shown for a group under the study's min_group_size."
+               if "under" in why else "."))
+
+
+def gap_index_note(gap_index: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:
+    """Why an audience has no perception-gap index (no item compared), or "" when every
+    audience has one (HTML-safe): "execs has no index: no item could be compared with
+    clients, execs being under 5 respondents (n = 3)." The page leaves such rows out of
+    the index table and says this instead of a row of dashes."""
+    least = study.min_group_size
+    said = []
+    for group in gap_index.loc[gap_index["items"].fillna(0) == 0, "group"]:
+        rows = gaps[gaps["group"].astype(str) == str(group)]
+        n = pd.to_numeric(rows["n"], errors="coerce").max() if len(rows) else float("nan")
+        why = (f", {_h(study, group)} being under {least} respondents (n = {int(n)})"
+               if pd.notna(n) and n < least else "")
+        said.append(f"{_h(study, group)} has no index: no item could be compared with "
+                    f"{_h(study, study.reference)}{why}.")
+    return " ".join(said)
 
 
 def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
