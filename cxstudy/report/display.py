@@ -325,11 +325,11 @@ def gap_index_display(gap_index: pd.DataFrame, study: Study | None = None) -> pd
 
 def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap-table rows of the significant blind spots (:func:`cxstudy.blind_spots`),
-    per audience largest first."""
+    largest gap first, whichever the audience (ties in the order of the audiences)."""
     significant = spots[spots["significant"].astype(bool)]
     chosen = gaps.set_index(["item", "group"]).index.isin(
         list(zip(significant["item"], significant["group"], strict=True)))
-    rows = gaps.loc[chosen].sort_values(["group", "gap"], ascending=[True, False])
+    rows = gaps.loc[chosen].sort_values("gap", ascending=False, kind="stable")
     columns = _summary_columns(study)
     return gap_display(rows, study)[[columns[1], columns[0], *columns[2:]]].reset_index(
         drop=True)
