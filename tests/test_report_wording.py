@@ -447,6 +447,25 @@ def test_an_uncomputed_headline_gap_and_index_say_why():
     assert gap_index_note(index.assign(items=1, index=0.1), gaps, study) == ""
 
 
+def test_the_method_says_which_audience_is_weighted_and_how():
+    """The five shape rakes its reference: the Method names the weighted audience by its
+    label, the margins, and that its shares and intervals are weighted (Kish's n)."""
+    from cxstudy.report import method_notes, weights_note
+
+    spec = minimal_study(groups=["leadership", {"id": "customers", "label": "Our *clients*"}],
+                         weights={"group": "customers",
+                                  "margins": {"Area": {"Urban": 0.5, "Rural": 0.5}}})
+    study = cx.load_study(spec, base_dir=ROOT)
+    line = ("- **Weights**: Our \\*clients\\* are weighted, raked to known margins (Area: "
+            "Urban 50%, Rural 50%), no weight above 5 times the mean; their shares and "
+            "intervals are weighted, the intervals on Kish's effective sample size "
+            "(Σw)²/Σw².\n")
+    assert weights_note(study) == line
+    assert line in method_notes(study)
+    unweighted = cx.load_study(minimal_study(), base_dir=ROOT)
+    assert weights_note(unweighted) == "" and "Weights" not in method_notes(unweighted)
+
+
 def test_open_answer_sentences_are_limited_with_a_count_of_the_rest(example_cleaned):
     """The summary of a study with items shows a few of the open-answer sentences and
     says how many more the Voices page has; a study of the open questions alone, all."""

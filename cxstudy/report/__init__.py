@@ -102,6 +102,7 @@ from .wording import (
     uncompared_sentence,
     voices_intro,
     voices_method_notes,
+    weights_note,
     whose,
     widest_segment_sentence,
 )
@@ -206,6 +207,7 @@ __all__ = [
     "voices_intro",
     "voices_method_notes",
     "weights_display",
+    "weights_note",
     "whose",
     "widest_segment_sentence",
 ]

@@ -906,7 +906,8 @@ def method_notes(study: Study) -> str:
         "chi-square (Fisher's or a Monte-Carlo Freeman–Halton test where counts are "
         "small).\n" if study.choices else "")
     if not study.items:
-        return (choices + f"- **Multiple comparisons**: p-values adjusted with {correction} "
+        return (choices + weights_note(study)
+                + f"- **Multiple comparisons**: p-values adjusted with {correction} "
                 "over all tests in each table; intervals are not: each is a "
                 f"{study.level} interval on its own, called unadjusted beside an adjusted "
                 "p.\n"
@@ -916,7 +917,7 @@ def method_notes(study: Study) -> str:
         "- **Top box**: the share choosing one of the highest points of the scale ("
         + "; ".join(dict.fromkeys(md(s.top_box_short) for s in study.scales.values()))
         + f"), with {study.level} Wilson intervals.\n"
-        + reversed_note(study) +
+        + reversed_note(study) + weights_note(study) +
         "- **Gap**: audience share minus the "
         f"{_m(study, study.reference)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
@@ -934,6 +935,36 @@ def method_notes(study: Study) -> str:
         + choices +
         f"- **Privacy**: no figure rests on fewer than {study.min_group_size} respondents; "
         "personal data never leaves the raw exports.")
+
+
+def weights_note(study: Study) -> str:
+    """The Method's line on weights (Markdown, "" for a study without ``weights:``): the
+    weighted audience, the margins it was raked to, and that its shares and intervals
+    are weighted, the intervals resting on Kish's effective sample size
+    ``n_eff = (Σw)² / Σw²`` (Kish 1965).
+
+    "- **Weights**: clients are weighted, raked to known margins (Area: Urban 50%, Rural
+    50%), no weight above 5 times the mean; their shares and intervals are weighted, the
+    intervals on Kish's effective sample size (Σw)²/Σw²."
+    """
+    weights = study.weights
+    if weights is None:
+        return ""
+    margins = "; ".join(
+        f"{md(column)}: " + ", ".join(f"{md(category)} {pct(share)}"
+                                      for category, share in shares.items())
+        for column, shares in weights.margins.items())
+    how = []
+    if weights.column:
+        how.append(f"from the design weights in column {md(weights.column)}")
+    if margins:
+        how.append(f"raked to known margins ({margins})")
+    if weights.trim:
+        how.append(f"no weight above {weights.trim:g} times the mean")
+    return (f"- **Weights**: {_m(study, weights.group)} are weighted"
+            + (", " + ", ".join(how) if how else "")
+            + "; their shares and intervals are weighted, the intervals on Kish's effective "
+            "sample size (Σw)²/Σw².\n")
 
 
 def reversed_note(study: Study) -> str:
