@@ -1448,8 +1448,9 @@ def voices_intro(res, pages: dict[str, str]) -> str:
                 f"each audience: [Voices](voices.html). Details: {links}.")
     return (f"What {_ms(study, study.groups)} say when asked the same open questions "
             f"about {md(study.subject)}: the "
-            "themes every audience names, those only one names, and where a strength to "
-            "one audience is a problem to another. Answers are coded into the themes of "
+            "themes every audience names, those only one names, and any named more as a "
+            "strength by one audience and more as a problem by another. Answers are coded "
+            "into the themes of "
             "the study's codebook" + ("; a group's sheet counts as one answer, each of "
                                        "its points coded on its own" if split else "")
             + f". Details: {links} · tables in `tables/`.")
