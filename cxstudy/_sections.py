@@ -163,8 +163,8 @@ SECTIONS: dict[str, tuple[Key, ...]] = {
         Key("id", "required", "identifier: names the column in processed data"),
         Key("question", "required", "the question as asked"),
         Key("role", "other", "what the question asks: strength | problem | competition | next "
-            "| other (disagreements are themes a strength for one audience, a problem for "
-            "another)"),
+            "| other (disagreements are themes one audience names more as a strength, "
+            "another more as a problem)"),
         Key("columns", "—", "audience -> export column"),
         Key("column", "—", "or: one column shared by every audience"),
         Key("waves", "every wave", "the waves it was asked in (as for items[].waves)"),

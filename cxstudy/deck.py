@@ -398,10 +398,11 @@ def headline(deck: Deck, res) -> None:
     items = headline_items(study)
     widest = [wording.widest_segment_sentence(now.segments, now.gaps, study)] \
         if study.segments else []
-    sentences = [from_html(s) for s in wording.headline_sentences(now.gaps, now.shares,
-                                                                        study)
-                 + [w for w in widest if w]  # the change: "The headline gap over the waves"
-                 + [wording.headline_family_note(study, now.gaps)]]
+    unshown = wording.headline_unshown_sentence(now.gaps, study)
+    sentences = [from_html(s) for s in [unshown] if unshown] or [
+        from_html(s) for s in wording.headline_sentences(now.gaps, now.shares, study)
+        + [w for w in widest if w]  # the change: "The headline gap over the waves"
+        + [wording.headline_family_note(study, now.gaps)]]
     for item in items:
         part = now.shares[now.shares["item"] == item]
         slide, (left, top, width, height) = deck.slide("The headline gap")
@@ -427,8 +428,10 @@ def largest(deck: Deck, res) -> None:
     if len(table):
         deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1), table)
     else:
+        uncompared = wording.uncompared_sentence(gaps, study, "item")
         deck.text(slide, (left, top + used + 0.1, width, 1),
-                  [f"No audience sits significantly above {study.label(study.reference)}."])
+                  [html.unescape(uncompared) if uncompared else
+                   f"No audience sits significantly above {study.label(study.reference)}."])
     reverse = display.largest_gaps(gaps, study, top=6, direction=-1)
     if len(reverse):
         slide, (left, top, width, height) = deck.slide(wording.reverse_title(study))
@@ -489,8 +492,9 @@ def metrics(deck: Deck, res) -> None:
 
 
 def gap_index(deck: Deck, res) -> None:
-    """The perception-gap index of each audience."""
-    from .report import display
+    """The perception-gap index of each audience (an audience without one, none of its
+    items compared, said in words instead of a row)."""
+    from .report import display, wording
 
     if not res.study.items:
         return
@@ -498,8 +502,13 @@ def gap_index(deck: Deck, res) -> None:
     used = deck.text(slide, (left, top, width, 1.0), [
         "The perception-gap index: the mean absolute gap in top-box share across all items, "
         "with a bootstrap interval."])
-    deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
-               display.gap_index_display(res.latest.gap_index, res.study))
+    index = res.latest.gap_index
+    note = wording.gap_index_note(index, res.latest.gaps, res.study)
+    if note:
+        used += deck.text(slide, (left, top + used + 0.1, width, 1.0), [html.unescape(note)])
+    if (index["items"] > 0).any():
+        deck.table(slide, (left, top + used + 0.1, width, height - used - 0.1),
+                   display.gap_index_display(index[index["items"] > 0], res.study))
 
 
 def trends(deck: Deck, res) -> None:

@@ -450,28 +450,50 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
 @per_wave_table
 def disagreements(themes: pd.DataFrame, study: Study, *, minimum: float = 0.10
                   ) -> pd.DataFrame:
-    """Themes one audience names as a strength while another names them as a problem.
+    """Themes one audience names more as a strength while another names them more as a
+    problem.
 
-    From a :func:`theme_table`: pairs of audiences where the theme's share among answers
-    to a question whose ``role`` is ``strength`` in one, and to a ``problem`` question in
-    the other, are both at least ``minimum``. Empty when the study has no strength or no
-    problem question.
+    From a :func:`theme_table`: pairs of audiences X and Y where the theme's share among
+    X's answers to a question whose ``role`` is ``strength`` is at least ``minimum`` and
+    larger than its share among X's answers to every ``problem`` question
+    (``strength_share > strength_problem_share``), and the theme's share among Y's
+    answers to a problem question is at least ``minimum`` and larger than its share among
+    Y's answers to every strength question (``problem_share > problem_strength_share``).
+    An audience not asked, or too small to be shown on, the other question is left out:
+    its lean cannot be told. ``lead`` is the sum of the two margins,
+    ``(strength_share - strength_problem_share) + (problem_share -
+    problem_strength_share)``; rows come largest lead first. Empty when the study has no
+    strength or no problem question.
     """
     columns = ["theme", "label", "says_strength", "strength_share", "strength_n",
-               "says_problem", "problem_share", "problem_n"]
+               "says_problem", "problem_share", "problem_n", "strength_problem_share",
+               "problem_strength_share", "lead"]
     strengths = [q.id for q in study.open_ended if q.role == "strength"]
     problems = [q.id for q in study.open_ended if q.role == "problem"]
-    usable = themes[~themes["suppressed"].astype(bool) & (themes["theme"] != UNCODED)
-                    & (themes["share"] >= minimum)]  # a handful of rows, however many themes
+    shown = themes[~themes["suppressed"].astype(bool) & (themes["theme"] != UNCODED)
+                   & themes["share"].notna()]
+    key = ["theme", "group"]
+    # each audience's largest share of the theme on the other kind of question
+    most_good = shown[shown["question"].isin(strengths)].groupby(
+        key, observed=True, sort=False)["share"].max().rename("other")
+    most_bad = shown[shown["question"].isin(problems)].groupby(
+        key, observed=True, sort=False)["share"].max().rename("other")
+    usable = shown[shown["share"] >= minimum]  # a handful of rows, however many themes
     said = ["theme", "label", "group", "share", "n"]
-    good = usable.loc[usable["question"].isin(strengths), said].rename(columns={
-        "group": "says_strength", "share": "strength_share", "n": "strength_n"})
-    bad = usable.loc[usable["question"].isin(problems), ["theme", "group", "share", "n"]]
-    bad = bad.rename(columns={"group": "says_problem", "share": "problem_share",
-                              "n": "problem_n"})
+    good = usable.loc[usable["question"].isin(strengths), said].join(most_bad, on=key)
+    good = good[good["share"] > good["other"]].rename(columns={
+        "group": "says_strength", "share": "strength_share", "n": "strength_n",
+        "other": "strength_problem_share"})
+    bad = usable.loc[usable["question"].isin(problems), said[:1] + said[2:]].join(
+        most_good, on=key)
+    bad = bad[bad["share"] > bad["other"]].rename(columns={
+        "group": "says_problem", "share": "problem_share", "n": "problem_n",
+        "other": "problem_strength_share"})
     pairs = good.merge(bad, on="theme", how="inner", sort=False)
     pairs = pairs[pairs["says_strength"].astype(str) != pairs["says_problem"].astype(str)]
-    return pairs[columns].sort_values(["problem_share"], ascending=False,
+    pairs["lead"] = (pairs["strength_share"] - pairs["strength_problem_share"]
+                     + pairs["problem_share"] - pairs["problem_strength_share"])
+    return pairs[columns].sort_values("lead", ascending=False,
                                       kind="stable").reset_index(drop=True)
 
 

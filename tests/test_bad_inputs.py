@@ -546,11 +546,13 @@ def test_a_codebook_of_hundreds_of_themes_costs_a_page_only_the_themes_it_shows(
                         + [0.2, 0.1, 0.3]})
     assert voices.most_mentioned(few, 15) == ["t17", "t18", "t19"]  # none never mentioned
     pairs = voices.disagreements(themes, study)
-    named = themes.pivot_table(index="theme", columns=["question", "group"],
-                               values="share") >= 0.10
-    strength, problem = named["q"].to_numpy(), named["p"].to_numpy()
-    expected = (strength.sum(1) * problem.sum(1) - (strength & problem).sum(1)).sum()
-    assert len(pairs) == expected > 0  # every (strength, problem) pair of audiences
+    shares = themes.pivot_table(index="theme", columns=["question", "group"],
+                                values="share")
+    good, bad = shares["q"].to_numpy(), shares["p"].to_numpy()
+    strength = (good >= 0.10) & (good > bad)  # names it more as a strength
+    problem = (bad >= 0.10) & (bad > good)
+    expected = (strength.sum(1) * problem.sum(1)).sum()  # the two never overlap
+    assert len(pairs) == expected > 0  # every pair leaning opposite ways
 
 def test_themes_mentions_are_blank_when_suppressed(tmp_path):
     study = small_project(tmp_path, min_group_size=6, open_ended=[

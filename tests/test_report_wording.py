@@ -230,8 +230,39 @@ def test_strength_to_one_audience_problem_to_another():
                            ("bills", "Bills", "customers", 20, 0.45, nan, nan, nan, nan)])])
     clash = cx.voices.disagreements(themes, study)
     assert report.disagreement_sentences(clash, study) == [
-        "Bills: a strength to staff (30% of their answers to “What do we do &lt;well&gt;?”), "
-        "a problem to customers (45%)."]
+        "Bills: a strength to staff (30% of their answers to “What do we do &lt;well&gt;?”, "
+        "against 0% to “What could be improved?”), a problem to customers (45%, against 0% "
+        "as a strength)."]
+
+
+def test_disagreement_sentences_only_claim_the_side_an_audience_leans_to():
+    """The reviewer's case: managers name money on both questions but mostly as a problem,
+    the board mostly as a strength. The old rule (both shares at least 10%) paired every
+    audience both ways and said "a strength to managers (10%), a problem to board"; only
+    the true pair is said now, and of several true pairs the one with the largest lead."""
+    study = voices_study()
+    themes = pd.concat([
+        theme_rows("well", [("money", "Money", "leaders", 10, 0.10, 0, 0, 0, 1),
+                            ("money", "Money", "staff", 20, 0.75, 0, 0, 0, 1),
+                            ("money", "Money", "customers", 20, 0.40, 0, 0, 0, 1)]),
+        theme_rows("bad", [("money", "Money", "leaders", 10, 0.73, 0, 0, 0, 1),
+                           ("money", "Money", "staff", 20, 1.00 / 8, 0, 0, 0, 1),
+                           ("money", "Money", "customers", 20, 0.30, 0, 0, 0, 1)])])
+    clash = cx.voices.disagreements(themes, study)
+    # staff and customers lean to strength, leaders to problem: two pairs, no reverse ones
+    assert list(zip(clash["says_strength"], clash["says_problem"], strict=True)) == [
+        ("staff", "leaders"), ("customers", "leaders")]
+    assert (clash["strength_share"] > clash["strength_problem_share"]).all()
+    assert (clash["problem_share"] > clash["problem_strength_share"]).all()
+    assert clash["lead"].round(4).tolist() == [round(0.75 - 0.125 + 0.73 - 0.10, 4),
+                                                round(0.40 - 0.30 + 0.73 - 0.10, 4)]
+    assert report.disagreement_sentences(clash, study) == [
+        "Money: a strength to staff (75% of their answers to “What do we do &lt;well&gt;?”, "
+        "against 12% to “What could be improved?”), a problem to leaders (73%, against "
+        "10% as a strength)."]
+    # an audience not asked the other question: its lean cannot be told, nothing said
+    asked_once = themes[~((themes["group"] == "staff") & (themes["question"] == "bad"))]
+    assert "staff" not in set(cx.voices.disagreements(asked_once, study)["says_strength"])
 
 
 def test_similarity_sentences_name_the_most_and_least_alike_pairs():
@@ -355,6 +386,88 @@ def test_the_summary_names_the_largest_significant_option_gap_escaped():
         table.assign(p_adjusted=0.5), study)
     no_choices = cx.load_study(minimal_study(), base_dir=ROOT)
     assert choice_summary_sentence(table, no_choices) == ""
+
+
+def test_nothing_compared_is_not_called_not_significant():
+    """An audience too small to compare: no gap was computed, so no sentence may say
+    none is significant; each says nothing could be compared, and why."""
+    from cxstudy.report import uncompared_sentence
+    from cxstudy.report.wording import choice_summary_sentence
+
+    study = cx.load_study(minimal_study(choices=CHOICE_SPECS), base_dir=ROOT)
+    least = study.min_group_size
+    small = _choice_rows(CHOICE_SPECS, [
+        {**_row("best", option, "leadership", 0.5, 0.3, 0.01, n=least - 1),
+         "share": float("nan"), "gap": float("nan"), "gap_low": float("nan"),
+         "gap_high": float("nan"), "p_value": float("nan"), "p_adjusted": float("nan"),
+         "suppressed": True} for option in ("Price", "Speed")])
+    said = (f"No option of the choice questions could be compared with customers: every "
+            f"audience compared is under {least} respondents.")
+    assert choice_summary_sentence(small, study) == said
+    assert "significantly" not in said
+    assert uncompared_sentence(small, study, "item") == (
+        f"No item could be compared with customers: every audience compared is under "
+        f"{least} respondents.")
+    assert uncompared_sentence(small.assign(n=40, n_ref=least - 1), study, "item") == (
+        f"No item could be compared with customers: customers are under {least} "
+        "respondents.")
+    assert uncompared_sentence(small.assign(n=40), study, "item").endswith(
+        "no audience compared had answers to set against the reference's.")
+    assert uncompared_sentence(small.iloc[:0], study, "item").endswith(
+        "no other audience answered.")
+    # one gap computed, not significant: the sentence on significance stays
+    compared = pd.concat([small, _choice_rows(CHOICE_SPECS, [
+        _row("best", "Care", "leadership", 0.2, 0.12, 0.3)])], ignore_index=True)
+    assert uncompared_sentence(compared, study, "item") == ""
+    assert choice_summary_sentence(compared, study).startswith(
+        "No option of the choice questions is chosen significantly more or less often")
+
+
+def test_an_uncomputed_headline_gap_and_index_say_why():
+    """The tiny shape: the one audience besides the reference has 3 respondents. The
+    headline says it cannot be shown and why, not a family note of "its 0 gaps"; the
+    index says why the audience has none instead of a row of dashes."""
+    from cxstudy.report import gap_index_note, headline_unshown_sentence
+
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    nan = float("nan")
+    gaps = pd.DataFrame({"item": ["excellent"], "group": ["leadership"],
+                         "reference": ["customers"], "n": [3], "n_ref": [60], "gap": [nan],
+                         "suppressed": [True]})
+    unshown = headline_unshown_sentence(gaps, study)
+    assert unshown == ("The headline gap cannot be shown: every audience compared is under "
+                       "5 respondents (leadership: n = 3), and nothing is shown for a group "
+                       "under the study's min_group_size.")
+    assert "0 gaps" not in unshown
+    assert headline_unshown_sentence(gaps.assign(n=40, gap=0.2), study) == ""
+    assert headline_unshown_sentence(gaps.assign(n=40, n_ref=2), study) == (
+        "The headline gap cannot be shown: customers are under 5 respondents, and nothing "
+        "is shown for a group under the study's min_group_size.")
+    index = pd.DataFrame({"group": ["leadership"], "reference": ["customers"], "items": [0],
+                          "index": [nan], "index_low": [nan], "index_high": [nan]})
+    assert gap_index_note(index, gaps, study) == (
+        "leadership has no index: no item could be compared with customers, leadership "
+        "being under 5 respondents (n = 3).")
+    assert gap_index_note(index.assign(items=1, index=0.1), gaps, study) == ""
+
+
+def test_the_method_says_which_audience_is_weighted_and_how():
+    """The five shape rakes its reference: the Method names the weighted audience by its
+    label, the margins, and that its shares and intervals are weighted (Kish's n)."""
+    from cxstudy.report import method_notes, weights_note
+
+    spec = minimal_study(groups=["leadership", {"id": "customers", "label": "Our *clients*"}],
+                         weights={"group": "customers",
+                                  "margins": {"Area": {"Urban": 0.5, "Rural": 0.5}}})
+    study = cx.load_study(spec, base_dir=ROOT)
+    line = ("- **Weights**: Our \\*clients\\* are weighted, raked to known margins (Area: "
+            "Urban 50%, Rural 50%), no weight above 5 times the mean; their shares and "
+            "intervals are weighted, the intervals on Kish's effective sample size "
+            "(Σw)²/Σw².\n")
+    assert weights_note(study) == line
+    assert line in method_notes(study)
+    unweighted = cx.load_study(minimal_study(), base_dir=ROOT)
+    assert weights_note(unweighted) == "" and "Weights" not in method_notes(unweighted)
 
 
 def test_open_answer_sentences_are_limited_with_a_count_of_the_rest(example_cleaned):

@@ -85,7 +85,11 @@ def test_five_audiences_on_a_ten_point_scale(built):
         "net promoter score")[1][:200]  # the blurb names only the metrics there are
     voices = visible_text(report / "voices.html")
     assert "What works?" in voices and "What does not?" in voices
-    assert "A strength for" in voices  # roles, not the example's question ids
+    # roles, not the example's question ids: the section is there, and says that no
+    # theme leans a strength to one audience and a problem to another (each names Money
+    # and Speed more often on "What does not?")
+    assert "Where the audiences disagree" in voices and \
+        "No theme is named more often as a strength than as a problem" in voices
 
 
 def test_mixed_scales_in_one_dimension(built):
@@ -147,6 +151,39 @@ def test_an_audience_below_the_minimum_builds_a_report_that_shows_nothing_of_it(
     index = visible_text(report / "index.html")
     assert f"of {EXECS}" not in index  # no sentence, no share
     assert "nan" not in index.lower().split()
+    # nothing was compared: no page says nothing is significant, each says why
+    gaps_page = visible_text(report / "gaps.html")
+    assert "significantly" not in index and "significantly" not in gaps_page
+    compared = "could be compared with clients: every audience compared is under 5 respondents."
+    assert f"No item {compared}" in index and f"No item {compared}" in gaps_page
+    assert f"No option of the choice questions {compared}" in index
+    assert "The headline gap cannot be shown: every audience compared is under 5" in index
+    assert "0 gaps" not in index and "(Holm)" not in index  # no family note of no test
+    assert f"{EXECS} has no index: no item could be compared with clients" in index
+
+
+def test_the_five_shapes_weights_blind_spots_and_disagreements_read_true(built):
+    """five: the Method says clients are weighted; the blind spots come largest first;
+    no audience is said to find a theme a strength that it names more as a problem."""
+    report = report_of(built, "five")
+    index = visible_text(report / "index.html")
+    assert ("Weights: clients are weighted, raked to known margins (Area: Urban 50%, Rural "
+            "50%)") in " ".join(index.split()).replace(" :", ":")
+    themes = pd.read_csv(report / "tables" / "themes.csv")
+    share = themes[themes["theme"] != "uncoded"].pivot_table(
+        index="theme", columns=["question", "group"], values="share")
+    good, bad = share["good"], share["bad"]
+    praised = ((good >= 0.10) & (good > bad)).any(axis=1)
+    faulted = ((bad >= 0.10) & (bad > good)).any(axis=1)
+    # every audience naming Money names it more as a problem (board 75% vs 100%,
+    # managers 10% vs 73%): no theme leans both ways, and no sentence says one does
+    assert not (praised & faulted).any()
+    assert "a strength to" not in index
+    assert "Money: a strength to managers" not in visible_text(report / "voices.html")
+    gaps_page = (report / "gaps.html").read_text(encoding="utf-8")
+    spots = pd.read_html(io.StringIO(gaps_page[gaps_page.index("sit furthest"):]))[0]
+    shown = [int(text.split()[0]) for text in spots["Gap, points (unadjusted 95% CI)"]]
+    assert shown == sorted(shown, reverse=True) and spots["Audience"].nunique() > 1
 
 
 def test_markdown_and_html_in_names_and_questions_stay_text(built):

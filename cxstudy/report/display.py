@@ -325,11 +325,11 @@ def gap_index_display(gap_index: pd.DataFrame, study: Study | None = None) -> pd
 
 def blind_spot_display(gaps: pd.DataFrame, spots: pd.DataFrame, study: Study) -> pd.DataFrame:
     """The gap-table rows of the significant blind spots (:func:`cxstudy.blind_spots`),
-    per audience largest first."""
+    largest gap first, whichever the audience (ties in the order of the audiences)."""
     significant = spots[spots["significant"].astype(bool)]
     chosen = gaps.set_index(["item", "group"]).index.isin(
         list(zip(significant["item"], significant["group"], strict=True)))
-    rows = gaps.loc[chosen].sort_values(["group", "gap"], ascending=[True, False])
+    rows = gaps.loc[chosen].sort_values("gap", ascending=False, kind="stable")
     columns = _summary_columns(study)
     return gap_display(rows, study)[[columns[1], columns[0], *columns[2:]]].reset_index(
         drop=True)
@@ -400,17 +400,19 @@ def kruskal_display(kruskal: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def disagreement_display(clash: pd.DataFrame, study: Study | None = None) -> pd.DataFrame:
-    """Themes one audience calls a strength and another a problem (from
-    :func:`cxstudy.voices.disagreements`), shares as percentages (audiences by their
-    labels, given the ``study``)."""
+    """Themes one audience names more as a strength and another more as a problem (from
+    :func:`cxstudy.voices.disagreements`), largest lead first, shares as percentages:
+    each audience's share on its side and, next to it, on the other kind of question
+    (audiences by their labels, given the ``study``)."""
     def shown(values) -> list[str]:
         return audiences(values, study) if study is not None else list(values)
 
     return pd.DataFrame({
         "Theme": clash["label"], "A strength for": shown(clash["says_strength"]),
         "share": clash["strength_share"].map(pct), "n": clash["strength_n"],
+        "as a problem": clash["strength_problem_share"].map(pct),
         "A problem for": shown(clash["says_problem"]), "share ": clash["problem_share"].map(pct),
-        "n ": clash["problem_n"]})
+        "n ": clash["problem_n"], "as a strength": clash["problem_strength_share"].map(pct)})
 
 
 def tone_display(tone: pd.DataFrame, study: Study) -> pd.DataFrame:

@@ -244,6 +244,69 @@ def interval_note(study: Study, adjusted: bool) -> str:
             "p-values are.")
 
 
+def _why_uncompared(table: pd.DataFrame | None, study: Study) -> str:
+    """Why a gap table holds no computed gap, as the end of a sentence (HTML-safe)."""
+    rows = (table[table["group"].astype(str) != str(study.reference)]
+            if table is not None and len(table) else None)
+    if rows is None or rows.empty:
+        return "no other audience answered."
+    least = study.min_group_size
+    if (pd.to_numeric(rows["n"], errors="coerce").fillna(0) < least).all():
+        return f"every audience compared is under {least} respondents."
+    if (pd.to_numeric(rows["n_ref"], errors="coerce").fillna(0) < least).all():
+        return f"{_h(study, study.reference)} are under {least} respondents."
+    return "no audience compared had answers to set against the reference's."
+
+
+def uncompared_sentence(table: pd.DataFrame | None, study: Study, what: str) -> str:
+    """Why no gap of a table could be computed, or "" when one was (HTML-safe): "No item
+    could be compared with clients: every audience compared is under 5 respondents." For
+    a gap table (items, choices) whose every ``gap`` is blank, so that a page says
+    nothing could be compared where it would otherwise say nothing is significant.
+    ``what`` names the things compared ("item", "option of the choice questions")."""
+    if table is not None and len(table) and table["gap"].notna().any():
+        return ""
+    return (f"No {what} could be compared with {_h(study, study.reference)}: "
+            + _why_uncompared(table, study))
+
+
+def headline_unshown_sentence(gaps: pd.DataFrame, study: Study) -> str:
+    """Why the headline gap cannot be shown, or "" when a headline gap was computed
+    (HTML-safe): "The headline gap cannot be shown: every audience compared is under 5
+    respondents (execs: n = 3), and nothing is shown for a group under the study's
+    min_group_size." The summary says this instead of the headline and its family note
+    (:func:`headline_family_note`), which would count 0 tests."""
+    rows = gaps[gaps["item"].isin(headline_items(study))]
+    if rows["gap"].notna().any():
+        return ""
+    why = _why_uncompared(rows, study).rstrip(".")
+    sizes = rows.drop_duplicates("group")
+    least = study.min_group_size
+    small = sizes[pd.to_numeric(sizes["n"], errors="coerce").fillna(0) < least]
+    named = ("; ".join(f"{_h(study, r.group)}: n = {int(r.n)}" for r in small.itertuples()
+                       if pd.notna(r.n)) if why.startswith("every audience") else "")
+    return (f"The headline gap cannot be shown: {why}" + (f" ({named})" if named else "")
+            + (", and nothing is shown for a group under the study's min_group_size."
+               if "under" in why else "."))
+
+
+def gap_index_note(gap_index: pd.DataFrame, gaps: pd.DataFrame, study: Study) -> str:
+    """Why an audience has no perception-gap index (no item compared), or "" when every
+    audience has one (HTML-safe): "execs has no index: no item could be compared with
+    clients, execs being under 5 respondents (n = 3)." The page leaves such rows out of
+    the index table and says this instead of a row of dashes."""
+    least = study.min_group_size
+    said = []
+    for group in gap_index.loc[gap_index["items"].fillna(0) == 0, "group"]:
+        rows = gaps[gaps["group"].astype(str) == str(group)]
+        n = pd.to_numeric(rows["n"], errors="coerce").max() if len(rows) else float("nan")
+        why = (f", {_h(study, group)} being under {least} respondents (n = {int(n)})"
+               if pd.notna(n) and n < least else "")
+        said.append(f"{_h(study, group)} has no index: no item could be compared with "
+                    f"{_h(study, study.reference)}{why}.")
+    return " ".join(said)
+
+
 def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
                          trends: pd.DataFrame | None = None) -> str:
     """The family the headline p-values are adjusted over, stated on the page (HTML-safe):
@@ -844,7 +907,8 @@ def method_notes(study: Study) -> str:
         "chi-square (Fisher's or a Monte-Carlo Freeman–Halton test where counts are "
         "small).\n" if study.choices else "")
     if not study.items:
-        return (choices + f"- **Multiple comparisons**: p-values adjusted with {correction} "
+        return (choices + weights_note(study)
+                + f"- **Multiple comparisons**: p-values adjusted with {correction} "
                 "over all tests in each table; intervals are not: each is a "
                 f"{study.level} interval on its own, called unadjusted beside an adjusted "
                 "p.\n"
@@ -854,7 +918,7 @@ def method_notes(study: Study) -> str:
         "- **Top box**: the share choosing one of the highest points of the scale ("
         + "; ".join(dict.fromkeys(md(s.top_box_short) for s in study.scales.values()))
         + f"), with {study.level} Wilson intervals.\n"
-        + reversed_note(study) +
+        + reversed_note(study) + weights_note(study) +
         "- **Gap**: an audience's share minus "
         f"{whose(study.reference, study)} share, with Newcombe's hybrid score interval; "
         "p from the score test (Fisher's exact test when an expected count is under 5); "
@@ -872,6 +936,36 @@ def method_notes(study: Study) -> str:
         + choices +
         f"- **Privacy**: no figure rests on fewer than {study.min_group_size} respondents; "
         "personal data never leaves the raw exports.")
+
+
+def weights_note(study: Study) -> str:
+    """The Method's line on weights (Markdown, "" for a study without ``weights:``): the
+    weighted audience, the margins it was raked to, and that its shares and intervals
+    are weighted, the intervals resting on Kish's effective sample size
+    ``n_eff = (Σw)² / Σw²`` (Kish 1965).
+
+    "- **Weights**: clients are weighted, raked to known margins (Area: Urban 50%, Rural
+    50%), no weight above 5 times the mean; their shares and intervals are weighted, the
+    intervals on Kish's effective sample size (Σw)²/Σw²."
+    """
+    weights = study.weights
+    if weights is None:
+        return ""
+    margins = "; ".join(
+        f"{md(column)}: " + ", ".join(f"{md(category)} {pct(share)}"
+                                      for category, share in shares.items())
+        for column, shares in weights.margins.items())
+    how = []
+    if weights.column:
+        how.append(f"from the design weights in column {md(weights.column)}")
+    if margins:
+        how.append(f"raked to known margins ({margins})")
+    if weights.trim:
+        how.append(f"no weight above {weights.trim:g} times the mean")
+    return (f"- **Weights**: {_m(study, weights.group)} are weighted"
+            + (", " + ", ".join(how) if how else "")
+            + "; their shares and intervals are weighted, the intervals on Kish's effective "
+            "sample size (Σw)²/Σw².\n")
 
 
 def reversed_note(study: Study) -> str:
@@ -1259,18 +1353,27 @@ def theme_sentences(themes: pd.DataFrame, study: Study, question: str, *,
 
 
 def disagreement_sentences(clash: pd.DataFrame, study: Study) -> list[str]:
-    """One HTML-safe sentence per theme one audience names as a strength and another as
-    a problem (:func:`cxstudy.voices.disagreements`): "Bills and billing: a strength
-    to staff (17% of their answers to “What do we do well?”), a problem to customers
-    (33%)."."""
+    """One HTML-safe sentence per theme one audience names more often as a strength than
+    as a problem and another more often as a problem than as a strength
+    (:func:`cxstudy.voices.disagreements`), the pair with the largest lead for each
+    theme, largest first: "Bills and billing: a strength to staff (17% of their answers
+    to “What do we do well?”, against 5% to “What could be improved?”), a problem to
+    customers (33%, against 2%)."."""
     texts = _question_texts(study)
-    strength = next((texts[q.id] for q in study.open_ended if q.role == "strength"), "")
-    asked = f" to “{html.escape(strength)}”" if strength and sum(
-        q.role == "strength" for q in study.open_ended) == 1 else ""
+
+    def only(role: str) -> str:
+        asked = [texts[q.id] for q in study.open_ended if q.role == role]
+        return f" to “{html.escape(asked[0])}”" if len(asked) == 1 else ""
+
+    strength, problem = only("strength"), only("problem")
+    best = clash.sort_values("lead", ascending=False, kind="stable").drop_duplicates(
+        "theme") if len(clash) else clash
     return [f"{html.escape(r.label)}: a strength to {_h(study, r.says_strength)} "
-            f"({pct(r.strength_share)} of their answers{asked}), a problem to "
-            f"{_h(study, r.says_problem)} ({pct(r.problem_share)})."
-            for r in clash.itertuples()]
+            f"({pct(r.strength_share)} of their answers{strength}, against "
+            f"{pct(r.strength_problem_share)}{problem or ' as a problem'}), a problem to "
+            f"{_h(study, r.says_problem)} ({pct(r.problem_share)}, against "
+            f"{pct(r.problem_strength_share)} as a strength)."
+            for r in best.itertuples()]
 
 
 def open_questions_line(study: Study) -> str:
@@ -1351,8 +1454,9 @@ def voices_intro(res, pages: dict[str, str]) -> str:
                 f"each audience: [Voices](voices.html). Details: {links}.")
     return (f"What {_ms(study, study.groups)} say when asked the same open questions "
             f"about {md(study.subject)}: the "
-            "themes every audience names, those only one names, and where a strength to "
-            "one audience is a problem to another. Answers are coded into the themes of "
+            "themes every audience names, those only one names, and any named more as a "
+            "strength by one audience and more as a problem by another. Answers are coded "
+            "into the themes of "
             "the study's codebook" + ("; a group's sheet counts as one answer, each of "
                                        "its points coded on its own" if split else "")
             + f". Details: {links} · tables in `tables/`.")
@@ -1474,6 +1578,9 @@ def choice_summary_sentence(choices: pd.DataFrame, study: Study) -> str:
     if not study.choices or choices is None or choices.empty:
         return ""
     alpha = 1 - study.confidence
+    uncompared = uncompared_sentence(choices, study, "option of the choice questions")
+    if uncompared:
+        return uncompared
     rows = choices[~choices["suppressed"].astype(bool) & choices["gap"].notna()
                    & (choices["p_adjusted"] < alpha)]
     if rows.empty:
