@@ -56,7 +56,8 @@ def test_a_study_with_waves_shows_the_latest_gap_then_its_change(built):
     index = text["index.html"]
     change = index.index("Since 2025 this gap has not changed clearly: it was +76 points")
     assert index.index("76% of leadership (57–89%, n = 25) agree") < change  # gap first
-    assert "its 2 gaps in 2026 and its 2 changes from 2025 to 2026" in index
+    assert "(Holm), in two families: its 2 gaps in 2026, and its 2 changes from 2025 to 2026" \
+        in index
     trends = text["trends.html"]
     assert ("The staff–customers gap on “Our bills are clear and easy to understand” narrowed: "
             "+60 points in 2025, +27 in 2026 (change -33, unadjusted 95% CI -44 to -22; "
@@ -634,7 +635,8 @@ def test_the_summary_leads_with_the_current_gap_then_its_change(example_results)
     assert (headline["p_adjusted"] == 1).all()  # over every change: what it was diluted to
     assert report.headline_family_note(study, now.gaps, res.trends) == (
         "The headline p-values are adjusted over the headline item alone, the study's "
-        "primary question (Holm): its 2 gaps in 2026 and its 2 changes from 2025 to 2026; "
+        "primary question (Holm), in two families: its 2 gaps in 2026, and its 2 changes from "
+        "2025 to 2026; "
         "the rest of the report adjusts over every item. The 95% intervals are not "
         "adjusted for multiple comparisons; the p-values are.")
     alone = report.headline_sentences(now.gaps, now.shares, study)  # one wave: no change
@@ -714,8 +716,8 @@ def test_the_family_of_two_headline_items_and_of_no_correction(tmp_path):
                            "p_adjusted_headline": 0.5})
     assert report.headline_family_note(study, gaps, trends).startswith(
         "The headline p-values are adjusted over the 2 headline items alone, the study's "
-        "primary question (Holm): their 2 gaps in 2026 and their 2 changes from 2025 to "
-        "2026 (and so for each pair of waves);")
+        "primary question (Holm), in two families: their 2 gaps in 2026, and their 2 changes "
+        "from 2025 to 2026 (and so for each pair of waves);")
     import dataclasses
 
     none = dataclasses.replace(study, correction="none")

@@ -311,10 +311,11 @@ def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
                          trends: pd.DataFrame | None = None) -> str:
     """The family the headline p-values are adjusted over, stated on the page (HTML-safe):
     "The headline p-values are adjusted over the headline item alone, the study's primary
-    question (Holm): its 2 gaps in 2026 and its 2 changes from 2025 to 2026; the rest of
-    the report adjusts over every item. The 95% intervals are not adjusted for multiple
-    comparisons; the p-values are." ``gaps`` (one wave's gap table) and ``trends`` name
-    the tests of each; the changes named are those of the last pair of waves."""
+    question (Holm), in two families: its 2 gaps in 2026, and its 2 changes from 2025 to
+    2026; the rest of the report adjusts over every item. The 95% intervals are not
+    adjusted for multiple comparisons; the p-values are." ``gaps`` (one wave's gap table)
+    and ``trends`` name the tests of each; the changes named are those of the last pair of
+    waves."""
     from ..waves import headline_family_size
 
     method = _CORRECTIONS.get(study.correction)
@@ -340,7 +341,8 @@ def headline_family_note(study: Study, gaps: pd.DataFrame | None = None,
                      f"{html.escape(str(pair['from_wave']))} to "
                      f"{html.escape(str(pair['to_wave']))}"
                      + (" (and so for each pair of waves)" if several else ""))
-    listed = f": {' and '.join(parts)}" if parts else ""
+    listed = (f", in two families: {parts[0]}, and {parts[1]}" if len(parts) == 2
+              else f": {parts[0]}" if parts else "")
     return (f"The headline p-values are adjusted over {which}, the study's primary "
             f"question ({method}){listed}; the rest of the report adjusts over every item. "
             f"{interval_note(study, adjusted=False)}")
