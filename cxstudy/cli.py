@@ -323,6 +323,10 @@ class Terminated(KeyboardInterrupt):
 
 
 def _terminate(_signum, _frame) -> None:
+    # the clean-up that Terminated starts must not be cut short by another SIGTERM (a
+    # kernel's shutdown, or a second kill, while the staged folders are being removed):
+    # from here on SIGTERM is ignored; SIGKILL and Ctrl-C still stop the program
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise Terminated
 
 

@@ -294,3 +294,20 @@ def test_init_into_a_folder_it_cannot_make_says_so(tmp_path):
         assert err.rstrip().endswith(f"{tmp_path / 'taken'} is a file, not a folder; give a "
                                      "project folder you can write to")
         assert "Traceback" not in err
+
+
+def test_a_terminated_run_is_not_cut_short_by_a_second_sigterm():
+    """The first SIGTERM raises Terminated (clean-up as Ctrl-C); from then on SIGTERM is
+    ignored, so the clean-up that removes the staged folders runs to its end."""
+    import signal
+
+    from cxstudy import cli
+
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        signal.signal(signal.SIGTERM, cli._terminate)
+        with pytest.raises(cli.Terminated):
+            cli._terminate(signal.SIGTERM, None)
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGTERM, before)
