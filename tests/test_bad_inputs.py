@@ -1060,23 +1060,28 @@ def test_split_on_an_item_or_with_an_unknown_kind_names_the_key():
     assert any("open_ended[0].split" in p and "points" in p for p in problems), problems
 
 
+def _sheet_study(tmp_path, staff_csv: str, **question):
+    """Leaders' answers and the staff's group sheets (``staff_csv``), weighed by their
+    ``People`` column (``sheet_size``), with one open question ``OE``."""
+    (tmp_path / "staff.csv").write_text(staff_csv, encoding="utf-8")
+    (tmp_path / "leaders.csv").write_text("id,OE\nL1,fine\n", encoding="utf-8")
+    return cx.load_study({
+        "study": "s", "slug": "s", "groups": ["leaders", "staff"],
+        "sources": [{"path": "leaders.csv", "group": "leaders"},
+                    {"path": "staff.csv", "group": "staff", "id_column": "Sheet",
+                     "sheet_size": "People"}],
+        "open_ended": [{"id": "q", "question": "Q?", "column": "OE", **question}],
+        "cleaning": {"require_finished": False}}, base_dir=tmp_path)
+
+
 @pytest.mark.parametrize("sizes, found", [
     (["8", "six", "7"], "'six'"),
     (["8", "", "7"], "blank"),
     (["8", "0", "-2"], "'0'"),
 ])
 def test_a_sheet_size_that_is_not_a_number_names_the_export_and_rows(tmp_path, sizes, found):
-    (tmp_path / "staff.csv").write_text(
-        "Sheet,People,OE\n" + "".join(f"S{i},{n},- a point\n" for i, n in enumerate(sizes)),
-        encoding="utf-8")
-    (tmp_path / "leaders.csv").write_text("id,OE\nL1,fine\n", encoding="utf-8")
-    study = cx.load_study({
-        "study": "s", "slug": "s", "groups": ["leaders", "staff"],
-        "sources": [{"path": "leaders.csv", "group": "leaders"},
-                    {"path": "staff.csv", "group": "staff", "id_column": "Sheet",
-                     "sheet_size": "People"}],
-        "open_ended": [{"id": "q", "question": "Q?", "column": "OE", "split": "points"}],
-        "cleaning": {"require_finished": False}}, base_dir=tmp_path)
+    study = _sheet_study(tmp_path, "Sheet,People,OE\n" + "".join(
+        f"S{i},{n},- a point\n" for i, n in enumerate(sizes)), split="points")
     with pytest.raises(DataError) as caught:
         cx.clean(cx.read_sources(study), study)
     text = str(caught.value)
@@ -1085,15 +1090,7 @@ def test_a_sheet_size_that_is_not_a_number_names_the_export_and_rows(tmp_path, s
 
 
 def test_a_missing_sheet_size_column_is_found_by_validate(tmp_path):
-    (tmp_path / "staff.csv").write_text("Sheet,people,OE\nS1,8,x\n", encoding="utf-8")
-    (tmp_path / "leaders.csv").write_text("id,OE\nL1,fine\n", encoding="utf-8")
-    study = cx.load_study({
-        "study": "s", "slug": "s", "groups": ["leaders", "staff"],
-        "sources": [{"path": "leaders.csv", "group": "leaders"},
-                    {"path": "staff.csv", "group": "staff", "id_column": "Sheet",
-                     "sheet_size": "People"}],
-        "open_ended": [{"id": "q", "question": "Q?", "column": "OE"}],
-        "cleaning": {"require_finished": False}}, base_dir=tmp_path)
+    study = _sheet_study(tmp_path, "Sheet,people,OE\nS1,8,x\n")
     with pytest.raises(StudyFileError) as caught:
         cx.clean(cx.read_sources(study), study)
     assert any('no column "People"' in str(p) and "sheet_size" in str(p) and "people" in str(p)
