@@ -6,7 +6,7 @@ from what customers experience. See the README and docs/
 
 from . import stats, voices
 from ._version import __version__
-from .analysis import Results, analyze
+from .analysis import Results, add_counts, analyze
 from .clean import CleaningResult, clean
 from .counts import LevelCounts, level_counts
 from .exceptions import (
@@ -50,6 +50,7 @@ __all__ = [
     "Study",
     "StudyFileError",
     "__version__",
+    "add_counts",
     "agreement",
     "analyze",
     "blind_spots",

@@ -73,10 +73,60 @@ class Results:
         self._parent = parent  # the study's results, for a wave's
         self._children: dict[str, Results] = {}
 
+    @classmethod
+    def from_counts(cls, study: Study, counts: dict[str | None, dict[str, Any]], *,
+                    log: pd.DataFrame | None = None,
+                    sources: pd.DataFrame | None = None) -> Results:
+        """The results of counts made anywhere: block by block as a run reads the exports,
+        by SQL over the processed parquet, or on a warehouse.
+
+        Parameters
+        ----------
+        study : Study
+        counts : dict
+            wave -> {counts table: its value} (``None`` as the wave of a study without
+            waves), as :meth:`counted` returns them; the counts tables are those of
+            :data:`cxstudy.registry.COUNTS`. The waves are those given, in the study's
+            order.
+        log, sources : pandas.DataFrame, optional
+            The cleaning log and the exports' table, for the data-quality tables.
+
+        Returns
+        -------
+        Results
+            No responses are held: a table is made from the counts and other tables.
+        """
+        waves = [w for w in study.waves if w in counts] if study.waves else []
+        unknown = [w for w in counts if w is not None and w not in waves]
+        if unknown or (not study.waves and set(counts) - {None}):
+            raise ValueError(f"counts of wave(s) {unknown or list(counts)} that the study "
+                             f"does not declare (waves: {study.waves or 'none'})")
+        one = waves[0] if len(waves) == 1 else None
+        results = cls(study, None, log=log, sources=sources, waves=waves,
+                      tables=counts[one] if len(waves) <= 1 else None)
+        if len(waves) > 1:
+            for wave in waves:
+                results.wave(wave)._tables.update(counts[wave])
+        return results
+
+    def counted(self) -> dict[str | None, dict[str, Any]]:
+        """Every counts table of every wave (:data:`cxstudy.registry.COUNTS`), as
+        :meth:`from_counts` takes them: wave -> {name: counts} (wave ``None`` in a study
+        without waves). Counts of disjoint respondents add up (:func:`add_counts`)."""
+        waves = self.waves if self._several_waves else [self.waves[0] if self.waves else None]
+        return {wave: {name: (self.wave(wave) if wave is not None else self).table(name)
+                       for name, entry in registry.COUNTS.items() if entry.present(self)}
+                for wave in waves}
+
     @property
     def responses(self) -> pd.DataFrame:
         """The cleaned responses the tables are computed from."""
         if self._responses is None:
+            if self._load is None:
+                raise ValueError(
+                    "these results were made from counts (Results.from_counts) and hold no "
+                    "responses; a table made from the responses needs them: give them to "
+                    "cx.analyze(study, responses)")
             self._responses, log = self._load()
             self._log = self._log if self._log is not None else log
         return self._responses
@@ -321,8 +371,32 @@ class Results:
                 f"<table><tbody>{tables}</tbody></table></details>{how}</div>")
 
 
+def add_counts(first: dict[str | None, dict[str, Any]],
+               second: dict[str | None, dict[str, Any]]) -> dict[str | None, dict[str, Any]]:
+    """The counts of two disjoint sets of respondents together.
+
+    Parameters
+    ----------
+    first, second : dict
+        :meth:`Results.counted` of each set: wave -> {counts table: value}.
+
+    Returns
+    -------
+    dict
+        Each counts table of a wave added with ``+``; a wave or table only one side has
+        is taken as it is.
+    """
+    together = {wave: dict(tables) for wave, tables in first.items()}
+    for wave, tables in second.items():
+        mine = together.setdefault(wave, {})
+        for name, value in tables.items():
+            mine[name] = mine[name] + value if name in mine else value
+    return together
+
+
 def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,
-            processed: str | Path = "") -> Results:
+            processed: str | Path = "",
+            counts: dict[str | None, dict[str, Any]] | None = None) -> Results:
     """Every table of a study, each computed once, on demand.
 
     Parameters
@@ -336,6 +410,9 @@ def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,
         study's own ``data/processed/<slug>/`` when it is newer than the study file
         and every export, otherwise the exports are read and cleaned now (nothing is
         written).
+    counts : dict, optional
+        Counts made elsewhere, wave -> {counts table: value}
+        (:meth:`Results.from_counts`): the tables are made from them, no responses read.
 
     Returns
     -------
@@ -355,6 +432,8 @@ def analyze(study: str | Path | Study, responses: pd.DataFrame | None = None, *,
     """
     if not isinstance(study, Study):
         study = load_study(study)
+    if counts is not None:
+        return Results.from_counts(study, counts)
     if responses is not None:
         return Results(study, responses)
     responses, log, sources = load_processed(study, processed)

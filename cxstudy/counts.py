@@ -58,6 +58,19 @@ class PatternCounts:
         strides = np.concatenate([[1], np.cumprod(bases)[:-1]])
         return (np.arange(self.counts.shape[1])[:, None] // strides) % bases
 
+    def __add__(self, other: PatternCounts) -> PatternCounts:
+        """The counts of two disjoint sets of respondents together (counts are additive;
+        an unweighted side's squared weights are its counts)."""
+        if self.items != other.items or self.k != other.k:
+            raise ValueError(f"cannot add pattern counts of items {other.items} to those of "
+                             f"{self.items}: count both with the same study")
+        squares = None
+        if self.squares is not None or other.squares is not None:
+            squares = (self.raw if self.squares is None else self.squares) + \
+                (other.raw if other.squares is None else other.squares)
+        return PatternCounts(self.items, self.k, self.counts + other.counts,
+                             self.raw + other.raw, squares)
+
     def margin(self, position: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(counts, raw, squares) over the levels 0..k of one item: shape (groups, k+1)."""
         groups = self.counts.shape[0]
@@ -107,6 +120,22 @@ class LevelCounts:
     weighted: bool
     blocks: tuple[PatternCounts, ...] = ()
 
+    def __add__(self, other: LevelCounts) -> LevelCounts:
+        """The counts of two disjoint sets of respondents of one wave together: each
+        pattern table added (:meth:`PatternCounts.__add__`), the margins made anew from
+        them (an effective n is not additive; its sums are)."""
+        if (self.items, self.groups) != (other.items, other.groups) or \
+                len(self.blocks) != len(other.blocks):
+            raise ValueError(f"cannot add the counts of items {other.items} of audiences "
+                             f"{other.groups} to those of items {self.items} of audiences "
+                             f"{self.groups}: count both with the same study")
+        blocks = [a + b for a, b in zip(self.blocks, other.blocks, strict=True)]
+        weighted = any(block.squares is not None for block in blocks)
+        counts, n, n_eff = _margins(self.items, len(self.groups), self.k, blocks, weighted)
+        return LevelCounts(items=self.items, groups=self.groups, counts=counts, n=n,
+                           n_eff=n_eff, k=self.k, values=self.values, top_box=self.top_box,
+                           weighted=weighted, blocks=tuple(blocks))
+
     def effective(self) -> np.ndarray:
         """Counts rescaled so that each (item, group) totals its effective n."""
         if not self.weighted:
@@ -144,6 +173,29 @@ class LevelCounts:
         frame["value"] = np.repeat(self.values, len(self.groups), axis=0).reshape(-1)
         keep = frame["level"].to_numpy() <= np.repeat(self.k, len(self.groups) * levels)
         return frame[keep].reset_index(drop=True)
+
+
+def _margins(items: tuple[str, ...], n_groups: int, k: np.ndarray,
+             blocks: list[PatternCounts], weighted: bool
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each item's (counts, n, n_eff) over the audiences, from the pattern tables."""
+    k_max = int(k.max()) if len(k) else 1
+    counts = np.zeros((len(items), n_groups, k_max))
+    n = np.zeros((len(items), n_groups))
+    n_eff = np.zeros((len(items), n_groups))
+    row_of = {item_id: row for row, item_id in enumerate(items)}
+    for block in blocks:
+        for position, item_id in enumerate(block.items):
+            row = row_of[item_id]
+            total, raw, squares = block.margin(position)
+            counts[row, :, :k[row]] = total[:, 1:]
+            n[row] = raw[:, 1:].sum(axis=1)
+            if weighted:
+                squares = raw if squares is None else squares
+                n_eff[row] = effective_n(total[:, 1:].sum(axis=1), squares[:, 1:].sum(axis=1))
+            else:
+                n_eff[row] = n[row]
+    return counts, n, n_eff
 
 
 def group_codes(responses: pd.DataFrame, groups) -> np.ndarray:
@@ -286,24 +338,10 @@ def from_patterns(study: Study, chosen: list, blocks: list[PatternCounts],
     those were counted (``np.bincount`` here; an SQL ``GROUP BY`` in
     :mod:`cxstudy.warehouse`)."""
     groups = tuple(study.groups)
-    n_groups = len(groups)
     scales = [study.scales[i.scale] for i in chosen]
     k = np.array([s.k for s in scales], dtype=np.int64)
-    k_max = int(k.max()) if len(k) else 1
-    counts = np.zeros((len(chosen), n_groups, k_max))
-    n = np.zeros((len(chosen), n_groups))
-    n_eff = np.zeros((len(chosen), n_groups))
-    row_of = {item.id: row for row, item in enumerate(chosen)}
-    for block in blocks:
-        for position, item_id in enumerate(block.items):
-            row = row_of[item_id]
-            total, raw, squares = block.margin(position)
-            counts[row, :, :k[row]] = total[:, 1:]
-            n[row] = raw[:, 1:].sum(axis=1)
-            if weighted:
-                n_eff[row] = effective_n(total[:, 1:].sum(axis=1), squares[:, 1:].sum(axis=1))
-            else:
-                n_eff[row] = n[row]
+    counts, n, n_eff = _margins(tuple(i.id for i in chosen), len(groups), k, blocks, weighted)
+    k_max = counts.shape[-1]
     values = np.full((len(chosen), k_max), np.nan)
     for row, scale in enumerate(scales):
         values[row, :scale.k] = scale.point_values

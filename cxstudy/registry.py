@@ -92,6 +92,12 @@ class Table:
     frame : bool
         A data frame (the counts are not): a study that lacks what it needs gets an
         empty one (:func:`absent`).
+    counts : bool
+        Additive counts of one wave that other tables are made from (``scope`` is
+        ``"one wave"``): the counts of two disjoint sets of a wave's respondents added
+        with ``+`` are the counts of their union, so a study can be counted block by
+        block, or anywhere (:meth:`~cxstudy.analysis.Results.from_counts`). Every table
+        that is not a counts table is made from counts tables and other tables only.
     """
 
     name: str
@@ -103,12 +109,15 @@ class Table:
     page: str | None = None
     skip_empty: bool = False
     frame: bool = True
+    counts: bool = False
 
     def __post_init__(self) -> None:
         unknown = [need for need in self.needs if need not in NEEDS]
         if unknown or self.scope not in SCOPES:
             raise ValueError(f"table {self.name}: unknown need(s) {unknown} or scope "
                              f"{self.scope!r}")
+        if self.counts and (self.scope != "one wave" or self.frame):
+            raise ValueError(f"table {self.name}: counts are of one wave and not a frame")
 
     def present(self, results: Results) -> bool:
         """Whether the study of ``results`` has what this table needs."""
@@ -191,7 +200,7 @@ _TABLES = (
     # the counting pass and the item tables
     Table("counts", _counts, "The answer counts of every item and audience "
           "(cx.level_counts): never pooled across waves.", scope="one wave",
-          needs=("items",), frame=False),
+          needs=("items",), frame=False, counts=True),
     Table("gaps", lambda r: gaps.gap_table(r.responses, r.study, counts=r.counts),
           "Every item's gap between each audience and the reference.", needs=("items",),
           spec=SPECS["gaps"], page=GAPS.notebook),
@@ -266,7 +275,7 @@ _TABLES = (
     # choice questions: each option a 0/1 indicator, through the item machinery
     Table("choice_counts", lambda r: choices.choice_counts(r.responses, r.study),
           "The option indicators' counts per audience (one vectorised pass).",
-          scope="one wave", needs=("choices",)),
+          scope="one wave", needs=("choices",), frame=False, counts=True),
     Table("choices", lambda r: _choice_table(r, choices.choice_table, "choices"),
           "Every option's share per audience and its gap to the reference.",
           needs=("choices",), spec=SPECS["choices"], page=GAPS.notebook),
@@ -313,6 +322,9 @@ _TABLES = (
 
 TABLES: dict[str, Table] = {table.name: table for table in _TABLES}
 """Every table a study can have, by its attribute name, in the order they are written."""
+
+COUNTS: dict[str, Table] = {name: t for name, t in TABLES.items() if t.counts}
+"""The counts tables: what every other table is made from (:attr:`Table.counts`)."""
 
 WRITTEN: dict[str, Table] = {name: t for name, t in TABLES.items() if t.spec is not None}
 """The tables written as ``tables/<spec.name>.csv``, in the order of ``docs/outputs.md``."""
