@@ -13,12 +13,22 @@ respondent) it is blank and ``note`` says why.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from . import stats
-from .counts import LevelCounts, group_codes, item_codes, level_counts, respondent_weights
+from .counts import (
+    LevelCounts,
+    PatternCounts,
+    group_codes,
+    item_codes,
+    level_counts,
+    respondent_weights,
+    sparse_pattern_counts,
+)
 from .model import Study
 from .tables import DIMENSIONS, GAPS, KRUSKAL, SHARES, conform, suppress, too_small
 from .waves import adjust_headline, per_wave, per_wave_table
@@ -42,14 +52,15 @@ def gap_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
+    responses : pandas.DataFrame or None
         Cleaned responses (:attr:`CleaningResult.responses`; ``weight`` is used when
-        not all ones).
+        not all ones); None when ``counts`` are given.
     study : Study
         The study (:func:`~cxstudy.load_study`): audiences, reference, items,
         ``confidence``, ``correction``, ``min_group_size``.
     counts : LevelCounts, optional
-        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed from ``responses`` when
+        omitted): the table is made from them alone, its wave theirs.
 
     Returns
     -------
@@ -167,7 +178,8 @@ def share_table(responses: pd.DataFrame, study: Study, *,
         The study (:func:`~cxstudy.load_study`): audiences, items, ``confidence``,
         ``min_group_size``.
     counts : LevelCounts, optional
-        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed from ``responses`` when
+        omitted): the table is made from them alone, its wave theirs.
 
     Returns
     -------
@@ -357,6 +369,11 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
     The difference is Welch's: :math:`\\bar x_g - \\bar x_{ref} \\pm t_\\nu
     \\sqrt{s_g^2/n_g + s_{ref}^2/n_{ref}}` (Kish's effective n when weighted).
 
+    Everything comes from the dimension's joint pattern table: its block of ``counts``,
+    or, for a dimension too wide for one dense block (whose items the margins split
+    across blocks), the sparse joint table :attr:`LevelCounts.wide` of the patterns
+    given; never from the respondents' rows.
+
     References
     ----------
     Cronbach (1951) Psychometrika 16:297; Feldt (1965) Psychometrika 30:357;
@@ -374,11 +391,9 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
         if not members:
             continue
         lookups, units = _dimension_values(study, members)
-        block = counts.block_of([i.id for i in members])
-        if block is not None:
-            summary = _summaries_from_patterns(block, members, lookups, counts, study)
-        else:  # a dimension too wide for one pattern table: work on the rows
-            summary = _summaries_from_rows(responses, members, lookups, study)
+        block = counts.block_of([i.id for i in members]) or _joint_table(
+            responses, study, members, counts, dimension)
+        summary = _summaries_from_patterns(block, members, lookups, counts, study)
         ref = summary[reference]
         for g in others:
             mine = summary[g]
@@ -432,26 +447,23 @@ def _summaries_from_patterns(block, members, lookups, counts: LevelCounts,
     return summary
 
 
-def _summaries_from_rows(responses, members, lookups, study: Study) -> dict[int, dict]:
-    """The same as :func:`_summaries_from_patterns`, one row per respondent."""
-    codes = group_codes(responses, study.groups)
+def _joint_table(responses: pd.DataFrame | None, study: Study, members: list,
+                 counts: LevelCounts, dimension: str) -> PatternCounts:
+    """The joint pattern table of a dimension's items that ``counts`` lack (counts made
+    without :attr:`LevelCounts.wide`, as :mod:`cxstudy.warehouse` makes them): counted
+    from the responses when given, else an error saying what to do."""
+    if responses is None:
+        raise ValueError(
+            f"dimension {dimension!r}: its items are split across the counts' pattern "
+            "tables and the counts hold no joint table of them (LevelCounts.wide), which "
+            "its scores and Cronbach's alpha need; count with cx.level_counts, which "
+            "makes it, or give the responses")
+    ids = [i.id for i in members]
     weights, weighted = respondent_weights(responses)
-    values = np.column_stack([lookup[item_codes(responses, item.id)]
-                              for item, lookup in zip(members, lookups, strict=True)])
-    score = _mean_of_half(values)
-    answered_any = (~np.isnan(values)).any(axis=1)
-    summary = {}
-    for g in range(len(study.groups)):
-        in_group = codes == g
-        scored = in_group & ~np.isnan(score)
-        ones = np.ones(int(scored.sum()))
-        summary[g] = stats.weighted_moments(score[scored], weights[scored], ones,
-                                            weights[scored] ** 2 if weighted else None)
-        rows = in_group & answered_any
-        summary[g]["alpha"] = _alpha(values[rows], weights[rows], np.ones(int(rows.sum())),
-                                     weights[rows] ** 2 if weighted else None,
-                                     study.confidence)
-    return summary
+    return sparse_pattern_counts([item_codes(responses, i) for i in ids], ids,
+                                 [study.scales[i.scale].k for i in members],
+                                 group_codes(responses, study.groups), len(study.groups),
+                                 weights if weighted else None)
 
 
 def _alpha(values, weights, raw, squares, confidence) -> tuple[float, float, float]:
@@ -490,7 +502,8 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
         The study (:func:`~cxstudy.load_study`): audiences, items, ``correction``,
         ``min_group_size``.
     counts : LevelCounts, optional
-        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed from ``responses`` when
+        omitted): the table is made from them alone, its wave theirs.
 
     Returns
     -------
@@ -539,7 +552,7 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
 
 
 @per_wave
-def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int = 4000,
+def perception_gap_index(responses: pd.DataFrame | None, study: Study, *, n_boot: int = 4000,
                          seed: int = 20261122, counts: LevelCounts | None = None
                          ) -> pd.DataFrame:
     """The perception-gap index of each audience: the mean absolute top-box gap to the
@@ -547,17 +560,21 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`).
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`); None when ``counts`` are
+        given.
     study : Study
         The study (:func:`~cxstudy.load_study`): audiences, reference, items,
         ``confidence``, ``min_group_size``.
     n_boot : int, default 4000
         Bootstrap draws.
     seed : int, default 20261122
-        Seed of the bootstrap's random generator: the same seed, the same interval.
+        Seed of the bootstrap's random generator (numpy's ``default_rng``, PCG64): the
+        same seed and counts, the same interval.
     counts : LevelCounts, optional
-        Precomputed :func:`~cxstudy.counts.level_counts` (computed when omitted).
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed from ``responses`` when
+        omitted): the index and its bootstrap are made from them alone (their top-box
+        pattern table :attr:`LevelCounts.top`), the table's wave theirs.
 
     Returns
     -------
@@ -570,80 +587,114 @@ def perception_gap_index(responses: pd.DataFrame, study: Study, *, n_boot: int =
     Notes
     -----
     :math:`PGI_g = \\frac{1}{m}\\sum_{i=1}^m |\\hat p_{gi} - \\hat p_{ref,i}|` over the
-    items both audiences answered (and not suppressed). The interval is a
-    percentile bootstrap from the sampling distribution of the top-box shares:
-    each draw takes the shares of every audience from a multivariate normal with
-    the observed shares as mean and the covariance of the respondents' top-box
-    indicators divided by n (pairwise-complete; weighted with Kish's n when the
-    study is weighted), which keeps the correlation between items, and recomputes
-    the index. It uses only per-group sufficient statistics, so it costs the same
-    for 1,000 or 1,000,000 respondents; on the example study it agrees with a
-    respondent-resampling bootstrap to within 0.015 (tests/test_gaps.py).
+    items both audiences answered (and not suppressed).
+
+    The interval is a percentile bootstrap that resamples respondents within each
+    audience, made from counts: a respondent's top-box states over every item (missing,
+    not top box, top box) form one *pattern*, and resampling :math:`n_g` respondents
+    with replacement is drawing the pattern counts from a multinomial
+    :math:`(n_g; \\pi_{g1}, \\dots, \\pi_{gu})` over the :math:`u` patterns the audience
+    gave, :math:`\\pi_{gj}` the share of the audience giving pattern :math:`j`. Each
+    replicate's shares are the resampled top-box counts over the resampled answers of
+    each item, and the index is recomputed from them (mean over items of the absolute
+    differences, items without answers in a replicate left out). So the correlation
+    between items is kept, and the cost depends on the patterns, not the respondents.
+
+    Weighted: :math:`\\pi_{gj}` are the weighted shares of the patterns and
+    :math:`n_g` is the audience's Kish effective n, :math:`(\\sum w)^2 / \\sum w^2`,
+    rounded: the weighted estimate with the spread of an effective sample.
+
+    Random stream (changed in issue 29 from a normal approximation of the shares):
+    ``numpy.random.default_rng(seed)``; the reference's draws first, then each other
+    audience's in the study's order, each ``rng.multinomial(n_g, pi_g)`` per replicate
+    over its patterns in sorted order, made in chunks of replicates; an audience without
+    respondents draws nothing. ``tests/test_gaps.py`` checks the distribution against
+    resampling the respondents' rows.
 
     References
     ----------
     Efron, B. & Tibshirani, R. J. (1993). An Introduction to the Bootstrap. New York:
     Chapman & Hall (the percentile interval).
+    Kish, L. (1965). Survey Sampling. New York: Wiley (the effective sample size).
 
     Examples
     --------
     >>> cx.perception_gap_index(responses, study, n_boot=2000, seed=1)  # doctest: +SKIP
     """
     counts = counts if counts is not None else level_counts(responses, study)
+    top = counts.top
+    if top is None:  # counts made without the top-box patterns (cxstudy.warehouse)
+        if responses is None:
+            raise ValueError("the perception-gap index's bootstrap needs the top-box "
+                             "pattern table of the counts (LevelCounts.top), which these "
+                             "counts lack; count with cx.level_counts, or give the "
+                             "responses")
+        top = level_counts(responses, study, items=list(counts.items)).top
+    if top is not None and top.items != counts.items:
+        raise ValueError(f"the counts' top-box patterns are of items {top.items}, their "
+                         f"margins of {counts.items}: count both with cx.level_counts")
     reference, others = study.reference_index, study.other_indices
-    codes = group_codes(responses, study.groups)
-    weights, weighted = respondent_weights(responses)
-    top = counts.top_box_mask()
     usable = ~too_small(counts.n, study)
     rng = np.random.default_rng(seed)
     tail = (1 - study.confidence) / 2
-
-    draws, shares = {}, {}
-    answers = [item_codes(responses, item) for item in counts.items]  # codes, made once
+    effective = counts.effective()
+    mask = counts.top_box_mask()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shares = (effective * mask[:, None, :]).sum(axis=-1) / effective.sum(axis=-1)
+    draws = {}
     with threadpool_limits(limits=1, user_api="blas"):  # small matrices: threads cost more
         for g in [reference, *others]:
-            in_group = codes == g
-            # the audience's top-box answers (1, 0, NaN: missing), items in columns
-            indicator = np.column_stack([_top_box_indicator(answer[in_group], top[row])
-                                         for row, answer in enumerate(answers)]) \
-                if answers else np.empty((int(in_group.sum()), 0))
-            w = weights[in_group] if weighted else None
-            cov = stats.pairwise_cov(indicator, w, None if w is None else w * w)
-            effective = counts.effective()[:, g, :]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                share = (effective * top).sum(axis=1) / effective.sum(axis=1)
-            n_eff = counts.n_eff[:, g]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                scale = np.sqrt(np.outer(1 / n_eff, 1 / n_eff))
-            sampling = np.nan_to_num(cov * scale)
-            shares[g] = share
-            draws[g] = rng.multivariate_normal(np.nan_to_num(share), _psd(sampling), size=n_boot,
-                                               method="eigh")
+            draws[g] = _bootstrap_shares(top, g, n_boot, rng) if top is not None else \
+                np.full((n_boot, 0), np.nan)
     rows = []
     for g in others:
         use = usable[:, g] & usable[:, reference]
-        index = float(np.mean(np.abs(shares[g][use] - shares[reference][use]))) \
+        index = float(np.mean(np.abs(shares[use, g] - shares[use, reference]))) \
             if use.any() else np.nan
-        boot = np.mean(np.abs(draws[g][:, use] - draws[reference][:, use]), axis=1) \
-            if use.any() else np.array([np.nan])
+        boot = np.array([np.nan])
+        if use.any():
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # a replicate without answers
+                boot = np.nanmean(np.abs(draws[g][:, use] - draws[reference][:, use]), axis=1)
+        low, high = (np.nanquantile(boot, [tail, 1 - tail]) if np.isfinite(boot).any()
+                     else (np.nan, np.nan))
         rows.append({"group": study.groups[g], "reference": study.reference,
                      "items": int(use.sum()), "index": index,
-                     "index_low": float(np.quantile(boot, tail)) if use.any() else np.nan,
-                     "index_high": float(np.quantile(boot, 1 - tail)) if use.any() else np.nan,
+                     "index_low": float(low) if use.any() else np.nan,
+                     "index_high": float(high) if use.any() else np.nan,
                      "n_boot": n_boot})
     return pd.DataFrame(rows)
 
 
-def _top_box_indicator(codes: np.ndarray, top_levels) -> np.ndarray:
-    lookup = np.array([np.nan, *top_levels.astype(float)])
-    return lookup[np.minimum(codes, len(lookup) - 1)]
+BOOTSTRAP_CELLS = 1 << 21
+"""Replicates x patterns drawn at once by :func:`_bootstrap_shares` (memory, not results:
+the draws are the same however they are chunked)."""
 
 
-def _psd(matrix: np.ndarray) -> np.ndarray:
-    """Nearest positive semi-definite matrix (pairwise covariances may not be)."""
-    symmetric = (matrix + matrix.T) / 2
-    eigenvalues, vectors = np.linalg.eigh(symmetric)
-    return (vectors * np.clip(eigenvalues, 0, None)) @ vectors.T
+def _bootstrap_shares(top: PatternCounts, g: int, n_boot: int,
+                      rng: np.random.Generator) -> np.ndarray:
+    """(n_boot, items): each replicate's top-box share of every item for audience ``g``,
+    from a multinomial draw of its pattern counts (see :func:`perception_gap_index`)."""
+    given = top.raw[g] > 0
+    if not given.any():
+        return np.full((n_boot, len(top.items)), np.nan)
+    patterns = top.observed[given]
+    mass = top.counts[g][given]
+    if top.squares is None:
+        size = int(top.raw[g][given].sum())
+    else:  # Kish's effective n of the audience
+        size = max(int(np.rint(mass.sum() ** 2 / top.squares[g][given].sum())), 1)
+    p = mass / mass.sum()
+    is_top = (patterns == 2).astype(float)
+    answered = (patterns > 0).astype(float)
+    shares = np.empty((n_boot, len(top.items)))
+    chunk = max(1, BOOTSTRAP_CELLS // len(p))
+    for start in range(0, n_boot, chunk):
+        stop = min(start + chunk, n_boot)
+        drawn = rng.multinomial(size, p, size=stop - start).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            shares[start:stop] = (drawn @ is_top) / (drawn @ answered)
+    return shares
 
 
 @per_wave_table

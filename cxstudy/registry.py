@@ -18,6 +18,7 @@ wave), :meth:`~cxstudy.analysis.Results.write_tables` writes those with a contra
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -171,9 +172,22 @@ def _coded(r: Results) -> pd.DataFrame:
     return voices.code_answers(r.responses, r.study, r.codebook or voices.NO_CODEBOOK)
 
 
+def _item_counts(r: Results) -> counts_module.LevelCounts:
+    """The wave's item counts, saying their wave: counts made without one (e.g. by SQL,
+    :mod:`cxstudy.warehouse`) take the wave these results are of; counts of another wave
+    are refused."""
+    counts = r.counts
+    wave = r.waves[0] if r.study.waves and len(r.waves) == 1 else None
+    if wave is not None and counts.wave is None:
+        return dataclasses.replace(counts, wave=wave)
+    if wave is not None and counts.wave != wave:
+        raise ValueError(f"the counts given for wave {wave} are of wave {counts.wave}")
+    return counts
+
+
 def _trends(r: Results) -> pd.DataFrame:
-    return waves.trend_table(r.responses, r.study, counts={
-        w: r.wave(w).counts for w in r.waves} if len(r.waves) > 1 else None)
+    return waves.trend_table(None, r.study, counts={w: _item_counts(r.wave(w))
+                                                    for w in r.waves})
 
 
 def _respondents(r: Results) -> pd.Series:
@@ -201,20 +215,20 @@ _TABLES = (
     Table("counts", _counts, "The answer counts of every item and audience "
           "(cx.level_counts): never pooled across waves.", scope="one wave",
           needs=("items",), frame=False, counts=True),
-    Table("gaps", lambda r: gaps.gap_table(r.responses, r.study, counts=r.counts),
+    Table("gaps", lambda r: gaps.gap_table(None, r.study, counts=_item_counts(r)),
           "Every item's gap between each audience and the reference.", needs=("items",),
           spec=SPECS["gaps"], page=GAPS.notebook),
-    Table("dimensions", lambda r: gaps.dimension_gaps(r.responses, r.study, counts=r.counts),
+    Table("dimensions", lambda r: gaps.dimension_gaps(None, r.study, counts=_item_counts(r)),
           "Each dimension's mean score gap and Cronbach's alpha.", needs=("items",),
           spec=SPECS["dimension_gaps"], page=GAPS.notebook),
-    Table("shares", lambda r: gaps.share_table(r.responses, r.study, counts=r.counts),
+    Table("shares", lambda r: gaps.share_table(None, r.study, counts=_item_counts(r)),
           "Every audience's top-box share of every item, with its interval.",
           needs=("items",), spec=SPECS["shares"], page=GAPS.notebook),
-    Table("kruskal", lambda r: gaps.kruskal_table(r.responses, r.study, counts=r.counts),
+    Table("kruskal", lambda r: gaps.kruskal_table(None, r.study, counts=_item_counts(r)),
           "Kruskal-Wallis of every item across all audiences at once.", needs=("items",),
           spec=SPECS["kruskal"], page=GAPS.notebook),
-    Table("gap_index", lambda r: gaps.perception_gap_index(r.responses, r.study,
-                                                           counts=r.counts),
+    Table("gap_index", lambda r: gaps.perception_gap_index(None, r.study,
+                                                           counts=_item_counts(r)),
           "The perception-gap index of each audience, with its bootstrap interval.",
           needs=("items",), spec=SPECS["perception_gap_index"], page=SUMMARY.notebook),
     Table("blind_spots", lambda r: gaps.blind_spots(r.gaps, r.study),

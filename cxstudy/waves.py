@@ -88,26 +88,66 @@ def stack(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(filled, ignore_index=True)
 
 
+def counted_wave(kwargs: dict, function: str = "") -> tuple[bool, str | None]:
+    """Whether something precomputed (``counts=``, ...) that says its wave was given, and
+    which wave: the ``wave`` attribute of each given :data:`PRECOMPUTED` value that has
+    one (:class:`~cxstudy.counts.LevelCounts` has; data frames are not asked).
+
+    Raises
+    ------
+    ValueError
+        Two of them say different waves.
+    """
+    waves = {key: value.wave for key, value in kwargs.items()
+             if key in PRECOMPUTED and value is not None
+             and not isinstance(value, pd.DataFrame) and hasattr(value, "wave")}
+    if len(set(waves.values())) > 1:
+        said = ", ".join(f"{key} of wave {wave}" for key, wave in waves.items())
+        raise ValueError(f"{function}: {said}: give what was counted from one wave")
+    return bool(waves), next(iter(waves.values()), None)
+
+
 def per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
     """Make a table function of ``(responses, study, ...)`` respect waves.
 
     In a study with waves the table is computed within each wave and the results are
     stacked with a ``wave`` column first; nothing is pooled across waves. Something
     precomputed (``counts=``, ``shares=``, ...) belongs to one wave: it may be given only
-    with one wave's responses.
+    with one wave's responses, or instead of them (``responses`` None): the table's wave
+    is then the counts' own (:attr:`~cxstudy.counts.LevelCounts.wave`), never a default.
+    Counts whose wave differs from the responses' are refused.
     """
     @functools.wraps(function)
-    def wrapper(responses: pd.DataFrame, study: Study, *args, **kwargs) -> pd.DataFrame:
-        present = waves_in(responses, study)
+    def wrapper(responses: pd.DataFrame | None, study: Study, *args,
+                **kwargs) -> pd.DataFrame:
+        name = function.__name__
+        given = [key for key in PRECOMPUTED if kwargs.get(key) is not None]
+        if responses is None and not given:
+            raise ValueError(f"{name}: give the responses, or their counts (counts=)")
+        says, counted = counted_wave(kwargs, name)
         if not study.waves:
             return function(responses, study, *args, **kwargs)
+        if responses is None:
+            if counted is None:
+                raise ValueError(
+                    f"{name}: the {', '.join(given)} given do(es) not say which wave "
+                    f"{'they are' if len(given) > 1 else 'it is'} of (counted from responses "
+                    "without a wave column); a study with waves makes each table within "
+                    f"one ({', '.join(study.waves)}): count one wave's responses "
+                    "(cx.level_counts sets the wave), or give the responses")
+            return _not_asked(with_wave(function(None, study, *args, **kwargs), counted),
+                              study, counted)
+        present = waves_in(responses, study)
         if len(present) <= 1:
-            wave = present[0] if present else study.waves[-1]
+            if says and counted is not None and present and counted != present[0]:
+                raise ValueError(f"{name}: {', '.join(given)} of wave {counted} given with "
+                                 f"the responses of wave {present[0]}: give the counts of "
+                                 "the same wave")
+            wave = present[0] if present else (counted or study.waves[-1])
             return _not_asked(with_wave(function(responses, study, *args, **kwargs), wave),
                               study, wave)
-        given = [key for key in PRECOMPUTED if kwargs.get(key) is not None]
         if given:
-            raise ValueError(f"{function.__name__}: {', '.join(given)} belong(s) to one wave; "
+            raise ValueError(f"{name}: {', '.join(given)} belong(s) to one wave; "
                              "give one wave's responses with them, or leave them out")
         return stack([_not_asked(with_wave(function(one_wave(responses, wave), study, *args,
                                                     **kwargs), wave), study, wave)
@@ -235,13 +275,16 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses of two or more waves (with a ``wave`` column).
+    responses : pandas.DataFrame or None
+        Cleaned responses of two or more waves (with a ``wave`` column); None when
+        ``counts`` are given.
     study : Study
         The study (:func:`~cxstudy.load_study`): its ``waves`` in order, audiences,
         reference, items, ``confidence``, ``correction``, ``min_group_size``.
     counts : dict, optional
-        wave -> :func:`~cxstudy.level_counts` of that wave's responses.
+        wave -> :func:`~cxstudy.level_counts` of that wave's responses (computed from
+        ``responses`` when omitted). With ``responses`` None the waves are those of
+        ``counts``, in the study's order; each counts' own wave must be its key.
 
     Returns
     -------
@@ -282,8 +325,22 @@ def trend_table(responses: pd.DataFrame, study: Study, *,
     >>> responses = cx.clean(cx.read_sources(study), study).responses  # doctest: +SKIP
     >>> cx.trend_table(responses, study).query("item == 'excellent'")  # doctest: +SKIP
     """
-    waves = waves_in(responses, study)
+    if responses is None and counts is None:
+        raise ValueError("trend_table: give the responses, or each wave's counts (counts=)")
+    waves = waves_in(responses, study) if responses is not None else \
+        [w for w in study.waves if w in counts]
+    if responses is None and set(counts) - set(waves):
+        raise ValueError(f"trend_table: counts of wave(s) "
+                         f"{sorted(map(str, set(counts) - set(waves)))} that the study does "
+                         f"not declare (waves: {', '.join(study.waves) or 'none'})")
     counts = counts or {w: level_counts(one_wave(responses, w), study) for w in waves}
+    for wave in waves:
+        if wave not in counts:
+            raise ValueError(f"trend_table: no counts of wave {wave}")
+        said = getattr(counts[wave], "wave", None)
+        if said is not None and said != wave:
+            raise ValueError(f"trend_table: the counts given as wave {wave} are of wave "
+                             f"{said}")
     reference = study.groups.index(study.reference)
     others = [g for g in range(len(study.groups)) if g != reference]
     parts = [_pair_trends(counts[before], counts[after], before, after, reference, others,
@@ -354,6 +411,10 @@ def headline_family_size(table: pd.DataFrame, study: Study, *,
 def _pair_trends(before: LevelCounts, after: LevelCounts, from_wave: str, to_wave: str,
                  reference: int, others: list[int], study: Study) -> pd.DataFrame:
     """The trend rows of one pair of waves (the estimates of the formula in the module)."""
+    if before.items != after.items:
+        raise ValueError(f"the counts of wave {from_wave} are of items {before.items}, those "
+                         f"of wave {to_wave} of {after.items}: count both with the same "
+                         "study")
     s_from, e_from, n_from = before.top_box_counts()
     s_to, e_to, n_to = after.top_box_counts()
     items = {i.id: i for i in study.items}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -67,17 +69,70 @@ def test_weighted_counts_and_kish_n():
 
 
 @pytest.mark.parametrize("weights", [False, True])
-def test_wide_dimensions_fall_back_to_rows_with_the_same_result(monkeypatch, weights):
+def test_a_wide_dimension_has_its_sparse_joint_table_with_the_same_result(monkeypatch, weights):
     responses, study = random_responses(seed=4, weights=weights)
     whole = cx.dimension_gaps(responses, study)
     monkeypatch.setattr(counts_module, "MAX_BINS", 100)  # forces one block per item
     split = cx.level_counts(responses, study)
-    assert len(split.blocks) == 4 and split.block_of(["q1", "q2"]) is None
-    by_rows = cx.dimension_gaps(responses, study, counts=split)
+    assert len(split.blocks) == 4 and len(split.wide) == 1
+    joint = split.block_of(["q1", "q2"])
+    assert joint is split.wide[0] and joint.items == ("q1", "q2", "q3", "q4")
+    # the patterns given, each once, every respondent counted
+    assert len(np.unique(joint.observed, axis=0)) == len(joint.observed)
+    assert joint.raw.sum() == len(responses)
+    # from the counts alone: no responses (the rows are never read)
+    made = cx.dimension_gaps(None, study, counts=split)
     numeric = whole.select_dtypes("number").columns
-    pd.testing.assert_frame_equal(whole[numeric], by_rows[numeric])
+    pd.testing.assert_frame_equal(whole[numeric], made[numeric], rtol=1e-12)
     pd.testing.assert_frame_equal(cx.gap_table(responses, study),
-                                  cx.gap_table(responses, study, counts=split))
+                                  cx.gap_table(None, study, counts=split))
+    # counts of two halves added: the same joint table
+    halves = cx.level_counts(responses.iloc[:120], study) + \
+        cx.level_counts(responses.iloc[120:], study)
+    np.testing.assert_array_equal(halves.wide[0].observed, joint.observed)
+    np.testing.assert_allclose(halves.wide[0].counts, joint.counts, rtol=1e-12)
+    # counts without the joint table (as SQL makes them): from the responses, or an error
+    bare = dataclasses.replace(split, wide=())
+    pd.testing.assert_frame_equal(cx.dimension_gaps(responses, study, counts=bare), made)
+    with pytest.raises(ValueError, match=r"dimension 'D'.*split across.*LevelCounts.wide"):
+        cx.dimension_gaps(None, study, counts=bare)
+
+
+def test_sparse_pattern_tables_margins_and_sums():
+    responses, study = random_responses(seed=2, weights=True)
+    counts = cx.level_counts(responses, study)
+    top = counts.top
+    assert top.items == counts.items and top.k == (2, 2, 2, 2)
+    dense = counts.blocks[0].sparse()
+    for position in range(4):
+        # top-box states: level 2 is the top-box count, level 0 the missing
+        total, raw, _ = top.margin(position)
+        successes = (counts.counts[position] * counts.top_box_mask()[position]).sum(axis=-1)
+        np.testing.assert_allclose(total[:, 2], successes, rtol=1e-12)
+        np.testing.assert_array_equal(raw[:, 1:].sum(axis=1), counts.n[position])
+        # a dense block made sparse keeps its margins
+        for mine, theirs in zip(dense.margin(position), counts.blocks[0].margin(position),
+                                strict=True):
+            np.testing.assert_allclose(mine, theirs, rtol=1e-12)
+    # the same respondents in another order: the same table
+    shuffled = cx.level_counts(responses.sample(frac=1, random_state=3), study).top
+    np.testing.assert_array_equal(shuffled.observed, top.observed)
+    np.testing.assert_allclose(shuffled.counts, top.counts, rtol=1e-12)
+    np.testing.assert_array_equal(shuffled.raw, top.raw)
+
+
+def test_counts_know_their_wave_and_are_never_pooled():
+    responses, study = random_responses()
+    assert cx.level_counts(responses, study).wave is None  # no wave column
+    first = cx.level_counts(responses.assign(wave="2025"), study)
+    second = cx.level_counts(responses.assign(wave="2026"), study)
+    assert (first.wave, second.wave) == ("2025", "2026")
+    assert (first + cx.level_counts(responses.assign(wave="2025"), study)).wave == "2025"
+    with pytest.raises(ValueError, match=r"counts of wave 2026 to those of wave 2025.*never "
+                                         r"pooled"):
+        first + second
+    with pytest.raises(ValueError, match=r"no wave \(responses without a wave column\)"):
+        first + cx.level_counts(responses, study)
 
 
 def test_plain_integer_and_float_columns_are_accepted():

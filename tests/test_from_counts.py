@@ -24,12 +24,6 @@ from .shapes import write_all
 # Tables still made from the responses (issue 29 moves each to counts; a table leaves
 # this set when it is made from counts tables and other tables only).
 NOT_YET = {
-    "gaps",
-    "dimensions",
-    "shares",
-    "kruskal",
-    "gap_index",
-    "blind_spots",
     "metrics",
     "metric_gaps",
     "calibration",
@@ -40,8 +34,6 @@ NOT_YET = {
     "quotes",
     "tone",
     "words",
-    "trends",
-    "dimension_trends",
     "metric_trends",
     "segments",
     "choices",

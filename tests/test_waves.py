@@ -14,7 +14,7 @@ from scipy import stats as sps
 import cxstudy as cx
 from cxstudy import stats
 from cxstudy.exceptions import StudyFileError
-from cxstudy.waves import change_z_test, mover_interval, trend_table
+from cxstudy.waves import change_z_test, mover_interval, one_wave, trend_table
 
 from .conftest import ROOT, minimal_study, wave_sources
 
@@ -119,9 +119,62 @@ def test_one_wave_is_its_rows_and_a_run_of_rows_is_not_copied(waves):
 
 def test_precomputed_counts_of_one_wave_are_refused_for_two(tmp_path):
     study, result = two_wave_study(tmp_path)
-    counts = cx.level_counts(result.responses, study)
+    with pytest.raises(ValueError, match=r"responses hold waves 2025, 2026: counts are made "
+                                         r"within one wave, never pooled"):
+        cx.level_counts(result.responses, study)
+    counts = cx.level_counts(one_wave(result.responses, "2025"), study)
     with pytest.raises(ValueError, match=r"counts belong\(s\) to one wave"):
         cx.gap_table(result.responses, study, counts=counts)
+
+
+def test_a_table_from_counts_alone_carries_the_counts_wave(tmp_path):
+    """Issue 29: gap_table(None, study, counts=...) crashed; an empty frame as a stand-in
+    labelled a 2025 table with the study's last wave."""
+    study, result = two_wave_study(tmp_path)
+    expected = cx.gap_table(result.responses, study)
+    for wave in ("2025", "2026"):
+        counts = cx.level_counts(one_wave(result.responses, wave), study)
+        assert counts.wave == wave
+        mine = expected[expected["wave"] == wave].reset_index(drop=True)
+        for table in (cx.gap_table, cx.share_table, cx.dimension_gaps, cx.kruskal_table,
+                      cx.perception_gap_index):
+            made = table(None, study, counts=counts)
+            assert set(made["wave"]) == {wave}, table.__name__
+        pd.testing.assert_frame_equal(cx.gap_table(None, study, counts=counts), mine)
+        stand_in = result.responses.iloc[:0]  # an empty frame: the counts' wave, not 2026
+        pd.testing.assert_frame_equal(cx.gap_table(stand_in, study, counts=counts), mine)
+    # the changes between waves from each wave's counts alone
+    counts = {w: cx.level_counts(one_wave(result.responses, w), study) for w in ("2025",
+                                                                                 "2026")}
+    pd.testing.assert_frame_equal(trend_table(None, study, counts=counts),
+                                  trend_table(result.responses, study))
+
+
+def test_counts_that_do_not_say_or_contradict_their_wave_are_refused(tmp_path):
+    study, result = two_wave_study(tmp_path)
+    older = one_wave(result.responses, "2025")
+    counts = cx.level_counts(older, study)
+    with pytest.raises(ValueError, match=r"gap_table: counts of wave 2025 given with the "
+                                         r"responses of wave 2026"):
+        cx.gap_table(one_wave(result.responses, "2026"), study, counts=counts)
+    unsaid = cx.level_counts(older.drop(columns="wave"), study)
+    assert unsaid.wave is None
+    with pytest.raises(ValueError, match=r"share_table: the counts given do\(es\) not say "
+                                         r"which wave"):
+        cx.share_table(None, study, counts=unsaid)
+    # with one wave's responses, counts without a wave take theirs (SQL counts)
+    assert set(cx.share_table(older, study, counts=unsaid)["wave"]) == {"2025"}
+    with pytest.raises(ValueError, match=r"kruskal_table: give the responses, or their "
+                                         r"counts"):
+        cx.kruskal_table(None, study)
+    newer = cx.level_counts(one_wave(result.responses, "2026"), study)
+    with pytest.raises(ValueError, match=r"counts given as wave 2025 are of wave 2026"):
+        trend_table(None, study, counts={"2025": newer, "2026": newer})
+    with pytest.raises(ValueError, match=r"counts of wave\(s\) \['1999'\] that the study "
+                                         r"does not declare"):
+        trend_table(None, study, counts={"1999": counts, "2025": counts, "2026": newer})
+    with pytest.raises(ValueError, match=r"trend_table: give the responses"):
+        trend_table(None, study)
 
 
 def test_the_change_of_the_gap_between_waves(tmp_path):
