@@ -605,11 +605,17 @@ def perception_gap_index(responses: pd.DataFrame | None, study: Study, *, n_boot
     rounded: the weighted estimate with the spread of an effective sample.
 
     Random stream (changed in issue 29 from a normal approximation of the shares):
-    ``numpy.random.default_rng(seed)``; the reference's draws first, then each other
-    audience's in the study's order, each ``rng.multinomial(n_g, pi_g)`` per replicate
-    over its patterns in sorted order, made in chunks of replicates; an audience without
-    respondents draws nothing. ``tests/test_gaps.py`` checks the distribution against
-    resampling the respondents' rows.
+    ``numpy.random.default_rng(seed)``; the reference's replicates first, then each other
+    audience's in the study's order, over its patterns in sorted order, in chunks of
+    replicates. An audience with more than :data:`DRAWS_PER_PATTERN` respondents per
+    pattern draws each replicate's counts with ``rng.multinomial(n_g, pi_g)``; a smaller
+    one draws its :math:`n_g` respondents' patterns one by one and bins them: unweighted,
+    ``rng.integers(0, n_g)`` picks one of its respondents (their patterns in sorted
+    order); weighted, ``rng.random`` is placed against the cumulative :math:`\\pi_g`.
+    The same multinomial, cheaper where most respondents give their own pattern. An
+    audience without respondents draws nothing.
+    ``tests/test_gaps.py`` checks the distribution, on each path, against resampling
+    the respondents' rows.
 
     References
     ----------
@@ -666,9 +672,15 @@ def perception_gap_index(responses: pd.DataFrame | None, study: Study, *, n_boot
     return pd.DataFrame(rows)
 
 
-BOOTSTRAP_CELLS = 1 << 21
-"""Replicates x patterns drawn at once by :func:`_bootstrap_shares` (memory, not results:
-the draws are the same however they are chunked)."""
+BOOTSTRAP_CELLS = 1 << 16
+"""Replicates x patterns (or x draws) made at once by :func:`_bootstrap_shares` (memory,
+not results: the draws are the same however they are chunked)."""
+
+DRAWS_PER_PATTERN = 8
+"""An audience of at most this many respondents per pattern it gave has its pattern
+counts drawn respondent by respondent (uniforms binned by the cumulative shares); a
+larger one by ``rng.multinomial``. Both draw the same multinomial; the first is the
+cheaper where most respondents give their own pattern, the second where many share one."""
 
 
 def _bootstrap_shares(top: PatternCounts, g: int, n_boot: int,
@@ -687,11 +699,27 @@ def _bootstrap_shares(top: PatternCounts, g: int, n_boot: int,
     p = mass / mass.sum()
     is_top = (patterns == 2).astype(float)
     answered = (patterns > 0).astype(float)
+    one_by_one = size <= DRAWS_PER_PATTERN * len(p)
+    cumulative = np.cumsum(p)
+    # unweighted: the pattern of each respondent, so that a draw is one of them
+    respondents = np.repeat(np.arange(len(p)), top.raw[g][given]) \
+        if one_by_one and top.squares is None else None
     shares = np.empty((n_boot, len(top.items)))
-    chunk = max(1, BOOTSTRAP_CELLS // len(p))
+    chunk = max(1, BOOTSTRAP_CELLS // (size if one_by_one else len(p)))
     for start in range(0, n_boot, chunk):
         stop = min(start + chunk, n_boot)
-        drawn = rng.multinomial(size, p, size=stop - start).astype(float)
+        if one_by_one:
+            if respondents is not None:  # each draw one of the respondents
+                which = respondents[rng.integers(0, size, (stop - start, size))]
+            else:  # each draw a uniform against the cumulative weighted shares
+                which = np.minimum(np.searchsorted(
+                    cumulative, rng.random((stop - start, size)) * cumulative[-1],
+                    side="right"), len(p) - 1)
+            which += np.arange(stop - start)[:, None] * len(p)
+            drawn = np.bincount(which.ravel(), minlength=(stop - start) * len(p)).reshape(
+                stop - start, len(p)).astype(float)
+        else:
+            drawn = rng.multinomial(size, p, size=stop - start).astype(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             shares[start:stop] = (drawn @ is_top) / (drawn @ answered)
     return shares

@@ -299,6 +299,101 @@ def test_pgi_agrees_with_a_respondent_bootstrap(example_2026):
     assert cx.perception_gap_index(responses, study, n_boot=2000).equals(pgi)  # seeded
 
 
+def _correlated_sample(seed: int, weights: bool):
+    """Three audiences answering four items that move together (a latent score per
+    respondent), some answers missing: what makes a bootstrap that drops the correlation
+    between items wrong."""
+    rng = np.random.default_rng(seed)
+    sizes = {"a": 60, "b": 90, "ref": 150}
+    shift = {"a": 0.8, "b": 0.3, "ref": 0.0}
+    groups = np.repeat(list(sizes), list(sizes.values()))
+    latent = rng.normal(size=len(groups)) + np.array([shift[g] for g in groups])
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(groups))],
+                          "group": pd.Categorical(groups, categories=list(sizes)),
+                          "weight": rng.uniform(0.3, 3.0, len(groups)) if weights else 1.0})
+    items = ("q1", "q2", "q3", "q4")
+    for item in items:
+        codes = np.clip(np.round(3 + 1.2 * latent + rng.normal(0, 0.7, len(groups))), 1, 5)
+        frame[item] = pd.array(np.where(rng.random(len(groups)) < 0.1, None,
+                                        codes.astype(int)), dtype="Int8")
+    return frame, make_study(groups=tuple(sizes), items=items)
+
+
+def _respondent_bootstrap(top: np.ndarray, weights: np.ndarray | None, draws: int,
+                          rng: np.random.Generator) -> np.ndarray:
+    """(draws, items): top-box shares of respondents drawn with replacement (rows of
+    ``top``: 1 top box, 0 not, NaN missing). Weighted: Kish's effective n of them drawn
+    with probability proportional to their weight, the estimator the counts bootstrap
+    documents."""
+    if weights is None:
+        rows = rng.integers(0, len(top), size=(draws, len(top)))
+    else:
+        size = int(np.rint(weights.sum() ** 2 / (weights ** 2).sum()))
+        rows = rng.choice(len(top), size=(draws, size), p=weights / weights.sum())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(top[rows], axis=1)
+
+
+@pytest.mark.parametrize("path", ["multinomial", "one by one"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_pgi_counts_bootstrap_is_the_respondent_bootstrap(weighted, path, monkeypatch):
+    """Issue 29: the gap index's bootstrap resamples answer patterns from counts
+    (multinomial, drawn either way); its distribution is that of resampling the
+    respondents' rows."""
+    from cxstudy import gaps as gaps_module
+
+    monkeypatch.setattr(gaps_module, "DRAWS_PER_PATTERN", 0 if path == "multinomial" else 10**9)
+    monkeypatch.setattr(gaps_module, "BOOTSTRAP_CELLS", 5000)  # several chunks
+    responses, study = _correlated_sample(11, weighted)
+    items = list(study.items[i].id for i in range(4))
+    answers = responses[items].to_numpy(dtype=float, na_value=np.nan)
+    top = np.where(np.isnan(answers), np.nan, (answers >= 4).astype(float))
+    groups = responses["group"].to_numpy()
+    w = responses["weight"].to_numpy(dtype=float)
+    pgi = cx.perception_gap_index(responses, study, n_boot=4000, seed=5)
+    with monkeypatch.context() as m:  # the chunks of replicates do not change the draws
+        m.setattr(gaps_module, "BOOTSTRAP_CELLS", 1 << 22)
+        pd.testing.assert_frame_equal(cx.perception_gap_index(responses, study, n_boot=4000,
+                                                              seed=5), pgi)
+    counts = cx.level_counts(responses, study)
+    # the point estimate: exactly the (weighted) shares of the rows
+    for group in ("a", "b"):
+        mine, ref = groups == group, groups == "ref"
+        share = [np.nansum(w[mine] * top[mine, j]) / w[mine][~np.isnan(top[mine, j])].sum()
+                 for j in range(4)]
+        share_ref = [np.nansum(w[ref] * top[ref, j]) / w[ref][~np.isnan(top[ref, j])].sum()
+                     for j in range(4)]
+        row = pgi.set_index("group").loc[group]
+        assert row["index"] == pytest.approx(np.mean(np.abs(np.subtract(share, share_ref))),
+                                             rel=1e-12)
+    # the documented stream: reference first, then the others in order
+    rng = np.random.default_rng(5)
+    replayed = {g: gaps_module._bootstrap_shares(counts.top, g, 4000, rng) for g in (2, 0, 1)}
+    rng = np.random.default_rng(99)
+    for g, group in enumerate(("a", "b")):
+        boot = np.mean(np.abs(replayed[g] - replayed[2]), axis=1)
+        row = pgi.set_index("group").loc[group]
+        assert (row["index_low"], row["index_high"]) == pytest.approx(
+            tuple(np.quantile(boot, [.025, .975])), rel=1e-12)
+        # against resampling the respondents' rows (independent of the counts)
+        rows = [_respondent_bootstrap(top[groups == name], w[groups == name]
+                                      if weighted else None, 4000, rng)
+                for name in (group, "ref")]
+        direct = np.mean(np.abs(rows[0] - rows[1]), axis=1)
+        spread = direct.std()
+        assert boot.std() == pytest.approx(spread, rel=0.1)  # Monte-Carlo error ~2%
+        for q in (0.025, 0.5, 0.975):
+            assert abs(np.quantile(boot, q) - np.quantile(direct, q)) < 0.25 * spread
+        if not weighted:  # the check has power: resampling items apart is told apart
+            apart = np.column_stack([_respondent_bootstrap(
+                top[groups == name][:, [j]], None, 4000, rng)[:, 0] for name in (group,)
+                for j in range(4)])
+            apart_ref = np.column_stack([_respondent_bootstrap(
+                top[groups == "ref"][:, [j]], None, 4000, rng)[:, 0] for j in range(4)])
+            assert np.mean(np.abs(apart - apart_ref), axis=1).std() < 0.8 * spread
+
+
 REAL = {
     "bank": ("ecsi_bank_satisfaction.csv", "gender", ["female", "male"], list(range(0, 11)),
              [f"sat{k}" for k in range(1, 5)] + [f"qual{k}" for k in range(1, 6)]),
