@@ -14,6 +14,7 @@ Needs the optional ``duckdb`` package: ``pip install "cxstudy[duckdb]"``.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -80,7 +81,9 @@ def level_counts(parquet: str | Path, study: Study, *, wave: str | None = None,
     Returns
     -------
     LevelCounts
-        Equal to the pandas path's counts of the same responses.
+        Equal to the pandas path's counts of the same responses, of ``wave`` (None
+        when not given); without the sparse tables (``wide``, ``top``) that a wide
+        dimension and the gap index's bootstrap need from responses.
     """
     try:
         import duckdb
@@ -100,12 +103,12 @@ def level_counts(parquet: str | Path, study: Study, *, wave: str | None = None,
                                    "one: give wave=")
         chosen, blocks = chosen_items(study, columns, items)
         if not chosen:
-            return from_patterns(study, chosen, [], False)
+            return from_patterns(study, chosen, [], False, wave=wave)
         rows = connection.execute(pattern_query(study, chosen, blocks, wave=wave is not None),
                                   [wave] if wave is not None else []).fetchnumpy()
     finally:
         connection.close()
-    return counts_from_rows(study, chosen, blocks, rows)
+    return dataclasses.replace(counts_from_rows(study, chosen, blocks, rows), wave=wave)
 
 
 def counts_from_rows(study: Study, chosen: list, blocks: list[list[int]], rows: dict

@@ -38,6 +38,9 @@ def test_duckdb_counts_and_tables_equal_the_pandas_path(example_responses, tmp_p
         _equal(found, expected)
         pd.testing.assert_frame_equal(gaps.gap_table(part, study, counts=found),
                                       gaps.gap_table(part, study))
+        assert found.wave == wave  # a table of the counts alone says their wave
+        pd.testing.assert_frame_equal(gaps.gap_table(None, study, counts=found),
+                                      gaps.gap_table(part, study))
         pd.testing.assert_frame_equal(gaps.dimension_gaps(part, study, counts=found),
                                       gaps.dimension_gaps(part, study))
     with pytest.raises(cx.CxStudyError, match="several waves"):
