@@ -3,7 +3,9 @@
 All functions take the cleaned responses and the study and return tidy frames
 (the ``gaps.csv`` and ``dimension_gaps.csv`` contracts of docs/outputs.md, plus a few extra
 columns). Item statistics come from :func:`~cxstudy.counts.level_counts`: one pass
-over the data, then arrays of shape (items x groups x levels).
+over the data, then arrays of shape (items x groups x levels). Each table is made from
+the counts alone: given ``counts=``, the responses may be None
+(``cx.gap_table(None, study, counts=c)``) and the table's wave is the counts' own.
 
 Suppression: a row whose audience or reference has fewer than ``min_group_size``
 respondents keeps its ``n`` and ``n_ref`` but every estimate is blank and
@@ -35,7 +37,7 @@ from .waves import adjust_headline, per_wave, per_wave_table
 
 
 @per_wave
-def gap_table(responses: pd.DataFrame, study: Study, *,
+def gap_table(responses: pd.DataFrame | None, study: Study, *,
               counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every item's gap between each audience and the reference audience.
 
@@ -163,7 +165,7 @@ def _pair_statistics(counts: LevelCounts, others: list[int], reference: int,
 
 
 @per_wave
-def share_table(responses: pd.DataFrame, study: Study, *,
+def share_table(responses: pd.DataFrame | None, study: Study, *,
                 counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every audience's top-box share and mean per item, the reference included.
 
@@ -172,8 +174,9 @@ def share_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`).
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`); None when ``counts`` are
+        given.
     study : Study
         The study (:func:`~cxstudy.load_study`): audiences, items, ``confidence``,
         ``min_group_size``.
@@ -330,7 +333,7 @@ def _mean_of_half(block: np.ndarray) -> np.ndarray:
 
 
 @per_wave
-def dimension_gaps(responses: pd.DataFrame, study: Study, *,
+def dimension_gaps(responses: pd.DataFrame | None, study: Study, *,
                    counts: LevelCounts | None = None) -> pd.DataFrame:
     """Dimension scores per audience vs the reference, with Cronbach's alpha.
 
@@ -342,14 +345,16 @@ def dimension_gaps(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`).
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`); None when ``counts`` are
+        given.
     study : Study
         The study (:func:`~cxstudy.load_study`): audiences, reference, items and their
         dimensions, ``confidence``, ``correction``, ``min_group_size``.
     counts : LevelCounts, optional
-        Precomputed :func:`~cxstudy.counts.level_counts`; its pattern tables give
-        scores and covariances without another pass over the respondents.
+        Precomputed :func:`~cxstudy.counts.level_counts` (computed from ``responses`` when
+        omitted); its pattern tables give scores and covariances without another pass
+        over the respondents, the table's wave theirs.
 
     Returns
     -------
@@ -487,7 +492,7 @@ def _dimension_note(mine, ref, n_items, study: Study) -> str:
 
 
 @per_wave
-def kruskal_table(responses: pd.DataFrame, study: Study, *,
+def kruskal_table(responses: pd.DataFrame | None, study: Study, *,
                   counts: LevelCounts | None = None) -> pd.DataFrame:
     """Kruskal-Wallis test across all audiences, per item (tie-corrected, from counts).
 
@@ -496,8 +501,9 @@ def kruskal_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`).
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`); None when ``counts`` are
+        given.
     study : Study
         The study (:func:`~cxstudy.load_study`): audiences, items, ``correction``,
         ``min_group_size``.

@@ -258,7 +258,7 @@ def change_z_test(shares, sizes, signs) -> np.ndarray:
 # trend tables
 
 
-def trend_table(responses: pd.DataFrame, study: Study, *,
+def trend_table(responses: pd.DataFrame | None, study: Study, *,
                 counts: dict[str, LevelCounts] | None = None) -> pd.DataFrame:
     """How each item's gap changed between consecutive waves.
 

@@ -539,3 +539,22 @@ def make_two_items_study():
     from .conftest import make_study
 
     return make_study(items=("q", "r"))
+
+
+def test_results_from_counts_take_the_wave_they_are_given_as_and_refuse_another(tmp_path):
+    import dataclasses
+
+    from cxstudy.analysis import Results
+
+    study, result = two_wave_study(tmp_path)
+    counts = {w: cx.level_counts(one_wave(result.responses, w), study) for w in ("2025",
+                                                                                 "2026")}
+    wrong = Results.from_counts(study, {"2025": {"counts": counts["2026"]},
+                                        "2026": {"counts": counts["2026"]}})
+    with pytest.raises(ValueError, match="counts given for wave 2025 are of wave 2026"):
+        wrong.gaps  # noqa: B018
+    # counts that do not say their wave (as SQL made them) take the wave they are given as
+    unsaid = Results.from_counts(study, {w: {"counts": dataclasses.replace(c, wave=None)}
+                                         for w, c in counts.items()})
+    pd.testing.assert_frame_equal(unsaid.gaps, cx.gap_table(result.responses, study))
+    pd.testing.assert_frame_equal(unsaid.trends, trend_table(result.responses, study))
