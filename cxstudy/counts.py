@@ -424,9 +424,9 @@ def sparse_pattern_counts(columns: list[np.ndarray], item_ids: list[str], ks: li
 
 def top_box_states(codes: np.ndarray, k: int, top_box: int) -> np.ndarray:
     """An item's codes 0..k as its top-box state: 0 missing, 1 not top box, 2 top box."""
-    lookup = np.array([0, *[2 if level > k - top_box else 1 for level in range(1, k + 1)]],
-                      dtype=np.int8)
-    return lookup[codes]
+    answered = codes > 0
+    top = codes > k - top_box  # implies answered: k - top_box >= 0
+    return answered.view(np.int8) + top.view(np.int8)
 
 
 def wave_of(responses: pd.DataFrame, study: Study) -> str | None:
