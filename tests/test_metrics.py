@@ -234,24 +234,44 @@ def test_importance_performance_stated(tmp_path):
         "q1": "possible overkill", "q2": "concentrate here"}
 
 
-@settings(max_examples=40, deadline=None)
+def _pairs_table(values: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """The contingency table of the pairs both answered (rows: values ascending)."""
+    both = ~np.isnan(values) & ~np.isnan(outcome)
+    return pd.crosstab(values[both], outcome[both]).to_numpy()
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]),
                           st.sampled_from([0.0, 3.0, 6.0, 9.0, 10.0, np.nan])),
                 min_size=4, max_size=80))
 @also_try([(1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (2.0, 3.0)])  # rho = 1: no warning, a point
-def test_derived_importance_is_scipys_spearman_exactly(pairs):
-    from cxstudy.metrics import _spearman_interval
-
+@also_try([(1.0, 10.0), (2.0, 9.0), (2.0, 9.0), (5.0, 0.0)])  # rho = -1
+def test_spearman_from_the_joint_table_is_scipys_on_the_pairs(pairs):
     values, outcome = (np.array(column) for column in zip(*pairs, strict=True))
-    n, rho, low, high = _spearman_interval(values, outcome, 1.96)
     both = ~np.isnan(values) & ~np.isnan(outcome)
+    table = _pairs_table(values, outcome) if both.any() else np.zeros((0, 0), dtype=int)
+    n, rho = metrics.spearman_from_table(table)
     assert n == both.sum()
     if n < 3 or np.ptp(values[both]) == 0 or np.ptp(outcome[both]) == 0:
         assert np.isnan(rho)
-    else:  # the same float, not merely close: tables stay identical to the scipy path
-        assert rho == float(sps.spearmanr(values[both], outcome[both]).statistic)
-        if abs(rho) == 1 and n > 3:  # (with 3 pairs there is no interval)
-            assert low == high == rho
+        return
+    expected = float(sps.spearmanr(values[both], outcome[both]).statistic)
+    assert rho == pytest.approx(expected, rel=1e-13, abs=1e-15)  # the last digits at most
+    if abs(expected) == 1:  # a monotone table: exactly +-1, and the interval a point
+        assert rho == expected
+        low, high = metrics._fisher_interval(n, rho, 1.96)
+        assert n <= 3 or low == high == rho
+
+
+def test_spearman_from_a_table_keeps_empty_rows_and_columns():
+    """Values nobody gave (a row or column of zeros) change no rank."""
+    pairs = np.array([[1, 1], [1, 3], [3, 3], [3, 3], [4, 1], [4, 3]])
+    table = np.zeros((5, 4), dtype=int)  # codes 0..4 x 0..3, most never given
+    np.add.at(table, (pairs[:, 0], pairs[:, 1]), 1)
+    n, rho = metrics.spearman_from_table(table)
+    assert n == 6
+    assert rho == pytest.approx(sps.spearmanr(pairs[:, 0], pairs[:, 1]).statistic, rel=1e-13)
+    assert np.isnan(metrics.spearman_from_table([[3, 0], [0, 0]])[1])  # one value each
 
 
 def test_metric_table_says_which_kind_each_row_is(example):
