@@ -354,17 +354,22 @@ def metric_counts(responses: pd.DataFrame, study: Study, *,
                         of(study.estimates), joint)
 
 
-def _given_wave(study: Study, given: dict) -> str:
+def _given_wave(study: Study, function: str, given: dict) -> str:
     """The wave of what a table is made from without responses: the counts' wave, else
-    the ``wave`` column of a table given, else (like :func:`~cxstudy.waves.per_wave`)
-    the study's last wave."""
+    the ``wave`` column of the metric table given; never a default."""
     counts = given.get("counts")
     if getattr(counts, "wave", None) is not None:
         return counts.wave
-    for table in (given.get(key) for key in ("metrics", "shares")):
-        if isinstance(table, pd.DataFrame) and "wave" in table.columns and len(table):
-            return str(table["wave"].iloc[0])
-    return study.waves[-1]
+    table = given.get("metrics")
+    if isinstance(table, pd.DataFrame) and "wave" in table.columns:
+        waves = {str(wave) for wave in table["wave"].dropna()}
+        if len(waves) == 1:
+            return waves.pop()
+    raise ValueError(f"{function}: what was given does not say which wave it is of (counts "
+                     "of responses without a wave column, or a table of several waves or "
+                     f"none); a study with waves makes each table within one "
+                     f"({', '.join(study.waves)}): count one wave's responses, or give the "
+                     "responses")
 
 
 def _per_wave_or_counted(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
@@ -379,7 +384,7 @@ def _per_wave_or_counted(function: Callable[..., pd.DataFrame]) -> Callable[...,
         table = function(None, study, *args, **kwargs)
         if not study.waves:
             return table
-        wave = _given_wave(study, kwargs)
+        wave = _given_wave(study, function.__name__, kwargs)
         return waves_module._not_asked(waves_module.with_wave(table, wave), study, wave)
     return wrapper
 
@@ -840,11 +845,11 @@ def spearman_from_table(table) -> tuple[int, float]:
 
     Examples
     --------
-    Pairs (1, 1), (1, 2), (2, 2), (2, 2), (3, 2):
+    Pairs (1, 1), (1, 2), (2, 2), (2, 2), (3, 2) (``scipy.stats.spearmanr`` gives 0.559 too):
 
     >>> n, rho = spearman_from_table([[1, 1], [0, 2], [0, 1]])
     >>> n, round(rho, 4)
-    (5, 0.6124)
+    (5, 0.559)
     """
     table = np.asarray(table, dtype=np.int64)
     n = int(table.sum())

@@ -337,3 +337,123 @@ def test_the_study_file_takes_the_kinds_of_the_registry(tmp_path):
                                               ("ces_low_effort", True), ("ces", False)])
 def test_units_decide_how_changes_are_shown(kind, points):
     assert report.in_points(kind) is points
+
+
+# ---------------------------------------------------------------------------
+# every table from counts (issue 29): metric_counts, additive, of one wave
+
+
+def _blocks(responses: pd.DataFrame, study, parts: int = 3):
+    """The metric counts of ``responses`` made in blocks of rows and added."""
+    total = None
+    for rows in np.array_split(np.arange(len(responses)), parts):
+        counts = cx.metric_counts(responses.iloc[rows].reset_index(drop=True), study)
+        total = counts if total is None else total + counts
+    return total
+
+
+def test_metric_counts_add_up_to_the_counts_of_all_the_respondents(example):
+    study, responses = example
+    weighted = responses.assign(weight=np.random.default_rng(4).uniform(0.3, 3, len(responses)))
+    whole, added = cx.metric_counts(weighted, study), _blocks(weighted, study)
+    assert added.wave == whole.wave == "2026" and added.columns == whole.columns
+    for part in ("metrics", "estimates"):
+        one, three = getattr(whole, part), getattr(added, part)
+        np.testing.assert_array_equal(three.values, one.values)
+        np.testing.assert_array_equal(three.raw, one.raw)
+        np.testing.assert_allclose(three.counts, one.counts, rtol=1e-12)
+        np.testing.assert_allclose(three.squares, one.squares, rtol=1e-12)
+    np.testing.assert_array_equal(added.joint.raw, whole.joint.raw)
+    assert whole.joint.outcome == "excellent"
+    # the counts hold the study's shape, not its respondents
+    assert whole.metrics.raw.shape == (3, 3, len(whole.metrics.values))
+    assert len(whole.metrics.values) <= 11 + 7 + 5  # NPS 0-10, CES 1-7, CSAT 1-5
+    customers = weighted[weighted["group"] == "customers"]
+    nps = whole.metrics.answers("nps", "customers")
+    assert nps.n == customers["nps"].notna().sum()
+    assert nps.total == pytest.approx(customers.loc[customers["nps"].notna(), "weight"].sum())
+
+
+def test_tables_from_counts_alone_equal_those_of_the_responses(example):
+    study, responses = example
+    counts = _blocks(responses, study)
+    shares = cx.share_table(responses, study)
+    pairs = [(cx.metric_table(responses, study), cx.metric_table(None, study, counts=counts)),
+             (cx.metric_gaps(responses, study), cx.metric_gaps(None, study, counts=counts)),
+             (cx.calibration_table(responses, study),
+              cx.calibration_table(None, study, counts=counts, shares=shares)),
+             (cx.importance_performance(responses, study),
+              cx.importance_performance(None, study, counts=counts, shares=shares))]
+    for expected, made in pairs:
+        pd.testing.assert_frame_equal(made, expected, check_exact=False, rtol=1e-12)
+    metrics_table = cx.metric_table(None, study, counts=counts)
+    pd.testing.assert_frame_equal(cx.metric_gaps(None, study, metrics=metrics_table),
+                                  cx.metric_gaps(responses, study))
+
+
+def test_a_table_made_from_counts_says_their_wave(example_responses):
+    """Counts of 2025 make tables of 2025, never of the study's latest wave."""
+    study, responses = example_responses
+    earlier = responses[(responses["wave"] == "2025").to_numpy()].reset_index(drop=True)
+    counts = cx.metric_counts(earlier, study)
+    assert counts.wave == "2025"
+    table = cx.metric_table(None, study, counts=counts)
+    assert set(table["wave"]) == {"2025"}
+    pd.testing.assert_frame_equal(table, cx.metric_table(earlier, study))
+    shares = cx.share_table(earlier, study)
+    assert set(cx.importance_performance(None, study, counts=counts, shares=shares)["wave"]) \
+        == {"2025"}
+    assert set(cx.metric_gaps(None, study, metrics=table).columns) >= {"wave"}
+    with pytest.raises(ValueError, match="one wave; these responses hold 2025, 2026"):
+        cx.metric_counts(responses, study)
+    with pytest.raises(ValueError, match="wave 2026 to those of wave 2025"):
+        counts + cx.metric_counts(responses[(responses["wave"] == "2026").to_numpy()], study)
+
+
+def test_derived_importance_from_counts_is_scipys_spearman_with_and_without_weights(example):
+    """Derived importance ranks the respondents, whatever their weights (as before counts):
+    weighted or not, it is scipy's Spearman of the pairs."""
+    study, responses = example
+    weighted = responses.assign(weight=np.random.default_rng(9).uniform(0.2, 5, len(responses)))
+    customers = responses[responses["group"] == "customers"]
+    for frame in (responses, weighted):
+        table = cx.importance_performance(None, study, counts=_blocks(frame, study),
+                                          shares=cx.share_table(frame, study))
+        for row in table.itertuples():
+            both = customers[[row.item, "excellent"]].dropna().astype(float)
+            assert row.n == len(both)
+            assert row.importance == pytest.approx(
+                sps.spearmanr(both[row.item], both["excellent"]).statistic, rel=1e-13)
+
+
+def test_tables_from_counts_say_what_is_missing(example):
+    study, responses = example
+    with pytest.raises(ValueError, match=r"give the responses or their counts"):
+        cx.metric_table(None, study)
+    counts = cx.metric_counts(responses, study)
+    with pytest.raises(ValueError, match=r"give the share table too"):
+        cx.calibration_table(None, study, counts=counts)
+    shares = cx.share_table(responses, study)
+    with pytest.raises(ValueError, match=r"against excellent; count them with "
+                                         r"cx.metric_counts\(responses, study, against='nps'\)"):
+        cx.importance_performance(None, study, counts=counts, shares=shares, against="nps")
+    by_nps = cx.importance_performance(None, study, shares=shares, against="nps",
+                                       counts=cx.metric_counts(responses, study, against="nps"))
+    pd.testing.assert_frame_equal(by_nps, cx.importance_performance(responses, study,
+                                                                    against="nps"))
+    assert set(by_nps["method"]) == {"derived (Spearman with nps)"}
+    with pytest.raises(ValueError, match="cannot add"):
+        counts + cx.metric_counts(responses.drop(columns="nps"), study)
+
+
+def test_counts_that_do_not_say_their_wave_make_no_table_of_a_default_wave(example_responses):
+    study, responses = example_responses
+    without = responses[(responses["wave"] == "2025").to_numpy()].drop(columns="wave")
+    counts = cx.metric_counts(without, study)
+    assert counts.wave is None
+    with pytest.raises(ValueError, match=r"metric_table: what was given does not say which "
+                                         r"wave it is of .*\(2025, 2026\)"):
+        cx.metric_table(None, study, counts=counts)
+    both = cx.metric_table(responses, study)  # a table of two waves is no one wave's
+    with pytest.raises(ValueError, match="metric_gaps: what was given does not say"):
+        cx.metric_gaps(None, study, metrics=both)
