@@ -356,7 +356,8 @@ def metric_counts(responses: pd.DataFrame, study: Study, *,
 
 def _given_wave(study: Study, function: str, given: dict) -> str:
     """The wave of what a table is made from without responses: the counts' wave, else
-    the ``wave`` column of the metric table given; never a default."""
+    the ``wave`` column of the metric table given; never a default (an empty metric table
+    makes an empty table, which no wave labels)."""
     counts = given.get("counts")
     if getattr(counts, "wave", None) is not None:
         return counts.wave
@@ -365,6 +366,8 @@ def _given_wave(study: Study, function: str, given: dict) -> str:
         waves = {str(wave) for wave in table["wave"].dropna()}
         if len(waves) == 1:
             return waves.pop()
+        if table.empty:
+            return study.waves[-1]
     raise ValueError(f"{function}: what was given does not say which wave it is of (counts "
                      "of responses without a wave column, or a table of several waves or "
                      f"none); a study with waves makes each table within one "
@@ -666,8 +669,8 @@ def metric_gaps(responses: pd.DataFrame | None, study: Study, *,
     metrics : pandas.DataFrame, optional
         A :func:`metric_table` already computed (of these responses, or counts).
     counts : MetricCounts, optional
-        One wave's :func:`metric_counts`, the metric table is made from without
-        ``metrics``.
+        One wave's :func:`metric_counts`: the metric table is made from them without
+        ``metrics``; with ``metrics``, they say its wave.
 
     Returns
     -------
