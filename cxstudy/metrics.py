@@ -144,25 +144,57 @@ class ValueCounts:
                        self.squares[q, g, given])
 
 
+MAX_WHOLE_RANGE = 4096  # whole-number answers spanning at most this are counted by offset
+
+
+def _keys(values: np.ndarray, codes_of_group: np.ndarray, n_groups: int,
+          whole: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each row's cell (audience x distinct value; ``n_groups * width`` for rows without
+    an answer or an audience), the values of the cells' columns and their width.
+
+    Whole numbers of a small range (scale points, NPS, most estimates) are their offset
+    from the smallest (no hashing); other values are factorised. ``whole``: the values
+    are known to be whole numbers (an integer column)."""
+    valid = (codes_of_group >= 0) & ~np.isnan(values)
+    low = np.fmin.reduce(values) if len(values) else np.nan  # NaN only if all are
+    high = np.fmax.reduce(values) if len(values) else np.nan
+    if np.isfinite(low) and high - low < MAX_WHOLE_RANGE and (whole or bool(
+            np.all(np.isnan(values) | (values == np.floor(values))))):
+        width = int(high - low) + 1
+        offsets = np.where(valid, values - low, 0).astype(np.int32)
+        columns = low + np.arange(width, dtype=float)
+    else:
+        codes, distinct = pd.factorize(np.where(valid, values, np.nan), sort=True)
+        width = len(distinct)
+        offsets = codes.astype(np.int32)
+        columns = np.asarray(distinct, dtype=float)
+    key = np.where(valid, codes_of_group.astype(np.int32) * np.int32(width) + offsets,
+                   np.int32(n_groups * width))
+    return key, columns, width
+
+
 def _value_counts(responses: pd.DataFrame, questions: list[str], codes_of_group: np.ndarray,
                   n_groups: int, weights: np.ndarray | None) -> ValueCounts:
-    """Count each question's distinct values per audience: one factorisation and one
-    ``np.bincount`` per question (its rows of the study's audiences that answered)."""
+    """Count each question's distinct values per audience: one ``np.bincount`` per
+    question over its rows' cells (:func:`_keys`), values nobody gave dropped."""
     parts = []
     for question in questions:
-        column = responses[question].to_numpy(dtype=float, na_value=np.nan)
-        answered = ~np.isnan(column) & (codes_of_group >= 0)
-        codes, distinct = pd.factorize(column[answered], sort=True)
-        size = n_groups * len(distinct)
-        key = codes_of_group[answered] * len(distinct) + codes
-        raw = np.bincount(key, minlength=size).reshape(n_groups, len(distinct))
+        column = responses[question]
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        key, columns, width = _keys(values, codes_of_group, n_groups,
+                                    pd.api.types.is_integer_dtype(column.dtype))
+        size = n_groups * width + 1  # the last cell: rows not counted
+
+        def count(w=None, key=key, size=size, width=width):
+            return np.bincount(key, weights=w, minlength=size)[:-1].reshape(n_groups, width)
+
+        raw = count()
         if weights is None:
             counts = squares = raw.astype(float)
         else:
-            w = weights[answered]
-            counts = np.bincount(key, weights=w, minlength=size).reshape(raw.shape)
-            squares = np.bincount(key, weights=w * w, minlength=size).reshape(raw.shape)
-        parts.append((np.asarray(distinct, dtype=float), counts, raw, squares))
+            counts, squares = count(weights), count(weights * weights)
+        given = raw.any(axis=0)
+        parts.append((columns[given], counts[:, given], raw[:, given], squares[:, given]))
     values = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0)
     shape = (len(questions), n_groups, len(values))
     counts, raw, squares = np.zeros(shape), np.zeros(shape, dtype=np.int64), np.zeros(shape)
@@ -272,26 +304,31 @@ def default_outcome(study: Study) -> str | None:
 
 def _joint_counts(responses: pd.DataFrame, study: Study, outcome: str,
                   codes_of_group: np.ndarray) -> JointCounts:
-    """Each item's (code, outcome value) pairs per audience: the outcome factorised once,
-    then one ``np.bincount`` per item."""
+    """Each item's (code, outcome value) pairs per audience: the outcome's cells once
+    (:func:`_keys`), then one ``np.bincount`` per item over cell + code."""
     items = [i for i in study.items if i.id in responses.columns and i.id != outcome]
     n_groups = len(study.groups)
-    column = responses[outcome].to_numpy(dtype=float, na_value=np.nan)
-    values, _ = pd.factorize(column, sort=True)  # -1: no answer
-    distinct = np.asarray(_, dtype=float)
-    width = len(distinct)
     k_max = max((study.scales[i.scale].k for i in items), default=1)
+    column = responses[outcome]
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    # the outcome's cell per row, on (audience x item code 0..k_max) x outcome value
+    cell, columns, width = _keys(values, codes_of_group * (k_max + 1), n_groups * (k_max + 1),
+                                 pd.api.types.is_integer_dtype(column.dtype))
     cells = n_groups * (k_max + 1) * width
-    valid = (codes_of_group >= 0) & (values >= 0)
-    # rows without a group or an outcome land beyond the last cell, which is dropped
-    base = np.where(valid, codes_of_group.astype(np.int64) * (k_max + 1) * width + values,
-                    cells)
     raw = np.zeros((len(items), n_groups, k_max, width), dtype=np.int64)
     for row, item in enumerate(items):
-        key = base + np.where(valid, item_codes(responses, item.id).astype(np.int64) * width, 0)
-        table = np.bincount(key, minlength=cells + 1)[:cells]
+        codes = item_codes(responses, item.id)
+        k = study.scales[item.scale].k
+        if len(codes) and (codes.max() > k or codes.min() < 0):
+            raise ValueError(f"item {item.id!r} holds codes outside 1..{k}; responses must "
+                             "come from cx.clean (codes 1..k, <NA> for missing)")
+        key = cell + np.multiply(codes, width, dtype=np.int32)
+        # rows not counted (no audience or outcome) sit at ``cells`` and beyond
+        table = np.bincount(key, minlength=cells + (k_max + 1) * width)[:cells]
         raw[row] = table.reshape(n_groups, k_max + 1, width)[:, 1:]  # code 0: no answer
-    return JointCounts(outcome, tuple(i.id for i in items), tuple(study.groups), distinct, raw)
+    given = raw.any(axis=(0, 1, 2))
+    return JointCounts(outcome, tuple(i.id for i in items), tuple(study.groups),
+                       columns[given], raw[..., given])
 
 
 def metric_counts(responses: pd.DataFrame, study: Study, *,

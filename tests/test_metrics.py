@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import re
 
 import numpy as np
@@ -365,6 +366,7 @@ def test_metric_counts_add_up_to_the_counts_of_all_the_respondents(example):
         np.testing.assert_allclose(three.squares, one.squares, rtol=1e-12)
     np.testing.assert_array_equal(added.joint.raw, whole.joint.raw)
     assert whole.joint.outcome == "excellent"
+    assert pickle.loads(pickle.dumps(added)).joint.raw.sum() == whole.joint.raw.sum()
     # the counts hold the study's shape, not its respondents
     assert whole.metrics.raw.shape == (3, 3, len(whole.metrics.values))
     assert len(whole.metrics.values) <= 11 + 7 + 5  # NPS 0-10, CES 1-7, CSAT 1-5
@@ -457,3 +459,17 @@ def test_counts_that_do_not_say_their_wave_make_no_table_of_a_default_wave(examp
     both = cx.metric_table(responses, study)  # a table of two waves is no one wave's
     with pytest.raises(ValueError, match="metric_gaps: what was given does not say"):
         cx.metric_gaps(None, study, metrics=both)
+
+
+def test_answers_that_are_not_whole_numbers_are_counted_value_by_value(tmp_path):
+    """Estimates with decimals (and values far apart) are counted per distinct value, so a
+    mean from the counts is the respondents' mean."""
+    study, responses, _frame = one_metric_study(tmp_path, {"kind": "ces", "scale": "five"})
+    estimates = np.array([12.5, 80.0, 33.3, 12.5, np.nan, 99.9] * 13 + [50.0, 0.1])
+    answers = responses.assign(m=pd.array(estimates, dtype="Float64"))
+    counts = cx.metric_counts(answers, study)
+    assert list(counts.metrics.values) == [0.1, 12.5, 33.3, 50.0, 80.0, 99.9]
+    table = cx.metric_table(None, study, counts=counts).set_index(["metric", "group"])
+    staff = estimates[:40][~np.isnan(estimates[:40])]
+    assert table.loc[("m", "staff"), "value"] == pytest.approx(staff.mean(), rel=1e-14)
+    assert table.loc[("m", "staff"), "n"] == len(staff)
