@@ -367,6 +367,12 @@ def test_metric_counts_add_up_to_the_counts_of_all_the_respondents(example):
     np.testing.assert_array_equal(added.joint.raw, whole.joint.raw)
     assert whole.joint.outcome == "excellent"
     assert pickle.loads(pickle.dumps(added)).joint.raw.sum() == whole.joint.raw.sum()
+    nobody = cx.metric_counts(weighted.iloc[:0], study)  # a block without rows adds nothing
+    assert nobody.wave is None and len(nobody.metrics.values) == 0
+    with_nobody = nobody + whole
+    assert with_nobody.wave == "2026"
+    np.testing.assert_array_equal(with_nobody.metrics.raw, whole.metrics.raw)
+    np.testing.assert_array_equal(with_nobody.joint.raw, whole.joint.raw)
     # the counts hold the study's shape, not its respondents
     assert whole.metrics.raw.shape == (3, 3, len(whole.metrics.values))
     assert len(whole.metrics.values) <= 11 + 7 + 5  # NPS 0-10, CES 1-7, CSAT 1-5
