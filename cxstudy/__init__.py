@@ -27,7 +27,13 @@ from .gaps import (
     perception_gap_index,
     share_table,
 )
-from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
+from .metrics import (
+    calibration_table,
+    importance_performance,
+    metric_counts,
+    metric_gaps,
+    metric_table,
+)
 from .pipeline import run
 from .readers import read_export, read_sources
 from .segments import segment_table
@@ -64,6 +70,7 @@ __all__ = [
     "kruskal_table",
     "level_counts",
     "load_study",
+    "metric_counts",
     "metric_gaps",
     "metric_table",
     "perception_gap_index",

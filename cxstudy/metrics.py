@@ -1,7 +1,15 @@
 """CX metrics (NPS, CSAT, CES), their gaps, calibration of beliefs, and
-importance-performance analysis.
+importance-performance analysis, made from counts.
 
-All estimates use the respondents' weights (Kish's effective n in intervals).
+Every table here is made from :class:`MetricCounts` (one wave's counts, additive, of a
+size that depends on the study's shape and not on its respondents): how many respondents
+of each audience gave each distinct value to each metric and estimate (with the sums of
+their weights and squared weights), and, for derived importance, the joint table of each
+item's answers with the outcome's. Given responses, a table counts them first
+(:func:`metric_counts`) and goes through the same code.
+
+All estimates use the respondents' weights (Kish's effective n in intervals); derived
+importance, a rank correlation, does not (as before counts).
 
 References
 ----------
@@ -14,58 +22,436 @@ Martilla, J. A. & James, J. C. (1977). Importance-performance analysis. J. Marke
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from . import stats
-from .counts import respondent_weights
+from . import waves as waves_module
+from .counts import group_codes, item_codes, respondent_weights
 from .model import Metric, Study
 from .scales import Scale
 from .tables import CALIBRATION, IMPORTANCE, METRIC_GAPS, METRICS, conform, suppress, too_small
-from .waves import per_wave
+from .waves import per_wave, waves_in
 
 QUADRANTS = {(True, False): "concentrate here", (True, True): "keep up the good work",
              (False, False): "low priority", (False, True): "possible overkill"}
 
 
-def _weighted(values: np.ndarray, weights: np.ndarray) -> tuple[int, float, float]:
-    """n, weighted total and Kish's effective n of the answered values."""
-    answered = ~np.isnan(values)
-    w = weights[answered]
-    total = float(w.sum())
-    return int(answered.sum()), total, stats.effective_n(total, float((w * w).sum()))
+# ---------------------------------------------------------------------------
+# counts: what every table of this module is made from
 
 
-def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
-                 confidence: float = 0.95) -> dict[str, float]:
-    """Net Promoter Score of 0-10 answers as a fraction from -1 to 1.
+class Answers(NamedTuple):
+    """One audience's answers to one question as counts per distinct value.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        The distinct values answered, ascending.
+    counts : numpy.ndarray
+        The sum of the weights of the respondents who gave each (their number when
+        unweighted).
+    raw : numpy.ndarray
+        How many respondents gave each.
+    squares : numpy.ndarray
+        The sum of their squared weights (``raw`` when unweighted).
+    """
+
+    values: np.ndarray
+    counts: np.ndarray
+    raw: np.ndarray
+    squares: np.ndarray
+
+    @classmethod
+    def of(cls, values, weights=None) -> Answers:
+        """The answers of respondents: their values (NaN: no answer) and weights."""
+        values = np.asarray(values, dtype=float)
+        weights = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+        answered = ~np.isnan(values)
+        distinct, codes = np.unique(values[answered], return_inverse=True)
+        w = weights[answered]
+        size = len(distinct)
+        return cls(distinct, np.bincount(codes, weights=w, minlength=size),
+                   np.bincount(codes, minlength=size),
+                   np.bincount(codes, weights=w * w, minlength=size))
+
+    @property
+    def n(self) -> int:
+        """Respondents who answered."""
+        return int(self.raw.sum())
+
+    @property
+    def total(self) -> float:
+        """The sum of their weights."""
+        return float(self.counts.sum())
+
+    @property
+    def n_eff(self) -> float:
+        """Kish's effective n, :math:`(\\sum w)^2 / \\sum w^2`."""
+        return float(stats.effective_n(self.total, float(self.squares.sum())))
+
+
+@dataclass(frozen=True)
+class ValueCounts:
+    """How many respondents of each audience gave each distinct value to some questions.
+
+    Attributes
+    ----------
+    questions, groups : tuple of str
+        The questions counted (those of the study the responses hold) and the audiences.
+    values : numpy.ndarray, shape (V,)
+        Every distinct value any of the questions took, ascending (one axis for all).
+    counts, raw, squares : numpy.ndarray, shape (questions, groups, V)
+        Sums of the weights, respondents and sums of squared weights per value.
+    """
+
+    questions: tuple[str, ...]
+    groups: tuple[str, ...]
+    values: np.ndarray
+    counts: np.ndarray
+    raw: np.ndarray
+    squares: np.ndarray
+
+    def __add__(self, other: ValueCounts) -> ValueCounts:
+        """The counts of two disjoint sets of respondents together: both on the union
+        of their values, added."""
+        if (self.questions, self.groups) != (other.questions, other.groups):
+            raise ValueError(f"cannot add the counts of {other.questions} of audiences "
+                             f"{other.groups} to those of {self.questions} of audiences "
+                             f"{self.groups}: count both with the same study")
+        values = np.union1d(self.values, other.values)
+        tables = [np.zeros((len(self.questions), len(self.groups), len(values)))
+                  for _ in range(3)]
+        for part in (self, other):
+            at = np.searchsorted(values, part.values)
+            for table, mine in zip(tables, (part.counts, part.raw, part.squares), strict=True):
+                table[..., at] += mine
+        counts, raw, squares = tables
+        return ValueCounts(self.questions, self.groups, values, counts,
+                           raw.astype(np.int64), squares)
+
+    def answers(self, question: str, group: str) -> Answers:
+        """One audience's answers to one question (the values it gave)."""
+        q, g = self.questions.index(question), self.groups.index(group)
+        given = self.raw[q, g] > 0
+        return Answers(self.values[given], self.counts[q, g, given], self.raw[q, g, given],
+                       self.squares[q, g, given])
+
+
+MAX_WHOLE_RANGE = 4096  # whole-number answers spanning at most this are counted by offset
+
+
+def _keys(values: np.ndarray, codes_of_group: np.ndarray, n_groups: int,
+          whole: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each row's cell (audience x distinct value; ``n_groups * width`` for rows without
+    an answer or an audience), the values of the cells' columns and their width.
+
+    Whole numbers of a small range (scale points, NPS, most estimates) are their offset
+    from the smallest (no hashing); other values are factorised. ``whole``: the values
+    are known to be whole numbers (an integer column)."""
+    valid = (codes_of_group >= 0) & ~np.isnan(values)
+    low = np.fmin.reduce(values) if len(values) else np.nan  # NaN only if all are
+    high = np.fmax.reduce(values) if len(values) else np.nan
+    if np.isfinite(low) and high - low < MAX_WHOLE_RANGE and (whole or bool(
+            np.all(np.isnan(values) | (values == np.floor(values))))):
+        width = int(high - low) + 1
+        offsets = np.where(valid, values - low, 0).astype(np.int32)
+        columns = low + np.arange(width, dtype=float)
+    else:
+        codes, distinct = pd.factorize(np.where(valid, values, np.nan), sort=True)
+        width = len(distinct)
+        offsets = codes.astype(np.int32)
+        columns = np.asarray(distinct, dtype=float)
+    key = np.where(valid, codes_of_group.astype(np.int32) * np.int32(width) + offsets,
+                   np.int32(n_groups * width))
+    return key, columns, width
+
+
+def _value_counts(responses: pd.DataFrame, questions: list[str], codes_of_group: np.ndarray,
+                  n_groups: int, weights: np.ndarray | None) -> ValueCounts:
+    """Count each question's distinct values per audience: one ``np.bincount`` per
+    question over its rows' cells (:func:`_keys`), values nobody gave dropped."""
+    parts = []
+    for question in questions:
+        column = responses[question]
+        values = column.to_numpy(dtype=float, na_value=np.nan)
+        key, columns, width = _keys(values, codes_of_group, n_groups,
+                                    pd.api.types.is_integer_dtype(column.dtype))
+        size = n_groups * width + 1  # the last cell: rows not counted
+
+        def count(w=None, key=key, size=size, width=width):
+            return np.bincount(key, weights=w, minlength=size)[:-1].reshape(n_groups, width)
+
+        raw = count()
+        if weights is None:
+            counts = squares = raw.astype(float)
+        else:
+            counts, squares = count(weights), count(weights * weights)
+        given = raw.any(axis=0)
+        parts.append((columns[given], counts[:, given], raw[:, given], squares[:, given]))
+    values = np.unique(np.concatenate([p[0] for p in parts])) if parts else np.zeros(0)
+    shape = (len(questions), n_groups, len(values))
+    counts, raw, squares = np.zeros(shape), np.zeros(shape, dtype=np.int64), np.zeros(shape)
+    for row, (distinct, part_counts, part_raw, part_squares) in enumerate(parts):
+        at = np.searchsorted(values, distinct)
+        counts[row][:, at], raw[row][:, at], squares[row][:, at] = \
+            part_counts, part_raw, part_squares
+    return ValueCounts(tuple(questions), (), values, counts, raw, squares)
+
+
+@dataclass(frozen=True)
+class JointCounts:
+    """How many respondents of each audience gave each pair of answers to an item and
+    the outcome derived importance correlates with (both answered; unweighted).
+
+    Attributes
+    ----------
+    outcome : str
+        The outcome's id (an item or a metric).
+    items : tuple of str
+        The items counted against it.
+    groups : tuple of str
+    values : numpy.ndarray, shape (V,)
+        The outcome's distinct values, ascending.
+    raw : numpy.ndarray, shape (items, groups, k_max, V)
+        Respondents per (item code 1..k, outcome value).
+    """
+
+    outcome: str
+    items: tuple[str, ...]
+    groups: tuple[str, ...]
+    values: np.ndarray
+    raw: np.ndarray
+
+    def __add__(self, other: JointCounts) -> JointCounts:
+        """Two disjoint sets of respondents together (on the union of outcome values)."""
+        if (self.outcome, self.items, self.groups) != (other.outcome, other.items,
+                                                       other.groups):
+            raise ValueError(f"cannot add the joint answers of {other.items} with "
+                             f"{other.outcome} to those of {self.items} with {self.outcome}: "
+                             "count both with the same study and outcome")
+        values = np.union1d(self.values, other.values)
+        k_max = max(self.raw.shape[2], other.raw.shape[2])
+        raw = np.zeros((len(self.items), len(self.groups), k_max, len(values)), dtype=np.int64)
+        for part in (self, other):
+            raw[:, :, :part.raw.shape[2], np.searchsorted(values, part.values)] += part.raw
+        return JointCounts(self.outcome, self.items, self.groups, values, raw)
+
+    def table(self, item: str, group: str) -> np.ndarray:
+        """The (item code, outcome value) table of one item and audience."""
+        return self.raw[self.items.index(item), self.groups.index(group)]
+
+
+@dataclass(frozen=True)
+class MetricCounts:
+    """The counts of one wave every table of :mod:`cxstudy.metrics` is made from.
+
+    Additive: the counts of two disjoint sets of a wave's respondents added with ``+``
+    are the counts of their union; their size depends on the study's shape (questions,
+    audiences, distinct values), not on the respondents.
+
+    Attributes
+    ----------
+    wave : str or None
+        The wave counted (None in a study without waves): the tables made from these
+        counts are labelled with it.
+    columns : tuple of str
+        The study's items, metrics and estimates the counted responses hold.
+    metrics : ValueCounts
+        Each metric's values (NPS 0-10, a scale's point values) per audience.
+    estimates : ValueCounts
+        Each estimate's values (0-100) per audience.
+    joint : JointCounts or None
+        Each item's answers against the outcome of derived importance (None where the
+        responses do not hold that outcome).
+    """
+
+    wave: str | None
+    columns: tuple[str, ...]
+    metrics: ValueCounts
+    estimates: ValueCounts
+    joint: JointCounts | None
+
+    def __add__(self, other: MetricCounts) -> MetricCounts:
+        """The counts of two disjoint sets of one wave's respondents together."""
+        if self.wave is not None and other.wave is not None and self.wave != other.wave:
+            raise ValueError(f"cannot add the metric counts of wave {other.wave} to those of "
+                             f"wave {self.wave}: counts are made within one wave")
+        if self.columns != other.columns or (self.joint is None) != (other.joint is None):
+            raise ValueError("cannot add metric counts of responses with other columns "
+                             f"({other.columns} and {self.columns}): count both with the "
+                             "same study and exports")
+        return MetricCounts(self.wave if self.wave is not None else other.wave, self.columns,
+                            self.metrics + other.metrics, self.estimates + other.estimates,
+                            None if self.joint is None else self.joint + other.joint)
+
+
+def default_outcome(study: Study) -> str | None:
+    """What derived importance correlates with by default: the study's
+    ``importance_against``, else its first headline item, else its NPS metric."""
+    if study.importance_against:
+        return study.importance_against
+    headline = [i.id for i in study.items if i.headline]
+    nps = [m.id for m in study.metrics if m.kind == "nps"]  # the loyalty outcome
+    return headline[0] if headline else (nps[0] if nps else None)
+
+
+def _joint_counts(responses: pd.DataFrame, study: Study, outcome: str,
+                  codes_of_group: np.ndarray) -> JointCounts:
+    """Each item's (code, outcome value) pairs per audience: the outcome's cells once
+    (:func:`_keys`), then one ``np.bincount`` per item over cell + code."""
+    items = [i for i in study.items if i.id in responses.columns and i.id != outcome]
+    n_groups = len(study.groups)
+    k_max = max((study.scales[i.scale].k for i in items), default=1)
+    column = responses[outcome]
+    values = column.to_numpy(dtype=float, na_value=np.nan)
+    # the outcome's cell per row, on (audience x item code 0..k_max) x outcome value
+    cell, columns, width = _keys(values, codes_of_group * (k_max + 1), n_groups * (k_max + 1),
+                                 pd.api.types.is_integer_dtype(column.dtype))
+    cells = n_groups * (k_max + 1) * width
+    raw = np.zeros((len(items), n_groups, k_max, width), dtype=np.int64)
+    for row, item in enumerate(items):
+        codes = item_codes(responses, item.id)
+        k = study.scales[item.scale].k
+        if len(codes) and (codes.max() > k or codes.min() < 0):
+            raise ValueError(f"item {item.id!r} holds codes outside 1..{k}; responses must "
+                             "come from cx.clean (codes 1..k, <NA> for missing)")
+        key = cell + np.multiply(codes, width, dtype=np.int32)
+        # rows not counted (no audience or outcome) sit at ``cells`` and beyond
+        table = np.bincount(key, minlength=cells + (k_max + 1) * width)[:cells]
+        raw[row] = table.reshape(n_groups, k_max + 1, width)[:, 1:]  # code 0: no answer
+    given = raw.any(axis=(0, 1, 2))
+    return JointCounts(outcome, tuple(i.id for i in items), tuple(study.groups),
+                       columns[given], raw[..., given])
+
+
+def metric_counts(responses: pd.DataFrame, study: Study, *,
+                  against: str | None = None) -> MetricCounts:
+    """Count one wave's answers to the metrics, the estimates and, for derived
+    importance, each item against the outcome.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses of one wave (or of a block of its respondents).
+    study : Study
+        The study (:func:`~cxstudy.load_study`).
+    against : str, optional
+        The outcome derived importance correlates with (default: :func:`default_outcome`).
+
+    Returns
+    -------
+    MetricCounts
+        Additive counts (``+``) of a size independent of the respondents.
+
+    Raises
+    ------
+    ValueError
+        The responses hold more than one wave.
 
     Notes
     -----
-    Promoters answer 9-10, detractors 0-6: :math:`NPS = P - D`,
-    :math:`SE = \\sqrt{(P + D - (P - D)^2)/n}`. The interval is the adjusted Wald
-    interval: with :math:`P' = (n_P + 3/4)/(n + 3)` and :math:`D' = (n_D + 3/4)/(n + 3)`,
-    :math:`P' - D' \\pm z\\sqrt{(P' + D' - (P' - D')^2)/(n + 3)}`, clipped to [-1, 1].
-    Weighted: shares are weighted and ``n`` is Kish's effective n.
+    One pass per question: its values factorised and counted per audience with
+    ``np.bincount`` (weights and squared weights summed alike), and, per item, the
+    pairs (item code, outcome value) of the respondents who answered both.
 
     Examples
     --------
-    >>> out = nps_estimate(np.array([10, 9, 8, 7, 3, 0, 10, 10]))
-    >>> round(out["value"], 3), round(out["se"], 3)
-    (0.25, 0.293)
+    >>> latest = responses[responses["wave"] == "2026"]  # doctest: +SKIP
+    >>> counts = cx.metric_counts(latest, study)  # doctest: +SKIP
+    >>> cx.metric_table(None, study, counts=counts)  # doctest: +SKIP
     """
-    scores = np.asarray(scores, dtype=float)
-    weights = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=float)
-    n, total, n_eff = _weighted(scores, weights)
+    present = waves_in(responses, study)
+    if len(present) > 1:
+        raise ValueError(f"metric counts are of one wave; these responses hold "
+                         f"{', '.join(present)}: count each wave's responses apart")
+    codes_of_group = group_codes(responses, study.groups)
+    weights, weighted = respondent_weights(responses)
+    weights = weights if weighted else None
+    groups = tuple(study.groups)
+
+    def of(questions) -> ValueCounts:
+        ids = [q.id for q in questions if q.id in responses.columns]
+        counted = _value_counts(responses, ids, codes_of_group, len(groups), weights)
+        return ValueCounts(counted.questions, groups, counted.values, counted.counts,
+                           counted.raw, counted.squares)
+
+    outcome = against or default_outcome(study)
+    columns = tuple(q.id for q in (*study.items, *study.metrics, *study.estimates)
+                    if q.id in responses.columns)
+    joint = _joint_counts(responses, study, outcome, codes_of_group) \
+        if outcome is not None and outcome in responses.columns else None
+    return MetricCounts(present[0] if present else None, columns, of(study.metrics),
+                        of(study.estimates), joint)
+
+
+def _given_wave(study: Study, function: str, given: dict) -> str:
+    """The wave of what a table is made from without responses: the counts' wave, else
+    the ``wave`` column of the metric table given; never a default (an empty metric table
+    makes an empty table, which no wave labels)."""
+    counts = given.get("counts")
+    if getattr(counts, "wave", None) is not None:
+        return counts.wave
+    table = given.get("metrics")
+    if isinstance(table, pd.DataFrame) and "wave" in table.columns:
+        waves = {str(wave) for wave in table["wave"].dropna()}
+        if len(waves) == 1:
+            return waves.pop()
+        if table.empty:
+            return study.waves[-1]
+    raise ValueError(f"{function}: what was given does not say which wave it is of (counts "
+                     "of responses without a wave column, or a table of several waves or "
+                     f"none); a study with waves makes each table within one "
+                     f"({', '.join(study.waves)}): count one wave's responses, or give the "
+                     "responses")
+
+
+def _per_wave_or_counted(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """:func:`~cxstudy.waves.per_wave` for responses; given none (``None``), the table of
+    what is given (counts, or a table made from them), labelled with its wave."""
+    by_wave = per_wave(function)
+
+    @functools.wraps(function)
+    def wrapper(responses: pd.DataFrame | None, study: Study, *args, **kwargs) -> pd.DataFrame:
+        if responses is not None:
+            return by_wave(responses, study, *args, **kwargs)
+        table = function(None, study, *args, **kwargs)
+        if not study.waves:
+            return table
+        wave = _given_wave(study, function.__name__, kwargs)
+        return waves_module._not_asked(waves_module.with_wave(table, wave), study, wave)
+    return wrapper
+
+
+def _counted(counts: MetricCounts | None, responses: pd.DataFrame | None, study: Study,
+             what: str, **how) -> MetricCounts:
+    """The counts given, else those of the responses."""
+    if counts is not None:
+        return counts
+    if responses is None:
+        raise ValueError(f"{what}: give the responses or their counts "
+                         "(counts=cx.metric_counts(responses, study))")
+    return metric_counts(responses, study, **how)
+
+
+# ---------------------------------------------------------------------------
+# the estimators, each of one audience's answers as counts per distinct value
+
+
+def _nps(answers: Answers, confidence: float) -> dict[str, float]:
+    n, total, n_eff = answers.n, answers.total, answers.n_eff
     if n == 0:
         return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan,
                 "promoters": np.nan, "detractors": np.nan}
-    answered = ~np.isnan(scores)
-    w, s = weights[answered], scores[answered]
-    promoters, detractors = float(w[s >= 9].sum() / total), float(w[s <= 6].sum() / total)
+    values, weights = answers.values, answers.counts
+    promoters = float(weights[values >= 9].sum() / total)
+    detractors = float(weights[values <= 6].sum() / total)
     value = promoters - detractors
     se = np.sqrt(max(promoters + detractors - value ** 2, 0.0) / n_eff)
     p_adj = (promoters * n_eff + 0.75) / (n_eff + 3)
@@ -77,23 +463,58 @@ def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
             "high": min(1.0, centre + half), "promoters": promoters, "detractors": detractors}
 
 
-def _share_estimate(hits: np.ndarray, answered: np.ndarray, weights: np.ndarray,
-                    confidence: float) -> dict[str, float]:
-    n, total, n_eff = _weighted(np.where(answered, 1.0, np.nan), weights)
+def nps_estimate(scores: np.ndarray, weights: np.ndarray | None = None,
+                 confidence: float = 0.95) -> dict[str, float]:
+    """Net Promoter Score of 0-10 answers as a fraction from -1 to 1.
+
+    Parameters
+    ----------
+    scores : numpy.ndarray
+        Each respondent's 0-10 answer (NaN: none).
+    weights : numpy.ndarray, optional
+        Each respondent's weight (default: ones).
+    confidence : float, default 0.95
+        Two-sided confidence level of the interval.
+
+    Returns
+    -------
+    dict
+        ``n, value, se, low, high, promoters, detractors``.
+
+    Notes
+    -----
+    Promoters answer 9-10, detractors 0-6: :math:`NPS = P - D`,
+    :math:`SE = \\sqrt{(P + D - (P - D)^2)/n}`. The interval is the adjusted Wald
+    interval: with :math:`P' = (n_P + 3/4)/(n + 3)` and :math:`D' = (n_D + 3/4)/(n + 3)`,
+    :math:`P' - D' \\pm z\\sqrt{(P' + D' - (P' - D')^2)/(n + 3)}`, clipped to [-1, 1].
+    Weighted: shares are weighted and ``n`` is Kish's effective n. Computed from the
+    answers' counts per distinct score, as :func:`metric_table` does.
+
+    Examples
+    --------
+    >>> out = nps_estimate(np.array([10, 9, 8, 7, 3, 0, 10, 10]))
+    >>> round(out["value"], 3), round(out["se"], 3)
+    (0.25, 0.293)
+    """
+    return _nps(Answers.of(scores, weights), confidence)
+
+
+def _share_estimate(answers: Answers, hits: np.ndarray, confidence: float) -> dict[str, float]:
+    """The weighted share of the answers with ``hits`` (a mask over their values)."""
+    n, total, n_eff = answers.n, answers.total, answers.n_eff
     if n == 0:
         return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan}
-    share = float(weights[answered & hits].sum() / total)
+    share = float(answers.counts[hits].sum() / total)
     low, high = stats.wilson_interval(share * n_eff, n_eff, confidence)
     return {"n": n, "value": share, "se": float(np.sqrt(share * (1 - share) / n_eff)),
             "low": float(low), "high": float(high), "n_eff": n_eff}
 
 
-def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
+def _mean_estimate(answers: Answers, confidence: float):
     from scipy import stats as sps
 
-    answered = ~np.isnan(values)
-    w = weights[answered]
-    moments = stats.weighted_moments(values[answered], w, squares=w * w)
+    moments = stats.weighted_moments(answers.values, answers.counts, counts=answers.raw,
+                                     squares=answers.squares)
     n, n_eff, mean = moments["n"], moments["n_eff"], moments["mean"]
     if n == 0:
         return {"n": 0, "value": np.nan, "se": np.nan, "low": np.nan, "high": np.nan}
@@ -103,10 +524,9 @@ def _mean_estimate(values: np.ndarray, weights: np.ndarray, confidence: float):
             "var": moments["var"], "n_eff": n_eff}
 
 
-def _top_box_estimate(values: np.ndarray, scale: Scale, weights: np.ndarray,
-                      confidence: float) -> dict[str, float]:
+def _top_box_estimate(answers: Answers, scale: Scale, confidence: float) -> dict[str, float]:
     top = np.array(scale.point_values[scale.k - scale.top_box:])
-    return _share_estimate(np.isin(values, top), ~np.isnan(values), weights, confidence)
+    return _share_estimate(answers, np.isin(answers.values, top), confidence)
 
 
 @dataclass(frozen=True)
@@ -126,8 +546,9 @@ class MetricKind:
         How it is shown: a difference of shares in points (NPS), a share in per cent
         (and its gaps in points), or a mean in the scale's units.
     estimate : callable
-        ``estimate(values, scale, weights, confidence) -> dict`` with ``n, value, se,
-        low, high`` for one audience's answers (``scale`` is None where not needed).
+        ``estimate(answers, scale, confidence) -> dict`` with ``n, value, se, low,
+        high`` for one audience's :class:`Answers` (its counts per distinct value;
+        ``scale`` is None where not needed).
     needs_scale : bool
         The study file must name the metric's answer scale.
     adds : tuple of str
@@ -141,7 +562,7 @@ class MetricKind:
     label: str
     description: str
     units: str
-    estimate: Callable[[np.ndarray, Scale | None, np.ndarray, float], dict]
+    estimate: Callable[[Answers, Scale | None, float], dict]
     needs_scale: bool = True
     adds: tuple[str, ...] = ()
     in_study_file: bool = True
@@ -150,11 +571,11 @@ class MetricKind:
 _KINDS = (
     MetricKind("nps", "NPS (points)", "Net Promoter Score (promoters 9–10 minus detractors "
                "0–6, in points, with the adjusted Wald interval)", "points",
-               lambda values, _scale, weights, level: nps_estimate(values, weights, level),
+               lambda answers, _scale, level: _nps(answers, level),
                needs_scale=False),
     MetricKind("ces", "CES (mean effort score)", "customer effort (the mean score, t "
                "interval)", "scale",
-               lambda values, _scale, weights, level: _mean_estimate(values, weights, level),
+               lambda answers, _scale, level: _mean_estimate(answers, level),
                adds=("ces_low_effort",)),
     MetricKind("csat", "CSAT (top-box)", "satisfaction (the share in the top box, Wilson "
                "interval)", "share", _top_box_estimate),
@@ -171,20 +592,20 @@ def in_points(kind: str) -> bool:
     return METRIC_KINDS[kind].units != "scale"
 
 
-def _metric_rows(metric: Metric, study: Study, values: np.ndarray, weights: np.ndarray):
-    """(metric id, kind, estimate) for one metric and one set of respondents: the
+def _metric_rows(metric: Metric, study: Study, answers: Answers):
+    """(metric id, kind, estimate) for one metric and one audience's answers: the
     metric's own kind, then each kind it adds (CES: ``<id>_low_effort``)."""
     scale = study.scales.get(metric.scale) if metric.scale else None
     kind = METRIC_KINDS[metric.kind]
     for name in (kind.name, *kind.adds):
         row_id = metric.id if name == kind.name else \
             f"{metric.id}_{name.removeprefix(kind.name + '_')}"
-        yield row_id, name, METRIC_KINDS[name].estimate(values, scale, weights,
-                                                        study.confidence)
+        yield row_id, name, METRIC_KINDS[name].estimate(answers, scale, study.confidence)
 
 
-@per_wave
-def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+@_per_wave_or_counted
+def metric_table(responses: pd.DataFrame | None, study: Study, *,
+                 counts: MetricCounts | None = None) -> pd.DataFrame:
     """Every metric per audience: ``metric, group, n, value, se, low, high, kind,
     suppressed``.
 
@@ -198,11 +619,15 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`), one column per metric.
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`), one column per metric;
+        None when ``counts`` are given.
     study : Study
         The study (:func:`~cxstudy.load_study`): its ``metrics``, audiences, scales,
         ``confidence`` and ``min_group_size``.
+    counts : MetricCounts, optional
+        One wave's :func:`metric_counts` (default: those of ``responses``); the table
+        is labelled with their wave.
 
     Returns
     -------
@@ -218,7 +643,9 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     interval of Rocks (2016) (add 3/4 promoter, 3/4 detractor and 3 respondents, see
     :func:`nps_estimate`). CSAT and low effort: the top-box share with the Wilson
     interval. CES: the weighted mean with :math:`\\bar x \\pm t_{n_{eff} - 1}
-    \\, s/\\sqrt{n_{eff}}`. Weighted estimates use Kish's effective n.
+    \\, s/\\sqrt{n_{eff}}`. Weighted estimates use Kish's effective n. Every estimate is
+    made from the counts of each distinct answer (weighted, unweighted and of squared
+    weights): exactly what the respondents' answers give.
 
     References
     ----------
@@ -238,18 +665,16 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     >>> responses = cx.clean(cx.read_sources(study), study).responses  # doctest: +SKIP
     >>> cx.metric_table(responses, study).query("metric == 'nps'")  # doctest: +SKIP
     """
-    weights, _ = respondent_weights(responses)
+    counted = _counted(counts, responses, study, "metric_table").metrics
     rows = []
     for metric in study.metrics:
-        if metric.id not in responses:
+        if metric.id not in counted.questions:
             continue
-        values = responses[metric.id].to_numpy(dtype=float, na_value=np.nan)
         for group in study.groups:
-            mask = (responses["group"] == group).to_numpy()
-            if not np.any(~np.isnan(values[mask])):
+            answers = counted.answers(metric.id, group)
+            if answers.n == 0:
                 continue
-            for metric_id, kind, estimate in _metric_rows(metric, study, values[mask],
-                                                          weights[mask]):
+            for metric_id, kind, estimate in _metric_rows(metric, study, answers):
                 rows.append({"metric": metric_id, "group": group, "n": estimate["n"],
                              **{k: estimate[k] for k in ("value", "se", "low", "high")},
                              "kind": kind})
@@ -258,9 +683,10 @@ def metric_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     return conform(table, METRICS)
 
 
-@per_wave
-def metric_gaps(responses: pd.DataFrame, study: Study, *,
-                metrics: pd.DataFrame | None = None) -> pd.DataFrame:
+@_per_wave_or_counted
+def metric_gaps(responses: pd.DataFrame | None, study: Study, *,
+                metrics: pd.DataFrame | None = None,
+                counts: MetricCounts | None = None) -> pd.DataFrame:
     """Gaps in every metric between each audience and the reference.
 
     Gap SE :math:`\\sqrt{SE_1^2 + SE_2^2}`, normal interval and two-sided p; p adjusted
@@ -271,13 +697,17 @@ def metric_gaps(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`).
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`); None when ``metrics`` or
+        ``counts`` are given.
     study : Study
         The study (:func:`~cxstudy.load_study`): reference, ``confidence``,
         ``correction``.
     metrics : pandas.DataFrame, optional
-        A :func:`metric_table` already computed (of these responses).
+        A :func:`metric_table` already computed (of these responses, or counts).
+    counts : MetricCounts, optional
+        One wave's :func:`metric_counts`: the metric table is made from them without
+        ``metrics``; with ``metrics``, they say its wave.
 
     Returns
     -------
@@ -309,7 +739,8 @@ def metric_gaps(responses: pd.DataFrame, study: Study, *,
     """
     from scipy import stats as sps
 
-    table = metrics if metrics is not None else metric_table(responses, study)
+    table = metrics if metrics is not None else metric_table(
+        None, study, counts=_counted(counts, responses, study, "metric_gaps"))
     z = stats.z_value(study.confidence)
     rows = []
     for _metric, part in table.groupby("metric", sort=False):
@@ -330,9 +761,10 @@ def metric_gaps(responses: pd.DataFrame, study: Study, *,
     return frame
 
 
-@per_wave
-def calibration_table(responses: pd.DataFrame, study: Study, *,
-                      shares: pd.DataFrame | None = None) -> pd.DataFrame:
+@_per_wave_or_counted
+def calibration_table(responses: pd.DataFrame | None, study: Study, *,
+                      shares: pd.DataFrame | None = None,
+                      counts: MetricCounts | None = None) -> pd.DataFrame:
     """How well leaders and staff know their customers.
 
     For each ``estimates:`` entry and each audience that estimated: the mean
@@ -343,13 +775,17 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`), one column per estimate.
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`), one column per estimate;
+        None when ``counts`` and ``shares`` are given.
     study : Study
         The study (:func:`~cxstudy.load_study`): its ``estimates``, reference,
         ``confidence`` and ``min_group_size``.
     shares : pandas.DataFrame, optional
-        A :func:`~cxstudy.share_table` already computed (of these responses).
+        A :func:`~cxstudy.share_table` already computed (of these responses); needed
+        without responses.
+    counts : MetricCounts, optional
+        One wave's :func:`metric_counts` (default: those of ``responses``).
 
     Returns
     -------
@@ -364,7 +800,8 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
     With estimates :math:`e_r` (as fractions) and the reference's top-box share
     :math:`\\hat p_{ref}`: :math:`\\text{error} = \\bar e - \\hat p_{ref}`; the estimate's
     interval is :math:`\\bar e \\pm t_{n_{eff} - 1}\\, s / \\sqrt{n_{eff}}` and the
-    actual share's is Wilson's.
+    actual share's is Wilson's. The mean and variance are made from the counts of each
+    distinct estimate.
 
     References
     ----------
@@ -375,24 +812,28 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
     --------
     >>> cx.calibration_table(responses, study)[["item", "group", "error"]]  # doctest: +SKIP
     """
-    weights, _ = respondent_weights(responses)
     from .gaps import share_table
 
-    shares = shares if shares is not None else share_table(responses, study)
+    counted = _counted(counts, responses, study, "calibration_table").estimates
+    if shares is None:
+        if responses is None:
+            raise ValueError("calibration_table: without responses, give the share table "
+                             "too (shares=cx.share_table(None, study, counts=...))")
+        shares = share_table(responses, study)
     rows = []
     for estimate in study.estimates:
-        if estimate.id not in responses:
+        if estimate.id not in counted.questions:
             continue
         actual = shares[(shares["item"] == estimate.item) & (shares["group"] == study.reference)]
         if actual.empty:
             continue
         actual = actual.iloc[0]
-        values = responses[estimate.id].to_numpy(dtype=float, na_value=np.nan) / 100
         for group in study.groups:
-            mask = (responses["group"] == group).to_numpy()
-            if group not in estimate.columns or not np.any(~np.isnan(values[mask])):
+            answers = counted.answers(estimate.id, group)
+            if group not in estimate.columns or answers.n == 0:
                 continue
-            mean = _mean_estimate(values[mask], weights[mask], study.confidence)
+            mean = _mean_estimate(answers._replace(values=answers.values / 100),
+                                  study.confidence)
             rows.append({
                 "item": estimate.item, "group": group, "n": mean["n"],
                 "estimate": mean["value"], "actual": actual["top_box"],
@@ -405,30 +846,87 @@ def calibration_table(responses: pd.DataFrame, study: Study, *,
     return suppress(table, CALIBRATION, too_small(table["n"], study))
 
 
-def _spearman_interval(values: np.ndarray, outcome: np.ndarray,
-                       z: float) -> tuple[int, float, float, float]:
-    """n, Spearman's rho of the pairs both answered, and its Fisher-z interval
-    (tanh(atanh(rho) +- z / sqrt(n - 3))); rho is NaN below 3 pairs or without variation.
+def spearman_from_table(table) -> tuple[int, float]:
+    """Spearman's rho of pairs given as a contingency table of their counts.
 
-    Rho is Pearson's correlation of the midranks (:func:`cxstudy.stats.midranks`, found by
-    counting), computed as ``scipy.stats.spearmanr`` does it, so the two agree exactly."""
-    both = ~np.isnan(values) & ~np.isnan(outcome)
-    n, value = int(both.sum()), np.nan
-    if n >= 3 and np.ptp(values[both]) > 0 and np.ptp(outcome[both]) > 0:
-        ranks = np.column_stack((stats.midranks(values[both]), stats.midranks(outcome[both])))
-        value = float(np.corrcoef(ranks, rowvar=False)[1, 0])
+    Parameters
+    ----------
+    table : array_like of int, shape (a, b)
+        ``table[i, j]``: how many pairs have the i-th smallest first value and the j-th
+        smallest second value (rows or columns of zeros are allowed).
+
+    Returns
+    -------
+    n : int
+        Pairs.
+    rho : float
+        Pearson's correlation of the pairs' midranks, as
+        ``scipy.stats.spearmanr`` gives it on the pairs themselves; NaN below 3 pairs
+        or where either side takes one value only.
+
+    Notes
+    -----
+    The midrank of the i-th row value is :math:`R_i = \\sum_{i' < i} r_{i'} + (r_i + 1)/2`
+    with the row margins :math:`r`; likewise :math:`S_j` with the column margins
+    :math:`c`; both average :math:`(n + 1)/2`. With :math:`a_i = 2R_i - (n + 1)` and
+    :math:`b_j = 2S_j - (n + 1)` (integers):
+
+    .. math:: \\rho = \\frac{\\sum_{ij} N_{ij} a_i b_j}
+                         {\\sqrt{\\sum_i r_i a_i^2 \\, \\sum_j c_j b_j^2}}
+
+    The three sums are exact (Python integers); only the last division rounds, so rho
+    agrees with scipy's to the last digits (scipy sums the respondents' float ranks),
+    and is exactly :math:`\\pm 1` for a monotone table.
+
+    References
+    ----------
+    Kendall, M. G. & Gibbons, J. D. (1990). Rank Correlation Methods, 5th ed. London:
+    Edward Arnold (ch. 3: ties and midranks).
+
+    Examples
+    --------
+    Pairs (1, 1), (1, 2), (2, 2), (2, 2), (3, 2) (``scipy.stats.spearmanr`` gives 0.559 too):
+
+    >>> n, rho = spearman_from_table([[1, 1], [0, 2], [0, 1]])
+    >>> n, round(rho, 4)
+    (5, 0.559)
+    """
+    table = np.asarray(table, dtype=np.int64)
+    n = int(table.sum())
+    rows, columns = table.sum(axis=1), table.sum(axis=0)
+    if n < 3 or np.count_nonzero(rows) < 2 or np.count_nonzero(columns) < 2:
+        return n, np.nan
+
+    def doubled(margin: np.ndarray) -> list[int]:
+        before = np.cumsum(margin) - margin
+        return [int(v) for v in 2 * before + margin + 1 - (n + 1)]
+
+    a, b = doubled(rows), doubled(columns)
+    cells = table.tolist()
+    covariance = sum(a[i] * sum(count * b[j] for j, count in enumerate(line) if count)
+                     for i, line in enumerate(cells))
+    spread_a = sum(int(r) * a[i] * a[i] for i, r in enumerate(rows))
+    spread_b = sum(int(c) * b[j] * b[j] for j, c in enumerate(columns))
+    rho = covariance / math.sqrt(spread_a * spread_b)
+    return n, float(min(1.0, max(-1.0, rho)))
+
+
+def _fisher_interval(n: int, rho: float, z: float) -> tuple[float, float]:
+    """The Fisher-z interval tanh(atanh(rho) +- z / sqrt(n - 3)) (NaN without rho or
+    above 3 pairs; a point at rho = +-1)."""
     half = z / np.sqrt(n - 3) if n > 3 else np.nan
-    if not np.isfinite(value):
-        return n, value, np.nan, np.nan
+    if not np.isfinite(rho):
+        return np.nan, np.nan
     with np.errstate(divide="ignore"):  # rho = +-1: atanh is infinite, the interval a point
-        centre = np.arctanh(value)
-    return n, value, np.tanh(centre - half), np.tanh(centre + half)
+        centre = np.arctanh(rho)
+    return float(np.tanh(centre - half)), float(np.tanh(centre + half))
 
 
-@per_wave
-def importance_performance(responses: pd.DataFrame, study: Study, *, group: str | None = None,
-                           against: str | None = None, importance: str = "auto",
-                           shares: pd.DataFrame | None = None) -> pd.DataFrame:
+@_per_wave_or_counted
+def importance_performance(responses: pd.DataFrame | None, study: Study, *,
+                           group: str | None = None, against: str | None = None,
+                           importance: str = "auto", shares: pd.DataFrame | None = None,
+                           counts: MetricCounts | None = None) -> pd.DataFrame:
     """Importance-performance analysis of one audience (default: the reference).
 
     Performance: the audience's top-box share of each item. Importance is *stated*
@@ -441,8 +939,9 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`).
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`); None when ``counts`` and
+        ``shares`` are given.
     study : Study
         The study (:func:`~cxstudy.load_study`): items (their ``importance:`` keys and
         headlines), metrics, ``importance_against``, ``confidence``.
@@ -455,7 +954,12 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     importance : {'auto', 'stated', 'derived'}, default 'auto'
         ``'auto'`` uses stated importance when every item has one, else derived.
     shares : pandas.DataFrame, optional
-        A :func:`~cxstudy.share_table` already computed (of these responses).
+        A :func:`~cxstudy.share_table` already computed (of these responses); needed
+        without responses.
+    counts : MetricCounts, optional
+        One wave's :func:`metric_counts` (default: those of ``responses``, counted
+        against ``against``): derived importance needs their joint table with
+        ``against``.
 
     Returns
     -------
@@ -469,13 +973,16 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
     Raises
     ------
     ValueError
-        Derived importance without an outcome to correlate with.
+        Derived importance without an outcome to correlate with (or with counts of
+        another outcome).
 
     Notes
     -----
     Derived importance is Spearman's :math:`\\rho` (Pearson's correlation of the
     midranks) over the respondents who answered both, with the Fisher-z interval
-    :math:`\\tanh(\\operatorname{artanh}\\rho \\pm z/\\sqrt{n - 3})`.
+    :math:`\\tanh(\\operatorname{artanh}\\rho \\pm z/\\sqrt{n - 3})`, made from the joint
+    table of the item's and the outcome's answers (:func:`spearman_from_table`); it is
+    unweighted (a rank correlation of the respondents, whatever their weights).
 
     References
     ----------
@@ -494,23 +1001,29 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
 
     group = group or study.reference
     against = against or study.importance_against
-    shares = (shares if shares is not None else share_table(responses, study)
-              ).set_index(["item", "group"])
+    counted = _counted(counts, responses, study, "importance_performance",
+                       against=against)
+    if shares is None:
+        if responses is None:
+            raise ValueError("importance_performance: without responses, give the share "
+                             "table too (shares=cx.share_table(None, study, counts=...))")
+        shares = share_table(responses, study)
+    shares = shares.set_index(["item", "group"])
     importance_items = {i.importance for i in study.items if i.importance}
-    candidates = [i for i in study.items if i.id in responses
+    candidates = [i for i in study.items if i.id in counted.columns
                   and i.id not in importance_items]
     stated = importance == "stated" or (importance == "auto" and candidates and all(
         i.importance for i in candidates if i.id != against))
     if not stated:
-        if against is None:
-            headline = [i.id for i in study.items if i.headline]
-            nps = [m.id for m in study.metrics if m.kind == "nps"]  # the loyalty outcome
-            against = headline[0] if headline else (nps[0] if nps else None)
-        if against is None or against not in responses:
+        against = against or default_outcome(study)
+        if against is None or against not in counted.columns:
             raise ValueError("derived importance needs an outcome: mark a headline item or "
                              "give against='<item or metric id>'")
-    rows = (responses["group"] == group).to_numpy()
-    outcome = None if stated else responses[against].to_numpy(dtype=float, na_value=np.nan)[rows]
+        if counted.joint is None or counted.joint.outcome != against:
+            raise ValueError(
+                f"derived importance with {against}: these counts hold each item's answers "
+                f"against {counted.joint.outcome if counted.joint else 'no outcome'}; count "
+                f"them with cx.metric_counts(responses, study, against={against!r})")
     z = stats.z_value(study.confidence)
     result = []
     for item in candidates:
@@ -524,8 +1037,8 @@ def importance_performance(responses: pd.DataFrame, study: Study, *, group: str 
             n, value = int(rated["n"]), rated["top_box"]
             low, high = rated["top_box_low"], rated["top_box_high"]
         else:
-            n, value, low, high = _spearman_interval(
-                responses[item.id].to_numpy(dtype=float, na_value=np.nan)[rows], outcome, z)
+            n, value = spearman_from_table(counted.joint.table(item.id, group))
+            low, high = _fisher_interval(n, value, z)
         result.append({"item": item.id, "text": item.text, "dimension": item.dimension,
                        "group": group, "n": n, "performance": share["top_box"],
                        "importance": value, "importance_low": low, "importance_high": high,

@@ -160,7 +160,8 @@ def _counts(r: Results) -> counts_module.LevelCounts:
 def _importance(r: Results) -> pd.DataFrame:
     """Empty, with the reason in ``attrs["reason"]``, where no importance can be derived."""
     try:
-        return metrics.importance_performance(r.responses, r.study, shares=r.shares)
+        return metrics.importance_performance(None, r.study, shares=r.shares,
+                                              counts=r.metric_counts)
     except ValueError as reason:
         empty = pd.DataFrame(columns=SPECS["importance_performance"].all_columns)
         empty.attrs["reason"] = str(reason)
@@ -235,14 +236,19 @@ _TABLES = (
           "Where each audience sits furthest above the reference.", needs=("items",),
           spec=SPECS["blind_spots"], page=GAPS.notebook),
     # metrics, beliefs, importance
-    Table("metrics", lambda r: metrics.metric_table(r.responses, r.study),
+    Table("metric_counts", lambda r: metrics.metric_counts(r.responses, r.study),
+          "The counts of each distinct answer to every metric and estimate per audience, "
+          "and each item's answers against the outcome of derived importance "
+          "(cx.metric_counts).", scope="one wave", frame=False, counts=True),
+    Table("metrics", lambda r: metrics.metric_table(None, r.study, counts=r.metric_counts),
           "Every CX metric of every audience (NPS, CSAT, CES).", needs=("metrics",),
           spec=SPECS["metrics"], page=GAPS.notebook),
-    Table("metric_gaps", lambda r: metrics.metric_gaps(r.responses, r.study, metrics=r.metrics),
+    Table("metric_gaps", lambda r: metrics.metric_gaps(None, r.study, metrics=r.metrics,
+                                                       counts=r.metric_counts),
           "Every metric's gap between each audience and the reference.", needs=("metrics",),
           spec=SPECS["metric_gaps"], page=GAPS.notebook),
-    Table("calibration", lambda r: metrics.calibration_table(r.responses, r.study,
-                                                             shares=r.shares),
+    Table("calibration", lambda r: metrics.calibration_table(None, r.study, shares=r.shares,
+                                                             counts=r.metric_counts),
           "What the audiences that estimated think the reference says, against what it "
           "says.", needs=("estimates",), spec=SPECS["calibration"], page=SUMMARY.notebook),
     Table("importance", _importance,

@@ -24,8 +24,6 @@ from .shapes import write_all
 # Tables still made from the responses (issue 29 moves each to counts; a table leaves
 # this set when it is made from counts tables and other tables only).
 NOT_YET = {
-    "metrics",
-    "metric_gaps",
     "calibration",
     "importance",
     "coded",
@@ -34,7 +32,6 @@ NOT_YET = {
     "quotes",
     "tone",
     "words",
-    "metric_trends",
     "segments",
     "choices",
     "choice_shares",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pickle
 import re
 
 import numpy as np
@@ -234,24 +235,44 @@ def test_importance_performance_stated(tmp_path):
         "q1": "possible overkill", "q2": "concentrate here"}
 
 
-@settings(max_examples=40, deadline=None)
+def _pairs_table(values: np.ndarray, outcome: np.ndarray) -> np.ndarray:
+    """The contingency table of the pairs both answered (rows: values ascending)."""
+    both = ~np.isnan(values) & ~np.isnan(outcome)
+    return pd.crosstab(values[both], outcome[both]).to_numpy()
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from([1.0, 2.0, 3.0, 4.0, 5.0, np.nan]),
                           st.sampled_from([0.0, 3.0, 6.0, 9.0, 10.0, np.nan])),
                 min_size=4, max_size=80))
 @also_try([(1.0, 0.0), (1.0, 0.0), (1.0, 0.0), (2.0, 3.0)])  # rho = 1: no warning, a point
-def test_derived_importance_is_scipys_spearman_exactly(pairs):
-    from cxstudy.metrics import _spearman_interval
-
+@also_try([(1.0, 10.0), (2.0, 9.0), (2.0, 9.0), (5.0, 0.0)])  # rho = -1
+def test_spearman_from_the_joint_table_is_scipys_on_the_pairs(pairs):
     values, outcome = (np.array(column) for column in zip(*pairs, strict=True))
-    n, rho, low, high = _spearman_interval(values, outcome, 1.96)
     both = ~np.isnan(values) & ~np.isnan(outcome)
+    table = _pairs_table(values, outcome) if both.any() else np.zeros((0, 0), dtype=int)
+    n, rho = metrics.spearman_from_table(table)
     assert n == both.sum()
     if n < 3 or np.ptp(values[both]) == 0 or np.ptp(outcome[both]) == 0:
         assert np.isnan(rho)
-    else:  # the same float, not merely close: tables stay identical to the scipy path
-        assert rho == float(sps.spearmanr(values[both], outcome[both]).statistic)
-        if abs(rho) == 1 and n > 3:  # (with 3 pairs there is no interval)
-            assert low == high == rho
+        return
+    expected = float(sps.spearmanr(values[both], outcome[both]).statistic)
+    assert rho == pytest.approx(expected, rel=1e-13, abs=1e-15)  # the last digits at most
+    if abs(expected) == 1:  # a monotone table: exactly +-1, and the interval a point
+        assert rho == expected
+        low, high = metrics._fisher_interval(n, rho, 1.96)
+        assert n <= 3 or low == high == rho
+
+
+def test_spearman_from_a_table_keeps_empty_rows_and_columns():
+    """Values nobody gave (a row or column of zeros) change no rank."""
+    pairs = np.array([[1, 1], [1, 3], [3, 3], [3, 3], [4, 1], [4, 3]])
+    table = np.zeros((5, 4), dtype=int)  # codes 0..4 x 0..3, most never given
+    np.add.at(table, (pairs[:, 0], pairs[:, 1]), 1)
+    n, rho = metrics.spearman_from_table(table)
+    assert n == 6
+    assert rho == pytest.approx(sps.spearmanr(pairs[:, 0], pairs[:, 1]).statistic, rel=1e-13)
+    assert np.isnan(metrics.spearman_from_table([[3, 0], [0, 0]])[1])  # one value each
 
 
 def test_metric_table_says_which_kind_each_row_is(example):
@@ -317,3 +338,144 @@ def test_the_study_file_takes_the_kinds_of_the_registry(tmp_path):
                                               ("ces_low_effort", True), ("ces", False)])
 def test_units_decide_how_changes_are_shown(kind, points):
     assert report.in_points(kind) is points
+
+
+# ---------------------------------------------------------------------------
+# every table from counts (issue 29): metric_counts, additive, of one wave
+
+
+def _blocks(responses: pd.DataFrame, study, parts: int = 3):
+    """The metric counts of ``responses`` made in blocks of rows and added."""
+    total = None
+    for rows in np.array_split(np.arange(len(responses)), parts):
+        counts = cx.metric_counts(responses.iloc[rows].reset_index(drop=True), study)
+        total = counts if total is None else total + counts
+    return total
+
+
+def test_metric_counts_add_up_to_the_counts_of_all_the_respondents(example):
+    study, responses = example
+    weighted = responses.assign(weight=np.random.default_rng(4).uniform(0.3, 3, len(responses)))
+    whole, added = cx.metric_counts(weighted, study), _blocks(weighted, study)
+    assert added.wave == whole.wave == "2026" and added.columns == whole.columns
+    for part in ("metrics", "estimates"):
+        one, three = getattr(whole, part), getattr(added, part)
+        np.testing.assert_array_equal(three.values, one.values)
+        np.testing.assert_array_equal(three.raw, one.raw)
+        np.testing.assert_allclose(three.counts, one.counts, rtol=1e-12)
+        np.testing.assert_allclose(three.squares, one.squares, rtol=1e-12)
+    np.testing.assert_array_equal(added.joint.raw, whole.joint.raw)
+    assert whole.joint.outcome == "excellent"
+    assert pickle.loads(pickle.dumps(added)).joint.raw.sum() == whole.joint.raw.sum()
+    nobody = cx.metric_counts(weighted.iloc[:0], study)  # a block without rows adds nothing
+    assert nobody.wave is None and len(nobody.metrics.values) == 0
+    with_nobody = nobody + whole
+    assert with_nobody.wave == "2026"
+    np.testing.assert_array_equal(with_nobody.metrics.raw, whole.metrics.raw)
+    np.testing.assert_array_equal(with_nobody.joint.raw, whole.joint.raw)
+    # the counts hold the study's shape, not its respondents
+    assert whole.metrics.raw.shape == (3, 3, len(whole.metrics.values))
+    assert len(whole.metrics.values) <= 11 + 7 + 5  # NPS 0-10, CES 1-7, CSAT 1-5
+    customers = weighted[weighted["group"] == "customers"]
+    nps = whole.metrics.answers("nps", "customers")
+    assert nps.n == customers["nps"].notna().sum()
+    assert nps.total == pytest.approx(customers.loc[customers["nps"].notna(), "weight"].sum())
+
+
+def test_tables_from_counts_alone_equal_those_of_the_responses(example):
+    study, responses = example
+    counts = _blocks(responses, study)
+    shares = cx.share_table(responses, study)
+    pairs = [(cx.metric_table(responses, study), cx.metric_table(None, study, counts=counts)),
+             (cx.metric_gaps(responses, study), cx.metric_gaps(None, study, counts=counts)),
+             (cx.calibration_table(responses, study),
+              cx.calibration_table(None, study, counts=counts, shares=shares)),
+             (cx.importance_performance(responses, study),
+              cx.importance_performance(None, study, counts=counts, shares=shares))]
+    for expected, made in pairs:
+        pd.testing.assert_frame_equal(made, expected, check_exact=False, rtol=1e-12)
+    metrics_table = cx.metric_table(None, study, counts=counts)
+    pd.testing.assert_frame_equal(cx.metric_gaps(None, study, metrics=metrics_table),
+                                  cx.metric_gaps(responses, study))
+
+
+def test_a_table_made_from_counts_says_their_wave(example_responses):
+    """Counts of 2025 make tables of 2025, never of the study's latest wave."""
+    study, responses = example_responses
+    earlier = responses[(responses["wave"] == "2025").to_numpy()].reset_index(drop=True)
+    counts = cx.metric_counts(earlier, study)
+    assert counts.wave == "2025"
+    table = cx.metric_table(None, study, counts=counts)
+    assert set(table["wave"]) == {"2025"}
+    pd.testing.assert_frame_equal(table, cx.metric_table(earlier, study))
+    shares = cx.share_table(earlier, study)
+    assert set(cx.importance_performance(None, study, counts=counts, shares=shares)["wave"]) \
+        == {"2025"}
+    assert set(cx.metric_gaps(None, study, metrics=table).columns) >= {"wave"}
+    with pytest.raises(ValueError, match="one wave; these responses hold 2025, 2026"):
+        cx.metric_counts(responses, study)
+    with pytest.raises(ValueError, match="wave 2026 to those of wave 2025"):
+        counts + cx.metric_counts(responses[(responses["wave"] == "2026").to_numpy()], study)
+
+
+def test_derived_importance_from_counts_is_scipys_spearman_with_and_without_weights(example):
+    """Derived importance ranks the respondents, whatever their weights (as before counts):
+    weighted or not, it is scipy's Spearman of the pairs."""
+    study, responses = example
+    weighted = responses.assign(weight=np.random.default_rng(9).uniform(0.2, 5, len(responses)))
+    customers = responses[responses["group"] == "customers"]
+    for frame in (responses, weighted):
+        table = cx.importance_performance(None, study, counts=_blocks(frame, study),
+                                          shares=cx.share_table(frame, study))
+        for row in table.itertuples():
+            both = customers[[row.item, "excellent"]].dropna().astype(float)
+            assert row.n == len(both)
+            assert row.importance == pytest.approx(
+                sps.spearmanr(both[row.item], both["excellent"]).statistic, rel=1e-13)
+
+
+def test_tables_from_counts_say_what_is_missing(example):
+    study, responses = example
+    with pytest.raises(ValueError, match=r"give the responses or their counts"):
+        cx.metric_table(None, study)
+    counts = cx.metric_counts(responses, study)
+    with pytest.raises(ValueError, match=r"give the share table too"):
+        cx.calibration_table(None, study, counts=counts)
+    shares = cx.share_table(responses, study)
+    with pytest.raises(ValueError, match=r"against excellent; count them with "
+                                         r"cx.metric_counts\(responses, study, against='nps'\)"):
+        cx.importance_performance(None, study, counts=counts, shares=shares, against="nps")
+    by_nps = cx.importance_performance(None, study, shares=shares, against="nps",
+                                       counts=cx.metric_counts(responses, study, against="nps"))
+    pd.testing.assert_frame_equal(by_nps, cx.importance_performance(responses, study,
+                                                                    against="nps"))
+    assert set(by_nps["method"]) == {"derived (Spearman with nps)"}
+    with pytest.raises(ValueError, match="cannot add"):
+        counts + cx.metric_counts(responses.drop(columns="nps"), study)
+
+
+def test_counts_that_do_not_say_their_wave_make_no_table_of_a_default_wave(example_responses):
+    study, responses = example_responses
+    without = responses[(responses["wave"] == "2025").to_numpy()].drop(columns="wave")
+    counts = cx.metric_counts(without, study)
+    assert counts.wave is None
+    with pytest.raises(ValueError, match=r"metric_table: what was given does not say which "
+                                         r"wave it is of .*\(2025, 2026\)"):
+        cx.metric_table(None, study, counts=counts)
+    both = cx.metric_table(responses, study)  # a table of two waves is no one wave's
+    with pytest.raises(ValueError, match="metric_gaps: what was given does not say"):
+        cx.metric_gaps(None, study, metrics=both)
+
+
+def test_answers_that_are_not_whole_numbers_are_counted_value_by_value(tmp_path):
+    """Estimates with decimals (and values far apart) are counted per distinct value, so a
+    mean from the counts is the respondents' mean."""
+    study, responses, _frame = one_metric_study(tmp_path, {"kind": "ces", "scale": "five"})
+    estimates = np.array([12.5, 80.0, 33.3, 12.5, np.nan, 99.9] * 13 + [50.0, 0.1])
+    answers = responses.assign(m=pd.array(estimates, dtype="Float64"))
+    counts = cx.metric_counts(answers, study)
+    assert list(counts.metrics.values) == [0.1, 12.5, 33.3, 50.0, 80.0, 99.9]
+    table = cx.metric_table(None, study, counts=counts).set_index(["metric", "group"])
+    staff = estimates[:40][~np.isnan(estimates[:40])]
+    assert table.loc[("m", "staff"), "value"] == pytest.approx(staff.mean(), rel=1e-14)
+    assert table.loc[("m", "staff"), "n"] == len(staff)
