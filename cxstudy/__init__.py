@@ -30,7 +30,7 @@ from .gaps import (
 from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
 from .pipeline import run
 from .readers import read_export, read_sources
-from .segments import segment_table
+from .segments import SegmentCounts, segment_counts, segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
 from .suggest import suggest_themes
@@ -47,6 +47,7 @@ __all__ = [
     "ReadError",
     "ReportError",
     "Results",
+    "SegmentCounts",
     "Study",
     "StudyFileError",
     "__version__",
@@ -70,6 +71,7 @@ __all__ = [
     "read_export",
     "read_sources",
     "run",
+    "segment_counts",
     "segment_table",
     "share_table",
     "stats",
