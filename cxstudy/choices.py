@@ -59,6 +59,7 @@ from .counts import LevelCounts, level_counts
 from .exceptions import Problem
 from .model import Choice, Item, Study
 from .scales import Scale, normalize
+from .segments import SegmentCounts, per_wave_from_counts, segment_counts
 from .tables import (
     CHOICE_SEGMENTS,
     CHOICE_TESTS,
@@ -67,7 +68,6 @@ from .tables import (
     conform,
     too_small,
 )
-from .segments import SegmentCounts, per_wave_from_counts, segment_counts
 
 OPTION_SCALE = Scale(id="(choice option)", labels=("not selected", "selected"), top_box=1)
 """The two-point answer an option's indicator is counted as: code 1 not selected, 2
