@@ -613,3 +613,15 @@ def test_a_table_of_counts_carries_the_wave_counted(tmp_path):
         cx.segment_table(None, study, counts=cx.segment_counts(responses, study))
     with pytest.raises(ValueError, match="segment_table: give the responses, or their counts"):
         cx.segment_table(None, study)
+
+
+def test_counts_of_another_study_or_bad_codes_are_refused(tmp_path):
+    study, responses = region_study(tmp_path, leaders=FOUR, customers=FOUR_REF)
+    counts = cx.segment_counts(responses, study)
+    other = cx.segment_counts(responses.drop(columns="region"), study)  # no segment counted
+    with pytest.raises(ValueError, match=r"segments \(\), .* segments \('region',\), .*same "
+                                         "study and wave"):
+        counts + other
+    broken = responses.assign(excellent=pd.array([9] * len(responses), dtype="Int8"))
+    with pytest.raises(ValueError, match=r"item 'excellent' holds codes outside 1\.\.5"):
+        cx.segment_counts(broken, study)
