@@ -36,7 +36,7 @@ from .metrics import (
 )
 from .pipeline import run
 from .readers import read_export, read_sources
-from .segments import segment_table
+from .segments import SegmentCounts, segment_counts, segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
 from .suggest import suggest_themes
@@ -53,6 +53,7 @@ __all__ = [
     "ReadError",
     "ReportError",
     "Results",
+    "SegmentCounts",
     "Study",
     "StudyFileError",
     "__version__",
@@ -77,6 +78,7 @@ __all__ = [
     "read_export",
     "read_sources",
     "run",
+    "segment_counts",
     "segment_table",
     "share_table",
     "stats",

@@ -59,6 +59,7 @@ from .counts import LevelCounts, level_counts
 from .exceptions import Problem
 from .model import Choice, Item, Study
 from .scales import Scale, normalize
+from .segments import SegmentCounts, per_wave_from_counts, segment_counts
 from .tables import (
     CHOICE_SEGMENTS,
     CHOICE_TESTS,
@@ -67,7 +68,6 @@ from .tables import (
     conform,
     too_small,
 )
-from .waves import per_wave
 
 OPTION_SCALE = Scale(id="(choice option)", labels=("not selected", "selected"), top_box=1)
 """The two-point answer an option's indicator is counted as: code 1 not selected, 2
@@ -503,15 +503,80 @@ def questions_and_options(study: Study, columns) -> tuple[list[str], list[str]]:
     return [question for question, _ in pairs], [option for _, option in pairs]
 
 
-def choice_counts(responses: pd.DataFrame, study: Study) -> LevelCounts:
+@dataclass(frozen=True)
+class OptionCounts(LevelCounts):
+    """:class:`~cxstudy.LevelCounts` of the option indicators that know the wave they
+    count: the choice tables made from them alone carry it. Additive (``+``) like the
+    item counts."""
+
+    wave: str | None = None
+
+    def __add__(self, other: LevelCounts) -> OptionCounts:
+        """The counts of two disjoint sets of respondents of one wave together."""
+        if getattr(other, "wave", None) != self.wave:
+            raise ValueError(f"cannot add the option counts of wave {other.wave} to those of "
+                             f"wave {self.wave}: counts are made within one wave")
+        return _with_wave(LevelCounts.__add__(self, other), self.wave)
+
+
+def _with_wave(counts: LevelCounts, wave: str | None) -> OptionCounts:
+    values = {f.name: getattr(counts, f.name) for f in dataclasses.fields(counts)}
+    values["wave"] = wave
+    return OptionCounts(**values)
+
+
+def _one_wave(responses: pd.DataFrame) -> str | None:
+    """The wave of responses holding one (None without a wave column, or with several)."""
+    if "wave" not in responses.columns or not len(responses):
+        return None
+    present = responses["wave"].dropna().unique()
+    return str(present[0]) if len(present) == 1 else None
+
+
+def choice_counts(responses: pd.DataFrame, study: Study) -> OptionCounts:
     """The option indicators counted per (option, audience) by
     :func:`~cxstudy.counts.level_counts`: one vectorised pass, each question one block
-    of the pattern table. Counts of all the responses given: call it on one wave's."""
-    return level_counts(option_responses(responses, study), option_items(responses, study))
+    of the pattern table. Counts of all the responses given: call it on one wave's (the
+    counts then carry it, :attr:`OptionCounts.wave`)."""
+    return _with_wave(level_counts(option_responses(responses, study),
+                                   option_items(responses, study)), _one_wave(responses))
 
 
-@per_wave
-def choice_table(responses: pd.DataFrame, study: Study, *,
+def choice_segment_counts(responses: pd.DataFrame, study: Study) -> SegmentCounts:
+    """The option indicators counted per (segment, level, option, audience) by
+    :func:`~cxstudy.segments.segment_counts`, of one wave: what :func:`choice_segments`
+    is made from."""
+    return segment_counts(option_responses(responses, study), option_items(responses, study))
+
+
+def counted_options(study: Study, counts: LevelCounts | SegmentCounts) -> Study:
+    """:func:`option_study` with only the options ``counts`` hold (the options whose
+    columns the counted responses held), without waves: what the item machinery is
+    given."""
+    options = option_study(study)
+    return dataclasses.replace(options, waves=(), items=tuple(
+        i for i in options.items if i.id in set(counts.items)))
+
+
+def _option_counts(responses: pd.DataFrame | None, study: Study,
+                   counts: LevelCounts | None) -> LevelCounts | None:
+    """The counts a choice table is made from: those given, else the responses' (None
+    when the responses hold no option column)."""
+    if counts is not None:
+        return counts
+    if not option_items(responses, study).items:
+        return None
+    return choice_counts(responses, study)
+
+
+def _wave(responses: pd.DataFrame | None, counts) -> str | None:
+    """The wave a table is made within: the counts', else the responses' one wave."""
+    wave = getattr(counts, "wave", None)
+    return wave if wave is not None or responses is None else _one_wave(responses)
+
+
+@per_wave_from_counts
+def choice_table(responses: pd.DataFrame | None, study: Study, *,
                  counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every option's share per audience and its gap to the reference.
 
@@ -523,13 +588,15 @@ def choice_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses with the option columns ``<id>::<option>`` (0/1).
+    responses : pandas.DataFrame or None
+        Cleaned responses with the option columns ``<id>::<option>`` (0/1); None when
+        ``counts`` are given.
     study : Study
         The study: its ``choices``, audiences, reference, ``confidence``,
         ``correction``, ``min_group_size``; weights through the ``weight`` column.
     counts : LevelCounts, optional
-        Precomputed :func:`choice_counts` of these responses (computed when omitted).
+        :func:`choice_counts` of one wave's responses, made anywhere (block by block):
+        the table is made from them alone (counted from ``responses`` when omitted).
 
     Returns
     -------
@@ -562,11 +629,11 @@ def choice_table(responses: pd.DataFrame, study: Study, *,
     """
     from .gaps import gap_table
 
-    options = option_items(responses, study)
-    if not options.items:
+    counts = _option_counts(responses, study, counts)
+    options = counted_options(study, counts) if counts is not None else None
+    if options is None or not options.items:
         return pd.DataFrame(columns=CHOICES.all_columns)
-    counts = counts if counts is not None else choice_counts(responses, study)
-    gaps = gap_table(responses[["group"]], options, counts=counts)
+    gaps = gap_table(None, options, counts=counts)
     by_column = {choice.column_of(label): (choice, label) for choice in study.choices
                  for label in choice.labels}
     table = pd.DataFrame({
@@ -584,7 +651,7 @@ def choice_table(responses: pd.DataFrame, study: Study, *,
         "multiple": [by_column[c][0].multiple for c in gaps["item"]],
         "test": gaps["test"], "n_eff": gaps["n_eff"], "n_ref_eff": gaps["n_ref_eff"],
         "note": gaps["note"]})
-    wave = _wave_of(responses)
+    wave = _wave(responses, counts)
     if wave is not None:  # a question not asked in this wave is blank, not suppressed
         rows = table["question"].isin([q.id for q in study.choices if not q.asked_in(wave)])
         table.loc[rows, "suppressed"] = False
@@ -597,19 +664,20 @@ def choice_table(responses: pd.DataFrame, study: Study, *,
     return conform(table.reset_index(drop=True), CHOICES)[CHOICES.all_columns]
 
 
-@per_wave
-def choice_shares(responses: pd.DataFrame, study: Study, *,
+@per_wave_from_counts
+def choice_shares(responses: pd.DataFrame | None, study: Study, *,
                   counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every audience's share choosing every option (the reference included): what the
     dot chart draws.
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses with the option columns.
+    responses : pandas.DataFrame or None
+        Cleaned responses with the option columns; None when ``counts`` are given.
     study : Study
     counts : LevelCounts, optional
-        Precomputed :func:`choice_counts` (computed when omitted).
+        :func:`choice_counts` of one wave's responses, made anywhere (block by block):
+        the table is made from them alone (counted from ``responses`` when omitted).
 
     Returns
     -------
@@ -619,12 +687,12 @@ def choice_shares(responses: pd.DataFrame, study: Study, *,
     """
     from .gaps import share_table
 
-    options = option_items(responses, study)
-    if not options.items:
+    counts = _option_counts(responses, study, counts)
+    options = counted_options(study, counts) if counts is not None else None
+    if options is None or not options.items:
         return pd.DataFrame(columns=["question", "option", "group", "n", "share",
                                      "share_low", "share_high", "suppressed"])
-    counts = counts if counts is not None else choice_counts(responses, study)
-    shares = share_table(responses[["group"]], options, counts=counts)
+    shares = share_table(None, options, counts=counts)
     question, option = questions_and_options(study, shares["item"])
     return pd.DataFrame({
         "question": question, "option": option,
@@ -633,8 +701,8 @@ def choice_shares(responses: pd.DataFrame, study: Study, *,
         "suppressed": shares["suppressed"]})
 
 
-@per_wave
-def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
+@per_wave_from_counts
+def choice_tests(responses: pd.DataFrame | None, study: Study, *, seed: int = 20260,
                  counts: LevelCounts | None = None) -> pd.DataFrame:
     """Whether the audiences' answers to each question differ.
 
@@ -644,13 +712,14 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses with the option columns.
+    responses : pandas.DataFrame or None
+        Cleaned responses with the option columns; None when ``counts`` are given.
     study : Study
     seed : int
         Seed of the Monte-Carlo exact test (results are reproducible).
     counts : LevelCounts, optional
-        Precomputed :func:`choice_counts` (computed when omitted).
+        :func:`choice_counts` of one wave's responses, made anywhere (block by block):
+        the table is made from them alone (counted from ``responses`` when omitted).
 
     Returns
     -------
@@ -678,10 +747,9 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
     goodness of fit and other problems of significance. Biometrika 38, 141-149.
     Agresti, A. (2013). Categorical Data Analysis, 3rd ed., Wiley, section 3.5.
     """
-    options = option_items(responses, study)
+    counts = _option_counts(responses, study, counts)
     rows = []
-    if options.items:
-        counts = counts if counts is not None else choice_counts(responses, study)
+    if counts is not None and counted_options(study, counts).items:
         effective = counts.effective()  # (options, groups, 2): not selected, selected
         row_of = {item: i for i, item in enumerate(counts.items)}
         rng = np.random.default_rng(seed)
@@ -705,20 +773,13 @@ def choice_tests(responses: pd.DataFrame, study: Study, *, seed: int = 20260,
                     rows.append(_test_row(choice.id, label, effective[row], counts.n[row],
                                           list(study.groups), study, rng))
     table = pd.DataFrame(rows, columns=CHOICE_TESTS.all_columns)
-    wave = _wave_of(responses)
+    wave = _wave(responses, counts)
     if wave is not None:  # a question not asked in this wave is blank, not suppressed
         rows = table["question"].isin([q.id for q in study.choices if not q.asked_in(wave)])
         table.loc[rows, "suppressed"] = False
         table.loc[rows, "note"] = f"not asked in wave {wave}"
     table["p_adjusted"] = stats.adjust_pvalues(table["p_value"], study.correction)
     return conform(table, CHOICE_TESTS)
-
-
-def _wave_of(responses: pd.DataFrame) -> str | None:
-    if "wave" not in responses.columns or not len(responses):
-        return None
-    present = responses["wave"].dropna().unique()
-    return str(present[0]) if len(present) == 1 else None
 
 
 def _test_row(question: str, option: str, table: np.ndarray, answered: np.ndarray,
@@ -785,7 +846,8 @@ def _pearson(tables: np.ndarray) -> np.ndarray:
     return ((tables - expected) ** 2 / expected).sum(axis=(-2, -1))
 
 
-def choice_trends(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+def choice_trends(responses: pd.DataFrame | None, study: Study, *,
+                  counts: dict[str, LevelCounts] | None = None) -> pd.DataFrame:
     """How each option's gap changed between consecutive waves.
 
     One row per (question, option, audience other than the reference, consecutive pair of
@@ -795,9 +857,13 @@ def choice_trends(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses of two or more waves.
+    responses : pandas.DataFrame or None
+        Cleaned responses of two or more waves; None when ``counts`` are given.
     study : Study
+    counts : dict, optional
+        wave -> :func:`choice_counts` of that wave's responses (made anywhere, block by
+        block): the table is made from them alone, between the waves they hold (counted
+        from ``responses`` when omitted).
 
     Returns
     -------
@@ -809,14 +875,22 @@ def choice_trends(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     Zou & Donner (2008) Stat Med 27:1693; Newcombe (2011) Commun Stat Theory Methods
     40:3154.
     """
-    from .waves import trend_table
+    from .waves import one_wave, trend_table, waves_in
 
+    if counts is None:
+        if not option_items(responses, study).items:
+            return pd.DataFrame(columns=CHOICE_TRENDS.all_columns)
+        counts = {w: choice_counts(one_wave(responses, w), study)
+                  for w in waves_in(responses, study)}
+    waves = [w for w in study.waves if w in counts]
     options = option_study(study)
     options = dataclasses.replace(options, items=tuple(
-        i for i in options.items if i.id in responses.columns))
+        i for i in options.items if waves and i.id in set(counts[waves[0]].items)))
     if not options.items:
         return pd.DataFrame(columns=CHOICE_TRENDS.all_columns)
-    trends = trend_table(option_responses(responses, study), options)
+    # trend_table reads the waves of what it is given; the counts are all it needs
+    trends = trend_table(pd.DataFrame({"wave": waves}), options,
+                         counts={w: counts[w] for w in waves})
     question, option = questions_and_options(study, trends["item"])
     table = trends.rename(columns={"top_box_from": "share_from", "top_box_to": "share_to",
                                    "top_box_ref_from": "share_ref_from",
@@ -831,9 +905,9 @@ _SHARE_NAMES = {"top_box": "share", "top_box_ref": "share_ref", "top_box_low": "
                 "top_box_ref_high": "share_ref_high"}
 
 
-@per_wave
-def choice_segments(responses: pd.DataFrame, study: Study, *,
-                    counts: LevelCounts | None = None) -> pd.DataFrame:
+@per_wave_from_counts
+def choice_segments(responses: pd.DataFrame | None, study: Study, *,
+                    counts: SegmentCounts | LevelCounts | None = None) -> pd.DataFrame:
     """Every option's gap within every level of every segment.
 
     :func:`~cxstudy.segments.segment_table` on the option indicators: per (segment,
@@ -844,11 +918,15 @@ def choice_segments(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses with the option columns and one column per segment.
+    responses : pandas.DataFrame or None
+        Cleaned responses with the option columns and one column per segment; None when
+        ``counts`` are :class:`~cxstudy.segments.SegmentCounts`.
     study : Study
-    counts : LevelCounts, optional
-        :func:`choice_counts` of all the responses (the overall side).
+    counts : SegmentCounts or LevelCounts, optional
+        :func:`choice_segment_counts` of one wave's responses, made anywhere (block by
+        block): the table is made from them alone. Counted from ``responses`` when
+        omitted or when :func:`choice_counts` are given (then the audiences' overall
+        side, as before).
 
     Returns
     -------
@@ -859,13 +937,16 @@ def choice_segments(responses: pd.DataFrame, study: Study, *,
     ----------
     Newcombe (1998) Stat Med 17:873.
     """
-    from .segments import segment_table
+    from .segments import segment_table_of
 
-    options = option_items(responses, study)
-    if not options.items or not study.segments:
+    overall = counts if isinstance(counts, LevelCounts) else None
+    if not isinstance(counts, SegmentCounts):
+        counts = choice_segment_counts(responses, study) if study.segments and \
+            option_items(responses, study).items else None
+    options = counted_options(study, counts) if counts is not None else None
+    if options is None or not options.items or not study.segments:
         return pd.DataFrame(columns=CHOICE_SEGMENTS.all_columns)
-    counts = counts if counts is not None else choice_counts(responses, study)
-    table = segment_table(option_responses(responses, study), options, counts=counts)
+    table = segment_table_of(counts, options, overall)
     question, option = questions_and_options(study, table["item"])
     table = table.rename(columns=_SHARE_NAMES)
     table.insert(2, "question", question)

@@ -201,7 +201,7 @@ def _choice_table(r: Results, compute: Callable, spec: str | None) -> pd.DataFra
     read) for a study without choice questions."""
     if not r.study.choices:
         return pd.DataFrame(columns=SPECS[spec].all_columns if spec else [])
-    return compute(r.responses, r.study, counts=r.choice_counts)
+    return compute(None, r.study, counts=r.choice_counts)
 
 
 def _log(r: Results) -> pd.DataFrame:
@@ -289,13 +289,22 @@ _TABLES = (
     Table("metric_trends", lambda r: waves.metric_trends(r.metrics, r.study),
           "How each metric changed between consecutive waves.", scope="between",
           needs=("waves", "metrics"), spec=SPECS["metric_trends"], page=TRENDS.notebook),
-    Table("segments", lambda r: segments.segment_table(r.responses, r.study, counts=r.counts),
+    Table("segment_counts", lambda r: segments.segment_counts(r.responses, r.study),
+          "The answer counts of every item per segment level and audience "
+          "(cx.segment_counts): never pooled across waves.", scope="one wave",
+          needs=("items", "segments"), frame=False, counts=True),
+    Table("segments", lambda r: segments.segment_table(None, r.study,
+                                                       counts=r.segment_counts),
           "Every item's gap within every level of every segment.", needs=("items", "segments"),
           spec=SPECS["segments"], page=SEGMENTS.notebook),
     # choice questions: each option a 0/1 indicator, through the item machinery
     Table("choice_counts", lambda r: choices.choice_counts(r.responses, r.study),
           "The option indicators' counts per audience (one vectorised pass).",
           scope="one wave", needs=("choices",), frame=False, counts=True),
+    Table("choice_segment_counts", lambda r: choices.choice_segment_counts(r.responses,
+                                                                           r.study),
+          "The option indicators' counts per segment level and audience.",
+          scope="one wave", needs=("choices", "segments"), frame=False, counts=True),
     Table("choices", lambda r: _choice_table(r, choices.choice_table, "choices"),
           "Every option's share per audience and its gap to the reference.",
           needs=("choices",), spec=SPECS["choices"], page=GAPS.notebook),
@@ -305,12 +314,12 @@ _TABLES = (
     Table("choice_tests", lambda r: _choice_table(r, choices.choice_tests, "choice_tests"),
           "Whether the audiences' answers to each choice question differ.",
           needs=("choices",), spec=SPECS["choice_tests"], page=GAPS.notebook),
-    Table("choice_segments", lambda r: _choice_table(r, choices.choice_segments,
-                                                     "choice_segments"),
+    Table("choice_segments", lambda r: choices.choice_segments(
+              None, r.study, counts=r.choice_segment_counts),
           "Every option's gap within every level of every segment.",
           needs=("choices", "segments"), spec=SPECS["choice_segments"]),
-    Table("choice_trends", lambda r: choices.choice_trends(r.responses, r.study)
-          if r.study.choices else pd.DataFrame(columns=SPECS["choice_trends"].all_columns),
+    Table("choice_trends", lambda r: choices.choice_trends(
+              None, r.study, counts={w: r.wave(w).choice_counts for w in r.waves}),
           "How each option's gap changed between consecutive waves.", scope="between",
           needs=("choices", "waves"), spec=SPECS["choice_trends"]),
     # who answered, and what cleaning did

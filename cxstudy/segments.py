@@ -8,6 +8,20 @@ compared overall against the reference's level. The gap machinery is the item ga
 the table), and for each (segment, item, audience) a Pearson chi-square test of top box
 against level says whether the levels differ at all.
 
+Counting. Every figure of the table is a function of how many respondents of each
+audience gave each answer to each item in each level: :func:`segment_counts` counts them
+in one vectorised pass per (segment, item), an ``np.bincount`` over the key
+
+.. math:: key = ((\\ell \\cdot (G + 1) + g) \\cdot (k_{max} + 1) + c
+
+with :math:`\\ell` the level (first seen first; the last slot: no level), :math:`g` the
+audience (slot :math:`G`: none of the study's), :math:`c` the answer's code (0 missing).
+The counts (:class:`SegmentCounts`) are additive: the counts of two disjoint sets of a
+wave's respondents added with ``+`` are the counts of their union, so a study can be
+counted block by block or by SQL anywhere; their size is levels x items x audiences x
+points, not respondents. Weights: :math:`\\sum w` and :math:`\\sum w^2` per cell, so that
+Kish's effective n is known for every level and for the audience's total.
+
 Privacy: a level with fewer than ``min_group_size`` respondents shows nothing, and where
 exactly one level of a breakdown is hidden the next smallest is hidden too
 (:func:`~cxstudy.tables.complementary`), so no hidden level can be recovered from the
@@ -16,11 +30,15 @@ audience's total.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from . import stats
-from .counts import LevelCounts, level_counts
+from .counts import LevelCounts, chosen_items, group_codes, item_codes, respondent_weights
 from .model import Segment, Study
 from .tables import (
     NOT_HIDDEN,
@@ -31,22 +49,352 @@ from .tables import (
     suppress,
     too_small,
 )
-from .waves import per_wave
+from .waves import _not_asked, per_wave, with_wave
+
+# ---------------------------------------------------------------------------
+# the counts
 
 
-def segment_levels_in(responses: pd.DataFrame, segment: Segment) -> list[str]:
-    """The levels of a segment in display order: ``order``, else the bands of ``bins``,
-    else as the map lists them, else as first seen; levels not in ``order`` follow it."""
-    seen = list(dict.fromkeys(str(level) for level in responses[segment.id].dropna().unique()))
+@dataclass(frozen=True)
+class SegmentLevels:
+    """The answers of one segment's levels: what :func:`segment_table` needs of it.
+
+    Attributes
+    ----------
+    levels : tuple of str
+        The levels in the order first seen (the last slot of every array, one past these,
+        holds the respondents without a level).
+    counts : ndarray, shape (levels + 1, items, groups, k_max)
+        Weighted counts of answers 1..k per (level, item, audience).
+    raw : ndarray, shape (levels + 1, items, groups, k_max)
+        Unweighted counts.
+    squares : ndarray or None
+        Sums of squared weights, same shape (None when every respondent weighs 1).
+    rows : ndarray, shape (levels + 1, groups)
+        Respondents per (level, audience), whether or not they answered an item (what
+        pooling small levels looks at).
+    reweighted : ndarray, shape (levels + 1,)
+        Respondents of each level (any audience) with a weight other than 1: a level
+        without any is counted unweighted, as :func:`~cxstudy.counts.level_counts` counts
+        its responses.
+    """
+
+    levels: tuple[str, ...]
+    counts: np.ndarray
+    raw: np.ndarray
+    squares: np.ndarray | None
+    rows: np.ndarray
+    reweighted: np.ndarray
+
+    def __add__(self, other: SegmentLevels) -> SegmentLevels:
+        """Both sets of respondents: the levels of ``self``, then those only ``other``
+        saw (first seen first, as in the responses read one block after the other)."""
+        levels = list(self.levels) + [lv for lv in other.levels if lv not in self.levels]
+        at = {level: position for position, level in enumerate(levels)}
+        mine = [*range(len(self.levels)), len(levels)]
+        theirs = [*(at[lv] for lv in other.levels), len(levels)]
+
+        def together(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            total = np.zeros((len(levels) + 1, *a.shape[1:]), dtype=np.result_type(a, b))
+            total[mine] += a
+            total[theirs] += b
+            return total
+
+        squares = None
+        if self.squares is not None or other.squares is not None:
+            squares = together(self.raw if self.squares is None else self.squares,
+                               other.raw if other.squares is None else other.squares)
+        return SegmentLevels(tuple(levels), together(self.counts, other.counts),
+                             together(self.raw, other.raw), squares,
+                             together(self.rows, other.rows),
+                             together(self.reweighted, other.reweighted))
+
+    def merged(self, levels: list[str]) -> SegmentLevels:
+        """The counts with each level renamed to ``levels[i]`` (several levels of one
+        name, such as those pooled into ``other``, added; first seen first); the slot of
+        no level stays last."""
+        names = list(dict.fromkeys(levels))
+        target = np.array([*(names.index(lv) for lv in levels), len(names)])
+
+        def fold(array: np.ndarray | None) -> np.ndarray | None:
+            if array is None:
+                return None
+            total = np.zeros((len(names) + 1, *array.shape[1:]), dtype=array.dtype)
+            np.add.at(total, target, array)
+            return total
+
+        return SegmentLevels(tuple(names), fold(self.counts), fold(self.raw),
+                             fold(self.squares), fold(self.rows), fold(self.reweighted))
+
+    def whole(self) -> SegmentLevels:
+        """Every respondent, with a level or without, in one slot (the audiences' totals:
+        the overall side); no level listed."""
+        def fold(array: np.ndarray | None) -> np.ndarray | None:
+            return None if array is None else array.sum(axis=0, keepdims=True)
+
+        return SegmentLevels((), fold(self.counts), fold(self.raw), fold(self.squares),
+                             fold(self.rows), fold(self.reweighted))
+
+    def top_box_counts(self, k: np.ndarray, top_box: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(top-box successes, effective n, respondents who answered), each of shape
+        (levels + 1, items, groups): :meth:`~cxstudy.counts.LevelCounts.top_box_counts`
+        of each level. A level with weights has its counts rescaled to total Kish's
+        :math:`n_{eff} = (\\sum w)^2 / \\sum w^2`."""
+        answered = self.raw.sum(axis=-1)
+        totals = self.counts.sum(axis=-1)
+        effective = self.counts
+        weighted = self.reweighted > 0
+        if weighted.any():
+            squares = (self.raw if self.squares is None else self.squares).sum(axis=-1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scale = np.where(totals > 0, stats.effective_n(totals, squares) / totals, 0.0)
+            effective = np.where(weighted[:, None, None, None], self.counts * scale[..., None],
+                                 self.counts)
+        points = np.arange(1, self.counts.shape[-1] + 1)
+        top = (points[None, :] > (k - top_box)[:, None]) & (points[None, :] <= k[:, None])
+        return ((effective * top[None, :, None, :]).sum(axis=-1), effective.sum(axis=-1),
+                answered)
+
+
+@dataclass(frozen=True)
+class SegmentCounts:
+    """The answers of every item in every level of every segment, of one wave: what
+    :func:`segment_table` (and :func:`~cxstudy.choices.choice_segments`) are made from.
+
+    Additive (``a + b`` of two disjoint sets of a wave's respondents is the counts of
+    their union), picklable, and of a size set by the study's shape (levels, items,
+    audiences, points), not by the respondents.
+
+    Attributes
+    ----------
+    items, groups : tuple of str
+        The items counted (in the order of :func:`~cxstudy.counts.level_counts`) and the
+        study's audiences.
+    k, top_box : ndarray, shape (items,)
+        Each item's number of points and how many of the highest are top box.
+    segments : dict
+        Segment id -> :class:`SegmentLevels` (the segments whose column the responses
+        hold).
+    wave : str or None
+        The wave counted (None in a study without waves): the tables made from these
+        counts carry it.
+    """
+
+    items: tuple[str, ...]
+    groups: tuple[str, ...]
+    k: np.ndarray
+    top_box: np.ndarray
+    segments: dict[str, SegmentLevels]
+    wave: str | None = None
+
+    def __add__(self, other: SegmentCounts) -> SegmentCounts:
+        """The counts of two disjoint sets of respondents of one wave together."""
+        if (self.items, self.groups, self.wave, tuple(self.segments)) != (
+                other.items, other.groups, other.wave, tuple(other.segments)):
+            raise ValueError(
+                f"cannot add the segment counts of items {other.items}, audiences "
+                f"{other.groups}, segments {tuple(other.segments)}, wave {other.wave} to "
+                f"those of items {self.items}, audiences {self.groups}, segments "
+                f"{tuple(self.segments)}, wave {self.wave}: count both with the same study "
+                "and wave")
+        return SegmentCounts(self.items, self.groups, self.k, self.top_box,
+                             {s: self.segments[s] + other.segments[s] for s in self.segments},
+                             self.wave)
+
+
+def responses_wave(responses: pd.DataFrame) -> str | None:
+    """The one wave ``responses`` hold (None without a ``wave`` column or a wave)."""
+    if "wave" not in responses.columns:
+        return None
+    present = responses["wave"].dropna().astype(str).unique()
+    if len(present) > 1:
+        raise ValueError(f"counts are made within one wave, and these responses hold "
+                         f"waves {', '.join(present)}: count each wave's responses "
+                         "(cxstudy.waves.one_wave)")
+    return str(present[0]) if len(present) else None
+
+
+def segment_counts(responses: pd.DataFrame, study: Study) -> SegmentCounts:
+    """Count every item's answers per (segment, level, audience) of one wave.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        One wave's cleaned responses (or a block of them): ``group``, the items, one
+        column per segment, ``weight`` when weighted, ``wave`` in a study with waves.
+    study : Study
+        The study (:func:`~cxstudy.load_study`): audiences, items and their scales,
+        segments.
+
+    Returns
+    -------
+    SegmentCounts
+        Additive counts (``+``) that :func:`segment_table` is made from, knowing their
+        wave.
+
+    Notes
+    -----
+    One ``np.bincount`` per (segment, item) over
+    :math:`((\\ell (G + 1) + g)(k_{max} + 1) + c)` (level, audience, code), weighted by
+    :math:`w` and :math:`w^2` under weights; no loop over respondents.
+
+    Examples
+    --------
+    >>> counts = cx.segment_counts(responses[responses["wave"] == "2026"], study)  # doctest: +SKIP
+    >>> cx.segment_table(None, study, counts=counts)  # doctest: +SKIP
+    """
+    chosen, _blocks = chosen_items(study, responses.columns)
+    k = np.array([study.scales[i.scale].k for i in chosen], dtype=np.int64)
+    top_box = np.array([study.scales[i.scale].top_box for i in chosen], dtype=np.int64)
+    groups = len(study.groups)
+    k_max = int(k.max()) if len(k) else 1
+    group = group_codes(responses, study.groups)
+    group = np.where(group >= 0, group, groups).astype(np.int64)  # none of the study's
+    weights, weighted = respondent_weights(responses)
+    answers = []
+    for item, points in zip(chosen, k, strict=True):
+        codes = item_codes(responses, item.id)
+        if len(codes) and (codes.max() > points or codes.min() < 0):
+            raise ValueError(f"item {item.id!r} holds codes outside 1..{points}; responses "
+                             "must come from cx.clean (codes 1..k, <NA> for missing)")
+        answers.append(codes)
+    found = {}
+    for segment in study.segments:
+        if segment.id not in responses.columns:
+            continue
+        codes, distinct = pd.factorize(responses[segment.id], use_na_sentinel=True)
+        levels = len(distinct)
+        level = np.where(codes >= 0, codes, levels).astype(np.int64)
+        cell = level * (groups + 1) + group
+        rows = np.bincount(cell, minlength=(levels + 1) * (groups + 1)).reshape(
+            levels + 1, groups + 1)[:, :groups]
+        reweighted = np.bincount(level[weights != 1.0], minlength=levels + 1)
+        shape = (levels + 1, groups + 1, k_max + 1)
+        size = int(np.prod(shape))
+        base = cell * (k_max + 1)
+        raw = np.zeros((levels + 1, len(chosen), groups, k_max), dtype=np.int64)
+        counts = np.zeros(raw.shape)
+        squares = np.zeros(raw.shape) if weighted else None
+        for position, codes_of_item in enumerate(answers):
+            key = base + codes_of_item
+            raw[:, position] = np.bincount(key, minlength=size).reshape(shape)[:, :groups, 1:]
+            if weighted:
+                counts[:, position] = np.bincount(key, weights=weights, minlength=size).reshape(
+                    shape)[:, :groups, 1:]
+                squares[:, position] = np.bincount(
+                    key, weights=weights * weights, minlength=size).reshape(shape)[:, :groups, 1:]
+        if not weighted:
+            counts = raw.astype(float)
+        found[segment.id] = SegmentLevels(tuple(str(v) for v in distinct), counts, raw,
+                                          squares, rows, reweighted)
+    return SegmentCounts(tuple(i.id for i in chosen), tuple(study.groups), k, top_box, found,
+                         responses_wave(responses))
+
+
+def per_wave_from_counts(function: Callable[..., pd.DataFrame]
+                         ) -> Callable[..., pd.DataFrame]:
+    """:func:`~cxstudy.waves.per_wave`, and, given counts without responses
+    (``function(None, study, counts=...)``), the table of the wave the counts carry."""
+    wrapped = per_wave(function)
+
+    @functools.wraps(function)
+    def wrapper(responses: pd.DataFrame | None, study: Study, *args, **kwargs
+                ) -> pd.DataFrame:
+        if responses is not None:
+            return wrapped(responses, study, *args, **kwargs)
+        counts = kwargs.get("counts")
+        if counts is None:
+            raise ValueError(f"{function.__name__}: give the responses, or their counts "
+                             "(counts=...) with None as the responses")
+        table = function(None, study, *args, **kwargs)
+        if not study.waves:
+            return table
+        wave = getattr(counts, "wave", None)
+        if wave is None:
+            raise ValueError(f"{function.__name__}: these counts do not say which wave they "
+                             f"count, and the study has waves ({', '.join(study.waves)}): "
+                             "count one wave's responses")
+        return _not_asked(with_wave(table, wave), study, wave)
+    return wrapper
+
+
+# ---------------------------------------------------------------------------
+# levels: their order, pooling the small ones
+
+
+def _ordered(seen: list[str], segment: Segment) -> list[str]:
+    """Levels in display order: ``order``, else the bands of ``bins``, else as the map
+    lists them, else as first seen; levels not in ``order`` follow it."""
     preferred = list(segment.order or segment.band_names() or dict.fromkeys(
         (segment.map or {}).values()))
     return [level for level in preferred if level in seen] + [
         level for level in seen if level not in preferred]
 
 
-@per_wave
-def segment_table(responses: pd.DataFrame, study: Study, *,
-                  counts: LevelCounts | None = None) -> pd.DataFrame:
+def segment_levels_in(responses: pd.DataFrame, segment: Segment) -> list[str]:
+    """The levels of a segment in display order: ``order``, else the bands of ``bins``,
+    else as the map lists them, else as first seen; levels not in ``order`` follow it."""
+    return _ordered(list(dict.fromkeys(str(level) for level in
+                                       responses[segment.id].dropna().unique())), segment)
+
+
+def _pool(sizes: pd.DataFrame, study: Study, segment: Segment) -> list[str]:
+    """The levels pooled into ``segment.other``, smallest first, from ``sizes``
+    (respondents per level (sorted) and audience asked the segment)."""
+    other = segment.other
+    small = ((sizes > 0) & (sizes < study.min_group_size)).any(axis=1)
+    pool = [lv for lv in sizes.index if lv != other and (small[lv] or lv in
+                                                         segment.other_levels)]
+    return sorted(pool, key=lambda lv: int(sizes.loc[lv].sum()))
+
+
+def pooled_levels(responses: pd.DataFrame, study: Study, segment: Segment
+                  ) -> tuple[pd.Series, list[str]]:
+    """The segment's column with its small levels pooled into ``segment.other`` (a
+    study file's ``other:``), and the levels pooled, smallest first.
+
+    Pooled are the levels ``other.levels`` names and every level with respondents but
+    fewer than ``min_group_size`` in an audience asked the segment (and a level already
+    named ``other``, when there is one). Nothing else joins: a pool still below
+    ``min_group_size`` is hidden like any small level, with its complement, rather than
+    give a real level a name that is not its own. Without ``other:`` the column is
+    returned unchanged and nothing is pooled. (:func:`segment_table` pools the same
+    levels of its counts.)
+    """
+    column = responses[segment.id]
+    if segment.other is None:
+        return column, []
+    asked = [g for g in study.groups if g in segment.columns]
+    in_asked = responses["group"].isin(asked).to_numpy(bool)
+    pool = _pool(pd.crosstab(column[in_asked], responses.loc[in_asked, "group"])
+                 .reindex(columns=asked, fill_value=0), study, segment)
+    if not pool:
+        return column, []
+    pooled = column.astype(object).where(~column.isin(pool), segment.other)
+    return pooled.astype(column.dtype), pool
+
+
+def _pooled_counts(counted: SegmentLevels, study: Study, segment: Segment
+                   ) -> tuple[SegmentLevels, list[str]]:
+    """:func:`pooled_levels` on counts: the levels pooled, and the counts with them
+    added into ``segment.other``."""
+    if segment.other is None:
+        return counted, []
+    asked = [g for g in study.groups if g in segment.columns]
+    rows = counted.rows[:len(counted.levels), [study.groups.index(g) for g in asked]]
+    held = rows.sum(axis=1) > 0
+    sizes = pd.DataFrame(rows[held], index=np.array(counted.levels, dtype=object)[held],
+                         columns=asked).sort_index()
+    pool = _pool(sizes, study, segment)
+    if not pool:
+        return counted, []
+    return counted.merged([segment.other if lv in pool else lv for lv in counted.levels]), pool
+
+
+@per_wave_from_counts
+def segment_table(responses: pd.DataFrame | None, study: Study, *,
+                  counts: SegmentCounts | LevelCounts | None = None) -> pd.DataFrame:
     """Every item's gap within every level of every segment.
 
     One row per (segment, level, item, audience other than the reference): the audience's
@@ -59,13 +407,17 @@ def segment_table(responses: pd.DataFrame, study: Study, *,
 
     Parameters
     ----------
-    responses : pandas.DataFrame
-        Cleaned responses (:attr:`CleaningResult.responses`), one column per segment.
+    responses : pandas.DataFrame or None
+        Cleaned responses (:attr:`CleaningResult.responses`), one column per segment;
+        None when ``counts`` are :class:`SegmentCounts`.
     study : Study
         The study (:func:`~cxstudy.load_study`): its ``segments``, audiences,
         reference, items, ``confidence``, ``correction``, ``min_group_size``.
-    counts : LevelCounts, optional
-        :func:`~cxstudy.level_counts` of all the responses (for the overall side).
+    counts : SegmentCounts or LevelCounts, optional
+        :func:`segment_counts` of one wave's responses, made anywhere (block by block,
+        by SQL): the table is made from them alone. Counted from ``responses`` when
+        omitted or when a :class:`~cxstudy.LevelCounts` is given (then the audiences'
+        overall side, as before).
 
     Returns
     -------
@@ -96,10 +448,21 @@ def segment_table(responses: pd.DataFrame, study: Study, *,
     Examples
     --------
     >>> cx.segment_table(responses, study).query("segment == 'region'")  # doctest: +SKIP
+    >>> counts = cx.segment_counts(responses, study)  # doctest: +SKIP
+    >>> cx.segment_table(None, study, counts=counts)  # doctest: +SKIP
     """
-    overall = counts if counts is not None else level_counts(responses, study)
-    parts = [_segment_rows(responses, study, segment, overall) for segment in study.segments
-             if segment.id in responses.columns]
+    overall = counts if isinstance(counts, LevelCounts) else None
+    if not isinstance(counts, SegmentCounts):
+        counts = segment_counts(responses, study)
+    return segment_table_of(counts, study, overall)
+
+
+def segment_table_of(counts: SegmentCounts, study: Study,
+                     overall: LevelCounts | None = None) -> pd.DataFrame:
+    """:func:`segment_table` of counts (within their wave; no ``wave`` column): the
+    audiences' overall side from the counts, or from ``overall`` when given."""
+    parts = [_segment_rows(counts, study, segment, overall) for segment in study.segments
+             if segment.id in counts.segments]
     table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=[c for c in SEGMENTS.all_columns if c != "suppressed"])
     table = suppress(table, SEGMENTS, table.pop("_hidden").astype(bool).to_numpy()
@@ -121,52 +484,28 @@ def _adjust_per_test(table: pd.DataFrame, study: Study) -> np.ndarray:
         "adjusted"].to_numpy(float)
 
 
-def pooled_levels(responses: pd.DataFrame, study: Study, segment: Segment
-                  ) -> tuple[pd.Series, list[str]]:
-    """The segment's column with its small levels pooled into ``segment.other`` (a
-    study file's ``other:``), and the levels pooled, smallest first.
-
-    Pooled are the levels ``other.levels`` names and every level with respondents but
-    fewer than ``min_group_size`` in an audience asked the segment (and a level already
-    named ``other``, when there is one). Nothing else joins: a pool still below
-    ``min_group_size`` is hidden like any small level, with its complement, rather than
-    give a real level a name that is not its own. Without ``other:`` the column is
-    returned unchanged and nothing is pooled.
-    """
-    column = responses[segment.id]
-    if segment.other is None:
-        return column, []
-    other = segment.other
-    asked = [g for g in study.groups if g in segment.columns]
-    in_asked = responses["group"].isin(asked).to_numpy(bool)
-    sizes = (pd.crosstab(column[in_asked], responses.loc[in_asked, "group"])
-             .reindex(columns=asked, fill_value=0))
-    small = ((sizes > 0) & (sizes < study.min_group_size)).any(axis=1)
-    pool = [lv for lv in sizes.index if lv != other and (small[lv] or lv in
-                                                         segment.other_levels)]
-    if not pool:
-        return column, []
-    pool = sorted(pool, key=lambda lv: int(sizes.loc[lv].sum()))
-    pooled = column.astype(object).where(~column.isin(pool), segment.other)
-    return pooled.astype(column.dtype), pool
+def _overall(counts: SegmentCounts, counted: SegmentLevels, overall: LevelCounts | None
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each audience's (top-box successes, effective n, respondents) over all its
+    respondents, items x audiences: from the counts (every level and none), or from the
+    item counts given."""
+    if overall is None:
+        return tuple(part[0] for part in counted.whole().top_box_counts(counts.k,
+                                                                       counts.top_box))
+    rows = [overall.items.index(item) for item in counts.items]
+    return tuple(part[rows] for part in overall.top_box_counts())
 
 
-def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCounts):
+def _segment_rows(counts: SegmentCounts, study: Study, segment: Segment,
+                  overall: LevelCounts | None):
     """The rows of one segment: arrays (levels, items, groups) of shares, then rows."""
-    column, pool = pooled_levels(responses, study, segment)
-    if pool:
-        responses = responses.assign(**{segment.id: column})
-    levels = segment_levels_in(responses, segment)
+    counted, pool = _pooled_counts(counts.segments[segment.id], study, segment)
+    levels = _ordered(list(counted.levels), segment)
     if not levels:
         return pd.DataFrame()
-    counted = responses[[c for c in ("group", "weight", *(i.id for i in study.items))
-                         if c in responses.columns]]  # what counting reads: no text copied
-    in_level = responses[segment.id]
-    per_level = [level_counts(counted[(in_level == level).to_numpy(bool, na_value=False)]
-                              .reset_index(drop=True), study).top_box_counts()
-                 for level in levels]
-    x, e, n = (np.stack([part[k] for part in per_level]) for k in range(3))
-    all_x, all_e, all_n = overall.top_box_counts()
+    at = [counted.levels.index(level) for level in levels]
+    x, e, n = (part[at] for part in counted.top_box_counts(counts.k, counts.top_box))
+    all_x, all_e, all_n = _overall(counts, counted, overall)
     asked = np.array([g in segment.columns for g in study.groups])
     # the side of each audience: its level when asked, its overall share when not
     x, e, n = (np.where(asked, level, whole[None])
@@ -205,7 +544,7 @@ def _segment_rows(responses, study: Study, segment: Segment, overall: LevelCount
                 notes = ["; ".join(part for part in (note, pooled_note) if part)
                          for note in notes]
             rows.append(_level_frame(
-                x[position], e[position], n[position], g, reference, study, overall.items,
+                x[position], e[position], n[position], g, reference, study, counts.items,
                 items, segment, level, "level" if asked[g] else "overall",
                 row_hidden[position], levels_p, levels_p_ref, gap_levels_p, notes))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()

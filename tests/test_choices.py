@@ -549,3 +549,90 @@ def test_a_study_of_choice_questions_alone_runs_and_says_so(tmp_path):
     voices = " ".join(pages["voices.html"].split())
     assert "(asked of leaders)" in voices  # the other-text question, asked of leaders only
     assert "None: no word sets one audience's answers apart" in voices  # not a bare heading
+
+
+# ---------------------------------------------------------------------------
+# from counts: added block by block, knowing their wave (issue 29)
+
+
+def _added(responses: pd.DataFrame, count, blocks: int = 3):
+    parts = [count(responses.iloc[rows].reset_index(drop=True))
+             for rows in np.array_split(np.arange(len(responses)), blocks)]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _weighted_waves(rng, n=240, **choice):
+    study = _wave_study(multiple=True, **choice)
+    group_of = list(rng.choice(["a", "ref"], size=n))
+    chosen = [set(int(c) for c in rng.choice(4, size=rng.integers(0, 3), replace=False))
+              or None for _ in range(n)]
+    weights = np.where(np.array(group_of) == "ref", rng.uniform(0.4, 2.5, n), 1.0)
+    frame = responses_of(study, group_of, chosen, weights)
+    frame["wave"] = pd.array(["2025"] * (n // 2) + ["2026"] * (n - n // 2), dtype="string")
+    frame["region"] = pd.array(rng.choice(["North", "South", "East", None], size=n,
+                                          p=[0.5, 0.3, 0.15, 0.05]), dtype="string")
+    for end in (n // 2, n):  # small, first seen in each wave's last block
+        frame.loc[frame.index[end - 3:end], "region"] = "West"
+    return study, frame
+
+
+def test_choice_tables_of_counts_made_in_blocks_are_those_of_the_responses():
+    import pickle
+
+    from cxstudy.choices import (
+        OptionCounts,
+        choice_segment_counts,
+        choice_segments,
+        choice_trends,
+    )
+    from cxstudy.waves import one_wave
+
+    study, frame = _weighted_waves(np.random.default_rng(9))
+    by_wave = {}
+    for wave in ("2025", "2026"):
+        responses = one_wave(frame, wave)
+        counts = _added(responses, lambda block: choice_counts(block, study))
+        assert isinstance(counts, OptionCounts) and counts.wave == wave
+        counts = pickle.loads(pickle.dumps(counts))
+        by_wave[wave] = counts
+        for table in (choice_table, choice_shares, choice_tests):
+            made = table(None, study, counts=counts)
+            assert set(made["wave"]) == {wave}
+            pd.testing.assert_frame_equal(made, table(responses, study), check_exact=False,
+                                          rtol=1e-12, atol=1e-12)
+        segments = _added(responses, lambda block: choice_segment_counts(block, study))
+        assert segments.wave == wave and segments.segments["region"].levels[-1] == "West"
+        made = choice_segments(None, study, counts=segments)
+        assert set(made["wave"]) == {wave} and made.loc[made["level"] == "West",
+                                                        "suppressed"].all()
+        pd.testing.assert_frame_equal(made, choice_segments(responses, study),
+                                      check_exact=False, rtol=1e-12, atol=1e-12)
+    pd.testing.assert_frame_equal(choice_trends(None, study, counts=by_wave),
+                                  choice_trends(frame, study), check_exact=False, rtol=1e-12,
+                                  atol=1e-12)
+    with pytest.raises(ValueError, match="wave 2026 to those of wave 2025"):
+        by_wave["2025"] + by_wave["2026"]
+
+
+def test_counts_of_an_early_wave_say_what_was_not_asked_in_it():
+    """A question first asked in 2026: the 2025 table of the counts says "not asked in wave
+    2025", as the table of the responses does, and is labelled 2025, not the latest wave."""
+    from cxstudy.waves import one_wave
+
+    rng = np.random.default_rng(10)
+    study = _wave_study(waves=["2026"])
+    frame, _group_of, _chosen = _wave_responses(study, rng)
+    early = frame["wave"] == "2025"
+    for column in study.choices[0].indicator_columns:
+        frame.loc[early, column] = pd.NA
+    responses = one_wave(frame, "2025")
+    for table in (choice_table, choice_tests):
+        made = table(None, study, counts=choice_counts(responses, study))
+        assert set(made["wave"]) == {"2025"}
+        assert (made["note"] == "not asked in wave 2025").all()
+        pd.testing.assert_frame_equal(made, table(responses, study))
+    with pytest.raises(ValueError, match="choice_table: give the responses, or their counts"):
+        choice_table(None, study)

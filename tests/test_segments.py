@@ -511,3 +511,117 @@ def test_the_heatmap_says_what_its_colour_means(tmp_path):
     assert {"gap,\npoints", "above\ncustomers", "below\ncustomers"} <= words
     assert "red: the audience's share above that of customers, blue: below" in figure.cx_alt
     plt.close(figure)
+
+
+# ---------------------------------------------------------------------------
+# counts: additive, made anywhere, knowing their wave (issue 29)
+
+
+def _in_blocks(responses: pd.DataFrame, count, blocks: int = 3):
+    """``count`` of each block of rows, added."""
+    parts = [count(responses.iloc[rows].reset_index(drop=True))
+             for rows in np.array_split(np.arange(len(responses)), blocks)]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _weighted_regions(tmp_path, rng, **segment):
+    """FOUR against FOUR_REF, the customers weighted, rows shuffled (a level first seen in
+    the last block), a few respondents without a region."""
+    study, responses = region_study(tmp_path, leaders=FOUR, customers=FOUR_REF, **segment)
+    responses = responses.iloc[rng.permutation(len(responses))].reset_index(drop=True)
+    responses.loc[responses.index[:5], "region"] = pd.NA
+    responses.loc[responses.index[-1], "region"] = "Islands"  # one respondent, seen last
+    responses["weight"] = np.where(responses["group"] == "customers",
+                                   rng.uniform(0.4, 2.5, len(responses)), 1.0)
+    return study, responses
+
+
+@pytest.mark.parametrize("other", [None, "Other / not stated"])
+def test_the_table_of_counts_made_in_blocks_is_the_table_of_the_responses(tmp_path, other):
+    import pickle
+
+    from cxstudy.segments import SegmentCounts
+
+    rng = np.random.default_rng(3)
+    study, responses = _weighted_regions(tmp_path, rng, **({"other": other} if other else {}))
+    counts = _in_blocks(responses, lambda block: cx.segment_counts(block, study))
+    assert isinstance(counts, SegmentCounts) and counts.wave is None
+    whole = cx.segment_counts(responses, study)
+    assert counts.segments["region"].levels == whole.segments["region"].levels
+    assert counts.segments["region"].levels[-1] == "Islands"
+    np.testing.assert_allclose(counts.segments["region"].counts,
+                               whole.segments["region"].counts, rtol=1e-12)
+    np.testing.assert_array_equal(counts.segments["region"].raw, whole.segments["region"].raw)
+    made = cx.segment_table(None, study, counts=pickle.loads(pickle.dumps(counts)))
+    pd.testing.assert_frame_equal(made, cx.segment_table(responses, study), check_exact=False,
+                                  rtol=1e-12, atol=1e-12)
+    if other:
+        assert "pools" in " ".join(made["note"])
+
+
+def test_weighted_level_shares_match_a_direct_computation(tmp_path):
+    """Under weights a level's share is Σwy/Σw of its respondents, its interval Wilson's
+    at Kish's effective n (statsmodels), the level counted on its own."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    rng = np.random.default_rng(4)
+    study, responses = _weighted_regions(tmp_path, rng)
+    table = cx.segment_table(None, study, counts=cx.segment_counts(responses, study))
+    for row in table[~table["suppressed"]].itertuples():
+        side = responses[(responses["group"] == "customers") & (responses["region"] == row.level)
+                         & responses["excellent"].notna()]
+        w, y = side["weight"].to_numpy(float), (side["excellent"] >= 4).to_numpy(float)
+        share, n_eff = (w * y).sum() / w.sum(), w.sum() ** 2 / (w ** 2).sum()
+        assert row.top_box_ref == pytest.approx(share, rel=1e-12)
+        assert (row.top_box_ref_low, row.top_box_ref_high) == pytest.approx(
+            proportion_confint(share * n_eff, n_eff, 0.05, method="wilson"), rel=1e-9)
+        assert row.n_ref == len(side)
+
+
+def test_counts_keep_their_size_whatever_the_respondents(tmp_path):
+    study, responses = region_study(tmp_path, leaders=FOUR, customers=FOUR_REF)
+    small = cx.segment_counts(responses, study)
+    large = cx.segment_counts(pd.concat([responses] * 50, ignore_index=True), study)
+    for name in ("counts", "raw", "rows", "reweighted"):
+        assert getattr(small.segments["region"], name).shape == \
+            getattr(large.segments["region"], name).shape
+    np.testing.assert_array_equal(large.segments["region"].raw,
+                                  50 * small.segments["region"].raw)
+
+
+def test_a_table_of_counts_carries_the_wave_counted(tmp_path):
+    """Counts of 2025 make a 2025 table, never the study's latest wave."""
+    import dataclasses
+
+    study, responses = region_study(tmp_path, leaders=FOUR, customers=FOUR_REF)
+    study = dataclasses.replace(study, waves=("2025", "2026"))
+    early = responses.assign(wave=pd.array(["2025"] * len(responses), dtype="string"))
+    counts = cx.segment_counts(early, study)
+    assert counts.wave == "2025"
+    made = cx.segment_table(None, study, counts=counts)
+    assert list(made.columns[:2]) == ["wave", "segment"] and set(made["wave"]) == {"2025"}
+    pd.testing.assert_frame_equal(made, cx.segment_table(early, study))
+    both = pd.concat([early, early.assign(wave="2026")], ignore_index=True)
+    with pytest.raises(ValueError, match="waves 2025, 2026: count each wave"):
+        cx.segment_counts(both, study)
+    with pytest.raises(ValueError, match=r"wave 2026 to those of .* wave 2025"):
+        counts + cx.segment_counts(early.assign(wave="2026"), study)
+    with pytest.raises(ValueError, match="do not say which wave they count"):
+        cx.segment_table(None, study, counts=cx.segment_counts(responses, study))
+    with pytest.raises(ValueError, match="segment_table: give the responses, or their counts"):
+        cx.segment_table(None, study)
+
+
+def test_counts_of_another_study_or_bad_codes_are_refused(tmp_path):
+    study, responses = region_study(tmp_path, leaders=FOUR, customers=FOUR_REF)
+    counts = cx.segment_counts(responses, study)
+    other = cx.segment_counts(responses.drop(columns="region"), study)  # no segment counted
+    with pytest.raises(ValueError, match=r"segments \(\), .* segments \('region',\), .*same "
+                                         "study and wave"):
+        counts + other
+    broken = responses.assign(excellent=pd.array([9] * len(responses), dtype="Int8"))
+    with pytest.raises(ValueError, match=r"item 'excellent' holds codes outside 1\.\.5"):
+        cx.segment_counts(broken, study)
