@@ -49,14 +49,6 @@ NOT_YET = {
     "choice_tests",
     "choice_segments",
     "choice_trends",
-    "respondents",
-    "returning",
-    "dropped",
-    "rows_by_rule",
-    "not_checked",
-    "dropped_examples",
-    "missing",
-    "weights",
 }
 
 
