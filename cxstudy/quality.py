@@ -121,12 +121,15 @@ class RespondentCounts:
 
 
 def _distinct_weights(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Equal weights merged (sorted); binned when there are too many to keep."""
+    """Equal weights merged (sorted), with how many respondents carry each; binned when
+    there are too many to keep (by a sort: numpy's unique is slow on many values)."""
     if len(values) > MAX_WEIGHT_VALUES:
         values = np.round(values / WEIGHT_BIN) * WEIGHT_BIN
-    distinct, at = np.unique(values, return_inverse=True)
-    return distinct, np.bincount(at, weights=None if counts is None else counts,
-                                 minlength=len(distinct)).astype(np.int64)
+    order = np.argsort(values, kind="stable")
+    values, counts = values[order], np.asarray(counts, dtype=np.int64)[order]
+    starts = np.flatnonzero(np.concatenate([[True], values[1:] != values[:-1]])) \
+        if len(values) else np.zeros(0, dtype=np.int64)
+    return values[starts], np.add.reduceat(counts, starts) if len(starts) else counts
 
 
 def respondent_counts(responses: pd.DataFrame, study: Study, *,
@@ -164,7 +167,7 @@ def respondent_counts(responses: pd.DataFrame, study: Study, *,
         else np.zeros(len(group), dtype=bool)
     w = (responses["weight"].to_numpy(dtype=float)[mine] if "weight" in responses.columns
          else np.ones(int(mine.sum())))
-    values, counts = _distinct_weights(*np.unique(w, return_counts=True))
+    values, counts = _distinct_weights(w, np.ones(len(w), dtype=np.int64))
     return RespondentCounts(
         groups, items, wave, n, missing, study.weights.group,
         np.array([len(w), w.sum(), (w ** 2).sum()]),
@@ -282,6 +285,12 @@ class LogCounts:
         examples = _first(pd.concat([self.examples, other.examples], ignore_index=True),
                           self.per_reason)
         return LogCounts(_in_order(rows), _in_order(notes), examples, self.per_reason)
+
+    def __radd__(self, other: object) -> LogCounts:
+        """``0 + counts`` is the counts, so that ``sum(blocks)`` adds a run's blocks."""
+        if isinstance(other, int) and other == 0:
+            return self
+        return NotImplemented
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LogCounts):

@@ -529,7 +529,8 @@ class RespondentIds:
 
 
 def _merge(runs: list[np.ndarray]) -> np.ndarray:
-    """Sorted distinct values of sorted runs (a stable sort merges runs in linear time)."""
+    """Sorted distinct values of sorted runs (a stable sort merges runs in linear time;
+    numpy's own unique is many times slower on 64-bit integers)."""
     merged = np.concatenate(runs)
     merged.sort(kind="stable")
     if len(merged) < 2:
@@ -548,8 +549,9 @@ def _compact(runs: list[np.ndarray]) -> tuple[np.ndarray, ...]:
 def respondent_ids(responses: pd.DataFrame, study: Study, *,
                    wave: str | None = None) -> RespondentIds:
     """The ids of one wave's respondents per audience (:class:`RespondentIds`), hashed
-    to 64 bits (``pandas.util.hash_pandas_object``); only in a study of two or more
-    waves (otherwise no hash is kept: nobody can return).
+    to 64 bits (``pandas.util.hash_array``: SipHash of the id's text); only in a study of
+    two or more waves (otherwise no hash is kept: nobody can return). Any 64-bit hash
+    serves (a warehouse's own, say) as long as every wave's ids go through the same.
 
     Parameters
     ----------
@@ -576,10 +578,11 @@ def respondent_ids(responses: pd.DataFrame, study: Study, *,
         return RespondentIds(groups, wave, n, tuple(() for _ in groups))
     ids = responses["respondent_id"]
     known = ids.notna().to_numpy(dtype=bool) & (group >= 0)
-    hashes = pd.util.hash_pandas_object(ids[known], index=False).to_numpy(dtype=np.uint64)
+    hashes = pd.util.hash_array(ids[known].astype(str).to_numpy(dtype=object),
+                                categorize=False)
     mine = group[known]
     return RespondentIds(groups, wave, n, tuple(
-        _compact([np.unique(hashes[mine == k])]) for k in range(len(groups))))
+        _compact([_merge([hashes[mine == k]])]) for k in range(len(groups))))
 
 
 def returning_respondents(responses: pd.DataFrame | None, study: Study, *,
