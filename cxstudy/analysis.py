@@ -262,9 +262,11 @@ class Results:
 
     def save(self, path: str | Path) -> Path:
         """Keep every table computed so far in one file for the report notebooks
-        (not ``coded``, the answers with their themes: the tables made from it are kept)."""
+        (not ``coded``, the answers with their themes, nor ``respondent_ids``, 8 bytes a
+        respondent: the tables made from them are kept)."""
         def kept(tables: dict[str, Any]) -> dict[str, Any]:
-            return {name: table for name, table in tables.items() if name != "coded"}
+            return {name: table for name, table in tables.items()
+                    if name not in ("coded", "respondent_ids")}
 
         path = Path(path)
         with path.open("wb") as handle:

@@ -319,11 +319,12 @@ def _first(dropped: pd.DataFrame, per_reason: int) -> pd.DataFrame:
     return dropped.groupby("reason", sort=False).head(per_reason).reset_index(drop=True)
 
 
-def _input_order(log: pd.DataFrame, study: Study | None) -> np.ndarray:
+def _input_order(codes: np.ndarray, names: pd.Index, rows: np.ndarray,
+                 study: Study | None) -> np.ndarray:
     """Each log row's place in the input: the study's order of sources, then the row in
     the export (a source the study does not name comes after those it names, in the
-    order the log first shows it): the same whichever block a row is counted in."""
-    codes, names = pd.factorize(log["source"], use_na_sentinel=False)
+    order the log first shows it): the same whichever block a row is counted in.
+    ``codes``/``names``: the rows' sources factorized; ``rows``: their ``source_row``."""
     known = {source.name: place
              for place, source in enumerate(study.sources if study is not None else ())}
     ranks, extra = [], len(known)
@@ -334,7 +335,7 @@ def _input_order(log: pd.DataFrame, study: Study | None) -> np.ndarray:
             ranks.append(extra)
             extra += 1
     rank = np.asarray(ranks, dtype=np.int64)[codes] if len(names) else np.zeros(0, np.int64)
-    return (rank << _ORDER_SHIFT) + log["source_row"].to_numpy(dtype=np.int64)
+    return (rank << _ORDER_SHIFT) + rows
 
 
 def log_counts(log: pd.DataFrame, study: Study | None, *, per_reason: int = 3) -> LogCounts:
@@ -356,19 +357,33 @@ def log_counts(log: pd.DataFrame, study: Study | None, *, per_reason: int = 3) -
     LogCounts
         Added with ``+`` to the counts of other blocks of the log.
     """
-    order = _input_order(log, study)
+    # each key column factorized once; one integer key per row; its rows and first row
+    source, sources = pd.factorize(log["source"], use_na_sentinel=False)
+    group, groups = pd.factorize(log["group"].fillna(""), use_na_sentinel=False)
+    reason, reasons = pd.factorize(log["reason"], use_na_sentinel=False)
     kept = log["kept"].to_numpy(dtype=bool)
-    group = log["group"].fillna("")
-    keys = pd.DataFrame({"source": log["source"], "group": group, "reason": log["reason"],
-                         "kept": kept, "order": order})
-    rows = (keys.groupby(["source", "group", "reason", "kept"], sort=False)
-            .agg(rows=("order", "size"), order=("order", "min")).reset_index())
-    rows["rows"] = rows["rows"].astype(np.int64)
+    order = _input_order(source, sources, log["source_row"].to_numpy(dtype=np.int64), study)
+    key = ((source.astype(np.int64) * len(groups) + group) * len(reasons) + reason) * 2 + kept
+    first = pd.Series(order).groupby(key, sort=False).agg(["size", "min"])
+    at = first.index.to_numpy(dtype=np.int64)
+    rows = pd.DataFrame({
+        "source": sources.take(at // 2 // len(reasons) // len(groups)),
+        "group": groups.take(at // 2 // len(reasons) % len(groups)),
+        "reason": reasons.take(at // 2 % len(reasons)),
+        "kept": (at % 2).astype(bool),
+        "rows": first["size"].to_numpy(dtype=np.int64),
+        "order": first["min"].to_numpy(dtype=np.int64)})
     noted = log["detail"].str.contains("not checked:", regex=False, na=False).to_numpy(bool)
     notes = (pd.DataFrame({"source": log["source"][noted], "detail": log["detail"][noted],
                            "order": order[noted]})
              .groupby(["source", "detail"], sort=False)["order"].min().reset_index())
-    examples = log.loc[~kept, EXAMPLE_COLUMNS].assign(order=order[~kept])
+    # the first dropped rows of each reason found on codes: only those few are taken
+    dropped = np.flatnonzero(~kept)
+    dropped = dropped[np.argsort(order[dropped], kind="stable")]
+    firsts = pd.Series(reason[dropped]).groupby(reason[dropped]).cumcount().to_numpy() \
+        < per_reason
+    chosen = dropped[firsts]
+    examples = log[EXAMPLE_COLUMNS].iloc[chosen].assign(order=order[chosen])
     return LogCounts(_in_order(rows), _in_order(notes), _first(examples, per_reason),
                      per_reason)
 

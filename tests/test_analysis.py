@@ -160,6 +160,7 @@ def test_handed_over_tables_are_not_computed_again(example_cleaned, tmp_path, mo
     pd.testing.assert_frame_equal(res.gaps, first.gaps)
     pd.testing.assert_frame_equal(res.rows_by_rule, first.rows_by_rule)  # what cleaning did
     assert "coded" not in res._tables  # the answers with their themes are not handed over
+    assert not any("respondent_ids" in res.wave(w)._tables for w in res.waves)  # 8 B each
     assert res.latest.words("improve").equals(first.latest.words("improve"))
 
 
