@@ -76,7 +76,8 @@ class Results:
     @classmethod
     def from_counts(cls, study: Study, counts: dict[str | None, dict[str, Any]], *,
                     log: pd.DataFrame | None = None,
-                    sources: pd.DataFrame | None = None) -> Results:
+                    sources: pd.DataFrame | None = None,
+                    log_counts: Any = None) -> Results:
         """The results of counts made anywhere: block by block as a run reads the exports,
         by SQL over the processed parquet, or on a warehouse.
 
@@ -90,6 +91,10 @@ class Results:
             order.
         log, sources : pandas.DataFrame, optional
             The cleaning log and the exports' table, for the data-quality tables.
+        log_counts : cxstudy.quality.LogCounts, optional
+            The cleaning log's counts (:func:`cxstudy.quality.log_counts`, added block
+            by block) in place of the log: the data-quality tables of the log are made
+            from them.
 
         Returns
         -------
@@ -107,6 +112,8 @@ class Results:
         if len(waves) > 1:
             for wave in waves:
                 results.wave(wave)._tables.update(counts[wave])
+        if log_counts is not None:
+            results._tables["log_counts"] = log_counts
         return results
 
     def counted(self) -> dict[str | None, dict[str, Any]]:
@@ -255,9 +262,11 @@ class Results:
 
     def save(self, path: str | Path) -> Path:
         """Keep every table computed so far in one file for the report notebooks
-        (not ``coded``, the answers with their themes: the tables made from it are kept)."""
+        (not ``coded``, the answers with their themes, nor ``respondent_ids``, 8 bytes a
+        respondent: the tables made from them are kept)."""
         def kept(tables: dict[str, Any]) -> dict[str, Any]:
-            return {name: table for name, table in tables.items() if name != "coded"}
+            return {name: table for name, table in tables.items()
+                    if name not in ("coded", "respondent_ids")}
 
         path = Path(path)
         with path.open("wb") as handle:
@@ -289,26 +298,36 @@ class Results:
             results.wave(wave)._tables.update(tables)
         return results
 
+    def _sizes(self, wave: str | None) -> pd.Series:
+        """Respondents per audience of one wave (of all, with ``None``), from the counts
+        (what the summaries below show is not kept as a table computed)."""
+        results = self.wave(wave) if wave is not None else self
+        if "respondents" in results._tables:
+            return results._tables["respondents"]
+        return registry.TABLES["respondents"].compute(results)
+
     def __repr__(self) -> str:
         study = self.study
+        computed = [n for n in self._tables  # the tables, not the counts they are made of
+                    if ":" not in n and n not in registry.COUNTS and n != "log_counts"]
 
-        def counted(responses: pd.DataFrame) -> str:
-            sizes = responses["group"].value_counts()
+        def counted(sizes: pd.Series) -> str:
             return ", ".join(f"{study.label(g)} {int(sizes.get(g, 0)):,}" for g in study.groups)
 
         if self._several_waves:  # each wave apart: a returning respondent is in each
-            wave = self.responses["wave"].astype("string")
-            sizes = [f"  respondents in {w}: " + counted(self.responses[(wave == w).to_numpy()])
-                     for w in self.waves]
+            sizes = [f"  respondents in {w}: " + counted(self._sizes(w)) for w in self.waves]
             sizes[-1] += f" (reference: {study.label(study.reference)})"
-            returning = waves_module.returning_respondents(self.responses, study)
+            returning = self._tables.get("returning")
+            if returning is None:  # counted here, not kept as computed by the user
+                returning = waves_module.returning_respondents(None, study, counts=[
+                    self.wave(w).respondent_ids for w in self.waves])
             if returning["returning"].sum():
                 sizes.append("  answered in more than one wave (counted in each): " + ", ".join(
                     f"{study.label(r.group)} {int(r.returning):,}"
                     for r in returning.itertuples() if r.returning))
         else:
             sizes = [f"  respondents{f' in {self.waves[0]}' if self.waves else ''}: "
-                     + counted(self.responses)
+                     + counted(self._sizes(None))
                      + f" (reference: {study.label(study.reference)})"]
         lines = [
             f"cxstudy Results: {study.title!r} ({study.slug})",
@@ -321,7 +340,7 @@ class Results:
             *([f"  waves: {', '.join(self.waves)} (res.latest: {self.waves[-1]})"]
               if self.waves else []),
             "  tables: " + ", ".join(self.available),
-            "  computed: " + (", ".join(n for n in self._tables if ":" not in n) or "nothing yet"),
+            "  computed: " + (", ".join(computed) or "nothing yet"),
         ]
         return "\n".join(lines)
 
@@ -332,18 +351,11 @@ class Results:
         how to get one. Everything from the study file is escaped."""
         study = self.study
         esc = html.escape
-        responses = self.responses
         waves = self.waves or [""]
-        if self.waves and "wave" in responses.columns:
-            sizes = responses.groupby(["group", "wave"], observed=True).size()
+        sizes = {w: self._sizes(w or None) for w in waves}
 
-            def count(group: str, wave: str) -> int:
-                return int(sizes.get((group, wave), 0))
-        else:
-            flat = responses["group"].value_counts()
-
-            def count(group: str, wave: str) -> int:
-                return int(flat.get(group, 0))
+        def count(group: str, wave: str) -> int:
+            return int(sizes[wave].get(group, 0))
         head = "".join(f"<th>{esc(w)}</th>" if w else "<th>respondents</th>" for w in waves)
         audiences = "".join(
             f"<tr><td>{esc(study.label(g))}"

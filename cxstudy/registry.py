@@ -50,8 +50,8 @@ NEEDS: dict[str, tuple[str, Callable[[Results], bool]]] = {
     "outcome": ("an outcome to derive importance from (a headline or importance item, "
                 "or NPS)", lambda r: any(i.importance or i.headline for i in r.study.items)
                 or any(m.kind == "nps" for m in r.study.metrics)),
-    "log": ("the cleaning log (made by reading and cleaning the exports)",
-            lambda r: r.log is not None),
+    "log": ("the cleaning log (made by reading and cleaning the exports) or its counts",
+            lambda r: _has_log(r)),
 }
 """need -> (how the documentation names it, whether a study's results have it). Waves
 are those the responses hold, so a declared wave without rows is no wave."""
@@ -191,9 +191,15 @@ def _trends(r: Results) -> pd.DataFrame:
                                                     for w in r.waves})
 
 
-def _respondents(r: Results) -> pd.Series:
-    return r.responses["group"].value_counts(sort=False).reindex(list(r.study.groups),
-                                                                 fill_value=0)
+def _every_wave(r: Results, name: str) -> list:
+    """The counts table ``name`` of each wave of the results (a "whole" table is made
+    from every wave's counts)."""
+    return [r.wave(w).table(name) for w in r.waves] if len(r.waves) > 1 else [r.table(name)]
+
+
+def _one_wave(r: Results) -> str | None:
+    """The wave of one wave's results (None in a study without waves)."""
+    return r.waves[0] if r.waves else None
 
 
 def _choice_table(r: Results, compute: Callable, spec: str | None) -> pd.DataFrame:
@@ -207,8 +213,14 @@ def _choice_table(r: Results, compute: Callable, spec: str | None) -> pd.DataFra
 def _log(r: Results) -> pd.DataFrame:
     if r.log is None:
         raise ValueError("these results have no cleaning log: make them with "
-                         "cx.analyze(study_file), which reads and cleans the exports")
+                         "cx.analyze(study_file), which reads and cleans the exports, or "
+                         "give its counts: Results.from_counts(..., log_counts=...)")
     return r.log
+
+
+def _has_log(r: Results) -> bool:
+    """Whether the results have the cleaning log or its counts (given, or computed)."""
+    return "log_counts" in r._tables or r.log is not None
 
 
 _TABLES = (
@@ -322,29 +334,46 @@ _TABLES = (
               None, r.study, counts={w: r.wave(w).choice_counts for w in r.waves}),
           "How each option's gap changed between consecutive waves.", scope="between",
           needs=("choices", "waves"), spec=SPECS["choice_trends"]),
-    # who answered, and what cleaning did
-    Table("respondents", _respondents,
+    # who answered, and what cleaning did: counts of each wave and of the cleaning log
+    Table("respondent_counts", lambda r: quality.respondent_counts(r.responses, r.study,
+                                                                   wave=_one_wave(r)),
+          "Respondents per audience, unanswered items and the weights of one wave "
+          "(quality.respondent_counts).", scope="one wave", frame=False, counts=True),
+    Table("respondent_ids", lambda r: waves.respondent_ids(r.responses, r.study,
+                                                           wave=_one_wave(r)),
+          "The hashed respondent ids of each audience of one wave, for the returning "
+          "respondents (waves.respondent_ids; none kept in a study of fewer than two "
+          "waves).", scope="one wave", frame=False, counts=True),
+    Table("log_counts", lambda r: quality.log_counts(_log(r), r.study),
+          "The cleaning log counted: rows per source, audience and reason, the rules not "
+          "checked, the first dropped rows of each rule (quality.log_counts).",
+          scope="whole", needs=("log",), frame=False),
+    Table("respondents", lambda r: quality.respondent_table(
+        None, r.study, counts=_every_wave(r, "respondent_counts")),
           "Respondents per audience (in the study's order of audiences).", scope="whole",
           page=SUMMARY.notebook),
-    Table("returning", lambda r: waves.returning_respondents(r.responses, r.study),
+    Table("returning", lambda r: waves.returning_respondents(
+        None, r.study, counts=_every_wave(r, "respondent_ids")),
           "Respondents per audience in each wave, and how many answered in more than one.",
           scope="whole", page=QUALITY.notebook),
-    Table("dropped", lambda r: quality.dropped_by_reason(_log(r)),
+    Table("dropped", lambda r: quality.dropped_by_reason(None, counts=r.log_counts),
           "Rows dropped by each cleaning rule (reason -> rows), most first.", scope="whole",
           needs=("log",), page=QUALITY.notebook),
-    Table("rows_by_rule", lambda r: quality.rows_by_rule(_log(r), r.study),
+    Table("rows_by_rule", lambda r: quality.rows_by_rule(None, r.study, counts=r.log_counts),
           "Rows in, dropped by each rule and kept, per audience.", scope="whole",
           needs=("log",), page=QUALITY.notebook),
-    Table("not_checked", lambda r: quality.not_checked(_log(r)),
+    Table("not_checked", lambda r: quality.not_checked(None, counts=r.log_counts),
           "Rules not applied to an export because it lacks their column.", scope="whole",
           needs=("log",), page=QUALITY.notebook),
-    Table("dropped_examples", lambda r: quality.dropped_examples(_log(r)),
+    Table("dropped_examples", lambda r: quality.dropped_examples(None, counts=r.log_counts),
           "The first three dropped rows of each rule, with why.", scope="whole",
           needs=("log",), page=QUALITY.notebook),
-    Table("missing", lambda r: quality.missing_shares(r.responses, r.study),
+    Table("missing", lambda r: quality.missing_shares(
+        None, r.study, counts=_every_wave(r, "respondent_counts")),
           "Share of each audience (of the minimum size) without an answer to each item.",
           scope="whole", page=QUALITY.notebook),
-    Table("weights", lambda r: quality.weights_display(r.responses, r.study),
+    Table("weights", lambda r: quality.weights_display(
+        None, r.study, counts=_every_wave(r, "respondent_counts")),
           "Spread and design effect of the weights (empty in a study without weights).",
           scope="whole", page=QUALITY.notebook),
 )

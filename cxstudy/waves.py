@@ -36,6 +36,7 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -532,34 +533,159 @@ def metric_trends(metrics: pd.DataFrame, study: Study) -> pd.DataFrame:
                     METRIC_TRENDS)
 
 
-def returning_respondents(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class RespondentIds:
+    """Who answered in one wave, by id: what the returning respondents are counted from.
+
+    Per audience the sorted distinct 64-bit hashes of the respondent ids (rows without an
+    id hold none), kept as a few sorted runs that :meth:`__add__` merges as they grow
+    alike in size (a streaming run's many blocks cost :math:`O(n \\log b)`, never a sort
+    of everything per block); :meth:`hashes` merges them into one.
+
+    This is the one counts table that grows with the respondents: 8 bytes per respondent
+    with an id (1M: 8 MB; 50M: 400 MB), only in a study of two or more waves. Counting
+    exactly how many respondents two waves share needs every id of both (the size of an
+    intersection cannot be told from less: its communication complexity is linear); a
+    sketch (HyperLogLog, MinHash) would be small but approximate. Two different ids share
+    a hash with probability :math:`2^{-64}` per pair: for 50 million ids about
+    :math:`n^2/2^{65} \\approx 7 \\cdot 10^{-5}` that any two do, which would count one
+    respondent as returning.
+
+    Attributes
+    ----------
+    groups : tuple of str
+    wave : str or None
+    n : ndarray, shape (groups,)
+        Respondents per audience (with or without an id).
+    runs : tuple of tuple of ndarray
+        Per audience, sorted runs of distinct uint64 hashes.
+    """
+
+    groups: tuple[str, ...]
+    wave: str | None
+    n: np.ndarray
+    runs: tuple[tuple[np.ndarray, ...], ...]
+
+    def __add__(self, other: RespondentIds) -> RespondentIds:
+        """The ids of two disjoint sets of one wave's respondents together."""
+        if (self.groups, self.wave) != (other.groups, other.wave):
+            raise ValueError(f"cannot add the respondent ids of wave {other.wave!r} and "
+                             f"audiences {other.groups} to those of wave {self.wave!r} and "
+                             f"audiences {self.groups}: count both with the same study and "
+                             "wave")
+        return RespondentIds(self.groups, self.wave, self.n + other.n, tuple(
+            _compact([*mine, *theirs]) for mine, theirs in zip(self.runs, other.runs,
+                                                                 strict=True)))
+
+    def hashes(self, group: int) -> np.ndarray:
+        """The sorted distinct hashes of one audience's ids (by its position)."""
+        runs = self.runs[group]
+        return _merge(list(runs)) if len(runs) > 1 else (
+            runs[0] if runs else np.zeros(0, dtype=np.uint64))
+
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays take."""
+        return self.n.nbytes + sum(run.nbytes for runs in self.runs for run in runs)
+
+
+def _merge(runs: list[np.ndarray]) -> np.ndarray:
+    """Sorted distinct values of sorted runs (a stable sort merges runs in linear time;
+    numpy's own unique is many times slower on 64-bit integers)."""
+    merged = np.concatenate(runs)
+    merged.sort(kind="stable")
+    if len(merged) < 2:
+        return merged
+    return merged[np.concatenate([[True], merged[1:] != merged[:-1]])]
+
+
+def _compact(runs: list[np.ndarray]) -> tuple[np.ndarray, ...]:
+    """Runs with the last ones merged while they are alike in size (at most twice)."""
+    runs = [run for run in runs if len(run)]
+    while len(runs) > 1 and len(runs[-2]) <= 2 * len(runs[-1]):
+        runs[-2:] = [_merge(runs[-2:])]
+    return tuple(runs)
+
+
+def respondent_ids(responses: pd.DataFrame, study: Study, *,
+                   wave: str | None = None) -> RespondentIds:
+    """The ids of one wave's respondents per audience (:class:`RespondentIds`), hashed
+    to 64 bits (``pandas.util.hash_array``: SipHash of the id's text); only in a study of
+    two or more waves (otherwise no hash is kept: nobody can return). Any 64-bit hash
+    serves (a warehouse's own, say) as long as every wave's ids go through the same.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses of one wave (or a block of them).
+    study : Study
+    wave : str, optional
+        The wave they are of; by default the one wave the responses hold.
+
+    Returns
+    -------
+    RespondentIds
+    """
+    if wave is None:
+        present = waves_in(responses, study)
+        if len(present) > 1:
+            raise ValueError(f"respondent ids are of one wave; these responses hold "
+                             f"{', '.join(present)}: count each wave apart")
+        wave = present[0] if present else None
+    groups = tuple(study.groups)
+    group = group_codes(responses, groups)
+    n = np.bincount(group[group >= 0], minlength=len(groups)).astype(np.int64)
+    if len(study.waves) < 2 or "respondent_id" not in responses.columns:
+        return RespondentIds(groups, wave, n, tuple(() for _ in groups))
+    ids = responses["respondent_id"]
+    known = ids.notna().to_numpy(dtype=bool) & (group >= 0)
+    hashes = pd.util.hash_array(ids[known].astype(str).to_numpy(dtype=object),
+                                categorize=False)
+    mine = group[known]
+    return RespondentIds(groups, wave, n, tuple(
+        _compact([_merge([hashes[mine == k]])]) for k in range(len(groups))))
+
+
+def returning_respondents(responses: pd.DataFrame | None, study: Study, *,
+                          counts: list[RespondentIds] | None = None) -> pd.DataFrame:
     """Per audience: respondents in each wave and how many answered in more than one
     (the same respondent id: a panel). Empty for a study without waves.
 
-    Counted on numbers: each (audience, respondent id) is one person, and a person
-    who answered in two or more of the waves returned; rows without an id or a wave
-    count in no person."""
-    waves = waves_in(responses, study)
+    Each (audience, respondent id) is one person, and a person who answered in two or
+    more of the waves returned; rows without an id or a wave count in no person. Counted
+    from each wave's ids (:func:`respondent_ids`: the sorted distinct
+    64-bit hashes of the ids per audience): a hash held by two or more waves is a person
+    who returned.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame or None
+        Cleaned responses of every wave (None when ``counts`` are given).
+    study : Study
+    counts : list of RespondentIds, optional
+        Each wave's ids (:func:`respondent_ids`), in the study's order of waves.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group``, ``n <wave>`` for each wave, ``returning``.
+    """
+    if counts is None:
+        if responses is None:
+            raise ValueError("give the responses or each wave's ids (respondent_ids)")
+        counts = [respondent_ids(one_wave(responses, w), study, wave=w)
+                  for w in waves_in(responses, study)]
+    waves = [part for part in counts if part.wave is not None]
     if not waves:
         return pd.DataFrame(columns=["group", "returning"])
-    groups = list(study.groups)
-    group = group_codes(responses, groups)
-    wave = pd.Categorical(responses["wave"].astype(str), categories=waves).codes
-    in_wave = (group >= 0) & (wave >= 0)
-    per_wave = np.bincount(group[in_wave] * len(waves) + wave[in_wave],
-                           minlength=len(groups) * len(waves)).reshape(len(groups), len(waves))
-    ids, distinct = pd.factorize(responses["respondent_id"])
-    known = in_wave & (ids >= 0)
-    people = max(len(distinct), 1)
-    person, answered_in = group[known] * people + ids[known], wave[known]  # per row
-    waves_answered = np.zeros(len(groups) * people, dtype=np.int32)  # per person
-    for k in range(len(waves)):
-        answered = np.zeros(len(waves_answered), dtype=bool)
-        answered[person[answered_in == k]] = True
-        waves_answered += answered
-    returning = np.bincount(np.flatnonzero(waves_answered > 1) // people,
-                            minlength=len(groups))
+    groups = waves[0].groups
+    returning = []
+    for g in range(len(groups)):
+        hashes = np.concatenate([part.hashes(g) for part in waves])
+        hashes.sort(kind="stable")  # the waves' sorted runs merged
+        again = hashes[1:] == hashes[:-1]  # each a person's second (third...) wave
+        returning.append(int(np.count_nonzero(again[1:] & ~again[:-1]) + again[:1].sum()))
     return pd.DataFrame([{"group": group_name,
-                          **{f"n {w}": int(per_wave[g, k]) for k, w in enumerate(waves)},
-                          "returning": int(returning[g])}
+                          **{f"n {part.wave}": int(part.n[g]) for part in waves},
+                          "returning": returning[g]}
                          for g, group_name in enumerate(groups)])

@@ -160,6 +160,7 @@ def test_handed_over_tables_are_not_computed_again(example_cleaned, tmp_path, mo
     pd.testing.assert_frame_equal(res.gaps, first.gaps)
     pd.testing.assert_frame_equal(res.rows_by_rule, first.rows_by_rule)  # what cleaning did
     assert "coded" not in res._tables  # the answers with their themes are not handed over
+    assert not any("respondent_ids" in res.wave(w)._tables for w in res.waves)  # 8 B each
     assert res.latest.words("improve").equals(first.latest.words("improve"))
 
 
@@ -249,3 +250,24 @@ def test_results_show_in_jupyterlab_as_a_compact_escaped_summary():
         assert f"<code>{name}</code></td><td>{html_module.escape(ALL[name].doc)}</td>" in page
     assert "<code>res.gaps</code>" in page and "res.wave(&#x27;2026&#x27;).gaps" in page
     assert repr(res).startswith("cxstudy Results")  # the text repr is another's
+
+
+def test_results_of_counts_alone_summarise_and_show_what_cleaning_did(example_cleaned):
+    """Results.from_counts with the cleaning log's counts in place of the log (as a
+    streaming run makes them): the same summary (repr, JupyterLab's), the same data-quality
+    tables; without the log or its counts those tables are absent and say why."""
+    from cxstudy import quality
+
+    study, _raw, result = example_cleaned
+    expected = Results(study, result.responses, log=result.log)
+    counts = Results(study, result.responses).counted()
+    made = Results.from_counts(study, counts,
+                               log_counts=quality.log_counts(result.log, study))
+    assert repr(made) == repr(expected)
+    assert "respondents in 2025: leadership 25, staff 150, customers 900\n" in repr(made)
+    assert made._repr_html_() == expected._repr_html_()
+    for name in ("dropped", "rows_by_rule", "not_checked", "dropped_examples", "returning",
+                 "missing", "respondents"):
+        left, right = made.table(name), expected.table(name)
+        assert left.equals(right), name
+    assert "cleaning log" in Results.from_counts(study, counts).dropped.attrs["absent"]

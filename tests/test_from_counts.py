@@ -32,14 +32,6 @@ NOT_YET = {
     "quotes",
     "tone",
     "words",
-    "respondents",
-    "returning",
-    "dropped",
-    "rows_by_rule",
-    "not_checked",
-    "dropped_examples",
-    "missing",
-    "weights",
 }
 
 

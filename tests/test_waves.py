@@ -99,6 +99,57 @@ def test_returning_counts_people_per_audience_not_ids_or_rows():
         "leadership": {"n 2025": 3, "n 2026": 1, "returning": 1},
         "customers": {"n 2025": 2, "n 2026": 4, "returning": 1}}
 
+def test_returning_from_each_waves_ids_counted_in_blocks_equals_counting_people():
+    """The ids of each wave hashed and counted in blocks (added in any order, as a
+    streaming run adds them) give the returning respondents that sets of (audience, id)
+    give; the runs of hashes stay few however many blocks were added."""
+    from cxstudy.waves import respondent_ids, returning_respondents
+
+    study = cx.load_study(wave_sources(), base_dir=ROOT)
+    rng = np.random.default_rng(29)
+    rows = 6000
+    frame = pd.DataFrame({
+        "group": pd.Categorical(rng.choice(["leadership", "customers"], rows),
+                                categories=["leadership", "customers"]),
+        "respondent_id": pd.array([None if i % 17 == 0 else f"P{i}" for i in
+                                   rng.integers(0, 2500, rows)], dtype="string"),
+        "wave": pd.array(rng.choice(["2025", "2026"], rows), dtype="string")})
+    people = {w: {(g, i) for g, i, v in zip(frame["group"], frame["respondent_id"],
+                                            frame["wave"], strict=True)
+                  if v == w and i is not pd.NA} for w in ("2025", "2026")}
+    both = people["2025"] & people["2026"]
+    counts = []
+    for wave in ("2025", "2026"):
+        mine = frame[frame["wave"] == wave].reset_index(drop=True)
+        blocks = [respondent_ids(mine.iloc[part].reset_index(drop=True), study, wave=wave)
+                  for part in np.array_split(rng.permutation(len(mine)), 40)]
+        total = blocks[0]
+        for block in blocks[1:]:
+            total = total + block
+        assert max(len(runs) for runs in total.runs) <= 8  # merged as they grow alike
+        counts.append(total)
+    table = returning_respondents(None, study, counts=counts).set_index("group")
+    assert table.to_dict("index") == returning_respondents(frame, study).set_index(
+        "group").to_dict("index")
+    for group in ("leadership", "customers"):
+        assert table.loc[group, "returning"] == sum(g == group for g, _i in both)
+        assert table.loc[group, "n 2025"] == ((frame["group"] == group)
+                                              & (frame["wave"] == "2025")).sum()
+    with pytest.raises(ValueError, match="same study and wave"):
+        counts[0] + counts[1]
+
+
+def test_no_ids_are_kept_in_a_study_of_one_wave():
+    from cxstudy.waves import respondent_ids, returning_respondents
+
+    study = cx.load_study(minimal_study(), base_dir=ROOT)
+    responses = pd.DataFrame({"group": ["leadership", "customers"],
+                              "respondent_id": ["a", "b"]})
+    ids = respondent_ids(responses, study)
+    assert ids.wave is None and ids.nbytes == ids.n.nbytes and ids.n.tolist() == [1, 1]
+    assert returning_respondents(None, study, counts=[ids]).empty
+
+
 @pytest.mark.parametrize("waves", [["2025"] * 3 + ["2026"] * 4,        # exports one by one
                                    ["2025", "2026", "2025", "2026", "2026", "2025", "2026"]])
 def test_one_wave_is_its_rows_and_a_run_of_rows_is_not_copied(waves):
