@@ -24,8 +24,6 @@ from .shapes import write_all
 # Tables still made from the responses (issue 29 moves each to counts; a table leaves
 # this set when it is made from counts tables and other tables only).
 NOT_YET = {
-    "calibration",
-    "importance",
     "coded",
     "themes",
     "voice_similarity",
