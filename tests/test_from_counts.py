@@ -34,12 +34,6 @@ NOT_YET = {
     "metric_gaps",
     "calibration",
     "importance",
-    "coded",
-    "themes",
-    "voice_similarity",
-    "quotes",
-    "tone",
-    "words",
     "trends",
     "dimension_trends",
     "metric_trends",
@@ -96,8 +90,11 @@ def _same(made: object, expected: object, what: str) -> None:
 
 
 def _tables(results: Results) -> list[str]:
+    # "coded" (every open answer with its themes) grows with the respondents: it is a table
+    # of results that hold the responses, never made from counts, and no table uses it
     return [name for name, entry in registry.TABLES.items()
-            if not entry.counts and entry.scope != "one wave" and entry.present(results)]
+            if not entry.counts and entry.scope != "one wave" and entry.present(results)
+            and name != "coded"]
 
 
 @pytest.mark.parametrize("shape", ["example", "stars", "five", "mixed", "seasons", "tiny",
