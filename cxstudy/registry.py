@@ -241,9 +241,13 @@ _TABLES = (
           "The study's theme codebook (None without one).", scope="study"),
     Table("voice_counts", lambda r: voices.voice_counts(r.responses, r.study, r.codebook),
           "The open answers' counts per question and audience (themes, their patterns, "
-          "words, tone sums, a bounded pool of quotes): what the tables of the open answers "
-          "are made from.", scope="one wave", needs=("open_ended",), frame=False,
+          "words, a bounded pool of quotes): what themes, voice_similarity, quotes and "
+          "words are made from.", scope="one wave", needs=("open_ended",), frame=False,
           counts=True),
+    Table("tone_counts", lambda r: tone.tone_counts(r.responses, r.study),
+          "The tone sums of the open answers per question, audience and distinct VADER "
+          "score (answers, sum of weights and of squared weights).", scope="one wave",
+          needs=("open_ended",), frame=False, counts=True),
     Table("coded", _coded, "Every open answer with its themes (of results that hold the "
           "responses; no table is made from it).", needs=("open_ended",)),
     Table("themes", lambda r: voices.theme_table(None, r.study, r.codebook,
@@ -261,7 +265,7 @@ _TABLES = (
           "A typical answer per question, theme and audience (scrubbed; escape to show); "
           "without a codebook, three per question and audience, uncoded.",
           needs=("open_ended",), page=VOICES.notebook),
-    Table("tone", lambda r: tone.tone_table(None, r.study, counts=r.voice_counts),
+    Table("tone", lambda r: tone.tone_table(None, r.study, counts=r.tone_counts),
           "The tone of each audience's open answers (VADER), with its gap to the reference; "
           "for a competition question, the share calling the difference good and bad.",
           needs=("open_ended",), spec=SPECS["tone"], page=VOICES.notebook),

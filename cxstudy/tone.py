@@ -292,7 +292,7 @@ def _codes(column: pd.Series, names: list[str]) -> np.ndarray:
 
 @voices.counted_per_wave
 def tone_table(responses: pd.DataFrame | None, study: Study, *,
-               counts: ToneCounts | voices.VoiceCounts | None = None) -> pd.DataFrame:
+               counts: ToneCounts | None = None) -> pd.DataFrame:
     """Tone of each audience's answers to each open question, and its gap to the
     reference.
 
@@ -303,9 +303,8 @@ def tone_table(responses: pd.DataFrame | None, study: Study, *,
     study : Study
         The study: its open-ended questions (and their ``role``), audiences, reference,
         ``confidence``, ``correction``, ``min_group_size``.
-    counts : ToneCounts or VoiceCounts, optional
-        One wave's tone sums (:func:`tone_counts`, or the ``tone`` of
-        :func:`~cxstudy.voices.voice_counts`): the table is made from them,
+    counts : ToneCounts, optional
+        One wave's tone sums (:func:`tone_counts`): the table is made from them,
         ``responses`` may be None. Made from the responses otherwise.
 
     Returns
@@ -347,12 +346,11 @@ def tone_table(responses: pd.DataFrame | None, study: Study, *,
     >>> res = cx.analyze("studies/example.yml")  # doctest: +SKIP
     >>> res.tone.query("question == 'competition'")  # doctest: +SKIP
     """
-    counts = getattr(counts, "tone", counts) if counts is not None else \
-        tone_counts(responses, study)
-    if counts is None or counts.questions != tuple(q.id for q in study.open_ended) or \
+    counts = counts if counts is not None else tone_counts(responses, study)
+    if counts.questions != tuple(q.id for q in study.open_ended) or \
             counts.groups != tuple(study.groups):
         raise ValueError(f"tone_table: these counts hold no tone of study {study.slug!r}'s "
-                         "open answers: count them with cx.voice_counts(responses, study)")
+                         "open answers: count them with cx.tone_counts(responses, study)")
     rows = []
     for question in study.open_ended:
         scores, sums = counts.scores[question.id], counts.sums[question.id]

@@ -28,7 +28,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -319,8 +318,8 @@ _POINT = 1 << 20  # a position: row * _POINT + point (a sheet holds fewer points
 @dataclass(frozen=True)
 class VoiceCounts:
     """The additive counts of one wave's open answers that :func:`theme_table`,
-    :func:`voice_similarity`, :func:`quotes`, :func:`distinguishing_words` and
-    :func:`~cxstudy.tone.tone_table` are made from (:func:`voice_counts`).
+    :func:`voice_similarity`, :func:`quotes` and :func:`distinguishing_words` are made
+    from (:func:`voice_counts`; the tone's are :class:`~cxstudy.tone.ToneCounts`).
 
     Their size depends on the study (questions, audiences, themes), on the vocabulary and
     on the distinct answers, not on how many respondents gave them: a block of
@@ -362,8 +361,6 @@ class VoiceCounts:
         question -> (array (groups,) of answers (points), frame ``group, token, count,
         first, index``): every word's count per audience and where it was first seen
         (the position of the first answer holding it, its place in that answer).
-    tone : cxstudy.tone.ToneCounts
-        The tone sums (:func:`~cxstudy.tone.tone_counts`).
     pool_size : int
         Quotes kept per length (:data:`QUOTE_POOL` or more).
     """
@@ -380,7 +377,6 @@ class VoiceCounts:
     distinct: dict
     pool: dict
     words: dict
-    tone: Any
     pool_size: int = QUOTE_POOL
 
     def __add__(self, other: VoiceCounts) -> VoiceCounts:
@@ -418,7 +414,6 @@ class VoiceCounts:
             answers={q: self.answers[q] + other.answers[q] for q in patterns},
             hits={q: self.hits[q] + other.hits[q] for q in patterns},
             patterns=patterns, distinct=distinct, pool=pool, words=words,
-            tone=None if self.tone is None or other.tone is None else self.tone + other.tone,
             pool_size=pool_size)
 
 
@@ -450,7 +445,7 @@ def _wave_of(responses: pd.DataFrame, study: Study) -> str | None:
 
 def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,
                  *, coded: pd.DataFrame | None = None, pool: int = QUOTE_POOL,
-                 themes: bool = True, words: bool = True, tone: bool = True) -> VoiceCounts:
+                 themes: bool = True, words: bool = True) -> VoiceCounts:
     """Count one wave's open answers (or a block of its respondents): what every table
     of the open answers is made from.
 
@@ -466,9 +461,9 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
         A :func:`code_answers` of these responses with this codebook, already made.
     pool : int, default :data:`QUOTE_POOL`
         Quotes kept per (question, theme, audience, answer length).
-    themes, words, tone : bool, default True
+    themes, words : bool, default True
         Which parts to count (a table made from the responses counts what it needs: the
-        words and the tone need no theme coding); a part not counted is empty.
+        words need no theme coding); a part not counted is empty.
 
     Returns
     -------
@@ -477,12 +472,10 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
 
     Notes
     -----
-    Each distinct answer is coded (RE2), tokenized and scored (VADER) once per block;
+    Each distinct answer is coded (RE2) and tokenized once per block;
     the answers are counted with ``np.bincount`` and ``np.unique`` over codes, with no
     loop over respondents.
     """
-    from . import tone as tone_module  # tone reads the answers through this module
-
     codebook = codebook if codebook is not None else (study_codebook(study) or NO_CODEBOOK)
     groups = tuple(study.groups)
     group_of = _codes_in(responses["group"], groups)
@@ -496,7 +489,7 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
         themes=tuple(theme_ids), wave=_wave_of(responses, study), rows=len(responses),
         respondents=np.bincount(group_of[group_of >= 0], minlength=len(groups)),
         **parts, words=_count_words(_answers(responses, study), study) if words else {},
-        tone=tone_module.tone_counts(responses, study) if tone else None, pool_size=pool)
+        pool_size=pool)
 
 
 def _codes_in(values: pd.Series, names) -> np.ndarray:
@@ -684,8 +677,8 @@ def _check_counts(counts: VoiceCounts, study: Study, codebook: Codebook | None,
         if counts.themes != ids:
             raise ValueError(f"counts coded with themes {counts.themes[:-1]} cannot make a "
                              f"table of the codebook of themes {ids[:-1]}: count with it")
-    held = {"themes": counts.patterns, "words": counts.words, "tone": counts.tone}[part]
-    if held is None or (not held and counts.questions):
+    held = {"themes": counts.patterns, "words": counts.words}[part]
+    if not held and counts.questions:
         raise ValueError(f"these counts of the open answers hold no {part}: count them with "
                          f"cx.voice_counts(responses, study, {part}=True)")
 
@@ -759,7 +752,7 @@ def theme_table(responses: pd.DataFrame | None, study: Study,
     if codebook is None:
         return pd.DataFrame(columns=THEME_COLUMNS)
     counts = counts if counts is not None else voice_counts(
-        responses, study, codebook, coded=coded, words=False, tone=False)
+        responses, study, codebook, coded=coded, words=False)
     _check_counts(counts, study, codebook, "themes")
     rows = []
     reference = study.reference
@@ -947,8 +940,7 @@ def distinguishing_words(responses: pd.DataFrame | None, study: Study, question:
     may then be None; made from the responses otherwise): each audience's count of every
     word of :func:`tokenize`, most frequent first, ties in the order first seen.
     """
-    counts = counts if counts is not None else voice_counts(responses, study, themes=False,
-                                                            tone=False)
+    counts = counts if counts is not None else voice_counts(responses, study, themes=False)
     _check_counts(counts, study, None, "words")
     n, tokens = counts.words.get(question, (np.zeros(len(study.groups), dtype=np.int64),
                                             pd.DataFrame(columns=["group", "token", "count"])))
@@ -1010,7 +1002,7 @@ def quotes(responses: pd.DataFrame | None, study: Study, codebook: Codebook | No
     codebook = codebook if codebook is not None else NO_CODEBOOK
     counts = counts if counts is not None else voice_counts(
         responses, study, codebook, coded=coded if coded is not None and len(coded) else None,
-        pool=max(QUOTE_POOL, per_theme), words=False, tone=False)
+        pool=max(QUOTE_POOL, per_theme), words=False)
     _check_counts(counts, study, codebook, "themes")
     if per_theme > counts.pool_size:
         raise ValueError(f"quotes: {per_theme} per theme asked, the counts keep "
@@ -1228,7 +1220,7 @@ def voice_similarity(responses: pd.DataFrame | None, study: Study,
     if codebook is None or not codebook.themes:
         return pd.DataFrame(columns=columns)
     counts = counts if counts is not None else voice_counts(
-        responses, study, codebook, coded=coded, words=False, tone=False)
+        responses, study, codebook, coded=coded, words=False)
     _check_counts(counts, study, codebook, "themes")
     rng = np.random.default_rng(seed)
     alpha = 1 - study.confidence
