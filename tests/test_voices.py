@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -445,7 +447,8 @@ def test_the_workshop_study_runs_end_to_end(tmp_path):
 def _in_blocks(responses: pd.DataFrame, study, cuts, **options) -> voices.VoiceCounts:
     """The counts of ``responses`` made block by block (rows cut at ``cuts``), added."""
     edges = [0, *cuts, len(responses)]
-    blocks = [responses.iloc[a:b].reset_index(drop=True) for a, b in zip(edges, edges[1:])]
+    blocks = [responses.iloc[a:b].reset_index(drop=True)
+              for a, b in itertools.pairwise(edges)]
     total = None
     for block in blocks:
         counts = voices.voice_counts(block, study, **options)
