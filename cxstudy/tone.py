@@ -147,6 +147,8 @@ def _summary(score: np.ndarray, n: np.ndarray, sum_w: np.ndarray, sum_w2: np.nda
     x, w = score[given], sum_w[given]
     moments = stats.weighted_moments(x, w, counts=n[given], squares=sum_w2[given])
     n_eff, mean, var = moments["n_eff"], moments["mean"], moments["var"]
+    if len(x) == 1 and np.isfinite(var):  # one score: exactly it, however the weights
+        mean, var = float(x[0]), 0.0      # were summed (block by block or at once)
     low = high = np.nan
     if n_eff > 1 and np.isfinite(var):
         from scipy import stats as sps
