@@ -262,7 +262,11 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     question order, then row order, then point order, then the codebook's order of
     themes.
     """
-    answers = _answers(responses, study)
+    return _code(_answers(responses, study), study, codebook)
+
+
+def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
+    """:func:`code_answers` of the answers :func:`_answers` read."""
     theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
     parts = []
     for question in study.open_ended:
@@ -481,15 +485,15 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
     group_of = _codes_in(responses["group"], groups)
     theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
     parts = {"answers": {}, "hits": {}, "patterns": {}, "distinct": {}, "pool": {}}
+    answers = _answers(responses, study) if words or (themes and coded is None) else None
     if themes:
-        coded = coded if coded is not None else code_answers(responses, study, codebook)
+        coded = coded if coded is not None else _code(answers, study, codebook)
         parts = _count_themes(coded, study, codebook, theme_ids, len(groups), pool)
     return VoiceCounts(
         questions=tuple(q.id for q in study.open_ended), groups=groups,
         themes=tuple(theme_ids), wave=_wave_of(responses, study), rows=len(responses),
         respondents=np.bincount(group_of[group_of >= 0], minlength=len(groups)),
-        **parts, words=_count_words(_answers(responses, study), study) if words else {},
-        pool_size=pool)
+        **parts, words=_count_words(answers, study) if words else {}, pool_size=pool)
 
 
 def _codes_in(values: pd.Series, names) -> np.ndarray:
@@ -581,8 +585,15 @@ def _count_patterns(question: OpenEnded, codebook: Codebook, theme_ids: pd.Index
     matrix = np.zeros((int(answer[-1]) + 1, len(themes)), dtype=bool)
     matrix[answer[named], column[named]] = True
     packed = np.packbits(matrix, axis=1) if themes else np.zeros((len(matrix), 0), np.uint8)
-    sets, set_code = np.unique(packed, axis=0, return_inverse=True)
-    set_code = np.asarray(set_code).reshape(-1)
+    if packed.shape[1] <= 8:  # up to 64 themes: each set one number, told apart by hashing
+        padded = np.zeros((len(packed), 8), dtype=np.uint8)
+        padded[:, :packed.shape[1]] = packed
+        set_code, numbers = pd.factorize(padded.view(np.uint64).ravel())
+        sets = np.ascontiguousarray(numbers, dtype=np.uint64).view(np.uint8).reshape(
+            -1, 8)[:, :packed.shape[1]]
+    else:
+        sets, set_code = np.unique(packed, axis=0, return_inverse=True)
+        set_code = np.asarray(set_code).reshape(-1)
     weight_code, weights = pd.factorize(weight)
     key = (group * len(sets) + set_code) * len(weights) + weight_code
     keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
