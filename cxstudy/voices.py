@@ -557,9 +557,9 @@ def _count_themes(coded: pd.DataFrame, study: Study, codebook: Codebook,
         key = (t * groups + g) * max(len(texts), 1) + tc
         _, once = np.unique(key, return_index=True)
         once = np.sort(once)  # in the order given
-        out["distinct"][q.id] = pd.DataFrame({
-            "theme": t[once], "group": g[once], "hash": hashes[tc[once]],
-            "length": lengths[tc[once]]})
+        out["distinct"][q.id] = pd.DataFrame({  # 20 bytes per distinct answer
+            "theme": t[once].astype(np.int32), "group": g[once].astype(np.int32),
+            "hash": hashes[tc[once]], "length": lengths[tc[once]].astype(np.int32)})
         out["pool"][q.id] = _first_of_length(pd.DataFrame({
             "theme": t[once], "group": g[once], "length": lengths[tc[once]],
             "text": np.asarray(texts, dtype=object)[tc[once]],
