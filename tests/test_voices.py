@@ -587,3 +587,19 @@ def test_counts_hold_what_was_said_not_who_said_it(tmp_path):
         assert len(many.pool[q.id]) == len(once.pool[q.id])
         assert len(many.words[q.id][1]) == len(once.words[q.id][1])
         np.testing.assert_array_equal(many.answers[q.id], 10 * once.answers[q.id])
+
+
+def test_results_from_counts_make_the_voices_but_not_every_coded_answer(tmp_path):
+    """Results made from counts have the tables of the open answers and the words, not
+    ``coded`` (every answer with its themes, which grows with the respondents)."""
+    from cxstudy.analysis import Results
+
+    study, responses = sheet_study(tmp_path)
+    whole = Results(study, responses)
+    made = Results.from_counts(study, whole.counted())
+    assert {"voice_counts", "tone_counts"} <= set(whole.counted()[None])
+    _same_table(made.themes, whole.themes)
+    _same_table(made.words("well", top=3), whole.words("well", top=3))
+    assert "coded" not in made.computed and "coded" not in whole.computed
+    with pytest.raises(ValueError, match="made from counts"):
+        made.coded  # noqa: B018
