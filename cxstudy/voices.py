@@ -296,15 +296,6 @@ def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFra
     return pd.concat(parts, ignore_index=True)
 
 
-def _coded_answers(coded: pd.DataFrame) -> pd.DataFrame:
-    """The answers a :func:`code_answers` holds, each once and in its order (an answer
-    with no theme is there as ``uncoded``): ``row, question, group, weight`` of what
-    :func:`_answers` gave it, without reading the responses again."""
-    row, question = coded["row"], coded["question"]  # an answer's themes are neighbours
-    first = row.ne(row.shift()) | question.ne(question.shift())
-    return coded.loc[first.to_numpy(dtype=bool), ["row", "question", "group", "weight"]]
-
-
 THEME_COLUMNS = THEMES.all_columns
 CODED_COLUMNS = ["row", "question", "group", "weight", "theme", "text", "point"]
 
@@ -908,21 +899,6 @@ def tokenize(text: str) -> list[str]:
     words = [w.replace("’", "'") for w in _WORD.findall(text)]
     words = [w for w in words if len(w) > 1 and w.replace("'", "") not in STOP_WORDS]
     return words + tokens
-
-
-def _token_counts(texts: pd.Series) -> pd.Series:
-    """How often each word occurs in the answers, most frequent first (ties: first
-    seen first), as ``value_counts`` of every answer's tokens gives it; each distinct
-    answer is tokenized once."""
-    which, distinct = pd.factorize(texts)
-    times = np.bincount(which, minlength=len(distinct))
-    totals: dict[str, int] = {}  # dicts keep first-seen order
-    for text, n in zip(distinct, times, strict=True):
-        for token in tokenize(text):
-            totals[token] = totals.get(token, 0) + int(n)
-    counts = pd.Series(np.fromiter(totals.values(), dtype=np.int64, count=len(totals)),
-                       index=pd.Index(list(totals), dtype=object), name="count")
-    return counts.sort_values(ascending=False, kind="stable")
 
 
 @counted_per_wave

@@ -212,16 +212,25 @@ def test_coding_distinct_answers_once_equals_coding_every_answer(tmp_path):
     assert len(coded) > 7 * 8  # several themes per answer were seen
 
 
-def test_word_counts_tokenize_each_distinct_answer_once(monkeypatch):
-    texts = pd.Series(["Bills bills confusing", "Long wait", "Bills bills confusing",
-                       "wait for bills", "Long wait"] * 3)
+def test_word_counts_tokenize_each_distinct_answer_once(tmp_path, monkeypatch):
+    """Each audience's word counts are value_counts of every answer's words (most first,
+    ties in the order first seen), each distinct answer tokenized once."""
+    study, _responses, _codebook = small_study(tmp_path)
+    texts = ["Bills bills confusing", "Long wait", "Bills bills confusing", "wait for bills",
+             "Long wait"] * 3
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(texts))],
+                          "group": pd.Categorical(["customers"] * len(texts),
+                                                  categories=list(study.groups)),
+                          "weight": 1.0, "do_well": pd.array(texts, dtype="string")})
     expected = pd.Series([t for text in texts for t in voices.tokenize(text)],
                          dtype=object).value_counts()
     seen = []
     tokenize = voices.tokenize
     monkeypatch.setattr(voices, "tokenize", lambda text: seen.append(text) or tokenize(text))
-    counts = voices._token_counts(texts)
-    pd.testing.assert_series_equal(counts, expected)
+    answers, tokens = voices.voice_counts(frame, study, themes=False).words["do_well"]
+    assert answers.tolist() == [0, 0, len(texts)]
+    counts = tokens.sort_values("count", ascending=False, kind="stable")
+    assert list(zip(counts["token"], counts["count"], strict=True)) == list(expected.items())
     assert sorted(seen) == sorted(set(texts))
 
 
