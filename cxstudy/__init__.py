@@ -40,8 +40,8 @@ from .segments import SegmentCounts, segment_counts, segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
 from .suggest import suggest_themes
-from .tone import tone_table
-from .voices import theme_table, voice_similarity
+from .tone import tone_counts, tone_table
+from .voices import theme_table, voice_counts, voice_similarity
 from .waves import trend_table
 
 __all__ = [
@@ -84,8 +84,10 @@ __all__ = [
     "stats",
     "suggest_themes",
     "theme_table",
+    "tone_counts",
     "tone_table",
     "trend_table",
+    "voice_counts",
     "voice_similarity",
     "voices",
 ]

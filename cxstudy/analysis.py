@@ -207,7 +207,10 @@ class Results:
             self._tables[key] = waves_module.stack(
                 [self.wave(w).words(question, top) for w in self.waves]
             ) if self._several_waves else voices_module.distinguishing_words(
-                self.responses, self.study, question, top=top)
+                None, self.study, question, top=top, counts=self.table("voice_counts")
+            ) if registry.TABLES["voice_counts"].present(self) else \
+                voices_module.distinguishing_words(self.responses, self.study, question,
+                                                   top=top)
             self._computed.append(key)
         return self._tables[key]
 

@@ -271,23 +271,33 @@ _TABLES = (
     # open answers
     Table("codebook", lambda r: voices.study_codebook(r.study),
           "The study's theme codebook (None without one).", scope="study"),
-    Table("coded", _coded, "Every open answer with its themes (the theme coding, done once).",
-          needs=("open_ended",)),
-    Table("themes", lambda r: voices.theme_table(r.responses, r.study, r.codebook,
-                                                 coded=r.coded),
+    Table("voice_counts", lambda r: voices.voice_counts(r.responses, r.study, r.codebook),
+          "The open answers' counts per question and audience (themes, their patterns, "
+          "words, a bounded pool of quotes): what themes, voice_similarity, quotes and "
+          "words are made from.", scope="one wave", needs=("open_ended",), frame=False,
+          counts=True),
+    Table("tone_counts", lambda r: tone.tone_counts(r.responses, r.study),
+          "The tone sums of the open answers per question, audience and distinct VADER "
+          "score (answers, sum of weights and of squared weights).", scope="one wave",
+          needs=("open_ended",), frame=False, counts=True),
+    Table("coded", _coded, "Every open answer with its themes (of results that hold the "
+          "responses; no table is made from it).", needs=("open_ended",)),
+    Table("themes", lambda r: voices.theme_table(None, r.study, r.codebook,
+                                                 counts=r.voice_counts),
           "Every theme's share of each audience's answers, with its gap to the reference.",
           needs=("codebook",), spec=SPECS["themes"], page=VOICES.notebook),
-    Table("voice_similarity", lambda r: voices.voice_similarity(r.responses, r.study,
-                                                                r.codebook, coded=r.coded),
+    Table("voice_similarity", lambda r: voices.voice_similarity(None, r.study, r.codebook,
+                                                                counts=r.voice_counts),
           "How alike each pair of audiences answer each open question (the similarity of "
           "their theme profiles, with its bootstrap interval).", needs=("codebook",),
           spec=SPECS["voice_similarity"], page=VOICES.notebook),
-    Table("quotes", lambda r: voices.quotes(r.responses, r.study, r.codebook,
-                                            per_theme=1 if r.codebook else 3, coded=r.coded),
+    Table("quotes", lambda r: voices.quotes(None, r.study, r.codebook,
+                                            per_theme=1 if r.codebook else 3,
+                                            counts=r.voice_counts),
           "A typical answer per question, theme and audience (scrubbed; escape to show); "
           "without a codebook, three per question and audience, uncoded.",
           needs=("open_ended",), page=VOICES.notebook),
-    Table("tone", lambda r: tone.tone_table(r.responses, r.study),
+    Table("tone", lambda r: tone.tone_table(None, r.study, counts=r.tone_counts),
           "The tone of each audience's open answers (VADER), with its gap to the reference; "
           "for a competition question, the share calling the difference good and bad.",
           needs=("open_ended",), spec=SPECS["tone"], page=VOICES.notebook),

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,6 @@ from . import stats, voices
 from .counts import respondent_weights
 from .model import Study
 from .tables import TONE, suppress, too_small
-from .waves import per_wave
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 """VADER's thresholds of a positive and a negative compound score (Hutto & Gilbert 2014)."""
@@ -138,15 +138,17 @@ def answer_tone(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
 
 
 def _summary(score: np.ndarray, n: np.ndarray, sum_w: np.ndarray, sum_w2: np.ndarray,
-             confidence: float) -> dict:
-    """One audience's answers to one question, held per distinct answer (its score, how
-    many gave it, the sum of their weights and of their squared weights): n scored and
-    not, Kish's n, the weighted mean and variance with its t interval, shares good/bad."""
+             unscored: int, confidence: float) -> dict:
+    """One audience's answers to one question, held per distinct score (how many gave it,
+    the sum of their weights and of their squared weights) and the answers not scored:
+    n scored and not, Kish's n, the weighted mean and variance with its t interval,
+    shares good/bad."""
     given = n > 0
-    ok = given & ~np.isnan(score)
-    x, w = score[ok], sum_w[ok]
-    moments = stats.weighted_moments(x, w, counts=n[ok], squares=sum_w2[ok])
+    x, w = score[given], sum_w[given]
+    moments = stats.weighted_moments(x, w, counts=n[given], squares=sum_w2[given])
     n_eff, mean, var = moments["n_eff"], moments["mean"], moments["var"]
+    if len(x) == 1 and np.isfinite(var):  # one score: exactly it, however the weights
+        mean, var = float(x[0]), 0.0      # were summed (block by block or at once)
     low = high = np.nan
     if n_eff > 1 and np.isfinite(var):
         from scipy import stats as sps
@@ -156,9 +158,103 @@ def _summary(score: np.ndarray, n: np.ndarray, sum_w: np.ndarray, sum_w2: np.nda
     total = w.sum()
     good = float(w[x >= POSITIVE].sum() / total) if total else np.nan
     bad = float(w[x <= NEGATIVE].sum() / total) if total else np.nan
-    return {"n": int(n.sum()), "n_scored": int(n[ok].sum()),
-            "n_unscored": int(n[given & ~ok].sum()), "_eff": n_eff, "_var": var,
-            "mean": mean, "mean_low": low, "mean_high": high, "good": good, "bad": bad}
+    scored = int(n.sum())
+    return {"n": scored + int(unscored), "n_scored": scored, "n_unscored": int(unscored),
+            "_eff": n_eff, "_var": var, "mean": mean, "mean_low": low, "mean_high": high,
+            "good": good, "bad": bad}
+
+
+@dataclass(frozen=True)
+class ToneCounts:
+    """The additive tone sums of one wave's open answers (:func:`tone_counts`), what
+    :func:`tone_table` is made from: per question, audience and distinct VADER score
+    (rounded to four decimals by VADER: at most 20,001 values), the answers with that
+    score, the sum of their weights and of their squared weights; and the answers not
+    scored. Their size depends on the study, not on the respondents; ``a + b`` are the
+    sums of both sets of respondents.
+
+    Attributes
+    ----------
+    questions, groups : tuple of str
+        The study's open-ended questions and audiences.
+    wave : str or None
+        The wave counted.
+    scores : dict
+        question -> the distinct scores, ascending.
+    sums : dict
+        question -> array (3, groups, scores): answers, :math:`\\sum w`,
+        :math:`\\sum w^2` (the answers' counts where unweighted).
+    unscored : dict
+        question -> answers not scored per audience (not English).
+    """
+
+    questions: tuple[str, ...]
+    groups: tuple[str, ...]
+    wave: str | None
+    scores: dict
+    sums: dict
+    unscored: dict
+
+    def __add__(self, other: ToneCounts) -> ToneCounts:
+        """The sums of two disjoint sets of a wave's respondents together."""
+        if (self.questions, self.groups, self.wave) != \
+                (other.questions, other.groups, other.wave):
+            raise ValueError(f"cannot add the tone of {other.questions} of {other.groups} "
+                             f"(wave {other.wave}) to that of {self.questions} of "
+                             f"{self.groups} (wave {self.wave}): count both with one study, "
+                             "within one wave")
+        scores, sums = {}, {}
+        for q in self.questions:
+            scores[q] = np.union1d(self.scores[q], other.scores[q])
+            total = np.zeros((3, len(self.groups), len(scores[q])))
+            total[:, :, np.searchsorted(scores[q], self.scores[q])] += self.sums[q]
+            total[:, :, np.searchsorted(scores[q], other.scores[q])] += other.sums[q]
+            sums[q] = total
+        return ToneCounts(self.questions, self.groups, self.wave, scores, sums,
+                          {q: self.unscored[q] + other.unscored[q] for q in self.questions})
+
+
+def tone_counts(responses: pd.DataFrame, study: Study) -> ToneCounts:
+    """The tone sums of one wave's responses (or of a block of them).
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses of one wave, open answers scrubbed.
+    study : Study
+        The study: its open-ended questions and audiences.
+
+    Returns
+    -------
+    ToneCounts
+        Per question: the distinct scores, and per audience and score the answers, the
+        sum of their weights and of their squared weights; the answers not scored. Each
+        distinct answer is scored once; the sums are bincounts.
+    """
+    groups = _codes(responses["group"], list(study.groups))
+    weights, weighted = respondent_weights(responses)
+    weights = weights if weighted else None
+    audiences = len(study.groups)
+    scores, sums, unscored = {}, {}, {}
+    for question in study.open_ended:
+        if question.id not in responses:
+            scores[question.id] = np.zeros(0)
+            sums[question.id] = np.zeros((3, audiences, 0))
+            unscored[question.id] = np.zeros(audiences, dtype=np.int64)
+            continue
+        score, count, sum_w, sum_w2 = _per_answer(responses, question.id, groups, weights,
+                                                  audiences)
+        ok = ~np.isnan(score)
+        values, inverse = np.unique(score[ok], return_inverse=True)
+        cell = (np.arange(audiences)[:, None] * len(values) + inverse[None, :]).ravel()
+        sums[question.id] = np.stack([
+            np.bincount(cell, weights=held[:, ok].ravel(),
+                        minlength=audiences * len(values)).reshape(audiences, -1)
+            for held in (count, sum_w, sum_w2)])
+        scores[question.id] = values
+        unscored[question.id] = count[:, ~ok].sum(axis=1).astype(np.int64)
+    return ToneCounts(tuple(q.id for q in study.open_ended), tuple(study.groups),
+                      voices._wave_of(responses, study), scores, sums, unscored)
 
 
 def _per_answer(responses: pd.DataFrame, question: str, groups: np.ndarray,
@@ -196,8 +292,9 @@ def _codes(column: pd.Series, names: list[str]) -> np.ndarray:
     return np.append(where, -1)[column.cat.codes.to_numpy()]
 
 
-@per_wave
-def tone_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
+@voices.counted_per_wave
+def tone_table(responses: pd.DataFrame | None, study: Study, *,
+               counts: ToneCounts | None = None) -> pd.DataFrame:
     """Tone of each audience's answers to each open question, and its gap to the
     reference.
 
@@ -208,6 +305,9 @@ def tone_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     study : Study
         The study: its open-ended questions (and their ``role``), audiences, reference,
         ``confidence``, ``correction``, ``min_group_size``.
+    counts : ToneCounts, optional
+        One wave's tone sums (:func:`tone_counts`): the table is made from them,
+        ``responses`` may be None. Made from the responses otherwise.
 
     Returns
     -------
@@ -229,9 +329,10 @@ def tone_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     :math:`\\bar x_g - \\bar x_{ref}` has Welch's interval and test
     (:func:`~cxstudy.stats.welch`); the study's correction runs over the table. Good and
     bad: weighted shares of scored answers with compound ≥ 0.05 and ≤ −0.05, Wilson
-    intervals at :math:`n_{eff}`. The answers are held per distinct answer (how many gave
-    it, :math:`\\sum w`, :math:`\\sum w^2`), so each is scored once and a million answers
-    are a few bincounts.
+    intervals at :math:`n_{eff}`. Each distinct answer is scored once, and the answers are
+    held per distinct score (how many gave it, :math:`\\sum w`, :math:`\\sum w^2`:
+    :class:`ToneCounts`), sums that add up block by block; every statistic here is a
+    function of them.
 
     References
     ----------
@@ -247,19 +348,19 @@ def tone_table(responses: pd.DataFrame, study: Study) -> pd.DataFrame:
     >>> res = cx.analyze("studies/example.yml")  # doctest: +SKIP
     >>> res.tone.query("question == 'competition'")  # doctest: +SKIP
     """
-    groups = _codes(responses["group"], list(study.groups))
-    weights, weighted = respondent_weights(responses)
-    weights = weights if weighted else None
-    empty = (np.zeros(0), *(np.zeros((len(study.groups), 0)) for _ in range(3)))
+    counts = counts if counts is not None else tone_counts(responses, study)
+    if counts.questions != tuple(q.id for q in study.open_ended) or \
+            counts.groups != tuple(study.groups):
+        raise ValueError(f"tone_table: these counts hold no tone of study {study.slug!r}'s "
+                         "open answers: count them with cx.tone_counts(responses, study)")
     rows = []
     for question in study.open_ended:
-        held = _per_answer(responses, question.id, groups, weights, len(study.groups)) \
-            if question.id in responses else empty
+        scores, sums = counts.scores[question.id], counts.sums[question.id]
         for g, audience in enumerate(study.groups):
             rows.append({"question": question.id, "role": question.role, "group": audience,
                          "reference": study.reference,
-                         **_summary(held[0], held[1][g], held[2][g], held[3][g],
-                                    study.confidence)})
+                         **_summary(scores, sums[0][g], sums[1][g], sums[2][g],
+                                    counts.unscored[question.id][g], study.confidence)})
     table = pd.DataFrame(rows)
     if table.empty:
         return pd.DataFrame(columns=TONE.all_columns)

@@ -25,6 +25,7 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from .points import split_points
 from .privacy import scrub_text
 from .study import read_yaml
 from .tables import THEMES, VOICE_SIMILARITY, suppress, too_small
-from .waves import per_wave, per_wave_table
+from .waves import absent_in_wave, per_wave, per_wave_table, waves_in, with_wave
 
 UNCODED = "uncoded"
 _THEME_KEYS = ["id", "label", "patterns", "questions"]
@@ -261,7 +262,11 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     question order, then row order, then point order, then the codebook's order of
     themes.
     """
-    answers = _answers(responses, study)
+    return _code(_answers(responses, study), study, codebook)
+
+
+def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
+    """:func:`code_answers` of the answers :func:`_answers` read."""
     theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
     parts = []
     for question in study.open_ended:
@@ -291,35 +296,342 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     return pd.concat(parts, ignore_index=True)
 
 
-def _coded_answers(coded: pd.DataFrame) -> pd.DataFrame:
-    """The answers a :func:`code_answers` holds, each once and in its order (an answer
-    with no theme is there as ``uncoded``): ``row, question, group, weight`` of what
-    :func:`_answers` gave it, without reading the responses again."""
-    row, question = coded["row"], coded["question"]  # an answer's themes are neighbours
-    first = row.ne(row.shift()) | question.ne(question.shift())
-    return coded.loc[first.to_numpy(dtype=bool), ["row", "question", "group", "weight"]]
-
-
 THEME_COLUMNS = THEMES.all_columns
 CODED_COLUMNS = ["row", "question", "group", "weight", "theme", "text", "point"]
 
 
-def _theme_hits(coded: pd.DataFrame, study: Study) -> dict[tuple, tuple[int, float, int]]:
-    """(question, theme, group) -> (answers naming the theme, their weight, points naming
-    it). An answer of several points (``split: points``) names a theme once however many
-    of its points do; elsewhere an answer is one point."""
-    split = [q.id for q in study.open_ended if q.split]
-    keys = ["question", "theme", "group"]
-    whole = coded if not split else coded[~coded["question"].isin(split).to_numpy()]
-    hits = {key: (len(weight), float(weight.sum()), len(weight))
-            for key, weight in whole.groupby(keys, sort=False, observed=True)["weight"]}
-    if split:
-        pointed = coded[coded["question"].isin(split).to_numpy()]
-        points = pointed.groupby(keys, sort=False, observed=True).size()
-        sheets = pointed.drop_duplicates(["row", "question", "theme"])
-        for key, weight in sheets.groupby(keys, sort=False, observed=True)["weight"]:
-            hits[key] = (len(weight), float(weight.sum()), int(points[key]))
-    return hits
+# ---------------------------------------------------------------------------
+# counts: what every table of the open answers is made from
+
+QUOTE_POOL = 3
+"""Quotes kept per (question, theme, audience, answer length) in :class:`VoiceCounts`:
+the most :func:`quotes` can show per theme from counts."""
+
+_POINT = 1 << 20  # a position: row * _POINT + point (a sheet holds fewer points)
+
+
+@dataclass(frozen=True)
+class VoiceCounts:
+    """The additive counts of one wave's open answers that :func:`theme_table`,
+    :func:`voice_similarity`, :func:`quotes` and :func:`distinguishing_words` are made
+    from (:func:`voice_counts`; the tone's are :class:`~cxstudy.tone.ToneCounts`).
+
+    Their size depends on the study (questions, audiences, themes), on the vocabulary and
+    on the distinct answers, not on how many respondents gave them: a block of
+    respondents is counted on its own, and ``a + b`` (``b`` the respondents after
+    ``a``'s) are the counts of both. Positions count rows from the first respondent of
+    the wave, so that what was seen first (a quote, a word, a pattern of themes) is told
+    as the respondents would tell it.
+
+    Attributes
+    ----------
+    questions, groups : tuple of str
+        The study's open-ended questions and audiences, in its order.
+    themes : tuple of str
+        The codebook's theme ids and ``uncoded`` (the axis of ``hits``).
+    wave : str or None
+        The wave counted (None in a study without waves).
+    rows : int
+        Respondents counted.
+    respondents : numpy.ndarray, shape (groups,)
+        Respondents counted per audience.
+    answers : dict
+        question -> array (groups, 4): answers (sheets), their sum of weights and of
+        squared weights, and their points (answers where a question is not split).
+    hits : dict
+        question -> array (themes, groups, 3): answers naming the theme, their weight,
+        the points naming it.
+    patterns : dict
+        question -> frame ``group, set, weight, count, first``: the answers told apart
+        by the set of the question's themes they name (``set``: the bits, packed) and
+        their weight, with the row of the first.
+    distinct : dict
+        question -> frame ``theme, group, hash, length``: each distinct answer (point)
+        naming a theme once, by a 64-bit hash of its text, with its length.
+    pool : dict
+        question -> frame ``theme, group, length, text, first``: per (theme, audience,
+        length) the first :data:`QUOTE_POOL` distinct answers (scrubbed text, as
+        cleaning left it) with their first position.
+    words : dict
+        question -> (array (groups,) of answers (points), frame ``group, token, count,
+        first, index``): every word's count per audience and where it was first seen
+        (the position of the first answer holding it, its place in that answer).
+    pool_size : int
+        Quotes kept per length (:data:`QUOTE_POOL` or more).
+    """
+
+    questions: tuple[str, ...]
+    groups: tuple[str, ...]
+    themes: tuple[str, ...]
+    wave: str | None
+    rows: int
+    respondents: np.ndarray
+    answers: dict
+    hits: dict
+    patterns: dict
+    distinct: dict
+    pool: dict
+    words: dict
+    pool_size: int = QUOTE_POOL
+
+    def __add__(self, other: VoiceCounts) -> VoiceCounts:
+        """The counts of these respondents and of ``other``'s, who come after them."""
+        if (self.questions, self.groups, self.themes, self.wave) != \
+                (other.questions, other.groups, other.themes, other.wave):
+            raise ValueError(f"cannot add the counts of the open answers {other.questions} of "
+                             f"audiences {other.groups} (wave {other.wave}) to those of "
+                             f"{self.questions} of {self.groups} (wave {self.wave}): count "
+                             "both with the same study and codebook, within one wave")
+        shift = self.rows
+        pool_size = min(self.pool_size, other.pool_size)
+        patterns, distinct, pool, words = {}, {}, {}, {}
+        for q in self.questions:
+            if q in self.words and q in other.words:
+                (n_a, tokens_a), (n_b, tokens_b) = self.words[q], other.words[q]
+                tokens_b = tokens_b.assign(first=tokens_b["first"] + shift * _POINT)
+                both = pd.concat([tokens_a, tokens_b], ignore_index=True)
+                words[q] = (n_a + n_b, _first_tokens(both))
+            if q not in self.patterns or q not in other.patterns:
+                continue
+            later = other.patterns[q].assign(first=other.patterns[q]["first"] + shift)
+            patterns[q] = (pd.concat([self.patterns[q], later], ignore_index=True)
+                           .groupby(["group", "set", "weight"], sort=False, as_index=False)
+                           .agg(count=("count", "sum"), first=("first", "min")))
+            distinct[q] = pd.concat([self.distinct[q], other.distinct[q]], ignore_index=True
+                                    ).drop_duplicates(["theme", "group", "hash"],
+                                                      ignore_index=True)
+            later = other.pool[q].assign(first=other.pool[q]["first"] + shift * _POINT)
+            pool[q] = _first_of_length(pd.concat([self.pool[q], later], ignore_index=True),
+                                       pool_size)
+        return VoiceCounts(
+            questions=self.questions, groups=self.groups, themes=self.themes, wave=self.wave,
+            rows=self.rows + other.rows, respondents=self.respondents + other.respondents,
+            answers={q: self.answers[q] + other.answers[q] for q in patterns},
+            hits={q: self.hits[q] + other.hits[q] for q in patterns},
+            patterns=patterns, distinct=distinct, pool=pool, words=words,
+            pool_size=pool_size)
+
+
+def _first_of_length(pool: pd.DataFrame, size: int) -> pd.DataFrame:
+    """Each distinct text of a (theme, audience) once, where first given, and of each
+    length the first ``size``."""
+    pool = pool.sort_values("first", kind="stable").drop_duplicates(
+        ["theme", "group", "text"])
+    keep = pool.groupby(["theme", "group", "length"], sort=False).cumcount() < size
+    return pool[keep.to_numpy()].reset_index(drop=True)
+
+
+def _first_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Each (audience, word) once: its count summed, where it was first seen."""
+    tokens = tokens.sort_values(["first", "index"], kind="stable")
+    counted = tokens.groupby(["group", "token"], sort=False, as_index=False).agg(
+        count=("count", "sum"), first=("first", "first"), index=("index", "first"))
+    return counted
+
+
+def _wave_of(responses: pd.DataFrame, study: Study) -> str | None:
+    """The one wave of ``responses`` (None in a study without waves)."""
+    present = waves_in(responses, study)
+    if len(present) > 1:
+        raise ValueError(f"counts are made within one wave; these responses hold waves "
+                         f"{', '.join(present)}: count each (cxstudy.waves.one_wave)")
+    return present[0] if present else (study.waves[-1] if study.waves else None)
+
+
+def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,
+                 *, coded: pd.DataFrame | None = None, pool: int = QUOTE_POOL,
+                 themes: bool = True, words: bool = True) -> VoiceCounts:
+    """Count one wave's open answers (or a block of its respondents): what every table
+    of the open answers is made from.
+
+    Parameters
+    ----------
+    responses : pandas.DataFrame
+        Cleaned responses of one wave, or a block of them.
+    study : Study
+        The study: its open-ended questions and audiences.
+    codebook : Codebook, optional
+        Default: the study's; without one every answer is ``uncoded``.
+    coded : pandas.DataFrame, optional
+        A :func:`code_answers` of these responses with this codebook, already made.
+    pool : int, default :data:`QUOTE_POOL`
+        Quotes kept per (question, theme, audience, answer length).
+    themes, words : bool, default True
+        Which parts to count (a table made from the responses counts what it needs: the
+        words need no theme coding); a part not counted is empty.
+
+    Returns
+    -------
+    VoiceCounts
+        Additive: the counts of two blocks added are those of both.
+
+    Notes
+    -----
+    Each distinct answer is coded (RE2) and tokenized once per block;
+    the answers are counted with ``np.bincount`` and ``np.unique`` over codes, with no
+    loop over respondents.
+    """
+    codebook = codebook if codebook is not None else (study_codebook(study) or NO_CODEBOOK)
+    groups = tuple(study.groups)
+    group_of = _codes_in(responses["group"], groups)
+    theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
+    parts = {"answers": {}, "hits": {}, "patterns": {}, "distinct": {}, "pool": {}}
+    answers = _answers(responses, study) if words or (themes and coded is None) else None
+    if themes:
+        coded = coded if coded is not None else _code(answers, study, codebook)
+        parts = _count_themes(coded, study, codebook, theme_ids, len(groups), pool)
+    return VoiceCounts(
+        questions=tuple(q.id for q in study.open_ended), groups=groups,
+        themes=tuple(theme_ids), wave=_wave_of(responses, study), rows=len(responses),
+        respondents=np.bincount(group_of[group_of >= 0], minlength=len(groups)),
+        **parts, words=_count_words(answers, study) if words else {}, pool_size=pool)
+
+
+def _codes_in(values: pd.Series, names) -> np.ndarray:
+    """Each value's position in ``names`` (-1: none), read once per category."""
+    values = values.array
+    if not isinstance(values, pd.Categorical):
+        values = pd.Categorical(values)
+    where = pd.Index(names).get_indexer(pd.Index(values.categories).astype(str))
+    return np.append(where, -1)[np.asarray(values.codes)].astype(np.int64)
+
+
+def _count_themes(coded: pd.DataFrame, study: Study, codebook: Codebook,
+                  theme_ids: pd.Index, groups: int, pool: int) -> dict:
+    """The theme parts of :class:`VoiceCounts` from a :func:`code_answers` (rows in
+    question, row, point, theme order)."""
+    question = _codes_in(coded["question"], [q.id for q in study.open_ended])
+    group = _codes_in(coded["group"], study.groups)
+    theme = _codes_in(coded["theme"], theme_ids)
+    row = coded["row"].to_numpy(dtype=np.int64)
+    point = coded["point"].to_numpy(dtype=np.int64)
+    weight = coded["weight"].to_numpy(dtype=float)
+    text = coded["text"].array
+    if not isinstance(text, pd.Categorical):
+        text = pd.Categorical(text)
+    texts = pd.Index(text.categories, dtype="str")
+    text_code = np.asarray(text.codes, dtype=np.int64)
+    lengths = np.asarray(texts.str.len(), dtype=np.int64)
+    hashes = pd.util.hash_array(np.asarray(texts, dtype=object)) if len(texts) \
+        else np.zeros(0, dtype=np.uint64)
+    out = {"answers": {}, "hits": {}, "patterns": {}, "distinct": {}, "pool": {}}
+    n_themes = len(theme_ids)
+    for index, q in enumerate(study.open_ended):
+        take = np.flatnonzero(question == index)
+        r, p, g, t, w = row[take], point[take], group[take], theme[take], weight[take]
+        first = np.ones(len(r), dtype=bool)  # each answer's first row
+        first[1:] = r[1:] != r[:-1]
+        ag, aw = g[first], w[first]
+        n = np.bincount(ag, minlength=groups)
+        if q.split:
+            first_point = first.copy()
+            first_point[1:] |= p[1:] != p[:-1]
+            points = np.bincount(g[first_point], minlength=groups)
+        else:
+            points = n
+        out["answers"][q.id] = np.column_stack([
+            n, np.bincount(ag, weights=aw, minlength=groups),
+            np.bincount(ag, weights=aw * aw, minlength=groups), points]).astype(float)
+        cell = t * groups + g
+        named_points = np.bincount(cell, minlength=n_themes * groups)
+        if q.split:  # a sheet names a theme once, however many of its points do
+            _, once = np.unique(r * n_themes + t, return_index=True)
+        else:
+            once = np.arange(len(r))
+        out["hits"][q.id] = np.stack([
+            np.bincount(cell[once], minlength=n_themes * groups),
+            np.bincount(cell[once], weights=w[once], minlength=n_themes * groups),
+            named_points], axis=-1).reshape(n_themes, groups, 3).astype(float)
+        out["patterns"][q.id] = _count_patterns(q, codebook, theme_ids, r, t, first, ag, aw)
+        # each distinct text of a (theme, audience) once: the first row giving it
+        tc = text_code[take]
+        key = (t * groups + g) * max(len(texts), 1) + tc
+        _, once = np.unique(key, return_index=True)
+        once = np.sort(once)  # in the order given
+        out["distinct"][q.id] = pd.DataFrame({  # 20 bytes per distinct answer
+            "theme": t[once].astype(np.int32), "group": g[once].astype(np.int32),
+            "hash": hashes[tc[once]], "length": lengths[tc[once]].astype(np.int32)})
+        out["pool"][q.id] = _first_of_length(pd.DataFrame({
+            "theme": t[once], "group": g[once], "length": lengths[tc[once]],
+            "text": np.asarray(texts, dtype=object)[tc[once]],
+            "first": r[once] * _POINT + p[once]}), pool)
+    return out
+
+
+def _count_patterns(question: OpenEnded, codebook: Codebook, theme_ids: pd.Index,
+                    row: np.ndarray, theme: np.ndarray, first: np.ndarray,
+                    group: np.ndarray, weight: np.ndarray) -> pd.DataFrame:
+    """A question's answers told apart by their audience, the set of the question's
+    themes they name (packed bits) and their weight: ``group, set, weight, count,
+    first`` (the row of the first)."""
+    themes = [t.id for t in codebook.themes
+              if t.questions is None or question.id in t.questions]
+    columns = ["group", "set", "weight", "count", "first"]
+    if not len(row):
+        return pd.DataFrame({c: pd.Series(dtype=object if c == "set" else float
+                                          if c == "weight" else np.int64) for c in columns})
+    answer = np.cumsum(first) - 1
+    column = np.append(pd.Index(themes, dtype="str").get_indexer(theme_ids), -1)[theme]
+    named = column >= 0
+    matrix = np.zeros((int(answer[-1]) + 1, len(themes)), dtype=bool)
+    matrix[answer[named], column[named]] = True
+    packed = np.packbits(matrix, axis=1) if themes else np.zeros((len(matrix), 0), np.uint8)
+    if packed.shape[1] <= 8:  # up to 64 themes: each set one number, told apart by hashing
+        padded = np.zeros((len(packed), 8), dtype=np.uint8)
+        padded[:, :packed.shape[1]] = packed
+        set_code, numbers = pd.factorize(padded.view(np.uint64).ravel())
+        sets = np.ascontiguousarray(numbers, dtype=np.uint64).view(np.uint8).reshape(
+            -1, 8)[:, :packed.shape[1]]
+    else:
+        sets, set_code = np.unique(packed, axis=0, return_inverse=True)
+        set_code = np.asarray(set_code).reshape(-1)
+    weight_code, weights = pd.factorize(weight)
+    key = (group * len(sets) + set_code) * len(weights) + weight_code
+    keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return pd.DataFrame({
+        "group": keys // (len(sets) * len(weights)),
+        "set": [bytes(s) for s in sets[(keys // len(weights)) % len(sets)]],
+        "weight": np.asarray(weights, dtype=float)[keys % len(weights)],
+        "count": np.bincount(np.asarray(inverse).reshape(-1)),
+        "first": row[first][once]})
+
+
+def _count_words(answers: pd.DataFrame, study: Study) -> dict:
+    """Per question: the answers (points) of each audience, and every word's count per
+    audience with where it was first seen; each distinct answer tokenized once."""
+    groups = len(study.groups)
+    question = _codes_in(answers["question"], [q.id for q in study.open_ended])
+    group = _codes_in(answers["group"], study.groups)
+    text = answers["text"].array
+    if not isinstance(text, pd.Categorical):
+        text = pd.Categorical(text)
+    texts = np.asarray(text.categories, dtype=object)
+    text_code = np.asarray(text.codes, dtype=np.int64)
+    position = answers["row"].to_numpy(dtype=np.int64) * _POINT + \
+        answers["point"].to_numpy(dtype=np.int64)
+    tokens_of: dict[int, list[str]] = {}
+    out = {}
+    for index, q in enumerate(study.open_ended):
+        take = np.flatnonzero((question == index) & (group >= 0))
+        g, tc, pos = group[take], text_code[take], position[take]
+        n = np.bincount(g, minlength=groups)
+        key = g * max(len(texts), 1) + tc
+        keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
+        times = np.bincount(np.asarray(inverse).reshape(-1), minlength=len(keys))
+        pair_text = keys % max(len(texts), 1)
+        for code in np.unique(pair_text):  # each distinct answer tokenized once
+            if int(code) not in tokens_of:
+                tokens_of[int(code)] = tokenize(texts[code])
+        per_pair = np.array([len(tokens_of[int(c)]) for c in pair_text], dtype=np.int64)
+        pair = np.repeat(np.arange(len(keys)), per_pair)
+        within = np.arange(len(pair)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+        words = [w for c in pair_text for w in tokens_of[int(c)]]
+        tokens = pd.DataFrame({"group": keys[pair] // max(len(texts), 1),
+                               "token": pd.Series(words, dtype=object),
+                               "count": times[pair], "first": pos[once][pair],
+                               "index": within})
+        out[q.id] = (n, _first_tokens(tokens))
+    return out
 
 
 NO_CODEBOOK = Codebook(())
@@ -331,9 +643,52 @@ def study_codebook(study: Study) -> Codebook | None:
     return load_codebook(study.themes, study) if study.themes else None
 
 
-@per_wave
-def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None, *,
-                coded: pd.DataFrame | None = None) -> pd.DataFrame:
+def counted_per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+    """:func:`~cxstudy.waves.per_wave` for a table of the open answers, which is also made
+    from one wave's counts without the responses (``function(None, study, ...,
+    counts=...)``), labelled with the counts' wave in a study with waves."""
+    wrapped = per_wave(function)
+
+    @functools.wraps(function)
+    def wrapper(responses: pd.DataFrame | None, study: Study, *args, **kwargs
+                ) -> pd.DataFrame:
+        if responses is not None:
+            return wrapped(responses, study, *args, **kwargs)
+        counts = kwargs.get("counts")
+        if counts is None:
+            raise ValueError(f"{function.__name__}: give the responses, or their counts "
+                             "(counts=cx.voice_counts(responses, study))")
+        table = function(None, study, *args, **kwargs)
+        if not study.waves:
+            return table
+        wave = counts.wave if counts.wave is not None else study.waves[-1]
+        return absent_in_wave(with_wave(table, wave), study, wave)
+    return wrapper
+
+
+def _check_counts(counts: VoiceCounts, study: Study, codebook: Codebook | None,
+                  part: str) -> None:
+    """The counts are of this study (and codebook) and hold ``part``."""
+    if counts.questions != tuple(q.id for q in study.open_ended) or \
+            counts.groups != tuple(study.groups):
+        raise ValueError(f"counts of the open answers {counts.questions} of audiences "
+                         f"{counts.groups} do not belong to study {study.slug!r}: count its "
+                         "own responses (cx.voice_counts)")
+    if codebook is not None:
+        ids = (*dict.fromkeys(t.id for t in codebook.themes), UNCODED)
+        if counts.themes != ids:
+            raise ValueError(f"counts coded with themes {counts.themes[:-1]} cannot make a "
+                             f"table of the codebook of themes {ids[:-1]}: count with it")
+    held = {"themes": counts.patterns, "words": counts.words}[part]
+    if not held and counts.questions:
+        raise ValueError(f"these counts of the open answers hold no {part}: count them with "
+                         f"cx.voice_counts(responses, study, {part}=True)")
+
+
+@counted_per_wave
+def theme_table(responses: pd.DataFrame | None, study: Study,
+                codebook: Codebook | None = None, *, coded: pd.DataFrame | None = None,
+                counts: VoiceCounts | None = None) -> pd.DataFrame:
     """Theme prevalence per question and audience, and its gap to the reference.
 
     One row per (question, theme, group): ``n`` answers to the question, ``mentions``
@@ -360,6 +715,9 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
         (``themes:``).
     coded : pandas.DataFrame, optional
         A :func:`code_answers` already computed (of these responses).
+    counts : VoiceCounts, optional
+        One wave's counts (:func:`voice_counts`, with this codebook): the table is made
+        from them, ``responses`` may be None. Made from the responses otherwise.
 
     Returns
     -------
@@ -395,35 +753,26 @@ def theme_table(responses: pd.DataFrame, study: Study, codebook: Codebook | None
     codebook = codebook if codebook is not None else study_codebook(study)
     if codebook is None:
         return pd.DataFrame(columns=THEME_COLUMNS)
-    coded = coded if coded is not None else code_answers(responses, study, codebook)
-    answers = _coded_answers(coded)
-    hits = _theme_hits(coded, study)  # answers with the theme, their weight, its points
-    split = {q.id for q in study.open_ended if q.split}
-    n_points = (coded[coded["question"].isin(split).to_numpy()]
-                .drop_duplicates(["row", "question", "point"])
-                .groupby(["question", "group"], observed=True).size()) if split else None
+    counts = counts if counts is not None else voice_counts(
+        responses, study, codebook, coded=coded, words=False)
+    _check_counts(counts, study, codebook, "themes")
     rows = []
     reference = study.reference
     for question in study.open_ended:
-        in_question = answers[answers["question"] == question.id]
         themes = [t.id for t in codebook.themes
                   if t.questions is None or question.id in t.questions] + [UNCODED]
-        totals = {}  # per audience: answers, their weight, Kish's n
-        for group in study.groups:
-            w = in_question.loc[in_question["group"] == group, "weight"]
-            totals[group] = (len(w), float(w.sum()),
-                             stats.effective_n(w.sum(), (w ** 2).sum()))
+        answers, hits = counts.answers[question.id], counts.hits[question.id]
         for theme in themes:
-            for group in study.groups:
-                n, sum_w, n_eff = totals[group]
-                mentions, weight, points = hits.get((question.id, theme, group), (0, 0.0, 0))
-                share = weight / sum_w if sum_w else np.nan
+            held = hits[counts.themes.index(theme)]
+            for code, group in enumerate(study.groups):
+                n, sum_w, sum_w2, n_points = answers[code]
+                mentions, weight, points = held[code]
                 rows.append({"question": question.id, "theme": theme,
-                             "label": codebook.label(theme), "group": group, "n": n,
-                             "n_points": n if question.id not in split else
-                             int(n_points.get((question.id, group), 0)),
-                             "mentions": mentions, "points": points, "share": share,
-                             "_eff": n_eff})
+                             "label": codebook.label(theme), "group": group, "n": int(n),
+                             "n_points": int(n_points), "mentions": int(mentions),
+                             "points": int(points),
+                             "share": float(weight) / sum_w if sum_w else np.nan,
+                             "_eff": stats.effective_n(float(sum_w), float(sum_w2))})
     table = pd.DataFrame(rows)
     if table.empty:
         return pd.DataFrame(columns=THEME_COLUMNS)
@@ -552,25 +901,10 @@ def tokenize(text: str) -> list[str]:
     return words + tokens
 
 
-def _token_counts(texts: pd.Series) -> pd.Series:
-    """How often each word occurs in the answers, most frequent first (ties: first
-    seen first), as ``value_counts`` of every answer's tokens gives it; each distinct
-    answer is tokenized once."""
-    which, distinct = pd.factorize(texts)
-    times = np.bincount(which, minlength=len(distinct))
-    totals: dict[str, int] = {}  # dicts keep first-seen order
-    for text, n in zip(distinct, times, strict=True):
-        for token in tokenize(text):
-            totals[token] = totals.get(token, 0) + int(n)
-    counts = pd.Series(np.fromiter(totals.values(), dtype=np.int64, count=len(totals)),
-                       index=pd.Index(list(totals), dtype=object), name="count")
-    return counts.sort_values(ascending=False, kind="stable")
-
-
-@per_wave
-def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *,
-                         top: int = 10, min_count: int = 2, min_z: float = 1.96
-                         ) -> pd.DataFrame:
+@counted_per_wave
+def distinguishing_words(responses: pd.DataFrame | None, study: Study, question: str, *,
+                         top: int = 10, min_count: int = 2, min_z: float = 1.96,
+                         counts: VoiceCounts | None = None) -> pd.DataFrame:
     """Words that set each audience's answers to a question apart from everyone's.
 
     Weighted log-odds ratio with an informative Dirichlet prior (the counts of the
@@ -588,14 +922,23 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     chance would make them) and at least three letters (fragments such as "th" or "re"
     say nothing; Chinese, Japanese and Korean pairs and emoji are kept): ``group, word,
     count, z``. Audiences below ``min_group_size`` answers are left out.
+
+    The counts are those of :func:`voice_counts` (``counts``, one wave's: ``responses``
+    may then be None; made from the responses otherwise): each audience's count of every
+    word of :func:`tokenize`, most frequent first, ties in the order first seen.
     """
-    answers = _answers(responses, study, question)
+    counts = counts if counts is not None else voice_counts(responses, study, themes=False)
+    _check_counts(counts, study, None, "words")
+    n, tokens = counts.words.get(question, (np.zeros(len(study.groups), dtype=np.int64),
+                                            pd.DataFrame(columns=["group", "token", "count"])))
     counts = {}
-    for group in study.groups:
-        texts = answers.loc[answers["group"] == group, "text"]
-        if too_small(len(texts), study):
+    for code, group in enumerate(study.groups):
+        if too_small(int(n[code]), study):
             continue
-        counts[group] = _token_counts(texts)
+        mine = tokens[tokens["group"].to_numpy() == code]  # in the order first seen
+        counts[group] = pd.Series(mine["count"].to_numpy(dtype=np.int64),
+                                  index=pd.Index(mine["token"].to_numpy(), dtype=object),
+                                  name="count").sort_values(ascending=False, kind="stable")
     if not counts:
         return pd.DataFrame(columns=["group", "word", "count", "z"])
     table = pd.DataFrame(counts).fillna(0)
@@ -620,10 +963,10 @@ def distinguishing_words(responses: pd.DataFrame, study: Study, question: str, *
     return pd.DataFrame(rows, columns=["group", "word", "count", "z"])
 
 
-@per_wave
-def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None, *,
-           per_theme: int = 2, max_length: int = 240,
-           coded: pd.DataFrame | None = None) -> pd.DataFrame:
+@counted_per_wave
+def quotes(responses: pd.DataFrame | None, study: Study, codebook: Codebook | None = None,
+           *, per_theme: int = 2, max_length: int = 240, coded: pd.DataFrame | None = None,
+           counts: VoiceCounts | None = None) -> pd.DataFrame:
     """Representative answers per (question, theme, audience) for the report.
 
     Among the answers with the theme, those closest to the median length (ties by
@@ -635,33 +978,47 @@ def quotes(responses: pd.DataFrame, study: Study, codebook: Codebook | None = No
     ``split: points`` a quote is one point. Without a codebook every answer is
     uncoded, and the quotes are typical answers per (question, audience), theme
     ``uncoded``.
+
+    Made from one wave's :func:`voice_counts` (``counts``; ``responses`` may then be
+    None), which keep every distinct answer's length (to find the median) and, per
+    length, the first :data:`QUOTE_POOL` distinct answers: the same choice as among all
+    the answers. Made from the responses otherwise.
     """
     codebook = codebook if codebook is not None else study_codebook(study)
     uncoded = codebook is None or not codebook.themes
     codebook = codebook if codebook is not None else NO_CODEBOOK
-    coded = coded if coded is not None and len(coded) else code_answers(responses, study,
-                                                                         codebook)
-    answers = _coded_answers(coded)
-    sizes = answers.groupby(["question", "group"], observed=True).size()
-    # each text once per (question, theme, audience), where first given: in the order of
-    # the answers, as the choice below needs, without a million rows in the loop
-    shown = np.ones(len(coded), dtype=bool) if uncoded else \
-        (coded["theme"] != UNCODED).to_numpy(dtype=bool)
-    given = coded.loc[shown, ["question", "theme", "group", "text"]].drop_duplicates()
+    counts = counts if counts is not None else voice_counts(
+        responses, study, codebook, coded=coded if coded is not None and len(coded) else None,
+        pool=max(QUOTE_POOL, per_theme), words=False)
+    _check_counts(counts, study, codebook, "themes")
+    if per_theme > counts.pool_size:
+        raise ValueError(f"quotes: {per_theme} per theme asked, the counts keep "
+                         f"{counts.pool_size}: count with voice_counts(..., pool={per_theme})")
+    never = -1 if uncoded else counts.themes.index(UNCODED)
     rows = []
-    for (question, theme, group), part in given.groupby(["question", "theme", "group"],
-                                                        sort=False, observed=True):
-        if too_small(sizes.get((question, group), 0), study):
-            continue
-        texts = part["text"]
-        lengths = texts.str.len()
-        order = (lengths - lengths.median()).abs().sort_values(kind="stable").index
-        for text in texts.loc[order].head(per_theme):
-            clean = scrub_text(pd.Series([text])).iloc[0]
-            if len(clean) > max_length:
-                clean = clean[: max_length - 1].rsplit(" ", 1)[0] + "…"
-            rows.append({"question": question, "theme": theme,
-                         "label": codebook.label(theme), "group": group, "quote": clean})
+    for question in study.open_ended:
+        pool, lengths = counts.pool[question.id], counts.distinct[question.id]
+        pool = pool[pool["theme"].to_numpy() != never].sort_values("first", kind="stable")
+        medians = lengths.groupby(["theme", "group"])["length"].median()
+        # the (theme, audience) pairs in the order first given (a row's themes in the
+        # codebook's order)
+        keys = pool.groupby(["theme", "group"], sort=False)["first"].min().reset_index()
+        keys = keys.sort_values(["first", "theme"], kind="stable")
+        parts = dict(iter(pool.groupby(["theme", "group"], sort=False)))
+        for theme, group in zip(keys["theme"], keys["group"], strict=True):
+            if too_small(int(counts.answers[question.id][group, 0]), study):
+                continue
+            part = parts[(theme, group)]
+            distance = (part["length"] - medians[(theme, group)]).abs()
+            for text in part.loc[distance.sort_values(kind="stable").index, "text"].head(
+                    per_theme):
+                clean = scrub_text(pd.Series([text])).iloc[0]
+                if len(clean) > max_length:
+                    clean = clean[: max_length - 1].rsplit(" ", 1)[0] + "…"
+                theme_id = counts.themes[theme]
+                rows.append({"question": question.id, "theme": theme_id,
+                             "label": codebook.label(theme_id),
+                             "group": study.groups[group], "quote": clean})
     return pd.DataFrame(rows, columns=["question", "theme", "label", "group", "quote"])
 
 
@@ -744,95 +1101,54 @@ def _bias_corrected(values: np.ndarray, estimate: float, alpha: float) -> tuple[
     return tuple(float(v) for v in np.quantile(values, [low, high]))
 
 
-def _coded_columns(coded: pd.DataFrame) -> dict:
-    """The columns of a :func:`code_answers` the similarity needs, as arrays of codes."""
-    def codes(name: str) -> tuple[np.ndarray, pd.Index]:
-        values = coded[name].array
-        if not isinstance(values, pd.Categorical):
-            values = pd.Categorical(values)
-        return np.asarray(values.codes), pd.Index(values.categories, dtype="str")
-
-    (question, questions), (theme, themes) = codes("question"), codes("theme")
-    group, groups = codes("group")
-    # the rows of each question are one run (code_answers codes question after question):
-    # each question's rows as a slice, no copy
-    starts = np.flatnonzero(np.diff(question, prepend=-2, append=-2))
-    runs = {int(question[a]): slice(a, b) for a, b in itertools.pairwise(starts)}
-    blocks = runs if len(runs) == len(starts) - 1 and len(set(runs)) == len(runs) and \
-        len(runs) == len(np.unique(question)) else {}
-    return {"row": coded["row"].to_numpy(), "weight": coded["weight"].to_numpy(dtype=float),
-            "question": question, "questions": questions, "theme": theme, "themes": themes,
-            "group": group, "groups": list(groups), "blocks": blocks}
-
-
-def _theme_patterns(columns: dict, question: OpenEnded, themes: list[str], groups
+def _theme_patterns(counts: VoiceCounts, question: OpenEnded, themes: list[str]
                     ) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per audience, its answers to a question told apart by the themes they name and
-    their weight: (answers of each pattern, the pattern's weight, patterns x themes 0/1).
+    their weight: (answers of each pattern, the pattern's weight, patterns x themes 0/1),
+    from the counts' patterns.
 
     A million answers hold a handful of patterns (sets of themes, times the few weights
     of a weighted audience), so a bootstrap draws counts of patterns, not answers. An
-    answer of several points names a theme once. One vectorised pass: each answer's set
-    of themes is told by a fingerprint (a random number per theme, summed over the
-    answer's themes in the codebook's order, so that the same set gives the same sum)."""
+    answer of several points names a theme once. The patterns come in a fixed order (the
+    bootstrap's draws follow it): by the first answer of each set of themes, then of each
+    weight, where the table of every (audience, set, weight) is small beside the answers,
+    else by the first answer of each pattern."""
+    groups = list(counts.groups)
     empty = {g: (np.zeros(0), np.zeros(0), np.zeros((0, len(themes)))) for g in groups}
-    if question.id not in columns["questions"] or not themes:
+    frame = counts.patterns.get(question.id)
+    if frame is None or not len(frame) or not themes:
         return empty
-    take = columns["blocks"].get(columns["questions"].get_loc(question.id))
-    if take is None:  # not one run of rows: pick them
-        take = np.flatnonzero(columns["question"] == columns["questions"].get_loc(question.id))
-    row = columns["row"][take]
-    if not len(row):
-        return empty
-    first = np.ones(len(row), dtype=bool)
-    first[1:] = row[1:] != row[:-1]
-    answer = np.cumsum(first) - 1  # each row's answer, 0..A-1
-    answers = int(answer[-1]) + 1
-    # the theme codes, mapped to the question's themes
-    lookup = np.append(pd.Index(themes).get_indexer(columns["themes"]), -1)
-    column = lookup[columns["theme"][take]]  # code -1 (none) picks the -1 appended
-    named = column >= 0  # the question's themes (uncoded is none of them)
-    hit_answer, hit_theme = answer[named], column[named]
-    if question.split:  # a sheet's points may name a theme twice: once
-        key = pd.unique(hit_answer * len(themes) + hit_theme)
-        hit_answer, hit_theme = key // len(themes), key % len(themes)
-    draws = np.random.default_rng(7).standard_normal(len(themes))
-    fingerprint = np.bincount(hit_answer, weights=draws[hit_theme], minlength=answers)
-    group_codes = columns["group"][take][first].astype(np.int64)
-    weight = columns["weight"][take][first]
-    f_codes, f_values = pd.factorize(fingerprint)
-    if len(weight) and np.all(weight == weight[0]):  # unweighted: one weight
-        w_codes, w_values = np.zeros(len(weight), dtype=np.int64), weight[:1]
+    first = frame["first"].to_numpy(dtype=np.int64)
+    set_first = frame.groupby("set", sort=False)["first"].transform("min").to_numpy()
+    weights = frame["weight"].nunique()
+    weight_first = np.zeros(len(frame), dtype=np.int64) if weights == 1 else \
+        frame.groupby("weight", sort=False)["first"].transform("min").to_numpy()
+    present = int((counts.respondents > 0).sum())  # audiences with respondents
+    space = present * frame["set"].nunique() * weights
+    group = frame["group"].to_numpy(dtype=np.int64)
+    if space <= 4 * int(frame["count"].sum()) + 1024:
+        order = np.lexsort((weight_first, set_first, group))
     else:
-        w_codes, w_values = pd.factorize(weight)
-    key = (group_codes * len(f_values) + f_codes) * len(w_values) + w_codes
-    space = (len(columns["groups"]) * len(f_values) * len(w_values))
-    if space <= 4 * len(key) + 1024:  # counts of every possible key, then those present
-        present = np.flatnonzero(np.bincount(key, minlength=space))
-        renumber = np.full(space, -1)
-        renumber[present] = np.arange(len(present))
-        pattern = renumber[key]
-    else:
-        pattern, present = pd.factorize(key)
-    counts = np.bincount(pattern).astype(float)
-    # a pattern's themes: those its answers name (every one of them, the same set)
-    named_by = np.bincount(pattern[hit_answer] * len(themes) + hit_theme,
-                           minlength=len(counts) * len(themes)).reshape(len(counts), -1)
-    matrix = (named_by > 0).astype(float)
-    of_group = present // (len(f_values) * len(w_values))
-    pattern_weight = np.asarray(w_values, dtype=float)[present % len(w_values)]
+        order = np.argsort(first, kind="stable")
+    frame = frame.iloc[order]
+    bits = np.frombuffer(b"".join(frame["set"]), dtype=np.uint8).reshape(len(frame), -1)
+    matrix = np.unpackbits(bits, axis=1, count=len(themes)).astype(float)
+    counts_of = frame["count"].to_numpy(dtype=float)
+    weight = frame["weight"].to_numpy(dtype=float)
+    group = frame["group"].to_numpy(dtype=np.int64)
     out = dict(empty)
-    for code, group in enumerate(columns["groups"]):
-        mine = of_group == code
-        if group in out and mine.any():
-            out[group] = (counts[mine], pattern_weight[mine], matrix[mine])
+    for code, name in enumerate(groups):
+        mine = group == code
+        if mine.any():
+            out[name] = (counts_of[mine], weight[mine], matrix[mine])
     return out
 
 
-@per_wave
-def voice_similarity(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,
-                     *, coded: pd.DataFrame | None = None, n_boot: int = 2000,
-                     seed: int = 20261203) -> pd.DataFrame:
+@counted_per_wave
+def voice_similarity(responses: pd.DataFrame | None, study: Study,
+                     codebook: Codebook | None = None, *, coded: pd.DataFrame | None = None,
+                     n_boot: int = 2000, seed: int = 20261203,
+                     counts: VoiceCounts | None = None) -> pd.DataFrame:
     """How alike each pair of audiences answer each open question: the similarity of
     their theme profiles, with a bootstrap interval.
 
@@ -851,6 +1167,9 @@ def voice_similarity(responses: pd.DataFrame, study: Study, codebook: Codebook |
         Bootstrap resamples.
     seed : int
         Seed of the bootstrap: the same seed, the same interval.
+    counts : VoiceCounts, optional
+        One wave's counts (:func:`voice_counts`, with this codebook): the table is made
+        from them, ``responses`` may be None. Made from the responses otherwise.
 
     Returns
     -------
@@ -887,25 +1206,26 @@ def voice_similarity(responses: pd.DataFrame, study: Study, codebook: Codebook |
     codebook = codebook if codebook is not None else study_codebook(study)
     if codebook is None or not codebook.themes:
         return pd.DataFrame(columns=columns)
-    coded = coded if coded is not None else code_answers(responses, study, codebook)
+    counts = counts if counts is not None else voice_counts(
+        responses, study, codebook, coded=coded, words=False)
+    _check_counts(counts, study, codebook, "themes")
     rng = np.random.default_rng(seed)
     alpha = 1 - study.confidence
     rows = []
     groups = list(study.groups)
-    arrays = _coded_columns(coded)
     for question in study.open_ended:
         themes = [t.id for t in codebook.themes
                   if t.questions is None or question.id in t.questions]
-        patterns = _theme_patterns(arrays, question, themes, groups)
+        patterns = _theme_patterns(counts, question, themes)
         profile, boot, n, share = {}, {}, {}, {}
         for group in groups:
-            counts, weight, matrix = patterns[group]
-            n[group] = int(counts.sum())
-            total = float(counts @ weight)
-            profile[group] = (counts * weight) @ matrix
+            held, weight, matrix = patterns[group]
+            n[group] = int(held.sum())
+            total = float(held @ weight)
+            profile[group] = (held * weight) @ matrix
             share[group] = profile[group] / total if total else np.full(len(themes), np.nan)
             if n[group] and not too_small(n[group], study):
-                drawn = rng.multinomial(n[group], counts / n[group], size=n_boot)
+                drawn = rng.multinomial(n[group], held / n[group], size=n_boot)
                 boot[group] = (drawn * weight) @ matrix
         for a, b in itertools.combinations(groups, 2):
             named_a, named_b = share[a] >= NAMED_AT, share[b] >= NAMED_AT

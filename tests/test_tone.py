@@ -214,3 +214,56 @@ def test_no_answers_gives_empty_rows():
     table = tone.tone_table(frame, s)
     assert (table["n"] == 0).all() and table["suppressed"].all()
     assert wording.tone_sentences(table, s) == []
+
+
+def test_tone_sums_of_blocks_make_the_table_of_all_the_answers():
+    """The tone sums per distinct score add up block by block, weighted or not, and the
+    table made from them (no responses) is the table of all the answers."""
+    s = study(min_group_size=2)
+    rng = np.random.default_rng(3)
+    for weights in (None, rng.uniform(0.3, 2.5, size=sum(map(len, ANSWERS.values())))):
+        frame = responses(ANSWERS, weights=weights).sample(frac=1.0, random_state=1)
+        frame = frame.reset_index(drop=True)
+        total = None
+        for rows in np.array_split(np.arange(len(frame)), 4):
+            counts = tone.tone_counts(frame.iloc[rows].reset_index(drop=True), s)
+            total = counts if total is None else total + counts
+        pd.testing.assert_frame_equal(tone.tone_table(None, s, counts=total),
+                                      tone.tone_table(frame, s), check_exact=False,
+                                      rtol=1e-12, atol=1e-12)
+        # the sums: one entry per distinct score, however many gave it
+        scores = tone.score_texts(frame["rivals"].dropna().str.strip())
+        assert len(total.scores["rivals"]) == len(np.unique(scores[~np.isnan(scores)]))
+
+
+def test_tone_table_without_responses_needs_its_counts():
+    with pytest.raises(ValueError, match="counts"):
+        tone.tone_table(None, study())
+    other = cx.load_study({"study": "o", "slug": "o", "groups": ["a", "b"],
+                           "sources": [{"path": "x.csv", "group_column": "g"}],
+                           "open_ended": [{"id": "rivals", "question": "Q?",
+                                           "column": "OE"}]})
+    counts = tone.tone_counts(responses(ANSWERS), study())
+    with pytest.raises(ValueError, match="count them with"):
+        tone.tone_table(None, other, counts=counts)
+
+
+def test_one_score_is_its_own_mean_however_the_weights_were_summed():
+    """Every scored answer the same: the mean is exactly its score and the variance 0,
+    also when weights summed block by block round differently (a 1e-33 variance made
+    Welch's test of two such audiences say p = 0.003 instead of no difference)."""
+    s = study(min_group_size=2)
+    same = {"leadership": ["Friendly staff"] * 6, "staff": ["Friendly staff"] * 5,
+            "customers": ["Friendly staff"] * 7}
+    weights = np.random.default_rng(8).uniform(0.1, 3.0, size=18)
+    frame = responses(same, weights=weights)
+    total = None
+    for rows in np.array_split(np.arange(len(frame)), 5):
+        counts = tone.tone_counts(frame.iloc[rows].reset_index(drop=True), s)
+        total = counts if total is None else total + counts
+    score = tone.score_text("Friendly staff")
+    for table in (tone.tone_table(frame, s), tone.tone_table(None, s, counts=total)):
+        rivals = table[table["question"] == "rivals"]
+        assert (rivals["mean"] == score).all()
+        assert (rivals["mean_low"] == score).all() and (rivals["mean_high"] == score).all()
+        assert (rivals.loc[rivals["group"] != "customers", "gap"] == 0).all()

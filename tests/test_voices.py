@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -210,16 +212,25 @@ def test_coding_distinct_answers_once_equals_coding_every_answer(tmp_path):
     assert len(coded) > 7 * 8  # several themes per answer were seen
 
 
-def test_word_counts_tokenize_each_distinct_answer_once(monkeypatch):
-    texts = pd.Series(["Bills bills confusing", "Long wait", "Bills bills confusing",
-                       "wait for bills", "Long wait"] * 3)
+def test_word_counts_tokenize_each_distinct_answer_once(tmp_path, monkeypatch):
+    """Each audience's word counts are value_counts of every answer's words (most first,
+    ties in the order first seen), each distinct answer tokenized once."""
+    study, _responses, _codebook = small_study(tmp_path)
+    texts = ["Bills bills confusing", "Long wait", "Bills bills confusing", "wait for bills",
+             "Long wait"] * 3
+    frame = pd.DataFrame({"respondent_id": [str(i) for i in range(len(texts))],
+                          "group": pd.Categorical(["customers"] * len(texts),
+                                                  categories=list(study.groups)),
+                          "weight": 1.0, "do_well": pd.array(texts, dtype="string")})
     expected = pd.Series([t for text in texts for t in voices.tokenize(text)],
                          dtype=object).value_counts()
     seen = []
     tokenize = voices.tokenize
     monkeypatch.setattr(voices, "tokenize", lambda text: seen.append(text) or tokenize(text))
-    counts = voices._token_counts(texts)
-    pd.testing.assert_series_equal(counts, expected)
+    answers, tokens = voices.voice_counts(frame, study, themes=False).words["do_well"]
+    assert answers.tolist() == [0, 0, len(texts)]
+    counts = tokens.sort_values("count", ascending=False, kind="stable")
+    assert list(zip(counts["token"], counts["count"], strict=True)) == list(expected.items())
     assert sorted(seen) == sorted(set(texts))
 
 
@@ -437,3 +448,167 @@ def test_the_workshop_study_runs_end_to_end(tmp_path):
         assert "mia.chen@" not in page and "07700 900123" not in page
         assert "Mia Chen" not in page  # a pii column: never shown
     assert "[email]" in voices_page
+
+
+# ---------------------------------------------------------------------------
+# counts: every table of the open answers from additive counts (issue 29)
+
+def _in_blocks(responses: pd.DataFrame, study, cuts, **options) -> voices.VoiceCounts:
+    """The counts of ``responses`` made block by block (rows cut at ``cuts``), added."""
+    edges = [0, *cuts, len(responses)]
+    blocks = [responses.iloc[a:b].reset_index(drop=True)
+              for a, b in itertools.pairwise(edges)]
+    total = None
+    for block in blocks:
+        counts = voices.voice_counts(block, study, **options)
+        total = counts if total is None else total + counts
+    return total
+
+
+def _same_table(made: pd.DataFrame, expected: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(made.reset_index(drop=True), expected.reset_index(drop=True),
+                                  check_exact=False, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cuts", [[1], [2, 5], [4, 7, 9], [3, 6, 8, 10]])
+def test_counts_made_in_blocks_make_the_tables_of_all_the_answers(tmp_path, cuts):
+    """Group sheets split into points, weighted by their sizes: every table made from the
+    counts of blocks added (responses None) is the table of all the answers."""
+    study, responses = sheet_study(tmp_path)
+    counts = _in_blocks(responses, study, cuts)
+    _same_table(cx.theme_table(None, study, counts=counts), cx.theme_table(responses, study))
+    _same_table(voices.voice_similarity(None, study, counts=counts, n_boot=500),
+                voices.voice_similarity(responses, study, n_boot=500))
+    _same_table(voices.quotes(None, study, per_theme=3, counts=counts),
+                voices.quotes(responses, study, per_theme=3))
+    _same_table(voices.distinguishing_words(None, study, "well", counts=counts, min_z=0,
+                                            min_count=1),
+                voices.distinguishing_words(responses, study, "well", min_z=0, min_count=1))
+
+
+def _typical(answers: pd.DataFrame, per_theme: int) -> list[tuple]:
+    """Quotes chosen by the rule itself, written independently: per (theme, audience) in
+    the order first given, the distinct answers closest to the median length of the
+    distinct answers (ties: first given first)."""
+    chosen, seen = [], {}
+    for row in answers.itertuples(index=False):
+        seen.setdefault((row.theme, row.group), {}).setdefault(row.text, len(seen.get(
+            (row.theme, row.group), {})))
+    for (theme, group), texts in seen.items():
+        median = float(np.median([len(t) for t in texts]))
+        ranked = sorted(texts, key=lambda t: (abs(len(t) - median), texts[t]))
+        chosen += [(theme, group, text) for text in ranked[:per_theme]]
+    return chosen
+
+
+def test_the_bounded_pool_of_quotes_picks_what_all_the_answers_would(tmp_path):
+    """Many answers, most repeated, of many lengths, in random order and cut into blocks
+    whose pools keep a few answers per length: the quotes are those the rule picks among
+    every answer (written here without cxstudy), and those of the responses."""
+    rng = np.random.default_rng(5)
+    words = ["bill", "wait", "friendly", "slow", "price", "ok", "staff", "phone", "app"]
+    pool = [" ".join(rng.choice(words, size=rng.integers(1, 7))) for _ in range(60)]
+    groups = rng.choice(["leadership", "staff", "customers"], size=900)
+    texts = rng.choice(pool, size=900)
+    pd.DataFrame({"segment": groups, "OE": texts}).to_csv(tmp_path / "all.csv", index=False)
+    (tmp_path / "themes.yml").write_text(yaml.safe_dump(SHEET_CODEBOOK), encoding="utf-8")
+    study = cx.load_study({
+        "study": "p", "slug": "p", "groups": ["leadership", "staff", "customers"],
+        "sources": [{"path": "all.csv", "group_column": "segment"}],
+        "open_ended": [{"id": "q", "question": "Q?", "column": "OE"}],
+        "themes": "themes.yml", "cleaning": {"duplicates": "none"}}, base_dir=tmp_path)
+    responses = cx.clean(cx.read_sources(study), study).responses
+    counts = _in_blocks(responses, study, [100, 101, 450, 800], pool=2)
+    assert len(counts.pool["q"]) < len(counts.distinct["q"])  # the pool kept fewer
+    made = voices.quotes(None, study, per_theme=2, counts=counts)
+    _same_table(made, voices.quotes(responses, study, per_theme=2))
+    coded = voices.code_answers(responses, study, voices.study_codebook(study))
+    coded = coded[coded["theme"] != voices.UNCODED].astype({"theme": str, "group": str,
+                                                             "text": str})
+    assert list(made[["theme", "group", "quote"]].itertuples(index=False, name=None)) == \
+        _typical(coded, 2)
+    with pytest.raises(ValueError, match="pool=3"):
+        voices.quotes(None, study, per_theme=3, counts=counts)
+
+
+def _wave_study(tmp_path):
+    for name, texts in {"l25": ["Friendly", "bills"], "c25": ["long wait", "the bill"],
+                        "l26": ["helpful staff"], "c26": ["waiting", "bills", "ok"]}.items():
+        pd.DataFrame({"id": [f"{name}{i}" for i in range(len(texts))], "OE": texts}
+                     ).to_csv(tmp_path / f"{name}.csv", index=False)
+    (tmp_path / "themes.yml").write_text(yaml.safe_dump(SHEET_CODEBOOK), encoding="utf-8")
+    study = cx.load_study({
+        "study": "w", "slug": "w", "groups": ["leadership", "customers"], "min_group_size": 1,
+        "waves": ["2025", "2026"], "themes": "themes.yml",
+        "sources": [{"path": f"{g[0]}{w[2:]}.csv", "group": g, "wave": w}
+                    for w in ("2025", "2026") for g in ("leadership", "customers")],
+        "open_ended": [{"id": "q", "question": "Q?", "column": "OE"}],
+        "cleaning": {"require_finished": False}}, base_dir=tmp_path)
+    return study, cx.clean(cx.read_sources(study), study).responses
+
+
+def test_tables_made_from_a_waves_counts_say_that_wave(tmp_path):
+    study, responses = _wave_study(tmp_path)
+    first = responses[(responses["wave"].astype(str) == "2025").to_numpy()].reset_index(
+        drop=True)
+    counts = voices.voice_counts(first, study)
+    assert counts.wave == "2025"
+    for table in (cx.theme_table(None, study, counts=counts),
+                  voices.voice_similarity(None, study, counts=counts, n_boot=50),
+                  voices.quotes(None, study, counts=counts),
+                  voices.distinguishing_words(None, study, "q", counts=counts, min_z=0)):
+        assert set(table["wave"]) <= {"2025"} and "wave" in table.columns
+    _same_table(cx.theme_table(None, study, counts=counts),
+                cx.theme_table(responses, study).query("wave == '2025'"))
+    with pytest.raises(ValueError, match="one wave"):
+        voices.voice_counts(responses, study)
+
+
+def test_counts_that_cannot_make_a_table_are_refused_with_what_to_do(tmp_path):
+    study, responses = sheet_study(tmp_path)
+    (tmp_path / "other").mkdir()
+    other_study, other = sheet_study(tmp_path / "other", codebook=False)
+    with pytest.raises(ValueError, match="give the responses, or their counts"):
+        cx.theme_table(None, study)
+    words_only = voices.voice_counts(responses, study, themes=False)
+    with pytest.raises(ValueError, match="hold no themes"):
+        cx.theme_table(None, study, counts=words_only)
+    uncoded = voices.voice_counts(other, other_study)
+    with pytest.raises(ValueError, match="codebook"):
+        cx.theme_table(None, study, counts=uncoded)
+    with pytest.raises(ValueError, match="count them with"):
+        voices.distinguishing_words(None, study, "well",
+                                    counts=voices.voice_counts(responses, study, words=False))
+    blocks = voices.voice_counts(responses, study)
+    with pytest.raises(ValueError, match="same study"):
+        blocks + uncoded
+
+
+def test_counts_hold_what_was_said_not_who_said_it(tmp_path):
+    """The counts of the same answers given by ten times the respondents are no bigger
+    (bar the counts themselves): their size follows the distinct answers."""
+    study, responses = sheet_study(tmp_path, sized=False)
+    once = voices.voice_counts(responses, study)
+    many = voices.voice_counts(pd.concat([responses] * 10, ignore_index=True), study)
+    for q in study.open_ended:
+        assert len(many.patterns[q.id]) == len(once.patterns[q.id])
+        assert len(many.distinct[q.id]) == len(once.distinct[q.id])
+        assert len(many.pool[q.id]) == len(once.pool[q.id])
+        assert len(many.words[q.id][1]) == len(once.words[q.id][1])
+        np.testing.assert_array_equal(many.answers[q.id], 10 * once.answers[q.id])
+
+
+def test_results_from_counts_make_the_voices_but_not_every_coded_answer(tmp_path):
+    """Results made from counts have the tables of the open answers and the words, not
+    ``coded`` (every answer with its themes, which grows with the respondents)."""
+    from cxstudy.analysis import Results
+
+    study, responses = sheet_study(tmp_path)
+    whole = Results(study, responses)
+    made = Results.from_counts(study, whole.counted())
+    assert {"voice_counts", "tone_counts"} <= set(whole.counted()[None])
+    _same_table(made.themes, whole.themes)
+    _same_table(made.words("well", top=3), whole.words("well", top=3))
+    assert "coded" not in made.computed and "coded" not in whole.computed
+    with pytest.raises(ValueError, match="made from counts"):
+        made.coded  # noqa: B018
