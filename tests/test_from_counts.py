@@ -21,10 +21,6 @@ from cxstudy.analysis import Results
 from .conftest import EXAMPLE_STUDY, copy_project
 from .shapes import write_all
 
-# Tables still made from the responses (issue 29 moves each to counts; a table leaves
-# this set when it is made from counts tables and other tables only).
-NOT_YET: set[str] = set()
-
 
 @pytest.fixture(scope="module")
 def studies(tmp_path_factory) -> dict[str, tuple]:
@@ -77,13 +73,11 @@ def test_every_table_from_counts_made_in_blocks_equals_the_table_of_the_response
     expected = Results(study, responses, log=log)
     made = Results.from_counts(study, _counted_in_blocks(study, responses), log=log)
     assert made.waves == expected.waves
-    compared = [name for name in _tables(expected) if name not in NOT_YET]
-    for name in compared:
+    for name in _tables(expected):
         _same(made.table(name), expected.table(name), f"{shape}: {name}")
-    if "words" not in NOT_YET:
-        for question in study.open_ended:
-            _same(made.words(question.id), expected.words(question.id),
-                  f"{shape}: words of {question.id}")
+    for question in study.open_ended:
+        _same(made.words(question.id), expected.words(question.id),
+              f"{shape}: words of {question.id}")
 
 
 def test_counts_add_up_to_the_counts_of_all_the_responses(studies):
