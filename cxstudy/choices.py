@@ -59,7 +59,7 @@ from .counts import LevelCounts, level_counts
 from .exceptions import Problem
 from .model import Choice, Item, Study
 from .scales import Scale, normalize
-from .segments import SegmentCounts, per_wave_from_counts, segment_counts
+from .segments import SegmentCounts, segment_counts
 from .tables import (
     CHOICE_SEGMENTS,
     CHOICE_TESTS,
@@ -68,6 +68,7 @@ from .tables import (
     conform,
     too_small,
 )
+from .waves import per_wave
 
 OPTION_SCALE = Scale(id="(choice option)", labels=("not selected", "selected"), top_box=1)
 """The two-point answer an option's indicator is counted as: code 1 not selected, 2
@@ -503,28 +504,6 @@ def questions_and_options(study: Study, columns) -> tuple[list[str], list[str]]:
     return [question for question, _ in pairs], [option for _, option in pairs]
 
 
-@dataclass(frozen=True)
-class OptionCounts(LevelCounts):
-    """:class:`~cxstudy.LevelCounts` of the option indicators that know the wave they
-    count: the choice tables made from them alone carry it. Additive (``+``) like the
-    item counts."""
-
-    wave: str | None = None
-
-    def __add__(self, other: LevelCounts) -> OptionCounts:
-        """The counts of two disjoint sets of respondents of one wave together."""
-        if getattr(other, "wave", None) != self.wave:
-            raise ValueError(f"cannot add the option counts of wave {other.wave} to those of "
-                             f"wave {self.wave}: counts are made within one wave")
-        return _with_wave(LevelCounts.__add__(self, other), self.wave)
-
-
-def _with_wave(counts: LevelCounts, wave: str | None) -> OptionCounts:
-    values = {f.name: getattr(counts, f.name) for f in dataclasses.fields(counts)}
-    values["wave"] = wave
-    return OptionCounts(**values)
-
-
 def _one_wave(responses: pd.DataFrame) -> str | None:
     """The wave of responses holding one (None without a wave column, or with several)."""
     if "wave" not in responses.columns or not len(responses):
@@ -533,13 +512,14 @@ def _one_wave(responses: pd.DataFrame) -> str | None:
     return str(present[0]) if len(present) == 1 else None
 
 
-def choice_counts(responses: pd.DataFrame, study: Study) -> OptionCounts:
+def choice_counts(responses: pd.DataFrame, study: Study) -> LevelCounts:
     """The option indicators counted per (option, audience) by
     :func:`~cxstudy.counts.level_counts`: one vectorised pass, each question one block
     of the pattern table. Counts of all the responses given: call it on one wave's (the
-    counts then carry it, :attr:`OptionCounts.wave`)."""
-    return _with_wave(level_counts(option_responses(responses, study),
-                                   option_items(responses, study)), _one_wave(responses))
+    counts then carry it, :attr:`LevelCounts.wave`)."""
+    return dataclasses.replace(level_counts(option_responses(responses, study),
+                                            option_items(responses, study)),
+                               wave=_one_wave(responses))
 
 
 def choice_segment_counts(responses: pd.DataFrame, study: Study) -> SegmentCounts:
@@ -575,7 +555,7 @@ def _wave(responses: pd.DataFrame | None, counts) -> str | None:
     return wave if wave is not None or responses is None else _one_wave(responses)
 
 
-@per_wave_from_counts
+@per_wave
 def choice_table(responses: pd.DataFrame | None, study: Study, *,
                  counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every option's share per audience and its gap to the reference.
@@ -664,7 +644,7 @@ def choice_table(responses: pd.DataFrame | None, study: Study, *,
     return conform(table.reset_index(drop=True), CHOICES)[CHOICES.all_columns]
 
 
-@per_wave_from_counts
+@per_wave
 def choice_shares(responses: pd.DataFrame | None, study: Study, *,
                   counts: LevelCounts | None = None) -> pd.DataFrame:
     """Every audience's share choosing every option (the reference included): what the
@@ -701,7 +681,7 @@ def choice_shares(responses: pd.DataFrame | None, study: Study, *,
         "suppressed": shares["suppressed"]})
 
 
-@per_wave_from_counts
+@per_wave
 def choice_tests(responses: pd.DataFrame | None, study: Study, *, seed: int = 20260,
                  counts: LevelCounts | None = None) -> pd.DataFrame:
     """Whether the audiences' answers to each question differ.
@@ -905,7 +885,7 @@ _SHARE_NAMES = {"top_box": "share", "top_box_ref": "share_ref", "top_box_low": "
                 "top_box_ref_high": "share_ref_high"}
 
 
-@per_wave_from_counts
+@per_wave
 def choice_segments(responses: pd.DataFrame | None, study: Study, *,
                     counts: SegmentCounts | LevelCounts | None = None) -> pd.DataFrame:
     """Every option's gap within every level of every segment.

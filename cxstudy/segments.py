@@ -30,8 +30,6 @@ audience's total.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,7 +47,7 @@ from .tables import (
     suppress,
     too_small,
 )
-from .waves import _not_asked, per_wave, with_wave
+from .waves import per_wave
 
 # ---------------------------------------------------------------------------
 # the counts
@@ -292,33 +290,6 @@ def segment_counts(responses: pd.DataFrame, study: Study) -> SegmentCounts:
                          responses_wave(responses))
 
 
-def per_wave_from_counts(function: Callable[..., pd.DataFrame]
-                         ) -> Callable[..., pd.DataFrame]:
-    """:func:`~cxstudy.waves.per_wave`, and, given counts without responses
-    (``function(None, study, counts=...)``), the table of the wave the counts carry."""
-    wrapped = per_wave(function)
-
-    @functools.wraps(function)
-    def wrapper(responses: pd.DataFrame | None, study: Study, *args, **kwargs
-                ) -> pd.DataFrame:
-        if responses is not None:
-            return wrapped(responses, study, *args, **kwargs)
-        counts = kwargs.get("counts")
-        if counts is None:
-            raise ValueError(f"{function.__name__}: give the responses, or their counts "
-                             "(counts=...) with None as the responses")
-        table = function(None, study, *args, **kwargs)
-        if not study.waves:
-            return table
-        wave = getattr(counts, "wave", None)
-        if wave is None:
-            raise ValueError(f"{function.__name__}: these counts do not say which wave they "
-                             f"count, and the study has waves ({', '.join(study.waves)}): "
-                             "count one wave's responses")
-        return _not_asked(with_wave(table, wave), study, wave)
-    return wrapper
-
-
 # ---------------------------------------------------------------------------
 # levels: their order, pooling the small ones
 
@@ -392,7 +363,7 @@ def _pooled_counts(counted: SegmentLevels, study: Study, segment: Segment
     return counted.merged([segment.other if lv in pool else lv for lv in counted.levels]), pool
 
 
-@per_wave_from_counts
+@per_wave
 def segment_table(responses: pd.DataFrame | None, study: Study, *,
                   counts: SegmentCounts | LevelCounts | None = None) -> pd.DataFrame:
     """Every item's gap within every level of every segment.

@@ -35,6 +35,7 @@ from . import stats, voices
 from .counts import respondent_weights
 from .model import Study
 from .tables import TONE, suppress, too_small
+from .waves import per_wave
 
 POSITIVE, NEGATIVE = 0.05, -0.05
 """VADER's thresholds of a positive and a negative compound score (Hutto & Gilbert 2014)."""
@@ -292,7 +293,7 @@ def _codes(column: pd.Series, names: list[str]) -> np.ndarray:
     return np.append(where, -1)[column.cat.codes.to_numpy()]
 
 
-@voices.counted_per_wave
+@per_wave
 def tone_table(responses: pd.DataFrame | None, study: Study, *,
                counts: ToneCounts | None = None) -> pd.DataFrame:
     """Tone of each audience's answers to each open question, and its gap to the

@@ -25,7 +25,6 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +40,7 @@ from .points import split_points
 from .privacy import scrub_text
 from .study import read_yaml
 from .tables import THEMES, VOICE_SIMILARITY, suppress, too_small
-from .waves import absent_in_wave, per_wave, per_wave_table, waves_in, with_wave
+from .waves import per_wave, per_wave_table, waves_in
 
 UNCODED = "uncoded"
 _THEME_KEYS = ["id", "label", "patterns", "questions"]
@@ -643,29 +642,6 @@ def study_codebook(study: Study) -> Codebook | None:
     return load_codebook(study.themes, study) if study.themes else None
 
 
-def counted_per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
-    """:func:`~cxstudy.waves.per_wave` for a table of the open answers, which is also made
-    from one wave's counts without the responses (``function(None, study, ...,
-    counts=...)``), labelled with the counts' wave in a study with waves."""
-    wrapped = per_wave(function)
-
-    @functools.wraps(function)
-    def wrapper(responses: pd.DataFrame | None, study: Study, *args, **kwargs
-                ) -> pd.DataFrame:
-        if responses is not None:
-            return wrapped(responses, study, *args, **kwargs)
-        counts = kwargs.get("counts")
-        if counts is None:
-            raise ValueError(f"{function.__name__}: give the responses, or their counts "
-                             "(counts=cx.voice_counts(responses, study))")
-        table = function(None, study, *args, **kwargs)
-        if not study.waves:
-            return table
-        wave = counts.wave if counts.wave is not None else study.waves[-1]
-        return absent_in_wave(with_wave(table, wave), study, wave)
-    return wrapper
-
-
 def _check_counts(counts: VoiceCounts, study: Study, codebook: Codebook | None,
                   part: str) -> None:
     """The counts are of this study (and codebook) and hold ``part``."""
@@ -685,7 +661,7 @@ def _check_counts(counts: VoiceCounts, study: Study, codebook: Codebook | None,
                          f"cx.voice_counts(responses, study, {part}=True)")
 
 
-@counted_per_wave
+@per_wave
 def theme_table(responses: pd.DataFrame | None, study: Study,
                 codebook: Codebook | None = None, *, coded: pd.DataFrame | None = None,
                 counts: VoiceCounts | None = None) -> pd.DataFrame:
@@ -901,7 +877,7 @@ def tokenize(text: str) -> list[str]:
     return words + tokens
 
 
-@counted_per_wave
+@per_wave
 def distinguishing_words(responses: pd.DataFrame | None, study: Study, question: str, *,
                          top: int = 10, min_count: int = 2, min_z: float = 1.96,
                          counts: VoiceCounts | None = None) -> pd.DataFrame:
@@ -963,7 +939,7 @@ def distinguishing_words(responses: pd.DataFrame | None, study: Study, question:
     return pd.DataFrame(rows, columns=["group", "word", "count", "z"])
 
 
-@counted_per_wave
+@per_wave
 def quotes(responses: pd.DataFrame | None, study: Study, codebook: Codebook | None = None,
            *, per_theme: int = 2, max_length: int = 240, coded: pd.DataFrame | None = None,
            counts: VoiceCounts | None = None) -> pd.DataFrame:
@@ -1144,7 +1120,7 @@ def _theme_patterns(counts: VoiceCounts, question: OpenEnded, themes: list[str]
     return out
 
 
-@counted_per_wave
+@per_wave
 def voice_similarity(responses: pd.DataFrame | None, study: Study,
                      codebook: Codebook | None = None, *, coded: pd.DataFrame | None = None,
                      n_boot: int = 2000, seed: int = 20261203,

@@ -131,11 +131,11 @@ def per_wave(function: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFram
         if responses is None:
             if counted is None:
                 raise ValueError(
-                    f"{name}: the {', '.join(given)} given do(es) not say which wave "
-                    f"{'they are' if len(given) > 1 else 'it is'} of (counted from responses "
-                    "without a wave column); a study with waves makes each table within "
-                    f"one ({', '.join(study.waves)}): count one wave's responses "
-                    "(cx.level_counts sets the wave), or give the responses")
+                    f"{name}: what was given ({', '.join(f'{key}=' for key in given)}) does "
+                    "not say which wave it is of (counted from responses without a wave "
+                    "column); a study with waves makes each table within one "
+                    f"({', '.join(study.waves)}): count one wave's responses (the counts "
+                    "then carry it), or give the responses")
             return _not_asked(with_wave(function(None, study, *args, **kwargs), counted),
                               study, counted)
         present = waves_in(responses, study)

@@ -582,12 +582,7 @@ def _weighted_waves(rng, n=240, **choice):
 def test_choice_tables_of_counts_made_in_blocks_are_those_of_the_responses():
     import pickle
 
-    from cxstudy.choices import (
-        OptionCounts,
-        choice_segment_counts,
-        choice_segments,
-        choice_trends,
-    )
+    from cxstudy.choices import choice_segment_counts, choice_segments, choice_trends
     from cxstudy.waves import one_wave
 
     study, frame = _weighted_waves(np.random.default_rng(9))
@@ -595,7 +590,7 @@ def test_choice_tables_of_counts_made_in_blocks_are_those_of_the_responses():
     for wave in ("2025", "2026"):
         responses = one_wave(frame, wave)
         counts = _added(responses, lambda block: choice_counts(block, study))
-        assert isinstance(counts, OptionCounts) and counts.wave == wave
+        assert isinstance(counts, cx.LevelCounts) and counts.wave == wave
         counts = pickle.loads(pickle.dumps(counts))
         by_wave[wave] = counts
         for table in (choice_table, choice_shares, choice_tests):

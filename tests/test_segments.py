@@ -609,7 +609,7 @@ def test_a_table_of_counts_carries_the_wave_counted(tmp_path):
         cx.segment_counts(both, study)
     with pytest.raises(ValueError, match=r"wave 2026 to those of .* wave 2025"):
         counts + cx.segment_counts(early.assign(wave="2026"), study)
-    with pytest.raises(ValueError, match="do not say which wave they count"):
+    with pytest.raises(ValueError, match="does not say which wave it is of"):
         cx.segment_table(None, study, counts=cx.segment_counts(responses, study))
     with pytest.raises(ValueError, match="segment_table: give the responses, or their counts"):
         cx.segment_table(None, study)

@@ -210,7 +210,7 @@ def test_counts_that_do_not_say_or_contradict_their_wave_are_refused(tmp_path):
         cx.gap_table(one_wave(result.responses, "2026"), study, counts=counts)
     unsaid = cx.level_counts(older.drop(columns="wave"), study)
     assert unsaid.wave is None
-    with pytest.raises(ValueError, match=r"share_table: the counts given do\(es\) not say "
+    with pytest.raises(ValueError, match=r"share_table: what was given \(counts=\) does not say "
                                          r"which wave"):
         cx.share_table(None, study, counts=unsaid)
     # with one wave's responses, counts without a wave take theirs (SQL counts)
