@@ -36,6 +36,10 @@ from .model import Study
 #: generated (and parsed back), see docs/scale.md.
 TESTED_ENGINES = ("duckdb", "spark")
 
+# Dialects sqlglot writes but whose engines have no GROUP BY GROUPING SETS (SQLite fails
+# on it; MySQL has only WITH ROLLUP): refused with a clear message rather than written.
+_NO_GROUPING_SETS = {"sqlite": "SQLite", "mysql": "MySQL"}
+
 
 def pattern_query(study: Study, chosen: list, blocks: list[list[int]], *,
                   table: str = "responses", wave: str | None = None,
@@ -87,6 +91,10 @@ def pattern_query(study: Study, chosen: list, blocks: list[list[int]], *,
         raise CxStudyError(f"pattern_query: unknown SQL dialect {dialect!r}; give one of "
                            "sqlglot's, e.g. 'duckdb', 'spark', 'bigquery', 'snowflake', "
                            "'postgres', 'redshift'") from None
+    if str(dialect).lower() in _NO_GROUPING_SETS:
+        raise CxStudyError(f"pattern_query: {_NO_GROUPING_SETS[str(dialect).lower()]} has no "
+                           "GROUP BY GROUPING SETS, which the query needs; count with DuckDB "
+                           "over the data instead (warehouse.level_counts)")
     if wave is not None and not isinstance(wave, str):
         raise CxStudyError(f"pattern_query: wave= names the wave to count, e.g. wave='2026' "
                            f"(got {wave!r})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import sqlite3
 
 import numpy as np
 import pandas as pd
@@ -255,6 +256,12 @@ def test_the_query_in_other_dialects_parses_back(example_responses):
             read="duckdb")), dialect
     with pytest.raises(cx.CxStudyError, match="unknown SQL dialect 'sparkle'"):
         warehouse.pattern_query(study, chosen, blocks, dialect="sparkle")
+    for dialect in ("sqlite", "mysql"):  # no GROUPING SETS there: refused, not written
+        with pytest.raises(cx.CxStudyError, match="has no GROUP BY GROUPING SETS"):
+            warehouse.pattern_query(study, chosen, blocks, dialect=dialect)
+    with pytest.raises(sqlite3.OperationalError, match="syntax error"):  # as SQLite says
+        sqlite3.connect(":memory:").execute(
+            "SELECT g, COUNT(*) FROM (SELECT 1 AS g) GROUP BY GROUPING SETS ((g))")
     with pytest.raises(cx.CxStudyError, match="wave= names the wave"):
         warehouse.pattern_query(study, chosen, blocks, wave=True)
 
