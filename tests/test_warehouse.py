@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sqlite3
 
 import numpy as np
@@ -80,9 +81,16 @@ def _java_or_skip() -> None:
         pytest.skip("no Java found (Spark needs Java 17 or newer: apt-get install "
                     "default-jre-headless, or set JAVA_HOME)")
     try:
-        subprocess.run([java, "-version"], check=True, capture_output=True, timeout=60)
+        said = subprocess.run([java, "-version"], check=True, capture_output=True, text=True,
+                              timeout=60).stderr
     except (OSError, subprocess.SubprocessError) as error:
         pytest.skip(f"Java at {java} cannot be started: {error}")
+    import pyspark
+
+    found = re.search(r'version "(?:1\.)?(\d+)', said)
+    if found and int(pyspark.__version__.split(".")[0]) >= 4 and int(found.group(1)) < 17:
+        pytest.skip(f"Java {found.group(1)} at {java} cannot run PySpark "
+                    f"{pyspark.__version__} (it needs Java 17 or newer)")
 
 
 @pytest.fixture(scope="module")
