@@ -461,7 +461,9 @@ def test_csv_cells_cannot_run_as_formulas(tmp_path):
 def test_an_audience_called_total_keeps_its_own_column():
     from cxstudy import report
 
-    log = pd.DataFrame({"source": ["a", "a", "b"], "group": ["total", "total", "others"],
+    log = pd.DataFrame({"source": ["a", "a", "b"], "source_row": [1, 2, 1], "detail": "",
+                        "respondent_id": ["r1", "r1", "r2"],
+                        "group": ["total", "total", "others"],
                         "kept": [True, False, True], "reason": ["", "duplicate", ""]})
     study = cx.load_study(minimal_study(groups=["total", "others"], sources=[
         {"path": "x.csv", "group_column": "g"}]), base_dir=ROOT)
