@@ -76,7 +76,9 @@ class Results:
     @classmethod
     def from_counts(cls, study: Study, counts: dict[str | None, dict[str, Any]], *,
                     log: pd.DataFrame | None = None,
-                    sources: pd.DataFrame | None = None) -> Results:
+                    sources: pd.DataFrame | None = None,
+                    load: Callable[[], tuple[pd.DataFrame, pd.DataFrame | None]] | None = None
+                    ) -> Results:
         """The results of counts made anywhere: block by block as a run reads the exports,
         by SQL over the processed parquet, or on a warehouse.
 
@@ -90,11 +92,16 @@ class Results:
             order.
         log, sources : pandas.DataFrame, optional
             The cleaning log and the exports' table, for the data-quality tables.
+        load : callable, optional
+            Returns (responses, log) of the same respondents, e.g. from the processed
+            parquet a run wrote: called only if a table still made from the responses
+            is asked for.
 
         Returns
         -------
         Results
-            No responses are held: a table is made from the counts and other tables.
+            No responses are held (unless ``load`` is called): a table is made from the
+            counts and other tables.
         """
         waves = [w for w in study.waves if w in counts] if study.waves else []
         unknown = [w for w in counts if w is not None and w not in waves]
@@ -102,7 +109,7 @@ class Results:
             raise ValueError(f"counts of wave(s) {unknown or list(counts)} that the study "
                              f"does not declare (waves: {study.waves or 'none'})")
         one = waves[0] if len(waves) == 1 else None
-        results = cls(study, None, log=log, sources=sources, waves=waves,
+        results = cls(study, None, log=log, sources=sources, waves=waves, load=load,
                       tables=counts[one] if len(waves) <= 1 else None)
         if len(waves) > 1:
             for wave in waves:
