@@ -988,6 +988,12 @@ def _copy_margins(rows: pd.DataFrame, responses: pd.DataFrame, study: Study) -> 
             pd.NA, index=rows.index, dtype=object)
         responses[column] = values.map(
             lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
+        if responses[column].dtype == object and not responses[column].notna().any():
+            # blank in every row here: the type text takes in the rows that have some
+            responses[column] = responses[column].astype(_TEXT_INFERRED)
+
+
+_TEXT_INFERRED = pd.Series(["text"], dtype=object).infer_objects().dtype
 
 
 def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:

@@ -303,16 +303,9 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
             + f"{rows - kept - excluded:,} dropped; reasons in "
             f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
         if report:
-            from .analysis import Results
-            from .processed import load_processed
             from .render import stage_report
 
-            def load() -> tuple[pd.DataFrame, pd.DataFrame]:  # a table not yet from counts
-                responses, log, _sources = load_processed(study, writing_into)
-                return responses, log
-
-            results = Results.from_counts(study, cleaned.counts, log=_log_for_tables(
-                writing_into), sources=cleaned.sources, load=load)
+            results = _results(study, cleaned, writing_into)
             staged.append((stage_report(
                 results, writing_into, root, processed_final=folder, say=say,
                 started=started, notebook_jobs=notebook_jobs,
@@ -373,12 +366,28 @@ def _clean_blocks(study: Study, whole: Whole, folder: Path, block_rows: int,
             # the seam for the data-quality tables' counts (quality.log_counts) is here
             del result, block
         if offset != whole.rows:
-            raise AssertionError("the second pass read other rows than the first")
+            raise DataError(f"{study.path}: the exports changed while the run read them "
+                            f"({whole.rows:,} rows, then {offset:,}); run again once they "
+                            "are written", [])
         sources = sources_counted(attrs, by_source, study)
         writer.finish(sources)
     return _Cleaned(counts, sources, pd.DataFrame(list(skipped.values()),
                                                   columns=["source", "rule", "why"]),
                     reasons.sort_values(ascending=False, kind="stable"))
+
+
+def _results(study: Study, cleaned: _Cleaned, folder: Path):
+    """The report's :class:`~cxstudy.analysis.Results`: from the counts of every block; a
+    table not yet made from counts reads the responses ``folder`` holds, when asked."""
+    from .analysis import Results
+    from .processed import load_processed
+
+    def load() -> tuple[pd.DataFrame, pd.DataFrame]:
+        responses, log, _sources = load_processed(study, folder)
+        return responses, log
+
+    return Results.from_counts(study, cleaned.counts, log=_log_for_tables(folder),
+                               sources=cleaned.sources, load=load)
 
 
 def _log_for_tables(folder: Path) -> pd.DataFrame:

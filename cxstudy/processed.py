@@ -86,7 +86,12 @@ class BlockWriter:
             return
         if self._writer is None:
             table = pa.Table.from_pandas(responses, preserve_index=False)
-            self._schema = table.schema
+            schema = table.schema
+            for number, column in enumerate(schema):
+                if pa.types.is_null(column.type):  # blank here: text in another block
+                    schema = schema.set(number, column.with_type(pa.string()))
+            table = table.cast(schema)
+            self._schema = schema
             self._writer = pq.ParquetWriter(self.folder / "responses.parquet", self._schema)
         else:
             table = pa.Table.from_pandas(responses, schema=self._schema, preserve_index=False)
