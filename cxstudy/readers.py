@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -224,7 +225,7 @@ def iter_sources(study, *, block_rows: int = 200_000):
         return
     source = raw["source"].astype(str).to_numpy()
     bounds = [0, *(np.flatnonzero(source[1:] != source[:-1]) + 1).tolist(), len(raw)]
-    for start, end in zip(bounds[:-1], bounds[1:], strict=True):
+    for start, end in itertools.pairwise(bounds):
         for at in range(start, end, block_rows):
             block = raw.iloc[at:min(at + block_rows, end)].reset_index(drop=True)
             block.attrs = attrs
