@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import itertools
 import os
 import sys
 import time
@@ -20,7 +21,16 @@ import numpy as np
 import pandas as pd
 
 from ._files import RunLock, linked_target, remove_staged, replace_folders, staging_folder
-from .clean import CleaningResult, Whole, clean, first_pass, source_counts, sources_counted
+from .clean import (
+    CleaningResult,
+    Whole,
+    clean,
+    column_problems,
+    first_pass,
+    source_counts,
+    source_table,
+    sources_counted,
+)
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
 from .processed import BlockWriter
 from .readers import iter_sources
@@ -270,11 +280,33 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     """The run itself, once the study's lock is held."""
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     began = time.perf_counter()
-    # first pass: what needs every row (repeats, speeders' medians, weights), and every
-    # problem of the data, before anything is written
-    whole = first_pass(iter_sources(study, block_rows=block_rows), study)
+    blocks = iter_sources(study, block_rows=block_rows)
+    held, rows_held = [], 0
+    for block in blocks:  # the first blocks, up to one block's rows
+        held.append(block)
+        rows_held += len(block)
+        if rows_held > block_rows:
+            break
+    at_once: CleaningResult | None = None
+    if rows_held <= block_rows:  # every row fits in one block: cleaned at once, read once
+        raw = _stacked(held, study)
+        del held
+        problems = column_problems(raw, study)
+        if problems:
+            raise StudyFileError(study.path, problems)
+        at_once = clean(raw, study)
+        rows, kept = len(raw), int(at_once.log["kept"].sum())
+        weighting = at_once.weighting_by_wave
+        sources = source_table(raw, at_once.log, study)
+        del raw
+        whole = None
+    else:
+        # first pass: what needs every row (repeats, speeders' medians, weights), and
+        # every problem of the data, before anything is written
+        whole = first_pass(itertools.chain(_emptied(held), blocks), study)
+        rows, kept, weighting = whole.rows, whole.kept, whole.weighting_by_wave
     _give_memory_back()
-    say(f"{study.slug}: read {whole.rows:,} rows in {time.perf_counter() - began:.1f} s; "
+    say(f"{study.slug}: read {rows:,} rows in {time.perf_counter() - began:.1f} s; "
         "cleaning")
     began = time.perf_counter()
     folder = root / "data" / "processed" / study.slug
@@ -285,17 +317,18 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     try:
         writing_into = staging_folder(folder, "writing")
         staged.append((writing_into, folder))
-        cleaned = _clean_blocks(study, whole, writing_into, block_rows, report)
-        kept, rows = whole.kept, whole.rows
+        if at_once is not None:
+            cleaned = _write_at_once(study, at_once, sources, writing_into, report)
+        else:
+            cleaned = _clean_blocks(study, whole, writing_into, block_rows, report)
         if not kept:
-            reasons = cleaned.reasons
             raise DataError(
                 f"{study.path}: cleaning kept no respondent of the {rows:,} rows read, so "
                 "there is nothing to report; the previous report and cleaned data are "
                 "untouched", [Problem(f"rule {reason}", f"dropped {count:,} row(s)",
                                       "check this rule's setting in cleaning: (0 or false "
                                       "switches it off) and the exports")
-                              for reason, count in reasons.items()])
+                              for reason, count in cleaned.reasons.items()])
         excluded = int(cleaned.reasons.get("excluded", 0))
         _give_memory_back()
         say(f"{study.slug}: kept {kept:,} of {rows:,} rows ("
@@ -322,8 +355,41 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         report_dir = root / "reports" / study.slug
         clear_failed(report_dir)
     return RunResult(study=study, processed_dir=folder, report_dir=report_dir,
-                     rows_in=whole.rows, kept=whole.kept, skipped=cleaned.skipped,
-                     weighting_by_wave=whole.weighting_by_wave)
+                     rows_in=rows, kept=kept, skipped=cleaned.skipped,
+                     weighting_by_wave=weighting, _cleaning=at_once)
+
+
+def _stacked(blocks: list[pd.DataFrame], study: Study) -> pd.DataFrame:
+    """Blocks of rows as one frame, as :func:`~cxstudy.readers.read_sources` gives it."""
+    if not blocks:  # exports without rows
+        from .readers import read_sources
+
+        return read_sources(study)
+    raw = pd.concat(blocks, ignore_index=True, sort=False) if len(blocks) > 1 \
+        else blocks[0]
+    raw.attrs = blocks[0].attrs
+    return raw
+
+
+def _emptied(held: list[pd.DataFrame]):
+    """The blocks held, each let go once handed on."""
+    while held:
+        yield held.pop(0)
+
+
+def _write_at_once(study: Study, result: CleaningResult, sources: pd.DataFrame,
+                   folder: Path, count: bool) -> _Cleaned:
+    """The processed files of a study cleaned at once (it fits in one block)."""
+    from .analysis import Results
+
+    with BlockWriter(folder) as writer:
+        writer.append(result.responses, result.log)
+        writer.finish(sources)
+    counts = Results(study, result.responses).counted() \
+        if count and len(result.responses) else {}
+    reasons = result.log["reason"][~result.log["kept"]].value_counts()
+    return _Cleaned(counts, sources, result.skipped, reasons,
+                    loaded=(result.responses, result.log))
 
 
 @dataclass
@@ -335,6 +401,7 @@ class _Cleaned:
     sources: pd.DataFrame
     skipped: pd.DataFrame
     reasons: pd.Series
+    loaded: tuple[pd.DataFrame, pd.DataFrame] | None = None  # responses and log in memory
 
 
 def _clean_blocks(study: Study, whole: Whole, folder: Path, block_rows: int,
@@ -383,11 +450,14 @@ def _results(study: Study, cleaned: _Cleaned, folder: Path):
     from .processed import load_processed
 
     def load() -> tuple[pd.DataFrame, pd.DataFrame]:
+        if cleaned.loaded is not None:
+            return cleaned.loaded
         responses, log, _sources = load_processed(study, folder)
         return responses, log
 
-    return Results.from_counts(study, cleaned.counts, log=_log_for_tables(folder),
-                               sources=cleaned.sources, load=load)
+    log = cleaned.loaded[1] if cleaned.loaded is not None else _log_for_tables(folder)
+    return Results.from_counts(study, cleaned.counts, log=log, sources=cleaned.sources,
+                               load=load)
 
 
 def _log_for_tables(folder: Path) -> pd.DataFrame:
