@@ -215,7 +215,7 @@ def test_an_unwritable_folder_is_named(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "data" / "processed"))
 
-    monkeypatch.setattr("cxstudy.pipeline.write_into", refuse)
+    monkeypatch.setattr("cxstudy.pipeline.BlockWriter.append", refuse)
     with pytest.raises(CxStudyError, match=r"cannot write .*data/processed: permission "
                                            r"denied; make the folder writable, or give --out"):
         cx.run(study, report=False)
@@ -255,9 +255,9 @@ def _refuse(error: BaseException):
 
 
 @pytest.mark.parametrize(("stage", "target", "error"), [
-    ("reading", "cxstudy.pipeline.read_sources", ReadError("x.csv", "unreadable")),
+    ("reading", "cxstudy.pipeline.iter_sources", ReadError("x.csv", "unreadable")),
     ("cleaning", "cxstudy.pipeline.clean", RuntimeError("cleaning broke")),
-    ("writing the cleaned data", "cxstudy.pipeline.write_into",
+    ("writing the cleaned data", "cxstudy.pipeline.BlockWriter.append",
      OSError(28, "No space left on device")),
     ("the tables", "cxstudy.analysis.Results.write_tables", RuntimeError("a table broke")),
     ("a page", "cxstudy.render.execute", cx.ReportError("notebook 02_gaps.ipynb failed in "
@@ -312,7 +312,7 @@ def test_any_os_error_while_writing_names_the_folder_and_what_to_do(tmp_path, mo
     import os
 
     study, before = previous_state(tmp_path)
-    monkeypatch.setattr("cxstudy.pipeline.write_into", _refuse(
+    monkeypatch.setattr("cxstudy.pipeline.BlockWriter.append", _refuse(
         OSError(errno, os.strerror(errno), str(tmp_path / "data" / "processed"))))
     with pytest.raises(CxStudyError) as caught:
         cx.run(study, report=False)
