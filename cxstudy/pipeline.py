@@ -287,6 +287,7 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         rows_held += len(block)
         if rows_held > block_rows:
             break
+    block = None  # the blocks held are in ``held`` only, let go as they are handed on
     at_once: CleaningResult | None = None
     if rows_held <= block_rows:  # every row fits in one block: cleaned at once, read once
         raw = _stacked(held, study)
