@@ -125,14 +125,16 @@ class _Coded:
         return {column_id: self.column(column_id) for column_id in [*self.columns, *self.text]}
 
 
-def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = ()
-                    ) -> list[Problem]:
+def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (), *,
+                    whole: bool = True) -> list[Problem]:
     """Mapped columns that an export lacks, each with the nearest column names (and, for
     exports that name columns by code, the columns whose question text is closest), and
     headers a source's ``rename:`` names that its export lacks; exclusion rules on columns
     an export lacks; weighting margins that do not fit the data. ``unread``: sources that
     could not be read (reported on their own): an audience only they hold is not said to
-    have no rows."""
+    have no rows. ``whole=False``: ``raw`` is a block of the rows (a streaming run), so
+    what needs every row (an audience without rows, the weighting margins) is left to
+    :func:`first_pass`."""
     problems = []
     sources = raw.attrs.get("sources", {})
     names = file_names(raw)
@@ -199,6 +201,8 @@ def column_problems(raw: pd.DataFrame, study: Study, unread: Collection[str] = (
                 "nothing" + nearest(column, every_column.values())))
     unread_groups = {g for source in study.sources if source.name in unread
                      for g in groups_of_source(source, study.groups)}
+    if not whole:
+        return problems
     problems += weighting_problems(raw, study)
     if len(raw):
         for group in study.groups:
@@ -248,7 +252,13 @@ def weighting_problems(raw: pd.DataFrame, study: Study) -> list[Problem]:
     rows = raw["group"].eq(spec.group).fillna(False).to_numpy(bool, copy=True)
     if study.cleaning.exclude:
         rows &= ~excluded_rows(raw, study)[0]
-    waves = _waves_of_rows(raw, study)
+    return _margin_rows_problems(raw, rows, _waves_of_rows(raw, study), study)
+
+
+def _margin_rows_problems(raw: pd.DataFrame, rows: np.ndarray, waves: pd.Series,
+                          study: Study) -> list[Problem]:
+    """:func:`weighting_problems` of the weighted audience's ``rows`` (a boolean mask)."""
+    spec = study.weights
     problems = []
     for wave in (study.waves or [None]):
         here = rows if wave is None else rows & waves.eq(wave).fillna(False).to_numpy(bool)
@@ -679,6 +689,8 @@ class RuleInput:
     coded: _Coded
     ids: pd.Series        # respondent id of every row
     log: _Log
+    whole: Whole | None = None  # the decisions over every row, when raw is a block
+    offset: int = 0       # the block's first row among every row
 
 
 @dataclass(frozen=True)
@@ -782,7 +794,8 @@ def _find(columns: list[str], explicit: str | None, candidates: list[str]) -> st
     return next((c for c in candidates if c in columns), None)
 
 
-def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
+def clean(raw: pd.DataFrame, study: Study, *, whole: Whole | None = None,
+          offset: int = 0) -> CleaningResult:
     """Clean the rows of :func:`~cxstudy.read_sources` into coded responses and a log.
 
     Parameters
@@ -792,6 +805,12 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     study : Study
         The study (:func:`~cxstudy.load_study`): its column mappings, scales, cleaning
         rules and weights.
+    whole : Whole, optional
+        When ``raw`` is one block of the rows (a streaming run): what
+        :func:`first_pass` decided over every row (repeats, speeders' medians, weights,
+        the metrics kept as whole numbers). The data's problems were reported by it.
+    offset : int
+        With ``whole``: the position of the block's first row among every row.
 
     Returns
     -------
@@ -818,17 +837,19 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     >>> result.summary()  # rows kept and dropped by reason  # doctest: +SKIP
     """
     choice_coding = code_choices(raw, study, file_names(raw))
-    problems = column_problems(raw, study) + choice_coding.layout_problems
+    problems = column_problems(raw, study) + choice_coding.layout_problems \
+        if whole is None else []
     if problems:
         raise StudyFileError(study.path, problems)
     coded = _code_columns(raw, study, file_names(raw))
-    problems = _coding_problems(coded, study) + choice_coding.problems
+    problems = _coding_problems(coded, study) + choice_coding.problems \
+        if whole is None else []
     if problems:
         raise DataError(f"{study.path or 'study'}: answers the study file does not allow",
                         problems)
     info = raw.attrs.get("sources", {})
     state = RuleInput(raw, study, info, coded, _respondent_ids(raw, study, info),
-                      _Log(raw.index))
+                      _Log(raw.index), whole, offset)
     for rule in RULES:
         if rule.applies(study.cleaning):
             rule.run(state)
@@ -846,10 +867,16 @@ def clean(raw: pd.DataFrame, study: Study) -> CleaningResult:
     })[LOG_COLUMNS].reset_index(drop=True)
     if len(log_frame) != len(raw):
         raise AssertionError("cleaning log lost rows")  # an internal invariant, never data
-    responses = _responses(raw, study, coded, state.ids, kept)
+    responses = _responses(raw, study, coded, state.ids, kept,
+                           None if whole is None else whole.integer_metrics,
+                           None if whole is None else whole.coded)
     _add_choices(responses, raw, study, choice_coding, kept)
-    _apply_sheet_sizes(raw, kept, responses, study)
-    by_wave = _apply_weights(raw, kept, responses, study) if study.weights else {}
+    if whole is not None:
+        whole.weigh(raw, kept, responses, study, offset)
+        by_wave = whole.weighting_by_wave
+    else:
+        _apply_sheet_sizes(raw, kept, responses, study)
+        by_wave = _apply_weights(raw, kept, responses, study) if study.weights else {}
     skipped = pd.DataFrame(log.skipped, columns=["source", "rule", "why"])
     return CleaningResult(responses=responses, log=log_frame, skipped=skipped,
                           weighting=list(by_wave.values())[-1] if by_wave else None,
@@ -927,9 +954,7 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
             f"weights.margins.{c}", "no such column in the exports",
             "name a column of the audience's export" + nearest(c, raw.columns))
             for c in missing])
-    for column in spec.margins:
-        responses[column] = rows[column].map(
-            lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
+    _copy_margins(rows, responses, study)
     if spec.column is not None and spec.column not in raw.columns:
         raise DataError("cannot weight the responses", [Problem(
             "weights.column", f"no column {spec.column!r} in the exports",
@@ -953,6 +978,22 @@ def _apply_weights(raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
                                       where=where)
         responses.loc[in_group, "weight"] = weights
     return reports
+
+
+def _copy_margins(rows: pd.DataFrame, responses: pd.DataFrame, study: Study) -> None:
+    """The weighting margins' columns of the kept ``rows`` into the responses (stripped
+    text), so that the weights can be checked; a column a block lacks is blank."""
+    for column in study.weights.margins:
+        values = rows[column] if column in rows.columns else pd.Series(
+            pd.NA, index=rows.index, dtype=object)
+        responses[column] = values.map(
+            lambda v: pd.NA if pd.isna(v) else str(v).strip()).astype("string").to_numpy()
+        if responses[column].dtype == object and not responses[column].notna().any():
+            # blank in every row here: the type text takes in the rows that have some
+            responses[column] = responses[column].astype(_TEXT_INFERRED)
+
+
+_TEXT_INFERRED = pd.Series(["text"], dtype=object).infer_objects().dtype
 
 
 def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
@@ -1009,23 +1050,33 @@ def _id_text(values: pd.Series) -> pd.Series:
 
 
 def _rule_duplicates(state: RuleInput) -> None:
-    if state.study.cleaning.duplicates == "answers":
+    if state.whole is not None:  # a block: the repeats were found over every row
+        if state.study.cleaning.duplicates != "answers":
+            _id_columns(state.study, state.info, state.log)
+        state.whole.drop_decided(state, "duplicate")
+    elif state.study.cleaning.duplicates == "answers":
         _duplicate_answers(state.raw.assign(_wave=_waves_of_rows(state.raw, state.study)),
                            state.study, state.coded, state.log)
     else:
         _duplicate_ids(state.raw, state.study, state.ids, state.info, state.log)
 
 
-def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> None:
+def _id_columns(study: Study, info: dict, log: _Log | None) -> set[str]:
+    """The sources with an id column; those without are noted as not checked."""
+    having = set()
     for source in study.sources:
         column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
                        _ID_COLUMNS)
         if column is None:
-            log.skip(source, "duplicate ids", "no id column — set id_column on the source")
-    has_id = pd.Series(False, index=raw.index)
-    for source in study.sources:
-        if _find(info.get(source.name, {}).get("columns", []), source.id_column, _ID_COLUMNS):
-            has_id |= raw["source"].eq(source.name)
+            if log is not None:
+                log.skip(source, "duplicate ids", "no id column — set id_column on the source")
+        else:
+            having.add(source.name)
+    return having
+
+
+def _duplicate_ids(raw, study: Study, ids: pd.Series, info: dict, log: _Log) -> None:
+    has_id = raw["source"].isin(_id_columns(study, info, log)).fillna(False)
     candidates = (log.alive & has_id).to_numpy(dtype=bool)
     # within a wave: the same id in two waves is a returning respondent, not a duplicate
     id_codes, distinct_ids = pd.factorize(ids[candidates])
@@ -1053,19 +1104,43 @@ def _cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
     return (groups.astype(np.int64) + 1) * (len(distinct_waves) + 1) + waves + 1
 
 
+def _stable_cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
+    """:func:`_cohorts` numbered the same in every block: from the audience's place
+    among the study's groups and the wave's among its waves (0: missing)."""
+    groups = pd.Categorical(raw["group"].astype(object), categories=list(study.groups)
+                            ).codes.astype(np.int64) + 1
+    wave_of = {s.name: (study.waves.index(s.wave) + 1 if s.wave in study.waves else 0)
+               for s in study.sources}
+    waves = raw["source"].astype(object).map(wave_of).fillna(0).to_numpy(dtype=np.int64)
+    return groups * (len(study.waves) + 1) + waves
+
+
 def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
     """The wave of every row (missing in a study without waves)."""
     return raw["source"].map({s.name: s.wave for s in study.sources}).astype("string")
 
 
 def _duplicate_answers(raw, study: Study, coded: _Coded, log: _Log) -> None:
-    answers = pd.DataFrame(coded.every_column(), index=raw.index)
-    answered = answers.notna().any(axis=1)
-    frame = answers.astype(str).assign(_group=raw["group"].astype(str),
-                                       _wave=raw["_wave"].astype(str))[log.alive & answered]
+    frame = _answers_compared(raw, coded, log, coded.every_column())
     repeated = frame.duplicated(keep="first")
-    log.drop(repeated, "duplicate", "identical answers to an earlier response in the group "
-             "and wave")
+    log.drop(repeated, "duplicate", _SAME_ANSWERS)
+
+
+_SAME_ANSWERS = "identical answers to an earlier response in the group and wave"
+
+
+def _answers_compared(raw, coded: _Coded, log: _Log, columns: dict[str, pd.Series | None]
+                      ) -> pd.DataFrame:
+    """What the duplicate-answers rule compares, of the rows alive that answered
+    something: every answer as text, with the audience and the wave (``raw["_wave"]``).
+    ``columns``: id -> values (None: no value in these rows, compared as ``"<NA>"``)."""
+    given = {cid: values for cid, values in columns.items() if values is not None}
+    answers = pd.DataFrame(given, index=raw.index)
+    answered = answers.notna().any(axis=1) if given else pd.Series(False, index=raw.index)
+    frame = answers.astype(str).assign(**{cid: "<NA>" for cid, values in columns.items()
+                                          if values is None})[list(columns)]
+    return frame.assign(_group=raw["group"].astype(str),
+                        _wave=raw["_wave"].astype(str))[log.alive & answered]
 
 
 def _durations(raw: pd.DataFrame, rows: pd.Series, columns: list[str], source: Source):
@@ -1080,22 +1155,34 @@ def _durations(raw: pd.DataFrame, rows: pd.Series, columns: list[str], source: S
     return None
 
 
-def _rule_speeders(state: RuleInput) -> None:
-    raw, study, info, log = state.raw, state.study, state.info, state.log
-    ratio = study.cleaning.min_duration_ratio
+def _seconds(raw: pd.DataFrame, study: Study, info: dict, log: _Log | None) -> pd.Series:
+    """How long each row took (NaN: not known); exports without durations are noted."""
     seconds = pd.Series(np.nan, index=raw.index)
     for source in study.sources:
         rows = raw["source"].eq(source.name)
         values = _durations(raw, rows, info.get(source.name, {}).get("columns", []), source)
         if values is None:
-            log.skip(source, "speeders", "no duration column — set duration_column on the source")
+            if log is not None:
+                log.skip(source, "speeders",
+                         "no duration column — set duration_column on the source")
             continue
         seconds[rows] = values.to_numpy(dtype=float, na_value=np.nan)
+    return seconds
+
+
+def _rule_speeders(state: RuleInput) -> None:
+    raw, study, info, log = state.raw, state.study, state.info, state.log
+    ratio = study.cleaning.min_duration_ratio
+    seconds = _seconds(raw, study, info, log)
     alive = log.alive & seconds.notna()
     # the audience's median within its wave: a faster survey in one wave moves no other
-    cohort = pd.Series(_cohorts(raw, study), index=raw.index)
-    medians = seconds[alive].groupby(cohort[alive]).median()
-    median_of_row = cohort.map(medians).astype(float)
+    if state.whole is not None:  # a block: the medians of every row
+        cohort = pd.Series(_stable_cohorts(raw, study), index=raw.index)
+        median_of_row = cohort.map(state.whole.medians).astype(float)
+    else:
+        cohort = pd.Series(_cohorts(raw, study), index=raw.index)
+        medians = seconds[alive].groupby(cohort[alive]).median()
+        median_of_row = cohort.map(medians).astype(float)
     limit = median_of_row * ratio
     fast = alive & (seconds < limit)
     median = median_of_row[fast]
@@ -1194,7 +1281,14 @@ REASONS = [rule.reason for rule in RULES]
 # responses and writing
 
 
-def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series):
+def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series,
+               integer_metrics: Collection[str] | None = None,
+               coded_anywhere: Collection[str] | None = None):
+    """The kept rows' response columns; ``integer_metrics``: the metrics held as whole
+    numbers (default: those whose kept values are all whole numbers);
+    ``coded_anywhere``: the columns some block of the rows coded (a block lacking one
+    gives it the type the other blocks give it; default: those ``coded`` holds)."""
+    kinds = {m.id: m.kind for m in study.mappings()}
     frame = pd.DataFrame({
         "respondent_id": ids[kept].astype("string"),
         "group": pd.Categorical(raw.loc[kept, "group"], categories=list(study.groups)),
@@ -1220,14 +1314,17 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         coded.columns.pop(column_id, None)  # every row's codes: no longer needed
         if values is None:
             text = column_id in open_ids or column_id in {s.id for s in study.segments}
-            values = pd.Series(pd.NA, index=raw.index[rows],
-                               dtype="string" if text else "Float64")
+            dtype = "string" if text else "Float64"
+            if coded_anywhere is not None and column_id in coded_anywhere:
+                dtype = _dtype(kinds[column_id])
+            values = pd.Series(pd.NA, index=raw.index[rows], dtype=dtype)
         if column_id in open_ids:
             values = scrub_text(values, personal)
         frame[column_id] = values
     for metric in study.metrics:  # whole-number metrics stay small integers
         column = frame[metric.id]
-        if column.dropna().mod(1).eq(0).all():
+        if (column.dropna().mod(1).eq(0).all() if integer_metrics is None
+                else metric.id in integer_metrics):
             frame[metric.id] = column.astype("Int16")
     return frame.reset_index(drop=True)
 
@@ -1261,14 +1358,333 @@ def other_notes(coding, study: Study) -> list[str]:
 
 def source_table(raw: pd.DataFrame, log: pd.DataFrame, study: Study) -> pd.DataFrame:
     """One row per export: ``source, file, format, audience, rows`` (read), ``kept``."""
-    kept = log.groupby("source")["kept"].agg(["size", "sum"])
-    names = file_names(raw)
+    return sources_counted(raw.attrs, source_counts(log), study)
+
+
+def source_counts(log: pd.DataFrame) -> pd.DataFrame:
+    """Rows (``size``) and kept rows (``sum``) of each source in a cleaning log: those of
+    two blocks add up (``a.add(b, fill_value=0)``)."""
+    return log.groupby("source")["kept"].agg(["size", "sum"])
+
+
+def sources_counted(attrs: dict, kept: pd.DataFrame, study: Study) -> pd.DataFrame:
+    """:func:`source_table` from the exports' ``attrs`` and :func:`source_counts`."""
+    names = display_names({name: Path(info["path"])
+                           for name, info in attrs.get("sources", {}).items()})
     rows = []
     for source in study.sources:
-        info = raw.attrs["sources"][source.name]
+        info = attrs["sources"][source.name]
         rows.append({"source": source.name, "file": names[source.name],
                      "format": info["format"],
                      "audience": source.group or f"from column {source.group_column}",
                      "rows": int(kept.loc[source.name, "size"]),
                      "kept": int(kept.loc[source.name, "sum"])})
     return pd.DataFrame(rows, columns=["source", "file", "format", "audience", "rows", "kept"])
+
+
+# ---------------------------------------------------------------------------
+# streaming: the rules that need every row, decided in a first pass
+
+_WHOLE_RULES = ("duplicate", "speeder")
+"""The rules that compare a row with other rows (the rest look at one row)."""
+_HASH_KEYS = ("cxstudy-rows-one", "cxstudy-rows-two")  # 16 characters each: 128 bits
+
+
+def _hashes(frame: pd.DataFrame | pd.Series) -> np.ndarray:
+    """Two 64-bit hashes of each row (a 128-bit key: equal rows, equal keys; two unequal
+    rows share one with a chance of 2^-128)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    return np.column_stack([pd.util.hash_pandas_object(frame, index=False, hash_key=key)
+                            .to_numpy(dtype=np.uint64) for key in _HASH_KEYS])
+
+
+@dataclass
+class Whole:
+    """What cleaning decides over every row of a study, for cleaning it block by block
+    (:func:`first_pass`, then :func:`clean` of each block with ``whole=``).
+
+    Attributes
+    ----------
+    rows, kept : int
+        Rows read, and those kept.
+    dropped : dict
+        reason -> (positions among every row, ascending; the log's detail of each) of
+        the rows a rule that compares rows drops (``duplicate``).
+    medians : dict
+        cohort (:func:`_stable_cohorts`) -> the audience's median seconds in that wave,
+        over the rows alive when the speeders' rule runs.
+    integer_metrics : frozenset
+        The metrics whose kept answers are all whole numbers (held as ``Int16``).
+    coded : frozenset
+        The response columns some export maps (a block without one gives it the type
+        the others give it).
+    weights : pandas.Series or None
+        position among every row -> weight, for the kept rows whose weight is not 1
+        (sheet sizes, raking); None when every weight is 1.
+    weighting_by_wave : dict
+        wave -> :class:`~cxstudy.weights.RakingReport`, as :func:`clean` gives them.
+    """
+
+    rows: int
+    kept: int
+    dropped: dict[str, tuple[np.ndarray, np.ndarray]]
+    medians: dict[int, float]
+    integer_metrics: frozenset[str]
+    coded: frozenset[str] = frozenset()
+    weights: pd.Series | None = None
+    weighting_by_wave: dict = field(default_factory=dict)
+
+    def drop_decided(self, state: RuleInput, reason: str) -> None:
+        """Drop the rows of a block that ``reason`` dropped among every row."""
+        positions, details = self.dropped.get(reason, (np.zeros(0, np.int64), np.zeros(0)))
+        start, end = np.searchsorted(positions, [state.offset, state.offset + len(state.raw)])
+        if start == end:
+            return
+        local = positions[start:end] - state.offset
+        index = state.raw.index[local]
+        mask = pd.Series(False, index=state.raw.index)
+        mask.iloc[local] = True
+        state.log.drop(mask, reason, pd.Series(details[start:end], index=index, dtype=object))
+
+    def weigh(self, raw: pd.DataFrame, kept: pd.Series, responses: pd.DataFrame,
+              study: Study, offset: int) -> None:
+        """The weights of a block's kept rows (in place), and the margins' columns."""
+        if study.weights:
+            _copy_margins(raw.loc[kept], responses, study)
+        if self.weights is not None and len(responses):
+            at = offset + np.flatnonzero(kept.to_numpy(dtype=bool))
+            responses["weight"] = self.weights.reindex(at, fill_value=1.0).to_numpy()
+
+
+@dataclass
+class _Pass:
+    """What :func:`first_pass` gathers of each block (one array per block)."""
+
+    rows: int = 0
+    structure: list = field(default_factory=list)     # StudyFileError problems
+    layout: list = field(default_factory=list)        # choice layouts
+    data: list = field(default_factory=list)          # DataError problems
+    groups: set = field(default_factory=set)
+    columns: dict = field(default_factory=dict)       # every column seen (ordered)
+    attrs: dict = field(default_factory=dict)
+    alive: list = field(default_factory=list)         # alive before the whole rules
+    late: list = field(default_factory=list)          # dropped by a rule after them
+    cohort: list = field(default_factory=list)
+    seconds: list = field(default_factory=list)
+    candidates: list = field(default_factory=list)    # (positions, keys, sources, rows)
+    not_whole: dict = field(default_factory=dict)     # metric -> positions not whole
+    coded: set = field(default_factory=set)           # response columns coded
+    slim: list = field(default_factory=list)          # rows weighting reads
+
+
+def first_pass(blocks, study: Study) -> Whole:
+    """Decide over every row what cleaning a block cannot see alone.
+
+    The rules that look at one row (exclusions, audience, previews, unfinished,
+    straightliners, attention checks) are applied to each block; of the rules that
+    compare rows, repeats (the same id, or the same answers, within an audience and
+    wave: each row's key hashed to 128 bits, its first row kept) and speeders (the
+    median duration of each audience and wave, over the rows alive when that rule
+    runs) are decided here over every row, as are the sheet sizes' averages and the
+    raking of the weighted audience (on the kept rows' margins), and which metrics stay
+    whole numbers. The data's problems are collected over every block and reported
+    before anything is written.
+
+    Parameters
+    ----------
+    blocks : iterable of pandas.DataFrame
+        The rows in blocks (:func:`~cxstudy.readers.iter_sources`), in order.
+    study : Study
+
+    Returns
+    -------
+    Whole
+        What :func:`clean` takes as ``whole=`` for each block, in the same order.
+
+    Raises
+    ------
+    StudyFileError, DataError
+        As :func:`clean` of every row would.
+    """
+    gathered = _Pass()
+    for block in blocks:
+        _gather(block, study, gathered)
+    return _decide(gathered, study)
+
+
+def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
+    offset, n = gathered.rows, len(raw)
+    gathered.rows += n
+    gathered.attrs = raw.attrs
+    gathered.columns.update(dict.fromkeys(raw.columns))
+    gathered.groups.update(raw["group"].dropna().astype(str).unique().tolist())
+    files = file_names(raw)
+    choice_coding = code_choices(raw, study, files)
+    problems = column_problems(raw, study, whole=False)
+    gathered.structure += problems
+    gathered.layout += choice_coding.layout_problems
+    if problems or choice_coding.layout_problems:
+        return  # the run stops; the other blocks' problems are still collected
+    coded = _code_columns(raw, study, files)
+    gathered.data += _coding_problems(coded, study) + choice_coding.problems
+    gathered.coded.update([*coded.columns, *coded.text])
+    info = raw.attrs.get("sources", {})
+    ids = _respondent_ids(raw, study, info)
+    state = RuleInput(raw, study, info, coded, ids, _Log(raw.index))
+    first = min((i for i, rule in enumerate(RULES) if rule.reason in _WHOLE_RULES))
+    for rule in RULES[:first]:
+        if rule.applies(study.cleaning):
+            rule.run(state)
+    alive = state.log._alive.copy()
+    later = RuleInput(raw, study, info, coded, ids, _Log(raw.index))
+    for rule in RULES[first:]:
+        if rule.reason not in _WHOLE_RULES and rule.applies(study.cleaning):
+            rule.run(later)
+    late = ~later.log._alive
+    cohort = _stable_cohorts(raw, study)
+    gathered.alive.append(alive)
+    gathered.late.append(late)
+    gathered.cohort.append(cohort.astype(np.int32))
+    rules = study.cleaning
+    if rules.duplicates == "answers":
+        columns = {m.id: None for m in study.mappings() if m.kind != "attention_check"}
+        columns.update(coded.every_column())
+        frame = _answers_compared(raw.assign(_wave=_waves_of_rows(raw, study)), coded,
+                                  state.log, columns)
+        at = raw.index.get_indexer(frame.index)
+        gathered.candidates.append((offset + at, _hashes(frame), None, None))
+    elif rules.duplicates != "none":
+        has_id = raw["source"].isin(_id_columns(study, info, None)).fillna(False)
+        at = np.flatnonzero(alive & has_id.to_numpy(dtype=bool))
+        keys = np.column_stack([cohort[at].astype(np.uint64),
+                                _hashes(ids.iloc[at].astype(str).reset_index(drop=True))])
+        gathered.candidates.append((offset + at, keys,
+                                    raw["source"].iloc[at].astype(str).to_numpy(),
+                                    raw["source_row"].iloc[at].to_numpy(dtype=np.int64)))
+    if rules.min_duration_ratio > 0:
+        gathered.seconds.append(_seconds(raw, study, info, None).to_numpy(dtype=float))
+    for metric in study.metrics:
+        values = coded.columns.get(metric.id)
+        if values is not None:
+            numbers = values.to_numpy(dtype=float, na_value=np.nan)
+            broken = np.flatnonzero(~np.isnan(numbers) & (np.mod(numbers, 1) != 0))
+            gathered.not_whole.setdefault(metric.id, []).append(offset + broken)
+    sized = [s.sheet_size for s in study.sources if s.sheet_size is not None]
+    if study.weights or sized:
+        spec = study.weights
+        rows = alive & ~late
+        if spec is not None:
+            weighted = raw["group"].eq(spec.group).fillna(False).to_numpy(bool) \
+                & (state.log.reason != "excluded")
+            rows = (rows if sized else np.zeros(n, dtype=bool)) | weighted
+        wanted = ["source", "source_row", "group", *sized,
+                  *(spec.margins if spec else []),
+                  *([spec.column] if spec is not None and spec.column else [])]
+        slim = raw.loc[rows, [c for c in dict.fromkeys(wanted) if c in raw.columns]]
+        gathered.slim.append(slim.assign(_position=offset + np.flatnonzero(rows),
+                                         _weighted=weighted[rows] if spec else False))
+
+
+def _decide(gathered: _Pass, study: Study) -> Whole:
+    """:func:`first_pass`'s decisions from what it gathered of every block."""
+    slim = _slim_frame(gathered, study)
+    whole_checks = gathered.rows and not gathered.structure and not gathered.layout
+    if study.weights is not None and study.weights.margins and whole_checks:
+        absent = [c for c in study.weights.margins if c not in gathered.columns]
+        if absent:
+            gathered.structure += [Problem(
+                f"weights.margins.{c}", "no such column in the exports",
+                "name a column of the audience's export" + nearest(c, gathered.columns))
+                for c in absent]
+        else:
+            weighted = slim["_weighted"].to_numpy(dtype=bool)
+            gathered.structure += _margin_rows_problems(
+                slim, weighted, _waves_of_rows(slim, study), study)
+    if whole_checks:
+        gathered.structure += [
+            Problem(f"groups ({group})", "no row of any export belongs to this audience",
+                    "add its export, check group / group_map, or remove it from groups")
+            for group in study.groups if group not in gathered.groups]
+    for problems, error in ((gathered.structure, "structure"), (gathered.layout, "structure"),
+                            (gathered.data, "data")):
+        problems = list(dict.fromkeys(problems))  # a problem each block has, said once
+        if problems and error == "structure":
+            raise StudyFileError(study.path, problems)
+        if problems:
+            raise DataError(f"{study.path or 'study'}: answers the study file does not "
+                            "allow", problems)
+    alive = _joined(gathered.alive, bool)
+    late = _joined(gathered.late, bool)
+    cohort = _joined(gathered.cohort, np.int32)
+    rules = study.cleaning
+    dropped = {}
+    if rules.duplicates != "none" and gathered.candidates:
+        positions = np.concatenate([c[0] for c in gathered.candidates])
+        keys = pd.DataFrame(np.concatenate([c[1] for c in gathered.candidates]))
+        repeated = keys.duplicated(keep="first").to_numpy()
+        if rules.duplicates == "answers":
+            details = np.full(int(repeated.sum()), _SAME_ANSWERS, dtype=object)
+        else:
+            first = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+            first_row = np.full(first.max() + 1 if len(first) else 0, -1, dtype=np.int64)
+            order = np.arange(len(first))[::-1]
+            first_row[first[order]] = order  # the lowest position of each key wins
+            sources = np.concatenate([c[2] for c in gathered.candidates])
+            rows = np.concatenate([c[3] for c in gathered.candidates])
+            of = first_row[first[repeated]]
+            details = ("same id as " + pd.Series(sources[of], dtype=object) + " row "
+                       + pd.Series(rows[of]).astype(str)).to_numpy(dtype=object)
+        dropped["duplicate"] = (positions[repeated], details)
+        alive[positions[repeated]] = False
+    medians: dict[int, float] = {}
+    if rules.min_duration_ratio > 0:
+        seconds = _joined(gathered.seconds, float)
+        timed = alive & ~np.isnan(seconds)
+        medians = pd.Series(seconds[timed]).groupby(cohort[timed]).median().to_dict()
+        limit = pd.Series(cohort).map(medians).astype(float).to_numpy() \
+            * rules.min_duration_ratio
+        alive &= ~(timed & (seconds < limit))
+    kept = alive & ~late
+    integer = frozenset(
+        m.id for m in study.metrics if not np.any(kept[np.concatenate(
+            gathered.not_whole.get(m.id, [np.zeros(0, np.int64)]))]))
+    whole = Whole(rows=gathered.rows, kept=int(kept.sum()), dropped=dropped,
+                  medians=medians, integer_metrics=integer,
+                  coded=frozenset(gathered.coded))
+    if len(slim) and kept.any():
+        _weigh_whole(slim[kept[slim["_position"].to_numpy()]].reset_index(drop=True),
+                     study, whole)
+    return whole
+
+
+def _joined(pieces: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=dtype)
+
+
+def _slim_frame(gathered: _Pass, study: Study) -> pd.DataFrame:
+    """The rows weighting reads, of every block, one frame (``attrs`` of the exports)."""
+    if not gathered.slim:
+        return pd.DataFrame({"_position": np.zeros(0, np.int64)})
+    frame = pd.concat(gathered.slim, ignore_index=True, sort=False)
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object)
+    frame.attrs = gathered.attrs
+    return frame
+
+
+def _weigh_whole(rows: pd.DataFrame, study: Study, whole: Whole) -> None:
+    """Sheet sizes and raking over every kept row they read (``rows``), into ``whole``."""
+    kept = pd.Series(True, index=rows.index)
+    responses = pd.DataFrame({
+        "group": pd.Categorical(rows["group"], categories=list(study.groups)),
+        "weight": np.ones(len(rows))})
+    waves = {s.name: s.wave for s in study.sources if s.wave is not None}
+    if waves:
+        responses["wave"] = rows["source"].map(waves).astype("string")
+    _apply_sheet_sizes(rows, kept, responses, study)
+    if study.weights:
+        whole.weighting_by_wave = _apply_weights(rows, kept, responses, study)
+    whole.weights = pd.Series(responses["weight"].to_numpy(),
+                              index=rows["_position"].to_numpy())

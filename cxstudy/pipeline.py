@@ -8,34 +8,68 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import itertools
 import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from ._files import RunLock, linked_target, remove_staged, replace_folders, staging_folder
-from .clean import CleaningResult, clean, column_problems, source_table
+from .clean import (
+    CleaningResult,
+    Whole,
+    clean,
+    column_problems,
+    first_pass,
+    source_counts,
+    source_table,
+    sources_counted,
+)
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
-from .processed import write_into
-from .readers import read_sources
+from .processed import BlockWriter
+from .readers import iter_sources
 from .study import Study, load_study
+
+BLOCK_ROWS = 200_000
+"""Rows cleaned at once by :func:`run` (a block holds the rows of one export)."""
 
 
 @dataclass
 class RunResult:
-    """What :func:`run` did for one study."""
+    """What :func:`run` did for one study. ``cleaning`` (the responses and the log) is
+    read back from ``processed_dir`` when first asked for: a run holds no respondents."""
 
     study: Study
-    cleaning: CleaningResult
     processed_dir: Path
     report_dir: Path | None = None
+    rows_in: int = 0
+    kept: int = 0
+    skipped: pd.DataFrame | None = None
+    weighting_by_wave: dict = field(default_factory=dict)
+    _cleaning: CleaningResult | None = field(default=None, repr=False)
 
     @property
-    def rows_in(self) -> int:
-        return len(self.cleaning.log)
+    def cleaning(self) -> CleaningResult:
+        """The cleaned data as :func:`~cxstudy.clean` returns it, read from
+        ``processed_dir``."""
+        if self._cleaning is None:
+            from .processed import load_processed
+
+            responses, log, _sources = load_processed(self.study, self.processed_dir)
+            by_wave = self.weighting_by_wave
+            self._cleaning = CleaningResult(
+                responses=responses, log=log,
+                skipped=self.skipped if self.skipped is not None else CleaningResult(
+                    responses, log).skipped,
+                weighting=list(by_wave.values())[-1] if by_wave else None,
+                weighting_by_wave=by_wave)
+        return self._cleaning
 
 
 def output_root(study: Study, out: str | Path | None) -> Path:
@@ -154,6 +188,7 @@ def run(
     progress: Callable[[str], None] | None = None,
     report: bool = True,
     notebook_jobs: int | None = None,
+    block_rows: int = BLOCK_ROWS,
 ) -> RunResult:
     """Run a whole study: read every source, clean, write processed data, build the report.
 
@@ -170,11 +205,17 @@ def run(
         Build ``reports/<slug>/`` (notebooks -> HTML); ``False`` stops after cleaning.
     notebook_jobs : int, optional
         Notebooks executed at once (default: one per CPU).
+    block_rows : int
+        The most rows read, cleaned and counted at once: the exports are read twice,
+        block by block (what needs every row first: :func:`~cxstudy.clean.first_pass`;
+        then each block is cleaned, appended to the processed data and counted), so
+        that memory depends on this, not on the respondents.
 
     Returns
     -------
     RunResult
-        ``.study``, ``.cleaning`` (the :class:`CleaningResult`), ``.processed_dir``
+        ``.study``, ``.cleaning`` (the :class:`CleaningResult`, read back when asked
+        for), ``.processed_dir``
         (where the cleaned data were written), ``.report_dir`` (the report; ``None``
         with ``report=False``), and ``.rows_in`` (rows read; those kept: the log's ``kept``).
 
@@ -209,7 +250,8 @@ def run(
         check_report(study)
     try:
         with RunLock(root, study.slug):
-            return _run_locked(study, root, say, started, report, notebook_jobs)
+            return _run_locked(study, root, say, started, report, notebook_jobs,
+                               block_rows)
     except OSError as exc:
         raise CxStudyError(_os_error_message(study, root, exc)) from None
 
@@ -234,38 +276,41 @@ def _os_error_message(study: Study, root: Path, exc: OSError) -> str:
 
 
 def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: float,
-                report: bool, notebook_jobs: int | None) -> RunResult:
+                report: bool, notebook_jobs: int | None, block_rows: int) -> RunResult:
     """The run itself, once the study's lock is held."""
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     began = time.perf_counter()
-    raw = read_sources(study)
-    problems = column_problems(raw, study)
-    if problems:
-        raise StudyFileError(study.path, problems)
-    _give_memory_back()  # what reading held on the way, before cleaning adds its own
-    say(f"{study.slug}: read {len(raw):,} rows in {time.perf_counter() - began:.1f} s; "
+    blocks = iter_sources(study, block_rows=block_rows)
+    held, rows_held = [], 0
+    for block in blocks:  # the first blocks, up to one block's rows
+        held.append(block)
+        rows_held += len(block)
+        if rows_held > block_rows:
+            break
+    block = None  # the blocks held are in ``held`` only, let go as they are handed on
+    at_once: CleaningResult | None = None
+    if rows_held <= block_rows:  # every row fits in one block: cleaned at once, read once
+        raw = _stacked(held, study)
+        del held
+        problems = column_problems(raw, study)
+        if problems:
+            raise StudyFileError(study.path, problems)
+        at_once = clean(raw, study)
+        rows, kept = len(raw), int(at_once.log["kept"].sum())
+        weighting = at_once.weighting_by_wave
+        sources = source_table(raw, at_once.log, study)
+        del raw
+        whole = None
+    else:
+        # first pass: what needs every row (repeats, speeders' medians, weights), and
+        # every problem of the data, before anything is written
+        whole = first_pass(itertools.chain(_emptied(held), blocks), study)
+        rows, kept, weighting = whole.rows, whole.kept, whole.weighting_by_wave
+    _give_memory_back()
+    say(f"{study.slug}: read {rows:,} rows in {time.perf_counter() - began:.1f} s; "
         "cleaning")
     began = time.perf_counter()
-    result = clean(raw, study)
-    if not result.log["kept"].any():
-        reasons = result.log["reason"].value_counts()
-        raise DataError(f"{study.path}: cleaning kept no respondent of the {len(raw):,} rows "
-                        "read, so there is nothing to report; the previous report and "
-                        "cleaned data are untouched", [
-                            Problem(f"rule {reason}", f"dropped {count:,} row(s)",
-                                    "check this rule's setting in cleaning: (0 or false "
-                                    "switches it off) and the exports")
-                            for reason, count in reasons.items()])
-    sources = source_table(raw, result.log, study)
-    kept, rows = int(result.log["kept"].sum()), len(raw)
-    excluded = int(result.log["reason"].eq("excluded").sum())
-    del raw  # the exports' cells are not needed past cleaning
-    _give_memory_back()
     folder = root / "data" / "processed" / study.slug
-    say(f"{study.slug}: kept {kept:,} of {rows:,} rows ("
-        + (f"{excluded:,} excluded as not part of the study, " if excluded else "")
-        + f"{rows - kept - excluded:,} dropped; reasons in "
-        f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
     # Both outputs are staged beside their targets and moved into place together, only
     # when the whole run succeeded: a run that fails, or is stopped, at any stage leaves
     # the previous report and cleaned data as they were.
@@ -273,23 +318,32 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     try:
         writing_into = staging_folder(folder, "writing")
         staged.append((writing_into, folder))
-        with ThreadPoolExecutor(max_workers=1) as pool:  # written while tables are made
-            writing = pool.submit(write_into, writing_into, result, sources)
-            if report:
-                from .analysis import Results
-                from .render import stage_report
+        if at_once is not None:
+            cleaned = _write_at_once(study, at_once, sources, writing_into, report)
+        else:
+            cleaned = _clean_blocks(study, whole, writing_into, block_rows, report)
+        if not kept:
+            raise DataError(
+                f"{study.path}: cleaning kept no respondent of the {rows:,} rows read, so "
+                "there is nothing to report; the previous report and cleaned data are "
+                "untouched", [Problem(f"rule {reason}", f"dropped {count:,} row(s)",
+                                      "check this rule's setting in cleaning: (0 or false "
+                                      "switches it off) and the exports")
+                              for reason, count in cleaned.reasons.items()])
+        excluded = int(cleaned.reasons.get("excluded", 0))
+        _give_memory_back()
+        say(f"{study.slug}: kept {kept:,} of {rows:,} rows ("
+            + (f"{excluded:,} excluded as not part of the study, " if excluded else "")
+            + f"{rows - kept - excluded:,} dropped; reasons in "
+            f"{folder / 'cleaning_log.csv'}) in {time.perf_counter() - began:.1f} s")
+        if report:
+            from .render import stage_report
 
-                results = Results(study, result.responses, log=result.log, sources=sources)
-
-                def before_pages() -> None:  # the data is written, the tables' scratch freed
-                    writing.result()
-                    _give_memory_back()
-
-                staged.append((stage_report(
-                    results, writing_into, root, processed_final=folder, say=say,
-                    started=started, notebook_jobs=notebook_jobs, before_pages=before_pages),
-                    root / "reports" / study.slug))
-            writing.result()
+            results = _results(study, cleaned)
+            staged.append((stage_report(
+                results, writing_into, root, processed_final=folder, say=say,
+                started=started, notebook_jobs=notebook_jobs,
+                before_pages=_give_memory_back), root / "reports" / study.slug))
         replace_folders(staged)
     except BaseException:
         for staging, _target in staged:
@@ -301,8 +355,108 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
 
         report_dir = root / "reports" / study.slug
         clear_failed(report_dir)
-    return RunResult(study=study, cleaning=result, processed_dir=folder,
-                     report_dir=report_dir)
+    return RunResult(study=study, processed_dir=folder, report_dir=report_dir,
+                     rows_in=rows, kept=kept, skipped=cleaned.skipped,
+                     weighting_by_wave=weighting, _cleaning=at_once)
+
+
+def _stacked(blocks: list[pd.DataFrame], study: Study) -> pd.DataFrame:
+    """Blocks of rows as one frame, as :func:`~cxstudy.readers.read_sources` gives it."""
+    if not blocks:  # exports without rows
+        from .readers import read_sources
+
+        return read_sources(study)
+    raw = pd.concat(blocks, ignore_index=True, sort=False) if len(blocks) > 1 \
+        else blocks[0]
+    raw.attrs = blocks[0].attrs
+    return raw
+
+
+def _emptied(held: list[pd.DataFrame]):
+    """The blocks held, each let go once handed on."""
+    while held:
+        yield held.pop(0)
+
+
+def _write_at_once(study: Study, result: CleaningResult, sources: pd.DataFrame,
+                   folder: Path, count: bool) -> _Cleaned:
+    """The processed files of a study cleaned at once (it fits in one block)."""
+    from .analysis import Results
+
+    with BlockWriter(folder) as writer:
+        writer.append(result.responses, result.log)
+        writer.finish(sources)
+    counts = Results(study, result.responses).counted() \
+        if count and len(result.responses) else {}
+    reasons = result.log["reason"][~result.log["kept"]].value_counts()
+    return _Cleaned(counts, sources, result.skipped, reasons,
+                    loaded=(result.responses, result.log))
+
+
+@dataclass
+class _Cleaned:
+    """What cleaning the blocks gave beside the files: every counts table, the exports'
+    table, rules not checked, and the rows each rule dropped."""
+
+    counts: dict[str | None, dict[str, Any]]
+    sources: pd.DataFrame
+    skipped: pd.DataFrame
+    reasons: pd.Series
+    loaded: tuple[pd.DataFrame, pd.DataFrame] | None = None  # responses and log in memory
+    log_counts: Any = None  # quality.log_counts of the blocks' logs, added
+
+
+def _clean_blocks(study: Study, whole: Whole, folder: Path, block_rows: int,
+                  count: bool) -> _Cleaned:
+    """Second pass: each block cleaned with the first pass's decisions, appended to the
+    processed files in ``folder`` and counted (``count``: the counts tables of
+    :data:`cxstudy.registry.COUNTS`, added block by block)."""
+    from .analysis import Results, add_counts
+    from .quality import log_counts
+
+    counts: dict = {}
+    logs = None
+    by_source = None
+    skipped: dict[tuple, dict] = {}
+    reasons = pd.Series(dtype=np.int64)
+    offset, attrs = 0, {}
+    with BlockWriter(folder) as writer:
+        for block in iter_sources(study, block_rows=block_rows):
+            result = clean(block, study, whole=whole, offset=offset)
+            offset += len(block)
+            attrs = block.attrs
+            writer.append(result.responses, result.log)
+            mine = source_counts(result.log)
+            by_source = mine if by_source is None else by_source.add(mine, fill_value=0)
+            for entry in result.skipped.to_dict("records"):
+                skipped.setdefault(tuple(entry.values()), entry)
+            dropped = result.log["reason"][~result.log["kept"]].value_counts()
+            reasons = reasons.add(dropped, fill_value=0).astype(np.int64)
+            if count and len(result.responses):
+                counts = add_counts(counts, Results(study, result.responses).counted())
+            if count:
+                mine = log_counts(result.log, study)
+                logs = mine if logs is None else logs + mine
+            del result, block
+        if offset != whole.rows:
+            raise DataError(f"{study.path}: the exports changed while the run read them "
+                            f"({whole.rows:,} rows, then {offset:,}); run again once they "
+                            "are written", [])
+        sources = sources_counted(attrs, by_source, study)
+        writer.finish(sources)
+    return _Cleaned(counts, sources, pd.DataFrame(list(skipped.values()),
+                                                  columns=["source", "rule", "why"]),
+                    reasons.sort_values(ascending=False, kind="stable"), log_counts=logs)
+
+
+def _results(study: Study, cleaned: _Cleaned):
+    """The report's :class:`~cxstudy.analysis.Results`: every table made from the counts
+    of every block (and from the log itself where a study was cleaned at once)."""
+    from .analysis import Results
+
+    log = cleaned.loaded[1] if cleaned.loaded is not None else None
+    return Results.from_counts(study, cleaned.counts, log=log, sources=cleaned.sources,
+                               log_counts=None if log is not None else cleaned.log_counts)
 
 
 def _give_memory_back() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._files import remove_staged, replace_folder, staging_folder, write_csv
+from ._files import remove_staged, replace_folder, spreadsheet_safe, staging_folder, write_csv
 from .clean import CleaningResult, clean, source_table
 from .model import Study
 from .readers import read_sources
@@ -51,6 +51,72 @@ def write_into(folder: Path, result: CleaningResult, sources: pd.DataFrame) -> P
     write_csv(result.log, folder / "cleaning_log.csv")
     write_csv(sources, folder / "sources.csv")
     return folder
+
+
+class BlockWriter:
+    """The files of :data:`PROCESSED_FILES` written block by block into an existing
+    (staging) folder: each block's responses appended to ``responses.parquet`` (one
+    schema, that of the first block; the study fixes every column's type) and its log
+    rows to ``cleaning_log.csv``; :meth:`finish` writes ``sources.csv``. Used as a
+    context manager, the files are closed however the run ends; the folder is moved
+    into place by the run only when everything succeeded.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self._writer = None
+        self._schema = None
+        self._log = None
+        self._empty: pd.DataFrame | None = None
+
+    def __enter__(self) -> BlockWriter:
+        self._log = (self.folder / "cleaning_log.csv").open("w", newline="",
+                                                               encoding="utf-8")
+        return self
+
+    def append(self, responses: pd.DataFrame, log: pd.DataFrame) -> None:
+        """Append one block's kept responses and its log rows."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        spreadsheet_safe(log).to_csv(self._log, header=self._log.tell() == 0, index=False)
+        if not len(responses):
+            if self._empty is None:
+                self._empty = responses
+            return
+        if self._writer is None:
+            table = pa.Table.from_pandas(responses, preserve_index=False)
+            schema = table.schema
+            for number, column in enumerate(schema):
+                if pa.types.is_null(column.type):  # blank here: text in another block
+                    schema = schema.set(number, column.with_type(pa.string()))
+            table = table.cast(schema)
+            self._schema = schema
+            self._writer = pq.ParquetWriter(self.folder / "responses.parquet", self._schema)
+        else:
+            table = pa.Table.from_pandas(responses, schema=self._schema, preserve_index=False)
+        self._writer.write_table(table)
+
+    def finish(self, sources: pd.DataFrame) -> None:
+        """Close the responses (an empty table when no block kept a row) and write
+        ``sources.csv``."""
+        if self._writer is None and self._empty is not None:
+            self._empty.to_parquet(self.folder / "responses.parquet", index=False)
+        self.close()
+        write_csv(sources, self.folder / "sources.csv")
+
+    def close(self) -> None:
+        writer, self._writer = self._writer, None
+        log, self._log = self._log, None
+        try:
+            if writer is not None:
+                writer.close()
+        finally:
+            if log is not None:
+                log.close()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def load_processed(study: Study, processed: str | Path = ""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -194,6 +195,41 @@ def read_sources(study) -> pd.DataFrame:
         raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
                                           for _name, exc in failures])
     return raw
+
+
+def iter_sources(study, *, block_rows: int = 200_000):
+    """Every source of a study in blocks of at most ``block_rows`` consecutive rows of one
+    export, each with the columns :func:`read_sources` gives those rows (and its
+    ``attrs["sources"]``), in the order :func:`read_sources` stacks them.
+
+    A stand-in until the streaming reader lands: it reads every source whole
+    (:func:`read_sources`) and slices it, so its memory is today's; the blocks it yields
+    are the ones the streaming reader yields.
+
+    Parameters
+    ----------
+    study : Study
+    block_rows : int
+        The most rows a block holds.
+
+    Yields
+    ------
+    pandas.DataFrame
+        A run of rows of one export, index from 0.
+    """
+    if block_rows < 1:
+        raise ValueError(f"block_rows must be at least 1, not {block_rows}")
+    raw = read_sources(study)
+    attrs = raw.attrs
+    if not len(raw):
+        return
+    source = raw["source"].astype(str).to_numpy()
+    bounds = [0, *(np.flatnonzero(source[1:] != source[:-1]) + 1).tolist(), len(raw)]
+    for start, end in itertools.pairwise(bounds):
+        for at in range(start, end, block_rows):
+            block = raw.iloc[at:min(at + block_rows, end)].reset_index(drop=True)
+            block.attrs = attrs
+            yield block
 
 
 def read_readable(study) -> tuple[pd.DataFrame, list[tuple[str, ReadError]]]:

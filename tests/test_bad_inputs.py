@@ -215,7 +215,7 @@ def test_an_unwritable_folder_is_named(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied", str(tmp_path / "data" / "processed"))
 
-    monkeypatch.setattr("cxstudy.pipeline.write_into", refuse)
+    monkeypatch.setattr("cxstudy.pipeline.BlockWriter.append", refuse)
     with pytest.raises(CxStudyError, match=r"cannot write .*data/processed: permission "
                                            r"denied; make the folder writable, or give --out"):
         cx.run(study, report=False)
@@ -255,9 +255,9 @@ def _refuse(error: BaseException):
 
 
 @pytest.mark.parametrize(("stage", "target", "error"), [
-    ("reading", "cxstudy.pipeline.read_sources", ReadError("x.csv", "unreadable")),
+    ("reading", "cxstudy.pipeline.iter_sources", ReadError("x.csv", "unreadable")),
     ("cleaning", "cxstudy.pipeline.clean", RuntimeError("cleaning broke")),
-    ("writing the cleaned data", "cxstudy.pipeline.write_into",
+    ("writing the cleaned data", "cxstudy.pipeline.BlockWriter.append",
      OSError(28, "No space left on device")),
     ("the tables", "cxstudy.analysis.Results.write_tables", RuntimeError("a table broke")),
     ("a page", "cxstudy.render.execute", cx.ReportError("notebook 02_gaps.ipynb failed in "
@@ -312,7 +312,7 @@ def test_any_os_error_while_writing_names_the_folder_and_what_to_do(tmp_path, mo
     import os
 
     study, before = previous_state(tmp_path)
-    monkeypatch.setattr("cxstudy.pipeline.write_into", _refuse(
+    monkeypatch.setattr("cxstudy.pipeline.BlockWriter.append", _refuse(
         OSError(errno, os.strerror(errno), str(tmp_path / "data" / "processed"))))
     with pytest.raises(CxStudyError) as caught:
         cx.run(study, report=False)
@@ -1167,3 +1167,34 @@ def test_words_for_readers_that_are_not_text_are_study_file_problems(tmp_path, c
     with pytest.raises(StudyFileError, match=re.escape(key)):
         cx.run(study, report=False)
     assert not (tmp_path / "data" / "processed").exists()
+
+
+# a run in blocks (issue 29)
+
+def test_an_unknown_answer_in_the_last_block_stops_the_run_before_anything_is_written(
+        tmp_path):
+    """Cleaned block by block, an answer no scale knows in the last row is found by the
+    first pass, said as cleaning every row at once says it, and nothing is written."""
+    from .conftest import AGREE5, write
+
+    (tmp_path / "studies").mkdir()
+    write(tmp_path / "studies" / "leaders.csv",
+          [["id", "Q1"], *[[f"L{i}", "Agree"] for i in range(6)]])
+    write(tmp_path / "studies" / "customers.csv",
+          [["id", "Q1"], *[[f"C{i}", "Disagree"] for i in range(6)], ["C9", "Agreee"]])
+    path = tmp_path / "studies" / "test.yml"
+    path.write_text(yaml.safe_dump({
+        "study": "Test study", "slug": "test", "groups": ["leadership", "customers"],
+        "sources": [{"path": "leaders.csv", "group": "leadership"},
+                    {"path": "customers.csv", "group": "customers"}],
+        "scales": {"agree5": AGREE5},
+        "items": [{"id": "excellent", "text": "We are excellent", "scale": "agree5",
+                   "column": "Q1", "headline": True}]}), encoding="utf-8")
+    study = cx.load_study(path)
+    with pytest.raises(DataError) as at_once:
+        cx.clean(cx.read_sources(study), study)
+    with pytest.raises(DataError) as in_blocks:
+        cx.run(path, report=False, block_rows=2)
+    assert str(in_blocks.value) == str(at_once.value)
+    assert '"Agreee"' in str(in_blocks.value) and "customers.csv" in str(in_blocks.value)
+    assert not (tmp_path / "data" / "processed" / "test").exists()
