@@ -1368,13 +1368,14 @@ def _after_header(batches, path: Path, given: Format | None):
 class _Seen:
     """What the first pass has seen of one column, over the blocks so far."""
 
-    __slots__ = ("dtypes", "first", "numeric", "present", "raw", "texts")
+    __slots__ = ("dtypes", "first", "label", "numeric", "present", "raw", "texts")
 
-    def __init__(self, label: bool, audience: bool):
+    def __init__(self, label: bool, audience: bool, texts: bool = False):
+        self.label = label            # an answer-label column: categorical where text
         self.present = False          # a value that is not blank
         self.numeric = True           # every value a number (no leading zeros)
         self.dtypes: set = set()      # the dtypes the blocks' numbers took
-        self.texts: dict | None = {} if label else None  # answer labels, first held first
+        self.texts: dict | None = {} if label or texts else None  # distinct, first held first
         self.first: str | None = None  # the first value that is not blank, as read
         self.raw: dict | None = {} if audience else None  # every cell text, as read
 
@@ -1415,9 +1416,16 @@ class _Seen:
             if self.dtypes <= {np.dtype(np.int64), np.dtype(np.float64)}:
                 return ("number", np.dtype(np.float64))
             raise _NotStreamable  # integers past int64 in some blocks: read it whole
-        if self.texts is not None:
+        if self.label:
             return ("label", pd.Index(list(self.texts), dtype="str"))
         return ("text",)
+
+    def stand_in(self, rows: int) -> list[str]:
+        """Cells standing for the column, ``rows`` of them: each distinct text where they
+        are kept (the first first), else the first value; repeated to fill."""
+        held = list(self.texts) if self.texts and not self.label else []
+        held = held or [self.first or ""]
+        return held + [held[0]] * (rows - len(held))
 
 
 def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, stamp
@@ -1428,10 +1436,18 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
     attrs.update(encoding="utf-8-sig" if bom else "utf-8", delimiter=delimiter)
     header = pd.DataFrame(columns=columns)
     header.attrs = attrs
-    renamed = {old: new for old, new in (source.rename or {}).items()}
-    audience = next((old for old in columns if renamed.get(old, old) == source.group_column),
+    try:
+        names, info = _prepared(header, source)
+    except ReadError as exc:  # said after "no responses", as when read whole
+        names, info, refused = {}, {}, exc
+    else:
+        refused = None
+    audience = next((old for old in columns if names.get(old, old) == source.group_column),
                     None) if source.group is None else None
-    seen = [_Seen(name in labels, name == audience) for name in columns]
+    # a column the study maps under its new name is text stacked on the answer labels of
+    # the other exports (read whole, see _same_categories): its distinct texts are kept
+    seen = [_Seen(name in labels, name == audience, texts=names.get(name, name) in labels)
+            for name in columns]
     count = 0
     for batch in rows:
         count += batch.num_rows
@@ -1439,11 +1455,13 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
             column.add(array)
     if count == 0:
         raise ReadError(path, _NO_RESPONSES)
-    names, info = _prepared(header, source)
+    if refused is not None:
+        raise refused
     info["rows"] = count
     decided = {name: column.decision() for name, column in zip(columns, seen, strict=True)}
     # the few rows standing for the export: each column's first value, as read
-    grid = pd.DataFrame({name: pd.Categorical([column.first or ""])
+    height = max(len(column.stand_in(1)) for column in seen)
+    grid = pd.DataFrame({name: pd.Categorical(column.stand_in(height))
                          for name, column in zip(columns, seen, strict=True)})
     stand_in = _tidy_values(grid, labels, decided).rename(columns=names)
     audiences = (pd.Index([]), pd.Index([]))
