@@ -29,7 +29,7 @@ from .gaps import (
 )
 from .metrics import calibration_table, importance_performance, metric_gaps, metric_table
 from .pipeline import run
-from .readers import read_export, read_sources
+from .readers import iter_sources, read_export, read_sources
 from .segments import segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
@@ -61,6 +61,7 @@ __all__ = [
     "dimension_scores",
     "gap_table",
     "importance_performance",
+    "iter_sources",
     "kruskal_table",
     "level_counts",
     "load_study",
