@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import zipfile
 import zlib
@@ -1353,16 +1354,17 @@ def _after_header(batches, path: Path, given: Format | None):
     top = [[_cell_text(value) for value in row.values()] for row in first]
     names, header_rows, attrs = _header(top, path, given=given, container="csv")
 
-    def rows():
-        skip = header_rows
-        for batch in [*pending, *batches]:
-            if skip >= batch.num_rows:
-                skip -= batch.num_rows
-                continue
-            yield batch.slice(skip) if skip else batch
-            skip = 0
+    return names, header_rows, attrs, _skipped(itertools.chain(pending, batches), header_rows)
 
-    return names, header_rows, attrs, rows()
+
+def _skipped(batches, skip: int):
+    """The batches less their first ``skip`` rows."""
+    for batch in batches:
+        if skip >= batch.num_rows:
+            skip -= batch.num_rows
+            continue
+        yield batch.slice(skip) if skip else batch
+        skip = 0
 
 
 class _Seen:
@@ -1489,9 +1491,8 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     if _stamp(stream.path) != stream.stamp:
         raise ReadError(stream.path, "the file changed while it was being read; run again "
                         "once nothing writes to it")
-    _, _, _, rows = _after_header(
-        _arrow_stream(stream.path, stream.bom, stream.crlf, stream.delimiter,
-                      len(stream.columns)), stream.path, None)
+    rows = _skipped(_arrow_stream(stream.path, stream.bom, stream.crlf, stream.delimiter,
+                                  len(stream.columns)), stream.header_rows)
     first_row = 1
     pending: list = []
     held = 0

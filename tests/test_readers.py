@@ -579,3 +579,16 @@ def test_block_rows_below_one_is_refused(tmp_path):
     study = _study(tmp_path, _rows(["Q1", "Agree"]))
     with pytest.raises(ValueError, match="block_rows must be at least 1"):
         cx.iter_sources(study, block_rows=0)
+
+
+@pytest.mark.parametrize("fmt, rows", [("qualtrics", 3), ("csv", 5)])
+def test_blocks_skip_the_header_rows_of_the_format_given(tmp_path, fmt, rows):
+    """A Qualtrics export read as Qualtrics skips its three header rows; read as plain CSV
+    (format: csv), one: the rows after it are responses, in every pass."""
+    study = _study(tmp_path, (FIXTURES / "qualtrics.csv").read_bytes(), format=fmt)
+    blocks = list(cx.iter_sources(study, block_rows=2))
+    raw = pd.concat(blocks, ignore_index=True)
+    customers = raw[raw["source"] == "customers"]
+    assert len(customers) == rows == len(cx.read_export(tmp_path / "customers.csv", fmt))
+    assert customers["source_row"].tolist() == list(range(1, rows + 1))
+    pd.testing.assert_frame_equal(raw, cx.read_sources(study))
