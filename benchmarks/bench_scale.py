@@ -113,7 +113,7 @@ READ_CODE = {
               "        rows += len(pd.read_excel(source.path, header=None))\n"
               "        continue\n"
               "    reader = arrow_csv.open_csv(source.path, read_options=arrow_csv.ReadOptions("
-              "autogenerate_column_names=True, block_size=16 << 20), parse_options="
+              "autogenerate_column_names=True, block_size=4 << 20), parse_options="
               "arrow_csv.ParseOptions(newlines_in_values=True))\n"
               "    rows += sum(batch.num_rows for batch in reader)"),
 }

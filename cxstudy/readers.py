@@ -42,7 +42,7 @@ _DELIMITERS = [",", ";", "\t", "|"]
 BLOCK_ROWS = 250_000
 """Rows of a block of :func:`iter_sources` unless asked otherwise."""
 
-_ARROW_BLOCK_BYTES = 16 << 20  # text Arrow's streaming reader parses at a time
+_ARROW_BLOCK_BYTES = 4 << 20  # text Arrow's streaming reader parses at a time
 _SCAN_BYTES = 16 << 20         # bytes looked at at a time before streaming
 
 
@@ -226,9 +226,10 @@ def iter_sources(study, *, block_rows: int = BLOCK_ROWS) -> Iterator[pd.DataFram
     Every error of every source (a malformed row deep in a large export, named by its
     line) is raised by this first pass, before any block is given, so that a consumer
     writes nothing. The second pass, as blocks are asked for, streams the rows again and
-    shapes each block as the first pass decided. Memory: Arrow's read blocks
-    (16 MB of text), one block of rows, and per column what the first pass keeps (a
-    kind, and for answer-label columns their distinct labels).
+    shapes each block as the first pass decided. Memory: Arrow's read blocks (4 MB of
+    text, a few in flight), one block of rows, and per column what the first pass keeps
+    (a kind, and for answer-label columns their distinct labels). An answer longer than
+    4 MB makes its export one to read whole.
 
     Exports that cannot be streamed are read whole and then cut into blocks: workbooks
     (.xlsx), SPSS files, and the text exports that take the careful path
