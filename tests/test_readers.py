@@ -592,3 +592,19 @@ def test_blocks_skip_the_header_rows_of_the_format_given(tmp_path, fmt, rows):
     assert len(customers) == rows == len(cx.read_export(tmp_path / "customers.csv", fmt))
     assert customers["source_row"].tolist() == list(range(1, rows + 1))
     pd.testing.assert_frame_equal(raw, cx.read_sources(study))
+
+
+def test_an_answer_longer_than_arrows_block_makes_the_export_one_read_whole(tmp_path,
+                                                                           monkeypatch):
+    """Arrow's streaming reader cannot hold a record longer than its block: that export is
+    read whole (and cut into blocks), its long answer intact."""
+    from cxstudy import readers
+
+    monkeypatch.setattr(readers, "_ARROW_BLOCK_BYTES", 1024)
+    long = "word " * 1000
+    study = _study(tmp_path, _rows(["Q1,Note", "Agree,short", f'Disagree,"{long}"']))
+    plans, failures = readers._planned(study)
+    assert failures == [] and plans[1].stream is None
+    raw = pd.concat(cx.iter_sources(study, block_rows=1), ignore_index=True)
+    assert raw["Note"].tolist()[-1] == long.strip()
+    pd.testing.assert_frame_equal(raw, cx.read_sources(study))
