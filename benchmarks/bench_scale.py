@@ -29,8 +29,14 @@ run        ``cxstudy run`` end to end in a fresh process: wall time, and (in a s
            20 ms: pages two processes share count once, so a kernel forked from the run
            does not count the run's memory twice, as summed RSS would)
 
+reading alone (``--read-only``): each way in a fresh process, its seconds and peak PSS:
+           whole  ``read_sources`` (every row in memory)
+           blocks ``iter_sources`` (each export read twice, in blocks; each block let go)
+           floor  Arrow's streaming CSV reader (``pyarrow.csv.open_csv``) of every text
+                  export, ``read_excel`` of every workbook
+
 Usage:  .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000 1000000]
-                                                    [--cache /tmp/cxstudy-scale]
+                                                    [--cache /tmp/cxstudy-scale] [--read-only]
 """
 
 from __future__ import annotations
@@ -95,6 +101,47 @@ def scaled_project(respondents: int, cache: Path) -> Path:
                 writer.writerow(row)
     (project / ".complete").touch()
     return project
+
+
+READ_CODE = {
+    "whole": "raw = cx.read_sources(study); rows = len(raw)",
+    "blocks": "rows = sum(len(block) for block in cx.iter_sources(study))",
+    "floor": ("import pyarrow.csv as arrow_csv\n"
+              "rows = 0\n"
+              "for source in study.sources:\n"
+              "    if source.path.suffix == '.xlsx':\n"
+              "        rows += len(pd.read_excel(source.path, header=None))\n"
+              "        continue\n"
+              "    reader = arrow_csv.open_csv(source.path, read_options=arrow_csv.ReadOptions("
+              "autogenerate_column_names=True, block_size=4 << 20), parse_options="
+              "arrow_csv.ParseOptions(newlines_in_values=True))\n"
+              "    rows += sum(batch.num_rows for batch in reader)"),
+}
+
+
+def read_alone(project: Path) -> dict[str, tuple[float, float]]:
+    """Reading alone, each way in a fresh process: (seconds, peak GB of the process's
+    proportional set size, sampled every 20 ms) of ``read_sources`` (the whole study in
+    memory), ``iter_sources`` (blocks, each let go) and the floor (Arrow's streaming CSV
+    reader of every text export, ``read_excel`` of the workbooks)."""
+    found = {}
+    for way, code in READ_CODE.items():
+        script = ("import sys, time\nimport pandas as pd\nimport cxstudy as cx\n"
+                  f"study = cx.load_study({str(project / 'studies' / 'example.yml')!r})\n"
+                  "started = time.perf_counter()\n" + code +
+                  "\nprint(time.perf_counter() - started, rows)\n")
+        process = psutil.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, cwd=ROOT, text=True)
+        peak = 0
+        while process.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak = max(peak, process.memory_full_info().pss)
+            time.sleep(0.02)
+        out, errors = process.communicate()
+        if process.returncode:
+            raise SystemExit(f"reading ({way}) failed: {errors[-2000:]}")
+        found[way] = (float(out.split()[0]), peak / 1e9)
+    return found
 
 
 def timed(function, *args, **kwargs):
@@ -229,7 +276,17 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--cache", type=Path,
                         default=Path(tempfile.gettempdir()) / "cxstudy-scale")
+    parser.add_argument("--read-only", action="store_true",
+                        help="only reading, whole and in blocks, beside its floor")
     args = parser.parse_args()
+    if args.read_only:
+        print(f"{'respondents':>12} {'way':>8} {'seconds':>8} {'x floor':>8} {'peak GB':>8}")
+        for size in args.sizes:
+            found = read_alone(scaled_project(size, args.cache))
+            for way, (seconds, peak) in found.items():
+                print(f"{size:>12,} {way:>8} {seconds:8.2f} "
+                      f"{seconds / found['floor'][0]:8.2f} {peak:8.2f}")
+        return 0
     rows, parts = [], []
     for size in args.sizes:
         project = scaled_project(size, args.cache)

@@ -35,7 +35,7 @@ from .metrics import (
     metric_table,
 )
 from .pipeline import run
-from .readers import read_export, read_sources
+from .readers import iter_sources, read_export, read_sources
 from .segments import SegmentCounts, segment_counts, segment_table
 from .stats import cronbach_alpha
 from .study import Study, load_study
@@ -68,6 +68,7 @@ __all__ = [
     "dimension_scores",
     "gap_table",
     "importance_performance",
+    "iter_sources",
     "kruskal_table",
     "level_counts",
     "load_study",

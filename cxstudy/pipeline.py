@@ -33,12 +33,8 @@ from .clean import (
 )
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
 from .processed import BlockWriter
-from .readers import iter_sources
+from .readers import BLOCK_ROWS, iter_sources
 from .study import Study, load_study
-
-BLOCK_ROWS = 200_000
-"""Rows cleaned at once by :func:`run` (a block holds the rows of one export)."""
-
 
 @dataclass
 class RunResult:

@@ -24,7 +24,8 @@ import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.etree.ElementTree import ParseError
@@ -37,6 +38,12 @@ from .formats import FORMATS, PLAIN, Format, clean_text, detect_layout, of_suffi
 from .limits import RATIO_FROM_BYTES, Limits, limits, not_a_file
 
 _DELIMITERS = [",", ";", "\t", "|"]
+
+BLOCK_ROWS = 250_000
+"""Rows of a block of :func:`iter_sources` unless asked otherwise."""
+
+_ARROW_BLOCK_BYTES = 4 << 20  # text Arrow's streaming reader parses at a time
+_SCAN_BYTES = 16 << 20         # bytes looked at at a time before streaming
 
 
 # ---------------------------------------------------------------------------
@@ -93,6 +100,19 @@ def read_export(
     ('qualtrics', 'Larkfield delivers an excellent customer experience')
     """
     path = Path(path)
+    route, given = _route(path, format)
+    if route == "spss":
+        return _read_spss(path)
+    if route == "xlsx":
+        return _frame_from_grid(_excel_grid(path, sheet), path, given=given, container="xlsx")
+    grid, info = _text_grid(path)
+    return _frame_from_grid(grid, path, given=given, container="csv", info=info,
+                            categories=categories)
+
+
+def _route(path: Path, format: str | None) -> tuple[str, Format | None]:
+    """How an export is read: ``"spss"``, ``"xlsx"`` or ``"text"``, and the format given
+    (None: detected from its header rows). Refuses what is no export file."""
     try:
         path.stat()
     except FileNotFoundError:
@@ -115,14 +135,11 @@ def read_export(
             raise ReadError(path, "old Excel .xls files are not read; open it in Excel and "
                             "save it as .xlsx, or export CSV")
         if said is not None and said.container == "spss":
-            return _read_spss(path)
+            return "spss", None
         if said is not None and said.container == "xlsx":
-            return _frame_from_grid(_excel_grid(path, sheet), path, given=None,
-                                    container="xlsx")
+            return "xlsx", None
         if said is not None or not _looks_binary(path):
-            grid, info = _text_grid(path)
-            return _frame_from_grid(grid, path, given=None, container="csv", info=info,
-                                    categories=categories)
+            return "text", None
         texts = ", ".join(f.name for f in FORMATS.values() if "text" in f.container)
         raise ReadError(path, f"could not tell the format of this {suffix} file: tried "
                         "spss (.sav), xlsx (.xlsx) and the text formats "
@@ -133,19 +150,15 @@ def read_export(
         raise ReadError(path, f"unknown format {format!r}; use one of "
                         f"{', '.join(FORMATS)}")
     if given.container == "spss":
-        return _read_spss(path)
+        return "spss", given
     if suffix in FORMATS["xlsx"].suffixes or given.container == "xlsx":
-        grid, info = _excel_grid(path, sheet), {}
-        container = "xlsx"
-    else:
-        grid, info = _text_grid(path)
-        container = "csv"
-    return _frame_from_grid(grid, path, given=given, container=container, info=info,
-                            categories=categories)
+        return "xlsx", given
+    return "text", given
 
 
 def read_sources(study) -> pd.DataFrame:
-    """Read every source of a study into one frame.
+    """Read every source of a study into one frame: the blocks of :func:`iter_sources`,
+    one under the other.
 
     Each row keeps its export's columns plus ``source`` (the source's name),
     ``source_row`` (1-based position among the export's responses, after its
@@ -186,83 +199,110 @@ def read_sources(study) -> pd.DataFrame:
     >>> raw = cx.read_sources(cx.load_study("studies/example.yml"))  # doctest: +SKIP
     >>> raw.groupby("source", observed=True).size()  # doctest: +SKIP
     """
+    raw, failures = read_readable(study)
+    _refuse_failures(study, failures)
+    return raw
+
+
+def iter_sources(study, *, block_rows: int = BLOCK_ROWS) -> Iterator[pd.DataFrame]:
+    """Read every source of a study in blocks of rows, with memory bounded by the block.
+
+    Each block holds up to ``block_rows`` consecutive rows of ONE export, in the order of
+    the study's sources and, within one, of the export's rows. A block is those rows of
+    :func:`read_sources` exactly: the same columns in the same order (the union of every
+    export's; those its export lacks empty), the same dtypes (categorical columns on the
+    same categories, numbers where the whole column is numbers), the same ``source``,
+    ``source_row`` (the row's position among its export's responses, counted across
+    blocks), ``group`` and ``group_value``; its index runs from 0 and
+    ``attrs["sources"]`` describes every source, as in :func:`read_sources`, whose rows
+    are these blocks one under the other.
+
+    Every export is read twice. The first pass reads the header once (Qualtrics' three
+    rows, SurveyMonkey's two, the study's renames, the detected format) and streams the
+    rows through Arrow's streaming CSV reader to learn what the whole of each column is
+    (numbers or text; the answer labels of the columns the study maps, in the order first
+    held; the audiences of a ``group_column``): a block alone could look otherwise (a
+    column that is numbers in one block and holds "n/a" in another is text throughout).
+    Every error of every source (a malformed row deep in a large export, named by its
+    line) is raised by this first pass, before any block is given, so that a consumer
+    writes nothing. The second pass, as blocks are asked for, streams the rows again and
+    shapes each block as the first pass decided. Memory: Arrow's read blocks (4 MB of
+    text, a few in flight), one block of rows, and per column what the first pass keeps
+    (a kind, and for answer-label columns their distinct labels). An answer longer than
+    4 MB makes its export one to read whole.
+
+    Exports that cannot be streamed are read whole and then cut into blocks: workbooks
+    (.xlsx), SPSS files, and the text exports that take the careful path
+    (UTF-16 or Windows cp1252 text, a carriage return alone inside an answer, a NUL byte,
+    a quoted answer never closed, records Arrow cannot split). Those are held whole from
+    the first pass until their blocks are given.
+
+    Parameters
+    ----------
+    study : Study
+        The study (:func:`~cxstudy.load_study`).
+    block_rows : int, default BLOCK_ROWS
+        Most rows of a block (at least 1).
+
+    Returns
+    -------
+    iterator of pandas.DataFrame
+        The blocks, as described above; the first pass has run when this returns.
+
+    Raises
+    ------
+    ReadError
+        One source could not be read (raised by this call, not by the iterator).
+    StudyFileError
+        Several could not; every one is listed.
+    ValueError
+        ``block_rows`` below 1.
+
+    Examples
+    --------
+    >>> import cxstudy as cx
+    >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
+    >>> sum(len(block) for block in cx.iter_sources(study, block_rows=1000))  # doctest: +SKIP
+    """
+    if int(block_rows) < 1:
+        raise ValueError(f"block_rows must be at least 1, not {block_rows!r}")
+    plans, failures = _planned(study)
+    _refuse_failures(study, failures)
+    return _blocks(plans, int(block_rows), _labels(study))
+
+
+def _refuse_failures(study, failures: list[tuple[str, ReadError]]) -> None:
     from .exceptions import Problem, StudyFileError
 
-    raw, failures = read_readable(study)
     if len(failures) == 1:
         raise failures[0][1]
     if failures:
         raise StudyFileError(study.path, [Problem(str(exc.path), exc.reason, "")
                                           for _name, exc in failures])
-    return raw
-
-
-def iter_sources(study, *, block_rows: int = 200_000):
-    """Every source of a study in blocks of at most ``block_rows`` consecutive rows of one
-    export, each with the columns :func:`read_sources` gives those rows (and its
-    ``attrs["sources"]``), in the order :func:`read_sources` stacks them.
-
-    A stand-in until the streaming reader lands: it reads every source whole
-    (:func:`read_sources`) and slices it, so its memory is today's; the blocks it yields
-    are the ones the streaming reader yields.
-
-    Parameters
-    ----------
-    study : Study
-    block_rows : int
-        The most rows a block holds.
-
-    Yields
-    ------
-    pandas.DataFrame
-        A run of rows of one export, index from 0.
-    """
-    if block_rows < 1:
-        raise ValueError(f"block_rows must be at least 1, not {block_rows}")
-    raw = read_sources(study)
-    attrs = raw.attrs
-    if not len(raw):
-        return
-    source = raw["source"].astype(str).to_numpy()
-    bounds = [0, *(np.flatnonzero(source[1:] != source[:-1]) + 1).tolist(), len(raw)]
-    for start, end in itertools.pairwise(bounds):
-        for at in range(start, end, block_rows):
-            block = raw.iloc[at:min(at + block_rows, end)].reset_index(drop=True)
-            block.attrs = attrs
-            yield block
 
 
 def read_readable(study) -> tuple[pd.DataFrame, list[tuple[str, ReadError]]]:
     """Every source of a study that can be read, as :func:`read_sources` stacks them, and
     (source name, error) for each that cannot: ``cxstudy validate`` checks the exports it
     can read while one is missing."""
-    frames, described, failures = [], {}, []
-    labels = {m.column for m in study.mappings() if m.kind in ("item", "metric")}
-    for source in study.sources:
-        try:
-            frame, info = read_source(source, study.groups, categories=labels)
-        except ReadError as exc:
-            failures.append((source.name, exc))
-            continue
-        frames.append(frame)
-        described[source.name] = info
-    order = list(dict.fromkeys(name for frame in frames for name in frame.columns))
-    raw = pd.concat(_missing_text_shared(_same_categories(frames, labels)),
-                    ignore_index=True, sort=False)[order] if frames else pd.DataFrame()
-    raw.attrs = {"sources": SharedInfo(described)}
+    plans, failures = _planned(study)
+    blocks = list(_blocks(plans, BLOCK_ROWS, _labels(study)))
+    raw = pd.concat(blocks, ignore_index=True, sort=False) if blocks else pd.DataFrame()
+    raw.attrs = {"sources": SharedInfo({plan.source.name: plan.info for plan in plans})}
     return raw, failures
 
 
-def _missing_text_shared(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
+def _missing_text_shared(frames: list[pd.DataFrame], text: dict[str, pd.Series] | None = None
+                         ) -> list[pd.DataFrame]:
     """The frames with each text column that some exports lack given to those as empty
     text, every such column of one export sharing one empty Arrow array: stacked, the
     columns of a small workbook (names, open answers asked of staff only) cost the rows
     of a million-row export nothing, not eight bytes a row each. (Left to ``concat``,
-    each missing column would be an empty text of its own.)"""
+    each missing column would be an empty text of its own.) ``text``: the text columns
+    of every frame stacked (:func:`_text_columns`), where ``frames`` are some of them."""
     import pyarrow as pa
 
-    text = {name: frame[name] for frame in frames for name, dtype in frame.dtypes.items()
-            if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"}
+    text = _text_columns(frames) if text is None else text
     empty: dict[tuple[int, Any], Any] = {}  # (rows, Arrow type) -> one empty array
     filled = []
     for frame in frames:
@@ -279,6 +319,12 @@ def _missing_text_shared(frames: list[pd.DataFrame]) -> list[pd.DataFrame]:
     return filled
 
 
+def _text_columns(frames: list[pd.DataFrame]) -> dict[str, pd.Series]:
+    """Name -> a column holding it as Arrow text, over the frames."""
+    return {name: frame[name] for frame in frames for name, dtype in frame.dtypes.items()
+            if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"}
+
+
 def _same_categories(frames: list[pd.DataFrame], labels: Collection[str] = ()
                      ) -> list[pd.DataFrame]:
     """The frames with each categorical column on one set of categories (their union, in
@@ -289,74 +335,131 @@ def _same_categories(frames: list[pd.DataFrame], labels: Collection[str] = ()
     A column of ``labels`` that only some exports hold as text (a workbook's answer
     labels) becomes categorical too: the rows of the other exports then cost a byte each,
     not the eight of an empty text."""
+    unions = _category_unions(frames, labels)
+    return [_on_categories(frame, unions) for frame in frames]
+
+
+def _category_unions(frames: list[pd.DataFrame], labels: Collection[str] = ()
+                     ) -> dict[str, pd.Index | None]:
+    """Column -> the categories it takes stacked (see :func:`_same_categories`), or None
+    where its categories become text again."""
     names = dict.fromkeys(name for frame in frames for name, dtype in frame.dtypes.items()
                           if isinstance(dtype, pd.CategoricalDtype)
                           or (name in labels and isinstance(dtype, pd.StringDtype)))
+    unions: dict[str, pd.Index | None] = {}
     for name in names:
         held = [frame[name] for frame in frames if name in frame.columns]
         if all(isinstance(c.dtype, pd.CategoricalDtype | pd.StringDtype) for c in held):
-            union = pd.Index(pd.unique(np.concatenate([
+            unions[name] = pd.Index(pd.unique(np.concatenate([
                 (c.cat.categories if isinstance(c.dtype, pd.CategoricalDtype)
                  else pd.Index(c.dropna().unique())).to_numpy(dtype=object) for c in held])),
                 dtype="str")
-            frames = [frame.assign(**{name: pd.Categorical(frame[name], categories=union)})
-                      if name in frame.columns else frame for frame in frames]
         else:
-            frames = [frame.assign(**{name: frame[name].astype("str")})
-                      if isinstance(frame.dtypes.get(name), pd.CategoricalDtype) else frame
-                      for frame in frames]
-    return frames
+            unions[name] = None
+    return unions
+
+
+def _on_categories(frame: pd.DataFrame, unions: dict[str, pd.Index | None]) -> pd.DataFrame:
+    """One frame as :func:`_same_categories` makes it, given the unions."""
+    changed = {}
+    for name, union in unions.items():
+        if name not in frame.columns:
+            continue
+        if union is not None:
+            changed[name] = pd.Categorical(frame[name], categories=union)
+        elif isinstance(frame.dtypes[name], pd.CategoricalDtype):
+            changed[name] = frame[name].astype("str")
+    return frame.assign(**changed) if changed else frame
 
 
 def read_source(source, groups: Iterable[str], categories: Collection[str] = ()
                 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Read one study source; add ``source``, ``source_row``, ``group``, ``group_value``.
-    ``categories``: see :func:`read_export`."""
+    """Read one study source whole; add ``source``, ``source_row``, ``group``,
+    ``group_value``. ``categories``: see :func:`read_export`."""
     frame = read_export(source.path, source.format, sheet=source.sheet, categories=categories)
     if frame.empty:
-        raise ReadError(source.path, "no responses: the export has its header but no rows; "
-                        "export it again once answers have come in, or leave it out of "
-                        "sources")
-    frame, renames = _renamed(frame, source.rename or {})
-    columns = list(frame.columns)
-    for reserved in ("source", "source_row", "group", "group_value"):
-        if reserved in frame.columns and reserved != source.group_column:
-            frame = frame.rename(columns={reserved: f"{reserved}_original"})
-    if source.group is not None:
-        group = pd.Series(source.group, index=frame.index, dtype="object")
-        group_value = group
-    else:
-        if source.group_column not in frame.columns:
-            raise ReadError(source.path, f"group_column {source.group_column!r} is not a "
-                            "column of this export" + nearest(source.group_column, columns,
-                                                             questions=frame.attrs.get(
-                                                                 "questions")))
-        group_value = frame[source.group_column].map(category_text).astype("object")
-        if source.group_map:
-            mapping = {category_text(raw): target for raw, target in source.group_map.items()
-                       if raw != ""}
-            blank = source.group_map.get("") or pd.NA  # "": AUDIENCE maps blank values
-        else:
-            mapping, blank = {g: g for g in groups}, pd.NA
-        group = group_value.map(lambda v: mapping.get(v, pd.NA) if isinstance(v, str)
-                                else blank).astype("object")
-    # the audience and the export of each row, as categories: a few names, a million rows
-    frame.insert(0, "group_value", group_value.astype("category"))
-    frame.insert(0, "group", group.astype("category"))
-    frame.insert(0, "source_row", np.arange(1, len(frame) + 1, dtype=np.int64))
-    frame.insert(0, "source", pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
-                                                        categories=[source.name]))
+        raise ReadError(source.path, _NO_RESPONSES)
+    names, info = _prepared(frame, source)
+    info["rows"] = len(frame)
+    return _bookkeeping(frame.rename(columns=names), source, groups, first_row=1), info
+
+
+_NO_RESPONSES = ("no responses: the export has its header but no rows; export it again "
+                 "once answers have come in, or leave it out of sources")
+_RESERVED = ("source", "source_row", "group", "group_value")
+
+
+def _prepared(frame: pd.DataFrame, source) -> tuple[dict[str, str], dict[str, Any]]:
+    """(export column -> name in the read rows: the study's renames, then the names the
+    readers add moved aside to ``<name>_original``; the source's description) from an
+    export's columns and ``attrs`` (any rows of it)."""
+    renamed, renames = _renamed(frame, source.rename or {})
+    columns = list(renamed.columns)
+    if source.group is None and source.group_column not in columns:
+        raise ReadError(source.path, f"group_column {source.group_column!r} is not a "
+                        "column of this export" + nearest(source.group_column, columns,
+                                                         questions=renamed.attrs.get(
+                                                             "questions")))
+    moved = {name: f"{name}_original" for name in _RESERVED
+             if name in columns and name != source.group_column}
+    applied = renames.get("renamed", {})
+    names = {}
+    for old in frame.columns:
+        new = applied.get(old, old)
+        new = moved.get(new, new)
+        if new != old:
+            names[old] = new
     info = {
         "path": str(source.path),
         "format": frame.attrs.get("format"),
         "rows": len(frame),
         "columns": columns,
         "repeated": repeated_headers(columns),
-        "questions": frame.attrs.get("questions", {}),
+        "questions": renamed.attrs.get("questions", {}),
         **renames,
     }
+    return names, info
+
+
+def _audiences(frame: pd.DataFrame, source, groups: Iterable[str]
+               ) -> tuple[pd.Series, pd.Series]:
+    """(``group``, ``group_value``) of rows (renamed as :func:`_prepared` says), as
+    objects."""
+    if source.group is not None:
+        group = pd.Series(source.group, index=frame.index, dtype="object")
+        return group, group
+    group_value = frame[source.group_column].map(category_text).astype("object")
+    if source.group_map:
+        mapping = {category_text(raw): target for raw, target in source.group_map.items()
+                   if raw != ""}
+        blank = source.group_map.get("") or pd.NA  # "": AUDIENCE maps blank values
+    else:
+        mapping, blank = {g: g for g in groups}, pd.NA
+    group = group_value.map(lambda v: mapping.get(v, pd.NA) if isinstance(v, str)
+                            else blank).astype("object")
+    return group, group_value
+
+
+def _bookkeeping(frame: pd.DataFrame, source, groups: Iterable[str], *, first_row: int,
+                 audiences: tuple[pd.Index, pd.Index] | None = None) -> pd.DataFrame:
+    """Rows of one export (renamed) with ``source``, ``source_row`` (from ``first_row``),
+    ``group`` and ``group_value`` in front; ``audiences``: the categories of the last two
+    in the whole export (default: those the rows hold)."""
+    group, group_value = _audiences(frame, source, groups)
+    if audiences is None:  # the audience and the export of each row, as categories
+        group, group_value = group.astype("category"), group_value.astype("category")
+    else:
+        group = pd.Series(pd.Categorical(group, categories=audiences[0]), index=frame.index)
+        group_value = pd.Series(pd.Categorical(group_value, categories=audiences[1]),
+                                index=frame.index)
+    frame = frame.copy(deep=False)
+    frame.insert(0, "group_value", group_value)
+    frame.insert(0, "group", group)
+    frame.insert(0, "source_row", np.arange(first_row, first_row + len(frame), dtype=np.int64))
+    frame.insert(0, "source", pd.Categorical.from_codes(np.zeros(len(frame), dtype=np.int8),
+                                                        categories=[source.name]))
     frame.attrs = {}
-    return frame, info
+    return frame
 
 
 def _renamed(frame: pd.DataFrame, rename: dict[str, str]
@@ -507,25 +610,9 @@ def _line_breaks(text: str) -> str:
 
 def _refuse_short_rows(path: Path, text: str, delimiter: str, width: int) -> None:
     """A record with fewer fields than the header (a cut-off export) is an error naming
-    its line, not a row quietly padded with blanks."""
-    reader = csv.reader(io.StringIO(text.replace("\r", " "), newline=""), delimiter=delimiter)
-    short, first = 0, None
-    limit = csv.field_size_limit()
-    csv.field_size_limit(max(limit, len(text) + 1))  # an answer may run to megabytes
-    try:
-        for record in reader:
-            if record and len(record) < width:
-                short += 1
-                first = first or (reader.line_num, len(record))
-    except csv.Error as exc:  # pandas read it; csv cannot: say where
-        raise ReadError(path, f"the text cannot be split into fields here ({exc}); "
-                        "re-export the file", row=reader.line_num) from None
-    finally:
-        csv.field_size_limit(limit)
-    if short:
-        raise ReadError(path, f"{short} line(s) have fewer fields than the header (the first: "
-                        f"{first[1]} of {width}); the export may be cut off: export it again",
-                        row=first[0])
+    the line where it starts, not a row quietly padded with blanks."""
+    _refuse_malformed(io.StringIO(text.replace("\r", " "), newline=""), path, delimiter,
+                      width)
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -613,6 +700,13 @@ def _careful_grid(path: Path) -> tuple[pd.DataFrame, dict]:
             raise ReadError(path, "a quoted answer is never closed: the file ends inside it, "
                             "so the export may be cut off; export it again",
                             row=int(unclosed.group(1)) + 1) from None
+        if "fields in line" in message:  # name the line of the file, not pandas' count
+            lines = text.replace("\r", " ")  # of records, where answers hold line breaks
+            width = len(next(csv.reader(io.StringIO(lines, newline=""), delimiter=delimiter)))
+            try:
+                _refuse_malformed(io.StringIO(lines, newline=""), path, delimiter, width)
+            except ReadError as named:
+                raise named from None
         match = re.search(r"line (\d+), saw (\d+)", message)
         detail = (f"line {match.group(1)} has {match.group(2)} fields, more than the header"
                   if match else message.strip().splitlines()[-1])
@@ -835,33 +929,41 @@ def _frame_from_grid(
 ) -> pd.DataFrame:
     """The responses of a grid of cells read from ``path``, in the header layout of the
     ``given`` format (or the one its first rows show)."""
-    info = dict(info or {})
     if grid.empty:
         raise ReadError(path, "no rows found; export the survey again")
     top = [[_cell_text(v) for v in grid.iloc[i].tolist()] for i in range(min(3, len(grid)))]
+    names, header_rows, attrs = _header(top, path, given=given, container=container,
+                                        info=info)
+    data = grid.iloc[header_rows:].reset_index(drop=True)
+    data.columns = names
+    data = _tidy_values(data, categories)
+    data.attrs = attrs
+    return data
+
+
+def _header(top: list[list[str]], path: Path, *, given: Format | None, container: str,
+            info: dict | None = None) -> tuple[list[str], int, dict[str, Any]]:
+    """(column names, header rows, ``attrs``) of an export whose first (up to three) rows
+    are ``top``, in the header layout of the ``given`` format (or the one they show)."""
     layout, detected = detect_layout(top)
     if given is not None and given.layouts == (PLAIN,):
         layout, detected = PLAIN, None  # format: csv or xlsx reads one header row as it is
     elif given is not None and layout not in given.layouts:
         raise ReadError(path, given.not_recognised)
     names, questions, header_rows = layout.header(top)
-
     names = unique_names(names)
-    data = grid.iloc[header_rows:].reset_index(drop=True)
-    data.columns = names
-    data = _tidy_values(data, categories)
-    data.attrs = {
+    attrs = {
         "format": detected.name if detected is not None else container,
         "variant": layout.name,
         "path": str(path),
         "header_rows": header_rows,
         "questions": SharedInfo({n: clean_text(q) or n
                                  for n, q in zip(names, questions, strict=False)}),
-        **info,
+        **(info or {}),
     }
     if layout.name == "qualtrics":
-        data.attrs["import_ids"] = SharedInfo(zip(names, top[2], strict=False))
-    return data
+        attrs["import_ids"] = SharedInfo(zip(names, top[2], strict=False))
+    return names, header_rows, attrs
 
 
 def unique_names(names: Iterable[str]) -> list[str]:
@@ -895,15 +997,19 @@ def repeated_headers(columns: Iterable[str]) -> dict[str, int]:
 _LEADING_ZERO = re.compile(r"^[+-]?0\d")
 
 
-def _tidy_values(data: pd.DataFrame, categories: Collection[str] = ()) -> pd.DataFrame:
+def _tidy_values(data: pd.DataFrame, categories: Collection[str] = (),
+                 decided: dict[str, tuple] | None = None) -> pd.DataFrame:
     """Blanks become missing; all-numeric text columns become numbers (ids with
     leading zeros stay text). Vectorised per column. Text read as categories stays so in
-    the columns named by ``categories``."""
+    the columns named by ``categories``. ``decided``: column -> what a first pass found
+    the whole column to be (a block of an export read in blocks; see
+    :func:`_tidy_distinct`)."""
     tidy = {}
     for name in data.columns:
         column = data[name]
         if isinstance(column.dtype, pd.CategoricalDtype):  # text read by Arrow: per answer
-            column = _tidy_distinct(column, keep_categories=name in categories)
+            column = _tidy_distinct(column, keep_categories=name in categories,
+                                    decided=None if decided is None else decided[name])
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
             is_text = column.map(type).eq(str) if column.dtype == object else None
             if is_text is None or is_text.all():
@@ -917,14 +1023,21 @@ def _tidy_values(data: pd.DataFrame, categories: Collection[str] = ()) -> pd.Dat
     return pd.DataFrame(tidy, index=data.index)
 
 
-def _tidy_distinct(column: pd.Series, keep_categories: bool = False) -> pd.Series:
+def _tidy_distinct(column: pd.Series, keep_categories: bool = False,
+                   decided: tuple | None = None) -> pd.Series:
     """:func:`_tidy_text` of a column of text read as categories (each distinct text once,
     the header rows' among them): the distinct texts its rows hold are tidied, then
     taken back to the rows (``keep_categories``: text stays categorical, its categories
-    the tidied texts the rows hold, in the order first held)."""
+    the tidied texts the rows hold, in the order first held).
+
+    ``decided``: what the whole column was found to be by a first pass over an export
+    read in blocks (see :func:`_decide`): ``("number", dtype)``, ``("text",)`` or
+    ``("label", categories)``; a block then becomes what its rows are in the whole
+    column, whatever the block alone would look like."""
     codes = column.cat.codes.to_numpy()
     held = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(column.cat.categories)))
-    tidied = _tidy_text(pd.Series(column.cat.categories[held], dtype="str"))
+    numeric = None if decided is None else decided[0] == "number"
+    tidied = _tidy_text(pd.Series(column.cat.categories[held], dtype="str"), numeric=numeric)
     position = np.full(len(column.cat.categories) + 1, -1, dtype=np.intp)  # code -1: -1
     position[held] = np.arange(len(held))
     at = position[codes]
@@ -933,7 +1046,12 @@ def _tidy_distinct(column: pd.Series, keep_categories: bool = False) -> pd.Serie
         if (at < 0).any():
             numbers = np.append(numbers.astype(np.float64), np.nan)  # the last: missing
         values = numbers[at]
-    elif keep_categories:
+        if decided is not None and values.dtype != decided[1]:
+            values = values.astype(decided[1])
+    elif decided is not None and decided[0] == "label":
+        where = np.append(decided[1].get_indexer(tidied), -1)  # missing (blank): -1
+        values = pd.Categorical.from_codes(where[at], categories=decided[1])
+    elif keep_categories and decided is None:
         codes, texts = pd.factorize(tidied)  # tidying may make two texts one; blank: -1
         codes = np.append(codes, -1)[at]  # at = -1 (missing) picks the -1 appended
         first = pd.unique(codes[codes >= 0])  # categories in the order the rows hold them
@@ -945,9 +1063,13 @@ def _tidy_distinct(column: pd.Series, keep_categories: bool = False) -> pd.Serie
     return pd.Series(values, index=column.index, name=column.name)
 
 
-def _tidy_text(column: pd.Series) -> pd.Series:
+def _tidy_text(column: pd.Series, numeric: bool | None = None) -> pd.Series:
+    """Strip, blanks missing, and numbers where every present value is one (``numeric``:
+    None to decide so, True or False where a first pass over the whole column decided)."""
     column = column.str.strip()
     column = column.mask(column.eq(""))
+    if numeric is not None:
+        return pd.to_numeric(column, errors="coerce") if numeric else column
     present = column.notna()
     if not present.any():
         return column
@@ -1002,3 +1124,442 @@ def _read_spss(path: Path) -> pd.DataFrame:
                                     for k, v in (meta.variable_value_labels or {}).items()}),
     }
     return frame
+
+
+# ---------------------------------------------------------------------------
+# reading in blocks (iter_sources)
+
+
+@dataclass
+class _Plan:
+    """One source as the first pass left it: its description, a few rows standing for
+    the whole export when blocks are stacked (each column holding a value where any row
+    of the export does; every answer label of a text column the study maps), and either
+    the whole frame (read whole) or how to stream it again."""
+
+    source: Any
+    info: dict[str, Any]
+    stand_in: pd.DataFrame
+    frame: pd.DataFrame | None = None
+    stream: _Stream | None = None
+
+
+@dataclass
+class _Stream:
+    """How to stream a clean UTF-8 text export again, and what the first pass found."""
+
+    path: Path
+    bom: bool
+    crlf: bool
+    delimiter: str
+    header_rows: int
+    columns: list[str]
+    decided: dict[str, tuple]
+    names: dict[str, str]
+    audiences: tuple[pd.Index, pd.Index]
+    groups: tuple[str, ...]
+    rows: int
+    stamp: tuple[int, int]
+
+
+def _labels(study) -> set[str]:
+    """The columns the study maps to items and metrics: answer labels."""
+    return {m.column for m in study.mappings() if m.kind in ("item", "metric")}
+
+
+def _planned(study) -> tuple[list[_Plan], list[tuple[str, ReadError]]]:
+    """The first pass over every source: a plan for each that can be read, (name, error)
+    for each that cannot."""
+    labels = _labels(study)
+    plans, failures = [], []
+    for source in study.sources:
+        try:
+            plan = _streamed_plan(source, study.groups, labels)
+            if plan is None:
+                frame, info = read_source(source, study.groups, categories=labels)
+                plan = _Plan(source, info, _stand_in(frame, labels), frame=frame)
+        except ReadError as exc:
+            failures.append((source.name, exc))
+            continue
+        plans.append(plan)
+    return plans, failures
+
+
+def _stand_in(frame: pd.DataFrame, labels: Collection[str]) -> pd.DataFrame:
+    """The rows of a whole export that stand for it when blocks are stacked: the first
+    row holding a value in each column, and the first holding each text of an answer-label
+    column held as text (their union gives the stacked categories)."""
+    rows = set()
+    for name in frame.columns:
+        column = frame[name]
+        present = np.flatnonzero(column.notna().to_numpy())
+        if len(present):
+            rows.add(int(present[0]))
+        if name in labels and isinstance(column.dtype, pd.StringDtype):
+            rows.update(int(at) for at in np.flatnonzero(
+                ~column.duplicated().to_numpy() & column.notna().to_numpy()))
+    return frame.take(sorted(rows) or [0]).reset_index(drop=True)
+
+
+def _blocks(plans: list[_Plan], block_rows: int, labels: Collection[str]
+            ) -> Iterator[pd.DataFrame]:
+    """The second pass: each source's rows in blocks, each stacked between the stand-ins
+    of every source (its own first) and cut out, so that its columns, dtypes and
+    categories are those of the whole stack."""
+    described = SharedInfo({plan.source.name: plan.info for plan in plans})
+    unions = _category_unions([plan.stand_in for plan in plans], labels)
+    stand_ins = [_on_categories(plan.stand_in, unions) for plan in plans]
+    text = _text_columns(stand_ins)
+    order = list(dict.fromkeys(name for frame in stand_ins for name in frame.columns))
+    stand_ins = _missing_text_shared(stand_ins, text)
+    for at, plan in enumerate(plans):
+        before = sum(len(frame) for frame in stand_ins[:at + 1])
+        pieces = (_streamed_rows(plan, block_rows) if plan.stream is not None else
+                  (plan.frame.iloc[start:start + block_rows]
+                   for start in range(0, len(plan.frame), block_rows)))
+        for piece in pieces:
+            piece = _missing_text_shared([_on_categories(piece, unions)], text)[0]
+            stacked = pd.concat([*stand_ins[:at + 1], piece, *stand_ins[at + 1:]],
+                                ignore_index=True, sort=False)[order]
+            block = stacked.iloc[before:before + len(piece)].reset_index(drop=True)
+            block.attrs = {"sources": described}
+            yield block
+        plan.frame = None  # a whole export read is let go once given
+
+
+def _streamed_plan(source, groups: Iterable[str], labels: Collection[str]) -> _Plan | None:
+    """The first pass over a text export that can be streamed (None: read it whole)."""
+    path = Path(source.path)
+    route, given = _route(path, source.format)
+    if route != "text":
+        return None
+    _refuse_huge_header(path)
+    scan = _scan_bytes(path)
+    if scan is None:
+        return None
+    bom, crlf, head = scan
+    delimiter = _sniff_delimiter(head.replace("\r\n", "\n"))
+    try:
+        width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
+    except (csv.Error, StopIteration):
+        return None
+    stamp = _stamp(path)
+    try:
+        return _survey(source, groups, labels, path, given, bom, crlf, delimiter, width,
+                       stamp)
+    except _NotStreamable:
+        return None
+    except ArrowInvalidError:
+        _refuse_malformed_file(path, bom, delimiter, width)
+        return None  # not a ragged table (not UTF-8, a record over 16 MB): read it whole
+
+
+class _NotStreamable(Exception):
+    """The first pass met what only the whole-file reader handles."""
+
+
+def _import_arrow_invalid():
+    import pyarrow as pa
+
+    return pa.ArrowInvalid
+
+
+ArrowInvalidError = _import_arrow_invalid()
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
+
+
+def _scan_bytes(path: Path) -> tuple[bool, bool, str] | None:
+    """Whether a text export can be streamed, from its bytes read a piece at a time (as
+    :func:`_arrow_grid` decides from the whole): (UTF-8 BOM, a carriage return anywhere,
+    the first 200,000 bytes as text), or None for the careful path (empty, UTF-16, a NUL
+    byte, a carriage return alone, a quoted answer never closed)."""
+    with path.open("rb") as handle:
+        chunk = handle.read(_SCAN_BYTES)
+        bom = chunk.startswith(b"\xef\xbb\xbf")
+        body = chunk[3:] if bom else chunk
+        if (not body or chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+                or body[:4096].isspace()):
+            return None
+        head = body[:200_000].decode("utf-8", errors="ignore")
+        quotes, crlf = 0, False
+        while chunk:
+            following = handle.read(_SCAN_BYTES)
+            if b"\x00" in chunk:
+                return None
+            returns = chunk.count(b"\r")
+            if returns:
+                crlf = True
+                if (chunk + following[:1]).count(b"\r\n") != returns:
+                    return None  # a carriage return alone
+            quotes += chunk.count(b'"')
+            chunk = following
+    if quotes % 2:
+        return None  # a quote left open: a cut-off file
+    return bom, crlf, head
+
+
+def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int):
+    """The record batches of a text export, every cell text as a dictionary (each
+    distinct text of a batch once), header rows included; line breaks inside answers LF."""
+    import pyarrow as pa
+    from pyarrow import csv as arrow_csv
+
+    with path.open("rb") as handle:
+        if bom:
+            handle.seek(3)
+        reader = arrow_csv.open_csv(
+            handle,
+            read_options=arrow_csv.ReadOptions(autogenerate_column_names=True,
+                                               block_size=_ARROW_BLOCK_BYTES),
+            parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                                 ignore_empty_lines=True),
+            convert_options=arrow_csv.ConvertOptions(
+                column_types={f"f{i}": pa.dictionary(pa.int32(), pa.string())
+                              for i in range(width)},
+                strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if reader.schema.names != [f"f{i}" for i in range(width)]:
+            raise _NotStreamable
+        for batch in reader:
+            if crlf:
+                batch = pa.record_batch([_lf_array(array) for array in batch.columns],
+                                        names=batch.schema.names)
+            yield batch
+
+
+def _lf_array(array):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not pc.any(pc.match_substring(array.dictionary, "\r")).as_py():
+        return array
+    return pc.dictionary_encode(pc.replace_substring(array.cast(pa.string()), "\r\n", "\n"))
+
+
+def _after_header(batches, path: Path, given: Format | None):
+    """(header names, header rows, attrs, the batches of the rows after the header)."""
+    import pyarrow as pa
+
+    pending, held = [], 0
+    for batch in batches:
+        pending.append(batch)
+        held += batch.num_rows
+        if held >= 3:
+            break
+    if held == 0:
+        raise _NotStreamable  # no rows at all: the whole reader says so
+    first = pa.Table.from_batches(pending).slice(0, 3).to_pylist()
+    top = [[_cell_text(value) for value in row.values()] for row in first]
+    names, header_rows, attrs = _header(top, path, given=given, container="csv")
+
+    return names, header_rows, attrs, _skipped(itertools.chain(pending, batches), header_rows)
+
+
+def _skipped(batches, skip: int):
+    """The batches less their first ``skip`` rows."""
+    for batch in batches:
+        if skip >= batch.num_rows:
+            skip -= batch.num_rows
+            continue
+        yield batch.slice(skip) if skip else batch
+        skip = 0
+
+
+class _Seen:
+    """What the first pass has seen of one column, over the blocks so far."""
+
+    __slots__ = ("dtypes", "first", "label", "numeric", "present", "raw", "texts")
+
+    def __init__(self, label: bool, audience: bool, texts: bool = False):
+        self.label = label            # an answer-label column: categorical where text
+        self.present = False          # a value that is not blank
+        self.numeric = True           # every value a number (no leading zeros)
+        self.dtypes: set = set()      # the dtypes the blocks' numbers took
+        self.texts: dict | None = {} if label or texts else None  # distinct, first held first
+        self.first: str | None = None  # the first value that is not blank, as read
+        self.raw: dict | None = {} if audience else None  # every cell text, as read
+
+    def add(self, array) -> None:
+        """Take in one batch's cells of the column (a dictionary array, no nulls)."""
+        if not (self.numeric or self.texts is not None or self.first is None
+                or self.raw is not None):
+            return  # text throughout, its first value known: nothing left to learn
+        indices = array.indices.to_numpy(zero_copy_only=False)
+        order = pd.unique(indices)  # distinct texts, in the order first held
+        texts = pd.Series(array.dictionary.take(order).to_pandas(), dtype="str")
+        if self.raw is not None:
+            self.raw.update(dict.fromkeys(texts.tolist()))
+        tidied = _tidy_text(texts, numeric=False)
+        present = tidied.notna().to_numpy()
+        if not present.any():
+            return
+        if self.first is None:
+            self.first = texts[present].iloc[0]
+        self.present = True
+        if self.texts is not None:
+            self.texts.update(dict.fromkeys(tidied[present].tolist()))
+        if self.numeric:
+            values = tidied[present]
+            numbers = pd.to_numeric(tidied, errors="coerce")
+            if (values.str.match(_LEADING_ZERO).any()
+                    or numbers.notna().sum() != present.sum()):
+                self.numeric, self.dtypes = False, set()
+            else:
+                self.dtypes.add(numbers.dtype)
+
+    def decision(self) -> tuple:
+        """What the whole column is: ``("number", dtype)``, ``("label", categories)`` or
+        ``("text",)``."""
+        if self.present and self.numeric:
+            if self.dtypes <= {np.dtype(np.int64)}:
+                return ("number", np.dtype(np.int64))
+            if self.dtypes <= {np.dtype(np.int64), np.dtype(np.float64)}:
+                return ("number", np.dtype(np.float64))
+            raise _NotStreamable  # integers past int64 in some blocks: read it whole
+        if self.label:
+            return ("label", pd.Index(list(self.texts), dtype="str"))
+        return ("text",)
+
+    def stand_in(self, rows: int) -> list[str]:
+        """Cells standing for the column, ``rows`` of them: each distinct text where they
+        are kept (the first first), else the first value; repeated to fill."""
+        held = list(self.texts) if self.texts and not self.label else []
+        held = held or [self.first or ""]
+        return held + [held[0]] * (rows - len(held))
+
+
+def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, stamp
+            ) -> _Plan:
+    """The first pass over a streamable export: header, then every row once."""
+    columns, header_rows, attrs, rows = _after_header(
+        _arrow_stream(path, bom, crlf, delimiter, width), path, given)
+    attrs.update(encoding="utf-8-sig" if bom else "utf-8", delimiter=delimiter)
+    header = pd.DataFrame(columns=columns)
+    header.attrs = attrs
+    try:
+        names, info = _prepared(header, source)
+    except ReadError as exc:  # said after "no responses", as when read whole
+        names, info, refused = {}, {}, exc
+    else:
+        refused = None
+    audience = next((old for old in columns if names.get(old, old) == source.group_column),
+                    None) if source.group is None else None
+    # a column the study maps under its new name is text stacked on the answer labels of
+    # the other exports (read whole, see _same_categories): its distinct texts are kept
+    seen = [_Seen(name in labels, name == audience, texts=names.get(name, name) in labels)
+            for name in columns]
+    count = 0
+    for batch in rows:
+        count += batch.num_rows
+        for column, array in zip(seen, batch.columns, strict=True):
+            column.add(array)
+    if count == 0:
+        raise ReadError(path, _NO_RESPONSES)
+    if refused is not None:
+        raise refused
+    info["rows"] = count
+    decided = {name: column.decision() for name, column in zip(columns, seen, strict=True)}
+    # the few rows standing for the export: each column's first value, as read
+    height = max(len(column.stand_in(1)) for column in seen)
+    grid = pd.DataFrame({name: pd.Categorical(column.stand_in(height))
+                         for name, column in zip(columns, seen, strict=True)})
+    stand_in = _tidy_values(grid, labels, decided).rename(columns=names)
+    audiences = (pd.Index([]), pd.Index([]))
+    if audience is not None:
+        values = seen[columns.index(audience)].raw
+        distinct = _tidy_values(pd.DataFrame({audience: pd.Categorical(list(values))}),
+                                labels, {audience: decided[audience]}).rename(columns=names)
+        group, group_value = _audiences(distinct, source, groups)
+        audiences = (group.astype("category").cat.categories,
+                     group_value.astype("category").cat.categories)
+    else:
+        group, _ = _audiences(stand_in, source, groups)
+        audiences = (group.astype("category").cat.categories,) * 2
+    stream = _Stream(path, bom, crlf, delimiter, header_rows, columns, decided, names,
+                     audiences, tuple(groups), count, stamp)
+    stand_in = _bookkeeping(stand_in, source, groups, first_row=1, audiences=audiences)
+    return _Plan(source, info, stand_in, stream=stream)
+
+
+def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
+    """The second pass: an export's rows in blocks, shaped as the first pass decided."""
+    import pyarrow as pa
+
+    stream = plan.stream
+    if _stamp(stream.path) != stream.stamp:
+        raise ReadError(stream.path, "the file changed while it was being read; run again "
+                        "once nothing writes to it")
+    rows = _skipped(_arrow_stream(stream.path, stream.bom, stream.crlf, stream.delimiter,
+                                  len(stream.columns)), stream.header_rows)
+    first_row = 1
+    pending: list = []
+    held = 0
+
+    def block(batches) -> pd.DataFrame:
+        grid = pa.Table.from_batches(batches).to_pandas()
+        grid.columns = stream.columns
+        frame = _tidy_values(grid, (), stream.decided).rename(columns=stream.names)
+        return _bookkeeping(frame, plan.source, stream.groups, first_row=first_row,
+                            audiences=stream.audiences)
+
+    for batch in rows:
+        while batch.num_rows:
+            take = min(block_rows - held, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == block_rows:
+                yield block(pending)
+                first_row += held
+                pending, held = [], 0
+    if pending:
+        yield block(pending)
+        first_row += held
+    if first_row - 1 != stream.rows:
+        raise ReadError(stream.path, "the file changed while it was being read; run again "
+                        "once nothing writes to it")
+
+
+def _refuse_malformed_file(path: Path, bom: bool, delimiter: str, width: int) -> None:
+    """Name the malformed record of a UTF-8 text export Arrow could not split, reading
+    it a line at a time (nothing returned when none is found, or it is not UTF-8)."""
+    try:
+        with path.open(encoding="utf-8-sig" if bom else "utf-8", newline="") as lines:
+            _refuse_malformed(lines, path, delimiter, width)
+    except UnicodeDecodeError:
+        return
+
+
+def _refuse_malformed(lines: Iterable[str], path: Path, delimiter: str, width: int) -> None:
+    """Raise :class:`ReadError` for the first record with more fields than the header
+    (``the table is ragged: line N has M fields``), else for those with fewer (how many,
+    and the first), naming the line of the file where the record starts: an answer
+    holding line breaks is one record over several lines."""
+    import sys
+
+    reader = csv.reader(lines, delimiter=delimiter)
+    short, first, start = 0, None, 1
+    limit = csv.field_size_limit()
+    csv.field_size_limit(sys.maxsize)  # an answer may run to megabytes
+    try:
+        for record in reader:
+            if len(record) > width:
+                raise ReadError(path, f"the table is ragged: line {start} has {len(record)} "
+                                "fields, more than the header. Check for an unquoted "
+                                f"{delimiter!r} inside an answer, or re-export the file")
+            if record and len(record) < width:
+                short += 1
+                first = first or (start, len(record))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ReadError(path, f"the text cannot be split into fields here ({exc}); "
+                        "re-export the file", row=start) from None
+    finally:
+        csv.field_size_limit(limit)
+    if short:
+        raise ReadError(path, f"{short} line(s) have fewer fields than the header (the first: "
+                        f"{first[1]} of {width}); the export may be cut off: export it again",
+                        row=first[0])

@@ -142,12 +142,33 @@ def test_a_zip_renamed_xlsx_is_a_read_error(tmp_path):
     (b'id,Q1\n1,Agree\n2,"Agree\n', r"export\.csv, row 3: a quoted answer is never closed"),
     (b"id,Q1\n1,Agree\n2,Agree,Agree\n", r"export\.csv: the table is ragged: line 3 has 3 "
      r"fields, more than the header"),
+    # an answer over two lines above it: the line an editor shows (pandas counted records)
+    (b'id,Q1\n1,"two\nlines"\n2,Agree,Agree\n', r"export\.csv: the table is ragged: line 4 "
+     r"has 3 fields"),
+    (b'id,Q1,Q2\n1,"two\nlines",x\n2,Agree\n', r"export\.csv, row 4: 1 line\(s\) have fewer "
+     r"fields than the header"),
 ])
 def test_readers_never_guess_silently(tmp_path, content, message):
     path = tmp_path / "export.csv"
     path.write_bytes(content)
     with pytest.raises(ReadError, match=message):
         cx.read_export(path, "csv")
+
+
+def test_a_malformed_row_deep_in_a_large_export_stops_the_run_before_anything_is_written(
+        tmp_path):
+    """Issue 29: a row with a field too many near the end of a large export (read in
+    blocks) is named by its line, and the run writes nothing: the first pass over every
+    export finds it before any block is cleaned."""
+    rows = ["Q1"] + ["Agree", "Disagree"] * 3000
+    rows[5000] = "Agree,Agree"
+    study = small_project(tmp_path, customers="\n".join(rows) + "\n")
+    with pytest.raises(ReadError, match=r"customers\.csv: the table is ragged: line 5001 has "
+                                        r"2 fields, more than the header"):
+        cx.run(study, report=False)
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")
+                     if p.is_file())
+    assert written == ["customers.csv", "leaders.csv", "reports/.test.lock", "studies/study.yml"]
 
 
 def test_a_carriage_return_inside_an_answer_makes_no_respondent(tmp_path):

@@ -434,3 +434,177 @@ def test_answer_labels_are_read_once_each(example_cleaned):
     assert text_labels <= categorical  # the staff workbook's labels among them
     assert "S01" in text_labels
     assert not isinstance(raw["ResponseId"].dtype, pd.CategoricalDtype)
+
+
+# -- reading in blocks: iter_sources (issue 29) -------------------------------------------
+
+
+def _study(tmp_path, customers: bytes, *, leaders: bytes = b"Q1,Team\nAgree,North\n"
+           b"Disagree,South\n", **source):
+    """Two exports: leaders.csv (small) and customers.csv (``customers``), Q1 an item."""
+    from .conftest import minimal_study
+
+    (tmp_path / "leaders.csv").write_bytes(leaders)
+    (tmp_path / "customers.csv").write_bytes(customers)
+    spec = minimal_study()
+    spec["sources"][1].update(source)
+    if "group_column" in source:
+        del spec["sources"][1]["group"]
+    return cx.load_study(spec, base_dir=tmp_path)
+
+
+def _rows(lines: list[str], crlf: bool = False, bom: bool = False) -> bytes:
+    end = "\r\n" if crlf else "\n"
+    return (b"\xef\xbb\xbf" if bom else b"") + (end.join(lines) + end).encode("utf-8")
+
+
+def test_blocks_are_the_rows_of_read_sources(example_cleaned):
+    """The example (CSV, Qualtrics' three header rows, workbooks read whole, two waves)
+    in blocks of 500 rows: each block one export's consecutive rows, with read_sources'
+    columns, dtypes and numbering; one under the other, read_sources itself."""
+    study, raw, _result = example_cleaned
+    blocks = list(cx.iter_sources(study, block_rows=500))
+    pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), raw)
+    at = 0
+    for block in blocks:
+        assert 0 < len(block) <= 500 and block["source"].nunique() == 1
+        assert block.dtypes.equals(raw.dtypes) and list(block.index) == list(range(len(block)))
+        assert block["source_row"].diff().dropna().eq(1).all()
+        pd.testing.assert_frame_equal(block, raw.iloc[at:at + len(block)].reset_index(drop=True))
+        assert block.attrs["sources"] == raw.attrs["sources"]
+        at += len(block)
+    assert list(dict.fromkeys(b["source"].iloc[0] for b in blocks)) == [
+        s.name for s in study.sources]  # the study's order of sources
+
+
+def test_a_streamed_export_reads_as_the_whole_file_reader_reads_it(tmp_path):
+    """What a block alone cannot see is decided over the whole export: a column of numbers
+    until "n/a" deep in the file is text throughout; whole numbers with one blank at the
+    end are floats in every block; an id with a leading zero late keeps every id text;
+    labels and audiences first given late are categories of the first block. Each block
+    holds what the whole-file reader (read_export) reads, a line break inside an answer
+    included (CRLF file with a BOM)."""
+    from cxstudy.readers import _planned
+
+    lines = ["Q1,Score,Count,Id,Who,Note"]
+    for n in range(1, 101):
+        lines.append(",".join([
+            ["Agree", "Disagree"][n % 2] if n < 90 else "Strongly agree",
+            "n/a" if n == 95 else str(n), "" if n == 100 else str(n),
+            "007" if n == 97 else str(1000 + n),
+            "leadership" if n < 80 else "customers",
+            '"two\r\nlines"' if n == 3 else "fine"]))
+    study = _study(tmp_path, _rows(lines, crlf=True, bom=True), group_column="Who")
+    plans, failures = _planned(study)
+    assert failures == [] and plans[1].stream is not None  # streamed, not read whole
+    blocks = list(cx.iter_sources(study, block_rows=7))
+    raw = pd.concat(blocks, ignore_index=True)
+    pd.testing.assert_frame_equal(raw, cx.read_sources(study))
+    customers = raw[raw["source"] == "customers"].reset_index(drop=True)
+    whole = cx.read_export(tmp_path / "customers.csv")
+    for name in whole.columns:
+        assert customers[name].astype(object).equals(whole[name].astype(object)), name
+    assert customers["Score"].dtype == whole["Score"].dtype  # text: "n/a" at row 95
+    assert customers["Count"].dtype == np.float64  # one blank, in the last block
+    assert customers["Id"].tolist()[96] == "007" and customers["Id"].tolist()[0] == "1001"
+    assert customers["Note"].tolist()[2] == "two\nlines"
+    first = next(b for b in blocks if b["source"].iloc[0] == "customers")
+    assert "Strongly agree" in first["Q1"].cat.categories  # first held at row 90
+    assert list(first["group"].cat.categories) == list(raw["group"].cat.categories)
+    assert set(first["group_value"].cat.categories) >= {"leadership", "customers"}
+    assert customers["source_row"].tolist() == list(range(1, 101))
+
+
+def test_exports_that_cannot_be_streamed_are_read_whole_and_cut(tmp_path):
+    """Windows cp1252 text takes the careful path, read whole: its rows come in blocks
+    all the same, one row each here."""
+    from cxstudy.readers import _planned
+
+    text = "Q1;Name\nAgree;Zoë\nDisagree;Åsa\nAgree;Ève\n".encode("cp1252")
+    study = _study(tmp_path, text)
+    plans, _ = _planned(study)
+    assert plans[1].stream is None and plans[1].frame is not None
+    blocks = list(cx.iter_sources(study, block_rows=1))
+    assert len(blocks) == 5 and all(len(b) == 1 for b in blocks)
+    raw = cx.read_sources(study)
+    pd.testing.assert_frame_equal(pd.concat(blocks, ignore_index=True), raw)
+    assert raw["Name"].tolist()[2:] == ["Zoë", "Åsa", "Ève"]
+
+
+def test_a_malformed_row_deep_in_a_large_export_is_named_before_any_block(tmp_path,
+                                                                          monkeypatch):
+    """A row with a field too many in block 900 of 1,000 (10 rows a block; Arrow reading
+    4 KB at a time): iter_sources names its line, counted as an editor counts them (the
+    answers above it spread over two lines each count two), before giving any block, and
+    as the whole-file reader names it."""
+    from cxstudy import readers
+
+    monkeypatch.setattr(readers, "_ARROW_BLOCK_BYTES", 4096)
+    lines = ["Q1,Note"]
+    for n in range(1, 10_001):
+        lines.append(f'Agree,"first\nsecond {n}"' if n % 1000 == 0 else f"Agree,note {n}")
+        if n == 8_995:
+            lines.append("Agree,an unquoted, comma")  # record 8,996: block 900
+    path_study = _study(tmp_path, _rows(lines))
+    # the header, 8,995 records, 8 of them spread over two lines: line 1 + 8,995 + 8 + 1
+    expected = ("the table is ragged: line 9005 has 3 fields, more than the header. Check "
+                "for an unquoted ',' inside an answer, or re-export the file")
+    with pytest.raises(ReadError) as caught:
+        cx.iter_sources(path_study, block_rows=10)
+    assert str(caught.value).endswith("customers.csv: " + expected)
+    with pytest.raises(ReadError) as whole:
+        readers._careful_grid(tmp_path / "customers.csv")
+    assert str(whole.value) == str(caught.value)
+
+
+def test_short_rows_deep_in_a_streamed_export_are_counted_and_the_first_named(tmp_path):
+    lines = ["Q1,Note,Team"] + [f"Agree,n{n},North" for n in range(1, 3001)]
+    lines[2000] = "Agree,short"
+    lines[2500] = 'Agree,"cut\noff"'
+    study = _study(tmp_path, _rows(lines))
+    with pytest.raises(ReadError, match=r"customers\.csv, row 2001: 2 line\(s\) have fewer "
+                                        r"fields than the header \(the first: 2 of 3\)"):
+        cx.iter_sources(study, block_rows=100)
+
+
+def test_an_export_that_changes_between_the_passes_is_refused(tmp_path):
+    study = _study(tmp_path, _rows(["Q1"] + ["Agree"] * 50))
+    blocks = cx.iter_sources(study, block_rows=10)
+    (tmp_path / "customers.csv").write_bytes(_rows(["Q1"] + ["Agree"] * 60))
+    with pytest.raises(ReadError, match="changed while it was being read"):
+        list(blocks)
+
+
+def test_block_rows_below_one_is_refused(tmp_path):
+    study = _study(tmp_path, _rows(["Q1", "Agree"]))
+    with pytest.raises(ValueError, match="block_rows must be at least 1"):
+        cx.iter_sources(study, block_rows=0)
+
+
+@pytest.mark.parametrize("fmt, rows", [("qualtrics", 3), ("csv", 5)])
+def test_blocks_skip_the_header_rows_of_the_format_given(tmp_path, fmt, rows):
+    """A Qualtrics export read as Qualtrics skips its three header rows; read as plain CSV
+    (format: csv), one: the rows after it are responses, in every pass."""
+    study = _study(tmp_path, (FIXTURES / "qualtrics.csv").read_bytes(), format=fmt)
+    blocks = list(cx.iter_sources(study, block_rows=2))
+    raw = pd.concat(blocks, ignore_index=True)
+    customers = raw[raw["source"] == "customers"]
+    assert len(customers) == rows == len(cx.read_export(tmp_path / "customers.csv", fmt))
+    assert customers["source_row"].tolist() == list(range(1, rows + 1))
+    pd.testing.assert_frame_equal(raw, cx.read_sources(study))
+
+
+def test_an_answer_longer_than_arrows_block_makes_the_export_one_read_whole(tmp_path,
+                                                                           monkeypatch):
+    """Arrow's streaming reader cannot hold a record longer than its block: that export is
+    read whole (and cut into blocks), its long answer intact."""
+    from cxstudy import readers
+
+    monkeypatch.setattr(readers, "_ARROW_BLOCK_BYTES", 1024)
+    long = "word " * 1000
+    study = _study(tmp_path, _rows(["Q1,Note", "Agree,short", f'Disagree,"{long}"']))
+    plans, failures = readers._planned(study)
+    assert failures == [] and plans[1].stream is None
+    raw = pd.concat(cx.iter_sources(study, block_rows=1), ignore_index=True)
+    assert raw["Note"].tolist()[-1] == long.strip()
+    pd.testing.assert_frame_equal(raw, cx.read_sources(study))
