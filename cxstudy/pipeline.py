@@ -36,6 +36,7 @@ from .processed import BlockWriter
 from .readers import BLOCK_ROWS, iter_sources
 from .study import Study, load_study
 
+
 @dataclass
 class RunResult:
     """What :func:`run` did for one study. ``cleaning`` (the responses and the log) is
