@@ -272,11 +272,12 @@ def _os_error_message(study: Study, root: Path, exc: OSError) -> str:
             "data are untouched)")
 
 
-def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: float,
-                report: bool, notebook_jobs: int | None, block_rows: int) -> RunResult:
-    """The run itself, once the study's lock is held."""
-    say(f"{study.slug}: reading {len(study.sources)} source(s)")
-    began = time.perf_counter()
+def _first_pass(study: Study, block_rows: int
+                ) -> tuple[CleaningResult | None, Whole | None, pd.DataFrame | None]:
+    """What needs every row, before anything is written: a study whose rows fit in one
+    block is read once and cleaned at once (its cleaning result and exports' table); a
+    larger one is read block by block for the decisions that need every row (repeats,
+    speeders' medians, weights) and every problem of the data (:func:`first_pass`)."""
     blocks = iter_sources(study, block_rows=block_rows)
     held, rows_held = [], 0
     for block in blocks:  # the first blocks, up to one block's rows
@@ -285,23 +286,27 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         if rows_held > block_rows:
             break
     block = None  # the blocks held are in ``held`` only, let go as they are handed on
-    at_once: CleaningResult | None = None
-    if rows_held <= block_rows:  # every row fits in one block: cleaned at once, read once
-        raw = _stacked(held, study)
-        del held
-        problems = column_problems(raw, study)
-        if problems:
-            raise StudyFileError(study.path, problems)
-        at_once = clean(raw, study)
-        rows, kept = len(raw), int(at_once.log["kept"].sum())
+    if rows_held > block_rows:
+        return None, first_pass(itertools.chain(_emptied(held), blocks), study), None
+    raw = _stacked(held, study)  # every row fits in one block: cleaned at once, read once
+    del held
+    problems = column_problems(raw, study)
+    if problems:
+        raise StudyFileError(study.path, problems)
+    at_once = clean(raw, study)
+    return at_once, None, source_table(raw, at_once.log, study)
+
+
+def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: float,
+                report: bool, notebook_jobs: int | None, block_rows: int) -> RunResult:
+    """The run itself, once the study's lock is held."""
+    say(f"{study.slug}: reading {len(study.sources)} source(s)")
+    began = time.perf_counter()
+    at_once, whole, sources = _first_pass(study, block_rows)
+    if at_once is not None:
+        rows, kept = len(at_once.log), int(at_once.log["kept"].sum())
         weighting = at_once.weighting_by_wave
-        sources = source_table(raw, at_once.log, study)
-        del raw
-        whole = None
     else:
-        # first pass: what needs every row (repeats, speeders' medians, weights), and
-        # every problem of the data, before anything is written
-        whole = first_pass(itertools.chain(_emptied(held), blocks), study)
         rows, kept, weighting = whole.rows, whole.kept, whole.weighting_by_wave
     _give_memory_back()
     say(f"{study.slug}: read {rows:,} rows in {time.perf_counter() - began:.1f} s; "

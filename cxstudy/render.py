@@ -506,7 +506,7 @@ def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dic
     are relative to the project folder, and a file outside it is named by its name alone
     (its sha256 says which file it was): the manifest travels with the report to a client
     and names no folder of the machine that built it."""
-    study, responses = results.study, results.responses
+    study, respondents = results.study, results.respondents  # every wave's, per audience
     root = study.project_root
 
     def named(path) -> str:
@@ -523,8 +523,8 @@ def _manifest(results: Results, parameters: dict, pages: list[dict], tables: dic
         "notebooks": _origins(pages),
         "pages": pages,
         "tables": sorted(p.name for p in tables.values()),
-        "respondents": {"kept": len(responses),
-                        **{g: int((responses["group"] == g).sum()) for g in study.groups}},
+        "respondents": {"kept": int(respondents.sum()),
+                        **{g: int(respondents.get(g, 0)) for g in study.groups}},
         "versions": versions(),
         "command": " ".join([Path(sys.argv[0]).name, *(
             named(arg) if os.path.isabs(arg) or os.sep in arg else arg

@@ -190,7 +190,7 @@ def test_a_run_in_blocks_writes_and_counts_what_cleaning_every_row_gives(
     assert whole.weighting_by_wave == expected.weighting_by_wave
     if not tables:
         return
-    made = _results(study, cleaned, tmp_path / "blocks").written_tables()
+    made = _results(study, cleaned).written_tables()
     wanted = Results(study, expected.responses, log=expected.log,
                      sources=source_table(raw, expected.log, study)).written_tables()
     assert made.keys() == wanted.keys()
