@@ -36,7 +36,8 @@ reading alone (``--read-only``): each way in a fresh process, its seconds and pe
                   export, ``read_excel`` of every workbook
 
 Usage:  .venv/bin/python benchmarks/bench_scale.py [--sizes 10000 100000 1000000]
-                                                    [--cache /tmp/cxstudy-scale] [--read-only]
+                                                    [--cache /tmp/cxstudy-scale]
+                                                    [--read-only | --run-only] [--read-only]
 """
 
 from __future__ import annotations
@@ -278,7 +279,15 @@ def main() -> int:
                         default=Path(tempfile.gettempdir()) / "cxstudy-scale")
     parser.add_argument("--read-only", action="store_true",
                         help="only reading, whole and in blocks, beside its floor")
+    parser.add_argument("--run-only", action="store_true",
+                        help="only `cxstudy run` end to end: wall seconds and peak memory")
     args = parser.parse_args()
+    if args.run_only:
+        print(f"{'respondents':>12} {'cxstudy run':>12} {'peak memory':>12}")
+        for size in args.sizes:
+            run_seconds, peak = whole_run(scaled_project(size, args.cache))
+            print(f"{size:>12,} {run_seconds:>10.1f} s {peak:>9.2f} GB", flush=True)
+        return 0
     if args.read_only:
         print(f"{'respondents':>12} {'way':>8} {'seconds':>8} {'x floor':>8} {'peak GB':>8}")
         for size in args.sizes:
