@@ -33,7 +33,7 @@ from .clean import (
 )
 from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileError
 from .processed import BlockWriter
-from .readers import BLOCK_ROWS, iter_sources
+from .readers import BLOCK_ROWS, PlannedSources, plan_sources
 from .study import Study, load_study
 
 
@@ -272,13 +272,13 @@ def _os_error_message(study: Study, root: Path, exc: OSError) -> str:
             "data are untouched)")
 
 
-def _first_pass(study: Study, block_rows: int
+def _first_pass(study: Study, planned: PlannedSources, block_rows: int
                 ) -> tuple[CleaningResult | None, Whole | None, pd.DataFrame | None]:
     """What needs every row, before anything is written: a study whose rows fit in one
     block is read once and cleaned at once (its cleaning result and exports' table); a
     larger one is read block by block for the decisions that need every row (repeats,
     speeders' medians, weights) and every problem of the data (:func:`first_pass`)."""
-    blocks = iter_sources(study, block_rows=block_rows)
+    blocks = planned.blocks(block_rows, again=True)
     held, rows_held = [], 0
     for block in blocks:  # the first blocks, up to one block's rows
         held.append(block)
@@ -302,7 +302,8 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
     """The run itself, once the study's lock is held."""
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     began = time.perf_counter()
-    at_once, whole, sources = _first_pass(study, block_rows)
+    planned = plan_sources(study)  # what each export's columns are; every read error
+    at_once, whole, sources = _first_pass(study, planned, block_rows)
     if at_once is not None:
         rows, kept = len(at_once.log), int(at_once.log["kept"].sum())
         weighting = at_once.weighting_by_wave
@@ -323,7 +324,7 @@ def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: f
         if at_once is not None:
             cleaned = _write_at_once(study, at_once, sources, writing_into, report)
         else:
-            cleaned = _clean_blocks(study, whole, writing_into, block_rows, report)
+            cleaned = _clean_blocks(study, whole, planned, writing_into, block_rows, report)
         if not kept:
             raise DataError(
                 f"{study.path}: cleaning kept no respondent of the {rows:,} rows read, so "
@@ -408,8 +409,8 @@ class _Cleaned:
     log_counts: Any = None  # quality.log_counts of the blocks' logs, added
 
 
-def _clean_blocks(study: Study, whole: Whole, folder: Path, block_rows: int,
-                  count: bool) -> _Cleaned:
+def _clean_blocks(study: Study, whole: Whole, planned: PlannedSources, folder: Path,
+                  block_rows: int, count: bool) -> _Cleaned:
     """Second pass: each block cleaned with the first pass's decisions, appended to the
     processed files in ``folder`` and counted (``count``: the counts tables of
     :data:`cxstudy.registry.COUNTS`, added block by block)."""
@@ -423,7 +424,7 @@ def _clean_blocks(study: Study, whole: Whole, folder: Path, block_rows: int,
     reasons = pd.Series(dtype=np.int64)
     offset, attrs = 0, {}
     with BlockWriter(folder) as writer:
-        for block in iter_sources(study, block_rows=block_rows):
+        for block in planned.blocks(block_rows):
             result = clean(block, study, whole=whole, offset=offset)
             offset += len(block)
             attrs = block.attrs

@@ -264,11 +264,44 @@ def iter_sources(study, *, block_rows: int = BLOCK_ROWS) -> Iterator[pd.DataFram
     >>> study = cx.load_study("studies/example.yml")  # doctest: +SKIP
     >>> sum(len(block) for block in cx.iter_sources(study, block_rows=1000))  # doctest: +SKIP
     """
-    if int(block_rows) < 1:
-        raise ValueError(f"block_rows must be at least 1, not {block_rows!r}")
+    return plan_sources(study).blocks(block_rows)
+
+
+@dataclass
+class PlannedSources:
+    """Every source of a study once its first pass is done (:func:`plan_sources`): its
+    blocks can be given more than once (a run reads them twice) without a second first
+    pass."""
+
+    plans: list
+    labels: set[str]
+
+    def blocks(self, block_rows: int = BLOCK_ROWS, *, again: bool = False
+               ) -> Iterator[pd.DataFrame]:
+        """The blocks of :func:`iter_sources`; ``again``: the exports read whole are kept
+        for another pass (by default each is let go once its blocks are given)."""
+        if int(block_rows) < 1:
+            raise ValueError(f"block_rows must be at least 1, not {block_rows!r}")
+        return _blocks(self.plans, int(block_rows), self.labels, keep=again)
+
+
+def plan_sources(study) -> PlannedSources:
+    """The first pass of :func:`iter_sources` over every source (what each column of each
+    export is; every error raised here, before any block).
+
+    Parameters
+    ----------
+    study : Study
+        The study (:func:`~cxstudy.load_study`).
+
+    Returns
+    -------
+    PlannedSources
+        Whose :meth:`PlannedSources.blocks` give the blocks, as often as asked.
+    """
     plans, failures = _planned(study)
     _refuse_failures(study, failures)
-    return _blocks(plans, int(block_rows), _labels(study))
+    return PlannedSources(plans, _labels(study))
 
 
 def _refuse_failures(study, failures: list[tuple[str, ReadError]]) -> None:
@@ -1201,8 +1234,8 @@ def _stand_in(frame: pd.DataFrame, labels: Collection[str]) -> pd.DataFrame:
     return frame.take(sorted(rows) or [0]).reset_index(drop=True)
 
 
-def _blocks(plans: list[_Plan], block_rows: int, labels: Collection[str]
-            ) -> Iterator[pd.DataFrame]:
+def _blocks(plans: list[_Plan], block_rows: int, labels: Collection[str], *,
+            keep: bool = False) -> Iterator[pd.DataFrame]:
     """The second pass: each source's rows in blocks, each stacked between the stand-ins
     of every source (its own first) and cut out, so that its columns, dtypes and
     categories are those of the whole stack."""
@@ -1224,7 +1257,8 @@ def _blocks(plans: list[_Plan], block_rows: int, labels: Collection[str]
             block = stacked.iloc[before:before + len(piece)].reset_index(drop=True)
             block.attrs = {"sources": described}
             yield block
-        plan.frame = None  # a whole export read is let go once given
+        if not keep:
+            plan.frame = None  # a whole export read is let go once given
 
 
 def _streamed_plan(source, groups: Iterable[str], labels: Collection[str]) -> _Plan | None:

@@ -276,7 +276,7 @@ def _refuse(error: BaseException):
 
 
 @pytest.mark.parametrize(("stage", "target", "error"), [
-    ("reading", "cxstudy.pipeline.iter_sources", ReadError("x.csv", "unreadable")),
+    ("reading", "cxstudy.pipeline.plan_sources", ReadError("x.csv", "unreadable")),
     ("cleaning", "cxstudy.pipeline.clean", RuntimeError("cleaning broke")),
     ("writing the cleaned data", "cxstudy.pipeline.BlockWriter.append",
      OSError(28, "No space left on device")),

@@ -148,11 +148,12 @@ def block_studies(tmp_path_factory) -> dict[str, Path]:
 def _cleaned_in_blocks(study, folder: Path, block_rows: int):
     from cxstudy.clean import first_pass
     from cxstudy.pipeline import _clean_blocks
-    from cxstudy.readers import iter_sources
+    from cxstudy.readers import plan_sources
 
     folder.mkdir()
-    whole = first_pass(iter_sources(study, block_rows=block_rows), study)
-    return whole, _clean_blocks(study, whole, folder, block_rows, True)
+    planned = plan_sources(study)
+    whole = first_pass(planned.blocks(block_rows, again=True), study)
+    return whole, _clean_blocks(study, whole, planned, folder, block_rows, True)
 
 
 @pytest.mark.parametrize("shape, block_rows, tables", [
@@ -249,19 +250,19 @@ def test_a_malformed_row_in_a_later_block_writes_nothing(small_study_file, tmp_p
     """The reader fails on a later block (a malformed row far into an export): the error
     names it as the reader does, and nothing is written (the first pass reads every
     block before anything is written)."""
-    from cxstudy import pipeline
+    from cxstudy.readers import PlannedSources
 
     cx.run(small_study_file, report=False)
     before = sha256_tree(tmp_path / "data")
-    real = pipeline.iter_sources
+    real = PlannedSources.blocks
 
-    def failing(study, *, block_rows):
-        for number, block in enumerate(real(study, block_rows=block_rows)):
+    def failing(self, block_rows, *, again=False):
+        for number, block in enumerate(real(self, block_rows, again=again)):
             if number == 2:
-                raise ReadError(study.sources[1].path, "line 900: 7 fields, expected 5")
+                raise ReadError("x.csv", "line 900: 7 fields, expected 5")
             yield block
 
-    monkeypatch.setattr(pipeline, "iter_sources", failing)
+    monkeypatch.setattr(PlannedSources, "blocks", failing)
     with pytest.raises(ReadError, match="line 900"):
         cx.run(small_study_file, report=False, block_rows=1)
     assert sha256_tree(tmp_path / "data") == before
@@ -270,16 +271,16 @@ def test_a_malformed_row_in_a_later_block_writes_nothing(small_study_file, tmp_p
 
 def test_exports_that_change_between_the_two_passes_are_said_to_have_changed(
         small_study_file, tmp_path, monkeypatch):
-    from cxstudy import pipeline
+    from cxstudy.readers import PlannedSources
 
-    real, calls = pipeline.iter_sources, []
+    real, calls = PlannedSources.blocks, []
 
-    def shrinking(study, *, block_rows):
+    def shrinking(self, block_rows, *, again=False):
         calls.append(1)
-        blocks = list(real(study, block_rows=block_rows))
+        blocks = list(real(self, block_rows, again=again))
         yield from blocks if len(calls) == 1 else blocks[:-1]
 
-    monkeypatch.setattr(pipeline, "iter_sources", shrinking)
+    monkeypatch.setattr(PlannedSources, "blocks", shrinking)
     with pytest.raises(cx.DataError, match="changed while the run read them"):
         cx.run(small_study_file, report=False, block_rows=2)
     assert not (tmp_path / "data" / "processed" / "test").exists()
