@@ -55,7 +55,7 @@ import pandas as pd
 
 from . import stats
 from ._validate import did_you_mean
-from .counts import LevelCounts, level_counts
+from .counts import LevelCounts, level_counts, wave_of
 from .exceptions import Problem
 from .model import Choice, Item, Study
 from .scales import Scale, normalize
@@ -504,14 +504,6 @@ def questions_and_options(study: Study, columns) -> tuple[list[str], list[str]]:
     return [question for question, _ in pairs], [option for _, option in pairs]
 
 
-def _one_wave(responses: pd.DataFrame) -> str | None:
-    """The wave of responses holding one (None without a wave column, or with several)."""
-    if "wave" not in responses.columns or not len(responses):
-        return None
-    present = responses["wave"].dropna().unique()
-    return str(present[0]) if len(present) == 1 else None
-
-
 def choice_counts(responses: pd.DataFrame, study: Study) -> LevelCounts:
     """The option indicators counted per (option, audience) by
     :func:`~cxstudy.counts.level_counts`: one vectorised pass, each question one block
@@ -519,7 +511,7 @@ def choice_counts(responses: pd.DataFrame, study: Study) -> LevelCounts:
     counts then carry it, :attr:`LevelCounts.wave`)."""
     return dataclasses.replace(level_counts(option_responses(responses, study),
                                             option_items(responses, study)),
-                               wave=_one_wave(responses))
+                               wave=wave_of(responses, study))
 
 
 def choice_segment_counts(responses: pd.DataFrame, study: Study) -> SegmentCounts:
@@ -549,10 +541,10 @@ def _option_counts(responses: pd.DataFrame | None, study: Study,
     return choice_counts(responses, study)
 
 
-def _wave(responses: pd.DataFrame | None, counts) -> str | None:
+def _wave(responses: pd.DataFrame | None, study: Study, counts) -> str | None:
     """The wave a table is made within: the counts', else the responses' one wave."""
     wave = getattr(counts, "wave", None)
-    return wave if wave is not None or responses is None else _one_wave(responses)
+    return wave if wave is not None or responses is None else wave_of(responses, study)
 
 
 @per_wave
@@ -631,7 +623,7 @@ def choice_table(responses: pd.DataFrame | None, study: Study, *,
         "multiple": [by_column[c][0].multiple for c in gaps["item"]],
         "test": gaps["test"], "n_eff": gaps["n_eff"], "n_ref_eff": gaps["n_ref_eff"],
         "note": gaps["note"]})
-    wave = _wave(responses, counts)
+    wave = _wave(responses, study, counts)
     if wave is not None:  # a question not asked in this wave is blank, not suppressed
         rows = table["question"].isin([q.id for q in study.choices if not q.asked_in(wave)])
         table.loc[rows, "suppressed"] = False
@@ -753,7 +745,7 @@ def choice_tests(responses: pd.DataFrame | None, study: Study, *, seed: int = 20
                     rows.append(_test_row(choice.id, label, effective[row], counts.n[row],
                                           list(study.groups), study, rng))
     table = pd.DataFrame(rows, columns=CHOICE_TESTS.all_columns)
-    wave = _wave(responses, counts)
+    wave = _wave(responses, study, counts)
     if wave is not None:  # a question not asked in this wave is blank, not suppressed
         rows = table["question"].isin([q.id for q in study.choices if not q.asked_in(wave)])
         table.loc[rows, "suppressed"] = False

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats, voices
-from .counts import respondent_weights
+from .counts import respondent_weights, wave_of
 from .model import Study
 from .tables import TONE, suppress, too_small
 from .waves import per_wave
@@ -255,7 +255,7 @@ def tone_counts(responses: pd.DataFrame, study: Study) -> ToneCounts:
         scores[question.id] = values
         unscored[question.id] = count[:, ~ok].sum(axis=1).astype(np.int64)
     return ToneCounts(tuple(q.id for q in study.open_ended), tuple(study.groups),
-                      voices._wave_of(responses, study), scores, sums, unscored)
+                      wave_of(responses, study), scores, sums, unscored)
 
 
 def _per_answer(responses: pd.DataFrame, question: str, groups: np.ndarray,

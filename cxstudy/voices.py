@@ -33,14 +33,14 @@ import pandas as pd
 
 from . import stats
 from ._validate import Collector, describe, did_you_mean
-from .counts import respondent_weights
+from .counts import respondent_weights, wave_of
 from .exceptions import StudyFileError
 from .model import OpenEnded, Study
 from .points import split_points
 from .privacy import scrub_text
 from .study import read_yaml
 from .tables import THEMES, VOICE_SIMILARITY, suppress, too_small
-from .waves import per_wave, per_wave_table, waves_in
+from .waves import per_wave, per_wave_table
 
 UNCODED = "uncoded"
 _THEME_KEYS = ["id", "label", "patterns", "questions"]
@@ -428,15 +428,6 @@ def _first_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
     return counted
 
 
-def _wave_of(responses: pd.DataFrame, study: Study) -> str | None:
-    """The one wave of ``responses`` (None in a study without waves)."""
-    present = waves_in(responses, study)
-    if len(present) > 1:
-        raise ValueError(f"counts are made within one wave; these responses hold waves "
-                         f"{', '.join(present)}: count each (cxstudy.waves.one_wave)")
-    return present[0] if present else (study.waves[-1] if study.waves else None)
-
-
 def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,
                  *, coded: pd.DataFrame | None = None, pool: int = QUOTE_POOL,
                  themes: bool = True, words: bool = True) -> VoiceCounts:
@@ -481,7 +472,7 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
         parts = _count_themes(coded, study, codebook, theme_ids, len(groups), pool)
     return VoiceCounts(
         questions=tuple(q.id for q in study.open_ended), groups=groups,
-        themes=tuple(theme_ids), wave=_wave_of(responses, study), rows=len(responses),
+        themes=tuple(theme_ids), wave=wave_of(responses, study), rows=len(responses),
         respondents=np.bincount(group_of[group_of >= 0], minlength=len(groups)),
         **parts, words=_count_words(answers, study) if words else {}, pool_size=pool)
 
