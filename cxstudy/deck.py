@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import registry
 from .exceptions import Problem, StudyFileError
 from .model import Study
 from .waves import headline_items
@@ -656,7 +657,7 @@ def data_quality(deck: Deck, res) -> None:
 
     study, now = res.study, res.latest
     lines = []
-    if res.log is not None:
+    if registry.TABLES["dropped"].present(res):  # the log, or its counts (run in blocks)
         lines.append(wording.quality_line(res.dropped, res.sources, study))
     if study.items:
         lines.append(wording.suppressed_note(now.shares, study))

@@ -193,6 +193,23 @@ def test_a_suppressed_audience_has_no_number_on_any_slide(shaped, tmp_path):
     assert any(f"{EXECS}: suppressed (n = 3)" in alt for alt in deck.alt_texts)
 
 
+def test_a_deck_made_from_counts_says_what_was_read_and_kept(example, tmp_path):
+    """A run in blocks holds the cleaning log's counts, not the log: the Data quality
+    slide still says the rows read, kept and dropped, as the deck of the log does."""
+    from cxstudy.analysis import Results
+    from cxstudy.quality import log_counts
+
+    res, path, _deck = example
+    counted = Results.from_counts(res.study, res.counted(), sources=res.sources,
+                                  log_counts=log_counts(res.log, res.study))
+    assert counted.log is None
+    write_deck(counted, tmp_path / "counted.pptx")
+    said = slide_titled(tmp_path / "counted.pptx", "Data quality")
+    assert said == slide_titled(path, "Data quality")
+    read = f"{int(res.sources['rows'].sum()):,} responses read from"
+    assert any(line.startswith(read) for line in said), said
+
+
 def test_a_study_of_open_questions_only(tmp_path):
     from .conftest import write
 
