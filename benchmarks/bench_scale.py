@@ -227,6 +227,14 @@ def scaled_project(respondents: int, cache: Path) -> Path:
     """
     project = cache / f"example-{respondents}"
     if (project / ".complete").exists():
+        stale = [path.name for path in (ROOT / "studies").rglob("*.yml")
+                 if not (project / "studies" / path.relative_to(ROOT / "studies")).exists()
+                 or (project / "studies" / path.relative_to(ROOT / "studies")).read_bytes()
+                 != path.read_bytes()]
+        if stale:
+            print(f"note: {project} was built with other study files than the repository's "
+                  f"({', '.join(stale)}); delete the folder to build it again",
+                  file=sys.stderr, flush=True)
         return project
     shutil.rmtree(project, ignore_errors=True)
     shutil.copytree(ROOT / "studies", project / "studies")
@@ -616,9 +624,12 @@ def startup_floor() -> float:
     return time.perf_counter() - started
 
 
-def read_through(study) -> float:
-    """Every export's bytes read once (to put them in the page cache where they fit);
-    seconds."""
+def read_through(study) -> float | None:
+    """Every export's bytes read once, to put them in the page cache (seconds); None,
+    and nothing read, where they would not fit in half the memory available."""
+    size = sum(source.path.stat().st_size for source in study.sources)
+    if size > psutil.virtual_memory().available / 2:
+        return None
     started = time.perf_counter()
     for source in study.sources:
         with source.path.open("rb") as handle:
@@ -659,7 +670,7 @@ def table(measured: list[dict]) -> str:
         rows = [(stage, stages[stage], floors_of[stage]) for stage in STAGES]
         if stages["read"] is not None and stages["clean"] is not None:
             rows.append(("read + clean", stages["read"] + stages["clean"], floors_of["clean"]))
-        rows.append(("run", m["run"], sum(floors_of[s] for s in STAGES if s != "read")))
+        rows.append(("run", m["run"], floor["start-up"] + floors_of["clean"] + floor["pages"]))
         for stage, seconds, floor_seconds in rows:
             cells = ["—" if seconds is None else f"{seconds:.1f}", f"{floor_seconds:.2f}",
                      "—" if seconds is None else f"{seconds / floor_seconds:.1f}x",
@@ -711,8 +722,11 @@ def main() -> int:
     for size in args.sizes:
         m = measure(size, args.cache, peak=not args.no_peak)
         measured.append(m)
-        print(f"... {size:,} respondents ({m['bytes'] / 1e9:.2f} GB of exports, read through "
-              f"in {m['warm']:.1f} s); the run said:", file=sys.stderr, flush=True)
+        warm = ("not read through first: larger than half the memory available, the "
+                "floors and the run read them from disk" if m["warm"] is None
+                else f"read through first in {m['warm']:.1f} s")
+        print(f"... {size:,} respondents ({m['bytes'] / 1e9:.2f} GB of exports, {warm}); "
+              "the run said:", file=sys.stderr, flush=True)
         for when, line in m["lines"]:
             print(f"    {when:8.1f} s  {line}", file=sys.stderr, flush=True)
         floor = m["floor"]
