@@ -649,19 +649,33 @@ def measure(size: int, cache: Path, peak: bool) -> dict:
         floor["pages"] = pages_floor(Path(scratch), workers=2)
         floor["start-up"] = startup_floor()
         stages, seconds, lines = run_stages(project, Path(scratch) / "run")
+    warmed = ("not read through first: larger than half the memory available, the floors "
+              "and the run read them from disk" if warm is None
+              else f"read through first in {warm:.1f} s")
+    size_gb = sum(s.path.stat().st_size for s in study.sources) / 1e9
+    print(f"... {size:,} respondents ({size_gb:.2f} GB of exports, {warmed}); the run "
+          f"took {seconds:.1f} s and said:", file=sys.stderr, flush=True)
+    for when, line in lines:
+        print(f"    {when:8.1f} s  {line}", file=sys.stderr, flush=True)
+    print("    floors (s): " + ", ".join(f"{k} {v:.2f}" for k, v in floor.items()),
+          file=sys.stderr, flush=True)
     peak_gb = None
     if peak:
         with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
             _, peak_gb = whole_run(project, Path(scratch))
-    return {"size": size, "stages": stages, "run": seconds, "floor": floor, "peak": peak_gb,
-            "warm": warm, "lines": lines,
-            "bytes": sum(s.path.stat().st_size for s in study.sources)}
+        print(f"    peak memory of a second run: {peak_gb:.2f} GB", file=sys.stderr,
+              flush=True)
+    return {"size": size, "stages": stages, "run": seconds, "floor": floor, "peak": peak_gb}
+
+
+TABLE_HEAD = ("| respondents | stage | seconds | floor (s) | ratio | s per 1M | peak GB |\n"
+              "|---:|---|---:|---:|---:|---:|---:|")
 
 
 def table(measured: list[dict]) -> str:
-    """The markdown table: size, stage, seconds, floor, ratio, seconds per million, peak."""
-    out = ["| respondents | stage | seconds | floor (s) | ratio | s per 1M | peak GB |",
-           "|---:|---|---:|---:|---:|---:|---:|"]
+    """The markdown table's rows (no head, :data:`TABLE_HEAD`): size, stage, seconds,
+    floor, ratio, seconds per million respondents, peak GB."""
+    out = []
     for m in measured:
         floor, stages, million = m["floor"], m["stages"], m["size"] / 1e6
         floors_of = {"start-up": floor["start-up"], "read": floor["read"],
@@ -719,20 +733,10 @@ def main() -> int:
                       f"{seconds / found['floor'][0]:8.2f} {peak:8.2f}")
         return 0
     measured = []
-    for size in args.sizes:
-        m = measure(size, args.cache, peak=not args.no_peak)
-        measured.append(m)
-        warm = ("not read through first: larger than half the memory available, the "
-                "floors and the run read them from disk" if m["warm"] is None
-                else f"read through first in {m['warm']:.1f} s")
-        print(f"... {size:,} respondents ({m['bytes'] / 1e9:.2f} GB of exports, {warm}); "
-              "the run said:", file=sys.stderr, flush=True)
-        for when, line in m["lines"]:
-            print(f"    {when:8.1f} s  {line}", file=sys.stderr, flush=True)
-        floor = m["floor"]
-        print("    floors (s): " + ", ".join(f"{k} {v:.2f}" for k, v in floor.items()),
-              file=sys.stderr, flush=True)
-    print(table(measured))
+    print(TABLE_HEAD, flush=True)
+    for size in args.sizes:  # each size's rows as soon as it is measured
+        measured.append(measure(size, args.cache, peak=not args.no_peak))
+        print(table(measured[-1:]), flush=True)
     if len(measured) > 1:
         first = measured[0]
         for m in measured[1:]:
