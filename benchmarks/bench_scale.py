@@ -149,11 +149,13 @@ def _read_export(path: Path) -> _Export:
     if "ResponseId" not in names:
         raise SystemExit(f"{path}: no ResponseId column in its first row")
     field = names.index("ResponseId")
-    commas = np.flatnonzero((raw == ord(",")) & ~quoted)
+    # the commas outside quotes, and one past the end: a row's last field ends at its
+    # line ending, before the next row's first comma (or the end)
+    commas = np.append(np.flatnonzero((raw == ord(",")) & ~quoted), len(data))
     starts = np.concatenate([[0], ends[:-1]])[3:]
     first = np.searchsorted(commas, starts)  # the first comma of each data row
     begin = commas[first + field - 1] + 1 if field else starts
-    stop = commas[np.minimum(first + field, len(commas) - 1)]
+    stop = commas[np.minimum(first + field, len(commas) - 1)]  # the field's end
     stop = np.where(stop < ends[3:], stop, ends[3:] - (1 + (raw[ends[3:] - 2] == 13)))
     ids, id_at = [], []
     for row, (a, b) in enumerate(zip(begin.tolist(), stop.tolist(), strict=True)):
@@ -222,7 +224,8 @@ def scaled_project(respondents: int, cache: Path) -> Path:
     the same way wherever it occurs in one copy (both waves, and the example's own
     repeated ids, which stay repeats), and differently in every copy: distinct
     respondents of the example are distinct respondents in every copy of the file.
-    The bytes are made a copy at a time with numpy (a row's id overwritten in place)
+    A last row without a line ending is given the file's. The bytes are made a copy
+    at a time with numpy (a row's id overwritten in place)
     and written ~8 MB at a time, so memory stays at a few MB and the speed is the
     disk's: a 50M copy is 34 GB.
     """
