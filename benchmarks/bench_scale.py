@@ -665,6 +665,7 @@ def measure(size: int, cache: Path, peak: bool) -> dict:
     warm = read_through(study)
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as scratch:
         floor = floors(study, Path(scratch) / "floor")
+        shutil.rmtree(Path(scratch) / "floor")  # its files gone before the run writes (50M: GBs)
         floor["pages"] = pages_floor(Path(scratch), workers=2)
         floor["start-up"] = startup_floor()
         stages, seconds, lines = run_stages(project, Path(scratch) / "run")
