@@ -1390,15 +1390,6 @@ _WHOLE_RULES = ("duplicate", "speeder")
 _HASH_KEYS = ("cxstudy-rows-one", "cxstudy-rows-two")  # 16 characters each: 128 bits
 
 
-def _hashes(frame: pd.DataFrame | pd.Series) -> np.ndarray:
-    """Two 64-bit hashes of each row (a 128-bit key: equal rows, equal keys; two unequal
-    rows share one with a chance of 2^-128)."""
-    if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
-    return np.column_stack([pd.util.hash_pandas_object(frame, index=False, hash_key=key)
-                            .to_numpy(dtype=np.uint64) for key in _HASH_KEYS])
-
-
 @dataclass
 class Whole:
     """What cleaning decides over every row of a study, for cleaning it block by block
@@ -1457,9 +1448,107 @@ class Whole:
             responses["weight"] = self.weights.reindex(at, fill_value=1.0).to_numpy()
 
 
+_ALIVE, _LATE, _CANDIDATE = 1, 2, 4
+"""The bits of :attr:`_Held.state`: alive when the rules that compare rows run; dropped
+by a rule after them; compared for repeats (an id to compare, or answers)."""
+_PARTITION_ROWS = 1 << 21
+"""Repeats are found among at most about this many keys at once (a partition of the
+keys' top bits): the memory of finding them does not grow with the study."""
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: c -> c * _MIX is one-to-one on 64 bits
+
+
+def _hashes(frame: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes of each row (a 128-bit key: equal rows, equal keys; two unequal
+    rows share one with a chance of 2^-128)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    one, two = (pd.util.hash_pandas_object(frame, index=False, hash_key=key)
+                .to_numpy(dtype=np.uint64) for key in _HASH_KEYS)
+    return one, two
+
+
+def _small(values: np.ndarray) -> np.ndarray | int:
+    """Whole numbers held in the fewest bytes that keep every one (one number when they
+    are all the same)."""
+    if not len(values):
+        return 0
+    low, high = int(values.min()), int(values.max())
+    if low == high:
+        return low
+    return values.astype(np.result_type(np.min_scalar_type(low), np.min_scalar_type(high)))
+
+
+def _at(held: np.ndarray | int, local: np.ndarray, step: bool = False) -> np.ndarray:
+    """The values of :func:`_small` (or of :func:`_rows_held`, ``step``) at ``local``."""
+    if isinstance(held, np.ndarray):
+        return held[local].astype(np.int64)
+    return np.int64(held) + (local if step else 0) + np.zeros(len(local), np.int64)
+
+
+def _rows_held(source_row: np.ndarray) -> np.ndarray | int:
+    """A block's ``source_row``: its first when they run one by one (a block of one
+    export's consecutive rows), else every one."""
+    if len(source_row) and np.array_equal(source_row, source_row[0] + np.arange(
+            len(source_row))):
+        return int(source_row[0])
+    return source_row.astype(np.int64)
+
+
+@dataclass
+class _Seconds:
+    """How long each row of a block took, exactly, in few bytes: codes into the block's
+    distinct durations (NaN among them) when there are at most 65,536, else float32
+    where every value round-trips, else float64."""
+
+    codes: np.ndarray | None
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, seconds: np.ndarray) -> _Seconds:
+        distinct, codes = np.unique(seconds, return_inverse=True)
+        if len(distinct) <= 1 << 16:
+            return cls(codes.reshape(-1).astype(np.min_scalar_type(max(len(distinct) - 1, 0))),
+                       distinct)
+        narrow = seconds.astype(np.float32)
+        if np.array_equal(narrow.astype(np.float64), seconds, equal_nan=True):
+            return cls(None, narrow)
+        return cls(None, seconds)
+
+    def numbers(self) -> np.ndarray:
+        """Every row's seconds as float64 (NaN: not known)."""
+        if self.codes is None:
+            return self.values.astype(np.float64)
+        return self.values[self.codes]
+
+
+@dataclass
+class _Held:
+    """What :func:`first_pass` holds of one block until every block is read: a few
+    bytes a row (``state``, the keys of the rows compared for repeats, the seconds)."""
+
+    offset: int                      # the block's first row among every row
+    rows: int
+    state: np.ndarray                # uint8: _ALIVE | _LATE | _CANDIDATE
+    cohort: np.ndarray | int         # _stable_cohorts (see _small)
+    source: np.ndarray | int         # codes into _Pass.sources (see _small)
+    source_row: np.ndarray | int     # see _rows_held
+    keys: tuple[np.ndarray, np.ndarray] | None = None  # the candidates', in row order
+    seconds: _Seconds | None = None
+
+    def cohorts(self) -> np.ndarray:
+        return _at(self.cohort, np.arange(self.rows))
+
+    def nbytes(self) -> int:
+        """The bytes held (for measuring)."""
+        arrays = [self.state, self.cohort, self.source, self.source_row,
+                  *(self.keys or ()), *((self.seconds.codes, self.seconds.values)
+                                        if self.seconds is not None else ())]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
 @dataclass
 class _Pass:
-    """What :func:`first_pass` gathers of each block (one array per block)."""
+    """What :func:`first_pass` gathers of each block."""
 
     rows: int = 0
     structure: list = field(default_factory=list)     # StudyFileError problems
@@ -1468,14 +1557,20 @@ class _Pass:
     groups: set = field(default_factory=set)
     columns: dict = field(default_factory=dict)       # every column seen (ordered)
     attrs: dict = field(default_factory=dict)
-    alive: list = field(default_factory=list)         # alive before the whole rules
-    late: list = field(default_factory=list)          # dropped by a rule after them
-    cohort: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-    candidates: list = field(default_factory=list)    # (positions, keys, sources, rows)
+    held: list = field(default_factory=list)          # _Held of each block
+    sources: list = field(default_factory=list)       # source names, by code
     not_whole: dict = field(default_factory=dict)     # metric -> positions not whole
     coded: set = field(default_factory=set)           # response columns coded
     slim: list = field(default_factory=list)          # rows weighting reads
+
+    def source_codes(self, names: pd.Series) -> np.ndarray:
+        """The code of each row's source name (new names take the next codes)."""
+        codes, distinct = pd.factorize(names.astype(object), use_na_sentinel=False)
+        for name in distinct:
+            if name not in self.sources:
+                self.sources.append(name)
+        return np.array([self.sources.index(n) for n in distinct], dtype=np.int64)[codes] \
+            if len(codes) else np.zeros(0, np.int64)
 
 
 def first_pass(blocks, study: Study) -> Whole:
@@ -1543,9 +1638,9 @@ def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
             rule.run(later)
     late = ~later.log._alive
     cohort = _stable_cohorts(raw, study)
-    gathered.alive.append(alive)
-    gathered.late.append(late)
-    gathered.cohort.append(cohort.astype(np.int32))
+    held = _Held(offset, n, (alive * _ALIVE | late * _LATE).astype(np.uint8),
+                 _small(cohort), _small(gathered.source_codes(raw["source"])),
+                 _rows_held(raw["source_row"].to_numpy(dtype=np.int64)))
     rules = study.cleaning
     if rules.duplicates == "answers":
         columns = {m.id: None for m in study.mappings() if m.kind != "attention_check"}
@@ -1553,17 +1648,19 @@ def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
         frame = _answers_compared(raw.assign(_wave=_waves_of_rows(raw, study)), coded,
                                   state.log, columns)
         at = raw.index.get_indexer(frame.index)
-        gathered.candidates.append((offset + at, _hashes(frame), None, None))
+        held.keys = _hashes(frame)  # the audience and wave are in the frame
     elif rules.duplicates != "none":
         has_id = raw["source"].isin(_id_columns(study, info, None)).fillna(False)
         at = np.flatnonzero(alive & has_id.to_numpy(dtype=bool))
-        keys = np.column_stack([cohort[at].astype(np.uint64),
-                                _hashes(ids.iloc[at].astype(str).reset_index(drop=True))])
-        gathered.candidates.append((offset + at, keys,
-                                    raw["source"].iloc[at].astype(str).to_numpy(),
-                                    raw["source_row"].iloc[at].to_numpy(dtype=np.int64)))
+        one, two = _hashes(ids.iloc[at].astype(str).reset_index(drop=True))
+        # the audience and wave folded in one-to-one: the same id in another cohort
+        # differs in the first half of the key, always
+        held.keys = (one ^ (cohort[at].astype(np.uint64) * _MIX), two)
+    if rules.duplicates != "none":
+        held.state[at] |= _CANDIDATE
     if rules.min_duration_ratio > 0:
-        gathered.seconds.append(_seconds(raw, study, info, None).to_numpy(dtype=float))
+        held.seconds = _Seconds.of(_seconds(raw, study, info, None).to_numpy(dtype=float))
+    gathered.held.append(held)
     for metric in study.metrics:
         values = coded.columns.get(metric.id)
         if values is not None:
@@ -1614,52 +1711,152 @@ def _decide(gathered: _Pass, study: Study) -> Whole:
         if problems:
             raise DataError(f"{study.path or 'study'}: answers the study file does not "
                             "allow", problems)
-    alive = _joined(gathered.alive, bool)
-    late = _joined(gathered.late, bool)
-    cohort = _joined(gathered.cohort, np.int32)
+    held = gathered.held
     rules = study.cleaning
     dropped = {}
-    if rules.duplicates != "none" and gathered.candidates:
-        positions = np.concatenate([c[0] for c in gathered.candidates])
-        keys = pd.DataFrame(np.concatenate([c[1] for c in gathered.candidates]))
-        repeated = keys.duplicated(keep="first").to_numpy()
+    if rules.duplicates != "none" and held:
+        positions, first = _repeats(held)
         if rules.duplicates == "answers":
-            details = np.full(int(repeated.sum()), _SAME_ANSWERS, dtype=object)
+            details = np.full(len(positions), _SAME_ANSWERS, dtype=object)
         else:
-            first = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
-            first_row = np.full(first.max() + 1 if len(first) else 0, -1, dtype=np.int64)
-            order = np.arange(len(first))[::-1]
-            first_row[first[order]] = order  # the lowest position of each key wins
-            sources = np.concatenate([c[2] for c in gathered.candidates])
-            rows = np.concatenate([c[3] for c in gathered.candidates])
-            of = first_row[first[repeated]]
-            details = ("same id as " + pd.Series(sources[of], dtype=object) + " row "
-                       + pd.Series(rows[of]).astype(str)).to_numpy(dtype=object)
-        dropped["duplicate"] = (positions[repeated], details)
-        alive[positions[repeated]] = False
+            source, row = _source_rows(held, first)
+            details = ("same id as " + pd.Series(np.array(gathered.sources, dtype=object)
+                                                 [source], dtype=object)
+                       + " row " + pd.Series(row).astype(str)).to_numpy(dtype=object)
+        dropped["duplicate"] = (positions, details)
+        _clear(held, positions, _ALIVE)
     medians: dict[int, float] = {}
     if rules.min_duration_ratio > 0:
-        seconds = _joined(gathered.seconds, float)
-        timed = alive & ~np.isnan(seconds)
-        medians = pd.Series(seconds[timed]).groupby(cohort[timed]).median().to_dict()
-        limit = pd.Series(cohort).map(medians).astype(float).to_numpy() \
-            * rules.min_duration_ratio
-        alive &= ~(timed & (seconds < limit))
-    kept = alive & ~late
+        medians = _medians(held)
+        median_of = np.full(max([0, *medians]) + 1, np.nan)
+        median_of[list(medians)] = list(medians.values())
+        for block in held:
+            seconds, cohort = block.seconds.numbers(), block.cohorts()
+            limit = np.where(cohort < len(median_of),
+                             median_of[np.minimum(cohort, len(median_of) - 1)], np.nan) \
+                * rules.min_duration_ratio
+            block.state[(block.state & _ALIVE).astype(bool) & ~np.isnan(seconds)
+                        & (seconds < limit)] &= ~np.uint8(_ALIVE)
+    kept = sum(int(np.count_nonzero(block.state & (_ALIVE | _LATE) == _ALIVE))
+               for block in held)
     integer = frozenset(
-        m.id for m in study.metrics if not np.any(kept[np.concatenate(
-            gathered.not_whole.get(m.id, [np.zeros(0, np.int64)]))]))
-    whole = Whole(rows=gathered.rows, kept=int(kept.sum()), dropped=dropped,
+        m.id for m in study.metrics if not np.any(_kept_at(held, np.concatenate(
+            gathered.not_whole.get(m.id, [np.zeros(0, np.int64)])))))
+    whole = Whole(rows=gathered.rows, kept=kept, dropped=dropped,
                   medians=medians, integer_metrics=integer,
                   coded=frozenset(gathered.coded))
-    if len(slim) and kept.any():
-        _weigh_whole(slim[kept[slim["_position"].to_numpy()]].reset_index(drop=True),
-                     study, whole)
+    if len(slim) and kept:
+        _weigh_whole(slim[_kept_at(held, slim["_position"].to_numpy(dtype=np.int64))]
+                     .reset_index(drop=True), study, whole)
     return whole
 
 
-def _joined(pieces: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=dtype)
+def _block_of(held: list[_Held], positions: np.ndarray) -> np.ndarray:
+    """The number of the block holding each position among every row."""
+    return np.searchsorted([block.offset for block in held], positions, side="right") - 1
+
+
+def _kept_at(held: list[_Held], positions: np.ndarray) -> np.ndarray:
+    """Whether each row at ``positions`` (among every row) is kept, once decided."""
+    kept = np.zeros(len(positions), dtype=bool)
+    of = _block_of(held, positions)
+    for number in np.unique(of):
+        mine = of == number
+        block = held[number]
+        state = block.state[positions[mine] - block.offset]
+        kept[mine] = state & (_ALIVE | _LATE) == _ALIVE
+    return kept
+
+
+def _clear(held: list[_Held], positions: np.ndarray, bit: int) -> None:
+    """Clear ``bit`` of the rows at ``positions`` (among every row)."""
+    of = _block_of(held, positions)
+    for number in np.unique(of):
+        block = held[number]
+        block.state[positions[of == number] - block.offset] &= ~np.uint8(bit)
+
+
+def _source_rows(held: list[_Held], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The source (code) and ``source_row`` of the rows at ``positions``."""
+    source = np.zeros(len(positions), dtype=np.int64)
+    row = np.zeros(len(positions), dtype=np.int64)
+    of = _block_of(held, positions)
+    for number in np.unique(of):
+        mine = of == number
+        block = held[number]
+        local = positions[mine] - block.offset
+        source[mine] = _at(block.source, local)
+        row[mine] = _at(block.source_row, local, step=True)
+    return source, row
+
+
+def _repeats(held: list[_Held]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose key an earlier row has (positions among every row, ascending), and
+    the position of the first row with that key, of each.
+
+    The keys are taken a partition of their top bits at a time (equal keys share a
+    partition: exact), so that at most about :data:`_PARTITION_ROWS` are held at once;
+    within one, the keys whose first half some other key shares (a hash table of 64-bit
+    values) are sorted on the whole key and then on the position."""
+    keyed = [block for block in held if block.keys is not None and len(block.keys[0])]
+    total = sum(len(block.keys[0]) for block in keyed)
+    bits = max(0, int(np.ceil(np.log2(total / _PARTITION_ROWS)))) if total else 0
+    shift = np.uint64(64 - bits)
+    repeated, firsts = [], []
+    for part in range(1 << bits):
+        pieces = []
+        for block in keyed:
+            one, two = block.keys
+            at = np.flatnonzero(block.state & _CANDIDATE)
+            if bits:
+                mine = np.flatnonzero((one >> shift) == part)
+                one, two, at = one[mine], two[mine], at[mine]
+            pieces.append((one, two, block.offset + at))
+        if not pieces:
+            continue
+        one, two, position = (np.concatenate(p) for p in zip(*pieces, strict=True))
+        del pieces
+        shared = pd.Series(one, copy=False).duplicated(keep=False).to_numpy()
+        if not shared.any():
+            continue
+        one, two, position = one[shared], two[shared], position[shared]
+        order = np.lexsort((position, two, one))
+        one, two, position = one[order], two[order], position[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (one[1:] != one[:-1]) | (two[1:] != two[:-1])
+        first = position[new][np.cumsum(new) - 1]
+        repeated.append(position[~new])
+        firsts.append(first[~new])
+    if not repeated:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    position, first = np.concatenate(repeated), np.concatenate(firsts)
+    order = np.argsort(position, kind="stable")
+    return position[order], first[order]
+
+
+def _medians(held: list[_Held]) -> dict[int, float]:
+    """The median seconds of each cohort over the rows alive and timed, exactly as
+    ``pandas`` gives them (the middle value, or the mean of the middle two), from each
+    block's counts of each distinct duration: no array of every row's seconds."""
+    counted: dict[int, list] = {}
+    for block in held:
+        seconds, cohort = block.seconds.numbers(), block.cohorts()
+        timed = (block.state & _ALIVE).astype(bool) & ~np.isnan(seconds)
+        for number in np.unique(cohort[timed]):
+            counted.setdefault(int(number), []).append(np.unique(
+                seconds[timed & (cohort == number)], return_counts=True))
+    medians = {}
+    for number, pieces in counted.items():
+        values, inverse = np.unique(np.concatenate([v for v, _ in pieces]),
+                                    return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=np.concatenate(
+            [c for _, c in pieces])).astype(np.int64)
+        below = np.cumsum(counts)  # values at or below each
+        size = int(below[-1])
+        low = values[np.searchsorted(below, (size - 1) // 2, side="right")]
+        high = values[np.searchsorted(below, size // 2, side="right")]
+        medians[number] = float((low + high) / 2 if size % 2 == 0 else low)
+    return medians
 
 
 def _slim_frame(gathered: _Pass, study: Study) -> pd.DataFrame:
