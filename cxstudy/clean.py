@@ -1030,14 +1030,18 @@ def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
         rows = np.flatnonzero(raw["source"].eq(source.name).to_numpy(dtype=bool))
         column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
                        _ID_COLUMNS)
-        generated = source.name + "-" + raw["source_row"].iloc[rows].astype(str)
         if column is None:
-            pieces.append((rows, generated))
+            pieces.append((rows, source.name + "-" + raw["source_row"].iloc[rows].astype(str)))
             continue
         values = _id_text(raw[column].iloc[rows])
         if column.casefold() in pii:
             values = hash_id(values, salt=study.slug)
-        pieces.append((rows, values.astype("string").fillna(generated)))
+        values = values.astype("string")
+        blank = values.isna().to_numpy(dtype=bool)
+        if blank.any():  # a row without an id: its export's name and row
+            values = values.fillna(source.name + "-" + raw["source_row"].iloc[
+                rows[blank]].astype(str).set_axis(values.index[blank]))
+        pieces.append((rows, values))
     return _text_column(pieces, raw.index)
 
 
@@ -1107,12 +1111,20 @@ def _cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
 def _stable_cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
     """:func:`_cohorts` numbered the same in every block: from the audience's place
     among the study's groups and the wave's among its waves (0: missing)."""
-    groups = pd.Categorical(raw["group"].astype(object), categories=list(study.groups)
-                            ).codes.astype(np.int64) + 1
+    place = {group: number + 1 for number, group in enumerate(study.groups)}
+    groups = _per_distinct(raw["group"], lambda group: place.get(group, 0))
     wave_of = {s.name: (study.waves.index(s.wave) + 1 if s.wave in study.waves else 0)
                for s in study.sources}
-    waves = raw["source"].astype(object).map(wave_of).fillna(0).to_numpy(dtype=np.int64)
+    waves = _per_distinct(raw["source"], lambda source: wave_of.get(source, 0))
     return groups * (len(study.waves) + 1) + waves
+
+
+def _per_distinct(values: pd.Series, number: Callable[[object], int]) -> np.ndarray:
+    """``number`` of each value (int64), called once per distinct value (``0`` for a
+    missing one): no Python object per row."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([*(number(value) for value in distinct), 0], dtype=np.int64)
+    return table[codes]
 
 
 def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
@@ -1467,6 +1479,67 @@ def _hashes(frame: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return one, two
 
 
+_FINALIZERS = ((np.uint64(0x6A09E667F3BCC909), (33, 0xFF51AFD7ED558CCD, 33,
+                                                 0xC4CEB9FE1A85EC53, 33)),
+               (np.uint64(0xBB67AE8584CAA73B), (30, 0xBF58476D1CE4E5B9, 27,
+                                                 0x94D049BB133111EB, 31)))
+"""Two 64-bit mixers (MurmurHash3's and SplitMix64's finalizers, each one-to-one on 64
+bits) with a seed each: the two halves of a text's 128-bit key."""
+_LONGEST_TEXT = 256  # texts longer than this (bytes) are hashed by pandas
+
+
+def _text_hashes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_hashes` of texts (ids), made in numpy from their UTF-8 bytes in Arrow's
+    buffers: each text's length, then its bytes eight at a time, folded into each half of
+    the key through a one-to-one mixer (equal texts, equal keys; unequal texts share
+    both halves with a chance of about 2^-128). Not the values :func:`_hashes` gives:
+    keys are only compared within one run."""
+    import pyarrow as pa
+
+    try:
+        arrow = pa.array(texts.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return _hashes(texts)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return _hashes(texts)
+    arrow = arrow.cast(pa.large_string())
+    n = len(arrow)
+    _validity, offsets, data = arrow.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    length = np.diff(offsets)
+    if int(length.max(initial=0)) > _LONGEST_TEXT:
+        return _hashes(texts)
+    start = offsets[:-1]
+    data = np.concatenate([data, np.zeros(8, np.uint8)])  # every read below lands in it
+    marker = length.astype(np.uint64)
+    if arrow.null_count:  # missing: a length no text has
+        marker[arrow.is_null().to_numpy(zero_copy_only=False)] = np.uint64(2**64 - 1)
+    halves = [np.full(n, seed, dtype=np.uint64) ^ marker for seed, _ in _FINALIZERS]
+    halves = [_mix(half, mixer) for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
+    for first in range(0, int(length.max(initial=0)), 8):
+        step = np.arange(first, first + 8)
+        piece = data[np.minimum(start[:, None] + step, len(data) - 1)]
+        piece[step >= length[:, None]] = 0
+        word = np.ascontiguousarray(piece).view(np.uint64).reshape(-1)
+        halves = [_mix(half ^ word, mixer)
+                  for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
+    return halves[0], halves[1]
+
+
+def _mix(h: np.ndarray, mixer: tuple[int, ...]) -> np.ndarray:
+    """A 64-bit finalizer (xor-shift, multiply, xor-shift, multiply, xor-shift)."""
+    one, times, two, again, three = mixer
+    h = h ^ (h >> np.uint64(one))
+    h = h * np.uint64(times)
+    h ^= h >> np.uint64(two)
+    h *= np.uint64(again)
+    h ^= h >> np.uint64(three)
+    return h
+
+
 def _small(values: np.ndarray) -> np.ndarray | int:
     """Whole numbers held in the fewest bytes that keep every one (one number when they
     are all the same)."""
@@ -1652,7 +1725,7 @@ def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
     elif rules.duplicates != "none":
         has_id = raw["source"].isin(_id_columns(study, info, None)).fillna(False)
         at = np.flatnonzero(alive & has_id.to_numpy(dtype=bool))
-        one, two = _hashes(ids.iloc[at].astype(str).reset_index(drop=True))
+        one, two = _text_hashes(ids.iloc[at])
         # the audience and wave folded in one-to-one: the same id in another cohort
         # differs in the first half of the key, always
         held.keys = (one ^ (cohort[at].astype(np.uint64) * _MIX), two)

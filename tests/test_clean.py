@@ -584,3 +584,25 @@ def test_first_pass_holds_a_few_bytes_a_row(tmp_path):
     held = sum(block.nbytes() for block in gathered.held)
     assert gathered.rows == rows + len(LEADERS) - 1
     assert held / gathered.rows < 20
+
+
+def test_text_keys_are_equal_exactly_for_equal_texts():
+    """The ids' 128-bit keys made from their bytes: equal for equal texts, different for
+    texts that differ in one byte, in length only (a trailing NUL), in a byte past the
+    eighth, or that are missing; long texts fall back to pandas' hash."""
+    from cxstudy.clean import _LONGEST_TEXT, _text_hashes
+
+    texts = ["a", "a\x00", "", None, "abcdefgh", "abcdefgi", "abcdefghX", "abcdefghY",
+             "José", "Jose", "R_CbTs1BnRk1SDvHd", "x" * (_LONGEST_TEXT + 1)]
+    twice = pd.Series(texts + texts[::-1], dtype="string")
+    one, two = _text_hashes(twice)
+    keys = list(zip(one.tolist(), two.tolist(), strict=True))
+    assert len(set(keys)) == len(texts)
+    assert keys[:len(texts)] == keys[len(texts):][::-1]
+    many = pd.Series([f"R_{i:015d}" for i in range(200_000)], dtype="string")
+    one, two = _text_hashes(many)
+    assert len(set(one.tolist())) == len(set(two.tolist())) == len(many)
+    long = pd.Series(["x" * (_LONGEST_TEXT + 1)] * 2 + ["y" * (_LONGEST_TEXT + 1)],
+                     dtype="string")
+    one, two = _text_hashes(long)
+    assert one[0] == one[1] != one[2] and two[0] == two[1] != two[2]
