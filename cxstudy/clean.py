@@ -673,7 +673,7 @@ class _Log:
         self._alive &= ~rows
         self.reason[rows] = reason
         self.detail[rows] = detail if isinstance(detail, str) else \
-            detail.reindex(self.index)[rows].astype(str).to_numpy(dtype=object)
+            detail.reindex(self.index[rows]).astype(str).to_numpy(dtype=object)
 
     def skip(self, source: Source, rule: str, why: str) -> None:
         self.skipped.append({"source": source.name, "rule": rule, "why": why})
@@ -1002,14 +1002,29 @@ def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
     if status is None and channel is None:
         log.skip(source, "preview", "no Status or DistributionChannel column")
         return
+    rows = np.asarray(rows, dtype=bool)
     for column in (status, channel):
         if column is None:
             continue
-        values = raw.loc[rows, column]
-        keys = map_distinct(values, normalize)
-        hit = keys.isin(_PREVIEW_STATUS) if column == "Status" else keys.isin(
-            {"preview", "test"})
-        log.drop(hit, "preview", values[hit].map(lambda v, c=column: f"{c} = {v}"))
+        wanted = _PREVIEW_STATUS if column == "Status" else {"preview", "test"}
+        hit = _each_distinct(raw[column], lambda v, w=wanted: normalize(v) in w) & rows
+        log.drop(pd.Series(hit, index=raw.index), "preview",
+                 raw[column][hit].map(lambda v, c=column: f"{c} = {v}"))
+
+
+def _each_distinct(values: pd.Series, test: Callable[[object], bool]) -> np.ndarray:
+    """``test`` of every value (a boolean array), called once per distinct value where
+    equal values are equal (text, categories, whole numbers), else row by row. Nothing
+    of the column is copied."""
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
+            or (isinstance(dtype, np.dtype) and dtype.kind in "iub")):
+        return values.map(lambda v: bool(test(v))).to_numpy(dtype=bool)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    missing = codes == -1
+    table = [bool(test(value)) for value in distinct]
+    table.append(bool(test(values.iloc[int(np.argmax(missing))])) if missing.any() else False)
+    return np.array(table, dtype=bool)[codes]
 
 
 def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
@@ -1019,8 +1034,9 @@ def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
                  if source.finished_column is None else
                  f"finished_column {source.finished_column!r} not in the export")
         return
-    keys = map_distinct(raw.loc[rows, column], normalize)
-    log.drop(keys.isin(_FALSE), "unfinished", f"{column} = false")
+    unfinished = _each_distinct(raw[column], lambda v: normalize(v) in _FALSE)
+    log.drop(pd.Series(unfinished & np.asarray(rows, dtype=bool), index=raw.index),
+             "unfinished", f"{column} = false")
 
 
 def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
@@ -1256,13 +1272,13 @@ def _attention_check(raw, study: Study, info: dict, log: _Log, number: int, chec
             if column not in columns:
                 log.skip(source, f"attention check {number + 1}", f"no column {column!r}")
                 continue
-            here = rows & raw["group"].eq(group).fillna(False)
-            answers = raw.loc[here, column]
-            failed = ~map_distinct(answers, normalize).isin(expected)
+            here = (rows & raw["group"].eq(group).fillna(False)).to_numpy(dtype=bool)
+            failed = here & ~_each_distinct(raw[column], lambda v: normalize(v) in expected)
             want = " or ".join(f'"{e}"' for e in check.expect)
-            detail = answers[failed].map(lambda v, c=column, w=want: f'{c} = "{v}", expected '
-                                         f"{w}" if not pd.isna(v) else f"{c} blank, expected {w}")
-            log.drop(failed, "attention_check", detail)
+            detail = raw[column][failed].map(
+                lambda v, c=column, w=want: f'{c} = "{v}", expected {w}' if not pd.isna(v)
+                else f"{c} blank, expected {w}")
+            log.drop(pd.Series(failed, index=raw.index), "attention_check", detail)
 
 
 RULES: tuple[Rule, ...] = (
