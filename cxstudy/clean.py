@@ -113,10 +113,16 @@ class _Coded:
     aliased: dict[tuple[str, str], int] = field(default_factory=dict)  # (scale, answer): rows
     aliased_rows: pd.Series | None = None   # rows holding an answer coded through an alias
 
-    def column(self, column_id: str, rows: np.ndarray | None = None) -> pd.Series | None:
+    def column(self, column_id: str, rows: np.ndarray | None = None, *,
+               categories: bool = False) -> pd.Series | None:
         """A response column (None when no export maps it), of every row or of the rows
-        of a boolean mask: text is put together for those rows only."""
+        of a boolean mask: text is put together for those rows only. ``categories``: text
+        whose every piece is categories on the same categories stays categories."""
         if column_id in self.text:
+            if categories:
+                kept = _categories_column(self.text[column_id], self.index, rows)
+                if kept is not None:
+                    return kept
             return _text_column(self.text[column_id], self.index, rows)
         values = self.columns.get(column_id)
         return values if values is None or rows is None else values[rows]
@@ -450,6 +456,25 @@ def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.I
         start += len(mine)
     text = pd.concat(taken, ignore_index=True) if taken else pd.Series([], dtype="string")
     return pd.Series(text.array.take(source, allow_fill=True), index=index)
+
+
+def _categories_column(pieces: list[tuple[slice | np.ndarray, pd.Series]],
+                       index: pd.Index, rows: np.ndarray | None = None) -> pd.Series | None:
+    """:func:`_text_column` as categories (the text of each row its category's), when
+    every piece is categories of text on the same categories; else None."""
+    if not pieces or not all(isinstance(piece.dtype, pd.CategoricalDtype)
+                             and pd.api.types.is_string_dtype(piece.cat.categories)
+                             for _at, piece in pieces):
+        return None
+    categories = pieces[0][1].cat.categories
+    if not all(piece.cat.categories.equals(categories) for _at, piece in pieces[1:]):
+        return None
+    codes = np.full(len(index), -1, dtype=np.int64)
+    for at, piece in pieces:
+        codes[at] = piece.cat.codes.to_numpy()
+    if rows is not None:
+        codes, index = codes[rows], index[rows]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=index)
 
 
 def _texts_at(piece: pd.Series, positions: np.ndarray) -> pd.Series:
@@ -1338,7 +1363,7 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         [s.id for s in study.segments]
     open_ids = {q.id for q in study.open_ended}
     for column_id in ordered:
-        values = coded.column(column_id, rows)
+        values = coded.column(column_id, rows, categories=column_id in open_ids)
         coded.columns.pop(column_id, None)  # every row's codes: no longer needed
         if values is None:
             text = column_id in open_ids or column_id in {s.id for s in study.segments}
