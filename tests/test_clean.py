@@ -606,3 +606,25 @@ def test_text_keys_are_equal_exactly_for_equal_texts():
                      dtype="string")
     one, two = _text_hashes(long)
     assert one[0] == one[1] != one[2] and two[0] == two[1] != two[2]
+
+
+def test_open_answers_scrubbed_from_categories_as_from_text():
+    """An open answer column held as categories (some unused, rows missing) scrubs to the
+    same text as the same answers as text: patterns and the row's own names."""
+    from cxstudy.privacy import PersonalValues, scrub_text
+
+    answers = ["Ask Ann Lee on 020 7946 0958", "ann was great", None, "Mail me: a@b.co",
+               "Ann Lee helped", "fine", None, "fine"]
+    categories = ["unused", "fine", "Ann Lee helped", "ann was great", "Mail me: a@b.co",
+                  "Ask Ann Lee on 020 7946 0958", "never"]
+    names = pd.DataFrame({"Name": ["Ann Lee", "Ann Lee", "Bo", "Cy", "Ann Lee", "Di", "Ed",
+                                   "Fi"]})
+    as_text = pd.Series(answers, dtype="string", index=range(10, 18))
+    as_categories = pd.Series(pd.Categorical(answers, categories=categories),
+                              index=as_text.index)
+    expected = scrub_text(as_text, PersonalValues(names))
+    assert expected.iloc[0] != answers[0] and "[name]" in expected.iloc[4]
+    pd.testing.assert_series_equal(scrub_text(as_categories, PersonalValues(names)), expected)
+    pd.testing.assert_series_equal(scrub_text(as_categories), scrub_text(as_text))
+    empty = pd.Series(pd.Categorical([], categories=categories))
+    assert scrub_text(empty).empty
