@@ -394,6 +394,8 @@ class _ScaleAnswers:
 def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -> _ScaleAnswers:
     """Answers on a scale as codes: items 1..k (``reverse``: k+1-code), metrics (reverse
     None) the scale's point values; NaN where missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _code_categories(values, scale, reverse)
     coded = code_answers(values, scale)
     unknown_rows = np.zeros(len(values), dtype=bool)
     if coded.unknown:
@@ -412,6 +414,39 @@ def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -
         codes = reverse_codes(codes, scale.k)
     return _ScaleAnswers(codes.to_numpy(dtype=float, na_value=np.nan), coded.unknown,
                          unknown_rows, coded.aliased, aliased_rows)
+
+
+def _code_categories(values: pd.Series, scale: Scale, reverse: bool | None
+                     ) -> _ScaleAnswers:
+    """:func:`_code_scale_answers` of categories: each category its rows use coded once,
+    each row given its category's code (no factorisation of the rows). The answers the
+    scale does not know, and those coded through an alias, are counted in their rows and
+    listed in the order their first rows come, as coding the rows does."""
+    codes = values.cat.codes.to_numpy()
+    counts = np.bincount(codes.astype(np.int64) + 1,
+                         minlength=len(values.cat.categories) + 1)[1:]
+    used = np.flatnonzero(counts)
+    slot = np.full(len(values.cat.categories) + 1, len(used), dtype=np.int64)
+    slot[used] = np.arange(len(used))
+    row_slot = slot[codes]  # code -1 (missing) takes the last slot: the missing one
+    coded = _code_scale_answers(pd.Series(values.cat.categories[used]), scale, reverse)
+    unknown_rows = np.append(coded.unknown_rows, False)[row_slot]
+    aliased_rows = None if coded.aliased_rows is None else \
+        np.append(coded.aliased_rows, False)[row_slot]
+    unknown: dict[str, int] = {}
+    aliased: dict[str, int] = {}
+    if coded.unknown or coded.aliased:
+        first = np.full(len(used), len(codes), dtype=np.int64)
+        np.minimum.at(first, row_slot[row_slot < len(used)],
+                      np.flatnonzero(row_slot < len(used)))
+        for at in np.argsort(first, kind="stable"):
+            key = str(values.cat.categories[used[at]])
+            if key in coded.unknown:
+                unknown[key] = int(counts[used[at]])
+            if key in coded.aliased:
+                aliased[key] = aliased.get(key, 0) + int(counts[used[at]])
+    return _ScaleAnswers(np.append(coded.values, np.nan)[row_slot], unknown, unknown_rows,
+                         aliased, aliased_rows)
 
 
 def _empty(kind: str, rows: int) -> np.ndarray | list:

@@ -628,3 +628,29 @@ def test_open_answers_scrubbed_from_categories_as_from_text():
     pd.testing.assert_series_equal(scrub_text(as_categories), scrub_text(as_text))
     empty = pd.Series(pd.Categorical([], categories=categories))
     assert scrub_text(empty).empty
+
+
+def test_answers_coded_from_categories_as_from_text():
+    """Answers held as categories (some unused, rows missing) code as the same answers as
+    text: codes, reversed codes, point values; the unknown answers and the aliased ones
+    with their rows, in the order their first rows come; which rows hold them."""
+    from cxstudy.clean import _code_scale_answers
+    from cxstudy.scales import Scale
+
+    scale = Scale(id="agree3", labels=("Disagree", "Neutral", "Agree"), values=(1, 2, 4),
+                  missing=("Don't know",), aliases=(("Mostly agree", "Agree"),))
+    answers = ["Agree", "Agreed", None, "Don't know", "mostly agree", "Nope", "Agreed",
+               "Disagree", "Mostly agree", None, "nope"]
+    categories = ["never", "nope", "Nope", "Agreed", "Agree", "Disagree", "Don't know",
+                  "mostly agree", "Mostly agree", "Neutral"]
+    text = pd.Series(answers, dtype="str", index=range(5, 16))
+    held = pd.Series(pd.Categorical(answers, categories=categories), index=text.index)
+    for reverse in (None, False, True):
+        expected, made = (_code_scale_answers(values, scale, reverse) for values in (text, held))
+        np.testing.assert_array_equal(made.values, expected.values)
+        assert list(made.unknown.items()) == list(expected.unknown.items()) == [
+            ("Agreed", 2), ("Nope", 1), ("nope", 1)]
+        assert list(made.aliased.items()) == list(expected.aliased.items())
+        assert sum(made.aliased.values()) == 2
+        np.testing.assert_array_equal(made.unknown_rows, expected.unknown_rows)
+        np.testing.assert_array_equal(made.aliased_rows, expected.aliased_rows)
