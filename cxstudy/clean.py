@@ -1750,6 +1750,18 @@ def first_pass(blocks, study: Study) -> Whole:
     ------
     StudyFileError, DataError
         As :func:`clean` of every row would.
+
+    Notes
+    -----
+    Until every block is read it holds, of each row, one byte of state (alive when the
+    rules that compare rows run; dropped by a later rule; compared for repeats), the
+    128-bit key of each row compared for repeats (the audience and wave folded into
+    it) and, with the speeder rule, a code into the block's distinct durations: under
+    20 bytes a row; the source and row of each are known from the block's first. Repeats
+    are found a partition of the keys' top bits at a time (at most about 2 million keys
+    at once: equal keys share a partition), by a hash table of the keys' first halves
+    and a sort of the keys that share one; the medians from the counts of each distinct
+    duration of each audience and wave.
     """
     gathered = _Pass()
     for block in blocks:
