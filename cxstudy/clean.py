@@ -2001,11 +2001,23 @@ def _medians(held: list[_Held]) -> dict[int, float]:
     block's counts of each distinct duration: no array of every row's seconds."""
     counted: dict[int, list] = {}
     for block in held:
-        seconds, cohort = block.seconds.numbers(), block.cohorts()
+        seconds = block.seconds.numbers()
         timed = (block.state & _ALIVE).astype(bool) & ~np.isnan(seconds)
-        for number in np.unique(cohort[timed]):
-            counted.setdefault(int(number), []).append(np.unique(
-                seconds[timed & (cohort == number)], return_counts=True))
+        cohorts = [(block.cohort, timed)] if not isinstance(block.cohort, np.ndarray) else \
+            [(number, timed & (block.cohort == number))
+             for number in np.unique(block.cohort[timed])]
+        for number, rows in cohorts:
+            if not rows.any():
+                continue
+            if block.seconds.codes is not None:  # counted by code: no sort of the rows
+                counts = np.bincount(block.seconds.codes[rows],
+                                     minlength=len(block.seconds.values))
+                some = np.flatnonzero(counts)
+                counted.setdefault(int(number), []).append(
+                    (block.seconds.values[some], counts[some]))
+            else:
+                counted.setdefault(int(number), []).append(
+                    np.unique(seconds[rows], return_counts=True))
     medians = {}
     for number, pieces in counted.items():
         values, inverse = np.unique(np.concatenate([v for v, _ in pieces]),

@@ -511,6 +511,9 @@ def test_first_pass_medians_are_pandas_medians():
         timed = alive & ~np.isnan(seconds)
         expected = pd.Series(seconds[timed]).groupby(cohort[timed]).median().to_dict()
         assert _medians(held) == expected
+        untimed = _Held(0, 3, np.ones(3, np.uint8), 9, 0, 1,
+                        seconds=_Seconds.of(np.full(3, np.nan)))  # a cohort never timed
+        assert _medians([*held, untimed]) == expected
         for odd in (1, 2, 3):  # one cohort of 1, 2 and 3 rows
             few = seconds[timed][:odd]
             assert _medians([_Held(0, odd, np.ones(odd, np.uint8), 3, 0, 1,
