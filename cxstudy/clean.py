@@ -113,10 +113,16 @@ class _Coded:
     aliased: dict[tuple[str, str], int] = field(default_factory=dict)  # (scale, answer): rows
     aliased_rows: pd.Series | None = None   # rows holding an answer coded through an alias
 
-    def column(self, column_id: str, rows: np.ndarray | None = None) -> pd.Series | None:
+    def column(self, column_id: str, rows: np.ndarray | None = None, *,
+               categories: bool = False) -> pd.Series | None:
         """A response column (None when no export maps it), of every row or of the rows
-        of a boolean mask: text is put together for those rows only."""
+        of a boolean mask: text is put together for those rows only. ``categories``: text
+        whose every piece is categories on the same categories stays categories."""
         if column_id in self.text:
+            if categories:
+                kept = _categories_column(self.text[column_id], self.index, rows)
+                if kept is not None:
+                    return kept
             return _text_column(self.text[column_id], self.index, rows)
         values = self.columns.get(column_id)
         return values if values is None or rows is None else values[rows]
@@ -388,6 +394,8 @@ class _ScaleAnswers:
 def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -> _ScaleAnswers:
     """Answers on a scale as codes: items 1..k (``reverse``: k+1-code), metrics (reverse
     None) the scale's point values; NaN where missing."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _code_categories(values, scale, reverse)
     coded = code_answers(values, scale)
     unknown_rows = np.zeros(len(values), dtype=bool)
     if coded.unknown:
@@ -406,6 +414,39 @@ def _code_scale_answers(values: pd.Series, scale: Scale, reverse: bool | None) -
         codes = reverse_codes(codes, scale.k)
     return _ScaleAnswers(codes.to_numpy(dtype=float, na_value=np.nan), coded.unknown,
                          unknown_rows, coded.aliased, aliased_rows)
+
+
+def _code_categories(values: pd.Series, scale: Scale, reverse: bool | None
+                     ) -> _ScaleAnswers:
+    """:func:`_code_scale_answers` of categories: each category its rows use coded once,
+    each row given its category's code (no factorisation of the rows). The answers the
+    scale does not know, and those coded through an alias, are counted in their rows and
+    listed in the order their first rows come, as coding the rows does."""
+    codes = values.cat.codes.to_numpy()
+    counts = np.bincount(codes.astype(np.int64) + 1,
+                         minlength=len(values.cat.categories) + 1)[1:]
+    used = np.flatnonzero(counts)
+    slot = np.full(len(values.cat.categories) + 1, len(used), dtype=np.int64)
+    slot[used] = np.arange(len(used))
+    row_slot = slot[codes]  # code -1 (missing) takes the last slot: the missing one
+    coded = _code_scale_answers(pd.Series(values.cat.categories[used]), scale, reverse)
+    unknown_rows = np.append(coded.unknown_rows, False)[row_slot]
+    aliased_rows = None if coded.aliased_rows is None else \
+        np.append(coded.aliased_rows, False)[row_slot]
+    unknown: dict[str, int] = {}
+    aliased: dict[str, int] = {}
+    if coded.unknown or coded.aliased:
+        first = np.full(len(used), len(codes), dtype=np.int64)
+        np.minimum.at(first, row_slot[row_slot < len(used)],
+                      np.flatnonzero(row_slot < len(used)))
+        for at in np.argsort(first, kind="stable"):
+            key = str(values.cat.categories[used[at]])
+            if key in coded.unknown:
+                unknown[key] = int(counts[used[at]])
+            if key in coded.aliased:
+                aliased[key] = aliased.get(key, 0) + int(counts[used[at]])
+    return _ScaleAnswers(np.append(coded.values, np.nan)[row_slot], unknown, unknown_rows,
+                         aliased, aliased_rows)
 
 
 def _empty(kind: str, rows: int) -> np.ndarray | list:
@@ -450,6 +491,25 @@ def _text_column(pieces: list[tuple[slice | np.ndarray, pd.Series]], index: pd.I
         start += len(mine)
     text = pd.concat(taken, ignore_index=True) if taken else pd.Series([], dtype="string")
     return pd.Series(text.array.take(source, allow_fill=True), index=index)
+
+
+def _categories_column(pieces: list[tuple[slice | np.ndarray, pd.Series]],
+                       index: pd.Index, rows: np.ndarray | None = None) -> pd.Series | None:
+    """:func:`_text_column` as categories (the text of each row its category's), when
+    every piece is categories of text on the same categories; else None."""
+    if not pieces or not all(isinstance(piece.dtype, pd.CategoricalDtype)
+                             and pd.api.types.is_string_dtype(piece.cat.categories)
+                             for _at, piece in pieces):
+        return None
+    categories = pieces[0][1].cat.categories
+    if not all(piece.cat.categories.equals(categories) for _at, piece in pieces[1:]):
+        return None
+    codes = np.full(len(index), -1, dtype=np.int64)
+    for at, piece in pieces:
+        codes[at] = piece.cat.codes.to_numpy()
+    if rows is not None:
+        codes, index = codes[rows], index[rows]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories), index=index)
 
 
 def _texts_at(piece: pd.Series, positions: np.ndarray) -> pd.Series:
@@ -673,7 +733,7 @@ class _Log:
         self._alive &= ~rows
         self.reason[rows] = reason
         self.detail[rows] = detail if isinstance(detail, str) else \
-            detail.reindex(self.index)[rows].astype(str).to_numpy(dtype=object)
+            detail.reindex(self.index[rows]).astype(str).to_numpy(dtype=object)
 
     def skip(self, source: Source, rule: str, why: str) -> None:
         self.skipped.append({"source": source.name, "rule": rule, "why": why})
@@ -1002,14 +1062,29 @@ def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
     if status is None and channel is None:
         log.skip(source, "preview", "no Status or DistributionChannel column")
         return
+    rows = np.asarray(rows, dtype=bool)
     for column in (status, channel):
         if column is None:
             continue
-        values = raw.loc[rows, column]
-        keys = map_distinct(values, normalize)
-        hit = keys.isin(_PREVIEW_STATUS) if column == "Status" else keys.isin(
-            {"preview", "test"})
-        log.drop(hit, "preview", values[hit].map(lambda v, c=column: f"{c} = {v}"))
+        wanted = _PREVIEW_STATUS if column == "Status" else {"preview", "test"}
+        hit = _each_distinct(raw[column], lambda v, w=wanted: normalize(v) in w) & rows
+        log.drop(pd.Series(hit, index=raw.index), "preview",
+                 raw[column][hit].map(lambda v, c=column: f"{c} = {v}"))
+
+
+def _each_distinct(values: pd.Series, test: Callable[[object], bool]) -> np.ndarray:
+    """``test`` of every value (a boolean array), called once per distinct value where
+    equal values are equal (text, categories, whole numbers), else row by row. Nothing
+    of the column is copied."""
+    dtype = values.dtype
+    if not (isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
+            or (isinstance(dtype, np.dtype) and dtype.kind in "iub")):
+        return values.map(lambda v: bool(test(v))).to_numpy(dtype=bool)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    missing = codes == -1
+    table = [bool(test(value)) for value in distinct]
+    table.append(bool(test(values.iloc[int(np.argmax(missing))])) if missing.any() else False)
+    return np.array(table, dtype=bool)[codes]
 
 
 def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
@@ -1019,8 +1094,9 @@ def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
                  if source.finished_column is None else
                  f"finished_column {source.finished_column!r} not in the export")
         return
-    keys = map_distinct(raw.loc[rows, column], normalize)
-    log.drop(keys.isin(_FALSE), "unfinished", f"{column} = false")
+    unfinished = _each_distinct(raw[column], lambda v: normalize(v) in _FALSE)
+    log.drop(pd.Series(unfinished & np.asarray(rows, dtype=bool), index=raw.index),
+             "unfinished", f"{column} = false")
 
 
 def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
@@ -1030,14 +1106,18 @@ def _respondent_ids(raw: pd.DataFrame, study: Study, info: dict) -> pd.Series:
         rows = np.flatnonzero(raw["source"].eq(source.name).to_numpy(dtype=bool))
         column = _find(info.get(source.name, {}).get("columns", []), source.id_column,
                        _ID_COLUMNS)
-        generated = source.name + "-" + raw["source_row"].iloc[rows].astype(str)
         if column is None:
-            pieces.append((rows, generated))
+            pieces.append((rows, source.name + "-" + raw["source_row"].iloc[rows].astype(str)))
             continue
         values = _id_text(raw[column].iloc[rows])
         if column.casefold() in pii:
             values = hash_id(values, salt=study.slug)
-        pieces.append((rows, values.astype("string").fillna(generated)))
+        values = values.astype("string")
+        blank = values.isna().to_numpy(dtype=bool)
+        if blank.any():  # a row without an id: its export's name and row
+            values = values.fillna(source.name + "-" + raw["source_row"].iloc[
+                rows[blank]].astype(str).set_axis(values.index[blank]))
+        pieces.append((rows, values))
     return _text_column(pieces, raw.index)
 
 
@@ -1107,12 +1187,20 @@ def _cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
 def _stable_cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
     """:func:`_cohorts` numbered the same in every block: from the audience's place
     among the study's groups and the wave's among its waves (0: missing)."""
-    groups = pd.Categorical(raw["group"].astype(object), categories=list(study.groups)
-                            ).codes.astype(np.int64) + 1
+    place = {group: number + 1 for number, group in enumerate(study.groups)}
+    groups = _per_distinct(raw["group"], lambda group: place.get(group, 0))
     wave_of = {s.name: (study.waves.index(s.wave) + 1 if s.wave in study.waves else 0)
                for s in study.sources}
-    waves = raw["source"].astype(object).map(wave_of).fillna(0).to_numpy(dtype=np.int64)
+    waves = _per_distinct(raw["source"], lambda source: wave_of.get(source, 0))
     return groups * (len(study.waves) + 1) + waves
+
+
+def _per_distinct(values: pd.Series, number: Callable[[object], int]) -> np.ndarray:
+    """``number`` of each value (int64), called once per distinct value (``0`` for a
+    missing one): no Python object per row."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    table = np.array([*(number(value) for value in distinct), 0], dtype=np.int64)
+    return table[codes]
 
 
 def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
@@ -1244,13 +1332,13 @@ def _attention_check(raw, study: Study, info: dict, log: _Log, number: int, chec
             if column not in columns:
                 log.skip(source, f"attention check {number + 1}", f"no column {column!r}")
                 continue
-            here = rows & raw["group"].eq(group).fillna(False)
-            answers = raw.loc[here, column]
-            failed = ~map_distinct(answers, normalize).isin(expected)
+            here = (rows & raw["group"].eq(group).fillna(False)).to_numpy(dtype=bool)
+            failed = here & ~_each_distinct(raw[column], lambda v: normalize(v) in expected)
             want = " or ".join(f'"{e}"' for e in check.expect)
-            detail = answers[failed].map(lambda v, c=column, w=want: f'{c} = "{v}", expected '
-                                         f"{w}" if not pd.isna(v) else f"{c} blank, expected {w}")
-            log.drop(failed, "attention_check", detail)
+            detail = raw[column][failed].map(
+                lambda v, c=column, w=want: f'{c} = "{v}", expected {w}' if not pd.isna(v)
+                else f"{c} blank, expected {w}")
+            log.drop(pd.Series(failed, index=raw.index), "attention_check", detail)
 
 
 RULES: tuple[Rule, ...] = (
@@ -1310,7 +1398,7 @@ def _responses(raw, study: Study, coded: _Coded, ids: pd.Series, kept: pd.Series
         [s.id for s in study.segments]
     open_ids = {q.id for q in study.open_ended}
     for column_id in ordered:
-        values = coded.column(column_id, rows)
+        values = coded.column(column_id, rows, categories=column_id in open_ids)
         coded.columns.pop(column_id, None)  # every row's codes: no longer needed
         if values is None:
             text = column_id in open_ids or column_id in {s.id for s in study.segments}
@@ -1390,15 +1478,6 @@ _WHOLE_RULES = ("duplicate", "speeder")
 _HASH_KEYS = ("cxstudy-rows-one", "cxstudy-rows-two")  # 16 characters each: 128 bits
 
 
-def _hashes(frame: pd.DataFrame | pd.Series) -> np.ndarray:
-    """Two 64-bit hashes of each row (a 128-bit key: equal rows, equal keys; two unequal
-    rows share one with a chance of 2^-128)."""
-    if isinstance(frame, pd.Series):
-        frame = frame.to_frame()
-    return np.column_stack([pd.util.hash_pandas_object(frame, index=False, hash_key=key)
-                            .to_numpy(dtype=np.uint64) for key in _HASH_KEYS])
-
-
 @dataclass
 class Whole:
     """What cleaning decides over every row of a study, for cleaning it block by block
@@ -1457,9 +1536,168 @@ class Whole:
             responses["weight"] = self.weights.reindex(at, fill_value=1.0).to_numpy()
 
 
+_ALIVE, _LATE, _CANDIDATE = 1, 2, 4
+"""The bits of :attr:`_Held.state`: alive when the rules that compare rows run; dropped
+by a rule after them; compared for repeats (an id to compare, or answers)."""
+_PARTITION_ROWS = 1 << 21
+"""Repeats are found among at most about this many keys at once (a partition of the
+keys' top bits): the memory of finding them does not grow with the study."""
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd: c -> c * _MIX is one-to-one on 64 bits
+
+
+def _hashes(frame: pd.DataFrame | pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Two 64-bit hashes of each row (a 128-bit key: equal rows, equal keys; two unequal
+    rows share one with a chance of 2^-128)."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame()
+    one, two = (pd.util.hash_pandas_object(frame, index=False, hash_key=key)
+                .to_numpy(dtype=np.uint64) for key in _HASH_KEYS)
+    return one, two
+
+
+_FINALIZERS = ((np.uint64(0x6A09E667F3BCC909), (33, 0xFF51AFD7ED558CCD, 33,
+                                                 0xC4CEB9FE1A85EC53, 33)),
+               (np.uint64(0xBB67AE8584CAA73B), (30, 0xBF58476D1CE4E5B9, 27,
+                                                 0x94D049BB133111EB, 31)))
+"""Two 64-bit mixers (MurmurHash3's and SplitMix64's finalizers, each one-to-one on 64
+bits) with a seed each: the two halves of a text's 128-bit key."""
+_LONGEST_TEXT = 256  # texts longer than this (bytes) are hashed by pandas
+
+
+def _text_hashes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_hashes` of texts (ids), made in numpy from their UTF-8 bytes in Arrow's
+    buffers: each text's length, then its bytes eight at a time, folded into each half of
+    the key through a one-to-one mixer (equal texts, equal keys; unequal texts share
+    both halves with a chance of about 2^-128). Not the values :func:`_hashes` gives:
+    keys are only compared within one run."""
+    import pyarrow as pa
+
+    try:
+        arrow = pa.array(texts.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return _hashes(texts)
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    if not (pa.types.is_string(arrow.type) or pa.types.is_large_string(arrow.type)):
+        return _hashes(texts)
+    arrow = arrow.cast(pa.large_string())
+    n = len(arrow)
+    _validity, offsets, data = arrow.buffers()
+    offsets = np.frombuffer(offsets, dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
+    length = np.diff(offsets)
+    if int(length.max(initial=0)) > _LONGEST_TEXT:
+        return _hashes(texts)
+    start = offsets[:-1]
+    data = np.concatenate([data, np.zeros(8, np.uint8)])  # every read below lands in it
+    marker = length.astype(np.uint64)
+    if arrow.null_count:  # missing: a length no text has
+        marker[arrow.is_null().to_numpy(zero_copy_only=False)] = np.uint64(2**64 - 1)
+    halves = [np.full(n, seed, dtype=np.uint64) ^ marker for seed, _ in _FINALIZERS]
+    halves = [_mix(half, mixer) for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
+    for first in range(0, int(length.max(initial=0)), 8):
+        step = np.arange(first, first + 8)
+        piece = data[np.minimum(start[:, None] + step, len(data) - 1)]
+        piece[step >= length[:, None]] = 0
+        word = np.ascontiguousarray(piece).view(np.uint64).reshape(-1)
+        halves = [_mix(half ^ word, mixer)
+                  for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
+    return halves[0], halves[1]
+
+
+def _mix(h: np.ndarray, mixer: tuple[int, ...]) -> np.ndarray:
+    """A 64-bit finalizer (xor-shift, multiply, xor-shift, multiply, xor-shift)."""
+    one, times, two, again, three = mixer
+    h = h ^ (h >> np.uint64(one))
+    h = h * np.uint64(times)
+    h ^= h >> np.uint64(two)
+    h *= np.uint64(again)
+    h ^= h >> np.uint64(three)
+    return h
+
+
+def _small(values: np.ndarray) -> np.ndarray | int:
+    """Whole numbers held in the fewest bytes that keep every one (one number when they
+    are all the same)."""
+    if not len(values):
+        return 0
+    low, high = int(values.min()), int(values.max())
+    if low == high:
+        return low
+    return values.astype(np.result_type(np.min_scalar_type(low), np.min_scalar_type(high)))
+
+
+def _at(held: np.ndarray | int, local: np.ndarray, step: bool = False) -> np.ndarray:
+    """The values of :func:`_small` (or of :func:`_rows_held`, ``step``) at ``local``."""
+    if isinstance(held, np.ndarray):
+        return held[local].astype(np.int64)
+    return np.int64(held) + (local if step else 0) + np.zeros(len(local), np.int64)
+
+
+def _rows_held(source_row: np.ndarray) -> np.ndarray | int:
+    """A block's ``source_row``: its first when they run one by one (a block of one
+    export's consecutive rows), else every one."""
+    if len(source_row) and np.array_equal(source_row, source_row[0] + np.arange(
+            len(source_row))):
+        return int(source_row[0])
+    return source_row.astype(np.int64)
+
+
+@dataclass
+class _Seconds:
+    """How long each row of a block took, exactly, in few bytes: codes into the block's
+    distinct durations (NaN among them) when there are at most 65,536, else float32
+    where every value round-trips, else float64."""
+
+    codes: np.ndarray | None
+    values: np.ndarray
+
+    @classmethod
+    def of(cls, seconds: np.ndarray) -> _Seconds:
+        distinct, codes = np.unique(seconds, return_inverse=True)
+        if len(distinct) <= 1 << 16:
+            return cls(codes.reshape(-1).astype(np.min_scalar_type(max(len(distinct) - 1, 0))),
+                       distinct)
+        narrow = seconds.astype(np.float32)
+        if np.array_equal(narrow.astype(np.float64), seconds, equal_nan=True):
+            return cls(None, narrow)
+        return cls(None, seconds)
+
+    def numbers(self) -> np.ndarray:
+        """Every row's seconds as float64 (NaN: not known)."""
+        if self.codes is None:
+            return self.values.astype(np.float64)
+        return self.values[self.codes]
+
+
+@dataclass
+class _Held:
+    """What :func:`first_pass` holds of one block until every block is read: a few
+    bytes a row (``state``, the keys of the rows compared for repeats, the seconds)."""
+
+    offset: int                      # the block's first row among every row
+    rows: int
+    state: np.ndarray                # uint8: _ALIVE | _LATE | _CANDIDATE
+    cohort: np.ndarray | int         # _stable_cohorts (see _small)
+    source: np.ndarray | int         # codes into _Pass.sources (see _small)
+    source_row: np.ndarray | int     # see _rows_held
+    keys: tuple[np.ndarray, np.ndarray] | None = None  # the candidates', in row order
+    seconds: _Seconds | None = None
+
+    def cohorts(self) -> np.ndarray:
+        return _at(self.cohort, np.arange(self.rows))
+
+    def nbytes(self) -> int:
+        """The bytes held (for measuring)."""
+        arrays = [self.state, self.cohort, self.source, self.source_row,
+                  *(self.keys or ()), *((self.seconds.codes, self.seconds.values)
+                                        if self.seconds is not None else ())]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
 @dataclass
 class _Pass:
-    """What :func:`first_pass` gathers of each block (one array per block)."""
+    """What :func:`first_pass` gathers of each block."""
 
     rows: int = 0
     structure: list = field(default_factory=list)     # StudyFileError problems
@@ -1468,14 +1706,20 @@ class _Pass:
     groups: set = field(default_factory=set)
     columns: dict = field(default_factory=dict)       # every column seen (ordered)
     attrs: dict = field(default_factory=dict)
-    alive: list = field(default_factory=list)         # alive before the whole rules
-    late: list = field(default_factory=list)          # dropped by a rule after them
-    cohort: list = field(default_factory=list)
-    seconds: list = field(default_factory=list)
-    candidates: list = field(default_factory=list)    # (positions, keys, sources, rows)
+    held: list = field(default_factory=list)          # _Held of each block
+    sources: list = field(default_factory=list)       # source names, by code
     not_whole: dict = field(default_factory=dict)     # metric -> positions not whole
     coded: set = field(default_factory=set)           # response columns coded
     slim: list = field(default_factory=list)          # rows weighting reads
+
+    def source_codes(self, names: pd.Series) -> np.ndarray:
+        """The code of each row's source name (new names take the next codes)."""
+        codes, distinct = pd.factorize(names.astype(object), use_na_sentinel=False)
+        for name in distinct:
+            if name not in self.sources:
+                self.sources.append(name)
+        return np.array([self.sources.index(n) for n in distinct], dtype=np.int64)[codes] \
+            if len(codes) else np.zeros(0, np.int64)
 
 
 def first_pass(blocks, study: Study) -> Whole:
@@ -1506,6 +1750,18 @@ def first_pass(blocks, study: Study) -> Whole:
     ------
     StudyFileError, DataError
         As :func:`clean` of every row would.
+
+    Notes
+    -----
+    Until every block is read it holds, of each row, one byte of state (alive when the
+    rules that compare rows run; dropped by a later rule; compared for repeats), the
+    128-bit key of each row compared for repeats (the audience and wave folded into
+    it) and, with the speeder rule, a code into the block's distinct durations: under
+    20 bytes a row; the source and row of each are known from the block's first. Repeats
+    are found a partition of the keys' top bits at a time (at most about 2 million keys
+    at once: equal keys share a partition), by a hash table of the keys' first halves
+    and a sort of the keys that share one; the medians from the counts of each distinct
+    duration of each audience and wave.
     """
     gathered = _Pass()
     for block in blocks:
@@ -1543,9 +1799,9 @@ def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
             rule.run(later)
     late = ~later.log._alive
     cohort = _stable_cohorts(raw, study)
-    gathered.alive.append(alive)
-    gathered.late.append(late)
-    gathered.cohort.append(cohort.astype(np.int32))
+    held = _Held(offset, n, (alive * _ALIVE | late * _LATE).astype(np.uint8),
+                 _small(cohort), _small(gathered.source_codes(raw["source"])),
+                 _rows_held(raw["source_row"].to_numpy(dtype=np.int64)))
     rules = study.cleaning
     if rules.duplicates == "answers":
         columns = {m.id: None for m in study.mappings() if m.kind != "attention_check"}
@@ -1553,17 +1809,19 @@ def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
         frame = _answers_compared(raw.assign(_wave=_waves_of_rows(raw, study)), coded,
                                   state.log, columns)
         at = raw.index.get_indexer(frame.index)
-        gathered.candidates.append((offset + at, _hashes(frame), None, None))
+        held.keys = _hashes(frame)  # the audience and wave are in the frame
     elif rules.duplicates != "none":
         has_id = raw["source"].isin(_id_columns(study, info, None)).fillna(False)
         at = np.flatnonzero(alive & has_id.to_numpy(dtype=bool))
-        keys = np.column_stack([cohort[at].astype(np.uint64),
-                                _hashes(ids.iloc[at].astype(str).reset_index(drop=True))])
-        gathered.candidates.append((offset + at, keys,
-                                    raw["source"].iloc[at].astype(str).to_numpy(),
-                                    raw["source_row"].iloc[at].to_numpy(dtype=np.int64)))
+        one, two = _text_hashes(ids.iloc[at])
+        # the audience and wave folded in one-to-one: the same id in another cohort
+        # differs in the first half of the key, always
+        held.keys = (one ^ (cohort[at].astype(np.uint64) * _MIX), two)
+    if rules.duplicates != "none":
+        held.state[at] |= _CANDIDATE
     if rules.min_duration_ratio > 0:
-        gathered.seconds.append(_seconds(raw, study, info, None).to_numpy(dtype=float))
+        held.seconds = _Seconds.of(_seconds(raw, study, info, None).to_numpy(dtype=float))
+    gathered.held.append(held)
     for metric in study.metrics:
         values = coded.columns.get(metric.id)
         if values is not None:
@@ -1614,52 +1872,164 @@ def _decide(gathered: _Pass, study: Study) -> Whole:
         if problems:
             raise DataError(f"{study.path or 'study'}: answers the study file does not "
                             "allow", problems)
-    alive = _joined(gathered.alive, bool)
-    late = _joined(gathered.late, bool)
-    cohort = _joined(gathered.cohort, np.int32)
+    held = gathered.held
     rules = study.cleaning
     dropped = {}
-    if rules.duplicates != "none" and gathered.candidates:
-        positions = np.concatenate([c[0] for c in gathered.candidates])
-        keys = pd.DataFrame(np.concatenate([c[1] for c in gathered.candidates]))
-        repeated = keys.duplicated(keep="first").to_numpy()
+    if rules.duplicates != "none" and held:
+        positions, first = _repeats(held)
         if rules.duplicates == "answers":
-            details = np.full(int(repeated.sum()), _SAME_ANSWERS, dtype=object)
+            details = np.full(len(positions), _SAME_ANSWERS, dtype=object)
         else:
-            first = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
-            first_row = np.full(first.max() + 1 if len(first) else 0, -1, dtype=np.int64)
-            order = np.arange(len(first))[::-1]
-            first_row[first[order]] = order  # the lowest position of each key wins
-            sources = np.concatenate([c[2] for c in gathered.candidates])
-            rows = np.concatenate([c[3] for c in gathered.candidates])
-            of = first_row[first[repeated]]
-            details = ("same id as " + pd.Series(sources[of], dtype=object) + " row "
-                       + pd.Series(rows[of]).astype(str)).to_numpy(dtype=object)
-        dropped["duplicate"] = (positions[repeated], details)
-        alive[positions[repeated]] = False
+            source, row = _source_rows(held, first)
+            details = ("same id as " + pd.Series(np.array(gathered.sources, dtype=object)
+                                                 [source], dtype=object)
+                       + " row " + pd.Series(row).astype(str)).to_numpy(dtype=object)
+        dropped["duplicate"] = (positions, details)
+        _clear(held, positions, _ALIVE)
     medians: dict[int, float] = {}
     if rules.min_duration_ratio > 0:
-        seconds = _joined(gathered.seconds, float)
-        timed = alive & ~np.isnan(seconds)
-        medians = pd.Series(seconds[timed]).groupby(cohort[timed]).median().to_dict()
-        limit = pd.Series(cohort).map(medians).astype(float).to_numpy() \
-            * rules.min_duration_ratio
-        alive &= ~(timed & (seconds < limit))
-    kept = alive & ~late
+        medians = _medians(held)
+        median_of = np.full(max([0, *medians]) + 1, np.nan)
+        median_of[list(medians)] = list(medians.values())
+        for block in held:
+            seconds, cohort = block.seconds.numbers(), block.cohorts()
+            limit = np.where(cohort < len(median_of),
+                             median_of[np.minimum(cohort, len(median_of) - 1)], np.nan) \
+                * rules.min_duration_ratio
+            block.state[(block.state & _ALIVE).astype(bool) & ~np.isnan(seconds)
+                        & (seconds < limit)] &= ~np.uint8(_ALIVE)
+    kept = sum(int(np.count_nonzero(block.state & (_ALIVE | _LATE) == _ALIVE))
+               for block in held)
     integer = frozenset(
-        m.id for m in study.metrics if not np.any(kept[np.concatenate(
-            gathered.not_whole.get(m.id, [np.zeros(0, np.int64)]))]))
-    whole = Whole(rows=gathered.rows, kept=int(kept.sum()), dropped=dropped,
+        m.id for m in study.metrics if not np.any(_kept_at(held, np.concatenate(
+            gathered.not_whole.get(m.id, [np.zeros(0, np.int64)])))))
+    whole = Whole(rows=gathered.rows, kept=kept, dropped=dropped,
                   medians=medians, integer_metrics=integer,
                   coded=frozenset(gathered.coded))
-    if len(slim) and kept.any():
-        _weigh_whole(slim[kept[slim["_position"].to_numpy()]].reset_index(drop=True),
-                     study, whole)
+    if len(slim) and kept:
+        _weigh_whole(slim[_kept_at(held, slim["_position"].to_numpy(dtype=np.int64))]
+                     .reset_index(drop=True), study, whole)
     return whole
 
 
-def _joined(pieces: list[np.ndarray], dtype) -> np.ndarray:
-    return np.concatenate(pieces) if pieces else np.zeros(0, dtype=dtype)
+def _block_of(held: list[_Held], positions: np.ndarray) -> np.ndarray:
+    """The number of the block holding each position among every row."""
+    return np.searchsorted([block.offset for block in held], positions, side="right") - 1
+
+
+def _kept_at(held: list[_Held], positions: np.ndarray) -> np.ndarray:
+    """Whether each row at ``positions`` (among every row) is kept, once decided."""
+    kept = np.zeros(len(positions), dtype=bool)
+    of = _block_of(held, positions)
+    for number in np.unique(of):
+        mine = of == number
+        block = held[number]
+        state = block.state[positions[mine] - block.offset]
+        kept[mine] = state & (_ALIVE | _LATE) == _ALIVE
+    return kept
+
+
+def _clear(held: list[_Held], positions: np.ndarray, bit: int) -> None:
+    """Clear ``bit`` of the rows at ``positions`` (among every row)."""
+    of = _block_of(held, positions)
+    for number in np.unique(of):
+        block = held[number]
+        block.state[positions[of == number] - block.offset] &= ~np.uint8(bit)
+
+
+def _source_rows(held: list[_Held], positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The source (code) and ``source_row`` of the rows at ``positions``."""
+    source = np.zeros(len(positions), dtype=np.int64)
+    row = np.zeros(len(positions), dtype=np.int64)
+    of = _block_of(held, positions)
+    for number in np.unique(of):
+        mine = of == number
+        block = held[number]
+        local = positions[mine] - block.offset
+        source[mine] = _at(block.source, local)
+        row[mine] = _at(block.source_row, local, step=True)
+    return source, row
+
+
+def _repeats(held: list[_Held]) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose key an earlier row has (positions among every row, ascending), and
+    the position of the first row with that key, of each.
+
+    The keys are taken a partition of their top bits at a time (equal keys share a
+    partition: exact), so that at most about :data:`_PARTITION_ROWS` are held at once;
+    within one, the keys whose first half some other key shares (a hash table of 64-bit
+    values) are sorted on the whole key and then on the position."""
+    keyed = [block for block in held if block.keys is not None and len(block.keys[0])]
+    total = sum(len(block.keys[0]) for block in keyed)
+    bits = max(0, int(np.ceil(np.log2(total / _PARTITION_ROWS)))) if total else 0
+    shift = np.uint64(64 - bits)
+    repeated, firsts = [], []
+    for part in range(1 << bits):
+        pieces = []
+        for block in keyed:
+            one, two = block.keys
+            at = np.flatnonzero(block.state & _CANDIDATE)
+            if bits:
+                mine = np.flatnonzero((one >> shift) == part)
+                one, two, at = one[mine], two[mine], at[mine]
+            pieces.append((one, two, block.offset + at))
+        if not pieces:
+            continue
+        one, two, position = (np.concatenate(p) for p in zip(*pieces, strict=True))
+        del pieces
+        shared = pd.Series(one, copy=False).duplicated(keep=False).to_numpy()
+        if not shared.any():
+            continue
+        one, two, position = one[shared], two[shared], position[shared]
+        order = np.lexsort((position, two, one))
+        one, two, position = one[order], two[order], position[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (one[1:] != one[:-1]) | (two[1:] != two[:-1])
+        first = position[new][np.cumsum(new) - 1]
+        repeated.append(position[~new])
+        firsts.append(first[~new])
+    if not repeated:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    position, first = np.concatenate(repeated), np.concatenate(firsts)
+    order = np.argsort(position, kind="stable")
+    return position[order], first[order]
+
+
+def _medians(held: list[_Held]) -> dict[int, float]:
+    """The median seconds of each cohort over the rows alive and timed, exactly as
+    ``pandas`` gives them (the middle value, or the mean of the middle two), from each
+    block's counts of each distinct duration: no array of every row's seconds."""
+    counted: dict[int, list] = {}
+    for block in held:
+        seconds = block.seconds.numbers()
+        timed = (block.state & _ALIVE).astype(bool) & ~np.isnan(seconds)
+        cohorts = [(block.cohort, timed)] if not isinstance(block.cohort, np.ndarray) else \
+            [(number, timed & (block.cohort == number))
+             for number in np.unique(block.cohort[timed])]
+        for number, rows in cohorts:
+            if not rows.any():
+                continue
+            if block.seconds.codes is not None:  # counted by code: no sort of the rows
+                counts = np.bincount(block.seconds.codes[rows],
+                                     minlength=len(block.seconds.values))
+                some = np.flatnonzero(counts)
+                counted.setdefault(int(number), []).append(
+                    (block.seconds.values[some], counts[some]))
+            else:
+                counted.setdefault(int(number), []).append(
+                    np.unique(seconds[rows], return_counts=True))
+    medians = {}
+    for number, pieces in counted.items():
+        values, inverse = np.unique(np.concatenate([v for v, _ in pieces]),
+                                    return_inverse=True)
+        counts = np.bincount(inverse.reshape(-1), weights=np.concatenate(
+            [c for _, c in pieces])).astype(np.int64)
+        below = np.cumsum(counts)  # values at or below each
+        size = int(below[-1])
+        low = values[np.searchsorted(below, (size - 1) // 2, side="right")]
+        high = values[np.searchsorted(below, size // 2, side="right")]
+        medians[number] = float((low + high) / 2 if size % 2 == 0 else low)
+    return medians
 
 
 def _slim_frame(gathered: _Pass, study: Study) -> pd.DataFrame:

@@ -146,7 +146,8 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     Parameters
     ----------
     text : pandas.Series
-        Answers (missing stays missing).
+        Answers (missing stays missing); categories are scrubbed once per category
+        their rows use, and made text only once scrubbed.
     personal : pandas.DataFrame or PersonalValues, optional
         The same rows' PII columns (names, e-mails); any of those values, or of their
         words, of 3 or more characters found in the row's answer as a whole word
@@ -166,8 +167,14 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     where one occurs go through the masking, so the cost does not grow with the number
     of PII columns times rows in Python. What is and is not caught: ``docs/methods.md``.
     """
-    text = text.astype("string")
-    which, distinct = pd.factorize(text)
+    if isinstance(text.dtype, pd.CategoricalDtype):
+        codes = text.cat.codes.to_numpy()
+        used, which = np.unique(codes, return_inverse=True)
+        which = which.reshape(-1) - int(len(used) and used[0] < 0)  # missing: -1
+        distinct = text.cat.categories[used[used >= 0]].astype("string")
+    else:
+        text = text.astype("string")
+        which, distinct = pd.factorize(text)
     cleaned = pd.Series([scrub_patterns(answer) for answer in distinct], dtype="string")
     scrubbed = pd.Series(cleaned.array.take(which, allow_fill=True), index=text.index,
                          dtype="string")
@@ -175,7 +182,7 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
         return scrubbed
     if not isinstance(personal, PersonalValues):
         personal = PersonalValues(personal)
-    rows = personal.rows_holding(scrubbed)
+    rows = personal.rows_holding(scrubbed, (which, cleaned))
     if len(rows):
         answers = scrubbed.iloc[rows].to_numpy(dtype=object, na_value=None)
         values = personal.values_of(rows)
@@ -241,17 +248,22 @@ class PersonalValues:
         at = positions if self.rows is None else self.rows[positions]
         return self.frame.iloc[at].to_numpy(dtype=object)
 
-    def rows_holding(self, answers: pd.Series) -> np.ndarray:
+    def rows_holding(self, answers: pd.Series,
+                     factorized: tuple[np.ndarray, pd.Series] | None = None) -> np.ndarray:
         """Positions of the answers in which one of their row's parts occurs, both folded
         (:func:`fold_name`): the only rows :func:`_mask_personal` can change.
 
         Each distinct (answer, part) pair is looked at once: a part of a row is sought
-        in that row's answer, and the pairs repeat wherever answers and names do."""
-        present = answers.notna().to_numpy()[self.part_rows]
+        in that row's answer, and the pairs repeat wherever answers and names do.
+        ``factorized``: the answers as (code of each, -1 missing; the texts coded), when
+        known (texts may repeat)."""
+        if factorized is None:
+            factorized = pd.factorize(answers)
+        answer_codes, distinct_answers = factorized
+        present = (answer_codes >= 0)[self.part_rows]
         rows = self.part_rows[present]
         if not len(rows):
             return np.array([], dtype=np.int64)
-        answer_codes, distinct_answers = pd.factorize(answers)
         pair_keys = answer_codes[rows].astype(np.int64) * len(self.parts) + \
             self.part_codes[present]
         pair_of_row, pairs = pd.factorize(pair_keys)
