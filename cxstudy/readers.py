@@ -1403,9 +1403,20 @@ def _skipped(batches, skip: int):
 
 
 class _Seen:
-    """What the first pass has seen of one column, over the blocks so far."""
+    """What the first pass has seen of one column, over the blocks so far.
 
-    __slots__ = ("dtypes", "first", "label", "numeric", "present", "raw", "texts")
+    Each batch's cells come as a dictionary (each distinct text of the batch once, Arrow's
+    CSV reader builds it in the order the texts are first held); the work is done once per
+    distinct text, in Arrow (the trimming pandas' ``str.strip`` does on Arrow text), and a
+    column whose texts are few is skipped at once when a batch holds none it has not seen.
+    Deciding over the distinct texts of each batch decides as over the whole column: a
+    column is numbers where every present text is one, and the dtype pandas gives a set of
+    texts is int64 where each part's is, float64 where one part's is (a part whose numbers
+    pandas makes anything else, integers past int64, makes the export one read whole)."""
+
+    __slots__ = ("dtypes", "first", "known", "label", "numeric", "present", "raw", "texts")
+
+    _KNOWN = 4096  # texts of a column remembered to skip a batch holding nothing new
 
     def __init__(self, label: bool, audience: bool, texts: bool = False):
         self.label = label            # an answer-label column: categorical where text
@@ -1415,34 +1426,44 @@ class _Seen:
         self.texts: dict | None = {} if label or texts else None  # distinct, first held first
         self.first: str | None = None  # the first value that is not blank, as read
         self.raw: dict | None = {} if audience else None  # every cell text, as read
+        self.known: set | None = set()  # every text seen, while few (None: too many)
 
     def add(self, array) -> None:
         """Take in one batch's cells of the column (a dictionary array, no nulls)."""
+        import pyarrow.compute as pc
+
         if not (self.numeric or self.texts is not None or self.first is None
                 or self.raw is not None):
             return  # text throughout, its first value known: nothing left to learn
-        indices = array.indices.to_numpy(zero_copy_only=False)
-        order = pd.unique(indices)  # distinct texts, in the order first held
-        texts = pd.Series(array.dictionary.take(order).to_pandas(), dtype="str")
+        dictionary = _first_held(array)  # the texts the cells hold, first held first
+        if self.known is not None:
+            if len(dictionary) + len(self.known) > self._KNOWN:
+                self.known = None
+            else:
+                held = dictionary.to_pylist()
+                if self.known.issuperset(held):
+                    return  # nothing this column has not seen
+                self.known.update(held)
         if self.raw is not None:
-            self.raw.update(dict.fromkeys(texts.tolist()))
-        tidied = _tidy_text(texts, numeric=False)
-        present = tidied.notna().to_numpy()
-        if not present.any():
+            self.raw.update(dict.fromkeys(dictionary.to_pylist()))
+        tidied = pc.utf8_trim_whitespace(dictionary)
+        present = pc.not_equal(tidied, "")
+        if not pc.any(present).as_py():
             return
         if self.first is None:
-            self.first = texts[present].iloc[0]
+            self.first = dictionary[pc.index(present, True).as_py()].as_py()
         self.present = True
+        values = tidied.filter(present)
         if self.texts is not None:
-            self.texts.update(dict.fromkeys(tidied[present].tolist()))
+            self.texts.update(dict.fromkeys(values.to_pylist()))
         if self.numeric:
-            values = tidied[present]
-            numbers = pd.to_numeric(tidied, errors="coerce")
-            if (values.str.match(_LEADING_ZERO).any()
-                    or numbers.notna().sum() != present.sum()):
+            dtype = _numbers_dtype(values)
+            if dtype is None:
                 self.numeric, self.dtypes = False, set()
+            elif len(values) < len(tidied):  # a blank: missing among whole numbers
+                self.dtypes.add(np.result_type(dtype, np.float64))
             else:
-                self.dtypes.add(numbers.dtype)
+                self.dtypes.add(dtype)
 
     def decision(self) -> tuple:
         """What the whole column is: ``("number", dtype)``, ``("label", categories)`` or
@@ -1463,6 +1484,40 @@ class _Seen:
         held = list(self.texts) if self.texts and not self.label else []
         held = held or [self.first or ""]
         return held + [held[0]] * (rows - len(held))
+
+
+def _first_held(array):
+    """The distinct texts of a dictionary array, in the order its cells first hold them
+    (Arrow's CSV reader builds each batch's dictionary so: then it is returned as it is)."""
+    indices = array.indices.to_numpy(zero_copy_only=False)
+    dictionary = array.dictionary
+    if len(indices) == 0:
+        return dictionary.slice(0, 0)
+    top = np.maximum.accumulate(indices)
+    if top[0] == 0 and top[-1] == len(dictionary) - 1 and (np.diff(top) <= 1).all():
+        return dictionary  # the running highest index rises by one at a time: in order
+    return dictionary.take(pd.unique(indices))
+
+
+_INTEGER = r"^[+-]?\d{1,18}$"  # int64 whatever its digits
+_DECIMAL = r"^[+-]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)$"
+
+
+def _numbers_dtype(values) -> np.dtype | None:
+    """The dtype pandas' ``to_numeric`` gives distinct tidied texts (Arrow text, none
+    blank) where every one is a number and none has a leading zero, else None. Plain
+    integers and decimals are told by pattern; anything else is left to pandas."""
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring_regex(values, _LEADING_ZERO.pattern)).as_py():
+        return None
+    integer = pc.match_substring_regex(values, _INTEGER)
+    if pc.all(integer).as_py():
+        return np.dtype(np.int64)
+    if pc.all(pc.or_(integer, pc.match_substring_regex(values, _DECIMAL))).as_py():
+        return np.dtype(np.float64)
+    numbers = pd.to_numeric(pd.Series(values.to_pylist(), dtype="str"), errors="coerce")
+    return numbers.dtype if numbers.notna().all() else None
 
 
 def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, stamp
