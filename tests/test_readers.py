@@ -608,3 +608,59 @@ def test_an_answer_longer_than_arrows_block_makes_the_export_one_read_whole(tmp_
     raw = pd.concat(cx.iter_sources(study, block_rows=1), ignore_index=True)
     assert raw["Note"].tolist()[-1] == long.strip()
     pd.testing.assert_frame_equal(raw, cx.read_sources(study))
+
+
+_CELLS = ["", " ", "1", "2", "-3", "+4", " 5 ", "2.5", ".5", "1.", "1e3", "1E-2", "007", "0",
+          "-0", "9223372036854775807", "9223372036854775808", "123456789012345678901", "nan",
+          "inf", "1_000", "x", "Agree", " Agree", "n/a", "\u00a06"]
+
+
+@given(texts=st.lists(st.sampled_from([c for c in _CELLS if c.strip()]), min_size=1,
+                      max_size=8, unique=True))
+@settings(max_examples=300, deadline=None)
+def test_the_dtype_of_distinct_numbers_is_pandas_own(texts):
+    """The survey pass tells numbers by pattern in Arrow: the dtype pandas' to_numeric
+    gives the same texts, None where one is no number or has a leading zero."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cxstudy.readers import _LEADING_ZERO, _numbers_dtype
+
+    tidied = pc.utf8_trim_whitespace(pa.array(texts))
+    values = pd.Series(tidied.to_pylist(), dtype="str")
+    numbers = pd.to_numeric(values, errors="coerce")
+    expected = (None if numbers.isna().any() or values.str.match(_LEADING_ZERO).any()
+                else numbers.dtype)
+    assert _numbers_dtype(tidied) == expected
+
+
+@given(cells=st.lists(st.tuples(st.sampled_from(_CELLS), st.sampled_from(_CELLS),
+                                st.sampled_from(_CELLS)), min_size=1, max_size=60),
+       late=st.sampled_from(["", "n/a", "9223372036854775808", "1.5", "Strongly agree"]))
+@settings(max_examples=40, deadline=None)
+def test_a_streamed_export_reads_as_the_whole_reader_on_any_cells(tmp_path_factory, cells,
+                                                                 late):
+    """Any cells in many small batches of Arrow's streaming reader (and a text given in
+    the very last row): every column of the blocks is the whole-file reader's, values and
+    dtypes (numbers past int64 and texts late make an export one read whole, or text)."""
+    import csv
+    import io
+
+    from cxstudy import readers
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [["Q1", "A", "B"], *cells, [late, late, late]])
+    tmp_path = tmp_path_factory.mktemp("cells")
+    study = _study(tmp_path, buffer.getvalue().encode("utf-8"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "_ARROW_BLOCK_BYTES", 64)
+        blocks = list(cx.iter_sources(study, block_rows=7))
+    raw = pd.concat(blocks, ignore_index=True)
+    customers = raw[raw["source"] == "customers"].reset_index(drop=True)
+    whole = cx.read_export(tmp_path / "customers.csv", categories={"Q1"})
+    assert len(customers) == len(whole) == len(cells) + 1
+    for name in ("Q1", "A", "B"):
+        assert customers[name].astype(object).equals(whole[name].astype(object)), name
+    for name in ("A", "B"):
+        assert customers[name].dtype == whole[name].dtype, name
