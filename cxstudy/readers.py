@@ -1268,19 +1268,25 @@ def _streamed_plan(source, groups: Iterable[str], labels: Collection[str]) -> _P
     if route != "text":
         return None
     _refuse_huge_header(path)
-    scan = _scan_bytes(path)
+    scan = _scan_head(path)
     if scan is None:
         return None
-    bom, crlf, head = scan
+    bom, head = scan
     delimiter = _sniff_delimiter(head.replace("\r\n", "\n"))
     try:
         width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
     except (csv.Error, StopIteration):
         return None
     stamp = _stamp(path)
+    checks = _Checks(path, 3 if bom else 0)
     try:
-        return _survey(source, groups, labels, path, given, bom, crlf, delimiter, width,
-                       stamp)
+        try:
+            return _survey(source, groups, labels, path, given, bom, checks, delimiter,
+                           width, stamp)
+        except Exception:
+            if checks.finish():  # the rest of the file says: read it whole, as before
+                return None      # anything was read (the careful path says what is wrong)
+            raise
     except _NotStreamable:
         return None
     except ArrowInvalidError:
@@ -1306,39 +1312,104 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _scan_bytes(path: Path) -> tuple[bool, bool, str] | None:
-    """Whether a text export can be streamed, from its bytes read a piece at a time (as
-    :func:`_arrow_grid` decides from the whole): (UTF-8 BOM, a carriage return anywhere,
-    the first 200,000 bytes as text), or None for the careful path (empty, UTF-16, a NUL
-    byte, a carriage return alone, a quoted answer never closed)."""
+def _scan_head(path: Path) -> tuple[bool, str] | None:
+    """(a UTF-8 BOM, the first 200,000 bytes as text) of a text export, or None for the
+    careful path (empty, UTF-16, blank): the rest of its bytes are checked as Arrow reads
+    them (:class:`_Checks`)."""
     with path.open("rb") as handle:
-        chunk = handle.read(_SCAN_BYTES)
-        bom = chunk.startswith(b"\xef\xbb\xbf")
-        body = chunk[3:] if bom else chunk
-        if (not body or chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
-                or body[:4096].isspace()):
-            return None
-        head = body[:200_000].decode("utf-8", errors="ignore")
-        quotes, crlf = 0, False
-        while chunk:
-            following = handle.read(_SCAN_BYTES)
-            if b"\x00" in chunk:
-                return None
-            returns = chunk.count(b"\r")
-            if returns:
-                crlf = True
-                if (chunk + following[:1]).count(b"\r\n") != returns:
-                    return None  # a carriage return alone
-            quotes += chunk.count(b'"')
-            chunk = following
-    if quotes % 2:
-        return None  # a quote left open: a cut-off file
-    return bom, crlf, head
+        chunk = handle.read(200_003)
+    bom = chunk.startswith(b"\xef\xbb\xbf")
+    body = chunk[3:] if bom else chunk
+    if (not body or chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+            or body[:4096].isspace()):
+        return None
+    return bom, body[:200_000].decode("utf-8", errors="ignore")
 
 
-def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int):
+class _Checks:
+    """The bytes of a text export checked as Arrow's streaming reader pulls them (one read
+    of the file, as :func:`_arrow_grid` checks the whole): a NUL byte, a carriage return
+    alone, or a quote left open (an odd count of quotes: a cut-off file) sends the export
+    to the careful path, raising :class:`_NotStreamable` from the read that meets it.
+    ``crlf``: a carriage return met so far (every batch given holds bytes already read)."""
+
+    def __init__(self, path: Path, start: int):
+        self.path, self.offset = path, start  # bytes read so far
+        self.quotes, self.crlf, self.after_cr = 0, False, False
+        self.careful = self.ended = False
+        self.handle = None
+
+    def wrap(self, handle) -> _Checks:
+        """This, reading (and checking) ``handle``: the file-like object Arrow reads."""
+        self.handle = handle
+        return self
+
+    closed = property(lambda self: self.handle is None or self.handle.closed)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.offset
+
+    def close(self) -> None:
+        pass  # the handle is closed by whoever opened it
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.check(chunk)
+        return chunk
+
+    def check(self, chunk: bytes) -> None:
+        """Take in the next bytes of the file (empty: its end)."""
+        if self.careful:
+            raise _NotStreamable
+        self.offset += len(chunk)
+        if not chunk:
+            if not self.ended:
+                self.ended = True
+                if self.after_cr or self.quotes % 2:  # a quote left open: a cut-off file
+                    self._careful()
+            return
+        if (self.after_cr and chunk[:1] != b"\n") or b"\x00" in chunk:
+            self._careful()
+        octets = np.frombuffer(chunk, dtype=np.uint8)
+        if b"\r" in chunk:
+            self.crlf = True
+            returns = np.flatnonzero(octets == 13) + 1
+            if (octets[returns[returns < len(octets)]] != 10).any():
+                self._careful()  # a carriage return alone
+            self.after_cr = chunk.endswith(b"\r")
+        self.quotes += int(np.count_nonzero(octets == 34))
+
+    def _careful(self):
+        self.careful = True
+        raise _NotStreamable
+
+    def finish(self) -> bool:
+        """Check the bytes not yet read, to the end; whether the export takes the careful
+        path."""
+        try:
+            if not self.ended:
+                with self.path.open("rb") as handle:
+                    handle.seek(self.offset)
+                    while chunk := handle.read(_SCAN_BYTES):
+                        self.check(chunk)
+                self.check(b"")
+        except _NotStreamable:
+            pass
+        return self.careful
+
+
+def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int,
+                  checks: _Checks | None = None):
     """The record batches of a text export, every cell text as a dictionary (each
-    distinct text of a batch once), header rows included; line breaks inside answers LF."""
+    distinct text of a batch once), header rows included; line breaks inside answers LF.
+    ``checks``: its bytes are checked as they are read (then ``crlf`` is what they held
+    so far)."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
@@ -1346,7 +1417,7 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int)
         if bom:
             handle.seek(3)
         reader = arrow_csv.open_csv(
-            handle,
+            handle if checks is None else checks.wrap(handle),
             read_options=arrow_csv.ReadOptions(autogenerate_column_names=True,
                                                block_size=_ARROW_BLOCK_BYTES),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
@@ -1358,7 +1429,7 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int)
         if reader.schema.names != [f"f{i}" for i in range(width)]:
             raise _NotStreamable
         for batch in reader:
-            if crlf:
+            if crlf if checks is None else checks.crlf:
                 batch = pa.record_batch([_lf_array(array) for array in batch.columns],
                                         names=batch.schema.names)
             yield batch
@@ -1520,11 +1591,12 @@ def _numbers_dtype(values) -> np.dtype | None:
     return numbers.dtype if numbers.notna().all() else None
 
 
-def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, stamp
+def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, stamp
             ) -> _Plan:
-    """The first pass over a streamable export: header, then every row once."""
+    """The first pass over a streamable export: header, then every row once, its bytes
+    checked as they are read (``checks``)."""
     columns, header_rows, attrs, rows = _after_header(
-        _arrow_stream(path, bom, crlf, delimiter, width), path, given)
+        _arrow_stream(path, bom, False, delimiter, width, checks), path, given)
     attrs.update(encoding="utf-8-sig" if bom else "utf-8", delimiter=delimiter)
     header = pd.DataFrame(columns=columns)
     header.attrs = attrs
@@ -1545,6 +1617,8 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
         count += batch.num_rows
         for column, array in zip(seen, batch.columns, strict=True):
             column.add(array)
+    if checks.finish():
+        raise _NotStreamable
     if count == 0:
         raise ReadError(path, _NO_RESPONSES)
     if refused is not None:
@@ -1567,7 +1641,7 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
     else:
         group, _ = _audiences(stand_in, source, groups)
         audiences = (group.astype("category").cat.categories,) * 2
-    stream = _Stream(path, bom, crlf, delimiter, header_rows, columns, decided, names,
+    stream = _Stream(path, bom, checks.crlf, delimiter, header_rows, columns, decided, names,
                      audiences, tuple(groups), count, stamp)
     stand_in = _bookkeeping(stand_in, source, groups, first_row=1, audiences=audiences)
     return _Plan(source, info, stand_in, stream=stream)
