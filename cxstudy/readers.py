@@ -597,8 +597,6 @@ def _decode(path: Path) -> tuple[str, str]:
     data = path.read_bytes()
     if not data.strip():
         raise ReadError(path, "the file is empty; export the survey again")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:4096]:
@@ -609,6 +607,8 @@ def _decode(path: Path) -> tuple[str, str]:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise ReadError(path, "a NUL byte in the text: the file is damaged or not a text "
                         "export; export the survey again", row=line)
+    if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 with a BOM (a NUL byte refused all the same)
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -1382,7 +1382,7 @@ class _Checks:
             returns = np.flatnonzero(octets == 13) + 1
             if (octets[returns[returns < len(octets)]] != 10).any():
                 self._careful()  # a carriage return alone
-            self.after_cr = chunk.endswith(b"\r")
+        self.after_cr = chunk.endswith(b"\r")  # a line feed must open the next read
         self.quotes += int(np.count_nonzero(octets == 34))
 
     def _careful(self):

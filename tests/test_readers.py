@@ -664,3 +664,64 @@ def test_a_streamed_export_reads_as_the_whole_reader_on_any_cells(tmp_path_facto
         assert customers[name].astype(object).equals(whole[name].astype(object)), name
     for name in ("A", "B"):
         assert customers[name].dtype == whole[name].dtype, name
+
+
+@pytest.mark.parametrize("late, streamed, error", [
+    (b"Agree,late\x00nul\n", False, r"customers\.csv, row 1001: a NUL byte"),
+    (b"Agree,lone\rreturn\n", False, None),
+    (b'Agree,"never closed\n', False, "a quoted answer is never closed"),
+    (b'Agree,"two\r\nlines"\n', True, None),
+    (b"Agree,007\n", True, None),
+    (b"Agree,99999999999999999999\n", True, None),
+    (b"Strongly agree,late label\n", True, None),
+])
+@pytest.mark.parametrize("bom", [False, True])
+def test_what_only_the_last_bytes_show_is_seen_by_the_one_read(tmp_path, monkeypatch, late,
+                                                               streamed, error, bom):
+    """The survey pass reads each export once, checking its bytes as Arrow pulls them: a
+    NUL byte, a carriage return alone or a quote never closed in the last row (after many
+    batches) sends the export to the careful path as a check of every byte before did
+    (its error, or its rows); a line break CRLF inside an answer, a leading zero, a number
+    past int64 and a label first held there do not, and read as the whole reader reads."""
+    from cxstudy import readers
+
+    monkeypatch.setattr(readers, "_ARROW_BLOCK_BYTES", 256)
+    body = b"Q1,Note\n" + b"".join(b"Disagree,%d\n" % n for n in range(1, 1000)) + late
+    study = _study(tmp_path, (b"\xef\xbb\xbf" if bom else b"") + body)
+    if error:
+        with pytest.raises(ReadError, match=error):
+            readers.plan_sources(study)
+        with pytest.raises(ReadError, match=error):
+            cx.read_export(tmp_path / "customers.csv")
+        return
+    plans, failures = readers._planned(study)
+    assert failures == [] and (plans[1].stream is not None) == streamed
+    raw = pd.concat(cx.iter_sources(study, block_rows=50), ignore_index=True)
+    customers = raw[raw["source"] == "customers"].reset_index(drop=True)
+    whole = cx.read_export(tmp_path / "customers.csv", categories={"Q1"})
+    assert len(customers) == len(whole) == 1000
+    for name in ("Q1", "Note"):
+        assert customers[name].astype(object).equals(whole[name].astype(object)), name
+    assert customers["Note"].dtype == whole["Note"].dtype
+    if streamed:
+        assert plans[1].stream.crlf == (b"\r" in late)
+
+
+@pytest.mark.parametrize("chunks, careful, crlf", [
+    ([b"a\r", b"\nb"], False, True),      # CRLF cut between two reads
+    ([b"a\r", b"b"], True, True),         # a carriage return alone, at a read's end
+    ([b"a\r"], True, True),               # ... and at the file's end
+    ([b'"a', b'"'], False, False),        # a quoted answer across two reads
+    ([b'"a', b"b"], True, False),         # never closed
+    ([b"a", b"b\x00"], True, False),
+])
+def test_the_checks_of_each_read_see_across_reads(chunks, careful, crlf):
+    from cxstudy.readers import _Checks, _NotStreamable
+
+    checks = _Checks(FIXTURES / "qualtrics.csv", 0)
+    try:
+        for chunk in [*chunks, b""]:
+            checks.check(chunk)
+    except _NotStreamable:
+        pass
+    assert checks.careful == careful and checks.crlf == crlf
