@@ -1485,13 +1485,15 @@ class _Seen:
     texts is int64 where each part's is, float64 where one part's is (a part whose numbers
     pandas makes anything else, integers past int64, makes the export one read whole)."""
 
-    __slots__ = ("dtypes", "first", "known", "label", "numeric", "present", "raw", "texts")
+    __slots__ = ("blank", "dtypes", "first", "known", "label", "numeric", "present", "raw",
+                 "texts")
 
     _KNOWN = 4096  # texts of a column remembered to skip a batch holding nothing new
 
     def __init__(self, label: bool, audience: bool, texts: bool = False):
         self.label = label            # an answer-label column: categorical where text
         self.present = False          # a value that is not blank
+        self.blank = False            # a value that is blank
         self.numeric = True           # every value a number (no leading zeros)
         self.dtypes: set = set()      # the dtypes the blocks' numbers took
         self.texts: dict | None = {} if label or texts else None  # distinct, first held first
@@ -1519,20 +1521,20 @@ class _Seen:
             self.raw.update(dict.fromkeys(dictionary.to_pylist()))
         tidied = pc.utf8_trim_whitespace(dictionary)
         present = pc.not_equal(tidied, "")
-        if not pc.any(present).as_py():
+        values = tidied.filter(present)
+        if len(values) < len(tidied):
+            self.blank = True  # missing among whole numbers makes them floats
+        if not len(values):
             return
         if self.first is None:
             self.first = dictionary[pc.index(present, True).as_py()].as_py()
         self.present = True
-        values = tidied.filter(present)
         if self.texts is not None:
             self.texts.update(dict.fromkeys(values.to_pylist()))
         if self.numeric:
             dtype = _numbers_dtype(values)
             if dtype is None:
                 self.numeric, self.dtypes = False, set()
-            elif len(values) < len(tidied):  # a blank: missing among whole numbers
-                self.dtypes.add(np.result_type(dtype, np.float64))
             else:
                 self.dtypes.add(dtype)
 
@@ -1540,9 +1542,10 @@ class _Seen:
         """What the whole column is: ``("number", dtype)``, ``("label", categories)`` or
         ``("text",)``."""
         if self.present and self.numeric:
-            if self.dtypes <= {np.dtype(np.int64)}:
+            dtypes = self.dtypes | ({np.dtype(np.float64)} if self.blank else set())
+            if dtypes <= {np.dtype(np.int64)}:
                 return ("number", np.dtype(np.int64))
-            if self.dtypes <= {np.dtype(np.int64), np.dtype(np.float64)}:
+            if dtypes <= {np.dtype(np.int64), np.dtype(np.float64)}:
                 return ("number", np.dtype(np.float64))
             raise _NotStreamable  # integers past int64 in some blocks: read it whole
         if self.label:
@@ -1649,7 +1652,6 @@ def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, 
 
 def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     """The second pass: an export's rows in blocks, shaped as the first pass decided."""
-    import pyarrow as pa
 
     stream = plan.stream
     if _stamp(stream.path) != stream.stamp:
@@ -1662,9 +1664,10 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     held = 0
 
     def block(batches) -> pd.DataFrame:
-        grid = pa.Table.from_batches(batches).to_pandas()
-        grid.columns = stream.columns
-        frame = _tidy_values(grid, (), stream.decided).rename(columns=stream.names)
+        frame = pd.DataFrame({name: _decided_column([batch.column(at) for batch in batches],
+                                                    stream.decided[name])
+                              for at, name in enumerate(stream.columns)})
+        frame = frame.rename(columns=stream.names)
         return _bookkeeping(frame, plan.source, stream.groups, first_row=first_row,
                             audiences=stream.audiences)
 
@@ -1684,6 +1687,39 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     if first_row - 1 != stream.rows:
         raise ReadError(stream.path, "the file changed while it was being read; run again "
                         "once nothing writes to it")
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+
+
+def _decided_column(chunks: list, decided: tuple):
+    """One column of a block, from the batches' cells (dictionary arrays) to what the
+    first pass decided the whole column is: :func:`_tidy_distinct` of its cells, with each
+    distinct text of each batch tidied once, in Arrow, and no categorical between.
+
+    ``decided``: ``("number", dtype)``, ``("label", categories)`` or ``("text",)``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.concat_arrays([chunk.dictionary for chunk in chunks])  # each batch's texts
+    starts = np.cumsum([0] + [len(chunk.dictionary) for chunk in chunks[:-1]])
+    at = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False).astype(np.intp) + start
+                         for chunk, start in zip(chunks, starts, strict=True)])
+    held = np.bincount(at, minlength=len(texts)) > 0
+    if not held.all():  # texts no cell holds (a header row's): no part in a number's dtype
+        position = np.cumsum(held) - 1
+        texts, at = texts.filter(pa.array(held)), position[at]
+    tidied = pc.utf8_trim_whitespace(texts)
+    tidied = pc.if_else(pc.equal(tidied, ""), pa.scalar(None, pa.string()), tidied)
+    if decided[0] == "text":
+        return pd.arrays.ArrowStringArray(pa.chunked_array([tidied.take(pa.array(at))]),
+                                          dtype=_STR)
+    tidied = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([tidied]), dtype=_STR))
+    if decided[0] == "label":
+        return pd.Categorical.from_codes(decided[1].get_indexer(tidied)[at],
+                                         dtype=pd.CategoricalDtype(decided[1]))
+    values = pd.to_numeric(tidied, errors="coerce").to_numpy()[at]
+    return values if values.dtype == decided[1] else values.astype(decided[1])
 
 
 def _refuse_malformed_file(path: Path, bom: bool, delimiter: str, width: int) -> None:
