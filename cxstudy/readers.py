@@ -223,12 +223,16 @@ def iter_sources(study, *, block_rows: int = BLOCK_ROWS) -> Iterator[pd.DataFram
     (numbers or text; the answer labels of the columns the study maps, in the order first
     held; the audiences of a ``group_column``): a block alone could look otherwise (a
     column that is numbers in one block and holds "n/a" in another is text throughout).
-    Every error of every source (a malformed row deep in a large export, named by its
-    line) is raised by this first pass, before any block is given, so that a consumer
-    writes nothing. The second pass, as blocks are asked for, streams the rows again and
-    shapes each block as the first pass decided. Memory: Arrow's read blocks (4 MB of
-    text, a few in flight), one block of rows, and per column what the first pass keeps
-    (a kind, and for answer-label columns their distinct labels). An answer longer than
+    It works once per distinct text of each of Arrow's batches, in Arrow, and checks the
+    bytes as Arrow reads them (a NUL byte, a carriage return alone, a quote never closed
+    send the export to the careful path below): each byte is read once. Every error of
+    every source (a malformed row deep in a large export, named by its line) is raised
+    by this first pass, before any block is given, so that a consumer writes nothing.
+    The second pass, as blocks are asked for, streams the rows again and shapes each
+    block as the first pass decided, each column from the batches' dictionaries (each
+    distinct text of a batch tidied once). Memory: Arrow's read blocks (4 MB of text, a
+    few in flight), one block of rows, and per column what the first pass keeps (a kind,
+    and for answer-label columns their distinct labels). An answer longer than
     4 MB makes its export one to read whole.
 
     Exports that cannot be streamed are read whole and then cut into blocks: workbooks
