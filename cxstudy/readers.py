@@ -223,12 +223,16 @@ def iter_sources(study, *, block_rows: int = BLOCK_ROWS) -> Iterator[pd.DataFram
     (numbers or text; the answer labels of the columns the study maps, in the order first
     held; the audiences of a ``group_column``): a block alone could look otherwise (a
     column that is numbers in one block and holds "n/a" in another is text throughout).
-    Every error of every source (a malformed row deep in a large export, named by its
-    line) is raised by this first pass, before any block is given, so that a consumer
-    writes nothing. The second pass, as blocks are asked for, streams the rows again and
-    shapes each block as the first pass decided. Memory: Arrow's read blocks (4 MB of
-    text, a few in flight), one block of rows, and per column what the first pass keeps
-    (a kind, and for answer-label columns their distinct labels). An answer longer than
+    It works once per distinct text of each of Arrow's batches, in Arrow, and checks the
+    bytes as Arrow reads them (a NUL byte, a carriage return alone, a quote never closed
+    send the export to the careful path below): each byte is read once. Every error of
+    every source (a malformed row deep in a large export, named by its line) is raised
+    by this first pass, before any block is given, so that a consumer writes nothing.
+    The second pass, as blocks are asked for, streams the rows again and shapes each
+    block as the first pass decided, each column from the batches' dictionaries (each
+    distinct text of a batch tidied once). Memory: Arrow's read blocks (4 MB of text, a
+    few in flight), one block of rows, and per column what the first pass keeps (a kind,
+    and for answer-label columns their distinct labels). An answer longer than
     4 MB makes its export one to read whole.
 
     Exports that cannot be streamed are read whole and then cut into blocks: workbooks
@@ -597,8 +601,6 @@ def _decode(path: Path) -> tuple[str, str]:
     data = path.read_bytes()
     if not data.strip():
         raise ReadError(path, "the file is empty; export the survey again")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if b"\x00" in data[:4096]:
@@ -609,6 +611,8 @@ def _decode(path: Path) -> tuple[str, str]:
         line = data.count(b"\n", 0, data.index(b"\x00")) + 1
         raise ReadError(path, "a NUL byte in the text: the file is damaged or not a text "
                         "export; export the survey again", row=line)
+    if data.startswith(b"\xef\xbb\xbf"):  # UTF-8 with a BOM (a NUL byte refused all the same)
+        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as exc:
@@ -1268,19 +1272,25 @@ def _streamed_plan(source, groups: Iterable[str], labels: Collection[str]) -> _P
     if route != "text":
         return None
     _refuse_huge_header(path)
-    scan = _scan_bytes(path)
+    scan = _scan_head(path)
     if scan is None:
         return None
-    bom, crlf, head = scan
+    bom, head = scan
     delimiter = _sniff_delimiter(head.replace("\r\n", "\n"))
     try:
         width = len(next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter)))
     except (csv.Error, StopIteration):
         return None
     stamp = _stamp(path)
+    checks = _Checks(path, 3 if bom else 0)
     try:
-        return _survey(source, groups, labels, path, given, bom, crlf, delimiter, width,
-                       stamp)
+        try:
+            return _survey(source, groups, labels, path, given, bom, checks, delimiter,
+                           width, stamp)
+        except Exception:
+            if checks.finish():  # the rest of the file says: read it whole, as before
+                return None      # anything was read (the careful path says what is wrong)
+            raise
     except _NotStreamable:
         return None
     except ArrowInvalidError:
@@ -1306,39 +1316,104 @@ def _stamp(path: Path) -> tuple[int, int]:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _scan_bytes(path: Path) -> tuple[bool, bool, str] | None:
-    """Whether a text export can be streamed, from its bytes read a piece at a time (as
-    :func:`_arrow_grid` decides from the whole): (UTF-8 BOM, a carriage return anywhere,
-    the first 200,000 bytes as text), or None for the careful path (empty, UTF-16, a NUL
-    byte, a carriage return alone, a quoted answer never closed)."""
+def _scan_head(path: Path) -> tuple[bool, str] | None:
+    """(a UTF-8 BOM, the first 200,000 bytes as text) of a text export, or None for the
+    careful path (empty, UTF-16, blank): the rest of its bytes are checked as Arrow reads
+    them (:class:`_Checks`)."""
     with path.open("rb") as handle:
-        chunk = handle.read(_SCAN_BYTES)
-        bom = chunk.startswith(b"\xef\xbb\xbf")
-        body = chunk[3:] if bom else chunk
-        if (not body or chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
-                or body[:4096].isspace()):
-            return None
-        head = body[:200_000].decode("utf-8", errors="ignore")
-        quotes, crlf = 0, False
-        while chunk:
-            following = handle.read(_SCAN_BYTES)
-            if b"\x00" in chunk:
-                return None
-            returns = chunk.count(b"\r")
-            if returns:
-                crlf = True
-                if (chunk + following[:1]).count(b"\r\n") != returns:
-                    return None  # a carriage return alone
-            quotes += chunk.count(b'"')
-            chunk = following
-    if quotes % 2:
-        return None  # a quote left open: a cut-off file
-    return bom, crlf, head
+        chunk = handle.read(200_003)
+    bom = chunk.startswith(b"\xef\xbb\xbf")
+    body = chunk[3:] if bom else chunk
+    if (not body or chunk.startswith((b"\xff\xfe", b"\xfe\xff"))
+            or body[:4096].isspace()):
+        return None
+    return bom, body[:200_000].decode("utf-8", errors="ignore")
 
 
-def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int):
+class _Checks:
+    """The bytes of a text export checked as Arrow's streaming reader pulls them (one read
+    of the file, as :func:`_arrow_grid` checks the whole): a NUL byte, a carriage return
+    alone, or a quote left open (an odd count of quotes: a cut-off file) sends the export
+    to the careful path, raising :class:`_NotStreamable` from the read that meets it.
+    ``crlf``: a carriage return met so far (every batch given holds bytes already read)."""
+
+    def __init__(self, path: Path, start: int):
+        self.path, self.offset = path, start  # bytes read so far
+        self.quotes, self.crlf, self.after_cr = 0, False, False
+        self.careful = self.ended = False
+        self.handle = None
+
+    def wrap(self, handle) -> _Checks:
+        """This, reading (and checking) ``handle``: the file-like object Arrow reads."""
+        self.handle = handle
+        return self
+
+    closed = property(lambda self: self.handle is None or self.handle.closed)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.offset
+
+    def close(self) -> None:
+        pass  # the handle is closed by whoever opened it
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.handle.read(size)
+        self.check(chunk)
+        return chunk
+
+    def check(self, chunk: bytes) -> None:
+        """Take in the next bytes of the file (empty: its end)."""
+        if self.careful:
+            raise _NotStreamable
+        self.offset += len(chunk)
+        if not chunk:
+            if not self.ended:
+                self.ended = True
+                if self.after_cr or self.quotes % 2:  # a quote left open: a cut-off file
+                    self._careful()
+            return
+        if (self.after_cr and chunk[:1] != b"\n") or b"\x00" in chunk:
+            self._careful()
+        octets = np.frombuffer(chunk, dtype=np.uint8)
+        if b"\r" in chunk:
+            self.crlf = True
+            returns = np.flatnonzero(octets == 13) + 1
+            if (octets[returns[returns < len(octets)]] != 10).any():
+                self._careful()  # a carriage return alone
+        self.after_cr = chunk.endswith(b"\r")  # a line feed must open the next read
+        self.quotes += int(np.count_nonzero(octets == 34))
+
+    def _careful(self):
+        self.careful = True
+        raise _NotStreamable
+
+    def finish(self) -> bool:
+        """Check the bytes not yet read, to the end; whether the export takes the careful
+        path."""
+        try:
+            if not self.ended:
+                with self.path.open("rb") as handle:
+                    handle.seek(self.offset)
+                    while chunk := handle.read(_SCAN_BYTES):
+                        self.check(chunk)
+                self.check(b"")
+        except _NotStreamable:
+            pass
+        return self.careful
+
+
+def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int,
+                  checks: _Checks | None = None):
     """The record batches of a text export, every cell text as a dictionary (each
-    distinct text of a batch once), header rows included; line breaks inside answers LF."""
+    distinct text of a batch once), header rows included; line breaks inside answers LF.
+    ``checks``: its bytes are checked as they are read (then ``crlf`` is what they held
+    so far)."""
     import pyarrow as pa
     from pyarrow import csv as arrow_csv
 
@@ -1346,7 +1421,7 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int)
         if bom:
             handle.seek(3)
         reader = arrow_csv.open_csv(
-            handle,
+            handle if checks is None else checks.wrap(handle),
             read_options=arrow_csv.ReadOptions(autogenerate_column_names=True,
                                                block_size=_ARROW_BLOCK_BYTES),
             parse_options=arrow_csv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
@@ -1358,7 +1433,7 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int)
         if reader.schema.names != [f"f{i}" for i in range(width)]:
             raise _NotStreamable
         for batch in reader:
-            if crlf:
+            if crlf if checks is None else checks.crlf:
                 batch = pa.record_batch([_lf_array(array) for array in batch.columns],
                                         names=batch.schema.names)
             yield batch
@@ -1403,54 +1478,78 @@ def _skipped(batches, skip: int):
 
 
 class _Seen:
-    """What the first pass has seen of one column, over the blocks so far."""
+    """What the first pass has seen of one column, over the blocks so far.
 
-    __slots__ = ("dtypes", "first", "label", "numeric", "present", "raw", "texts")
+    Each batch's cells come as a dictionary (each distinct text of the batch once, Arrow's
+    CSV reader builds it in the order the texts are first held); the work is done once per
+    distinct text, in Arrow (the trimming pandas' ``str.strip`` does on Arrow text), and a
+    column whose texts are few is skipped at once when a batch holds none it has not seen.
+    Deciding over the distinct texts of each batch decides as over the whole column: a
+    column is numbers where every present text is one, and the dtype pandas gives a set of
+    texts is int64 where each part's is, float64 where one part's is (a part whose numbers
+    pandas makes anything else, integers past int64, makes the export one read whole)."""
+
+    __slots__ = ("blank", "dtypes", "first", "known", "label", "numeric", "present", "raw",
+                 "texts")
+
+    _KNOWN = 4096  # texts of a column remembered to skip a batch holding nothing new
 
     def __init__(self, label: bool, audience: bool, texts: bool = False):
         self.label = label            # an answer-label column: categorical where text
         self.present = False          # a value that is not blank
+        self.blank = False            # a value that is blank
         self.numeric = True           # every value a number (no leading zeros)
         self.dtypes: set = set()      # the dtypes the blocks' numbers took
         self.texts: dict | None = {} if label or texts else None  # distinct, first held first
         self.first: str | None = None  # the first value that is not blank, as read
         self.raw: dict | None = {} if audience else None  # every cell text, as read
+        self.known: set | None = set()  # every text seen, while few (None: too many)
 
     def add(self, array) -> None:
         """Take in one batch's cells of the column (a dictionary array, no nulls)."""
+        import pyarrow.compute as pc
+
         if not (self.numeric or self.texts is not None or self.first is None
                 or self.raw is not None):
             return  # text throughout, its first value known: nothing left to learn
-        indices = array.indices.to_numpy(zero_copy_only=False)
-        order = pd.unique(indices)  # distinct texts, in the order first held
-        texts = pd.Series(array.dictionary.take(order).to_pandas(), dtype="str")
+        dictionary = _first_held(array)  # the texts the cells hold, first held first
+        if self.known is not None:
+            if len(dictionary) + len(self.known) > self._KNOWN:
+                self.known = None
+            else:
+                held = dictionary.to_pylist()
+                if self.known.issuperset(held):
+                    return  # nothing this column has not seen
+                self.known.update(held)
         if self.raw is not None:
-            self.raw.update(dict.fromkeys(texts.tolist()))
-        tidied = _tidy_text(texts, numeric=False)
-        present = tidied.notna().to_numpy()
-        if not present.any():
+            self.raw.update(dict.fromkeys(dictionary.to_pylist()))
+        tidied = pc.utf8_trim_whitespace(dictionary)
+        present = pc.not_equal(tidied, "")
+        values = tidied.filter(present)
+        if len(values) < len(tidied):
+            self.blank = True  # missing among whole numbers makes them floats
+        if not len(values):
             return
         if self.first is None:
-            self.first = texts[present].iloc[0]
+            self.first = dictionary[pc.index(present, True).as_py()].as_py()
         self.present = True
         if self.texts is not None:
-            self.texts.update(dict.fromkeys(tidied[present].tolist()))
+            self.texts.update(dict.fromkeys(values.to_pylist()))
         if self.numeric:
-            values = tidied[present]
-            numbers = pd.to_numeric(tidied, errors="coerce")
-            if (values.str.match(_LEADING_ZERO).any()
-                    or numbers.notna().sum() != present.sum()):
+            dtype = _numbers_dtype(values)
+            if dtype is None:
                 self.numeric, self.dtypes = False, set()
             else:
-                self.dtypes.add(numbers.dtype)
+                self.dtypes.add(dtype)
 
     def decision(self) -> tuple:
         """What the whole column is: ``("number", dtype)``, ``("label", categories)`` or
         ``("text",)``."""
         if self.present and self.numeric:
-            if self.dtypes <= {np.dtype(np.int64)}:
+            dtypes = self.dtypes | ({np.dtype(np.float64)} if self.blank else set())
+            if dtypes <= {np.dtype(np.int64)}:
                 return ("number", np.dtype(np.int64))
-            if self.dtypes <= {np.dtype(np.int64), np.dtype(np.float64)}:
+            if dtypes <= {np.dtype(np.int64), np.dtype(np.float64)}:
                 return ("number", np.dtype(np.float64))
             raise _NotStreamable  # integers past int64 in some blocks: read it whole
         if self.label:
@@ -1465,11 +1564,46 @@ class _Seen:
         return held + [held[0]] * (rows - len(held))
 
 
-def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, stamp
+def _first_held(array):
+    """The distinct texts of a dictionary array, in the order its cells first hold them
+    (Arrow's CSV reader builds each batch's dictionary so: then it is returned as it is)."""
+    indices = array.indices.to_numpy(zero_copy_only=False)
+    dictionary = array.dictionary
+    if len(indices) == 0:
+        return dictionary.slice(0, 0)
+    top = np.maximum.accumulate(indices)
+    if top[0] == 0 and top[-1] == len(dictionary) - 1 and (np.diff(top) <= 1).all():
+        return dictionary  # the running highest index rises by one at a time: in order
+    return dictionary.take(pd.unique(indices))
+
+
+_INTEGER = r"^[+-]?\d{1,18}$"  # int64 whatever its digits
+_DECIMAL = r"^[+-]?(?:(?:\d+\.\d*|\.\d+)(?:[eE][+-]?\d+)?|\d+[eE][+-]?\d+)$"
+
+
+def _numbers_dtype(values) -> np.dtype | None:
+    """The dtype pandas' ``to_numeric`` gives distinct tidied texts (Arrow text, none
+    blank) where every one is a number and none has a leading zero, else None. Plain
+    integers and decimals are told by pattern; anything else is left to pandas."""
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring_regex(values, _LEADING_ZERO.pattern)).as_py():
+        return None
+    integer = pc.match_substring_regex(values, _INTEGER)
+    if pc.all(integer).as_py():
+        return np.dtype(np.int64)
+    if pc.all(pc.or_(integer, pc.match_substring_regex(values, _DECIMAL))).as_py():
+        return np.dtype(np.float64)
+    numbers = pd.to_numeric(pd.Series(values.to_pylist(), dtype="str"), errors="coerce")
+    return numbers.dtype if numbers.notna().all() else None
+
+
+def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, stamp
             ) -> _Plan:
-    """The first pass over a streamable export: header, then every row once."""
+    """The first pass over a streamable export: header, then every row once, its bytes
+    checked as they are read (``checks``)."""
     columns, header_rows, attrs, rows = _after_header(
-        _arrow_stream(path, bom, crlf, delimiter, width), path, given)
+        _arrow_stream(path, bom, False, delimiter, width, checks), path, given)
     attrs.update(encoding="utf-8-sig" if bom else "utf-8", delimiter=delimiter)
     header = pd.DataFrame(columns=columns)
     header.attrs = attrs
@@ -1490,6 +1624,8 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
         count += batch.num_rows
         for column, array in zip(seen, batch.columns, strict=True):
             column.add(array)
+    if checks.finish():
+        raise _NotStreamable
     if count == 0:
         raise ReadError(path, _NO_RESPONSES)
     if refused is not None:
@@ -1512,7 +1648,7 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
     else:
         group, _ = _audiences(stand_in, source, groups)
         audiences = (group.astype("category").cat.categories,) * 2
-    stream = _Stream(path, bom, crlf, delimiter, header_rows, columns, decided, names,
+    stream = _Stream(path, bom, checks.crlf, delimiter, header_rows, columns, decided, names,
                      audiences, tuple(groups), count, stamp)
     stand_in = _bookkeeping(stand_in, source, groups, first_row=1, audiences=audiences)
     return _Plan(source, info, stand_in, stream=stream)
@@ -1520,7 +1656,6 @@ def _survey(source, groups, labels, path, given, bom, crlf, delimiter, width, st
 
 def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     """The second pass: an export's rows in blocks, shaped as the first pass decided."""
-    import pyarrow as pa
 
     stream = plan.stream
     if _stamp(stream.path) != stream.stamp:
@@ -1533,9 +1668,10 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     held = 0
 
     def block(batches) -> pd.DataFrame:
-        grid = pa.Table.from_batches(batches).to_pandas()
-        grid.columns = stream.columns
-        frame = _tidy_values(grid, (), stream.decided).rename(columns=stream.names)
+        frame = pd.DataFrame({name: _decided_column([batch.column(at) for batch in batches],
+                                                    stream.decided[name])
+                              for at, name in enumerate(stream.columns)})
+        frame = frame.rename(columns=stream.names)
         return _bookkeeping(frame, plan.source, stream.groups, first_row=first_row,
                             audiences=stream.audiences)
 
@@ -1555,6 +1691,39 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     if first_row - 1 != stream.rows:
         raise ReadError(stream.path, "the file changed while it was being read; run again "
                         "once nothing writes to it")
+
+
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
+
+
+def _decided_column(chunks: list, decided: tuple):
+    """One column of a block, from the batches' cells (dictionary arrays) to what the
+    first pass decided the whole column is: :func:`_tidy_distinct` of its cells, with each
+    distinct text of each batch tidied once, in Arrow, and no categorical between.
+
+    ``decided``: ``("number", dtype)``, ``("label", categories)`` or ``("text",)``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    texts = pa.concat_arrays([chunk.dictionary for chunk in chunks])  # each batch's texts
+    starts = np.cumsum([0] + [len(chunk.dictionary) for chunk in chunks[:-1]])
+    at = np.concatenate([chunk.indices.to_numpy(zero_copy_only=False).astype(np.intp) + start
+                         for chunk, start in zip(chunks, starts, strict=True)])
+    held = np.bincount(at, minlength=len(texts)) > 0
+    if not held.all():  # texts no cell holds (a header row's): no part in a number's dtype
+        position = np.cumsum(held) - 1
+        texts, at = texts.filter(pa.array(held)), position[at]
+    tidied = pc.utf8_trim_whitespace(texts)
+    tidied = pc.if_else(pc.equal(tidied, ""), pa.scalar(None, pa.string()), tidied)
+    if decided[0] == "text":
+        return pd.arrays.ArrowStringArray(pa.chunked_array([tidied.take(pa.array(at))]),
+                                          dtype=_STR)
+    tidied = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([tidied]), dtype=_STR))
+    if decided[0] == "label":
+        return pd.Categorical.from_codes(decided[1].get_indexer(tidied)[at],
+                                         dtype=pd.CategoricalDtype(decided[1]))
+    values = pd.to_numeric(tidied, errors="coerce").to_numpy()[at]
+    return values if values.dtype == decided[1] else values.astype(decided[1])
 
 
 def _refuse_malformed_file(path: Path, bom: bool, delimiter: str, width: int) -> None:

@@ -134,6 +134,8 @@ def test_a_zip_renamed_xlsx_is_a_read_error(tmp_path):
 @pytest.mark.parametrize("content, message", [
     (b"id,Q1\n" + b"1,Agree\n" * 1000 + b"2,Agr\x00ee\n",
      r"export\.csv, row 1002: a NUL byte in the text"),  # past the first 4 KB
+    (b"\xef\xbb\xbfid,Q1\n" + b"1,Agree\n" * 1000 + b"2,Agr\x00ee\n",  # with a BOM too
+     r"export\.csv, row 1002: a NUL byte in the text"),
     ("id,Q1\n1,Très bien\n".encode() + "2,Très bien\n".encode("cp1252"),
      r"export\.csv, row 3: the file mixes text encodings"),
     (b"id,Q1,Q2\n1,Agree,Agree\n2,Agree\n",

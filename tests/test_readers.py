@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import cxstudy as cx
@@ -608,3 +608,126 @@ def test_an_answer_longer_than_arrows_block_makes_the_export_one_read_whole(tmp_
     raw = pd.concat(cx.iter_sources(study, block_rows=1), ignore_index=True)
     assert raw["Note"].tolist()[-1] == long.strip()
     pd.testing.assert_frame_equal(raw, cx.read_sources(study))
+
+
+_CELLS = ["", " ", "1", "2", "-3", "+4", " 5 ", "2.5", ".5", "1.", "1e3", "1E-2", "007", "0",
+          "-0", "9223372036854775807", "9223372036854775808", "123456789012345678901", "nan",
+          "inf", "1_000", "x", "Agree", " Agree", "n/a", "\u00a06"]
+
+
+@given(texts=st.lists(st.sampled_from([c for c in _CELLS if c.strip()]), min_size=1,
+                      max_size=8, unique=True))
+@settings(max_examples=300, deadline=None)
+def test_the_dtype_of_distinct_numbers_is_pandas_own(texts):
+    """The survey pass tells numbers by pattern in Arrow: the dtype pandas' to_numeric
+    gives the same texts, None where one is no number or has a leading zero."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from cxstudy.readers import _LEADING_ZERO, _numbers_dtype
+
+    tidied = pc.utf8_trim_whitespace(pa.array(texts))
+    values = pd.Series(tidied.to_pylist(), dtype="str")
+    numbers = pd.to_numeric(values, errors="coerce")
+    expected = (None if numbers.isna().any() or values.str.match(_LEADING_ZERO).any()
+                else numbers.dtype)
+    assert _numbers_dtype(tidied) == expected
+
+
+@given(cells=st.lists(st.tuples(st.sampled_from(_CELLS), st.sampled_from(_CELLS),
+                                st.sampled_from(_CELLS)), min_size=1, max_size=60),
+       late=st.sampled_from(["", "n/a", "9223372036854775808", "1.5", "Strongly agree"]))
+@example(cells=[("", "1", " "), ("2", "1", "123456789012345678901"),
+                ("", "-3", "9223372036854775807")], late="")  # blanks alone in a batch
+@settings(max_examples=40, deadline=None)
+def test_a_streamed_export_reads_as_the_whole_reader_on_any_cells(tmp_path_factory, cells,
+                                                                 late):
+    """Any cells in many small batches of Arrow's streaming reader (and a text given in
+    the very last row): every column of the blocks is the whole-file reader's, values and
+    dtypes (numbers past int64 and texts late make an export one read whole, or text),
+    stacked under the other export (which lacks A and B: whole numbers become floats)."""
+    import csv
+    import io
+
+    from cxstudy import readers
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [["Q1", "A", "B"], *cells, [late, late, late]])
+    tmp_path = tmp_path_factory.mktemp("cells")
+    study = _study(tmp_path, buffer.getvalue().encode("utf-8"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "_ARROW_BLOCK_BYTES", 64)
+        blocks = list(cx.iter_sources(study, block_rows=7))
+    raw = pd.concat(blocks, ignore_index=True)
+    customers = raw[raw["source"] == "customers"].reset_index(drop=True)
+    whole = pd.concat([cx.read_export(tmp_path / name, categories={"Q1"}) for name in
+                       ("leaders.csv", "customers.csv")], ignore_index=True).iloc[2:]
+    whole = whole.reset_index(drop=True)  # stacked under leaders.csv, as its blocks are
+    assert len(customers) == len(whole) == len(cells) + 1
+    for name in ("Q1", "A", "B"):
+        assert customers[name].astype(object).equals(whole[name].astype(object)), name
+    for name in ("A", "B"):
+        assert customers[name].dtype == whole[name].dtype, name
+
+
+@pytest.mark.parametrize("late, streamed, error", [
+    (b"Agree,late\x00nul\n", False, r"customers\.csv, row 1001: a NUL byte"),
+    (b"Agree,lone\rreturn\n", False, None),
+    (b'Agree,"never closed\n', False, "a quoted answer is never closed"),
+    (b'Agree,"two\r\nlines"\n', True, None),
+    (b"Agree,007\n", True, None),
+    (b"Agree,99999999999999999999\n", True, None),
+    (b"Strongly agree,late label\n", True, None),
+    (b"Agree,\n", True, None),  # a blank alone in the last batch: whole numbers are floats
+])
+@pytest.mark.parametrize("bom", [False, True])
+def test_what_only_the_last_bytes_show_is_seen_by_the_one_read(tmp_path, monkeypatch, late,
+                                                               streamed, error, bom):
+    """The survey pass reads each export once, checking its bytes as Arrow pulls them: a
+    NUL byte, a carriage return alone or a quote never closed in the last row (after many
+    batches) sends the export to the careful path as a check of every byte before did
+    (its error, or its rows); a line break CRLF inside an answer, a leading zero, a number
+    past int64 and a label first held there do not, and read as the whole reader reads."""
+    from cxstudy import readers
+
+    monkeypatch.setattr(readers, "_ARROW_BLOCK_BYTES", 256)
+    body = b"Q1,Note\n" + b"".join(b"Disagree,%d\n" % n for n in range(1, 1000)) + late
+    study = _study(tmp_path, (b"\xef\xbb\xbf" if bom else b"") + body)
+    if error:
+        with pytest.raises(ReadError, match=error):
+            readers.plan_sources(study)
+        with pytest.raises(ReadError, match=error):
+            cx.read_export(tmp_path / "customers.csv")
+        return
+    plans, failures = readers._planned(study)
+    assert failures == [] and (plans[1].stream is not None) == streamed
+    raw = pd.concat(cx.iter_sources(study, block_rows=50), ignore_index=True)
+    customers = raw[raw["source"] == "customers"].reset_index(drop=True)
+    whole = cx.read_export(tmp_path / "customers.csv", categories={"Q1"})
+    assert len(customers) == len(whole) == 1000
+    for name in ("Q1", "Note"):
+        assert customers[name].astype(object).equals(whole[name].astype(object)), name
+    assert customers["Note"].dtype == whole["Note"].dtype
+    if streamed:
+        assert plans[1].stream.crlf == (b"\r" in late)
+
+
+@pytest.mark.parametrize("chunks, careful, crlf", [
+    ([b"a\r", b"\nb"], False, True),      # CRLF cut between two reads
+    ([b"a\r", b"b"], True, True),         # a carriage return alone, at a read's end
+    ([b"a\r"], True, True),               # ... and at the file's end
+    ([b'"a', b'"'], False, False),        # a quoted answer across two reads
+    ([b'"a', b"b"], True, False),         # never closed
+    ([b"a", b"b\x00"], True, False),
+])
+def test_the_checks_of_each_read_see_across_reads(chunks, careful, crlf):
+    from cxstudy.readers import _Checks, _NotStreamable
+
+    checks = _Checks(FIXTURES / "qualtrics.csv", 0)
+    try:
+        for chunk in [*chunks, b""]:
+            checks.check(chunk)
+    except _NotStreamable:
+        pass
+    assert checks.careful == careful and checks.crlf == crlf
