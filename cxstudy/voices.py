@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import stats
 from ._validate import Collector, describe, did_you_mean
-from .counts import respondent_weights, wave_of
+from .counts import first_of_each, respondent_weights, wave_of
 from .exceptions import StudyFileError
 from .model import OpenEnded, Study
 from .points import split_points
@@ -458,7 +458,7 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
     Notes
     -----
     Each distinct answer is coded (RE2) and tokenized once per block;
-    the answers are counted with ``np.bincount`` and ``np.unique`` over codes, with no
+    the answers are counted with ``np.bincount`` and ``counts.first_of_each`` over codes, with no
     loop over respondents.
     """
     codebook = codebook if codebook is not None else (study_codebook(study) or NO_CODEBOOK)
@@ -525,7 +525,7 @@ def _count_themes(coded: pd.DataFrame, study: Study, codebook: Codebook,
         cell = t * groups + g
         named_points = np.bincount(cell, minlength=n_themes * groups)
         if q.split:  # a sheet names a theme once, however many of its points do
-            _, once = np.unique(r * n_themes + t, return_index=True)
+            _, once = first_of_each(r * n_themes + t)
         else:
             once = np.arange(len(r))
         out["hits"][q.id] = np.stack([
@@ -536,7 +536,7 @@ def _count_themes(coded: pd.DataFrame, study: Study, codebook: Codebook,
         # each distinct text of a (theme, audience) once: the first row giving it
         tc = text_code[take]
         key = (t * groups + g) * max(len(texts), 1) + tc
-        _, once = np.unique(key, return_index=True)
+        _, once = first_of_each(key)
         once = np.sort(once)  # in the order given
         out["distinct"][q.id] = pd.DataFrame({  # 20 bytes per distinct answer
             "theme": t[once].astype(np.int32), "group": g[once].astype(np.int32),
@@ -577,7 +577,7 @@ def _count_patterns(question: OpenEnded, codebook: Codebook, theme_ids: pd.Index
         set_code = np.asarray(set_code).reshape(-1)
     weight_code, weights = pd.factorize(weight)
     key = (group * len(sets) + set_code) * len(weights) + weight_code
-    keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
+    keys, once, inverse = first_of_each(key, inverse=True)
     return pd.DataFrame({
         "group": keys // (len(sets) * len(weights)),
         "set": [bytes(s) for s in sets[(keys // len(weights)) % len(sets)]],
@@ -606,7 +606,7 @@ def _count_words(answers: pd.DataFrame, study: Study) -> dict:
         g, tc, pos = group[take], text_code[take], position[take]
         n = np.bincount(g, minlength=groups)
         key = g * max(len(texts), 1) + tc
-        keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
+        keys, once, inverse = first_of_each(key, inverse=True)
         times = np.bincount(np.asarray(inverse).reshape(-1), minlength=len(keys))
         pair_text = keys % max(len(texts), 1)
         for code in np.unique(pair_text):  # each distinct answer tokenized once
