@@ -421,11 +421,23 @@ def _first_of_length(pool: pd.DataFrame, size: int) -> pd.DataFrame:
 
 
 def _first_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Each (audience, word) once: its count summed, where it was first seen."""
-    tokens = tokens.sort_values(["first", "index"], kind="stable")
-    counted = tokens.groupby(["group", "token"], sort=False, as_index=False).agg(
-        count=("count", "sum"), first=("first", "first"), index=("index", "first"))
-    return counted
+    """Each (audience, word) once: its count summed, where it was first seen (the rows
+    in the order each was first seen: by ``first``, then ``index``). Vectorised over
+    codes: the words told apart once (hashed), the pairs by :func:`first_of_each`."""
+    first = tokens["first"].to_numpy(dtype=np.int64)
+    order = np.lexsort((tokens["index"].to_numpy(dtype=np.int64), first))  # stable
+    word, words = pd.factorize(tokens["token"].to_numpy(dtype=object)[order])
+    group = tokens["group"].to_numpy(dtype=np.int64)[order]
+    _, once, pair = first_of_each(group * max(len(words), 1) + word, inverse=True)
+    seen = np.argsort(once, kind="stable")  # the pairs in the order first seen
+    where = order[once[seen]]
+    total = np.zeros(len(once), dtype=np.int64)
+    np.add.at(total, pair, tokens["count"].to_numpy(dtype=np.int64)[order])
+    return pd.DataFrame({"group": group[once[seen]],
+                         "token": pd.Index(  # typed as a group's key is
+                             np.asarray(words, dtype=object)[word[once[seen]]]),
+                         "count": total[seen], "first": first[where],
+                         "index": tokens["index"].to_numpy(dtype=np.int64)[where]})
 
 
 def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,

@@ -612,3 +612,21 @@ def test_results_from_counts_make_the_voices_but_not_every_coded_answer(tmp_path
     assert "coded" not in made.computed and "coded" not in whole.computed
     with pytest.raises(ValueError, match="made from counts"):
         made.coded  # noqa: B018
+
+
+@pytest.mark.parametrize("rows", [0, 1, 9, 3_000])
+def test_each_word_once_where_first_seen_as_pandas_groups_them(rows):
+    """_first_tokens over codes gives what sorting by (first, index) and grouping by
+    (audience, word) with pandas gives: counts summed, first position, the order."""
+    from cxstudy.voices import _first_tokens
+
+    rng = np.random.default_rng(rows)
+    tokens = pd.DataFrame({
+        "group": rng.integers(0, 3, rows), "token": pd.Series(
+            rng.choice(["price", "wait", "über", "日本", "", "a b"], rows), dtype=object),
+        "count": rng.integers(1, 9, rows), "first": rng.integers(0, 40, rows) << 20,
+        "index": rng.integers(0, 5, rows)})
+    expected = tokens.sort_values(["first", "index"], kind="stable").groupby(
+        ["group", "token"], sort=False, as_index=False).agg(
+        count=("count", "sum"), first=("first", "first"), index=("index", "first"))
+    pd.testing.assert_frame_equal(_first_tokens(tokens), expected)
