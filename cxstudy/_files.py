@@ -217,7 +217,8 @@ def csv_rows(frame) -> bytes | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if len(frame.columns) < 2:
+    if len(frame.columns) < 2 or not frame.columns.is_unique or isinstance(
+            frame.columns, pd.MultiIndex):
         return None
     if _QUOTED is None:
         _QUOTED = _quoted_by_csv()
@@ -235,6 +236,9 @@ def csv_rows(frame) -> bytes | None:
             text = pc.cast(pa.array(values.to_numpy()), pa.large_string())
         elif isinstance(dtype, pd.StringDtype) or (isinstance(dtype, np.dtype)
                                                    and dtype.kind == "O"):
+            if dtype.kind == "O" and pd.api.types.infer_dtype(values, skipna=True) not in (
+                    "string", "empty"):
+                return None  # bytes, numbers, mixed: pandas writes each as str() does
             try:
                 text = pa.array(values, type=pa.large_string(), from_pandas=True)
             except (pa.ArrowTypeError, pa.ArrowInvalid):

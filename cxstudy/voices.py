@@ -264,6 +264,26 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     return _code(_answers(responses, study), study, codebook)
 
 
+def _themes_named(texts: np.ndarray, themes: list[tuple[str, tuple]]) -> np.ndarray:
+    """Which themes each distinct answer names: a (texts, themes) array of booleans, a
+    theme named when any of its patterns is found in the text. Each pattern is searched
+    over every text at once by Arrow's RE2 (the expression :func:`compile_pattern`
+    made, case-insensitive as it compiles it), not text by text from Python: a million
+    distinct answers of free text take seconds, not minutes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    named = np.zeros((len(texts), len(themes)), dtype=bool)
+    if not len(texts):
+        return named
+    array = pa.array(texts, type=pa.large_string())
+    for column, (_theme, patterns) in enumerate(themes):
+        for pattern in patterns:
+            named[:, column] |= pc.match_substring_regex(
+                array, pattern.pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+    return named
+
+
 def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
     """:func:`code_answers` of the answers :func:`_answers` read."""
     theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
@@ -275,11 +295,13 @@ def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFra
         which, distinct = pd.factorize(asked["text"])
         themes = [(t.id, t.patterns) for t in codebook.themes
                   if t.questions is None or question.id in t.questions]
-        found = [[theme for theme, patterns in themes if any(p.search(text) for p in patterns)]
-                 or [UNCODED] for text in distinct]
-        per_text = np.array([len(f) for f in found])
+        named = _themes_named(np.asarray(distinct, dtype=object), themes)
+        # each distinct answer's themes in the codebook's order, or uncoded alone
+        named = np.column_stack([named, ~named.any(axis=1)])
+        text_of, theme_of = np.nonzero(named)
+        per_text = np.bincount(text_of, minlength=len(distinct))
         first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
-        labels = theme_ids.get_indexer([theme for f in found for theme in f])
+        labels = theme_ids.get_indexer([*(theme for theme, _ in themes), UNCODED])[theme_of]
         repeat = per_text[which]  # how many theme rows each answer makes
         answer_of_row = np.repeat(np.arange(len(asked)), repeat)
         within = np.arange(len(answer_of_row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)

@@ -630,3 +630,28 @@ def test_each_word_once_where_first_seen_as_pandas_groups_them(rows):
         ["group", "token"], sort=False, as_index=False).agg(
         count=("count", "sum"), first=("first", "first"), index=("index", "first"))
     pd.testing.assert_frame_equal(_first_tokens(tokens), expected)
+
+
+def test_themes_are_found_over_every_answer_at_once_as_text_by_text(example_responses):
+    """Arrow's RE2 over every distinct answer at once names the themes that searching
+    each answer with the compiled codebook patterns names: the example's answers and
+    text of other scripts, cases and word boundaries."""
+    from cxstudy.voices import _themes_named
+
+    study, responses = example_responses
+    codebook = voices.study_codebook(study)
+    texts = [*pd.unique(pd.concat([responses[q.id] for q in study.open_ended]).dropna()),
+             "ÜBER-billing!", "über billing", "BILLING", "billings", "rebilling", "bill",
+             "料金が高い", "the app_crashes", "app crashed", "İstanbul staff", "STRASSE straße",
+             "", " ", "price\nwait", "wait… price?", "𝒷𝒾𝓁𝓁", "ﬁx the ﬂow"]
+    patterns = [compiled for theme in codebook.themes for compiled in theme.patterns]
+    extra = [("cjk", (voices.compile_pattern("料金"),)),
+             ("star", (voices.compile_pattern("bill*"),)),
+             ("regex", (voices.compile_pattern("/st(r|ra)(ss|ß)e/"),))]
+    themes = [(t.id, t.patterns) for t in codebook.themes] + extra
+    array = np.array(texts, dtype=object)
+    made = _themes_named(array, themes)
+    wanted = np.array([[any(p.search(text) for p in found) for _, found in themes]
+                       for text in texts], dtype=bool)
+    assert patterns and made.any() and not made.all()
+    np.testing.assert_array_equal(made, wanted)
