@@ -133,8 +133,8 @@ def append_csv(frame, handle, *, header: bool) -> None:
         import io
 
         text = io.StringIO()
-        spreadsheet_safe(frame).to_csv(text, header=header, index=False)
-        handle.write(text.getvalue().encode("utf-8"))
+        spreadsheet_safe(frame).to_csv(text, header=header, index=False, lineterminator="\n")
+        handle.write(text.getvalue().encode("utf-8"))  # \n on every system, as above
         return
     if header:
         handle.write(_header_line(frame).encode("utf-8"))
