@@ -429,6 +429,45 @@ def top_box_states(codes: np.ndarray, k: int, top_box: int) -> np.ndarray:
     return answered.view(np.int8) + top.view(np.int8)
 
 
+def first_of_each(key: np.ndarray, *, inverse: bool = False) -> tuple[np.ndarray, ...]:
+    """The distinct values of non-negative integer keys, each one's first position (and,
+    with ``inverse``, each key's place among them): what
+    ``np.unique(key, return_index=True, return_inverse=inverse)`` gives, exactly.
+
+    Keys below about twice their number (audience, theme and answer codes combined, as
+    the counts make them) are told apart without sorting, in one pass: each key's first
+    position is the least of its positions (``np.minimum.at`` into one slot per possible
+    key), the keys present are the slots filled, in order, and a key's place is the
+    count of filled slots before its own. Wider keys (a free-text answer per respondent
+    times the themes) are sorted by ``np.unique`` as before.
+
+    Parameters
+    ----------
+    key : numpy.ndarray
+        Non-negative integers, one per row.
+    inverse : bool, default False
+        Also return each row's place among the distinct keys.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(keys, first)`` or ``(keys, first, inverse)``: the distinct keys in increasing
+        order, the first row of each, each row's key's index in ``keys``.
+    """
+    key = np.asarray(key, dtype=np.int64)
+    n = len(key)
+    width = int(key.max()) + 1 if n else 0
+    if n and (width > 2 * n + 1024 or int(key.min()) < 0):
+        return np.unique(key, return_index=True, return_inverse=inverse)
+    first = np.full(width, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    present = first < n
+    keys = np.flatnonzero(present).astype(np.int64)
+    if not inverse:
+        return keys, first[present]
+    return keys, first[present], (np.cumsum(present) - 1)[key]
+
+
 def wave_of(responses: pd.DataFrame, study: Study) -> str | None:
     """The one wave the responses are of (their ``wave`` column), None without one.
 

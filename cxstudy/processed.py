@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._files import remove_staged, replace_folder, spreadsheet_safe, staging_folder, write_csv
+from ._files import append_csv, remove_staged, replace_folder, staging_folder, write_csv
 from .clean import CleaningResult, clean, source_table
 from .model import Study
 from .readers import read_sources
@@ -70,8 +70,7 @@ class BlockWriter:
         self._empty: pd.DataFrame | None = None
 
     def __enter__(self) -> BlockWriter:
-        self._log = (self.folder / "cleaning_log.csv").open("w", newline="",
-                                                               encoding="utf-8")
+        self._log = (self.folder / "cleaning_log.csv").open("wb")
         return self
 
     def append(self, responses: pd.DataFrame, log: pd.DataFrame) -> None:
@@ -79,7 +78,7 @@ class BlockWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        spreadsheet_safe(log).to_csv(self._log, header=self._log.tell() == 0, index=False)
+        append_csv(log, self._log, header=self._log.tell() == 0)
         if not len(responses):
             if self._empty is None:
                 self._empty = responses

@@ -440,6 +440,53 @@ def portable_notebook(executed: Path, source: Path, shown: dict[str, str],
     nbformat.write(nb, executed)
 
 
+def _resolve_traits() -> int:
+    """Resolve, once and in this thread, every class that the notebooks' machinery
+    (papermill, nbclient, jupyter_client, nbconvert) names by its dotted path; returns how
+    many were resolved.
+
+    traitlets resolves such a name the first time an object with the trait is made
+    (``if isinstance(self.klass, str): self.klass = import(self.klass)``), and two pages
+    run in two threads make their first kernel managers, clients and exporters at the
+    same moment: one thread can find the name still a string, the other replace it with
+    the class, and the first then import the class itself. The page fails with
+    ``TypeError: import_item accepts strings, not '<class 'traitlets.traitlets.MetaHasTraits'>'``
+    (seen building the example's report, one run in a few). Resolved here first, every
+    check finds a class and nothing is imported in the threads.
+    """
+    import importlib
+
+    from traitlets import HasTraits, TraitType, Type
+
+    for module in ("jupyter_client.asynchronous", "jupyter_client.provisioning", "nbclient",
+                   "nbconvert", "papermill.clientwrap"):  # the classes the threads make,
+        importlib.import_module(module)  # loaded so that their traits are resolved here
+
+    _kernel_manager_class()
+    resolved, seen, todo = 0, set(), [HasTraits]
+    while todo:
+        cls = todo.pop()
+        todo.extend(sub for sub in cls.__subclasses__() if sub not in seen)
+        seen.update(cls.__subclasses__())
+        for value in list(vars(cls).values()):
+            traits = [value] if isinstance(value, TraitType) else []
+            while traits:
+                trait = traits.pop()
+                traits.extend(inner for inner in (
+                    getattr(trait, "_trait", None), getattr(trait, "_key_trait", None),
+                    getattr(trait, "_value_trait", None), *getattr(trait, "trait_types", ()))
+                    if isinstance(inner, TraitType))
+                if hasattr(trait, "_resolve_classes") and (
+                        isinstance(getattr(trait, "klass", None), str)
+                        or (isinstance(trait, Type) and isinstance(trait.default_value, str))):
+                    try:
+                        trait._resolve_classes()
+                    except Exception:  # a class of a package not installed:
+                        continue  # no thread of ours makes it either
+                    resolved += 1
+    return resolved
+
+
 def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dict,
                 shown: dict[str, str], footer: str, jobs: int, say: Callable[[str], None]
                 ) -> list[dict]:
@@ -472,6 +519,8 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
                 "notebook_sha256": sha256(sources[page.notebook]), "page": page.file,
                 "title": page.title, "seconds": seconds}
 
+    if jobs > 1 and len(pages) > 1:
+        _resolve_traits()
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = [pool.submit(make_page, page) for page in pages]

@@ -33,7 +33,7 @@ import pandas as pd
 
 from . import stats
 from ._validate import Collector, describe, did_you_mean
-from .counts import respondent_weights, wave_of
+from .counts import first_of_each, respondent_weights, wave_of
 from .exceptions import StudyFileError
 from .model import OpenEnded, Study
 from .points import split_points
@@ -264,6 +264,26 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     return _code(_answers(responses, study), study, codebook)
 
 
+def _themes_named(texts: np.ndarray, themes: list[tuple[str, tuple]]) -> np.ndarray:
+    """Which themes each distinct answer names: a (texts, themes) array of booleans, a
+    theme named when any of its patterns is found in the text. Each pattern is searched
+    over every text at once by Arrow's RE2 (the expression :func:`compile_pattern`
+    made, case-insensitive as it compiles it), not text by text from Python: a million
+    distinct answers of free text take seconds, not minutes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    named = np.zeros((len(texts), len(themes)), dtype=bool)
+    if not len(texts):
+        return named
+    array = pa.array(texts, type=pa.large_string())
+    for column, (_theme, patterns) in enumerate(themes):
+        for pattern in patterns:
+            named[:, column] |= pc.match_substring_regex(
+                array, pattern.pattern, ignore_case=True).to_numpy(zero_copy_only=False)
+    return named
+
+
 def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFrame:
     """:func:`code_answers` of the answers :func:`_answers` read."""
     theme_ids = pd.Index([*dict.fromkeys(t.id for t in codebook.themes), UNCODED], dtype="str")
@@ -275,11 +295,13 @@ def _code(answers: pd.DataFrame, study: Study, codebook: Codebook) -> pd.DataFra
         which, distinct = pd.factorize(asked["text"])
         themes = [(t.id, t.patterns) for t in codebook.themes
                   if t.questions is None or question.id in t.questions]
-        found = [[theme for theme, patterns in themes if any(p.search(text) for p in patterns)]
-                 or [UNCODED] for text in distinct]
-        per_text = np.array([len(f) for f in found])
+        named = _themes_named(np.asarray(distinct, dtype=object), themes)
+        # each distinct answer's themes in the codebook's order, or uncoded alone
+        named = np.column_stack([named, ~named.any(axis=1)])
+        text_of, theme_of = np.nonzero(named)
+        per_text = np.bincount(text_of, minlength=len(distinct))
         first = np.concatenate([[0], np.cumsum(per_text)[:-1]])
-        labels = theme_ids.get_indexer([theme for f in found for theme in f])
+        labels = theme_ids.get_indexer([*(theme for theme, _ in themes), UNCODED])[theme_of]
         repeat = per_text[which]  # how many theme rows each answer makes
         answer_of_row = np.repeat(np.arange(len(asked)), repeat)
         within = np.arange(len(answer_of_row)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
@@ -421,11 +443,23 @@ def _first_of_length(pool: pd.DataFrame, size: int) -> pd.DataFrame:
 
 
 def _first_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
-    """Each (audience, word) once: its count summed, where it was first seen."""
-    tokens = tokens.sort_values(["first", "index"], kind="stable")
-    counted = tokens.groupby(["group", "token"], sort=False, as_index=False).agg(
-        count=("count", "sum"), first=("first", "first"), index=("index", "first"))
-    return counted
+    """Each (audience, word) once: its count summed, where it was first seen (the rows
+    in the order each was first seen: by ``first``, then ``index``). Vectorised over
+    codes: the words told apart once (hashed), the pairs by :func:`first_of_each`."""
+    first = tokens["first"].to_numpy(dtype=np.int64)
+    order = np.lexsort((tokens["index"].to_numpy(dtype=np.int64), first))  # stable
+    word, words = pd.factorize(tokens["token"].to_numpy(dtype=object)[order])
+    group = tokens["group"].to_numpy(dtype=np.int64)[order]
+    _, once, pair = first_of_each(group * max(len(words), 1) + word, inverse=True)
+    seen = np.argsort(once, kind="stable")  # the pairs in the order first seen
+    where = order[once[seen]]
+    total = np.zeros(len(once), dtype=np.int64)
+    np.add.at(total, pair, tokens["count"].to_numpy(dtype=np.int64)[order])
+    return pd.DataFrame({"group": group[once[seen]],
+                         "token": pd.Index(  # typed as a group's key is
+                             np.asarray(words, dtype=object)[word[once[seen]]]),
+                         "count": total[seen], "first": first[where],
+                         "index": tokens["index"].to_numpy(dtype=np.int64)[where]})
 
 
 def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | None = None,
@@ -458,7 +492,7 @@ def voice_counts(responses: pd.DataFrame, study: Study, codebook: Codebook | Non
     Notes
     -----
     Each distinct answer is coded (RE2) and tokenized once per block;
-    the answers are counted with ``np.bincount`` and ``np.unique`` over codes, with no
+    the answers are counted with ``np.bincount`` and ``counts.first_of_each`` over codes, with no
     loop over respondents.
     """
     codebook = codebook if codebook is not None else (study_codebook(study) or NO_CODEBOOK)
@@ -525,7 +559,7 @@ def _count_themes(coded: pd.DataFrame, study: Study, codebook: Codebook,
         cell = t * groups + g
         named_points = np.bincount(cell, minlength=n_themes * groups)
         if q.split:  # a sheet names a theme once, however many of its points do
-            _, once = np.unique(r * n_themes + t, return_index=True)
+            _, once = first_of_each(r * n_themes + t)
         else:
             once = np.arange(len(r))
         out["hits"][q.id] = np.stack([
@@ -536,7 +570,7 @@ def _count_themes(coded: pd.DataFrame, study: Study, codebook: Codebook,
         # each distinct text of a (theme, audience) once: the first row giving it
         tc = text_code[take]
         key = (t * groups + g) * max(len(texts), 1) + tc
-        _, once = np.unique(key, return_index=True)
+        _, once = first_of_each(key)
         once = np.sort(once)  # in the order given
         out["distinct"][q.id] = pd.DataFrame({  # 20 bytes per distinct answer
             "theme": t[once].astype(np.int32), "group": g[once].astype(np.int32),
@@ -577,7 +611,7 @@ def _count_patterns(question: OpenEnded, codebook: Codebook, theme_ids: pd.Index
         set_code = np.asarray(set_code).reshape(-1)
     weight_code, weights = pd.factorize(weight)
     key = (group * len(sets) + set_code) * len(weights) + weight_code
-    keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
+    keys, once, inverse = first_of_each(key, inverse=True)
     return pd.DataFrame({
         "group": keys // (len(sets) * len(weights)),
         "set": [bytes(s) for s in sets[(keys // len(weights)) % len(sets)]],
@@ -606,7 +640,7 @@ def _count_words(answers: pd.DataFrame, study: Study) -> dict:
         g, tc, pos = group[take], text_code[take], position[take]
         n = np.bincount(g, minlength=groups)
         key = g * max(len(texts), 1) + tc
-        keys, once, inverse = np.unique(key, return_index=True, return_inverse=True)
+        keys, once, inverse = first_of_each(key, inverse=True)
         times = np.bincount(np.asarray(inverse).reshape(-1), minlength=len(keys))
         pair_text = keys % max(len(texts), 1)
         for code in np.unique(pair_text):  # each distinct answer tokenized once

@@ -156,3 +156,20 @@ def test_respondents_outside_the_groups_are_not_counted():
     responses.loc[0, "group"] = "other"
     counts = cx.level_counts(responses, make_study())
     assert counts.n.sum() == 3
+
+
+@pytest.mark.parametrize("rows, width", [(0, 1), (1, 1), (7, 3), (2_000, 40), (2_000, 3_900),
+                                         (2_000, 6_000), (2_000, 10**12)],
+                         ids=["none", "one", "few", "narrow", "dense", "wide", "sparse"])
+def test_first_of_each_is_what_np_unique_gives(rows, width):
+    """Keys told apart without sorting where they are narrow, sorted where wide: the
+    distinct keys, each one's first row and each row's place, as ``np.unique``."""
+    from cxstudy.counts import first_of_each
+
+    key = np.random.default_rng(rows + width).integers(0, width, rows)
+    for inverse in (False, True):
+        wanted = np.unique(key, return_index=True, return_inverse=inverse)
+        made = first_of_each(key, inverse=inverse)
+        assert len(made) == len(wanted)
+        for one, other in zip(made, wanted, strict=True):
+            np.testing.assert_array_equal(one, np.asarray(other).reshape(-1))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import io
+
+import numpy as np
 import pandas as pd
 import pytest
 
+from cxstudy import _files
 from cxstudy._files import (
     RunLock,
+    append_csv,
+    csv_rows,
     display_names,
     replace_folder,
     spreadsheet_safe,
@@ -70,6 +76,68 @@ def test_write_csv_writes_the_safe_table(tmp_path):
     back = pd.read_csv(tmp_path / "t.csv")
     assert back["text"].tolist()[0] == "'=1+1" and pd.isna(back["text"].tolist()[1])
     assert back["n"].tolist() == [1, 2]
+
+
+AWKWARD = ["plain", 'say "hi"', "a, b", "two\nlines", "cr\ronly", "crlf\r\n", "", None,
+           "ünïcødé — ok", "日本語, \"quoted\"\n", "=1+1", "-3", "+44 20", "@SUM(A1)",
+           "\tTAB", "\rCR", "'", '"', ",", " padded ", "\u2028sep", "; semi", "emoji 🙂"]
+
+
+def _pandas_csv(frame: pd.DataFrame, header: bool = True) -> bytes:
+    """What the CSV writer must match byte for byte: pandas' own writer."""
+    text = io.StringIO()
+    spreadsheet_safe(frame).to_csv(text, header=header, index=False)
+    return text.getvalue().encode("utf-8")
+
+
+def _log_like(text_dtype) -> pd.DataFrame:
+    n = len(AWKWARD)
+    return pd.DataFrame({
+        "source": pd.Series([v if v is not None else "x" for v in AWKWARD]).astype(str),
+        "source_row": np.arange(n, dtype=np.int64) - 5,
+        "respondent_id": pd.Series(AWKWARD, dtype=text_dtype),
+        "group": pd.Series(AWKWARD[::-1], dtype=text_dtype),
+        "kept": np.arange(n) % 3 == 0,
+        "reason": pd.Series(AWKWARD[3:] + AWKWARD[:3], dtype=object),
+        "detail": pd.Series(AWKWARD, dtype=text_dtype),
+        "count": np.arange(n, dtype=np.uint16),
+    })
+
+
+@pytest.mark.parametrize("text_dtype", [object, "string", "str", "string[pyarrow]"])
+def test_csv_rows_are_the_bytes_pandas_writes(text_dtype):
+    """Quotes, commas, line breaks, carriage returns, formulas, missing values and
+    characters beyond ASCII in every text column: the same bytes as pandas."""
+    frame = _log_like(text_dtype)
+    assert csv_rows(frame) is not None  # written by the vectorised writer, not pandas
+    for part in (frame, frame.iloc[:0], frame.iloc[7:12], frame[["kept", "source_row"]],
+                 frame[["detail", "group"]]):
+        out = io.BytesIO()
+        append_csv(part, out, header=True)
+        assert out.getvalue() == _pandas_csv(part)
+        out = io.BytesIO()
+        append_csv(part, out, header=False)
+        assert out.getvalue() == _pandas_csv(part, header=False)
+
+
+def test_csv_rows_in_slices_join_to_the_same_bytes(monkeypatch):
+    frame = _log_like("string")
+    monkeypatch.setattr(_files, "_CSV_SLICE", 4)
+    assert csv_rows(frame) == _pandas_csv(frame, header=False)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"share": [0.25, np.nan, -1e-9], "text": ["=a", None, "b,c"]}),
+    pd.DataFrame({"only": ["", "a"]}),  # a lone empty field is quoted by pandas
+    pd.DataFrame({"mixed": ["a", 1, None], "n": [1, 2, 3]}),
+    pd.DataFrame({"flag": pd.array([True, None, False], dtype="boolean"), "n": [1, 2, 3]}),
+    pd.DataFrame({"level": pd.Categorical(["x", "=y", "x"]), "n": [1, 2, 3]}),
+    pd.DataFrame({"raw": [b"bytes", b"=x"], "n": [1, 2]}),
+], ids=["floats", "one column", "mixed objects", "nullable booleans", "categories", "bytes"])
+def test_tables_of_other_kinds_are_written_by_pandas_itself(frame, tmp_path):
+    assert csv_rows(frame) is None
+    write_csv(frame, tmp_path / "t.csv")
+    assert (tmp_path / "t.csv").read_bytes() == _pandas_csv(frame)
 
 
 def test_one_run_of_a_study_at_a_time_and_leftovers_cleared(tmp_path):

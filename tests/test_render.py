@@ -404,3 +404,37 @@ def test_printed_a_share_with_its_interval_stays_on_one_line_beside_wide_prose(t
     assert "engineer" in text  # the prose is there, wrapped
     for figure in ("76% (57–89%)", "12% (10–14%)", "+64 (+45 to +77)"):
         assert figure in text, figure
+
+
+def test_classes_named_by_path_are_resolved_before_pages_run_in_threads():
+    """traitlets resolves a trait's class named by its dotted path the first time an
+    object is made, unguarded: two pages making their first kernel managers at once
+    could import the class itself and fail (``import_item accepts strings, not
+    MetaHasTraits``). Every such class among the notebooks' machinery, and any class
+    loaded later still, is resolved in the calling thread before the pages start."""
+    from traitlets import HasTraits, Instance, List, TraitType, Type
+
+    class Probe(HasTraits):  # made after the machinery was loaded: still found
+        manager = Type("jupyter_client.manager.KernelManager",
+                       klass="jupyter_client.manager.KernelManager")
+        managers = List(Instance("jupyter_client.manager.KernelManager"))
+
+    assert render._resolve_traits() >= 2
+    from jupyter_client.manager import KernelManager
+
+    assert Probe.class_traits()["manager"].klass is KernelManager
+    assert Probe.class_traits()["manager"].default_value is KernelManager
+    assert Probe.class_traits()["managers"]._trait.klass is KernelManager
+    named = []
+    todo, seen = [HasTraits], set()
+    while todo:
+        cls = todo.pop()
+        fresh = [sub for sub in cls.__subclasses__() if sub not in seen]
+        seen.update(fresh)
+        todo.extend(fresh)
+        named += [f"{cls.__module__}.{cls.__name__}.{name}" for name, trait in vars(cls).items()
+                  if isinstance(trait, TraitType) and isinstance(getattr(trait, "klass", None),
+                                                                 str)]
+    assert not [n for n in named if n.split(".")[0] in (
+        "jupyter_client", "nbclient", "papermill", "nbconvert", "cxstudy")], named
+    assert render._resolve_traits() == 0  # once is enough

@@ -612,3 +612,46 @@ def test_results_from_counts_make_the_voices_but_not_every_coded_answer(tmp_path
     assert "coded" not in made.computed and "coded" not in whole.computed
     with pytest.raises(ValueError, match="made from counts"):
         made.coded  # noqa: B018
+
+
+@pytest.mark.parametrize("rows", [0, 1, 9, 3_000])
+def test_each_word_once_where_first_seen_as_pandas_groups_them(rows):
+    """_first_tokens over codes gives what sorting by (first, index) and grouping by
+    (audience, word) with pandas gives: counts summed, first position, the order."""
+    from cxstudy.voices import _first_tokens
+
+    rng = np.random.default_rng(rows)
+    tokens = pd.DataFrame({
+        "group": rng.integers(0, 3, rows), "token": pd.Series(
+            rng.choice(["price", "wait", "über", "日本", "", "a b"], rows), dtype=object),
+        "count": rng.integers(1, 9, rows), "first": rng.integers(0, 40, rows) << 20,
+        "index": rng.integers(0, 5, rows)})
+    expected = tokens.sort_values(["first", "index"], kind="stable").groupby(
+        ["group", "token"], sort=False, as_index=False).agg(
+        count=("count", "sum"), first=("first", "first"), index=("index", "first"))
+    pd.testing.assert_frame_equal(_first_tokens(tokens), expected)
+
+
+def test_themes_are_found_over_every_answer_at_once_as_text_by_text(example_responses):
+    """Arrow's RE2 over every distinct answer at once names the themes that searching
+    each answer with the compiled codebook patterns names: the example's answers and
+    text of other scripts, cases and word boundaries."""
+    from cxstudy.voices import _themes_named
+
+    study, responses = example_responses
+    codebook = voices.study_codebook(study)
+    texts = [*pd.unique(pd.concat([responses[q.id] for q in study.open_ended]).dropna()),
+             "ÜBER-billing!", "über billing", "BILLING", "billings", "rebilling", "bill",
+             "料金が高い", "the app_crashes", "app crashed", "İstanbul staff", "STRASSE straße",
+             "", " ", "price\nwait", "wait… price?", "𝒷𝒾𝓁𝓁", "ﬁx the ﬂow"]
+    patterns = [compiled for theme in codebook.themes for compiled in theme.patterns]
+    extra = [("cjk", (voices.compile_pattern("料金"),)),
+             ("star", (voices.compile_pattern("bill*"),)),
+             ("regex", (voices.compile_pattern("/st(r|ra)(ss|ß)e/"),))]
+    themes = [(t.id, t.patterns) for t in codebook.themes] + extra
+    array = np.array(texts, dtype=object)
+    made = _themes_named(array, themes)
+    wanted = np.array([[any(p.search(text) for p in found) for _, found in themes]
+                       for text in texts], dtype=bool)
+    assert patterns and made.any() and not made.all()
+    np.testing.assert_array_equal(made, wanted)
