@@ -715,8 +715,10 @@ def test_a_study_masks_its_respondents_name_phone_and_link(tmp_path):
 # (each refused before a parser sees the file, in well under a second; `finishes` fails
 # a hang instead of stalling the suite)
 
-def refused(error, function, *args, seconds: float = 5):
-    """The error ``function`` raises, within ``seconds``."""
+def refused(error, function, *args, seconds: float = 60):
+    """The error ``function`` raises, within ``seconds``: a guard against a hang (a named
+    pipe or a device read for ever), generous so that a loaded machine never fails it;
+    speed is measured in benchmarks/, never asserted here."""
     started = time.perf_counter()
     with pytest.raises(error) as caught:
         finishes(function, *args, seconds=seconds)
@@ -760,11 +762,11 @@ def test_an_export_that_is_not_a_file_is_refused_naming_the_key(tmp_path, kind):
     spec["sources"][1]["path"] = not_a_file(tmp_path, kind)
     study.write_text(yaml.safe_dump(spec))
     for attempt in (cx.load_study, lambda path: cx.run(path, report=False)):
-        error = refused(StudyFileError, attempt, study, seconds=3)
+        error = refused(StudyFileError, attempt, study)
         assert [p.where for p in error.problems] == ["sources[1].path"]
         assert f"is {KINDS[kind]}, not an export file" in str(error)
         assert "cxstudy reads only regular files" in str(error)
-    code, said = finishes(cli_output, "validate", study, seconds=3)
+    code, said = finishes(cli_output, "validate", study)
     assert code == 1 and "sources[1].path" in said and KINDS[kind] in said
     assert "Traceback" not in said and said.count(KINDS[kind]) == 1  # named once
 
@@ -773,7 +775,7 @@ def test_an_export_that_is_not_a_file_is_refused_naming_the_key(tmp_path, kind):
 def test_read_export_refuses_what_is_not_a_file_without_opening_it(tmp_path, kind):
     path = not_a_file(tmp_path, kind)
     for named in (None, "csv", "xlsx", "spss"):
-        error = refused(ReadError, cx.read_export, path, named, seconds=2)
+        error = refused(ReadError, cx.read_export, path, named)
         assert str(error).startswith(f"{path}: is {KINDS[kind]}, not an export file")
 
 
@@ -781,7 +783,7 @@ def test_a_study_that_has_other_problems_names_a_named_pipe_once(tmp_path):
     study = small_project(tmp_path, min_grup_size=5)
     (tmp_path / "customers.csv").unlink()
     os.mkfifo(tmp_path / "customers.csv")
-    code, said = finishes(cli_output, "validate", study, seconds=3)
+    code, said = finishes(cli_output, "validate", study)
     assert code == 1 and "min_grup_size" in said
     assert said.count("named pipe") == 1 and "sources[1].path" in said
 
@@ -789,10 +791,10 @@ def test_a_study_that_has_other_problems_names_a_named_pipe_once(tmp_path):
 @pytest.mark.parametrize("kind", ["fifo", "device", "socket"])
 def test_a_study_file_that_is_not_a_file_is_refused(tmp_path, kind):
     path = not_a_file(tmp_path, kind)
-    error = refused(StudyFileError, cx.load_study, path, seconds=2)
+    error = refused(StudyFileError, cx.load_study, path)
     assert f"{path}: is {KINDS[kind]}, not a file" in str(error)
     for command in ("validate", "run"):
-        code, said = finishes(cli_output, command, path, seconds=3)
+        code, said = finishes(cli_output, command, path)
         assert code == 1 and KINDS[kind] in said and "Traceback" not in said
 
 
@@ -800,7 +802,7 @@ def test_a_codebook_that_is_a_named_pipe_is_refused_naming_themes(tmp_path):
     study = small_project(tmp_path, themes="themes.yml", open_ended=[
         {"id": "oe", "question": "Anything?", "column": "Q1"}])
     os.mkfifo(tmp_path / "studies" / "themes.yml")
-    error = refused(StudyFileError, cx.load_study, study, seconds=2)
+    error = refused(StudyFileError, cx.load_study, study)
     assert [p.where for p in error.problems] == ["themes"]
     assert "is a named pipe (FIFO), not a file" in str(error)
 
@@ -823,7 +825,7 @@ def test_a_header_sized_to_break_the_parsers_is_refused_from_its_first_line(
     path = tmp_path / "export.csv"
     path.write_text(header + "1,2\n" * 3)
     for named in (None, "csv", "qualtrics"):
-        error = refused(ReadError, cx.read_export, path, named, seconds=2)
+        error = refused(ReadError, cx.read_export, path, named)
         assert re.search(r"export\.csv, row 1: .*" + found, str(error)), str(error)
 
 
@@ -876,7 +878,7 @@ def test_a_workbook_that_inflates_like_a_zip_bomb_is_refused_from_its_directory(
         for _ in range(48):
             part.write(b" " * (1 << 20))
     assert path.stat().st_size < 200_000
-    error = refused(ReadError, cx.read_export, path, seconds=2)
+    error = refused(ReadError, cx.read_export, path)
     assert re.search(r"staff\.xlsx: part xl/sharedStrings\.xml inflates 1,0\d\d times "
                      r"\([\d,]+ bytes to 50,331,648\).*zip bomb.*"
                      r"CXSTUDY_MAX_COMPRESSION_RATIO", str(error)), str(error)
@@ -903,10 +905,10 @@ def test_a_workbook_larger_than_the_limit_is_refused_and_the_limit_can_be_raised
 def test_a_study_file_nested_thousands_deep_is_refused(tmp_path, text):
     path = tmp_path / "deep.yml"
     path.write_text(text)
-    error = refused(StudyFileError, cx.load_study, path, seconds=3)
+    error = refused(StudyFileError, cx.load_study, path)
     assert re.search(rf"line \d+, column \d+: lists and mappings nested more than "
                      rf"{STUDY_FILE_DEPTH} levels deep", str(error)), str(error)
-    code, said = finishes(cli_output, "validate", path, seconds=3)
+    code, said = finishes(cli_output, "validate", path)
     assert code == 1 and "nested more than" in said and "Traceback" not in said
 
 
