@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._distinct import map_distinct
+from ._distinct import array_distinct, map_distinct
 from ._files import display_names
 from .choices import code_choices
 from .exceptions import DataError, Problem, StudyFileError
@@ -1067,24 +1067,9 @@ def _preview_in(raw, rows, columns, source: Source, log: _Log) -> None:
         if column is None:
             continue
         wanted = _PREVIEW_STATUS if column == "Status" else {"preview", "test"}
-        hit = _each_distinct(raw[column], lambda v, w=wanted: normalize(v) in w) & rows
+        hit = array_distinct(raw[column], lambda v, w=wanted: normalize(v) in w, bool) & rows
         log.drop(pd.Series(hit, index=raw.index), "preview",
                  raw[column][hit].map(lambda v, c=column: f"{c} = {v}"))
-
-
-def _each_distinct(values: pd.Series, test: Callable[[object], bool]) -> np.ndarray:
-    """``test`` of every value (a boolean array), called once per distinct value where
-    equal values are equal (text, categories, whole numbers), else row by row. Nothing
-    of the column is copied."""
-    dtype = values.dtype
-    if not (isinstance(dtype, pd.StringDtype | pd.CategoricalDtype)
-            or (isinstance(dtype, np.dtype) and dtype.kind in "iub")):
-        return values.map(lambda v: bool(test(v))).to_numpy(dtype=bool)
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    missing = codes == -1
-    table = [bool(test(value)) for value in distinct]
-    table.append(bool(test(values.iloc[int(np.argmax(missing))])) if missing.any() else False)
-    return np.array(table, dtype=bool)[codes]
 
 
 def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
@@ -1094,7 +1079,7 @@ def _unfinished_in(raw, rows, columns, source: Source, log: _Log) -> None:
                  if source.finished_column is None else
                  f"finished_column {source.finished_column!r} not in the export")
         return
-    unfinished = _each_distinct(raw[column], lambda v: normalize(v) in _FALSE)
+    unfinished = array_distinct(raw[column], lambda v: normalize(v) in _FALSE, bool)
     log.drop(pd.Series(unfinished & np.asarray(rows, dtype=bool), index=raw.index),
              "unfinished", f"{column} = false")
 
@@ -1188,19 +1173,12 @@ def _stable_cohorts(raw: pd.DataFrame, study: Study) -> np.ndarray:
     """:func:`_cohorts` numbered the same in every block: from the audience's place
     among the study's groups and the wave's among its waves (0: missing)."""
     place = {group: number + 1 for number, group in enumerate(study.groups)}
-    groups = _per_distinct(raw["group"], lambda group: place.get(group, 0))
+    groups = array_distinct(raw["group"], lambda group: place.get(group, 0), np.int64)
     wave_of = {s.name: (study.waves.index(s.wave) + 1 if s.wave in study.waves else 0)
                for s in study.sources}
-    waves = _per_distinct(raw["source"], lambda source: wave_of.get(source, 0))
+    waves = array_distinct(raw["source"], lambda source: wave_of.get(source, 0),
+                           np.int64)
     return groups * (len(study.waves) + 1) + waves
-
-
-def _per_distinct(values: pd.Series, number: Callable[[object], int]) -> np.ndarray:
-    """``number`` of each value (int64), called once per distinct value (``0`` for a
-    missing one): no Python object per row."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    table = np.array([*(number(value) for value in distinct), 0], dtype=np.int64)
-    return table[codes]
 
 
 def _waves_of_rows(raw: pd.DataFrame, study: Study) -> pd.Series:
@@ -1333,7 +1311,8 @@ def _attention_check(raw, study: Study, info: dict, log: _Log, number: int, chec
                 log.skip(source, f"attention check {number + 1}", f"no column {column!r}")
                 continue
             here = (rows & raw["group"].eq(group).fillna(False)).to_numpy(dtype=bool)
-            failed = here & ~_each_distinct(raw[column], lambda v: normalize(v) in expected)
+            failed = here & ~array_distinct(raw[column], lambda v: normalize(v) in expected,
+                                             bool)
             want = " or ".join(f'"{e}"' for e in check.expect)
             detail = raw[column][failed].map(
                 lambda v, c=column, w=want: f'{c} = "{v}", expected {w}' if not pd.isna(v)

@@ -168,8 +168,11 @@ def scrub_text(text: pd.Series, personal: pd.DataFrame | PersonalValues | None =
     of PII columns times rows in Python. What is and is not caught: ``docs/methods.md``.
     """
     if isinstance(text.dtype, pd.CategoricalDtype):
-        codes = text.cat.codes.to_numpy()
-        used, which = np.unique(codes, return_inverse=True)
+        from .counts import first_of_each  # the categories the rows use, without a sort
+
+        shifted, _first, which = first_of_each(text.cat.codes.to_numpy().astype(np.int64) + 1,
+                                                inverse=True)
+        used = shifted - 1
         which = which.reshape(-1) - int(len(used) and used[0] < 0)  # missing: -1
         distinct = text.cat.categories[used[used >= 0]].astype("string")
     else:
