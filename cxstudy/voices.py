@@ -264,17 +264,31 @@ def code_answers(responses: pd.DataFrame, study: Study, codebook: Codebook) -> p
     return _code(_answers(responses, study), study, codebook)
 
 
+_SEARCHED_AT_ONCE = 500
+"""Distinct answers from which :func:`_themes_named` searches them all at once in Arrow:
+Arrow compiles a pattern anew for each search (about 1.3 ms), and searching one answer
+from Python costs about 2 µs, so fewer answers are searched one by one (the run in blocks
+codes each block's few distinct answers of a study whose answers repeat)."""
+
+
 def _themes_named(texts: np.ndarray, themes: list[tuple[str, tuple]]) -> np.ndarray:
     """Which themes each distinct answer names: a (texts, themes) array of booleans, a
-    theme named when any of its patterns is found in the text. Each pattern is searched
-    over every text at once by Arrow's RE2 (the expression :func:`compile_pattern`
-    made, case-insensitive as it compiles it), not text by text from Python: a million
-    distinct answers of free text take seconds, not minutes."""
+    theme named when any of its patterns is found in the text. With many texts each
+    pattern is searched over every text at once by Arrow's RE2 (the expression
+    :func:`compile_pattern` made, case-insensitive as it compiles it), not text by text
+    from Python: a million distinct answers of free text take seconds, not minutes. With
+    fewer than :data:`_SEARCHED_AT_ONCE` texts the compiled patterns (RE2 too) search
+    each text: the same engine and expression, so the same themes."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     named = np.zeros((len(texts), len(themes)), dtype=bool)
     if not len(texts):
+        return named
+    if len(texts) < _SEARCHED_AT_ONCE:
+        for column, (_theme, patterns) in enumerate(themes):
+            named[:, column] = [any(pattern.search(text) for pattern in patterns)
+                                for text in texts]
         return named
     array = pa.array(texts, type=pa.large_string())
     for column, (_theme, patterns) in enumerate(themes):

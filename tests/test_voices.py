@@ -632,12 +632,16 @@ def test_each_word_once_where_first_seen_as_pandas_groups_them(rows):
     pd.testing.assert_frame_equal(_first_tokens(tokens), expected)
 
 
-def test_themes_are_found_over_every_answer_at_once_as_text_by_text(example_responses):
-    """Arrow's RE2 over every distinct answer at once names the themes that searching
-    each answer with the compiled codebook patterns names: the example's answers and
-    text of other scripts, cases and word boundaries."""
+@pytest.mark.parametrize("at_once_from", [0, 10**9], ids=["arrow", "one by one"])
+def test_themes_are_found_over_every_answer_at_once_as_text_by_text(example_responses,
+                                                                    monkeypatch, at_once_from):
+    """Arrow's RE2 over every distinct answer at once (many answers) and the compiled
+    patterns over each answer (few) name the themes that searching each answer with the
+    compiled codebook patterns names: the example's answers and text of other scripts,
+    cases and word boundaries."""
     from cxstudy.voices import _themes_named
 
+    monkeypatch.setattr(voices, "_SEARCHED_AT_ONCE", at_once_from)
     study, responses = example_responses
     codebook = voices.study_codebook(study)
     texts = [*pd.unique(pd.concat([responses[q.id] for q in study.open_ended]).dropna()),
