@@ -24,8 +24,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ._files import display_names, portable, remove_staged, replace_folder, staging_folder
+from ._kernels import KERNEL_ARGUMENTS, WarmKernels
 from ._version import __version__
 from .analysis import Results
 from .exceptions import CxStudyError, ReportError
@@ -263,8 +265,11 @@ def _kernel_manager_class() -> type:
     return ReportKernelManager
 
 
-def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
-    """Run one notebook with papermill; a failing cell becomes a :class:`ReportError`."""
+def execute(source: Path, target: Path, parameters: dict, cwd: Path,
+            kernel: Any | None = None) -> None:
+    """Run one notebook with papermill; a failing cell becomes a :class:`ReportError`.
+    ``kernel``: the manager of a kernel started for it (:class:`~cxstudy._kernels.WarmKernels`;
+    None: papermill starts one)."""
     import papermill as pm
 
     try:
@@ -276,8 +281,8 @@ def execute(source: Path, target: Path, parameters: dict, cwd: Path) -> None:
                             log_output=False, execution_timeout=EXECUTION_TIMEOUT,
                             request_save_on_cell_execute=False,
                             kernel_manager_class=_kernel_manager_class(),
-                            # the kernel's start-up warnings are noise in a report run
-                            extra_arguments=["--IPKernelApp.log_level=CRITICAL"])
+                            extra_arguments=KERNEL_ARGUMENTS,
+                            **({"km": kernel} if kernel is not None else {}))
     except pm.PapermillExecutionError as exc:
         number, first_line = _source_cell(target, exc.cell_index)
         raise ReportError(
@@ -337,7 +342,8 @@ def stage_report(results: Results, processed: Path, out_root: Path,
                  *, processed_final: Path | None = None,
                  say: Callable[[str], None] = lambda _line: None,
                  started: float | None = None, notebook_jobs: int | None = None,
-                 before_pages: Callable[[], object] = lambda: None) -> Path:
+                 before_pages: Callable[[], object] = lambda: None,
+                 kernels: WarmKernels | None = None) -> Path:
     """Build a study's report in a staging folder beside ``reports/<slug>/`` and return
     that folder, for the caller to move into place (``cxstudy run`` moves it together
     with the cleaned data, only when the whole run succeeded).
@@ -348,11 +354,15 @@ def stage_report(results: Results, processed: Path, out_root: Path,
     made and before any notebook starts (``cxstudy run``: waits until the cleaned data a
     notebook may read is written). ``processed`` is where the notebooks find the cleaned
     data now; ``processed_final`` where it will be (default: the same), as the report
-    names it. On failure the staging folder is removed and the error raised.
+    names it. ``kernels``: kernels started ahead for the pages (:func:`warm_kernels`;
+    None: started here, while the tables are made). On failure the staging folder is
+    removed and the error raised.
     """
     study, pages = results.study, results.pages
     if notebook_jobs is None:
         notebook_jobs = min(len(pages), os.cpu_count() or 1)
+    own = kernels is None
+    kernels = warm_kernels(study, notebook_jobs) if own else kernels
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
     building = staging_folder(out_root / "reports" / study.slug)
@@ -378,7 +388,7 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         with ThreadPoolExecutor(max_workers=1) as beside:  # while the kernels run the pages
             delivering = beside.submit(write_deliverables, results, building, say)
             made = _make_pages(study, pages, building, parameters, shown, footer,
-                               notebook_jobs, say)
+                               notebook_jobs, say, kernels)
             delivered = delivering.result()
         handed.unlink()
         manifest = _manifest(results, {k: v for k, v in shown.items() if v}, made, tables,
@@ -389,7 +399,18 @@ def stage_report(results: Results, processed: Path, out_root: Path,
     except BaseException:
         remove_staged(building)
         raise
+    finally:
+        if own:
+            kernels.close()
     return building
+
+
+def warm_kernels(study: Study, jobs: int | None = None) -> WarmKernels:
+    """Kernels started now for the pages of ``study``'s report
+    (``jobs`` at a time; default one per CPU): close them when done (a ``with`` block)."""
+    _resolve_traits()  # before any thread makes a kernel manager or client
+    return WarmKernels(jobs or os.cpu_count() or 1, study.project_root,
+                       _kernel_manager_class())
 
 
 def write_deliverables(results: Results, folder: Path,
@@ -488,8 +509,8 @@ def _resolve_traits() -> int:
 
 
 def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dict,
-                shown: dict[str, str], footer: str, jobs: int, say: Callable[[str], None]
-                ) -> list[dict]:
+                shown: dict[str, str], footer: str, jobs: int, say: Callable[[str], None],
+                kernels: WarmKernels) -> list[dict]:
     """Execute every page's notebook and render the page; a failure keeps the failed
     notebook in ``reports/.failed-<slug>/`` and names it."""
     sources = notebook_sources(study, pages)
@@ -504,11 +525,16 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
             return None
         began = time.perf_counter()
         executed = building / page.notebook
+        kernel = kernels.take()
         try:
-            execute(sources[page.notebook], executed, parameters, study.project_root)
+            execute(sources[page.notebook], executed, parameters, study.project_root,
+                    kernel=kernel)
         except ReportError:
             failed_already.set()
             raise
+        finally:
+            if kernel is not None:
+                kernels.release(kernel)
         portable_notebook(executed, sources[page.notebook], shown, study.project_root)
         (building / page.file).write_text(to_html(executed, page, pages, study, footer),
                                           encoding="utf-8")
@@ -519,6 +545,7 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
                 "notebook_sha256": sha256(sources[page.notebook]), "page": page.file,
                 "title": page.title, "seconds": seconds}
 
+    kernels.expect(len(pages))
     if jobs > 1 and len(pages) > 1:
         _resolve_traits()
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
