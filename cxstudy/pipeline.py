@@ -13,6 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,15 +243,17 @@ def run(
         check_template(study)
     root = output_root(study, out)
     if report:  # the notebooks and a kernel are there before the exports are read
-        from .render import check_report
+        from .render import check_page_template, check_report
 
-        check_report(study)
-    try:
-        with RunLock(root, study.slug):
-            return _run_locked(study, root, say, started, report, notebook_jobs,
-                               block_rows)
-    except OSError as exc:
-        raise CxStudyError(_os_error_message(study, root, exc)) from None
+        check_report(study, template=False)
+    with ThreadPoolExecutor(max_workers=1) as beside:  # the pages' template: while reading
+        template = beside.submit(check_page_template, study) if report else None
+        try:
+            with RunLock(root, study.slug):
+                return _run_locked(study, root, say, started, report, notebook_jobs,
+                                   block_rows, template.result if template else None)
+        except OSError as exc:
+            raise CxStudyError(_os_error_message(study, root, exc)) from None
 
 
 def _os_error_message(study: Study, root: Path, exc: OSError) -> str:
@@ -298,11 +301,15 @@ def _first_pass(study: Study, planned: PlannedSources, block_rows: int
 
 
 def _run_locked(study: Study, root: Path, say: Callable[[str], None], started: float,
-                report: bool, notebook_jobs: int | None, block_rows: int) -> RunResult:
-    """The run itself, once the study's lock is held."""
+                report: bool, notebook_jobs: int | None, block_rows: int,
+                checked: Callable[[], object] | None = None) -> RunResult:
+    """The run itself, once the study's lock is held. ``checked``: waits for what is
+    checked beside the first read, and raises what it found."""
     say(f"{study.slug}: reading {len(study.sources)} source(s)")
     began = time.perf_counter()
     planned = plan_sources(study)  # what each export's columns are; every read error
+    if checked is not None:
+        checked()
     at_once, whole, sources = _first_pass(study, planned, block_rows)
     if at_once is not None:
         rows, kept = len(at_once.log), int(at_once.log["kept"].sum())

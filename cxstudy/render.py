@@ -88,12 +88,14 @@ def notebook_origin(path: Path, study: Study) -> str:
     return portable(path, study.project_root) if path.parent == own else "packaged"
 
 
-def check_report(study: Study) -> dict[str, Path]:
+def check_report(study: Study, *, template: bool = True) -> dict[str, Path]:
     """Before any work: can this Python build the study's report? Every page's notebook
     is found and readable (:func:`notebook_sources`, for every page a report may have),
     and this interpreter can start the Jupyter kernel that runs them (ipykernel,
-    papermill, nbconvert installed). Returns the notebooks. Whether the output folder
-    can be written is found when the run takes its lock, also before any work.
+    papermill, nbconvert installed) and load the pages' template
+    (:func:`check_page_template`; ``template=False``: the caller checks that itself,
+    as ``cxstudy run`` does while it reads). Returns the notebooks. Whether the output
+    folder can be written is found when the run takes its lock, also before any work.
 
     Raises
     ------
@@ -111,14 +113,28 @@ def check_report(study: Study) -> dict[str, Path]:
                           f"{', '.join(missing)} not installed for {sys.executable}; install "
                           "cxstudy with its dependencies (pip install cxstudy), or run "
                           "with --no-report to clean the data only")
+    if template:
+        check_page_template(study)
+    return notebook_sources(study, list(PAGES))  # which of them the data has: known later
+
+
+def check_page_template(study: Study) -> None:
+    """Can nbconvert load the report's page template (and the template it extends)?
+    Loading it imports nbconvert, about 2 s, which ``cxstudy run`` spends beside reading
+    the exports, before anything is written.
+
+    Raises
+    ------
+    ReportError
+        A broken nbconvert installation, and what to do.
+    """
     try:
         _exporter().template  # noqa: B018 - loads the page template and the one it extends
     except Exception as exc:  # nbconvert's "lab" template missing: a broken installation
-        raise ReportError(f"{study.slug}: cannot build the report, so nothing was done: "
+        raise ReportError(f"{study.slug}: cannot build the report, so nothing was written: "
                           f"nbconvert cannot load the report's page template ({exc}); "
                           "reinstall nbconvert (pip install --force-reinstall nbconvert), "
                           "or run with --no-report to clean the data only") from None
-    return notebook_sources(study, list(PAGES))  # which of them the data has: known later
 
 
 def sha256(path: Path) -> str:

@@ -184,6 +184,34 @@ def test_missing_jupyter_packages_stop_the_run_before_any_work(tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
+def test_a_page_template_that_cannot_load_stops_the_run_after_reading_with_nothing_written(
+        tmp_path, monkeypatch):
+    """The pages' template is loaded beside the first read (importing nbconvert takes
+    about 2 s): when it cannot load, the run stops once that read is done, says so, and
+    the previous cleaned data and report stay as they were."""
+    from .conftest import CUSTOMERS, LEADERS, write
+
+    study = _project_with(tmp_path, {})
+    write(tmp_path / "studies" / "leaders.csv", LEADERS)
+    write(tmp_path / "studies" / "customers.csv", CUSTOMERS)
+    out = tmp_path / "out"
+    for folder in ("data/processed/test", "reports/test"):
+        (out / folder).mkdir(parents=True)
+        (out / folder / "before.txt").write_text("the previous run's", encoding="utf-8")
+
+    def broken():
+        raise OSError("template 'lab' not found")
+
+    monkeypatch.setattr(render, "_exporter", broken)
+    with pytest.raises(ReportError, match=re.escape(
+            "test: cannot build the report, so nothing was written: nbconvert cannot load "
+            "the report's page template (template 'lab' not found); reinstall nbconvert")):
+        cx.run(study, out=out)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
+        "data/processed/test/before.txt", "reports/.test.lock",  # the run's lock: empty
+        "reports/test/before.txt"]
+
+
 def test_the_kernel_is_this_python_whatever_python3_kernel_spec_is_installed(tmp_path,
                                                                              monkeypatch):
     """``python -m ipykernel install --user`` names its kernel python3 and points it at
