@@ -18,6 +18,7 @@ Files are only ever opened for reading.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import itertools
@@ -1432,11 +1433,71 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int,
                 strings_can_be_null=False, quoted_strings_can_be_null=False))
         if reader.schema.names != [f"f{i}" for i in range(width)]:
             raise _NotStreamable
-        for batch in reader:
-            if crlf if checks is None else checks.crlf:
-                batch = pa.record_batch([_lf_array(array) for array in batch.columns],
-                                        names=batch.schema.names)
-            yield batch
+        # each batch with whether the bytes read by then held a CRLF
+        read = ((batch, crlf if checks is None else checks.crlf) for batch in reader)
+        with contextlib.closing(_read_ahead(read)) as batches:
+            for batch, crlf_seen in batches:
+                if crlf_seen:
+                    batch = pa.record_batch([_lf_array(array) for array in batch.columns],
+                                            names=batch.schema.names)
+                yield batch
+
+
+_AHEAD = 32
+"""Batches (of :data:`_ARROW_BLOCK_BYTES` of text each, 128 MB in all) :func:`_read_ahead`
+reads before they are asked for: about three quarters of a block of the example's rows,
+so that the next block is read while one is cleaned. At a million rows (the example
+scaled, ``--no-report``, three runs each) reading and cleaning took 15.3 s against 16.8 s
+reading nothing ahead; 4 batches ahead gained nothing (16.8 s)."""
+
+
+def _read_ahead(items: Iterator, ahead: int = _AHEAD) -> Iterator:
+    """The items of ``items``, pulled by a thread of their own up to ``ahead`` items
+    before they are asked for: Arrow parses the next batches of an export (it lets go of
+    the interpreter's lock while it does) while this thread surveys, cleans and counts
+    the one it has, so the two processors share a pass where one waited on the other.
+
+    The order is kept, and an error is raised where its item would have come. Closing
+    this iterator (``contextlib.closing``) stops the thread, after the item it is reading.
+    """
+    import queue
+    import threading
+
+    waiting: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+
+    def put(entry) -> bool:
+        while not stop.is_set():
+            try:
+                waiting.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def pull() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((False, None))
+        except BaseException as exc:  # raised where its item would have come
+            put((False, exc))
+
+    thread = threading.Thread(target=pull, daemon=True, name="cxstudy-read-ahead")
+    thread.start()
+    try:
+        while True:
+            more, item = waiting.get()
+            if more:
+                yield item
+            elif item is None:
+                return
+            else:
+                raise item
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _lf_array(array):
