@@ -2,7 +2,7 @@
 
 A page's notebook runs in a kernel of its own, and a kernel takes most of a second to
 start. :class:`WarmKernels` starts them while the run still makes the tables, and the
-next page's while a page runs; each page takes one, runs in it and shuts it down, so every
+next page's while the pages run; each page takes one, runs in it and shuts it down, so every
 page still runs in a fresh kernel of its own.
 
 Importing the stack in the kernels ahead as well (silently, before the page) was tried
@@ -26,7 +26,9 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 """The kernel's start-up warnings are noise in a report run."""
 
 class WarmKernels:
-    """Up to ``jobs`` kernels started ahead for the report's pages.
+    """``jobs`` kernels started ahead for the report's pages, then one at a time: a
+    page that takes the last one waiting starts the next, so that at most ``jobs``
+    kernels run pages and one more waits (a just-started kernel holds about 50 MB).
 
     The kernels are started and shut down by one thread of their own (one event loop),
     so that the run goes on while they start. :meth:`take` hands a page a started
@@ -82,7 +84,7 @@ class WarmKernels:
             future = self._ahead.popleft()
             if self._left is not None:
                 self._left -= 1
-                if len(self._ahead) < self._left:
+                if not self._ahead and self._left > 0:  # one kernel ahead of the pages
                     self._ahead.append(self._submit(self._start()))
         try:
             return future.result(timeout=2 * STARTUP_TIMEOUT)
