@@ -8,6 +8,7 @@ leaves the previous cleaned data as it was.
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -60,6 +61,11 @@ class BlockWriter:
     rows to ``cleaning_log.csv``; :meth:`finish` writes ``sources.csv``. Used as a
     context manager, the files are closed however the run ends; the folder is moved
     into place by the run only when everything succeeded.
+
+    A block is written by a thread of the writer's own while the run cleans the next
+    (Arrow writes without the interpreter's lock); one block at a time, in order. An
+    error writing a block (a full disk) is raised by the next :meth:`append` or by
+    :meth:`finish`.
     """
 
     def __init__(self, folder: Path):
@@ -68,13 +74,30 @@ class BlockWriter:
         self._schema = None
         self._log = None
         self._empty: pd.DataFrame | None = None
+        self._beside: ThreadPoolExecutor | None = None
+        self._writing: Future | None = None
 
     def __enter__(self) -> BlockWriter:
         self._log = (self.folder / "cleaning_log.csv").open("wb")
+        self._beside = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxstudy-write")
         return self
 
     def append(self, responses: pd.DataFrame, log: pd.DataFrame) -> None:
-        """Append one block's kept responses and its log rows."""
+        """Append one block's kept responses and its log rows (once the block before is
+        written; the frames must not change until then)."""
+        self._written()
+        if self._beside is None:  # not entered: written now
+            self._append(responses, log)
+        else:
+            self._writing = self._beside.submit(self._append, responses, log)
+
+    def _written(self) -> None:
+        """Wait for the block being written; raise what writing it raised."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def _append(self, responses: pd.DataFrame, log: pd.DataFrame) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
@@ -99,12 +122,19 @@ class BlockWriter:
     def finish(self, sources: pd.DataFrame) -> None:
         """Close the responses (an empty table when no block kept a row) and write
         ``sources.csv``."""
+        self._written()
         if self._writer is None and self._empty is not None:
             self._empty.to_parquet(self.folder / "responses.parquet", index=False)
         self.close()
         write_csv(sources, self.folder / "sources.csv")
 
     def close(self) -> None:
+        """Close the files, once the block being written is done (or failed: the run
+        is failing already, and says why)."""
+        beside, self._beside = self._beside, None
+        if beside is not None:
+            beside.shutdown(wait=True)
+        self._writing = None
         writer, self._writer = self._writer, None
         log, self._log = self._log, None
         try:

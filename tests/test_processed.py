@@ -136,3 +136,35 @@ def test_a_log_of_awkward_text_is_written_as_pandas_writes_it(tmp_path):
     back = pd.read_csv(tmp_path / "cleaning_log.csv", keep_default_na=False,
                        dtype={"respondent_id": str})
     assert back["respondent_id"].tolist() == spreadsheet_safe(log)["respondent_id"].tolist()
+
+
+def test_a_block_that_fails_to_be_written_is_raised_by_the_next_step_and_stops_the_writing(
+        tmp_path, monkeypatch):
+    """A block is written beside the cleaning of the next: when writing it fails (a
+    full disk), the next append or the finish raises that error, no later block is
+    written, and the files are closed."""
+    import errno
+    import threading
+
+    study, raw = build(tmp_path, LEADERS, CUSTOMERS)
+    result = clean(raw, study)
+    written = []
+    append = BlockWriter._append
+
+    def fails_second(self, responses, log):
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(len(log))
+        append(self, responses, log)
+
+    monkeypatch.setattr(BlockWriter, "_append", fails_second)
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with pytest.raises(OSError, match="No space left"), BlockWriter(folder) as writer:
+        writer.append(result.responses.iloc[:1], result.log.iloc[:2])
+        writer.append(result.responses.iloc[1:], result.log.iloc[2:])  # fails beside
+        writer.finish(pd.DataFrame({"source": ["a"], "rows": [1]}))
+    assert written == [2]
+    assert not (folder / "sources.csv").exists()
+    assert writer._log is None and writer._writer is None
+    assert not any(t.name.startswith("cxstudy-write") for t in threading.enumerate())
