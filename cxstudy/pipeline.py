@@ -244,11 +244,11 @@ def run(
         check_template(study)
     root = output_root(study, out)
     if report:  # the notebooks and a kernel are there before the exports are read
-        from .render import check_page_template, check_report
+        from .render import check_pages, check_report
 
-        check_report(study, template=False)
+        check_report(study, pages=False)
     with ThreadPoolExecutor(max_workers=1) as beside:  # while the exports are read:
-        template = beside.submit(check_page_template, study) if report else None
+        template = beside.submit(check_pages, study) if report else None
         if report:  # and the tables' statistics' scipy.stats imported (about 0.9 s)
             beside.submit(importlib.import_module, "scipy.stats")
         try:

@@ -41,18 +41,19 @@ PACKAGES = ["cxstudy", "pandas", "numpy", "scipy", "statsmodels", "seaborn", "ma
             "ipykernel"]
 
 
-def notebook_sources(study: Study, pages: list[Page]) -> dict[str, Path]:
+def notebook_sources(study: Study, pages: list[Page], *, validate: bool = True
+                     ) -> dict[str, Path]:
     """Where each page's notebook comes from: the project folder's own ``notebooks/``
     when it holds a notebook of that name (a consultant's customised copy wins), else the
-    notebooks the package carries (:func:`cxstudy.project.packaged`).
+    notebooks the package carries (:func:`cxstudy.project.packaged`). Each is read and
+    checked against the notebook format's schema (nbformat); ``validate=False``: read
+    as JSON of a notebook's shape only (importing nbformat takes about a second).
 
     Raises
     ------
     ReportError
         A notebook is in neither place, or is not a notebook that can be read.
     """
-    import nbformat
-
     own = study.project_root / "notebooks"
     found, problems = {}, []
     for page in pages:
@@ -63,7 +64,7 @@ def notebook_sources(study: Study, pages: list[Page]) -> dict[str, Path]:
             except CxStudyError as exc:
                 raise ReportError(f"{study.slug}: cannot build the report: {exc}") from None
         try:
-            nbformat.read(path, as_version=4)
+            _read_notebook(path, validate)
         except FileNotFoundError:
             problems.append(f"{page.notebook} is neither in {own} nor among the notebooks "
                             f"cxstudy carries ({path.parent})")
@@ -74,11 +75,26 @@ def notebook_sources(study: Study, pages: list[Page]) -> dict[str, Path]:
             continue
         found[page.notebook] = path
     if problems:
-        raise ReportError(f"{study.slug}: cannot build the report, so nothing was done: "
-                          + "; ".join(problems) + ". Fix or remove the project's copy "
-                          "(cxstudy uses the notebooks it carries for any the project's "
-                          "notebooks/ does not hold), or reinstall cxstudy")
+        raise ReportError(f"{study.slug}: cannot build the report, so nothing was "
+                          f"{'written' if validate else 'done'}: " + "; ".join(problems)
+                          + ". Fix or remove the project's copy (cxstudy uses the notebooks "
+                          "it carries for any the project's notebooks/ does not hold), or "
+                          "reinstall cxstudy")
     return found
+
+
+def _read_notebook(path: Path, validate: bool) -> None:
+    """Read a notebook (raising what is wrong with it): with nbformat, checked against
+    its schema; or as JSON of a notebook's shape (nbformat 4 or later, a list of cells)."""
+    if validate:
+        import nbformat
+
+        nbformat.read(path, as_version=4)
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list) \
+            or not isinstance(data.get("nbformat"), int) or data["nbformat"] < 4:
+        raise ValueError("not a notebook of nbformat 4 or later: no list of cells")
 
 
 def notebook_origin(path: Path, study: Study) -> str:
@@ -88,14 +104,15 @@ def notebook_origin(path: Path, study: Study) -> str:
     return portable(path, study.project_root) if path.parent == own else "packaged"
 
 
-def check_report(study: Study, *, template: bool = True) -> dict[str, Path]:
+def check_report(study: Study, *, pages: bool = True) -> dict[str, Path]:
     """Before any work: can this Python build the study's report? Every page's notebook
     is found and readable (:func:`notebook_sources`, for every page a report may have),
     and this interpreter can start the Jupyter kernel that runs them (ipykernel,
-    papermill, nbconvert installed) and load the pages' template
-    (:func:`check_page_template`; ``template=False``: the caller checks that itself,
-    as ``cxstudy run`` does while it reads). Returns the notebooks. Whether the output
-    folder can be written is found when the run takes its lock, also before any work.
+    papermill, nbconvert installed) and render the pages (:func:`check_pages`;
+    ``pages=False``: the notebooks are only read as JSON here, and the caller calls
+    :func:`check_pages` itself, as ``cxstudy run`` does while it reads the exports).
+    Returns the notebooks. Whether the output folder can be written is found when the
+    run takes its lock, also before any work.
 
     Raises
     ------
@@ -113,21 +130,26 @@ def check_report(study: Study, *, template: bool = True) -> dict[str, Path]:
                           f"{', '.join(missing)} not installed for {sys.executable}; install "
                           "cxstudy with its dependencies (pip install cxstudy), or run "
                           "with --no-report to clean the data only")
-    if template:
-        check_page_template(study)
-    return notebook_sources(study, list(PAGES))  # which of them the data has: known later
+    found = notebook_sources(study, list(PAGES), validate=False)
+    if pages:
+        check_pages(study)
+    return found  # which of them the data has: known later
 
 
-def check_page_template(study: Study) -> None:
-    """Can nbconvert load the report's page template (and the template it extends)?
-    Loading it imports nbconvert, about 2 s, which ``cxstudy run`` spends beside reading
-    the exports, before anything is written.
+def check_pages(study: Study) -> None:
+    """Can the pages be made: is every page's notebook valid against the notebook
+    format's schema (nbformat), and can nbconvert load the report's page template (and
+    the template it extends)? Importing nbformat and nbconvert takes about 3 s, which
+    ``cxstudy run`` spends beside reading the exports, before anything is written.
 
     Raises
     ------
     ReportError
-        A broken nbconvert installation, and what to do.
+        A notebook that is not valid, or a broken nbconvert installation, and what to do.
     """
+    from .registry import PAGES
+
+    notebook_sources(study, list(PAGES))
     try:
         _exporter().template  # noqa: B018 - loads the page template and the one it extends
     except Exception as exc:  # nbconvert's "lab" template missing: a broken installation

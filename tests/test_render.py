@@ -184,32 +184,51 @@ def test_missing_jupyter_packages_stop_the_run_before_any_work(tmp_path, monkeyp
     assert not (tmp_path / "out").exists()
 
 
-def test_a_page_template_that_cannot_load_stops_the_run_after_reading_with_nothing_written(
-        tmp_path, monkeypatch):
-    """The pages' template is loaded beside the first read (importing nbconvert takes
-    about 2 s): when it cannot load, the run stops once that read is done, says so, and
-    the previous cleaned data and report stay as they were."""
+def _run_stopped_after_reading(tmp_path, notebooks: dict[str, str]) -> str:
+    """Run the minimal study (its exports written) over the previous run's outputs; the
+    run must fail with a ReportError and leave those outputs as they were: its message."""
     from .conftest import CUSTOMERS, LEADERS, write
 
-    study = _project_with(tmp_path, {})
+    study = _project_with(tmp_path, notebooks)
     write(tmp_path / "studies" / "leaders.csv", LEADERS)
     write(tmp_path / "studies" / "customers.csv", CUSTOMERS)
     out = tmp_path / "out"
     for folder in ("data/processed/test", "reports/test"):
         (out / folder).mkdir(parents=True)
         (out / folder / "before.txt").write_text("the previous run's", encoding="utf-8")
-
-    def broken():
-        raise OSError("template 'lab' not found")
-
-    monkeypatch.setattr(render, "_exporter", broken)
-    with pytest.raises(ReportError, match=re.escape(
-            "test: cannot build the report, so nothing was written: nbconvert cannot load "
-            "the report's page template (template 'lab' not found); reinstall nbconvert")):
+    with pytest.raises(ReportError) as caught:
         cx.run(study, out=out)
     assert sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()) == [
         "data/processed/test/before.txt", "reports/.test.lock",  # the run's lock: empty
         "reports/test/before.txt"]
+    return str(caught.value)
+
+
+def test_a_page_template_that_cannot_load_stops_the_run_after_reading_with_nothing_written(
+        tmp_path, monkeypatch):
+    """The pages' template is loaded beside the first read (importing nbconvert takes
+    about 2 s): when it cannot load, the run stops once that read is done, says so, and
+    the previous cleaned data and report stay as they were."""
+    def broken():
+        raise OSError("template 'lab' not found")
+
+    monkeypatch.setattr(render, "_exporter", broken)
+    assert _run_stopped_after_reading(tmp_path, {}).startswith(
+        "test: cannot build the report, so nothing was written: nbconvert cannot load "
+        "the report's page template (template 'lab' not found); reinstall nbconvert")
+
+
+def test_a_notebook_of_the_right_shape_but_not_valid_stops_the_run_after_reading(tmp_path):
+    """A project's notebook that is JSON of a notebook's shape passes the quick check
+    before any work; checked against the schema beside the first read, it stops the run
+    then, named, with nothing written."""
+    invalid = json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+                          "cells": [{"cell_type": "code", "source": "1"}]})
+    message = _run_stopped_after_reading(tmp_path, {"02_gaps.ipynb": invalid})
+    assert message.startswith("test: cannot build the report, so nothing was written: "
+                              f"{tmp_path / 'notebooks' / '02_gaps.ipynb'} cannot be read "
+                              "as a notebook (")
+    assert "Fix or remove the project's copy" in message
 
 
 def test_the_kernel_is_this_python_whatever_python3_kernel_spec_is_installed(tmp_path,
