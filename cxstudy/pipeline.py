@@ -248,13 +248,14 @@ def run(
 
         check_report(study, pages=False)
     with ThreadPoolExecutor(max_workers=1) as beside:  # while the exports are read:
-        template = beside.submit(check_pages, study) if report else None
+        pages_checked = beside.submit(check_pages, study) if report else None
         if report:  # and the tables' statistics' scipy.stats imported (about 0.9 s)
             beside.submit(importlib.import_module, "scipy.stats")
         try:
             with RunLock(root, study.slug):
                 return _run_locked(study, root, say, started, report, notebook_jobs,
-                                   block_rows, template.result if template else None)
+                                   block_rows,
+                                   pages_checked.result if pages_checked else None)
         except OSError as exc:
             raise CxStudyError(_os_error_message(study, root, exc)) from None
 
