@@ -26,6 +26,7 @@ STARTUP_TIMEOUT = 60  # seconds for a kernel to start
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 """The kernel's start-up warnings are noise in a report run."""
 
+
 class WarmKernels:
     """``jobs`` kernels started ahead for the report's pages, then one at a time: a
     page that takes the last one waiting starts the next, so that at most ``jobs``

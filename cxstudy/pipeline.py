@@ -245,7 +245,7 @@ def run(
     if report:  # the notebooks and a kernel are there before the exports are read
         from .render import check_pages, check_report
 
-        check_report(study, pages=False)
+        check_report(study)
     with ThreadPoolExecutor(max_workers=1) as beside:  # while the exports are read:
         pages_checked = beside.submit(check_pages, study) if report else None
         # (importing scipy.stats here too saved 0.9 s of the tables but held 40-50 MB

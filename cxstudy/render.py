@@ -104,15 +104,15 @@ def notebook_origin(path: Path, study: Study) -> str:
     return portable(path, study.project_root) if path.parent == own else "packaged"
 
 
-def check_report(study: Study, *, pages: bool = True) -> dict[str, Path]:
-    """Before any work: can this Python build the study's report? Every page's notebook
-    is found and readable (:func:`notebook_sources`, for every page a report may have),
-    and this interpreter can start the Jupyter kernel that runs them (ipykernel,
-    papermill, nbconvert installed) and render the pages (:func:`check_pages`;
-    ``pages=False``: the notebooks are only read as JSON here, and the caller calls
-    :func:`check_pages` itself, as ``cxstudy run`` does while it reads the exports).
-    Returns the notebooks. Whether the output folder can be written is found when the
-    run takes its lock, also before any work.
+def check_report(study: Study) -> dict[str, Path]:
+    """Before any work, what is quick to check: can this Python build the study's
+    report? Every page's notebook is found and is JSON of a notebook's shape
+    (:func:`notebook_sources`, for every page a report may have), and this interpreter
+    can start the Jupyter kernel that runs them (ipykernel, papermill, nbconvert
+    installed). What needs nbformat and nbconvert imported is :func:`check_pages`, which
+    ``cxstudy run`` calls beside reading the exports. Returns the notebooks. Whether the
+    output folder can be written is found when the run takes its lock, also before any
+    work.
 
     Raises
     ------
@@ -130,10 +130,7 @@ def check_report(study: Study, *, pages: bool = True) -> dict[str, Path]:
                           f"{', '.join(missing)} not installed for {sys.executable}; install "
                           "cxstudy with its dependencies (pip install cxstudy), or run "
                           "with --no-report to clean the data only")
-    found = notebook_sources(study, list(PAGES), validate=False)
-    if pages:
-        check_pages(study)
-    return found  # which of them the data has: known later
+    return notebook_sources(study, list(PAGES), validate=False)  # which: known later
 
 
 def check_pages(study: Study) -> None:
@@ -380,8 +377,7 @@ def stage_report(results: Results, processed: Path, out_root: Path,
                  *, processed_final: Path | None = None,
                  say: Callable[[str], None] = lambda _line: None,
                  started: float | None = None, notebook_jobs: int | None = None,
-                 before_pages: Callable[[], object] = lambda: None,
-                 kernels: WarmKernels | None = None) -> Path:
+                 before_pages: Callable[[], object] = lambda: None) -> Path:
     """Build a study's report in a staging folder beside ``reports/<slug>/`` and return
     that folder, for the caller to move into place (``cxstudy run`` moves it together
     with the cleaned data, only when the whole run succeeded).
@@ -392,20 +388,20 @@ def stage_report(results: Results, processed: Path, out_root: Path,
     made and before any notebook starts (``cxstudy run``: waits until the cleaned data a
     notebook may read is written). ``processed`` is where the notebooks find the cleaned
     data now; ``processed_final`` where it will be (default: the same), as the report
-    names it. ``kernels``: kernels started ahead for the pages (:func:`warm_kernels`;
-    None: started here, while the tables are made). On failure the staging folder is
-    removed and the error raised.
+    names it. The pages' kernels start while the tables are made
+    (:class:`~cxstudy._kernels.WarmKernels`). On failure the staging folder is removed
+    and the error raised.
     """
     study, pages = results.study, results.pages
     if notebook_jobs is None:
         notebook_jobs = min(len(pages), os.cpu_count() or 1)
-    own = kernels is None
-    kernels = warm_kernels(study, notebook_jobs) if own else kernels
     started_at = datetime.now(UTC)
     started = started if started is not None else time.perf_counter()
     building = staging_folder(out_root / "reports" / study.slug)
     root = study.project_root
     final = processed_final if processed_final is not None else processed
+    _resolve_traits()  # before any thread makes a kernel manager or client
+    kernels = WarmKernels(notebook_jobs, study.project_root, _kernel_manager_class())
     try:
         began = time.perf_counter()
         tables = results.write_tables(building / "tables")
@@ -438,17 +434,8 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         remove_staged(building)
         raise
     finally:
-        if own:
-            kernels.close()
+        kernels.close()
     return building
-
-
-def warm_kernels(study: Study, jobs: int | None = None) -> WarmKernels:
-    """Kernels started now for the pages of ``study``'s report
-    (``jobs`` at a time; default one per CPU): close them when done (a ``with`` block)."""
-    _resolve_traits()  # before any thread makes a kernel manager or client
-    return WarmKernels(jobs or os.cpu_count() or 1, study.project_root,
-                       _kernel_manager_class())
 
 
 def write_deliverables(results: Results, folder: Path,
@@ -583,9 +570,7 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
                 "notebook_sha256": sha256(sources[page.notebook]), "page": page.file,
                 "title": page.title, "seconds": seconds}
 
-    kernels.expect(len(pages))
-    if jobs > 1 and len(pages) > 1:
-        _resolve_traits()
+    kernels.expect(len(pages))  # the threads' classes are resolved (stage_report)
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     try:
         futures = [pool.submit(make_page, page) for page in pages]
