@@ -34,6 +34,9 @@ from xml.etree.ElementTree import ParseError
 import numpy as np
 import pandas as pd
 
+from ._spill import STR as _STR
+from ._spill import Spill, read_ahead
+from ._spill import batches as spilled_batches
 from .exceptions import ReadError
 from .formats import FORMATS, PLAIN, Format, clean_text, detect_layout, of_suffix
 from .limits import RATIO_FROM_BYTES, Limits, limits, not_a_file
@@ -281,16 +284,29 @@ class PlannedSources:
     plans: list
     labels: set[str]
 
-    def blocks(self, block_rows: int = BLOCK_ROWS, *, again: bool = False
+    def close(self) -> None:
+        """Remove the copies of the exports' cells kept for the later passes (``spill=``
+        of :func:`plan_sources`); their blocks are then streamed from the exports again.
+        """
+        for plan in self.plans:
+            if plan.stream is not None and plan.stream.spill is not None:
+                plan.stream.spill.unlink(missing_ok=True)
+                plan.stream.spill = None
+
+    def blocks(self, block_rows: int = BLOCK_ROWS, *, again: bool = False, ahead: int = 0
                ) -> Iterator[pd.DataFrame]:
         """The blocks of :func:`iter_sources`; ``again``: the exports read whole are kept
-        for another pass (by default each is let go once its blocks are given)."""
+        for another pass (by default each is let go once its blocks are given);
+        ``ahead``: blocks made by a thread of their own before they are asked for, while
+        the one given is worked on (Arrow's work making one lets go of the interpreter's
+        lock; each block ahead is held beside the one given)."""
         if int(block_rows) < 1:
             raise ValueError(f"block_rows must be at least 1, not {block_rows!r}")
-        return _blocks(self.plans, int(block_rows), self.labels, keep=again)
+        blocks = _blocks(self.plans, int(block_rows), self.labels, keep=again)
+        return read_ahead(blocks, ahead) if ahead > 0 else blocks
 
 
-def plan_sources(study) -> PlannedSources:
+def plan_sources(study, *, spill: Path | None = None) -> PlannedSources:
     """The first pass of :func:`iter_sources` over every source (what each column of each
     export is; every error raised here, before any block).
 
@@ -298,13 +314,20 @@ def plan_sources(study) -> PlannedSources:
     ----------
     study : Study
         The study (:func:`~cxstudy.load_study`).
+    spill : Path, optional
+        A folder to keep each streamed export's cells in as the first pass parses them
+        (Arrow's IPC stream format: each batch's distinct texts once and a 4-byte code a
+        cell, about a third of the example's export), so that the blocks are read from
+        that copy instead of parsed again: reading it back takes about 2% of parsing the
+        text. The copies are removed by :meth:`PlannedSources.close` (and with the
+        folder). None: the blocks stream the exports again.
 
     Returns
     -------
     PlannedSources
         Whose :meth:`PlannedSources.blocks` give the blocks, as often as asked.
     """
-    plans, failures = _planned(study)
+    plans, failures = _planned(study, spill)
     _refuse_failures(study, failures)
     return PlannedSources(plans, _labels(study))
 
@@ -1198,6 +1221,7 @@ class _Stream:
     groups: tuple[str, ...]
     rows: int
     stamp: tuple[int, int]
+    spill: Path | None = None  # the rows' cells as the first pass parsed them (Arrow IPC)
 
 
 def _labels(study) -> set[str]:
@@ -1205,14 +1229,17 @@ def _labels(study) -> set[str]:
     return {m.column for m in study.mappings() if m.kind in ("item", "metric")}
 
 
-def _planned(study) -> tuple[list[_Plan], list[tuple[str, ReadError]]]:
+def _planned(study, spill: Path | None = None
+             ) -> tuple[list[_Plan], list[tuple[str, ReadError]]]:
     """The first pass over every source: a plan for each that can be read, (name, error)
-    for each that cannot."""
+    for each that cannot. ``spill``: the folder each streamed export's cells are kept in
+    (:func:`plan_sources`)."""
     labels = _labels(study)
     plans, failures = [], []
-    for source in study.sources:
+    for at, source in enumerate(study.sources):
         try:
-            plan = _streamed_plan(source, study.groups, labels)
+            plan = _streamed_plan(source, study.groups, labels,
+                                  None if spill is None else spill / f"{at}.arrows")
             if plan is None:
                 frame, info = read_source(source, study.groups, categories=labels)
                 plan = _Plan(source, info, _stand_in(frame, labels), frame=frame)
@@ -1266,8 +1293,10 @@ def _blocks(plans: list[_Plan], block_rows: int, labels: Collection[str], *,
             plan.frame = None  # a whole export read is let go once given
 
 
-def _streamed_plan(source, groups: Iterable[str], labels: Collection[str]) -> _Plan | None:
-    """The first pass over a text export that can be streamed (None: read it whole)."""
+def _streamed_plan(source, groups: Iterable[str], labels: Collection[str],
+                   spill: Path | None = None) -> _Plan | None:
+    """The first pass over a text export that can be streamed (None: read it whole).
+    ``spill``: the file to keep its rows' cells in, as parsed."""
     path = Path(source.path)
     route, given = _route(path, source.format)
     if route != "text":
@@ -1287,7 +1316,7 @@ def _streamed_plan(source, groups: Iterable[str], labels: Collection[str]) -> _P
     try:
         try:
             return _survey(source, groups, labels, path, given, bom, checks, delimiter,
-                           width, stamp)
+                           width, stamp, spill)
         except Exception:
             if checks.finish():  # the rest of the file says: read it whole, as before
                 return None      # anything was read (the careful path says what is wrong)
@@ -1435,7 +1464,7 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int,
             raise _NotStreamable
         # each batch with whether the bytes read by then held a CRLF
         read = ((batch, crlf if checks is None else checks.crlf) for batch in reader)
-        with contextlib.closing(_read_ahead(read)) as batches:
+        with contextlib.closing(read_ahead(read, _AHEAD)) as batches:
             for batch, crlf_seen in batches:
                 if crlf_seen:
                     batch = pa.record_batch([_lf_array(array) for array in batch.columns],
@@ -1444,60 +1473,12 @@ def _arrow_stream(path: Path, bom: bool, crlf: bool, delimiter: str, width: int,
 
 
 _AHEAD = 32
-"""Batches (of :data:`_ARROW_BLOCK_BYTES` of text each, 128 MB in all) :func:`_read_ahead`
-reads before they are asked for: about three quarters of a block of the example's rows,
-so that the next block is read while one is cleaned. At a million rows (the example
-scaled, ``--no-report``, three runs each) reading and cleaning took 15.3 s against 16.8 s
-reading nothing ahead; 4 batches ahead gained nothing (16.8 s)."""
-
-
-def _read_ahead(items: Iterator, ahead: int = _AHEAD) -> Iterator:
-    """The items of ``items``, pulled by a thread of their own up to ``ahead`` items
-    before they are asked for: Arrow parses the next batches of an export (it lets go of
-    the interpreter's lock while it does) while this thread surveys, cleans and counts
-    the one it has, so the two processors share a pass where one waited on the other.
-
-    The order is kept, and an error is raised where its item would have come. Closing
-    this iterator (``contextlib.closing``) stops the thread, after the item it is reading.
-    """
-    import queue
-    import threading
-
-    waiting: queue.Queue = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
-
-    def put(entry) -> bool:
-        while not stop.is_set():
-            try:
-                waiting.put(entry, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def pull() -> None:
-        try:
-            for item in items:
-                if not put((True, item)):
-                    return
-            put((False, None))
-        except BaseException as exc:  # raised where its item would have come
-            put((False, exc))
-
-    thread = threading.Thread(target=pull, daemon=True, name="cxstudy-read-ahead")
-    thread.start()
-    try:
-        while True:
-            more, item = waiting.get()
-            if more:
-                yield item
-            elif item is None:
-                return
-            else:
-                raise item
-    finally:
-        stop.set()
-        thread.join()
+"""Batches (of :data:`_ARROW_BLOCK_BYTES` of text each, 128 MB in all) read ahead
+(:func:`~cxstudy._spill.read_ahead`) before they are asked for: about three quarters of
+a block of the example's rows, so that the next block is read while one is cleaned. At a
+million rows (the example scaled, ``--no-report``, three runs each) reading and cleaning
+took 15.3 s against 16.8 s reading nothing ahead; 4 batches ahead gained nothing (16.8 s).
+"""
 
 
 def _lf_array(array):
@@ -1659,10 +1640,11 @@ def _numbers_dtype(values) -> np.dtype | None:
     return numbers.dtype if numbers.notna().all() else None
 
 
-def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, stamp
-            ) -> _Plan:
+def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, stamp,
+            spill: Path | None = None) -> _Plan:
     """The first pass over a streamable export: header, then every row once, its bytes
-    checked as they are read (``checks``)."""
+    checked as they are read (``checks``); ``spill``: the file its rows' batches are
+    written to as they are parsed, for the later passes to read instead of the text."""
     columns, header_rows, attrs, rows = _after_header(
         _arrow_stream(path, bom, False, delimiter, width, checks), path, given)
     attrs.update(encoding="utf-8-sig" if bom else "utf-8", delimiter=delimiter)
@@ -1681,10 +1663,19 @@ def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, 
     seen = [_Seen(name in labels, name == audience, texts=names.get(name, name) in labels)
             for name in columns]
     count = 0
-    for batch in rows:
-        count += batch.num_rows
-        for column, array in zip(seen, batch.columns, strict=True):
-            column.add(array)
+    kept = Spill(spill) if spill is not None else None
+    try:
+        for batch in rows:
+            count += batch.num_rows
+            for column, array in zip(seen, batch.columns, strict=True):
+                column.add(array)
+            if kept is not None:
+                kept.write(batch)
+    except BaseException:
+        if kept is not None:
+            kept.abandon()
+        raise
+    spill = kept.close() if kept is not None else None
     if checks.finish():
         raise _NotStreamable
     if count == 0:
@@ -1710,7 +1701,7 @@ def _survey(source, groups, labels, path, given, bom, checks, delimiter, width, 
         group, _ = _audiences(stand_in, source, groups)
         audiences = (group.astype("category").cat.categories,) * 2
     stream = _Stream(path, bom, checks.crlf, delimiter, header_rows, columns, decided, names,
-                     audiences, tuple(groups), count, stamp)
+                     audiences, tuple(groups), count, stamp, spill)
     stand_in = _bookkeeping(stand_in, source, groups, first_row=1, audiences=audiences)
     return _Plan(source, info, stand_in, stream=stream)
 
@@ -1722,8 +1713,12 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     if _stamp(stream.path) != stream.stamp:
         raise ReadError(stream.path, "the file changed while it was being read; run again "
                         "once nothing writes to it")
-    rows = _skipped(_arrow_stream(stream.path, stream.bom, stream.crlf, stream.delimiter,
-                                  len(stream.columns)), stream.header_rows)
+    if stream.spill is not None:
+        rows = spilled_batches(stream.spill)
+    else:
+        rows = _skipped(_arrow_stream(stream.path, stream.bom, stream.crlf,
+                                      stream.delimiter, len(stream.columns)),
+                        stream.header_rows)
     first_row = 1
     pending: list = []
     held = 0
@@ -1752,9 +1747,6 @@ def _streamed_rows(plan: _Plan, block_rows: int) -> Iterator[pd.DataFrame]:
     if first_row - 1 != stream.rows:
         raise ReadError(stream.path, "the file changed while it was being read; run again "
                         "once nothing writes to it")
-
-
-_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str"
 
 
 def _decided_column(chunks: list, decided: tuple):

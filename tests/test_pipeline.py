@@ -146,14 +146,21 @@ def block_studies(tmp_path_factory) -> dict[str, Path]:
 
 
 def _cleaned_in_blocks(study, folder: Path, block_rows: int):
+    """The first pass over the blocks as a run makes them (each export's cells read from
+    the copy its survey kept), the second over the blocks the first kept."""
+    from cxstudy._spill import KeptBlocks
     from cxstudy.clean import first_pass
     from cxstudy.pipeline import _clean_blocks
     from cxstudy.readers import plan_sources
 
     folder.mkdir()
-    planned = plan_sources(study)
-    whole = first_pass(planned.blocks(block_rows, again=True), study)
-    return whole, _clean_blocks(study, whole, planned, folder, block_rows, True)
+    spill = folder.with_name(f"{folder.name}-spill")
+    spill.mkdir()
+    planned = plan_sources(study, spill=spill)
+    kept = KeptBlocks(spill / "blocks.arrows")
+    whole = first_pass(kept.keeping(planned.blocks(block_rows, again=True)), study)
+    assert kept.complete
+    return whole, _clean_blocks(study, whole, kept.blocks(), folder, True)
 
 
 @pytest.mark.parametrize("shape, block_rows, tables", [
@@ -245,6 +252,51 @@ def test_a_disk_that_fills_while_the_blocks_are_appended_keeps_the_previous_data
     assert sorted(p.name for p in (tmp_path / "data" / "processed").iterdir()) == ["test"]
 
 
+def _parses_counted(monkeypatch) -> list[str]:
+    """The exports Arrow parses from here on, one entry a parse."""
+    from cxstudy import readers
+
+    parsed, real = [], readers._arrow_stream
+
+    def counting(path, *args, **kwargs):
+        parsed.append(Path(path).name)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(readers, "_arrow_stream", counting)
+    return parsed
+
+
+def test_a_run_in_blocks_parses_each_export_once_and_leaves_nothing_behind(
+        small_study_file, tmp_path, monkeypatch):
+    """The survey keeps each export's cells as it parses them, and the first pass keeps
+    its blocks, so that neither later pass parses the text again; what was kept is gone
+    when the run ends."""
+    parsed = _parses_counted(monkeypatch)
+    cx.run(small_study_file, report=False, block_rows=2)
+    assert sorted(parsed) == ["customers.csv", "leaders.csv"]
+    assert [p.name for p in (tmp_path / "data" / "processed").iterdir()] == ["test"]
+
+
+def test_a_disk_too_full_to_keep_what_was_read_still_completes_the_run(
+        small_study_file, tmp_path, monkeypatch):
+    """Keeping the cells and blocks read is only to save time: where the disk refuses
+    them, the later passes read the exports again, and the cleaned data is the same."""
+    from cxstudy import _spill
+
+    cx.run(small_study_file, report=False, block_rows=2)
+    before = sha256_tree(tmp_path / "data")
+
+    def full(self, batch):
+        raise _spill.arrow_os_error(OSError("[errno 28] No space left on device"), self.path)
+
+    monkeypatch.setattr(_spill.BatchWriter, "write", full)
+    parsed = _parses_counted(monkeypatch)
+    cx.run(small_study_file, report=False, block_rows=2)
+    assert sorted(parsed) == ["customers.csv"] * 3 + ["leaders.csv"] * 3
+    assert sha256_tree(tmp_path / "data") == before
+    assert [p.name for p in (tmp_path / "data" / "processed").iterdir()] == ["test"]
+
+
 def test_a_malformed_row_in_a_later_block_writes_nothing(small_study_file, tmp_path,
                                                          monkeypatch):
     """The reader fails on a later block (a malformed row far into an export): the error
@@ -256,8 +308,8 @@ def test_a_malformed_row_in_a_later_block_writes_nothing(small_study_file, tmp_p
     before = sha256_tree(tmp_path / "data")
     real = PlannedSources.blocks
 
-    def failing(self, block_rows, *, again=False):
-        for number, block in enumerate(real(self, block_rows, again=again)):
+    def failing(self, block_rows, **how):
+        for number, block in enumerate(real(self, block_rows, **how)):
             if number == 2:
                 raise ReadError("x.csv", "line 900: 7 fields, expected 5")
             yield block
@@ -271,16 +323,20 @@ def test_a_malformed_row_in_a_later_block_writes_nothing(small_study_file, tmp_p
 
 def test_exports_that_change_between_the_two_passes_are_said_to_have_changed(
         small_study_file, tmp_path, monkeypatch):
+    """Where the first pass's blocks cannot be kept, the second pass reads the exports
+    again: rows that changed in between are told, not cleaned."""
+    from cxstudy._spill import KeptBlocks
     from cxstudy.readers import PlannedSources
 
     real, calls = PlannedSources.blocks, []
 
-    def shrinking(self, block_rows, *, again=False):
+    def shrinking(self, block_rows, **how):
         calls.append(1)
-        blocks = list(real(self, block_rows, again=again))
+        blocks = list(real(self, block_rows, **how))
         yield from blocks if len(calls) == 1 else blocks[:-1]
 
     monkeypatch.setattr(PlannedSources, "blocks", shrinking)
+    monkeypatch.setattr(KeptBlocks, "_add", lambda self, block: self.drop())
     with pytest.raises(cx.DataError, match="changed while the run read them"):
         cx.run(small_study_file, report=False, block_rows=2)
     assert not (tmp_path / "data" / "processed" / "test").exists()

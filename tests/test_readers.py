@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -735,39 +733,3 @@ def test_the_checks_of_each_read_see_across_reads(chunks, careful, crlf):
     assert checks.careful == careful and checks.crlf == crlf
 
 
-def test_read_ahead_keeps_the_order_raises_where_the_error_came_and_stops_when_closed():
-    """Batches read ahead by a thread come in their order, at most ``ahead`` of them
-    before they are asked for; an error comes after the items before it; closing stops
-    the thread."""
-    import contextlib
-    import threading
-
-    from cxstudy.readers import _read_ahead
-
-    assert list(_read_ahead(iter(range(100)), ahead=3)) == list(range(100))
-
-    def failing():
-        yield from range(5)
-        raise ValueError("malformed row 6")
-
-    got = []
-    with pytest.raises(ValueError, match="malformed row 6"):
-        for item in _read_ahead(failing(), ahead=2):
-            got.append(item)
-    assert got == list(range(5))
-
-    pulled = []
-
-    def counted():
-        for item in range(1000):
-            pulled.append(item)
-            yield item
-
-    with contextlib.closing(_read_ahead(counted(), ahead=4)) as items:
-        assert next(items) == 0
-        deadline = time.monotonic() + 10
-        while len(pulled) < 6 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.2)
-        assert len(pulled) <= 1 + 4 + 1  # the one taken, four waiting, one being put
-    assert not any(thread.name == "cxstudy-read-ahead" for thread in threading.enumerate())
