@@ -1748,12 +1748,21 @@ def first_pass(blocks, study: Study) -> Whole:
     return _decide(gathered, study)
 
 
+def _present(column: pd.Series) -> list[str]:
+    """The distinct values a column holds, as text (a categorical's from its codes)."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        codes = column.cat.codes.to_numpy()
+        held = np.unique(codes[codes >= 0])
+        return column.cat.categories[held].astype(str).tolist()
+    return column.dropna().astype(str).unique().tolist()
+
+
 def _gather(raw: pd.DataFrame, study: Study, gathered: _Pass) -> None:
     offset, n = gathered.rows, len(raw)
     gathered.rows += n
     gathered.attrs = raw.attrs
     gathered.columns.update(dict.fromkeys(raw.columns))
-    gathered.groups.update(raw["group"].dropna().astype(str).unique().tolist())
+    gathered.groups.update(_present(raw["group"]))
     files = file_names(raw)
     choice_coding = code_choices(raw, study, files)
     problems = column_problems(raw, study, whole=False)

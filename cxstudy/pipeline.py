@@ -292,8 +292,9 @@ def _first_pass(study: Study, planned: PlannedSources, block_rows: int, kept: Ke
     larger one is read block by block for the decisions that need every row (repeats,
     speeders' medians, weights) and every problem of the data (:func:`first_pass`), its
     blocks kept in ``kept`` for the second pass."""
-    with contextlib.closing(planned.blocks(block_rows, again=True, ahead=_BLOCKS_AHEAD)
-                            ) as blocks:
+    # each block made, and kept, by a thread of its own while the one before is decided on
+    with contextlib.closing(read_ahead(kept.keeping(planned.blocks(block_rows, again=True)),
+                                       _BLOCKS_AHEAD)) as blocks:
         held, rows_held = [], 0
         for block in blocks:  # the first blocks, up to one block's rows
             held.append(block)
@@ -302,8 +303,7 @@ def _first_pass(study: Study, planned: PlannedSources, block_rows: int, kept: Ke
                 break
         block = None  # the blocks held are in ``held`` only, let go as they are handed on
         if rows_held > block_rows:
-            return None, first_pass(kept.keeping(itertools.chain(_emptied(held), blocks)),
-                                    study), None
+            return None, first_pass(itertools.chain(_emptied(held), blocks), study), None
     raw = _stacked(held, study)  # every row fits in one block: cleaned at once, read once
     del held
     problems = column_problems(raw, study)

@@ -293,17 +293,13 @@ class PlannedSources:
                 plan.stream.spill.unlink(missing_ok=True)
                 plan.stream.spill = None
 
-    def blocks(self, block_rows: int = BLOCK_ROWS, *, again: bool = False, ahead: int = 0
+    def blocks(self, block_rows: int = BLOCK_ROWS, *, again: bool = False
                ) -> Iterator[pd.DataFrame]:
         """The blocks of :func:`iter_sources`; ``again``: the exports read whole are kept
-        for another pass (by default each is let go once its blocks are given);
-        ``ahead``: blocks made by a thread of their own before they are asked for, while
-        the one given is worked on (Arrow's work making one lets go of the interpreter's
-        lock; each block ahead is held beside the one given)."""
+        for another pass (by default each is let go once its blocks are given)."""
         if int(block_rows) < 1:
             raise ValueError(f"block_rows must be at least 1, not {block_rows!r}")
-        blocks = _blocks(self.plans, int(block_rows), self.labels, keep=again)
-        return read_ahead(blocks, ahead) if ahead > 0 else blocks
+        return _blocks(self.plans, int(block_rows), self.labels, keep=again)
 
 
 def plan_sources(study, *, spill: Path | None = None) -> PlannedSources:

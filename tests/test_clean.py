@@ -657,3 +657,15 @@ def test_answers_coded_from_categories_as_from_text():
         assert sum(made.aliased.values()) == 2
         np.testing.assert_array_equal(made.unknown_rows, expected.unknown_rows)
         np.testing.assert_array_equal(made.aliased_rows, expected.aliased_rows)
+
+
+def test_the_audiences_a_block_holds_are_its_rows_not_its_categories():
+    """A block's audience column is categorical on every export's audiences: the first
+    pass counts only those its rows hold (an audience no row holds is reported missing)."""
+    from cxstudy.clean import _present
+
+    block = pd.Series(pd.Categorical(["staff", None, "staff"],
+                                     categories=["customers", "staff", "leaders"]))
+    assert _present(block) == ["staff"]
+    assert _present(pd.Series(["b", None, "a", "b"], dtype="str")) == ["b", "a"]
+    assert _present(pd.Series(pd.Categorical([None, None], categories=["x"]))) == []

@@ -308,8 +308,8 @@ def test_a_malformed_row_in_a_later_block_writes_nothing(small_study_file, tmp_p
     before = sha256_tree(tmp_path / "data")
     real = PlannedSources.blocks
 
-    def failing(self, block_rows, **how):
-        for number, block in enumerate(real(self, block_rows, **how)):
+    def failing(self, block_rows, *, again=False):
+        for number, block in enumerate(real(self, block_rows, again=again)):
             if number == 2:
                 raise ReadError("x.csv", "line 900: 7 fields, expected 5")
             yield block
@@ -330,9 +330,9 @@ def test_exports_that_change_between_the_two_passes_are_said_to_have_changed(
 
     real, calls = PlannedSources.blocks, []
 
-    def shrinking(self, block_rows, **how):
+    def shrinking(self, block_rows, *, again=False):
         calls.append(1)
-        blocks = list(real(self, block_rows, **how))
+        blocks = list(real(self, block_rows, again=again))
         yield from blocks if len(calls) == 1 else blocks[:-1]
 
     monkeypatch.setattr(PlannedSources, "blocks", shrinking)
