@@ -158,8 +158,9 @@ class Spill:
     full disk) removes the file and keeps nothing more, and the reading goes on (the
     later passes then read the export again)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, compression: str | None = None):
         self.path: Path | None = path
+        self.compression = compression
         self._writer: BatchWriter | None = None
 
     def write(self, batch: Any) -> None:
@@ -168,7 +169,7 @@ class Spill:
             return
         try:
             if self._writer is None:
-                self._writer = BatchWriter(self.path, batch.schema)
+                self._writer = BatchWriter(self.path, batch.schema, self.compression)
             self._writer.write(batch)
         except OSError:
             self.abandon()
@@ -209,7 +210,7 @@ class KeptBlocks:
         self.usable = True
         self.complete = False
         self.count = 0
-        self._writer: BatchWriter | None = None
+        self._spill = Spill(path, BLOCKS_COMPRESSION)
         self._schema = None
         self._dtypes: pd.Series | None = None
         self._attrs: dict = {}
@@ -234,10 +235,7 @@ class KeptBlocks:
     def drop(self) -> None:
         """Stop keeping blocks, and remove what was kept."""
         self.usable = False
-        if self._writer is not None:
-            self._writer.__exit__(Exception)
-            self._writer = None
-        self.path.unlink(missing_ok=True)
+        self._spill.abandon()
 
     def _add(self, block: pd.DataFrame) -> None:
         import pyarrow as pa
@@ -254,28 +252,21 @@ class KeptBlocks:
         except (pa.ArrowException, TypeError, ValueError):
             self.drop()  # a column Arrow cannot hold as it is
             return
-        if self._writer is None:
+        if self._schema is None:
             back = batch.slice(0, 0).to_pandas(types_mapper=_text_as_str).dtypes
             if not (back.index.equals(block.columns) and back.equals(block.dtypes)):
                 self.drop()  # a dtype the round trip would change
                 return
             self._schema, self._dtypes, self._attrs = batch.schema, block.dtypes, block.attrs
-        try:
-            if self._writer is None:
-                self._writer = BatchWriter(self.path, batch.schema, BLOCKS_COMPRESSION)
-            self._writer.write(batch)
-        except OSError:
+        self._spill.write(batch)
+        if self._spill.path is None:
             self.drop()  # a full disk: the blocks are made again from the exports
             return
         self.count += 1
 
     def _finish(self) -> None:
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except OSError:
-                self.drop()
-            self._writer = None
+        if self._spill.close() is None:
+            self.usable = False
         self.complete = self.usable and self.count > 0
 
 
