@@ -21,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import queue
 import re
+import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -52,9 +54,6 @@ def read_ahead(items: Iterator, ahead: int) -> Iterator:
     The order is kept, and an error is raised where its item would have come. Closing
     this iterator (``contextlib.closing``) stops the thread, after the item it is reading.
     """
-    import queue
-    import threading
-
     waiting: queue.Queue = queue.Queue(maxsize=ahead)
     stop = threading.Event()
 
@@ -154,44 +153,72 @@ def batches(path: Path) -> Iterator[Any]:
 
 
 class Spill:
-    """Record batches kept in ``path`` while the disk takes them: a write that fails (a
-    full disk) removes the file and keeps nothing more, and the reading goes on (the
-    later passes then read the export again)."""
+    """Record batches kept in ``path`` while the disk takes them, written by a thread of
+    its own while the caller reads on (at most ``ahead`` batches waiting). A write that
+    fails (a full disk) removes the file and keeps nothing more, and the reading goes on
+    (the later passes then read the export again); the caller learns it at its next
+    :meth:`write` or at :meth:`close`."""
 
-    def __init__(self, path: Path, compression: str | None = None):
+    def __init__(self, path: Path, compression: str | None = None, ahead: int = 4):
         self.path: Path | None = path
         self.compression = compression
-        self._writer: BatchWriter | None = None
+        self.ahead = ahead
+        self._waiting: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._failed = False
 
     def write(self, batch: Any) -> None:
         """Keep one more batch (every batch of the schema of the first)."""
+        if self._failed:
+            self.abandon()
         if self.path is None:
             return
-        try:
-            if self._writer is None:
-                self._writer = BatchWriter(self.path, batch.schema, self.compression)
-            self._writer.write(batch)
-        except OSError:
-            self.abandon()
+        if self._thread is None:
+            self._waiting = queue.Queue(maxsize=self.ahead)
+            self._thread = threading.Thread(target=self._write_all, args=(self.path,),
+                                            daemon=True, name="cxstudy-spill")
+            self._thread.start()
+        self._waiting.put(batch)
 
     def close(self) -> Path | None:
         """The file, every batch in it, or None where it could not be kept."""
-        if self._writer is not None:
-            try:
-                self._writer.close()
-            except OSError:
-                self.abandon()
-            self._writer = None
+        self._stop()
+        if self._failed:
+            self.abandon()
         return self.path
 
     def abandon(self) -> None:
         """Keep nothing: the file closed and removed."""
-        if self._writer is not None:
-            self._writer.__exit__(Exception)
-            self._writer = None
+        self._failed = True
+        self._stop()
         if self.path is not None:
             self.path.unlink(missing_ok=True)
             self.path = None
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._waiting.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _write_all(self, path: Path) -> None:
+        """The writing thread: every batch given until None, in order; after an error,
+        the rest are taken and let go, so that the caller never waits on a full queue."""
+        writer = None
+        while (batch := self._waiting.get()) is not None:
+            if self._failed:
+                continue
+            try:
+                if writer is None:
+                    writer = BatchWriter(path, batch.schema, self.compression)
+                writer.write(batch)
+            except Exception:  # a full disk, or a batch Arrow will not write: keep none
+                self._failed = True
+        if writer is not None:
+            try:
+                writer.close()
+            except Exception:
+                self._failed = True
 
 
 class KeptBlocks:

@@ -152,10 +152,8 @@ def test_a_spill_the_disk_refuses_keeps_nothing_and_lets_the_reading_go_on(
     _filling(monkeypatch, after=1)
     batch = pa.record_batch([pa.array(["a", "b"]).dictionary_encode()], names=["f0"])
     spill = Spill(tmp_path / "cells.arrows")
-    spill.write(batch)
-    assert (tmp_path / "cells.arrows").exists()
-    spill.write(batch)  # the disk is full: no error, nothing kept
-    spill.write(batch)
+    for _ in range(5):  # the second cannot be written: no error, nothing kept
+        spill.write(batch)
     assert spill.close() is None and not (tmp_path / "cells.arrows").exists()
     monkeypatch.undo()  # room on the disk again
     whole = Spill(tmp_path / "whole.arrows")
