@@ -15,11 +15,15 @@ follow the run as the run says them):
 
 start-up   process start to the line "reading N source(s)" (imports, the study file,
            the report's checks)
-read       to "read N rows in ...": every export planned and read for what needs every
-           row (the survey of each export, the first pass: repeats, speeders' medians,
-           raking, every problem of the data)
-clean      to "kept N of M rows ...": the blocks cleaned, coded, scrubbed, appended to
-           the processed files and counted (the counts tables added block by block)
+read       to "read N rows in ...": the survey of each export (every row parsed once,
+           what each column is, every read error; the cells kept for the passes after)
+clean      to "kept N of M rows ...": the first pass (the blocks made from the cells
+           kept, and decided on for what needs every row: repeats, speeders' medians,
+           raking, every problem of the data), then the second (the blocks cleaned,
+           coded, scrubbed, appended to the processed files and counted, the counts
+           tables added block by block). Before 2026-12-04 the first pass was counted
+           in "read"; the clean floor below has always held its work (the repeated ids'
+           sort and the speeders' medians)
 tables     to "tables in ...": every table of every wave from the counts, written
 pages      to "done in ...": the notebooks executed and rendered, the workbook and deck
 run        the whole process, wall time

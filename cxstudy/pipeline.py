@@ -351,6 +351,10 @@ def _read_and_write(study: Study, root: Path, folder: Path, spill: Path,
     planned = plan_sources(study, spill=spill)  # each export's columns; every read error
     if checked is not None:
         checked()
+    say(f"{study.slug}: read {sum(plan.info['rows'] for plan in planned.plans):,} rows in "
+        f"{time.perf_counter() - began:.1f} s; cleaning")
+    began = time.perf_counter()
+    # cleaning: first what needs every row, then each block (or every row at once)
     kept_blocks = KeptBlocks(spill / "blocks.arrows")
     at_once, whole, sources = _first_pass(study, planned, block_rows, kept_blocks)
     if kept_blocks.complete:
@@ -361,9 +365,6 @@ def _read_and_write(study: Study, root: Path, folder: Path, spill: Path,
     else:
         rows, kept, weighting = whole.rows, whole.kept, whole.weighting_by_wave
     _give_memory_back()
-    say(f"{study.slug}: read {rows:,} rows in {time.perf_counter() - began:.1f} s; "
-        "cleaning")
-    began = time.perf_counter()
     # Both outputs are staged beside their targets and moved into place together, only
     # when the whole run succeeded: a run that fails, or is stopped, at any stage leaves
     # the previous report and cleaned data as they were.
