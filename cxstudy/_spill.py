@@ -18,7 +18,6 @@ reads them, or the text, ahead of the work on what was read.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import queue
@@ -105,7 +104,7 @@ def arrow_os_error(exc: OSError, path: Path) -> OSError:
 class BatchWriter:
     """Record batches written to ``path`` one after another (Arrow's IPC stream format,
     each batch's dictionaries written with it: a dictionary may differ from batch to
-    batch). A context manager: leaving it closes the file."""
+    batch), until :meth:`close`."""
 
     def __init__(self, path: Path, schema: Any, compression: str | None = None):
         import pyarrow as pa
@@ -131,16 +130,6 @@ class BatchWriter:
             self.file.close()
         except OSError as exc:
             raise arrow_os_error(exc, self.path) from None
-
-    def __enter__(self) -> BatchWriter:
-        return self
-
-    def __exit__(self, kind, *exc) -> None:
-        if kind is None:
-            self.close()
-        else:  # the error under way is the one to tell
-            with contextlib.suppress(OSError):
-                self.close()
 
 
 def batches(path: Path) -> Iterator[Any]:
@@ -234,13 +223,17 @@ class KeptBlocks:
 
     def __init__(self, path: Path):
         self.path = path
-        self.usable = True
         self.complete = False
         self.count = 0
         self._spill = Spill(path, BLOCKS_COMPRESSION)
         self._schema = None
         self._dtypes: pd.Series | None = None
         self._attrs: dict = {}
+
+    @property
+    def usable(self) -> bool:
+        """Whether every block given so far is kept (the file not given up)."""
+        return self._spill.path is not None
 
     def keeping(self, blocks: Iterable[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         """Each block of ``blocks``, written to the file as it is given; the file is
@@ -261,7 +254,6 @@ class KeptBlocks:
 
     def drop(self) -> None:
         """Stop keeping blocks, and remove what was kept."""
-        self.usable = False
         self._spill.abandon()
 
     def _add(self, block: pd.DataFrame) -> None:
@@ -285,15 +277,11 @@ class KeptBlocks:
                 self.drop()  # a dtype the round trip would change
                 return
             self._schema, self._dtypes, self._attrs = batch.schema, block.dtypes, block.attrs
-        self._spill.write(batch)
-        if self._spill.path is None:
-            self.drop()  # a full disk: the blocks are made again from the exports
-            return
-        self.count += 1
+        self._spill.write(batch)  # a full disk gives the file up: the blocks are then
+        self.count += 1           # made again from the exports
 
     def _finish(self) -> None:
-        if self._spill.close() is None:
-            self.usable = False
+        self._spill.close()
         self.complete = self.usable and self.count > 0
 
 

@@ -59,9 +59,10 @@ def test_batches_come_back_as_written_with_a_dictionary_of_their_own_each(tmp_pa
     kind = pa.dictionary(pa.int32(), pa.string())
     written = [pa.record_batch([pa.array(texts).dictionary_encode()], names=["f0"])
                for texts in (["Agree", "Agree", "No"], ["Yes", "Agree"], ["b\nc"] * 4)]
-    with BatchWriter(tmp_path / "cells.arrows", pa.schema([("f0", kind)])) as writer:
-        for batch in written:
-            writer.write(batch)
+    writer = BatchWriter(tmp_path / "cells.arrows", pa.schema([("f0", kind)]))
+    for batch in written:
+        writer.write(batch)
+    writer.close()
     back = list(batches(tmp_path / "cells.arrows"))
     assert [batch.column(0).to_pylist() for batch in back] == \
         [batch.column(0).to_pylist() for batch in written]
