@@ -551,15 +551,17 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
         began = time.perf_counter()
         executed = building / page.notebook
         kernel = kernels.take()
+        ran = False
         try:
             execute(sources[page.notebook], executed, parameters, study.project_root,
                     kernel=kernel)
+            ran = True
         except ReportError:
             failed_already.set()
             raise
         finally:
             if kernel is not None:
-                kernels.release(kernel)
+                kernels.release(kernel, again=ran)
         portable_notebook(executed, sources[page.notebook], shown, study.project_root)
         (building / page.file).write_text(to_html(executed, page, pages, study, footer),
                                           encoding="utf-8")
