@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1547,8 +1547,10 @@ def _text_hashes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_hashes` of texts (ids), made in numpy from their UTF-8 bytes in Arrow's
     buffers: each text's length, then its bytes eight at a time, folded into each half of
     the key through a one-to-one mixer (equal texts, equal keys; unequal texts share
-    both halves with a chance of about 2^-128). Not the values :func:`_hashes` gives:
-    keys are only compared within one run."""
+    both halves with a chance of about 2^-128). A text's key depends on its bytes alone,
+    not on the other texts of its block: the words past a text's end are not folded in,
+    and a text longer than ``_LONGEST_TEXT`` bytes always takes :func:`_hashes`' key.
+    Not the values :func:`_hashes` gives: keys are only compared within one run."""
     import pyarrow as pa
 
     try:
@@ -1565,23 +1567,46 @@ def _text_hashes(texts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     offsets = np.frombuffer(offsets, dtype=np.int64)[arrow.offset:arrow.offset + n + 1]
     data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, np.uint8)
     length = np.diff(offsets)
-    if int(length.max(initial=0)) > _LONGEST_TEXT:
-        return _hashes(texts)
-    start = offsets[:-1]
-    data = np.concatenate([data, np.zeros(8, np.uint8)])  # every read below lands in it
+    long = length > _LONGEST_TEXT
     marker = length.astype(np.uint64)
     if arrow.null_count:  # missing: a length no text has
         marker[arrow.is_null().to_numpy(zero_copy_only=False)] = np.uint64(2**64 - 1)
     halves = [np.full(n, seed, dtype=np.uint64) ^ marker for seed, _ in _FINALIZERS]
     halves = [_mix(half, mixer) for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
-    for first in range(0, int(length.max(initial=0)), 8):
+    for word, within in _words(data, offsets[:-1], np.where(long, 0, length)):
+        halves = [_mix(half ^ word, mixer) if within is None
+                  else np.where(within, _mix(half ^ word, mixer), half)
+                  for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
+    if long.any():
+        at = np.flatnonzero(long)
+        for half, value in zip(halves, _hashes(texts.iloc[at]), strict=True):
+            half[at] = value
+    return halves[0], halves[1]
+
+
+def _words(data: np.ndarray, start: np.ndarray, length: np.ndarray
+           ) -> Iterator[tuple[np.ndarray, np.ndarray | None]]:
+    """Each text's bytes eight at a time as 64-bit words (little-endian, zeros past its
+    end), with which texts the word is part of (None: every text): the first word of
+    every text, then the second, ... up to the longest text.
+
+    Texts all of one length (ids, mostly) lie back to back in Arrow's buffer: their bytes
+    are one (texts x length) array, copied once into rows of whole words. Otherwise each
+    word is gathered from every text's start (the same words either way)."""
+    longest = int(length.max(initial=0))
+    if len(length) and int(length.min()) == longest:
+        rows = data[start[0]:start[0] + len(length) * longest].reshape(len(length), longest)
+        padded = np.zeros((len(length), -(-longest // 8) * 8), dtype=np.uint8)
+        padded[:, :longest] = rows
+        for word in padded.view(np.uint64).T:
+            yield word, None
+        return
+    data = np.concatenate([data, np.zeros(8, np.uint8)])  # every read below lands in it
+    for first in range(0, longest, 8):
         step = np.arange(first, first + 8)
         piece = data[np.minimum(start[:, None] + step, len(data) - 1)]
         piece[step >= length[:, None]] = 0
-        word = np.ascontiguousarray(piece).view(np.uint64).reshape(-1)
-        halves = [_mix(half ^ word, mixer)
-                  for half, (_, mixer) in zip(halves, _FINALIZERS, strict=True)]
-    return halves[0], halves[1]
+        yield np.ascontiguousarray(piece).view(np.uint64).reshape(-1), first < length
 
 
 def _mix(h: np.ndarray, mixer: tuple[int, ...]) -> np.ndarray:

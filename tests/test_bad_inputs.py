@@ -225,6 +225,26 @@ def test_a_run_that_keeps_nobody_is_an_error(tmp_path):
     assert not (tmp_path / "data" / "processed" / "test").exists()
 
 
+@pytest.mark.parametrize("other_id", ["a-respondent-id-a-word-longer", "x" * 300])
+def test_a_repeated_id_is_found_in_another_block_whatever_ids_that_block_holds(
+        tmp_path, other_id):
+    """C1 answers twice, in the first and the last block of a run in blocks of two rows;
+    the last block also holds a longer id (one word, 8 bytes, longer than any other, or
+    longer than 256 bytes). The repeat is dropped as in a run of one block. (It was kept:
+    a block's longest id changed the keys of every id in it.)"""
+    customers = ("id,Q1\nC1,Agree\nC2,Disagree\nC3,Agree\nC4,Agree\n"
+                 f"C1,Disagree\n{other_id},Agree\n")
+    study = small_project(tmp_path, leaders="id,Q1\nL1,Agree\nL2,Disagree\n",
+                          customers=customers)
+    kept = {}
+    for block_rows in (2, 1_000):
+        result = cx.run(study, out=tmp_path / f"blocks-{block_rows}", report=False,
+                        block_rows=block_rows)
+        log = pd.read_csv(result.processed_dir / "cleaning_log.csv")
+        kept[block_rows] = log.loc[log["source"] == "customers", "kept"].tolist()
+    assert kept[2] == kept[1_000] == [True, True, True, True, False, True]
+
+
 def test_out_pointing_at_a_file_is_an_error(tmp_path):
     study = small_project(tmp_path)
     (tmp_path / "afile").write_text("x")

@@ -611,6 +611,27 @@ def test_text_keys_are_equal_exactly_for_equal_texts():
     assert one[0] == one[1] != one[2] and two[0] == two[1] != two[2]
 
 
+def test_an_ids_key_is_the_same_whatever_other_ids_its_block_holds():
+    """A respondent repeated across blocks is found whatever the blocks hold: an id's key
+    is the same in a block of ids of one length (read back to back from Arrow's buffer),
+    in a block whose longest id is a word (8 bytes) longer, in one holding an id longer
+    than ``_LONGEST_TEXT`` (hashed by pandas) and in a slice. (The key once folded in
+    zero words up to the block's longest id, and a block with one long id took pandas'
+    keys for all: the same id, another key in another block.)"""
+    from cxstudy.clean import _LONGEST_TEXT, _text_hashes
+
+    same = [f"R_{i:015d}" for i in range(1_000)]
+    alone = _text_hashes(pd.Series(same, dtype="string"))
+    among = _text_hashes(pd.Series(["x", *same, "an id a word longer than the others"],
+                                   dtype="string"))
+    with_long = _text_hashes(pd.Series([*same, "z" * (_LONGEST_TEXT + 1)], dtype="string"))
+    sliced = _text_hashes(pd.Series(["y" * 17, *same], dtype="string").iloc[1:])
+    for half in range(2):
+        assert (alone[half].tolist() == among[half][1:-1].tolist()
+                == with_long[half][:-1].tolist() == sliced[half].tolist())
+    assert len(set(alone[0].tolist())) == len(same)
+
+
 def test_open_answers_scrubbed_from_categories_as_from_text():
     """An open answer column held as categories (some unused, rows missing) scrubs to the
     same text as the same answers as text: patterns and the row's own names."""
