@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import compileall
 import contextlib
 import csv
 import os
@@ -732,6 +733,10 @@ def main() -> int:
     parser.add_argument("--run-only", action="store_true",
                         help="only `cxstudy run` end to end: wall seconds and peak memory")
     args = parser.parse_args()
+    # the package's bytecode as a user's second run finds it: where Python may not write
+    # it (PYTHONDONTWRITEBYTECODE, as on the machine these were measured on) every process
+    # and kernel would compile the package's source again, about 0.15 s each
+    compileall.compile_dir(ROOT / "cxstudy", quiet=1)
     if args.generate_only:
         for size in args.sizes:
             started = time.perf_counter()
