@@ -2,20 +2,24 @@
 
 A page's notebook runs in a kernel, and a kernel takes most of a second to start and
 another to import the stack (pandas, matplotlib, cxstudy) the page needs.
-:class:`WarmKernels` starts ``jobs`` kernels while the run still makes the tables; each
-page takes one, runs in it and hands it back, and the kernel is *reset* for the next
-page instead of shut down: the stack stays imported, what the page left does not.
+:class:`WarmKernels` starts ``jobs`` kernels while the run still makes the tables, and
+each imports the stack the pages import (:data:`STACK`); each page takes one, runs in
+it and hands it back, and the kernel is *reset* for the next page instead of shut down:
+the stack stays imported, what the page left does not.
 
-The reset (:data:`RESET`) gives the next page what a fresh kernel would give it:
+The reset (:data:`RESET`) gives the next page what the kernel gave its first page:
 IPython's own reset with a new session (every name the page defined, its outputs and
-history gone, the execution count back to 1), every figure closed, matplotlib's
-settings as a fresh kernel has them once pyplot is imported (the rc file's, then the
-inline backend's), pandas' options at their defaults, and the working folder, module
+history gone, the execution count a new kernel's), every figure closed, and
+matplotlib's settings, pandas' options (their defaults), the working folder, module
 search path, environment variables and warning filters (with the record of warnings
-already shown) as they were when the kernel started (:data:`SNAPSHOT`, taken before
-its first page). Modules stay imported; a module's own state a page changed by other
-means (a registered display formatter, a cache of a third-party library) is not put
-back. A kernel whose reset fails is shut down and another started in its place.
+already shown) as they were once the stack was imported (:data:`SNAPSHOT`, taken
+before the first page). ``tests/test_kernels.py`` checks that a page finds all of
+these as it finds them in a kernel started for it alone. Modules stay imported; a
+module's own state a page changed by other means (a registered display formatter, a
+cache of a third-party library) is not put back, and a warning filter that a module
+outside the stack added when a page imported it goes with the reset (the module is
+not imported again). A kernel whose reset fails is shut down and another started
+in its place.
 
 Measured on the example (six pages, two at a time, 2026-12-04, the 2-core machine):
 the run took 16.3 s with a fresh kernel for each page, 12.3-12.7 s with kernels reset

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +37,9 @@ from .exceptions import CxStudyError, DataError, Problem, ReadError, StudyFileEr
 from .processed import BlockWriter
 from .readers import BLOCK_ROWS, PlannedSources, plan_sources
 from .study import Study, load_study
+
+if TYPE_CHECKING:
+    from .render import FileDigests
 
 
 @dataclass
@@ -353,6 +356,25 @@ def _read_and_write(study: Study, root: Path, folder: Path, spill: Path,
         checked()
     say(f"{study.slug}: read {sum(plan.info['rows'] for plan in planned.plans):,} rows in "
         f"{time.perf_counter() - began:.1f} s; cleaning")
+    digests = None
+    if report:  # the manifest's hashes of the exports, while the rows are cleaned
+        from .render import FileDigests
+
+        digests = FileDigests([source.path for source in study.sources])
+    try:
+        return _clean_and_write(study, root, folder, spill, planned, say, started, report,
+                                notebook_jobs, block_rows, digests)
+    finally:
+        if digests is not None:  # a failed run: no more reading of the exports
+            digests.stop()
+
+
+def _clean_and_write(study: Study, root: Path, folder: Path, spill: Path,
+                     planned: PlannedSources, say: Callable[[str], None], started: float,
+                     report: bool, notebook_jobs: int | None, block_rows: int,
+                     digests: FileDigests | None) -> RunResult:
+    """:func:`_read_and_write` once the exports are surveyed: the two passes of cleaning,
+    the cleaned data written, the report staged, both moved into place."""
     began = time.perf_counter()
     # cleaning: first what needs every row, then each block (or every row at once)
     kept_blocks = KeptBlocks(spill / "blocks.arrows")
@@ -401,7 +423,8 @@ def _read_and_write(study: Study, root: Path, folder: Path, spill: Path,
             staged.append((stage_report(
                 results, writing_into, root, processed_final=folder, say=say,
                 started=started, notebook_jobs=notebook_jobs,
-                before_pages=_give_memory_back), root / "reports" / study.slug))
+                before_pages=_give_memory_back, digests=digests),
+                root / "reports" / study.slug))
         replace_folders(staged)
     except BaseException:
         for staging, _target in staged:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -486,3 +487,28 @@ def test_classes_named_by_path_are_resolved_before_pages_run_in_threads():
         "jupyter_client", "nbclient", "papermill", "nbconvert", "cxstudy")], named
     assert render._resolve_traits() == 0  # once is enough
 
+
+
+def test_file_digests_made_beside_the_run_are_the_files_sha256(tmp_path):
+    """The exports' SHA-256 for the manifest, made by a thread while the run cleans: the
+    same digests as hashlib's of the bytes (a file of several megabytes, an empty one);
+    a file the thread could not read is hashed again when asked for, and its error said
+    then; a stopped thread reads no further."""
+    from cxstudy.render import FileDigests
+
+    big, empty, gone = tmp_path / "big.csv", tmp_path / "empty.csv", tmp_path / "gone.csv"
+    big.write_bytes(bytes(range(256)) * 20_000)  # 5 MB
+    empty.write_bytes(b"")
+    digests = FileDigests([big, empty, gone])
+    for path in (big, empty):
+        assert digests.get(path) == hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(FileNotFoundError):
+        digests.get(gone)
+    links = []
+    for number in range(200):  # 1 GB to read
+        links.append(tmp_path / f"link-{number}.csv")
+        os.link(big, links[-1])
+    stopped = FileDigests(links)
+    stopped.stop()
+    stopped._thread.join(timeout=30)
+    assert not stopped._thread.is_alive() and len(stopped._found) < len(links)
