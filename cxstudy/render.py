@@ -389,8 +389,7 @@ def _source_cell(executed: Path, index: int) -> tuple[int, str]:
 def build_report(results: Results, processed: Path, out_root: Path,
                  *, say: Callable[[str], None] = lambda _line: None,
                  started: float | None = None, notebook_jobs: int | None = None,
-                 before_pages: Callable[[], object] = lambda: None,
-                 digests: FileDigests | None = None) -> Path:
+                 before_pages: Callable[[], object] = lambda: None) -> Path:
     """Tables, executed notebooks, HTML pages and manifest into ``reports/<slug>/``.
 
     :func:`stage_report`, then the staged report replaces the previous one. Returns the
