@@ -145,9 +145,13 @@ def test_kernels_started_beyond_the_pages_are_shut_down(tmp_path):
         managers = [future.result(timeout=60) for future in waiting]
         taken = kernels.take()
         assert taken is managers[0]
-        spare = _kernel_process(managers[1])
-        psutil.wait_procs([spare], timeout=30)
-        assert not spare.is_running() or spare.status() == psutil.STATUS_ZOMBIE
+        try:
+            spare = _kernel_process(managers[1])
+        except (psutil.NoSuchProcess, AttributeError):  # shut down already (its provisioner gone)
+            spare = None
+        if spare is not None:
+            psutil.wait_procs([spare], timeout=30)
+            assert not spare.is_running() or spare.status() == psutil.STATUS_ZOMBIE
         kernels.release(taken)
 
 
