@@ -50,29 +50,34 @@ def read_ahead(items: Iterator, ahead: int) -> Iterator:
     works on the one it has, so the two processors share a pass where one waited on the
     other.
 
-    The order is kept, and an error is raised where its item would have come. Closing
-    this iterator (``contextlib.closing``) stops the thread, after the item it is reading.
+    At most ``ahead`` items (at least one) are made or waiting beyond the one the caller
+    was last given: the thread starts the next item only once one is taken, so memory
+    holds ``ahead + 1`` blocks, not one more made while the others wait. The order is
+    kept, and an error is raised where its item would have come. Closing this iterator
+    (``contextlib.closing``) stops the thread, after the item it is reading.
     """
-    waiting: queue.Queue = queue.Queue(maxsize=ahead)
+    waiting: queue.Queue = queue.Queue()
+    slots = threading.Semaphore(max(ahead, 1))  # items that may be made before taken
     stop = threading.Event()
 
-    def put(entry) -> bool:
+    def slot() -> bool:
+        """Wait for an item to be taken (False: closed meanwhile)."""
         while not stop.is_set():
-            try:
-                waiting.put(entry, timeout=0.1)
+            if slots.acquire(timeout=0.1):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def pull() -> None:
         try:
-            for item in items:
-                if not put((True, item)):
+            pulled = iter(items)
+            while slot():
+                try:
+                    waiting.put((True, next(pulled)))
+                except StopIteration:
+                    waiting.put((False, None))
                     return
-            put((False, None))
         except BaseException as exc:  # raised where its item would have come
-            put((False, exc))
+            waiting.put((False, exc))
 
     thread = threading.Thread(target=pull, daemon=True, name="cxstudy-read-ahead")
     thread.start()
@@ -80,7 +85,10 @@ def read_ahead(items: Iterator, ahead: int) -> Iterator:
         while True:
             more, item = waiting.get()
             if more:
-                yield item
+                slots.release()  # the next item may be made while this one is worked on
+                given = [item]
+                del item  # held by the caller only: let go when the caller lets go of it
+                yield given.pop()
             elif item is None:
                 return
             else:

@@ -508,6 +508,7 @@ def _clean_blocks(study: Study, whole: Whole, blocks: Iterator[pd.DataFrame], fo
             result = clean(block, study, whole=whole, offset=offset)
             offset += len(block)
             attrs = block.attrs
+            del block  # the rows read: not held while the block's responses are counted
             writer.append(result.responses, result.log)
             mine = source_counts(result.log)
             by_source = mine if by_source is None else by_source.add(mine, fill_value=0)
@@ -520,7 +521,7 @@ def _clean_blocks(study: Study, whole: Whole, blocks: Iterator[pd.DataFrame], fo
             if count:
                 mine = log_counts(result.log, study)
                 logs = mine if logs is None else logs + mine
-            del result, block
+            del result
         if offset != whole.rows:
             raise DataError(f"{study.path}: the exports changed while the run read them "
                             f"({whole.rows:,} rows, then {offset:,}); run again once they "
