@@ -461,7 +461,8 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         footer = (f"{study.title} · cxstudy {__version__} · built "
                   f"{started_at:%Y-%m-%d %H:%M} UTC · data: " + ", ".join(
                       display_names({s.name: s.path for s in study.sources}).values()))
-        with ThreadPoolExecutor(max_workers=1) as beside:  # while the kernels run the pages
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"cxstudy-deliverables-"
+                                f"{building.name}") as beside:  # while the kernels run the pages
             delivering = beside.submit(write_deliverables, results, building, say)
             made = _make_pages(study, pages, building, parameters, shown, footer,
                                notebook_jobs, say, kernels)
@@ -473,11 +474,23 @@ def stage_report(results: Results, processed: Path, out_root: Path,
         (building / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n",
                                                 encoding="utf-8")
     except BaseException:
+        _threads_done(building.name)  # nothing of this report writes into it any more
         remove_staged(building)
         raise
     finally:
         kernels.close()
     return building
+
+
+def _threads_done(marker: str) -> None:
+    """Wait for every thread whose name holds ``marker`` (the threads of one report's
+    pools). A pool's shutdown waits only for the threads it knows of, and a signal that
+    stops the run inside ``Thread.start`` (which waits for the new thread to run) leaves
+    a running thread out of its pool: it would write a page or a deliverable into the
+    staged report after the report was removed."""
+    for thread in threading.enumerate():
+        if marker in thread.name and thread is not threading.current_thread():
+            thread.join()
 
 
 def write_deliverables(results: Results, folder: Path,
@@ -615,7 +628,8 @@ def _make_pages(study: Study, pages: list[Page], building: Path, parameters: dic
                 "title": page.title, "seconds": seconds}
 
     kernels.expect(len(pages))  # the threads' classes are resolved (stage_report)
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs),
+                              thread_name_prefix=f"cxstudy-pages-{building.name}")
     try:
         futures = [pool.submit(make_page, page) for page in pages]
         return [future.result() for future in futures]

@@ -434,6 +434,41 @@ def test_a_run_killed_or_terminated_during_the_pages_changes_nothing(tmp_path, h
             os.killpg(command.pid, signal.SIGKILL)
 
 
+
+def test_a_run_stopped_while_a_deliverables_thread_starts_leaves_no_staged_report(
+        tmp_path, monkeypatch):
+    """A signal that stops the run inside ``Thread.start`` (which waits for the new
+    thread to run: under load, long enough for a SIGTERM to land there) leaves that thread
+    out of its pool, so the pool's shutdown does not wait for it: the run must still wait
+    for it before removing the staged report, or the deck it writes afterwards leaves a
+    half-built report folder behind."""
+    import threading
+    import time
+
+    from cxstudy import render
+
+    study, before = previous_state(tmp_path)
+    real_start, real_write = threading.Thread.start, render.write_deliverables
+    tables_made = threading.Event()
+
+    def start(thread):
+        real_start(thread)
+        if tables_made.is_set():  # the first thread after the tables: the deliverables'
+            tables_made.clear()
+            raise KeyboardInterrupt  # as Terminated is raised by the SIGTERM handler
+
+    def slow_write(*args, **kwargs):
+        time.sleep(2)  # longer than the removal's retries (1.5 s)
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    monkeypatch.setattr(render, "write_deliverables", slow_write)
+    with pytest.raises(KeyboardInterrupt):
+        cx.run(study, progress=lambda line: "tables in" in line and tables_made.set())
+    time.sleep(2.5)  # a thread left running would have written the deck by now
+    assert staged_leftovers(tmp_path) == []
+    assert outputs_of(tmp_path) == before
+
 # ---- nothing of the machine in what is sent to the client ----------------------------
 
 def test_a_built_report_names_no_folder_of_the_machine(built):
