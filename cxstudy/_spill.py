@@ -61,7 +61,8 @@ def read_ahead(items: Iterator, ahead: int) -> Iterator:
     stop = threading.Event()
 
     def slot() -> bool:
-        """Wait for an item to be taken (False: closed meanwhile)."""
+        """Wait until one more item may be made: fewer than ``ahead`` are made and not
+        yet taken (False: closed meanwhile)."""
         while not stop.is_set():
             if slots.acquire(timeout=0.1):
                 return True

@@ -434,7 +434,6 @@ def test_a_run_killed_or_terminated_during_the_pages_changes_nothing(tmp_path, h
             os.killpg(command.pid, signal.SIGKILL)
 
 
-
 def test_a_run_stopped_while_a_deliverables_thread_starts_leaves_no_staged_report(
         tmp_path, monkeypatch):
     """A signal that stops the run inside ``Thread.start`` (which waits for the new
@@ -468,6 +467,7 @@ def test_a_run_stopped_while_a_deliverables_thread_starts_leaves_no_staged_repor
     time.sleep(2.5)  # a thread left running would have written the deck by now
     assert staged_leftovers(tmp_path) == []
     assert outputs_of(tmp_path) == before
+
 
 # ---- nothing of the machine in what is sent to the client ----------------------------
 
